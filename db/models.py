@@ -1,0 +1,488 @@
+"""Typed SQLAlchemy 2 models of the shared database (one class per entity of design.md).
+
+The schema itself is built by Alembic (``db/migrations``); these classes describe it for
+queries and writes. Code columns are plain strings guarded by CHECK constraints built from
+``db.domain`` so that both SQLite and PostgreSQL refuse an unknown status or kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db import domain
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def one_of(column: str, values: Iterable[str], name: str | None = None) -> CheckConstraint:
+    """A CHECK constraint that ``column`` holds one of ``values`` (or NULL)."""
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=name or column)
+
+
+UtcDateTime = DateTime(timezone=True)
+
+
+class Organization(Base):
+    """A company, public body, university, ministry, local government or audit body."""
+
+    __tablename__ = "organizations"
+    __table_args__ = (
+        one_of("kind", domain.ORG_KINDS),
+        one_of("region", domain.REGIONS),
+        UniqueConstraint("name_ko", "kind", name="uq_organizations_name_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_ko: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str | None] = mapped_column(String(8))  # NULL for foreign bodies
+    is_local: Mapped[bool] = mapped_column(Boolean, default=False)
+    country: Mapped[str] = mapped_column(String(2), default="KR")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class User(Base):
+    """An account of the dashboard. Roles are rows of ``user_roles``.
+
+    ``auth_epoch`` is bumped whenever existing sign-ins must stop working (sign-out
+    everywhere, disabling, a role or password change); the failed-attempt columns implement
+    the per-account back-off of the sign-in issue.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(100))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    auth_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.roles)
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    __table_args__ = (one_of("role", domain.ROLES),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="roles")
+
+
+class AuthSession(Base):
+    """A server-side sign-in: the cookie only carries its id; lifetime and idle time live here."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    auth_epoch: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class Expert(Base):
+    """A person in the expert pool. ``phone``/``email`` are personal data (staff, auditors)."""
+
+    __tablename__ = "experts"
+    __table_args__ = (
+        one_of("affiliation", domain.AFFILIATIONS),
+        Index("ix_experts_registered_on", "registered_on"),
+        Index("ix_experts_affiliation_registered", "affiliation", "registered_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str | None] = mapped_column(String(100))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    affiliation: Mapped[str] = mapped_column(String(16))
+    position: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+    retired_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+    organization: Mapped[Organization] = relationship()
+    fields: Mapped[list[ExpertField]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class ExpertField(Base):
+    __tablename__ = "expert_fields"
+    __table_args__ = (one_of("field", domain.FIELDS), Index("ix_expert_fields_field", "field"))
+
+    expert_id: Mapped[int] = mapped_column(
+        ForeignKey("experts.id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class ExpertTie(Base):
+    """A declared tie between an expert and an organization (for conflict-of-interest checks)."""
+
+    __tablename__ = "expert_ties"
+    __table_args__ = (one_of("kind", domain.TIE_KINDS),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    expert_id: Mapped[int] = mapped_column(
+        ForeignKey("experts.id", ondelete="CASCADE"), index=True
+    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Technology(Base):
+    """A new technology submitted to the platform, with its lifecycle dates."""
+
+    __tablename__ = "technologies"
+    __table_args__ = (
+        one_of("status", domain.TECH_STATUSES),
+        one_of("field", domain.FIELDS),
+        one_of("growth_sector", domain.GROWTH_SECTORS),
+        one_of("certification", domain.CERTIFICATIONS),
+        Index("ix_technologies_registered_on", "registered_on"),
+        Index("ix_technologies_submitted_on", "submitted_on"),
+        Index("ix_technologies_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reg_no: Mapped[str] = mapped_column(String(32), unique=True)
+    title_ko: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str | None] = mapped_column(Text)
+    owner_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    is_local: Mapped[bool] = mapped_column(Boolean)
+    field: Mapped[str] = mapped_column(String(32))
+    growth_sector: Mapped[str] = mapped_column(String(32), default="none")
+    certification: Mapped[str] = mapped_column(String(32), default="none")
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+    screening_on: Mapped[dt.date | None] = mapped_column(Date)
+    review_on: Mapped[dt.date | None] = mapped_column(Date)
+    registered_on: Mapped[dt.date | None] = mapped_column(Date)
+    rejected_on: Mapped[dt.date | None] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)  # expired or withdrawn
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    owner: Mapped[Organization] = relationship()
+
+
+class Meeting(Base):
+    """A deliberation meeting; its panel draw (seed, pool, exclusions) is recorded on it."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        one_of("kind", domain.MEETING_KINDS),
+        one_of("status", domain.MEETING_STATUSES),
+        Index("ix_meetings_held_on", "held_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(300))
+    scheduled_on: Mapped[dt.date] = mapped_column(Date)
+    held_on: Mapped[dt.date | None] = mapped_column(Date)
+    location: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    quorum: Mapped[int] = mapped_column(SmallInteger, default=5)
+    draw_seed: Mapped[int | None] = mapped_column(BigInteger)
+    draw_pool_size: Mapped[int | None] = mapped_column(Integer)
+    draw_exclusions: Mapped[str | None] = mapped_column(Text)  # JSON: [{expert_id, reason}]
+    minutes: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+    seats: Mapped[list[PanelSeat]] = relationship(back_populates="meeting")
+    items: Mapped[list[AgendaItem]] = relationship(back_populates="meeting")
+
+
+class PanelSeat(Base):
+    """One expert's seat on one meeting: how it was drawn, declarations, attendance."""
+
+    __tablename__ = "panel_seats"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "expert_id", name="uq_panel_seats_meeting_expert"),
+        one_of("method", domain.SEAT_METHODS),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id"), index=True)
+    method: Mapped[str] = mapped_column(String(16), default="random_draw")
+    is_chair: Mapped[bool] = mapped_column(Boolean, default=False)
+    attended: Mapped[bool | None] = mapped_column(Boolean)
+    conflict_declared: Mapped[bool] = mapped_column(Boolean, default=False)
+    conflict_note: Mapped[str | None] = mapped_column(Text)
+    recused: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="seats")
+    expert: Mapped[Expert] = relationship()
+
+
+class AgendaItem(Base):
+    """A technology (and for adoption reviews, an adoption proposal) before a meeting."""
+
+    __tablename__ = "agenda_items"
+    __table_args__ = (
+        one_of("decision", domain.DECISIONS),
+        UniqueConstraint("meeting_id", "technology_id", name="uq_agenda_items_meeting_tech"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+    technology_id: Mapped[int] = mapped_column(ForeignKey("technologies.id"), index=True)
+    adoption_id: Mapped[int | None] = mapped_column(ForeignKey("adoptions.id"), index=True)
+    testbed_id: Mapped[int | None] = mapped_column(ForeignKey("testbeds.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16), default="pending")
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="items")
+    evaluations: Mapped[list[Evaluation]] = relationship(back_populates="item")
+
+
+class Evaluation(Base):
+    """One panel member's criterion scores (0-100) and comment on one agenda item."""
+
+    __tablename__ = "evaluations"
+    __table_args__ = (
+        UniqueConstraint("agenda_item_id", "seat_id", name="uq_evaluations_item_seat"),
+        *(
+            CheckConstraint(f"{c} BETWEEN 0 AND 100", name=f"{c}_range")
+            for c in domain.CRITERIA
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("panel_seats.id"), index=True)
+    novelty: Mapped[int] = mapped_column(SmallInteger)
+    progressiveness: Mapped[int] = mapped_column(SmallInteger)
+    applicability: Mapped[int] = mapped_column(SmallInteger)
+    economy: Mapped[int] = mapped_column(SmallInteger)
+    diffusion: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+    item: Mapped[AgendaItem] = relationship(back_populates="evaluations")
+
+
+class Agreement(Base):
+    """An MOU or joint operation with a partner organization."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (
+        one_of("kind", domain.AGREEMENT_KINDS),
+        one_of("status", domain.AGREEMENT_STATUSES),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title_ko: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    scope: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    planned_on: Mapped[dt.date] = mapped_column(Date)
+    signed_on: Mapped[dt.date | None] = mapped_column(Date)
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    partner: Mapped[Organization] = relationship()
+
+
+class Adoption(Base):
+    """A technology used in a named city project; proposed by staff, decided by an approver."""
+
+    __tablename__ = "adoptions"
+    __table_args__ = (
+        one_of("status", domain.ADOPTION_STATUSES),
+        Index("ix_adoptions_status_approved_on", "status", "approved_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    technology_id: Mapped[int] = mapped_column(ForeignKey("technologies.id"), index=True)
+    project_name: Mapped[str] = mapped_column(String(300))
+    department: Mapped[str] = mapped_column(String(200))
+    budget_krw: Mapped[int] = mapped_column(BigInteger)
+    year: Mapped[int] = mapped_column(SmallInteger)
+    justification: Mapped[str] = mapped_column(Text)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    proposed_on: Mapped[dt.date] = mapped_column(Date)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_on: Mapped[dt.date | None] = mapped_column(Date)
+    approved_on: Mapped[dt.date | None] = mapped_column(Date)
+    rejected_on: Mapped[dt.date | None] = mapped_column(Date)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    technology: Mapped[Technology] = relationship()
+
+
+class Testbed(Base):
+    """A local firm's unproven technology tried on a city site."""
+
+    __tablename__ = "testbeds"
+    __table_args__ = (
+        one_of("status", domain.TESTBED_STATUSES),
+        one_of("certification", domain.CERTIFICATIONS),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    technology_id: Mapped[int] = mapped_column(ForeignKey("technologies.id"), index=True)
+    site: Mapped[str | None] = mapped_column(String(300))
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
+    status: Mapped[str] = mapped_column(String(16), default="applied")
+    applied_on: Mapped[dt.date] = mapped_column(Date)
+    selected_on: Mapped[dt.date | None] = mapped_column(Date)
+    rejected_on: Mapped[dt.date | None] = mapped_column(Date)
+    started_on: Mapped[dt.date | None] = mapped_column(Date)
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    certified_on: Mapped[dt.date | None] = mapped_column(Date)
+    certification: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    technology: Mapped[Technology] = relationship()
+
+
+class Inquiry(Base):
+    """Another government or body asking about the platform."""
+
+    __tablename__ = "inquiries"
+    __table_args__ = (
+        one_of("channel", domain.INQUIRY_CHANNELS),
+        one_of("status", domain.INQUIRY_STATUSES),
+        Index("ix_inquiries_received_on", "received_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(16))
+    topic: Mapped[str] = mapped_column(String(300))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    answered_on: Mapped[dt.date | None] = mapped_column(Date)
+    visit_on: Mapped[dt.date | None] = mapped_column(Date)
+    benchmarked_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    organization: Mapped[Organization] = relationship()
+    followups: Mapped[list[InquiryFollowup]] = relationship(back_populates="inquiry")
+
+
+class InquiryFollowup(Base):
+    __tablename__ = "inquiry_followups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id"), index=True)
+    followed_on: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
+
+    inquiry: Mapped[Inquiry] = relationship(back_populates="followups")
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained record of every write (see ``db/audit.py``).
+
+    The database refuses UPDATE and DELETE on this table (triggers in the migration).
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_entity", "entity", "entity_id"),
+        Index("ix_audit_events_actor", "actor_id"),
+        Index("ix_audit_events_occurred_at", "occurred_at"),
+    )
+
+    # Assigned by ``db.audit.append`` from the locked head (not by a sequence): ids are the
+    # chain's positions, contiguous from 1.
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[str | None] = mapped_column(Text)  # canonical JSON
+    after: Mapped[str | None] = mapped_column(Text)  # canonical JSON
+    reason: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """A single row holding the chain's last id and hash; writers lock it to append in order."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))

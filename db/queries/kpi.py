@@ -1,0 +1,143 @@
+"""Headline figures of the platform as they stood on a date, computed in SQL.
+
+Definitions (the ones the published figures of 2019-08-08 are counted by):
+
+- *experts registered*: in the pool on ``as_of`` (registered on or before, not yet retired);
+- *technologies registered*: registered on or before ``as_of`` (cumulative; a later expiry
+  does not un-register a technology from the count of registrations);
+- *meetings held*: held on or before ``as_of``;
+- *technologies adopted*: distinct technologies with an adoption approved on or before;
+- *testbeds*: technologies selected into the testbed program on or before, by their stage
+  on that date;
+- *inquiries*: received on or before; *agreements*: planned on or before, by status then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from db.models import Adoption, Agreement, Expert, Inquiry, Meeting, Technology, Testbed
+
+
+@dataclass(frozen=True)
+class Headline:
+    as_of: dt.date
+    experts: int
+    experts_by_affiliation: dict[str, int]
+    technologies: int
+    technologies_local: int
+    meetings: int
+    adopted: int
+    testbeds: int
+    testbeds_by_stage: dict[str, int]
+    inquiries: int
+    agreements: int
+    agreements_by_status: dict[str, int] = field(default_factory=dict)
+
+
+def experts_by_affiliation(*, session: Session, as_of: dt.date) -> dict[str, int]:
+    """Experts in the pool on ``as_of``, by affiliation category."""
+    rows = session.execute(
+        select(Expert.affiliation, func.count())
+        .where(
+            Expert.registered_on <= as_of,
+            or_(Expert.retired_on.is_(None), Expert.retired_on > as_of),
+        )
+        .group_by(Expert.affiliation)
+    ).all()
+    return {aff: int(n) for aff, n in rows}
+
+
+def technologies_registered(*, session: Session, as_of: dt.date) -> tuple[int, int]:
+    """(all, local) technologies registered on or before ``as_of``."""
+    total, local = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((Technology.is_local, 1), else_=0)), 0),
+        ).where(Technology.registered_on <= as_of)
+    ).one()
+    return int(total), int(local)
+
+
+def meetings_held(*, session: Session, as_of: dt.date) -> int:
+    """Deliberation meetings held on or before ``as_of``."""
+    return int(
+        session.execute(
+            select(func.count()).where(Meeting.held_on <= as_of)
+        ).scalar_one()
+    )
+
+
+def technologies_adopted(*, session: Session, as_of: dt.date) -> int:
+    """Distinct technologies with an adoption approved on or before ``as_of``."""
+    return int(
+        session.execute(
+            select(func.count(func.distinct(Adoption.technology_id))).where(
+                Adoption.status == "approved", Adoption.approved_on <= as_of
+            )
+        ).scalar_one()
+    )
+
+
+def testbeds_by_stage(*, session: Session, as_of: dt.date) -> dict[str, int]:
+    """Testbeds selected on or before ``as_of``, by the stage they had reached then."""
+    stage = case(
+        (Testbed.certified_on <= as_of, "certified"),
+        (Testbed.completed_on <= as_of, "completed"),
+        (Testbed.started_on <= as_of, "in_progress"),
+        else_="selected",
+    )
+    rows = session.execute(
+        select(stage.label("stage"), func.count())
+        .where(Testbed.selected_on <= as_of)
+        .group_by(stage)
+    ).all()
+    return {s: int(n) for s, n in rows}
+
+
+def inquiries_received(*, session: Session, as_of: dt.date) -> int:
+    return int(
+        session.execute(select(func.count()).where(Inquiry.received_on <= as_of)).scalar_one()
+    )
+
+
+def agreements_by_status(*, session: Session, as_of: dt.date) -> dict[str, int]:
+    """Agreements planned on or before ``as_of``, by their status on that date."""
+    status = case(
+        (and_(Agreement.ends_on.is_not(None), Agreement.ends_on < as_of), "expired"),
+        (Agreement.starts_on <= as_of, "active"),
+        (Agreement.signed_on <= as_of, "signed"),
+        else_="planned",
+    )
+    rows = session.execute(
+        select(status.label("status"), func.count())
+        .where(Agreement.planned_on <= as_of)
+        .group_by(status)
+    ).all()
+    return {s: int(n) for s, n in rows}
+
+
+def headline(*, session: Session, as_of: dt.date) -> Headline:
+    """Every headline figure as it stood on ``as_of``."""
+    by_aff = experts_by_affiliation(session=session, as_of=as_of)
+    techs, local = technologies_registered(session=session, as_of=as_of)
+    stages = testbeds_by_stage(session=session, as_of=as_of)
+    agreements = agreements_by_status(session=session, as_of=as_of)
+    return Headline(
+        as_of=as_of,
+        experts=sum(by_aff.values()),
+        experts_by_affiliation=by_aff,
+        technologies=techs,
+        technologies_local=local,
+        meetings=meetings_held(session=session, as_of=as_of),
+        adopted=technologies_adopted(session=session, as_of=as_of),
+        testbeds=sum(stages.values()),
+        testbeds_by_stage=stages,
+        inquiries=inquiries_received(session=session, as_of=as_of),
+        agreements=sum(agreements.values()),
+        agreements_by_status=agreements,
+    )
