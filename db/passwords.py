@@ -9,7 +9,8 @@ UNUSABLE_PASSWORD = "!"  # never matches: accounts that cannot sign in with a pa
 
 
 def hash_password(password: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
-    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
+    # bcrypt reads at most 72 bytes (bcrypt 5 refuses longer input); both sides truncate.
+    return bcrypt.hashpw(password.encode("utf-8")[:72], bcrypt.gensalt(rounds)).decode("ascii")
 
 
 def check_password(password: str, hashed: str) -> bool:
