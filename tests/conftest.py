@@ -1,0 +1,236 @@
+"""Shared fixtures: a fresh migrated database per test on SQLite and PostgreSQL.
+
+PostgreSQL is a real throwaway server started from the machine's PostgreSQL 15 binaries in a
+temporary directory (as the unprivileged ``postgres`` account when the tests run as root,
+because PostgreSQL refuses to run as root). Where no binaries exist the PostgreSQL cases skip
+with the reason, except under ``CI``, where that is an error: CI must exercise PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from db.engine import make_engine
+from db.migrate import upgrade
+
+BACKENDS = ("sqlite", "postgresql")
+IN_CI = bool(os.environ.get("CI"))
+
+
+def _pg_bindir() -> Path | None:
+    candidates = [os.environ.get("NTP_PG_BIN", "")]
+    candidates += sorted(
+        (str(p) for p in Path("/usr/lib/postgresql").glob("*/bin")), reverse=True
+    )
+    for c in candidates:
+        if c and (Path(c) / "initdb").exists() and (Path(c) / "pg_ctl").exists():
+            return Path(c)
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def unavailable(reason: str) -> None:
+    """Skip outside CI; fail in CI, where every backend and the browser must run."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI must run these tests)")
+    pytest.skip(reason)
+
+
+@dataclass
+class PgServer:
+    bindir: Path
+    root: Path
+    port: int
+    as_user: list[str]
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def url(self, dbname: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"
+
+    def run(self, *args: str) -> None:
+        subprocess.run([*self.as_user, *args], check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        data = self.root / "data"
+        self.run(str(self.bindir / "initdb"), "-D", str(data), "-U", "postgres",
+                 "--auth=trust", "-E", "UTF8", "--no-locale")
+        opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                "-c max_connections=200")
+        self.run(str(self.bindir / "pg_ctl"), "-D", str(data), "-o", opts,
+                 "-l", str(self.root / "server.log"), "-w", "-t", "60", "start")
+
+    def stop(self) -> None:
+        subprocess.run(
+            [*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"),
+             "-m", "immediate", "-w", "stop"],
+            capture_output=True, timeout=60,
+        )
+
+    def restart(self) -> None:
+        """Restart the server in place (for fault tests)."""
+        self.run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"),
+                 "-m", "fast", "-w", "-t", "60", "restart")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A throwaway PostgreSQL server for the whole test session."""
+    bindir = _pg_bindir()
+    if bindir is None:
+        unavailable("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    assert bindir is not None
+    root = Path(tempfile.mkdtemp(prefix="ntp-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        runuser = shutil.which("runuser")
+        if runuser is None:
+            unavailable("running as root and `runuser` is missing to start PostgreSQL")
+        shutil.chown(root, user="postgres", group="postgres")
+        root.chmod(0o700)
+        as_user = [str(runuser), "-u", "postgres", "--"]
+    server = PgServer(bindir=bindir, root=root, port=_free_port(), as_user=as_user)
+    try:
+        server.start()
+    except subprocess.CalledProcessError as exc:
+        log = (root / "server.log").read_text(errors="replace") if (root / "server.log").exists() else ""
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.fail(f"PostgreSQL did not start: {exc.stderr!r} {log[-2000:]}")
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+_counter = itertools.count()
+
+
+def _pg_admin(server: PgServer) -> Engine:
+    return create_engine(server.admin_url, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PgServer) -> str:
+    """Name of a migrated, empty template database; copied for every test."""
+    admin = _pg_admin(pg_server)
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE ntp_template"))
+    engine = make_engine(pg_server.url("ntp_template"))
+    upgrade(engine)
+    engine.dispose()
+    admin.dispose()
+    return "ntp_template"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def fresh_database_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
+    """URL of a new, migrated, empty database on ``backend``."""
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / f"db{next(_counter)}.sqlite3"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    server: PgServer = request.getfixturevalue("pg_server")
+    template_name: str = request.getfixturevalue("pg_template")
+    name = f"ntp_test_{os.getpid()}_{next(_counter)}"
+    admin = _pg_admin(server)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+    admin.dispose()
+    return server.url(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def migrated_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
+    return fresh_database_url(request, backend, tmp_path)
+
+
+@pytest.fixture
+def migrated_engine(migrated_url: str) -> Iterator[Engine]:
+    """An Engine to a fresh, empty, migrated database (parametrized over both backends)."""
+    engine = make_engine(migrated_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def seeded_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of a database holding the scale-1 demo data; shared by the session: read only."""
+    import seed
+
+    backend = str(request.param)
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("seeded") / "demo.sqlite3"
+        url = f"sqlite:///{path}"
+    else:
+        server: PgServer = request.getfixturevalue("pg_server")
+        admin = _pg_admin(server)
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE ntp_seeded"))
+        admin.dispose()
+        url = server.url("ntp_seeded")
+    engine = make_engine(url)
+    upgrade(engine)
+    seed.build(engine, scale=1)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def seeded_engine(seeded_url: str) -> Iterator[Engine]:
+    engine = make_engine(seeded_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clear_streamlit_caches() -> Iterator[None]:
+    """Cached readers must not leak results from one test's database into the next."""
+    yield
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
