@@ -1,0 +1,88 @@
+"""Korean and English for every string a person reads (gettext catalogues via Babel).
+
+Messages are written in English in the code, marked with ``_()`` (translate now) or
+``N_()`` (mark for extraction, translate later), extracted into
+``components/locales/messages.pot`` and translated in ``components/locales/<lang>/LC_MESSAGES/
+messages.po`` (see the README for the ``pybabel`` commands). The ``.po`` files are the source
+of truth: they are compiled in memory at import, so no binary catalogue lives in the repo.
+
+The language is chosen per user session (``st.session_state["lang"]``), defaulting to
+``NTP_LANG`` (Korean unless set).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+import streamlit as st
+from babel.dates import format_date as _format_date
+from babel.dates import format_datetime as _format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+from db.config import load_settings
+
+LANGUAGES = ("ko", "en")
+LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
+LOCALES = {"ko": "ko_KR", "en": "en_GB"}
+LOCALE_DIR = Path(__file__).resolve().parent / "locales"
+
+
+@cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """The compiled catalogue for ``lang`` (English falls back to the msgids)."""
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        return gettext.NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=LOCALES[lang])
+    buf = BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+def current_language() -> str:
+    lang = st.session_state.get("lang")
+    if lang not in LANGUAGES:
+        lang = load_settings().default_language
+    return str(lang)
+
+
+def set_language(lang: str) -> None:
+    if lang in LANGUAGES:
+        st.session_state["lang"] = lang
+
+
+def _(message: str, /, **params: object) -> str:
+    """Translate ``message`` into the session's language; ``{name}`` fields take ``params``."""
+    text = translations(current_language()).gettext(message)
+    return text.format(**params) if params else text
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction without translating it yet."""
+    return message
+
+
+def translate_in(lang: str, message: str, /, **params: object) -> str:
+    """Translate into a given language (briefings in a chosen language, tests)."""
+    text = translations(lang).gettext(message)
+    return text.format(**params) if params else text
+
+
+def fmt_int(value: int | float) -> str:
+    return format_decimal(value, locale=LOCALES[current_language()])
+
+
+def fmt_date(value: dt.date) -> str:
+    return _format_date(value, format="medium", locale=LOCALES[current_language()])
+
+
+def fmt_datetime(value: dt.datetime) -> str:
+    return _format_datetime(value, format="medium", locale=LOCALES[current_language()])

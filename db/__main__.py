@@ -1,0 +1,87 @@
+"""Database commands: ``python -m db upgrade | verify-audit | current``.
+
+Every command works on the database named by ``DATABASE_URL`` (default: the embedded SQLite
+file). Problems a person can fix are printed as one sentence on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import Engine
+
+from db import audit
+from db.config import load_settings
+from db.engine import DatabaseConfigError, make_engine
+from db.migrate import current_revision, head_revision, upgrade
+from db.session import read_session
+
+Command = Callable[[Engine, argparse.Namespace], int]
+COMMANDS: dict[str, tuple[str, Command]] = {}
+
+
+def command(name: str, help: str) -> Callable[[Command], Command]:
+    def register(fn: Command) -> Command:
+        COMMANDS[name] = (help, fn)
+        return fn
+
+    return register
+
+
+@command("upgrade", "apply all migrations")
+def _upgrade(engine: Engine, _args: argparse.Namespace) -> int:
+    upgrade(engine)
+    print(f"Database is at migration {current_revision(engine)} (head {head_revision()}).")
+    return 0
+
+
+@command("current", "print the database's migration")
+def _current(engine: Engine, _args: argparse.Namespace) -> int:
+    print(current_revision(engine) or "(empty: no migration applied)")
+    return 0
+
+
+@command("verify-audit", "recompute the audit trail's hash chain")
+def _verify(engine: Engine, args: argparse.Namespace) -> int:
+    with read_session(engine) as s:
+        result = audit.verify(s, expected_head=args.expected_head)
+    if result.ok:
+        print(f"Audit trail intact up to event {result.last_good_id}, head hash {result.head_hash}.")
+        return 0
+    print(
+        f"Audit trail broken at event {result.first_bad_id}: {result.problem}. "
+        f"Intact up to event {result.last_good_id}, head hash {result.head_hash}.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m db", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, _fn) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        if name == "verify-audit":
+            p.add_argument("--expected-head", help="a head hash exported earlier")
+        if name == "create-admin":
+            p.add_argument("username")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        engine = make_engine(load_settings().database_url)
+    except DatabaseConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    try:
+        return COMMANDS[args.command][1](engine, args)
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
