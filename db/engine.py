@@ -17,12 +17,15 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from db.config import DEFAULT_DATA_DIR
+from db.errors import N_, DomainError
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
-class DatabaseConfigError(RuntimeError):
+class DatabaseConfigError(DomainError):
     """``DATABASE_URL`` is malformed, names an unsupported database, or cannot be reached."""
+
+    message = N_("The database is not configured correctly.")
 
 
 def _parse(url: str) -> URL:
@@ -30,13 +33,14 @@ def _parse(url: str) -> URL:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise DatabaseConfigError(
-            "DATABASE_URL is not a valid database address "
-            "(expected e.g. postgresql+psycopg://user:password@host:5432/dbname)."
+            N_("DATABASE_URL is not a valid database address (expected e.g. {example})."),
+            example="postgresql+psycopg://user:password@host:5432/dbname",
         ) from exc
     backend = parsed.get_backend_name()
     if backend not in {"sqlite", "postgresql"}:
         raise DatabaseConfigError(
-            f"DATABASE_URL names an unsupported database '{backend}'; use SQLite or PostgreSQL."
+            N_("DATABASE_URL names an unsupported database '{backend}'; use SQLite or PostgreSQL."),
+            backend=backend,
         )
     if backend == "postgresql" and parsed.drivername in {"postgresql", "postgres"}:
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -71,7 +75,8 @@ def make_engine(url: str, *, check: bool = True) -> Engine:
                 folder.mkdir(parents=True, exist_ok=True)
             elif not folder.is_dir():
                 raise DatabaseConfigError(
-                    f"The folder for the SQLite database does not exist: {folder}."
+                    N_("The folder for the SQLite database does not exist: {folder}."),
+                    folder=str(folder),
                 )
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     else:
@@ -81,7 +86,8 @@ def make_engine(url: str, *, check: bool = True) -> Engine:
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise DatabaseConfigError(
-            f"The database driver for '{parsed.drivername}' is not installed or not supported."
+            N_("The database driver for '{driver}' is not installed or not supported."),
+            driver=parsed.drivername,
         ) from exc
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
@@ -94,8 +100,11 @@ def make_engine(url: str, *, check: bool = True) -> Engine:
             engine.dispose()
             where = parsed.render_as_string(hide_password=True)
             raise DatabaseConfigError(
-                f"The database at {where} cannot be reached; check DATABASE_URL and that the "
-                "server is running."
+                N_(
+                    "The database at {where} cannot be reached; check DATABASE_URL and that "
+                    "the server is running."
+                ),
+                where=where,
             ) from exc
     return engine
 

@@ -141,3 +141,15 @@ def headline(*, session: Session, as_of: dt.date) -> Headline:
         agreements=sum(agreements.values()),
         agreements_by_status=agreements,
     )
+
+
+def last_changed(*, session: Session) -> dt.datetime | None:
+    """When the data last changed: the time of the newest audit event (None when empty)."""
+    from db.models import AuditEvent
+
+    ts = session.execute(
+        select(AuditEvent.occurred_at).order_by(AuditEvent.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if ts is not None and ts.tzinfo is None:
+        ts = ts.replace(tzinfo=dt.UTC)
+    return ts

@@ -1,0 +1,53 @@
+"""The one place that caches: the engine (per process) and read results (with a TTL).
+
+Cached readers take the database URL as their first argument so that a test or a second
+database never receives another one's results, and return plain values. They are shared
+by every user of the process: pages check the role *before* calling one. Writes call
+:func:`invalidate` right after committing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from components.bootstrap import prepare_database
+from db.config import load_settings
+from db.queries import kpi
+from db.session import read_session
+
+READ_TTL_SECONDS = 300
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str, demo: bool) -> Engine:
+    return prepare_database(url, demo=demo)
+
+
+def engine() -> Engine:
+    """The engine of the configured database (prepared on first use in this process)."""
+    settings = load_settings()
+    return _engine(settings.database_url, settings.demo)
+
+
+def database_url() -> str:
+    return load_settings().database_url
+
+
+def invalidate() -> None:
+    """Forget cached read results after a write changed the data."""
+    st.cache_data.clear()
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def headline(url: str, as_of: dt.date) -> kpi.Headline:
+    with read_session(engine()) as s:
+        return kpi.headline(session=s, as_of=as_of)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def last_changed(url: str) -> dt.datetime | None:
+    with read_session(engine()) as s:
+        return kpi.last_changed(session=s)
