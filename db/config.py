@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from db.errors import N_, DomainError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_SQLITE_NAME = "ntp.sqlite3"
@@ -45,3 +47,48 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         default_language=lang if lang in {"ko", "en"} else "ko",
     )
+
+
+class SecretError(DomainError):
+    """The cookie signing key is missing or too weak outside demo mode."""
+
+
+MIN_KEY_BYTES = 32
+KNOWN_DEFAULT_KEYS = frozenset(
+    {"some_signature_key", "random_signature_key", "abcdef", "changeme", "secret", "key"}
+)
+
+
+def cookie_key(settings: Settings, secrets: dict[str, str] | None = None) -> str:
+    """The key that signs sign-in cookies: ``NTP_COOKIE_KEY`` or the secret ``cookie_key``.
+
+    In demo mode without one, a random key is generated once and kept in the data folder.
+    Outside demo mode a missing, short (< 32 bytes) or well-known default key refuses.
+
+    :raise SecretError: outside demo mode, the key is missing, short or a default.
+    """
+    key = (os.environ.get("NTP_COOKIE_KEY") or (secrets or {}).get("cookie_key") or "").strip()
+    if not key and settings.demo:
+        path = settings.data_dir / "cookie_key"
+        if not path.exists():
+            import secrets as _secrets
+
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(_secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        key = path.read_text().strip()
+    if not key:
+        raise SecretError(
+            N_(
+                "No cookie signing key is set: set NTP_COOKIE_KEY or cookie_key in "
+                ".streamlit/secrets.toml (at least 32 random bytes)."
+            )
+        )
+    if key.lower() in KNOWN_DEFAULT_KEYS or len(key.encode()) < MIN_KEY_BYTES:
+        raise SecretError(
+            N_(
+                "The cookie signing key is too weak or a known default: use at least 32 "
+                "random bytes, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+        )
+    return key
