@@ -1,0 +1,88 @@
+"""The page map: which pages each role may open, and each role's default page.
+
+``app.py`` registers only the pages of the signed-in user's roles with ``st.navigation``,
+so a typed URL to any other page is "page not found". Pages guard themselves again with
+:func:`guard`, and ``db/`` checks roles on every write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from components.i18n import N_, _
+from db.permissions import Actor
+
+EVERYONE = frozenset({"executive", "auditor", "staff", "approver", "admin"})
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str  # msgid
+    icon: str
+    roles: frozenset[str]
+    section: str  # msgid
+
+    @property
+    def url_path(self) -> str:
+        return self.path.removeprefix("pages/").removesuffix(".py")
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/overview.py", N_("Overview"), ":material/dashboard:", EVERYONE, N_("Dashboard")),
+    PageSpec("pages/administration.py", N_("Administration"), ":material/manage_accounts:",
+             frozenset({"admin"}), N_("System")),
+    PageSpec("pages/account.py", N_("My account"), ":material/person:", EVERYONE, N_("System")),
+)
+
+# The page each role lands on, in order of precedence for users with several roles.
+DEFAULT_PAGE: tuple[tuple[str, str], ...] = (
+    ("executive", "overview"),
+    ("approver", "overview"),
+    ("staff", "overview"),
+    ("auditor", "overview"),
+    ("admin", "administration"),
+)
+
+
+def pages_for(roles: Iterable[str]) -> list[PageSpec]:
+    held = frozenset(roles)
+    return [p for p in PAGES if p.roles & held]
+
+
+def default_page_for(roles: Iterable[str]) -> str:
+    held = frozenset(roles)
+    for role, page in DEFAULT_PAGE:
+        if role in held:
+            return page
+    return "account"
+
+
+def build_navigation(actor: Actor, *, only_account: bool = False) -> st.navigation:  # type: ignore[valid-type]
+    """``st.navigation`` with the actor's pages grouped by section, default page first."""
+    specs = [p for p in pages_for(actor.roles) if not only_account or p.url_path == "account"]
+    default = "account" if only_account else default_page_for(actor.roles)
+    sections: dict[str, list[st.Page]] = {}  # type: ignore[valid-type]
+    for spec in specs:
+        page = st.Page(
+            spec.path,
+            title=_(spec.title),
+            icon=spec.icon,
+            url_path=spec.url_path,
+            default=spec.url_path == default,
+        )
+        sections.setdefault(_(spec.section), []).append(page)
+    return st.navigation(sections)
+
+
+def guard(*roles: str) -> Actor:
+    """Stop the page unless the signed-in user holds one of ``roles`` (defence in depth)."""
+    actor: Actor | None = st.session_state.get("ntp_actor")
+    if actor is None or not actor.roles.intersection(roles or EVERYONE):
+        st.error(_("You do not have access to this page."))
+        st.stop()
+    assert actor is not None
+    return actor
