@@ -1,4 +1,4 @@
-"""Database commands: ``python -m db upgrade | verify-audit | current``.
+"""Database commands: ``python -m db upgrade | verify-audit | current | create-admin NAME``.
 
 Every command works on the database named by ``DATABASE_URL`` (default: the embedded SQLite
 file). Problems a person can fix are printed as one sentence on stderr with exit code 2.
@@ -12,11 +12,13 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
 
-from db import audit
+from db import accounts, audit
 from db.config import load_settings
 from db.engine import DatabaseConfigError, make_engine
-from db.migrate import current_revision, head_revision, upgrade
-from db.session import read_session
+from db.errors import ValidationFailed
+from db.migrate import current_revision, head_revision, is_up_to_date, upgrade
+from db.permissions import SYSTEM
+from db.session import read_session, write_session
 
 Command = Callable[[Engine, argparse.Namespace], int]
 COMMANDS: dict[str, tuple[str, Command]] = {}
@@ -48,7 +50,10 @@ def _verify(engine: Engine, args: argparse.Namespace) -> int:
     with read_session(engine) as s:
         result = audit.verify(s, expected_head=args.expected_head)
     if result.ok:
-        print(f"Audit trail intact up to event {result.last_good_id}, head hash {result.head_hash}.")
+        print(
+            f"Audit trail intact up to event {result.last_good_id}, "
+            f"head hash {result.head_hash}."
+        )
         return 0
     print(
         f"Audit trail broken at event {result.first_bad_id}: {result.problem}. "
@@ -56,6 +61,28 @@ def _verify(engine: Engine, args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1
+
+
+@command("create-admin", "create an administrator with a one-time password")
+def _create_admin(engine: Engine, args: argparse.Namespace) -> int:
+    if not is_up_to_date(engine):
+        upgrade(engine)
+    try:
+        with write_session(engine) as s:
+            user_id, password = accounts.create_user(
+                session=s,
+                actor=SYSTEM,
+                username=args.username,
+                display_name=args.username,
+                roles=[accounts.ADMIN],
+            )
+    except ValidationFailed as exc:
+        print(exc.errors.get("username") or exc.message, file=sys.stderr)
+        return 2
+    print(f"Created administrator {args.username.strip()} (user {user_id}).")
+    print(f"One-time password: {password}")
+    print("It is shown only this once; it must be changed at the first sign-in.")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
