@@ -9,6 +9,8 @@ by every user of the process: pages check the role *before* calling one. Writes 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -16,7 +18,9 @@ from sqlalchemy import Engine
 from components.bootstrap import prepare_database
 from db.config import load_settings
 from db.queries import kpi
-from db.session import read_session
+from db.session import read_session, write_session
+
+T = TypeVar("T")
 
 READ_TTL_SECONDS = 300
 
@@ -51,3 +55,18 @@ def headline(url: str, as_of: dt.date) -> kpi.Headline:
 def last_changed(url: str) -> dt.datetime | None:
     with read_session(engine()) as s:
         return kpi.last_changed(session=s)
+
+
+def write(fn: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run the ``db/`` write function ``fn(session=..., **kwargs)`` in one write transaction,
+    then forget cached reads. Errors (``DomainError``) propagate after the rollback."""
+    with write_session(engine()) as s:
+        result = fn(session=s, **kwargs)
+    invalidate()
+    return result
+
+
+def read(fn: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run a ``db/`` read function uncached (results specific to the acting user)."""
+    with read_session(engine()) as s:
+        return fn(session=s, **kwargs)

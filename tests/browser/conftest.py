@@ -1,0 +1,139 @@
+"""Real-browser fixtures: a real ``streamlit run`` and headless Debian Chromium via Playwright.
+
+No browser is downloaded: Playwright drives the system Chromium (``executable_path``).
+Outside CI these tests skip with the reason when Chromium is missing; in CI they must run.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import _free_port, unavailable, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def chromium_path() -> str | None:
+    for name in (os.environ.get("NTP_CHROMIUM", ""), "chromium", "chromium-browser"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@dataclass
+class AppServer:
+    url: str
+    database_url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def start_app(tmp: Path, database_file: Path, extra_env: dict[str, str] | None = None) -> AppServer:
+    """Start ``streamlit run app.py`` on a free loopback port against a copy of a database."""
+    db_copy = tmp / "app.sqlite3"
+    shutil.copyfile(database_file, db_copy)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db_copy}",
+        "NTP_DEMO": "0",
+        "NTP_COOKIE_KEY": secrets.token_urlsafe(48),
+        "NTP_LANG": "en",
+        **(extra_env or {}),
+    }
+    log = tmp / "streamlit.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
+                return r.status == 200
+        except OSError:
+            return False
+
+    if not wait_for(healthy, timeout=60):
+        proc.kill()
+        pytest.fail("streamlit did not start:\n" + log.read_text(errors="replace")[-3000:])
+    return AppServer(url=url, database_url=env["DATABASE_URL"], process=proc, log=log)
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scale-1 demo database file for browser tests (copied per server)."""
+    import seed
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("browser-db") / "demo.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    seed.build(engine, scale=1, demo_accounts=True)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory: pytest.TempPathFactory, seeded_sqlite_file: Path) -> Iterator[AppServer]:
+    server = start_app(tmp_path_factory.mktemp("app"), seeded_sqlite_file)
+    yield server
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    path = chromium_path()
+    if path is None:
+        unavailable("Chromium is not installed (Debian package `chromium`)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed (pip install -r requirements-dev.txt)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def wait_ready(page, timeout: float = 30_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_selector(READY, timeout=timeout)
+
+
+def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,59 @@
+"""Sign in, reach the default page, sign out; the old cookie does not sign in again."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import AppServer, screenshot, wait_ready
+
+pytestmark = pytest.mark.browser
+PASSWORD = "ntp-demo-2019-08-08"
+
+
+def sign_in(page, server: AppServer, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server.url)
+    wait_ready(page)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in as").wait_for(timeout=30_000)
+    wait_ready(page)
+
+
+def test_sign_in_sign_out_and_replayed_cookie_is_refused(browser, app_server: AppServer) -> None:  # type: ignore[no-untyped-def]
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = ctx.new_page()
+    sign_in(page, app_server, "executive.demo")
+    # The executive lands on the overview and sees the figures.
+    page.get_by_role("heading", name="New Technology Platform").wait_for()
+    assert page.get_by_text("Experts registered").first.is_visible()
+    screenshot(page, "signin-executive-overview-en")
+
+    page.wait_for_function("document.cookie.includes('ntp_signin=')", timeout=15_000)
+    cookies = [c for c in ctx.cookies() if c["name"] == "ntp_signin"]
+    assert cookies, "the sign-in cookie was set"
+
+    # A fresh browser with that cookie is signed in while the sign-in is live...
+    ctx_live = browser.new_context()
+    ctx_live.add_cookies(cookies)
+    live = ctx_live.new_page()
+    live.goto(app_server.url)
+    live.get_by_text("Signed in as").wait_for(timeout=30_000)
+    ctx_live.close()
+
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    assert not page.get_by_text("Signed in as").is_visible()
+
+    # ...and after signing out, replaying the same cookie no longer signs in.
+    ctx_replay = browser.new_context()
+    ctx_replay.add_cookies(cookies)
+    replay = ctx_replay.new_page()
+    replay.goto(app_server.url)
+    wait_ready(replay)
+    replay.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    assert replay.get_by_text("Signed in as").count() == 0
+    assert replay.get_by_text("Experts registered").count() == 0
+    screenshot(replay, "signin-replayed-cookie-refused-en")
+    ctx_replay.close()
+    ctx.close()
