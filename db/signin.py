@@ -203,13 +203,20 @@ def _audit_attempt(
 
 
 def _record_failure(session: Session, user_id: int, now: dt.datetime) -> None:
-    """Count one failure with a compare-and-set on ``failed_attempts`` (retried if it loses)."""
-    for _ in range(5):
-        seen, first, nxt = session.execute(
+    """Count one failure with a compare-and-set on ``failed_attempts``.
+
+    A lost compare-and-set means another attempt's failure was committed in between; read
+    again and retry (each loss is someone else's progress, so this ends).
+    """
+    while True:
+        row = session.execute(
             select(User.failed_attempts, User.first_failed_at, User.next_attempt_at).where(
                 User.id == user_id
             )
-        ).one()
+        ).one_or_none()
+        if row is None:  # the account was deleted meanwhile: nothing left to count
+            return
+        seen, first, nxt = row
         count, first, nxt = after_failure(seen, first, nxt, now)
         won = session.execute(
             update(User)
