@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data
+from components import auth, data
 from components.i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language, set_language
+from components.labels import label
+from components.navigation import build_navigation
 from db.errors import DomainError
 
 st.set_page_config(page_title="New Technology Platform", page_icon=":material/hub:", layout="wide")
@@ -25,10 +27,22 @@ set_language(lang)
 try:
     with st.spinner(_("Opening the database...")):
         data.engine()
-except DomainError as exc:  # DatabaseConfigError, SchemaOutOfDate: one clear sentence
+    actor = auth.signed_in_actor()
+except DomainError as exc:  # bad DATABASE_URL, pending migrations, weak cookie key
     st.error(_("The app cannot start.") + " " + _(exc.message, **exc.params))
     st.stop()
 
-pages = [st.Page("pages/overview.py", title=_("Overview"), icon=":material/dashboard:", default=True)]
-pg = st.navigation(pages)
+if actor is None:
+    auth.show_notice()
+    st.stop()
+
+with st.sidebar:
+    st.caption(
+        _("Signed in as {name} ({roles})", name=actor.display_name or actor.username,
+          roles=", ".join(label("role", r) for r in sorted(actor.roles)))
+    )
+    auth.sign_out_button()
+
+auth.show_notice()
+pg = build_navigation(actor, only_account=auth.must_change_password(actor))
 pg.run()

@@ -1,0 +1,194 @@
+"""Sign-in with streamlit-authenticator, hardened and backed by the database.
+
+streamlit-authenticator renders the sign-in form, signs the re-authentication cookie (a JWT)
+and deletes it on sign-out. Everything it does weakly is done on the server here:
+
+- the password check goes to ``db.signin.authenticate`` (bcrypt, per-account failure count
+  and back-off in the database, an audit event for every attempt, one generic message);
+- every sign-in is a server-side row keyed by the SHA-256 of the cookie's token, with a
+  12-hour lifetime and a 30-minute idle timeout; every rerun re-checks it, so signing out,
+  disabling an account, a role or a password change end it, and a replayed old cookie is
+  refused;
+- the cookie key comes from the environment or secrets (``db.config.cookie_key``).
+
+The authenticator is created once per browser session (it owns a cookie component).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import jwt
+import streamlit as st
+import streamlit_authenticator as stauth
+
+from components import data
+from components.i18n import _
+from db import accounts, signin
+from db.config import cookie_key, load_settings
+from db.permissions import Actor
+from db.session import write_session
+
+COOKIE_NAME = "ntp_signin"
+LIFETIME = dt.timedelta(hours=12)
+IDLE = dt.timedelta(minutes=30)
+TOKEN_KEY = "ntp_token"
+ACTOR_KEY = "ntp_actor"
+NOTICE_KEY = "ntp_signin_notice"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _secrets() -> dict[str, str]:
+    try:
+        return {k: str(v) for k, v in st.secrets.items() if isinstance(v, str)}
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+def _credentials() -> dict[str, Any]:
+    with write_session(data.engine()) as s:
+        users = signin.usable_credentials(session=s, now=_now())
+    return {"usernames": users}
+
+
+def _check_credentials(username: str, password: str) -> bool:
+    """Replaces the authenticator's in-memory check with the database one."""
+    try:
+        with write_session(data.engine()) as s:
+            actor = signin.authenticate(session=s, username=username, password=password, now=_now())
+    except signin.SignInFailed as failed:
+        st.session_state[NOTICE_KEY] = _(failed.message, **failed.params)
+        return False
+    st.session_state[ACTOR_KEY] = actor
+    return True
+
+
+def authenticator() -> stauth.Authenticate:
+    """The per-session authenticator, created on first use with fresh credentials."""
+    auth = st.session_state.get("_ntp_authenticator")
+    credentials = _credentials()
+    if auth is None:
+        auth = stauth.Authenticate(
+            credentials,
+            cookie_name=COOKIE_NAME,
+            cookie_key=cookie_key(load_settings(), _secrets()),
+            cookie_expiry_days=LIFETIME.total_seconds() / 86400,
+            auto_hash=False,
+            # The cookie is read from st.context.cookies (sent with the page request), so the
+            # library's 0.7 s wait for its cookie component on every signed-out rerun is moot.
+            login_sleep_time=0,
+        )
+        st.session_state["_ntp_authenticator"] = auth
+    model = auth.authentication_controller.authentication_model
+    model.credentials = credentials  # accounts may have changed since the last rerun
+    model.check_credentials = _check_credentials
+    return auth
+
+
+def _token_of_new_cookie(auth: stauth.Authenticate) -> str:
+    """The JWT the authenticator just set as cookie (re-encoded: HS256 is deterministic)."""
+    cm = auth.cookie_controller.cookie_model
+    return jwt.encode(
+        {"username": st.session_state["username"], "exp_date": cm.exp_date},
+        cm.cookie_key,
+        algorithm="HS256",
+    )
+
+
+def _forget(auth: stauth.Authenticate, notice: str | None) -> None:
+    """Drop the browser-side sign-in (cookie and state) after the server refused it."""
+    try:
+        auth.cookie_controller.delete_cookie()
+    except Exception:  # noqa: BLE001 - the cookie may already be gone
+        pass
+    for key in ("authentication_status", "username", "name", "email", "roles", TOKEN_KEY, ACTOR_KEY):
+        st.session_state[key] = None
+    st.session_state["logout"] = True
+    if notice:
+        st.session_state[NOTICE_KEY] = notice
+
+
+def signed_in_actor() -> Actor | None:
+    """Render the sign-in form if needed; return the signed-in user, checked on the server."""
+    auth = authenticator()
+    fields = {
+        "Form name": _("Sign in"),
+        "Username": _("Username"),
+        "Password": _("Password"),
+        "Login": _("Sign in"),
+    }
+    try:
+        auth.login(location="main", fields=fields, key="signin")
+    except stauth.utilities.LoginError:
+        _forget(auth, _("Your sign-in is no longer valid. Please sign in again."))
+        return None
+    if not st.session_state.get("authentication_status"):
+        return None
+    token = st.session_state.get(TOKEN_KEY)
+    now = _now()
+    with write_session(data.engine()) as s:
+        if token is None and st.session_state.get(ACTOR_KEY) is not None:
+            # A password sign-in just succeeded in this rerun: record it on the server.
+            token = _token_of_new_cookie(auth)
+            signin.start_signin(
+                session=s, user_id=st.session_state[ACTOR_KEY].id, token=token, now=now,
+                lifetime=LIFETIME,
+            )
+            st.session_state[TOKEN_KEY] = token
+        elif token is None:
+            # Signed in from the cookie: it must match a live server-side sign-in.
+            token = st.context.cookies.get(COOKIE_NAME)
+            st.session_state[TOKEN_KEY] = token
+        actor = signin.resume_signin(session=s, token=token or "", now=now, idle=IDLE) if token else None
+    if actor is None:
+        _forget(auth, _("Your sign-in has ended (signed out, expired, idle for 30 minutes or "
+                        "changed by an administrator). Please sign in again."))
+        st.rerun()
+    st.session_state[ACTOR_KEY] = actor
+    return actor
+
+
+def sign_out_button() -> None:
+    """The sidebar sign-out button: revokes the server-side sign-in, then the cookie."""
+    auth = authenticator()
+
+    def _revoke(_info: dict[str, Any]) -> None:
+        token = st.session_state.get(TOKEN_KEY)
+        if token:
+            with write_session(data.engine()) as s:
+                signin.end_signin(session=s, token=token, now=_now())
+        st.session_state[TOKEN_KEY] = None
+        st.session_state[ACTOR_KEY] = None
+
+    auth.logout(_("Sign out"), location="sidebar", key="signout", callback=_revoke)
+
+
+def show_notice() -> None:
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.warning(notice)
+
+
+def change_password(actor: Actor, current: str, new: str) -> None:
+    """Change the user's own password, then end this sign-in too (all others already are).
+
+    The user signs in again with the new password; that is simpler and safer than carrying
+    a sign-in across an epoch change.
+
+    :raise DomainError: the current password is wrong or the new one breaks the policy
+        (``ValidationFailed`` with the problems); nothing was saved.
+    """
+    with write_session(data.engine()) as s:
+        accounts.change_own_password(session=s, actor=actor, current=current, new=new)
+    _forget(authenticator(), _("Your password was changed. Please sign in with the new password."))
+
+
+def must_change_password(actor: Actor) -> bool:
+    """True while the user still holds a one-time password (only My account is shown)."""
+    if actor.id is None:
+        return False
+    return data.read(accounts.needs_password_change, user_id=actor.id)

@@ -1,0 +1,132 @@
+"""Every page under AppTest, signed in as each role: navigation, default page, guards."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from components.navigation import PAGES, default_page_for, pages_for
+from tests.apptest import ROLE_ACCOUNTS, new_app, page_text, sign_in
+
+EXPECTED_PAGES = {
+    "executive": {"overview", "account"},
+    "auditor": {"overview", "account"},
+    "staff": {"overview", "account"},
+    "approver": {"overview", "account"},  # approver.demo is staff + approver
+    "admin": {"overview", "administration", "account"},
+}
+EXPECTED_DEFAULT_TITLE = {
+    "executive": "New Technology Platform",
+    "auditor": "New Technology Platform",
+    "staff": "New Technology Platform",
+    "approver": "New Technology Platform",
+    "admin": "Administration",
+}
+
+
+@pytest.fixture
+def app_env(seeded_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """Point the app at a private copy of the seeded SQLite database, in English."""
+    if not seeded_url.startswith("sqlite"):
+        pytest.skip("pages run against the SQLite copy; db functions cover PostgreSQL")
+    import shutil
+
+    src = seeded_url.removeprefix("sqlite:///")
+    dst = tmp_path / "app.sqlite3"
+    shutil.copyfile(src, dst)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{dst}")
+    monkeypatch.setenv("NTP_DEMO", "0")
+    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv("NTP_LANG", "en")
+    return f"sqlite:///{dst}"
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED_PAGES))
+def test_page_map(role: str) -> None:
+    roles = {"approver": {"staff", "approver"}}.get(role, {role})
+    assert {p.url_path for p in pages_for(roles)} == EXPECTED_PAGES[role]
+
+
+def test_every_page_is_in_the_map() -> None:
+    from pathlib import Path
+
+    on_disk = {f"pages/{p.name}" for p in Path("pages").glob("*.py")}
+    assert on_disk == {p.path for p in PAGES}
+
+
+def test_signed_out_sees_only_the_sign_in_form(app_env: str) -> None:
+    at = new_app()
+    assert not at.exception
+    assert [t.label for t in at.text_input][:2] == ["Username", "Password"]
+    assert "Experts registered" not in page_text(at)
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_ACCOUNTS))
+def test_each_role_lands_on_its_default_page(app_env: str, role: str) -> None:
+    at = sign_in(new_app(), ROLE_ACCOUNTS[role])
+    assert not at.exception, at.exception
+    assert at.title[0].value == EXPECTED_DEFAULT_TITLE[role]
+    assert default_page_for({"approver": {"staff", "approver"}}.get(role, {role}))
+    assert "Signed in as" in page_text(at)
+
+
+PAGE_TITLES = {"overview": "New Technology Platform", "administration": "Administration",
+               "account": "My account"}
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_ACCOUNTS))
+def test_role_by_page_table(app_env: str, role: str) -> None:
+    """Allowed pages open and render; any other page is refused: not registered by
+    st.navigation (a URL gives "page not found", see the browser tests) and, when run
+    anyway, stopped by its own guard before showing anything."""
+    at = sign_in(new_app(), ROLE_ACCOUNTS[role])
+    for spec in PAGES:
+        if spec.url_path in EXPECTED_PAGES[role]:
+            at.switch_page(spec.path).run()
+            assert not at.exception, (spec.path, at.exception)
+            assert at.title[0].value == PAGE_TITLES[spec.url_path]
+        else:
+            at.switch_page(spec.path).run()
+            assert not at.exception
+            assert PAGE_TITLES[spec.url_path] not in [t.value for t in at.title]
+            refused = [e.value for e in at.error] == ["You do not have access to this page."]
+            assert refused or at.title[0].value == EXPECTED_DEFAULT_TITLE[role]
+
+
+def test_wrong_password_gives_the_generic_message(app_env: str) -> None:
+    at = sign_in(new_app(), "executive.demo", "wrong-password-123")
+    text = page_text(at)
+    assert "Sign-in failed" in text
+    assert "Signed in as" not in text
+    at2 = sign_in(new_app(), "nobody-at-all", "wrong-password-123")
+    assert [e.value for e in at2.warning] == [e.value for e in at.warning]
+
+
+@pytest.mark.parametrize("username", ["", "x" * 10_000, "' OR 1=1 --", "<script>alert(1)</script>"])
+def test_bad_usernames_fail_cleanly(app_env: str, username: str) -> None:
+    at = sign_in(new_app(), username, "whatever-password")
+    assert not at.exception
+    assert "Signed in as" not in page_text(at)
+
+
+def test_overview_shows_the_published_figures_as_of_2019_08_08(app_env: str) -> None:
+    import datetime as dt
+
+    at = sign_in(new_app(), "executive.demo")
+    at.date_input(key="as_of").set_value(dt.date(2019, 8, 8)).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Experts registered"] == "817"
+    assert metrics["Technologies registered"] == "305"
+    assert metrics["Deliberation meetings held"] == "23"
+    assert metrics["Technologies adopted"] == "54"
+    assert metrics["Testbeds"] == "4"
+    assert metrics["Inter-city inquiries"] == "7"
+    assert metrics["Agreements"] == "4"
+    assert "Public institutions 393" in page_text(at)
+
+
+def test_overview_in_korean(app_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NTP_LANG", "ko")
+    at = new_app()
+    assert [t.label for t in at.text_input][:2] == ["사용자 이름", "비밀번호"]
