@@ -1,0 +1,101 @@
+"""Database side of the seed: is it empty, emptying it, and the bulk writes.
+
+Rows carry their primary keys, so inserts are plain ``executemany`` batches through
+SQLAlchemy Core with no round trip per row; everything is written in one transaction, so a
+failed seed leaves the database as it was. On PostgreSQL the id sequences are moved past the
+inserted ids afterwards, so the app's own inserts do not collide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from alembic import command
+from sqlalchemy import Connection, Engine, Integer, func, insert, select, update
+
+from db.migrate import alembic_config
+from db.models import AuditHead, Base
+from seed.audit import EventLog
+
+BATCH = 10_000
+Progress = Callable[[str], None]
+
+
+def is_empty(engine: Engine) -> bool:
+    """True when no table holds data and the audit chain is empty."""
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            if table.name == "audit_head":
+                continue
+            if conn.execute(select(1).select_from(table).limit(1)).first() is not None:
+                return False
+        last = conn.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar()
+        return not last
+
+
+def reset(engine: Engine) -> None:
+    """Drop everything (``alembic downgrade base``, which also drops the append-only audit
+    triggers) and migrate again to head."""
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+        command.upgrade(cfg, "head")
+
+
+def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    it = iter(rows)
+    while batch := list(islice(it, BATCH)):
+        yield batch
+
+
+def write(
+    engine: Engine, tables: dict[str, list[dict[str, Any]]], log: EventLog, say: Progress
+) -> dict[str, int]:
+    """Insert every table (in foreign-key order), then the audit chain and its head.
+
+    Returns the row count per table.
+    """
+    counts: dict[str, int] = {}
+    with engine.begin() as conn:
+        for name, rows in tables.items():
+            say(f"writing {name} ({len(rows):,} rows)")
+            table = Base.metadata.tables[name]
+            for batch in _batches(rows):
+                conn.execute(insert(table), batch)
+            counts[name] = len(rows)
+        say(f"writing audit_events ({len(log):,} events, hash-chained)")
+        last_id, last_hash = 0, None
+        events = Base.metadata.tables["audit_events"]
+        for batch in _batches(log.chain()):
+            conn.execute(insert(events), batch)
+            last_id, last_hash = EventLog.head(batch)
+        counts["audit_events"] = last_id
+        if last_hash is not None:
+            conn.execute(
+                update(AuditHead)
+                .where(AuditHead.id == 1)
+                .values(last_id=last_id, last_hash=last_hash)
+            )
+        if conn.dialect.name == "postgresql":
+            _reset_sequences(conn)
+    return counts
+
+
+def _reset_sequences(conn: Connection) -> None:
+    """Move each table's id sequence past its largest id (PostgreSQL serial columns)."""
+    for table in Base.metadata.sorted_tables:
+        pk = list(table.primary_key.columns)
+        if len(pk) != 1 or pk[0].name != "id" or not isinstance(pk[0].type, Integer):
+            continue
+        if pk[0].autoincrement is False:
+            continue  # audit_events: ids are the chain's positions, not a sequence
+        seq = func.pg_get_serial_sequence(table.name, "id")
+        largest = select(func.max(pk[0])).scalar_subquery()
+        conn.execute(
+            select(func.setval(seq, func.coalesce(largest, 1), largest.is_not(None))).where(
+                seq.is_not(None)
+            )
+        )
