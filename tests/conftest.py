@@ -217,6 +217,23 @@ def seeded_engine(seeded_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def seeded_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scale-1 demo SQLite file for page and browser tests (copy it before writing)."""
+    import seed
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("browser-db") / "demo.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    seed.build(engine, scale=1, demo_accounts=True)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _clear_streamlit_caches() -> Iterator[None]:
     """Cached readers must not leak results from one test's database into the next."""

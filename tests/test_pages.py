@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -26,15 +28,12 @@ EXPECTED_DEFAULT_TITLE = {
 
 
 @pytest.fixture
-def app_env(seeded_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> str:  # type: ignore[no-untyped-def]
-    """Point the app at a private copy of the seeded SQLite database, in English."""
-    if not seeded_url.startswith("sqlite"):
-        pytest.skip("pages run against the SQLite copy; db functions cover PostgreSQL")
-    import shutil
+def app_env(seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """Point the app at a private copy of the seeded SQLite database, in English.
 
-    src = seeded_url.removeprefix("sqlite:///")
+    Pages run on SQLite; the db functions they call are tested on both databases."""
     dst = tmp_path / "app.sqlite3"
-    shutil.copyfile(src, dst)
+    shutil.copyfile(seeded_sqlite_file, dst)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{dst}")
     monkeypatch.setenv("NTP_DEMO", "0")
     monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))

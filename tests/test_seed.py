@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from db.models import Agreement, Base, Inquiry, Meeting, Organization, Technolog
 from db.passwords import UNUSABLE_PASSWORD, check_password
 from db.queries.kpi import headline
 from db.scoring import evaluate
-from seed.texts import PUBLISHED_TESTBEDS
+from seed.texts import FIELD_GROUPS, GROUP_KO, PUBLISHED_TESTBEDS
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = seed.PUBLISHED_AS_OF
@@ -262,6 +263,58 @@ def test_panels_scores_and_recusals(seeded_engine: Engine) -> None:
             )
         }
         assert not excluded & seated
+
+
+def test_panel_draws_can_be_replayed_from_the_records(seeded_engine: Engine) -> None:
+    """The draw documented in ``seed.panels``, recomputed from what the database holds."""
+    group_of_title = {f"({ko} 분야)": g for g, ko in GROUP_KO.items()}
+    experts = rows(seeded_engine, "SELECT id, registered_on, retired_on FROM experts ORDER BY id")
+    fields: dict[int, set[str]] = defaultdict(set)
+    for expert_id, field in rows(seeded_engine, "SELECT expert_id, field FROM expert_fields"):
+        fields[expert_id].add(field)
+    drawn_on = {
+        int(entity_id): (at if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(at))
+        for entity_id, at in rows(
+            seeded_engine,
+            "SELECT entity_id, occurred_at FROM audit_events WHERE action = 'meeting.draw_panel'",
+        )
+    }
+    meetings = rows(
+        seeded_engine,
+        "SELECT id, title, scheduled_on, draw_seed, draw_pool_size, "
+        "draw_exclusions FROM meetings WHERE draw_seed IS NOT NULL",
+    )
+    assert meetings
+    for meeting_id, title, held_on, draw_seed, pool_size, exclusions in meetings:
+        held = dt.date.fromisoformat(str(held_on))
+        at = drawn_on[meeting_id]
+        utc = at.astimezone(dt.UTC).replace(tzinfo=None) if at.tzinfo else at
+        day = (utc + dt.timedelta(hours=9)).date()  # the draw's date in Korea
+        group = next((g for t, g in group_of_title.items() if title.endswith(t)), None)
+        roster = [
+            (i, retired)
+            for i, registered, retired in experts
+            if dt.date.fromisoformat(str(registered)) < day
+            and (group is None or fields[i] & set(FIELD_GROUPS[group]))
+        ]
+        excluded = {x["expert_id"] for x in json.loads(exclusions)}
+        r, seated = random.Random(draw_seed), []
+        while len(seated) < 7:
+            i, retired = roster[r.randrange(len(roster))]
+            gone = retired is not None and dt.date.fromisoformat(str(retired)) <= held
+            if i not in seated and i not in excluded and not gone:
+                seated.append(i)
+        active = sum(
+            1 for _, ret in roster if ret is None or dt.date.fromisoformat(str(ret)) > held
+        )
+        assert pool_size == active - len(excluded)
+        recorded = rows(
+            seeded_engine,
+            "SELECT expert_id, method FROM panel_seats WHERE meeting_id = :m ORDER BY id",
+            m=meeting_id,
+        )
+        for (expert_id, method), replayed in zip(recorded, seated, strict=True):
+            assert expert_id == replayed or method == "substitute"
 
 
 def test_planted_quorum_and_repeated_panelist(seeded_engine: Engine) -> None:

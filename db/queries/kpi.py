@@ -143,12 +143,20 @@ def headline(*, session: Session, as_of: dt.date) -> Headline:
     )
 
 
+NON_DATA_ACTIONS = ("signin.success", "signin.failure", "signin.session", "signout",
+                    "permission.denied")
+
+
 def last_changed(*, session: Session) -> dt.datetime | None:
-    """When the data last changed: the time of the newest audit event (None when empty)."""
+    """When the data last changed: the newest audit event that changed records (sign-ins,
+    sign-outs and refusals change no figure and are left out); None when there is none."""
     from db.models import AuditEvent
 
     ts = session.execute(
-        select(AuditEvent.occurred_at).order_by(AuditEvent.id.desc()).limit(1)
+        select(AuditEvent.occurred_at)
+        .where(AuditEvent.action.not_in(NON_DATA_ACTIONS))
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
     if ts is not None and ts.tzinfo is None:
         ts = ts.replace(tzinfo=dt.UTC)

@@ -86,23 +86,6 @@ def start_app(tmp: Path, database_file: Path, extra_env: dict[str, str] | None =
     return AppServer(url=url, database_url=env["DATABASE_URL"], process=proc, log=log)
 
 
-@pytest.fixture(scope="session")
-def seeded_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A scale-1 demo database file for browser tests (copied per server)."""
-    import seed
-    from db.engine import make_engine
-    from db.migrate import upgrade
-
-    path = tmp_path_factory.mktemp("browser-db") / "demo.sqlite3"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    seed.build(engine, scale=1, demo_accounts=True)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
-
-
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory: pytest.TempPathFactory, seeded_sqlite_file: Path) -> Iterator[AppServer]:
     server = start_app(tmp_path_factory.mktemp("app"), seeded_sqlite_file)

@@ -13,8 +13,8 @@ PASSWORD = "ntp-demo-2019-08-08"
 def sign_in(page, server: AppServer, username: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(server.url)
     wait_ready(page)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Signed in as").wait_for(timeout=30_000)
     wait_ready(page)
@@ -26,8 +26,19 @@ def test_sign_in_sign_out_and_replayed_cookie_is_refused(browser, app_server: Ap
     sign_in(page, app_server, "executive.demo")
     # The executive lands on the overview and sees the figures.
     page.get_by_role("heading", name="New Technology Platform").wait_for()
-    assert page.get_by_text("Experts registered").first.is_visible()
+    page.get_by_text("Experts registered").first.wait_for(timeout=30_000)
+    wait_ready(page)
     screenshot(page, "signin-executive-overview-en")
+
+    # A typed URL to a page outside the role is not served.
+    page.goto(app_server.url + "/administration")
+    wait_ready(page)
+    page.get_by_text("Signed in as").wait_for(timeout=30_000)
+    page.get_by_text("Page not found").wait_for(timeout=15_000)
+    assert page.get_by_text("Create an account").count() == 0
+    screenshot(page, "executive-typed-admin-url-en")
+    page.keyboard.press("Escape")
+    page.get_by_text("Page not found").wait_for(state="hidden", timeout=15_000)
 
     page.wait_for_function("document.cookie.includes('ntp_signin=')", timeout=15_000)
     cookies = [c for c in ctx.cookies() if c["name"] == "ntp_signin"]
@@ -52,6 +63,7 @@ def test_sign_in_sign_out_and_replayed_cookie_is_refused(browser, app_server: Ap
     replay.goto(app_server.url)
     wait_ready(replay)
     replay.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    wait_ready(replay)
     assert replay.get_by_text("Signed in as").count() == 0
     assert replay.get_by_text("Experts registered").count() == 0
     screenshot(replay, "signin-replayed-cookie-refused-en")
