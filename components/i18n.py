@@ -17,6 +17,7 @@ import gettext
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 from babel.dates import format_date as _format_date
@@ -31,6 +32,7 @@ LANGUAGES = ("ko", "en")
 LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
 LOCALES = {"ko": "ko_KR", "en": "en_GB"}
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
+CITY_TZ = ZoneInfo("Asia/Seoul")  # every time a person reads is Korea Standard Time
 
 
 @cache
@@ -85,4 +87,12 @@ def fmt_date(value: dt.date) -> str:
 
 
 def fmt_datetime(value: dt.datetime) -> str:
-    return _format_datetime(value, format="medium", locale=LOCALES[current_language()])
+    """A timestamp in the city's time zone (stored times are UTC; naive ones are UTC too)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    # ISO-like 24-hour form: unambiguous in both languages (CLDR's Korean medium form
+    # abbreviates the day period to AM/PM).
+    text = _format_datetime(
+        value, format="yyyy-MM-dd HH:mm", tzinfo=CITY_TZ, locale=LOCALES[current_language()]
+    )
+    return f"{text} KST"

@@ -47,7 +47,8 @@ with left, st.form("create_user", clear_on_submit=True):
                              help=_("Letters, digits, dot, dash and underscore."))
     display_name = st.text_input(_("Name"), max_chars=120)
     email = st.text_input(_("E-mail"), max_chars=254)
-    roles = st.multiselect(_("Roles"), ROLES, format_func=lambda r: label("role", r))
+    roles = st.multiselect(_("Roles"), ROLES, format_func=lambda r: label("role", r),
+                           placeholder=_("Choose roles"))
     create = st.form_submit_button(_("Create account"), type="primary")
 if create:
     try:
@@ -69,7 +70,8 @@ with right:
         user = by_name[chosen]
         with st.form("edit_user"):
             new_roles = st.multiselect(_("Roles"), ROLES, default=sorted(user["roles"]),
-                                       format_func=lambda r: label("role", r))
+                                       format_func=lambda r: label("role", r),
+                                       placeholder=_("Choose roles"))
             active = st.toggle(_("Active (may sign in)"), value=bool(user["is_active"]))
             reset = st.checkbox(_("Issue a new one-time password"))
             confirm = st.checkbox(_("I confirm: changes end this user's current sign-ins."))

@@ -18,6 +18,8 @@ def sign_in(page, server: AppServer, username: str) -> None:  # type: ignore[no-
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Signed in as").wait_for(timeout=30_000)
     wait_ready(page)
+    # The cookie is written by a browser-side component just after the rerun.
+    page.wait_for_function("document.cookie.includes('ntp_signin=')", timeout=15_000)
 
 
 def test_sign_in_sign_out_and_replayed_cookie_is_refused(browser, app_server: AppServer) -> None:  # type: ignore[no-untyped-def]
@@ -40,7 +42,6 @@ def test_sign_in_sign_out_and_replayed_cookie_is_refused(browser, app_server: Ap
     page.keyboard.press("Escape")
     page.get_by_text("Page not found").wait_for(state="hidden", timeout=15_000)
 
-    page.wait_for_function("document.cookie.includes('ntp_signin=')", timeout=15_000)
     cookies = [c for c in ctx.cookies() if c["name"] == "ntp_signin"]
     assert cookies, "the sign-in cookie was set"
 
