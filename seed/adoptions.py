@@ -16,6 +16,7 @@ from seed.world import World, month_bounds
 
 
 def new_adoption(w: World, tech: Tech, proposed_on: dt.date) -> Adoption:
+    """A proposal for ``tech`` in a plausible city project of its field group."""
     district = w.pick(texts.DISTRICTS)
     obj = w.pick(texts.PROJECT_OBJECTS[tech.group])
     budget = math.exp(w.rng.gauss(math.log(3e8), 0.9))

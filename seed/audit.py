@@ -77,6 +77,7 @@ class EventLog:
         after: dict[str, Any] | None = None,
         reason: str | None = None,
     ) -> None:
+        """Collect one event (``before``/``after`` as dicts, made canonical JSON later)."""
         self._events.append((at, actor, action, entity, entity_id, before, after, reason))
 
     def chain(self) -> Iterator[dict[str, Any]]:

@@ -12,6 +12,8 @@ from typing import Final
 
 @dataclass(frozen=True)
 class Body:
+    """A real public body: stable key, names, kind, region (None abroad)."""
+
     key: str
     name_ko: str
     name_en: str

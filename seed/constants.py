@@ -54,6 +54,8 @@ DEMO_PASSWORD: Final = "ntp-demo-2019-08-08"  # noqa: S105 - public on purpose: 
 
 @dataclass(frozen=True)
 class DemoAccount:
+    """A demo user: username, Korean display name, roles, e-mail."""
+
     username: str
     display_name: str
     roles: tuple[str, ...]
@@ -110,4 +112,7 @@ PLANTED_IRREGULARITIES: Final[tuple[dict[str, Any], ...]] = (
 :data:`PUBLISHED_AS_OF` (so the published figures are untouched) and exist only when ``until``
 reaches their meetings. Apart from the first, every decision follows ``db.scoring.evaluate``."""
 
-PLANTED_CODES: Final = frozenset(c for p in PLANTED_IRREGULARITIES for c in p["meeting_codes"])
+PLANTED_BY_CODE: Final = {
+    code: p["kind"] for p in PLANTED_IRREGULARITIES for code in p["meeting_codes"]
+}
+"""Meeting code -> kind of planted irregularity."""

@@ -14,14 +14,13 @@ import heapq
 from collections.abc import Callable
 
 from seed import panels, people, texts
-from seed.constants import PLANTED_IRREGULARITIES
+from seed.constants import PLANTED_BY_CODE
 from seed.model import Adoption, Expert, Item, Meeting, Seat, Tech, Testbed
 from seed.technologies import decide, screen
 from seed.world import World
 
 CAP = 30
 ONLINE = (dt.date(2020, 3, 1), dt.date(2021, 10, 31))
-_PLANTED = {code: p["kind"] for p in PLANTED_IRREGULARITIES for code in p["meeting_codes"]}
 REPEATED_GROUP = "civil"
 
 
@@ -73,7 +72,7 @@ class Deliberations:
     def hold(self, m: Meeting) -> None:
         """Set the agenda, draw the panel, score, decide, and apply the decisions."""
         w = self.w
-        m.planted = _PLANTED.get(m.code)
+        m.planted = PLANTED_BY_CODE.get(m.code)
         if not m.phase_a:
             self._agenda(m)
         group = m.group if m.kind == "registration_review" and m.group else "all"
@@ -119,7 +118,9 @@ class Deliberations:
             m.items = [Item(i + 1, t.tech, testbed=t) for i, t in enumerate(apps)]
 
     def _outcome(self, item: Item) -> bool:
-        forced = item.forced or item.tech.forced if item.adoption is None else item.forced
+        # An outcome fixed in advance: the published agendas, the acrylate method, the planted
+        # applicant's technologies (a technology's own flag does not bind its adoptions).
+        forced = item.forced if item.adoption is not None else item.forced or item.tech.forced
         if forced:
             return forced == "passed"
         if item.adoption is not None:

@@ -18,6 +18,8 @@ Date = dt.date
 
 @dataclass(slots=True, eq=False)
 class Org:
+    """A company, public body, university or institute (``weight``: how active)."""
+
     seq: int
     name_ko: str
     name_en: str
@@ -40,6 +42,8 @@ class Org:
 
 @dataclass(slots=True, eq=False)
 class Expert:
+    """A person in the pool; ``idx`` is the registration order."""
+
     idx: int
     name: str
     name_en: str
@@ -60,6 +64,8 @@ class Expert:
 
 @dataclass(slots=True, eq=False)
 class Tie:
+    """A declared tie of an expert to an organisation (conflict-of-interest checks)."""
+
     seq: int
     expert: Expert
     org: Org
@@ -73,6 +79,8 @@ class Tie:
 
 @dataclass(slots=True, eq=False)
 class Tech:
+    """A technology with its planned lifecycle; ``seq`` orders creation."""
+
     seq: int
     title_ko: str
     title_en: str
@@ -100,6 +108,8 @@ class Tech:
 
 @dataclass(slots=True, eq=False)
 class Seat:
+    """One expert on one panel, in draw order (``rank``)."""
+
     expert: Expert
     rank: int
     method: str = "random_draw"
@@ -112,6 +122,8 @@ class Seat:
 
 @dataclass(slots=True, eq=False)
 class Evaluation:
+    """One scoring member's five criterion scores and comment."""
+
     seat: Seat
     scores: tuple[int, int, int, int, int]
     comment: str
@@ -120,6 +132,8 @@ class Evaluation:
 
 @dataclass(slots=True, eq=False)
 class Item:
+    """A technology (with its adoption or testbed) on an agenda, and its decision."""
+
     position: int
     tech: Tech
     adoption: Adoption | None = None
@@ -135,6 +149,8 @@ class Item:
 
 @dataclass(slots=True, eq=False)
 class Meeting:
+    """A deliberation meeting with its derived dates (created, agenda, draw, closed)."""
+
     code: str
     kind: str
     held_on: Date  # the planned date; "held" only once it is <= until
@@ -159,6 +175,8 @@ class Meeting:
 
 @dataclass(slots=True, eq=False)
 class Adoption:
+    """A proposal to use a registered technology in a city project."""
+
     seq: int
     tech: Tech
     project_name: str
@@ -178,6 +196,8 @@ class Adoption:
 
 @dataclass(slots=True, eq=False)
 class Testbed:
+    """A local firm's technology tried on a city site."""
+
     seq: int
     tech: Tech
     site: str
@@ -195,6 +215,8 @@ class Testbed:
 
 @dataclass(slots=True, eq=False)
 class Inquiry:
+    """Another body asking about the platform, with its follow-ups."""
+
     seq: int
     org: Org
     received_on: Date
@@ -211,6 +233,8 @@ class Inquiry:
 
 @dataclass(slots=True, eq=False)
 class Agreement:
+    """An MOU or joint operation with a partner."""
+
     seq: int
     partner: Org
     kind: str

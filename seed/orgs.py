@@ -106,6 +106,7 @@ class OrgPool:
         return self.companies[local][min(i, len(cum) - 1)]
 
     def grow_companies(self, local: int, other: int) -> None:
+        """Add ``local`` Daegu companies and ``other`` companies elsewhere."""
         for _ in range(local):
             self.new_company(True)
         for _ in range(other):
@@ -128,6 +129,7 @@ class OrgPool:
         return self.w.pick(self.institutions)
 
     def new_university(self) -> Org:
+        """A synthetic university (names chosen not to be real ones)."""
         for _ in range(40):
             pko, pen, region = self.w.pick(texts.UNIVERSITY_PLACES)
             kko, ken = self.w.pick(texts.UNIVERSITY_KINDS)

@@ -171,7 +171,3 @@ def ties_by_org(w: World) -> dict[int, list[Tie]]:
     for t in w.ties:
         out.setdefault(t.org.seq, []).append(t)
     return out
-
-
-def in_pool(e: Expert, day: dt.date) -> bool:
-    return e.registered_on < day and (e.retired_on is None or e.retired_on > day)

@@ -46,6 +46,7 @@ def _groups(w: World, n: int) -> list[str]:
 def registration_agendas(
     w: World, orgs: OrgPool, meetings: list[Meeting], testbeds: list[Testbed]
 ) -> None:
+    """Set the groups and agendas of the published registration reviews."""
     reg = [m for m in meetings if m.phase_a and m.kind == "registration_review"]
     for m, g in zip(reg, _groups(w, len(reg)), strict=True):
         m.group = g
@@ -99,6 +100,7 @@ def registration_agendas(
 
 
 def adoption_agendas(w: World, meetings: list[Meeting]) -> None:
+    """Set the agendas of the published adoption reviews (proposals included)."""
     reg = [m for m in meetings if m.phase_a and m.kind == "registration_review"]
     adopt = [m for m in meetings if m.phase_a and m.kind == "adoption_review"]
     scale = w.scale

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from seed.constants import GO_LIVE, PLANTED_CODES, PUBLISHED, PUBLISHED_AS_OF
+from seed.constants import GO_LIVE, PLANTED_BY_CODE, PUBLISHED, PUBLISHED_AS_OF
 from seed.model import Meeting
 from seed.world import World, month_bounds
 
@@ -78,11 +78,11 @@ def _force_planted(year: int, slots: list[list]) -> None:
     """Make the planted codes registration reviews by swapping kinds with a neighbour."""
     codes = [f"NTP-{year}-{i + 1:02d}" for i in range(len(slots))]
     for i, code in enumerate(codes):
-        if code not in PLANTED_CODES or slots[i][1] == "registration_review":
+        if code not in PLANTED_BY_CODE or slots[i][1] == "registration_review":
             continue
         order = list(range(i + 1, len(slots))) + list(range(i - 1, -1, -1))
         for j in order:
-            if slots[j][1] == "registration_review" and codes[j] not in PLANTED_CODES:
+            if slots[j][1] == "registration_review" and codes[j] not in PLANTED_BY_CODE:
                 slots[i][1], slots[j][1] = slots[j][1], slots[i][1]
                 break
 

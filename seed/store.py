@@ -20,6 +20,7 @@ from db.models import AuditHead, Base
 from seed.audit import EventLog
 
 BATCH = 10_000
+SQLITE_CACHE_KIB = 512 * 1024
 Progress = Callable[[str], None]
 
 
@@ -60,6 +61,9 @@ def write(
     """
     counts: dict[str, int] = {}
     with engine.begin() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # a big page cache while indexes grow; back to the default afterwards
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         for name, rows in tables.items():
             say(f"writing {name} ({len(rows):,} rows)")
             table = Base.metadata.tables[name]
@@ -81,6 +85,8 @@ def write(
             )
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn)
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA cache_size = -2000")
     return counts
 
 

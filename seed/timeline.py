@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from seed import bodies, people, programs, published, schedule, texts
 from seed.adoptions import propose_month
-from seed.constants import LOOKAHEAD_DAYS, PUBLISHED_AS_OF, SETUP_DAY
+from seed.constants import LOOKAHEAD_DAYS, PLANTED_BY_CODE, PUBLISHED_AS_OF, SETUP_DAY
 from seed.meetings import REPEATED_GROUP, Deliberations
 from seed.model import Meeting
 from seed.orgs import OrgPool
@@ -89,9 +89,9 @@ def _reserve(
         delib.enqueue(tech)
     applicant = orgs.new_company(False)
     for m in meetings:
-        if m.code not in schedule.PLANTED_CODES:
+        if m.code not in PLANTED_BY_CODE:
             continue
-        repeated = m.code not in ("NTP-2021-04", "NTP-2022-06")
+        repeated = PLANTED_BY_CODE[m.code] == "repeated_panelist_for_applicant"
         owner = applicant if repeated else orgs.company(w.chance(0.3))
         group = REPEATED_GROUP if repeated else w.pick(list(texts.FIELD_GROUPS))
         fields = texts.FIELD_GROUPS[group]

@@ -11,7 +11,6 @@ import datetime as dt
 import math
 import random
 from collections.abc import Sequence
-from itertools import accumulate
 from typing import TypeVar
 
 from faker import Faker
@@ -156,7 +155,3 @@ def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     first = dt.date(year, month, 1)
     nxt = dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
     return first, nxt - DAY
-
-
-def cumulative(weights: Sequence[float]) -> list[float]:
-    return list(accumulate(weights))

@@ -9,6 +9,7 @@ from seed.project.core import Projection
 
 
 def users(p: Projection) -> None:
+    """The demo accounts (created in the set-up week by the system)."""
     city, bai = p.w.bodies["daegu"], p.w.bodies["bai"]
     for i, acc in enumerate(DEMO_ACCOUNTS, 1):
         created = p.clock.at(SETUP_DAY, 10, i)
@@ -54,6 +55,7 @@ def users(p: Projection) -> None:
 
 
 def organizations(p: Projection) -> None:
+    """Organisations that some record refers to, created on first use."""
     for o in p.orgs:
         assert o.first_use is not None
         at = p.clock.early(o.first_use)
@@ -87,6 +89,7 @@ def organizations(p: Projection) -> None:
 
 
 def experts(p: Projection) -> None:
+    """Experts registered by ``until`` with their fields, and retirements."""
     experts, fields = p.tables["experts"], p.tables["expert_fields"]
     for e in p.w.experts:
         if not p.on(e.registered_on):
@@ -141,6 +144,7 @@ def experts(p: Projection) -> None:
 
 
 def ties(p: Projection) -> None:
+    """Experts' declared ties, recorded late on the day they became known."""
     for t in p.ties:
         ended = t.ended_on if p.on(t.ended_on) else None
         p.tables["expert_ties"].append(

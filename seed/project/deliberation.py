@@ -16,6 +16,7 @@ from seed.project.core import Projection
 
 
 def meetings(p: Projection) -> None:
+    """Every meeting scheduled by ``until``, with what had happened to it by then."""
     staff = p.actor("staff")
     for m in p.meetings:
         held, drawn, agenda = p.on(m.held_on), p.on(m.draw_on), p.on(m.agenda_on)

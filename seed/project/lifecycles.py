@@ -12,6 +12,7 @@ from seed.project.core import Projection
 
 
 def technologies(p: Projection) -> None:
+    """Technologies submitted by ``until``, each with its transitions."""
     for t in p.techs:
         _technology(p, t)
 
@@ -119,6 +120,7 @@ def _technology(p: Projection, t: Tech) -> None:
 
 
 def adoptions(p: Projection) -> None:
+    """Adoption proposals: proposed, put on an agenda, decided by the approver."""
     on, clock, log = p.on, p.clock, p.log
     approver = p.actor("approver")
     for a in p.adoptions:
@@ -201,6 +203,7 @@ def adoptions(p: Projection) -> None:
 
 
 def testbeds(p: Projection) -> None:
+    """Testbeds: the four of 2018 imported at go-live, later ones from application."""
     for t in p.testbeds:
         _testbed(p, t)
 

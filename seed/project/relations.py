@@ -9,6 +9,7 @@ from seed.project.core import Projection
 
 
 def agreements(p: Projection) -> None:
+    """Agreements: planned, signed, started, expired (status as the KPI query counts it)."""
     staff = p.actor("staff")
     for a in p.agreements:
         signed = p.on(a.signed_on)
@@ -95,6 +96,7 @@ def agreements(p: Projection) -> None:
 
 
 def inquiries(p: Projection) -> None:
+    """Inquiries and their follow-ups (logged by the second staff member)."""
     on, clock, log = p.on, p.clock, p.log
     who = p.actor("staff2")
     followup_rows = []
