@@ -3,8 +3,8 @@
 Technologies sent to review wait in their field group's queue. A registration review takes
 the group whose oldest waiting technology has waited longest (or the group of a technology
 reserved for it) and puts up to ``CAP`` of its technologies on the agenda, oldest first.
-Adoption reviews take the waiting proposals, testbed selections the applications of their
-round. Meetings of the published period (``phase_a``) come with their agenda already set.
+Adoption reviews take the waiting proposals, testbed selections the waiting applications.
+Meetings of the published period (``phase_a``) come with their agenda already set.
 """
 
 from __future__ import annotations

@@ -133,9 +133,11 @@ class World:
         """A working day in ``[a, b]`` (``a`` itself when the range is empty)."""
         if b <= a:
             return self.workday(a)
-        d = a + dt.timedelta(days=self.rng.randrange((b - a).days + 1))
-        d = self.workday(d)
-        return d if d <= b else self.workday_before(b) if self.workday_before(b) >= a else a
+        d = self.workday(a + dt.timedelta(days=self.rng.randrange((b - a).days + 1)))
+        if d <= b:
+            return d
+        last = self.workday_before(b)  # the range ends on a weekend or holiday
+        return last if last >= a else a
 
     def after(self, d: dt.date, lo: int, hi: int) -> dt.date:
         """A working day ``lo``..``hi`` days after ``d``."""
