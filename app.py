@@ -33,7 +33,11 @@ except DomainError as exc:  # bad DATABASE_URL, pending migrations, weak cookie 
     st.stop()
 
 if actor is None:
+    # Signed out: the only page is the sign-in form drawn above, so any page URL resolves
+    # to it (Streamlit would otherwise fall back to running files from pages/ by name).
     auth.show_notice()
+    st.navigation([st.Page(auth.signed_out_page, title=_("Sign in"), default=True)],
+                  position="hidden").run()
     st.stop()
 
 with st.sidebar:

@@ -49,9 +49,13 @@ def _secrets() -> dict[str, str]:
         return {}
 
 
+def _demo() -> bool:
+    return load_settings().demo
+
+
 def _credentials() -> dict[str, Any]:
     with write_session(data.engine()) as s:
-        users = signin.usable_credentials(session=s, now=_now())
+        users = signin.usable_credentials(session=s, now=_now(), allow_demo_accounts=_demo())
     return {"usernames": users}
 
 
@@ -59,7 +63,10 @@ def _check_credentials(username: str, password: str) -> bool:
     """Replaces the authenticator's in-memory check with the database one."""
     try:
         with write_session(data.engine()) as s:
-            actor = signin.authenticate(session=s, username=username, password=password, now=_now())
+            actor = signin.authenticate(
+                session=s, username=username, password=password, now=_now(),
+                allow_demo_accounts=_demo(),
+            )
     except signin.SignInFailed as failed:
         st.session_state[NOTICE_KEY] = _(failed.message, **failed.params)
         return False
@@ -83,10 +90,27 @@ def authenticator() -> stauth.Authenticate:
             login_sleep_time=0,
         )
         st.session_state["_ntp_authenticator"] = auth
-    model = auth.authentication_controller.authentication_model
+    controller = auth.authentication_controller
+    model = controller.authentication_model
     model.credentials = credentials  # accounts may have changed since the last rerun
     model.check_credentials = _check_credentials
+    if not getattr(controller, "_ntp_wrapped", False):
+        controller.login = _require_both_fields(controller.login)
+        controller._ntp_wrapped = True
     return auth
+
+
+def _require_both_fields(login: Any) -> Any:
+    """The library ignores a form sent with an empty field; say what is missing instead."""
+
+    def wrapped(username: str | None = None, password: str | None = None, *args: Any,
+                token: Any = None, **kwargs: Any) -> Any:
+        if token is None and (not username or not password):
+            st.session_state[NOTICE_KEY] = _("Enter both your username and your password.")
+            return None
+        return login(username, password, *args, token=token, **kwargs)
+
+    return wrapped
 
 
 def _token_of_new_cookie(auth: stauth.Authenticate) -> str:
@@ -165,6 +189,10 @@ def sign_out_button() -> None:
         st.session_state[ACTOR_KEY] = None
 
     auth.logout(_("Sign out"), location="sidebar", key="signout", callback=_revoke)
+
+
+def signed_out_page() -> None:
+    """The page of a signed-out visitor: the sign-in form is drawn by ``app.py`` already."""
 
 
 def show_notice() -> None:

@@ -237,14 +237,22 @@ def _refuse(
     raise SignInFailed()
 
 
-def authenticate(*, session: Session, username: str, password: str, now: dt.datetime) -> Actor:
+def authenticate(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    now: dt.datetime,
+    allow_demo_accounts: bool = True,
+) -> Actor:
     """Check a username and password; return the signed-in :class:`Actor`.
 
     Every attempt appends ``signin.success`` or ``signin.failure`` (reason
     ``unknown_user``, ``disabled``, ``waiting`` or ``wrong_password``). Unknown, disabled
     and waiting accounts still cost one bcrypt check, so timing does not tell them apart.
     A waiting account's password is not checked at all, and attempts while waiting do not
-    lengthen the wait. Nothing but the audit event is written for unknown names, whatever
+    lengthen the wait. Outside demo mode (``allow_demo_accounts=False``) demo accounts fail
+    like disabled ones, whatever their password. Nothing but the audit event is written for unknown names, whatever
     was typed (empty, 10 kB, SQL, HTML: all bound parameters, never part of the SQL).
 
     On failure the caller's transaction is committed before raising (see the module
@@ -256,6 +264,9 @@ def authenticate(*, session: Session, username: str, password: str, now: dt.date
     typed = username if isinstance(username, str) else ""
     secret = password if isinstance(password, str) else ""
     user = _find_user(session, typed)
+    if user is not None and user.is_demo and not allow_demo_accounts:
+        _check(secret, None)
+        _refuse(session, user=user, typed=typed, reason="demo_account", now=now)
     if user is None or not user.is_active or _is_waiting(user, now):
         _check(secret, None)
         reason = "unknown_user" if user is None else "disabled" if not user.is_active else "waiting"
@@ -286,18 +297,23 @@ def account_can_try(*, session: Session, username: str, now: dt.datetime) -> boo
     return not (user is not None and user.is_active and _is_waiting(user, as_utc(now)))
 
 
-def usable_credentials(*, session: Session, now: dt.datetime) -> dict[str, dict]:
-    """Credentials of the active accounts, keyed by username, for the sign-in widget.
+def usable_credentials(
+    *, session: Session, now: dt.datetime, allow_demo_accounts: bool = True
+) -> dict[str, dict]:
+    """Credentials of the active accounts, keyed by lower-case username (the sign-in widget
+    lower-cases what is typed), for the sign-in widget.
 
     ``{"name", "email", "password" (bcrypt hash), "roles" (sorted)}``; accounts that are
-    waiting get :data:`db.passwords.UNUSABLE_PASSWORD`, disabled accounts are left out.
+    waiting get :data:`db.passwords.UNUSABLE_PASSWORD`, disabled accounts are left out, and
+    so are demo accounts unless ``allow_demo_accounts``.
     """
     now = as_utc(now)
-    users = session.execute(
-        select(User).where(User.is_active.is_(True)).order_by(User.username)
-    ).scalars()
+    query = select(User).where(User.is_active.is_(True)).order_by(User.username)
+    if not allow_demo_accounts:
+        query = query.where(User.is_demo.is_(False))
+    users = session.execute(query).scalars()
     return {
-        u.username: {
+        u.username.lower(): {
             "name": u.display_name,
             "email": u.email,
             "password": passwords.UNUSABLE_PASSWORD if _is_waiting(u, now) else u.password_hash,

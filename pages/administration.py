@@ -43,10 +43,10 @@ def _show_one_time_password(username: str, password: str) -> None:
 left, right = st.columns(2)
 with left, st.form("create_user", clear_on_submit=True):
     st.subheader(_("Create an account"))
-    username = st.text_input(_("Username"), max_chars=64,
+    username = st.text_input(_("Username"), max_chars=64, key="new_username",
                              help=_("Letters, digits, dot, dash and underscore."))
-    display_name = st.text_input(_("Name"), max_chars=120)
-    email = st.text_input(_("E-mail"), max_chars=254)
+    display_name = st.text_input(_("Name"), max_chars=120, key="new_display_name")
+    email = st.text_input(_("E-mail"), max_chars=254, key="new_email")
     roles = st.multiselect(_("Roles"), ROLES, format_func=lambda r: label("role", r),
                            placeholder=_("Choose roles"))
     create = st.form_submit_button(_("Create account"), type="primary")

@@ -1,4 +1,12 @@
-"""Helpers to drive the whole app under ``streamlit.testing.v1.AppTest``."""
+"""Helpers to drive the whole app under ``streamlit.testing.v1.AppTest``.
+
+A quirk to know: AppTest resets ``PagesManager.uses_pages_directory`` before every run, so
+with a ``pages/`` folder beside ``app.py`` each run starts in Streamlit's old multipage mode.
+A run that *continues on a page* (a widget on that page was used) executes that page file
+alone, without ``app.py``; a fresh ``new_app()`` or ``switch_page`` goes through ``app.py``.
+A real server leaves that mode after its first run. Pages guard themselves, so either way a
+page never shows anything to a user without its role.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +49,8 @@ def sign_in(at: AppTest, username: str, password: str = DEMO_PASSWORD) -> AppTes
     text_input(at, "Password").input(password)
     button(at, "Sign in").click()
     at.run()
+    # (In a browser the cookie component then reruns the script, which removes the sign-in
+    # form; under AppTest the submitted form stays in the tree beside the page.)
     return at
 
 

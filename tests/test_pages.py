@@ -35,7 +35,7 @@ def app_env(seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path:
     dst = tmp_path / "app.sqlite3"
     shutil.copyfile(seeded_sqlite_file, dst)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{dst}")
-    monkeypatch.setenv("NTP_DEMO", "0")
+    monkeypatch.setenv("NTP_DEMO", "1")  # demo accounts may sign in
     monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
     monkeypatch.setenv("NTP_LANG", "en")
     return f"sqlite:///{dst}"
@@ -75,22 +75,19 @@ PAGE_TITLES = {"overview": "New Technology Platform", "administration": "Adminis
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_ACCOUNTS))
-def test_role_by_page_table(app_env: str, role: str) -> None:
-    """Allowed pages open and render; any other page is refused: not registered by
-    st.navigation (a URL gives "page not found", see the browser tests) and, when run
-    anyway, stopped by its own guard before showing anything."""
+@pytest.mark.parametrize("spec", PAGES, ids=lambda p: p.url_path)
+def test_role_by_page_table(app_env: str, role: str, spec) -> None:  # type: ignore[no-untyped-def]
+    """Allowed pages open and render; any other page is not registered by st.navigation
+    (AppTest refuses to switch to it; a typed URL gives "page not found", see the browser
+    tests)."""
     at = sign_in(new_app(), ROLE_ACCOUNTS[role])
-    for spec in PAGES:
-        if spec.url_path in EXPECTED_PAGES[role]:
-            at.switch_page(spec.path).run()
-            assert not at.exception, (spec.path, at.exception)
-            assert at.title[0].value == PAGE_TITLES[spec.url_path]
-        else:
-            at.switch_page(spec.path).run()
-            assert not at.exception
-            assert PAGE_TITLES[spec.url_path] not in [t.value for t in at.title]
-            refused = [e.value for e in at.error] == ["You do not have access to this page."]
-            assert refused or at.title[0].value == EXPECTED_DEFAULT_TITLE[role]
+    if spec.url_path in EXPECTED_PAGES[role]:
+        at.switch_page(spec.path).run()
+        assert not at.exception, (spec.path, at.exception)
+        assert at.title[0].value == PAGE_TITLES[spec.url_path]
+    else:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(spec.path)
 
 
 def test_wrong_password_gives_the_generic_message(app_env: str) -> None:
@@ -129,3 +126,16 @@ def test_overview_in_korean(app_env: str, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("NTP_LANG", "ko")
     at = new_app()
     assert [t.label for t in at.text_input][:2] == ["사용자 이름", "비밀번호"]
+
+
+def test_page_guard_stops_a_page_run_without_its_role(app_env: str) -> None:
+    """Defence in depth: run directly, a page still refuses a user without its role."""
+    from streamlit.testing.v1 import AppTest
+
+    from db.permissions import Actor
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "pages" / "administration.py"))
+    at.session_state["ntp_actor"] = Actor(id=1, username="x", roles=frozenset({"executive"}))
+    at.run()
+    assert [e.value for e in at.error] == ["You do not have access to this page."]
+    assert "Create an account" not in page_text(at)

@@ -59,7 +59,7 @@ def start_app(tmp: Path, database_file: Path, extra_env: dict[str, str] | None =
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{db_copy}",
-        "NTP_DEMO": "0",
+        "NTP_DEMO": "1",  # demo accounts may sign in
         "NTP_COOKIE_KEY": secrets.token_urlsafe(48),
         "NTP_LANG": "en",
         **(extra_env or {}),

@@ -1,0 +1,80 @@
+"""The app as a person meets it on start: demo first start, bad configuration, demo accounts."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.apptest import button, new_app, page_text, sign_in, text_input
+
+
+def test_demo_first_start_creates_migrates_and_fills_the_database(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for var in ("DATABASE_URL", "NTP_DEMO", "NTP_COOKIE_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NTP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("NTP_LANG", "en")
+    at = new_app()
+    assert not at.exception
+    assert (tmp_path / "ntp.sqlite3").exists()
+    at = sign_in(at, "executive.demo")
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Experts registered"].replace(",", "")) > 817
+
+
+def test_malformed_database_url_stops_with_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "definitely not a url")
+    monkeypatch.setenv("NTP_LANG", "en")
+    at = new_app()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "The app cannot start. DATABASE_URL is not a valid database address (expected e.g. "
+        "postgresql+psycopg://user:password@host:5432/dbname)."
+    ]
+    assert not at.text_input  # no sign-in form
+
+
+def test_weak_cookie_key_outside_demo_refuses_to_start(
+    seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    db = tmp_path / "x.sqlite3"
+    shutil.copyfile(seeded_sqlite_file, db)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("NTP_DEMO", "0")
+    monkeypatch.setenv("NTP_COOKIE_KEY", "too-short")
+    monkeypatch.setenv("NTP_LANG", "en")
+    at = new_app()
+    assert not at.exception
+    assert "cookie signing key is too weak" in at.error[0].value
+    assert not at.text_input
+
+
+@pytest.fixture
+def production_like(seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    db = tmp_path / "prod.sqlite3"
+    shutil.copyfile(seeded_sqlite_file, db)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("NTP_DEMO", "0")
+    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv("NTP_LANG", "en")
+
+
+def test_demo_accounts_cannot_sign_in_outside_demo_mode(production_like: None) -> None:
+    at = sign_in(new_app(), "admin.demo")
+    assert "Signed in as" not in page_text(at)
+    assert "Sign-in failed" in page_text(at)
+
+
+def test_empty_fields_say_what_is_missing(production_like: None) -> None:
+    at = new_app()
+    button(at, "Sign in").click()
+    at.run()
+    assert "Enter both your username and your password." in page_text(at)
+    text_input(at, "Username").input("someone")
+    button(at, "Sign in").click()
+    at.run()
+    assert "Enter both your username and your password." in page_text(at)
