@@ -36,14 +36,18 @@ if actor is None:
     # Signed out: the only page is the sign-in form drawn above, so any page URL resolves
     # to it (Streamlit would otherwise fall back to running files from pages/ by name).
     auth.show_notice()
-    st.navigation([st.Page(auth.signed_out_page, title=_("Sign in"), default=True)],
-                  position="hidden").run()
+    st.navigation(
+        [st.Page(auth.signed_out_page, title=_("Sign in"), default=True)], position="hidden"
+    ).run()
     st.stop()
 
 with st.sidebar:
     st.caption(
-        _("Signed in as {name} ({roles})", name=actor.display_name or actor.username,
-          roles=", ".join(label("role", r) for r in sorted(actor.roles)))
+        _(
+            "Signed in as {name} ({roles})",
+            name=actor.display_name or actor.username,
+            roles=", ".join(label("role", r) for r in sorted(actor.roles)),
+        )
     )
     auth.sign_out_button()
 

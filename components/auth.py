@@ -16,6 +16,7 @@ The authenticator is created once per browser session (it owns a cookie componen
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -33,7 +34,7 @@ from db.session import write_session
 COOKIE_NAME = "ntp_signin"
 LIFETIME = dt.timedelta(hours=12)
 IDLE = dt.timedelta(minutes=30)
-TOKEN_KEY = "ntp_token"
+TOKEN_KEY = "ntp_token"  # noqa: S105 - a session-state key, not a secret
 ACTOR_KEY = "ntp_actor"
 NOTICE_KEY = "ntp_signin_notice"
 
@@ -64,7 +65,10 @@ def _check_credentials(username: str, password: str) -> bool:
     try:
         with write_session(data.engine()) as s:
             actor = signin.authenticate(
-                session=s, username=username, password=password, now=_now(),
+                session=s,
+                username=username,
+                password=password,
+                now=_now(),
                 allow_demo_accounts=_demo(),
             )
     except signin.SignInFailed as failed:
@@ -103,8 +107,13 @@ def authenticator() -> stauth.Authenticate:
 def _require_both_fields(login: Any) -> Any:
     """The library ignores a form sent with an empty field; say what is missing instead."""
 
-    def wrapped(username: str | None = None, password: str | None = None, *args: Any,
-                token: Any = None, **kwargs: Any) -> Any:
+    def wrapped(
+        username: str | None = None,
+        password: str | None = None,
+        *args: Any,
+        token: Any = None,
+        **kwargs: Any,
+    ) -> Any:
         if token is None and (not username or not password):
             st.session_state[NOTICE_KEY] = _("Enter both your username and your password.")
             return None
@@ -125,11 +134,17 @@ def _token_of_new_cookie(auth: stauth.Authenticate) -> str:
 
 def _forget(auth: stauth.Authenticate, notice: str | None) -> None:
     """Drop the browser-side sign-in (cookie and state) after the server refused it."""
-    try:
+    with contextlib.suppress(Exception):  # the cookie may already be gone
         auth.cookie_controller.delete_cookie()
-    except Exception:  # noqa: BLE001 - the cookie may already be gone
-        pass
-    for key in ("authentication_status", "username", "name", "email", "roles", TOKEN_KEY, ACTOR_KEY):
+    for key in (
+        "authentication_status",
+        "username",
+        "name",
+        "email",
+        "roles",
+        TOKEN_KEY,
+        ACTOR_KEY,
+    ):
         st.session_state[key] = None
     st.session_state["logout"] = True
     if notice:
@@ -159,7 +174,10 @@ def signed_in_actor() -> Actor | None:
             # A password sign-in just succeeded in this rerun: record it on the server.
             token = _token_of_new_cookie(auth)
             signin.start_signin(
-                session=s, user_id=st.session_state[ACTOR_KEY].id, token=token, now=now,
+                session=s,
+                user_id=st.session_state[ACTOR_KEY].id,
+                token=token,
+                now=now,
                 lifetime=LIFETIME,
             )
             st.session_state[TOKEN_KEY] = token
@@ -167,10 +185,19 @@ def signed_in_actor() -> Actor | None:
             # Signed in from the cookie: it must match a live server-side sign-in.
             token = st.context.cookies.get(COOKIE_NAME)
             st.session_state[TOKEN_KEY] = token
-        actor = signin.resume_signin(session=s, token=token or "", now=now, idle=IDLE) if token else None
+        actor = (
+            signin.resume_signin(session=s, token=token or "", now=now, idle=IDLE)
+            if token
+            else None
+        )
     if actor is None:
-        _forget(auth, _("Your sign-in has ended (signed out, expired, idle for 30 minutes or "
-                        "changed by an administrator). Please sign in again."))
+        _forget(
+            auth,
+            _(
+                "Your sign-in has ended (signed out, expired, idle for 30 minutes or "
+                "changed by an administrator). Please sign in again."
+            ),
+        )
         st.rerun()
     st.session_state[ACTOR_KEY] = actor
     return actor

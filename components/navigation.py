@@ -32,9 +32,16 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/overview.py", N_("Overview"), ":material/dashboard:", EVERYONE, N_("Dashboard")),
-    PageSpec("pages/administration.py", N_("Administration"), ":material/manage_accounts:",
-             frozenset({"admin"}), N_("System")),
+    PageSpec(
+        "pages/overview.py", N_("Overview"), ":material/dashboard:", EVERYONE, N_("Dashboard")
+    ),
+    PageSpec(
+        "pages/administration.py",
+        N_("Administration"),
+        ":material/manage_accounts:",
+        frozenset({"admin"}),
+        N_("System"),
+    ),
     PageSpec("pages/account.py", N_("My account"), ":material/person:", EVERYONE, N_("System")),
 )
 
@@ -65,7 +72,7 @@ def build_navigation(actor: Actor, *, only_account: bool = False) -> st.navigati
     """``st.navigation`` with the actor's pages grouped by section, default page first."""
     specs = [p for p in pages_for(actor.roles) if not only_account or p.url_path == "account"]
     default = "account" if only_account else default_page_for(actor.roles)
-    sections: dict[str, list[st.Page]] = {}  # type: ignore[valid-type]
+    sections: dict[str, list[st.Page]] = {}
     for spec in specs:
         page = st.Page(
             spec.path,

@@ -51,8 +51,7 @@ def _verify(engine: Engine, args: argparse.Namespace) -> int:
         result = audit.verify(s, expected_head=args.expected_head)
     if result.ok:
         print(
-            f"Audit trail intact up to event {result.last_good_id}, "
-            f"head hash {result.head_hash}."
+            f"Audit trail intact up to event {result.last_good_id}, head hash {result.head_hash}."
         )
         return 0
     print(

@@ -251,7 +251,9 @@ def create_user(
         errors["display_name"] = DISPLAY_NAME_INVALID
     email = (email or "").strip() or None
     if email is not None and (
-        len(email) > 254 or email.count("@") != 1 or any(c.isspace() for c in email)
+        len(email) > 254
+        or email.count("@") != 1
+        or any(c.isspace() for c in email)
         or not all(email.split("@"))
     ):
         errors["email"] = EMAIL_INVALID
@@ -278,9 +280,19 @@ def create_user(
     session.add(user)
     session.flush()
     _audit(
-        session, actor, "user.create", user.id, before=None,
-        after={"username": username, "display_name": display_name, "email": email,
-               "roles": chosen, "is_active": True, "must_change_password": True},
+        session,
+        actor,
+        "user.create",
+        user.id,
+        before=None,
+        after={
+            "username": username,
+            "display_name": display_name,
+            "email": email,
+            "roles": chosen,
+            "is_active": True,
+            "must_change_password": True,
+        },
         now=now,
     )
     return user.id, password
@@ -306,8 +318,13 @@ def set_active(
     before = {"is_active": user.is_active, "auth_epoch": user.auth_epoch}
     epoch = _compare_and_set(session, user, is_active=active)
     _audit(
-        session, actor, "user.enable" if active else "user.disable", user_id,
-        before=before, after={"is_active": active, "auth_epoch": epoch}, now=now,
+        session,
+        actor,
+        "user.enable" if active else "user.disable",
+        user_id,
+        before=before,
+        after={"is_active": active, "auth_epoch": epoch},
+        now=now,
     )
 
 
@@ -345,9 +362,13 @@ def set_roles(
     session.add_all(UserRole(user_id=user_id, role=r) for r in chosen)
     session.flush()
     _audit(
-        session, actor, "user.set_roles", user_id,
+        session,
+        actor,
+        "user.set_roles",
+        user_id,
         before={"roles": old, "auth_epoch": epoch_before},
-        after={"roles": chosen, "auth_epoch": epoch}, now=now,
+        after={"roles": chosen, "auth_epoch": epoch},
+        now=now,
     )
 
 
@@ -369,14 +390,23 @@ def reset_password(
     password = generate_password(user.username)
     before = {"must_change_password": user.must_change_password, "auth_epoch": user.auth_epoch}
     epoch = _compare_and_set(
-        session, user,
+        session,
+        user,
         password_hash=passwords.hash_password(password, rounds=passwords.BCRYPT_ROUNDS),
-        must_change_password=True, password_changed_at=now,
-        failed_attempts=0, first_failed_at=None, next_attempt_at=None,
+        must_change_password=True,
+        password_changed_at=now,
+        failed_attempts=0,
+        first_failed_at=None,
+        next_attempt_at=None,
     )
     _audit(
-        session, actor, "user.reset_password", user_id, before=before,
-        after={"must_change_password": True, "auth_epoch": epoch}, now=now,
+        session,
+        actor,
+        "user.reset_password",
+        user_id,
+        before=before,
+        after={"must_change_password": True, "auth_epoch": epoch},
+        now=now,
     )
     return password
 
@@ -409,13 +439,20 @@ def change_own_password(
         raise ValidationFailed({"new": PASSWORD_UNCHANGED})
     before = {"must_change_password": user.must_change_password, "auth_epoch": user.auth_epoch}
     epoch = _compare_and_set(
-        session, user,
+        session,
+        user,
         password_hash=passwords.hash_password(new, rounds=passwords.BCRYPT_ROUNDS),
-        must_change_password=False, password_changed_at=now,
+        must_change_password=False,
+        password_changed_at=now,
     )
     _audit(
-        session, actor, "user.change_password", user.id, before=before,
-        after={"must_change_password": False, "auth_epoch": epoch}, now=now,
+        session,
+        actor,
+        "user.change_password",
+        user.id,
+        before=before,
+        after={"must_change_password": False, "auth_epoch": epoch},
+        now=now,
     )
 
 

@@ -29,7 +29,9 @@ def canonical_json(value: Any) -> str | None:
     """Stable JSON (sorted keys, no spaces, ISO dates) or ``None`` for ``None``."""
     if value is None:
         return None
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_jsonable)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_jsonable
+    )
 
 
 def _jsonable(value: Any) -> Any:
@@ -164,7 +166,9 @@ def _rows(session: Session, batch: int) -> Iterator[AuditEvent]:
         session.expunge_all()
 
 
-def verify(session: Session, *, expected_head: str | None = None, batch: int = 20_000) -> VerifyResult:
+def verify(
+    session: Session, *, expected_head: str | None = None, batch: int = 20_000
+) -> VerifyResult:
     """Recompute the chain from the first event; report the first event that does not match.
 
     ``expected_head`` (a head hash exported earlier) also detects a truncated tail.

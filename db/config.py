@@ -87,8 +87,8 @@ def cookie_key(settings: Settings, secrets: dict[str, str] | None = None) -> str
     if key.lower() in KNOWN_DEFAULT_KEYS or len(key.encode()) < MIN_KEY_BYTES:
         raise SecretError(
             N_(
-                "The cookie signing key is too weak or a known default: use at least 32 "
-                "random bytes, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+                "The cookie signing key is too weak or a known default: use at least 32 random "
+                "bytes, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
             )
         )
     return key

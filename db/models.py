@@ -156,9 +156,7 @@ class Expert(Base):
     updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
     organization: Mapped[Organization] = relationship()
-    fields: Mapped[list[ExpertField]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    fields: Mapped[list[ExpertField]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
 
 class ExpertField(Base):
@@ -178,9 +176,7 @@ class ExpertTie(Base):
     __table_args__ = (one_of("kind", domain.TIE_KINDS),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    expert_id: Mapped[int] = mapped_column(
-        ForeignKey("experts.id", ondelete="CASCADE"), index=True
-    )
+    expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id", ondelete="CASCADE"), index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     started_on: Mapped[dt.date] = mapped_column(Date)
@@ -308,10 +304,7 @@ class Evaluation(Base):
     __tablename__ = "evaluations"
     __table_args__ = (
         UniqueConstraint("agenda_item_id", "seat_id", name="uq_evaluations_item_seat"),
-        *(
-            CheckConstraint(f"{c} BETWEEN 0 AND 100", name=f"{c}_range")
-            for c in domain.CRITERIA
-        ),
+        *(CheckConstraint(f"{c} BETWEEN 0 AND 100", name=f"{c}_range") for c in domain.CRITERIA),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bcrypt
 
 BCRYPT_ROUNDS = 12
-UNUSABLE_PASSWORD = "!"  # never matches: accounts that cannot sign in with a password
+UNUSABLE_PASSWORD = "!"  # noqa: S105 - a marker that never matches, not a password  # never matches: accounts that cannot sign in with a password
 
 
 def hash_password(password: str, *, rounds: int = BCRYPT_ROUNDS) -> str:

@@ -28,9 +28,8 @@ def _transaction(engine: Engine) -> Iterator[Session]:
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             conn.info["sqlite_begin"] = "BEGIN IMMEDIATE"
-        with Session(bind=conn, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+            yield session
 
 
 @contextmanager

@@ -252,8 +252,9 @@ def authenticate(
     and waiting accounts still cost one bcrypt check, so timing does not tell them apart.
     A waiting account's password is not checked at all, and attempts while waiting do not
     lengthen the wait. Outside demo mode (``allow_demo_accounts=False``) demo accounts fail
-    like disabled ones, whatever their password. Nothing but the audit event is written for unknown names, whatever
-    was typed (empty, 10 kB, SQL, HTML: all bound parameters, never part of the SQL).
+    like disabled ones, whatever their password. Nothing but the audit event is written for
+    unknown names, whatever was typed (empty, 10 kB, SQL, HTML: all bound parameters,
+    never part of the SQL).
 
     On failure the caller's transaction is committed before raising (see the module
     docstring): call this in a transaction of its own.

@@ -22,7 +22,8 @@ with st.form("change_password", clear_on_submit=True):
     st.subheader(_("Change password"))
     current = st.text_input(_("Current password"), type="password")
     new = st.text_input(
-        _("New password"), type="password",
+        _("New password"),
+        type="password",
         help=_("At least 12 characters, not your username, not a common password."),
     )
     repeat = st.text_input(_("Repeat the new password"), type="password")

@@ -57,8 +57,17 @@ def sign_in(at: AppTest, username: str, password: str = DEMO_PASSWORD) -> AppTes
 def page_text(at: AppTest) -> str:
     """All text a person would read on the rendered page (markdown, titles, metrics, alerts)."""
     parts: list[str] = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning",
-                 "info", "success"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "error",
+        "warning",
+        "info",
+        "success",
+    ):
         parts.extend(str(e.value) for e in getattr(at, kind))
     parts.extend(f"{m.label} {m.value}" for m in at.metric)
     return "\n".join(parts)

@@ -31,9 +31,7 @@ IN_CI = bool(os.environ.get("CI"))
 
 def _pg_bindir() -> Path | None:
     candidates = [os.environ.get("NTP_PG_BIN", "")]
-    candidates += sorted(
-        (str(p) for p in Path("/usr/lib/postgresql").glob("*/bin")), reverse=True
-    )
+    candidates += sorted((str(p) for p in Path("/usr/lib/postgresql").glob("*/bin")), reverse=True)
     for c in candidates:
         if c and (Path(c) / "initdb").exists() and (Path(c) / "pg_ctl").exists():
             return Path(c)
@@ -72,25 +70,65 @@ class PgServer:
 
     def start(self) -> None:
         data = self.root / "data"
-        self.run(str(self.bindir / "initdb"), "-D", str(data), "-U", "postgres",
-                 "--auth=trust", "-E", "UTF8", "--no-locale")
-        opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                "-c max_connections=200")
-        self.run(str(self.bindir / "pg_ctl"), "-D", str(data), "-o", opts,
-                 "-l", str(self.root / "server.log"), "-w", "-t", "60", "start")
+        self.run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        )
+        opts = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=200"
+        )
+        self.run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            opts,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self) -> None:
         subprocess.run(
-            [*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"),
-             "-m", "immediate", "-w", "stop"],
-            capture_output=True, timeout=60,
+            [
+                *self.as_user,
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.root / "data"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+            capture_output=True,
+            timeout=60,
         )
 
     def restart(self) -> None:
         """Restart the server in place (for fault tests)."""
-        self.run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"),
-                 "-m", "fast", "-w", "-t", "60", "restart")
+        self.run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.root / "data"),
+            "-m",
+            "fast",
+            "-w",
+            "-t",
+            "60",
+            "restart",
+        )
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +151,11 @@ def pg_server() -> Iterator[PgServer]:
     try:
         server.start()
     except subprocess.CalledProcessError as exc:
-        log = (root / "server.log").read_text(errors="replace") if (root / "server.log").exists() else ""
+        log = (
+            (root / "server.log").read_text(errors="replace")
+            if (root / "server.log").exists()
+            else ""
+        )
         shutil.rmtree(root, ignore_errors=True)
         pytest.fail(f"PostgreSQL did not start: {exc.stderr!r} {log[-2000:]}")
     yield server

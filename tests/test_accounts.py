@@ -37,8 +37,12 @@ def _cheap_bcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 def make_user(engine: Engine, username: str, roles: list[str], password: str = GOOD) -> int:
     with write_session(engine) as s:
         user_id, _ = accounts.create_user(
-            session=s, actor=SYSTEM, username=username, display_name=username.title(),
-            roles=roles, password=password,
+            session=s,
+            actor=SYSTEM,
+            username=username,
+            display_name=username.title(),
+            roles=roles,
+            password=password,
         )
     return user_id
 
@@ -47,8 +51,12 @@ def actor_of(engine: Engine, user_id: int) -> Actor:
     with read_session(engine) as s:
         user = s.get(User, user_id)
         assert user is not None
-        return Actor(id=user.id, username=user.username, roles=user.role_names,
-                     display_name=user.display_name)
+        return Actor(
+            id=user.id,
+            username=user.username,
+            roles=user.role_names,
+            display_name=user.display_name,
+        )
 
 
 def events(engine: Engine, action: str | None = None) -> list[AuditEvent]:
@@ -62,8 +70,9 @@ def events(engine: Engine, action: str | None = None) -> list[AuditEvent]:
 def can_sign_in(engine: Engine, username: str, password: str) -> bool:
     try:
         with write_session(engine) as s:
-            signin.authenticate(session=s, username=username, password=password,
-                                now=dt.datetime.now(dt.UTC))
+            signin.authenticate(
+                session=s, username=username, password=password, now=dt.datetime.now(dt.UTC)
+            )
     except signin.SignInFailed:
         return False
     return True
@@ -134,8 +143,12 @@ def test_create_user_generates_a_one_time_password(migrated_engine: Engine) -> N
     admin = actor_of(migrated_engine, make_user(migrated_engine, "root", ["admin"]))
     with write_session(migrated_engine) as s:
         user_id, one_time = accounts.create_user(
-            session=s, actor=admin, username="officer.lee", display_name="Lee Officer",
-            roles=["staff", "approver"], email="lee@example.go.kr",
+            session=s,
+            actor=admin,
+            username="officer.lee",
+            display_name="Lee Officer",
+            roles=["staff", "approver"],
+            email="lee@example.go.kr",
         )
     assert accounts.password_problems("officer.lee", one_time) == []
     row = user_row(migrated_engine, user_id)
@@ -176,8 +189,11 @@ def test_create_user_with_given_password_still_must_change(migrated_engine: Engi
         ({"password": "Qwerty123456"}, {"password": accounts.PASSWORD_TOO_COMMON}),
         (
             {"username": "", "roles": [], "email": "x"},
-            {"username": accounts.USERNAME_INVALID, "roles": accounts.ROLES_EMPTY,
-             "email": accounts.EMAIL_INVALID},
+            {
+                "username": accounts.USERNAME_INVALID,
+                "roles": accounts.ROLES_EMPTY,
+                "email": accounts.EMAIL_INVALID,
+            },
         ),
     ],
 )
@@ -186,7 +202,10 @@ def test_create_user_validation(
 ) -> None:
     make_user(migrated_engine, "existing", ["staff"])
     args: dict[str, object] = {
-        "username": "kim", "display_name": "Kim", "roles": ["staff"], "email": None,
+        "username": "kim",
+        "display_name": "Kim",
+        "roles": ["staff"],
+        "email": None,
         "password": GOOD,
     }
     args.update(fields)
@@ -226,13 +245,17 @@ AdminCall = Callable[..., object]
 ADMIN_FUNCTIONS: dict[str, AdminCall] = {
     "list_users": lambda s, actor, target: accounts.list_users(session=s, actor=actor),
     "create_user": lambda s, actor, target: accounts.create_user(
-        session=s, actor=actor, username="newcomer", display_name="New", roles=["staff"]),
+        session=s, actor=actor, username="newcomer", display_name="New", roles=["staff"]
+    ),
     "set_active": lambda s, actor, target: accounts.set_active(
-        session=s, actor=actor, user_id=target, active=False),
+        session=s, actor=actor, user_id=target, active=False
+    ),
     "set_roles": lambda s, actor, target: accounts.set_roles(
-        session=s, actor=actor, user_id=target, roles=["auditor"]),
+        session=s, actor=actor, user_id=target, roles=["auditor"]
+    ),
     "reset_password": lambda s, actor, target: accounts.reset_password(
-        session=s, actor=actor, user_id=target),
+        session=s, actor=actor, user_id=target
+    ),
 }
 ACTIONS = {
     "list_users": "user.list",
@@ -259,7 +282,10 @@ def test_non_admins_are_refused_and_the_refusal_is_audited(
     assert f'"action":"{ACTIONS[function]}"' in (denied.after or "")
     after_target = user_row(migrated_engine, target)
     assert (after_target.is_active, after_target.auth_epoch, after_target.password_hash) == (
-        before_target.is_active, before_target.auth_epoch, before_target.password_hash)
+        before_target.is_active,
+        before_target.auth_epoch,
+        before_target.password_hash,
+    )
     with read_session(migrated_engine) as s:
         assert s.execute(select(func.count()).select_from(User)).scalar_one() == 2
 
@@ -290,8 +316,16 @@ def test_list_users(migrated_engine: Engine) -> None:
     assert [r["username"] for r in rows] == ["kim", "root"]
     kim_row = rows[0]
     assert set(kim_row) == {
-        "id", "username", "display_name", "email", "roles", "is_active", "is_demo",
-        "must_change_password", "created_at", "last_signin_at",
+        "id",
+        "username",
+        "display_name",
+        "email",
+        "roles",
+        "is_active",
+        "is_demo",
+        "must_change_password",
+        "created_at",
+        "last_signin_at",
     }
     assert kim_row["roles"] == ["staff", "approver"]
     assert kim_row["last_signin_at"] == now
@@ -360,7 +394,8 @@ def test_reset_password(migrated_engine: Engine) -> None:
     kim = make_user(migrated_engine, "kim", ["staff"])
     with write_session(migrated_engine) as s:
         accounts.change_own_password(
-            session=s, actor=actor_of(migrated_engine, kim), current=GOOD, new=OTHER)
+            session=s, actor=actor_of(migrated_engine, kim), current=GOOD, new=OTHER
+        )
     assert not user_row(migrated_engine, kim).must_change_password
     with write_session(migrated_engine) as s:
         one_time = accounts.reset_password(session=s, actor=admin, user_id=kim)
@@ -400,8 +435,12 @@ def test_compare_and_set_refuses_a_stale_read(migrated_engine: Engine) -> None:
         stale = s.get(User, kim)
         assert stale is not None
         # Someone else's change lands between our read and our write.
-        s.execute(update(User).where(User.id == kim).values(auth_epoch=User.auth_epoch + 1)
-                  .execution_options(synchronize_session=False))
+        s.execute(
+            update(User)
+            .where(User.id == kim)
+            .values(auth_epoch=User.auth_epoch + 1)
+            .execution_options(synchronize_session=False)
+        )
         accounts._compare_and_set(s, stale, is_active=False)
     assert lost.value.message == accounts.CHANGED_MEANWHILE
     assert user_row(migrated_engine, kim).is_active
@@ -413,8 +452,12 @@ def test_compare_and_set_refuses_a_stale_read(migrated_engine: Engine) -> None:
 def _cli(db_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_file}", "NTP_DEMO": "0"}
     return subprocess.run(
-        [sys.executable, "-m", "db", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=120,
+        [sys.executable, "-m", "db", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -431,8 +474,9 @@ def test_create_admin_cli(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{db_file}")
     try:
         with write_session(engine) as s:
-            actor = signin.authenticate(session=s, username="chief", password=one_time,
-                                        now=dt.datetime.now(dt.UTC))
+            actor = signin.authenticate(
+                session=s, username="chief", password=one_time, now=dt.datetime.now(dt.UTC)
+            )
         assert actor.roles == {"admin"}
         with read_session(engine) as s:
             assert accounts.needs_password_change(session=s, user_id=actor.id or 0)

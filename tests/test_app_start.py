@@ -54,7 +54,9 @@ def test_weak_cookie_key_outside_demo_refuses_to_start(
 
 
 @pytest.fixture
-def production_like(seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def production_like(
+    seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     db = tmp_path / "prod.sqlite3"
     shutil.copyfile(seeded_sqlite_file, db)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")

@@ -69,7 +69,9 @@ def test_strong_cookie_key_from_environment_or_secrets(monkeypatch: pytest.Monke
     assert cookie_key(settings, {"cookie_key": "s" * 40}) == "s" * 40
 
 
-def test_demo_mode_generates_one_key_and_keeps_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_demo_mode_generates_one_key_and_keeps_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("NTP_COOKIE_KEY", raising=False)
     settings = load_settings({"NTP_DATA_DIR": str(tmp_path)})
     first = cookie_key(settings)

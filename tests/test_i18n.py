@@ -51,7 +51,9 @@ def test_every_marked_message_has_a_korean_translation() -> None:
     missing = sorted(
         m for m in marked_messages() if not (ko.get(m) and ko.get(m).string and not ko.get(m).fuzzy)
     )
-    assert missing == [], "untranslated (run scripts/update-catalogues, then translate):\n" + "\n".join(missing)
+    assert missing == [], (
+        "untranslated (run scripts/update-catalogues, then translate):\n" + "\n".join(missing)
+    )
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])

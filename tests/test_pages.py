@@ -70,8 +70,11 @@ def test_each_role_lands_on_its_default_page(app_env: str, role: str) -> None:
     assert "Signed in as" in page_text(at)
 
 
-PAGE_TITLES = {"overview": "New Technology Platform", "administration": "Administration",
-               "account": "My account"}
+PAGE_TITLES = {
+    "overview": "New Technology Platform",
+    "administration": "Administration",
+    "account": "My account",
+}
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_ACCOUNTS))
@@ -134,7 +137,9 @@ def test_page_guard_stops_a_page_run_without_its_role(app_env: str) -> None:
 
     from db.permissions import Actor
 
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "pages" / "administration.py"))
+    at = AppTest.from_file(
+        str(Path(__file__).resolve().parent.parent / "pages" / "administration.py")
+    )
     at.session_state["ntp_actor"] = Actor(id=1, username="x", roles=frozenset({"executive"}))
     at.run()
     assert [e.value for e in at.error] == ["You do not have access to this page."]

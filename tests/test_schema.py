@@ -28,9 +28,7 @@ def describe(engine: Engine) -> dict[str, object]:
                 (tuple(fk["constrained_columns"]), fk["referred_table"])
                 for fk in insp.get_foreign_keys(table)
             ),
-            "unique": sorted(
-                tuple(u["column_names"]) for u in insp.get_unique_constraints(table)
-            ),
+            "unique": sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(table)),
             "indexes": sorted(
                 (i["name"], tuple(i["column_names"]), bool(i["unique"]))
                 for i in insp.get_indexes(table)
@@ -53,10 +51,12 @@ def test_migrated_schema_matches_models(migrated_engine: Engine) -> None:
 
 
 def test_same_schema_on_both_backends(request: pytest.FixtureRequest, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import fresh_database_url
     from db.engine import make_engine
+    from tests.conftest import fresh_database_url
 
-    engines = [make_engine(fresh_database_url(request, b, tmp_path)) for b in ("sqlite", "postgresql")]
+    engines = [
+        make_engine(fresh_database_url(request, b, tmp_path)) for b in ("sqlite", "postgresql")
+    ]
     try:
         sqlite_schema, pg_schema = (describe(e) for e in engines)
     finally:
@@ -69,20 +69,28 @@ def test_same_schema_on_both_backends(request: pytest.FixtureRequest, tmp_path) 
 
 def test_audit_events_are_append_only(migrated_engine: Engine) -> None:
     with write_session(migrated_engine) as s:
-        audit.append(s, actor_id=None, actor_name="system", action="test.event",
-                     entity="test", entity_id=1, after={"x": 1})
+        audit.append(
+            s,
+            actor_id=None,
+            actor_name="system",
+            action="test.event",
+            entity="test",
+            entity_id=1,
+            after={"x": 1},
+        )
     for statement in ("UPDATE audit_events SET reason = 'x'", "DELETE FROM audit_events"):
-        with pytest.raises((DBAPIError, IntegrityError)):
-            with migrated_engine.begin() as conn:
-                conn.execute(text(statement))
+        with pytest.raises((DBAPIError, IntegrityError)), migrated_engine.begin() as conn:
+            conn.execute(text(statement))
     with write_session(migrated_engine) as s:
         assert audit.verify(s).ok
 
 
 def test_unknown_status_is_refused_by_the_database(migrated_engine: Engine) -> None:
-    with pytest.raises(IntegrityError):
-        with migrated_engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO organizations (id, name_ko, name_en, kind, is_local, country, created_at)"
+    with pytest.raises(IntegrityError), migrated_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO organizations"
+                " (id, name_ko, name_en, kind, is_local, country, created_at)"
                 " VALUES (1, 'x', 'x', 'spaceship', false, 'KR', CURRENT_TIMESTAMP)"
-            ))
+            )
+        )

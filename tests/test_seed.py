@@ -389,9 +389,12 @@ def test_audit_chain_verifies(seeded_engine: Engine) -> None:
     assert result.ok, result.problem
     assert result.checked == n > 10_000
     # Ids follow time, so the newest event is the last one (``kpi.last_changed``).
-    out_of_order = rows(seeded_engine, """
+    out_of_order = rows(
+        seeded_engine,
+        """
         SELECT count(*) FROM (SELECT occurred_at, LAG(occurred_at) OVER (ORDER BY id) AS prev
-                              FROM audit_events) e WHERE e.occurred_at < e.prev""")
+                              FROM audit_events) e WHERE e.occurred_at < e.prev""",
+    )
     assert out_of_order == [(0,)]
 
 

@@ -35,8 +35,12 @@ def _cheap_bcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 def make_user(engine: Engine, username: str, roles: list[str], password: str = GOOD) -> int:
     with write_session(engine) as s:
         user_id, _ = accounts.create_user(
-            session=s, actor=SYSTEM, username=username, display_name=username.title(),
-            roles=roles, password=password,
+            session=s,
+            actor=SYSTEM,
+            username=username,
+            display_name=username.title(),
+            roles=roles,
+            password=password,
         )
     return user_id
 
@@ -45,8 +49,12 @@ def actor_of(engine: Engine, user_id: int) -> Actor:
     with read_session(engine) as s:
         user = s.get(User, user_id)
         assert user is not None
-        return Actor(id=user.id, username=user.username, roles=user.role_names,
-                     display_name=user.display_name)
+        return Actor(
+            id=user.id,
+            username=user.username,
+            roles=user.role_names,
+            display_name=user.display_name,
+        )
 
 
 @pytest.fixture
@@ -106,8 +114,9 @@ def start(engine: Engine, user_id: int, now: dt.datetime, **kw: dt.timedelta) ->
 
 def test_success_returns_the_actor_and_is_audited(migrated_engine: Engine, kim: int) -> None:
     actor = attempt(migrated_engine, "kim", GOOD, T0)
-    assert actor == Actor(id=kim, username="kim", roles=frozenset({"staff", "approver"}),
-                          display_name="Kim")
+    assert actor == Actor(
+        id=kim, username="kim", roles=frozenset({"staff", "approver"}), display_name="Kim"
+    )
     assert attempts(migrated_engine) == [("signin.success", str(kim), None, '{"username":"kim"}')]
 
 
@@ -119,8 +128,9 @@ def test_username_is_case_insensitive(migrated_engine: Engine, kim: int) -> None
 def test_every_failure_has_the_same_message(migrated_engine: Engine, kim: int) -> None:
     gone = make_user(migrated_engine, "gone", ["staff"])
     with write_session(migrated_engine) as s:
-        accounts.set_active(session=s, actor=admin_actor(migrated_engine), user_id=gone,
-                            active=False)
+        accounts.set_active(
+            session=s, actor=admin_actor(migrated_engine), user_id=gone, active=False
+        )
     messages = {
         "unknown_user": attempt(migrated_engine, "nobody", GOOD, T0),
         "wrong_password": attempt(migrated_engine, "kim", OTHER, T0),
@@ -197,9 +207,7 @@ def test_the_wait_doubles_up_to_fifteen_minutes(migrated_engine: Engine, kim: in
     assert isinstance(attempt(migrated_engine, "kim", GOOD, now), Actor)
 
 
-def test_attempts_while_waiting_do_not_lengthen_the_wait(
-    migrated_engine: Engine, kim: int
-) -> None:
+def test_attempts_while_waiting_do_not_lengthen_the_wait(migrated_engine: Engine, kim: int) -> None:
     for i in range(5):
         attempt(migrated_engine, "kim", OTHER, T0 + i * SEC)
     for i in range(20):
@@ -228,8 +236,17 @@ def test_a_quiet_quarter_hour_after_waiting_forgives(migrated_engine: Engine, ki
 
 @pytest.mark.parametrize(
     ("failures", "wait"),
-    [(1, None), (4, None), (5, 30), (6, 60), (7, 120), (9, 480), (10, 900), (11, 900),
-     (10_000, 900)],
+    [
+        (1, None),
+        (4, None),
+        (5, 30),
+        (6, 60),
+        (7, 120),
+        (9, 480),
+        (10, 900),
+        (11, 900),
+        (10_000, 900),
+    ],
 )
 def test_backoff_delay(failures: int, wait: int | None) -> None:
     delay = signin.backoff_delay(failures)
@@ -240,8 +257,9 @@ def test_disabled_account_fails_even_with_the_right_password(
     migrated_engine: Engine, kim: int
 ) -> None:
     with write_session(migrated_engine) as s:
-        accounts.set_active(session=s, actor=admin_actor(migrated_engine), user_id=kim,
-                            active=False)
+        accounts.set_active(
+            session=s, actor=admin_actor(migrated_engine), user_id=kim, active=False
+        )
     assert attempt(migrated_engine, "kim", GOOD, T0) == signin.SIGNIN_FAILED
     with read_session(migrated_engine) as s:
         assert s.get(User, kim).failed_attempts == 0  # type: ignore[union-attr]
@@ -259,8 +277,9 @@ def test_failure_is_committed_even_when_the_exception_leaves_write_session(
 
 def test_concurrent_failures_are_all_counted(migrated_engine: Engine, kim: int) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(
-            lambda i: attempt(migrated_engine, "kim", OTHER, T0 + i * SEC), range(4)))
+        results = list(
+            pool.map(lambda i: attempt(migrated_engine, "kim", OTHER, T0 + i * SEC), range(4))
+        )
     assert results == [signin.SIGNIN_FAILED] * 4
     with read_session(migrated_engine) as s:
         assert s.get(User, kim).failed_attempts == 4  # type: ignore[union-attr]
@@ -310,8 +329,9 @@ def test_hostile_input_fails_cleanly(
         assert row is not None and row.failed_attempts == 0
 
 
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(username=st.text(max_size=200), password=st.text(max_size=200))
 def test_any_text_only_ever_raises_sign_in_failed(
     migrated_engine: Engine, username: str, password: str
@@ -327,8 +347,9 @@ def test_usable_credentials(migrated_engine: Engine, kim: int) -> None:
     make_user(migrated_engine, "lee", ["auditor"])
     gone = make_user(migrated_engine, "gone", ["staff"])
     with write_session(migrated_engine) as s:
-        accounts.set_active(session=s, actor=admin_actor(migrated_engine), user_id=gone,
-                            active=False)
+        accounts.set_active(
+            session=s, actor=admin_actor(migrated_engine), user_id=gone, active=False
+        )
     for i in range(5):
         attempt(migrated_engine, "lee", OTHER, T0 + i * SEC)
     with read_session(migrated_engine) as s:
@@ -420,8 +441,9 @@ def test_start_signin_refuses_short_tokens_and_disabled_users(
     with pytest.raises(ValueError), write_session(migrated_engine) as s:
         signin.start_signin(session=s, user_id=kim, token="short", now=T0)
     with write_session(migrated_engine) as s:
-        accounts.set_active(session=s, actor=admin_actor(migrated_engine), user_id=kim,
-                            active=False)
+        accounts.set_active(
+            session=s, actor=admin_actor(migrated_engine), user_id=kim, active=False
+        )
     with pytest.raises(signin.SignInFailed), write_session(migrated_engine) as s:
         signin.start_signin(session=s, user_id=kim, token=signin.new_token(), now=T0)
 
@@ -433,14 +455,14 @@ def _disable(engine: Engine, user_id: int) -> None:
 
 def _change_roles(engine: Engine, user_id: int) -> None:
     with write_session(engine) as s:
-        accounts.set_roles(session=s, actor=admin_actor(engine), user_id=user_id,
-                           roles=["auditor"])
+        accounts.set_roles(session=s, actor=admin_actor(engine), user_id=user_id, roles=["auditor"])
 
 
 def _change_password(engine: Engine, user_id: int) -> None:
     with write_session(engine) as s:
-        accounts.change_own_password(session=s, actor=actor_of(engine, user_id), current=GOOD,
-                                     new=OTHER)
+        accounts.change_own_password(
+            session=s, actor=actor_of(engine, user_id), current=GOOD, new=OTHER
+        )
 
 
 def _reset_password(engine: Engine, user_id: int) -> None:
@@ -454,7 +476,8 @@ def _revoke_all(engine: Engine, user_id: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "change", [_disable, _change_roles, _change_password, _reset_password, _revoke_all],
+    "change",
+    [_disable, _change_roles, _change_password, _reset_password, _revoke_all],
     ids=lambda f: f.__name__.strip("_"),
 )
 def test_account_changes_end_existing_signins(

@@ -4,6 +4,7 @@ handed in by ``db.migrate.upgrade`` through ``config.attributes['connection']``)
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from db.config import load_settings
 from db.engine import make_engine
@@ -35,7 +36,7 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -65,11 +65,7 @@ def technologies_registered(*, session: Session, as_of: dt.date) -> tuple[int, i
 
 def meetings_held(*, session: Session, as_of: dt.date) -> int:
     """Deliberation meetings held on or before ``as_of``."""
-    return int(
-        session.execute(
-            select(func.count()).where(Meeting.held_on <= as_of)
-        ).scalar_one()
-    )
+    return int(session.execute(select(func.count()).where(Meeting.held_on <= as_of)).scalar_one())
 
 
 def technologies_adopted(*, session: Session, as_of: dt.date) -> int:
@@ -143,8 +139,13 @@ def headline(*, session: Session, as_of: dt.date) -> Headline:
     )
 
 
-NON_DATA_ACTIONS = ("signin.success", "signin.failure", "signin.session", "signout",
-                    "permission.denied")
+NON_DATA_ACTIONS = (
+    "signin.success",
+    "signin.failure",
+    "signin.session",
+    "signout",
+    "permission.denied",
+)
 
 
 def last_changed(*, session: Session) -> dt.datetime | None:

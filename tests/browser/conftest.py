@@ -66,16 +66,31 @@ def start_app(tmp: Path, database_file: Path, extra_env: dict[str, str] | None =
     }
     log = tmp / "streamlit.log"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
                 return r.status == 200
         except OSError:
             return False
@@ -87,7 +102,9 @@ def start_app(tmp: Path, database_file: Path, extra_env: dict[str, str] | None =
 
 
 @pytest.fixture(scope="module")
-def app_server(tmp_path_factory: pytest.TempPathFactory, seeded_sqlite_file: Path) -> Iterator[AppServer]:
+def app_server(
+    tmp_path_factory: pytest.TempPathFactory, seeded_sqlite_file: Path
+) -> Iterator[AppServer]:
     server = start_app(tmp_path_factory.mktemp("app"), seeded_sqlite_file)
     yield server
     server.process.terminate()

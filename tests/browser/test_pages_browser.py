@@ -18,8 +18,14 @@ PAGES = [
 
 
 @pytest.mark.parametrize(("account", "path", "title_en", "title_ko"), PAGES)
-def test_page_in_both_languages(browser, app_server: AppServer, account: str, path: str,  # type: ignore[no-untyped-def]
-                                title_en: str, title_ko: str) -> None:
+def test_page_in_both_languages(
+    browser,
+    app_server: AppServer,
+    account: str,
+    path: str,  # type: ignore[no-untyped-def]
+    title_en: str,
+    title_ko: str,
+) -> None:
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
     sign_in(page, app_server, account)

@@ -89,7 +89,9 @@ def test_sign_in_sign_out_and_replayed_cookie_is_refused(browser, app_server: Ap
     ctx.close()
 
 
-def test_signed_out_visitor_to_a_page_url_gets_the_sign_in_form(browser, app_server: AppServer) -> None:  # type: ignore[no-untyped-def]
+def test_signed_out_visitor_to_a_page_url_gets_the_sign_in_form(
+    browser, app_server: AppServer
+) -> None:  # type: ignore[no-untyped-def]
     ctx = browser.new_context()
     page = ctx.new_page()
     page.goto(app_server.url + "/administration")
