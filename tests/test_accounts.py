@@ -20,43 +20,12 @@ from sqlalchemy import Engine, func, select, update
 from db import accounts, passwords, signin
 from db.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import AuditEvent, User
-from db.permissions import SYSTEM, Actor
+from db.permissions import SYSTEM
 from db.session import read_session, write_session
+from tests.users import GOOD, OTHER, actor_of, cheap_bcrypt, make_user  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
-GOOD = "correct horse battery"
-OTHER = "staple of the ministry"
 NON_ADMIN_ROLES = ["executive", "auditor", "staff", "approver"]
-
-
-@pytest.fixture(autouse=True)
-def _cheap_bcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(passwords, "BCRYPT_ROUNDS", 4)
-
-
-def make_user(engine: Engine, username: str, roles: list[str], password: str = GOOD) -> int:
-    with write_session(engine) as s:
-        user_id, _ = accounts.create_user(
-            session=s,
-            actor=SYSTEM,
-            username=username,
-            display_name=username.title(),
-            roles=roles,
-            password=password,
-        )
-    return user_id
-
-
-def actor_of(engine: Engine, user_id: int) -> Actor:
-    with read_session(engine) as s:
-        user = s.get(User, user_id)
-        assert user is not None
-        return Actor(
-            id=user.id,
-            username=user.username,
-            roles=user.role_names,
-            display_name=user.display_name,
-        )
 
 
 def events(engine: Engine, action: str | None = None) -> list[AuditEvent]:

@@ -17,44 +17,13 @@ from sqlalchemy import Engine, func, select
 from db import accounts, passwords, signin
 from db.errors import DomainError
 from db.models import AuditEvent, AuthSession, User
-from db.permissions import SYSTEM, Actor
+from db.permissions import Actor
 from db.session import read_session, write_session
+from tests.users import GOOD, OTHER, actor_of, cheap_bcrypt, make_user  # noqa: F401
 
-GOOD = "correct horse battery"
-OTHER = "staple of the ministry"
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 SEC = dt.timedelta(seconds=1)
 MIN = dt.timedelta(minutes=1)
-
-
-@pytest.fixture(autouse=True)
-def _cheap_bcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(passwords, "BCRYPT_ROUNDS", 4)
-
-
-def make_user(engine: Engine, username: str, roles: list[str], password: str = GOOD) -> int:
-    with write_session(engine) as s:
-        user_id, _ = accounts.create_user(
-            session=s,
-            actor=SYSTEM,
-            username=username,
-            display_name=username.title(),
-            roles=roles,
-            password=password,
-        )
-    return user_id
-
-
-def actor_of(engine: Engine, user_id: int) -> Actor:
-    with read_session(engine) as s:
-        user = s.get(User, user_id)
-        assert user is not None
-        return Actor(
-            id=user.id,
-            username=user.username,
-            roles=user.role_names,
-            display_name=user.display_name,
-        )
 
 
 @pytest.fixture
