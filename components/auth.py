@@ -55,8 +55,7 @@ def _demo() -> bool:
 
 
 def _credentials() -> dict[str, Any]:
-    with write_session(data.engine()) as s:
-        users = signin.usable_credentials(session=s, now=_now(), allow_demo_accounts=_demo())
+    users = data.read(signin.usable_credentials, now=_now(), allow_demo_accounts=_demo())
     return {"usernames": users}
 
 
@@ -79,9 +78,14 @@ def _check_credentials(username: str, password: str) -> bool:
 
 
 def authenticator() -> stauth.Authenticate:
-    """The per-session authenticator, created on first use with fresh credentials."""
+    """The per-session authenticator, created on first use.
+
+    Its credentials are re-read from the database on every rerun while signed out (accounts
+    may change at any time); once signed in, the server-side sign-in is what counts.
+    """
     auth = st.session_state.get("_ntp_authenticator")
-    credentials = _credentials()
+    signed_in = bool(st.session_state.get("authentication_status"))
+    credentials = {"usernames": {}} if signed_in and auth is not None else _credentials()
     if auth is None:
         auth = stauth.Authenticate(
             credentials,
@@ -96,7 +100,8 @@ def authenticator() -> stauth.Authenticate:
         st.session_state["_ntp_authenticator"] = auth
     controller = auth.authentication_controller
     model = controller.authentication_model
-    model.credentials = credentials  # accounts may have changed since the last rerun
+    if not signed_in:
+        model.credentials = credentials
     model.check_credentials = _check_credentials
     if not getattr(controller, "_ntp_wrapped", False):
         controller.login = _require_both_fields(controller.login)
