@@ -1,0 +1,79 @@
+"""CSV and Excel downloads that open as inert text, whatever the cells hold.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be read
+as a formula by a spreadsheet (CSV/formula injection); such text cells get a leading
+apostrophe. Numbers and dates are left as they are. CSV is UTF-8 with a byte-order mark so
+that Excel on a Korean Windows opens Hangul correctly.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components.i18n import _
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_SHEET_MAX = 31
+
+
+def neutralize(value: Any) -> Any:
+    """Make a text cell inert for spreadsheets; other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralized(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out.columns = [str(neutralize(str(c))) for c in out.columns]
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralize)
+    return out
+
+
+def to_csv(df: pd.DataFrame) -> bytes:
+    return neutralized(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx(df: pd.DataFrame, sheet: str = "data") -> bytes:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        neutralized(df).to_excel(writer, index=False, sheet_name=sheet[:EXCEL_SHEET_MAX])
+        # openpyxl would still treat a string starting with "=" as a formula; the apostrophe
+        # above prevents that, and every text cell is stored as a string data type.
+        for row in writer.sheets[sheet[:EXCEL_SHEET_MAX]].iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+    return buf.getvalue()
+
+
+def download_buttons(df: pd.DataFrame, basename: str, *, key: str) -> None:
+    """Two download buttons (CSV, Excel) for ``df``; disabled with a note when it is empty."""
+    left, right = st.columns(2)
+    empty = df.empty
+    with left:
+        st.download_button(
+            _("Download CSV"),
+            data=b"" if empty else to_csv(df),
+            file_name=f"{basename}.csv",
+            mime="text/csv",
+            key=f"{key}_csv",
+            disabled=empty,
+            icon=":material/download:",
+        )
+    with right:
+        st.download_button(
+            _("Download Excel"),
+            data=b"" if empty else to_xlsx(df, sheet=basename),
+            file_name=f"{basename}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"{key}_xlsx",
+            disabled=empty,
+            icon=":material/download:",
+        )
