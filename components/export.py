@@ -37,7 +37,8 @@ def neutralized(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
-    return neutralized(df).to_csv(index=False).encode("utf-8-sig")
+    # RFC 4180 line ends: fields holding a CR or LF are then quoted, not split.
+    return neutralized(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx(df: pd.DataFrame, sheet: str = "data") -> bytes:
