@@ -31,9 +31,32 @@ class PageSpec:
         return self.path.removeprefix("pages/").removesuffix(".py")
 
 
+READERS = frozenset({"executive", "auditor", "staff", "approver"})
+
 PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "pages/overview.py", N_("Overview"), ":material/dashboard:", EVERYONE, N_("Dashboard")
+    ),
+    PageSpec(
+        "pages/technologies.py",
+        N_("Technologies"),
+        ":material/precision_manufacturing:",
+        READERS,
+        N_("Registers"),
+    ),
+    PageSpec("pages/experts.py", N_("Experts"), ":material/groups:", READERS, N_("Registers")),
+    PageSpec(
+        "pages/adoptions.py", N_("Adoptions"), ":material/handshake:", READERS, N_("Registers")
+    ),
+    PageSpec(
+        "pages/inquiries.py", N_("Inquiries"), ":material/contact_mail:", READERS, N_("Registers")
+    ),
+    PageSpec(
+        "pages/audit_trail.py",
+        N_("Audit trail"),
+        ":material/fact_check:",
+        frozenset({"auditor"}),
+        N_("Audit"),
     ),
     PageSpec(
         "pages/administration.py",

