@@ -12,12 +12,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
 from components.bootstrap import prepare_database
 from db.config import load_settings
-from db.queries import kpi
+from db.queries import kpi, overview
 from db.session import read_session, write_session
 
 T = TypeVar("T")
@@ -70,3 +71,41 @@ def read(fn: Callable[..., T], /, **kwargs: Any) -> T:
     """Run a ``db/`` read function uncached (results specific to the acting user)."""
     with read_session(engine()) as s:
         return fn(session=s, **kwargs)
+
+
+# --- Overview (issue 4) -------------------------------------------------------------------
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def headline_filtered(url: str, as_of: dt.date, tech: kpi.TechFilter) -> kpi.Headline:
+    with read_session(engine()) as s:
+        return kpi.headline(session=s, as_of=as_of, tech=tech)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def monthly_counts(url: str, start: dt.date, end: dt.date, tech: kpi.TechFilter) -> pd.DataFrame:
+    with read_session(engine()) as s:
+        return overview.monthly_counts(session=s, start=start, end=end, tech=tech)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def pipeline(
+    url: str, as_of: dt.date, tech: kpi.TechFilter
+) -> tuple[dict[str, int], dict[str, float | None]]:
+    with read_session(engine()) as s:
+        return (
+            overview.pipeline(session=s, as_of=as_of, tech=tech),
+            overview.stage_durations(session=s, as_of=as_of, tech=tech),
+        )
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def breakdown(url: str, as_of: dt.date, by: str, tech: kpi.TechFilter) -> pd.DataFrame:
+    with read_session(engine()) as s:
+        return overview.breakdown(session=s, as_of=as_of, by=by, tech=tech).frame
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def last_changed_by_entity(url: str) -> dict[str, dt.datetime]:
+    with read_session(engine()) as s:
+        return overview.last_changed_by_entity(session=s)

@@ -17,10 +17,36 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Adoption, Agreement, Expert, Inquiry, Meeting, Technology, Testbed
+
+
+@dataclass(frozen=True)
+class TechFilter:
+    """Narrows the technology-based figures (registered, adopted) of the overview.
+
+    ``None`` means "all". ``local`` True keeps local technologies only, False external only.
+    """
+
+    sector: str | None = None
+    field: str | None = None
+    local: bool | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """WHERE conditions on :class:`Technology` for this filter."""
+        out: list[ColumnElement[bool]] = []
+        if self.sector is not None:
+            out.append(Technology.growth_sector == self.sector)
+        if self.field is not None:
+            out.append(Technology.field == self.field)
+        if self.local is not None:
+            out.append(Technology.is_local.is_(self.local))
+        return out
+
+
+ALL_TECHNOLOGIES = TechFilter()
 
 
 @dataclass(frozen=True)
@@ -52,13 +78,15 @@ def experts_by_affiliation(*, session: Session, as_of: dt.date) -> dict[str, int
     return {aff: int(n) for aff, n in rows}
 
 
-def technologies_registered(*, session: Session, as_of: dt.date) -> tuple[int, int]:
+def technologies_registered(
+    *, session: Session, as_of: dt.date, tech: TechFilter = ALL_TECHNOLOGIES
+) -> tuple[int, int]:
     """(all, local) technologies registered on or before ``as_of``."""
     total, local = session.execute(
         select(
             func.count(),
             func.coalesce(func.sum(case((Technology.is_local, 1), else_=0)), 0),
-        ).where(Technology.registered_on <= as_of)
+        ).where(Technology.registered_on <= as_of, *tech.conditions())
     ).one()
     return int(total), int(local)
 
@@ -68,15 +96,18 @@ def meetings_held(*, session: Session, as_of: dt.date) -> int:
     return int(session.execute(select(func.count()).where(Meeting.held_on <= as_of)).scalar_one())
 
 
-def technologies_adopted(*, session: Session, as_of: dt.date) -> int:
+def technologies_adopted(
+    *, session: Session, as_of: dt.date, tech: TechFilter = ALL_TECHNOLOGIES
+) -> int:
     """Distinct technologies with an adoption approved on or before ``as_of``."""
-    return int(
-        session.execute(
-            select(func.count(func.distinct(Adoption.technology_id))).where(
-                Adoption.status == "approved", Adoption.approved_on <= as_of
-            )
-        ).scalar_one()
+    query = select(func.count(func.distinct(Adoption.technology_id))).where(
+        Adoption.status == "approved", Adoption.approved_on <= as_of
     )
+    if tech.conditions():
+        query = query.join(Technology, Technology.id == Adoption.technology_id).where(
+            *tech.conditions()
+        )
+    return int(session.execute(query).scalar_one())
 
 
 def testbeds_by_stage(*, session: Session, as_of: dt.date) -> dict[str, int]:
@@ -117,10 +148,13 @@ def agreements_by_status(*, session: Session, as_of: dt.date) -> dict[str, int]:
     return {s: int(n) for s, n in rows}
 
 
-def headline(*, session: Session, as_of: dt.date) -> Headline:
-    """Every headline figure as it stood on ``as_of``."""
+def headline(
+    *, session: Session, as_of: dt.date, tech: TechFilter = ALL_TECHNOLOGIES
+) -> Headline:
+    """Every headline figure as it stood on ``as_of``; ``tech`` narrows the technology
+    figures (registered, adopted) only."""
     by_aff = experts_by_affiliation(session=session, as_of=as_of)
-    techs, local = technologies_registered(session=session, as_of=as_of)
+    techs, local = technologies_registered(session=session, as_of=as_of, tech=tech)
     stages = testbeds_by_stage(session=session, as_of=as_of)
     agreements = agreements_by_status(session=session, as_of=as_of)
     return Headline(
@@ -130,7 +164,7 @@ def headline(*, session: Session, as_of: dt.date) -> Headline:
         technologies=techs,
         technologies_local=local,
         meetings=meetings_held(session=session, as_of=as_of),
-        adopted=technologies_adopted(session=session, as_of=as_of),
+        adopted=technologies_adopted(session=session, as_of=as_of, tech=tech),
         testbeds=sum(stages.values()),
         testbeds_by_stage=stages,
         inquiries=inquiries_received(session=session, as_of=as_of),
