@@ -1,0 +1,222 @@
+"""The adoptions register: technologies used in the city's own projects.
+
+Two ways to read it:
+
+- without ``as_of``: every adoption record (proposed, under review, approved, rejected);
+- with ``as_of``: the *technologies adopted* as of that date, one row per technology, the
+  row being its first adoption approved on or before ``as_of``. That is exactly the
+  definition of the overview's "technologies adopted" figure (distinct technologies with an
+  approved adoption), so the drill-down lists as many rows as the tile shows; the other
+  adoptions of the same technology appear in its detail view.
+
+``approved_from``/``approved_to`` restrict the approval date (of the first approval, with
+``as_of``), so only approved adoptions remain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pandas as pd
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session, aliased
+
+from db import domain
+from db.models import Adoption, Meeting, Organization, Technology, User
+from db.models import AgendaItem as Item
+from db.queries.registers import common
+from db.queries.registers.common import AnySelect
+
+
+@dataclass(frozen=True)
+class AdoptionFilters:
+    """Which adoptions to list; ``None`` (or empty search) means no restriction.
+
+    :raise ValueError: an unknown code, a period that ends before it starts, search text
+        longer than ``common.SEARCH_MAX_CHARS``.
+    """
+
+    as_of: dt.date | None = None  # technologies adopted by then (first approval per technology)
+    approved_from: dt.date | None = None
+    approved_to: dt.date | None = None
+    local: bool | None = None  # of the technology's owner
+    field: str | None = None  # of the technology
+    sector: str | None = None  # of the technology
+    status: str | None = None  # the adoption's current status
+    q: str = ""  # project, department, registration number, technology title (ko/en)
+
+    def __post_init__(self) -> None:
+        common.check_code("field", self.field, domain.FIELDS)
+        common.check_code("growth sector", self.sector, domain.GROWTH_SECTORS)
+        common.check_code("status", self.status, domain.ADOPTION_STATUSES)
+        common.check_period(self.approved_from, self.approved_to)
+        common.check_search(self.q)
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        a, t = Adoption, Technology
+        out: list[ColumnElement[bool]] = []
+        if self.as_of is not None:
+            first = select(_first_approvals(self.as_of).c.adoption_id).scalar_subquery()
+            out.append(a.id.in_(first))
+        if self.approved_from is not None:
+            out.append(a.approved_on >= self.approved_from)
+        if self.approved_to is not None:
+            out.append(a.approved_on <= self.approved_to)
+        if self.approved_from is not None or self.approved_to is not None:
+            out.append(a.status == "approved")
+        if self.local is not None:
+            out.append(t.is_local.is_(self.local))
+        if self.field is not None:
+            out.append(t.field == self.field)
+        if self.sector is not None:
+            out.append(t.growth_sector == self.sector)
+        if self.status is not None:
+            out.append(a.status == self.status)
+        if self.q.strip():
+            out.append(
+                common.contains_any(
+                    self.q, [a.project_name, a.department, t.reg_no, t.title_ko, t.title_en]
+                )
+            )
+        return out
+
+
+def _first_approvals(as_of: dt.date) -> Any:
+    """Subquery (adoption_id) of each technology's first adoption approved by ``as_of``."""
+    ranked = (
+        select(
+            Adoption.id.label("adoption_id"),
+            func.row_number()
+            .over(
+                partition_by=Adoption.technology_id,
+                order_by=(Adoption.approved_on, Adoption.id),
+            )
+            .label("rank"),
+        )
+        .where(Adoption.status == "approved", Adoption.approved_on <= as_of)
+        .subquery()
+    )
+    return select(ranked.c.adoption_id).where(ranked.c.rank == 1).subquery()
+
+
+SORTS: Final[dict[str, tuple[Any, ...]]] = {
+    "approved_desc": (Adoption.approved_on.desc().nulls_last(), Adoption.id.desc()),
+    "approved_asc": (Adoption.approved_on.asc().nulls_last(), Adoption.id.asc()),
+    "proposed_desc": (Adoption.proposed_on.desc(), Adoption.id.desc()),
+    "budget_desc": (Adoption.budget_krw.desc(), Adoption.id.desc()),
+}
+DEFAULT_SORT: Final = "approved_desc"
+
+
+def _query(filters: AdoptionFilters, sort: str) -> AnySelect:
+    common.check_sort(sort, SORTS)
+    a, t = Adoption, Technology
+    return (
+        select(
+            a.id,
+            a.technology_id,
+            t.reg_no,
+            t.title_ko,
+            t.title_en,
+            t.is_local,
+            t.field,
+            t.growth_sector,
+            a.project_name,
+            a.department,
+            a.budget_krw,
+            a.year,
+            a.status,
+            a.proposed_on,
+            a.approved_on,
+            a.rejected_on,
+        )
+        .join(t, t.id == a.technology_id)
+        .where(*filters.conditions())
+        .order_by(*SORTS[sort])
+    )
+
+
+def adoptions_page(
+    *,
+    session: Session,
+    filters: AdoptionFilters,
+    offset: int,
+    limit: int,
+    sort: str = DEFAULT_SORT,
+) -> tuple[pd.DataFrame, int]:
+    """One page of the adoptions matching ``filters`` and how many match in all.
+
+    Columns: id, technology_id, reg_no, title_ko, title_en, is_local, field, growth_sector,
+    project_name, department, budget_krw, year, status, proposed_on, approved_on,
+    rejected_on.
+
+    :raise ValueError: a bad window (see ``common.check_window``) or sort order.
+    """
+    common.check_window(offset, limit)
+    return common.fetch(session, _query(filters, sort), offset=offset, limit=limit)
+
+
+def adoptions_export(
+    *, session: Session, filters: AdoptionFilters, sort: str = DEFAULT_SORT
+) -> tuple[pd.DataFrame, int]:
+    """Every adoption matching ``filters`` (at most ``common.EXPORT_LIMIT``) and how many
+    match in all; the columns of :func:`adoptions_page`."""
+    return common.fetch(session, _query(filters, sort), offset=0, limit=common.EXPORT_LIMIT)
+
+
+def adoption_detail(*, session: Session, adoption_id: int) -> dict[str, Any] | None:
+    """One adoption with its technology, who proposed and decided it, the meetings that
+    reviewed it and the technology's other adoptions; None when there is no such record."""
+    a, t = Adoption, Technology
+    proposer, decider = aliased(User), aliased(User)
+    record = common.one_row(
+        session,
+        select(
+            a.id,
+            a.technology_id,
+            t.reg_no,
+            t.title_ko,
+            t.title_en,
+            Organization.name_ko.label("owner_ko"),
+            Organization.name_en.label("owner_en"),
+            t.is_local,
+            t.field,
+            t.growth_sector,
+            a.project_name,
+            a.department,
+            a.budget_krw,
+            a.year,
+            a.justification,
+            a.status,
+            a.proposed_on,
+            proposer.display_name.label("proposed_by"),
+            a.review_on,
+            a.approved_on,
+            a.rejected_on,
+            decider.display_name.label("decided_by"),
+            a.decision_comment,
+        )
+        .join(t, t.id == a.technology_id)
+        .join(Organization, Organization.id == t.owner_org_id)
+        .outerjoin(proposer, proposer.id == a.proposed_by_id)
+        .outerjoin(decider, decider.id == a.decided_by_id)
+        .where(a.id == adoption_id),
+    )
+    if record is None:
+        return None
+    record["reviews"] = common.rows_as_dicts(
+        session,
+        select(Meeting.code, Meeting.held_on, Item.decision, Item.decision_reason)
+        .join(Meeting, Meeting.id == Item.meeting_id)
+        .where(Item.adoption_id == adoption_id)
+        .order_by(Meeting.scheduled_on, Meeting.id),
+    )
+    record["other_adoptions"] = common.rows_as_dicts(
+        session,
+        select(a.id, a.project_name, a.year, a.status, a.approved_on)
+        .where(a.technology_id == record["technology_id"], a.id != adoption_id)
+        .order_by(a.proposed_on, a.id),
+    )
+    return record

@@ -1,0 +1,211 @@
+"""The technologies register: filtered, searched, sorted pages, exports and one record.
+
+``as_of`` keeps the technologies *registered on or before* that date, exactly the
+definition of the overview's "technologies registered" figure (``db.queries.kpi``): a
+later expiry or withdrawal does not take a technology out of it. Without any date filter
+the register lists every technology, including those still under review or rejected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pandas as pd
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from db import domain
+from db.models import Adoption, AgendaItem, Meeting, Organization, Technology, Testbed
+from db.queries.registers import common
+from db.queries.registers.common import AnySelect
+
+
+@dataclass(frozen=True)
+class TechnologyFilters:
+    """Which technologies to list; ``None`` (or empty search) means no restriction.
+
+    :raise ValueError: an unknown code, a period that ends before it starts, search text
+        longer than ``common.SEARCH_MAX_CHARS``.
+    """
+
+    as_of: dt.date | None = None  # registered on or before
+    registered_from: dt.date | None = None
+    registered_to: dt.date | None = None
+    local: bool | None = None  # True: local firms only; False: external only
+    field: str | None = None
+    sector: str | None = None
+    status: str | None = None  # the current lifecycle status
+    q: str = ""  # registration number, title (ko/en), owner's name (ko/en)
+
+    def __post_init__(self) -> None:
+        common.check_code("field", self.field, domain.FIELDS)
+        common.check_code("growth sector", self.sector, domain.GROWTH_SECTORS)
+        common.check_code("status", self.status, domain.TECH_STATUSES)
+        common.check_period(self.registered_from, self.registered_to)
+        common.check_search(self.q)
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        t = Technology
+        out: list[ColumnElement[bool]] = []
+        if self.as_of is not None:
+            out.append(t.registered_on <= self.as_of)
+        if self.registered_from is not None:
+            out.append(t.registered_on >= self.registered_from)
+        if self.registered_to is not None:
+            out.append(t.registered_on <= self.registered_to)
+        if self.local is not None:
+            out.append(t.is_local.is_(self.local))
+        if self.field is not None:
+            out.append(t.field == self.field)
+        if self.sector is not None:
+            out.append(t.growth_sector == self.sector)
+        if self.status is not None:
+            out.append(t.status == self.status)
+        if self.q.strip():
+            out.append(
+                common.contains_any(
+                    self.q,
+                    [t.reg_no, t.title_ko, t.title_en, Organization.name_ko, Organization.name_en],
+                )
+            )
+        return out
+
+
+SORTS: Final[dict[str, tuple[Any, ...]]] = {
+    "registered_desc": (Technology.registered_on.desc().nulls_last(), Technology.id.desc()),
+    "registered_asc": (Technology.registered_on.asc().nulls_last(), Technology.id.asc()),
+    "reg_no_asc": (Technology.reg_no.asc(), Technology.id.asc()),
+    "reg_no_desc": (Technology.reg_no.desc(), Technology.id.desc()),
+    "submitted_desc": (Technology.submitted_on.desc(), Technology.id.desc()),
+}
+DEFAULT_SORT: Final = "registered_desc"
+
+
+def _query(filters: TechnologyFilters, sort: str) -> AnySelect:
+    common.check_sort(sort, SORTS)
+    t = Technology
+    return (
+        select(
+            t.id,
+            t.reg_no,
+            t.title_ko,
+            t.title_en,
+            Organization.name_ko.label("owner_ko"),
+            Organization.name_en.label("owner_en"),
+            t.is_local,
+            t.field,
+            t.growth_sector,
+            t.certification,
+            t.status,
+            t.submitted_on,
+            t.registered_on,
+            t.ended_on,
+        )
+        .join(Organization, Organization.id == t.owner_org_id)
+        .where(*filters.conditions())
+        .order_by(*SORTS[sort])
+    )
+
+
+def technologies_page(
+    *,
+    session: Session,
+    filters: TechnologyFilters,
+    offset: int,
+    limit: int,
+    sort: str = DEFAULT_SORT,
+) -> tuple[pd.DataFrame, int]:
+    """One page of the technologies matching ``filters`` and how many match in all.
+
+    Columns: id, reg_no, title_ko, title_en, owner_ko, owner_en, is_local, field,
+    growth_sector, certification, status, submitted_on, registered_on, ended_on.
+
+    :raise ValueError: a bad window (see ``common.check_window``) or sort order.
+    """
+    common.check_window(offset, limit)
+    return common.fetch(session, _query(filters, sort), offset=offset, limit=limit)
+
+
+def technologies_export(
+    *, session: Session, filters: TechnologyFilters, sort: str = DEFAULT_SORT
+) -> tuple[pd.DataFrame, int]:
+    """Every technology matching ``filters`` (at most ``common.EXPORT_LIMIT``) and how many
+    match in all; the columns of :func:`technologies_page`."""
+    return common.fetch(session, _query(filters, sort), offset=0, limit=common.EXPORT_LIMIT)
+
+
+def technology_detail(*, session: Session, tech_id: int) -> dict[str, Any] | None:
+    """One technology with its owner, lifecycle dates, the meetings that reviewed it, its
+    adoptions and testbeds; None when there is no technology ``tech_id``."""
+    t = Technology
+    record = common.one_row(
+        session,
+        select(
+            t.id,
+            t.reg_no,
+            t.title_ko,
+            t.title_en,
+            t.summary,
+            Organization.name_ko.label("owner_ko"),
+            Organization.name_en.label("owner_en"),
+            Organization.kind.label("owner_kind"),
+            Organization.region.label("owner_region"),
+            t.is_local,
+            t.field,
+            t.growth_sector,
+            t.certification,
+            t.status,
+            t.submitted_on,
+            t.screening_on,
+            t.review_on,
+            t.registered_on,
+            t.rejected_on,
+            t.ended_on,
+        )
+        .join(Organization, Organization.id == t.owner_org_id)
+        .where(t.id == tech_id),
+    )
+    if record is None:
+        return None
+    record["reviews"] = common.rows_as_dicts(
+        session,
+        select(
+            Meeting.code,
+            Meeting.kind,
+            Meeting.held_on,
+            AgendaItem.decision,
+            AgendaItem.decision_reason,
+        )
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(AgendaItem.technology_id == tech_id)
+        .order_by(Meeting.scheduled_on, Meeting.id),
+    )
+    record["adoptions"] = common.rows_as_dicts(
+        session,
+        select(
+            Adoption.id,
+            Adoption.project_name,
+            Adoption.department,
+            Adoption.year,
+            Adoption.status,
+            Adoption.approved_on,
+        )
+        .where(Adoption.technology_id == tech_id)
+        .order_by(Adoption.proposed_on, Adoption.id),
+    )
+    record["testbeds"] = common.rows_as_dicts(
+        session,
+        select(
+            Testbed.site,
+            Testbed.status,
+            Testbed.applied_on,
+            Testbed.selected_on,
+            Testbed.completed_on,
+            Testbed.certification,
+        )
+        .where(Testbed.technology_id == tech_id)
+        .order_by(Testbed.applied_on, Testbed.id),
+    )
+    return record
