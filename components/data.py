@@ -109,3 +109,142 @@ def breakdown(url: str, as_of: dt.date, by: str, tech: kpi.TechFilter) -> pd.Dat
 def last_changed_by_entity(url: str) -> dict[str, dt.datetime]:
     with read_session(engine()) as s:
         return overview.last_changed_by_entity(session=s)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def records_behind(url: str, figure: str, as_of: dt.date) -> pd.DataFrame:
+    with read_session(engine()) as s:
+        return overview.records_behind(session=s, figure=figure, as_of=as_of)
+
+
+# --- Registers (issue 4): technologies, experts, adoptions, inquiries ----------------------
+# Imported here so that this section stays one appended block (see the module docstring).
+from db.permissions import Actor  # noqa: E402
+from db.queries import registers  # noqa: E402
+
+Rows = tuple[pd.DataFrame, int]
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def technologies_page(
+    url: str, filters: registers.TechnologyFilters, sort: str, offset: int, limit: int
+) -> Rows:
+    with read_session(engine()) as s:
+        return registers.technologies_page(
+            session=s, filters=filters, sort=sort, offset=offset, limit=limit
+        )
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def technologies_export(url: str, filters: registers.TechnologyFilters, sort: str) -> Rows:
+    with read_session(engine()) as s:
+        return registers.technologies_export(session=s, filters=filters, sort=sort)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def technology_detail(url: str, tech_id: int) -> dict[str, Any] | None:
+    with read_session(engine()) as s:
+        return registers.technology_detail(session=s, tech_id=tech_id)
+
+
+def experts_page(
+    url: str,
+    actor: Actor,
+    filters: registers.ExpertFilters,
+    sort: str,
+    offset: int,
+    limit: int,
+) -> Rows:
+    """A page of experts for ``actor``. The cache is keyed on whether the actor may see
+    personal data (not on who they are), and the db function decides the columns from the
+    same actor, so a cached page with phone numbers never reaches the mayor's office."""
+    personal = registers.may_see_personal_data(actor)
+    return _experts_page(url, personal, filters, sort, offset, limit, _actor=actor)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _experts_page(
+    url: str,
+    personal_data: bool,
+    filters: registers.ExpertFilters,
+    sort: str,
+    offset: int,
+    limit: int,
+    _actor: Actor,
+) -> Rows:
+    with read_session(engine()) as s:
+        return registers.experts_page(
+            session=s, actor=_actor, filters=filters, sort=sort, offset=offset, limit=limit
+        )
+
+
+def experts_export(url: str, actor: Actor, filters: registers.ExpertFilters, sort: str) -> Rows:
+    """Every filtered expert for ``actor`` (personal data as in :func:`experts_page`)."""
+    personal = registers.may_see_personal_data(actor)
+    return _experts_export(url, personal, filters, sort, _actor=actor)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _experts_export(
+    url: str, personal_data: bool, filters: registers.ExpertFilters, sort: str, _actor: Actor
+) -> Rows:
+    with read_session(engine()) as s:
+        return registers.experts_export(session=s, actor=_actor, filters=filters, sort=sort)
+
+
+def expert_detail(url: str, actor: Actor, expert_id: int) -> dict[str, Any] | None:
+    """One expert for ``actor`` (personal data as in :func:`experts_page`)."""
+    personal = registers.may_see_personal_data(actor)
+    return _expert_detail(url, personal, expert_id, _actor=actor)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _expert_detail(
+    url: str, personal_data: bool, expert_id: int, _actor: Actor
+) -> dict[str, Any] | None:
+    with read_session(engine()) as s:
+        return registers.expert_detail(session=s, actor=_actor, expert_id=expert_id)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def adoptions_page(
+    url: str, filters: registers.AdoptionFilters, sort: str, offset: int, limit: int
+) -> Rows:
+    with read_session(engine()) as s:
+        return registers.adoptions_page(
+            session=s, filters=filters, sort=sort, offset=offset, limit=limit
+        )
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def adoptions_export(url: str, filters: registers.AdoptionFilters, sort: str) -> Rows:
+    with read_session(engine()) as s:
+        return registers.adoptions_export(session=s, filters=filters, sort=sort)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def adoption_detail(url: str, adoption_id: int) -> dict[str, Any] | None:
+    with read_session(engine()) as s:
+        return registers.adoption_detail(session=s, adoption_id=adoption_id)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def inquiries_page(
+    url: str, filters: registers.InquiryFilters, sort: str, offset: int, limit: int
+) -> Rows:
+    with read_session(engine()) as s:
+        return registers.inquiries_page(
+            session=s, filters=filters, sort=sort, offset=offset, limit=limit
+        )
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def inquiries_export(url: str, filters: registers.InquiryFilters, sort: str) -> Rows:
+    with read_session(engine()) as s:
+        return registers.inquiries_export(session=s, filters=filters, sort=sort)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def inquiry_detail(url: str, inquiry_id: int) -> dict[str, Any] | None:
+    with read_session(engine()) as s:
+        return registers.inquiry_detail(session=s, inquiry_id=inquiry_id)

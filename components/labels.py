@@ -86,6 +86,15 @@ LABELS: dict[str, dict[str, str]] = {
         "inquiries": N_("Inquiries"),
         "experts": N_("Experts joined"),
     },
+    "meeting_kind": {
+        "registration_review": N_("Registration review"),
+        "adoption_review": N_("Adoption review"),
+        "testbed_selection": N_("Testbed selection"),
+    },
+    "agreement_kind": {
+        "mou": N_("MOU"),
+        "joint_operation": N_("Joint operation"),
+    },
     "agreement_status": {
         "planned": N_("Planned"),
         "signed": N_("Signed"),

@@ -1,49 +1,37 @@
-"""Overview: the headline figures as they stood on a chosen date (placeholder of issue 4)."""
+"""Overview for the mayor's office: the platform's figures as they stood on a chosen date."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import streamlit as st
 
 from components import data
-from components.i18n import _, fmt_datetime, fmt_int
-from components.labels import label
-from components.tiles import Tile, tile_row
+from components import overview as ov
+from components.i18n import _
+from components.navigation import guard
 
-FIRST_DAY = dt.date(2018, 1, 1)
-
+actor = guard()
 st.title(_("New Technology Platform"))
-as_of = st.date_input(
-    _("As of"), value=dt.date.today(), min_value=FIRST_DAY, max_value=dt.date.today(), key="as_of"
-)
-h = data.headline(data.database_url(), as_of)
+initial, ignored = ov.parse_query(st.query_params)
+if ignored:
+    st.caption(_("Ignored invalid link parameters: {names}", names=", ".join(ignored)))
+f = ov.filter_bar(initial)
+ov.produced_caption(f)
 
-split = ", ".join(
-    f"{label('affiliation', a)} {fmt_int(h.experts_by_affiliation.get(a, 0))}"
-    for a in ("public", "industry", "academia", "other")
+url = data.database_url()
+now = data.headline_filtered(url, f.as_of, f.tech)
+before = data.headline_filtered(url, ov.earlier(f).as_of, f.tech)
+monthly = data.monthly_counts(url, *ov.trend_window(f), f.tech)
+stages, durations = data.pipeline(url, f.as_of, f.tech)
+items = ov.figures(f, now, before)
+
+if now.experts == 0 and now.technologies == 0 and now.meetings == 0:
+    st.info(_("The platform had no records yet on this date. Choose a later date."))
+ov.tiles(actor, items, monthly, data.last_changed_by_entity(url))
+ov.trends(monthly)
+ov.pipeline(stages, durations)
+ov.breakdowns(
+    data.breakdown(url, f.as_of, "growth_sector", f.tech),
+    data.breakdown(url, f.as_of, "field", f.tech),
+    now,
 )
-stages = ", ".join(
-    f"{label('testbed_stage', s)} {fmt_int(n)}" for s, n in sorted(h.testbeds_by_stage.items())
-)
-tile_row(
-    [
-        Tile(_("Experts registered"), h.experts, help=split),
-        Tile(
-            _("Technologies registered"),
-            h.technologies,
-            help=_("Local: {n}", n=fmt_int(h.technologies_local)),
-        ),
-        Tile(_("Deliberation meetings held"), h.meetings),
-        Tile(_("Technologies adopted"), h.adopted),
-        Tile(_("Testbeds"), h.testbeds, help=stages or None),
-        Tile(_("Inter-city inquiries"), h.inquiries),
-        Tile(_("Agreements"), h.agreements),
-    ]
-)
-st.caption(split)
-changed = data.last_changed(data.database_url())
-if changed is not None:
-    st.caption(_("Data last changed: {when}", when=fmt_datetime(changed)))
-else:
-    st.info(_("The database holds no data yet. Figures will appear once records are added."))
+ov.downloads(f, items, monthly, now, stages, durations)

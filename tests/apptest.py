@@ -71,3 +71,19 @@ def page_text(at: AppTest) -> str:
         parts.extend(str(e.value) for e in getattr(at, kind))
     parts.extend(f"{m.label} {m.value}" for m in at.metric)
     return "\n".join(parts)
+
+
+def capture_downloads(monkeypatch) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
+    """Record the bytes behind every download button rendered under AppTest, by file name."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    files: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def load(self, path_or_data, mimetype, kind, filename=None):  # type: ignore[no-untyped-def]
+        if filename and isinstance(path_or_data, bytes):
+            files[filename] = path_or_data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load)
+    return files

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from components.i18n import LOCALE_DIR, translate_in
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = {"_": None, "N_": None, "translate_in": (2,)}
+KEYWORDS = {"_": None, "N_": None, "translate_in": (2,), "_t": (2,)}
 FIELD = re.compile(r"\{(\w+)\}")
 
 

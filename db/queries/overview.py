@@ -83,9 +83,7 @@ def monthly_counts(
         query = select(literal(name).label("series"), key.label("month"), func.count())
         if join_tech:
             query = query.join(Technology, Technology.id == Adoption.technology_id)
-        parts.append(
-            query.where(column >= start, column <= end, *conditions).group_by(key)
-        )
+        parts.append(query.where(column >= start, column <= end, *conditions).group_by(key))
 
     add("registrations", Technology.registered_on, *tech.conditions())
     add("meetings", Meeting.held_on)
@@ -102,11 +100,7 @@ def monthly_counts(
     found = {(series, month): int(n) for series, month, n in rows}
     months = months_between(start, end)
     return pd.DataFrame(
-        [
-            {"month": m, "series": s, "count": found.get((s, m), 0)}
-            for s in SERIES
-            for m in months
-        ]
+        [{"month": m, "series": s, "count": found.get((s, m), 0)} for s in SERIES for m in months]
     )
 
 
@@ -141,7 +135,9 @@ def pipeline(
     return counts
 
 
-def _median(session: Session, expr: Any, *conditions: Any, joins: Sequence[Any] = ()) -> float | None:
+def _median(
+    session: Session, expr: Any, *conditions: Any, joins: Sequence[Any] = ()
+) -> float | None:
     base = select(expr.label("d"))
     for target, on in joins:
         base = base.join(target, on)
@@ -149,9 +145,11 @@ def _median(session: Session, expr: Any, *conditions: Any, joins: Sequence[Any] 
     n = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     if not n:
         return None
-    middle = session.execute(
-        base.order_by(expr).limit(2 if n % 2 == 0 else 1).offset((n - 1) // 2)
-    ).scalars().all()
+    middle = (
+        session.execute(base.order_by(expr).limit(2 if n % 2 == 0 else 1).offset((n - 1) // 2))
+        .scalars()
+        .all()
+    )
     return round(sum(float(v) for v in middle) / len(middle), 1)
 
 
@@ -178,8 +176,11 @@ def stage_durations(
             session, _days(session, t.screening_on, t.review_on), t.review_on <= as_of, *cond
         ),
         "decision": _median(
-            session, _days(session, t.review_on, decision_on), decision_on <= as_of,
-            t.review_on.is_not(None), *cond,
+            session,
+            _days(session, t.review_on, decision_on),
+            decision_on <= as_of,
+            t.review_on.is_not(None),
+            *cond,
         ),
         "adoption": _median(
             session,
@@ -250,3 +251,66 @@ def last_changed_by_entity(*, session: Session) -> dict[str, dt.datetime]:
         if ts is not None:
             out[entity] = ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
     return out
+
+
+def records_behind(
+    *, session: Session, figure: str, as_of: dt.date, limit: int = 500
+) -> pd.DataFrame:
+    """The records behind the figures that have no register page yet (meetings held,
+    testbeds, agreements), as they stood on ``as_of``; at most ``limit`` rows, newest first.
+    """
+    from db.models import Agreement, Organization, Testbed
+
+    if figure == "meetings":
+        query = (
+            select(Meeting.code, Meeting.kind, Meeting.title, Meeting.held_on)
+            .where(Meeting.held_on <= as_of)
+            .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+        )
+    elif figure == "testbeds":
+        stage = case(
+            (Testbed.certified_on <= as_of, "certified"),
+            (Testbed.completed_on <= as_of, "completed"),
+            (Testbed.started_on <= as_of, "in_progress"),
+            else_="selected",
+        )
+        query = (
+            select(
+                Technology.reg_no,
+                Technology.title_ko,
+                Technology.title_en,
+                Testbed.selected_on,
+                stage.label("stage"),
+                Testbed.site,
+            )
+            .join(Technology, Technology.id == Testbed.technology_id)
+            .where(Testbed.selected_on <= as_of)
+            .order_by(Testbed.selected_on.desc(), Testbed.id.desc())
+        )
+    elif figure == "agreements":
+        status = case(
+            (Agreement.ends_on < as_of, "expired"),
+            (Agreement.starts_on <= as_of, "active"),
+            (Agreement.signed_on <= as_of, "signed"),
+            else_="planned",
+        )
+        query = (
+            select(
+                Organization.name_ko,
+                Organization.name_en,
+                Agreement.kind,
+                Agreement.title_ko,
+                Agreement.title_en,
+                Agreement.planned_on,
+                status.label("status"),
+            )
+            .join(Organization, Organization.id == Agreement.partner_org_id)
+            .where(Agreement.planned_on <= as_of)
+            .order_by(Agreement.planned_on.desc(), Agreement.id.desc())
+        )
+    else:
+        raise ValueError(f"no record list for figure {figure!r}")
+    rows = session.execute(query.limit(limit)).all()
+    return pd.DataFrame(
+        [dict(r._mapping) for r in rows], columns=list(query.selected_columns.keys())
+    )

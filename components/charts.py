@@ -1,0 +1,96 @@
+"""Altair chart builders: translated titles, axes, legends and tooltips.
+
+Each builder takes a small DataFrame of already-aggregated figures (never records) and the
+translated texts, and returns a chart for ``st.altair_chart``. Korean text needs no special
+handling in Vega-Lite beyond a font that has Hangul, which the browser provides.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from components.i18n import _
+from components.labels import label
+
+FONT = "Noto Sans KR, Nanum Gothic, Malgun Gothic, sans-serif"
+
+
+def _configure(chart: alt.Chart) -> alt.Chart:
+    return chart.configure_axis(labelFont=FONT, titleFont=FONT).configure_legend(
+        labelFont=FONT, titleFont=FONT, orient="bottom"
+    )
+
+
+def trend_chart(monthly: pd.DataFrame) -> alt.Chart:
+    """Lines per series over months (``month``, ``series``, ``count``)."""
+    df = monthly.assign(what=monthly["series"].map(lambda s: label("series", s)))
+    chart = (
+        alt.Chart(df)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:O", title=_("Month"), axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("count:Q", title=_("Count")),
+            color=alt.Color("what:N", title=None),
+            tooltip=[
+                alt.Tooltip("month:O", title=_("Month")),
+                alt.Tooltip("what:N", title=_("Series")),
+                alt.Tooltip("count:Q", title=_("Count"), format=","),
+            ],
+        )
+        .properties(height=320)
+    )
+    return _configure(chart)
+
+
+def pipeline_chart(stages: dict[str, int]) -> alt.Chart:
+    """Horizontal bars: technologies at each stage, in lifecycle order."""
+    order = list(stages)
+    df = pd.DataFrame(
+        {
+            "stage": [label("pipeline_stage", s) for s in order],
+            "count": [stages[s] for s in order],
+        }
+    )
+    chart = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            y=alt.Y("stage:N", title=None, sort=list(df["stage"])),
+            x=alt.X("count:Q", title=_("Technologies")),
+            tooltip=[
+                alt.Tooltip("stage:N", title=_("Stage")),
+                alt.Tooltip("count:Q", title=_("Technologies"), format=","),
+            ],
+        )
+        .properties(height=220)
+    )
+    return _configure(chart)
+
+
+def breakdown_chart(frame: pd.DataFrame, *, kind: str, title: str) -> alt.Chart:
+    """Grouped horizontal bars of registered and adopted technologies per code of ``kind``."""
+    names = {"registered": _("Registered"), "adopted": _("Adopted")}
+    df = frame.assign(name=frame["code"].map(lambda c: label(kind, c)))
+    long = df.melt(
+        id_vars=["name"], value_vars=["registered", "adopted"], var_name="what", value_name="n"
+    )
+    long["what"] = long["what"].map(names)
+    order = list(df.sort_values("registered", ascending=False)["name"])
+    chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", title=None, sort=order, axis=alt.Axis(labelLimit=180)),
+            yOffset=alt.YOffset("what:N"),
+            x=alt.X("n:Q", title=_("Technologies")),
+            color=alt.Color("what:N", title=None),
+            tooltip=[
+                alt.Tooltip("name:N", title=title),
+                alt.Tooltip("what:N", title=_("Figure")),
+                alt.Tooltip("n:Q", title=_("Technologies"), format=","),
+            ],
+        )
+        .properties(height=max(200, 44 * len(order)))
+    )
+    return _configure(chart)

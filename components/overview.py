@@ -1,0 +1,459 @@
+"""The mayor's-office overview, in parts: filters kept in the URL, tiles with deltas and
+drill-down links, trends, pipeline, breakdowns, downloads and the briefing.
+
+``pages/overview.py`` calls these in order; each part reads through ``components.data``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from components import data
+from components.briefing import build_briefing
+from components.charts import breakdown_chart, pipeline_chart, trend_chart
+from components.export import download_buttons
+from components.i18n import (
+    N_,
+    _,
+    current_language,
+    fmt_date,
+    fmt_datetime,
+    fmt_int,
+    translate_in,
+)
+from components.labels import LABELS, label
+from components.navigation import pages_for
+from db.domain import FIELDS, GROWTH_SECTORS
+from db.permissions import Actor
+from db.queries.kpi import ALL_TECHNOLOGIES, Headline, TechFilter
+from db.queries.overview import month_start
+
+FIRST_DAY = dt.date(2018, 1, 1)
+PERIODS = {"month": 30, "quarter": 91, "year": 365}
+PERIOD_NAMES = {
+    "month": N_("30 days"),
+    "quarter": N_("3 months"),
+    "year": N_("12 months"),
+}
+LOCAL_CHOICES = {"all": None, "local": True, "external": False}
+ALL_SECTORS, ALL_FIELDS = N_("All sectors"), N_("All fields")
+LOCAL_NAMES = {
+    "all": N_("Local and external"),
+    "local": N_("Local only"),
+    "external": N_("External only"),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    as_of: dt.date
+    period: str = "year"
+    tech: TechFilter = ALL_TECHNOLOGIES
+
+    def query(self) -> dict[str, str]:
+        """The filters as URL query parameters (defaults left out)."""
+        q = {"as_of": self.as_of.isoformat()}
+        if self.period != "year":
+            q["period"] = self.period
+        if self.tech.sector:
+            q["sector"] = self.tech.sector
+        if self.tech.field:
+            q["field"] = self.tech.field
+        if self.tech.local is not None:
+            q["local"] = "1" if self.tech.local else "0"
+        return q
+
+
+def today() -> dt.date:
+    return dt.datetime.now(ZoneInfo("Asia/Seoul")).date()
+
+
+def parse_query(params: Mapping[str, str]) -> tuple[Filters, list[str]]:
+    """Filters from URL parameters, and a notice per parameter that was ignored."""
+    ignored: list[str] = []
+    as_of = today()
+    if raw := params.get("as_of"):
+        try:
+            as_of = min(max(dt.date.fromisoformat(raw), FIRST_DAY), today())
+        except ValueError:
+            ignored.append("as_of")
+    period = params.get("period", "year")
+    if period not in PERIODS:
+        ignored.append("period")
+        period = "year"
+    sector = params.get("sector")
+    if sector is not None and sector not in GROWTH_SECTORS:
+        ignored.append("sector")
+        sector = None
+    field = params.get("field")
+    if field is not None and field not in FIELDS:
+        ignored.append("field")
+        field = None
+    local = {"1": True, "0": False}.get(params.get("local", ""))
+    if "local" in params and params["local"] not in ("0", "1"):
+        ignored.append("local")
+    return Filters(as_of, period, TechFilter(sector, field, local)), ignored
+
+
+def filter_bar(initial: Filters) -> Filters:
+    """The filter widgets, prefilled from the URL; writes the choice back to the URL."""
+    c1, c2, c3, c4, c5 = st.columns([1.1, 1.1, 1.3, 1.3, 1.1])
+    as_of = c1.date_input(
+        _("As of"),
+        value=initial.as_of,
+        min_value=FIRST_DAY,
+        max_value=today(),
+        key="as_of",
+        format="YYYY-MM-DD",
+    )
+    period = c2.selectbox(
+        _("Change over"),
+        list(PERIODS),
+        index=list(PERIODS).index(initial.period),
+        format_func=lambda p: _(PERIOD_NAMES[p]),
+        key="period",
+    )
+    sector = c3.selectbox(
+        _("Growth sector"),
+        [None, *GROWTH_SECTORS],
+        index=[None, *GROWTH_SECTORS].index(initial.tech.sector),
+        format_func=lambda s: _("All sectors") if s is None else label("growth_sector", s),
+        key="sector",
+    )
+    field = c4.selectbox(
+        _("Technical field"),
+        [None, *FIELDS],
+        index=[None, *FIELDS].index(initial.tech.field),
+        format_func=lambda f: _("All fields") if f is None else label("field", f),
+        key="field",
+    )
+    local_key = {None: "all", True: "local", False: "external"}[initial.tech.local]
+    local = c5.selectbox(
+        _("Origin"),
+        list(LOCAL_CHOICES),
+        index=list(LOCAL_CHOICES).index(local_key),
+        format_func=lambda k: _(LOCAL_NAMES[k]),
+        key="local",
+    )
+    chosen = Filters(as_of, period, TechFilter(sector, field, LOCAL_CHOICES[local]))
+    if dict(st.query_params) != chosen.query():
+        st.query_params.from_dict(chosen.query())
+    return chosen
+
+
+def filters_in(lang: str, f: Filters) -> str:
+    """The technology filters in words, in ``lang``."""
+    parts = [
+        "All sectors" if f.tech.sector is None else LABELS["growth_sector"][f.tech.sector],
+        "All fields" if f.tech.field is None else LABELS["field"][f.tech.field],
+        LOCAL_NAMES[{None: "all", True: "local", False: "external"}[f.tech.local]],
+    ]
+    return " · ".join(translate_in(lang, p) for p in parts)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One tile: its name (msgid), value, change, register link, and kind of record."""
+
+    name: str
+    value: int
+    delta: int
+    entity: str
+    help: str | None = None
+    register: str | None = None  # pages/<x>.py that lists the records behind it
+    params: Mapping[str, str] | None = None
+    behind: str | None = None  # records_behind figure shown inline when no register exists
+    series: str | None = None  # trend series for the sparkline
+
+
+def figures(f: Filters, now: Headline, before: Headline) -> list[Figure]:
+    split = ", ".join(
+        f"{label('affiliation', a)} {fmt_int(now.experts_by_affiliation.get(a, 0))}"
+        for a in ("public", "industry", "academia", "other")
+    )
+    stages = ", ".join(
+        f"{label('testbed_stage', s)} {fmt_int(n)}"
+        for s, n in sorted(now.testbeds_by_stage.items())
+    )
+    agreements = ", ".join(
+        f"{label('agreement_status', s)} {fmt_int(n)}"
+        for s, n in sorted(now.agreements_by_status.items())
+    )
+    tech_q = {k: v for k, v in f.query().items() if k in ("as_of", "sector", "field", "local")}
+    as_of_q = {"as_of": f.as_of.isoformat()}
+    return [
+        Figure(
+            N_("Experts registered"),
+            now.experts,
+            now.experts - before.experts,
+            "expert",
+            split,
+            "pages/experts.py",
+            as_of_q,
+            series="experts",
+        ),
+        Figure(
+            N_("Technologies registered"),
+            now.technologies,
+            now.technologies - before.technologies,
+            "technology",
+            _("Local: {n}", n=fmt_int(now.technologies_local))
+            + " · "
+            + _("External: {n}", n=fmt_int(now.technologies - now.technologies_local)),
+            "pages/technologies.py",
+            {**tech_q, "status": "registered"},
+            series="registrations",
+        ),
+        Figure(
+            N_("Deliberation meetings held"),
+            now.meetings,
+            now.meetings - before.meetings,
+            "meeting",
+            behind="meetings",
+            series="meetings",
+        ),
+        Figure(
+            N_("Technologies adopted"),
+            now.adopted,
+            now.adopted - before.adopted,
+            "adoption",
+            None,
+            "pages/adoptions.py",
+            {**tech_q, "status": "approved"},
+            series="adoptions",
+        ),
+        Figure(
+            N_("Testbeds"),
+            now.testbeds,
+            now.testbeds - before.testbeds,
+            "testbed",
+            stages or None,
+            behind="testbeds",
+        ),
+        Figure(
+            N_("Inter-city inquiries"),
+            now.inquiries,
+            now.inquiries - before.inquiries,
+            "inquiry",
+            None,
+            "pages/inquiries.py",
+            as_of_q,
+            series="inquiries",
+        ),
+        Figure(
+            N_("Agreements"),
+            now.agreements,
+            now.agreements - before.agreements,
+            "agreement",
+            agreements or None,
+            behind="agreements",
+        ),
+    ]
+
+
+def tiles(
+    actor: Actor, items: list[Figure], monthly: pd.DataFrame, changed: Mapping[str, dt.datetime]
+) -> None:
+    """KPI tiles with change, sparkline of the last 12 months, last change and drill-down."""
+    allowed = {p.path for p in pages_for(actor.roles)}
+    for start in range(0, len(items), 4):
+        cols = st.columns(4)
+        for col, fig in zip(cols, items[start : start + 4], strict=False):
+            with col:
+                spark = None
+                if fig.series is not None:
+                    spark = list(monthly[monthly["series"] == fig.series]["count"].tail(12))
+                st.metric(
+                    _(fig.name),
+                    fmt_int(fig.value),
+                    delta=fmt_int(fig.delta) if fig.delta else None,
+                    help=fig.help,
+                    border=True,
+                    chart_data=spark,
+                    chart_type="bar",
+                )
+                when = changed.get(fig.entity)
+                if when is not None:
+                    st.caption(_("Last changed {when}", when=fmt_datetime(when)))
+                if fig.register and fig.register in allowed:
+                    st.page_link(
+                        fig.register,
+                        label=_("Open the list"),
+                        icon=":material/list:",
+                        query_params=dict(fig.params or {}),
+                    )
+                elif fig.behind:
+                    with st.popover(_("Records"), icon=":material/list:"):
+                        records_table(fig.behind, fig)
+
+
+def records_table(figure: str, fig: Figure) -> None:
+    df = data.records_behind(data.database_url(), figure, st.session_state["as_of"])
+    if df.empty:
+        st.info(_("No records stand behind this figure on that date."))
+        return
+    shown = df.copy()
+    if "kind" in shown:
+        kinds = "meeting_kind" if figure == "meetings" else "agreement_kind"
+        shown["kind"] = shown["kind"].map(lambda k: label(kinds, k))
+    if "stage" in shown:
+        shown["stage"] = shown["stage"].map(lambda s: label("testbed_stage", s))
+    if "status" in shown:
+        shown["status"] = shown["status"].map(lambda s: label("agreement_status", s))
+    st.caption(_("{n} records", n=fmt_int(len(df))))
+    st.dataframe(shown, hide_index=True, width="stretch")
+    download_buttons(df, f"ntp-{figure}-{st.session_state['as_of']}", key=f"dl_{figure}")
+
+
+def trends(monthly: pd.DataFrame) -> None:
+    st.subheader(_("Trends by month"))
+    if monthly["count"].sum() == 0:
+        st.info(_("Nothing happened in these months; choose a later date to see trends."))
+        return
+    st.altair_chart(trend_chart(monthly), width="stretch")
+
+
+def pipeline(stages: Mapping[str, int], durations: Mapping[str, float | None]) -> None:
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader(_("Pipeline from registration to adoption"))
+        if sum(stages.values()) == 0:
+            st.info(_("No technology had been submitted by that date."))
+        else:
+            st.altair_chart(pipeline_chart(dict(stages)), width="stretch")
+    with right:
+        st.subheader(_("Median time per stage"))
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    _("Stage"): [label("duration_stage", s) for s in durations],
+                    _("Days"): [None if d is None else float(d) for d in durations.values()],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(_("Medians over the transitions completed by the chosen date."))
+
+
+def breakdowns(by_sector: pd.DataFrame, by_field: pd.DataFrame, now: Headline) -> None:
+    left, right = st.columns(2)
+    with left:
+        st.subheader(_("By growth sector"))
+        if by_sector.empty:
+            st.info(_("No registered technology matches these filters on that date."))
+        else:
+            st.altair_chart(
+                breakdown_chart(by_sector, kind="growth_sector", title=_("Growth sector")),
+                width="stretch",
+            )
+    with right:
+        st.subheader(_("By technical field"))
+        if by_field.empty:
+            st.info(_("No registered technology matches these filters on that date."))
+        else:
+            st.altair_chart(
+                breakdown_chart(by_field, kind="field", title=_("Technical field")), width="stretch"
+            )
+    reg_local = int(by_sector["registered_local"].sum()) if not by_sector.empty else 0
+    ad_local = int(by_sector["adopted_local"].sum()) if not by_sector.empty else 0
+    ad_total = int(by_sector["adopted"].sum()) if not by_sector.empty else 0
+    c1, c2 = st.columns(2)
+    c1.metric(
+        _("Local firms' share of registrations"), _percent(reg_local, now.technologies), border=True
+    )
+    c2.metric(_("Local firms' share of adoptions"), _percent(ad_local, ad_total), border=True)
+
+
+def _percent(part: int, whole: int) -> str:
+    return "-" if whole == 0 else f"{100 * part / whole:.1f}%"
+
+
+def figures_frame(f: Filters, items: list[Figure]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            _("Figure"): [_(i.name) for i in items],
+            _("Value"): [i.value for i in items],
+            _("Change over {period}", period=_(PERIOD_NAMES[f.period])): [i.delta for i in items],
+            _("As of"): [f.as_of.isoformat()] * len(items),
+        }
+    )
+
+
+def downloads(
+    f: Filters,
+    items: list[Figure],
+    monthly: pd.DataFrame,
+    now: Headline,
+    stages: Mapping[str, int],
+    durations: Mapping[str, float | None],
+) -> None:
+    st.subheader(_("Downloads"))
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        st.caption(_("Headline figures"))
+        download_buttons(figures_frame(f, items), f"ntp-figures-{f.as_of}", key="dl_figures")
+    with c2:
+        st.caption(_("Trends by month"))
+        wide = monthly.pivot(index="month", columns="series", values="count").reset_index()
+        wide.columns = [_("Month") if c == "month" else label("series", c) for c in wide.columns]
+        download_buttons(wide, f"ntp-trends-{f.as_of}", key="dl_trends")
+    with c3:
+        st.caption(_("Printable briefing (A4; open and print)"))
+        lang = st.radio(
+            _("Language"),
+            ["ko", "en"],
+            horizontal=True,
+            key="briefing_lang",
+            index=["ko", "en"].index(current_language()),
+            format_func={"ko": "한국어", "en": "English"}.__getitem__,
+        )
+        produced = dt.datetime.now(ZoneInfo("Asia/Seoul"))
+        body = build_briefing(
+            lang=lang,
+            as_of=f.as_of,
+            produced_at=produced,
+            period_label=translate_in(
+                lang, "Change over {period}", period=translate_in(lang, PERIOD_NAMES[f.period])
+            ),
+            figures=[(i.name, i.value, i.delta) for i in items],
+            headline=now,
+            pipeline=stages,
+            durations=durations,
+            filters_text=filters_in(lang, f),
+        )
+        st.download_button(
+            _("Download briefing"),
+            body,
+            file_name=f"ntp-briefing-{f.as_of}-{lang}.html",
+            mime="text/html",
+            icon=":material/print:",
+            key="dl_briefing",
+        )
+
+
+def earlier(f: Filters) -> Filters:
+    """The same view at the start of the comparison period."""
+    return replace(f, as_of=max(f.as_of - dt.timedelta(days=PERIODS[f.period]), FIRST_DAY))
+
+
+def trend_window(f: Filters) -> tuple[dt.date, dt.date]:
+    """The 24 months up to the as-of date."""
+    return month_start(f.as_of, 23), f.as_of
+
+
+def produced_caption(f: Filters) -> None:
+    st.caption(
+        _(
+            "As of {date} · {filters} · produced {when}",
+            date=fmt_date(f.as_of),
+            filters=filters_in(current_language(), f),
+            when=fmt_datetime(dt.datetime.now(dt.UTC)),
+        )
+    )

@@ -1,0 +1,140 @@
+"""The mayor's-office overview: published figures as of a date, filters in the URL,
+drill-down links, downloads and the briefing."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from sqlalchemy import Engine
+
+from components.briefing import build_briefing
+from db.queries import kpi
+from db.queries import overview as ov
+from db.session import read_session
+from tests.apptest import capture_downloads, new_app, page_text, sign_in
+from tests.test_pages import app_env  # noqa: F401  (fixture)
+
+AS_OF = dt.date(2019, 8, 8)
+
+
+def metrics(at) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {m.label: m.value for m in at.metric}
+
+
+def open_overview(params: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    at = new_app()
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    return sign_in(at, "executive.demo")
+
+
+def test_link_parameters_reproduce_the_view(app_env: str) -> None:
+    at = open_overview({"as_of": "2019-08-08", "local": "1"})
+    assert not at.exception
+    m = metrics(at)
+    assert m["Technologies registered"] == "43"  # local only
+    assert m["Experts registered"] == "817"  # not a technology figure: unfiltered
+    assert at.selectbox(key="local").value == "local"
+
+
+def test_the_as_of_date_changes_the_figures(app_env: str) -> None:
+    at = open_overview({"as_of": "2019-08-08"})
+    before = metrics(at)
+    at.date_input(key="as_of").set_value(dt.date(2019, 3, 31)).run()
+    after = metrics(at)
+    assert int(after["Experts registered"]) < int(before["Experts registered"])
+    assert int(after["Technologies registered"]) < 305
+    assert at.query_params["as_of"] == "2019-03-31"
+
+
+def test_invalid_link_parameters_are_ignored_with_a_notice(app_env: str) -> None:
+    at = open_overview({"as_of": "not-a-date", "sector": "<script>", "local": "maybe"})
+    assert not at.exception
+    assert "Ignored invalid link parameters: as_of, sector, local" in page_text(at)
+
+
+def test_tiles_link_to_the_filtered_registers(app_env: str) -> None:
+    at = open_overview({"as_of": "2019-08-08", "field": "roads"})
+    links = {link.proto.page: link.proto.query_string for link in at.get("page_link")}
+    assert links["technologies"] == "as_of=2019-08-08&field=roads&status=registered"
+    assert links["adoptions"] == "as_of=2019-08-08&field=roads&status=approved"
+    assert links["experts"] == "as_of=2019-08-08"
+    assert links["inquiries"] == "as_of=2019-08-08"
+
+
+def test_downloads_hold_the_figures_of_the_tiles(app_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = capture_downloads(monkeypatch)
+    at = open_overview({"as_of": "2019-08-08"})
+    m = metrics(at)
+    rows = list(csv.reader(io.StringIO(files["ntp-figures-2019-08-08.csv"].decode("utf-8-sig"))))
+    values = {r[0]: r[1] for r in rows[1:]}
+    for name in ("Experts registered", "Technologies registered", "Deliberation meetings held",
+                 "Technologies adopted", "Testbeds", "Inter-city inquiries", "Agreements"):
+        assert values[name] == m[name].replace(",", "")
+    book = openpyxl.load_workbook(io.BytesIO(files["ntp-figures-2019-08-08.xlsx"]))
+    sheet_rows = list(book.active.iter_rows(values_only=True))
+    assert [r[1] for r in sheet_rows[1:]] == [int(v) for v in values.values()]
+    # The records behind "meetings held" (no register page yet): 23 rows.
+    meetings = files["ntp-meetings-2019-08-08.csv"].decode("utf-8-sig").strip().splitlines()
+    assert len(meetings) == 1 + 23
+    briefing = files["ntp-briefing-2019-08-08-en.html"].decode()
+    assert "817" in briefing and "2019-08-08" in briefing
+
+
+def test_korean_overview(app_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NTP_LANG", "ko")
+    at = new_app()
+    at.query_params["as_of"] = "2019-08-08"
+    from tests.apptest import button, text_input
+
+    text_input(at, "사용자 이름").input("executive.demo")
+    text_input(at, "비밀번호").input("ntp-demo-2019-08-08")
+    button(at, "로그인").click()
+    at.run()
+    assert not at.exception
+    assert metrics(at)["등록 전문가"] == "817"
+    assert at.title[0].value == "신기술 플랫폼"
+
+
+def test_empty_date_explains_itself(app_env: str) -> None:
+    at = open_overview({"as_of": "2018-01-01"})
+    assert "The platform had no records yet on this date" in page_text(at)
+
+
+def test_pipeline_and_breakdowns_add_up(seeded_engine: Engine) -> None:
+    with read_session(seeded_engine) as s:
+        stages = ov.pipeline(session=s, as_of=AS_OF)
+        h = kpi.headline(session=s, as_of=AS_OF)
+        by_sector = ov.breakdown(session=s, as_of=AS_OF, by="growth_sector").frame
+        by_field = ov.breakdown(session=s, as_of=AS_OF, by="field").frame
+        durations = ov.stage_durations(session=s, as_of=AS_OF)
+        monthly = ov.monthly_counts(session=s, start=dt.date(2019, 1, 1), end=AS_OF)
+    assert stages["adopted"] == h.adopted == 54
+    assert stages["registered"] + stages["adopted"] == h.technologies == 305
+    for frame in (by_sector, by_field):
+        assert frame["registered"].sum() == 305
+        assert frame["adopted"].sum() == 54
+        assert frame["registered_local"].sum() == 43
+    assert all(d is None or d >= 0 for d in durations.values())
+    totals = monthly.groupby("series")["count"].sum()
+    assert totals["registrations"] == 305
+    assert totals["meetings"] == 23
+    assert totals["inquiries"] == 7
+
+
+def test_briefing_escapes_everything_and_has_no_script() -> None:
+    h = kpi.Headline(AS_OF, 1, {"public": 1}, 2, 1, 3, 4, 5, {"certified": 5}, 6, 7)
+    body = build_briefing(
+        lang="ko", as_of=AS_OF, produced_at=dt.datetime(2026, 11, 22, 9, 0),
+        period_label="<script>alert(1)</script>",
+        figures=[("Experts registered", 1, 1)], headline=h,
+        pipeline={"submitted": 1}, durations={"screening": 2.0},
+        filters_text='"><img src=x onerror=alert(1)>',
+    ).decode()
+    assert "<script" not in body and "<img" not in body
+    assert "&lt;script&gt;" in body
+    assert "신기술 플랫폼" in body
