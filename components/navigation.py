@@ -52,6 +52,34 @@ PAGES: tuple[PageSpec, ...] = (
         "pages/inquiries.py", N_("Inquiries"), ":material/contact_mail:", READERS, N_("Registers")
     ),
     PageSpec(
+        "pages/work_queue.py",
+        N_("Work queue"),
+        ":material/inbox:",
+        frozenset({"staff"}),
+        N_("Workflow"),
+    ),
+    PageSpec(
+        "pages/approvals.py",
+        N_("Approvals"),
+        ":material/approval:",
+        frozenset({"approver"}),
+        N_("Workflow"),
+    ),
+    PageSpec(
+        "pages/meetings.py",
+        N_("Meetings"),
+        ":material/gavel:",
+        frozenset({"auditor", "staff", "approver"}),
+        N_("Deliberations"),
+    ),
+    PageSpec(
+        "pages/fairness.py",
+        N_("Fairness"),
+        ":material/balance:",
+        frozenset({"auditor"}),
+        N_("Deliberations"),
+    ),
+    PageSpec(
         "pages/audit_trail.py",
         N_("Audit trail"),
         ":material/fact_check:",

@@ -14,9 +14,10 @@ from tests.apptest import ROLE_ACCOUNTS, new_app, page_text, sign_in
 REGISTERS = {"technologies", "experts", "adoptions", "inquiries"}
 EXPECTED_PAGES = {
     "executive": {"overview", "account", *REGISTERS},
-    "auditor": {"overview", "account", "audit_trail", *REGISTERS},
-    "staff": {"overview", "account", *REGISTERS},
-    "approver": {"overview", "account", *REGISTERS},  # approver.demo is staff + approver
+    "auditor": {"overview", "account", "audit_trail", "meetings", "fairness", *REGISTERS},
+    "staff": {"overview", "account", "work_queue", "meetings", *REGISTERS},
+    # approver.demo is staff + approver
+    "approver": {"overview", "account", "work_queue", "approvals", "meetings", *REGISTERS},
     "admin": {"overview", "administration", "account"},
 }
 EXPECTED_DEFAULT_TITLE = {
@@ -80,6 +81,10 @@ PAGE_TITLES = {
     "adoptions": "Adoptions",
     "inquiries": "Inquiries",
     "audit_trail": "Audit trail",
+    "work_queue": "Work queue",
+    "approvals": "Approvals",
+    "meetings": "Meetings",
+    "fairness": "Fairness",
 }
 
 

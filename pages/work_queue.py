@@ -1,0 +1,12 @@
+"""Work queue (being built). Guarded; shows a placeholder."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.i18n import _
+from components.navigation import guard
+
+guard("staff")
+st.title(_("Work queue"))
+st.info(_("This page is being built."))
