@@ -343,24 +343,17 @@ def pipeline(stages: Mapping[str, int], durations: Mapping[str, float | None]) -
 
 
 def breakdowns(by_sector: pd.DataFrame, by_field: pd.DataFrame, now: Headline) -> None:
-    left, right = st.columns(2)
-    with left:
-        st.subheader(_("By growth sector"))
-        if by_sector.empty:
-            st.info(_("No registered technology matches these filters on that date."))
-        else:
-            st.altair_chart(
-                breakdown_chart(by_sector, kind="growth_sector", title=_("Growth sector")),
-                width="stretch",
-            )
-    with right:
-        st.subheader(_("By technical field"))
-        if by_field.empty:
-            st.info(_("No registered technology matches these filters on that date."))
-        else:
-            st.altair_chart(
-                breakdown_chart(by_field, kind="field", title=_("Technical field")), width="stretch"
-            )
+    parts = (
+        (_("By growth sector"), by_sector, "growth_sector", _("Growth sector")),
+        (_("By technical field"), by_field, "field", _("Technical field")),
+    )
+    for column, (heading, frame, kind, title) in zip(st.columns(2), parts, strict=True):
+        with column:
+            st.subheader(heading)
+            if frame.empty:
+                st.info(_("No registered technology matches these filters on that date."))
+            else:
+                st.altair_chart(breakdown_chart(frame, kind=kind, title=title), width="stretch")
     reg_local = int(by_sector["registered_local"].sum()) if not by_sector.empty else 0
     ad_local = int(by_sector["adopted_local"].sum()) if not by_sector.empty else 0
     ad_total = int(by_sector["adopted"].sum()) if not by_sector.empty else 0
