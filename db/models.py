@@ -479,3 +479,42 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_id: Mapped[int] = mapped_column(BigInteger)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- Workflow (issue 6): step proposals that an approver confirms ---------------------------
+
+PROPOSAL_ENTITIES = ("testbed", "technology")
+PROPOSAL_STATUSES = ("pending", "confirmed", "declined")
+
+
+class Proposal(Base):
+    """A staff member's proposal to move a testbed or a technology one lifecycle step.
+
+    An approver other than the proposer confirms it (the step is applied then) or declines
+    it. ``open_key`` is ``"<entity>:<id>"`` while the proposal is pending and NULL after,
+    so its unique constraint allows one open proposal per record on both databases.
+    ``details`` is canonical JSON of what the step needs (site, period, certification).
+    """
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        one_of("entity", PROPOSAL_ENTITIES),
+        one_of("status", PROPOSAL_STATUSES),
+        Index("ix_proposals_entity", "entity", "entity_id"),
+        Index("ix_proposals_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    details: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    open_key: Mapped[str | None] = mapped_column(String(48), unique=True)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    proposed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    decision_comment: Mapped[str | None] = mapped_column(Text)
