@@ -24,7 +24,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pandas as pd
@@ -36,6 +36,9 @@ from components.labels import label
 from db.queries.registers import EXPORT_LIMIT, SEARCH_MAX_CHARS
 
 PAGE_SIZE = 50
+TABLE_ROWS_SHOWN = 15  # rows visible before the table scrolls
+TABLE_ROW_PX = 35
+TABLE_HEADER_PX = 38
 DATE_MIN = dt.date(2000, 1, 1)
 DATE_MAX = dt.date(2100, 12, 31)
 RESERVED = ("sort", "page", "id")  # URL parameters besides the filters
@@ -106,7 +109,7 @@ class View:
     sort: str
     page: int
     record_id: int | None
-    notices: list[str] = field(default_factory=list)
+    slot: Any = None  # where notices go (above the filter bar)
 
     @property
     def offset(self) -> int:
@@ -155,7 +158,7 @@ def _shown(column: Column, record: Mapping[str, Any]) -> str:
         return fmt_date(value)
     if column.kind == "money":
         return _("{amount} won", amount=fmt_int(int(value)))
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if column.kind == "int":
         return fmt_int(value)
     return str(value)
 
@@ -245,13 +248,31 @@ def _positive_int(raw: str | None) -> int | None:
     return n if n >= 1 else None
 
 
+def _to_widget(flt: Filter, value: Any) -> Any:
+    """The widget state for a filter value ("" stands for "All" in the select boxes)."""
+    if flt.kind == "date":
+        return value
+    if flt.kind == "local":
+        return "" if value is None else ("1" if value else "0")
+    return value or ""
+
+
+def _from_widget(flt: Filter, state: Any) -> Any:
+    """The filter value of a widget state (None for "All"; stripped search text)."""
+    if flt.kind == "date":
+        return state if isinstance(state, dt.date) else None
+    if flt.kind == "local":
+        return {"1": True, "0": False}.get(state or "")
+    if flt.kind == "search":
+        return str(state or "").strip()
+    return state or None
+
+
 def _load_from_url(reg: Register, params: dict[str, str], notices: list[str]) -> None:
     """Set the widgets, page and open record from the URL (it changed from outside)."""
     values = _parse(reg, params, notices)
     for flt in reg.filters:
-        default = "" if flt.kind == "search" else None
-        value = values.get(flt.attr)
-        st.session_state[_key(reg, flt.param)] = default if value is None else value
+        st.session_state[_key(reg, flt.param)] = _to_widget(flt, values.get(flt.attr))
     sorts = [code for code, _msg in reg.sorts]
     sort = params.get("sort")
     if sort is not None and sort not in sorts:
@@ -275,14 +296,16 @@ def _signature(reg: Register) -> tuple[Any, ...]:
 
 
 def _new_table(reg: Register) -> None:
-    """Forget the table's row selection (its rows changed)."""
+    """Forget the table's row selection (its rows changed) and the notices about the link
+    (the user has moved on)."""
+    _forget_notices(reg)
     nonce = _key(reg, "nonce")
     st.session_state[nonce] = st.session_state.get(nonce, 0) + 1
 
 
 def _clear(reg: Register) -> None:
     for flt in reg.filters:
-        st.session_state[_key(reg, flt.param)] = "" if flt.kind == "search" else None
+        st.session_state[_key(reg, flt.param)] = _to_widget(flt, None)
     st.session_state[_key(reg, "sort")] = reg.sorts[0][0]
     st.session_state[_key(reg, "page")] = 1
     _new_table(reg)
@@ -311,33 +334,32 @@ def _widget(reg: Register, flt: Filter) -> None:
         )
     elif flt.kind == "local":
         names = {
-            None: _("All"),
-            True: label("locality", "local"),
-            False: label("locality", "external"),
+            "": _("All"),
+            "1": label("locality", "local"),
+            "0": label("locality", "external"),
         }
         st.selectbox(
-            _(flt.label),
-            [None, True, False],
-            format_func=names.__getitem__,
-            key=key,
-            help=help_text,
+            _(flt.label), list(names), format_func=names.__getitem__, key=key, help=help_text
         )
     else:
         vocabulary = flt.vocabulary
 
-        def name(code: str | None) -> str:
-            return _("All") if code is None else label(vocabulary, code)
+        def name(code: str) -> str:
+            return label(vocabulary, code) if code else _("All")
 
-        st.selectbox(_(flt.label), [None, *flt.codes], format_func=name, key=key, help=help_text)
+        st.selectbox(_(flt.label), ["", *flt.codes], format_func=name, key=key, help=help_text)
 
 
 def open_view(reg: Register) -> View:
     """Draw the filter bar (prefilled from the URL when the URL changed from outside) and
     return what it decided: filter values, sort, page and the record to open."""
     params = {k: str(v) for k, v in st.query_params.to_dict().items()}
-    notices: list[str] = []
+    slot = st.container()
+    kept = _key(reg, "notices")  # notices about the link, kept until the user acts
     if params != st.session_state.get(_key(reg, "synced")):
+        notices: list[str] = []
         _load_from_url(reg, params, notices)
+        st.session_state[kept] = notices
 
     search = [f for f in reg.filters if f.kind == "search"]
     others = [f for f in reg.filters if f.kind != "search"]
@@ -374,17 +396,14 @@ def open_view(reg: Register) -> View:
         st.session_state[_key(reg, "page")] = 1
         _new_table(reg)
 
-    values: dict[str, Any] = {}
-    for flt in reg.filters:
-        value = st.session_state.get(_key(reg, flt.param))
-        if flt.kind == "search":
-            values[flt.attr] = (value or "").strip()
-        else:
-            values[flt.attr] = value
+    values = {
+        f.attr: _from_widget(f, st.session_state.get(_key(reg, f.param))) for f in reg.filters
+    }
+    now: list[str] = []  # notices about the current filters
     try:
         filters = reg.make(**values)
     except ValueError:
-        notices.append(_("The period ends before it starts, so the dates were not applied."))
+        now.append(_("The period ends before it starts, so the dates were not applied."))
         values = {
             k: (None if isinstance(v, dt.date) and k != "as_of" else v) for k, v in values.items()
         }
@@ -396,11 +415,25 @@ def open_view(reg: Register) -> View:
         sort=str(st.session_state.get(_key(reg, "sort"))),
         page=int(st.session_state.get(_key(reg, "page")) or 1),
         record_id=st.session_state.get(_key(reg, "id")),
-        notices=notices,
+        slot=slot,
     )
-    for notice in notices:
-        st.info(notice, icon=":material/link_off:")
+    for notice in [*st.session_state.get(kept, []), *now]:
+        with slot:
+            st.info(notice, icon=":material/link_off:")
     return view
+
+
+def _notify(view: View, text: str) -> None:
+    """Show a notice about the link above the filter bar and keep it until the user acts
+    (the first visit reruns once more in a browser, which would otherwise wipe it)."""
+    kept = _key(view.register, "notices")
+    st.session_state[kept] = [*st.session_state.get(kept, []), text]
+    with view.slot:
+        st.info(text, icon=":material/link_off:")
+
+
+def _forget_notices(reg: Register) -> None:
+    st.session_state[_key(reg, "notices")] = []
 
 
 def sync_url(view: View) -> None:
@@ -434,14 +467,14 @@ def rows(
     df, total = read(view.offset, PAGE_SIZE)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if view.page > pages:
-        st.info(
+        _notify(
+            view,
             _(
                 "Page {page} does not exist for these filters (there are {pages}); the first "
                 "page is shown.",
                 page=fmt_int(view.page),
                 pages=fmt_int(pages),
             ),
-            icon=":material/link_off:",
         )
         view.page = 1
         st.session_state[_key(view.register, "page")] = 1
@@ -498,6 +531,7 @@ def table(view: View, df: pd.DataFrame, total: int) -> None:
         hide_index=True,
         width="stretch",
         column_config=_column_config(reg.columns),
+        height=TABLE_HEADER_PX + TABLE_ROW_PX * min(len(df), TABLE_ROWS_SHOWN) + 2,
         key=table_key,
         on_select=lambda: _selected(reg, table_key),
         selection_mode="single-row",
@@ -533,7 +567,7 @@ def _pager(view: View, total: int) -> None:
         return
     first = view.offset + 1
     last = min(view.offset + PAGE_SIZE, total)
-    left, middle, right = st.columns([1, 3, 1])
+    left, middle, right = st.columns([1, 2, 1], vertical_alignment="bottom")
     with left:
         st.button(
             _("Previous"),
@@ -590,7 +624,7 @@ def detail(view: View, record: dict[str, Any] | None) -> None:
     if view.record_id is None:
         return
     if record is None:
-        st.warning(_(reg.missing, id=fmt_int(view.record_id)), icon=":material/search_off:")
+        _notify(view, _(reg.missing, id=fmt_int(view.record_id)))
         view.record_id = None
         st.session_state[_key(reg, "id")] = None
         return
