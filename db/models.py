@@ -518,3 +518,45 @@ class Proposal(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     decision_comment: Mapped[str | None] = mapped_column(Text)
+
+
+# --- Deliberations (issue 5): per-meeting rules and draw record, corrections after closing -----
+
+from sqlalchemy import Float  # noqa: E402  (kept with the block it serves)
+
+
+class MeetingRules(Base):
+    """The scoring thresholds a meeting decides by, and how its panel was drawn.
+
+    Created when the app schedules a meeting (thresholds from ``db.scoring.DEFAULT_THRESHOLDS``
+    unless given), so a later change of the defaults never changes how an old decision is
+    checked. The ``draw_*`` columns are set by ``db.deliberation`` when it draws the panel:
+    the rule's name, the day, the panel size, the agenda's fields, the affiliation targets and
+    the admitted candidates (JSON), enough to replay the draw from ``meetings.draw_seed``.
+    Meetings without a row (the demo history) use the default thresholds.
+    """
+
+    __tablename__ = "meeting_rules"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
+    stage1_pass: Mapped[float] = mapped_column(Float)
+    overall_pass: Mapped[float] = mapped_column(Float)
+    draw_rule: Mapped[str | None] = mapped_column(String(32))
+    draw_on: Mapped[dt.date | None] = mapped_column(Date)
+    draw_size: Mapped[int | None] = mapped_column(SmallInteger)
+    draw_fields: Mapped[str | None] = mapped_column(Text)  # JSON list of field codes
+    draw_targets: Mapped[str | None] = mapped_column(Text)  # JSON {affiliation: seats}
+    draw_candidates: Mapped[str | None] = mapped_column(Text)  # JSON [[id, aff, match, seats]]
+
+
+class MeetingCorrection(Base):
+    """A correction to a closed meeting's record: the record itself is never edited again."""
+
+    __tablename__ = "meeting_corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
