@@ -28,7 +28,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def head_revision() -> str:
+    """The single head of the migration history.
+
+    :raise RuntimeError: the history has branched (two migrations with the same parent).
+    """
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations have {len(heads)} heads {heads}; chain them into one")
     return heads[0]
 
 

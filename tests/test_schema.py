@@ -39,6 +39,14 @@ def describe(engine: Engine) -> dict[str, object]:
     return out
 
 
+def test_migration_history_is_one_line() -> None:
+    from alembic.script import ScriptDirectory
+
+    from db.migrate import alembic_config
+
+    assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1
+
+
 def test_migrations_reach_head(migrated_engine: Engine) -> None:
     assert is_up_to_date(migrated_engine)
     assert head_revision()
