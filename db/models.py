@@ -451,7 +451,11 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_events_entity", "entity", "entity_id"),
         Index("ix_audit_events_actor", "actor_id"),
-        Index("ix_audit_events_occurred_at", "occurred_at"),
+        # Newest-first pages per filter (migration 0002): each index ends in ``id``.
+        Index("ix_audit_events_by_actor_name", "actor_name", "id"),
+        Index("ix_audit_events_by_action", "action", "id"),
+        Index("ix_audit_events_by_entity", "entity", "id"),
+        Index("ix_audit_events_by_time", "occurred_at", "id"),
     )
 
     # Assigned by ``db.audit.append`` from the locked head (not by a sequence): ids are the
