@@ -1,0 +1,60 @@
+"""Workflow rules: who may move which record, four eyes, exactly-once decisions.
+
+Every write here takes ``*, session`` (the caller owns the transaction, opened with
+``db.session.write_session``) and the acting :class:`~db.permissions.Actor`; checks the role;
+changes state with a compare-and-set on the status the caller saw; and appends its audit
+event in the same transaction. The modules:
+
+- :mod:`db.workflow.technologies`: registering a submission (``DG-YYYY-NNN``) and moving a
+  technology through screening and review; ending a registration goes through a proposal;
+- :mod:`db.workflow.adoptions`: proposing, editing and deciding adoptions (four eyes,
+  meeting recommendation, approve/reject/return), and bulk decisions;
+- :mod:`db.workflow.proposals`: step proposals (testbeds, technology expiry/withdrawal)
+  that an approver other than the proposer confirms or declines;
+- :mod:`db.workflow.queue`: the reads behind the work queue and the approvals screen.
+"""
+
+from db.workflow.adoptions import (
+    ItemOutcome,
+    decide_adoption,
+    decide_many,
+    decide_one,
+    edit_adoption,
+    propose_adoption,
+)
+from db.workflow.common import EditedByActor, OwnProposal
+from db.workflow.proposals import decide_proposal, propose_testbed_step
+from db.workflow.queue import (
+    decision_context,
+    item_context,
+    owner_choices,
+    pending_decisions,
+    proposal_context,
+    technology_choices,
+    testbed_choices,
+    work_queue,
+)
+from db.workflow.technologies import move_technology, register_technology
+
+__all__ = [
+    "EditedByActor",
+    "ItemOutcome",
+    "OwnProposal",
+    "decide_adoption",
+    "decide_many",
+    "decide_one",
+    "decide_proposal",
+    "decision_context",
+    "edit_adoption",
+    "item_context",
+    "move_technology",
+    "owner_choices",
+    "pending_decisions",
+    "proposal_context",
+    "propose_adoption",
+    "propose_testbed_step",
+    "register_technology",
+    "technology_choices",
+    "testbed_choices",
+    "work_queue",
+]

@@ -1,0 +1,520 @@
+"""Adoptions: staff propose a registered technology for a city project; an approver decides.
+
+Lifecycle: proposed -> under_review (put before an adoption review meeting, by the
+deliberation work) -> approved | rejected; an approver may also *return* an item under
+review to ``proposed`` with a comment, for rework.
+
+Rules enforced here (and tested as a role x action x relation table):
+
+- proposing and editing need the ``staff`` role; deciding needs ``approver``;
+- four eyes: the proposer can never approve, reject or return their own proposal; whoever
+  edited it after it was proposed cannot approve it (they may still reject or return it).
+  Both refusals are :class:`~db.errors.PermissionDenied` subclasses, audited as
+  ``permission.denied``;
+- approval needs an adoption review meeting's recommendation: the latest decision of a held
+  or closed ``adoption_review`` meeting on this adoption is ``passed``, and it was made
+  after the proposal last changed (an edit or a return), so a meeting never vouches for a
+  text it did not see;
+- a comment is mandatory for every decision;
+- exactly once: the decision is a compare-and-set on ``status = 'under_review'``; the loser
+  of a race gets :class:`~db.errors.Conflict` naming the winner (display name) and the time
+  in KST, and nothing is overwritten.
+
+Each write is one audit event in the caller's transaction: ``adoption.propose``,
+``adoption.edit``, ``adoption.approve``, ``adoption.reject``, ``adoption.return``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from db.errors import N_, Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from db.models import Adoption, AgendaItem, AuditEvent, Meeting, Technology
+from db.permissions import Actor
+from db.workflow import common, proposals
+from db.workflow.common import APPROVER, STAFF
+
+DECISIONS = ("approve", "reject", "return")
+DECISION_ACTIONS = ("adoption.approve", "adoption.reject", "adoption.return")
+EDITABLE = ("proposed", "under_review")
+BUDGET_MAX_KRW = 10**13  # 10 trillion won: more is a typing error
+YEARS_BACK, YEARS_AHEAD = 1, 5
+
+NOT_REGISTERED = N_("Only a registered technology can be proposed for adoption.")
+BUDGET_INVALID = N_("Enter the budget in won as a whole number greater than zero.")
+YEAR_INVALID = N_("Enter a project year from last year up to five years ahead.")
+DUPLICATE_ADOPTION = N_("This technology is already proposed or adopted for this project and year.")
+NOT_RECOMMENDED = N_(
+    "An adoption review meeting has not recommended this adoption, so it cannot be "
+    "approved. Nothing was saved."
+)
+RECOMMENDATION_STALE = N_(
+    "The proposal changed after the meeting recommended it, so it needs a new "
+    "recommendation before it can be approved. Nothing was saved."
+)
+NOTHING_CHANGED = N_("Nothing was changed, so nothing was saved.")
+
+
+def _year_range() -> tuple[int, int]:
+    year = common.today_kst().year
+    return year - YEARS_BACK, year + YEARS_AHEAD
+
+
+def _clean(
+    *,
+    project_name: str,
+    department: str,
+    budget_krw: Any,
+    year: Any,
+    justification: str,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The proposal's fields, cleaned, and per-field problems."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {
+        "project_name": common.clean_text(project_name, "project_name", errors, max_chars=300),
+        "department": common.clean_text(department, "department", errors, max_chars=200),
+        "justification": common.clean_text(justification, "justification", errors),
+    }
+    if (
+        isinstance(budget_krw, bool)
+        or not isinstance(budget_krw, int)
+        or not 0 < budget_krw <= BUDGET_MAX_KRW
+    ):
+        errors["budget_krw"] = BUDGET_INVALID
+    values["budget_krw"] = budget_krw
+    first, last = _year_range()
+    if isinstance(year, bool) or not isinstance(year, int) or not first <= year <= last:
+        errors["year"] = YEAR_INVALID
+    values["year"] = year
+    return values, errors
+
+
+def _duplicate(
+    session: Session, technology_id: int, project_name: str, year: int, exclude: int | None
+) -> bool:
+    """An open or approved adoption of the same technology, project (ignoring case and
+    spacing) and year exists."""
+    rows = session.execute(
+        select(Adoption.id, Adoption.project_name).where(
+            Adoption.technology_id == technology_id,
+            Adoption.year == year,
+            Adoption.status.in_(("proposed", "under_review", "approved")),
+        )
+    ).all()
+    wanted = " ".join(project_name.casefold().split())
+    return any(
+        r.id != exclude and " ".join(r.project_name.casefold().split()) == wanted for r in rows
+    )
+
+
+def propose_adoption(
+    *,
+    session: Session,
+    actor: Actor,
+    technology_id: int | None,
+    project_name: str,
+    department: str,
+    budget_krw: int,
+    year: int,
+    justification: str,
+) -> int:
+    """Propose using a registered technology in a city project; return the adoption's id.
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise ValidationFailed: per field: technology_id (missing, not registered),
+        project_name (missing, too long, duplicate), department, budget_krw, year,
+        justification.
+    """
+    common.require_role(actor, STAFF, "adoption.propose", "adoption")
+    values, errors = _clean(
+        project_name=project_name,
+        department=department,
+        budget_krw=budget_krw,
+        year=year,
+        justification=justification,
+    )
+    tech = session.get(Technology, technology_id) if technology_id is not None else None
+    if tech is None:
+        errors["technology_id"] = common.REQUIRED
+    elif tech.status != "registered":
+        errors["technology_id"] = NOT_REGISTERED
+    if (
+        tech is not None
+        and "project_name" not in errors
+        and "year" not in errors
+        and _duplicate(session, tech.id, values["project_name"], values["year"], None)
+    ):
+        errors["project_name"] = DUPLICATE_ADOPTION
+    if errors:
+        raise ValidationFailed(errors)
+    assert tech is not None
+    now, today = common.now_utc(), common.today_kst()
+    adoption = Adoption(
+        technology_id=tech.id,
+        status="proposed",
+        proposed_on=today,
+        proposed_by_id=actor.id,
+        updated_at=now,
+        updated_by_id=actor.id,
+        **values,
+    )
+    session.add(adoption)
+    session.flush()
+    common.record(
+        session,
+        actor,
+        "adoption.propose",
+        "adoption",
+        adoption.id,
+        before=None,
+        after={
+            "technology_id": tech.id,
+            "project_name": values["project_name"],
+            "department": values["department"],
+            "budget_krw": values["budget_krw"],
+            "year": values["year"],
+            "status": "proposed",
+        },
+        reason=values["justification"],
+        at=now,
+    )
+    return adoption.id
+
+
+def year_bounds() -> tuple[int, int]:
+    """The project years a proposal may name (for the form and the message)."""
+    return _year_range()
+
+
+EDIT_FIELDS = ("project_name", "department", "budget_krw", "year", "justification")
+
+
+def edit_adoption(
+    *,
+    session: Session,
+    actor: Actor,
+    adoption_id: int,
+    expected: str,
+    project_name: str,
+    department: str,
+    budget_krw: int,
+    year: int,
+    justification: str,
+    reason: str = "",
+) -> None:
+    """Change a proposal while it is proposed or under review; records ``updated_by`` and an
+    ``adoption.edit`` event with the changed fields before and after. The editor can no
+    longer approve it, and a meeting's earlier recommendation no longer counts.
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise NotFound: no such adoption.
+    :raise Conflict: it is no longer in ``expected`` (names who decided it).
+    :raise ValidationFailed: per field, as :func:`propose_adoption`.
+    :raise DomainError: nothing changed; it is no longer editable.
+    """
+    common.require_role(actor, STAFF, "adoption.edit", "adoption", adoption_id)
+    adoption = session.get(Adoption, adoption_id, populate_existing=True)
+    if adoption is None:
+        raise NotFound()
+    if adoption.status != expected or expected not in EDITABLE:
+        raise _changed(session, adoption_id)
+    values, errors = _clean(
+        project_name=project_name,
+        department=department,
+        budget_krw=budget_krw,
+        year=year,
+        justification=justification,
+    )
+    if (
+        "project_name" not in errors
+        and "year" not in errors
+        and _duplicate(
+            session, adoption.technology_id, values["project_name"], values["year"], adoption_id
+        )
+    ):
+        errors["project_name"] = DUPLICATE_ADOPTION
+    note = common.clean_text(reason, "reason", errors, required=False)
+    if errors:
+        raise ValidationFailed(errors)
+    before = {k: getattr(adoption, k) for k in EDIT_FIELDS}
+    changes = {k: v for k, v in values.items() if before[k] != v}
+    if not changes:
+        raise DomainError(NOTHING_CHANGED)
+    now = common.now_utc()
+    done = session.execute(
+        update(Adoption)
+        .where(Adoption.id == adoption_id, Adoption.status == expected)
+        .values(updated_at=now, updated_by_id=actor.id, **changes)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise _changed(session, adoption_id)
+    common.record(
+        session,
+        actor,
+        "adoption.edit",
+        "adoption",
+        adoption_id,
+        before={k: before[k] for k in changes},
+        after=changes,
+        reason=note or None,
+        at=now,
+    )
+
+
+def _changed(session: Session, adoption_id: int) -> DomainError:
+    """Conflict naming the last decision, or "not waiting" when none was made."""
+    ev = common.last_event(
+        session,
+        "adoption",
+        adoption_id,
+        (*DECISION_ACTIONS, "adoption.review", "adoption.propose", "adoption.edit"),
+    )
+    if ev is not None and ev.action in DECISION_ACTIONS:
+        return common.conflict_from(session, ev)
+    return common.not_waiting()
+
+
+def editors(session: Session, adoption_id: int) -> set[int]:
+    """Ids of everyone who edited the adoption after it was proposed."""
+    rows = session.execute(
+        select(AuditEvent.actor_id)
+        .where(
+            AuditEvent.entity == "adoption",
+            AuditEvent.entity_id == str(adoption_id),
+            AuditEvent.action == "adoption.edit",
+        )
+        .distinct()
+    ).scalars()
+    return {int(r) for r in rows if r is not None}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The deliberation state of an adoption, as far as approving it goes."""
+
+    recommended: bool  # approval allowed by the meeting rule
+    problem: str | None  # why not (message template), None when recommended
+    meeting_id: int | None = None
+    meeting_code: str | None = None
+    decision: str | None = None
+    decided_at: dt.datetime | None = None
+    changed_at: dt.datetime | None = None  # last edit or return
+
+
+def recommendation(session: Session, adoption_id: int) -> Recommendation:
+    """Whether a meeting's recommendation allows approving the adoption now (see module)."""
+    row = session.execute(
+        select(
+            Meeting.id,
+            Meeting.code,
+            Meeting.held_on,
+            Meeting.closed_at,
+            AgendaItem.decision,
+            AgendaItem.decided_at,
+        )
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            AgendaItem.adoption_id == adoption_id,
+            Meeting.kind == "adoption_review",
+            Meeting.status.in_(("held", "closed")),
+            AgendaItem.decision != "pending",
+        )
+        .order_by(
+            func.coalesce(AgendaItem.decided_at, Meeting.closed_at).desc(), AgendaItem.id.desc()
+        )
+        .limit(1)
+    ).first()
+    last_change = common.last_event(
+        session, "adoption", adoption_id, ("adoption.edit", "adoption.return")
+    )
+    changed_at = common.as_utc(last_change.occurred_at) if last_change is not None else None
+    if row is None:
+        return Recommendation(False, NOT_RECOMMENDED, changed_at=changed_at)
+    decided = row.decided_at or row.closed_at
+    decided_at = common.as_utc(decided) if decided is not None else None
+    info: dict[str, Any] = dict(
+        meeting_id=row.id,
+        meeting_code=row.code,
+        decision=row.decision,
+        decided_at=decided_at,
+        changed_at=changed_at,
+    )
+    if row.decision != "passed":
+        return Recommendation(False, NOT_RECOMMENDED, **info)
+    if changed_at is not None and (decided_at is None or decided_at <= changed_at):
+        return Recommendation(False, RECOMMENDATION_STALE, **info)
+    return Recommendation(True, None, **info)
+
+
+def decide_adoption(
+    *, session: Session, actor: Actor, adoption_id: int, decision: str, comment: str
+) -> None:
+    """Approve, reject or return an adoption under review, with a mandatory comment.
+
+    :raise PermissionDenied: the actor is not an approver; or four eyes: they proposed it
+        (:class:`~db.workflow.common.OwnProposal`), or edited it and want to approve it
+        (:class:`~db.workflow.common.EditedByActor`).
+    :raise NotFound: no such adoption.
+    :raise ValidationFailed: no comment (``comment``); unknown decision (``decision``).
+    :raise Conflict: someone decided it first (their name and the time, KST).
+    :raise DomainError: not waiting for a decision; approving without a valid meeting
+        recommendation.
+    """
+    action = f"adoption.{decision}" if decision in DECISIONS else "adoption.decide"
+    common.require_role(actor, APPROVER, action, "adoption", adoption_id)
+    adoption = session.get(Adoption, adoption_id, populate_existing=True)
+    if adoption is None:
+        raise NotFound()
+    if adoption.proposed_by_id is not None and adoption.proposed_by_id == actor.id:
+        raise common.refuse(
+            common.OwnProposal, actor, action, "adoption", adoption_id, "four eyes: proposer"
+        )
+    errors: dict[str, str] = {}
+    if decision not in DECISIONS:
+        errors["decision"] = common.UNKNOWN_CHOICE
+    text = common.clean_comment(comment, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    if adoption.status != "under_review":
+        raise _changed(session, adoption_id)
+    if decision == "approve":
+        if actor.id is not None and actor.id in editors(session, adoption_id):
+            raise common.refuse(
+                common.EditedByActor, actor, action, "adoption", adoption_id, "four eyes: editor"
+            )
+        rec = recommendation(session, adoption_id)
+        if not rec.recommended:
+            raise DomainError(rec.problem)
+    now, today = common.now_utc(), common.today_kst()
+    new_status = {"approve": "approved", "reject": "rejected", "return": "proposed"}[decision]
+    values: dict[str, Any] = {
+        "status": new_status,
+        "decided_by_id": actor.id,
+        "decided_at": now,
+        "decision_comment": text,
+        "updated_at": now,
+        "updated_by_id": actor.id,
+    }
+    after: dict[str, Any] = {"status": new_status}
+    if decision == "approve":
+        values["approved_on"] = after["approved_on"] = today
+    elif decision == "reject":
+        values["rejected_on"] = after["rejected_on"] = today
+    else:
+        values["review_on"] = None
+    done = session.execute(
+        update(Adoption)
+        .where(Adoption.id == adoption_id, Adoption.status == "under_review")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise _changed(session, adoption_id)
+    common.record(
+        session,
+        actor,
+        f"adoption.{decision}",
+        "adoption",
+        adoption_id,
+        before={"status": "under_review"},
+        after=after,
+        reason=text,
+        at=now,
+    )
+
+
+# --- Bulk decisions ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """What happened to one item of a bulk decision.
+
+    ``outcome``: ``done``, ``refused`` (permission or four eyes; audited), ``conflict``
+    (someone decided it first), ``failed`` (any other rule). ``message`` is an English
+    template (``None`` when done) to translate with ``params``.
+    """
+
+    key: str
+    outcome: str
+    message: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_key(key: str) -> tuple[str, int]:
+    """``"adoption:12"`` -> ``("adoption", 12)``.
+
+    :raise ValueError: not ``adoption:<id>`` or ``proposal:<id>``.
+    """
+    kind, _, raw = key.partition(":")
+    if kind not in ("adoption", "proposal") or not raw.isdigit():
+        raise ValueError(f"not an item key: {key!r}")
+    return kind, int(raw)
+
+
+def decide_one(*, session: Session, actor: Actor, key: str, decision: str, comment: str) -> None:
+    """Decide one pending item named by its key (an adoption or a step proposal)."""
+    kind, item_id = parse_key(key)
+    if kind == "adoption":
+        decide_adoption(
+            session=session,
+            actor=actor,
+            adoption_id=item_id,
+            decision=decision,
+            comment=comment,
+        )
+    else:
+        proposals.decide_proposal(
+            session=session, actor=actor, proposal_id=item_id, decision=decision, comment=comment
+        )
+
+
+def decide_many(
+    *, session: Session, actor: Actor, keys: Sequence[str], decision: str, comment: str
+) -> list[ItemOutcome]:
+    """Apply one decision and comment to several items, each checked and audited on its own.
+
+    Every item runs in its own savepoint: a refused or conflicting item is rolled back alone
+    (its refusal still recorded as ``permission.denied``) and the others go on. Returns one
+    outcome per key, in order.
+
+    :raise PermissionDenied: the actor is not an approver at all (nothing is tried).
+    :raise ValidationFailed: no comment, or an unknown decision (nothing is tried).
+    """
+    common.require_role(actor, APPROVER, "adoption.decide_many", "adoption")
+    errors: dict[str, str] = {}
+    if decision not in DECISIONS:
+        errors["decision"] = common.UNKNOWN_CHOICE
+    common.clean_comment(comment, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    outcomes: list[ItemOutcome] = []
+    for key in keys:
+        try:
+            with session.begin_nested():
+                decide_one(
+                    session=session, actor=actor, key=key, decision=decision, comment=comment
+                )
+        except PermissionDenied as denied:
+            common.record_refusal(session, denied)
+            outcomes.append(ItemOutcome(key, "refused", denied.message, denied.params))
+        except Conflict as lost:
+            outcomes.append(ItemOutcome(key, "conflict", lost.message, lost.params))
+        except ValidationFailed as invalid:
+            problem = next(iter(invalid.errors.values()), invalid.message)
+            outcomes.append(ItemOutcome(key, "failed", problem, invalid.params))
+        except (DomainError, ValueError) as failed:
+            if isinstance(failed, DomainError):
+                outcomes.append(ItemOutcome(key, "failed", failed.message, failed.params))
+            else:
+                outcomes.append(ItemOutcome(key, "failed", NotFound.message))
+        else:
+            outcomes.append(ItemOutcome(key, "done"))
+    return outcomes
