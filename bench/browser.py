@@ -1,0 +1,290 @@
+"""Real-browser figures: headless Chromium (Playwright, the system binary) against real
+``streamlit run`` servers, one per database plus one of ``bare_app.py`` as the floor.
+
+A page counts as rendered when the script state went to *running* after the action and is
+back to *not running*, and (for the overview) its first metric is drawn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.pg import free_port
+from bench.targets import ROOT, Target, page_targets
+from components.navigation import default_page_for
+from tests.apptest import DEMO_PASSWORD
+from tests.browser.conftest import CHROMIUM_ARGS, READY, chromium_path
+
+TIMEOUT_MS = 90_000
+# Records that the script state went to "running" after the mark was set (or was running).
+WATCH_JS = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  const attr = 'data-test-script-state';
+  window.__benchSawRun = app.getAttribute(attr) === 'running';
+  if (window.__benchObserver) window.__benchObserver.disconnect();
+  window.__benchObserver = new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.oldValue === 'running' || app.getAttribute(attr) === 'running') {
+        window.__benchSawRun = true;
+      }
+    }
+  });
+  window.__benchObserver.observe(app, {attributeFilter: [attr], attributeOldValue: true});
+}"""
+DONE_JS = """() => window.__benchSawRun === true && document.querySelector(
+  "[data-testid='stApp'][data-test-script-state='notRunning']") !== null"""
+
+
+class BrowserUnavailable(RuntimeError):
+    pass
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
+            return bool(r.status == 200)
+    except OSError:
+        return False
+
+
+def start_server(entry: Path, database_url: str | None, log: Path) -> Server:
+    """``streamlit run entry`` on a free loopback port; raise if it is not up in 120 s."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "NTP_DEMO": "1",
+        "NTP_COOKIE_KEY": secrets.token_urlsafe(48),
+        "NTP_LANG": "en",
+    }
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    args = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port)]
+    args += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    args += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(  # noqa: S603 (fixed arguments)
+        args, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
+    server = Server(url=f"http://127.0.0.1:{port}", process=proc, log=log)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if _healthy(server.url):
+            return server
+        if proc.poll() is not None:
+            break
+        time.sleep(0.3)
+    server.stop()
+    raise RuntimeError("streamlit did not start: " + log.read_text(errors="replace")[-1500:])
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    path = chromium_path()
+    if path is None:
+        raise BrowserUnavailable("Chromium is not installed (Debian package `chromium`)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        raise BrowserUnavailable("playwright is not installed") from exc
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _settle(page: Any) -> None:
+    """Wait out the extra rerun a fresh page load may do (its cookie component reports in)."""
+    page.wait_for_selector(READY, timeout=TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    page.wait_for_selector(READY, timeout=TIMEOUT_MS)
+
+
+def _timed(page: Any, action: Any, *, extra: str | None = None) -> float:
+    """Seconds from ``action()`` to the rerun it caused being finished (and ``extra`` drawn)."""
+    page.evaluate(WATCH_JS)
+    t0 = time.perf_counter()
+    action()
+    page.wait_for_function(DONE_JS, timeout=TIMEOUT_MS, polling=10)
+    if extra:
+        page.wait_for_selector(extra, timeout=TIMEOUT_MS)
+        page.wait_for_selector(READY, timeout=TIMEOUT_MS)
+    return time.perf_counter() - t0
+
+
+def _no_exception(page: Any, what: str) -> None:
+    if page.locator("[data-testid='stException']").count():
+        raise RuntimeError(f"{what}: the page shows an exception")
+    if page.get_by_text("Page not found").count():
+        raise RuntimeError(f"{what}: page not found")
+
+
+def sign_in(page: Any, url: str, username: str, *, extra: str | None) -> float:
+    """Sign in through the form; seconds from the click to the landing page fully rendered
+    (script finished, and ``extra``, e.g. the overview's first metric, drawn)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _attempt in range(3):
+        page.goto(url)
+        _settle(page)
+        page.get_by_role("textbox", name="Username").fill(username)
+        page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
+        button = page.get_by_role("button", name="Sign in")
+        try:
+            elapsed = _timed(page, button.click, extra=extra)
+            page.get_by_text("Signed in as").first.wait_for(timeout=5_000)
+        except PlaywrightTimeout:
+            continue  # the settling rerun redrew the form under the typing: again
+        _no_exception(page, f"sign-in as {username}")
+        # The cookie is written by a browser-side component just after the rerun.
+        page.wait_for_function("document.cookie.includes('ntp_signin=')", timeout=TIMEOUT_MS)
+        page.wait_for_selector(READY, timeout=TIMEOUT_MS)
+        return elapsed
+    raise RuntimeError(f"could not sign in as {username}: " + page.inner_text("body")[:300])
+
+
+def _nav_link(page: Any, url_path: str, default: str) -> Any:
+    """The sidebar link to ``url_path`` (the default page's link is the bare root)."""
+    want = "" if url_path == default else url_path
+    links = page.locator("[data-testid='stSidebarNav'] a")
+    for i in range(links.count()):
+        link = links.nth(i)
+        href = link.get_attribute("href") or ""
+        if urllib.parse.urlparse(href).path.strip("/") == want:
+            return link
+    raise RuntimeError(f"no sidebar link to {url_path!r}")
+
+
+def _current_path(page: Any) -> str:
+    return str(urllib.parse.urlparse(page.url).path.strip("/"))
+
+
+def open_page(page: Any, target: Target, default: str, other: str) -> float:
+    """Seconds from clicking the sidebar link of ``target`` to the page rendered."""
+    here = _current_path(page) or default
+    if here == target.url_path:  # leave it first, so that opening it is a page change
+        _timed(page, _nav_link(page, other, default).click)
+    elapsed = _timed(page, _nav_link(page, target.url_path, default).click)
+    _no_exception(page, target.name)
+    return elapsed
+
+
+@dataclass
+class BrowserFigures:
+    """Samples (seconds) per database key; errors per figure."""
+
+    samples: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def add(self, key: str, figure: str, value: float) -> None:
+        self.samples.setdefault(key, {}).setdefault(figure, []).append(value)
+
+    def fail(self, key: str, figure: str, exc: BaseException) -> None:
+        self.errors.setdefault(key, {}).setdefault(figure, f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _bare_round(browser: Any, bare: Server, figs: BrowserFigures, key: str) -> None:
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = ctx.new_page()
+        page.goto(bare.url)
+        _settle(page)
+        page.evaluate(WATCH_JS)
+        t0 = time.perf_counter()
+        page.goto(f"{bare.url}/bare_page")
+        page.wait_for_selector("[data-testid='stMetric']", timeout=TIMEOUT_MS)
+        page.wait_for_selector(READY, timeout=TIMEOUT_MS)
+        figs.add(key, "bare: load", time.perf_counter() - t0)
+        page.wait_for_timeout(300)
+        page.wait_for_selector(READY, timeout=TIMEOUT_MS)
+        _timed(page, _nav_link(page, "", "").click)  # to the start page
+        t = _timed(page, _nav_link(page, "bare_page", "").click, extra="[data-testid='stMetric']")
+        figs.add(key, "bare: open", t)
+    except Exception as exc:
+        figs.fail(key, "bare", exc)
+    finally:
+        ctx.close()
+
+
+def _role_round(
+    browser: Any, server: Server, role: str, targets: list[Target], figs: BrowserFigures, key: str
+) -> None:
+    from tests.apptest import ROLE_ACCOUNTS
+
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = ctx.new_page()
+        default = default_page_for({role})
+        metric = "[data-testid='stMetric']" if default == "overview" else None
+        try:
+            t = sign_in(page, server.url, ROLE_ACCOUNTS[role], extra=metric)
+        except Exception as exc:
+            for target in targets:
+                figs.fail(key, f"open {target.name}", exc)
+            figs.fail(key, f"sign-in ({role})", exc)
+            return
+        figs.add(key, f"sign-in ({role})", t)
+        other = next(
+            (
+                x.url_path
+                for x in page_targets()
+                if x.role == role and x.url_path != default and x.url_path != "account"
+            ),
+            "account",
+        )
+        for target in targets:
+            try:
+                fallback = other if other != target.url_path else default
+                figs.add(key, f"open {target.name}", open_page(page, target, default, fallback))
+            except Exception as exc:
+                figs.fail(key, f"open {target.name}", exc)
+    finally:
+        ctx.close()
+
+
+def measure(servers: dict[str, Server], bare: Server, runs: int) -> BrowserFigures:
+    """Sign-in to the landing page and opening each page, as each page's main role, on every
+    server in turn, ``runs`` times (plus one dropped warm-up round), with the bare floor."""
+    figs = BrowserFigures()
+    by_role: dict[str, list[Target]] = {}
+    for t in page_targets():
+        if t.role:
+            by_role.setdefault(t.role, []).append(t)
+    roles = sorted(by_role, key=lambda r: (r != "executive", r))
+    with chromium() as browser:
+        for r in range(runs + 1):
+            for key, server in servers.items():
+                k = key if r else "warm-up"
+                _bare_round(browser, bare, figs, k)
+                for role in roles:
+                    _role_round(browser, server, role, by_role[role], figs, k)
+    figs.samples.pop("warm-up", None)
+    figs.errors.pop("warm-up", None)
+    return figs

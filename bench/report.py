@@ -1,0 +1,441 @@
+"""Turn the raw results of ``bench.run`` into one markdown report with the issue's targets.
+
+``python -m bench.report RESULTS.json [--out FILE]`` rebuilds the report from a saved run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from bench.targets import BARE, SHELL
+
+# Targets of issue 8 (ratios within one run, medians).
+WARM_MAX = 3.0  # page warm <= 3x the bare page
+COLD_MAX = 4.0  # page cold at scale 100 <= 4x the bare page
+GROWTH_MAX = 1.3  # page cold at 100 <= 1.3x itself at 1
+MEMORY_MAX_MB = 50.0  # peak at 100 <= peak at 1 + 50 MB
+BROWSER_GROWTH_MAX = 1.3  # browser sign-in to overview at 100 <= 1.3x at 1
+VERIFY_MAX_S = 30.0  # verification of 1M events < 30 s
+
+BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+PLACEHOLDERS = [
+    (
+        "Page SQL alone (the data floor)",
+        "not yet measured: pages do not expose their queries separately; the table shows the "
+        "SQL executed *inside* each cold render instead (cursor time and statement count, "
+        "router's sign-in check included)",
+    ),
+    (
+        "Approval, click to confirmation (target <= 2x bare)",
+        "not yet measured: no approval page exists yet (approval issue)",
+    ),
+    (
+        "20-row import",
+        "not yet measured: no import exists yet",
+    ),
+    (
+        "Audit trail first page and a filtered page at 1M events (target <= 3x bare)",
+        "not yet measured as such: the audit trail page is still a placeholder (issue 6); "
+        "its row in the page table times the placeholder",
+    ),
+]
+
+
+def median(xs: Iterable[float]) -> float | None:
+    xs = list(xs)
+    return statistics.median(xs) if xs else None
+
+
+def ms(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x * 1000:.0f} ms" if x >= 0.1 else f"{x * 1000:.1f} ms"
+
+
+def secs(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f} s"
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def fx(r: float | None) -> str:
+    return "-" if r is None else f"{r:.1f}x"
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("pass" if ok else "**FAIL**")
+
+
+def _check(value: float | None, limit: float) -> bool | None:
+    return None if value is None else value <= limit
+
+
+class Report:
+    def __init__(self, results: dict[str, Any]) -> None:
+        self.r = results
+        self.lines: list[str] = []
+        self.tally: dict[str, list[bool]] = {}
+        self.pending_errors: list[str] = []
+
+    def out(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def count(self, name: str, ok: bool | None) -> str:
+        if ok is not None:
+            self.tally.setdefault(name, []).append(ok)
+        return verdict(ok)
+
+    # -----------------------------------------------------------------------------------
+
+    def build(self) -> str:
+        r = self.r
+        body_start = len(self.lines)
+        for backend, b in r["backends"].items():
+            self.backend_section(backend, b)
+        self.verify_section()
+        self.seed_section()
+        self.placeholder_section()
+        body = self.lines[body_start:]
+        self.lines = self.lines[:body_start]
+        self.header()
+        self.lines += body
+        self.notes()
+        return "\n".join(self.lines) + "\n"
+
+    def header(self) -> None:
+        r = self.r
+        m = r["machine"]
+        self.out(
+            "# Benchmark results",
+            "",
+            f"Run {r['started']} to {r['finished']} with `{r['command']}`.",
+            "",
+            f"- Machine: {m['cpu']}, {m['cores']}, {m['ram']}, {m['os']}",
+            f"- Python {m['python']}, Streamlit {m['streamlit']}, SQLite {m['sqlite']}, "
+            f"{m['postgresql']}, {m['chromium']}",
+            f"- Load average at start / end: {m['load_start']} / {m['load_end']}",
+            f"- Code: commit `{r['git']['commit']}`"
+            + (
+                f" plus uncommitted work of others in the tree: {r['git']['dirty']}"
+                if r["git"]["dirty"]
+                else " (clean tree)"
+            ),
+            "",
+            "**Read the ratios, not the milliseconds.** The machine is a shared 2-core VM on "
+            "which other people run test suites at the same time, so absolute figures drift "
+            "from minute to minute. Every page is measured interleaved with its floors (and "
+            "scale 1 interleaved with scale 100) in the same process, so the ratios compare "
+            "like with like. Medians of the runs shown.",
+            "",
+            "## Targets",
+            "",
+            "| target | pass | fail |",
+            "| --- | --- | --- |",
+        )
+        for name, oks in self.tally.items():
+            self.out(f"| {name} | {sum(oks)} | {len(oks) - sum(oks)} |")
+        self.out("")
+
+    # -----------------------------------------------------------------------------------
+
+    def backend_section(self, backend: str, b: dict[str, Any]) -> None:
+        name = BACKEND_NAMES.get(backend, backend)
+        self.out(f"## {name}", "")
+        if b.get("error"):
+            self.out(f"**The run on {name} failed:** {b['error']}", "")
+        self.apptest_table(name, b)
+        self.browser_table(name, b)
+
+    def apptest_table(self, name: str, b: dict[str, Any]) -> None:
+        app = b.get("apptest") or {}
+        mem = b.get("memory") or {}
+        scales = sorted(app, key=int)
+        if not scales:
+            self.out("No AppTest figures (see the error above).", "")
+            return
+        lo, hi = scales[0], scales[-1]
+        two = lo != hi
+        runs = max((len(rec["cold"]) for s in app.values() for rec in s.values()), default=0)
+        self.out(
+            f"### {name}: page render under AppTest (median of {runs} runs)",
+            "",
+            "Time of `switch_page(page).run()` after an untimed sign-in, through `app.py` as "
+            "on a real server. Cold: `st.cache_data` emptied and a fresh AppTest; warm: the "
+            "same AppTest again. In brackets: x the bare page (`bench/bare_app.py`, the "
+            "framework floor) measured in the same rounds. The second floor is the same bare "
+            "page inside `app.py` (sign-in check, sidebar, navigation): what every page pays "
+            "before its own work. SQL: cursor time and statements inside the cold render. "
+            "Peak RSS: the process while the page renders cold then warm, each page in its "
+            "own process.",
+            "",
+        )
+        cols = [
+            "page (role)",
+            *[f"warm @{s}" for s in scales],
+            *[f"cold @{s}" for s in scales],
+        ]
+        if two:
+            cols.append(f"growth cold @{hi}/@{lo}")
+        cols += [f"SQL cold @{s}" for s in scales]
+        cols += [f"peak RSS @{s}" for s in scales]
+        if two:
+            cols.append("RSS delta")
+        cols += [f"warm <= {WARM_MAX:g}x"]
+        if two:
+            cols += [f"cold @{hi} <= {COLD_MAX:g}x", f"growth <= {GROWTH_MAX}", "mem <= +50 MB"]
+        self.out("| " + " | ".join(cols) + " |", "|" + " --- |" * len(cols))
+
+        names = list(app[lo])
+        for target in names:
+            recs = {s: app[s].get(target) for s in scales}
+            role = recs[lo]["target"]["role"] if recs[lo] else None
+            label = target if not role else f"{target} ({role})"
+            if any(rec and rec["placeholder"] for rec in recs.values()):
+                label += " [placeholder]"
+            errors = {
+                f"render @{s}": rec["error"] for s, rec in recs.items() if rec and rec["error"]
+            }
+            warm = {s: median(recs[s]["warm"]) if recs[s] else None for s in scales}
+            cold = {s: median(recs[s]["cold"]) if recs[s] else None for s in scales}
+            bare_w = {s: median(app[s][BARE]["warm"]) for s in scales}
+            bare_c = {s: median(app[s][BARE]["cold"]) for s in scales}
+            is_bare = target == BARE
+            floor = target in (BARE, SHELL)
+
+            def cell(v: float | None, f: float | None, bare: bool = is_bare) -> str:
+                return ms(v) if bare else f"{ms(v)} ({fx(ratio(v, f))})"
+
+            row = [label]
+            row += [cell(warm[s], bare_w[s]) for s in scales]
+            row += [cell(cold[s], bare_c[s]) for s in scales]
+            growth = ratio(cold[hi], cold[lo]) if two else None
+            if two:
+                row.append(fx(growth))
+            for s in scales:
+                sql = recs[s]["sql_cold"] if recs[s] else []
+                t = median(x[0] for x in sql)
+                n = median(x[1] for x in sql)
+                row.append("-" if t is None else f"{ms(t)} / {n:.0f}")
+            peaks = {}
+            for s in scales:
+                m = (mem.get(s) or {}).get(target) or {}
+                peaks[s] = m.get("peak_mb")
+                row.append("-" if peaks[s] is None else f"{peaks[s]:.0f} MB")
+                if m.get("error"):
+                    errors.setdefault(f"memory @{s}", m["error"])
+            delta = (
+                peaks[hi] - peaks[lo]
+                if two and peaks[hi] is not None and peaks[lo] is not None
+                else None
+            )
+            if two:
+                row.append("-" if delta is None else f"{delta:+.0f} MB")
+            if floor:
+                row += ["floor"] * (4 if two else 1)
+            else:
+                warm_ok = [_check(ratio(warm[s], bare_w[s]), WARM_MAX) for s in scales]
+                ok = None if None in warm_ok else all(warm_ok)
+                if errors and ok is None:
+                    ok = False
+                row.append(self.count(f"page warm <= {WARM_MAX:g}x bare", ok))
+                if two:
+                    cold_ok = _check(ratio(cold[hi], bare_c[hi]), COLD_MAX)
+                    row.append(self.count(f"page cold @{hi} <= {COLD_MAX:g}x bare", cold_ok))
+                    row.append(
+                        self.count(
+                            f"growth cold @{hi} <= {GROWTH_MAX}x @{lo}", _check(growth, GROWTH_MAX)
+                        )
+                    )
+                    row.append(
+                        self.count(
+                            f"peak memory @{hi} <= @{lo} + {MEMORY_MAX_MB:g} MB",
+                            _check(delta, MEMORY_MAX_MB),
+                        )
+                    )
+            self.out("| " + " | ".join(row) + " |")
+            for where, err in errors.items():
+                self.pending_errors.append(f"- {label}, {where}: {err}")
+        self.out("")
+        if self.pending_errors:
+            self.out("Failures:", "", *self.pending_errors, "")
+            self.pending_errors = []
+
+    def browser_table(self, name: str, b: dict[str, Any]) -> None:
+        br = b.get("browser")
+        if not br:
+            self.out(f"### {name}: browser", "", b.get("browser_error") or "Not run.", "")
+            return
+        samples: dict[str, dict[str, list[float]]] = br["samples"]
+        errors: dict[str, dict[str, str]] = br["errors"]
+        scales = sorted(set(samples) | set(errors), key=int)
+        if not scales:
+            self.out(f"### {name}: browser", "", "No figures.", "")
+            return
+        lo, hi = scales[0], scales[-1]
+        two = lo != hi
+        runs = max((len(v) for s in samples.values() for v in s.values()), default=0)
+        self.out(
+            f"### {name}: headless Chromium against `streamlit run` (median of {runs} runs)",
+            "",
+            "Sign-in: from the click on *Sign in* to the landing page rendered (script "
+            "finished; for the overview, its first metric drawn). Open: from the click on the "
+            "page's sidebar link to the page's script finished. Floors: the bare app's page "
+            "loaded by URL, and opened from its sidebar, in the same rounds.",
+            "",
+        )
+        cols = ["figure", *[f"@{s}" for s in scales]]
+        if two:
+            cols.append(f"@{hi} / @{lo}")
+        cols += [f"x floor @{s}" for s in scales]
+        cols.append("target")
+        self.out("| " + " | ".join(cols) + " |", "|" + " --- |" * len(cols))
+        figures: list[str] = []
+        for s in scales:
+            for f in [*samples.get(s, {}), *errors.get(s, {})]:
+                if f not in figures and f != "bare":
+                    figures.append(f)
+        figures.sort(key=lambda f: (not f.startswith("bare"), not f.startswith("sign-in"), f))
+        for f in figures:
+            med = {s: median(samples.get(s, {}).get(f, [])) for s in scales}
+            floor_name = "bare: load" if f.startswith("sign-in") else "bare: open"
+            floors = {s: median(samples.get(s, {}).get(floor_name, [])) for s in scales}
+            row = [f]
+            for s in scales:
+                err = errors.get(s, {}).get(f)
+                row.append(secs(med[s]) + (" (errors)" if err else ""))
+            growth = ratio(med[hi], med[lo]) if two else None
+            if two:
+                row.append(fx(growth))
+            if f.startswith("bare"):
+                row += ["floor"] * len(scales) + ["floor"]
+            else:
+                row += [fx(ratio(med[s], floors[s])) for s in scales]
+                if f == "sign-in (executive)" and two:
+                    row.append(
+                        self.count(
+                            f"browser sign-in to overview @{hi} <= {BROWSER_GROWTH_MAX}x @{lo}",
+                            _check(growth, BROWSER_GROWTH_MAX),
+                        )
+                    )
+                else:
+                    row.append("")
+            self.out("| " + " | ".join(row) + " |")
+        errs = [f"- @{s} {f}: {e}" for s, d in errors.items() for f, e in d.items()]
+        self.out("")
+        if errs:
+            self.out("Browser errors:", "", *errs, "")
+
+    def verify_section(self) -> None:
+        self.out(
+            "## Audit trail verification (`python -m db verify-audit`)",
+            "",
+            "Wall time of the command (a new process: interpreter start, imports, connection "
+            "included); its floor is `python -m db current` (the same process overhead, no "
+            "work). The target is judged on the time per million events.",
+            "",
+            "| backend | scale | events | verify | per 1M events | floor | result "
+            "| target < 30 s / 1M |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        )
+        for backend, b in self.r["backends"].items():
+            for scale, v in sorted((b.get("verify") or {}).items(), key=lambda kv: int(kv[0])):
+                t = median(v.get("samples", []))
+                floor = median(v.get("floor", []))
+                events = v.get("events")
+                per_m = t / (events / 1e6) if t is not None and events else None
+                ok = None if per_m is None else per_m < VERIFY_MAX_S
+                if int(scale) < 100:
+                    ok_text = "n/a (small)"
+                else:
+                    ok_text = self.count("verification of 1M events < 30 s", ok)
+                result = v.get("error") or v.get("output", "")[:60]
+                self.out(
+                    f"| {BACKEND_NAMES.get(backend, backend)} | {scale} | "
+                    f"{events:,} | {secs(t)} | {secs(per_m)} | {secs(floor)} | {result} | "
+                    f"{ok_text} |"
+                    if events
+                    else f"| {BACKEND_NAMES.get(backend, backend)} | {scale} | - | - | - | - | "
+                    f"{v.get('error', '')} | n/a |"
+                )
+        self.out("")
+
+    def seed_section(self) -> None:
+        self.out(
+            "## Building the demo data (`python -m seed --scale N`)",
+            "",
+            "Recorded when the database was built (the benchmark reuses cached databases "
+            "while `seed/`, the models and the migrations are unchanged).",
+            "",
+            "| backend | scale | seed wall time | seed's own figure | peak RSS | audit events "
+            "| built | migrated since |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        )
+        for backend, b in self.r["backends"].items():
+            for scale, s in sorted((b.get("seed") or {}).items(), key=lambda kv: int(kv[0])):
+                events = s.get("audit_events")
+                self.out(
+                    f"| {BACKEND_NAMES.get(backend, backend)} | {scale} | "
+                    f"{s['seed_seconds']:.0f} s | "
+                    f"{s['seed_reported_seconds'] or 0:.0f} s | "
+                    f"{s['seed_peak_rss_mb'] or 0:.0f} MB | "
+                    f"{events if events is None else f'{events:,}'} | {s['built_at']} | "
+                    + (
+                        f"to {s['migrated_to']} in {s['migrate_seconds']:.0f} s |"
+                        if s.get("migrated_to")
+                        else "- |"
+                    )
+                )
+        self.out("")
+
+    def placeholder_section(self) -> None:
+        self.out("## Not measured yet", "", "| figure | status |", "| --- | --- |")
+        for what, why in PLACEHOLDERS:
+            self.out(f"| {what} | {why} |")
+        placeholders = sorted(
+            {
+                name
+                for b in self.r["backends"].values()
+                for s in (b.get("apptest") or {}).values()
+                for name, rec in s.items()
+                if rec.get("placeholder")
+            }
+        )
+        self.out("")
+        if placeholders:
+            self.out(
+                "Pages that were still placeholders during this run (their rows are the "
+                f"baseline for the page to come): {', '.join(placeholders)}.",
+                "",
+            )
+
+    def notes(self) -> None:
+        notes = self.r.get("notes") or []
+        if notes:
+            self.out("## Notes", "", *[f"- {n}" for n in notes], "")
+
+
+def render(results: dict[str, Any]) -> str:
+    return Report(results).build()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.report")
+    parser.add_argument("results", type=Path)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    text = render(json.loads(args.results.read_text()))
+    if args.out:
+        args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""What the benchmark opens: every page of ``components.navigation.PAGES`` as its main role,
+plus the bare page (the framework floor). New pages join automatically."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from components import navigation
+from components.navigation import EVERYONE, PageSpec
+from tests.apptest import ROLE_ACCOUNTS
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
+
+# A page is benchmarked as the first of these roles that may open it.
+ROLE_PREFERENCE = ("executive", "auditor", "staff", "approver", "admin")
+BARE = "(bare page)"
+SHELL = "(bare page in app.py)"
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str  # url path of the page, or BARE
+    entry: str  # the main script AppTest runs
+    path: str  # the page file, relative to the entry's folder
+    role: str | None  # None for the bare page (no sign-in)
+    url_path: str  # where the page is in a real server
+
+    @property
+    def account(self) -> str | None:
+        return ROLE_ACCOUNTS.get(self.role) if self.role else None
+
+    @property
+    def is_bare(self) -> bool:
+        return self.name == BARE
+
+    @property
+    def is_floor(self) -> bool:
+        return self.name in (BARE, SHELL)
+
+    def to_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+def main_role(roles: frozenset[str]) -> str | None:
+    return next((r for r in ROLE_PREFERENCE if r in roles), None)
+
+
+class _ShellSpec(PageSpec):
+    """The bare page registered inside ``app.py``'s navigation (benchmark processes only)."""
+
+    @property
+    def url_path(self) -> str:
+        return "bench_bare_page"
+
+
+SHELL_SPEC = _ShellSpec("bench/bare_page.py", "Bare page", ":material/speed:", EVERYONE, "System")
+
+
+def register_shell_page() -> None:
+    """Add the bare page to the page map *of this process*, so the app's own cost (sign-in
+    check, sidebar, navigation) can be measured around a page that costs nothing."""
+    if SHELL_SPEC not in navigation.PAGES:
+        navigation.PAGES = (*navigation.PAGES, SHELL_SPEC)
+
+
+def bare_target() -> Target:
+    """The framework floor: ``bare_app.py``'s bare page (no sign-in, trivial router)."""
+    return Target(BARE, str(BARE_APP), "bare_page.py", None, "bare_page")
+
+
+def shell_target() -> Target:
+    """The app floor: the same bare page behind ``app.py``, signed in as the executive."""
+    return Target(SHELL, str(APP), SHELL_SPEC.path, "executive", SHELL_SPEC.url_path)
+
+
+def page_targets() -> list[Target]:
+    """Every page in ``PAGES``, in their order (role None: no demo account may open it)."""
+    return [
+        Target(spec.url_path, str(APP), spec.path, main_role(spec.roles), spec.url_path)
+        for spec in navigation.PAGES
+        if not isinstance(spec, _ShellSpec)
+    ]
+
+
+def all_targets() -> list[Target]:
+    return [bare_target(), shell_target(), *page_targets()]
