@@ -31,7 +31,7 @@ import pandas as pd
 import streamlit as st
 
 from components.export import download_buttons
-from components.i18n import _, current_language, fmt_date, fmt_int
+from components.i18n import N_, _, current_language, fmt_date, fmt_int
 from components.labels import label
 from db.queries.registers import EXPORT_LIMIT, SEARCH_MAX_CHARS
 
@@ -99,6 +99,26 @@ class Register:
     count_as_of: str = ""  # msgid with {n} used instead of ``count`` when as-of is set
 
 
+class Msgid(str):
+    """A message id given as a notice parameter: translated when the notice is shown."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notice about the link, kept in the session and translated each time it is shown
+    (the reader may switch languages in between)."""
+
+    msgid: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def text(self) -> str:
+        shown = {
+            k: _(v) if isinstance(v, Msgid) else fmt_int(v) if isinstance(v, int) else v
+            for k, v in self.params
+        }
+        return _(self.msgid, **shown)
+
+
 @dataclass
 class View:
     """What the filter bar decided for this run."""
@@ -119,11 +139,17 @@ class View:
 # --- Markdown and values ----------------------------------------------------------------
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&@])")
+_LINK_MAKERS = re.compile(r"([.:@/])")
+_ZERO_WIDTH_SPACE = "\u200b"
 
 
 def escape_markdown(text: str) -> str:
-    """``text`` shown literally by ``st.markdown`` (no links, images, emphasis, directives)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """``text`` shown literally by ``st.markdown``: Markdown syntax is escaped, and a
+    zero-width space before ``. : @ /`` stops what escaping does not (web addresses and
+    e-mail addresses turned into links, ``:material/...:`` icons). For text from the
+    database or the URL that is not inside a sentence of ours, use ``st.text`` instead."""
+    spaced = _LINK_MAKERS.sub(_ZERO_WIDTH_SPACE + r"\1", text)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", spaced)
 
 
 def _key(reg: Register, name: str) -> str:
@@ -188,7 +214,7 @@ def _column_config(columns: tuple[Column, ...]) -> dict[str, Any]:
 # --- URL <-> widgets ------------------------------------------------------------------------
 
 
-def _parse(reg: Register, params: Mapping[str, str], notices: list[str]) -> dict[str, Any]:
+def _parse(reg: Register, params: Mapping[str, str], notices: list[Notice]) -> dict[str, Any]:
     """Values of the URL parameters; bad ones are dropped with a notice."""
     out: dict[str, Any] = {}
     by_param = {f.param: f for f in reg.filters}
@@ -198,18 +224,18 @@ def _parse(reg: Register, params: Mapping[str, str], notices: list[str]) -> dict
         flt = by_param.get(name)
         if flt is None:
             notices.append(
-                _(
-                    "The link's parameter “{name}” is not used on this page and was ignored.",
-                    name=escape_markdown(name[:40]),
+                Notice(
+                    N_("The link's parameter “{name}” is not used on this page and was ignored."),
+                    (("name", escape_markdown(name[:40])),),
                 )
             )
             continue
         value = _parse_value(flt, raw)
         if value is None and raw != "":
             notices.append(
-                _(
-                    "The link's value for “{filter}” is not valid and was ignored.",
-                    filter=_(flt.label),
+                Notice(
+                    N_("The link's value for “{filter}” is not valid and was ignored."),
+                    (("filter", Msgid(flt.label)),),
                 )
             )
         out[flt.attr] = value
@@ -268,7 +294,7 @@ def _from_widget(flt: Filter, state: Any) -> Any:
     return state or None
 
 
-def _load_from_url(reg: Register, params: dict[str, str], notices: list[str]) -> None:
+def _load_from_url(reg: Register, params: dict[str, str], notices: list[Notice]) -> None:
     """Set the widgets, page and open record from the URL (it changed from outside)."""
     values = _parse(reg, params, notices)
     for flt in reg.filters:
@@ -276,15 +302,15 @@ def _load_from_url(reg: Register, params: dict[str, str], notices: list[str]) ->
     sorts = [code for code, _msg in reg.sorts]
     sort = params.get("sort")
     if sort is not None and sort not in sorts:
-        notices.append(_("The link's sort order is not known; the default order is used."))
+        notices.append(Notice(N_("The link's sort order is not known; the default order is used.")))
     st.session_state[_key(reg, "sort")] = sort if sort in sorts else sorts[0]
     page = _positive_int(params.get("page"))
     if "page" in params and page is None:
-        notices.append(_("The link's page number is not valid; the first page is shown."))
+        notices.append(Notice(N_("The link's page number is not valid; the first page is shown.")))
     st.session_state[_key(reg, "page")] = page or 1
     record = _positive_int(params.get("id"))
     if "id" in params and record is None:
-        notices.append(_("The link's record number is not valid and was ignored."))
+        notices.append(Notice(N_("The link's record number is not valid and was ignored.")))
     st.session_state[_key(reg, "id")] = record
     st.session_state[_key(reg, "last")] = _signature(reg)
     _new_table(reg)
@@ -357,9 +383,16 @@ def open_view(reg: Register) -> View:
     slot = st.container()
     kept = _key(reg, "notices")  # notices about the link, kept until the user acts
     if params != st.session_state.get(_key(reg, "synced")):
-        notices: list[str] = []
+        notices: list[Notice] = []
         _load_from_url(reg, params, notices)
         st.session_state[kept] = notices
+
+    # Hand each widget its value again: select boxes keep their *shown* text in the
+    # browser, which would stay in the old language after a language switch.
+    for name in [f.param for f in reg.filters] + ["sort"]:
+        key = _key(reg, name)
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
     search = [f for f in reg.filters if f.kind == "search"]
     others = [f for f in reg.filters if f.kind != "search"]
@@ -399,11 +432,11 @@ def open_view(reg: Register) -> View:
     values = {
         f.attr: _from_widget(f, st.session_state.get(_key(reg, f.param))) for f in reg.filters
     }
-    now: list[str] = []  # notices about the current filters
+    now: list[Notice] = []  # notices about the current filters
     try:
         filters = reg.make(**values)
     except ValueError:
-        now.append(_("The period ends before it starts, so the dates were not applied."))
+        now.append(Notice(N_("The period ends before it starts, so the dates were not applied.")))
         values = {
             k: (None if isinstance(v, dt.date) and k != "as_of" else v) for k, v in values.items()
         }
@@ -419,17 +452,17 @@ def open_view(reg: Register) -> View:
     )
     for notice in [*st.session_state.get(kept, []), *now]:
         with slot:
-            st.info(notice, icon=":material/link_off:")
+            st.info(notice.text(), icon=":material/link_off:")
     return view
 
 
-def _notify(view: View, text: str) -> None:
+def _notify(view: View, notice: Notice) -> None:
     """Show a notice about the link above the filter bar and keep it until the user acts
     (the first visit reruns once more in a browser, which would otherwise wipe it)."""
     kept = _key(view.register, "notices")
-    st.session_state[kept] = [*st.session_state.get(kept, []), text]
+    st.session_state[kept] = [*st.session_state.get(kept, []), notice]
     with view.slot:
-        st.info(text, icon=":material/link_off:")
+        st.info(notice.text(), icon=":material/link_off:")
 
 
 def _forget_notices(reg: Register) -> None:
@@ -469,11 +502,12 @@ def rows(
     if view.page > pages:
         _notify(
             view,
-            _(
-                "Page {page} does not exist for these filters (there are {pages}); the first "
-                "page is shown.",
-                page=fmt_int(view.page),
-                pages=fmt_int(pages),
+            Notice(
+                N_(
+                    "Page {page} does not exist for these filters (there are {pages}); the "
+                    "first page is shown."
+                ),
+                (("page", view.page), ("pages", pages)),
             ),
         )
         view.page = 1
@@ -624,7 +658,7 @@ def detail(view: View, record: dict[str, Any] | None) -> None:
     if view.record_id is None:
         return
     if record is None:
-        _notify(view, _(reg.missing, id=fmt_int(view.record_id)))
+        _notify(view, Notice(reg.missing, (("id", view.record_id),)))
         view.record_id = None
         st.session_state[_key(reg, "id")] = None
         return
@@ -644,15 +678,18 @@ def detail(view: View, record: dict[str, Any] | None) -> None:
                 icon=":material/close:",
                 width="stretch",
             )
+        # Values are plain text (st.text): no Markdown, no links made from addresses.
         short = [c for c in reg.fields if not c.wide and _present(c, record)]
-        cols = st.columns(3)
-        for i, column in enumerate(short):
-            with cols[i % 3]:
-                st.markdown(f"**{_(column.header)}**  \n{escape_markdown(_shown(column, record))}")
+        for start in range(0, len(short), 3):
+            cols = st.columns(3)
+            for col, column in zip(cols, short[start : start + 3], strict=False):
+                with col:
+                    st.markdown(f"**{_(column.header)}**")
+                    st.text(_shown(column, record))
         for column in reg.fields:
             if column.wide and _present(column, record):
                 st.markdown(f"**{_(column.header)}**")
-                st.markdown(escape_markdown(_shown(column, record)))
+                st.text(_shown(column, record))
         for rel in reg.related:
             st.markdown(f"**{_(rel.title)}**")
             items = record.get(rel.key) or []
@@ -681,7 +718,8 @@ def downloads(view: View, total: int, read: Callable[[], tuple[pd.DataFrame, int
     reg = view.register
     if total == 0:
         return
-    st.markdown(f"**{_('Download the records')}**")
+    heading = _("Download the records")
+    st.markdown(f"**{heading}**")
     asked = _key(reg, "export")
     signature = (repr(view.filters), view.sort, current_language())
     if st.session_state.get(asked) != signature:

@@ -247,3 +247,27 @@ def test_korean_interface_shows_korean_names(app_env: str, monkeypatch: pytest.M
     table = at.dataframe[-1].value
     assert "감사원" in set(table.iloc[:, 1])  # the asking body's Korean name
     assert "2019. 8. 8." in page_text(at)  # the date in words, Korean style
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "www.evil.example",
+        "https://evil.example/x",
+        "write to a@b.example",
+        ":material/home: :red[alert]",
+        "[x](http://e.example) ![i](http://e.example/i.png)",
+        "<b>bold</b> **strong** # heading",
+    ],
+)
+def test_escaped_text_makes_no_links_icons_or_markup(text: str) -> None:
+    from components.registers import escape_markdown
+
+    shown = escape_markdown(text)
+    # Every Markdown character is escaped ...
+    assert "](" not in shown and "**" not in shown and "<b>" not in shown
+    # ... and what escaping does not stop is broken by a zero-width space.
+    unescaped = shown.replace("\\", "")
+    for trigger in ("://", "www.", "a@b", ":material/"):
+        assert trigger not in unescaped, trigger
+    assert unescaped.replace("\u200b", "") == text
