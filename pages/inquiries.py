@@ -22,7 +22,15 @@ INQUIRIES = Register(
         Filter("to", "received_to", N_("Received until"), "date"),
         Filter("org_kind", "org_kind", N_("Kind of body"), "code", domain.ORG_KINDS, "org_kind"),
         Filter("region", "region", N_("Region"), "code", domain.REGIONS, "region"),
-        Filter("status", "status", N_("Status"), "code", domain.INQUIRY_STATUSES, "inquiry_status"),
+        Filter(
+            "status",
+            "status",
+            N_("Status"),
+            "code",
+            domain.INQUIRY_STATUSES,
+            "inquiry_status",
+            help=N_("The status on the as-of date when one is chosen, otherwise today's."),
+        ),
         Filter(
             "channel", "channel", N_("Channel"), "code", domain.INQUIRY_CHANNELS, "inquiry_channel"
         ),
@@ -39,6 +47,7 @@ INQUIRIES = Register(
         Column("channel", N_("Channel"), vocabulary="inquiry_channel"),
         Column("topic", N_("Topic")),
         Column("status", N_("Status"), vocabulary="inquiry_status"),
+        Column("status_then", N_("Status on the as-of date"), vocabulary="inquiry_status"),
         Column("answered_on", N_("Answered"), "date"),
         Column("visit_on", N_("Visit"), "date"),
         Column("benchmarked_on", N_("Benchmarked"), "date"),

@@ -26,7 +26,15 @@ TECHNOLOGIES = Register(
         Filter(
             "sector", "sector", N_("Growth sector"), "code", domain.GROWTH_SECTORS, "growth_sector"
         ),
-        Filter("status", "status", N_("Status"), "code", domain.TECH_STATUSES, "tech_status"),
+        Filter(
+            "status",
+            "status",
+            N_("Status"),
+            "code",
+            domain.TECH_STATUSES,
+            "tech_status",
+            help=N_("The status on the as-of date when one is chosen, otherwise today's."),
+        ),
     ),
     sorts=(
         ("registered_desc", N_("Newest registration first")),
@@ -44,6 +52,7 @@ TECHNOLOGIES = Register(
         Column("growth_sector", N_("Growth sector"), vocabulary="growth_sector"),
         Column("certification", N_("Certification"), vocabulary="certification"),
         Column("status", N_("Status"), vocabulary="tech_status"),
+        Column("status_then", N_("Status on the as-of date"), vocabulary="tech_status"),
         Column("submitted_on", N_("Submitted"), "date"),
         Column("registered_on", N_("Registered"), "date"),
         Column("ended_on", N_("Expired or withdrawn"), "date"),

@@ -129,6 +129,29 @@ def test_drill_downs_match_the_tiles_on_other_dates(s: Session, as_of: dt.date) 
         )
 
 
+def test_status_with_as_of_is_the_status_on_that_date(s: Session) -> None:
+    """The overview links its tile with status=registered: technologies that expired or were
+    withdrawn since were registered on the date, so they count, as on the tile."""
+    then = r.TechnologyFilters(as_of=AS_OF, status="registered")
+    df, n = r.technologies_export(session=s, filters=then)
+    assert n == 305
+    assert set(df["status_then"]) == {"registered"}
+    assert set(df["status"]) > {"registered"}  # some have expired or been withdrawn since
+    now = r.TechnologyFilters(registered_to=AS_OF, status="registered")
+    assert total(r.technologies_page(session=s, filters=now, offset=0, limit=1)) < 305
+    df, _ = r.technologies_page(session=s, filters=r.TechnologyFilters(), offset=0, limit=5)
+    assert "status_then" not in df.columns
+    adopted = r.AdoptionFilters(as_of=AS_OF, status="approved")
+    assert total(r.adoptions_page(session=s, filters=adopted, offset=0, limit=1)) == 54
+    received = r.InquiryFilters(as_of=AS_OF)
+    df, _ = r.inquiries_export(session=s, filters=received)
+    by_then = df["status_then"].value_counts().to_dict()
+    for status, n in by_then.items():
+        f = r.InquiryFilters(as_of=AS_OF, status=status)
+        assert total(r.inquiries_page(session=s, filters=f, offset=0, limit=1)) == n
+    assert sum(by_then.values()) == 7
+
+
 def test_registration_period(s: Session) -> None:
     july = r.TechnologyFilters(
         registered_from=dt.date(2019, 7, 1), registered_to=dt.date(2019, 7, 31)

@@ -64,6 +64,24 @@ def signed_in(role: str) -> AppTest:
     return at
 
 
+def tile(url: str, *, adopted_local: bool) -> int:
+    """The overview's "technologies adopted" figure on 2019-08-08, local firms only."""
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from db.engine import make_engine
+    from db.queries import kpi
+
+    engine = make_engine(url)
+    with Session(engine) as s:
+        n = kpi.technologies_adopted(
+            session=s, as_of=dt.date(2019, 8, 8), tech=kpi.TechFilter(local=adopted_local)
+        )
+    engine.dispose()
+    return n
+
+
 def headers(at: AppTest, index: int = -1) -> list[str]:
     """Column headers of a dataframe on the page (the register table is the last one)."""
     return [str(c) for c in at.dataframe[index].value.columns]
@@ -91,6 +109,13 @@ def test_drill_down_links_give_the_tiles_numbers(app_env: str) -> None:
 
     open_register(at, "technologies", as_of="2019-08-08")
     assert "**305 technologies**" in page_text(at)
+    # the overview's own links add the status the tile counts
+    open_register(at, "technologies", as_of="2019-08-08", status="registered")
+    assert "**305 technologies**" in page_text(at)
+    assert "Status on the as-of date" in headers(at)
+    open_register(at, "adoptions", as_of="2019-08-08", status="approved", local="1")
+    local_adopted = page_text(at).split("**")[1]
+    assert local_adopted == f"{tile(app_env, adopted_local=True)} technologies adopted"
     for affiliation, n in (("public", 393), ("industry", 278), ("academia", 142), ("other", 4)):
         open_register(at, "experts", as_of="2019-08-08", affiliation=affiliation)
         assert f"**{n} experts**" in page_text(at), affiliation

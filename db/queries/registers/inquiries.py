@@ -1,7 +1,8 @@
 """The inquiries register: other governments and bodies asking about the platform.
 
 ``as_of`` keeps the inquiries *received on or before* that date, the definition of the
-overview's "inter-city inquiries" figure.
+overview's "inter-city inquiries" figure; with it, the status filter means the status on
+that date (column ``status_then``, from the answer, visit and benchmarking dates).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import pandas as pd
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, case, select
 from sqlalchemy.orm import Session
 
 from db import domain
@@ -33,7 +34,7 @@ class InquiryFilters:
     received_to: dt.date | None = None
     org_kind: str | None = None
     region: str | None = None  # of the asking body (foreign bodies have none)
-    status: str | None = None  # the current status
+    status: str | None = None  # on ``as_of`` when it is set, else the current status
     channel: str | None = None
     q: str = ""  # topic, body's name (ko/en), contact
 
@@ -59,12 +60,24 @@ class InquiryFilters:
         if self.region is not None:
             out.append(o.region == self.region)
         if self.status is not None:
-            out.append(i.status == self.status)
+            status = i.status if self.as_of is None else status_on(self.as_of)
+            out.append(status == self.status)
         if self.channel is not None:
             out.append(i.channel == self.channel)
         if self.q.strip():
             out.append(common.contains_any(self.q, [i.topic, i.contact_name, o.name_ko, o.name_en]))
         return out
+
+
+def status_on(day: dt.date) -> ColumnElement[str]:
+    """The status an inquiry had on ``day``, from its dates."""
+    i = Inquiry
+    return case(
+        (i.benchmarked_on <= day, "benchmarked"),
+        (i.visit_on <= day, "visit_held"),
+        (i.answered_on <= day, "answered"),
+        else_="received",
+    )
 
 
 SORTS: Final[dict[str, tuple[Any, ...]]] = {
@@ -77,22 +90,23 @@ DEFAULT_SORT: Final = "received_desc"
 def _query(filters: InquiryFilters, sort: str) -> AnySelect:
     common.check_sort(sort, SORTS)
     i, o = Inquiry, Organization
+    columns: list[Any] = [
+        i.id,
+        i.received_on,
+        o.name_ko.label("org_ko"),
+        o.name_en.label("org_en"),
+        o.kind.label("org_kind"),
+        o.region,
+        i.channel,
+        i.topic,
+        i.contact_name,
+        i.status,
+    ]
+    if filters.as_of is not None:
+        columns.append(status_on(filters.as_of).label("status_then"))
+    columns += [i.answered_on, i.visit_on, i.benchmarked_on]
     return (
-        select(
-            i.id,
-            i.received_on,
-            o.name_ko.label("org_ko"),
-            o.name_en.label("org_en"),
-            o.kind.label("org_kind"),
-            o.region,
-            i.channel,
-            i.topic,
-            i.contact_name,
-            i.status,
-            i.answered_on,
-            i.visit_on,
-            i.benchmarked_on,
-        )
+        select(*columns)
         .join(o, o.id == i.org_id)
         .where(*filters.conditions())
         .order_by(*SORTS[sort])
@@ -110,7 +124,8 @@ def inquiries_page(
     """One page of the inquiries matching ``filters`` and how many match in all.
 
     Columns: id, received_on, org_ko, org_en, org_kind, region, channel, topic,
-    contact_name, status, answered_on, visit_on, benchmarked_on.
+    contact_name, status, status_then (the status on ``as_of``, only when it is set),
+    answered_on, visit_on, benchmarked_on.
 
     :raise ValueError: a bad window (see ``common.check_window``) or sort order.
     """

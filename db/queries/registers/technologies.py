@@ -2,8 +2,11 @@
 
 ``as_of`` keeps the technologies *registered on or before* that date, exactly the
 definition of the overview's "technologies registered" figure (``db.queries.kpi``): a
-later expiry or withdrawal does not take a technology out of it. Without any date filter
-the register lists every technology, including those still under review or rejected.
+later expiry or withdrawal does not take a technology out of it. With ``as_of`` the
+status filter means the status *on that date* (column ``status_then``), so
+``as_of=2019-08-08&status=registered`` still counts a technology that expired later.
+Without any date filter the register lists every technology, including those still under
+review or rejected.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import pandas as pd
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, case, select
 from sqlalchemy.orm import Session
 
 from db import domain
@@ -36,7 +39,7 @@ class TechnologyFilters:
     local: bool | None = None  # True: local firms only; False: external only
     field: str | None = None
     sector: str | None = None
-    status: str | None = None  # the current lifecycle status
+    status: str | None = None  # on ``as_of`` when it is set, else the current status
     q: str = ""  # registration number, title (ko/en), owner's name (ko/en)
 
     def __post_init__(self) -> None:
@@ -62,7 +65,8 @@ class TechnologyFilters:
         if self.sector is not None:
             out.append(t.growth_sector == self.sector)
         if self.status is not None:
-            out.append(t.status == self.status)
+            status = t.status if self.as_of is None else status_on(self.as_of)
+            out.append(status == self.status)
         if self.q.strip():
             out.append(
                 common.contains_any(
@@ -71,6 +75,20 @@ class TechnologyFilters:
                 )
             )
         return out
+
+
+def status_on(day: dt.date) -> ColumnElement[str]:
+    """The lifecycle status a technology had on ``day``, from its dates (``submitted``
+    for one not yet screened; its current status once it expired or was withdrawn)."""
+    t = Technology
+    return case(
+        (t.ended_on <= day, t.status),
+        (t.registered_on <= day, "registered"),
+        (t.rejected_on <= day, "rejected"),
+        (t.review_on <= day, "under_review"),
+        (t.screening_on <= day, "screening"),
+        else_="submitted",
+    )
 
 
 SORTS: Final[dict[str, tuple[Any, ...]]] = {
@@ -86,23 +104,24 @@ DEFAULT_SORT: Final = "registered_desc"
 def _query(filters: TechnologyFilters, sort: str) -> AnySelect:
     common.check_sort(sort, SORTS)
     t = Technology
+    columns: list[Any] = [
+        t.id,
+        t.reg_no,
+        t.title_ko,
+        t.title_en,
+        Organization.name_ko.label("owner_ko"),
+        Organization.name_en.label("owner_en"),
+        t.is_local,
+        t.field,
+        t.growth_sector,
+        t.certification,
+        t.status,
+    ]
+    if filters.as_of is not None:
+        columns.append(status_on(filters.as_of).label("status_then"))
+    columns += [t.submitted_on, t.registered_on, t.ended_on]
     return (
-        select(
-            t.id,
-            t.reg_no,
-            t.title_ko,
-            t.title_en,
-            Organization.name_ko.label("owner_ko"),
-            Organization.name_en.label("owner_en"),
-            t.is_local,
-            t.field,
-            t.growth_sector,
-            t.certification,
-            t.status,
-            t.submitted_on,
-            t.registered_on,
-            t.ended_on,
-        )
+        select(*columns)
         .join(Organization, Organization.id == t.owner_org_id)
         .where(*filters.conditions())
         .order_by(*SORTS[sort])
@@ -120,7 +139,8 @@ def technologies_page(
     """One page of the technologies matching ``filters`` and how many match in all.
 
     Columns: id, reg_no, title_ko, title_en, owner_ko, owner_en, is_local, field,
-    growth_sector, certification, status, submitted_on, registered_on, ended_on.
+    growth_sector, certification, status, status_then (the status on ``as_of``, only when
+    it is set), submitted_on, registered_on, ended_on.
 
     :raise ValueError: a bad window (see ``common.check_window``) or sort order.
     """
