@@ -139,7 +139,11 @@ def propose_adoption(
         year=year,
         justification=justification,
     )
-    tech = session.get(Technology, technology_id) if technology_id is not None else None
+    tech = (
+        session.get(Technology, technology_id, with_for_update={"read": True})
+        if technology_id is not None
+        else None
+    )
     if tech is None:
         errors["technology_id"] = common.REQUIRED
     elif tech.status != "registered":
@@ -219,7 +223,7 @@ def edit_adoption(
     :raise DomainError: nothing changed; it is no longer editable.
     """
     common.require_role(actor, STAFF, "adoption.edit", "adoption", adoption_id)
-    adoption = session.get(Adoption, adoption_id, populate_existing=True)
+    adoption = session.get(Adoption, adoption_id, populate_existing=True, with_for_update=True)
     if adoption is None:
         raise NotFound()
     if adoption.status != expected or expected not in EDITABLE:
@@ -369,7 +373,7 @@ def decide_adoption(
     """
     action = f"adoption.{decision}" if decision in DECISIONS else "adoption.decide"
     common.require_role(actor, APPROVER, action, "adoption", adoption_id)
-    adoption = session.get(Adoption, adoption_id, populate_existing=True)
+    adoption = session.get(Adoption, adoption_id, populate_existing=True, with_for_update=True)
     if adoption is None:
         raise NotFound()
     if adoption.proposed_by_id is not None and adoption.proposed_by_id == actor.id:

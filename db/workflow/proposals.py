@@ -191,8 +191,14 @@ def _create(
 
 
 def _current_status(session: Session, entity: str, entity_id: int) -> str:
+    """The record's status, its row locked for the rest of the transaction (PostgreSQL).
+
+    :raise NotFound: no such record.
+    """
     model = Testbed if entity == "testbed" else Technology
-    status = session.execute(select(model.status).where(model.id == entity_id)).scalar()
+    status = session.execute(
+        select(model.status).where(model.id == entity_id).with_for_update()
+    ).scalar()
     if status is None:
         raise NotFound()
     return str(status)
@@ -227,7 +233,7 @@ def propose_testbed_step(
     :raise DomainError: the meeting decision is missing; a step is already open.
     """
     common.require_role(actor, STAFF, "testbed.propose", "testbed", testbed_id)
-    testbed = session.get(Testbed, testbed_id, populate_existing=True)
+    testbed = session.get(Testbed, testbed_id, populate_existing=True, with_for_update=True)
     if testbed is None:
         raise NotFound()
     if testbed.status != expected:
@@ -368,7 +374,14 @@ def decide_proposal(
     common.require_role(actor, APPROVER, action, "proposal", proposal_id)
     if decision == "return":
         raise DomainError(NO_RETURN_FOR_STEPS)
-    proposal = session.get(Proposal, proposal_id, populate_existing=True)
+    # Lock order as everywhere: the record first, then the proposal, then the audit head.
+    target = session.execute(
+        select(Proposal.entity, Proposal.entity_id).where(Proposal.id == proposal_id)
+    ).first()
+    if target is None:
+        raise NotFound()
+    _current_status(session, target.entity, target.entity_id)
+    proposal = session.get(Proposal, proposal_id, populate_existing=True, with_for_update=True)
     if proposal is None:
         raise NotFound()
     if proposal.proposed_by_id == actor.id:

@@ -218,7 +218,7 @@ def move_technology(
     common.require_role(actor, STAFF, f"technology.{verb}", "technology", tech_id)
     if to in BY_MEETING:
         raise DomainError(MEETING_DECIDES)
-    tech = session.get(Technology, tech_id, populate_existing=True)
+    tech = session.get(Technology, tech_id, populate_existing=True, with_for_update=True)
     if tech is None:
         raise NotFound()
     if tech.status != expected:
