@@ -1,5 +1,48 @@
 """Deliberations: meetings, fair panels, conflicts of interest, scores and decisions.
 
-``draw``: the panel draw rule (pure). The writes, the auditor's reads, the fairness report
-and the evidence package build on it; none of this imports Streamlit.
+``draw``: the panel draw rule (pure). ``planning``: schedule, agenda, draw and seat the
+panel. ``sitting``: attendance, declarations, recusals, scores, decisions, minutes, closing,
+corrections. ``records``: the meeting list and one meeting's full record for the auditor.
+``fairness``: the fairness report across meetings. ``evidence``: the evidence package. None
+of this imports Streamlit; writes take ``*, session`` and the acting ``actor``.
 """
+
+from db.deliberation.draw import Draw, PoolTooSmall, draw_panel
+from db.deliberation.planning import (
+    add_agenda_item,
+    appoint_member,
+    draw_and_seat_panel,
+    schedule_meeting,
+)
+from db.deliberation.sitting import (
+    DecisionResult,
+    add_correction,
+    close_meeting,
+    declare_conflict,
+    hold_meeting,
+    record_attendance,
+    record_decision,
+    record_evaluation,
+    record_minutes,
+    recuse,
+)
+
+__all__ = [
+    "DecisionResult",
+    "Draw",
+    "PoolTooSmall",
+    "add_agenda_item",
+    "add_correction",
+    "appoint_member",
+    "close_meeting",
+    "declare_conflict",
+    "draw_and_seat_panel",
+    "draw_panel",
+    "hold_meeting",
+    "record_attendance",
+    "record_decision",
+    "record_evaluation",
+    "record_minutes",
+    "recuse",
+    "schedule_meeting",
+]
