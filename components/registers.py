@@ -15,7 +15,9 @@ The URL is the source of truth when it changes from outside (a link from the ove
 pasted address, the first visit); afterwards the widgets are, and each run writes their
 state back to the URL. Parameters that cannot be used (a bad date, an unknown code, a page
 out of range) are dropped with a short notice. Text from the database or the URL is never
-rendered as HTML; where it goes into Markdown it is escaped.
+rendered as HTML: tables are data grids, detail values are ``st.text``, and the few places
+where it sits inside Markdown (the card's title, the search words) go through
+:func:`escape_markdown`.
 """
 
 from __future__ import annotations
@@ -268,10 +270,11 @@ def _serialize(flt: Filter, value: Any) -> str | None:
 
 
 def _positive_int(raw: str | None) -> int | None:
-    if raw is None or not raw.isdigit() or len(raw) > 12:
+    """A page or record number from the URL (1 .. 2**31-1, the range of the id columns)."""
+    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 10:
         return None
     n = int(raw)
-    return n if n >= 1 else None
+    return n if 1 <= n <= 2**31 - 1 else None
 
 
 def _to_widget(flt: Filter, value: Any) -> Any:
