@@ -8,12 +8,15 @@ of this imports Streamlit; writes take ``*, session`` and the acting ``actor``.
 """
 
 from db.deliberation.draw import Draw, PoolTooSmall, draw_panel
+from db.deliberation.evidence import evidence_package
+from db.deliberation.fairness import FairnessReport, fairness_report
 from db.deliberation.planning import (
     add_agenda_item,
     appoint_member,
     draw_and_seat_panel,
     schedule_meeting,
 )
+from db.deliberation.records import MeetingFilters, MeetingRecord, meeting_record, meetings_list
 from db.deliberation.sitting import (
     DecisionResult,
     add_correction,
@@ -30,6 +33,9 @@ from db.deliberation.sitting import (
 __all__ = [
     "DecisionResult",
     "Draw",
+    "FairnessReport",
+    "MeetingFilters",
+    "MeetingRecord",
     "PoolTooSmall",
     "add_agenda_item",
     "add_correction",
@@ -38,7 +44,11 @@ __all__ = [
     "declare_conflict",
     "draw_and_seat_panel",
     "draw_panel",
+    "evidence_package",
+    "fairness_report",
     "hold_meeting",
+    "meeting_record",
+    "meetings_list",
     "record_attendance",
     "record_decision",
     "record_evaluation",

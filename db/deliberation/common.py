@@ -52,6 +52,18 @@ TEXT_MAX_CHARS: Final = 4000
 TITLE_MAX_CHARS: Final = 300
 
 
+def yes(value: Any) -> bool:
+    """True for a true value read back from a DataFrame (``numpy.bool_``; None/NaN: False)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return False
+    return bool(value)
+
+
+def text_of(value: Any) -> str:
+    """A text cell read back from a DataFrame, stripped ("" for None/NaN)."""
+    return value.strip() if isinstance(value, str) else ""
+
+
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
