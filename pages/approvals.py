@@ -1,12 +1,39 @@
-"""Approvals (being built). Guarded; shows a placeholder."""
+"""Approvals (approver): what waits for a decision; one item on one screen with everything
+needed to decide it, or several at once with a result per item. Four eyes and the meeting
+recommendation are checked again in ``db/`` for every item."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from components import data
+from components import workflow as ui
 from components.i18n import _
 from components.navigation import guard
+from db import workflow
 
-guard("approver")
+actor = guard("approver")
 st.title(_("Approvals"))
-st.info(_("This page is being built."))
+ui.show_flash()
+
+show_all = st.toggle(_("Also show items I may not decide, with the reason"), key="ap_show_all")
+pending = data.read(workflow.pending_decisions, actor=actor, include_excluded=show_all)
+ui.pending_list(pending)
+
+one, several = st.tabs([_("Decide one item"), _("Decide several items")])
+with one:
+    decidable = [str(k) for k in pending.loc[pending["can_decide"], "key"]] if len(pending) else []
+    key = st.selectbox(
+        _("Item"),
+        decidable,
+        format_func=ui.item_label(pending),
+        index=None,
+        placeholder=_("Choose an item to see everything about it"),
+        key="ap_item",
+    )
+    if key:
+        context = data.read(workflow.item_context, actor=actor, key=key)
+        ui.decision_screen(context)
+        ui.decision_form(actor, context)
+with several:
+    ui.bulk_form(actor, pending)

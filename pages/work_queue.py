@@ -1,12 +1,41 @@
-"""Work queue (being built). Guarded; shows a placeholder."""
+"""Work queue (staff): what to screen, what to propose, what waits for a meeting, one's own
+proposals; and the forms to move a technology forward, propose an adoption, register a
+submission and propose testbed steps or the end of a registration."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from components import data
+from components import workflow as ui
 from components.i18n import _
 from components.navigation import guard
+from db import workflow
 
-guard("staff")
+actor = guard("staff")
 st.title(_("Work queue"))
-st.info(_("This page is being built."))
+ui.show_flash()
+
+queue = data.read(workflow.work_queue, actor=actor)
+ui.queue_tiles(queue)
+ui.queue_sections(queue)
+
+st.divider()
+registered = data.read(workflow.technology_choices, actor=actor, statuses=("registered",))
+act = st.tabs(
+    [
+        _("Move a technology forward"),
+        _("Propose an adoption"),
+        _("Register a submission"),
+        _("Testbeds and registrations"),
+    ]
+)
+with act[0]:
+    ui.move_form(actor, queue["to_screen"])
+with act[1]:
+    ui.propose_form(actor, registered)
+with act[2]:
+    ui.register_form(actor, data.read(workflow.owner_choices, actor=actor))
+with act[3]:
+    ui.testbed_step_form(actor, data.read(workflow.testbed_choices, actor=actor))
+    ui.end_registration_form(actor, registered)
