@@ -207,7 +207,7 @@ def figures(f: Filters, now: Headline, before: Headline) -> list[Figure]:
             + " · "
             + _("External: {n}", n=fmt_int(now.technologies - now.technologies_local)),
             "pages/technologies.py",
-            {**tech_q, "status": "registered"},
+            tech_q,
             series="registrations",
         ),
         Figure(
@@ -225,7 +225,7 @@ def figures(f: Filters, now: Headline, before: Headline) -> list[Figure]:
             "adoption",
             None,
             "pages/adoptions.py",
-            {**tech_q, "status": "approved"},
+            tech_q,
             series="adoptions",
         ),
         Figure(

@@ -60,8 +60,9 @@ def test_invalid_link_parameters_are_ignored_with_a_notice(app_env: str) -> None
 def test_tiles_link_to_the_filtered_registers(app_env: str) -> None:
     at = open_overview({"as_of": "2019-08-08", "field": "roads"})
     links = {link.proto.page: link.proto.query_string for link in at.get("page_link")}
-    assert links["technologies"] == "as_of=2019-08-08&field=roads&status=registered"
-    assert links["adoptions"] == "as_of=2019-08-08&field=roads&status=approved"
+    # as_of alone means "registered on or before" / "adopted on or before", as the tiles count.
+    assert links["technologies"] == "as_of=2019-08-08&field=roads"
+    assert links["adoptions"] == "as_of=2019-08-08&field=roads"
     assert links["experts"] == "as_of=2019-08-08"
     assert links["inquiries"] == "as_of=2019-08-08"
 
@@ -138,3 +139,27 @@ def test_briefing_escapes_everything_and_has_no_script() -> None:
     assert "<script" not in body and "<img" not in body
     assert "&lt;script&gt;" in body
     assert "신기술 플랫폼" in body
+
+
+@pytest.mark.parametrize("as_of", ["2019-08-08", "2026-11-20"])
+def test_each_drill_down_link_opens_the_register_with_the_tiles_count(
+    app_env: str, as_of: str
+) -> None:
+    """Follow the overview's own links; the register's count equals the tile's figure."""
+    from urllib.parse import parse_qsl
+
+    at = open_overview({"as_of": as_of})
+    tiles = metrics(at)
+    links = {link.proto.page: link.proto.query_string for link in at.get("page_link")}
+    expected = {
+        "technologies": ("Technologies registered", "technologies"),
+        "experts": ("Experts registered", "experts"),
+        "adoptions": ("Technologies adopted", "technologies adopted"),
+        "inquiries": ("Inter-city inquiries", "inquiries"),
+    }
+    for page, (tile_name, noun) in expected.items():
+        at.query_params.clear()
+        at.query_params.update(dict(parse_qsl(links[page])))
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, at.exception
+        assert f"**{tiles[tile_name]} {noun}**" in page_text(at), (page, tiles[tile_name])
