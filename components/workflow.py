@@ -72,8 +72,8 @@ LABELS: dict[str, dict[str, str]] = {
         "testbed.complete": N_("Completed"),
         "testbed.certify": N_("Certified"),
         "technology.submit": N_("Submitted"),
-        "technology.screen": N_("Screening started"),
-        "technology.review": N_("Review started"),
+        "technology.screen": N_("Moved to screening"),
+        "technology.review": N_("Sent to review"),
         "technology.register": N_("Registered"),
         "technology.reject": N_("Rejected"),
         "technology.certify": N_("Certification changed"),
@@ -850,6 +850,11 @@ def item_label(pending: pd.DataFrame) -> Callable[[str], str]:
     return fmt
 
 
+def heading(text: str) -> None:
+    """A small heading (``text`` is already translated)."""
+    st.markdown(f"#### {text}")
+
+
 def _facts(pairs: Sequence[tuple[str, Any]]) -> None:
     """Label: value lines; values escaped (they come from the database)."""
     lines = [
@@ -860,7 +865,7 @@ def _facts(pairs: Sequence[tuple[str, Any]]) -> None:
 
 
 def _technology_card(tech: dict[str, Any]) -> None:
-    st.markdown(f"#### {_('Technology')}")
+    heading(_("Technology"))
     _facts(
         [
             (N_("Registration number"), tech["reg_no"]),
@@ -902,7 +907,9 @@ DELIBERATION = (
     Col(
         "rule_passed",
         N_("Scoring rule"),
-        lambda v, _r: "-" if _missing(v) else (_("Passed") if v else _("Not passed")),
+        lambda v, _r: (
+            "-" if _missing(v) else (_("Meets the thresholds") if v else _("Below the thresholds"))
+        ),
     ),
     Col("decision_reason", N_("Reason")),
 )
@@ -916,7 +923,7 @@ HISTORY = (
 
 
 def _deliberations(ctx: dict[str, Any]) -> None:
-    st.markdown(f"#### {_('Deliberation record')}")
+    heading(_("Deliberation record"))
     table(
         ctx["deliberations"],
         DELIBERATION,
@@ -948,7 +955,7 @@ def _adoption_screen(ctx: dict[str, Any]) -> None:
     st.subheader(escape_markdown(str(a["project_name"])))
     left, right = st.columns(2)
     with left:
-        st.markdown(f"#### {_('Proposal')}")
+        heading(_("Proposal"))
         _facts(
             [
                 (N_("Department"), a["department"]),
@@ -960,11 +967,11 @@ def _adoption_screen(ctx: dict[str, Any]) -> None:
                 (N_("Edited after the proposal by"), ", ".join(a["editors"]) or "-"),
             ]
         )
-        st.markdown(f"**{_('Justification')}**")
+        st.markdown("**" + _("Justification") + "**")
         st.markdown(escape_markdown(str(a["justification"] or "-")))
         if a.get("decision_comment"):
             who = escape_markdown(str(a.get("decided_by") or "-"))
-            st.markdown(f"**{_('Last decision comment')}** ({who})")
+            st.markdown("**" + _("Last decision comment") + f"** ({who})")
             st.markdown(escape_markdown(str(a["decision_comment"])))
     with right:
         _technology_card(ctx["technology"])
@@ -992,7 +999,7 @@ def _proposal_screen(ctx: dict[str, Any]) -> None:
     )
     left, right = st.columns(2)
     with left:
-        st.markdown(f"#### {_('Proposal')}")
+        heading(_("Proposal"))
         details = p["details"]
         pairs: list[tuple[str, Any]] = [
             (N_("Proposed by"), p["proposed_by"]),
@@ -1016,7 +1023,7 @@ def _proposal_screen(ctx: dict[str, Any]) -> None:
         _facts(pairs)
         if ctx["record"]:
             rec = ctx["record"]
-            st.markdown(f"#### {_('Testbed')}")
+            heading(_("Testbed"))
             _facts(
                 [
                     (N_("Status"), status_label("testbed", rec["status"])),
@@ -1045,9 +1052,9 @@ def decision_form(actor: Actor, ctx: dict[str, Any]) -> None:
     if "adoption" in ctx:
         choices.append("return")
     with st.form(form):
-        st.markdown(f"#### {_('Your decision')}")
+        heading(_("Your decision"))
         st.radio(
-            _("Decision"),
+            _("Approval decision"),
             choices,
             format_func=lambda c: label("decision_choice", c),
             horizontal=True,
@@ -1117,7 +1124,7 @@ def bulk_form(actor: Actor, pending: pd.DataFrame) -> None:
         )
         field_error(errors, "keys")
         st.radio(
-            _("Decision"),
+            _("Approval decision"),
             ["approve", "reject", "return"],
             format_func=lambda c: label("decision_choice", c),
             horizontal=True,
@@ -1169,7 +1176,7 @@ def bulk_form(actor: Actor, pending: pd.DataFrame) -> None:
 
 def outcomes_table(outcomes: Sequence[ItemOutcome], labels: dict[str, str]) -> None:
     """The per-item result of a bulk decision."""
-    st.markdown(f"#### {_('Result of each item')}")
+    heading(_("Result of each item"))
     df = pd.DataFrame(
         {
             _("Item"): [labels.get(o.key, o.key) for o in outcomes],
