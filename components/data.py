@@ -248,3 +248,110 @@ def inquiries_export(url: str, filters: registers.InquiryFilters, sort: str) -> 
 def inquiry_detail(url: str, inquiry_id: int) -> dict[str, Any] | None:
     with read_session(engine()) as s:
         return registers.inquiry_detail(session=s, inquiry_id=inquiry_id)
+
+
+# --- Audit trail (issue 6): auditors read, export and verify the trail; a record's history ---
+from db.errors import PermissionDenied  # noqa: E402
+from db.permissions import require  # noqa: E402
+from db.queries import audit_trail  # noqa: E402
+
+AUDIT_PAGE_TTL_SECONDS = 30  # events never change, but new ones arrive at the newest end
+
+
+def _refused_unless(actor: Actor, roles: frozenset[str] | tuple[str, ...], action: str) -> None:
+    """Refuse before any shared cache is consulted; the refusal is audited like a refused
+    write (``write_session`` records a ``PermissionDenied`` raised inside it)."""
+    try:
+        require(actor, roles, action=action, entity="audit_event")
+    except PermissionDenied:
+        with write_session(engine()):
+            raise
+
+
+def audit_page(
+    url: str,
+    actor: Actor,
+    filters: audit_trail.AuditFilters,
+    after_id: int | None,
+    before_id: int | None,
+    limit: int,
+) -> tuple[pd.DataFrame, audit_trail.PageInfo]:
+    _refused_unless(actor, (audit_trail.AUDITOR,), "audit_event.read")
+    return _audit_page(url, filters, after_id, before_id, limit, _actor=actor)
+
+
+@st.cache_data(ttl=AUDIT_PAGE_TTL_SECONDS, show_spinner=False)
+def _audit_page(
+    url: str,
+    filters: audit_trail.AuditFilters,
+    after_id: int | None,
+    before_id: int | None,
+    limit: int,
+    _actor: Actor,
+) -> tuple[pd.DataFrame, audit_trail.PageInfo]:
+    with read_session(engine()) as s:
+        return audit_trail.events_page(
+            session=s,
+            actor=_actor,
+            filters=filters,
+            after_id=after_id,
+            before_id=before_id,
+            limit=limit,
+        )
+
+
+def audit_filter_values(url: str, actor: Actor) -> tuple[list[str], list[str], list[str]]:
+    """(users, kinds of record, actions) found in the trail, for the filter widgets."""
+    _refused_unless(actor, (audit_trail.AUDITOR,), "audit_event.read")
+    return _audit_filter_values(url, _actor=actor)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _audit_filter_values(url: str, _actor: Actor) -> tuple[list[str], list[str], list[str]]:
+    with read_session(engine()) as s:
+        return (
+            audit_trail.distinct_actors(session=s, actor=_actor),
+            audit_trail.distinct_entities(session=s, actor=_actor),
+            audit_trail.distinct_actions(session=s, actor=_actor),
+        )
+
+
+def audit_export(
+    url: str, actor: Actor, filters: audit_trail.AuditFilters, limit: int
+) -> tuple[pd.DataFrame, bool]:
+    _refused_unless(actor, (audit_trail.AUDITOR,), "audit_event.export")
+    return _audit_export(url, filters, limit, _actor=actor)
+
+
+@st.cache_data(ttl=AUDIT_PAGE_TTL_SECONDS, show_spinner=False)
+def _audit_export(
+    url: str, filters: audit_trail.AuditFilters, limit: int, _actor: Actor
+) -> tuple[pd.DataFrame, bool]:
+    with read_session(engine()) as s:
+        return audit_trail.export_events(session=s, actor=_actor, filters=filters, limit=limit)
+
+
+def audit_event(url: str, actor: Actor, event_id: int) -> dict[str, Any]:
+    """One event (events never change: cached for the usual time)."""
+    _refused_unless(actor, (audit_trail.AUDITOR,), "audit_event.read")
+    return _audit_event(url, event_id, _actor=actor)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _audit_event(url: str, event_id: int, _actor: Actor) -> dict[str, Any]:
+    with read_session(engine()) as s:
+        return audit_trail.get_event(session=s, actor=_actor, event_id=event_id)
+
+
+def record_history(url: str, actor: Actor, entity: str, entity_id: str | int) -> pd.DataFrame:
+    """A record's history for a register page (auditors, staff, approvers)."""
+    _refused_unless(actor, audit_trail.HISTORY_ROLES, "audit_event.history")
+    return _record_history(url, entity, str(entity_id), _actor=actor)
+
+
+@st.cache_data(ttl=AUDIT_PAGE_TTL_SECONDS, show_spinner=False)
+def _record_history(url: str, entity: str, entity_id: str, _actor: Actor) -> pd.DataFrame:
+    with read_session(engine()) as s:
+        return audit_trail.record_history(
+            session=s, actor=_actor, entity=entity, entity_id=entity_id
+        )
