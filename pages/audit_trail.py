@@ -210,7 +210,7 @@ def event_detail(url: str, actor: Actor, head: ChainHead, suggested: int) -> Non
             return
         fields = pd.DataFrame(
             {
-                _("Field"): [
+                _("Attribute"): [
                     _("No."),
                     _("Time (KST)"),
                     _("Time (UTC, as hashed)"),
