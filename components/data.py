@@ -250,6 +250,60 @@ def inquiry_detail(url: str, inquiry_id: int) -> dict[str, Any] | None:
         return registers.inquiry_detail(session=s, inquiry_id=inquiry_id)
 
 
+# --- Deliberations (issue 5): meetings, one meeting's record, fairness -----------------------
+from db import deliberation  # noqa: E402
+from db.deliberation.common import (  # noqa: E402
+    AUDITOR_ROLES,
+    READ_ROLES,
+    may_see_personal_data,
+    require_read,
+)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def meetings_list(url: str, filters: deliberation.MeetingFilters) -> pd.DataFrame:
+    with read_session(engine()) as s:
+        return deliberation.meetings_list(session=s, filters=filters)
+
+
+def meeting_record(url: str, actor: Actor, meeting_id: int) -> deliberation.MeetingRecord:
+    """One meeting's record for ``actor``: the role is checked before the shared cache is
+    consulted, and the cache is keyed on whether the actor may see personal data."""
+    require_read(actor, READ_ROLES, action="meeting.read")
+    personal = may_see_personal_data(actor)
+    return _meeting_record(url, personal, meeting_id, _actor=actor)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _meeting_record(
+    url: str, personal_data: bool, meeting_id: int, _actor: Actor
+) -> deliberation.MeetingRecord:
+    with read_session(engine()) as s:
+        return deliberation.meeting_record(session=s, actor=_actor, meeting_id=meeting_id)
+
+
+def fairness_report(
+    url: str, actor: Actor, start: dt.date | None, end: dt.date | None
+) -> deliberation.FairnessReport:
+    """The fairness report (auditors; checked before the shared cache is consulted)."""
+    require_read(actor, AUDITOR_ROLES, action="fairness.read")
+    return _fairness_report(url, start, end, _actor=actor)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _fairness_report(
+    url: str, start: dt.date | None, end: dt.date | None, _actor: Actor
+) -> deliberation.FairnessReport:
+    with read_session(engine()) as s:
+        return deliberation.fairness_report(session=s, actor=_actor, period=(start, end))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def agenda_candidates(url: str, meeting_id: int) -> pd.DataFrame:
+    with read_session(engine()) as s:
+        return deliberation.agenda_candidates(session=s, meeting_id=meeting_id)
+
+
 # --- Audit trail (issue 6): auditors read, export and verify the trail; a record's history ---
 from db.errors import PermissionDenied  # noqa: E402
 from db.permissions import require  # noqa: E402

@@ -184,3 +184,36 @@ def label(kind: str, code: str | None) -> str:
         return "-"
     text = LABELS.get(kind, {}).get(code)
     return _(text) if text else code
+
+
+# --- Deliberations (issue 5) --------------------------------------------------------------
+LABELS.update(
+    {
+        "meeting_status": {
+            "scheduled": N_("Scheduled"),
+            "held": N_("Being held"),
+            "closed": N_("Closed"),
+        },
+        "exclusion_reason": {
+            "same_organization": N_("Same organisation as an applicant"),
+            "tie": N_("Tie to an applicant within three years"),
+        },
+        "flag_kind": {
+            "decision_against_scores": N_("Decision against the scores"),
+            "decided_without_quorum": N_("Decided without quorum"),
+            "repeated_panelist_for_applicant": N_("Same expert again and again for an applicant"),
+            "seat_concentration": N_("Seats concentrated on one expert"),
+            "missing_reason": N_("Missing reason"),
+            "ineligible_scores": N_("Scores from a member who may not score"),
+            "conflict_not_recused": N_("Conflict of interest without recusal"),
+            "seated_despite_exclusion": N_("Seated although excluded by the draw"),
+            "draw_not_reproducible": N_("Draw does not replay from its seed"),
+        },
+        "missing_what": {
+            "decision": N_("decision without its reason"),
+            "declaration": N_("declaration or recusal without its note"),
+            "seat": N_("seat not filled by the draw, without a recorded reason"),
+            "minutes": N_("closed meeting without minutes"),
+        },
+    }
+)

@@ -1,12 +1,28 @@
-"""Fairness (being built). Guarded; shows a placeholder."""
+"""Fairness across meetings (auditors): flagged records linking to their meetings, panel
+composition against the pool, seats per expert, repeats for the same applicant, and the
+evidence package of the chosen period."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from components import data
+from components import deliberation as ui
 from components.i18n import _
 from components.navigation import guard
+from db.deliberation import evidence_package
 
-guard("auditor")
+actor = guard("auditor")
 st.title(_("Fairness"))
-st.info(_("This page is being built."))
+url = data.database_url()
+with st.container(border=True):
+    start, end = ui.period_inputs("dl_fair")
+report = data.fairness_report(url, actor, start, end)
+ui.fairness_summary(report)
+ui.fairness_flags(report)
+ui.fairness_panels(report)
+ui.evidence_download(
+    lambda: data.read(evidence_package, actor=actor, period=(start, end)),
+    key="dl_period_evidence",
+    name=f"evidence-{start or 'start'}-{end or 'today'}.zip",
+)

@@ -12,6 +12,7 @@ from db.deliberation.evidence import evidence_package
 from db.deliberation.fairness import FairnessReport, fairness_report
 from db.deliberation.planning import (
     add_agenda_item,
+    agenda_candidates,
     appoint_member,
     draw_and_seat_panel,
     schedule_meeting,
@@ -39,6 +40,7 @@ __all__ = [
     "PoolTooSmall",
     "add_agenda_item",
     "add_correction",
+    "agenda_candidates",
     "appoint_member",
     "close_meeting",
     "declare_conflict",

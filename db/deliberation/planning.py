@@ -20,7 +20,8 @@ import re
 import secrets
 from collections import defaultdict
 
-from sqlalchemy import and_, func, or_, select, update
+import pandas as pd
+from sqlalchemy import and_, exists, func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,6 +55,7 @@ from db.deliberation.errors import (
     AlreadyOnAgenda,
     AlreadySeated,
     EmptyAgenda,
+    MeetingNotFound,
     NotOnPanel,
     NotReadyForAgenda,
     PanelAlreadyDrawn,
@@ -70,11 +72,13 @@ from db.models import (
     ExpertTie,
     Meeting,
     MeetingRules,
+    Organization,
     PanelSeat,
     Technology,
     Testbed,
 )
 from db.permissions import Actor
+from db.queries.registers.common import AnySelect
 from db.scoring import DEFAULT_THRESHOLDS, Thresholds
 
 PANEL_SIZE = 7
@@ -510,3 +514,66 @@ def appoint_member(
         reason=why,
     )
     return seat.id
+
+
+def agenda_candidates(*, session: Session, meeting_id: int) -> pd.DataFrame:
+    """What may go on this meeting's agenda: technologies under review (registration
+    review), adoption proposals (adoption review) or testbed applications (testbed
+    selection) not already waiting on an open agenda. Empty once the panel is drawn.
+
+    :raise MeetingNotFound: no such meeting.
+    """
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise MeetingNotFound(id=meeting_id)
+    columns = [
+        "technology_id", "adoption_id", "testbed_id", "reg_no", "title_ko", "title_en",
+        "applicant_ko", "applicant_en", "detail",
+    ]  # fmt: skip
+    if meeting.status != "scheduled" or meeting.draw_seed is not None:
+        return pd.DataFrame(columns=columns)
+    waiting = (
+        select(AgendaItem.id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(AgendaItem.decision == "pending", Meeting.status != "closed")
+    )
+    base = [Technology.reg_no, Technology.title_ko, Technology.title_en]
+    owner = [Organization.name_ko, Organization.name_en]
+    query: AnySelect
+    if meeting.kind == "registration_review":
+        query = (
+            select(Technology.id, null(), null(), *base, *owner, null())
+            .join(Organization, Organization.id == Technology.owner_org_id)
+            .where(
+                Technology.status == "under_review",
+                ~exists(
+                    waiting.where(
+                        AgendaItem.technology_id == Technology.id,
+                        AgendaItem.adoption_id.is_(None),
+                        AgendaItem.testbed_id.is_(None),
+                    )
+                ),
+            )
+        )
+    elif meeting.kind == "adoption_review":
+        query = (
+            select(Technology.id, Adoption.id, null(), *base, *owner, Adoption.project_name)
+            .join(Technology, Technology.id == Adoption.technology_id)
+            .join(Organization, Organization.id == Technology.owner_org_id)
+            .where(
+                Adoption.status.in_(("proposed", "under_review")),
+                ~exists(waiting.where(AgendaItem.adoption_id == Adoption.id)),
+            )
+        )
+    else:
+        query = (
+            select(Technology.id, null(), Testbed.id, *base, *owner, Testbed.site)
+            .join(Technology, Technology.id == Testbed.technology_id)
+            .join(Organization, Organization.id == Technology.owner_org_id)
+            .where(
+                Testbed.status == "applied",
+                ~exists(waiting.where(AgendaItem.testbed_id == Testbed.id)),
+            )
+        )
+    rows = session.execute(query.order_by(Technology.reg_no).limit(500)).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)

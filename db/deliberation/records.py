@@ -607,21 +607,59 @@ def _evaluations(session: Session, meeting_id: int) -> dict[int, pd.DataFrame]:
 
 
 # Check templates (msgids). Keys are stable codes for tests and the fairness report.
-CHECK_REASON = N_("The decision gives its reason")
-CHECK_QUORUM = N_("Quorum: {present} members present who may vote, {quorum} needed")
-CHECK_ALL_SCORED = N_("Every member present who may vote scored ({scored} of {present})")
-CHECK_ELIGIBLE = N_("Only members present, not recused and free of conflicts scored")
-CHECK_RULE = N_("The decision is what the scores give under the two-stage rule ({expected})")
-CHECK_MEETING_QUORUM = N_("Members present who may vote reach the quorum ({present} of {quorum})")
-CHECK_NOT_EXCLUDED = N_("Nobody excluded by the draw sits on the panel")
-CHECK_NO_CONFLICT = N_(
-    "No member has a conflict of interest with an applicant (same organization, or a tie "
-    "within three years) without having recused"
-)
-CHECK_NOTES = N_("Every declaration of interest and recusal has its note")
-CHECK_SEAT_REASONS = N_("Every seat not filled by the draw has a recorded reason")
-CHECK_MINUTES = N_("A closed meeting has its minutes")
-CHECK_REPLAY = N_("Replaying the recorded seed gives the seated panel")
+CHECK_TEXTS: dict[str, tuple[str, str]] = {
+    "reason": (N_("The decision gives its reason"), N_("The decision has no reason")),
+    "quorum": (
+        N_("Quorum: {present} members present who may vote, {quorum} needed"),
+        N_("No quorum: {present} members present who may vote, {quorum} needed"),
+    ),
+    "all_scored": (
+        N_("Every member present who may vote scored ({scored} of {present})"),
+        N_("Only {scored} of the {present} members present who may vote scored"),
+    ),
+    "eligible": (
+        N_("Only members present, not recused and free of conflicts scored"),
+        N_("Scores were recorded for a member who was absent, recused or had a conflict"),
+    ),
+    "rule": (
+        N_("The decision is what the scores give under the two-stage rule ({expected})"),
+        N_("The scores give {expected} under the two-stage rule, but {decision} was recorded"),
+    ),
+    "meeting_quorum": (
+        N_("Quorum reached: {present} members present who may vote, {quorum} needed"),
+        N_("No quorum: {present} members present who may vote, {quorum} needed"),
+    ),
+    "not_excluded": (
+        N_("Nobody excluded by the draw sits on the panel"),
+        N_("A member excluded by the draw sits on the panel"),
+    ),
+    "no_conflict": (
+        N_(
+            "No member has a conflict of interest with an applicant (same organisation, or a "
+            "tie within three years) without having recused"
+        ),
+        N_("A member has a conflict of interest with an applicant and did not recuse"),
+    ),
+    "notes": (
+        N_("Every declaration of interest and recusal has its note"),
+        N_("A declaration of interest or recusal has no note"),
+    ),
+    "seat_reasons": (
+        N_("Every seat not filled by the draw has a recorded reason"),
+        N_("A seat not filled by the draw has no recorded reason"),
+    ),
+    "minutes": (N_("The closed meeting has its minutes"), N_("The closed meeting has no minutes")),
+    "replay": (
+        N_("Replaying the recorded seed gives the seated panel"),
+        N_("Replaying the recorded seed gives another panel"),
+    ),
+}
+"""Check key -> (the statement when it holds, the problem when it does not); msgids."""
+
+
+def _check(key: str, ok: bool | None, params: dict[str, Any] | None = None) -> Check:
+    holds, problem = CHECK_TEXTS[key]
+    return Check(key, ok, holds if ok is not False else problem, params or {})
 
 
 def _item_checks(
@@ -637,21 +675,19 @@ def _item_checks(
     decided = decision != "pending"
     judged = decision in ("passed", "failed")
     checks = [
-        Check("reason", bool(text_of(reason)) if decided else None, CHECK_REASON),
-        Check(
+        _check("reason", bool(text_of(reason)) if decided else None),
+        _check(
             "quorum",
             present >= meeting.quorum if judged else None,
-            CHECK_QUORUM,
             {"present": present, "quorum": meeting.quorum},
         ),
     ]
     scored = {int(s) for s in evals["seat_id"]} if not evals.empty else set()
     voting = {sid for sid, r in seats.items() if r.votes}
     checks.append(
-        Check(
+        _check(
             "all_scored",
             voting <= scored if judged else None,
-            CHECK_ALL_SCORED,
             {"scored": len(scored & voting), "present": len(voting)},
         )
     )
@@ -660,13 +696,12 @@ def _item_checks(
         for sid in scored
         if sid not in seats or not seats[sid].votes or applicant_id in seats[sid].rule_conflict_orgs
     ]
-    checks.append(Check("eligible", not ineligible if scored else None, CHECK_ELIGIBLE))
+    checks.append(_check("eligible", not ineligible if scored else None))
     checks.append(
-        Check(
+        _check(
             "rule",
             (rule_decision == decision) if judged else None,
-            CHECK_RULE,
-            {"expected": rule_decision or "-"},
+            {"expected": rule_decision or "-", "decision": decision},
         )
     )
     return checks
@@ -701,18 +736,17 @@ def _meeting_checks(
     ]
     closed = meeting.status == "closed"
     return [
-        Check(
+        _check(
             "meeting_quorum",
             present >= meeting.quorum if sat else None,
-            CHECK_MEETING_QUORUM,
             {"present": present, "quorum": meeting.quorum},
         ),
-        Check("not_excluded", not (excluded & seated) if seated else None, CHECK_NOT_EXCLUDED),
-        Check("no_conflict", not conflicted if seated else None, CHECK_NO_CONFLICT),
-        Check("notes", not unnoted if seated else None, CHECK_NOTES),
-        Check("seat_reasons", not unexplained if seated else None, CHECK_SEAT_REASONS),
-        Check("minutes", bool(text_of(meeting.minutes)) if closed else None, CHECK_MINUTES),
-        Check("replay", draw.replayed, CHECK_REPLAY),
+        _check("not_excluded", not (excluded & seated) if seated else None),
+        _check("no_conflict", not conflicted if seated else None),
+        _check("notes", not unnoted if seated else None),
+        _check("seat_reasons", not unexplained if seated else None),
+        _check("minutes", bool(text_of(meeting.minutes)) if closed else None),
+        _check("replay", draw.replayed),
     ]
 
 

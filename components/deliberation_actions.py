@@ -1,0 +1,416 @@
+"""Staff forms on the meetings page: schedule, agenda, draw, the meeting day, decision, close,
+corrections. Shown only to staff (``may_write``); ``db/`` refuses everyone else anyway.
+
+Every form calls one ``db.deliberation`` write through ``components.data.write`` (one
+transaction, caches cleared after), shows a refusal as sentences (``show_error``), and after
+a success reruns the page with a short confirmation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components import data
+from components.deliberation import CRITERIA_NAMES, flash, pick
+from components.forms import show_error
+from components.i18n import _, fmt_int
+from components.labels import label
+from db import deliberation as dl
+from db import domain
+from db.deliberation import MeetingRecord
+from db.errors import DomainError
+from db.permissions import Actor
+from db.scoring import DEFAULT_THRESHOLDS, Thresholds
+
+
+def may_write(actor: Actor) -> bool:
+    """Whether to show the staff forms (the data layer checks again)."""
+    return actor.has("staff")
+
+
+def _run(actor: Actor, fn: Callable[..., Any], done: str, /, **kwargs: Any) -> Any:
+    """Call the write; on success keep ``done`` for the next run and rerun the page."""
+    try:
+        result = data.write(fn, actor=actor, **kwargs)
+    except DomainError as exc:
+        show_error(exc)
+        return None
+    flash(done)
+    st.rerun()
+    return result  # pragma: no cover - st.rerun() does not return
+
+
+def _members(record: MeetingRecord, *, only_voting: bool = False) -> dict[int, str]:
+    panel = record.panel
+    if only_voting:
+        panel = panel[panel["votes"] == True]  # noqa: E712
+    return {
+        int(e): pick(n, ne)
+        for e, n, ne in zip(panel["expert_id"], panel["name"], panel["name_en"], strict=True)
+    }
+
+
+def _items(record: MeetingRecord, *, pending: bool) -> dict[int, str]:
+    """Agenda items by id (only the undecided ones when ``pending``)."""
+    return {
+        i.id: f"{i.position}. {i.reg_no} · {pick(i.title_ko, i.title_en)}"
+        for i in record.items
+        if i.decision == "pending" or not pending
+    }
+
+
+# --- the list: schedule a meeting ----------------------------------------------------------
+
+
+def schedule_form(actor: Actor) -> None:
+    with (
+        st.expander(_("Schedule a meeting"), icon=":material/event:"),
+        st.form("dl_schedule", border=False),
+    ):
+        kind = st.selectbox(
+            _("Kind of meeting"),
+            list(domain.MEETING_KINDS),
+            format_func=lambda c: label("meeting_kind", c),
+        )
+        title = st.text_input(_("Title"), max_chars=300)
+        when, where = st.columns(2)
+        day = when.date_input(_("Date"), value=None, format="YYYY-MM-DD")
+        place = where.text_input(_("Location"), max_chars=200)
+        marks = st.columns(3)
+        quorum = marks[0].number_input(_("Quorum"), min_value=1, max_value=30, value=5)
+        stage1 = marks[1].number_input(
+            _("Stage 1 pass mark"),
+            min_value=0.0,
+            max_value=100.0,
+            value=DEFAULT_THRESHOLDS.stage1_pass,
+        )
+        overall = marks[2].number_input(
+            _("Overall pass mark"),
+            min_value=0.0,
+            max_value=100.0,
+            value=DEFAULT_THRESHOLDS.overall_pass,
+        )
+        if st.form_submit_button(_("Schedule the meeting"), icon=":material/add:"):
+            if not isinstance(day, dt.date):
+                st.error(_("Choose a date."))
+                return
+            _run(
+                actor,
+                dl.schedule_meeting,
+                _("The meeting was scheduled."),
+                kind=kind,
+                title=title,
+                scheduled_on=day,
+                location=place,
+                quorum=int(quorum),
+                thresholds=Thresholds(float(stage1), float(overall)),
+            )
+
+
+# --- one meeting ---------------------------------------------------------------------------
+
+
+def actions(actor: Actor, record: MeetingRecord, candidates: pd.DataFrame | None) -> None:
+    """The forms that fit the meeting's state."""
+    m = record.meeting
+    status, drawn = m["status"], record.draw.seed is not None
+    st.divider()
+    st.subheader(_("Actions"))
+    if status == "scheduled" and not drawn:
+        _agenda_form(actor, record, candidates)
+        _draw_form(actor, record)
+    elif status == "scheduled":
+        _hold_form(actor, record)
+        _declaration_form(actor, record)
+    elif status == "held":
+        _attendance_form(actor, record)
+        _declaration_form(actor, record)
+        _scores_form(actor, record)
+        _decision_form(actor, record)
+        _close_form(actor, record)
+    else:
+        _correction_form(actor, record)
+
+
+def _agenda_form(actor: Actor, record: MeetingRecord, candidates: pd.DataFrame | None) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{_('Add to the agenda')}**")
+        if candidates is None or candidates.empty:
+            st.caption(_("Nothing is waiting for this kind of meeting."))
+            return
+        options = list(range(len(candidates)))
+
+        def name(i: int) -> str:
+            r = candidates.iloc[i]
+            detail = f" · {r['detail']}" if isinstance(r["detail"], str) else ""
+            return (
+                f"{r['reg_no']} · {pick(r['title_ko'], r['title_en'])} · "
+                f"{pick(r['applicant_ko'], r['applicant_en'])}{detail}"
+            )
+
+        with st.form("dl_agenda", border=False):
+            chosen = st.selectbox(_("Item"), options, format_func=name)
+            if st.form_submit_button(_("Add to the agenda"), icon=":material/playlist_add:"):
+                r = candidates.iloc[int(chosen)]
+                _run(
+                    actor,
+                    dl.add_agenda_item,
+                    _("The item was added to the agenda."),
+                    meeting_id=int(record.meeting["id"]),
+                    technology_id=int(r["technology_id"]),
+                    adoption_id=None if pd.isna(r["adoption_id"]) else int(r["adoption_id"]),
+                    testbed_id=None if pd.isna(r["testbed_id"]) else int(r["testbed_id"]),
+                )
+
+
+def _draw_form(actor: Actor, record: MeetingRecord) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{_('Draw the panel')}**")
+        st.caption(
+            _(
+                "The draw excludes experts with a conflict of interest, prefers the agenda's "
+                "fields, balances affiliations, favours those who sat least, and records its "
+                "seed so that anyone can replay it. A panel is drawn once."
+            )
+        )
+        with st.form("dl_draw", border=False):
+            size = st.number_input(
+                _("Panel size"),
+                min_value=int(record.meeting["quorum"]),
+                max_value=15,
+                value=max(7, int(record.meeting["quorum"])),
+            )
+            sure = st.checkbox(
+                _("I understand that the draw cannot be repeated."), key="dl_draw_sure"
+            )
+            if st.form_submit_button(_("Draw the panel"), icon=":material/casino:"):
+                if not sure:
+                    st.warning(_("Tick the box to confirm first. Nothing was drawn."))
+                    return
+                _run(
+                    actor,
+                    dl.draw_and_seat_panel,
+                    _("The panel was drawn; its seed, pool and exclusions are recorded below."),
+                    meeting_id=int(record.meeting["id"]),
+                    size=int(size),
+                )
+
+
+def _hold_form(actor: Actor, record: MeetingRecord) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{_('Open the meeting')}**")
+        with st.form("dl_hold", border=False):
+            day = st.date_input(
+                _("Held on"), value=record.meeting["scheduled_on"], format="YYYY-MM-DD"
+            )
+            if st.form_submit_button(_("Record that the meeting is being held")):
+                _run(
+                    actor,
+                    dl.hold_meeting,
+                    _("The meeting is recorded as being held."),
+                    meeting_id=int(record.meeting["id"]),
+                    held_on=day,
+                )
+
+
+def _attendance_form(actor: Actor, record: MeetingRecord) -> None:
+    panel = record.panel
+    with st.container(border=True):
+        st.markdown(f"**{_('Attendance')}**")
+        with st.form("dl_attendance", border=False):
+            marks: dict[int, bool] = {}
+            for row in panel.itertuples(index=False):
+                marks[int(row.expert_id)] = st.checkbox(
+                    pick(row.name, row.name_en),
+                    value=bool(row.attended) if row.attended is not None else True,
+                    key=f"dl_att_{int(row.expert_id)}",
+                )
+            if st.form_submit_button(_("Save attendance"), icon=":material/how_to_reg:"):
+                current = {
+                    int(e): (None if a is None else bool(a))
+                    for e, a in zip(panel["expert_id"], panel["attended"], strict=True)
+                }
+                changed = [e for e, v in marks.items() if current.get(e) is not v]
+                try:
+                    for expert_id in changed:
+                        data.write(
+                            dl.record_attendance,
+                            actor=actor,
+                            meeting_id=int(record.meeting["id"]),
+                            expert_id=expert_id,
+                            attended=marks[expert_id],
+                        )
+                except DomainError as exc:
+                    show_error(exc)
+                    return
+                flash(_("Attendance saved ({n} changes).", n=fmt_int(len(changed))))
+                st.rerun()
+
+
+def _declaration_form(actor: Actor, record: MeetingRecord) -> None:
+    members = _members(record)
+    with st.container(border=True):
+        st.markdown(f"**{_('Declarations of interest and recusals')}**")
+        with st.form("dl_declare", border=False):
+            who = st.selectbox(_("Member"), list(members), format_func=members.__getitem__)
+            note = st.text_area(_("Note"), max_chars=4000)
+            outcome = st.radio(
+                _("Outcome"),
+                ["recuse", "stay"],
+                format_func=lambda c: (
+                    _("Recused") if c == "recuse" else _("Stayed: judged no conflict")
+                ),
+                horizontal=True,
+            )
+            if st.form_submit_button(_("Record the declaration"), icon=":material/front_hand:"):
+                _run(
+                    actor,
+                    dl.declare_conflict,
+                    _("The declaration was recorded."),
+                    meeting_id=int(record.meeting["id"]),
+                    expert_id=int(who),
+                    note=note,
+                    recuse=outcome == "recuse",
+                )
+
+
+def _scores_form(actor: Actor, record: MeetingRecord) -> None:
+    items = _items(record, pending=True)
+    members = _members(record, only_voting=True)
+    with st.container(border=True):
+        st.markdown(f"**{_('Scores')}**")
+        if not items or not members:
+            st.caption(_("No undecided item or no member present who may vote."))
+            return
+        with st.form("dl_scores", border=False):
+            left, right = st.columns(2)
+            item = left.selectbox(_("Item"), list(items), format_func=items.__getitem__)
+            who = right.selectbox(_("Member"), list(members), format_func=members.__getitem__)
+            values: dict[str, int] = {}
+            boxes = st.columns(len(domain.CRITERIA))
+            for col, criterion in zip(boxes, domain.CRITERIA, strict=True):
+                values[criterion] = int(
+                    col.number_input(
+                        _(CRITERIA_NAMES[criterion]), min_value=0, max_value=100, value=70, step=1
+                    )
+                )
+            comment = st.text_input(_("Comment"), max_chars=4000)
+            if st.form_submit_button(_("Record the scores"), icon=":material/edit_note:"):
+                _run(
+                    actor,
+                    dl.record_evaluation,
+                    _("The scores were recorded."),
+                    item_id=int(item),
+                    expert_id=int(who),
+                    scores=values,
+                    comment=comment,
+                )
+
+
+def _decision_form(actor: Actor, record: MeetingRecord) -> None:
+    items = _items(record, pending=True)
+    with st.container(border=True):
+        st.markdown(f"**{_('Decision')}**")
+        if not items:
+            st.caption(_("Every item has its decision."))
+            return
+        by_id = {i.id: i for i in record.items}
+        with st.form("dl_decide", border=False):
+            item = st.selectbox(_("Item"), list(items), format_func=items.__getitem__)
+            chosen = by_id[int(item)]
+            st.caption(
+                _(
+                    "So far the scores give: {decision} (stage 1 mean {stage1}, overall mean "
+                    "{overall}, {n} members).",
+                    decision=label("decision", chosen.rule_decision)
+                    if chosen.rule_decision
+                    else "-",
+                    stage1=f"{chosen.outcome.stage1_mean:.2f}",
+                    overall=f"{chosen.outcome.overall_mean:.2f}",
+                    n=chosen.outcome.members,
+                )
+            )
+            how = st.radio(
+                _("Decision"),
+                ["rule", "deferred"],
+                format_func=lambda c: (
+                    _("As the scores give under the rule")
+                    if c == "rule"
+                    else label("decision", "deferred")
+                ),
+                horizontal=True,
+            )
+            reason = st.text_area(_("Reason for the decision"), max_chars=4000)
+            if st.form_submit_button(_("Record the decision"), icon=":material/gavel:"):
+                _run(
+                    actor,
+                    dl.record_decision,
+                    _("The decision was recorded."),
+                    item_id=int(item),
+                    reason=reason,
+                    decision=None if how == "rule" else "deferred",
+                )
+
+
+def _close_form(actor: Actor, record: MeetingRecord) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{_('Minutes and closing')}**")
+        with st.form("dl_close", border=False):
+            minutes = st.text_area(
+                _("Minutes"), value=record.meeting["minutes"] or "", max_chars=20_000, height=150
+            )
+            save = st.form_submit_button(_("Save the minutes"), icon=":material/save:")
+            sure = st.checkbox(
+                _("I confirm that the record is complete: once closed it cannot be edited.")
+            )
+            close = st.form_submit_button(
+                _("Close the meeting"), icon=":material/lock:", type="primary"
+            )
+            meeting_id = int(record.meeting["id"])
+            if save:
+                _run(
+                    actor,
+                    dl.record_minutes,
+                    _("The minutes were saved."),
+                    meeting_id=meeting_id,
+                    minutes=minutes,
+                )
+            if close:
+                if not sure:
+                    st.warning(_("Tick the box to confirm first. The meeting is still open."))
+                    return
+                _run(
+                    actor,
+                    dl.close_meeting,
+                    _("The meeting was closed."),
+                    meeting_id=meeting_id,
+                    minutes=minutes,
+                )
+
+
+def _correction_form(actor: Actor, record: MeetingRecord) -> None:
+    items: dict[int | None, str] = {None: _("The meeting as a whole")}
+    for item_id, name in _items(record, pending=False).items():
+        items[item_id] = name
+    with st.container(border=True):
+        st.markdown(f"**{_('Add a correction')}**")
+        st.caption(
+            _("The record of a closed meeting stays as it was; a correction is added beside it.")
+        )
+        with st.form("dl_correct", border=False):
+            item = st.selectbox(_("About"), list(items), format_func=items.__getitem__)
+            text = st.text_area(_("Correction"), max_chars=4000)
+            if st.form_submit_button(_("Add the correction"), icon=":material/post_add:"):
+                _run(
+                    actor,
+                    dl.add_correction,
+                    _("The correction was added."),
+                    meeting_id=int(record.meeting["id"]),
+                    text=text,
+                    agenda_item_id=item,
+                )

@@ -1,0 +1,237 @@
+"""The meetings and fairness pages under AppTest on a copy of the demo SQLite database.
+
+As the auditor: a meeting's record shows the demo data's declared conflicts and recusals,
+the fairness panel flags the planted irregularities with links to their meetings, the
+evidence package downloads, and no write control is shown. As staff: the forms that fit a
+scheduled meeting, driven through a draw.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import create_engine, text
+from streamlit.testing.v1 import AppTest
+
+import seed
+from tests.apptest import capture_downloads, new_app, page_text, sign_in
+
+PLANTED_CODES = {c for p in seed.PLANTED_IRREGULARITIES for c in p["meeting_codes"]}
+WRITE_LABELS = {
+    "Schedule the meeting",
+    "Add to the agenda",
+    "Draw the panel",
+    "Record that the meeting is being held",
+    "Save attendance",
+    "Record the declaration",
+    "Record the scores",
+    "Record the decision",
+    "Save the minutes",
+    "Close the meeting",
+    "Add the correction",
+}
+
+
+@pytest.fixture
+def app_db(seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    dst = tmp_path / "app.sqlite3"
+    shutil.copyfile(seeded_sqlite_file, dst)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{dst}")
+    monkeypatch.setenv("NTP_DEMO", "1")
+    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv("NTP_LANG", "en")
+    return f"sqlite:///{dst}"
+
+
+def query(url: str, sql: str, **params: object) -> list:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(sql), params).all())
+    finally:
+        engine.dispose()
+
+
+def open_page(username: str, page: str, **params: str) -> AppTest:
+    at = sign_in(new_app(), username)
+    at.switch_page(page).run()
+    if params:
+        for k, v in params.items():
+            at.query_params[k] = v
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def elements(at: AppTest, kind: str) -> list[Any]:
+    """Every element of ``kind`` in the rendered tree (``AppTest.get``, loosely typed)."""
+    return list(at.get(kind))
+
+
+def tables(at: AppTest) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe]
+
+
+def all_cells(at: AppTest) -> str:
+    return "\n".join(df.to_csv(index=False) for df in tables(at))
+
+
+def buttons(at: AppTest) -> set[str]:
+    labels = {b.label for b in at.button}
+    labels |= {b.label for b in elements(at, "form_submit_button")}
+    return labels
+
+
+def test_auditor_sees_declared_conflicts_and_recusals(app_db: str) -> None:
+    rows = query(
+        app_db,
+        "SELECT m.id, e.name, s.conflict_note, s.recused FROM panel_seats s "
+        "JOIN meetings m ON m.id = s.meeting_id JOIN experts e ON e.id = s.expert_id "
+        "WHERE s.conflict_declared ORDER BY s.id",
+    )
+    recused = next(r for r in rows if r[3])
+    kept = next(r for r in rows if not r[3])
+    for meeting_id, name, note, was_recused in (recused, kept):
+        at = open_page("auditor.demo", "pages/meetings.py", id=str(meeting_id))
+        assert "Declarations of interest and recusals" in page_text(at)
+        declarations = next(df for df in tables(at) if "Outcome" in df.columns)
+        row = declarations[declarations["Note"] == note]
+        assert len(row) == 1, (name, note)
+        assert row.iloc[0]["Outcome"] == (
+            "Recused" if was_recused else "Stayed: judged no conflict"
+        )
+        assert "How the panel was drawn" in page_text(at)
+
+
+def test_auditor_sees_the_draw_scores_and_whether_decisions_follow(app_db: str) -> None:
+    (mid,) = query(app_db, "SELECT id FROM meetings WHERE code = 'NTP-2021-04'")[0]
+    at = open_page("auditor.demo", "pages/meetings.py", id=str(mid))
+    shown = page_text(at)
+    assert "5 of 6 decisions follow from the scores and the rules." in shown
+    assert "The scores give Failed under the two-stage rule, but Passed was recorded" in shown
+    metrics = {m.label: m.value for m in at.metric}
+    (seed_value, pool) = query(
+        app_db, "SELECT draw_seed, draw_pool_size FROM meetings WHERE id = :m", m=mid
+    )[0]
+    assert metrics["Seed"] == str(seed_value)
+    assert metrics["Experts who could be drawn"] == f"{pool:,}"
+    assert any({"Novelty", "Progressiveness", "Comment"} <= set(df.columns) for df in tables(at))
+    assert "Phone" in {c for df in tables(at) for c in df.columns}  # auditors see personal data
+
+
+def test_auditor_sees_no_write_controls(app_db: str) -> None:
+    (scheduled,) = query(app_db, "SELECT id FROM meetings WHERE status = 'scheduled' LIMIT 1")[0]
+    (closed,) = query(app_db, "SELECT id FROM meetings WHERE status = 'closed' LIMIT 1")[0]
+    for params in ({}, {"id": str(scheduled)}, {"id": str(closed)}):
+        at = open_page("auditor.demo", "pages/meetings.py", **params)
+        assert not buttons(at) & WRITE_LABELS, params
+        assert "Actions" not in page_text(at)
+        assert not elements(at, "form")
+    at = open_page("auditor.demo", "pages/fairness.py")
+    assert not buttons(at) & WRITE_LABELS
+
+
+def test_fairness_panel_flags_the_planted_irregularities(app_db: str) -> None:
+    at = open_page("auditor.demo", "pages/fairness.py")
+    shown = page_text(at)
+    for kind in (
+        "Decision against the scores",
+        "Decided without quorum",
+        "Same expert again and again for an applicant",
+    ):
+        assert f"**{kind}**" in shown
+    links = elements(at, "page_link")
+    linked = {link.proto.label.split(" · ")[0].replace("\\", "") for link in links}
+    assert linked == PLANTED_CODES
+    ids = {code: mid for mid, code in query(app_db, "SELECT id, code FROM meetings")}
+    for link in links:
+        code = link.proto.label.split(" · ")[0].replace("\\", "")
+        assert link.proto.query_string == f"id={ids[code]}"
+        assert link.proto.page == "meetings"
+    assert len(elements(at, "vega_lite_chart")) == 2
+
+
+def test_fairness_panel_evidence_package_downloads(
+    app_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = capture_downloads(monkeypatch)
+    at = open_page("auditor.demo", "pages/fairness.py")
+    at.date_input(key="dl_fair_from").set_value(seed.PUBLISHED_AS_OF).run()
+    at.date_input(key="dl_fair_to").set_value(seed.PUBLISHED_AS_OF.replace(month=12)).run()
+    at.button(key="dl_period_evidence_prepare").click().run()
+    assert not at.exception
+    name = next(n for n in files if n.startswith("evidence-"))
+    z = zipfile.ZipFile(io.BytesIO(files[name]))
+    assert "MANIFEST.sha256" in z.namelist() and "meetings.csv" in z.namelist()
+
+
+def test_the_executive_cannot_open_the_pages(app_db: str) -> None:
+    at = sign_in(new_app(), "executive.demo")
+    for page in ("pages/meetings.py", "pages/fairness.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
+
+
+def test_staff_draw_a_panel_from_the_page(app_db: str) -> None:
+    (mid, kind) = query(
+        app_db,
+        "SELECT id, kind FROM meetings WHERE status = 'scheduled' AND draw_seed IS NULL "
+        "AND kind = 'adoption_review' ORDER BY id LIMIT 1",
+    )[0]
+    at = open_page("staff.demo", "pages/meetings.py", id=str(mid))
+    assert "Actions" in page_text(at)
+    assert {"Add to the agenda", "Draw the panel"} <= buttons(at)
+    # Add the first waiting adoption proposal, then draw (the confirmation is required).
+    elements(at, "form_submit_button")[0].click().run()
+    assert not at.exception
+    assert "The item was added to the agenda." in page_text(at)
+    draw = next(b for b in elements(at, "form_submit_button") if b.label == "Draw the panel")
+    draw.click().run()
+    assert "Tick the box to confirm first" in page_text(at)
+    at.checkbox(key="dl_draw_sure").check()
+    draw = next(b for b in elements(at, "form_submit_button") if b.label == "Draw the panel")
+    draw.click().run()
+    assert not at.exception
+    assert "The panel was drawn" in page_text(at), [e.value for e in at.error] + [
+        w.value for w in at.warning
+    ]
+    (seed_value, pool) = query(
+        app_db, "SELECT draw_seed, draw_pool_size FROM meetings WHERE id = :m", m=mid
+    )[0]
+    assert seed_value is not None and pool > 0
+    assert {m.label: m.value for m in at.metric}["Seed"] == str(seed_value)
+    seats = query(app_db, "SELECT count(*) FROM panel_seats WHERE meeting_id = :m", m=mid)[0][0]
+    assert seats == 7
+    assert kind == "adoption_review"
+    actions = query(
+        app_db,
+        "SELECT action FROM audit_events WHERE action IN ('agenda_item.add', 'meeting.draw_panel') "
+        "AND actor_name = 'staff.demo' ORDER BY id DESC LIMIT 2",
+    )
+    assert [a for (a,) in actions] == ["meeting.draw_panel", "agenda_item.add"]
+
+
+def test_staff_schedule_a_meeting_from_the_list(app_db: str) -> None:
+    import datetime as dt
+
+    at = open_page("staff.demo", "pages/meetings.py")
+    next(t for t in at.text_input if t.label == "Title").input(
+        "2027년 제1차 신기술 등록 심의위원회"
+    )
+    next(d for d in at.date_input if d.label == "Date").set_value(dt.date(2027, 1, 15))
+    submit = next(
+        b for b in elements(at, "form_submit_button") if b.label == "Schedule the meeting"
+    )
+    submit.click().run()
+    assert not at.exception
+    assert "The meeting was scheduled." in page_text(at)
+    assert query(app_db, "SELECT code, status FROM meetings WHERE title LIKE '2027%'") == [
+        ("NTP-2027-01", "scheduled")
+    ]
