@@ -26,7 +26,7 @@ from db.deliberation.errors import (
     MeetingNotFound,
     MeetingNotHeld,
 )
-from db.errors import N_, Conflict
+from db.errors import Conflict
 from db.models import (
     AgendaItem,
     AuditEvent,
@@ -246,5 +246,5 @@ def refuse_conflict(session: Session, meeting: Meeting, item: AgendaItem, expert
     found = conflict_reason(candidate, {owner_id}, meeting.held_on or meeting.scheduled_on)
     if found is not None:
         org = session.get(Organization, owner_id)
-        why = N_("same organization") if found[0] == "same_organization" else N_("a declared tie")
-        raise Conflicted(name=expert.name, org=org.name_ko if org else str(owner_id), why=why)
+        template = Conflicted.message if found[0] == "same_organization" else Conflicted.TIE
+        raise Conflicted(template, name=expert.name, org=org.name_ko if org else str(owner_id))

@@ -120,7 +120,10 @@ class WrongItemForMeeting(DomainError):
 
 
 class NotReadyForAgenda(DomainError):
-    message = N_("{what} is {status} and cannot go on this agenda. Nothing was saved.")
+    message = N_(
+        "{what} is not waiting for this kind of meeting (its current status does not allow "
+        "it), so it cannot go on this agenda. Nothing was saved."
+    )
 
 
 class AlreadyOnAgenda(DomainError):
@@ -135,9 +138,16 @@ class Recused(DomainError):
 
 
 class Conflicted(DomainError):
+    """A conflict by the draw's rule; the message says which kind."""
+
     message = N_(
-        "{name} has a conflict of interest with the applicant {org} ({why}); their scores on "
-        "this item cannot be recorded. Nothing was saved."
+        "{name} works for the applicant {org}: a conflict of interest. They cannot score this "
+        "item or sit on this panel. Nothing was saved."
+    )
+    TIE = N_(
+        "{name} has a recorded tie to the applicant {org} within the last three years: a "
+        "conflict of interest. They cannot score this item or sit on this panel. Nothing was "
+        "saved."
     )
 
 
@@ -161,8 +171,7 @@ class HasScored(DomainError):
 
 class ItemDecided(DomainError):
     message = N_(
-        "This item was already decided ({decision}); scores and decisions can no longer be "
-        "added. Nothing was saved."
+        "This item has already been decided; scores can no longer be added. Nothing was saved."
     )
 
 
@@ -181,10 +190,17 @@ class ScoresMissing(DomainError):
 
 
 class DecisionAgainstScores(DomainError):
+    """The decision asked for is not what the scores give; the message says which way."""
+
     message = N_(
-        "The scores give \u201c{expected}\u201d under the two-stage rule (stage 1 mean {stage1} "
-        "against {stage1_pass}, overall mean {overall} against {overall_pass}); "
-        "\u201c{given}\u201d cannot be recorded. Nothing was saved."
+        "The scores fail the two-stage rule (stage 1 mean {stage1} against {stage1_pass}, "
+        "overall mean {overall} against {overall_pass}), so the item cannot be recorded as "
+        "passed. Nothing was saved."
+    )
+    PASSING = N_(
+        "The scores pass the two-stage rule (stage 1 mean {stage1} against {stage1_pass}, "
+        "overall mean {overall} against {overall_pass}), so the item cannot be recorded as "
+        "failed. Nothing was saved."
     )
 
 

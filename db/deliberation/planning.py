@@ -277,7 +277,7 @@ def _agenda_subject(
         if tech is None:
             raise WrongItemForMeeting(code=meeting.code)
         if tech.status != "under_review":
-            raise NotReadyForAgenda(what=tech.reg_no, status=tech.status)
+            raise NotReadyForAgenda(what=tech.reg_no)
         return tech.id
     if meeting.kind == "adoption_review":
         adoption = session.get(Adoption, adoption_id) if adoption_id is not None else None
@@ -286,7 +286,7 @@ def _agenda_subject(
         if technology_id is not None and technology_id != adoption.technology_id:
             raise WrongItemForMeeting(code=meeting.code)
         if adoption.status not in ("proposed", "under_review"):
-            raise NotReadyForAgenda(what=adoption.project_name, status=adoption.status)
+            raise NotReadyForAgenda(what=adoption.project_name)
         return adoption.technology_id
     testbed = session.get(Testbed, testbed_id) if testbed_id is not None else None
     if testbed is None or adoption_id is not None:
@@ -294,7 +294,7 @@ def _agenda_subject(
     if technology_id is not None and technology_id != testbed.technology_id:
         raise WrongItemForMeeting(code=meeting.code)
     if testbed.status != "applied":
-        raise NotReadyForAgenda(what=testbed.site or str(testbed.id), status=testbed.status)
+        raise NotReadyForAgenda(what=testbed.site or str(testbed.id))
     return testbed.technology_id
 
 

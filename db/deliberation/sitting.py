@@ -311,7 +311,7 @@ def record_evaluation(
     if seat.attended is not True:
         raise NotAttending(name=expert.name, code=meeting.code)
     if item.decision != "pending":
-        raise ItemDecided(decision=item.decision)
+        raise ItemDecided()
     earlier = session.execute(
         select(Evaluation).where(
             Evaluation.agenda_item_id == item.id, Evaluation.seat_id == seat.id
@@ -420,8 +420,9 @@ def record_decision(
         expected = "passed" if outcome.passed else "failed"
         if decision is not None and decision != expected:
             raise DecisionAgainstScores(
-                expected=expected,
-                given=decision,
+                DecisionAgainstScores.message
+                if expected == "failed"
+                else DecisionAgainstScores.PASSING,
                 stage1=f"{outcome.stage1_mean:.2f}",
                 overall=f"{outcome.overall_mean:.2f}",
                 stage1_pass=f"{marks.stage1_pass:g}",
