@@ -196,9 +196,9 @@ def meetings_table(df: pd.DataFrame) -> None:
                 for h, s in zip(df["held_on"], df["scheduled_on"], strict=True)
             ],
             _("Kind of meeting"): [label("meeting_kind", k) for k in df["kind"]],
-            _("Title"): df["title"],
+            _("Meeting title"): df["title"],
             _("Status"): [label("meeting_status", s) for s in df["status"]],
-            _("Items"): df["items"],
+            _("Agenda items"): df["items"],
             _("Passed"): df["passed"],
             _("Members present"): df["present"],
             _("Quorum met"): [yes_no(q) for q in df["quorum_met"]],
@@ -552,7 +552,7 @@ def _corrections(record: MeetingRecord) -> None:
             {
                 _("Recorded at"): [fmt_datetime(t) for t in df["created_at"]],
                 _("By"): df["by"].fillna("-"),
-                _("Item"): [
+                _("Agenda item"): [
                     str(int(p)) if p == p and p is not None else "-" for p in df["item_position"]
                 ],
                 _("Correction"): df["text"],

@@ -77,7 +77,7 @@ def schedule_form(actor: Actor) -> None:
             list(domain.MEETING_KINDS),
             format_func=lambda c: label("meeting_kind", c),
         )
-        title = st.text_input(_("Title"), max_chars=300)
+        title = st.text_input(_("Meeting title"), max_chars=300)
         when, where = st.columns(2)
         day = when.date_input(_("Date"), value=None, format="YYYY-MM-DD")
         place = where.text_input(_("Location"), max_chars=200)
@@ -154,7 +154,7 @@ def _agenda_form(actor: Actor, record: MeetingRecord, candidates: pd.DataFrame |
             )
 
         with st.form("dl_agenda", border=False):
-            chosen = st.selectbox(_("Item"), options, format_func=name)
+            chosen = st.selectbox(_("Agenda item"), options, format_func=name)
             if st.form_submit_button(_("Add to the agenda"), icon=":material/playlist_add:"):
                 r = candidates.iloc[int(chosen)]
                 _run(
@@ -258,7 +258,7 @@ def _declaration_form(actor: Actor, record: MeetingRecord) -> None:
         st.markdown(f"**{_('Declarations of interest and recusals')}**")
         with st.form("dl_declare", border=False):
             who = st.selectbox(_("Member"), list(members), format_func=members.__getitem__)
-            note = st.text_area(_("Note"), max_chars=4000)
+            note = st.text_area(_("Note or reason"), max_chars=4000)
             outcome = st.radio(
                 _("Outcome"),
                 ["recuse", "stay"],
@@ -289,7 +289,7 @@ def _scores_form(actor: Actor, record: MeetingRecord) -> None:
             return
         with st.form("dl_scores", border=False):
             left, right = st.columns(2)
-            item = left.selectbox(_("Item"), list(items), format_func=items.__getitem__)
+            item = left.selectbox(_("Agenda item"), list(items), format_func=items.__getitem__)
             who = right.selectbox(_("Member"), list(members), format_func=members.__getitem__)
             values: dict[str, int] = {}
             boxes = st.columns(len(domain.CRITERIA))
@@ -321,7 +321,7 @@ def _decision_form(actor: Actor, record: MeetingRecord) -> None:
             return
         by_id = {i.id: i for i in record.items}
         with st.form("dl_decide", border=False):
-            item = st.selectbox(_("Item"), list(items), format_func=items.__getitem__)
+            item = st.selectbox(_("Agenda item"), list(items), format_func=items.__getitem__)
             chosen = by_id[int(item)]
             st.caption(
                 _(

@@ -222,7 +222,7 @@ def test_staff_schedule_a_meeting_from_the_list(app_db: str) -> None:
     import datetime as dt
 
     at = open_page("staff.demo", "pages/meetings.py")
-    next(t for t in at.text_input if t.label == "Title").input(
+    next(t for t in at.text_input if t.label == "Meeting title").input(
         "2027년 제1차 신기술 등록 심의위원회"
     )
     next(d for d in at.date_input if d.label == "Date").set_value(dt.date(2027, 1, 15))

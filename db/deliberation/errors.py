@@ -10,13 +10,13 @@ from db.errors import N_, DomainError, NotFound
 
 # --- field names and problems (msgids: the UI shows "<field>: <problem>") -------------------
 F_KIND = N_("Kind of meeting")
-F_TITLE = N_("Title")
+F_TITLE = N_("Meeting title")
 F_DATE = N_("Date")
 F_QUORUM = N_("Quorum")
 F_STAGE1 = N_("Stage 1 pass mark")
 F_OVERALL = N_("Overall pass mark")
 F_SIZE = N_("Panel size")
-F_NOTE = N_("Note")
+F_NOTE = N_("Note or reason")
 F_REASON = N_("Reason for the decision")
 F_DECISION = N_("Decision")
 F_MINUTES = N_("Minutes")
