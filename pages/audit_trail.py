@@ -53,7 +53,7 @@ def explain(exc: DomainError) -> None:
 
 def _action_label(option: str) -> str:
     if option.endswith("."):
-        return _("{prefix}* (every action on it)", prefix=option)
+        return _("{prefix}* (all)", prefix=option)
     return option
 
 
@@ -104,32 +104,48 @@ def filter_form(users: list[str], kinds: list[str], actions: list[str]) -> Audit
 # --- the events table and the pager --------------------------------------------------------
 
 
-def events_table(df: pd.DataFrame) -> None:
+def events_table(df: pd.DataFrame, key: str) -> int | None:
+    """The page of events (empty values blank, JSON as the text it is stored as); returns
+    the number of the event whose row is selected, if any."""
+    text = ["actor_name", "action", "entity", "entity_id", "reason", "before", "after"]
+    cells = df[text].astype(object).where(df[text].notna(), "")
     shown = pd.DataFrame(
         {
             _("No."): df["id"],
             _("Time (KST)"): df["occurred_at"].dt.tz_convert(KST).dt.tz_localize(None),
-            _("User"): df["actor_name"],
-            _("Action"): df["action"],
-            _("Kind of record"): df["entity"],
-            _("Record number"): df["entity_id"],
-            _("Reason"): df["reason"],
-            _("Before"): df["before"],
-            _("After"): df["after"],
+            _("User"): cells["actor_name"],
+            _("Action"): cells["action"],
+            _("Kind of record"): cells["entity"],
+            _("Record number"): cells["entity_id"],
+            _("Reason"): cells["reason"],
+            _("Before"): cells["before"],
+            _("After"): cells["after"],
         }
     )
-    st.dataframe(
+    picked = st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
         height=min(38 + 35 * len(shown), 600),
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
         column_config={
-            _("No."): st.column_config.NumberColumn(format="%d", width="small"),
-            _("Time (KST)"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-            _("Before"): st.column_config.TextColumn(width="medium"),
-            _("After"): st.column_config.TextColumn(width="large"),
+            _("No."): st.column_config.NumberColumn(format="%d", width=70),
+            _("Time (KST)"): st.column_config.DatetimeColumn(
+                format="YYYY-MM-DD HH:mm:ss", width=150
+            ),
+            _("User"): st.column_config.TextColumn(width=110),
+            _("Action"): st.column_config.TextColumn(width=170),
+            _("Kind of record"): st.column_config.TextColumn(width=100),
+            _("Record number"): st.column_config.TextColumn(width=110),
+            _("Reason"): st.column_config.TextColumn(width=150),
+            _("Before"): st.column_config.TextColumn(width=200),
+            _("After"): st.column_config.TextColumn(width=300),
         },
     )
+    rows = picked.selection.rows
+    return int(df["id"].iloc[rows[0]]) if rows else None
 
 
 def _go(kind: str, event_id: int) -> None:
@@ -193,13 +209,21 @@ def _json_or_text(label: str, value: str | None) -> None:
         st.code(value, language=None, wrap_lines=True)
 
 
-def event_detail(url: str, actor: Actor, head: ChainHead, suggested: int) -> None:
-    with st.expander(_("One event in full"), icon=":material/receipt_long:"):
+def event_detail(
+    url: str, actor: Actor, head: ChainHead, newest: int, selected: int | None
+) -> None:
+    """One event: the row selected in the table, or any number typed in."""
+    if selected is not None and selected != st.session_state.get("at_detail_applied"):
+        st.session_state["at_detail_id"] = selected
+        st.session_state["at_detail_applied"] = selected
+    st.session_state.setdefault("at_detail_id", newest)
+    with st.expander(
+        _("One event in full"), icon=":material/receipt_long:", expanded=selected is not None
+    ):
         event_id = st.number_input(
             _("Event number"),
             min_value=1,
             max_value=max(1, head.last_id),
-            value=min(max(1, suggested), max(1, head.last_id)),
             step=1,
             key="at_detail_id",
         )
@@ -276,14 +300,15 @@ def downloads(url: str, actor: Actor, filters: AuditFilters, matching: PageInfo)
     download buttons rerun only this part, and any other use of the page drops the files
     (so they are not written again on every rerun)."""
     st.markdown(f"**{_('Download the filtered events')}**")
-    n = min(matching.total, DOWNLOAD_LIMIT)
     if st.session_state.get(EXPORT_READY) != filters:
-        if not st.button(
-            _("Prepare the files ({n} events at most)", n=fmt_int(n)),
-            key="at_prepare",
-            icon=":material/file_download:",
-        ):
+        if matching.total_is_lower_bound or matching.total > DOWNLOAD_LIMIT:
+            label = _("Prepare the files (the newest {n} events)", n=fmt_int(DOWNLOAD_LIMIT))
+        else:
+            label = _("Prepare the files ({n} events)", n=fmt_int(matching.total))
+        spot = st.empty()
+        if not spot.button(label, key="at_prepare", icon=":material/file_download:"):
             return
+        spot.empty()
         st.session_state[EXPORT_READY] = filters
     with st.spinner(_("Writing the files…")):
         df, truncated = data.audit_export(url, actor, filters, DOWNLOAD_LIMIT)
@@ -313,7 +338,7 @@ def head_panel(head: ChainHead) -> None:
     )
     st.metric(_("Last event"), fmt_int(head.last_id))
     st.caption(_("Head hash"))
-    st.code(head.last_hash, language=None)
+    st.code(head.last_hash, language=None, wrap_lines=True)
     noted = pd.Timestamp.now(tz=KST).strftime("%Y-%m-%d %H:%M:%S KST")
     download_buttons(
         pd.DataFrame(
@@ -445,9 +470,11 @@ with events_tab:
         elif df.empty:
             st.info(_("No event matches these filters. Widen the period or clear a filter."))
         else:
-            events_table(df)
+            table_key = f"at_table_{cursor}_{abs(hash(filters))}"  # a new page, no selection
+            selected = events_table(df, table_key)
+            st.caption(_("Select a row to see that event in full below."))
             pager(info, len(df))
-            event_detail(url, actor, head, int(df["id"].iloc[0]))
+            event_detail(url, actor, head, int(df["id"].iloc[0]), selected)
             downloads(url, actor, filters, info)
 
 with integrity_tab:

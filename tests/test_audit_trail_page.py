@@ -123,7 +123,7 @@ def test_downloads_are_prepared_when_asked(app_env: str) -> None:  # noqa: F811
     at = open_page()
     at.selectbox(key="at_entity").set_value("agreement").run()
     assert not [b for b in at.get("download_button") if "at_files" in str(b.proto.id)]
-    button(at, "Prepare the files (39 events at most)").click().run()
+    button(at, "Prepare the files (39 events)").click().run()
     assert not at.exception, at.exception
     assert "39 events, oldest first, with their hashes." in page_text(at)
     labels = [b.proto.label for b in at.get("download_button")]
