@@ -184,7 +184,7 @@ def period_inputs(key: str) -> tuple[dt.date | None, dt.date | None]:
 
 def meetings_table(df: pd.DataFrame) -> None:
     """The meetings as a table; selecting a row opens that meeting's record."""
-    st.markdown(f"**{_('{n} meetings', n=fmt_int(len(df)))}**")
+    st.markdown("**" + _("{n} meetings", n=fmt_int(len(df))) + "**")
     if df.empty:
         st.info(_("No meetings match these filters."), icon=":material/search_off:")
         return
@@ -245,17 +245,32 @@ def meeting_view(record: MeetingRecord) -> None:
 def _heading(record: MeetingRecord) -> None:
     m = record.meeting
     st.subheader(f"{escape_markdown(m['code'])} · {escape_markdown(m['title'])}")
+    status_colour = {"scheduled": "blue", "held": "orange", "closed": "gray"}.get(
+        m["status"], "gray"
+    )
+    st.markdown(
+        f":violet-badge[{label('meeting_kind', m['kind'])}] "
+        f":{status_colour}-badge[{label('meeting_status', m['status'])}]"
+    )
+    decided = [i for i in record.items if i.decision != "pending"]
     cols = st.columns(4)
-    cols[0].metric(_("Kind of meeting"), label("meeting_kind", m["kind"]))
-    cols[1].metric(_("Status"), label("meeting_status", m["status"]))
-    cols[2].metric(_("Date"), _day(m["held_on"] or m["scheduled_on"]))
+    cols[0].metric(_("Date"), _day(m["held_on"] or m["scheduled_on"]))
     quorum = record.quorum_met
-    cols[3].metric(
+    cols[1].metric(
         _("Members present who may vote"),
         "-" if quorum is None else f"{fmt_int(record.present)} / {fmt_int(m['quorum'])}",
         help=_("Members attending and not recused, against the quorum."),
         delta=None if quorum is None else (_("Quorum met") if quorum else _("No quorum")),
         delta_color="normal" if quorum else "inverse",
+        delta_arrow="off",
+    )
+    cols[2].metric(_("Agenda items"), fmt_int(len(record.items)))
+    following = sum(1 for i in decided if i.follows)
+    cols[3].metric(
+        _("Decisions that follow the rules"),
+        f"{fmt_int(following)} / {fmt_int(len(decided))}" if decided else "-",
+        delta=None if not decided or following == len(decided) else _("Check the items"),
+        delta_color="inverse",
         delta_arrow="off",
     )
     facts = [
@@ -280,7 +295,7 @@ def _summary(record: MeetingRecord) -> None:
     decided = [i for i in record.items if i.decision != "pending"]
     following = [i for i in decided if i.follows]
     with st.container(border=True):
-        st.markdown(f"**{_('Does this meeting follow the rules?')}**")
+        st.markdown("**" + _("Does this meeting follow the rules?") + "**")
         if decided:
             st.markdown(
                 _(
@@ -306,7 +321,7 @@ def _summary(record: MeetingRecord) -> None:
 
 
 def _panel(record: MeetingRecord) -> None:
-    st.markdown(f"#### {_('Panel')}")
+    st.markdown("#### " + _("Panel"))
     panel = record.panel
     if panel.empty:
         st.info(_("The panel has not been drawn yet."))
@@ -367,7 +382,7 @@ def _panel(record: MeetingRecord) -> None:
 
 
 def _declarations(record: MeetingRecord) -> None:
-    st.markdown(f"#### {_('Declarations of interest and recusals')}")
+    st.markdown("#### " + _("Declarations of interest and recusals"))
     panel = record.panel
     if panel.empty:
         return
@@ -391,15 +406,16 @@ def _declarations(record: MeetingRecord) -> None:
 
 
 def _draw(record: MeetingRecord) -> None:
-    st.markdown(f"#### {_('How the panel was drawn')}")
+    st.markdown("#### " + _("How the panel was drawn"))
     draw = record.draw
     if draw.seed is None:
         st.caption(_("The panel has not been drawn yet."))
         return
     cols = st.columns(3)
-    cols[0].metric(_("Seed"), str(draw.seed))
-    cols[1].metric(_("Experts who could be drawn"), fmt_int(draw.pool_size or 0))
-    cols[2].metric(_("Excluded for a conflict"), fmt_int(len(draw.exclusions)))
+    cols[0].metric(_("Experts who could be drawn"), fmt_int(draw.pool_size or 0))
+    cols[1].metric(_("Excluded for a conflict"), fmt_int(len(draw.exclusions)))
+    cols[2].metric(_("Seats drawn"), fmt_int(int((record.panel["method"] == "random_draw").sum())))
+    st.markdown("**" + _("Seed") + f":** `{draw.seed}`")
     if draw.rule is not None:
         when = fmt_datetime(draw.drawn_at) if draw.drawn_at is not None else _day(draw.drawn_on)
         st.markdown(
@@ -469,7 +485,7 @@ def _draw(record: MeetingRecord) -> None:
 
 
 def _items(record: MeetingRecord) -> None:
-    st.markdown(f"#### {_('Agenda, scores and decisions')}")
+    st.markdown("#### " + _("Agenda, scores and decisions"))
     if not record.items:
         st.caption(_("Nothing is on the agenda yet."))
         return
@@ -494,8 +510,19 @@ def _item(item: ItemRecord, marks: Any) -> None:
     st.caption(escape_markdown(" · ".join(facts)))
     o = item.outcome
     cols = st.columns(4)
-    cols[0].metric(_("Stage 1 mean"), f"{o.stage1_mean:.2f}", help=_("Novelty and progressiveness"))
-    cols[1].metric(_("Overall mean"), f"{o.overall_mean:.2f}", help=_("All five criteria"))
+    scored = o.members > 0
+    cols[0].metric(
+        _("Stage 1 mean"),
+        f"{o.stage1_mean:.2f}" if scored else "-",
+        delta=f"{o.stage1_mean - marks.stage1_pass:+.2f}" if scored else None,
+        help=_("Novelty and progressiveness; the change is against the pass mark."),
+    )
+    cols[1].metric(
+        _("Overall mean"),
+        f"{o.overall_mean:.2f}" if scored else "-",
+        delta=f"{o.overall_mean - marks.overall_pass:+.2f}" if scored else None,
+        help=_("All five criteria; the change is against the pass mark."),
+    )
     cols[2].metric(_("Members who scored"), fmt_int(o.members))
     cols[3].metric(
         _("The scores give"), label("decision", item.rule_decision) if item.rule_decision else "-"
@@ -510,7 +537,7 @@ def _item(item: ItemRecord, marks: Any) -> None:
             overall=f"{marks.overall_pass:g}",
         )
     )
-    st.markdown(f"**{_('Decision')}:** {label('decision', item.decision)}")
+    st.markdown("**" + _("Decision") + ":** " + label("decision", item.decision))
     if item.reason:
         st.text(item.reason)
     elif item.decision != "pending":
@@ -533,7 +560,7 @@ def _item(item: ItemRecord, marks: Any) -> None:
 
 
 def _minutes(record: MeetingRecord) -> None:
-    st.markdown(f"#### {_('Minutes')}")
+    st.markdown("#### " + _("Minutes"))
     text = record.meeting["minutes"]
     if text:
         st.text(text)
@@ -543,7 +570,7 @@ def _minutes(record: MeetingRecord) -> None:
 
 def _corrections(record: MeetingRecord) -> None:
     df = record.corrections
-    st.markdown(f"#### {_('Corrections after closing')}")
+    st.markdown("#### " + _("Corrections after closing"))
     if df.empty:
         st.caption(_("None."))
         return
@@ -698,7 +725,7 @@ def seats_chart(report: FairnessReport) -> alt.Chart:
         alt.Chart(df)
         .mark_bar()
         .encode(
-            x=alt.X("seats:O", title=_("Seats per expert")),
+            x=alt.X("seats:O", title=_("Seats per expert"), axis=alt.Axis(labelAngle=0)),
             y=alt.Y("experts:Q", title=_("Experts")),
             tooltip=[
                 alt.Tooltip("seats:O", title=_("Seats per expert")),
@@ -730,7 +757,7 @@ def fairness_panels(report: FairnessReport) -> None:
             st.altair_chart(seats_chart(report), width="stretch")
     top = report.top_experts
     if not top.empty:
-        st.markdown(f"**{_('Experts who sat most often')}**")
+        st.markdown("**" + _("Experts who sat most often") + "**")
         st.dataframe(
             pd.DataFrame(
                 {

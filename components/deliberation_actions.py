@@ -139,7 +139,7 @@ def actions(actor: Actor, record: MeetingRecord, candidates: pd.DataFrame | None
 
 def _agenda_form(actor: Actor, record: MeetingRecord, candidates: pd.DataFrame | None) -> None:
     with st.container(border=True):
-        st.markdown(f"**{_('Add to the agenda')}**")
+        st.markdown("**" + _("Add to the agenda") + "**")
         if candidates is None or candidates.empty:
             st.caption(_("Nothing is waiting for this kind of meeting."))
             return
@@ -170,7 +170,7 @@ def _agenda_form(actor: Actor, record: MeetingRecord, candidates: pd.DataFrame |
 
 def _draw_form(actor: Actor, record: MeetingRecord) -> None:
     with st.container(border=True):
-        st.markdown(f"**{_('Draw the panel')}**")
+        st.markdown("**" + _("Draw the panel") + "**")
         st.caption(
             _(
                 "The draw excludes experts with a conflict of interest, prefers the agenda's "
@@ -203,7 +203,7 @@ def _draw_form(actor: Actor, record: MeetingRecord) -> None:
 
 def _hold_form(actor: Actor, record: MeetingRecord) -> None:
     with st.container(border=True):
-        st.markdown(f"**{_('Open the meeting')}**")
+        st.markdown("**" + _("Open the meeting") + "**")
         with st.form("dl_hold", border=False):
             day = st.date_input(
                 _("Held on"), value=record.meeting["scheduled_on"], format="YYYY-MM-DD"
@@ -221,7 +221,7 @@ def _hold_form(actor: Actor, record: MeetingRecord) -> None:
 def _attendance_form(actor: Actor, record: MeetingRecord) -> None:
     panel = record.panel
     with st.container(border=True):
-        st.markdown(f"**{_('Attendance')}**")
+        st.markdown("**" + _("Attendance") + "**")
         with st.form("dl_attendance", border=False):
             marks: dict[int, bool] = {}
             for row in panel.itertuples(index=False):
@@ -255,7 +255,7 @@ def _attendance_form(actor: Actor, record: MeetingRecord) -> None:
 def _declaration_form(actor: Actor, record: MeetingRecord) -> None:
     members = _members(record)
     with st.container(border=True):
-        st.markdown(f"**{_('Declarations of interest and recusals')}**")
+        st.markdown("**" + _("Declarations of interest and recusals") + "**")
         with st.form("dl_declare", border=False):
             who = st.selectbox(_("Member"), list(members), format_func=members.__getitem__)
             note = st.text_area(_("Note or reason"), max_chars=4000)
@@ -283,7 +283,7 @@ def _scores_form(actor: Actor, record: MeetingRecord) -> None:
     items = _items(record, pending=True)
     members = _members(record, only_voting=True)
     with st.container(border=True):
-        st.markdown(f"**{_('Scores')}**")
+        st.markdown("**" + _("Scores") + "**")
         if not items or not members:
             st.caption(_("No undecided item or no member present who may vote."))
             return
@@ -315,7 +315,7 @@ def _scores_form(actor: Actor, record: MeetingRecord) -> None:
 def _decision_form(actor: Actor, record: MeetingRecord) -> None:
     items = _items(record, pending=True)
     with st.container(border=True):
-        st.markdown(f"**{_('Decision')}**")
+        st.markdown("**" + _("Decision") + "**")
         if not items:
             st.caption(_("Every item has its decision."))
             return
@@ -359,7 +359,7 @@ def _decision_form(actor: Actor, record: MeetingRecord) -> None:
 
 def _close_form(actor: Actor, record: MeetingRecord) -> None:
     with st.container(border=True):
-        st.markdown(f"**{_('Minutes and closing')}**")
+        st.markdown("**" + _("Minutes and closing") + "**")
         with st.form("dl_close", border=False):
             minutes = st.text_area(
                 _("Minutes"), value=record.meeting["minutes"] or "", max_chars=20_000, height=150
@@ -398,7 +398,7 @@ def _correction_form(actor: Actor, record: MeetingRecord) -> None:
     for item_id, name in _items(record, pending=False).items():
         items[item_id] = name
     with st.container(border=True):
-        st.markdown(f"**{_('Add a correction')}**")
+        st.markdown("**" + _("Add a correction") + "**")
         st.caption(
             _("The record of a closed meeting stays as it was; a correction is added beside it.")
         )
