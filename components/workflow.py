@@ -141,6 +141,7 @@ class Col:
     key: str
     header: str
     show: Callable[[Any, pd.Series], Any] | None = None
+    width: int | None = None  # pixels; Streamlit sizes the others to their content
 
 
 def table(df: pd.DataFrame, columns: Sequence[Col], *, empty: str, key: str) -> None:
@@ -154,12 +155,18 @@ def table(df: pd.DataFrame, columns: Sequence[Col], *, empty: str, key: str) -> 
         values = [
             col.show(r.get(col.key), r)
             if col.show
-            else (None if _missing(r.get(col.key)) else r.get(col.key))
+            else ("" if _missing(r.get(col.key)) else r.get(col.key))
             for r in rows
         ]
         out[_(col.header)] = pd.Series(values, dtype=object)
+    config = {_(c.header): st.column_config.Column(width=c.width) for c in columns if c.width}
     st.dataframe(
-        out, hide_index=True, width="stretch", key=key, height=min(38 + 35 * len(out), 420)
+        out,
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+        key=key,
+        height=min(38 + 35 * len(out), 420),
     )
 
 
@@ -221,7 +228,6 @@ def on_submit(
     fields: Sequence[str],
     write: Callable[[], Any],
     success: Callable[[Any], str],
-    clear: Sequence[str] = (),
     confirm: str | None = None,
 ) -> Callable[[], None]:
     """The submit button's callback: run ``write`` with the form's values (read from the
@@ -240,11 +246,26 @@ def on_submit(
             _fail(form, exc, fields)
             return
         st.session_state.pop(_errors_key(form), None)
-        for key in clear:
-            st.session_state.pop(key, None)
+        st.session_state[_generation_key(form)] = generation(form) + 1  # an empty form
         flash("success", success(result))
 
     return run
+
+
+def _generation_key(form: str) -> str:
+    return f"wf_generation_{form}"
+
+
+def generation(form: str) -> int:
+    """How many times ``form`` was saved in this session: part of its widgets' keys, so a
+    saved form comes back empty (widgets inside a form keep what the browser sent)."""
+    return int(st.session_state.get(_generation_key(form), 0))
+
+
+def wkey(form: str, name: str) -> str:
+    """The key of widget ``name`` of ``form`` for the current generation."""
+    n = generation(form)
+    return name if n == 0 else f"{name}__{n}"
 
 
 def value(key: str) -> Any:
@@ -267,10 +288,29 @@ def queue_tiles(queue: dict[str, pd.DataFrame]) -> None:
     mine = queue["my_proposals"]
     tile_row(
         [
-            Tile(_("To screen or send to review"), len(queue["to_screen"])),
-            Tile(_("Registered, no adoption proposed"), len(queue["to_propose"])),
-            Tile(_("Waiting for a meeting"), len(queue["awaiting_meeting"])),
-            Tile(_("My open proposals"), int(mine["open"].sum()) if len(mine) else 0),
+            Tile(
+                _("To screen"),
+                len(queue["to_screen"]),
+                _("Submissions to screen, and screened technologies to send to review."),
+            ),
+            Tile(
+                _("To propose"),
+                len(queue["to_propose"]),
+                _("Registered technologies that no city project has proposed yet."),
+            ),
+            Tile(
+                _("Waiting for a meeting"),
+                len(queue["awaiting_meeting"]),
+                _(
+                    "Technologies under review, adoption proposals and testbed applications "
+                    "that no meeting has decided yet."
+                ),
+            ),
+            Tile(
+                _("My open proposals"),
+                int(mine["open"].sum()) if len(mine) else 0,
+                _("Your adoption proposals and proposed steps that are not decided yet."),
+            ),
         ]
     )
 
@@ -396,7 +436,6 @@ def move_form(actor: Actor, to_screen: pd.DataFrame) -> None:
     """Move a technology to screening, or from screening to review."""
     form = "move"
     errors = form_errors(form)
-    st.subheader(_("Move a technology forward"))
     if to_screen.empty:
         st.info(_("Nothing to screen."))
         return
@@ -408,15 +447,15 @@ def move_form(actor: Actor, to_screen: pd.DataFrame) -> None:
             format_func=_choice_label(to_screen),
             index=None,
             placeholder=_("Choose a technology"),
-            key="wf_move_tech",
+            key=wkey(form, "wf_move_tech"),
         )
         field_error(errors, "tech_id")
-        st.text_input(_("Note (optional)"), max_chars=500, key="wf_move_note")
+        st.text_input(_("Note (optional)"), max_chars=500, key=wkey(form, "wf_move_note"))
         field_error(errors, "reason")
         st.caption(_("Submitted → Screening; Screening → Under review."))
 
         def write() -> dict[str, Any]:
-            tech_id = _required("tech_id", "wf_move_tech", CHOOSE_TECHNOLOGY)
+            tech_id = _required("tech_id", wkey(form, "wf_move_tech"), CHOOSE_TECHNOLOGY)
             row = rows[int(tech_id)]
             to = str(row["next_status"])
             data.write(
@@ -425,7 +464,7 @@ def move_form(actor: Actor, to_screen: pd.DataFrame) -> None:
                 tech_id=int(tech_id),
                 to=to,
                 expected=str(row["status"]),
-                reason=value("wf_move_note") or "",
+                reason=value(wkey(form, "wf_move_note")) or "",
             )
             return {"reg_no": row["reg_no"], "status": status_label("technology", to)}
 
@@ -437,7 +476,6 @@ def move_form(actor: Actor, to_screen: pd.DataFrame) -> None:
                 ("tech_id", "reason"),
                 write,
                 lambda r: _("{reg_no} is now: {status}.", **r),
-                clear=("wf_move_tech", "wf_move_note"),
             ),
         )
 
@@ -451,14 +489,12 @@ ADOPTION_FIELDS = (
     "year",
     "justification",
 )
-ADOPTION_KEYS = tuple(f"wf_adopt_{f}" for f in ADOPTION_FIELDS)
 
 
 def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
     """Propose a registered technology for a city project."""
     form = "propose"
     errors = form_errors(form)
-    st.subheader(_("Propose an adoption"))
     first, last = year_bounds()
     with st.form(form):
         st.selectbox(
@@ -467,12 +503,12 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
             format_func=_choice_label(registered),
             index=None,
             placeholder=_("Choose a technology"),
-            key="wf_adopt_technology_id",
+            key=wkey(form, "wf_adopt_technology_id"),
         )
         field_error(errors, "technology_id")
-        st.text_input(_("City project"), max_chars=300, key="wf_adopt_project_name")
+        st.text_input(_("City project"), max_chars=300, key=wkey(form, "wf_adopt_project_name"))
         field_error(errors, "project_name")
-        st.text_input(_("Department"), max_chars=200, key="wf_adopt_department")
+        st.text_input(_("Department"), max_chars=200, key=wkey(form, "wf_adopt_department"))
         field_error(errors, "department")
         left, right = st.columns(2)
         with left:
@@ -482,7 +518,7 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
                 step=1_000_000,
                 value=None,
                 placeholder=_("e.g. 250000000"),
-                key="wf_adopt_budget_krw",
+                key=wkey(form, "wf_adopt_budget_krw"),
             )
             field_error(errors, "budget_krw")
         with right:
@@ -492,23 +528,26 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
                 max_value=last,
                 value=min(max(dt.date.today().year, first), last),
                 step=1,
-                key="wf_adopt_year",
+                key=wkey(form, "wf_adopt_year"),
             )
             field_error(errors, "year")
-        st.text_area(_("Justification"), max_chars=4000, key="wf_adopt_justification")
+        st.text_area(_("Justification"), max_chars=4000, key=wkey(form, "wf_adopt_justification"))
         field_error(errors, "justification")
 
         def write() -> int:
-            budget, year = value("wf_adopt_budget_krw"), value("wf_adopt_year")
+            budget, year = (
+                value(wkey(form, "wf_adopt_budget_krw")),
+                value(wkey(form, "wf_adopt_year")),
+            )
             result: int = data.write(
                 wf.propose_adoption,
                 actor=actor,
-                technology_id=value("wf_adopt_technology_id"),
-                project_name=value("wf_adopt_project_name") or "",
-                department=value("wf_adopt_department") or "",
+                technology_id=value(wkey(form, "wf_adopt_technology_id")),
+                project_name=value(wkey(form, "wf_adopt_project_name")) or "",
+                department=value(wkey(form, "wf_adopt_department")) or "",
                 budget_krw=None if budget is None else int(budget),
                 year=None if year is None else int(year),
-                justification=value("wf_adopt_justification") or "",
+                justification=value(wkey(form, "wf_adopt_justification")) or "",
             )
             return result
 
@@ -522,7 +561,6 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
                 lambda _r: _(
                     "Your proposal was saved. It now waits for an adoption review meeting."
                 ),
-                clear=ADOPTION_KEYS,
             ),
         )
 
@@ -536,23 +574,21 @@ REGISTER_FIELDS = (
     "certification",
     "summary",
 )
-REGISTER_KEYS = tuple(f"wf_reg_{f}" for f in REGISTER_FIELDS)
 
 
 def register_form(actor: Actor, owners: pd.DataFrame) -> None:
     """Record a technology submission; the registration number is assigned on saving."""
     form = "register"
     errors = form_errors(form)
-    st.subheader(_("Register a technology submission"))
     english = current_language() == "en"
     names = {
         int(r["id"]): str(r["name_en"] if english and r["name_en"] else r["name_ko"])
         for _i, r in owners.iterrows()
     }
     with st.form(form):
-        st.text_input(_("Title (Korean)"), max_chars=300, key="wf_reg_title_ko")
+        st.text_input(_("Title (Korean)"), max_chars=300, key=wkey(form, "wf_reg_title_ko"))
         field_error(errors, "title_ko")
-        st.text_input(_("Title (English)"), max_chars=300, key="wf_reg_title_en")
+        st.text_input(_("Title (English)"), max_chars=300, key=wkey(form, "wf_reg_title_en"))
         field_error(errors, "title_en")
         st.selectbox(
             _("Owner"),
@@ -560,7 +596,7 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
             format_func=lambda i: names.get(int(i), "-"),
             index=None,
             placeholder=_("Choose an organization"),
-            key="wf_reg_owner_org_id",
+            key=wkey(form, "wf_reg_owner_org_id"),
         )
         field_error(errors, "owner_org_id")
         left, mid, right = st.columns(3)
@@ -571,7 +607,7 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
                 format_func=lambda c: base_label("field", c),
                 index=None,
                 placeholder=_("Choose a field"),
-                key="wf_reg_field",
+                key=wkey(form, "wf_reg_field"),
             )
             field_error(errors, "field")
         with mid:
@@ -580,7 +616,7 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
                 domain.GROWTH_SECTORS,
                 format_func=lambda c: base_label("growth_sector", c),
                 index=len(domain.GROWTH_SECTORS) - 1,
-                key="wf_reg_growth_sector",
+                key=wkey(form, "wf_reg_growth_sector"),
             )
             field_error(errors, "growth_sector")
         with right:
@@ -589,10 +625,10 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
                 domain.CERTIFICATIONS,
                 format_func=lambda c: base_label("certification", c),
                 index=len(domain.CERTIFICATIONS) - 1,
-                key="wf_reg_certification",
+                key=wkey(form, "wf_reg_certification"),
             )
             field_error(errors, "certification")
-        st.text_area(_("Summary (optional)"), max_chars=4000, key="wf_reg_summary")
+        st.text_area(_("Summary (optional)"), max_chars=4000, key=wkey(form, "wf_reg_summary"))
         field_error(errors, "summary")
         st.caption(_("The registration number (DG-year-number) is assigned when it is saved."))
 
@@ -600,13 +636,13 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
             result: tuple[int, str] = data.write(
                 wf.register_technology,
                 actor=actor,
-                title_ko=value("wf_reg_title_ko") or "",
-                title_en=value("wf_reg_title_en") or "",
-                owner_org_id=value("wf_reg_owner_org_id"),
-                field=value("wf_reg_field") or "",
-                growth_sector=value("wf_reg_growth_sector") or "none",
-                certification=value("wf_reg_certification") or "none",
-                summary=value("wf_reg_summary"),
+                title_ko=value(wkey(form, "wf_reg_title_ko")) or "",
+                title_en=value(wkey(form, "wf_reg_title_en")) or "",
+                owner_org_id=value(wkey(form, "wf_reg_owner_org_id")),
+                field=value(wkey(form, "wf_reg_field")) or "",
+                growth_sector=value(wkey(form, "wf_reg_growth_sector")) or "none",
+                certification=value(wkey(form, "wf_reg_certification")) or "none",
+                summary=value(wkey(form, "wf_reg_summary")),
             )
             return result
 
@@ -618,7 +654,6 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
                 REGISTER_FIELDS,
                 write,
                 lambda result: _("Submission registered as {reg_no}.", reg_no=result[1]),
-                clear=REGISTER_KEYS,
             ),
         )
 
@@ -628,16 +663,6 @@ def _testbed_choice(row: pd.Series) -> str:
     return f"{row['reg_no']} · {_title(row)} ({state})"
 
 
-TESTBED_KEYS = (
-    "wf_tb_id",
-    "wf_tb_to",
-    "wf_tb_site",
-    "wf_tb_started",
-    "wf_tb_planned",
-    "wf_tb_completed",
-    "wf_tb_cert",
-    "wf_tb_reason",
-)
 TESTBED_FIELDS = (
     "to",
     "site",
@@ -664,7 +689,7 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
         format_func=lambda i: _testbed_choice(by_id[i]),
         index=None,
         placeholder=_("Choose a testbed"),
-        key="wf_tb_id",
+        key=wkey(form, "wf_tb_id"),
     )
     if tb_id is None:
         return
@@ -675,7 +700,7 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
             list(row["next_statuses"]),
             format_func=lambda c: status_label("testbed", c),
             horizontal=True,
-            key="wf_tb_to",
+            key=wkey(form, "wf_tb_to"),
         )
         field_error(errors, "to")
         st.caption(
@@ -685,17 +710,17 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
                 "the certification won."
             )
         )
-        st.text_input(_("Site"), max_chars=300, key="wf_tb_site")
+        st.text_input(_("Site"), max_chars=300, key=wkey(form, "wf_tb_site"))
         field_error(errors, "site")
         c1, c2, c3 = st.columns(3)
         with c1:
-            st.date_input(_("Start"), value=None, key="wf_tb_started")
+            st.date_input(_("Start"), value=None, key=wkey(form, "wf_tb_started"))
             field_error(errors, "started_on")
         with c2:
-            st.date_input(_("Planned end"), value=None, key="wf_tb_planned")
+            st.date_input(_("Planned end"), value=None, key=wkey(form, "wf_tb_planned"))
             field_error(errors, "planned_end_on")
         with c3:
-            st.date_input(_("Completed on"), value=None, key="wf_tb_completed")
+            st.date_input(_("Completed on"), value=None, key=wkey(form, "wf_tb_completed"))
             field_error(errors, "completed_on")
         st.selectbox(
             _("Certification won"),
@@ -703,26 +728,26 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
             format_func=lambda c: base_label("certification", c),
             index=None,
             placeholder=_("Choose a certification"),
-            key="wf_tb_cert",
+            key=wkey(form, "wf_tb_cert"),
         )
         field_error(errors, "certification")
-        st.text_input(_("Note (optional)"), max_chars=500, key="wf_tb_reason")
+        st.text_input(_("Note (optional)"), max_chars=500, key=wkey(form, "wf_tb_reason"))
         field_error(errors, "reason")
 
         def write() -> int:
-            to = str(value("wf_tb_to"))
+            to = str(value(wkey(form, "wf_tb_to")))
             result: int = data.write(
                 wf.propose_testbed_step,
                 actor=actor,
                 testbed_id=int(row["id"]),
                 to=to,
                 expected=str(row["status"]),
-                reason=value("wf_tb_reason") or "",
-                site=value("wf_tb_site") if to == "in_progress" else None,
-                started_on=value("wf_tb_started") if to == "in_progress" else None,
-                planned_end_on=value("wf_tb_planned") if to == "in_progress" else None,
-                completed_on=value("wf_tb_completed") if to == "completed" else None,
-                certification=value("wf_tb_cert") if to == "certified" else None,
+                reason=value(wkey(form, "wf_tb_reason")) or "",
+                site=value(wkey(form, "wf_tb_site")) if to == "in_progress" else None,
+                started_on=value(wkey(form, "wf_tb_started")) if to == "in_progress" else None,
+                planned_end_on=value(wkey(form, "wf_tb_planned")) if to == "in_progress" else None,
+                completed_on=value(wkey(form, "wf_tb_completed")) if to == "completed" else None,
+                certification=value(wkey(form, "wf_tb_cert")) if to == "certified" else None,
             )
             return result
 
@@ -734,7 +759,6 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
                 TESTBED_FIELDS,
                 write,
                 lambda _r: _("The step was proposed. It waits for an approver's confirmation."),
-                clear=TESTBED_KEYS,
             ),
         )
 
@@ -751,7 +775,7 @@ def end_registration_form(actor: Actor, registered: pd.DataFrame) -> None:
             format_func=_choice_label(registered),
             index=None,
             placeholder=_("Choose a technology"),
-            key="wf_end_tech",
+            key=wkey(form, "wf_end_tech"),
         )
         field_error(errors, "tech_id")
         st.radio(
@@ -759,20 +783,20 @@ def end_registration_form(actor: Actor, registered: pd.DataFrame) -> None:
             ("expired", "withdrawn"),
             format_func=lambda c: status_label("technology", c),
             horizontal=True,
-            key="wf_end_to",
+            key=wkey(form, "wf_end_to"),
         )
-        st.text_input(_("Reason"), max_chars=500, key="wf_end_reason")
+        st.text_input(_("Reason"), max_chars=500, key=wkey(form, "wf_end_reason"))
         field_error(errors, "reason")
 
         def write() -> int | None:
-            tech_id = _required("tech_id", "wf_end_tech", CHOOSE_TECHNOLOGY)
+            tech_id = _required("tech_id", wkey(form, "wf_end_tech"), CHOOSE_TECHNOLOGY)
             result: int | None = data.write(
                 wf.move_technology,
                 actor=actor,
                 tech_id=int(tech_id),
-                to=str(value("wf_end_to")),
+                to=str(value(wkey(form, "wf_end_to"))),
                 expected="registered",
-                reason=value("wf_end_reason") or "",
+                reason=value(wkey(form, "wf_end_reason")) or "",
             )
             return result
 
@@ -787,7 +811,6 @@ def end_registration_form(actor: Actor, registered: pd.DataFrame) -> None:
                     "The end of the registration was proposed. It waits for an approver's "
                     "confirmation."
                 ),
-                clear=("wf_end_tech", "wf_end_to", "wf_end_reason"),
             ),
         )
 
@@ -817,14 +840,18 @@ def _approvable(v: Any, r: pd.Series) -> str:
 PENDING = (
     Col("kind", N_("Kind"), vocab("item_kind")),
     Col("reg_no", N_("Registration number")),
-    title_col(),
-    Col("subject", N_("Project or step"), _subject),
-    Col("department", N_("Department")),
-    Col("budget_krw", N_("Budget"), lambda v, _r: _money(v) if not _missing(v) else ""),
+    Col("title_ko", N_("Technology"), lambda _v, r: _title(r), width=240),
+    Col("subject", N_("Project or step"), _subject, width=200),
+    Col("can_approve", N_("Can be approved"), _approvable),
+    Col(
+        "approve_blocked",
+        N_("Why not"),
+        lambda v, _r: "" if _missing(v) or not v else _(str(v)),
+        width=330,
+    ),
     Col("proposed_by", N_("Proposed by")),
     date_col("proposed_on", N_("Proposed")),
-    Col("can_approve", N_("Can be approved"), _approvable),
-    Col("approve_blocked", N_("Why not"), lambda v, _r: "" if _missing(v) or not v else _(str(v))),
+    Col("budget_krw", N_("Budget"), lambda v, _r: "" if _missing(v) else _money(v)),
 )
 
 
@@ -933,7 +960,7 @@ def _deliberations(ctx: dict[str, Any]) -> None:
 
 
 def _history(ctx: dict[str, Any]) -> None:
-    with st.expander(_("History ({n} events)", n=fmt_int(len(ctx["history"]))), expanded=False):
+    with st.expander(_("History ({n})", n=fmt_int(len(ctx["history"]))), expanded=False):
         table(ctx["history"], HISTORY, empty=N_("No recorded events."), key=f"ap_hist_{ctx['key']}")
 
 
@@ -1038,9 +1065,6 @@ def _proposal_screen(ctx: dict[str, Any]) -> None:
     _deliberations(ctx)
 
 
-DECISION_KEYS = ("ap_decision", "ap_comment", "ap_confirm")
-
-
 def decision_form(actor: Actor, ctx: dict[str, Any]) -> None:
     """Approve, reject or return with a mandatory comment, after ticking the confirmation."""
     if not ctx["can_decide"]:
@@ -1058,27 +1082,29 @@ def decision_form(actor: Actor, ctx: dict[str, Any]) -> None:
             choices,
             format_func=lambda c: label("decision_choice", c),
             horizontal=True,
-            key="ap_decision",
+            key=wkey(form, "ap_decision"),
         )
         if not ctx["can_approve"]:
             st.caption(_("Approval is not possible now; see the reasons above."))
         st.text_area(
-            _("Comment (required, kept with the decision)"), max_chars=2000, key="ap_comment"
+            _("Comment (required, kept with the decision)"),
+            max_chars=2000,
+            key=wkey(form, "ap_comment"),
         )
         field_error(errors, "comment")
         st.checkbox(
             _("I have reviewed the proposal, the technology and the deliberation record above."),
-            key="ap_confirm",
+            key=wkey(form, "ap_confirm"),
         )
 
         def write() -> str:
-            decision = str(value("ap_decision"))
+            decision = str(value(wkey(form, "ap_decision")))
             data.write(
                 wf.decide_one,
                 actor=actor,
                 key=ctx["key"],
                 decision=decision,
-                comment=value("ap_comment") or "",
+                comment=value(wkey(form, "ap_comment")) or "",
             )
             return decision
 
@@ -1092,8 +1118,7 @@ def decision_form(actor: Actor, ctx: dict[str, Any]) -> None:
                 lambda decision: _(
                     "Decision recorded: {decision}.", decision=label("decision_choice", decision)
                 ),
-                clear=(*DECISION_KEYS, "ap_item"),
-                confirm="ap_confirm",
+                confirm=wkey(form, "ap_confirm"),
             ),
         )
 
@@ -1120,7 +1145,7 @@ def bulk_form(actor: Actor, pending: pd.DataFrame) -> None:
             [str(k) for k in decidable["key"]],
             format_func=fmt,
             placeholder=_("Choose the items to decide"),
-            key="ap_bulk_keys",
+            key=wkey(form, "ap_bulk_keys"),
         )
         field_error(errors, "keys")
         st.radio(
@@ -1128,10 +1153,12 @@ def bulk_form(actor: Actor, pending: pd.DataFrame) -> None:
             ["approve", "reject", "return"],
             format_func=lambda c: label("decision_choice", c),
             horizontal=True,
-            key="ap_bulk_decision",
+            key=wkey(form, "ap_bulk_decision"),
         )
         st.text_area(
-            _("Comment (required, kept with each decision)"), max_chars=2000, key="ap_bulk_comment"
+            _("Comment (required, kept with each decision)"),
+            max_chars=2000,
+            key=wkey(form, "ap_bulk_comment"),
         )
         field_error(errors, "comment")
         st.caption(
@@ -1140,18 +1167,18 @@ def bulk_form(actor: Actor, pending: pd.DataFrame) -> None:
                 "left unchanged and listed with the reason."
             )
         )
-        st.checkbox(_("I have reviewed each selected item."), key="ap_bulk_confirm")
+        st.checkbox(_("I have reviewed each selected item."), key=wkey(form, "ap_bulk_confirm"))
 
         def write() -> list[ItemOutcome]:
-            keys = list(value("ap_bulk_keys") or [])
+            keys = list(value(wkey(form, "ap_bulk_keys")) or [])
             if not keys:
                 raise ValidationFailed({"keys": CHOOSE_ITEMS})
             outcomes: list[ItemOutcome] = data.write(
                 wf.decide_many,
                 actor=actor,
                 keys=keys,
-                decision=str(value("ap_bulk_decision")),
-                comment=value("ap_bulk_comment") or "",
+                decision=str(value(wkey(form, "ap_bulk_decision"))),
+                comment=value(wkey(form, "ap_bulk_comment")) or "",
             )
             st.session_state[OUTCOMES_KEY] = (outcomes, {k: fmt(k) for k in keys})
             return outcomes
@@ -1168,8 +1195,7 @@ def bulk_form(actor: Actor, pending: pd.DataFrame) -> None:
                     done=fmt_int(sum(o.outcome == "done" for o in outcomes)),
                     n=fmt_int(len(outcomes)),
                 ),
-                clear=("ap_bulk_keys", "ap_bulk_comment", "ap_bulk_confirm"),
-                confirm="ap_bulk_confirm",
+                confirm=wkey(form, "ap_bulk_confirm"),
             ),
         )
 

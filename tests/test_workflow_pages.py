@@ -244,11 +244,13 @@ def test_register_form_says_what_is_wrong_next_to_each_field(app_db: Engine) -> 
         t = s.execute(select(Technology).where(Technology.reg_no == reg_no)).scalar_one()
         assert (t.title_ko, t.status) == ("열차단 투수 블록", "submitted")
     assert not at.error
+    # the saved form came back empty (its widgets are new: key suffix "__1")
+    assert at.text_input(key="wf_reg_title_ko__1").value == ""
     # the same again: a duplicate, said next to the titles
-    at.text_input(key="wf_reg_title_ko").input("열차단 투수 블록")
-    at.text_input(key="wf_reg_title_en").input("Heat-shielding permeable block")
-    at.selectbox(key="wf_reg_owner_org_id").set_value(owner)
-    at.selectbox(key="wf_reg_field").set_value("roads")
+    at.text_input(key="wf_reg_title_ko__1").input("열차단 투수 블록")
+    at.text_input(key="wf_reg_title_en__1").input("Heat-shielding permeable block")
+    at.selectbox(key="wf_reg_owner_org_id__1").set_value(owner)
+    at.selectbox(key="wf_reg_field__1").set_value("roads")
     submit(at, "Register the submission")
     errors = [e.value for e in at.error]
     assert sum("already has a technology with this title" in e for e in errors) == 2
