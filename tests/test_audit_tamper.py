@@ -16,12 +16,12 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, delete, insert, select, text, update
+from sqlalchemy import Engine, Table, delete, insert, select, text, update
 
 from db import audit
 from db.engine import make_engine
@@ -33,8 +33,8 @@ from tests.conftest import BACKENDS, PgServer, _pg_admin, fresh_database_url
 
 N_EVENTS = 10_000
 EDITS = 100
-EVENTS = AuditEvent.__table__
-HEAD = AuditHead.__table__
+EVENTS = cast(Table, AuditEvent.__table__)
+HEAD = cast(Table, AuditHead.__table__)
 AUDITOR = Actor(id=None, username="auditor.test", roles=frozenset({"auditor"}))
 FIELDS = (
     "id",

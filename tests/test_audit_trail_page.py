@@ -3,6 +3,8 @@ events newest first, filters, paging, one event, downloads, the head and verific
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
@@ -24,7 +26,7 @@ def open_page() -> AppTest:
     return at
 
 
-def table(at: AppTest):  # type: ignore[no-untyped-def]
+def table(at: AppTest) -> Any:
     return at.dataframe[0].value
 
 
