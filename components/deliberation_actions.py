@@ -115,12 +115,17 @@ def schedule_form(actor: Actor) -> None:
 # --- one meeting ---------------------------------------------------------------------------
 
 
+def actions_link() -> None:
+    """A link from the top of the record down to the staff forms."""
+    st.markdown("[" + _("Go to the actions") + " ↓](#dl-actions)")
+
+
 def actions(actor: Actor, record: MeetingRecord, candidates: pd.DataFrame | None) -> None:
     """The forms that fit the meeting's state."""
     m = record.meeting
     status, drawn = m["status"], record.draw.seed is not None
     st.divider()
-    st.subheader(_("Actions"))
+    st.subheader(_("Actions"), anchor="dl-actions")
     if status == "scheduled" and not drawn:
         _agenda_form(actor, record, candidates)
         _draw_form(actor, record)
@@ -281,26 +286,38 @@ def _declaration_form(actor: Actor, record: MeetingRecord) -> None:
 
 def _scores_form(actor: Actor, record: MeetingRecord) -> None:
     items = _items(record, pending=True)
-    members = _members(record, only_voting=True)
     with st.container(border=True):
         st.markdown("**" + _("Scores") + "**")
-        if not items or not members:
-            st.caption(_("No undecided item or no member present who may vote."))
+        if not items:
+            st.caption(_("Every item has its decision."))
+            return
+        item = st.selectbox(
+            _("Agenda item"), list(items), format_func=items.__getitem__, key="dl_scores_item"
+        )
+        chosen = next(i for i in record.items if i.id == int(item))
+        done = (
+            {int(e) for e in chosen.evaluations["expert_id"]}
+            if not chosen.evaluations.empty
+            else set()
+        )
+        members = {e: n for e, n in _members(record, only_voting=True).items() if e not in done}
+        if not members:
+            st.caption(_("Every member present who may vote has scored this item."))
             return
         with st.form("dl_scores", border=False):
-            left, right = st.columns(2)
-            item = left.selectbox(_("Agenda item"), list(items), format_func=items.__getitem__)
-            who = right.selectbox(_("Member"), list(members), format_func=members.__getitem__)
-            values: dict[str, int] = {}
+            who = st.selectbox(_("Member"), list(members), format_func=members.__getitem__)
+            entered: dict[str, int | None] = {}
             boxes = st.columns(len(domain.CRITERIA))
             for col, criterion in zip(boxes, domain.CRITERIA, strict=True):
-                values[criterion] = int(
-                    col.number_input(
-                        _(CRITERIA_NAMES[criterion]), min_value=0, max_value=100, value=70, step=1
-                    )
+                entered[criterion] = col.number_input(
+                    _(CRITERIA_NAMES[criterion]), min_value=0, max_value=100, value=None, step=1
                 )
             comment = st.text_input(_("Comment"), max_chars=4000)
             if st.form_submit_button(_("Record the scores"), icon=":material/edit_note:"):
+                values = {c: int(v) for c, v in entered.items() if v is not None}
+                if len(values) < len(domain.CRITERIA):
+                    st.warning(_("Enter all five scores. Nothing was saved."))
+                    return
                 _run(
                     actor,
                     dl.record_evaluation,
@@ -320,21 +337,24 @@ def _decision_form(actor: Actor, record: MeetingRecord) -> None:
             st.caption(_("Every item has its decision."))
             return
         by_id = {i.id: i for i in record.items}
-        with st.form("dl_decide", border=False):
-            item = st.selectbox(_("Agenda item"), list(items), format_func=items.__getitem__)
-            chosen = by_id[int(item)]
+        item = st.selectbox(
+            _("Agenda item"), list(items), format_func=items.__getitem__, key="dl_decide_item"
+        )
+        chosen = by_id[int(item)]
+        if chosen.outcome.members:
             st.caption(
                 _(
                     "So far the scores give: {decision} (stage 1 mean {stage1}, overall mean "
                     "{overall}, {n} members).",
-                    decision=label("decision", chosen.rule_decision)
-                    if chosen.rule_decision
-                    else "-",
+                    decision=label("decision", chosen.rule_decision or "pending"),
                     stage1=f"{chosen.outcome.stage1_mean:.2f}",
                     overall=f"{chosen.outcome.overall_mean:.2f}",
                     n=chosen.outcome.members,
                 )
             )
+        else:
+            st.caption(_("No scores were recorded."))
+        with st.form("dl_decide", border=False):
             how = st.radio(
                 _("Decision"),
                 ["rule", "deferred"],
@@ -366,7 +386,8 @@ def _close_form(actor: Actor, record: MeetingRecord) -> None:
             )
             save = st.form_submit_button(_("Save the minutes"), icon=":material/save:")
             sure = st.checkbox(
-                _("I confirm that the record is complete: once closed it cannot be edited.")
+                _("I confirm that the record is complete: once closed it cannot be edited."),
+                key="dl_close_sure",
             )
             close = st.form_submit_button(
                 _("Close the meeting"), icon=":material/lock:", type="primary"

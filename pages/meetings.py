@@ -8,7 +8,7 @@ import streamlit as st
 
 from components import data
 from components import deliberation as ui
-from components.deliberation_actions import actions, may_write, schedule_form
+from components.deliberation_actions import actions, actions_link, may_write, schedule_form
 from components.forms import show_error
 from components.i18n import _
 from components.navigation import guard
@@ -31,6 +31,8 @@ else:
     except DomainError as exc:
         show_error(exc)
         st.stop()
+    if may_write(actor):
+        actions_link()
     ui.meeting_view(record)
     if may_write(actor):
         actions(actor, record, data.agenda_candidates(url, meeting_id))

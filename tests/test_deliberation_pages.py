@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from streamlit.testing.v1 import AppTest
 
 import seed
@@ -235,3 +235,75 @@ def test_staff_schedule_a_meeting_from_the_list(app_db: str) -> None:
     assert query(app_db, "SELECT code, status FROM meetings WHERE title LIKE '2027%'") == [
         ("NTP-2027-01", "scheduled")
     ]
+
+
+def test_staff_hold_score_decide_and_close_from_the_page(app_db: str) -> None:
+    """A one-item meeting prepared through ``db/``, then held, scored, decided and closed
+    through the page's forms."""
+    import datetime as dt
+
+    from db import deliberation as dl
+    from db.engine import make_engine
+    from db.models import User
+    from db.permissions import Actor
+    from db.session import write_session
+
+    engine = make_engine(app_db)
+    try:
+        with write_session(engine) as s:
+            user = s.execute(select(User).where(User.username == "staff.demo")).scalar_one()
+            staff = Actor(user.id, user.username, frozenset({"staff"}))
+            mid = dl.schedule_meeting(
+                session=s,
+                actor=staff,
+                kind="registration_review",
+                title="UI flow",
+                scheduled_on=dt.date(2026, 12, 1),
+            )
+        with write_session(engine) as s:
+            tech = dl.agenda_candidates(session=s, meeting_id=mid).iloc[0]
+            dl.add_agenda_item(
+                session=s, actor=staff, meeting_id=mid, technology_id=int(tech["technology_id"])
+            )
+        with write_session(engine) as s:
+            dl.draw_and_seat_panel(session=s, actor=staff, meeting_id=mid, seed=2026)
+    finally:
+        engine.dispose()
+
+    at = open_page("staff.demo", "pages/meetings.py", id=str(mid))
+
+    def submit(label: str) -> None:
+        next(b for b in elements(at, "form_submit_button") if b.label == label).click().run()
+        assert not at.exception, at.exception
+        assert not at.error, [e.value for e in at.error]
+
+    submit("Record that the meeting is being held")
+    assert "The meeting is recorded as being held." in page_text(at)
+    submit("Save attendance")
+    assert "Attendance saved (7 changes)." in page_text(at)
+    for n in range(7):  # the member list holds those who have not scored yet
+        for label, value in zip(
+            ("Novelty", "Progressiveness", "Field applicability", "Economy", "Diffusion"),
+            (85, 82, 80, 78, 79),
+            strict=True,
+        ):
+            next(x for x in at.number_input if x.label == label).set_value(value)
+        submit("Record the scores")
+        assert "The scores were recorded." in page_text(at), n
+    assert "Every member present who may vote has scored this item." in page_text(at)
+    assert "So far the scores give: Passed" in page_text(at)
+    next(t for t in at.text_area if t.label == "Reason for the decision").input("Both stages met.")
+    submit("Record the decision")
+    assert "The decision was recorded." in page_text(at)
+    next(t for t in at.text_area if t.label == "Minutes").input("One item, passed.")
+    at.checkbox(key="dl_close_sure").check()
+    submit("Close the meeting")
+    assert "The meeting was closed." in page_text(at)
+    assert "Add the correction" in buttons(at)
+    assert query(app_db, "SELECT status FROM meetings WHERE id = :m", m=mid) == [("closed",)]
+    assert query(
+        app_db,
+        "SELECT count(*) FROM evaluations e JOIN agenda_items i ON i.id = e.agenda_item_id "
+        "WHERE i.meeting_id = :m",
+        m=mid,
+    ) == [(7,)]
