@@ -704,9 +704,9 @@ def composition_chart(report: FairnessReport) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("name:N", title=None, sort=order),
-            yOffset=alt.YOffset("what:N"),
+            yOffset=alt.YOffset("what:N", sort=list(names.values())),
             x=alt.X("share:Q", title=_("Share"), axis=alt.Axis(format="%")),
-            color=alt.Color("what:N", title=None),
+            color=alt.Color("what:N", title=None, sort=list(names.values())),
             tooltip=[
                 alt.Tooltip("name:N", title=_("Affiliation")),
                 alt.Tooltip("what:N", title=_("Figure")),

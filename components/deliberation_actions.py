@@ -271,8 +271,12 @@ def _declaration_form(actor: Actor, record: MeetingRecord) -> None:
                     _("Recused") if c == "recuse" else _("Stayed: judged no conflict")
                 ),
                 horizontal=True,
+                index=None,
             )
             if st.form_submit_button(_("Record the declaration"), icon=":material/front_hand:"):
+                if outcome is None:
+                    st.warning(_("Choose the outcome of the declaration. Nothing was saved."))
+                    return
                 _run(
                     actor,
                     dl.declare_conflict,
