@@ -31,6 +31,16 @@ seed, the candidates and the exclusions, so ``select_seats`` can replay the last
 
 The same seed and inputs always give the same panel. Fewer candidates than seats is refused
 (:class:`PoolTooSmall`).
+
+The demo history (``seed/panels.py``) was drawn by a simpler documented rule: a uniform draw
+(``random.Random(seed).randrange`` over the field group's roster, skipping the excluded, the
+retired and the already seated) with the same conflict exclusions but no affiliation targets
+and no seat spreading; ``tests/test_seed.py`` replays those draws. The seed keeps its rule
+because this one reads the whole pool for every draw (targets and pool size need every
+candidate), which is fine for one draw in the app but would make ``python -m seed --scale 100``
+quadratic (every meeting times every expert); its recorded draws stay as they were, and the
+meeting record says which rule drew a panel (``meeting_rules.draw_rule``, empty for the demo
+history). Draws made in the app record their rule and candidates and replay exactly.
 """
 
 from __future__ import annotations
