@@ -101,8 +101,23 @@ def parse_query(params: Mapping[str, str]) -> tuple[Filters, list[str]]:
     return Filters(as_of, period, TechFilter(sector, field, local)), ignored
 
 
+SELECT_KEYS = ("period", "sector", "field", "local")
+ALL = "all"
+
+
+def _index(key: str, options: list, value: object) -> int | None:
+    """The URL's choice for a select box the first time; afterwards the widget's own state
+    (handed back below), so its shown text follows a language switch."""
+    return None if key in st.session_state else options.index(value)
+
+
 def filter_bar(initial: Filters) -> Filters:
     """The filter widgets, prefilled from the URL; writes the choice back to the URL."""
+    # Select boxes keep their shown text in the browser; handing the value back makes
+    # them redraw it in the current language after a language switch.
+    for key in SELECT_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
     c1, c2, c3, c4, c5 = st.columns([1.1, 1.1, 1.3, 1.3, 1.1])
     as_of = c1.date_input(
         _("As of"),
@@ -115,33 +130,42 @@ def filter_bar(initial: Filters) -> Filters:
     period = c2.selectbox(
         _("Change over"),
         list(PERIODS),
-        index=list(PERIODS).index(initial.period),
+        index=_index("period", list(PERIODS), initial.period),
         format_func=lambda p: _(PERIOD_NAMES[p]),
         key="period",
     )
+    # "all" rather than None for "no filter": None is a select box's empty state.
     sector = c3.selectbox(
         _("Growth sector"),
-        [None, *GROWTH_SECTORS],
-        index=[None, *GROWTH_SECTORS].index(initial.tech.sector),
-        format_func=lambda s: _("All sectors") if s is None else label("growth_sector", s),
+        [ALL, *GROWTH_SECTORS],
+        index=_index("sector", [ALL, *GROWTH_SECTORS], initial.tech.sector or ALL),
+        format_func=lambda s: _("All sectors") if s == ALL else label("growth_sector", s),
         key="sector",
     )
     field = c4.selectbox(
         _("Technical field"),
-        [None, *FIELDS],
-        index=[None, *FIELDS].index(initial.tech.field),
-        format_func=lambda f: _("All fields") if f is None else label("field", f),
+        [ALL, *FIELDS],
+        index=_index("field", [ALL, *FIELDS], initial.tech.field or ALL),
+        format_func=lambda f: _("All fields") if f == ALL else label("field", f),
         key="field",
     )
     local_key = {None: "all", True: "local", False: "external"}[initial.tech.local]
     local = c5.selectbox(
         _("Origin"),
         list(LOCAL_CHOICES),
-        index=list(LOCAL_CHOICES).index(local_key),
+        index=_index("local", list(LOCAL_CHOICES), local_key),
         format_func=lambda k: _(LOCAL_NAMES[k]),
         key="local",
     )
-    chosen = Filters(as_of, period, TechFilter(sector, field, LOCAL_CHOICES[local]))
+    chosen = Filters(
+        as_of or initial.as_of,
+        period or initial.period,
+        TechFilter(
+            None if sector in (ALL, None) else sector,
+            None if field in (ALL, None) else field,
+            LOCAL_CHOICES[local or "all"],
+        ),
+    )
     if dict(st.query_params) != chosen.query():
         st.query_params.from_dict(chosen.query())
     return chosen
