@@ -563,3 +563,38 @@ def test_staff_and_approvers_who_are_staff_may_write(w: World) -> None:
             title=f"By {role}",
             scheduled_on=MEETING_DAY,
         )
+
+
+def test_two_officials_deciding_at_once_get_one_winner(w: World) -> None:
+    """The meeting row is locked first: the second decision waits, then is told who won."""
+    import threading
+
+    meeting_id, members = held(w)
+    t1, _ = items_of(w, meeting_id)
+    score_all(w, t1, members, PASSING)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def decide(who: str) -> None:
+        barrier.wait()
+        try:
+            write(w, dl.record_decision, who, item_id=t1, reason=f"Decided by {who}.")
+            outcomes.append("won")
+        except Conflict:
+            outcomes.append("conflict")
+        except Exception as exc:
+            outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=decide, args=(who,)) for who in ("staff", "staff2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["conflict", "won"]
+    with read_session(w.engine) as s:
+        decided = s.execute(
+            select(AuditEvent).where(
+                AuditEvent.action == "agenda_item.decide", AuditEvent.entity_id == str(t1)
+            )
+        ).all()
+    assert len(decided) == 1
