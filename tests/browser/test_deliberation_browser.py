@@ -3,6 +3,8 @@ of the meeting list opens its record, and both pages render in Korean."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.browser.conftest import AppServer, screenshot, wait_ready
@@ -11,14 +13,14 @@ from tests.browser.test_signin_flow import sign_in
 pytestmark = pytest.mark.browser
 
 
-def _korean(page) -> None:  # type: ignore[no-untyped-def]
+def _korean(page: Any) -> None:
     page.get_by_role("combobox").first.click()
     page.get_by_role("option", name="한국어").click()
     page.get_by_text("로그인 중").wait_for(timeout=30_000)
     wait_ready(page)
 
 
-def test_a_flag_opens_its_meeting(browser, app_server: AppServer) -> None:  # type: ignore[no-untyped-def]
+def test_a_flag_opens_its_meeting(browser: Any, app_server: AppServer) -> None:
     ctx = browser.new_context(viewport={"width": 1400, "height": 2400})
     page = ctx.new_page()
     sign_in(page, app_server, "auditor.demo")
@@ -39,7 +41,7 @@ def test_a_flag_opens_its_meeting(browser, app_server: AppServer) -> None:  # ty
     ctx.close()
 
 
-def test_a_row_of_the_list_opens_the_record(browser, app_server: AppServer) -> None:  # type: ignore[no-untyped-def]
+def test_a_row_of_the_list_opens_the_record(browser: Any, app_server: AppServer) -> None:
     ctx = browser.new_context(viewport={"width": 1400, "height": 1400})
     page = ctx.new_page()
     sign_in(page, app_server, "staff.demo")
