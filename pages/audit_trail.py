@@ -264,9 +264,9 @@ def event_detail(
             _json_or_text(_("Before"), ev["before"])
         with right:
             _json_or_text(_("After"), ev["after"])
-        st.markdown(f"**{_('Previous hash')}**")
+        st.markdown("**" + _("Previous hash") + "**")
         st.code(ev["prev_hash"], language=None)
-        st.markdown(f"**{_('Hash')}**")
+        st.markdown("**" + _("Hash") + "**")
         st.code(ev["hash"], language=None)
 
 
@@ -299,7 +299,7 @@ def downloads(url: str, actor: Actor, filters: AuditFilters, matching: PageInfo)
     """Files of the filtered events, written only when asked for. Inside a fragment: the
     download buttons rerun only this part, and any other use of the page drops the files
     (so they are not written again on every rerun)."""
-    st.markdown(f"**{_('Download the filtered events')}**")
+    st.markdown("**" + _("Download the filtered events") + "**")
     if st.session_state.get(EXPORT_READY) != filters:
         if matching.total_is_lower_bound or matching.total > DOWNLOAD_LIMIT:
             label = _("Prepare the files (the newest {n} events)", n=fmt_int(DOWNLOAD_LIMIT))
