@@ -4,8 +4,8 @@ Revision ID: 0003
 Revises: 0001
 Create Date: 2026-11-22 03:08:03.573782
 
-Chained after 0001. If the audit-index migration 0002 lands first, set ``down_revision`` to
-"0002" (the two touch different tables, so the order does not matter otherwise).
+Chained after 0001; the history is one line: 0001 -> 0003 -> 0004_deliberation -> 0002 (the
+audit-index migration kept its planned number but was chained after the head of its day).
 """
 
 from __future__ import annotations
