@@ -26,7 +26,7 @@ from db.models import Adoption, Organization, Technology, User
 from db.permissions import SYSTEM, Actor
 from db.session import read_session, write_session
 from tests import workflow_data as wd
-from tests.apptest import button, new_app, page_text, sign_in
+from tests.apptest import DEMO_PASSWORD, button, new_app, page_text, sign_in, text_input
 
 SECOND_APPROVER = "approver2.test"
 SECOND_PASSWORD = "second approver pass 2026"
@@ -275,18 +275,23 @@ def test_move_a_technology_to_screening(app_db: Engine) -> None:
 
 
 @pytest.mark.parametrize("page", ["work_queue", "approvals"])
-def test_pages_in_korean(app_db: Engine, page: str) -> None:
+def test_pages_in_korean(app_db: Engine, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
+    monkeypatch.setenv("NTP_LANG", "ko")
     new_items(app_db, "staff.demo", 1)
-    at = sign_in(new_app(), "approver.demo")
-    at.selectbox(key="lang_select").set_value("ko").run()
+    at = new_app()
+    text_input(at, "사용자 이름").input("approver.demo")
+    text_input(at, "비밀번호").input(DEMO_PASSWORD)
+    submit(at, "로그인")
     at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, at.exception
-    # Korean once components/locales/pending/workflow.json is merged into the catalogue
-    assert at.title[0].value in {"업무함", "결재함", "Work queue", "Approvals"}
+    assert at.title[0].value == {"work_queue": "업무함", "approvals": "결재함"}[page]
     if page == "approvals":
         key = at.selectbox(key="ap_item").options[0]
         at.selectbox(key="ap_item").set_value(key).run()
         assert not at.exception, at.exception
+        assert "결재 처리" in page_text(at)  # the decision form's heading
+    else:
+        assert "사전 검토 대상" in page_text(at)  # a tile
 
 
 def test_pages_refuse_other_roles(app_db: Engine) -> None:
