@@ -30,6 +30,7 @@ import psutil
 import streamlit as st
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from streamlit import config
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
@@ -60,6 +61,9 @@ def _like_a_real_server() -> None:
 
 _like_a_real_server()
 register_shell_page()
+# The project hides error details from users (.streamlit/config.toml); the benchmark reports
+# what went wrong.
+config.set_option("client.showErrorDetails", "full")
 
 
 class PageFailed(RuntimeError):
@@ -127,7 +131,9 @@ def render(at: AppTest, target: Target) -> tuple[float, float, int]:
         at.switch_page(target.path).run()
         elapsed = time.perf_counter() - t0
     if at.exception:
-        raise PageFailed(f"the page raised: {at.exception[0].message}"[:300])
+        ex = at.exception[0]
+        where = " / ".join(line.strip() for line in ex.stack_trace[-4:])
+        raise PageFailed(f"the page raised: {ex.message[:300]} (at {where[-400:]})")
     denied = [e.value for e in at.error if "do not have access" in str(e.value)]
     if denied:
         raise PageFailed(f"the page refused its main role: {denied[0]}")

@@ -47,6 +47,22 @@ PLACEHOLDERS = [
 ]
 
 
+# Hand-written findings below this line in the report survive a new run.
+KEEP_MARKER = "<!-- Written by hand: kept when bench.run rewrites this file. -->"
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """An error message as one markdown-safe line."""
+    flat = " ".join(str(text).split()).replace("|", "/")
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def write(out: Path, text: str) -> None:
+    """Write the report to ``out``, keeping what was written by hand below KEEP_MARKER."""
+    kept = out.read_text().partition(KEEP_MARKER) if out.exists() else ("", "", "")
+    out.write_text(text + (f"\n{KEEP_MARKER}{kept[2]}" if kept[1] else ""))
+
+
 def median(xs: Iterable[float]) -> float | None:
     xs = list(xs)
     return statistics.median(xs) if xs else None
@@ -230,7 +246,8 @@ class Report:
                 peaks[s] = m.get("peak_mb")
                 row.append("-" if peaks[s] is None else f"{peaks[s]:.0f} MB")
                 if m.get("error"):
-                    errors.setdefault(f"memory @{s}", m["error"])
+                    runs_failed = f" ({m['failed_runs']} failed)" if m.get("failed_runs") else ""
+                    errors.setdefault(f"memory @{s}{runs_failed}", m["error"])
             delta = (
                 peaks[hi] - peaks[lo]
                 if two and peaks[hi] is not None and peaks[lo] is not None
@@ -262,7 +279,7 @@ class Report:
                     )
             self.out("| " + " | ".join(row) + " |")
             for where, err in errors.items():
-                self.pending_errors.append(f"- {label}, {where}: {err}")
+                self.pending_errors.append(f"- {label}, {where}: {one_line(err)}")
         self.out("")
         if self.pending_errors:
             self.out("Failures:", "", *self.pending_errors, "")
@@ -328,7 +345,7 @@ class Report:
                 else:
                     row.append("")
             self.out("| " + " | ".join(row) + " |")
-        errs = [f"- @{s} {f}: {e}" for s, d in errors.items() for f, e in d.items()]
+        errs = [f"- @{s} {f}: {one_line(e)}" for s, d in errors.items() for f, e in d.items()]
         self.out("")
         if errs:
             self.out("Browser errors:", "", *errs, "")
@@ -433,7 +450,7 @@ def main() -> None:
     args = parser.parse_args()
     text = render(json.loads(args.results.read_text()))
     if args.out:
-        args.out.write_text(text)
+        write(args.out, text)
     print(text)
 
 

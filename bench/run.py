@@ -28,6 +28,7 @@ import os
 import platform
 import secrets
 import shlex
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -228,6 +229,7 @@ def memory(urls: dict[str, str], runs: int, log: Path) -> dict[str, dict[str, An
                 "rss_before_mb": report.median(r["rss_before_mb"] for r in good),
                 "samples": [r["peak_mb"] for r in good],
                 "error": errors[0] if errors else None,
+                "failed_runs": f"{len(errors)} of {len(recs)} runs" if errors else None,
             }
     return result
 
@@ -310,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown backend(s) {sorted(unknown)}" if unknown else "nothing to run")
         return 2
     out = args.out or (CACHE / "RESULTS-quick.md" if args.quick else RESULTS_MD)
+    shutil.rmtree(LOGS, ignore_errors=True)
     LOGS.mkdir(parents=True, exist_ok=True)
     command = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
     results: dict[str, Any] = {
@@ -342,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     raw = CACHE / f"results-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
     raw.write_text(json.dumps(results, indent=1))
     text = report.render(results)
-    out.write_text(text)
+    report.write(out, text)
     print(text)
     say(f"report written to {out} (raw figures: {raw})")
     return 0
