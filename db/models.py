@@ -140,9 +140,11 @@ class Expert(Base):
         one_of("affiliation", domain.AFFILIATIONS),
         Index("ix_experts_registered_on", "registered_on"),
         Index("ix_experts_affiliation_registered", "affiliation", "registered_on"),
+        Index("ix_experts_name", "name"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     name: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str | None] = mapped_column(String(100))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -199,6 +201,7 @@ class Technology(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     reg_no: Mapped[str] = mapped_column(String(32), unique=True)
     title_ko: Mapped[str] = mapped_column(String(300))
     title_en: Mapped[str] = mapped_column(String(300))
@@ -331,6 +334,7 @@ class Agreement(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     partner_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     title_ko: Mapped[str] = mapped_column(String(300))
@@ -352,9 +356,11 @@ class Adoption(Base):
     __table_args__ = (
         one_of("status", domain.ADOPTION_STATUSES),
         Index("ix_adoptions_status_approved_on", "status", "approved_on"),
+        Index("ix_adoptions_technology_status", "technology_id", "status", "approved_on"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     technology_id: Mapped[int] = mapped_column(ForeignKey("technologies.id"), index=True)
     project_name: Mapped[str] = mapped_column(String(300))
     department: Mapped[str] = mapped_column(String(200))
@@ -387,6 +393,7 @@ class Testbed(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     technology_id: Mapped[int] = mapped_column(ForeignKey("technologies.id"), index=True)
     site: Mapped[str | None] = mapped_column(String(300))
     agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
@@ -415,6 +422,7 @@ class Inquiry(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     received_on: Mapped[dt.date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(16))
