@@ -40,6 +40,9 @@ PASSWORD_TOO_SHORT = N_("The password must have at least 12 characters.")
 PASSWORD_TOO_LONG = N_("The password must have at most 128 characters.")
 PASSWORD_HAS_USERNAME = N_("The password must not be or contain the username.")
 PASSWORD_TOO_COMMON = N_("This password is too common; choose one that is harder to guess.")
+PASSWORD_SURROUNDING_SPACE = N_(
+    "The password must not begin or end with a space: the sign-in form removes them."
+)
 PASSWORD_UNSTORABLE = N_("The password contains characters that cannot be stored.")
 PASSWORD_UNCHANGED = N_("The new password must be different from the current one.")
 CURRENT_PASSWORD_WRONG = N_("The current password is not correct. Nothing was changed.")
@@ -76,13 +79,17 @@ def password_problems(username: str, password: str) -> list[str]:
 
     12 to 128 characters (bcrypt reads only the first 72 bytes, so the rest only has to be
     typed); not the username nor containing it (case-insensitive; usernames shorter than
-    3 characters only may not be the whole password); not in the common-password list.
+    3 characters only may not be the whole password); not in the common-password list; no
+    leading or trailing whitespace (streamlit-authenticator strips the typed password, so such
+    a password could never be used to sign in).
     """
     problems: list[str] = []
     if len(password) < PASSWORD_MIN_CHARS:
         problems.append(PASSWORD_TOO_SHORT)
     if len(password) > PASSWORD_MAX_CHARS:
         problems.append(PASSWORD_TOO_LONG)
+    if password != password.strip():
+        problems.append(PASSWORD_SURROUNDING_SPACE)
     try:
         password.encode("utf-8")
     except UnicodeEncodeError:

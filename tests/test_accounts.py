@@ -78,6 +78,9 @@ def user_row(engine: Engine, user_id: int) -> User:
         ("ab", "AB", [accounts.PASSWORD_TOO_SHORT, accounts.PASSWORD_HAS_USERNAME]),
         ("kim", "x" * 128, []),
         ("kim", "한국어비밀번호는열두글자", []),
+        # The sign-in form strips the typed password, so these could never sign in.
+        ("kim", " river crossing at dawn", [accounts.PASSWORD_SURROUNDING_SPACE]),
+        ("kim", "river crossing at dawn\t", [accounts.PASSWORD_SURROUNDING_SPACE]),
     ],
 )
 def test_password_problems(username: str, password: str, expected: list[str]) -> None:
