@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import String, func, select, type_coerce, update
-from sqlalchemy.orm import Session
+from sqlalchemy import String, TextClause, event, func, select, type_coerce, update
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from db.errors import N_
 from db.models import AuditEvent, AuditHead
@@ -205,9 +206,61 @@ def append(
         update(AuditHead)
         .where(AuditHead.id == 1, AuditHead.last_id == head.last_id)
         .values(last_id=event.id, last_hash=digest)
+        .execution_options(**{_HEAD_MOVE: True})
     )
     session.expire(head)
     return event
+
+
+# --- The ORM layer of "append-only" -------------------------------------------------------
+# The database refuses UPDATE/DELETE on audit_events (triggers); the chain detects what
+# slips past. These listeners refuse the same through any ORM session, before anything
+# reaches the database: an AuditEvent or AuditHead changed or deleted through the unit of
+# work, and an UPDATE/DELETE statement on either table run through a session. The one
+# exception is the head move in :func:`append` above, which marks its statement.
+
+AUDIT_TABLES = frozenset({"audit_events", "audit_head"})
+_HEAD_MOVE = "ntp_audit_head_move"
+_RAW_WRITE = re.compile(
+    r"^\s*(?:UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+(?:ONLY\s+)?\W?audit_(?:events|head)\b",
+    re.IGNORECASE,
+)
+
+
+class AppendOnlyViolation(RuntimeError):
+    """Code tried to change or delete an audit record through the ORM (a programming
+    error: audit events are only ever appended, by :func:`append`)."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changed_audit_rows(session: Session, _context: Any, _instances: Any) -> None:
+    """:raise AppendOnlyViolation: a loaded audit event or the head was modified or deleted."""
+    for obj in session.deleted:
+        if isinstance(obj, (AuditEvent, AuditHead)):
+            raise AppendOnlyViolation(f"audit records cannot be deleted ({obj.__tablename__})")
+    for obj in session.dirty:
+        if isinstance(obj, (AuditEvent, AuditHead)) and session.is_modified(obj):
+            raise AppendOnlyViolation(f"audit records cannot be changed ({obj.__tablename__})")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_audit_statements(state: ORMExecuteState) -> None:
+    """:raise AppendOnlyViolation: an UPDATE or DELETE of audit_events/audit_head (other
+    than :func:`append`'s head move) is executed through a session."""
+    statement = state.statement
+    if isinstance(statement, TextClause):
+        if _RAW_WRITE.match(statement.text):
+            raise AppendOnlyViolation("audit records cannot be changed or deleted")
+        return
+    if not (state.is_update or state.is_delete):
+        return
+    table = getattr(statement, "table", None)
+    name = getattr(table, "name", None)
+    if name not in AUDIT_TABLES:
+        return
+    if name == "audit_head" and state.is_update and state.execution_options.get(_HEAD_MOVE):
+        return
+    raise AppendOnlyViolation(f"audit records cannot be changed or deleted ({name})")
 
 
 # What :func:`verify` can find wrong with an event (English templates, marked for the UI's

@@ -5,13 +5,18 @@ are fixed first (19 registration reviews from February, 4 adoption reviews from 
 afterwards registration reviews sit monthly except in August, adoption reviews quarterly,
 and testbed selections in May and November from 2020. The meetings named in
 ``PLANTED_IRREGULARITIES`` are always registration reviews.
+
+One more adoption review sits the day before the demo's "today" (:data:`DEMO_END`): its
+panel has recommended most of the proposals waiting since the autumn, and the approver has
+not decided them yet, so the approvals screen shows real work. Its dates are fixed (no
+random draw), so everything scheduled before it comes out exactly as without it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from seed.constants import GO_LIVE, PLANTED_BY_CODE, PUBLISHED, PUBLISHED_AS_OF
+from seed.constants import DEMO_END, GO_LIVE, PLANTED_BY_CODE, PUBLISHED, PUBLISHED_AS_OF
 from seed.model import Meeting
 from seed.world import World, month_bounds
 
@@ -104,9 +109,29 @@ def _meeting(w: World, code: str, held_on: dt.date, kind: str, phase_a: bool) ->
     )
 
 
+def _pending_review(w: World, held_on: dt.date, code: str) -> Meeting:
+    """The adoption review before the demo's "today" (see the module): fixed dates."""
+    return Meeting(
+        code=code,
+        kind="adoption_review",
+        held_on=held_on,
+        created_on=w.workday_before(held_on - dt.timedelta(days=35)),
+        agenda_on=w.workday_before(held_on - dt.timedelta(days=14)),
+        draw_on=w.workday_before(held_on - dt.timedelta(days=7)),
+        closed_on=w.workday(held_on + dt.timedelta(days=1)),
+        phase_a=False,
+    )
+
+
+PENDING_REVIEW = "pending_review"
+
+
 def schedule(w: World, end: dt.date) -> list[Meeting]:
     """Every meeting from the first (February 2019) to ``end``, in date order, with codes."""
-    slots = _published_slots(w) + _later_slots(w, end)
+    slots: list[tuple[dt.date, str, bool | str]] = [*_published_slots(w), *_later_slots(w, end)]
+    pending_on = w.workday_before(DEMO_END - dt.timedelta(days=1))
+    if pending_on <= end:
+        slots.append((pending_on, "adoption_review", PENDING_REVIEW))
     by_year: dict[int, list[list]] = {}
     for i, (d, kind, phase_a) in enumerate(slots):
         by_year.setdefault(d.year, []).append([d, kind, phase_a, i])
@@ -115,6 +140,10 @@ def schedule(w: World, end: dt.date) -> list[Meeting]:
         year_slots = sorted(by_year[year], key=lambda s: (s[0], KIND_ORDER[s[1]], s[3]))
         _force_planted(year, year_slots)
         for i, (d, kind, phase_a, _) in enumerate(year_slots):
-            meetings.append(_meeting(w, f"NTP-{year}-{i + 1:02d}", d, kind, phase_a))
+            code = f"NTP-{year}-{i + 1:02d}"
+            if phase_a == PENDING_REVIEW:
+                meetings.append(_pending_review(w, d, code))
+            else:
+                meetings.append(_meeting(w, code, d, kind, bool(phase_a)))
     w.meetings = meetings
     return meetings
