@@ -1,0 +1,185 @@
+"""Bulk import of registers (organizations, technologies, experts, inquiries) from CSV/xlsx.
+
+Two steps, both for administrators and staff only (checked here; a refused import is an
+audited ``permission.denied``):
+
+- :func:`check_file` reads the bytes (never trusting the file name), checks every header,
+  cell and row against the register and the database, and returns a :class:`CheckResult`:
+  the problems (row as Excel numbers it, column, value, rule; the first
+  :data:`~db.imports.report.MAX_PROBLEMS` listed, all counted) or what would be added,
+  updated and left unchanged, with a preview. It writes nothing.
+- :func:`import_file` checks again inside the write transaction (the register may have
+  changed since) and writes only if the whole file is valid: all rows or none. Re-importing
+  the same file changes nothing ("0 added, 0 updated, N unchanged"). Every added or changed
+  record is audited, and the import itself (file name, SHA-256, counts).
+
+Code columns accept codes and the labels the caller passes as a
+:class:`~db.imports.columns.Vocabulary` (the UI hands in its Korean and English names).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db.errors import N_, DomainError, NotFound
+from db.imports import reading
+from db.imports.checking import Plan, check
+from db.imports.columns import CODES_ONLY, REGISTERS, Register, Vocabulary, norm_header
+from db.imports.report import Problem, Report
+from db.imports.writing import apply
+from db.permissions import Actor, require
+
+__all__ = [
+    "CODES_ONLY",
+    "IMPORTERS",
+    "REGISTERS",
+    "CheckResult",
+    "ImportRefused",
+    "Problem",
+    "Vocabulary",
+    "check_file",
+    "import_file",
+]
+
+IMPORTERS = ("admin", "staff")
+Progress = Callable[[float, str], None]
+
+
+class ImportRefused(DomainError):
+    """The file has problems; nothing was written. ``result`` holds the report."""
+
+    message = N_("The file has {total} problems, so nothing was imported.")
+
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__(total=result.problem_total)
+        self.result = result
+
+
+@dataclass
+class CheckResult:
+    """What a check found. ``ok`` when there is no problem at all."""
+
+    register: str
+    filename: str
+    sha256: str
+    format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    rows: int = 0
+    blank_rows: int = 0
+    to_add: int = 0
+    to_update: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    problem_total: int = 0
+    preview: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_total == 0
+
+
+def _register(key: str) -> Register:
+    try:
+        return REGISTERS[key]
+    except KeyError:
+        raise NotFound() from None
+
+
+def _plan(
+    session: Session,
+    register: Register,
+    filename: str,
+    data: bytes,
+    vocabulary: Vocabulary,
+    progress: Progress | None,
+) -> tuple[CheckResult, Plan | None]:
+    report = Report()
+    result = CheckResult(
+        register=register.key, filename=filename, sha256=hashlib.sha256(data).hexdigest()
+    )
+    index = register.header_index()
+
+    def score(header: list[str]) -> int:
+        return sum(1 for h in header if norm_header(h) in index)
+
+    table = reading.read_table(filename, data, report, score, register.expected())
+    plan = None
+    if table is not None:
+        result.format, result.encoding, result.delimiter = (
+            table.format,
+            table.encoding,
+            table.delimiter,
+        )
+        plan = check(session, register, table, vocabulary, report, progress)
+        result.rows, result.blank_rows = plan.rows, plan.blank_rows
+        result.headers = plan.headers
+        if report.ok:
+            result.to_add, result.to_update = len(plan.add), len(plan.update)
+            result.unchanged = plan.unchanged
+            result.preview = plan.preview
+    result.problems, result.problem_total = report.problems, report.total
+    return result, plan
+
+
+def check_file(
+    *,
+    session: Session,
+    actor: Actor,
+    register: str,
+    filename: str,
+    data: bytes,
+    vocabulary: Vocabulary = CODES_ONLY,
+    progress: Progress | None = None,
+) -> CheckResult:
+    """Check ``data`` as a file of ``register``; writes nothing.
+
+    :raise PermissionDenied: the actor is neither an administrator nor staff.
+    :raise NotFound: ``register`` is not one of :data:`REGISTERS`.
+    """
+    require(actor, IMPORTERS, action="import.check", entity="import")
+    result, _plan_unused = _plan(session, _register(register), filename, data, vocabulary, progress)
+    return result
+
+
+def import_file(
+    *,
+    session: Session,
+    actor: Actor,
+    register: str,
+    filename: str,
+    data: bytes,
+    vocabulary: Vocabulary = CODES_ONLY,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Check and import ``data`` in the caller's write transaction: all rows or none.
+
+    Returns the counts (``added``, ``updated``, ``unchanged``, ``rows``, ``blank_rows``),
+    the file's ``sha256`` and the id of the import's audit event.
+
+    :raise PermissionDenied: the actor is neither an administrator nor staff (audited by
+        ``db.session.write_session``).
+    :raise ImportRefused: the file has problems (``.result`` lists them); nothing written.
+    :raise Conflict: a record changed between the check and the write; nothing written.
+    """
+    require(actor, IMPORTERS, action="import.run", entity="import")
+    reg = _register(register)
+
+    def checking(fraction: float, stage: str) -> None:
+        if progress:
+            progress(fraction * 0.5, stage)
+
+    def writing(fraction: float, stage: str) -> None:
+        if progress:
+            progress(0.5 + fraction * 0.5, stage)
+
+    result, plan = _plan(session, reg, filename, data, vocabulary, checking)
+    if not result.ok or plan is None:
+        raise ImportRefused(result)
+    return apply(session, actor, plan, filename=filename, sha256=result.sha256, progress=writing)

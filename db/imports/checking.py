@@ -1,0 +1,668 @@
+"""Checking a file against a register: headers, every cell, every row, duplicates.
+
+The outcome is a :class:`Plan`: what would be added, updated or left unchanged, or the
+problems that stop the import. Nothing is written here; :mod:`db.imports.writing` applies a
+plan whose report is empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db import domain
+from db.errors import N_
+from db.imports.columns import Column, Register, Vocabulary, norm_header, norm_text
+from db.imports.reading import Table
+from db.imports.report import Report
+from db.models import Expert, ExpertField, ExpertTie, Inquiry, Organization, Technology
+
+Progress = Callable[[float, str], None]
+
+# Messages (English templates; the UI translates them).
+UNKNOWN_HEADER = N_("Unknown column name. Accepted names: {expected}.")
+DUPLICATE_HEADER = N_("This column appears twice (also as '{other}').")
+MISSING_HEADER = N_("This required column is missing from the header row.")
+UNNAMED_COLUMN = N_("This cell is in a column without a name in the header row.")
+TOO_MANY_CELLS = N_("The row has {cells} cells, the header only {expected}.")
+TOO_FEW_CELLS = N_("The row has {cells} cells, the header {expected}; cells are missing.")
+REQUIRED = N_("A value is required.")
+TOO_LONG = N_("The text is {length} characters long; at most {limit} are allowed.")
+BAD_DATE = N_("Not a date; write it as YYYY-MM-DD (e.g. 2019-08-08).")
+DATE_RANGE = N_("The date must lie between {first} and {last}.")
+UNKNOWN_CODE = N_("Not one of the allowed values: {allowed}.")
+BAD_BOOL = N_("Write yes or no (예 or 아니오).")
+UNKNOWN_ORG = N_("No organization with this name in the register; import or register it first.")
+AMBIGUOUS_ORG = N_(
+    "{count} organizations in the register have this name; give the Korean name exactly."
+)
+BAD_REG_NO = N_("A registration number looks like DG-YYYY-NNN (e.g. DG-2019-041).")
+BAD_EMAIL = N_("Not an e-mail address.")
+BAD_PHONE = N_("A telephone number holds digits, spaces, +, - and parentheses only.")
+BAD_COUNTRY = N_("Write a two-letter country code, such as KR.")
+BAD_TIE = N_("Write each tie as organization | kind | from | to (to may be left out).")
+REGION_REQUIRED = N_("A Korean organization needs its region.")
+DATE_BEFORE = N_("This date is before {other} ({date}).")
+STATUS_NEEDS_DATE = N_("The status {status} needs this date.")
+DUPLICATE_IN_FILE = N_("The same record appears in row {first} of this file.")
+DUPLICATE_IN_REGISTER = N_(
+    "{count} records in the register match this row; correct them by hand first."
+)
+LIFECYCLE_BY_WORKFLOW = N_(
+    "This technology is already in the register with {current}; its status and dates "
+    "change through the workflow, not by an import."
+)
+DUPLICATE_TITLE = N_(
+    "The owner already has technology {reg_no} with this title; import it under that number."
+)
+
+FIRST_DATE = dt.date(1950, 1, 1)
+LAST_DATE = dt.date(2100, 12, 31)
+REG_NO = re.compile(r"DG-(\d{4})-(\d{3,})")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE = re.compile(r"[0-9+()\-.\s]{3,}")
+COUNTRY = re.compile(r"[A-Za-z]{2}")
+DATE_FORMS = (
+    re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})\.?"),
+    re.compile(r"(\d{4})\.\s*(\d{1,2})\.\s*(\d{1,2})\.?"),  # 2019. 8. 8.
+    re.compile(r"(\d{4})년\s*(\d{1,2})월\s*(\d{1,2})일"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+    re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T]00:00(?::00)?"),
+)
+TRUE = {"yes", "y", "true", "1", "o", "예", "네", "ㅇ", "local", "지역"}
+FALSE = {"no", "n", "false", "0", "x", "아니오", "아니요", "external", "역외"}
+LIST_SPLIT = re.compile(r"[;,\n]")
+TIE_SPLIT = re.compile(r"[;\n]")
+PAD = " \u3000"  # spaces stripped around every cell (tab and CR are kept: "as typed")
+TECH_LIFECYCLE = ("status", "screening_on", "review_on", "registered_on", "rejected_on", "ended_on")
+STATUS_DATE = {
+    "registered": "registered_on",
+    "rejected": "rejected_on",
+    "expired": "ended_on",
+    "withdrawn": "ended_on",
+    "answered": "answered_on",
+    "visit_held": "visit_on",
+    "benchmarked": "benchmarked_on",
+}
+# Model attribute of each file column that is stored under another name.
+ATTRIBUTE = {
+    ("technologies", "owner"): "owner_org_id",
+    ("experts", "organization"): "organization_id",
+    ("inquiries", "organization"): "org_id",
+}
+MODELS: dict[str, Any] = {
+    "organizations": Organization,
+    "technologies": Technology,
+    "experts": Expert,
+    "inquiries": Inquiry,
+}
+PREVIEW_ROWS = 20
+
+
+@dataclass
+class Record:
+    """One valid row: its values by model attribute (only the columns the file has)."""
+
+    row: int
+    values: dict[str, Any]
+    key: tuple[Any, ...]
+    fields: frozenset[str] | None = None  # experts: technical fields (if the file has them)
+    ties: tuple[tuple[int, str, dt.date, dt.date | None], ...] = ()
+    cells: list[str | None] = field(default_factory=list)  # as read, for the preview
+
+
+@dataclass
+class Change:
+    """An existing record that the file changes: id, version seen, before and after."""
+
+    record: Record
+    id: int
+    version: int | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+    fields: frozenset[str] | None = None  # new field set, when it changes
+    new_ties: tuple[tuple[int, str, dt.date, dt.date | None], ...] = ()
+
+
+@dataclass
+class Plan:
+    register: Register
+    report: Report
+    rows: int = 0  # data rows read, blank rows not included
+    blank_rows: int = 0
+    add: list[Record] = field(default_factory=list)
+    update: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    preview: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)  # header text per column key, file order
+
+
+class _Lookups:
+    """Organizations by name (both languages) and the register's existing records."""
+
+    def __init__(self, session: Session, register: Register) -> None:
+        self.orgs: dict[str, list[tuple[int, bool]]] = defaultdict(list)
+        for org_id, name_ko, name_en, is_local in session.execute(
+            select(
+                Organization.id, Organization.name_ko, Organization.name_en, Organization.is_local
+            )
+        ):
+            self.orgs[norm_text(name_ko)].append((org_id, bool(is_local)))
+            if name_en and norm_text(name_en) != norm_text(name_ko):
+                self.orgs[norm_text(name_en)].append((org_id, bool(is_local)))
+        self.org_local = {i: local for entries in self.orgs.values() for i, local in entries}
+        self.session = session
+        self.register = register
+        self.existing: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+        self.titles: dict[tuple[int, str], str] = {}
+        self._load_existing()
+
+    def _load_existing(self) -> None:
+        model = MODELS[self.register.key]
+        columns = [c for c in model.__table__.c]
+        rows = self.session.execute(select(*columns)).mappings()
+        by_id: dict[int, dict[str, Any]] = {}
+        for r in rows:
+            rec = dict(r)
+            by_id[rec["id"]] = rec
+            self.existing[existing_key(self.register.key, rec)].append(rec)
+            if self.register.key == "technologies":
+                self.titles[(rec["owner_org_id"], norm_text(rec["title_ko"]))] = rec["reg_no"]
+        if self.register.key == "experts":
+            for expert_id, code in self.session.execute(
+                select(ExpertField.expert_id, ExpertField.field)
+            ):
+                by_id[expert_id].setdefault("_fields", set()).add(code)
+            for t in self.session.execute(
+                select(
+                    ExpertTie.expert_id,
+                    ExpertTie.organization_id,
+                    ExpertTie.kind,
+                    ExpertTie.started_on,
+                    ExpertTie.ended_on,
+                )
+            ):
+                by_id[t[0]].setdefault("_ties", set()).add(tuple(t[1:]))
+
+
+def existing_key(register: str, rec: dict[str, Any]) -> tuple[Any, ...]:
+    """The natural key of a stored record (``rec`` by model attribute)."""
+    if register == "organizations":
+        return (norm_text(rec["name_ko"]), rec["kind"])
+    if register == "technologies":
+        return (rec["reg_no"],)
+    if register == "experts":
+        return (norm_text(rec["name"]), rec["organization_id"])
+    return (rec["org_id"], rec["received_on"], norm_text(rec["topic"]))
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date in one of the forms offices write (ISO, dots, slashes, 년월일, YYYYMMDD)."""
+    for form in DATE_FORMS:
+        m = form.fullmatch(text)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+class Checker:
+    """Checks one table against one register (see :func:`check`)."""
+
+    def __init__(
+        self,
+        session: Session,
+        register: Register,
+        table: Table,
+        vocabulary: Vocabulary,
+        report: Report,
+        progress: Progress | None,
+    ) -> None:
+        self.session = session
+        self.register = register
+        self.table = table
+        self.report = report
+        self.progress = progress
+        self.vocab = {c.vocab: vocabulary.lookup(c.vocab) for c in register.columns if c.vocab}
+        self.vocab["tie_kind"] = vocabulary.lookup("tie_kind")
+        self.plan = Plan(register=register, report=report)
+        self.positions: dict[str, int] = {}  # column key -> index in the row
+        self.names: dict[str, str] = {}  # column key -> header as written in the file
+
+    # --- header -------------------------------------------------------------------------
+
+    def map_header(self) -> bool:
+        index = self.register.header_index()
+        korean = 0
+        for pos, text in enumerate(self.table.header):
+            if not text:
+                continue
+            col = index.get(norm_header(text))
+            if col is None:
+                self.report.add(
+                    1, text, text, UNKNOWN_HEADER, expected=self.register.expected(self._lang())
+                )
+                continue
+            if col.key in self.positions:
+                self.report.add(1, text, text, DUPLICATE_HEADER, other=self.names[col.key])
+                continue
+            self.positions[col.key] = pos
+            self.names[col.key] = text
+            korean += norm_header(text) == norm_header(col.ko)
+        self.korean = korean * 2 > len(self.positions)
+        for col in self.register.columns:
+            if col.required and col.key not in self.positions:
+                self.report.add(1, self.name(col), "", MISSING_HEADER)
+        self.plan.headers = [self.names[k] for k in sorted(self.positions, key=self.positions.get)]  # type: ignore[arg-type]
+        return self.report.ok
+
+    def _lang(self) -> str:
+        hangul = sum(1 for h in self.table.header for ch in h if "\uac00" <= ch <= "\ud7a3")
+        return "ko" if hangul else "en"
+
+    def name(self, col: Column) -> str:
+        return self.names.get(col.key) or (col.ko if getattr(self, "korean", False) else col.en)
+
+    # --- rows ---------------------------------------------------------------------------
+
+    def run(self) -> Plan:
+        if not self.map_header():
+            return self.plan
+        self.lookups = _Lookups(self.session, self.register)
+        seen: dict[tuple[Any, ...], int] = {}
+        width = len(self.table.header)
+        unnamed = [i for i, h in enumerate(self.table.header) if not h]
+        estimate = max(self.table.estimated_rows, 1)
+        records: list[Record] = []
+        for row, cells in self.table.rows:
+            if self.progress and row % 2000 == 0:
+                self.progress(min(row / estimate, 1.0), "check")
+            if all(c is None or not c.strip() for c in cells):
+                self.plan.blank_rows += 1
+                continue
+            self.plan.rows += 1
+            if not self._shape_ok(row, cells, width, unnamed):
+                continue
+            record = self._record(row, cells)
+            if record is None:
+                continue
+            first = seen.get(record.key)
+            if first is not None:
+                self._key_problem(row, record, DUPLICATE_IN_FILE, first=first)
+                continue
+            seen[record.key] = row
+            records.append(record)
+        if self.report.ok:
+            self._compare(records)
+        self.report.sort()
+        if self.progress:
+            self.progress(1.0, "check")
+        return self.plan
+
+    def _shape_ok(self, row: int, cells: list[str | None], width: int, unnamed: list[int]) -> bool:
+        ok = True
+        if len(cells) > width:
+            extra = [i for i in range(width, len(cells)) if (cells[i] or "").strip()]
+            if extra:
+                self.report.add(
+                    row,
+                    _column_letter(extra[0]),
+                    cells[extra[0]],
+                    TOO_MANY_CELLS,
+                    cells=len(cells),
+                    expected=width,
+                )
+                ok = False
+        elif len(cells) < width and not self.table.pads_short_rows:
+            missing = self.table.header[len(cells)] or _column_letter(len(cells))
+            self.report.add(row, missing, "", TOO_FEW_CELLS, cells=len(cells), expected=width)
+            ok = False
+        for i in unnamed:
+            if i < len(cells) and (cells[i] or "").strip():
+                self.report.add(row, _column_letter(i), cells[i], UNNAMED_COLUMN)
+                ok = False
+        return ok
+
+    def _record(self, row: int, cells: list[str | None]) -> Record | None:
+        values: dict[str, Any] = {}
+        fields: frozenset[str] | None = None
+        ties: tuple[tuple[int, str, dt.date, dt.date | None], ...] = ()
+        before = self.report.total
+        for col in self.register.columns:
+            pos = self.positions.get(col.key)
+            if pos is None:
+                continue
+            raw = cells[pos] if pos < len(cells) else None
+            value = self._cell(row, col, raw)
+            if col.kind == "codes":
+                fields = frozenset(value or ())
+            elif col.kind == "ties":
+                ties = tuple(value or ())
+            else:
+                values[col.key] = value
+        if self.report.total > before:
+            return None
+        self._defaults(values)
+        if not self._row_rules(row, values):
+            return None
+        stored = {ATTRIBUTE.get((self.register.key, k), k): v for k, v in values.items()}
+        return Record(row, stored, self._key(values), fields, ties, cells)
+
+    def _cell(self, row: int, col: Column, raw: str | None) -> Any:
+        text = (raw or "").strip(PAD)
+        if col.kind != "text":
+            text = text.strip()
+        if not text:
+            if col.required:
+                self.report.add(row, self.name(col), raw, REQUIRED)
+            return None
+        if len(text) > col.max_len:
+            self.report.add(
+                row, self.name(col), text, TOO_LONG, length=len(text), limit=col.max_len
+            )
+            return None
+        parse = getattr(self, "_parse_" + col.kind)
+        return parse(row, col, text)
+
+    def _bad(self, row: int, col: Column, text: str, rule: str, **params: Any) -> None:
+        self.report.add(row, self.name(col), text, rule, **params)
+
+    def _parse_text(self, row: int, col: Column, text: str) -> str:
+        return text
+
+    def _parse_date(self, row: int, col: Column, text: str) -> dt.date | None:
+        value = parse_date(text)
+        if value is None:
+            self._bad(row, col, text, BAD_DATE)
+        elif not FIRST_DATE <= value <= LAST_DATE:
+            self._bad(
+                row, col, text, DATE_RANGE, first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat()
+            )
+            return None
+        return value
+
+    def _code(self, row: int, col: Column, text: str, vocab: str) -> str | None:
+        code = self.vocab[vocab].get(norm_text(text))
+        if code is None:
+            from db.imports.columns import VOCABULARIES
+
+            self._bad(row, col, text, UNKNOWN_CODE, allowed=", ".join(VOCABULARIES[vocab]))
+        return code
+
+    def _parse_code(self, row: int, col: Column, text: str) -> str | None:
+        assert col.vocab
+        return self._code(row, col, text, col.vocab)
+
+    def _parse_codes(self, row: int, col: Column, text: str) -> list[str]:
+        assert col.vocab
+        codes = []
+        for part in LIST_SPLIT.split(text):
+            if part.strip():
+                code = self._code(row, col, part.strip(), col.vocab)
+                if code:
+                    codes.append(code)
+        return codes
+
+    def _parse_bool(self, row: int, col: Column, text: str) -> bool | None:
+        folded = norm_text(text)
+        if folded in TRUE:
+            return True
+        if folded in FALSE:
+            return False
+        if col.vocab:
+            code = self.vocab[col.vocab].get(folded)
+            if code is not None:
+                return code == "local"
+        self._bad(row, col, text, BAD_BOOL)
+        return None
+
+    def _org(self, row: int, col: Column, text: str) -> int | None:
+        matches = self.lookups.orgs.get(norm_text(text), [])
+        if not matches:
+            self._bad(row, col, text, UNKNOWN_ORG)
+            return None
+        if len(matches) > 1:
+            self._bad(row, col, text, AMBIGUOUS_ORG, count=len(matches))
+            return None
+        return matches[0][0]
+
+    def _parse_org(self, row: int, col: Column, text: str) -> int | None:
+        return self._org(row, col, text)
+
+    def _parse_reg_no(self, row: int, col: Column, text: str) -> str | None:
+        value = unicodedata.normalize("NFKC", text).upper()
+        if not REG_NO.fullmatch(value):
+            self._bad(row, col, text, BAD_REG_NO)
+            return None
+        return value
+
+    def _parse_email(self, row: int, col: Column, text: str) -> str | None:
+        if not EMAIL.fullmatch(text):
+            self._bad(row, col, text, BAD_EMAIL)
+            return None
+        return text
+
+    def _parse_phone(self, row: int, col: Column, text: str) -> str | None:
+        if not PHONE.fullmatch(text):
+            self._bad(row, col, text, BAD_PHONE)
+            return None
+        return text
+
+    def _parse_country(self, row: int, col: Column, text: str) -> str | None:
+        if not COUNTRY.fullmatch(text):
+            self._bad(row, col, text, BAD_COUNTRY)
+            return None
+        return text.upper()
+
+    def _parse_ties(
+        self, row: int, col: Column, text: str
+    ) -> list[tuple[int, str, dt.date, dt.date | None]]:
+        ties = []
+        for entry in TIE_SPLIT.split(text):
+            if not entry.strip():
+                continue
+            parts = [p.strip() for p in entry.split("|")]
+            if len(parts) == 3:
+                parts.append("")
+            if len(parts) != 4 or not all(parts[:3]):
+                self._bad(row, col, entry, BAD_TIE)
+                continue
+            org = self._org(row, col, parts[0])
+            kind = self._code(row, col, parts[1], "tie_kind")
+            start = parse_date(parts[2])
+            end = parse_date(parts[3]) if parts[3] else None
+            if start is None or (parts[3] and end is None):
+                self._bad(row, col, entry, BAD_DATE)
+                continue
+            if org is not None and kind is not None:
+                ties.append((org, kind, start, end))
+        return ties
+
+    # --- row rules ----------------------------------------------------------------------
+
+    def _defaults(self, values: dict[str, Any]) -> None:
+        reg = self.register.key
+        present = self.positions
+        if reg == "organizations":
+            if "name_en" in present and not values.get("name_en"):
+                values["name_en"] = values["name_ko"]
+            if "country" in present and not values.get("country"):
+                values["country"] = "KR"
+            if "is_local" in present and values.get("is_local") is None:
+                values["is_local"] = values.get("region") == domain.HOME_REGION
+        elif reg == "technologies":
+            if "title_en" in present and not values.get("title_en"):
+                values["title_en"] = values["title_ko"]
+            if "is_local" in present and values.get("is_local") is None:
+                values["is_local"] = self.lookups.org_local.get(values["owner"], False)
+            for key, default in (
+                ("growth_sector", "none"),
+                ("certification", "none"),
+                ("status", "submitted"),
+            ):
+                if key in present and values.get(key) is None:
+                    values[key] = default
+        elif reg == "inquiries" and "status" in present and values.get("status") is None:
+            values["status"] = "received"
+
+    def _row_rules(self, row: int, values: dict[str, Any]) -> bool:
+        before = self.report.total
+        reg = self.register.key
+        if reg == "organizations":
+            country = values.get("country") or "KR"
+            if country == "KR" and not values.get("region"):
+                self._bad(row, self.register.column("region"), "", REGION_REQUIRED)
+        start_key = {
+            "technologies": "submitted_on",
+            "experts": "registered_on",
+            "inquiries": "received_on",
+        }.get(reg)
+        if start_key:
+            start = values.get(start_key)
+            start_col = self.register.column(start_key)
+            for col in self.register.columns:
+                value = values.get(col.key)
+                if (
+                    col.kind == "date"
+                    and col.key != start_key
+                    and value
+                    and start
+                    and value < start
+                ):
+                    self._bad(
+                        row,
+                        col,
+                        value.isoformat(),
+                        DATE_BEFORE,
+                        other=self.name(start_col),
+                        date=start.isoformat(),
+                    )
+            status = values.get("status")
+            needed = STATUS_DATE.get(status or "")
+            if needed and not values.get(needed):
+                self._bad(row, self.register.column(needed), "", STATUS_NEEDS_DATE, status=status)
+        return self.report.total == before
+
+    def _key(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        reg = self.register.key
+        if reg == "organizations":
+            return (norm_text(values["name_ko"]), values["kind"])
+        if reg == "technologies":
+            return (values["reg_no"],)
+        if reg == "experts":
+            return (norm_text(values["name"]), values["organization"])
+        return (values["organization"], values["received_on"], norm_text(values["topic"]))
+
+    def _key_problem(self, row: int, record: Record, rule: str, **params: Any) -> None:
+        col = self.register.column(self.register.natural_key[0])
+        shown = " / ".join(str(v) for v in record.key)
+        self.report.add(row, self.name(col), shown, rule, **params)
+
+    # --- against the register -----------------------------------------------------------
+
+    def _compare(self, records: list[Record]) -> None:
+        reg = self.register.key
+        for record in records:
+            matches = self.lookups.existing.get(record.key, [])
+            if len(matches) > 1:
+                self._key_problem(record.row, record, DUPLICATE_IN_REGISTER, count=len(matches))
+                continue
+            if not matches:
+                if reg == "technologies":
+                    title = (record.values["owner_org_id"], norm_text(record.values["title_ko"]))
+                    other = self.lookups.titles.get(title)
+                    if other:
+                        self._bad(
+                            record.row,
+                            self.register.column("title_ko"),
+                            record.values["title_ko"],
+                            DUPLICATE_TITLE,
+                            reg_no=other,
+                        )
+                        continue
+                self.plan.add.append(record)
+                self._preview(record, "add")
+                continue
+            current = matches[0]
+            before = {k: current[k] for k, v in record.values.items() if current[k] != v}
+            after = {k: record.values[k] for k in before}
+            if reg == "technologies":
+                moved = [k for k in TECH_LIFECYCLE if k in before]
+                if moved:
+                    self._bad(
+                        record.row,
+                        self.register.column(moved[0]),
+                        record.values[moved[0]],
+                        LIFECYCLE_BY_WORKFLOW,
+                        current=", ".join(f"{k}={current[k]}" for k in moved),
+                    )
+                    continue
+            fields = None
+            new_ties: tuple[Any, ...] = ()
+            if reg == "experts":
+                if record.fields is not None and record.fields != frozenset(
+                    current.get("_fields", ())
+                ):
+                    fields = record.fields
+                    before["fields"] = sorted(current.get("_fields", ()))
+                    after["fields"] = sorted(fields)
+                have = current.get("_ties", set())
+                new_ties = tuple(t for t in record.ties if t not in have)
+                if new_ties:
+                    after["ties_added"] = [list(t) for t in new_ties]
+            if before or after:
+                self.plan.update.append(
+                    Change(
+                        record,
+                        current["id"],
+                        current.get("version"),
+                        before,
+                        after,
+                        fields,
+                        new_ties,
+                    )
+                )
+                self._preview(record, "update")
+            else:
+                self.plan.unchanged += 1
+                self._preview(record, "unchanged")
+
+    def _preview(self, record: Record, action: str) -> None:
+        if len(self.plan.preview) < PREVIEW_ROWS:
+            shown = {
+                name: record.cells[pos] if pos < len(record.cells) else None
+                for key, pos in self.positions.items()
+                for name in (self.names[key],)
+            }
+            self.plan.preview.append({"row": record.row, "action": action, "cells": shown})
+
+
+def check(
+    session: Session,
+    register: Register,
+    table: Table,
+    vocabulary: Vocabulary,
+    report: Report,
+    progress: Progress | None = None,
+) -> Plan:
+    """Check ``table`` as a file of ``register``; problems go to ``report``."""
+    return Checker(session, register, table, vocabulary, report, progress).run()

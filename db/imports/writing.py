@@ -1,0 +1,185 @@
+"""Applying a checked plan in the caller's transaction, with its audit events.
+
+New records are inserted in batches (``INSERT ... RETURNING`` in parameter order), changed
+ones one compare-and-set each (``UPDATE ... WHERE id = :id AND version = :seen``, bumping
+``version``), so a record edited in the app between the check and the write makes the
+whole import fail and roll back. Every added or changed record gets its own audit event and
+the import one more (file name, SHA-256, counts); events are chained in one pass over the
+locked head row, the same hashes :func:`db.audit.append` would write one by one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
+
+from db import audit
+from db.errors import N_, Conflict
+from db.imports.checking import MODELS, Change, Plan, Record
+from db.models import ExpertField, ExpertTie
+from db.permissions import Actor
+
+BATCH = 1000
+CHANGED_UNDER_US = N_(
+    "A record in the file was changed by someone else while the import ran (row {row}). "
+    "Nothing was imported; check the file again."
+)
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if not k.startswith("_")}
+
+
+class _Events:
+    """Audit events collected during the write, appended in one pass at the end."""
+
+    def __init__(self, actor: Actor, reason: str) -> None:
+        self.actor = actor
+        self.reason = reason
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, action: str, entity: str, entity_id: Any, before: Any, after: Any) -> None:
+        self.items.append(
+            {
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "before": before,
+                "after": after,
+            }
+        )
+
+    def flush(self, session: Session) -> int:
+        """Append every collected event to the chain; the id of the last one."""
+        return audit.append_many(
+            session,
+            self.items,
+            actor_id=self.actor.id,
+            actor_name=self.actor.username,
+            reason=self.reason,
+        )
+
+
+def _new_row(plan: Plan, record: Record, actor: Actor, now: dt.datetime) -> dict[str, Any]:
+    reg = plan.register.key
+    values = dict(record.values)
+    if reg in ("organizations", "experts"):
+        values["created_at"] = now
+    if reg == "technologies":
+        values["created_by_id"] = actor.id
+    return values
+
+
+def apply(
+    session: Session,
+    actor: Actor,
+    plan: Plan,
+    *,
+    filename: str,
+    sha256: str,
+    progress: Callable[[float, str], None] | None = None,
+) -> dict[str, Any]:
+    """Write ``plan`` (its report must be empty); the counts and the import event's id."""
+    assert plan.report.ok
+    reg = plan.register.key
+    model = MODELS[reg]
+    entity = plan.register.entity
+    events = _Events(actor, f"import {filename} sha256:{sha256[:16]}")
+    now = dt.datetime.now(dt.UTC)
+    total = max(len(plan.add) + len(plan.update), 1)
+    done = 0
+    for start in range(0, len(plan.add), BATCH):
+        batch = plan.add[start : start + BATCH]
+        rows = [_new_row(plan, r, actor, now) for r in batch]
+        ids = (
+            session.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows)
+            .scalars()
+            .all()
+        )
+        extra_fields: list[dict[str, Any]] = []
+        extra_ties: list[dict[str, Any]] = []
+        for record, new_id, row in zip(batch, ids, rows, strict=True):
+            after = {k: v for k, v in row.items() if k != "created_at"}
+            if reg == "experts":
+                if record.fields:
+                    extra_fields += [
+                        {"expert_id": new_id, "field": f} for f in sorted(record.fields)
+                    ]
+                    after["fields"] = sorted(record.fields)
+                if record.ties:
+                    extra_ties += [_tie(new_id, t) for t in record.ties]
+                    after["ties_added"] = [list(t) for t in record.ties]
+            events.add(f"{entity}.imported", entity, new_id, None, after)
+        _insert(session, ExpertField, extra_fields)
+        _insert(session, ExpertTie, extra_ties)
+        done += len(batch)
+        if progress:
+            progress(0.9 * done / total, "write")
+    for change in plan.update:
+        _update(session, model, reg, change, actor, now)
+        events.add(
+            f"{entity}.import_updated", entity, change.id, change.before, _jsonable(change.after)
+        )
+        done += 1
+        if progress and done % 500 == 0:
+            progress(0.9 * done / total, "write")
+    counts = {
+        "register": reg,
+        "file": filename,
+        "sha256": sha256,
+        "added": len(plan.add),
+        "updated": len(plan.update),
+        "unchanged": plan.unchanged,
+        "rows": plan.rows,
+        "blank_rows": plan.blank_rows,
+    }
+    events.add("import.completed", "import", sha256, None, counts)
+    event_id = events.flush(session)
+    if progress:
+        progress(1.0, "write")
+    return {**counts, "event_id": event_id}
+
+
+def _tie(expert_id: int, tie: Sequence[Any]) -> dict[str, Any]:
+    org_id, kind, started_on, ended_on = tie
+    return {
+        "expert_id": expert_id,
+        "organization_id": org_id,
+        "kind": kind,
+        "started_on": started_on,
+        "ended_on": ended_on,
+    }
+
+
+def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), BATCH):
+        session.execute(insert(model), rows[start : start + BATCH])
+
+
+def _update(
+    session: Session, model: Any, reg: str, change: Change, actor: Actor, now: dt.datetime
+) -> None:
+    values = {k: v for k, v in change.after.items() if k not in ("fields", "ties_added")}
+    stmt = update(model).where(model.id == change.id)
+    if change.version is not None:
+        stmt = stmt.where(model.version == change.version)
+        values["version"] = change.version + 1
+    if reg in ("technologies", "experts"):
+        values["updated_at"] = now
+    if reg == "technologies":
+        values["updated_by_id"] = actor.id
+    result = session.execute(stmt.values(**values))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(CHANGED_UNDER_US, row=change.record.row)
+    if change.fields is not None:
+        session.execute(ExpertField.__table__.delete().where(ExpertField.expert_id == change.id))
+        _insert(
+            session,
+            ExpertField,
+            [{"expert_id": change.id, "field": f} for f in sorted(change.fields)],
+        )
+    _insert(session, ExpertTie, [_tie(change.id, t) for t in change.new_ties])
