@@ -99,6 +99,7 @@ class Register:
     related: tuple[Related, ...] = ()
     as_of_note: str = ""  # msgid shown under the count when the as-of filter is set
     count_as_of: str = ""  # msgid with {n} used instead of ``count`` when as-of is set
+    keep: tuple[str, ...] = ()  # URL parameters another part of the page owns (left alone)
 
 
 class Msgid(str):
@@ -382,7 +383,7 @@ def _widget(reg: Register, flt: Filter) -> None:
 def open_view(reg: Register) -> View:
     """Draw the filter bar (prefilled from the URL when the URL changed from outside) and
     return what it decided: filter values, sort, page and the record to open."""
-    params = {k: str(v) for k, v in st.query_params.to_dict().items()}
+    params = {k: str(v) for k, v in st.query_params.to_dict().items() if k not in reg.keep}
     slot = st.container()
     kept = _key(reg, "notices")  # notices about the link, kept until the user acts
     if params != st.session_state.get(_key(reg, "synced")):
@@ -487,8 +488,10 @@ def sync_url(view: View) -> None:
         params["page"] = str(view.page)
     if view.record_id is not None:
         params["id"] = str(view.record_id)
-    if params != {k: str(v) for k, v in st.query_params.to_dict().items()}:
-        st.query_params.from_dict(params)
+    current = {k: str(v) for k, v in st.query_params.to_dict().items()}
+    kept = {k: v for k, v in current.items() if k in reg.keep}
+    if {**params, **kept} != current:
+        st.query_params.from_dict({**params, **kept})
     st.session_state[_key(reg, "synced")] = params
 
 
