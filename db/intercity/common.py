@@ -1,0 +1,211 @@
+"""What the inquiry and agreement writes share: who may write, messages, date checks, the
+asking body or partner (an existing organisation or a new one), and stale-edit refusals.
+
+Writers hold the ``staff`` role (design.md: staff "log inquiries and agreements"; the
+administrator manages accounts and runs imports, so holds no write here). Every write is one
+audit event in the caller's transaction (``db.workflow.common.record``); a refusal is a
+:class:`~db.errors.PermissionDenied`, recorded by ``db.session.write_session`` after the
+rollback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db import domain
+from db.errors import N_, Conflict, NotFound
+from db.models import AuditEvent, Organization
+from db.permissions import Actor
+from db.workflow import common as wc
+
+WRITERS = ("staff",)
+
+# Messages a person reads (English templates; the UI translates them).
+REQUIRED = wc.REQUIRED
+TOO_LONG = wc.TOO_LONG
+UNKNOWN_CHOICE = wc.UNKNOWN_CHOICE
+DATE_REQUIRED = N_("Enter the date.")
+DATE_IN_FUTURE = N_("The date cannot be later than today.")
+BEFORE_RECEIVED = N_("The date cannot be before the inquiry was received.")
+NOTHING_CHANGED = N_("Nothing was changed, so nothing was saved.")
+CHOOSE_OR_NEW = N_("Choose an existing body or enter the name of a new one.")
+UNKNOWN_ORG = N_("This body is not in the register; choose it again from the list.")
+ORG_EXISTS = N_(
+    "A body of this kind with this Korean name is already registered; choose it from the "
+    "list instead."
+)
+REGION_REQUIRED = N_("Choose the region of a Korean body.")
+REGION_ABROAD = N_("A body outside Korea has no Korean region; leave the region empty.")
+COUNTRY_INVALID = N_("Enter the country as two letters (ISO 3166), e.g. KR, JP, US.")
+FOREIGN_CITY_IN_KOREA = N_("A foreign city is outside Korea: enter its country.")
+
+
+class EditedMeanwhile(Conflict):
+    """The record changed after the editor opened it (compare-and-set on ``version``)."""
+
+    message = N_(
+        "{by} changed this record at {at}, after you opened it. Your changes were not saved; "
+        "reload the record to see theirs and edit again."
+    )
+
+
+def require_writer(actor: Actor, action: str, entity: str, entity_id: int | None = None) -> None:
+    """:raise PermissionDenied: the actor is not staff."""
+    wc.require_role(actor, WRITERS, action, entity, entity_id)
+
+
+def clean_date(
+    value: Any,
+    name: str,
+    errors: dict[str, str],
+    *,
+    required: bool = True,
+    not_after_today: bool = True,
+) -> dt.date | None:
+    """``value`` as a date (``datetime`` is cut to its date); records a problem for
+    ``name`` when it is missing (and required), not a date, or later than today (KST)."""
+    if value is None or value == "":
+        if required:
+            errors[name] = DATE_REQUIRED
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        errors[name] = DATE_REQUIRED
+        return None
+    if not_after_today and value > wc.today_kst():
+        errors[name] = DATE_IN_FUTURE
+    return value
+
+
+def choice(value: Any, name: str, allowed: tuple[str, ...], errors: dict[str, str]) -> str:
+    if value not in allowed:
+        errors[name] = UNKNOWN_CHOICE
+        return ""
+    return str(value)
+
+
+@dataclass(frozen=True)
+class NewOrganization:
+    """A body that is not in the register yet: names, kind, region (Korean bodies) and
+    country (ISO 3166 alpha-2)."""
+
+    name_ko: str
+    name_en: str = ""
+    kind: str = ""
+    region: str | None = None
+    country: str = "KR"
+
+
+COUNTRY = re.compile(r"[A-Z]{2}")
+
+
+def resolve_organization(
+    session: Session,
+    actor: Actor,
+    org_id: int | None,
+    new: NewOrganization | None,
+    field: str,
+    errors: dict[str, str],
+    *,
+    write: bool,
+) -> int | None:
+    """The id of the chosen organisation, or of ``new`` once it is created (when ``write``
+    is true and no other field has a problem). Problems go to ``errors``: the choice under
+    ``field``, the new body's under ``org_name_ko``, ``org_name_en``, ``org_kind``,
+    ``org_region``, ``org_country``. A created organisation is audited as
+    ``organization.create``."""
+    if org_id is not None:
+        if session.get(Organization, org_id) is None:
+            errors[field] = UNKNOWN_ORG
+        return org_id
+    if new is None or not (new.name_ko or "").strip():
+        errors[field] = CHOOSE_OR_NEW
+        return None
+    name_ko = wc.clean_text(new.name_ko, "org_name_ko", errors, max_chars=200)
+    name_en = wc.clean_text(new.name_en, "org_name_en", errors, required=False, max_chars=200)
+    kind = choice(new.kind, "org_kind", domain.ORG_KINDS, errors)
+    country = (new.country or "").strip().upper()
+    if not COUNTRY.fullmatch(country):
+        errors["org_country"] = COUNTRY_INVALID
+    region = new.region or None
+    if country == "KR":
+        if region is None:
+            errors["org_region"] = REGION_REQUIRED
+        elif region not in domain.REGIONS:
+            errors["org_region"] = UNKNOWN_CHOICE
+        if kind == "foreign_city":
+            errors["org_country"] = FOREIGN_CITY_IN_KOREA
+    elif region is not None and COUNTRY.fullmatch(country):
+        errors["org_region"] = REGION_ABROAD
+    if name_ko and kind:
+        taken = session.execute(
+            select(func.count())
+            .select_from(Organization)
+            .where(Organization.name_ko == name_ko, Organization.kind == kind)
+        ).scalar_one()
+        if taken:
+            errors["org_name_ko"] = ORG_EXISTS
+    if errors or not write:
+        return None
+    now = wc.now_utc()
+    org = Organization(
+        name_ko=name_ko,
+        name_en=name_en or name_ko,
+        kind=kind,
+        region=region if country == "KR" else None,
+        is_local=False,
+        country=country,
+        created_at=now,
+    )
+    session.add(org)
+    session.flush()
+    wc.record(
+        session,
+        actor,
+        "organization.create",
+        "organization",
+        org.id,
+        before=None,
+        after={
+            "name_ko": org.name_ko,
+            "name_en": org.name_en,
+            "kind": org.kind,
+            "region": org.region,
+            "country": org.country,
+        },
+        at=now,
+    )
+    return org.id
+
+
+def changed_meanwhile(session: Session, entity: str, entity_id: int) -> Conflict:
+    """:class:`EditedMeanwhile` naming who last wrote ``entity`` ``entity_id`` and when."""
+    event = (
+        session.execute(
+            select(AuditEvent)
+            .where(
+                AuditEvent.entity == entity,
+                AuditEvent.entity_id == str(entity_id),
+                AuditEvent.action != "permission.denied",
+            )
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
+    if event is None:  # pragma: no cover - every write leaves an event
+        return EditedMeanwhile(by="?", at="?")
+    who = wc.display_name(session, event.actor_id, event.actor_name)
+    return EditedMeanwhile(by=who, at=wc.kst(event.occurred_at))
+
+
+def not_found() -> NotFound:
+    return NotFound()
