@@ -87,6 +87,13 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Audit"),
     ),
     PageSpec(
+        "pages/imports.py",
+        N_("Import"),
+        ":material/upload_file:",
+        frozenset({"admin", "staff"}),
+        N_("System"),
+    ),
+    PageSpec(
         "pages/administration.py",
         N_("Administration"),
         ":material/manage_accounts:",

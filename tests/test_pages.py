@@ -15,10 +15,18 @@ REGISTERS = {"technologies", "experts", "adoptions", "inquiries"}
 EXPECTED_PAGES = {
     "executive": {"overview", "account", *REGISTERS},
     "auditor": {"overview", "account", "audit_trail", "meetings", "fairness", *REGISTERS},
-    "staff": {"overview", "account", "work_queue", "meetings", *REGISTERS},
+    "staff": {"overview", "account", "work_queue", "meetings", "imports", *REGISTERS},
     # approver.demo is staff + approver
-    "approver": {"overview", "account", "work_queue", "approvals", "meetings", *REGISTERS},
-    "admin": {"overview", "administration", "account"},
+    "approver": {
+        "overview",
+        "account",
+        "work_queue",
+        "approvals",
+        "meetings",
+        "imports",
+        *REGISTERS,
+    },
+    "admin": {"overview", "administration", "account", "imports"},
 }
 EXPECTED_DEFAULT_TITLE = {
     "executive": "New Technology Platform",
@@ -85,6 +93,7 @@ PAGE_TITLES = {
     "approvals": "Approvals",
     "meetings": "Meetings",
     "fairness": "Fairness",
+    "imports": "Import",
 }
 
 
