@@ -72,3 +72,85 @@ class ValidationFailed(DomainError):
     def __init__(self, errors: dict[str, str], /, **params: Any) -> None:
         super().__init__(**params)
         self.errors = errors
+
+
+class DatabaseUnavailable(DomainError):
+    """The database could not do the work: unreachable, restarting, out of pooled
+    connections, or a storage fault. Raised by ``db.session`` in place of the driver's
+    exception (which is logged with its traceback, never shown), after the transaction was
+    rolled back, so nothing was saved (see :class:`SaveInDoubt` for the one exception).
+
+    ``writing`` chooses the sentence: a refused save ("Not saved: ...") or a page that could
+    not be loaded. Subclasses name the causes a person can act on differently.
+    """
+
+    message = N_("Not saved: the database could not be reached. Please retry in a moment.")
+    read_message = N_(
+        "The data could not be loaded: the database could not be reached. Please reload the "
+        "page in a moment."
+    )
+
+    def __init__(self, *, writing: bool = True) -> None:
+        self.writing = writing
+        super().__init__(None if writing else self.read_message)
+
+    def as_read(self) -> DatabaseUnavailable:
+        """The same fault told as a page that could not be loaded (e.g. a sign-in check)."""
+        return type(self)(writing=False)
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """A lock or statement timeout, a deadlock, or no free connection in the pool."""
+
+    message = N_("Not saved: the database was busy for too long. Please retry in a moment.")
+    read_message = N_(
+        "The data could not be loaded: the database was busy for too long. Please reload the "
+        "page in a moment."
+    )
+
+
+STORAGE_READ_PROBLEM = N_(
+    "The data could not be loaded: the database reported a storage problem. Ask IT to check "
+    "the database server."
+)
+
+
+class DatabaseReadOnly(DatabaseUnavailable):
+    """The database (file, file system or server) accepts no writes."""
+
+    message = N_(
+        "Not saved: the database is read-only. Ask IT to make it writable again; you can "
+        "still read everything."
+    )
+    read_message = STORAGE_READ_PROBLEM
+
+
+class DatabaseFull(DatabaseUnavailable):
+    """The disk under the database is full (SQLite ``SQLITE_FULL``, PostgreSQL 53100)."""
+
+    message = N_(
+        "Not saved: the database's disk is full. Ask IT to free disk space; you can still "
+        "read everything."
+    )
+    read_message = STORAGE_READ_PROBLEM
+
+
+class DatabaseDiskError(DatabaseUnavailable):
+    """An input/output error under the database (SQLite ``SQLITE_IOERR``, PostgreSQL 58xxx)."""
+
+    message = N_(
+        "Not saved: the database reported a disk error. Ask IT to check the database server's disk."
+    )
+    read_message = STORAGE_READ_PROBLEM
+
+
+class SaveInDoubt(DatabaseUnavailable):
+    """The connection to PostgreSQL broke while the commit itself was under way, so the
+    server may or may not have committed. Every write is all-or-nothing (state change and
+    audit event together), and every decision a compare-and-set, so checking and retrying is
+    safe: a retry of a saved decision says "already decided"."""
+
+    message = N_(
+        "The connection to the database was lost while saving, so it is not certain whether "
+        "this was saved. Reload the page and check before trying again."
+    )
