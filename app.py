@@ -8,10 +8,11 @@ from __future__ import annotations
 import streamlit as st
 
 from components import auth, data
+from components.forms import show_error
 from components.i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language, set_language
 from components.labels import label
 from components.navigation import build_navigation
-from db.errors import DomainError
+from db.errors import DatabaseUnavailable, DomainError
 
 st.set_page_config(page_title="New Technology Platform", page_icon=":material/hub:", layout="wide")
 
@@ -28,6 +29,9 @@ try:
     with st.spinner(_("Opening the database...")):
         data.engine()
     actor = auth.signed_in_actor()
+except DatabaseUnavailable as exc:  # down, restarting, busy: say so, without a traceback
+    show_error(exc.as_read())
+    st.stop()
 except DomainError as exc:  # bad DATABASE_URL, pending migrations, weak cookie key
     st.error(_("The app cannot start.") + " " + _(exc.message, **exc.params))
     st.stop()
@@ -53,4 +57,7 @@ with st.sidebar:
 
 auth.show_notice()
 pg = build_navigation(actor, only_account=auth.must_change_password(actor))
-pg.run()
+try:
+    pg.run()
+except DatabaseUnavailable as exc:  # a page's read (or an uncaught write) met a database fault
+    show_error(exc)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from components.bootstrap import prepare_database
 from db.config import load_settings
+from db.errors import SaveInDoubt
 from db.queries import kpi, overview
 from db.session import read_session, write_session
 
@@ -60,15 +61,31 @@ def last_changed(url: str) -> dt.datetime | None:
 
 def write(fn: Callable[..., T], /, **kwargs: Any) -> T:
     """Run the ``db/`` write function ``fn(session=..., **kwargs)`` in one write transaction,
-    then forget cached reads. Errors (``DomainError``) propagate after the rollback."""
-    with write_session(engine()) as s:
-        result = fn(session=s, **kwargs)
+    then forget cached reads.
+
+    Errors (``DomainError``) propagate after the rollback, for ``components.forms.show_error``:
+    refusals, and database faults as :class:`~db.errors.DatabaseUnavailable` ("Not saved:
+    the database could not be reached. Please retry." and the like; the technical cause is
+    logged by ``db.session``). When the connection broke during the commit itself
+    (:class:`~db.errors.SaveInDoubt`) the write may have been saved, so cached reads are
+    forgotten then too.
+    """
+    try:
+        with write_session(engine()) as s:
+            result = fn(session=s, **kwargs)
+    except SaveInDoubt:
+        invalidate()
+        raise
     invalidate()
     return result
 
 
 def read(fn: Callable[..., T], /, **kwargs: Any) -> T:
-    """Run a ``db/`` read function uncached (results specific to the acting user)."""
+    """Run a ``db/`` read function uncached (results specific to the acting user).
+
+    :raise DatabaseUnavailable: the database could not answer (told as "could not be
+        loaded"); the router shows it as a sentence when the page does not catch it.
+    """
     with read_session(engine()) as s:
         return fn(session=s, **kwargs)
 

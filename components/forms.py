@@ -5,11 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from components.i18n import _
-from db.errors import DomainError, ValidationFailed
+from db.errors import DatabaseUnavailable, DomainError, ValidationFailed
 
 
 def show_error(exc: DomainError) -> None:
-    """Show what went wrong and that nothing was saved; field problems one per line."""
+    """Show what went wrong and that nothing was saved; field problems one per line.
+
+    A database fault (:class:`~db.errors.DatabaseUnavailable`: unreachable, busy, read-only,
+    full) is one sentence saying whether anything was saved and what to do; its technical
+    cause is in the server log only.
+    """
+    if isinstance(exc, DatabaseUnavailable):
+        st.error(_(exc.message, **exc.params), icon=":material/cloud_off:")
+        return
     st.error(_(exc.message, **exc.params))
     if isinstance(exc, ValidationFailed):
         for field, problem in exc.errors.items():
