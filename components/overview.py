@@ -276,6 +276,8 @@ def figures(f: Filters, now: Headline, before: Headline) -> list[Figure]:
             now.agreements - before.agreements,
             "agreement",
             agreements or None,
+            "pages/agreements.py",
+            as_of_q,
             behind="agreements",
         ),
     ]

@@ -166,6 +166,7 @@ def test_edit_adoption_table(migrated_engine: Engine, people: dict[str, Actor], 
                 actor=actor,
                 adoption_id=aid,
                 expected="under_review",
+                version=1,
                 project_name="수정된 사업",
                 department="도로과",
                 budget_krw=99_000_000,
@@ -415,6 +416,7 @@ def test_an_edit_after_the_recommendation_needs_a_new_one(
         actor=staff,
         adoption_id=aid,
         expected="under_review",
+        version=1,
         project_name="시험 사업 변경",
         department="도로과",
         budget_krw=5_000_000_000,
@@ -599,6 +601,7 @@ def test_edit_only_while_open_and_records_the_change(
         actor=staff,
         adoption_id=aid,
         expected="under_review",
+        version=1,
         project_name="시험 사업",
         department="도로관리과",
         budget_krw=120_000_000,
@@ -612,6 +615,7 @@ def test_edit_only_while_open_and_records_the_change(
     write(migrated_engine, wf.edit_adoption, **kwargs)
     [ev] = wd.events(migrated_engine, "adoption.edit", aid)
     assert ev.before == '{"department":"도로과"}' and ev.after == '{"department":"도로관리과"}'
+    kwargs["version"] = 2  # the edit incremented it
     with pytest.raises(DomainError) as caught:
         write(migrated_engine, wf.edit_adoption, **kwargs)  # nothing changed
     assert caught.value.message == wf_adoptions.NOTHING_CHANGED

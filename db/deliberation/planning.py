@@ -34,6 +34,7 @@ from db.deliberation.common import (
     find_seat,
     last_event,
     lock_meeting,
+    now_utc,
     record,
     refuse_conflict,
     require_open,
@@ -245,6 +246,8 @@ def add_agenda_item(
             session.flush()
     except IntegrityError:
         raise AlreadyOnAgenda(what=tech.reg_no, code=meeting.code) from None
+    if adoption_id is not None:
+        _adoption_under_review(session, actor, adoption_id, meeting)
     record(
         session,
         actor,
@@ -260,6 +263,48 @@ def add_agenda_item(
         },
     )
     return item.id
+
+
+def _adoption_under_review(
+    session: Session, actor: Actor, adoption_id: int, meeting: Meeting
+) -> None:
+    """A proposal put before an adoption review is under review from now on: a
+    compare-and-set from ``proposed`` and its ``adoption.review`` event, in the agenda's
+    transaction. One already under review (its earlier meeting did not recommend it) stays
+    so; one decided meanwhile is refused.
+
+    :raise NotReadyForAgenda: an approver decided the proposal since it was checked.
+    """
+    now = now_utc()
+    today = today_kst()
+    moved = compare_and_set(
+        session,
+        update(Adoption)
+        .where(Adoption.id == adoption_id, Adoption.status == "proposed")
+        .values(
+            status="under_review",
+            review_on=today,
+            updated_at=now,
+            updated_by_id=actor.id,
+            version=Adoption.version + 1,
+        ),
+    )
+    if moved:
+        record(
+            session,
+            actor,
+            "adoption.review",
+            "adoption",
+            adoption_id,
+            before={"status": "proposed"},
+            after={"status": "under_review", "review_on": today, "meeting_code": meeting.code},
+        )
+        return
+    row = session.execute(
+        select(Adoption.status, Adoption.project_name).where(Adoption.id == adoption_id)
+    ).one()
+    if row.status != "under_review":
+        raise NotReadyForAgenda(what=row.project_name)
 
 
 def _agenda_subject(

@@ -469,7 +469,12 @@ def _register_or_reject(
 ) -> None:
     new = "registered" if passed else "rejected"
     day = meeting.held_on or meeting.scheduled_on
-    values: dict[str, object] = {"status": new, "updated_at": now_utc(), "updated_by_id": actor.id}
+    values: dict[str, object] = {
+        "status": new,
+        "updated_at": now_utc(),
+        "updated_by_id": actor.id,
+        "version": Technology.version + 1,
+    }
     values["registered_on" if passed else "rejected_on"] = day
     done = compare_and_set(
         session,

@@ -11,7 +11,12 @@ event in the same transaction. The modules:
   meeting recommendation, approve/reject/return), and bulk decisions;
 - :mod:`db.workflow.proposals`: step proposals (testbeds, technology expiry/withdrawal)
   that an approver other than the proposer confirms or declines;
+- :mod:`db.workflow.edits`: staff edits of technologies and testbeds;
+- :mod:`db.workflow.experts`: adding, editing and retiring experts, adding organizations;
 - :mod:`db.workflow.queue`: the reads behind the work queue and the approvals screen.
+
+Every staff edit carries the ``version`` of the record its editor saw and is a
+compare-and-set on it (lost-edit protection); every write to those records increments it.
 """
 
 from db.workflow.adoptions import (
@@ -22,7 +27,15 @@ from db.workflow.adoptions import (
     edit_adoption,
     propose_adoption,
 )
-from db.workflow.common import EditedByActor, OwnProposal
+from db.workflow.common import EditedByActor, OwnProposal, StaleEdit
+from db.workflow.edits import edit_technology, edit_testbed
+from db.workflow.experts import (
+    TieInput,
+    add_expert,
+    add_organization,
+    edit_expert,
+    retire_expert,
+)
 from db.workflow.proposals import decide_proposal, propose_testbed_step
 from db.workflow.queue import (
     decision_context,
@@ -40,12 +53,19 @@ __all__ = [
     "EditedByActor",
     "ItemOutcome",
     "OwnProposal",
+    "StaleEdit",
+    "TieInput",
+    "add_expert",
+    "add_organization",
     "decide_adoption",
     "decide_many",
     "decide_one",
     "decide_proposal",
     "decision_context",
     "edit_adoption",
+    "edit_expert",
+    "edit_technology",
+    "edit_testbed",
     "item_context",
     "move_technology",
     "owner_choices",
@@ -54,6 +74,7 @@ __all__ = [
     "propose_adoption",
     "propose_testbed_step",
     "register_technology",
+    "retire_expert",
     "technology_choices",
     "testbed_choices",
     "work_queue",

@@ -205,6 +205,7 @@ def edit_adoption(
     actor: Actor,
     adoption_id: int,
     expected: str,
+    version: int,
     project_name: str,
     department: str,
     budget_krw: int,
@@ -216,9 +217,14 @@ def edit_adoption(
     ``adoption.edit`` event with the changed fields before and after. The editor can no
     longer approve it, and a meeting's earlier recommendation no longer counts.
 
+    Lost-edit protection: ``version`` is the version the editor saw; the change is a
+    compare-and-set on it and increments it. If anyone saved the record in between, nothing
+    is written and :class:`~db.workflow.common.StaleEdit` names them and the time.
+
     :raise PermissionDenied: the actor is not staff.
     :raise NotFound: no such adoption.
-    :raise Conflict: it is no longer in ``expected`` (names who decided it).
+    :raise Conflict: it is no longer in ``expected`` (names who decided it); or
+        :class:`~db.workflow.common.StaleEdit`: saved by someone else since ``version``.
     :raise ValidationFailed: per field, as :func:`propose_adoption`.
     :raise DomainError: nothing changed; it is no longer editable.
     """
@@ -228,6 +234,9 @@ def edit_adoption(
         raise NotFound()
     if adoption.status != expected or expected not in EDITABLE:
         raise _changed(session, adoption_id)
+    seen = common.check_version(version, {})
+    if adoption.version != seen:
+        raise common.stale_edit(session, "adoption", adoption_id)
     values, errors = _clean(
         project_name=project_name,
         department=department,
@@ -253,12 +262,21 @@ def edit_adoption(
     now = common.now_utc()
     done = session.execute(
         update(Adoption)
-        .where(Adoption.id == adoption_id, Adoption.status == expected)
-        .values(updated_at=now, updated_by_id=actor.id, **changes)
+        .where(
+            Adoption.id == adoption_id,
+            Adoption.status == expected,
+            Adoption.version == seen,
+        )
+        .values(updated_at=now, updated_by_id=actor.id, version=Adoption.version + 1, **changes)
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise _changed(session, adoption_id)
+        current = session.execute(
+            select(Adoption.status).where(Adoption.id == adoption_id)
+        ).scalar()
+        if current != expected:
+            raise _changed(session, adoption_id)
+        raise common.stale_edit(session, "adoption", adoption_id)
     common.record(
         session,
         actor,
@@ -400,6 +418,7 @@ def decide_adoption(
     new_status = {"approve": "approved", "reject": "rejected", "return": "proposed"}[decision]
     values: dict[str, Any] = {
         "status": new_status,
+        "version": Adoption.version + 1,
         "decided_by_id": actor.id,
         "decided_at": now,
         "decision_comment": text,

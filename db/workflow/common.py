@@ -38,6 +38,16 @@ NOT_WAITING = N_(
 )
 
 
+class StaleEdit(Conflict):
+    """Lost-edit protection: the record was saved by someone else after the editor opened
+    it (its ``version`` moved on). Nothing is overwritten."""
+
+    message = N_(
+        "{by} saved this record at {at}, after you opened it. Nothing was saved: reload the "
+        "record to see their changes, then make your edit again."
+    )
+
+
 class OwnProposal(PermissionDenied):
     """Four eyes: the acting approver proposed the item."""
 
@@ -159,6 +169,44 @@ def last_event(
         .scalars()
         .first()
     )
+
+
+def last_change(session: Session, entity: str, entity_id: int) -> AuditEvent | None:
+    """The newest event that changed ``entity`` ``entity_id`` (refusals left out)."""
+    return (
+        session.execute(
+            select(AuditEvent)
+            .where(
+                AuditEvent.entity == entity,
+                AuditEvent.entity_id == str(entity_id),
+                AuditEvent.action != "permission.denied",
+            )
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
+
+
+def stale_edit(session: Session, entity: str, entity_id: int) -> StaleEdit:
+    """The refusal of an edit made on an old version: who saved the record last, and when."""
+    ev = last_change(session, entity, entity_id)
+    if ev is None:
+        return StaleEdit(by="-", at="-")
+    who = display_name(session, ev.actor_id, ev.actor_name)
+    return StaleEdit(by=who, at=kst(ev.occurred_at))
+
+
+def check_version(version: Any, errors: dict[str, str]) -> int:
+    """The version an edit form carries (the one its editor saw)."""
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        errors["version"] = VERSION_MISSING
+        return 0
+    return version
+
+
+VERSION_MISSING = N_("The form did not say which version of the record it edits; reload it.")
 
 
 def conflict_from(session: Session, event: AuditEvent) -> Conflict:

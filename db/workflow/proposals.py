@@ -327,6 +327,7 @@ def _apply(
     model: type[Testbed] | type[Technology]
     if proposal.entity == "testbed":
         model = Testbed
+        values["version"] = Testbed.version + 1
         if to == "selected":
             values["selected_on"] = today
         elif to == "rejected":
@@ -341,6 +342,7 @@ def _apply(
             values["certified_on"] = today
     else:
         model = Technology
+        values["version"] = Technology.version + 1
         values["ended_on"] = today
     done = session.execute(
         update(model)
@@ -350,7 +352,9 @@ def _apply(
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise changed(session, proposal.entity, proposal.entity_id)
-    applied = {k: v for k, v in values.items() if k not in ("updated_at", "updated_by_id")}
+    applied = {
+        k: v for k, v in values.items() if k not in ("updated_at", "updated_by_id", "version")
+    }
     if "planned_end_on" in details:
         applied["planned_end_on"] = details["planned_end_on"]
     return applied

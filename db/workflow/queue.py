@@ -170,10 +170,22 @@ def _awaiting_meeting(session: Session) -> pd.DataFrame:
         )
     on_agenda = _scheduled_items(session, AgendaItem.adoption_id)
     a = Adoption
+    reviewed = (
+        select(AgendaItem.id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            AgendaItem.adoption_id == a.id,
+            Meeting.status.in_(("held", "closed")),
+            AgendaItem.decision != "pending",
+        )
+        .exists()
+    )
+    waiting = or_(~reviewed, a.id.in_(list(on_agenda)))
+    # Proposed ones, and those under review (on an agenda) that wait for a meeting's decision.
     for ad in session.execute(
         select(a.id, t.reg_no, t.title_ko, t.title_en, a.project_name, a.status, a.proposed_on)
         .join(t, t.id == a.technology_id)
-        .where(a.status == "proposed")
+        .where(or_(a.status == "proposed", and_(a.status == "under_review", waiting)))
         .order_by(a.proposed_on, a.id)
     ).all():
         out.append(

@@ -234,7 +234,13 @@ def move_technology(
     done = session.execute(
         update(Technology)
         .where(Technology.id == tech_id, Technology.status == expected)
-        .values(status=to, updated_at=now, updated_by_id=actor.id, **{dated: today})
+        .values(
+            status=to,
+            updated_at=now,
+            updated_by_id=actor.id,
+            version=Technology.version + 1,
+            **{dated: today},
+        )
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]

@@ -1,0 +1,181 @@
+"""Staff edits of register records: technologies and testbeds (adoptions: ``adoptions.py``;
+experts and organizations: ``experts.py``).
+
+Every edit is lost-edit protected: it carries the ``version`` of the record its editor saw,
+writes with a compare-and-set on that version (``UPDATE ... WHERE id = :id AND version =
+:seen``) and increments it. If anyone saved the record in between, nothing is written and
+:class:`~db.workflow.common.StaleEdit` names who saved it and when. Each edit is one audit
+event (``technology.edit``, ``testbed.edit``) with the changed fields before and after and
+the editor's optional note as the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from db import domain
+from db.errors import N_, DomainError, NotFound, ValidationFailed
+from db.models import Technology, Testbed
+from db.permissions import Actor
+from db.workflow import common
+from db.workflow.common import STAFF
+from db.workflow.technologies import ACTIVE, _duplicate_fields
+
+NOTHING_CHANGED = N_("Nothing was changed, so nothing was saved.")
+NOT_EDITABLE = N_(
+    "This record's lifecycle has ended, so it can no longer be edited. Nothing was saved."
+)
+TECHNOLOGY_FIELDS = ("title_ko", "title_en", "summary", "field", "growth_sector", "certification")
+TESTBED_FIELDS = ("site",)
+TESTBED_FINISHED = ("rejected", "certified")
+
+
+def _save(
+    session: Session,
+    actor: Actor,
+    model: type[Technology] | type[Testbed],
+    entity: str,
+    record_id: int,
+    seen: int,
+    before: dict[str, Any],
+    values: dict[str, Any],
+    note: str,
+) -> int:
+    """Compare-and-set ``values`` on version ``seen``; one audit event; the new version.
+
+    :raise DomainError: nothing changed.
+    :raise StaleEdit: saved by someone else since ``seen``.
+    """
+    changes = {k: v for k, v in values.items() if before[k] != v}
+    if not changes:
+        raise DomainError(NOTHING_CHANGED)
+    now = common.now_utc()
+    done = session.execute(
+        update(model)
+        .where(model.id == record_id, model.version == seen)
+        .values(updated_at=now, updated_by_id=actor.id, version=model.version + 1, **changes)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise common.stale_edit(session, entity, record_id)
+    common.record(
+        session,
+        actor,
+        f"{entity}.edit",
+        entity,
+        record_id,
+        before={k: before[k] for k in changes},
+        after=changes,
+        reason=note or None,
+        at=now,
+    )
+    return seen + 1
+
+
+def edit_technology(
+    *,
+    session: Session,
+    actor: Actor,
+    tech_id: int,
+    version: int,
+    title_ko: str,
+    title_en: str,
+    field: str,
+    growth_sector: str,
+    certification: str,
+    summary: str | None = None,
+    reason: str = "",
+) -> int:
+    """Correct a technology's register fields (titles, summary, field, growth sector,
+    certification) while its lifecycle is open; return the new version. The registration
+    number, owner and status are not edited here (status moves are their own steps).
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise NotFound: no such technology.
+    :raise StaleEdit: saved by someone else since ``version``.
+    :raise ValidationFailed: per field (titles: missing, too long, duplicate of another
+        technology of the same owner; codes: unknown).
+    :raise DomainError: nothing changed; the lifecycle has ended.
+    """
+    common.require_role(actor, STAFF, "technology.edit", "technology", tech_id)
+    tech = session.get(Technology, tech_id, populate_existing=True, with_for_update=True)
+    if tech is None:
+        raise NotFound()
+    errors: dict[str, str] = {}
+    seen = common.check_version(version, errors)
+    if not errors and tech.version != seen:
+        raise common.stale_edit(session, "technology", tech_id)
+    if tech.status not in ACTIVE:
+        raise DomainError(NOT_EDITABLE)
+    values: dict[str, Any] = {
+        "title_ko": common.clean_text(title_ko, "title_ko", errors, max_chars=300),
+        "title_en": common.clean_text(title_en, "title_en", errors, max_chars=300),
+        "summary": common.clean_text(summary, "summary", errors, required=False) or None,
+        "field": field,
+        "growth_sector": growth_sector,
+        "certification": certification,
+    }
+    if field not in domain.FIELDS:
+        errors["field"] = common.UNKNOWN_CHOICE
+    if growth_sector not in domain.GROWTH_SECTORS:
+        errors["growth_sector"] = common.UNKNOWN_CHOICE
+    if certification not in domain.CERTIFICATIONS:
+        errors["certification"] = common.UNKNOWN_CHOICE
+    note = common.clean_text(reason, "reason", errors, required=False)
+    before = {k: getattr(tech, k) for k in TECHNOLOGY_FIELDS}
+    others = _duplicate_fields(
+        session,
+        tech.owner_org_id,
+        values["title_ko"] if values["title_ko"] != before["title_ko"] else "",
+        values["title_en"] if values["title_en"] != before["title_en"] else "",
+    )
+    for name, problem in others.items():
+        errors.setdefault(name, problem)
+    if errors:
+        raise ValidationFailed(errors)
+    return _save(session, actor, Technology, "technology", tech_id, seen, before, values, note)
+
+
+def edit_testbed(
+    *,
+    session: Session,
+    actor: Actor,
+    testbed_id: int,
+    version: int,
+    site: str,
+    reason: str = "",
+) -> int:
+    """Correct a testbed's site while it is not finished; return the new version. Its
+    stages move only through step proposals (:mod:`db.workflow.proposals`).
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise NotFound: no such testbed.
+    :raise StaleEdit: saved by someone else since ``version``.
+    :raise ValidationFailed: ``site`` missing or too long.
+    :raise DomainError: nothing changed; the testbed is finished.
+    """
+    common.require_role(actor, STAFF, "testbed.edit", "testbed", testbed_id)
+    testbed = session.get(Testbed, testbed_id, populate_existing=True, with_for_update=True)
+    if testbed is None:
+        raise NotFound()
+    errors: dict[str, str] = {}
+    seen = common.check_version(version, errors)
+    if not errors and testbed.version != seen:
+        raise common.stale_edit(session, "testbed", testbed_id)
+    if testbed.status in TESTBED_FINISHED:
+        raise DomainError(NOT_EDITABLE)
+    values = {"site": common.clean_text(site, "site", errors, max_chars=300)}
+    note = common.clean_text(reason, "reason", errors, required=False)
+    if errors:
+        raise ValidationFailed(errors)
+    before = {"site": testbed.site}
+    return _save(session, actor, Testbed, "testbed", testbed_id, seen, before, values, note)
+
+
+def current_version(session: Session, model: Any, record_id: int) -> int | None:
+    """The version of a record now (for an edit form to carry), or None if it is gone."""
+    value = session.execute(select(model.version).where(model.id == record_id)).scalar()
+    return None if value is None else int(value)
