@@ -48,9 +48,7 @@ def short_name(region: str) -> str:
     return tile[2] if current_language() == "ko" else tile[3]
 
 
-def tile_map(
-    counts: pd.DataFrame, *, value: str, title: str, region_title: str
-) -> alt.LayerChart:
+def tile_map(counts: pd.DataFrame, *, value: str, title: str, region_title: str) -> alt.LayerChart:
     """The cartogram of ``counts`` (columns ``region`` and ``value``; regions missing from
     it count zero). ``title`` names the count in the legend and tooltips, ``region_title``
     the region in the tooltips (both already translated)."""

@@ -52,6 +52,13 @@ PAGES: tuple[PageSpec, ...] = (
         "pages/inquiries.py", N_("Inquiries"), ":material/contact_mail:", READERS, N_("Registers")
     ),
     PageSpec(
+        "pages/agreements.py",
+        N_("Agreements"),
+        ":material/contract:",
+        READERS,
+        N_("Registers"),
+    ),
+    PageSpec(
         "pages/work_queue.py",
         N_("Work queue"),
         ":material/inbox:",

@@ -1,11 +1,13 @@
-"""Inquiries register: other governments and bodies asking about the platform
-(``?as_of=2019-08-08`` lists the 7 of the press release)."""
+"""Inquiries: the register of other governments and bodies asking about the platform
+(``?as_of=2019-08-08`` lists the 7 of the press release), staff forms to log one and work on
+it, and the analysis by kind of body, region, time and waiting time
+(``?overdue_days=N``, default 14)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components import data, registers
+from components import data, intercity, registers
 from components.i18n import N_, _
 from components.navigation import READERS, guard
 from components.registers import Column, Filter, Register, Related
@@ -78,17 +80,27 @@ INQUIRIES = Register(
         ),
     ),
     missing=N_("There is no inquiry with the record number {id}."),
+    keep=(intercity.DAYS_PARAM,),
 )
 
-guard(*READERS)
+actor = guard(*READERS)
 st.title(_("Inquiries"))
+intercity.show_flash()
 url = data.database_url()
 view = registers.open_view(INQUIRIES)
+if intercity.may_write(actor):
+    intercity.log_form(url, actor)
 if view.record_id is not None:
     registers.detail(view, data.inquiry_detail(url, view.record_id))
+    if view.record_id is not None and intercity.may_write(actor):
+        intercity.staff_actions(url, actor, view.record_id)
 df, total = registers.rows(
     view, lambda offset, limit: data.inquiries_page(url, view.filters, view.sort, offset, limit)
 )
 registers.table(view, df, total)
 registers.downloads(view, total, lambda: data.inquiries_export(url, view.filters, view.sort))
 registers.sync_url(view)
+st.divider()
+as_of = view.values.get("as_of")
+days = intercity.overdue_days_setting()
+intercity.analysis(url, as_of or intercity.today(), days, as_of_chosen=as_of is not None)

@@ -11,7 +11,7 @@ import pytest
 from components.navigation import PAGES, default_page_for, pages_for
 from tests.apptest import ROLE_ACCOUNTS, new_app, page_text, sign_in
 
-REGISTERS = {"technologies", "experts", "adoptions", "inquiries"}
+REGISTERS = {"technologies", "experts", "adoptions", "inquiries", "agreements"}
 EXPECTED_PAGES = {
     "executive": {"overview", "account", *REGISTERS},
     "auditor": {"overview", "account", "audit_trail", "meetings", "fairness", *REGISTERS},
@@ -88,6 +88,7 @@ PAGE_TITLES = {
     "experts": "Experts",
     "adoptions": "Adoptions",
     "inquiries": "Inquiries",
+    "agreements": "Agreements and partners",
     "audit_trail": "Audit trail",
     "work_queue": "Work queue",
     "approvals": "Approvals",

@@ -1,0 +1,28 @@
+"""Agreements and partners: MOUs and joint operations, their status and dates, and what each
+produced (adoptions and testbeds linked to it). Readers see; staff record and change them.
+``?as_of=2019-08-08`` shows the agreements planned by then with their status on that day
+(the overview's tile links here), ``status`` and ``kind`` filter."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import data, intercity
+from components.i18n import _
+from components.navigation import READERS, guard
+
+actor = guard(*READERS)
+st.title(_("Agreements and partners"))
+intercity.show_flash()
+url = data.database_url()
+view = intercity.agreement_filters()
+df = intercity.agreements(url, view.as_of, view.status, view.kind)
+intercity.agreement_tiles(df, view.as_of)
+if intercity.may_write(actor):
+    with st.expander(_("Record an agreement"), icon=":material/add:"):
+        intercity.agreement_form(url, actor, None)
+selected = intercity.agreements_table(df, view.as_of)
+if selected is not None:
+    row = df[df["id"] == selected].iloc[0].to_dict()
+    intercity.agreement_card(url, actor, selected, row)
+intercity.partner_chart(df)
