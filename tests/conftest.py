@@ -116,6 +116,20 @@ class PgServer:
             timeout=60,
         )
 
+    def shutdown(self) -> None:
+        """Stop the server (fast: open sessions are ended), keeping its data (fault tests)."""
+        self.run(
+            str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "-w",
+            "-t", "60", "stop",
+        )  # fmt: skip
+
+    def resume(self) -> None:
+        """Start a server stopped by :meth:`shutdown` again with its earlier options."""
+        self.run(
+            str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-l",
+            str(self.root / "server.log"), "-w", "-t", "60", "start",
+        )  # fmt: skip
+
     def restart(self) -> None:
         """Restart the server in place (for fault tests)."""
         self.run(
@@ -124,6 +138,8 @@ class PgServer:
             str(self.root / "data"),
             "-m",
             "fast",
+            "-l",
+            str(self.root / "server.log"),
             "-w",
             "-t",
             "60",
@@ -293,3 +309,56 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2) -> bool:  
             return True
         time.sleep(interval)
     return False
+
+
+# --- A PostgreSQL server of a test module's own, to stop and restart (fault tests) ----------
+
+
+def new_pg_server(prefix: str = "ntp-pg-") -> PgServer:
+    """Start a throwaway PostgreSQL server as :func:`pg_server` does (skips or fails the
+    same way when the binaries are missing); the caller stops it."""
+    bindir = _pg_bindir()
+    if bindir is None:
+        unavailable("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    assert bindir is not None
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        runuser = shutil.which("runuser")
+        if runuser is None:
+            unavailable("running as root and `runuser` is missing to start PostgreSQL")
+        shutil.chown(root, user="postgres", group="postgres")
+        root.chmod(0o700)
+        as_user = [str(runuser), "-u", "postgres", "--"]
+    server = PgServer(bindir=bindir, root=root, port=_free_port(), as_user=as_user)
+    try:
+        server.start()
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.fail(f"PostgreSQL did not start: {exc.stderr!r}")
+    return server
+
+
+@pytest.fixture(scope="module")
+def restartable_pg() -> Iterator[PgServer]:
+    """A throwaway PostgreSQL 15 server for one test module, which its tests may stop, start
+    and restart with ``pg_ctl`` (:meth:`PgServer.shutdown`, ``resume``, ``restart``) without
+    disturbing the session's shared server."""
+    server = new_pg_server("ntp-pg-faults-")
+    yield server
+    server.stop()
+    shutil.rmtree(server.root, ignore_errors=True)
+
+
+def create_database(server: PgServer, name: str, *, migrate: bool = True) -> str:
+    """Create database ``name`` on ``server`` (migrated unless ``migrate=False``); its URL."""
+    admin = _pg_admin(server)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = server.url(name)
+    if migrate:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+    return url
