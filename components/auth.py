@@ -6,9 +6,11 @@ and deletes it on sign-out. Everything it does weakly is done on the server here
 - the password check goes to ``db.signin.authenticate`` (bcrypt, per-account failure count
   and back-off in the database, an audit event for every attempt, one generic message);
 - every sign-in is a server-side row keyed by the SHA-256 of the cookie's token, with a
-  12-hour lifetime and a 30-minute idle timeout; every rerun re-checks it, so signing out,
-  disabling an account, a role or a password change end it, and a replayed old cookie is
-  refused;
+  12-hour lifetime and a 30-minute idle timeout; a rerun re-checks it when the last check of
+  this browser session is more than :data:`RECHECK` (10 s) old, so signing out elsewhere,
+  disabling an account, a role or a password change end it within 10 seconds of the user's
+  next click (a new browser session, a sign-in and a sign-out in this session always check at
+  once), and a replayed old cookie is refused;
 - the cookie key comes from the environment or secrets (``db.config.cookie_key``).
 
 The authenticator is created once per browser session (it owns a cookie component).
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import time
 from typing import Any
 
 import jwt
@@ -37,6 +40,12 @@ IDLE = dt.timedelta(minutes=30)
 TOKEN_KEY = "ntp_token"  # noqa: S105 - a session-state key, not a secret
 ACTOR_KEY = "ntp_actor"
 NOTICE_KEY = "ntp_signin_notice"
+CHECKED_KEY = "ntp_signin_checked"
+# How long a successful server-side check of the sign-in row stands for this browser session.
+# Within it, reruns (every click) reuse the checked actor instead of querying the sign-in,
+# user and password-change rows again: revocation takes effect at the first rerun after
+# this bound. Writes are checked for roles in db/ with that actor either way.
+RECHECK = dt.timedelta(seconds=10)
 
 
 def _now() -> dt.datetime:
@@ -149,6 +158,7 @@ def _forget(auth: stauth.Authenticate, notice: str | None) -> None:
         "roles",
         TOKEN_KEY,
         ACTOR_KEY,
+        CHECKED_KEY,
     ):
         st.session_state[key] = None
     st.session_state["logout"] = True
@@ -173,7 +183,11 @@ def signed_in_actor() -> Actor | None:
     if not st.session_state.get("authentication_status"):
         return None
     token = st.session_state.get(TOKEN_KEY)
+    recent = _recent_check(token)
+    if recent is not None:
+        return recent
     now = _now()
+    must_change = False
     with write_session(data.engine()) as s:
         if token is None and st.session_state.get(ACTOR_KEY) is not None:
             # A password sign-in just succeeded in this rerun: record it on the server.
@@ -195,6 +209,8 @@ def signed_in_actor() -> Actor | None:
             if token
             else None
         )
+        if actor is not None and actor.id is not None:
+            must_change = accounts.needs_password_change(session=s, user_id=actor.id)
     if actor is None:
         _forget(
             auth,
@@ -205,7 +221,20 @@ def signed_in_actor() -> Actor | None:
         )
         st.rerun()
     st.session_state[ACTOR_KEY] = actor
+    st.session_state[CHECKED_KEY] = (token, time.monotonic(), actor, must_change)
     return actor
+
+
+def _recent_check(token: str | None) -> Actor | None:
+    """The actor of this session's last server-side check if it is the same sign-in and
+    younger than :data:`RECHECK`; otherwise ``None`` (check now)."""
+    checked = st.session_state.get(CHECKED_KEY)
+    if not checked or token is None or st.session_state.get(ACTOR_KEY) is None:
+        return None
+    checked_token, at, actor, _must_change = checked
+    if checked_token != token or time.monotonic() - at > RECHECK.total_seconds():
+        return None
+    return actor  # type: ignore[no-any-return]
 
 
 def sign_out_button() -> None:
@@ -219,6 +248,7 @@ def sign_out_button() -> None:
                 signin.end_signin(session=s, token=token, now=_now())
         st.session_state[TOKEN_KEY] = None
         st.session_state[ACTOR_KEY] = None
+        st.session_state[CHECKED_KEY] = None
 
     auth.logout(_("Sign out"), location="sidebar", key="signout", callback=_revoke)
 
@@ -251,4 +281,7 @@ def must_change_password(actor: Actor) -> bool:
     """True while the user still holds a one-time password (only My account is shown)."""
     if actor.id is None:
         return False
+    checked = st.session_state.get(CHECKED_KEY)
+    if checked and checked[2] == actor:  # read in the sign-in check of this session
+        return bool(checked[3])
     return data.read(accounts.needs_password_change, user_id=actor.id)

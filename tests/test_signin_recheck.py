@@ -1,0 +1,84 @@
+"""The app re-checks a sign-in on the server at most every ``auth.RECHECK`` (10 s) per browser
+session: a revoked sign-in ends at the first rerun after that bound, with the notice."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from streamlit.runtime.pages_manager import PagesManager
+
+from components import auth
+from db.engine import make_engine
+from db.models import User
+from db.permissions import Actor
+from db.session import write_session
+from db.signin import revoke_all_signins
+from tests.apptest import new_app, page_text, sign_in
+from tests.test_pages import app_env  # noqa: F401  (fixture)
+
+
+@pytest.fixture(autouse=True)
+def every_run_goes_through_app_py(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on a real server: every rerun runs ``app.py`` (and its sign-in check), not the
+    page file alone (AppTest's old multipage mode, see ``tests/apptest.py``)."""
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def _age_last_check(at, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    """Pretend the session's last server-side check happened ``seconds`` ago."""
+    token, _at, actor, must_change = at.session_state[auth.CHECKED_KEY]
+    at.session_state[auth.CHECKED_KEY] = (token, time.monotonic() - seconds, actor, must_change)
+
+
+def _signed_in(at) -> bool:  # type: ignore[no-untyped-def]
+    return any("Signed in as" in str(c.value) for c in at.sidebar.caption)
+
+
+def _revoke(url: str, username: str) -> None:
+    engine = make_engine(url)
+    try:
+        with write_session(engine) as s:
+            user_id = s.execute(select(User.id).where(User.username == username)).scalar_one()
+            revoke_all_signins(session=s, user_id=user_id)
+    finally:
+        engine.dispose()
+
+
+def test_a_revoked_signin_ends_once_the_last_check_is_older_than_the_bound(
+    app_env: str,  # noqa: F811
+) -> None:
+    at = sign_in(new_app(), "executive.demo")
+    at.switch_page("pages/overview.py").run()
+    assert _signed_in(at)
+    checked = at.session_state[auth.CHECKED_KEY]
+    assert isinstance(checked[2], Actor) and checked[2].username == "executive.demo"
+
+    _revoke(app_env, "executive.demo")
+    _age_last_check(at, auth.RECHECK.total_seconds() + 1)
+    at.switch_page("pages/overview.py").run()
+
+    assert not at.exception
+    assert at.session_state["ntp_actor"] is None
+    assert not _signed_in(at)
+    assert "Your sign-in has ended" in page_text(at)
+    assert "Experts registered" not in page_text(at)
+
+
+def test_a_live_signin_is_rechecked_and_stays(app_env: str) -> None:  # noqa: F811
+    at = sign_in(new_app(), "executive.demo")
+    at.switch_page("pages/overview.py").run()
+    first = at.session_state[auth.CHECKED_KEY][1]
+    _age_last_check(at, auth.RECHECK.total_seconds() + 1)
+    at.switch_page("pages/overview.py").run()
+    assert _signed_in(at)
+    assert "Experts registered" in page_text(at)
+    assert at.session_state[auth.CHECKED_KEY][1] > first  # checked again on the server
