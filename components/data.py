@@ -414,15 +414,38 @@ def _audit_event(url: str, event_id: int, _actor: Actor) -> dict[str, Any]:
         return audit_trail.get_event(session=s, actor=_actor, event_id=event_id)
 
 
-def record_history(url: str, actor: Actor, entity: str, entity_id: str | int) -> pd.DataFrame:
-    """A record's history for a register page (auditors, staff, approvers)."""
+def record_history(
+    url: str,
+    actor: Actor,
+    entity: str,
+    entity_id: str | int,
+    limit: int = audit_trail.HISTORY_PAGE,
+    related: tuple[tuple[str, str | int], ...] = (),
+) -> audit_trail.RecordHistory:
+    """A record's history for a detail card (everyone who reads the registers), newest
+    first. The role is checked before the shared cache is consulted, and the cache is keyed
+    on whether the actor may see experts' personal data."""
     _refused_unless(actor, audit_trail.HISTORY_ROLES, "audit_event.history")
-    return _record_history(url, entity, str(entity_id), _actor=actor)
+    personal = registers.may_see_personal_data(actor)
+    return _record_history(url, personal, entity, str(entity_id), limit, related, _actor=actor)
 
 
 @st.cache_data(ttl=AUDIT_PAGE_TTL_SECONDS, show_spinner=False)
-def _record_history(url: str, entity: str, entity_id: str, _actor: Actor) -> pd.DataFrame:
+def _record_history(
+    url: str,
+    personal_data: bool,
+    entity: str,
+    entity_id: str,
+    limit: int,
+    related: tuple[tuple[str, str | int], ...],
+    _actor: Actor,
+) -> audit_trail.RecordHistory:
     with read_session(engine()) as s:
         return audit_trail.record_history(
-            session=s, actor=_actor, entity=entity, entity_id=entity_id
+            session=s,
+            actor=_actor,
+            entity=entity,
+            entity_id=entity_id,
+            related=related,
+            limit=limit,
         )

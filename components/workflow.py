@@ -23,7 +23,7 @@ import streamlit as st
 from components import data
 from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt_int
 from components.labels import label as base_label
-from components.registers import escape_markdown
+from components.registers import HISTORY_ACTIONS, escape_markdown, history_frame
 from components.tiles import Tile, tile_row
 from db import domain
 from db import workflow as wf
@@ -55,32 +55,7 @@ LABELS: dict[str, dict[str, str]] = {
         "conflict": N_("Already decided"),
         "failed": N_("Not possible"),
     },
-    "action": {
-        "adoption.propose": N_("Proposed"),
-        "adoption.edit": N_("Edited"),
-        "adoption.review": N_("Put before a meeting"),
-        "adoption.approve": N_("Approved"),
-        "adoption.reject": N_("Rejected"),
-        "adoption.return": N_("Returned for rework"),
-        "proposal.create": N_("Step proposed"),
-        "proposal.decline": N_("Step rejected"),
-        "testbed.import": N_("Imported"),
-        "testbed.apply": N_("Applied"),
-        "testbed.select": N_("Selected"),
-        "testbed.reject": N_("Rejected"),
-        "testbed.start": N_("Started"),
-        "testbed.complete": N_("Completed"),
-        "testbed.certify": N_("Certified"),
-        "technology.submit": N_("Submitted"),
-        "technology.screen": N_("Moved to screening"),
-        "technology.review": N_("Sent to review"),
-        "technology.register": N_("Registered"),
-        "technology.reject": N_("Rejected"),
-        "technology.certify": N_("Certification changed"),
-        "technology.expire": N_("Expired"),
-        "technology.withdraw": N_("Withdrawn"),
-        "permission.denied": N_("Refused"),
-    },
+    "action": HISTORY_ACTIONS,
 }
 
 
@@ -941,13 +916,6 @@ DELIBERATION = (
     Col("decision_reason", N_("Reason")),
 )
 
-HISTORY = (
-    date_col("occurred_at", N_("When")),
-    Col("actor", N_("Who")),
-    Col("action", N_("What"), vocab("action")),
-    Col("reason", N_("Why")),
-)
-
 
 def _deliberations(ctx: dict[str, Any]) -> None:
     heading(_("Deliberation record"))
@@ -960,8 +928,24 @@ def _deliberations(ctx: dict[str, Any]) -> None:
 
 
 def _history(ctx: dict[str, Any]) -> None:
-    with st.expander(_("History ({n})", n=fmt_int(len(ctx["history"]))), expanded=False):
-        table(ctx["history"], HISTORY, empty=N_("No recorded events."), key=f"ap_hist_{ctx['key']}")
+    hist = ctx["history"]
+    with st.expander(_("History ({n})", n=fmt_int(hist.total)), expanded=False):
+        if hist.events.empty:
+            st.info(_("No recorded events."))
+            return
+        st.caption(
+            _(
+                "{shown} of {n} events, newest first: who did what, when and why.",
+                shown=fmt_int(len(hist.events)),
+                n=fmt_int(hist.total),
+            )
+        )
+        st.dataframe(
+            history_frame(hist.events),
+            hide_index=True,
+            width="stretch",
+            key=f"ap_hist_{ctx['key']}",
+        )
 
 
 def decision_screen(ctx: dict[str, Any]) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, registers
+from components import data, record_forms, registers
+from components import workflow as ui
 from components.i18n import N_, _
 from components.navigation import READERS, guard
 from components.registers import Column, Filter, Register, Related
@@ -120,12 +121,21 @@ ADOPTIONS = Register(
     missing=N_("There is no adoption with the record number {id}."),
 )
 
-guard(*READERS)
+actor = guard(*READERS)
 st.title(_("Adoptions"))
+ui.show_flash()
 url = data.database_url()
 view = registers.open_view(ADOPTIONS)
 if view.record_id is not None:
-    registers.detail(view, data.adoption_detail(url, view.record_id))
+    adoption_id = view.record_id
+    registers.detail(
+        view,
+        data.adoption_detail(url, adoption_id),
+        actions=(lambda _r: record_forms.edit_adoption_form(actor, adoption_id))
+        if actor.has("staff")
+        else None,
+        history=lambda limit: data.record_history(url, actor, "adoption", adoption_id, limit),
+    )
 df, total = registers.rows(
     view, lambda offset, limit: data.adoptions_page(url, view.filters, view.sort, offset, limit)
 )

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, registers
+from components import data, record_forms, registers
+from components import workflow as ui
 from components.i18n import N_, _
 from components.navigation import READERS, guard
 from components.registers import Column, Filter, Register, Related
-from db import domain
+from db import domain, workflow
 from db.queries.registers import ExpertFilters, may_see_personal_data
 
 EXPERTS = Register(
@@ -85,10 +86,23 @@ EXPERTS = Register(
 
 actor = guard(*READERS)
 st.title(_("Experts"))
+ui.show_flash()
 url = data.database_url()
+staff = actor.has("staff")
+orgs = data.read(workflow.organization_choices, actor=actor) if staff else None
+if orgs is not None:
+    record_forms.add_expert_form(actor, orgs)
 view = registers.open_view(EXPERTS)
 if view.record_id is not None:
-    registers.detail(view, data.expert_detail(url, actor, view.record_id))
+    expert_id = view.record_id
+    registers.detail(
+        view,
+        data.expert_detail(url, actor, expert_id),
+        actions=(lambda _r: record_forms.edit_expert_form(actor, expert_id, orgs))
+        if orgs is not None
+        else None,
+        history=lambda limit: data.record_history(url, actor, "expert", expert_id, limit),
+    )
 df, total = registers.rows(
     view,
     lambda offset, limit: data.experts_page(url, actor, view.filters, view.sort, offset, limit),

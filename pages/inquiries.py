@@ -91,7 +91,12 @@ view = registers.open_view(INQUIRIES)
 if intercity.may_write(actor):
     intercity.log_form(url, actor)
 if view.record_id is not None:
-    registers.detail(view, data.inquiry_detail(url, view.record_id))
+    inquiry_id = view.record_id
+    registers.detail(
+        view,
+        data.inquiry_detail(url, inquiry_id),
+        history=lambda limit: data.record_history(url, actor, "inquiry", inquiry_id, limit),
+    )
     if view.record_id is not None and intercity.may_write(actor):
         intercity.staff_actions(url, actor, view.record_id)
 df, total = registers.rows(
@@ -102,5 +107,4 @@ registers.downloads(view, total, lambda: data.inquiries_export(url, view.filters
 registers.sync_url(view)
 st.divider()
 as_of = view.values.get("as_of")
-days = intercity.overdue_days_setting()
-intercity.analysis(url, as_of or intercity.today(), days, as_of_chosen=as_of is not None)
+intercity.analysis(url, as_of or intercity.today(), as_of_chosen=as_of is not None)

@@ -313,12 +313,16 @@ def test_one_event(t: Trail) -> None:
     assert len(ev["hash"]) == 64
 
 
-def test_record_history_oldest_first_with_who_and_why(t: Trail) -> None:
+def test_record_history_newest_first_with_who_and_why(t: Trail) -> None:
     with read_session(t.engine) as s:
-        df = trail.record_history(session=s, actor=t.staff, entity="technology", entity_id=5)
+        hist = trail.record_history(
+            session=s, actor=t.staff, entity="technology", entity_id=5, limit=200
+        )
+    df = hist.events
     want = [e for e in t.events if e.entity == "technology" and e.entity_id == "5"]
-    assert list(df["id"]) == [e.id for e in want]
-    assert list(df["occurred_at"]) == sorted(df["occurred_at"])
+    assert list(df["id"]) == [e.id for e in reversed(want)]
+    assert hist.total == len(want) and not hist.has_older
+    assert list(df["occurred_at"]) == sorted(df["occurred_at"], reverse=True)
     assert list(df.columns) == list(trail.HISTORY_COLUMNS)
     by_staff = df[df["actor_name"] == "staff.lee"]
     assert set(by_staff["actor_display_name"]) <= {"Staff.Lee"}
@@ -328,8 +332,11 @@ def test_record_history_oldest_first_with_who_and_why(t: Trail) -> None:
 
 def test_record_history_of_a_record_without_events(t: Trail) -> None:
     with read_session(t.engine) as s:
-        df = trail.record_history(session=s, actor=t.auditor, entity="technology", entity_id=999)
-    assert df.empty and list(df.columns) == list(trail.HISTORY_COLUMNS)
+        hist = trail.record_history(
+            session=s, actor=t.auditor, entity="technology", entity_id=999
+        )
+    assert hist.events.empty and list(hist.events.columns) == list(trail.HISTORY_COLUMNS)
+    assert hist.total == 0 and not hist.has_older
 
 
 def test_head_and_verification(t: Trail) -> None:
@@ -378,7 +385,7 @@ ALLOWED: dict[str, set[str]] = {
     "staff": {"record_history"},
     "approver": {"record_history"},
     "staff+approver": {"record_history"},
-    "executive": set(),
+    "executive": {"record_history"},  # a record's history, experts' personal data withheld
     "admin": set(),
     "executive+staff+approver+admin": {"record_history"},
 }

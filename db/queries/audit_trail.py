@@ -2,8 +2,8 @@
 
 Reading the trail requires the ``auditor`` role, checked here on every call
 (:class:`~db.errors.PermissionDenied` otherwise; called inside ``db.session.write_session``
-the refusal is itself audited). A record's history (:func:`record_history`) is also open to
-the staff and approvers who keep the registers.
+the refusal is itself audited). A record's history (:func:`record_history`) is open to
+everyone who reads the registers, with experts' personal data withheld as in the registers.
 
 The log reaches millions of rows, so nothing here counts or skips over the whole table:
 
@@ -23,23 +23,25 @@ as UTC-aware timestamps for the UI to show in KST.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, false, func, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db import audit
 from db.errors import N_, NotFound, ValidationFailed
-from db.models import AuditEvent, User
+from db.models import PROPOSAL_ENTITIES, AuditEvent, Proposal, User
 from db.permissions import Actor, require
+from db.queries.registers.experts import may_see_personal_data
 
 KST = ZoneInfo("Asia/Seoul")
 AUDITOR = "auditor"
-HISTORY_ROLES = frozenset({AUDITOR, "staff", "approver"})
+HISTORY_ROLES = frozenset({AUDITOR, "staff", "approver", "executive"})
 MAX_PAGE_SIZE = 500
 COUNT_LIMIT = 10_000
 EXPORT_LIMIT = 100_000
@@ -65,6 +67,8 @@ HISTORY_COLUMNS = (
     "actor_name",
     "actor_display_name",
     "action",
+    "entity",
+    "entity_id",
     "before",
     "after",
     "reason",
@@ -389,34 +393,101 @@ def get_event(*, session: Session, actor: Actor, event_id: int) -> dict[str, Any
     return event
 
 
-def record_history(
-    *, session: Session, actor: Actor, entity: str, entity_id: str | int
-) -> pd.DataFrame:
-    """Everything that happened to one record, oldest first: who (username and name as
-    the account has it now), what (action, before, after), when, and why (reason)
-    (columns :data:`HISTORY_COLUMNS`). Refused attempts on the record are part of it.
+WITHHELD = "(withheld)"
+"""What replaces an expert's phone or e-mail in a history read by someone who may not see
+personal data (the mayor's office, approvers without the staff role)."""
+PERSONAL_KEYS = frozenset({"phone", "email"})
+HISTORY_PAGE = 20
+HISTORY_PAGE_MAX = 200
 
-    Open to auditors and to the staff and approvers who keep the registers.
+
+@dataclass(frozen=True)
+class RecordHistory:
+    """One page of a record's history, newest first, and where it sits.
+
+    ``events``: columns :data:`HISTORY_COLUMNS` (``before``/``after`` as dicts or None);
+    ``total``: every event of the record(s); ``has_older``: more beyond this page
+    (ask again with ``before_id`` = the last id shown)."""
+
+    events: pd.DataFrame
+    total: int
+    has_older: bool
+
+
+def _withheld(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not value:
+        return value
+    return {k: (WITHHELD if k in PERSONAL_KEYS and v is not None else v) for k, v in value.items()}
+
+
+def record_history(
+    *,
+    session: Session,
+    actor: Actor,
+    entity: str,
+    entity_id: str | int,
+    related: Sequence[tuple[str, str | int]] = (),
+    limit: int = HISTORY_PAGE,
+    before_id: int | None = None,
+) -> RecordHistory:
+    """Everything that happened to one record, newest first: who (username, and the name
+    the account has now), what (action, before, after as dicts), when, and why (reason).
+    Refused attempts on the record are part of it, and so are the step proposals made for
+    a testbed or technology. ``related``: more ``(entity, id)`` records to show in the same
+    list. One page of
+    ``limit`` events (clamped to 1..:data:`HISTORY_PAGE_MAX`), older ones with
+    ``before_id``; ``total`` counts them all.
+
+    Open to everyone who reads the registers (:data:`HISTORY_ROLES`). An expert's phone and
+    e-mail in before/after are replaced by :data:`WITHHELD` for whoever may not see personal
+    data (the rule of ``db.queries.registers.experts``).
 
     :raise PermissionDenied: the actor holds none of :data:`HISTORY_ROLES`.
     """
     require(actor, HISTORY_ROLES, action="audit_event.history", entity=entity, entity_id=entity_id)
-    rows = session.execute(
+    limit = max(1, min(int(limit), HISTORY_PAGE_MAX))
+    records = [(entity, str(entity_id)), *((e, str(i)) for e, i in related)]
+    if entity in PROPOSAL_ENTITIES and str(entity_id).isdigit():
+        steps = session.execute(
+            select(Proposal.id).where(
+                Proposal.entity == entity, Proposal.entity_id == int(entity_id)
+            )
+        ).scalars()
+        records += [("proposal", str(i)) for i in steps if ("proposal", str(i)) not in records]
+    which = or_(*(and_(AuditEvent.entity == e, AuditEvent.entity_id == i) for e, i in records))
+    query = (
         select(
             AuditEvent.id,
             AuditEvent.occurred_at,
             AuditEvent.actor_name,
             User.display_name,
             AuditEvent.action,
+            AuditEvent.entity,
+            AuditEvent.entity_id,
             AuditEvent.before,
             AuditEvent.after,
             AuditEvent.reason,
         )
         .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id))
-        .order_by(AuditEvent.id)
-    ).all()
-    return _frame(rows, HISTORY_COLUMNS)
+        .where(which)
+    )
+    if before_id is not None:
+        query = query.where(AuditEvent.id < int(before_id))
+    rows = session.execute(query.order_by(AuditEvent.id.desc()).limit(limit + 1)).all()
+    total = int(
+        session.execute(select(func.count()).select_from(AuditEvent).where(which)).scalar_one()
+    )
+    personal = may_see_personal_data(actor)
+    out = []
+    for r in rows[:limit]:
+        before = json.loads(r.before) if r.before else None
+        after = json.loads(r.after) if r.after else None
+        if not personal and r.entity == "expert":
+            before, after = _withheld(before), _withheld(after)
+        out.append((*r[:7], before, after, r.reason))
+    return RecordHistory(
+        events=_frame(out, HISTORY_COLUMNS), total=total, has_older=len(rows) > limit
+    )
 
 
 def _distinct(session: Session, column: InstrumentedAttribute[str]) -> list[str]:

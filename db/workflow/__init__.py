@@ -28,7 +28,7 @@ from db.workflow.adoptions import (
     propose_adoption,
 )
 from db.workflow.common import EditedByActor, OwnProposal, StaleEdit
-from db.workflow.edits import edit_technology, edit_testbed
+from db.workflow.edits import edit_snapshot, edit_technology, edit_testbed
 from db.workflow.experts import (
     TieInput,
     add_expert,
@@ -40,6 +40,7 @@ from db.workflow.proposals import decide_proposal, propose_testbed_step
 from db.workflow.queue import (
     decision_context,
     item_context,
+    organization_choices,
     owner_choices,
     pending_decisions,
     proposal_context,
@@ -64,10 +65,12 @@ __all__ = [
     "decision_context",
     "edit_adoption",
     "edit_expert",
+    "edit_snapshot",
     "edit_technology",
     "edit_testbed",
     "item_context",
     "move_technology",
+    "organization_choices",
     "owner_choices",
     "pending_decisions",
     "proposal_context",

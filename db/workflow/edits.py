@@ -179,3 +179,69 @@ def current_version(session: Session, model: Any, record_id: int) -> int | None:
     """The version of a record now (for an edit form to carry), or None if it is gone."""
     value = session.execute(select(model.version).where(model.id == record_id)).scalar()
     return None if value is None else int(value)
+
+
+SNAPSHOT_FIELDS: dict[str, tuple[str, ...]] = {
+    "adoption": (
+        "technology_id", "project_name", "department", "budget_krw", "year", "justification",
+        "status",
+    ),
+    "technology": (*TECHNOLOGY_FIELDS, "status", "reg_no", "owner_org_id"),
+    "testbed": ("site", "status", "technology_id"),
+    "expert": (
+        "name", "name_en", "organization_id", "affiliation", "position", "phone", "email",
+        "registered_on", "retired_on",
+    ),
+}  # fmt: skip
+
+
+def edit_snapshot(
+    *, session: Session, actor: Actor, entity: str, record_id: int
+) -> dict[str, Any] | None:
+    """A record as an edit form starts from: its editable fields and its ``version`` (the
+    version the edit will carry), read now and uncached; experts with their field codes and
+    declared ties. None when there is no such record.
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise ValueError: an entity without edits.
+    """
+    from db.models import Adoption, Expert, ExpertField, ExpertTie
+
+    common.require_role(actor, STAFF, f"{entity}.edit", entity, record_id)
+    models: dict[str, Any] = {
+        "adoption": Adoption,
+        "technology": Technology,
+        "testbed": Testbed,
+        "expert": Expert,
+    }
+    if entity not in models:
+        raise ValueError(f"no edits for {entity!r}")
+    model = models[entity]
+    columns = [getattr(model, c) for c in ("id", "version", *SNAPSHOT_FIELDS[entity])]
+    row = session.execute(select(*columns).where(model.id == record_id)).first()
+    if row is None:
+        return None
+    out = dict(row._mapping)
+    if entity == "expert":
+        order = {f: i for i, f in enumerate(domain.FIELDS)}
+        out["fields"] = sorted(
+            session.execute(
+                select(ExpertField.field).where(ExpertField.expert_id == record_id)
+            ).scalars(),
+            key=order.__getitem__,
+        )
+        out["ties"] = [
+            dict(r._mapping)
+            for r in session.execute(
+                select(
+                    ExpertTie.organization_id,
+                    ExpertTie.kind,
+                    ExpertTie.started_on,
+                    ExpertTie.ended_on,
+                    ExpertTie.note,
+                )
+                .where(ExpertTie.expert_id == record_id)
+                .order_by(ExpertTie.started_on, ExpertTie.id)
+            ).all()
+        ]
+    return out

@@ -13,14 +13,13 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from db import domain, scoring
 from db.errors import N_, NotFound
 from db.models import (
     Adoption,
     AgendaItem,
-    AuditEvent,
     Evaluation,
     Meeting,
     MeetingRules,
@@ -32,6 +31,7 @@ from db.models import (
     User,
 )
 from db.permissions import Actor
+from db.queries import audit_trail
 from db.workflow import adoptions, common
 from db.workflow.common import APPROVER, STAFF
 
@@ -505,42 +505,6 @@ def pending_decisions(
     return _frame(out, PENDING_COLUMNS)
 
 
-HISTORY_COLUMNS = ["id", "occurred_at", "actor", "action", "entity", "reason", "before", "after"]
-
-
-def history(session: Session, records: list[tuple[str, int]]) -> pd.DataFrame:
-    """Audit events of ``records`` (``(entity, id)`` pairs), oldest first: id, occurred_at
-    (UTC), actor (display name, else username), action, entity, reason, before and after
-    (dicts or None)."""
-    if not records:
-        return _frame([], HISTORY_COLUMNS)
-    who = aliased(User)
-    conditions = [
-        and_(AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id))
-        for entity, entity_id in records
-    ]
-    rows = session.execute(
-        select(AuditEvent, who.display_name)
-        .outerjoin(who, who.id == AuditEvent.actor_id)
-        .where(or_(*conditions))
-        .order_by(AuditEvent.id)
-    ).all()
-    out = [
-        {
-            "id": ev.id,
-            "occurred_at": common.as_utc(ev.occurred_at),
-            "actor": name or ev.actor_name,
-            "action": ev.action,
-            "entity": ev.entity,
-            "reason": ev.reason,
-            "before": json.loads(ev.before) if ev.before else None,
-            "after": json.loads(ev.after) if ev.after else None,
-        }
-        for ev, name in rows
-    ]
-    return _frame(out, HISTORY_COLUMNS)
-
-
 DELIBERATION_COLUMNS = [
     "meeting_id", "code", "kind", "held_on", "meeting_status", "decision", "decision_reason",
     "decided_at", "members", "stage1_mean", "overall_mean", "rule_passed", *domain.CRITERIA,
@@ -640,8 +604,8 @@ def decision_context(*, session: Session, actor: Actor, adoption_id: int) -> dic
     ``technology`` (register fields, owner names); ``deliberations`` (DataFrame: the adoption
     review items of this adoption, then the technology's registration review, with scores);
     ``recommendation`` (:class:`db.workflow.adoptions.Recommendation`); ``history``
-    (DataFrame of its audit events); ``can_decide``/``can_approve`` and ``blocked`` (message
-    templates saying why not).
+    (:class:`db.queries.audit_trail.RecordHistory`, newest first);
+    ``can_decide``/``can_approve`` and ``blocked`` (message templates saying why not).
 
     :raise PermissionDenied: the actor is not an approver.
     :raise NotFound: no such adoption.
@@ -687,7 +651,9 @@ def decision_context(*, session: Session, actor: Actor, adoption_id: int) -> dic
             ignore_index=True,
         ),
         "recommendation": rec,
-        "history": history(session, [("adoption", adoption_id)]),
+        "history": audit_trail.record_history(
+            session=session, actor=actor, entity="adoption", entity_id=adoption_id
+        ),
         "can_decide": adoption.status == "under_review" and not own,
         "can_approve": adoption.status == "under_review" and not blocked,
         "blocked": blocked,
@@ -734,9 +700,6 @@ def proposal_context(*, session: Session, actor: Actor, proposal_id: int) -> dic
         tech_id = p.entity_id
         record = {}
         condition = and_(AgendaItem.technology_id == tech_id, Meeting.kind == "registration_review")
-    siblings = session.execute(
-        select(Proposal.id).where(Proposal.entity == p.entity, Proposal.entity_id == p.entity_id)
-    ).scalars()
     own = p.proposed_by_id == actor.id
     blocked = [OWN_PROPOSAL] if own else []
     return {
@@ -759,8 +722,8 @@ def proposal_context(*, session: Session, actor: Actor, proposal_id: int) -> dic
         "record": record,
         "technology": _technology(session, tech_id),
         "deliberations": deliberations(session, condition),
-        "history": history(
-            session, [(p.entity, p.entity_id), *(("proposal", i) for i in siblings)]
+        "history": audit_trail.record_history(
+            session=session, actor=actor, entity=p.entity, entity_id=p.entity_id
         ),
         "can_decide": p.status == "pending" and not own,
         "can_approve": p.status == "pending" and not own,
@@ -774,3 +737,15 @@ def item_context(*, session: Session, actor: Actor, key: str) -> dict[str, Any]:
     if kind == "adoption":
         return decision_context(session=session, actor=actor, adoption_id=item_id)
     return proposal_context(session=session, actor=actor, proposal_id=item_id)
+
+
+def organization_choices(*, session: Session, actor: Actor) -> pd.DataFrame:
+    """Every organization for a form's choice list (id, name_ko, name_en, kind), by name.
+
+    :raise PermissionDenied: the actor is not staff.
+    """
+    common.require_role(actor, STAFF, "workflow.queue", "workflow")
+    o = Organization
+    query = select(o.id, o.name_ko, o.name_en, o.kind).order_by(o.name_ko, o.id)
+    rows = session.execute(query).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=list(query.selected_columns.keys()))

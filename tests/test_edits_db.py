@@ -1,0 +1,316 @@
+"""Staff edits on ``db/`` directly (SQLite and PostgreSQL): lost-edit protection, per-field
+validation and duplicates, experts and organizations.
+
+Lost-edit protection: two officials open the same record (both see version 1); the first
+saves; the second's edit is refused with a message naming the first and the time, nothing
+of theirs is written, no event is recorded for it, and the version moved on by exactly one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from db import workflow as wf
+from db.errors import DomainError, PermissionDenied, ValidationFailed
+from db.models import Adoption, AuditEvent, Expert, ExpertField, ExpertTie, Technology
+from db.models import Testbed as TestbedModel
+from db.permissions import Actor
+from db.session import read_session, write_session
+from db.workflow import experts as wf_experts
+from db.workflow.common import StaleEdit
+from db.workflow.technologies import DUPLICATE_TITLE
+from tests import workflow_data as wd
+from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401
+
+
+def write(engine: Engine, fn: Callable[..., Any], **kwargs: Any) -> Any:
+    with write_session(engine) as s:
+        return fn(session=s, **kwargs)
+
+
+@pytest.fixture
+def people(migrated_engine: Engine) -> dict[str, Actor]:
+    out = {}
+    for name, roles in {
+        "kim": ["staff"],
+        "lee": ["staff"],
+        "approver": ["approver"],
+        "executive": ["executive"],
+    }.items():
+        out[name] = actor_of(migrated_engine, make_user(migrated_engine, f"{name}.user", roles))
+    return out
+
+
+def _events(engine: Engine, action: str, entity_id: int) -> int:
+    with read_session(engine) as s:
+        return int(
+            s.execute(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == action, AuditEvent.entity_id == str(entity_id))
+            ).scalar_one()
+        )
+
+
+def _version(engine: Engine, model: Any, record_id: int) -> int:
+    with read_session(engine) as s:
+        return int(s.execute(select(model.version).where(model.id == record_id)).scalar_one())
+
+
+def _adoption_edit(aid: int, version: int, department: str) -> dict[str, Any]:
+    return dict(
+        fn=wf.edit_adoption,
+        adoption_id=aid,
+        expected="under_review",
+        version=version,
+        project_name="시험 사업 수정",
+        department=department,
+        budget_krw=150_000_000,
+        year=2026,
+        justification="공기 단축",
+    )
+
+
+def _tech_edit(tid: int, version: int, department: str) -> dict[str, Any]:
+    return dict(
+        fn=wf.edit_technology,
+        tech_id=tid,
+        version=version,
+        title_ko="시험 기술 " + department,
+        title_en="Test technology " + department,
+        field="roads",
+        growth_sector="none",
+        certification="patent",
+    )
+
+
+def _testbed_edit(tbid: int, version: int, department: str) -> dict[str, Any]:
+    return dict(fn=wf.edit_testbed, testbed_id=tbid, version=version, site="현장 " + department)
+
+
+def _expert_edit(eid: int, version: int, department: str) -> dict[str, Any]:
+    return dict(
+        fn=wf.edit_expert,
+        expert_id=eid,
+        version=version,
+        name="홍길동",
+        organization_id=_ORG[0],
+        affiliation="industry",
+        fields=["roads", "bridges"],
+        position=department,
+    )
+
+
+_ORG: list[int] = []
+
+
+def _records(engine: Engine, staff: Actor) -> dict[str, tuple[Any, int, Callable[..., Any]]]:
+    """One record of each kind: (model, id, edit kwargs maker)."""
+    with write_session(engine) as s:
+        owner = wd.org(s)
+        tid = wd.tech(s, owner)
+        aid = wd.adoption(s, wd.tech(s, owner), staff.id)
+        tbid = wd.testbed(s, wd.tech(s, owner), status="selected")
+    _ORG[:] = [owner]
+    eid = write(
+        engine,
+        wf.add_expert,
+        actor=staff,
+        name="홍길동",
+        organization_id=owner,
+        affiliation="industry",
+        fields=["roads"],
+        registered_on=dt.date(2026, 1, 5),
+    )
+    return {
+        "adoption": (Adoption, aid, _adoption_edit),
+        "technology": (Technology, tid, _tech_edit),
+        "testbed": (TestbedModel, tbid, _testbed_edit),
+        "expert": (Expert, eid, _expert_edit),
+    }
+
+
+@pytest.mark.parametrize("entity", ["adoption", "technology", "testbed", "expert"])
+def test_a_second_edit_on_an_old_version_is_refused_and_overwrites_nothing(
+    migrated_engine: Engine, people: dict[str, Actor], entity: str
+) -> None:
+    kim, lee = people["kim"], people["lee"]
+    model, record_id, edit = _records(migrated_engine, kim)[entity]
+    seen = _version(migrated_engine, model, record_id)  # both open the record now
+    first = edit(record_id, seen, "first")
+    write(migrated_engine, first.pop("fn"), actor=kim, **first)
+    with read_session(migrated_engine) as s:
+        saved = {c.key: getattr(s.get(model, record_id), c.key) for c in model.__table__.columns}
+    edits_before = _events(migrated_engine, f"{entity}.edit", record_id)
+
+    second = edit(record_id, seen, "second")
+    with pytest.raises(StaleEdit) as refused:
+        write(migrated_engine, second.pop("fn"), actor=lee, **second)
+
+    assert refused.value.params["by"] == "Kim.User"  # the first editor's display name
+    assert refused.value.params["at"].endswith("KST")
+    assert "Nothing was saved" in str(refused.value)
+    with read_session(migrated_engine) as s:
+        now = {c.key: getattr(s.get(model, record_id), c.key) for c in model.__table__.columns}
+    assert now == saved  # nothing of the second edit was written
+    assert now["version"] == seen + 1
+    assert _events(migrated_engine, f"{entity}.edit", record_id) == edits_before
+    # Starting again from the current version works, and moves it on by one.
+    third = edit(record_id, seen + 1, "third")
+    write(migrated_engine, third.pop("fn"), actor=lee, **third)
+    assert _version(migrated_engine, model, record_id) == seen + 2
+
+
+def test_transitions_move_the_version_on_so_an_edit_from_before_is_refused(
+    migrated_engine: Engine, people: dict[str, Actor]
+) -> None:
+    kim = people["kim"]
+    with write_session(migrated_engine) as s:
+        tid = wd.tech(s, wd.org(s), status="submitted")
+    write(migrated_engine, wf.move_technology, actor=kim, tech_id=tid, to="screening",
+          expected="submitted")  # fmt: skip
+    assert _version(migrated_engine, Technology, tid) == 2
+    with pytest.raises(StaleEdit):
+        write(migrated_engine, **_tech_edit(tid, 1, "x") | {"fn": wf.edit_technology}, actor=kim)
+
+
+def test_technology_edit_validates_per_field_and_catches_a_duplicate_title(
+    migrated_engine: Engine, people: dict[str, Actor]
+) -> None:
+    kim = people["kim"]
+    with write_session(migrated_engine) as s:
+        owner = wd.org(s)
+        wd.tech(s, owner, title="같은 제목")
+        tid = wd.tech(s, owner)
+    kwargs = _tech_edit(tid, 1, "x")
+    kwargs.pop("fn")
+    with pytest.raises(ValidationFailed) as bad:
+        write(
+            migrated_engine,
+            wf.edit_technology,
+            actor=kim,
+            **{**kwargs, "title_ko": "  같은   제목 ", "title_en": "", "field": "nonsense"},
+        )
+    assert bad.value.errors == {
+        "title_ko": DUPLICATE_TITLE,
+        "title_en": "This field is required.",
+        "field": "Choose a value from the list.",
+    }
+    assert _version(migrated_engine, Technology, tid) == 1
+    with pytest.raises(PermissionDenied):
+        write(migrated_engine, wf.edit_technology, actor=people["approver"], **kwargs)
+
+
+def test_experts_added_edited_and_retired_with_fields_and_ties(
+    migrated_engine: Engine, people: dict[str, Actor]
+) -> None:
+    kim = people["kim"]
+    with write_session(migrated_engine) as s:
+        home, firm = wd.org(s), wd.org(s)
+    tie = wf.TieInput(organization_id=firm, kind="consulting", started_on=dt.date(2024, 3, 1))
+    eid = write(
+        migrated_engine,
+        wf.add_expert,
+        actor=kim,
+        name="김 전문",
+        organization_id=home,
+        affiliation="academia",
+        fields=["bridges", "roads"],
+        registered_on=dt.date(2025, 5, 1),
+        phone="053-120-1234",
+        email="kim@example.kr",
+        ties=[tie],
+    )
+    with pytest.raises(ValidationFailed) as dup:
+        write(
+            migrated_engine,
+            wf.add_expert,
+            actor=kim,
+            name="김  전문",
+            organization_id=home,
+            affiliation="academia",
+            fields=[],
+            registered_on=dt.date(2099, 1, 1),
+            email="not an address",
+            phone="call me",
+        )
+    assert dup.value.errors == {
+        "name": wf_experts.DUPLICATE_EXPERT,
+        "fields": wf_experts.CHOOSE_FIELDS,
+        "registered_on": wf_experts.DATE_IN_FUTURE,
+        "email": wf_experts.BAD_EMAIL,
+        "phone": wf_experts.BAD_PHONE,
+    }
+    version = write(
+        migrated_engine,
+        wf.edit_expert,
+        actor=kim,
+        expert_id=eid,
+        version=1,
+        name="김 전문",
+        organization_id=home,
+        affiliation="academia",
+        fields=["roads"],
+        phone="053-120-1234",
+        email="kim@example.kr",
+        ties=[tie, wf.TieInput(firm, "employment", dt.date(2020, 1, 1), dt.date(2022, 1, 1))],
+        reason="분야 정리",
+    )
+    assert version == 2
+    with read_session(migrated_engine) as s:
+        fields = s.execute(select(ExpertField.field).where(ExpertField.expert_id == eid)).scalars()
+        ties = s.execute(select(ExpertTie.kind).where(ExpertTie.expert_id == eid)).scalars()
+        assert list(fields) == ["roads"]
+        assert sorted(ties) == ["consulting", "employment"]
+    with pytest.raises(ValidationFailed) as bad:
+        write(migrated_engine, wf.retire_expert, actor=kim, expert_id=eid, version=2,
+              retired_on=dt.date(2020, 1, 1), reason="")  # fmt: skip
+    assert set(bad.value.errors) == {"retired_on", "reason"}
+    write(migrated_engine, wf.retire_expert, actor=kim, expert_id=eid, version=2,
+          retired_on=dt.date(2026, 6, 30), reason="본인 요청")  # fmt: skip
+    with read_session(migrated_engine) as s:
+        expert = s.get(Expert, eid)
+        assert expert is not None
+        assert (expert.retired_on, expert.version) == (dt.date(2026, 6, 30), 3)
+    with pytest.raises(DomainError):
+        write(migrated_engine, wf.retire_expert, actor=kim, expert_id=eid, version=3,
+              retired_on=dt.date(2026, 7, 1), reason="다시")  # fmt: skip
+    with read_session(migrated_engine) as s:
+        actions = list(
+            s.execute(
+                select(AuditEvent.action)
+                .where(AuditEvent.entity == "expert", AuditEvent.entity_id == str(eid))
+                .order_by(AuditEvent.id)
+            ).scalars()
+        )
+    assert actions == ["expert.add", "expert.edit", "expert.retire"]
+
+
+def test_organizations_added_once(migrated_engine: Engine, people: dict[str, Actor]) -> None:
+    kim = people["kim"]
+    oid = write(
+        migrated_engine,
+        wf.add_organization,
+        actor=kim,
+        name_ko="대구 시험 주식회사",
+        name_en="Daegu Test Co.",
+        kind="company",
+        region="KR-27",
+        is_local=True,
+    )
+    assert oid > 0
+    with pytest.raises(ValidationFailed) as dup:
+        write(migrated_engine, wf.add_organization, actor=kim, name_ko="대구  시험 주식회사",
+              name_en="daegu test co.", kind="company", region="KR-27", is_local=True)  # fmt: skip
+    assert dup.value.errors == {
+        "name_ko": wf_experts.DUPLICATE_ORGANIZATION,
+        "name_en": wf_experts.DUPLICATE_ORGANIZATION,
+    }
+    with pytest.raises(PermissionDenied):
+        write(migrated_engine, wf.add_organization, actor=people["executive"], name_ko="x",
+              name_en="x", kind="company", region=None, is_local=False)  # fmt: skip
