@@ -12,6 +12,7 @@ from components.forms import show_error
 from components.i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language, set_language
 from components.labels import label
 from components.navigation import build_navigation
+from components.registers import escape_markdown
 from db.errors import DatabaseUnavailable, DomainError
 
 st.set_page_config(page_title="New Technology Platform", page_icon=":material/hub:", layout="wide")
@@ -49,7 +50,7 @@ with st.sidebar:
     st.caption(
         _(
             "Signed in as {name} ({roles})",
-            name=actor.display_name or actor.username,
+            name=escape_markdown(actor.display_name or actor.username),
             roles=", ".join(label("role", r) for r in sorted(actor.roles)),
         )
     )
