@@ -16,13 +16,17 @@ import streamlit as st
 
 from components.i18n import _
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The signs, also as full-width forms (a Korean or Japanese keyboard types them), and the
+# blanks a spreadsheet may skip before them.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 EXCEL_SHEET_MAX = 31
 
 
 def neutralize(value: Any) -> Any:
     """Make a text cell inert for spreadsheets; other values unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_PREFIXES) or value.lstrip().startswith(FORMULA_PREFIXES)
+    ):
         return "'" + value
     return value
 
@@ -54,14 +58,21 @@ def to_xlsx(df: pd.DataFrame, sheet: str = "data") -> bytes:
     return buf.getvalue()
 
 
-def download_buttons(df: pd.DataFrame, basename: str, *, key: str) -> None:
-    """Two download buttons (CSV, Excel) for ``df``; disabled with a note when it is empty."""
+def download_buttons(
+    df: pd.DataFrame, basename: str, *, key: str, files: tuple[bytes, bytes] | None = None
+) -> None:
+    """Two download buttons (CSV, Excel) for ``df``; disabled with a note when it is empty.
+
+    ``files``: the CSV and Excel bytes of ``df`` made earlier (``to_csv(df)``,
+    ``to_xlsx(df, sheet=basename)``, e.g. cached by the caller), so a rerun need not build
+    them again."""
     left, right = st.columns(2)
     empty = df.empty
+    csv_bytes, xlsx_bytes = (b"", b"") if empty else (files or (b"", b""))
     with left:
         st.download_button(
             _("Download CSV"),
-            data=b"" if empty else to_csv(df),
+            data=b"" if empty else (csv_bytes or to_csv(df)),
             file_name=f"{basename}.csv",
             mime="text/csv",
             key=f"{key}_csv",
@@ -71,7 +82,7 @@ def download_buttons(df: pd.DataFrame, basename: str, *, key: str) -> None:
     with right:
         st.download_button(
             _("Download Excel"),
-            data=b"" if empty else to_xlsx(df, sheet=basename),
+            data=b"" if empty else (xlsx_bytes or to_xlsx(df, sheet=basename)),
             file_name=f"{basename}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}_xlsx",

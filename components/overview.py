@@ -17,7 +17,7 @@ import streamlit as st
 from components import data
 from components.briefing import build_briefing
 from components.charts import breakdown_chart, pipeline_chart, trend_chart
-from components.export import download_buttons
+from components.export import download_buttons, to_csv, to_xlsx
 from components.i18n import (
     N_,
     _,
@@ -288,13 +288,14 @@ def tiles(
 ) -> None:
     """KPI tiles with change, sparkline of the last 12 months, last change and drill-down."""
     allowed = {p.path for p in pages_for(actor.roles)}
+    by_series = {k: list(g["count"].tail(12)) for k, g in monthly.groupby("series", sort=False)}
     for start in range(0, len(items), 4):
         cols = st.columns(4)
         for col, fig in zip(cols, items[start : start + 4], strict=False):
             with col:
                 spark = None
                 if fig.series is not None:
-                    spark = list(monthly[monthly["series"] == fig.series]["count"].tail(12))
+                    spark = by_series.get(fig.series, [])
                 st.metric(
                     _(fig.name),
                     fmt_int(fig.value),
@@ -320,21 +321,59 @@ def tiles(
 
 
 def records_table(figure: str, fig: Figure) -> None:
-    df = data.records_behind(data.database_url(), figure, st.session_state["as_of"])
+    as_of = st.session_state["as_of"]
+    basename = f"ntp-{figure}-{as_of}"
+    df, shown, files = _records(data.database_url(), figure, as_of, current_language(), basename)
     if df.empty:
         st.info(_("No records stand behind this figure on that date."))
         return
-    shown = df.copy()
-    if "kind" in shown:
-        kinds = "meeting_kind" if figure == "meetings" else "agreement_kind"
-        shown["kind"] = shown["kind"].map(lambda k: label(kinds, k))
-    if "stage" in shown:
-        shown["stage"] = shown["stage"].map(lambda s: label("testbed_stage", s))
-    if "status" in shown:
-        shown["status"] = shown["status"].map(lambda s: label("agreement_status", s))
     st.caption(_("{n} records", n=fmt_int(len(df))))
     st.dataframe(shown, hide_index=True, width="stretch")
-    download_buttons(df, f"ntp-{figure}-{st.session_state['as_of']}", key=f"dl_{figure}")
+    download_buttons(df, basename, key=f"dl_{figure}", files=files)
+
+
+@st.cache_data(ttl=data.READ_TTL_SECONDS, show_spinner=False)
+def _records(
+    url: str, figure: str, as_of: dt.date, lang: str, basename: str
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[bytes, bytes] | None]:
+    """The records behind ``figure`` (at most 500), as shown in ``lang`` and as files; built
+    once per figure, date and language rather than on every rerun."""
+    df = data.records_behind(url, figure, as_of)
+    if df.empty:
+        return df, df, None
+    shown = df.copy()
+
+    def labelled(column: pd.Series, kind: str) -> pd.Series:
+        known = {v: label(kind, v) for v in column.dropna().unique()}
+        return column.map(lambda v: known[v] if v in known else label(kind, v))
+
+    if "kind" in shown:
+        kinds = "meeting_kind" if figure == "meetings" else "agreement_kind"
+        shown["kind"] = labelled(shown["kind"], kinds)
+    if "stage" in shown:
+        shown["stage"] = labelled(shown["stage"], "testbed_stage")
+    if "status" in shown:
+        shown["status"] = labelled(shown["status"], "agreement_status")
+    return df, shown, (to_csv(df), to_xlsx(df, sheet=basename))
+
+
+# The overview's files are small (the records behind a figure are capped at 500 rows), so
+# Streamlit hashes their every cell: a file is rebuilt whenever a value, a column name (the
+# language) or the sheet name differs.
+FILES_CACHE_MAX_ROWS = 20_000
+
+
+@st.cache_data(ttl=data.READ_TTL_SECONDS, show_spinner=False, max_entries=64)
+def _files(df: pd.DataFrame, columns: tuple[str, ...], sheet: str) -> tuple[bytes, bytes]:
+    return to_csv(df), to_xlsx(df, sheet=sheet)
+
+
+def _download(df: pd.DataFrame, basename: str, *, key: str) -> None:
+    """The CSV and Excel buttons of ``df``; the files are built once, not on every rerun."""
+    files = None
+    if not df.empty and len(df) <= FILES_CACHE_MAX_ROWS:
+        files = _files(df, tuple(str(c) for c in df.columns), basename)
+    download_buttons(df, basename, key=key, files=files)
 
 
 def trends(monthly: pd.DataFrame) -> None:
@@ -417,12 +456,12 @@ def downloads(
     c1, c2, c3 = st.columns(3)
     with c1:
         st.caption(_("Headline figures"))
-        download_buttons(figures_frame(f, items), f"ntp-figures-{f.as_of}", key="dl_figures")
+        _download(figures_frame(f, items), f"ntp-figures-{f.as_of}", key="dl_figures")
     with c2:
         st.caption(_("Trends by month"))
         wide = monthly.pivot(index="month", columns="series", values="count").reset_index()
         wide.columns = [_("Month") if c == "month" else label("series", c) for c in wide.columns]
-        download_buttons(wide, f"ntp-trends-{f.as_of}", key="dl_trends")
+        _download(wide, f"ntp-trends-{f.as_of}", key="dl_trends")
     with c3:
         st.caption(_("Printable briefing (A4; open and print)"))
         lang = st.radio(

@@ -138,19 +138,34 @@ def pipeline(
 def _median(
     session: Session, expr: Any, *conditions: Any, joins: Sequence[Any] = ()
 ) -> float | None:
-    base = select(expr.label("d"))
+    """Median of ``expr`` (a whole number of days) over the rows meeting ``conditions``.
+
+    The database returns how many rows have each value (one GROUP BY: a few hundred distinct
+    day counts, whatever the number of rows) and the middle is found in that histogram;
+    this reads the rows once, where counting them and then ordering them up to the middle
+    read them twice and sorted them.
+    """
+    d = expr.label("d")
+    query = select(d, func.count())
     for target, on in joins:
-        base = base.join(target, on)
-    base = base.where(*conditions)
-    n = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        query = query.join(target, on)
+    rows = session.execute(
+        query.where(*conditions, expr.is_not(None)).group_by(expr).order_by(expr)
+    ).all()
+    n = sum(int(c) for _, c in rows)
     if not n:
         return None
-    middle = (
-        session.execute(base.order_by(expr).limit(2 if n % 2 == 0 else 1).offset((n - 1) // 2))
-        .scalars()
-        .all()
-    )
-    return round(sum(float(v) for v in middle) / len(middle), 1)
+    # 0-based positions of the middle value(s) in the sorted list.
+    wanted = [(n - 1) // 2, n // 2] if n % 2 == 0 else [(n - 1) // 2]
+    middle: list[float] = []
+    seen = 0
+    for value, count in rows:
+        end = seen + int(count)
+        middle.extend(float(value) for w in wanted if seen <= w < end)
+        seen = end
+        if len(middle) == len(wanted):
+            break
+    return round(sum(middle) / len(middle), 1)
 
 
 def stage_durations(
