@@ -170,10 +170,10 @@ def report_frame(result: imports.CheckResult) -> pd.DataFrame:
 
 
 def preview_frame(result: imports.CheckResult) -> pd.DataFrame:
-    rows = [
-        {_("Row"): p["row"], _("Action"): _(ACTIONS[p["action"]]), **p["cells"]}
-        for p in result.preview
-    ]
+    rows = []
+    for p in result.preview:
+        action = ACTIONS[p["action"]]
+        rows.append({_("Row"): p["row"], _("Action"): _(action), **p["cells"]})
     return pd.DataFrame(rows)
 
 

@@ -117,6 +117,7 @@ class Record:
     fields: frozenset[str] | None = None  # experts: technical fields (if the file has them)
     ties: tuple[tuple[int, str, dt.date, dt.date | None], ...] = ()
     cells: list[str | None] = field(default_factory=list)  # as read, for the preview
+    defaults: dict[str, Any] = field(default_factory=dict)  # for absent columns, new only
 
 
 @dataclass
@@ -361,11 +362,11 @@ class Checker:
                 values[col.key] = value
         if self.report.total > before:
             return None
-        self._defaults(values)
-        if not self._row_rules(row, values):
+        defaults = self._defaults(values)
+        if not self._row_rules(row, {**defaults, **values}):
             return None
         stored = {ATTRIBUTE.get((self.register.key, k), k): v for k, v in values.items()}
-        return Record(row, stored, self._key(values), fields, ties, cells)
+        return Record(row, stored, self._key(values), fields, ties, cells, defaults)
 
     def _cell(self, row: int, col: Column, raw: str | None) -> Any:
         text = (raw or "").strip(PAD)
@@ -499,30 +500,34 @@ class Checker:
 
     # --- row rules ----------------------------------------------------------------------
 
-    def _defaults(self, values: dict[str, Any]) -> None:
+    def _defaults(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Fill blank cells that have a default; return the defaults of absent columns,
+        which apply to new records only (an absent column never changes a stored one)."""
         reg = self.register.key
-        present = self.positions
+        derived: dict[str, Any] = {}
         if reg == "organizations":
-            if "name_en" in present and not values.get("name_en"):
-                values["name_en"] = values["name_ko"]
-            if "country" in present and not values.get("country"):
-                values["country"] = "KR"
-            if "is_local" in present and values.get("is_local") is None:
-                values["is_local"] = values.get("region") == domain.HOME_REGION
+            derived = {
+                "name_en": values["name_ko"],
+                "country": "KR",
+                "is_local": values.get("region") == domain.HOME_REGION,
+            }
         elif reg == "technologies":
-            if "title_en" in present and not values.get("title_en"):
-                values["title_en"] = values["title_ko"]
-            if "is_local" in present and values.get("is_local") is None:
-                values["is_local"] = self.lookups.org_local.get(values["owner"], False)
-            for key, default in (
-                ("growth_sector", "none"),
-                ("certification", "none"),
-                ("status", "submitted"),
-            ):
-                if key in present and values.get(key) is None:
-                    values[key] = default
-        elif reg == "inquiries" and "status" in present and values.get("status") is None:
-            values["status"] = "received"
+            derived = {
+                "title_en": values["title_ko"],
+                "is_local": self.lookups.org_local.get(values["owner"], False),
+                "growth_sector": "none",
+                "certification": "none",
+                "status": "submitted",
+            }
+        elif reg == "inquiries":
+            derived = {"status": "received"}
+        absent: dict[str, Any] = {}
+        for key, default in derived.items():
+            if key not in self.positions:
+                absent[key] = default
+            elif values.get(key) is None or values.get(key) == "":
+                values[key] = default
+        return absent
 
     def _row_rules(self, row: int, values: dict[str, Any]) -> bool:
         before = self.report.total

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import String
 
@@ -29,9 +30,13 @@ def norm_header(text: str) -> str:
     return re.sub(r"[\s_\-]+", " ", text)
 
 
+@lru_cache(maxsize=65_536)
 def norm_text(text: str) -> str:
-    """A name or label as compared: NFKC, case-folded, single spaces."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """A name or label as compared: NFKC, case-folded, single spaces (cached: the same
+    organization and code names come back on every row)."""
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.casefold().split())
 
 
 def _length(model: type, attr: str) -> int:

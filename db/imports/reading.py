@@ -204,25 +204,26 @@ def read_table(
 # --- CSV ----------------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> tuple[str, str] | tuple[None, int]:
-    """``(text, encoding)`` or ``(None, offset of the first undecodable byte)``."""
+def _decode(data: bytes) -> tuple[str | None, str, int]:
+    """``(text, encoding, 0)``, or ``(None, encoding tried last, offset of the first byte
+    that encoding cannot read)``."""
     if data.startswith(b"\xef\xbb\xbf"):
         try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
+            return data[3:].decode("utf-8"), "utf-8-sig", 0
         except UnicodeDecodeError as exc:
-            return None, exc.start + 3
+            return None, "utf-8", exc.start + 3
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", 0
     except UnicodeDecodeError as exc:
         utf8_error = exc.start
     if any(b >= 0x80 for b in data[:utf8_error]):
         # Valid multi-byte UTF-8 came before the bad byte: a UTF-8 file with a broken byte,
         # not a Korean code page (decoding it as CP949 would only produce gibberish).
-        return None, utf8_error
+        return None, "utf-8", utf8_error
     try:
-        return data.decode("cp949"), "cp949"
+        return data.decode("cp949"), "cp949", 0
     except UnicodeDecodeError as exc:
-        return None, exc.start
+        return None, "cp949", exc.start
 
 
 def _choose_delimiter(text: str, header_score: Callable[[list[str]], int]) -> tuple[str, list[str]]:
@@ -258,20 +259,14 @@ def _locate(text_before: str, delimiter: str, header: list[str]) -> tuple[int, s
 def _read_csv(
     data: bytes, report: Report, header_score: Callable[[list[str]], int], expected: str
 ) -> Table | None:
-    text, encoding = _decode(data)
+    text, encoding, position = _decode(data)
     if text is None:
-        assert isinstance(encoding, int)
-        position = encoding
-        before = data[:position].decode("utf-8", errors="replace")
-        if not data.startswith(b"\xef\xbb\xbf") and any(b >= 0x80 for b in data[:position]):
-            before = data[:position].decode("cp949", errors="replace")
-        before = before.removeprefix("\ufeff")
+        before = data[:position].decode(encoding, errors="replace").removeprefix("\ufeff")
         delimiter, header = _choose_delimiter(before, header_score)
         row, column = _locate(before, delimiter, header)
         bad = data[position : position + 4]
         report.add(row, column, bad.hex(" "), UNDECODABLE, position=position + 1)
         return None
-    assert isinstance(encoding, str)
     delimiter, header = _choose_delimiter(text, header_score)
     cleaned = [h.strip() for h in header]
     if not any(cleaned):
@@ -356,11 +351,19 @@ def _guard_zip(data: bytes, report: Report) -> bool:
 
 
 def _is_xml_attack(exc: BaseException) -> bool:
+    """Whether defusedxml refused the XML (openpyxl wraps the refusal in its own error)."""
     try:
         from defusedxml import DefusedXmlException
     except ImportError:  # pragma: no cover - refused before openpyxl is called
         return False
-    return isinstance(exc, DefusedXmlException)
+    seen: BaseException | None = exc
+    for _depth in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, DefusedXmlException):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _read_xlsx(data: bytes, report: Report, name: str) -> Table | None:

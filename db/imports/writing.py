@@ -66,7 +66,7 @@ class _Events:
 
 def _new_row(plan: Plan, record: Record, actor: Actor, now: dt.datetime) -> dict[str, Any]:
     reg = plan.register.key
-    values = dict(record.values)
+    values = {**record.defaults, **record.values}
     if reg in ("organizations", "experts"):
         values["created_at"] = now
     if reg == "technologies":
