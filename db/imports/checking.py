@@ -273,6 +273,9 @@ class Checker:
         for col in self.register.columns:
             if col.required and col.key not in self.positions:
                 self.report.add(1, self.name(col), "", MISSING_HEADER)
+        self.ordered = sorted(
+            ((self.register.column(k), p) for k, p in self.positions.items()), key=lambda cp: cp[1]
+        )
         self.plan.headers = [self.names[k] for k in sorted(self.positions, key=self.positions.get)]  # type: ignore[arg-type]
         return self.report.ok
 
@@ -348,10 +351,7 @@ class Checker:
         fields: frozenset[str] | None = None
         ties: tuple[tuple[int, str, dt.date, dt.date | None], ...] = ()
         before = self.report.total
-        for col in self.register.columns:
-            pos = self.positions.get(col.key)
-            if pos is None:
-                continue
+        for col, pos in self.ordered:
             raw = cells[pos] if pos < len(cells) else None
             value = self._cell(row, col, raw)
             if col.kind == "codes":
