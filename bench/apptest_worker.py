@@ -4,11 +4,17 @@
     python -m bench.apptest_worker memory --target overview --out FILE
 
 The environment sets ``NTP_DEMO=1``, ``NTP_COOKIE_KEY``, ``NTP_LANG=en`` and, for memory,
-``DATABASE_URL`` (times takes one ``--db`` per database). Each sample opens a fresh AppTest,
-signs in as the page's main role (untimed), empties ``st.cache_data``, then times
-``switch_page(page).run()`` (cold) and the same again on the same AppTest (warm). The bare
-page is opened the same way without the sign-in. A page that fails is recorded with its
-error; the others go on.
+``DATABASE_URL`` (times takes one ``--db`` per database). In each round and on each database,
+one AppTest per role signs in (untimed) and visits that role's pages; for each page the
+worker empties ``st.cache_data``, forgets the session's last sign-in check (so the cold run
+re-checks the sign-in on the server, as the first click after 10 s does) and times
+``switch_page(page).run()`` (cold), then the same again (warm: caches filled, sign-in checked
+less than 10 s ago). The bare page is opened the same way without the sign-in. A page that
+fails is recorded with its error (and its role's AppTest is started afresh); the others go on.
+
+``times`` also records the peak RSS of the process while each page renders cold then warm
+(the kernel's high-water mark, reset just before, after giving freed heap back to the OS),
+and how far it rose above the RSS before the render.
 """
 
 from __future__ import annotations
@@ -35,9 +41,10 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from bench.targets import Target, all_targets, register_shell_page
+from components.auth import CHECKED_KEY
 from tests.apptest import page_text, sign_in
 
-RUN_TIMEOUT_S = 180.0
+RUN_TIMEOUT_S = 60.0
 PLACEHOLDER_TEXT = "being built"  # what a placeholder page says ("This register is being built.")
 
 
@@ -148,8 +155,14 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:300]
 
 
+def _fresh_check(at: AppTest) -> None:
+    """Make the next run check the sign-in on the server (as after 10 s without a click)."""
+    if CHECKED_KEY in at.session_state:
+        at.session_state[CHECKED_KEY] = None
+
+
 def times(databases: dict[str, str], runs: int) -> dict[str, Any]:
-    """Cold and warm times of every target on every database, interleaved.
+    """Cold and warm times (and peak memory) of every target on every database, interleaved.
 
     Each round visits every database and, on each, every target (in a rotating order), so
     the floors, the pages and the scales share the same moments of a busy machine and their
@@ -165,6 +178,8 @@ def times(databases: dict[str, str], runs: int) -> dict[str, Any]:
                 "warm": [],
                 "sql_cold": [],
                 "sql_warm": [],
+                "peak_mb": [],
+                "rise_mb": [],
                 "error": None,
                 "placeholder": False,
             }
@@ -175,19 +190,27 @@ def times(databases: dict[str, str], runs: int) -> dict[str, Any]:
     for r in range(runs + 1):
         for key, url in databases.items():
             os.environ["DATABASE_URL"] = url
+            sessions: dict[tuple[str, str | None], AppTest] = {}
             order = targets[r % len(targets) :] + targets[: r % len(targets)]
             for t in order:
                 rec = out[key][t.name]
                 if rec["error"]:
                     continue
+                who = (t.entry, t.account)
                 try:
-                    at = open_signed_in(t)
+                    at = sessions.get(who) or open_signed_in(t)
+                    sessions[who] = at
                     st.cache_data.clear()
-                    gc.collect()
+                    _fresh_check(at)
+                    _trim()
+                    before = _rss()
+                    reset = _reset_peak()
                     cold, cold_sql, cold_n = render(at, t)
                     warm, warm_sql, warm_n = render(at, t)
+                    kernel = _kernel_peak() if reset else None
                     rec["placeholder"] = PLACEHOLDER_TEXT in page_text(at)
                 except Exception as exc:
+                    sessions.pop(who, None)
                     rec["error"] = _describe(exc)
                     rec["traceback"] = traceback.format_exc()[-3000:]
                     continue
@@ -197,6 +220,11 @@ def times(databases: dict[str, str], runs: int) -> dict[str, Any]:
                 rec["warm"].append(warm)
                 rec["sql_cold"].append([cold_sql, cold_n])
                 rec["sql_warm"].append([warm_sql, warm_n])
+                if kernel is not None:
+                    rec["peak_mb"].append(kernel / 2**20)
+                    rec["rise_mb"].append(max(0, kernel - before) / 2**20)
+            sessions.clear()
+            gc.collect()
     return out
 
 

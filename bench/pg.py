@@ -114,6 +114,18 @@ class PgServer:
         )
         self.running = False
 
+    def stop_stale(self) -> None:
+        """Stop a server left running on this cluster (by a benchmark that was killed)."""
+        if not (self.data / "postmaster.pid").exists():
+            return
+        pg_ctl = str(self.bindir / "pg_ctl")
+        subprocess.run(  # noqa: S603 (fixed binaries and arguments)
+            [*self.as_user, pg_ctl, "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop"],
+            capture_output=True,
+            timeout=90,
+            check=False,
+        )
+
     def reset(self) -> None:
         """Throw the cluster away (after a start failure, say)."""
         self.stop()

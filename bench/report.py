@@ -142,7 +142,11 @@ class Report:
             + (
                 f" plus uncommitted work of others in the tree: {r['git']['dirty']}"
                 if r["git"]["dirty"]
-                else " (clean tree)"
+                else (
+                    " (run from an exported copy of that commit: nothing uncommitted)"
+                    if r["git"].get("snapshot")
+                    else " (clean tree)"
+                )
             ),
             "",
             "**Read the ratios, not the milliseconds.** The machine is a shared 2-core VM on "
@@ -184,13 +188,23 @@ class Report:
             f"### {name}: page render under AppTest (median of {runs} runs)",
             "",
             "Time of `switch_page(page).run()` after an untimed sign-in, through `app.py` as "
-            "on a real server. Cold: `st.cache_data` emptied and a fresh AppTest; warm: the "
-            "same AppTest again. In brackets: x the bare page (`bench/bare_app.py`, the "
+            "on a real server. Cold: `st.cache_data` emptied and the session's last sign-in "
+            "check forgotten (the run checks the sign-in row on the server, as the first "
+            "click after 10 s does); warm: the same run again (caches filled, sign-in checked "
+            "less than 10 s ago). In brackets: x the bare page (`bench/bare_app.py`, the "
             "framework floor) measured in the same rounds. The second floor is the same bare "
             "page inside `app.py` (sign-in check, sidebar, navigation): what every page pays "
             "before its own work. SQL: cursor time and statements inside the cold render. "
-            "Peak RSS: the process while the page renders cold then warm, each page in its "
-            "own process.",
+            + (
+                "Peak RSS: the process while the page renders cold then warm, each page in a "
+                "fresh process of its own, once."
+                if b.get("memory_mode") == "processes"
+                else "Peak RSS: the timing worker's high-water mark (reset just before, after "
+                "returning freed heap to the OS) while the page renders cold then warm, "
+                "median of the same runs; in brackets how far it rose above the RSS before "
+                "the render. The worker renders every page of both scales in turn, so the "
+                "two scales share one process and one baseline."
+            ),
             "",
         )
         cols = [
@@ -244,7 +258,12 @@ class Report:
             for s in scales:
                 m = (mem.get(s) or {}).get(target) or {}
                 peaks[s] = m.get("peak_mb")
-                row.append("-" if peaks[s] is None else f"{peaks[s]:.0f} MB")
+                rise = m.get("rise_mb")
+                row.append(
+                    "-"
+                    if peaks[s] is None
+                    else f"{peaks[s]:.0f} MB" + ("" if rise is None else f" (+{rise:.0f})")
+                )
                 if m.get("error"):
                     runs_failed = f" ({m['failed_runs']} failed)" if m.get("failed_runs") else ""
                     errors.setdefault(f"memory @{s}{runs_failed}", m["error"])
@@ -388,13 +407,15 @@ class Report:
         self.out(
             "## Building the demo data (`python -m seed --scale N`)",
             "",
-            "Recorded when the database was built (the benchmark reuses cached databases "
-            "while `seed/`, the models and the migrations are unchanged).",
+            "Recorded when the database was built. The benchmark reuses cached databases "
+            "(migrated to the current schema head, as a deployed database would be); "
+            "*seed/* says whether the demo generator changed since (`--reseed` rebuilds).",
             "",
             "| backend | scale | seed wall time | seed's own figure | peak RSS | audit events "
-            "| built | migrated since |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| built | migrated since | seed/ |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         )
+        current_fp = self.r.get("seed_fingerprint")
         for backend, b in self.r["backends"].items():
             for scale, s in sorted((b.get("seed") or {}).items(), key=lambda kv: int(kv[0])):
                 events = s.get("audit_events")
@@ -408,6 +429,11 @@ class Report:
                         f"to {s['migrated_to']} in {s['migrate_seconds']:.0f} s |"
                         if s.get("migrated_to")
                         else "- |"
+                    )
+                    + (
+                        " current |"
+                        if current_fp is None or s.get("fingerprint") == current_fp
+                        else f" older (`{s.get('fingerprint')}`) |"
                     )
                 )
         self.out("")
@@ -443,12 +469,28 @@ def render(results: dict[str, Any]) -> str:
     return Report(results).build()
 
 
+def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One result of several runs (one backend each, say): backends and notes together,
+    the span of the runs, the machine as at the first start and the last end."""
+    merged = json.loads(json.dumps(parts[0]))
+    for part in parts[1:]:
+        merged["backends"].update(part["backends"])
+        merged["notes"] = [*merged.get("notes", []), *part.get("notes", [])]
+        merged["finished"] = part["finished"]
+        merged["command"] = f"{merged['command']}; then {part['command']}"
+        m, pm = merged["machine"], part["machine"]
+        m["load_end"] = pm.get("load_end", m.get("load_end"))
+        if pm.get("postgresql") and "not used" not in pm["postgresql"]:
+            m["postgresql"] = pm["postgresql"]
+    return merged
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.report")
-    parser.add_argument("results", type=Path)
+    parser.add_argument("results", type=Path, nargs="+", help="raw results; several are merged")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    text = render(json.loads(args.results.read_text()))
+    text = render(merge([json.loads(p.read_text()) for p in args.results]))
     if args.out:
         write(args.out, text)
     print(text)

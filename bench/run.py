@@ -10,9 +10,14 @@ Per backend, on throwaway copies of the cached databases:
 
 1. ``python -m db verify-audit`` (and its process floor ``python -m db current``);
 2. AppTest cold and warm render times of every page, the bare page and the bare page inside
-   ``app.py``, all scales interleaved in one worker process (``bench.apptest_worker``);
-3. peak RSS of rendering each page, one process per page, scale and run;
-4. headless Chromium against ``streamlit run`` on each scale, with the bare app as floor.
+   ``app.py``, all scales interleaved in one worker process (``bench.apptest_worker``), with
+   the process's peak RSS while each page renders (``--memory-processes``: instead, one
+   fresh process per page and scale, once);
+3. headless Chromium against ``streamlit run`` on each scale, with the bare app as floor:
+   the executive's sign-in to the overview and opening each register from the sidebar;
+   ``--browser-all-roles``: every role's sign-in and every page as its main role.
+
+A full run (scales 1 and 100, both backends, 5 runs) takes about 45 minutes on a 2-core VM.
 
 A step that fails is reported in the table; servers are stopped at exit (also on Ctrl-C or
 SIGTERM).
@@ -49,8 +54,8 @@ from bench.targets import APP, BARE_APP, all_targets
 
 RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
 LOGS = CACHE / "logs"
-TIMES_TIMEOUT_S = 90 * 60
-MEMORY_TIMEOUT_S = 10 * 60
+TIMES_TIMEOUT_S = 60 * 60
+MEMORY_TIMEOUT_S = 5 * 60
 VERIFY_TIMEOUT_S = 20 * 60
 
 
@@ -70,8 +75,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="scale 1, SQLite, 2 runs (smoke test)")
     p.add_argument("--no-browser", action="store_true", help="skip the Chromium figures")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory figures")
+    p.add_argument(
+        "--memory-processes",
+        action="store_true",
+        help="peak memory in one fresh process per page and scale (once) instead of inside "
+        "the timing worker",
+    )
+    p.add_argument(
+        "--browser-all-roles",
+        action="store_true",
+        help="browser: every role's sign-in and pages (default: the executive's)",
+    )
     p.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
+    p.add_argument(
+        "--reseed",
+        action="store_true",
+        help="rebuild the cached databases that an older version of seed/ built",
+    )
     p.add_argument("--out", type=Path, help="markdown report (default bench/RESULTS.md)")
+    p.add_argument(
+        "--json", type=Path, help="raw figures (default bench/.cache/results-<time>.json)"
+    )
     return p
 
 
@@ -119,6 +143,9 @@ def machine(pg_version: str | None) -> dict[str, str]:
 
 
 def git_state() -> dict[str, Any]:
+    snapshot = os.environ.get("NTP_BENCH_COMMIT")
+    if snapshot:  # run from an exported copy of that commit (`git archive`): nothing else
+        return {"commit": snapshot, "dirty": "", "snapshot": True}
     commit = _cmd_output("git", "-C", str(ROOT), "rev-parse", "--short", "HEAD")
     status = _cmd_output("git", "-C", str(ROOT), "status", "--porcelain")
     dirty = sorted(
@@ -234,14 +261,32 @@ def memory(urls: dict[str, str], runs: int, log: Path) -> dict[str, dict[str, An
     return result
 
 
-def browser_figures(urls: dict[str, str], runs: int, tag: str) -> dict[str, Any]:
+def inline_memory(apptest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Median peak RSS per scale and target, from the timing worker's samples."""
+    result: dict[str, dict[str, Any]] = {}
+    for scale, by_target in apptest.items():
+        for name, rec in by_target.items():
+            peaks = rec.get("peak_mb") or []
+            result.setdefault(scale, {})[name] = {
+                "peak_mb": report.median(peaks),
+                "rise_mb": report.median(rec.get("rise_mb") or []),
+                "samples": peaks,
+                "error": None if peaks or rec.get("error") else "no memory samples",
+                "failed_runs": None,
+            }
+    return result
+
+
+def browser_figures(
+    urls: dict[str, str], runs: int, tag: str, roles: list[str] | None
+) -> dict[str, Any]:
     servers: dict[str, browser.Server] = {}
     bare = None
     try:
         for scale, url in urls.items():
             servers[scale] = browser.start_server(APP, url, LOGS / f"streamlit-{tag}-s{scale}.log")
         bare = browser.start_server(BARE_APP, None, LOGS / f"streamlit-{tag}-bare.log")
-        figs = browser.measure(servers, bare, runs)
+        figs = browser.measure(servers, bare, runs, roles=roles)
         return {"samples": figs.samples, "errors": figs.errors}
     finally:
         for s in [*servers.values(), *([bare] if bare else [])]:
@@ -270,16 +315,21 @@ def run_backend(
             res["apptest"] = apptest_times(urls, args.runs, LOGS / f"apptest-{backend}.log")
         except Exception as exc:
             res["error"] = f"AppTest timings failed: {exc}"[:1500]
-        if not args.no_memory:
-            say(f"{backend}: peak memory per page, {args.runs} runs")
+        if not args.no_memory and args.memory_processes:
+            say(f"{backend}: peak memory per page, one process each")
             try:
-                res["memory"] = memory(urls, args.runs, LOGS / f"memory-{backend}.log")
+                res["memory"] = memory(urls, 1, LOGS / f"memory-{backend}.log")
+                res["memory_mode"] = "processes"
             except Exception as exc:
                 res["memory_error"] = f"{type(exc).__name__}: {exc}"[:300]
+        elif not args.no_memory and res.get("apptest"):
+            res["memory"] = inline_memory(res["apptest"])
+            res["memory_mode"] = "inline"
         if not args.no_browser:
             say(f"{backend}: headless Chromium, {args.runs} runs")
+            roles = None if args.browser_all_roles else ["executive"]
             try:
-                res["browser"] = browser_figures(urls, args.runs, backend)
+                res["browser"] = browser_figures(urls, args.runs, backend, roles)
             except Exception as exc:
                 res["browser_error"] = f"{type(exc).__name__}: {exc}"[:600]
     return res
@@ -322,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
         "backends": {},
         "notes": [],
     }
-    dbs = Databases(rebuild=args.rebuild, say=say)
+    dbs = Databases(rebuild=args.rebuild, reseed=args.reseed, say=say)
+    results["seed_fingerprint"] = dbs.fp
     pg_version = None
     with _cleanup_on_signals():
         try:
@@ -342,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     results["finished"] = dt.datetime.now().isoformat(timespec="minutes")
     results.setdefault("machine", machine(pg_version))
     results["machine"]["load_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    raw = CACHE / f"results-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+    raw = args.json or CACHE / f"results-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
     raw.write_text(json.dumps(results, indent=1))
     text = report.render(results)
     report.write(out, text)
