@@ -312,11 +312,12 @@ def show_report(result: imports.CheckResult) -> None:
             )
         )
     frame = report_frame(result)
-    st.dataframe(
+    # A static table: the rule is a sentence, and it must wrap to be read whole.
+    st.table(
         frame,
         hide_index=True,
-        width="stretch",
-        column_config={_("Problem"): st.column_config.TextColumn(width="large")},
+        border="horizontal",
+        height="content" if len(frame) <= 15 else 600,
     )
     st.download_button(
         _("Download the report (CSV)"),

@@ -100,7 +100,7 @@ def test_file_with_errors_shows_the_report_and_writes_nothing(app_env: str) -> N
     _upload(at, "bad.csv", _csv(rows))
     assert [h.value for h in at.subheader][:1] == ["Problems found"]
     assert "3 problems found in bad.csv. Nothing was imported" in page_text(at)
-    frame = at.dataframe[-1].value
+    frame = at.table[-1].value
     assert list(frame.columns) == ["Row", "Column", "Value", "Problem"]
     assert list(frame["Row"]) == [3, 3, 3]
     assert list(frame["Column"]) == ["보유 기관", "기술 분야", "신청일"]
@@ -142,7 +142,7 @@ def test_not_a_csv_is_explained(app_env: str) -> None:
     before = _state(app_env)
     _upload(at, "photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(64))
     assert "Problems found" in [h.value for h in at.subheader]
-    assert "it is not CSV text: its content is a PNG image" in at.dataframe[-1].value.iloc[0, 3]
+    assert "it is not CSV text: its content is a PNG image" in at.table[-1].value.iloc[0, 3]
     assert _state(app_env) == before
 
 
@@ -158,6 +158,6 @@ def test_korean_page(app_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert at.title[0].value == "일괄 등록"
     _upload(at, "빈.csv", "기관명,기관 유형,지역\n새 기관,없는유형,대구광역시\n".encode("cp949"))
     assert "발견된 문제" in [h.value for h in at.subheader]
-    frame = at.dataframe[-1].value
+    frame = at.table[-1].value
     assert list(frame.columns) == ["행", "열", "값", "문제"]
     assert (frame.iloc[0, 0], frame.iloc[0, 1]) == (2, "기관 유형")
