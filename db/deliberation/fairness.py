@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from db import domain
@@ -174,7 +174,7 @@ class _Data:
     meetings: pd.DataFrame
     seats: pd.DataFrame
     items: pd.DataFrame
-    scores: dict[int, list[dict[str, int]]]
+    scores: dict[int, tuple[int, dict[str, int]]]  # item id -> members who scored, sums
     scored_by: dict[int, set[int]]  # item id -> seat ids that scored
     thresholds: dict[int, Thresholds]
     experts: dict[int, tuple[str, str | None, str, int]]  # name, name_en, affiliation, org
@@ -209,8 +209,9 @@ def _load(session: Session, start: dt.date | None, end: dt.date | None) -> _Data
         .where(*in_period)
         .order_by(Meeting.scheduled_on, Meeting.id),
     )
-    ids = [int(i) for i in meetings["id"]]
-    chosen = Meeting.id.in_(ids) if ids else Meeting.id.is_(None)
+    # The meetings of the period, by the same conditions on the joined meeting (a list of
+    # every id would be one bound parameter per meeting: 15,000 at scale 100).
+    chosen = and_(true(), *in_period)
     seats = _frame(
         session,
         select(
@@ -242,20 +243,30 @@ def _load(session: Session, start: dt.date | None, end: dt.date | None) -> _Data
         .where(chosen)
         .order_by(AgendaItem.meeting_id, AgendaItem.position),
     )
-    scores: dict[int, list[dict[str, int]]] = defaultdict(list)
-    scored_by: dict[int, set[int]] = defaultdict(set)
+    # Per item, how many members scored and the sum of each criterion (all the two-stage
+    # rule needs: its means are sum / count), aggregated in the database.
+    scores: dict[int, tuple[int, dict[str, int]]] = {}
     for row in session.execute(
         select(
             Evaluation.agenda_item_id,
-            Evaluation.seat_id,
-            *(getattr(Evaluation, c) for c in domain.CRITERIA),
+            func.count(),
+            *(func.sum(getattr(Evaluation, c)) for c in domain.CRITERIA),
         )
         .join(AgendaItem, AgendaItem.id == Evaluation.agenda_item_id)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .where(chosen)
+        .group_by(Evaluation.agenda_item_id)
     ):
-        scores[int(row[0])].append(dict(zip(domain.CRITERIA, map(int, row[2:]), strict=True)))
-        scored_by[int(row[0])].add(int(row[1]))
+        sums = dict(zip(domain.CRITERIA, (int(v) for v in row[2:]), strict=True))
+        scores[int(row[0])] = (int(row[1]), sums)
+    scored_by: dict[int, set[int]] = defaultdict(set)
+    for item_id, seat_id in session.execute(
+        select(Evaluation.agenda_item_id, Evaluation.seat_id)
+        .join(AgendaItem, AgendaItem.id == Evaluation.agenda_item_id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(chosen)
+    ):
+        scored_by[int(item_id)].add(int(seat_id))
     thresholds = {
         int(m): Thresholds(float(a), float(b))
         for m, a, b in session.execute(
@@ -285,6 +296,21 @@ def _load(session: Session, start: dt.date | None, end: dt.date | None) -> _Data
     return _Data(meetings, seats, items, scores, scored_by, thresholds, experts, orgs)
 
 
+def _meeting_rows(data: _Data) -> dict[int, dict[str, Any]]:
+    """Code and date of each meeting by id (built once per report, not once per flag)."""
+    rows = data.__dict__.get("_meeting_rows")
+    if rows is None:
+        rows = {
+            int(i): {"code": c, "scheduled_on": d}
+            for i, c, d in zip(
+                data.meetings["id"], data.meetings["code"], data.meetings["scheduled_on"],
+                strict=True,
+            )
+        }  # fmt: skip
+        data.__dict__["_meeting_rows"] = rows
+    return rows  # type: ignore[no-any-return]
+
+
 def _flag(
     data: _Data,
     kind: str,
@@ -296,7 +322,7 @@ def _flag(
     what: str | None = None,
     count: int | None = None,
 ) -> dict[str, Any]:
-    m = data.meetings.loc[data.meetings["id"] == meeting_id].iloc[0]
+    m = _meeting_rows(data)[int(meeting_id)]
     expert = data.experts.get(expert_id) if expert_id is not None else None
     org = data.orgs.get(applicant_id) if applicant_id is not None else None
     return {
@@ -332,7 +358,7 @@ def _decisions(data: _Data, flags: list[dict[str, Any]]) -> None:
         if r.decision not in ("passed", "failed"):
             continue
         marks = data.thresholds.get(meeting, DEFAULT_THRESHOLDS)
-        outcome = evaluate(data.scores.get(item, []), marks)
+        outcome = evaluate(_mean_row(data.scores.get(item)), marks)
         if outcome.passed != (r.decision == "passed"):
             flags.append(_flag(data, "decision_against_scores", meeting, position=int(r.position)))
         if len(voters.get(meeting, ())) < int(quorum[meeting]):
@@ -341,6 +367,16 @@ def _decisions(data: _Data, flags: list[dict[str, Any]]) -> None:
         flags.append(
             _flag(data, "decided_without_quorum", meeting, count=len(voters.get(meeting, ())))
         )
+
+
+def _mean_row(scored: tuple[int, dict[str, int]] | None) -> list[dict[str, float]]:
+    """One row of criterion means standing for the members' scores of an item: the rule's
+    means over it are the means over all members (sum / count, the same division), so the
+    decision it implies is the same; no scores, no rows."""
+    if scored is None:
+        return []
+    n, sums = scored
+    return [{c: sums[c] / n for c in domain.CRITERIA}]
 
 
 def _repeats(data: _Data, flags: list[dict[str, Any]]) -> pd.DataFrame:
@@ -427,12 +463,14 @@ def _records(data: _Data, flags: list[dict[str, Any]]) -> None:
                 _flag(data, "ineligible_scores", int(r.meeting_id), position=int(r.position),
                       expert_id=int(seat_of[s].expert_id) if s in seat_of else None)
             )  # fmt: skip
+    seated: dict[int, set[int]] = defaultdict(set)  # meeting -> experts holding a seat
+    for r in data.seats.itertuples(index=False):
+        seated[int(r.meeting_id)].add(int(r.expert_id))
     for r in data.meetings.itertuples(index=False):
         excluded = {int(x["expert_id"]) for x in json.loads(text_of(r.draw_exclusions) or "[]")}
         if not excluded:
             continue
-        here = data.seats[data.seats["meeting_id"] == r.id]
-        for expert_id in sorted(excluded & {int(x) for x in here["expert_id"]}):
+        for expert_id in sorted(excluded & seated.get(int(r.id), set())):
             flags.append(_flag(data, "seated_despite_exclusion", int(r.id), expert_id=expert_id))
 
 
