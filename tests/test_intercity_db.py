@@ -1,0 +1,798 @@
+"""Inquiries and agreements in ``db/`` on SQLite and PostgreSQL: every rule and refusal,
+one audit event per write and none for a failed write, stale edits refused naming who
+won, and the aggregates against the demo data hand-counted as of 2019-08-08."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from db import intercity as ic
+from db import models
+from db.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from db.models import (
+    Adoption,
+    Agreement,
+    AuditEvent,
+    Inquiry,
+    InquiryFollowup,
+    Organization,
+    Technology,
+)
+from db.permissions import Actor
+from db.queries import intercity as q
+from db.session import read_session, write_session
+from db.workflow.common import today_kst
+from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401 (fixture)
+
+TODAY = today_kst()
+DAY = dt.timedelta(days=1)
+AS_OF = dt.date(2019, 8, 8)
+NOW = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.UTC)
+
+
+# --- fixtures and helpers ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(migrated_engine: Engine) -> dict[str, Actor]:
+    e = migrated_engine
+    return {
+        "staff": actor_of(e, make_user(e, "staff.one", ["staff"])),
+        "staff2": actor_of(e, make_user(e, "staff.two", ["staff"])),
+        "executive": actor_of(e, make_user(e, "mayor.office", ["executive"])),
+        "auditor": actor_of(e, make_user(e, "bai.auditor", ["auditor"])),
+        "approver": actor_of(e, make_user(e, "section.chief", ["approver"])),
+        "admin": actor_of(e, make_user(e, "sys.admin", ["admin"])),
+    }
+
+
+def add_org(engine: Engine, name: str = "부산광역시", kind: str = "metropolitan_city") -> int:
+    with write_session(engine) as s:
+        o = Organization(
+            name_ko=name, name_en=name, kind=kind, region="KR-26", country="KR", created_at=NOW
+        )
+        s.add(o)
+        s.flush()
+        return o.id
+
+
+def events(engine: Engine, action: str | None = None) -> list[AuditEvent]:
+    with read_session(engine) as s:
+        query = select(AuditEvent).order_by(AuditEvent.id)
+        if action is not None:
+            query = query.where(AuditEvent.action == action)
+        return list(s.execute(query).scalars())
+
+
+def run(engine: Engine, fn: Callable[..., Any], **kw: Any) -> Any:
+    with write_session(engine) as s:
+        return fn(session=s, **kw)
+
+
+def refused(
+    engine: Engine, fn: Callable[..., Any], error: type[Exception] = ValidationFailed, **kw: Any
+) -> Any:
+    """Run a write that must fail; nothing may be written (no audit event either)."""
+    head = len(events(engine))
+    with pytest.raises(error) as caught:
+        run(engine, fn, **kw)
+    assert len(events(engine)) == head, "a failed write left an audit event"
+    return caught.value
+
+
+def log(engine: Engine, actor: Actor, org_id: int, **kw: Any) -> int:
+    values: dict[str, Any] = dict(
+        received_on=TODAY - 30 * DAY, channel="email", topic="플랫폼 운영 현황 문의", org_id=org_id
+    )
+    values.update(kw)
+    return int(run(engine, ic.log_inquiry, actor=actor, **values))
+
+
+def inquiry(engine: Engine, inquiry_id: int) -> Inquiry:
+    with read_session(engine) as s:
+        row = s.get(Inquiry, inquiry_id)
+        assert row is not None
+        return row
+
+
+# --- inquiries ------------------------------------------------------------------------------
+
+
+def test_staff_logs_an_inquiry_with_one_audit_event(
+    migrated_engine: Engine, people: dict[str, Actor]
+) -> None:
+    e = migrated_engine
+    org = add_org(e)
+    head = len(events(e))
+    iid = log(e, people["staff"], org, contact_name="김주무관", note="방문 희망")
+    row = inquiry(e, iid)
+    assert (row.status, row.version, row.org_id, row.contact_name) == (
+        "received",
+        1,
+        org,
+        "김주무관",
+    )
+    new = events(e)[head:]
+    assert [(ev.action, ev.entity, ev.entity_id) for ev in new] == [
+        ("inquiry.receive", "inquiry", str(iid))
+    ]
+    assert new[0].actor_id == people["staff"].id
+
+
+def test_an_inquiry_from_a_new_body_creates_it_in_the_same_transaction(
+    migrated_engine: Engine, people: dict[str, Actor]
+) -> None:
+    e = migrated_engine
+    new = ic.NewOrganization(
+        name_ko="히로시마시", name_en="City of Hiroshima", kind="foreign_city", country="jp"
+    )
+    iid = log(e, people["staff"], None, new_org=new)
+    with read_session(e) as s:
+        org = s.execute(
+            select(Organization).where(Organization.name_ko == "히로시마시")
+        ).scalar_one()
+    assert (org.kind, org.region, org.country) == ("foreign_city", None, "JP")
+    assert inquiry(e, iid).org_id == org.id
+    assert [ev.action for ev in events(e)][-2:] == ["organization.create", "inquiry.receive"]
+
+
+@pytest.mark.parametrize("role", ["executive", "auditor", "approver", "admin"])
+def test_only_staff_write_and_refusals_are_audited(
+    migrated_engine: Engine, people: dict[str, Actor], role: str
+) -> None:
+    e = migrated_engine
+    org = add_org(e)
+    iid = log(e, people["staff"], org)
+    actor = people[role]
+    writes: list[tuple[Callable[..., Any], dict[str, Any]]] = [
+        (ic.log_inquiry, dict(received_on=TODAY, channel="call", topic="x", org_id=org)),
+        (ic.add_followup, dict(inquiry_id=iid, followed_on=TODAY, note="x")),
+        (ic.move_inquiry, dict(inquiry_id=iid, to="answered", on=TODAY, expected="received")),
+        (
+            ic.edit_inquiry,
+            dict(
+                inquiry_id=iid, version=1, received_on=TODAY, channel="call", topic="y", org_id=org
+            ),
+        ),
+        (
+            ic.create_agreement,
+            dict(
+                kind="mou", status="planned", title_ko="협약", planned_on=TODAY, partner_org_id=org
+            ),
+        ),
+    ]
+    for fn, kw in writes:
+        before = len(events(e))
+        with pytest.raises(PermissionDenied):
+            run(e, fn, actor=actor, **kw)
+        new = events(e)[before:]
+        assert [ev.action for ev in new] == ["permission.denied"], fn.__name__
+        assert new[0].actor_id == actor.id
+    assert inquiry(e, iid).status == "received"
+    with read_session(e) as s:
+        assert s.execute(select(func.count()).select_from(Inquiry)).scalar_one() == 1
+        assert s.execute(select(func.count()).select_from(Agreement)).scalar_one() == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"received_on": TODAY + DAY}, "received_on"),
+        ({"received_on": None}, "received_on"),
+        ({"channel": "fax"}, "channel"),
+        ({"topic": "  "}, "topic"),
+        ({"topic": "x" * 301}, "topic"),
+        ({"org_id": None}, "org_id"),
+        ({"org_id": 999_999}, "org_id"),
+        ({"org_id": None, "new_org": ic.NewOrganization("새 기관", kind="province")}, "org_region"),
+        (
+            {
+                "org_id": None,
+                "new_org": ic.NewOrganization(
+                    "뉴욕시", kind="foreign_city", region="KR-11", country="US"
+                ),
+            },
+            "org_region",
+        ),
+        (
+            {
+                "org_id": None,
+                "new_org": ic.NewOrganization("외국 도시", kind="foreign_city", region="KR-11"),
+            },
+            "org_country",
+        ),
+        (
+            {
+                "org_id": None,
+                "new_org": ic.NewOrganization(
+                    "어딘가", kind="province", region="KR-11", country="Korea"
+                ),
+            },
+            "org_country",
+        ),
+        (
+            {
+                "org_id": None,
+                "new_org": ic.NewOrganization("어딘가", kind="spaceport", region="KR-11"),
+            },
+            "org_kind",
+        ),
+        (
+            {
+                "org_id": None,
+                "new_org": ic.NewOrganization(
+                    "부산광역시", kind="metropolitan_city", region="KR-26"
+                ),
+            },
+            "org_name_ko",
+        ),
+    ],
+)
+def test_logging_refuses_bad_input_naming_the_field(
+    migrated_engine: Engine, people: dict[str, Actor], change: dict[str, Any], field: str
+) -> None:
+    e = migrated_engine
+    org = add_org(e)
+    values: dict[str, Any] = dict(received_on=TODAY, channel="email", topic="문의", org_id=org)
+    values.update(change)
+    exc = refused(e, ic.log_inquiry, actor=people["staff"], **values)
+    assert field in exc.errors, exc.errors
+    with read_session(e) as s:
+        assert s.execute(select(func.count()).select_from(Inquiry)).scalar_one() == 0
+        assert s.execute(select(func.count()).select_from(Organization)).scalar_one() == 1
+
+
+def test_status_moves_forward_in_order_with_dated_steps(
+    migrated_engine: Engine, people: dict[str, Actor]
+) -> None:
+    e, staff = migrated_engine, people["staff"]
+    iid = log(e, staff, add_org(e), received_on=TODAY - 20 * DAY)
+    move = ic.move_inquiry
+    # no skipping the answer, no going backwards or sideways
+    assert (
+        "status"
+        in refused(
+            e, move, actor=staff, inquiry_id=iid, to="visit_held", on=TODAY, expected="received"
+        ).errors
+    )
+    assert (
+        "status"
+        in refused(
+            e, move, actor=staff, inquiry_id=iid, to="received", on=TODAY, expected="received"
+        ).errors
+    )
+    # dates: not in the future, not before the inquiry was received
+    assert refused(
+        e, move, actor=staff, inquiry_id=iid, to="answered", on=TODAY + DAY, expected="received"
+    ).errors == {"on": "The date cannot be later than today."}
+    assert (
+        "on"
+        in refused(
+            e,
+            move,
+            actor=staff,
+            inquiry_id=iid,
+            to="answered",
+            on=TODAY - 21 * DAY,
+            expected="received",
+        ).errors
+    )
+    assert (
+        "on"
+        in refused(
+            e, move, actor=staff, inquiry_id=iid, to="answered", on=None, expected="received"
+        ).errors
+    )
+
+    run(
+        e,
+        move,
+        actor=staff,
+        inquiry_id=iid,
+        to="answered",
+        on=TODAY - 15 * DAY,
+        expected="received",
+    )
+    row = inquiry(e, iid)
+    assert (row.status, row.answered_on, row.version) == ("answered", TODAY - 15 * DAY, 2)
+    # not before the previous step
+    assert (
+        "on"
+        in refused(
+            e,
+            move,
+            actor=staff,
+            inquiry_id=iid,
+            to="visit_held",
+            on=TODAY - 16 * DAY,
+            expected="answered",
+        ).errors
+    )
+    # the visit may be skipped: a body can adopt the scheme after the answer
+    run(e, move, actor=staff, inquiry_id=iid, to="benchmarked", on=TODAY, expected="answered")
+    row = inquiry(e, iid)
+    assert (row.status, row.visit_on, row.benchmarked_on) == ("benchmarked", None, TODAY)
+    # benchmarked is final
+    assert (
+        "status"
+        in refused(
+            e, move, actor=staff, inquiry_id=iid, to="visit_held", on=TODAY, expected="benchmarked"
+        ).errors
+    )
+    steps = [(ev.action, ev.before, ev.after) for ev in events(e) if ev.entity == "inquiry"][1:]
+    assert [s[0] for s in steps] == ["inquiry.answer", "inquiry.benchmark"]
+    assert steps[0][1] == '{"status":"received"}'
+
+
+def test_a_step_someone_else_took_first_is_refused_naming_them(
+    migrated_engine: Engine, people: dict[str, Actor]
+) -> None:
+    e = migrated_engine
+    iid = log(e, people["staff"], add_org(e))
+    run(
+        e,
+        ic.move_inquiry,
+        actor=people["staff2"],
+        inquiry_id=iid,
+        to="answered",
+        on=TODAY,
+        expected="received",
+    )
+    exc = refused(
+        e,
+        ic.move_inquiry,
+        Conflict,
+        actor=people["staff"],
+        inquiry_id=iid,
+        to="answered",
+        on=TODAY,
+        expected="received",
+    )
+    assert exc.params["by"] == "Staff.Two"
+    assert exc.params["at"].endswith("KST")
+    assert inquiry(e, iid).version == 2
+
+
+def test_followups_are_dated_and_audited(migrated_engine: Engine, people: dict[str, Actor]) -> None:
+    e, staff = migrated_engine, people["staff"]
+    iid = log(e, staff, add_org(e), received_on=TODAY - 10 * DAY)
+    add = ic.add_followup
+    assert (
+        "followed_on"
+        in refused(e, add, actor=staff, inquiry_id=iid, followed_on=TODAY + DAY, note="x").errors
+    )
+    assert (
+        "followed_on"
+        in refused(
+            e, add, actor=staff, inquiry_id=iid, followed_on=TODAY - 11 * DAY, note="x"
+        ).errors
+    )
+    assert (
+        "note" in refused(e, add, actor=staff, inquiry_id=iid, followed_on=TODAY, note=" ").errors
+    )
+    refused(e, add, NotFound, actor=staff, inquiry_id=999_999, followed_on=TODAY, note="x")
+    fid = run(
+        e, add, actor=staff, inquiry_id=iid, followed_on=TODAY - 2 * DAY, note="벤치마킹 자료 송부"
+    )
+    ev = events(e)[-1]
+    assert (ev.action, ev.entity, ev.entity_id) == (
+        "inquiry_followup.record",
+        "inquiry_followup",
+        str(fid),
+    )
+    with read_session(e) as s:
+        f = s.get(InquiryFollowup, fid)
+        assert f is not None and (f.inquiry_id, f.note) == (iid, "벤치마킹 자료 송부")
+
+
+def test_a_concurrent_edit_is_refused_naming_who_changed_it(
+    migrated_engine: Engine, people: dict[str, Actor]
+) -> None:
+    e = migrated_engine
+    org = add_org(e)
+    iid = log(e, people["staff"], org)
+    base: dict[str, Any] = dict(
+        inquiry_id=iid, version=1, received_on=TODAY - 30 * DAY, channel="email", org_id=org
+    )
+    # both opened version 1; staff2 saves first
+    assert run(e, ic.edit_inquiry, actor=people["staff2"], topic="수정된 주제", **base) == 2
+    exc = refused(
+        e, ic.edit_inquiry, ic.EditedMeanwhile, actor=people["staff"], topic="다른 주제", **base
+    )
+    assert exc.params["by"] == "Staff.Two"
+    row = inquiry(e, iid)
+    assert (row.topic, row.version) == ("수정된 주제", 2)
+    ev = events(e, "inquiry.edit")[-1]
+    assert ev.before == '{"topic":"플랫폼 운영 현황 문의","version":1}'
+    assert ev.after == '{"topic":"수정된 주제","version":2}'
+    # a status step also changes the version, so an edit opened before it is refused
+    run(
+        e,
+        ic.move_inquiry,
+        actor=people["staff"],
+        inquiry_id=iid,
+        to="answered",
+        on=TODAY - 5 * DAY,
+        expected="received",
+    )
+    refused(
+        e,
+        ic.edit_inquiry,
+        ic.EditedMeanwhile,
+        actor=people["staff2"],
+        topic="또 다른 주제",
+        **(base | {"version": 2}),
+    )
+    # nothing changed; received after a recorded step
+    refused(
+        e,
+        ic.edit_inquiry,
+        DomainError,
+        actor=people["staff"],
+        topic="수정된 주제",
+        **(base | {"version": 3}),
+    )
+    exc = refused(
+        e,
+        ic.edit_inquiry,
+        actor=people["staff"],
+        topic="수정된 주제",
+        **(base | {"version": 3, "received_on": TODAY - 4 * DAY}),
+    )
+    assert "received_on" in exc.errors
+
+
+# --- agreements -----------------------------------------------------------------------------
+
+PAST, LONG_AGO, AHEAD = TODAY - 30 * DAY, TODAY - 400 * DAY, TODAY + 300 * DAY
+
+
+@pytest.mark.parametrize(
+    ("status", "dates", "field"),
+    [
+        ("planned", {"signed_on": PAST}, "signed_on"),
+        ("planned", {"starts_on": PAST}, "starts_on"),
+        ("signed", {}, "signed_on"),
+        ("signed", {"signed_on": PAST, "starts_on": PAST}, "starts_on"),
+        ("active", {"signed_on": PAST}, "starts_on"),
+        ("active", {"signed_on": PAST, "starts_on": AHEAD}, "starts_on"),
+        ("active", {"signed_on": PAST, "starts_on": PAST - DAY}, "starts_on"),
+        ("active", {"signed_on": PAST, "starts_on": PAST, "ends_on": PAST - DAY}, "ends_on"),
+        ("active", {"signed_on": LONG_AGO, "starts_on": LONG_AGO, "ends_on": PAST}, "ends_on"),
+        ("expired", {"signed_on": PAST, "starts_on": PAST, "ends_on": AHEAD}, "ends_on"),
+        ("expired", {"signed_on": PAST, "starts_on": PAST}, "ends_on"),
+        ("signed", {"signed_on": TODAY + DAY}, "signed_on"),
+        ("signed", {"signed_on": LONG_AGO - DAY}, "signed_on"),
+        ("planned", {"ends_on": AHEAD}, "starts_on"),
+        ("ratified", {}, "status"),
+    ],
+)
+def test_agreement_status_and_dates_must_agree(
+    migrated_engine: Engine,
+    people: dict[str, Actor],
+    status: str,
+    dates: dict[str, Any],
+    field: str,
+) -> None:
+    e = migrated_engine
+    org = add_org(e, "한국도로공사", "public_corporation")
+    exc = refused(
+        e,
+        ic.create_agreement,
+        actor=people["staff"],
+        kind="mou",
+        status=status,
+        title_ko="신기술 활용 업무협약",
+        planned_on=LONG_AGO,
+        partner_org_id=org,
+        **dates,
+    )
+    assert field in exc.errors, exc.errors
+
+
+@pytest.mark.parametrize(
+    ("status", "dates"),
+    [
+        ("planned", {}),
+        ("planned", {"starts_on": AHEAD, "ends_on": AHEAD + DAY}),
+        ("signed", {"signed_on": PAST, "starts_on": AHEAD}),
+        ("active", {"signed_on": PAST, "starts_on": PAST, "ends_on": AHEAD}),
+        ("active", {"signed_on": PAST, "starts_on": TODAY}),
+        ("expired", {"signed_on": LONG_AGO, "starts_on": LONG_AGO, "ends_on": PAST}),
+    ],
+)
+def test_agreements_whose_status_and_dates_agree_are_recorded(
+    migrated_engine: Engine, people: dict[str, Actor], status: str, dates: dict[str, Any]
+) -> None:
+    e = migrated_engine
+    org = add_org(e, "한국도로공사", "public_corporation")
+    aid = run(
+        e,
+        ic.create_agreement,
+        actor=people["staff"],
+        kind="mou",
+        status=status,
+        title_ko="신기술 활용 업무협약",
+        planned_on=LONG_AGO,
+        partner_org_id=org,
+        **dates,
+    )
+    with read_session(e) as s:
+        a = s.get(Agreement, aid)
+        assert a is not None and (a.status, a.title_en, a.version) == (
+            status,
+            "신기술 활용 업무협약",
+            1,
+        )
+        # the stored status is what a date reading of today gives
+        assert (
+            s.execute(select(q.agreement_status_on(TODAY)).where(Agreement.id == aid)).scalar_one()
+            == status
+        )
+    assert [(ev.action, ev.entity_id) for ev in events(e)[-1:]] == [("agreement.plan", str(aid))]
+
+
+def test_agreement_edit_is_a_compare_and_set_on_its_version(
+    migrated_engine: Engine, people: dict[str, Actor]
+) -> None:
+    e = migrated_engine
+    org = add_org(e, "대구광역시교육청", "education_office")
+    common: dict[str, Any] = dict(
+        kind="mou", title_ko="학교 시설 신기술 적용 협약", planned_on=LONG_AGO, partner_org_id=org
+    )
+    aid = run(e, ic.create_agreement, actor=people["staff"], status="planned", **common)
+    signed: dict[str, Any] = dict(status="signed", signed_on=PAST, **common)
+    assert (
+        run(e, ic.edit_agreement, actor=people["staff2"], agreement_id=aid, version=1, **signed)
+        == 2
+    )
+    exc = refused(
+        e,
+        ic.edit_agreement,
+        ic.EditedMeanwhile,
+        actor=people["staff"],
+        agreement_id=aid,
+        version=1,
+        **(signed | {"scope": "다른 범위"}),
+    )
+    assert exc.params["by"] == "Staff.Two"
+    refused(
+        e,
+        ic.edit_agreement,
+        DomainError,
+        actor=people["staff"],
+        agreement_id=aid,
+        version=2,
+        **signed,
+    )
+    refused(
+        e, ic.edit_agreement, NotFound, actor=people["staff"], agreement_id=999, version=1, **signed
+    )
+    ev = events(e, "agreement.edit")[-1]
+    assert ev.before == '{"signed_on":null,"status":"planned","version":1}'
+    assert ev.after == f'{{"signed_on":"{PAST.isoformat()}","status":"signed","version":2}}'
+
+
+def _product(engine: Engine, kind: str, began: dt.date, status: str) -> int:
+    tag = f"{kind}-{began.isoformat()}-{status}"
+    with write_session(engine) as s:
+        owner = Organization(
+            name_ko=f"시험 기업 {tag}",
+            name_en="Test Co",
+            kind="company",
+            region="KR-27",
+            created_at=NOW,
+        )
+        s.add(owner)
+        s.flush()
+        tech = Technology(
+            reg_no=f"T-{tag}",
+            title_ko="시험 기술",
+            title_en="Test technology",
+            owner_org_id=owner.id,
+            is_local=True,
+            field="roads",
+            status="registered",
+            submitted_on=began - 100 * DAY,
+        )
+        s.add(tech)
+        s.flush()
+        if kind == "adoption":
+            row: Adoption | models.Testbed = Adoption(
+                technology_id=tech.id,
+                project_name="시험 사업",
+                department="도로과",
+                budget_krw=1_000_000,
+                year=began.year,
+                justification="시험",
+                status=status,
+                proposed_on=began,
+            )
+        else:
+            row = models.Testbed(
+                technology_id=tech.id, site="시험 현장", status=status, applied_on=began
+            )
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+@pytest.mark.parametrize("kind", ["adoption", "testbed"])
+def test_linking_what_an_agreement_produced(
+    migrated_engine: Engine, people: dict[str, Actor], kind: str
+) -> None:
+    e, staff = migrated_engine, people["staff"]
+    org = add_org(e, "경상북도", "province")
+    base: dict[str, Any] = dict(
+        kind="joint_operation", title_ko="공동운영 협약", planned_on=LONG_AGO, partner_org_id=org
+    )
+    planned = run(e, ic.create_agreement, actor=staff, status="planned", **base)
+    active = run(
+        e, ic.create_agreement, actor=staff, status="active", signed_on=PAST, starts_on=PAST, **base
+    )
+    ok = _product(e, kind, PAST + DAY, "approved" if kind == "adoption" else "selected")
+    early = _product(e, kind, PAST - DAY, "approved" if kind == "adoption" else "selected")
+    rejected = _product(e, kind, PAST + DAY, "rejected")
+    link = ic.link_product
+    refused(e, link, DomainError, actor=staff, agreement_id=planned, kind=kind, product_id=ok)
+    exc = refused(
+        e, link, DomainError, actor=staff, agreement_id=active, kind=kind, product_id=early
+    )
+    assert exc.params["start"] == PAST.isoformat()
+    refused(e, link, DomainError, actor=staff, agreement_id=active, kind=kind, product_id=rejected)
+    refused(
+        e,
+        link,
+        DomainError,
+        actor=staff,
+        agreement_id=active,
+        kind=kind,
+        product_id=ok,
+        linked=False,
+    )
+    with pytest.raises(PermissionDenied):
+        run(e, link, actor=people["auditor"], agreement_id=active, kind=kind, product_id=ok)
+
+    head = len(events(e))
+    run(e, link, actor=staff, agreement_id=active, kind=kind, product_id=ok)
+    new = events(e)[head:]
+    assert [(ev.action, ev.entity, ev.entity_id, ev.after) for ev in new] == [
+        (f"{kind}.link_agreement", kind, str(ok), f'{{"agreement_id":{active}}}')
+    ]
+    refused(e, link, DomainError, actor=staff, agreement_id=active, kind=kind, product_id=ok)
+    with read_session(e) as s:
+        df = q.agreements(session=s)
+        row = df[df["id"] == active].iloc[0]
+        adoptions, testbeds = q.agreement_products(session=s, agreement_id=active)
+        candidates = q.link_candidates(session=s, agreement_id=active, kind=kind)
+    produced = adoptions if kind == "adoption" else testbeds
+    assert list(produced["id"]) == [ok]
+    assert int(row["adoptions" if kind == "adoption" else "testbeds"]) == 1
+    if kind == "adoption":
+        assert int(row["adopted"]) == 1
+    assert ok not in set(candidates["id"]) and early not in set(candidates["id"])
+    run(e, link, actor=staff, agreement_id=active, kind=kind, product_id=ok, linked=False)
+    assert events(e)[-1].action == f"{kind}.unlink_agreement"
+    with read_session(e) as s:
+        assert q.link_candidates(session=s, agreement_id=active, kind=kind)["id"].tolist() == [ok]
+
+
+# --- reads against the demo data ----------------------------------------------------------------
+
+
+def test_inquiries_as_of_the_press_release(seeded_engine: Engine) -> None:
+    """The press release of 2019-08-08: seven bodies had asked - the Board of Audit and
+    Inspection, two ministries (in Sejong), Busan, Daejeon, Gyeonggi-do, Gyeongsangbuk-do."""
+    with read_session(seeded_engine) as s:
+        figures = q.summary(session=s, as_of=AS_OF, overdue_days=14)
+        kinds = q.by_kind(session=s, as_of=AS_OF)
+        regions = q.by_region(session=s, as_of=AS_OF)
+        quarters = q.over_time(session=s, as_of=AS_OF, period="quarter")
+        months = q.over_time(session=s, as_of=AS_OF, period="month")
+        late, n_late = q.overdue(session=s, as_of=AS_OF, days=14)
+    assert (figures["received"], figures["bodies"], figures["overdue"]) == (7, 7, 0)
+    assert kinds.groupby("kind")["n"].sum().to_dict() == {
+        "audit_body": 1,
+        "ministry": 2,
+        "metropolitan_city": 2,
+        "province": 2,
+    }
+    counted = dict(zip(regions["region"], regions["inquiries"], strict=True))
+    assert {r: n for r, n in counted.items() if n} == {
+        "KR-11": 1,
+        "KR-50": 2,
+        "KR-26": 1,
+        "KR-30": 1,
+        "KR-41": 1,
+        "KR-47": 1,
+    }
+    assert len(counted) == 18 and counted[q.ABROAD] == 0
+    # April: the audit board's visit; the others "since then", May to July
+    assert months.set_index("period")["received"].to_dict() == {
+        "2019-04": 1,
+        "2019-05": 2,
+        "2019-06": 2,
+        "2019-07": 2,
+        "2019-08": 0,
+    }
+    assert quarters["received"].sum() == 7 and list(quarters["period"]) == ["2019-Q2", "2019-Q3"]
+    assert n_late == 0 and late.empty
+    # by then nobody had benchmarked yet; the audit board had visited
+    assert figures["now_benchmarked"] == 0
+    assert kinds[(kinds["kind"] == "audit_body")]["status"].tolist() == ["visit_held"]
+
+
+def test_overdue_list_matches_the_rule_counted_by_hand(seeded_engine: Engine) -> None:
+    with read_session(seeded_engine) as s:
+        rows = s.execute(select(Inquiry.id, Inquiry.received_on, Inquiry.answered_on)).all()
+        for as_of, days in (
+            (dt.date(2026, 11, 20), 14),
+            (dt.date(2019, 6, 1), 3),
+            (dt.date(2020, 1, 1), 0),
+        ):
+            expected = sorted(
+                (r.received_on, r.id)
+                for r in rows
+                if r.received_on < as_of - dt.timedelta(days=days)
+                and (r.answered_on is None or r.answered_on > as_of)
+            )
+            df, total = q.overdue(session=s, as_of=as_of, days=days)
+            assert total == len(expected)
+            assert list(df["id"]) == [i for _d, i in expected]
+            assert list(df["days_waiting"]) == [(as_of - d).days for d, _i in expected]
+            assert q.summary(session=s, as_of=as_of, overdue_days=days)["overdue"] == total
+        with pytest.raises(ValueError):
+            q.overdue(session=s, as_of=AS_OF, days=-1)
+
+
+def test_agreements_as_of_the_press_release_and_their_products(seeded_engine: Engine) -> None:
+    with read_session(seeded_engine) as s:
+        then = q.agreements(session=s, as_of=AS_OF)
+        now = q.agreements(session=s)
+        testbeds = dict(
+            s.execute(
+                select(models.Testbed.agreement_id, func.count())
+                .where(
+                    models.Testbed.agreement_id.is_not(None), models.Testbed.status != "rejected"
+                )
+                .group_by(models.Testbed.agreement_id)
+            ).all()
+        )
+        adoptions = dict(
+            s.execute(
+                select(Adoption.agreement_id, func.count())
+                .where(Adoption.agreement_id.is_not(None), Adoption.status != "rejected")
+                .group_by(Adoption.agreement_id)
+            ).all()
+        )
+    # four agreements planned for the second half of 2019, none signed by the press release
+    assert sorted(then["partner_en"]) == [
+        "Daegu Metropolitan Office of Education",
+        "Gyeongsangbuk-do",
+        "Korea Expressway Corporation",
+        "Kyungpook National University",
+    ]
+    assert set(then["status_then"]) == {"planned"}
+    assert (
+        dict(zip(then["partner_en"], then["kind"], strict=True))["Gyeongsangbuk-do"]
+        == "joint_operation"
+    )
+    for row in now.itertuples():
+        assert row.testbeds == testbeds.get(row.id, 0)
+        assert row.adoptions == adoptions.get(row.id, 0)
+    assert now["testbeds"].sum() == sum(testbeds.values()) > 0
+
+
+def test_status_filter_and_unknown_codes(seeded_engine: Engine) -> None:
+    with read_session(seeded_engine) as s:
+        active = q.agreements(session=s, status="active")
+        assert set(active["status_then"]) == {"active"}
+        with pytest.raises(ValueError):
+            q.agreements(session=s, status="ratified")
+        with pytest.raises(ValueError):
+            q.over_time(session=s, as_of=AS_OF, period="week")
