@@ -36,6 +36,7 @@ from db.queries import intercity as q
 from db.session import read_session
 
 TTL = data.READ_TTL_SECONDS
+OPEN_INQUIRY = "reg_inquiries_id"  # the inquiries register's open record (session state)
 
 
 def today() -> dt.date:
@@ -302,9 +303,12 @@ def _new_org(form: str) -> ic.NewOrganization | None:
 # === inquiries: analysis =======================================================================
 
 
-def analysis(url: str, as_of: dt.date, days: int, as_of_chosen: bool) -> None:
+def analysis(url: str, as_of: dt.date, as_of_chosen: bool) -> None:
     """Tiles, then tabs: by kind of body, by region, over time, waiting for an answer."""
     st.header(_("Who asks, from where, and what came of it"))
+    left, _right = st.columns([1, 3])
+    with left:
+        days = overdue_days_setting()
     st.caption(
         _("Inquiries received by {day}, each with its status on that day.", day=fmt_date(as_of))
         + (
@@ -385,7 +389,7 @@ def _kind_chart(df: pd.DataFrame) -> None:
                 alt.Tooltip("n:Q", title=_("Inquiries"), format=","),
             ],
         )
-        .properties(height=max(160, 36 * len(totals)))
+        .properties(height=alt.Step(30))
     )
     st.altair_chart(_configure(chart), width="stretch")
     table = (
@@ -467,6 +471,7 @@ def _time_view(url: str, as_of: dt.date) -> None:
         _("Per"),
         list(q.PERIODS),
         format_func=lambda p: {"month": _("Month"), "quarter": _("Quarter")}[p],
+        index=1,
         horizontal=True,
         key="ic_period",
     )
@@ -474,11 +479,13 @@ def _time_view(url: str, as_of: dt.date) -> None:
     if df.empty:
         st.info(_("No inquiry had been received by this date."))
         return
+    names = {"received": _("Received"), "benchmarked": _("Of these, benchmarked by the date")}
     long = df.melt(
         id_vars=["period"], value_vars=["received", "benchmarked"], var_name="what", value_name="n"
     )
-    names = {"received": _("Received"), "benchmarked": _("Of these, benchmarked by the date")}
+    long["rank"] = (long["what"] == "benchmarked").astype(int)
     long["what"] = long["what"].map(names)
+    # Benchmarked inquiries are a part of those received: drawn over them, not beside them.
     chart = (
         alt.Chart(long)
         .mark_bar()
@@ -486,11 +493,23 @@ def _time_view(url: str, as_of: dt.date) -> None:
             x=alt.X(
                 "period:O",
                 title=_("Month") if period == "month" else _("Quarter"),
-                axis=alt.Axis(labelAngle=-45),
+                sort=list(df["period"]),
+                axis=alt.Axis(labelAngle=-45, labelOverlap=True),
             ),
-            xOffset=alt.XOffset("what:N", sort=list(names.values())),
-            y=alt.Y("n:Q", title=_("Inquiries"), axis=alt.Axis(tickMinStep=1, format="d")),
-            color=alt.Color("what:N", title=None, sort=list(names.values())),
+            y=alt.Y(
+                "n:Q",
+                title=_("Inquiries"),
+                stack=None,
+                axis=alt.Axis(tickMinStep=1, format="d"),
+            ),
+            color=alt.Color(
+                "what:N",
+                title=None,
+                sort=list(names.values()),
+                scale=alt.Scale(domain=list(names.values()), range=["#9ecae1", "#08519c"]),
+                legend=alt.Legend(labelLimit=400),
+            ),
+            order=alt.Order("rank:Q"),
             tooltip=[
                 alt.Tooltip("period:O", title=_("Period")),
                 alt.Tooltip("what:N", title=_("Series")),
@@ -562,6 +581,14 @@ def _overdue_view(url: str, as_of: dt.date, days: int) -> None:
     if total > len(df):
         st.caption(_("The list shows the {n} that waited longest.", n=fmt_int(len(df))))
     shown = overdue_frame(df)
+    ids = [int(i) for i in df["id"]]
+
+    def opened() -> None:
+        chosen = st.session_state["ic_overdue_table"].selection.rows
+        if chosen and chosen[0] < len(ids):
+            # The register's open record (components.registers keeps it under this key).
+            st.session_state[OPEN_INQUIRY] = ids[chosen[0]]
+
     st.dataframe(
         shown,
         hide_index=True,
@@ -570,8 +597,11 @@ def _overdue_view(url: str, as_of: dt.date, days: int) -> None:
             _("Received"): st.column_config.DateColumn(format="YYYY-MM-DD"),
             _("Last follow-up"): st.column_config.DateColumn(format="YYYY-MM-DD"),
         },
+        key="ic_overdue_table",
+        on_select=opened,
+        selection_mode="single-row",
     )
-    st.caption(_("Open one in the register above by its record number to record the answer."))
+    st.caption(_("Select a row to open the inquiry at the top of the page."))
     download_buttons(shown, f"inquiries-overdue-{as_of.isoformat()}", key="ic_overdue_dl")
 
 

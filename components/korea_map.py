@@ -83,7 +83,7 @@ def tile_map(counts: pd.DataFrame, *, value: str, title: str, region_title: str)
             legend=alt.Legend(orient="bottom", gradientLength=220),
         )
     )
-    names = base.mark_text(font=FONT, fontSize=13, fontWeight="bold", dy=-8).encode(
+    names = base.mark_text(font=FONT, fontSize=12, fontWeight="bold", dy=-8).encode(
         text="short:N",
         color=alt.condition(f"datum.n > {top / 2}", alt.value("white"), alt.value("#1f2937")),
     )
@@ -93,7 +93,7 @@ def tile_map(counts: pd.DataFrame, *, value: str, title: str, region_title: str)
     )
     return (
         alt.layer(squares, names, figures)
-        .properties(width=300, height=430)
+        .properties(width=380, height=450)
         .configure_view(strokeWidth=0)
         .configure_legend(labelFont=FONT, titleFont=FONT)
     )

@@ -57,7 +57,8 @@ STATUS_ORDER = N_(
 )
 BEFORE_PREVIOUS_STEP = N_("The date cannot be before the date of the previous step.")
 AFTER_A_STEP = N_(
-    "The inquiry cannot be received after a step already recorded for it ({day}); correct the date."
+    "The inquiry cannot be received after a step already recorded for it (answer, visit or "
+    "benchmarking); correct the date."
 )
 EDIT_FIELDS = ("org_id", "received_on", "channel", "topic", "contact_name", "note")
 
