@@ -410,11 +410,12 @@ def run_import(actor: Actor, register_key: str, filename: str, content: bytes) -
     st.rerun()
 
 
-def show_done(actor: Actor) -> None:
-    """The last import's summary with links to the registers the user may open."""
+def show_done(actor: Actor) -> bool:
+    """The last import's summary with links to the registers the user may open; whether
+    there was one."""
     summary = st.session_state.get(STATE_DONE)
     if not summary:
-        return
+        return False
     st.subheader(_("Import finished"))
     st.success(
         _(
@@ -446,3 +447,5 @@ def show_done(actor: Actor) -> None:
     if st.button(_("Import another file"), key="imp_another"):
         st.session_state.pop(STATE_DONE, None)
         st.rerun()
+    st.divider()
+    return True

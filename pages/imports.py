@@ -11,12 +11,13 @@ from components.navigation import guard
 actor = guard("admin", "staff")
 st.title(_("Import"))
 
-ui.show_done(actor)
+done = ui.show_done(actor)
 register = ui.choose_register()
 ui.templates(register)
 uploaded = ui.upload()
 if uploaded is None:
-    ui.empty_state()
+    if not done:
+        ui.empty_state()
 else:
     filename, content = uploaded
     result = ui.check(actor, register, filename, content)

@@ -83,6 +83,7 @@ def test_import_report_and_summary_in_english(browser, server: AppServer) -> Non
     _upload(page, "with-errors.csv", _csv(bad))
     page.get_by_role("heading", name="Problems found").wait_for(timeout=30_000)
     assert page.get_by_text("3 problems found in with-errors.csv").count() == 1
+    page.get_by_role("cell", name="No such firm").wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "import-report-en")
     assert _owner_and_count(server.database_url)[1] == before
@@ -92,6 +93,8 @@ def test_import_report_and_summary_in_english(browser, server: AppServer) -> Non
     ]
     _upload(page, "good.csv", _csv(good))
     page.get_by_role("heading", name="Ready to import").wait_for(timeout=30_000)
+    wait_ready(page)
+    screenshot(page, "import-preview-en")
     page.get_by_text("I have checked the summary and the preview.").click()
     wait_ready(page)
     page.get_by_role("button", name="Import 3 records").click()
@@ -120,12 +123,15 @@ def test_import_report_and_summary_in_korean(browser, server: AppServer) -> None
     bad.append(["DG-2026-902", "시험 기술 2", owner, "우주", "2026-01-05"])
     _upload(page, "오류.csv", _csv(bad, encoding="cp949"))
     page.get_by_role("heading", name="발견된 문제").wait_for(timeout=30_000)
+    page.get_by_role("cell", name="우주").wait_for(timeout=30_000)
     screenshot(page, "import-report-ko")
     assert _owner_and_count(server.database_url)[1] == before
 
     bad[2][3] = "교량"
     _upload(page, "수정.csv", _csv(bad, encoding="cp949"))
     page.get_by_role("heading", name="등록 준비 완료").wait_for(timeout=30_000)
+    wait_ready(page)
+    screenshot(page, "import-preview-ko")
     page.get_by_text("요약과 미리 보기를 확인했습니다.").click()
     wait_ready(page)
     page.get_by_role("button", name="2건 등록").click()
