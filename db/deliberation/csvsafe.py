@@ -13,12 +13,16 @@ from typing import Any
 
 import pandas as pd
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The signs, also as full-width forms (a Korean or Japanese keyboard types them), and the
+# blanks a spreadsheet may skip before them.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def neutralize(value: Any) -> Any:
     """Make a text cell inert for spreadsheets; other values unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_PREFIXES) or value.lstrip().startswith(FORMULA_PREFIXES)
+    ):
         return "'" + value
     return value
 
