@@ -153,6 +153,18 @@ def template_xlsx(register: Register, lang: str) -> bytes:
     return buf.getvalue()
 
 
+def _rule_text(problem: imports.Problem) -> str:
+    """The broken rule as a sentence; allowed codes with their names in the UI language."""
+    params = dict(problem.params)
+    vocab = params.pop("vocab", None)
+    if vocab and vocab in VOCABULARIES:
+        params["allowed"] = ", ".join(
+            f"{_(_labels(vocab)[code])} ({code})" if code in _labels(vocab) else code
+            for code in VOCABULARIES[vocab]
+        )
+    return _(problem.rule, **params)
+
+
 def report_frame(result: imports.CheckResult) -> pd.DataFrame:
     """The listed problems as a table in the session's language."""
     return pd.DataFrame(
@@ -161,7 +173,7 @@ def report_frame(result: imports.CheckResult) -> pd.DataFrame:
                 _("Row"): p.row,
                 _("Column"): p.column or "",
                 _("Value"): p.value,
-                _("Problem"): _(p.rule, **p.params),
+                _("Problem"): _rule_text(p),
             }
             for p in result.problems
         ],
@@ -274,7 +286,7 @@ def check(actor: Actor, register_key: str, filename: str, content: bytes) -> imp
     stored = st.session_state.get(STATE_RESULT)
     digest = hashlib.sha256(content).hexdigest()
     if stored and stored.register == register_key and stored.sha256 == digest:
-        return stored  # type: ignore[no-any-return]
+        return stored
     bar = st.progress(0.0, text=_("Reading the file…"))
     result = data.read(
         imports.check_file,

@@ -98,7 +98,7 @@ def tech_row(n: int, **over: str) -> list[str]:
 def snapshot(engine: Engine) -> dict[str, Any]:
     """Everything an import could change: row counts, versions, the audit head."""
     with read_session(engine) as s:
-        counts = {
+        counts: dict[str, Any] = {
             m.__tablename__: s.scalar(select(func.count()).select_from(m))
             for m in (Organization, Technology, Expert, ExpertField, ExpertTie, Inquiry)
         }

@@ -406,7 +406,8 @@ class Checker:
         if code is None:
             from db.imports.columns import VOCABULARIES
 
-            self._bad(row, col, text, UNKNOWN_CODE, allowed=", ".join(VOCABULARIES[vocab]))
+            allowed = ", ".join(VOCABULARIES[vocab])
+            self._bad(row, col, text, UNKNOWN_CODE, allowed=allowed, vocab=vocab)
         return code
 
     def _parse_code(self, row: int, col: Column, text: str) -> str | None:

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
 from db import audit
@@ -176,7 +176,7 @@ def _update(
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(CHANGED_UNDER_US, row=change.record.row)
     if change.fields is not None:
-        session.execute(ExpertField.__table__.delete().where(ExpertField.expert_id == change.id))
+        session.execute(delete(ExpertField).where(ExpertField.expert_id == change.id))
         _insert(
             session,
             ExpertField,

@@ -42,25 +42,25 @@ def _owner_and_count(url: str) -> tuple[str, int]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, seeded_sqlite_file: Path):  # type: ignore[no-untyped-def]
+def server(tmp_path: Path, seeded_sqlite_file: Path):
     app = start_app(tmp_path, seeded_sqlite_file)
     yield app
     stop_app(app)
 
 
-def _open_import(page, server: AppServer, heading: str) -> None:  # type: ignore[no-untyped-def]
+def _open_import(page, server: AppServer, heading: str) -> None:
     page.goto(f"{server.url}/imports")
     page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
     wait_ready(page)
 
 
-def _choose_register(page, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
+def _choose_register(page, label: str, option: str) -> None:
     page.get_by_label(label).click()  # the register selectbox
     page.get_by_role("option", name=option).click()
     wait_ready(page)
 
 
-def _upload(page, name: str, data: bytes) -> None:  # type: ignore[no-untyped-def]
+def _upload(page, name: str, data: bytes) -> None:
     page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": data}]
     )
@@ -68,7 +68,7 @@ def _upload(page, name: str, data: bytes) -> None:  # type: ignore[no-untyped-de
     wait_ready(page)
 
 
-def test_import_report_and_summary_in_english(browser, server: AppServer) -> None:  # type: ignore[no-untyped-def]
+def test_import_report_and_summary_in_english(browser, server: AppServer) -> None:
     owner, before = _owner_and_count(server.database_url)
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
@@ -106,7 +106,7 @@ def test_import_report_and_summary_in_english(browser, server: AppServer) -> Non
     ctx.close()
 
 
-def test_import_report_and_summary_in_korean(browser, server: AppServer) -> None:  # type: ignore[no-untyped-def]
+def test_import_report_and_summary_in_korean(browser, server: AppServer) -> None:
     owner, before = _owner_and_count(server.database_url)
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
