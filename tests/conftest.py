@@ -124,9 +124,14 @@ class PgServer:
         )  # fmt: skip
 
     def resume(self) -> None:
-        """Start a server stopped by :meth:`shutdown` again with its earlier options."""
+        """Start a server stopped by :meth:`shutdown` again with the options of :meth:`start`."""
+        opts = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=200"
+        )
         self.run(
-            str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-l",
+            str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-o", opts, "-l",
             str(self.root / "server.log"), "-w", "-t", "60", "start",
         )  # fmt: skip
 

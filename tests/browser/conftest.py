@@ -51,14 +51,25 @@ class AppServer:
     log: Path
 
 
-def start_app(tmp: Path, database_file: Path, extra_env: dict[str, str] | None = None) -> AppServer:
-    """Start ``streamlit run app.py`` on a free loopback port against a copy of a database."""
-    db_copy = tmp / "app.sqlite3"
-    shutil.copyfile(database_file, db_copy)
+def start_app(
+    tmp: Path,
+    database_file: Path | None,
+    extra_env: dict[str, str] | None = None,
+    *,
+    database_url: str | None = None,
+) -> AppServer:
+    """Start ``streamlit run app.py`` on a free loopback port against a copy of a database
+    file, or (``database_file=None``) against ``database_url`` itself, e.g. a PostgreSQL
+    database that several servers share."""
+    if database_file is not None:
+        db_copy = tmp / "app.sqlite3"
+        shutil.copyfile(database_file, db_copy)
+        database_url = f"sqlite:///{db_copy}"
+    assert database_url is not None, "a database file or URL"
     port = _free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{db_copy}",
+        "DATABASE_URL": database_url,
         "NTP_DEMO": "1",  # demo accounts may sign in
         "NTP_COOKIE_KEY": secrets.token_urlsafe(48),
         "NTP_LANG": "en",
@@ -137,3 +148,12 @@ def wait_ready(page, timeout: float = 30_000) -> None:  # type: ignore[no-untype
 def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def stop_app(server: AppServer) -> None:
+    """Stop a server started by :func:`start_app`."""
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
