@@ -31,6 +31,11 @@ from db.workflow.technologies import ACTIVE as TECH_EDITABLE
 SNAPSHOT = "rf_snapshot_{entity}_{id}"
 
 
+def _k(form: str, name: str) -> str:
+    """A widget key unique to ``form`` and its current generation."""
+    return wkey(form, f"rf_{form}_{name}")
+
+
 def _snapshot(actor: Actor, entity: str, record_id: int) -> dict[str, Any] | None:
     key = SNAPSHOT.format(entity=entity, id=record_id)
     if key not in st.session_state:
@@ -110,14 +115,14 @@ def edit_adoption_form(actor: Actor, record_id: int) -> None:
                 _("City project"),
                 value=snap["project_name"],
                 max_chars=300,
-                key=wkey(form, "project_name"),
+                key=_k(form, "project_name"),
             )
             field_error(errors, "project_name")
             st.text_input(
                 _("Department"),
                 value=snap["department"],
                 max_chars=200,
-                key=wkey(form, "department"),
+                key=_k(form, "department"),
             )
             field_error(errors, "department")
             left, right = st.columns(2)
@@ -127,7 +132,7 @@ def edit_adoption_form(actor: Actor, record_id: int) -> None:
                     min_value=0,
                     step=1_000_000,
                     value=int(snap["budget_krw"]),
-                    key=wkey(form, "budget_krw"),
+                    key=_k(form, "budget_krw"),
                 )
                 field_error(errors, "budget_krw")
             with right:
@@ -137,33 +142,33 @@ def edit_adoption_form(actor: Actor, record_id: int) -> None:
                     max_value=max(last, int(snap["year"])),
                     value=int(snap["year"]),
                     step=1,
-                    key=wkey(form, "year"),
+                    key=_k(form, "year"),
                 )
                 field_error(errors, "year")
             st.text_area(
                 _("Justification"),
                 value=snap["justification"],
                 max_chars=4000,
-                key=wkey(form, "justification"),
+                key=_k(form, "justification"),
             )
             field_error(errors, "justification")
-            st.text_input(_("Why this change (optional)"), max_chars=500, key=wkey(form, "reason"))
+            st.text_input(_("Why this change (optional)"), max_chars=500, key=_k(form, "reason"))
             field_error(errors, "reason")
 
             def write() -> None:
-                budget, year = value(wkey(form, "budget_krw")), value(wkey(form, "year"))
+                budget, year = value(_k(form, "budget_krw")), value(_k(form, "year"))
                 data.write(
                     wf.edit_adoption,
                     actor=actor,
                     adoption_id=record_id,
                     expected=str(snap["status"]),
                     version=int(snap["version"]),
-                    project_name=value(wkey(form, "project_name")) or "",
-                    department=value(wkey(form, "department")) or "",
+                    project_name=value(_k(form, "project_name")) or "",
+                    department=value(_k(form, "department")) or "",
                     budget_krw=None if budget is None else int(budget),
                     year=None if year is None else int(year),
-                    justification=value(wkey(form, "justification")) or "",
-                    reason=value(wkey(form, "reason")) or "",
+                    justification=value(_k(form, "justification")) or "",
+                    reason=value(_k(form, "reason")) or "",
                 )
 
             st.form_submit_button(
@@ -209,16 +214,16 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
         _version_caption(snap)
         with st.form(form):
             st.text_input(
-                _("Title (Korean)"), value=snap["title_ko"], max_chars=300, key=wkey(form, "ko")
+                _("Title (Korean)"), value=snap["title_ko"], max_chars=300, key=_k(form, "ko")
             )
             field_error(errors, "title_ko")
             st.text_input(
-                _("Title (English)"), value=snap["title_en"], max_chars=300, key=wkey(form, "en")
+                _("Title (English)"), value=snap["title_en"], max_chars=300, key=_k(form, "en")
             )
             field_error(errors, "title_en")
             left, mid, right = st.columns(3)
             with left:
-                _code_select(_("Field"), "field", domain.FIELDS, snap["field"], wkey(form, "field"))
+                _code_select(_("Field"), "field", domain.FIELDS, snap["field"], _k(form, "field"))
                 field_error(errors, "field")
             with mid:
                 _code_select(
@@ -226,7 +231,7 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
                     "growth_sector",
                     domain.GROWTH_SECTORS,
                     snap["growth_sector"],
-                    wkey(form, "sector"),
+                    _k(form, "sector"),
                 )
                 field_error(errors, "growth_sector")
             with right:
@@ -235,17 +240,17 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
                     "certification",
                     domain.CERTIFICATIONS,
                     snap["certification"],
-                    wkey(form, "cert"),
+                    _k(form, "cert"),
                 )
                 field_error(errors, "certification")
             st.text_area(
                 _("Summary (optional)"),
                 value=snap["summary"] or "",
                 max_chars=4000,
-                key=wkey(form, "summary"),
+                key=_k(form, "summary"),
             )
             field_error(errors, "summary")
-            st.text_input(_("Why this change (optional)"), max_chars=500, key=wkey(form, "reason"))
+            st.text_input(_("Why this change (optional)"), max_chars=500, key=_k(form, "reason"))
             field_error(errors, "reason")
 
             def write() -> None:
@@ -254,13 +259,13 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
                     actor=actor,
                     tech_id=record_id,
                     version=int(snap["version"]),
-                    title_ko=value(wkey(form, "ko")) or "",
-                    title_en=value(wkey(form, "en")) or "",
-                    field=value(wkey(form, "field")) or "",
-                    growth_sector=value(wkey(form, "sector")) or "",
-                    certification=value(wkey(form, "cert")) or "",
-                    summary=value(wkey(form, "summary")),
-                    reason=value(wkey(form, "reason")) or "",
+                    title_ko=value(_k(form, "ko")) or "",
+                    title_en=value(_k(form, "en")) or "",
+                    field=value(_k(form, "field")) or "",
+                    growth_sector=value(_k(form, "sector")) or "",
+                    certification=value(_k(form, "cert")) or "",
+                    summary=value(_k(form, "summary")),
+                    reason=value(_k(form, "reason")) or "",
                 )
 
             st.form_submit_button(
@@ -310,13 +315,18 @@ def _org_label(names: dict[int, str], org_id: int) -> str:
 def _ties_editor(key: str, names: dict[int, str], ties: list[dict[str, Any]]) -> None:
     options = [_org_label(names, i) for i in names]
     kinds = {_tie_label(k): k for k in domain.TIE_KINDS}
+    def dates(name: str) -> pd.Series:
+        return pd.to_datetime(pd.Series([t[name] for t in ties], dtype=object))
+
     frame = pd.DataFrame(
         {
-            "organization": [_org_label(names, int(t["organization_id"])) for t in ties],
-            "kind": [_tie_label(t["kind"]) for t in ties],
-            "started_on": [t["started_on"] for t in ties],
-            "ended_on": [t["ended_on"] for t in ties],
-            "note": [t["note"] or "" for t in ties],
+            "organization": pd.Series(
+                [_org_label(names, int(t["organization_id"])) for t in ties], dtype=object
+            ),
+            "kind": pd.Series([_tie_label(t["kind"]) for t in ties], dtype=object),
+            "started_on": dates("started_on"),
+            "ended_on": dates("ended_on"),
+            "note": pd.Series([t["note"] or "" for t in ties], dtype=object),
         },
         columns=list(TIE_COLUMNS),
     )
@@ -399,7 +409,7 @@ def _expert_inputs(
     left, right = st.columns(2)
     with left:
         st.text_input(
-            _("Name in Korean"), value=snap.get("name") or "", max_chars=100, key=wkey(form, "name")
+            _("Name in Korean"), value=snap.get("name") or "", max_chars=100, key=_k(form, "name")
         )
         field_error(errors, "name")
     with right:
@@ -407,7 +417,7 @@ def _expert_inputs(
             _("Name in English (optional)"),
             value=snap.get("name_en") or "",
             max_chars=100,
-            key=wkey(form, "name_en"),
+            key=_k(form, "name_en"),
         )
         field_error(errors, "name_en")
     ids = list(names)
@@ -418,7 +428,7 @@ def _expert_inputs(
         index=ids.index(current) if current in ids else None,
         format_func=lambda i: _org_label(names, int(i)),
         placeholder=_("Choose an organization"),
-        key=wkey(form, "organization_id"),
+        key=_k(form, "organization_id"),
     )
     field_error(errors, "organization_id")
     left, right = st.columns(2)
@@ -428,7 +438,7 @@ def _expert_inputs(
             "affiliation",
             domain.AFFILIATIONS,
             snap.get("affiliation"),
-            wkey(form, "affiliation"),
+            _k(form, "affiliation"),
         )
         field_error(errors, "affiliation")
     with right:
@@ -436,7 +446,7 @@ def _expert_inputs(
             _("Position (optional)"),
             value=snap.get("position") or "",
             max_chars=100,
-            key=wkey(form, "position"),
+            key=_k(form, "position"),
         )
         field_error(errors, "position")
     left, right = st.columns(2)
@@ -445,7 +455,7 @@ def _expert_inputs(
             _("Phone (optional)"),
             value=snap.get("phone") or "",
             max_chars=32,
-            key=wkey(form, "phone"),
+            key=_k(form, "phone"),
         )
         field_error(errors, "phone")
     with right:
@@ -453,7 +463,7 @@ def _expert_inputs(
             _("E-mail (optional)"),
             value=snap.get("email") or "",
             max_chars=254,
-            key=wkey(form, "email"),
+            key=_k(form, "email"),
         )
         field_error(errors, "email")
     st.multiselect(
@@ -462,21 +472,21 @@ def _expert_inputs(
         default=list(snap.get("fields") or []),
         format_func=lambda c: label("field", c),
         placeholder=_("Choose one or more fields"),
-        key=wkey(form, "fields"),
+        key=_k(form, "fields"),
     )
     field_error(errors, "fields")
 
 
 def _expert_values(form: str) -> dict[str, Any]:
     return {
-        "name": value(wkey(form, "name")) or "",
-        "name_en": value(wkey(form, "name_en")),
-        "organization_id": value(wkey(form, "organization_id")),
-        "affiliation": value(wkey(form, "affiliation")) or "",
-        "position": value(wkey(form, "position")),
-        "phone": value(wkey(form, "phone")),
-        "email": value(wkey(form, "email")),
-        "fields": list(value(wkey(form, "fields")) or []),
+        "name": value(_k(form, "name")) or "",
+        "name_en": value(_k(form, "name_en")),
+        "organization_id": value(_k(form, "organization_id")),
+        "affiliation": value(_k(form, "affiliation")) or "",
+        "position": value(_k(form, "position")),
+        "phone": value(_k(form, "phone")),
+        "email": value(_k(form, "email")),
+        "fields": list(value(_k(form, "fields")) or []),
     }
 
 
@@ -493,14 +503,14 @@ def add_expert_form(actor: Actor, orgs: pd.DataFrame) -> None:
     errors = form_errors(form)
     names = _org_names(orgs)
     with st.expander(_("Add an expert"), icon=":material/person_add:"):
-        ties_key = wkey(form, "ties")
+        ties_key = _k(form, "ties")
         with st.form(form):
             _expert_inputs(form, errors, names, {})
             st.date_input(
                 _("Joined the pool"),
                 value=dt.date.today(),
                 max_value=dt.date.today(),
-                key=wkey(form, "registered_on"),
+                key=_k(form, "registered_on"),
             )
             field_error(errors, "registered_on")
             st.markdown("**" + _("Declared ties") + "**")
@@ -512,7 +522,7 @@ def add_expert_form(actor: Actor, orgs: pd.DataFrame) -> None:
                 result: int = data.write(
                     wf.add_expert,
                     actor=actor,
-                    registered_on=value(wkey(form, "registered_on")),
+                    registered_on=value(_k(form, "registered_on")),
                     ties=_ties_from(ties_key, []),
                     **_expert_values(form),
                 )
@@ -540,14 +550,14 @@ def edit_expert_form(actor: Actor, record_id: int, orgs: pd.DataFrame) -> None:
     errors = form_errors(form)
     with st.expander(_("Edit this expert"), icon=":material/edit:"):
         _version_caption(snap)
-        ties_key = wkey(form, "ties")
+        ties_key = _k(form, "ties")
         with st.form(form):
             _expert_inputs(form, errors, names, snap)
             st.markdown("**" + _("Declared ties") + "**")
             st.caption(_(TIES_HELP))
             _ties_editor(ties_key, names, snap["ties"])
             field_error(errors, "ties")
-            st.text_input(_("Why this change (optional)"), max_chars=500, key=wkey(form, "reason"))
+            st.text_input(_("Why this change (optional)"), max_chars=500, key=_k(form, "reason"))
             field_error(errors, "reason")
 
             def write() -> int:
@@ -557,7 +567,7 @@ def edit_expert_form(actor: Actor, record_id: int, orgs: pd.DataFrame) -> None:
                     expert_id=record_id,
                     version=int(snap["version"]),
                     ties=_ties_from(ties_key, snap["ties"]),
-                    reason=value(wkey(form, "reason")) or "",
+                    reason=value(_k(form, "reason")) or "",
                     **_expert_values(form),
                 )
                 return result
@@ -586,14 +596,14 @@ def _retire_expert_form(actor: Actor, record_id: int, snap: dict[str, Any]) -> N
             _("Left the pool on"),
             value=dt.date.today(),
             max_value=dt.date.today(),
-            key=wkey(form, "retired_on"),
+            key=_k(form, "retired_on"),
         )
         field_error(errors, "retired_on")
-        st.text_input(_("Reason"), max_chars=500, key=wkey(form, "reason"))
+        st.text_input(_("Reason"), max_chars=500, key=_k(form, "reason"))
         field_error(errors, "reason")
         st.checkbox(
             _("I understand the expert will no longer be drawn for panels after this day."),
-            key=wkey(form, "confirm"),
+            key=_k(form, "confirm"),
         )
 
         def write() -> int:
@@ -602,8 +612,8 @@ def _retire_expert_form(actor: Actor, record_id: int, snap: dict[str, Any]) -> N
                 actor=actor,
                 expert_id=record_id,
                 version=int(snap["version"]),
-                retired_on=value(wkey(form, "retired_on")),
-                reason=value(wkey(form, "reason")) or "",
+                retired_on=value(_k(form, "retired_on")),
+                reason=value(_k(form, "reason")) or "",
             )
             return result
 
@@ -614,7 +624,7 @@ def _retire_expert_form(actor: Actor, record_id: int, snap: dict[str, Any]) -> N
                 ("retired_on", "reason"),
                 write,
                 _saved("expert", record_id, _("The expert has left the pool.")),
-                confirm=wkey(form, "confirm"),
+                confirm=_k(form, "confirm"),
             ),
         )
 
@@ -630,32 +640,32 @@ def add_organization_form(actor: Actor) -> None:
     with st.form(form):
         left, right = st.columns(2)
         with left:
-            st.text_input(_("Name in Korean"), max_chars=200, key=wkey(form, "name_ko"))
+            st.text_input(_("Name in Korean"), max_chars=200, key=_k(form, "name_ko"))
             field_error(errors, "name_ko")
         with right:
-            st.text_input(_("Name in English"), max_chars=200, key=wkey(form, "name_en"))
+            st.text_input(_("Name in English"), max_chars=200, key=_k(form, "name_en"))
             field_error(errors, "name_en")
         left, mid, right = st.columns(3)
         with left:
             _code_select(
-                _("Kind of organisation"), "org_kind", domain.ORG_KINDS, None, wkey(form, "kind")
+                _("Kind of organisation"), "org_kind", domain.ORG_KINDS, None, _k(form, "kind")
             )
             field_error(errors, "kind")
         with mid:
-            _code_select(_("Region"), "region", domain.REGIONS, None, wkey(form, "region"))
+            _code_select(_("Region"), "region", domain.REGIONS, None, _k(form, "region"))
             field_error(errors, "region")
         with right:
-            st.checkbox(_("Inside the city (local)"), key=wkey(form, "local"))
+            st.checkbox(_("Inside the city (local)"), key=_k(form, "local"))
 
         def write() -> int:
             result: int = data.write(
                 wf.add_organization,
                 actor=actor,
-                name_ko=value(wkey(form, "name_ko")) or "",
-                name_en=value(wkey(form, "name_en")) or "",
-                kind=value(wkey(form, "kind")) or "",
-                region=value(wkey(form, "region")),
-                is_local=bool(value(wkey(form, "local"))),
+                name_ko=value(_k(form, "name_ko")) or "",
+                name_en=value(_k(form, "name_en")) or "",
+                kind=value(_k(form, "kind")) or "",
+                region=value(_k(form, "region")),
+                is_local=bool(value(_k(form, "local"))),
             )
             return result
 

@@ -806,6 +806,12 @@ HISTORY_ACTIONS: dict[str, str] = {
     "inquiry.benchmark": N_("Benchmarked"),
     "inquiry.move": N_("Status changed"),
     "organization.create": N_("Added"),
+    "meeting.schedule": N_("Scheduled"),
+    "meeting.draw_panel": N_("Panel drawn"),
+    "meeting.hold": N_("Held"),
+    "meeting.minutes": N_("Minutes recorded"),
+    "meeting.close": N_("Closed"),
+    "meeting.correct": N_("Correction added"),
     "permission.denied": N_("Refused"),
 }
 HISTORY_FIELDS: dict[str, str] = {
@@ -832,6 +838,9 @@ HISTORY_FIELDS: dict[str, str] = {
     "retired_on": N_("Left the pool"),
     "registered_on": N_("Registered"),
     "meeting_code": N_("Meeting"),
+    "title": N_("Title"),
+    "scheduled_on": N_("Scheduled for"),
+    "location": N_("Location"),
     "review_on": N_("Review started"),
     "topic": N_("Topic"),
     "answered_on": N_("Answered"),
@@ -904,6 +913,11 @@ def _history_who(row: Mapping[str, Any]) -> str:
     return f"{name} ({user})"
 
 
+def _action_name(code: str) -> str:
+    text = HISTORY_ACTIONS.get(code)
+    return _(text) if text else code
+
+
 def history_frame(events: pd.DataFrame) -> pd.DataFrame:
     """The events of a history as the reader sees them: when, who, what, why, what changed."""
     rows = events.to_dict("records")
@@ -911,14 +925,11 @@ def history_frame(events: pd.DataFrame) -> pd.DataFrame:
         {
             _("When"): [fmt_datetime(r["occurred_at"].to_pydatetime()) for r in rows],
             _("Who"): [_history_who(r) for r in rows],
-            _("What"): [
-                _(HISTORY_ACTIONS[r["action"]]) if r["action"] in HISTORY_ACTIONS else r["action"]
-                for r in rows
-            ],
-            _("Why"): [r["reason"] if isinstance(r["reason"], str) else "" for r in rows],
+            _("What"): [_action_name(str(r["action"])) for r in rows],
             _("Changes"): [
                 _history_changes(str(r["entity"]), r["before"], r["after"]) for r in rows
             ],
+            _("Why"): [r["reason"] if isinstance(r["reason"], str) else "" for r in rows],
         },
         dtype=object,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data
+from components import data, registers
 from components import deliberation as ui
 from components.deliberation_actions import actions, actions_link, may_write, schedule_form
 from components.forms import show_error
@@ -34,6 +34,10 @@ else:
     if may_write(actor):
         actions_link()
     ui.meeting_view(record)
+    registers.history_panel(
+        lambda limit: data.record_history(url, actor, "meeting", meeting_id, limit),
+        f"meeting_{meeting_id}",
+    )
     if may_write(actor):
         actions(actor, record, data.agenda_candidates(url, meeting_id))
     if actor.has("auditor"):

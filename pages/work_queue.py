@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data
+from components import data, record_forms
 from components import workflow as ui
 from components.i18n import _
 from components.navigation import guard
@@ -36,6 +36,8 @@ with act[1]:
     ui.propose_form(actor, registered)
 with act[2]:
     ui.register_form(actor, data.read(workflow.owner_choices, actor=actor))
+    st.divider()
+    record_forms.add_organization_form(actor)
 with act[3]:
     ui.testbed_step_form(actor, data.read(workflow.testbed_choices, actor=actor))
     ui.end_registration_form(actor, registered)

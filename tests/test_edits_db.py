@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from db import models
 from db import workflow as wf
 from db.errors import DomainError, PermissionDenied, ValidationFailed
 from db.models import Adoption, AuditEvent, Expert, ExpertField, ExpertTie, Technology
-from db.models import Testbed as TestbedModel
 from db.permissions import Actor
 from db.session import read_session, write_session
 from db.workflow import experts as wf_experts
@@ -130,7 +130,7 @@ def _records(engine: Engine, staff: Actor) -> dict[str, tuple[Any, int, Callable
     return {
         "adoption": (Adoption, aid, _adoption_edit),
         "technology": (Technology, tid, _tech_edit),
-        "testbed": (TestbedModel, tbid, _testbed_edit),
+        "testbed": (models.Testbed, tbid, _testbed_edit),
         "expert": (Expert, eid, _expert_edit),
     }
 
@@ -314,3 +314,63 @@ def test_organizations_added_once(migrated_engine: Engine, people: dict[str, Act
     with pytest.raises(PermissionDenied):
         write(migrated_engine, wf.add_organization, actor=people["executive"], name_ko="x",
               name_en="x", kind="company", region=None, is_local=False)  # fmt: skip
+
+
+NEW_WRITES: dict[str, tuple[str, Callable[[Engine, dict[str, Any]], dict[str, Any]]]] = {
+    "technology.edit": (
+        "edit_technology",
+        lambda e, r: {**_tech_edit(r["technology"], 1, "x"), "fn": None},
+    ),
+    "testbed.edit": ("edit_testbed", lambda e, r: {**_testbed_edit(r["testbed"], 1, "x")}),
+    "adoption.edit": ("edit_adoption", lambda e, r: {**_adoption_edit(r["adoption"], 1, "x")}),
+    "expert.edit": ("edit_expert", lambda e, r: {**_expert_edit(r["expert"], 1, "x")}),
+    "expert.retire": (
+        "retire_expert",
+        lambda e, r: dict(
+            expert_id=r["expert"], version=1, retired_on=dt.date(2026, 2, 1), reason="사유"
+        ),
+    ),
+    "expert.add": (
+        "add_expert",
+        lambda e, r: dict(
+            name="새 전문가",
+            organization_id=_ORG[0],
+            affiliation="other",
+            fields=["roads"],
+            registered_on=dt.date(2026, 1, 5),
+        ),
+    ),
+    "organization.add": (
+        "add_organization",
+        lambda e, r: dict(
+            name_ko="새 기관", name_en="New body", kind="company", region=None, is_local=False
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("role", ["executive", "approver"])
+def test_only_staff_edit_and_every_refusal_is_audited(
+    migrated_engine: Engine, people: dict[str, Actor], role: str
+) -> None:
+    records = {k: v[1] for k, v in _records(migrated_engine, people["kim"]).items()}
+    actor = people[role]
+    for action, (name, make) in NEW_WRITES.items():
+        kwargs = make(migrated_engine, records)
+        kwargs.pop("fn", None)
+        with pytest.raises(PermissionDenied), write_session(migrated_engine) as s:
+            getattr(wf, name)(session=s, actor=actor, **kwargs)
+        with read_session(migrated_engine) as s:
+            denied = s.execute(
+                select(AuditEvent)
+                .where(AuditEvent.action == "permission.denied")
+                .order_by(AuditEvent.id.desc())
+                .limit(1)
+            ).scalar_one()
+        assert denied.actor_id == actor.id and action in (denied.after or ""), action
+    with read_session(migrated_engine) as s:  # nothing changed
+        versions = [
+            s.execute(select(m.version).where(m.id == records[k])).scalar_one()
+            for k, m in (("technology", Technology), ("adoption", Adoption), ("expert", Expert))
+        ]
+    assert versions == [1, 1, 1]
