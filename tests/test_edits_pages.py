@@ -1,0 +1,117 @@
+"""The edit forms in the register detail cards under AppTest, on a copy of the demo database:
+a staff member edits an adoption; a colleague saves the same record in between; the next
+edit from the old form is refused with the colleague's name, nothing is overwritten, and
+"Reload the record" starts again from what is saved. The history at the foot of the card
+shows the edits, newest first."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
+
+from db import workflow as wf
+from db.engine import make_engine
+from db.models import Adoption, User
+from db.permissions import Actor
+from db.session import read_session, write_session
+from tests.apptest import button, new_app, page_text, sign_in
+
+
+@pytest.fixture
+def app_db(
+    seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Engine]:
+    dst = tmp_path / "app.sqlite3"
+    shutil.copyfile(seeded_sqlite_file, dst)
+    url = f"sqlite:///{dst}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("NTP_DEMO", "1")
+    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv("NTP_LANG", "en")
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def _department(at: AppTest):  # type: ignore[no-untyped-def]
+    [box] = [t for t in at.text_input if t.label == "Department"]
+    return box
+
+
+def _adoption(engine: Engine) -> tuple[int, str, int]:
+    with read_session(engine) as s:
+        row = s.execute(
+            select(Adoption.id, Adoption.department, Adoption.version)
+            .where(Adoption.status == "under_review")
+            .order_by(Adoption.id)
+            .limit(1)
+        ).one()
+    return int(row.id), str(row.department), int(row.version)
+
+
+def _colleague(engine: Engine) -> Actor:
+    with read_session(engine) as s:
+        user = s.execute(select(User).where(User.username == "staff2.demo")).scalar_one()
+        return Actor(user.id, user.username, user.role_names, user.display_name)
+
+
+def test_an_edit_from_an_old_form_is_refused_and_reload_starts_again(app_db: Engine) -> None:
+    aid, department, v = _adoption(app_db)
+    at = sign_in(new_app(), "staff.demo")
+    at.query_params.update({"id": str(aid)})
+    at.switch_page("pages/adoptions.py").run()
+    assert not at.exception, at.exception
+    assert f"You are editing version {v} of this record." in page_text(at)
+    assert _department(at).value == department
+
+    _department(at).set_value("도로관리과")
+    button(at, "Save the changes").click().run()
+    assert not at.exception, at.exception
+    assert "The proposal was changed." in page_text(at)
+    with read_session(app_db) as s:
+        saved = s.get(Adoption, aid)
+        assert saved is not None and (saved.department, saved.version) == ("도로관리과", v + 1)
+    assert f"You are editing version {v + 1} of this record." in page_text(at)
+
+    # A colleague saves the record while the form is open (one version on).
+    colleague = _colleague(app_db)
+    with write_session(app_db) as s:
+        wf.edit_adoption(
+            session=s,
+            actor=colleague,
+            adoption_id=aid,
+            expected="under_review",
+            version=v + 1,
+            project_name=saved.project_name,
+            department="하수관리과",
+            budget_krw=saved.budget_krw,
+            year=saved.year,
+            justification=saved.justification,
+        )
+    _department(at).set_value("교량관리과")
+    button(at, "Save the changes").click().run()
+    assert not at.exception, at.exception
+    text = page_text(at)
+    assert colleague.display_name in text and "after you opened it. Nothing was saved" in text
+    with read_session(app_db) as s:
+        kept = s.get(Adoption, aid)
+        assert kept is not None and (kept.department, kept.version) == ("하수관리과", v + 2)
+
+    button(at, "Reload the record").click().run()
+    assert f"You are editing version {v + 2} of this record." in page_text(at)
+    assert _department(at).value == "하수관리과"
+    _department(at).set_value("교량관리과")
+    button(at, "Save the changes").click().run()
+    assert "The proposal was changed." in page_text(at)
+    with read_session(app_db) as s:
+        final = s.get(Adoption, aid)
+        assert final is not None and (final.department, final.version) == ("교량관리과", v + 3)
+    history = [d for d in at.dataframe if "Who" in d.value.columns][-1].value
+    assert list(history["What"])[:3] == ["Edited", "Edited", "Edited"]
+    assert "Department: 하수관리과 → 교량관리과" in history["Changes"].iloc[0]
