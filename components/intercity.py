@@ -28,6 +28,7 @@ from components.export import download_buttons
 from components.i18n import CITY_TZ, N_, _, current_language, fmt_date, fmt_datetime, fmt_int
 from components.korea_map import short_name, tile_map
 from components.labels import label
+from components.registers import escape_markdown
 from db import domain
 from db import intercity as ic
 from db.errors import DomainError, ValidationFailed
@@ -37,6 +38,7 @@ from db.session import read_session
 
 TTL = data.READ_TTL_SECONDS
 OPEN_INQUIRY = "reg_inquiries_id"  # the inquiries register's open record (session state)
+OPEN_AGREEMENT = "ic_ag_open"  # the agreement opened on the agreements page (?id=)
 
 
 def today() -> dt.date:
@@ -954,8 +956,10 @@ def agreement_tiles(df: pd.DataFrame, as_of: dt.date | None) -> None:
 class AgreementView:
     """The agreements page's filters (from the widgets, kept in the URL)."""
 
-    def __init__(self, as_of: dt.date | None, status: str | None, kind: str | None) -> None:
-        self.as_of, self.status, self.kind = as_of, status, kind
+    def __init__(
+        self, as_of: dt.date | None, status: str | None, kind: str | None, record: int | None
+    ) -> None:
+        self.as_of, self.status, self.kind, self.record = as_of, status, kind, record
 
 
 def agreement_filters() -> AgreementView:
@@ -972,6 +976,8 @@ def agreement_filters() -> AgreementView:
         st.session_state["ic_ag_status"] = status if status in domain.AGREEMENT_STATUSES else ""
         kind = params.get("kind")
         st.session_state["ic_ag_kind"] = kind if kind in domain.AGREEMENT_KINDS else ""
+        raw = params.get("id", "")
+        st.session_state[OPEN_AGREEMENT] = int(raw) if raw.isdigit() and len(raw) < 10 else None
     for key in ("ic_ag_status", "ic_ag_kind"):  # keep the shown text in the chosen language
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
@@ -1005,6 +1011,7 @@ def agreement_filters() -> AgreementView:
         st.session_state.get("ic_ag_as_of"),
         st.session_state.get("ic_ag_status") or None,
         st.session_state.get("ic_ag_kind") or None,
+        st.session_state.get(OPEN_AGREEMENT),
     )
     wanted = {
         k: v
@@ -1012,6 +1019,7 @@ def agreement_filters() -> AgreementView:
             ("as_of", view.as_of.isoformat() if view.as_of else None),
             ("status", view.status),
             ("kind", view.kind),
+            ("id", str(view.record) if view.record else None),
         )
         if v
     }
@@ -1082,8 +1090,8 @@ def partner_chart(df: pd.DataFrame) -> None:
     )
 
 
-def agreements_table(df: pd.DataFrame, as_of: dt.date | None) -> int | None:
-    """The agreements grid; returns the id of the selected row (or None)."""
+def agreements_table(df: pd.DataFrame, as_of: dt.date | None) -> None:
+    """The agreements grid (select a row to open it) and its downloads."""
     if df.empty:
         st.info(
             _(
@@ -1092,29 +1100,36 @@ def agreements_table(df: pd.DataFrame, as_of: dt.date | None) -> int | None:
             ),
             icon=":material/handshake:",
         )
-        return None
+        return
     shown = agreements_frame(df)
     date_cols = {
         _(h): st.column_config.DateColumn(format="YYYY-MM-DD")
         for k, h in AGREEMENT_COLUMNS
         if k.endswith("_on")
     }
-    state = st.dataframe(
+    ids = [int(i) for i in df["id"]]
+
+    def opened() -> None:
+        chosen = st.session_state["ic_agreements_table"].selection.rows
+        if chosen and chosen[0] < len(ids):
+            st.session_state[OPEN_AGREEMENT] = ids[chosen[0]]
+
+    st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
         column_config=date_cols,
-        on_select="rerun",
+        on_select=opened,
         selection_mode="single-row",
         key="ic_agreements_table",
     )
     st.caption(_("Select a row to see what the agreement produced."))
-    rows = list(state.selection.rows) if state is not None else []
     stamp = as_of.isoformat() if as_of else "current"
     download_buttons(shown, f"agreements-{stamp}", key="ic_agreements_dl")
-    if rows and rows[0] < len(df):
-        return int(df.iloc[rows[0]]["id"])
-    return None
+
+
+def _close_agreement() -> None:
+    st.session_state[OPEN_AGREEMENT] = None
 
 
 def _products(adoptions: pd.DataFrame, testbeds: pd.DataFrame) -> None:
@@ -1166,11 +1181,30 @@ def _products(adoptions: pd.DataFrame, testbeds: pd.DataFrame) -> None:
         )
 
 
-def agreement_card(url: str, actor: Actor, agreement_id: int, row: dict[str, Any]) -> None:
+def agreement_card(url: str, actor: Actor, agreement_id: int, as_of: dt.date | None) -> None:
     """One agreement: its fields (as text), what it produced; for staff the edit and link
-    forms."""
+    forms. A number that names no agreement (on ``as_of``) is said so."""
+    everything = agreements(url, as_of, None, None)
+    match = everything[everything["id"] == agreement_id]
+    if match.empty:
+        st.info(
+            _("There is no agreement with the record number {id} on this date.", id=agreement_id),
+            icon=":material/link_off:",
+        )
+        return
+    row = match.iloc[0].to_dict()
     with st.container(border=True):
-        st.subheader(_name(row, "title_ko", "title_en"))
+        head, close = st.columns([5, 1])
+        with head:
+            st.subheader(escape_markdown(_name(row, "title_ko", "title_en")))
+        with close:
+            st.button(
+                _("Close"),
+                key="ic_ag_close",
+                on_click=_close_agreement,
+                icon=":material/close:",
+                width="stretch",
+            )
         cols = st.columns(3)
         fields = (
             (_("Partner"), _name(row, "partner_ko", "partner_en")),

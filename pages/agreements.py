@@ -1,7 +1,7 @@
 """Agreements and partners: MOUs and joint operations, their status and dates, and what each
 produced (adoptions and testbeds linked to it). Readers see; staff record and change them.
 ``?as_of=2019-08-08`` shows the agreements planned by then with their status on that day
-(the overview's tile links here), ``status`` and ``kind`` filter."""
+(the overview's tile links here), ``status`` and ``kind`` filter, ``id`` opens one."""
 
 from __future__ import annotations
 
@@ -21,8 +21,7 @@ intercity.agreement_tiles(df, view.as_of)
 if intercity.may_write(actor):
     with st.expander(_("Record an agreement"), icon=":material/add:"):
         intercity.agreement_form(url, actor, None)
-selected = intercity.agreements_table(df, view.as_of)
-if selected is not None:
-    row = df[df["id"] == selected].iloc[0].to_dict()
-    intercity.agreement_card(url, actor, selected, row)
+if view.record is not None:
+    intercity.agreement_card(url, actor, view.record, view.as_of)
+intercity.agreements_table(df, view.as_of)
 intercity.partner_chart(df)

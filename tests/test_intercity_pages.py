@@ -1,0 +1,296 @@
+"""The inquiries page and the agreements page under AppTest, on a copy of the demo database.
+
+Every reader role sees the register, the analysis and the agreements; only staff see forms.
+Staff log an inquiry, add a follow-up, move its status (only after confirming) and record
+and change an agreement; refusals are shown next to the field with "nothing was saved".
+The rules themselves are tested on both databases in ``test_intercity_db.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
+
+from db.engine import make_engine
+from db.models import Agreement, AuditEvent, Inquiry, InquiryFollowup, Organization
+from db.session import read_session
+from db.workflow.common import today_kst
+from tests.apptest import ROLE_ACCOUNTS, button, new_app, page_text, sign_in
+
+READERS = ("executive", "auditor", "staff", "approver")  # approver.demo is staff too
+WRITERS = {"staff", "approver"}
+TODAY = today_kst()
+
+
+@pytest.fixture
+def app_db(
+    seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Engine]:
+    dst = tmp_path / "app.sqlite3"
+    shutil.copyfile(seeded_sqlite_file, dst)
+    url = f"sqlite:///{dst}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("NTP_DEMO", "1")
+    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv("NTP_LANG", "en")
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def open_page(role: str, page: str, **params: str) -> AppTest:
+    at = sign_in(new_app(), ROLE_ACCOUNTS[role])
+    assert not at.exception, at.exception
+    at.query_params.clear()
+    at.query_params.update(params)
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def submit(at: AppTest, label: str) -> AppTest:
+    button(at, label).click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def forms(at: AppTest) -> list[str]:
+    return [f.proto.form.form_id for f in at.get("form")]
+
+
+def org_id(engine: Engine, name_en: str) -> int:
+    with read_session(engine) as s:
+        return int(
+            s.execute(select(Organization.id).where(Organization.name_en == name_en)).scalar_one()
+        )
+
+
+# --- inquiries ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", READERS)
+def test_every_reader_sees_the_register_and_the_analysis(app_db: Engine, role: str) -> None:
+    at = open_page(role, "inquiries", as_of="2019-08-08")
+    text = page_text(at)
+    assert at.title[0].value == "Inquiries"
+    assert "**7 inquiries**" in text
+    assert "Who asks, from where, and what came of it" in text
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Inquiries"] == "7"
+    assert metrics["Bodies that asked"] == "7"
+    assert metrics["Waiting over 14 days"] == "0"
+    assert "No inquiry had been waiting for an answer longer than 14 days" in text
+    # the regional view: the tile map and the sorted bars, and where nobody asked yet
+    assert len(at.get("vega_lite_chart")) >= 3
+    assert (
+        "No inquiry yet from: Daegu, Incheon, Gwangju, Ulsan, Gangwon, Chungbuk, Chungnam, "
+        "Jeonbuk, Jeonnam, Gyeongnam, Jeju"
+    ) in text
+    if role in WRITERS:
+        assert "ic_form_log" in forms(at)
+    else:
+        assert forms(at) == []
+        assert "Log an inquiry" not in text
+
+
+def test_the_overdue_setting_comes_from_and_goes_to_the_link(app_db: Engine) -> None:
+    at = open_page("executive", "inquiries", overdue_days="30")
+    assert at.number_input(key="ic_days").value == 30
+    assert "Waiting over 30 days" in {m.label for m in at.metric}
+    at.number_input(key="ic_days").set_value(0).run()
+    assert not at.exception, at.exception
+    assert at.query_params["overdue_days"] == ["0"] or at.query_params["overdue_days"] == "0"
+    at.number_input(key="ic_days").set_value(14).run()
+    assert "overdue_days" not in at.query_params
+    # a link with a bad value falls back to the default
+    bad = open_page("auditor", "inquiries", overdue_days="many")
+    assert bad.number_input(key="ic_days").value == 14
+
+
+def test_staff_log_an_inquiry_then_add_a_follow_up_and_answer_it(app_db: Engine) -> None:
+    busan = org_id(app_db, "Busan Metropolitan City")
+    at = open_page("staff", "inquiries")
+    at.date_input(key="ic_log_received_on_0").set_value(TODAY - dt.timedelta(days=3))
+    at.selectbox(key="ic_log_channel_0").set_value("call")
+    at.selectbox(key="ic_log_org_id_0").set_value(busan)
+    at.text_input(key="ic_log_topic_0").input("테스트베드 운영 방식 문의")
+    at.text_input(key="ic_log_contact_name_0").input("김부산 주무관")
+    submit(at, "Log the inquiry")
+    with read_session(app_db) as s:
+        inq = s.execute(
+            select(Inquiry).where(Inquiry.topic == "테스트베드 운영 방식 문의")
+        ).scalar_one()
+        event = (
+            s.execute(
+                select(AuditEvent)
+                .where(AuditEvent.action == "inquiry.receive")
+                .order_by(AuditEvent.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+    assert (inq.org_id, inq.channel, inq.status) == (busan, "call", "received")
+    assert event is not None and event.entity_id == str(inq.id) and event.actor_name == "staff.demo"
+    assert [s.value for s in at.success] == [f"Inquiry {inq.id} was logged as received."]
+    # the form came back empty
+    assert at.text_input(key="ic_log_topic_1").value == ""
+
+    at = open_page("staff", "inquiries", id=str(inq.id))
+    assert f"Work on inquiry {inq.id}" in page_text(at)
+    at.date_input(key=f"ic_followup_{inq.id}_on_0").set_value(TODAY)
+    at.text_area(key=f"ic_followup_{inq.id}_note_0").input("운영 매뉴얼 송부")
+    submit(at, "Add the follow-up")
+    assert f"The follow-up was added to inquiry {inq.id}." in [s.value for s in at.success]
+    with read_session(app_db) as s:
+        notes = (
+            s.execute(select(InquiryFollowup.note).where(InquiryFollowup.inquiry_id == inq.id))
+            .scalars()
+            .all()
+        )
+    assert notes == ["운영 매뉴얼 송부"]
+
+    # a step needs the confirmation box
+    at.date_input(key=f"ic_step_{inq.id}_on_0").set_value(TODAY)
+    submit(at, "Save the step")
+    assert [w.value for w in at.warning] == ["Tick the confirmation first. Nothing was saved."]
+    with read_session(app_db) as s:
+        assert s.get(Inquiry, inq.id).status == "received"  # type: ignore[union-attr]
+    at.date_input(key=f"ic_step_{inq.id}_on_0").set_value(TODAY)
+    at.checkbox(key=f"ic_step_{inq.id}_confirm_0").check()
+    submit(at, "Save the step")
+    assert f"Inquiry {inq.id} is now: Answered." in [s.value for s in at.success]
+    with read_session(app_db) as s:
+        row = s.get(Inquiry, inq.id)
+        assert row is not None and (row.status, row.answered_on, row.version) == (
+            "answered",
+            TODAY,
+            2,
+        )
+
+
+def test_a_refused_inquiry_names_the_field_and_saves_nothing(app_db: Engine) -> None:
+    at = open_page("staff", "inquiries")  # (signing in is audited too)
+    with read_session(app_db) as s:
+        before = len(s.execute(select(Inquiry.id)).all())
+        events = len(s.execute(select(AuditEvent.id)).all())
+    at.date_input(key="ic_log_received_on_0").set_value(TODAY)
+    at.selectbox(key="ic_log_channel_0").set_value("email")
+    at.text_input(key="ic_log_org_name_ko_0").input("새로운 도청")
+    at.selectbox(key="ic_log_org_kind_0").set_value("province")
+    submit(at, "Log the inquiry")
+    errors = [e.value for e in at.error]
+    assert "Some fields need attention. Nothing was saved." in errors
+    assert "This field is required." in errors  # topic
+    assert "Choose the region of a Korean body." in errors
+    with read_session(app_db) as s:
+        assert len(s.execute(select(Inquiry.id)).all()) == before
+        assert len(s.execute(select(AuditEvent.id)).all()) == events
+        assert (
+            s.execute(select(Organization).where(Organization.name_ko == "새로운 도청")).first()
+            is None
+        )
+
+
+# --- agreements -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", READERS)
+def test_every_reader_sees_the_agreements_and_what_they_produced(app_db: Engine, role: str) -> None:
+    at = open_page(role, "agreements", as_of="2019-08-08")
+    assert at.title[0].value == "Agreements and partners"
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Agreements"], metrics["Planned"], metrics["Signed"]) == ("4", "4", "0")
+    table = at.dataframe[0].value
+    assert sorted(table["Partner"]) == [
+        "Daegu Metropolitan Office of Education",
+        "Gyeongsangbuk-do",
+        "Korea Expressway Corporation",
+        "Kyungpook National University",
+    ]
+    # an agreement that produced testbeds, opened by its number
+    with read_session(app_db) as s:
+        from db.models import Testbed
+
+        produced = s.execute(
+            select(Testbed.agreement_id).where(Testbed.agreement_id.is_not(None)).limit(1)
+        ).scalar_one()
+    at = open_page(role, "agreements", id=str(produced))
+    text = page_text(at)
+    assert "Testbeds under this agreement (" in text
+    assert "No testbed is linked to this agreement." not in text
+    if role in WRITERS:
+        assert any(f.startswith(f"ic_form_agreement_{produced}_") for f in forms(at))
+        assert "ic_form_agreement_new" in forms(at)
+    else:
+        assert forms(at) == []
+
+
+def test_staff_record_an_agreement_then_sign_it(app_db: Engine) -> None:
+    partner = org_id(app_db, "Keimyung University")
+    at = open_page("staff", "agreements")
+    at.selectbox(key="ic_agreement_new_partner_org_id_0").set_value(partner)
+    at.selectbox(key="ic_agreement_new_kind_0").set_value("mou")
+    at.selectbox(key="ic_agreement_new_status_0").set_value("planned")
+    at.text_input(key="ic_agreement_new_title_ko_0").input("스마트 건설 신기술 공동 실증 협약")
+    at.date_input(key="ic_agreement_new_planned_on_0").set_value(TODAY - dt.timedelta(days=10))
+    submit(at, "Record the agreement")
+    with read_session(app_db) as s:
+        a = s.execute(
+            select(Agreement).where(Agreement.title_ko == "스마트 건설 신기술 공동 실증 협약")
+        ).scalar_one()
+    assert (a.partner_org_id, a.status, a.version, a.title_en) == (
+        partner,
+        "planned",
+        1,
+        a.title_ko,
+    )
+    assert f"Agreement {a.id} was recorded." in [s.value for s in at.success]
+
+    at = open_page("staff", "agreements", id=str(a.id))
+    key = f"ic_agreement_{a.id}_1"
+    at.selectbox(key=f"{key}_status_0").set_value("signed")
+    submit(at, "Save the changes")  # without confirming
+    assert [w.value for w in at.warning] == ["Tick the confirmation first. Nothing was saved."]
+    at.selectbox(key=f"{key}_status_0").set_value("signed")
+    at.checkbox(key=f"{key}_confirm_0").check()
+    submit(at, "Save the changes")  # signed without a signing date
+    assert "Enter the date it was signed." in [e.value for e in at.error]
+    at.selectbox(key=f"{key}_status_0").set_value("signed")
+    at.date_input(key=f"{key}_signed_on_0").set_value(TODAY)
+    at.checkbox(key=f"{key}_confirm_0").check()
+    submit(at, "Save the changes")
+    assert f"Agreement {a.id} was changed." in [s.value for s in at.success]
+    with read_session(app_db) as s:
+        after = s.get(Agreement, a.id)
+        assert after is not None and (after.status, after.signed_on, after.version) == (
+            "signed",
+            TODAY,
+            2,
+        )
+        actions = (
+            s.execute(
+                select(AuditEvent.action)
+                .where(AuditEvent.entity == "agreement", AuditEvent.entity_id == str(a.id))
+                .order_by(AuditEvent.id)
+            )
+            .scalars()
+            .all()
+        )
+    assert actions == ["agreement.plan", "agreement.edit"]
+
+
+def test_the_overview_tile_links_to_the_agreements(app_db: Engine) -> None:
+    at = new_app()
+    at.query_params["as_of"] = "2019-08-08"
+    sign_in(at, ROLE_ACCOUNTS["executive"])
+    assert not at.exception, at.exception
+    links = {link.proto.page: link.proto.query_string for link in at.get("page_link")}
+    assert links["agreements"] == "as_of=2019-08-08"
