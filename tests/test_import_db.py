@@ -214,6 +214,23 @@ def test_wrong_delimiter(engine: Engine) -> None:
     assert "wrong delimiter?" in problem.rule
 
 
+def test_title_above_the_header_and_a_file_without_records(engine: Engine) -> None:
+    data = csv_bytes([["기술 목록"], TECH_HEADER, tech_row(1)])
+    problem = only(refused(engine, "technologies", "t.csv", data))
+    assert (problem.row, problem.rule) == (1, reading.NOT_A_HEADER)
+    problem = only(refused(engine, "technologies", "t.csv", csv_bytes([TECH_HEADER, []])))
+    assert (problem.row, problem.rule) == (2, rules.NO_ROWS)
+    # Another register's file: each unknown column and each missing one, by name.
+    other = csv_bytes([["기관 유형", "지역", "국가"], ["company", "KR-27", "KR"]])
+    result = refused(engine, "technologies", "o.csv", other)
+    assert [(p.row, p.column, p.rule) for p in result.problems][:3] == [
+        (1, "기관 유형", rules.UNKNOWN_HEADER),
+        (1, "지역", rules.UNKNOWN_HEADER),
+        (1, "국가", rules.UNKNOWN_HEADER),
+    ]
+    assert {p.column for p in result.problems[3:]} == set(TECH_HEADER)
+
+
 def test_missing_header(engine: Engine) -> None:
     header = [h for h in TECH_HEADER if h != "신청일"]
     data = csv_bytes([header, tech_row(1)[:4]])

@@ -34,6 +34,7 @@ MISSING_HEADER = N_("This required column is missing from the header row.")
 UNNAMED_COLUMN = N_("This cell is in a column without a name in the header row.")
 TOO_MANY_CELLS = N_("The row has {cells} cells, the header only {expected}.")
 TOO_FEW_CELLS = N_("The row has {cells} cells, the header {expected}; cells are missing.")
+NO_ROWS = N_("The file has no records below the header row.")
 REQUIRED = N_("A value is required.")
 TOO_LONG = N_("The text is {length} characters long; at most {limit} are allowed.")
 BAD_DATE = N_("Not a date; write it as YYYY-MM-DD (e.g. 2019-08-08).")
@@ -269,7 +270,10 @@ class Checker:
             self.positions[col.key] = pos
             self.names[col.key] = text
             korean += norm_header(text) == norm_header(col.ko)
-        self.korean = korean * 2 > len(self.positions)
+        if self.positions:
+            self.korean = korean * 2 > len(self.positions)
+        else:  # nothing matched: name missing columns in the language the header is in
+            self.korean = self._lang() == "ko"
         for col in self.register.columns:
             if col.required and col.key not in self.positions:
                 self.report.add(1, self.name(col), "", MISSING_HEADER)
@@ -315,6 +319,8 @@ class Checker:
                 continue
             seen[record.key] = row
             records.append(record)
+        if self.report.ok and self.plan.rows == 0:
+            self.report.add(2, None, "", NO_ROWS)
         if self.report.ok:
             self._compare(records)
         self.report.sort()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -128,6 +129,10 @@ NO_HEADER = N_("Row 1 must hold the column names, but it is empty.")
 WRONG_DELIMITER = N_(
     "The header row does not split into the expected columns: wrong delimiter? Use comma, "
     "semicolon or tab between columns. Expected columns: {expected}."
+)
+NOT_A_HEADER = N_(
+    "Row 1 does not hold this register's column names. Put the column names in row 1 "
+    "(no title above them). Expected columns: {expected}."
 )
 CSV_BROKEN = N_("This row cannot be read as CSV ({detail}); reading stopped here.")
 CELL_TOO_LONG_CSV = N_(
@@ -272,8 +277,15 @@ def _read_csv(
     if not any(cleaned):
         report.add(1, None, "", NO_HEADER)
         return None
-    if header_score(header) == 0:
-        report.add(1, None, delimiter.join(header), WRONG_DELIMITER, expected=expected)
+    if header_score(header) == 0 and len([h for h in cleaned if h]) == 1:
+        # One cell: either the columns are separated by something else, or a title sits
+        # above the header. (Several unknown cells are reported one by one later.)
+        shown = next(h for h in cleaned if h)
+        parts = re.split(r"[^\w\s()*]+", shown)  # split on any other separator
+        if header_score(parts) >= 2:
+            report.add(1, None, shown, WRONG_DELIMITER, expected=expected)
+        else:
+            report.add(1, None, shown, NOT_A_HEADER, expected=expected)
         return None
     return Table(
         format="csv",
