@@ -185,6 +185,9 @@ def signed_in_actor() -> Actor | None:
     token = st.session_state.get(TOKEN_KEY)
     recent = _recent_check(token)
     if recent is not None:
+        # Pages read the actor from the session (``navigation.guard``): it is always the
+        # one the server checked, whatever else has been put under that key.
+        st.session_state[ACTOR_KEY] = recent
         return recent
     now = _now()
     must_change = False
