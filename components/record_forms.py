@@ -315,6 +315,7 @@ def _org_label(names: dict[int, str], org_id: int) -> str:
 def _ties_editor(key: str, names: dict[int, str], ties: list[dict[str, Any]]) -> None:
     options = [_org_label(names, i) for i in names]
     kinds = {_tie_label(k): k for k in domain.TIE_KINDS}
+
     def dates(name: str) -> pd.Series:
         return pd.to_datetime(pd.Series([t[name] for t in ties], dtype=object))
 
@@ -676,3 +677,59 @@ def add_organization_form(actor: Actor) -> None:
                 form, ORG_FIELDS, write, lambda _r: _("The organization was added.")
             ),
         )
+
+
+# --- testbeds --------------------------------------------------------------------------------
+
+
+def edit_testbed_form(actor: Actor, testbeds: pd.DataFrame) -> None:
+    """Correct the site of a testbed that is not finished (its stages move by proposals)."""
+    st.subheader(_("Correct a testbed's site"))
+    if testbeds.empty:
+        st.info(_("No testbed can take a step now (finished, or a step is already waiting)."))
+        return
+    by_id = {int(r["id"]): r for _i, r in testbeds.iterrows()}
+    chosen = st.selectbox(
+        _("Testbed"),
+        list(by_id),
+        format_func=lambda i: f"{by_id[i]['reg_no']} · {by_id[i]['site'] or '-'}",
+        index=None,
+        placeholder=_("Choose a testbed"),
+        key="rf_edit_testbed_choice",
+    )
+    if chosen is None:
+        return
+    record_id = int(chosen)
+    snap = _snapshot(actor, "testbed", record_id)
+    if snap is None:
+        return
+    form = f"edit_testbed_{record_id}"
+    errors = form_errors(form)
+    _version_caption(snap)
+    with st.form(form):
+        st.text_input(_("Site"), value=snap["site"] or "", max_chars=300, key=_k(form, "site"))
+        field_error(errors, "site")
+        st.text_input(_("Why this change (optional)"), max_chars=500, key=_k(form, "reason"))
+        field_error(errors, "reason")
+
+        def write() -> int:
+            result: int = data.write(
+                wf.edit_testbed,
+                actor=actor,
+                testbed_id=record_id,
+                version=int(snap["version"]),
+                site=value(_k(form, "site")) or "",
+                reason=value(_k(form, "reason")) or "",
+            )
+            return result
+
+        st.form_submit_button(
+            _("Save the changes"),
+            on_click=on_submit(
+                form,
+                ("site", "reason"),
+                write,
+                _saved("testbed", record_id, _("The testbed's site was changed.")),
+            ),
+        )
+    _reload_button(form, "testbed", record_id)

@@ -39,5 +39,7 @@ with act[2]:
     st.divider()
     record_forms.add_organization_form(actor)
 with act[3]:
-    ui.testbed_step_form(actor, data.read(workflow.testbed_choices, actor=actor))
+    testbeds = data.read(workflow.testbed_choices, actor=actor)
+    ui.testbed_step_form(actor, testbeds)
+    record_forms.edit_testbed_form(actor, testbeds)
     ui.end_registration_form(actor, registered)
