@@ -179,8 +179,10 @@ def _generation(form: str) -> int:
 
 
 def _k(form: str, name: str) -> str:
-    """Widget key of ``name`` in ``form``; a new generation after each save empties it."""
-    return f"ic_{form}_{name}_{_generation(form)}"
+    """Widget key of ``name`` in ``form``; a new generation after each save empties it, and
+    a language switch draws new widgets (a select box keeps its shown text otherwise)."""
+    suffix = "" if current_language() == "en" else f"_{current_language()}"
+    return f"ic_{form}_{name}_{_generation(form)}{suffix}"
 
 
 def _v(form: str, name: str) -> Any:
@@ -256,7 +258,7 @@ def _org_picker(
         st.caption(_("Used only when no body is chosen above."))
         left, right = st.columns(2)
         with left:
-            st.text_input(_("Name in Korean"), max_chars=200, key=_k(form, "org_name_ko"))
+            st.text_input(_("Body's name in Korean"), max_chars=200, key=_k(form, "org_name_ko"))
             _field_error(form, "org_name_ko")
             st.selectbox(
                 _("Kind of body"),
@@ -276,7 +278,7 @@ def _org_picker(
             )
             _field_error(form, "org_country")
         with right:
-            st.text_input(_("Name in English"), max_chars=200, key=_k(form, "org_name_en"))
+            st.text_input(_("Body's name in English"), max_chars=200, key=_k(form, "org_name_en"))
             _field_error(form, "org_name_en")
             st.selectbox(
                 _("Region"),
@@ -947,10 +949,17 @@ def agreement_tiles(df: pd.DataFrame, as_of: dt.date | None) -> None:
         (label("agreement_status", s), int(counts.get(s, 0))) for s in domain.AGREEMENT_STATUSES
     ]
     produced = int(df["adoptions"].sum() + df["testbeds"].sum()) if len(df) else 0
-    items.append((_("Adoptions and testbeds"), produced))
+    items.append((_("Produced"), produced))
     for col, (name, value) in zip(st.columns(len(items)), items, strict=True):
         with col:
-            st.metric(name, fmt_int(value), border=True)
+            st.metric(
+                name,
+                fmt_int(value),
+                border=True,
+                help=_("Adoptions and testbeds linked to these agreements.")
+                if name == _("Produced")
+                else None,
+            )
 
 
 class AgreementView:
@@ -1064,10 +1073,13 @@ def partner_chart(df: pd.DataFrame) -> None:
                 sort=list(chart_df["agreement"]),
                 axis=alt.Axis(labelLimit=260),
             ),
-            x=alt.X("start:T", title=_("Term")),
+            x=alt.X("start:T", title=_("Term"), axis=alt.Axis(format="%Y", tickCount="year")),
             x2="end:T",
             color=alt.Color(
-                "status:N", title=_("Status"), sort=order, scale=alt.Scale(domain=order)
+                "status:N",
+                title=_("Status"),
+                sort=order,
+                scale=alt.Scale(domain=order, range=["#9ca3af", "#60a5fa", "#16a34a", "#d6d3d1"]),
             ),
             tooltip=[
                 alt.Tooltip("agreement:N", title=_("Partner")),
@@ -1079,7 +1091,7 @@ def partner_chart(df: pd.DataFrame) -> None:
                 alt.Tooltip("testbeds:Q", title=_("Testbeds")),
             ],
         )
-        .properties(height=max(160, 28 * len(chart_df)))
+        .properties(height=alt.Step(24))
     )
     st.altair_chart(_configure(chart), width="stretch")
     st.caption(
@@ -1283,14 +1295,14 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
             )
             _field_error(form, "status")
         st.text_input(
-            _("Title in Korean"),
+            _("Agreement title in Korean"),
             value=r.get("title_ko", ""),
             max_chars=300,
             key=_k(form, "title_ko"),
         )
         _field_error(form, "title_ko")
         st.text_input(
-            _("Title in English"),
+            _("Agreement title in English"),
             value=r.get("title_en", ""),
             max_chars=300,
             key=_k(form, "title_en"),

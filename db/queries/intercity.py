@@ -27,6 +27,7 @@ from db.models import (
     Organization,
     Technology,
     Testbed,
+    User,
 )
 from db.queries.registers.inquiries import status_on
 
@@ -293,8 +294,13 @@ def inquiry_for_edit(*, session: Session, inquiry_id: int) -> dict[str, Any] | N
 
 
 def _last_change(session: Session, entity: str, entity_id: int) -> dict[str, Any]:
+    """Who (display name, else account name) last wrote the record, and when."""
     event = session.execute(
-        select(AuditEvent.actor_name, AuditEvent.occurred_at, AuditEvent.action)
+        select(
+            func.coalesce(User.display_name, AuditEvent.actor_name).label("who"),
+            AuditEvent.occurred_at,
+        )
+        .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(
             AuditEvent.entity == entity,
             AuditEvent.entity_id == str(entity_id),
@@ -305,7 +311,7 @@ def _last_change(session: Session, entity: str, entity_id: int) -> dict[str, Any
     ).first()
     if event is None:
         return {"changed_by": None, "changed_at": None}
-    return {"changed_by": event.actor_name, "changed_at": event.occurred_at}
+    return {"changed_by": event.who, "changed_at": event.occurred_at}
 
 
 def organizations(*, session: Session, kinds: tuple[str, ...] = CHOICE_KINDS) -> pd.DataFrame:
