@@ -36,7 +36,7 @@ from components import data
 from db import audit
 from db import workflow as wf
 from db.engine import make_engine
-from db.errors import DatabaseFull, DatabaseReadOnly
+from db.errors import DatabaseFull, DatabaseReadOnly, DatabaseUnavailable
 from db.models import Adoption, Base, User
 from db.permissions import Actor
 from db.session import read_session, write_session
@@ -214,6 +214,7 @@ def test_a_write_is_refused_whole_and_reads_go_on(demo_copy: Path, fault: str) -
     approver = actor_named(engine, "approver.demo")
     item = new_item(engine)
     before = snapshot(engine, item)
+    expected: type[DatabaseUnavailable]
     if fault.startswith("full"):
         undo, expected, sentence = limit_pages(engine), DatabaseFull, FULL
     else:
