@@ -900,7 +900,7 @@ AGREEMENT_COLUMNS = (
     ("partner_kind", N_("Kind of partner")),
     ("region", N_("Region")),
     ("kind", N_("Kind")),
-    ("title", N_("Title")),
+    ("title", N_("Agreement title")),
     ("status_then", N_("Status")),
     ("planned_on", N_("Planned")),
     ("signed_on", N_("Signed")),
