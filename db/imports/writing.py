@@ -95,11 +95,7 @@ def apply(
     for start in range(0, len(plan.add), BATCH):
         batch = plan.add[start : start + BATCH]
         rows = [_new_row(plan, r, actor, now) for r in batch]
-        ids = (
-            session.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows)
-            .scalars()
-            .all()
-        )
+        ids = _insert_returning_ids(session, model, rows)
         extra_fields: list[dict[str, Any]] = []
         extra_ties: list[dict[str, Any]] = []
         for record, new_id, row in zip(batch, ids, rows, strict=True):
@@ -142,6 +138,45 @@ def apply(
     if progress:
         progress(1.0, "write")
     return {**counts, "event_id": event_id}
+
+
+def _insert_returning_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` (all with the same keys) and return their new ids in order.
+
+    On PostgreSQL through psycopg's ``executemany(..., returning=True)``: the statement is
+    parsed once and the rows pipelined, several times faster for a large import than
+    SQLAlchemy's multi-row VALUES (whose long statements psycopg parses anew for each page).
+    """
+    conn = session.connection()
+    if conn.dialect.name != "postgresql" or not rows:
+        result = session.execute(
+            insert(model).returning(model.id, sort_by_parameter_order=True), rows
+        )
+        return list(result.scalars().all())
+    table = model.__table__
+    keys = list(rows[0])
+    assert all(list(r) == keys for r in rows), "rows of one batch share their columns"
+    # The driver gets the rows as they are: add the model's Python-side defaults itself.
+    defaults = {}
+    for column in table.c:
+        if column.key not in keys and column.default is not None:
+            assert column.default.is_scalar, column.key
+            defaults[column.key] = column.default.arg
+    if defaults:
+        rows = [{**r, **defaults} for r in rows]
+        keys = list(rows[0])
+    statement = insert(model.__table__).returning(model.__table__.c.id)
+    sql = str(statement.compile(dialect=conn.dialect, column_keys=keys))
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    ids: list[int] = []
+    with raw.cursor() as cursor:
+        cursor.executemany(sql, rows, returning=True)
+        while True:
+            ids.append(int(cursor.fetchone()[0]))
+            if not cursor.nextset():
+                break
+    return ids
 
 
 def _tie(expert_id: int, tie: Sequence[Any]) -> dict[str, Any]:
