@@ -1258,9 +1258,9 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
     """Record a new agreement (``record`` None) or change one (compare-and-set on its
     version)."""
     new = record is None
-    form = "agreement_new" if new else f"agreement_{record['id']}_{record['version']}"
-    orgs = organizations(url)
     r = record or {}
+    form = "agreement_new" if new else f"agreement_{r['id']}_{r['version']}"
+    orgs = organizations(url)
     with st.form(f"ic_form_{form}"):
         _org_picker(
             form,

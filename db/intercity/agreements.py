@@ -307,8 +307,10 @@ def link_product(
     action = f"{kind}.{'link' if linked else 'unlink'}_agreement"
     common.require_writer(actor, action, kind, product_id)
     agreement = session.get(Agreement, agreement_id, with_for_update={"read": True})
-    model: type[Adoption] | type[Testbed] = Adoption if kind == "adoption" else Testbed
-    product = session.get(model, product_id, populate_existing=True, with_for_update=True)
+    model: Any = Adoption if kind == "adoption" else Testbed
+    product: Adoption | Testbed | None = session.get(
+        model, product_id, populate_existing=True, with_for_update=True
+    )
     if agreement is None or product is None:
         raise common.not_found()
     current = product.agreement_id
