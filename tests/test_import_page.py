@@ -90,10 +90,14 @@ def test_empty_state_and_templates(app_env: str, monkeypatch: pytest.MonkeyPatch
     assert "technologies-template-en.xlsx" in files
 
 
-def test_file_with_errors_shows_the_report_and_writes_nothing(app_env: str) -> None:
+def test_file_with_errors_shows_the_report_and_writes_nothing(
+    app_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = capture_downloads(monkeypatch)
     owner = _owner(app_env)
+    payload = '=HYPERLINK("http://evil.example","x")'
     rows = [HEADER, ["DG-2026-901", "시험 기술", owner, "bridges", "2026-01-05"]]
-    rows.append(["DG-2026-902", "시험 기술 2", "없는 회사", "우주", "2026-13-01"])
+    rows.append(["DG-2026-902", "시험 기술 2", payload, "우주", "2026-13-01"])
     at = _open("admin.demo")
     before = _state(app_env)  # (signing in is audited too)
     at.selectbox(key="imp_register").set_value("technologies").run()
@@ -106,6 +110,11 @@ def test_file_with_errors_shows_the_report_and_writes_nothing(app_env: str) -> N
     assert list(frame["Column"]) == ["보유 기관", "기술 분야", "신청일"]
     assert not [b for b in at.button if b.label.startswith("Import ")]
     assert _state(app_env) == before
+    # The downloadable report holds the offending value, neutralised for spreadsheets.
+    report = next(v for k, v in files.items() if k.startswith("import-report-"))
+    cells = list(csv.reader(io.StringIO(report.decode("utf-8-sig"))))
+    assert cells[0] == ["Row", "Column", "Value", "Problem"]
+    assert cells[1][:3] == ["3", "보유 기관", "'" + payload]
 
 
 def test_valid_file_previews_confirms_and_imports(app_env: str) -> None:
