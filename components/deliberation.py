@@ -17,7 +17,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.charts import FONT
+from components.charts import FONT, show
 from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt_int
 from components.labels import label
 from components.registers import escape_markdown
@@ -742,7 +742,7 @@ def fairness_panels(report: FairnessReport) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader(_("Panel composition against the pool"))
-        st.altair_chart(composition_chart(report), width="stretch")
+        show(composition_chart, report)
         st.caption(
             _(
                 "Pool: experts in the pool at the end of the period. Seats: every seat on the "
@@ -754,7 +754,7 @@ def fairness_panels(report: FairnessReport) -> None:
         if report.seat_distribution.empty:
             st.caption(_("No seats in this period."))
         else:
-            st.altair_chart(seats_chart(report), width="stretch")
+            show(seats_chart, report)
     top = report.top_experts
     if not top.empty:
         st.markdown("**" + _("Experts who sat most often") + "**")

@@ -16,7 +16,7 @@ import streamlit as st
 
 from components import data
 from components.briefing import build_briefing
-from components.charts import breakdown_chart, pipeline_chart, trend_chart
+from components.charts import breakdown_chart, pipeline_chart, show, trend_chart
 from components.export import download_buttons, to_csv, to_xlsx
 from components.i18n import (
     N_,
@@ -381,7 +381,7 @@ def trends(monthly: pd.DataFrame) -> None:
     if monthly["count"].sum() == 0:
         st.info(_("Nothing happened in these months; choose a later date to see trends."))
         return
-    st.altair_chart(trend_chart(monthly), width="stretch")
+    show(trend_chart, monthly)
 
 
 def pipeline(stages: Mapping[str, int], durations: Mapping[str, float | None]) -> None:
@@ -391,7 +391,7 @@ def pipeline(stages: Mapping[str, int], durations: Mapping[str, float | None]) -
         if sum(stages.values()) == 0:
             st.info(_("No technology had been submitted by that date."))
         else:
-            st.altair_chart(pipeline_chart(dict(stages)), width="stretch")
+            show(pipeline_chart, dict(stages))
     with right:
         st.subheader(_("Median time per stage"))
         st.dataframe(
@@ -418,7 +418,7 @@ def breakdowns(by_sector: pd.DataFrame, by_field: pd.DataFrame, now: Headline) -
             if frame.empty:
                 st.info(_("No registered technology matches these filters on that date."))
             else:
-                st.altair_chart(breakdown_chart(frame, kind=kind, title=title), width="stretch")
+                show(breakdown_chart, frame, kind=kind, title=title)
     reg_local = int(by_sector["registered_local"].sum()) if not by_sector.empty else 0
     ad_local = int(by_sector["adopted_local"].sum()) if not by_sector.empty else 0
     ad_total = int(by_sector["adopted"].sum()) if not by_sector.empty else 0
