@@ -385,18 +385,35 @@ def agreements(
         raise ValueError(f"unknown kind {kind!r}")
     a, o = Agreement, Organization
     day = as_of
-    adoption_done = [Adoption.agreement_id == a.id, Adoption.status != "rejected"]
+    # What each agreement produced: one grouped pass over adoptions and one over testbeds
+    # (agreement_id has no index; correlated counts would scan them once per agreement).
+    linked = Adoption.status != "rejected"
+    approved = Adoption.status == "approved"
     if day is not None:
-        adoption_done.append(Adoption.proposed_on <= day)
-    adopted_when = [Adoption.agreement_id == a.id, Adoption.status == "approved"]
+        linked = and_(linked, Adoption.proposed_on <= day)
+        approved = and_(approved, Adoption.approved_on <= day)
+    adoptions = (
+        select(
+            Adoption.agreement_id.label("agreement_id"),
+            func.sum(case((linked, 1), else_=0)).label("n"),
+            func.sum(case((approved, 1), else_=0)).label("approved"),
+        )
+        .where(Adoption.agreement_id.is_not(None))
+        .group_by(Adoption.agreement_id)
+        .subquery()
+    )
+    tested = Testbed.status != "rejected"
     if day is not None:
-        adopted_when.append(Adoption.approved_on <= day)
-    testbed_when = [Testbed.agreement_id == a.id, Testbed.status != "rejected"]
-    if day is not None:
-        testbed_when.append(Testbed.applied_on <= day)
-
-    def counted(model: Any, conditions: list[ColumnElement[bool]]) -> Any:
-        return select(func.count(model.id)).where(*conditions).correlate(a).scalar_subquery()
+        tested = and_(tested, Testbed.applied_on <= day)
+    testbeds = (
+        select(
+            Testbed.agreement_id.label("agreement_id"),
+            func.sum(case((tested, 1), else_=0)).label("n"),
+        )
+        .where(Testbed.agreement_id.is_not(None))
+        .group_by(Testbed.agreement_id)
+        .subquery()
+    )
 
     status_then = agreement_status_on(day) if day is not None else a.status
     query = (
@@ -417,11 +434,13 @@ def agreements(
             a.signed_on,
             a.starts_on,
             a.ends_on,
-            counted(Adoption, adoption_done).label("adoptions"),
-            counted(Adoption, adopted_when).label("adopted"),
-            counted(Testbed, testbed_when).label("testbeds"),
+            func.coalesce(adoptions.c.n, 0).label("adoptions"),
+            func.coalesce(adoptions.c.approved, 0).label("adopted"),
+            func.coalesce(testbeds.c.n, 0).label("testbeds"),
         )
         .join(o, o.id == a.partner_org_id)
+        .outerjoin(adoptions, adoptions.c.agreement_id == a.id)
+        .outerjoin(testbeds, testbeds.c.agreement_id == a.id)
         .order_by(a.planned_on.desc(), a.id.desc())
     )
     if day is not None:
@@ -431,7 +450,9 @@ def agreements(
     if kind is not None:
         query = query.where(a.kind == kind)
     rows = session.execute(query).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=list(AGREEMENT_COLUMNS))
+    return pd.DataFrame([tuple(r) for r in rows], columns=list(AGREEMENT_COLUMNS)).astype(
+        {"adoptions": "int64", "adopted": "int64", "testbeds": "int64"}
+    )
 
 
 def agreement_detail(*, session: Session, agreement_id: int) -> dict[str, Any] | None:
