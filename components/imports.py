@@ -99,6 +99,16 @@ def _allowed(col: Column, lang: str) -> str:
         return translate_in(lang, N_("yes or no"))
     if col.kind == "date":
         return "YYYY-MM-DD"
+    if col.kind == "reg_no":
+        return "DG-YYYY-NNN"
+    if col.kind == "org":
+        return translate_in(lang, N_("An organization's Korean or English name as in the register"))
+    if col.kind == "email":
+        return "name@example.kr"
+    if col.kind == "phone":
+        return "053-123-4567"
+    if col.kind == "country":
+        return "KR, JP, US, …"
     if col.kind == "ties":
         kinds = "; ".join(
             f"{translate_in(lang, TIE_LABELS[c])} ({c})" for c in VOCABULARIES["tie_kind"]
@@ -255,7 +265,7 @@ def templates(register_key: str) -> None:
             icon=":material/download:",
             key=f"imp_guide_csv_{register.key}",
         )
-        st.dataframe(guide, hide_index=True, width="stretch")
+        st.table(guide, hide_index=True, border="horizontal")
 
 
 def upload() -> tuple[str, bytes] | None:

@@ -78,11 +78,14 @@ def test_import_report_and_summary_in_english(browser, server: AppServer) -> Non
     screenshot(page, "import-empty-en")
 
     _choose_register(page, "Register to import into", "Technologies")
+    page.get_by_text("Templates and column guide").click()
+    page.get_by_role("button", name="Excel template").wait_for(timeout=30_000)
+    screenshot(page, "import-templates-en")
     bad = [HEADER_EN, ["DG-2026-901", "시험 기술", owner, "Bridges", "2026-01-05"]]
     bad.append(["DG-2026-902", '=HYPERLINK("http://x")', "No such firm", "Space", "2026-02-30"])
     _upload(page, "with-errors.csv", _csv(bad))
     page.get_by_role("heading", name="Problems found").wait_for(timeout=30_000)
-    assert page.get_by_text("3 problems found in with-errors.csv").count() == 1
+    page.get_by_text("3 problems found in with-errors.csv").wait_for(timeout=30_000)
     page.get_by_role("cell", name="No such firm").wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "import-report-en")
