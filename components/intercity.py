@@ -38,6 +38,7 @@ from db.session import read_session
 
 TTL = data.READ_TTL_SECONDS
 OPEN_INQUIRY = "reg_inquiries_id"  # the inquiries register's open record (session state)
+CHART_AGREEMENTS_MAX = 40  # bars in the terms chart (one row each)
 OPEN_AGREEMENT = "ic_ag_open"  # the agreement opened on the agreements page (?id=)
 
 
@@ -1045,7 +1046,16 @@ def partner_chart(df: pd.DataFrame) -> None:
         return
     st.subheader(_("Partners and terms"))
     now = today()
-    recs = df.to_dict("records")
+    recs = df.head(CHART_AGREEMENTS_MAX).to_dict("records")  # newest plans first
+    if len(df) > CHART_AGREEMENTS_MAX:
+        st.caption(
+            _(
+                "The {shown} most recently planned of {n} agreements; narrow the list with "
+                "the filters above to see others.",
+                shown=fmt_int(CHART_AGREEMENTS_MAX),
+                n=fmt_int(len(df)),
+            )
+        )
     rows = []
     for r in recs:
         start = r["signed_on"] if not _missing(r["signed_on"]) else r["planned_on"]
