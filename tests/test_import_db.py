@@ -637,6 +637,27 @@ def test_experts_with_fields_and_ties(engine: Engine) -> None:
     assert [(p.row, p.column) for p in result.problems] == [(2, "이해관계 신고"), (2, "이메일")]
 
 
+def test_a_row_matching_two_records_in_the_register_is_refused(engine: Engine) -> None:
+    now = dt.datetime.now(dt.UTC)
+    with write_session(engine) as s:
+        org_id = s.scalar(select(Organization.id).where(Organization.name_ko == "감사원"))
+        for _ in range(2):  # two people of the same name in one body, entered by hand
+            s.add(
+                Expert(
+                    name="김하나",
+                    organization_id=org_id,
+                    affiliation="public",
+                    registered_on=dt.date(2019, 1, 2),
+                    created_at=now,
+                )
+            )
+    rows = [["성명", "소속 기관", "소속 구분", "위촉일"]]
+    rows.append(["김하나", "감사원", "public", "2019-01-02"])
+    problem = only(refused(engine, "experts", "e.csv", csv_bytes(rows)))
+    assert (problem.row, problem.column, problem.rule) == (2, "성명", rules.DUPLICATE_IN_REGISTER)
+    assert problem.params == {"count": 2}
+
+
 def test_inquiries_import_with_status_dates(engine: Engine) -> None:
     header = ["기관", "접수일", "경로", "주제", "상태", "방문일"]
     rows = [
