@@ -22,7 +22,7 @@ from db.engine import make_engine
 from db.models import Agreement, AuditEvent, Inquiry, InquiryFollowup, Organization
 from db.session import read_session
 from db.workflow.common import today_kst
-from tests.apptest import ROLE_ACCOUNTS, button, new_app, page_text, sign_in
+from tests.apptest import ROLE_ACCOUNTS, button, capture_downloads, new_app, page_text, sign_in
 
 READERS = ("executive", "auditor", "staff", "approver")  # approver.demo is staff too
 WRITERS = {"staff", "approver"}
@@ -294,3 +294,46 @@ def test_the_overview_tile_links_to_the_agreements(app_db: Engine) -> None:
     assert not at.exception, at.exception
     links = {link.proto.page: link.proto.query_string for link in at.get("page_link")}
     assert links["agreements"] == "as_of=2019-08-08"
+
+
+def test_downloads_of_the_agreements_and_the_overdue_list(
+    app_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+    import io
+
+    from db import intercity as ic
+    from db.permissions import Actor
+    from db.session import write_session
+
+    files = capture_downloads(monkeypatch)
+    at = open_page("executive", "agreements", as_of="2019-08-08")
+    rows = list(csv.reader(io.StringIO(files["agreements-2019-08-08.csv"].decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Record number", "Partner", "Kind of partner"]
+    assert sorted(r[1] for r in rows[1:]) == sorted(at.dataframe[0].value["Partner"])
+    assert len(rows) == 5
+
+    # an unanswered inquiry whose topic is a formula: listed as overdue, exported inert
+    with read_session(app_db) as s:
+        staff_id = (
+            s.execute(select(AuditEvent.actor_id).where(AuditEvent.actor_name == "staff.demo"))
+            .scalars()
+            .first()
+        )
+    staff = Actor(id=staff_id, username="staff.demo", roles=frozenset({"staff"}))
+    with write_session(app_db) as s:
+        ic.log_inquiry(
+            session=s,
+            actor=staff,
+            received_on=TODAY - dt.timedelta(days=40),
+            channel="email",
+            topic='=HYPERLINK("http://example.test","x")',
+            org_id=org_id(app_db, "Busan Metropolitan City"),
+        )
+    at = open_page("auditor", "inquiries", overdue_days="30")
+    waiting = int({m.label: m.value for m in at.metric}["Waiting over 30 days"])
+    name = f"inquiries-overdue-{TODAY.isoformat()}.csv"
+    rows = list(csv.reader(io.StringIO(files[name].decode("utf-8-sig"))))
+    assert len(rows) - 1 == waiting >= 1
+    topics = [r[rows[0].index("Topic")] for r in rows[1:]]
+    assert '\'=HYPERLINK("http://example.test","x")' in topics
