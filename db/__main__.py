@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from db import accounts, audit
 from db.config import load_settings
 from db.engine import DatabaseConfigError, make_engine
-from db.errors import ValidationFailed
+from db.errors import DomainError, ValidationFailed
 from db.migrate import current_revision, head_revision, is_up_to_date, upgrade
 from db.permissions import SYSTEM
 from db.session import read_session, write_session
@@ -105,6 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return COMMANDS[args.command][1](engine, args)
+    except DomainError as exc:  # e.g. the database went away or is read-only: one sentence
+        print(str(exc), file=sys.stderr)
+        return 2
     finally:
         engine.dispose()
 

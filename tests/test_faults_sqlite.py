@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -304,4 +305,32 @@ def test_the_page_says_not_saved(app_env: Path, tmp_path: Path, fault: str) -> N
         assert project_of(engine, item) in listed
     finally:
         undo()
+    engine.dispose()
+
+
+def test_the_command_line_says_not_saved(demo_copy: Path) -> None:
+    """``python -m db create-admin`` on a read-only database: exit 2 and the sentence (the
+    driver's traceback goes to the log only)."""
+    engine = make_engine(f"sqlite:///{demo_copy}")
+    item = new_item(engine)
+    before = snapshot(engine, item)
+    how, undo = make_read_only(demo_copy, engine)
+    if how == "PRAGMA query_only":
+        undo()
+        pytest.skip("the file cannot be made read-only for another process here")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "db", "create-admin", "carol.admin"],
+            cwd=Path(__file__).resolve().parent.parent,
+            env={**os.environ, "DATABASE_URL": f"sqlite:///{demo_copy}", "NTP_DEMO": "0"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        undo()
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.strip().splitlines()[-1] == READ_ONLY
+    assert "One-time password" not in done.stdout
+    assert snapshot(engine, item) == before  # no account, no audit event
     engine.dispose()
