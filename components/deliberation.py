@@ -689,7 +689,10 @@ def _configure(chart: alt.Chart) -> alt.Chart:
 
 def composition_chart(report: FairnessReport) -> alt.Chart:
     """Share of the pool and share of the seats per affiliation, side by side."""
-    comp = report.composition
+    return _composition_chart(report.composition)
+
+
+def _composition_chart(comp: pd.DataFrame) -> alt.Chart:
     names = {"pool_share": _("Share of the pool"), "seat_share": _("Share of the seats")}
     long = comp.assign(name=[label("affiliation", a) for a in comp["affiliation"]]).melt(
         id_vars=["name"],
@@ -720,7 +723,11 @@ def composition_chart(report: FairnessReport) -> alt.Chart:
 
 def seats_chart(report: FairnessReport) -> alt.Chart:
     """How many experts sat how many times in the period."""
-    df = report.seat_distribution.astype({"seats": int, "experts": int})
+    return _seats_chart(report.seat_distribution)
+
+
+def _seats_chart(distribution: pd.DataFrame) -> alt.Chart:
+    df = distribution.astype({"seats": int, "experts": int})
     chart = (
         alt.Chart(df)
         .mark_bar()
@@ -742,7 +749,7 @@ def fairness_panels(report: FairnessReport) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader(_("Panel composition against the pool"))
-        show(composition_chart, report)
+        show(_composition_chart, report.composition)
         st.caption(
             _(
                 "Pool: experts in the pool at the end of the period. Seats: every seat on the "
@@ -754,7 +761,7 @@ def fairness_panels(report: FairnessReport) -> None:
         if report.seat_distribution.empty:
             st.caption(_("No seats in this period."))
         else:
-            show(seats_chart, report)
+            show(_seats_chart, report.seat_distribution)
     top = report.top_experts
     if not top.empty:
         st.markdown("**" + _("Experts who sat most often") + "**")
