@@ -685,13 +685,6 @@ def log_form(url: str, actor: Actor) -> None:
         )
 
 
-STEP_VERBS = {
-    "answered": N_("Record the answer"),
-    "visit_held": N_("Record the visit"),
-    "benchmarked": N_("Mark as benchmarked"),
-}
-
-
 def staff_actions(url: str, actor: Actor, inquiry_id: int) -> None:
     """The open inquiry's staff forms: next status step, follow-up, correction."""
     record = data.read(q.inquiry_for_edit, inquiry_id=inquiry_id)

@@ -337,3 +337,13 @@ def test_downloads_of_the_agreements_and_the_overdue_list(
     assert len(rows) - 1 == waiting >= 1
     topics = [r[rows[0].index("Topic")] for r in rows[1:]]
     assert '\'=HYPERLINK("http://example.test","x")' in topics
+
+
+def test_empty_states_explain_themselves(app_db: Engine) -> None:
+    at = open_page("executive", "inquiries", as_of="2019-01-01")
+    text = page_text(at)
+    assert "No inquiry had been received by this date, so there is nothing to analyse yet." in text
+    at = open_page("executive", "agreements", as_of="2019-01-01")
+    assert "No agreement matches. Agreements appear here once staff record them" in page_text(at)
+    at = open_page("executive", "agreements", id="999999")
+    assert "There is no agreement with the record number 999999 on this date." in page_text(at)
