@@ -347,3 +347,34 @@ def test_empty_states_explain_themselves(app_db: Engine) -> None:
     assert "No agreement matches. Agreements appear here once staff record them" in page_text(at)
     at = open_page("executive", "agreements", id="999999")
     assert "There is no agreement with the record number 999999 on this date." in page_text(at)
+
+
+def test_a_correction_that_lost_to_a_colleague_names_them(app_db: Engine) -> None:
+    from db import intercity as ic
+    from db.models import User
+    from db.permissions import Actor
+    from db.session import write_session
+
+    with read_session(app_db) as s:
+        inq = s.execute(select(Inquiry).where(Inquiry.status == "received")).scalars().first()
+        colleague = s.execute(select(User).where(User.username == "staff2.demo")).scalar_one()
+    assert inq is not None
+    at = open_page("staff", "inquiries", id=str(inq.id))
+    key = f"ic_edit_{inq.id}_{inq.version}_topic_0"
+    at.text_input(key=key).input("수정하려던 주제")
+    # meanwhile a colleague records the answer
+    with write_session(app_db) as s:
+        ic.move_inquiry(
+            session=s,
+            actor=Actor(id=colleague.id, username=colleague.username, roles=frozenset({"staff"})),
+            inquiry_id=inq.id,
+            to="answered",
+            on=TODAY,
+            expected="received",
+        )
+    submit(at, "Save the correction")
+    errors = " ".join(e.value for e in at.error)
+    assert f"{colleague.display_name} changed this record at" in errors
+    assert "Your changes were not saved" in errors
+    with read_session(app_db) as s:
+        assert s.get(Inquiry, inq.id).topic == inq.topic  # type: ignore[union-attr]
