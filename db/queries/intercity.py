@@ -30,6 +30,7 @@ from db.models import (
     User,
 )
 from db.queries.registers.inquiries import status_on
+from db.workflow.common import today_kst
 
 ABROAD: Final = "abroad"
 """The region code of bodies outside Korea in the regional figures."""
@@ -373,7 +374,7 @@ def agreements(
     kind: str | None = None,
 ) -> pd.DataFrame:
     """Agreements (planned on or before ``as_of`` when given) with partner, scope, dates,
-    stored ``status`` and ``status_then`` (on ``as_of``, else today's stored status), and
+    stored ``status`` and ``status_then`` (from the dates, on ``as_of``, else today), and
     what each produced: ``adoptions`` linked (any status but rejected), ``adopted`` (of
     those, approved by ``as_of``), ``testbeds`` linked (not rejected). Newest plan first.
     ``status`` filters on ``status_then``; ``kind`` on the agreement's kind.
@@ -415,7 +416,9 @@ def agreements(
         .subquery()
     )
 
-    status_then = agreement_status_on(day) if day is not None else a.status
+    # Today's status by the same date rule when no date is given, so an agreement whose
+    # term ran out since its last edit reads as expired (as on the overview).
+    status_then = agreement_status_on(day if day is not None else today_kst())
     query = (
         select(
             a.id,
