@@ -366,7 +366,8 @@ def test_an_adoption_review_records_a_recommendation_only(w: World) -> None:
         adoption = s.get(Adoption, w.adoption_id)
         item = s.get(AgendaItem, item_id)
         assert adoption is not None and item is not None
-        assert adoption.status == "proposed"  # the approver decides the adoption
+        # On the agenda it went under review; the approver, not the meeting, decides it.
+        assert adoption.status == "under_review"
         assert (item.decision, item.adoption_id) == ("passed", w.adoption_id)
 
 
