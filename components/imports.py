@@ -298,15 +298,20 @@ def check(actor: Actor, register_key: str, filename: str, content: bytes) -> imp
     if stored and stored.register == register_key and stored.sha256 == digest:
         return stored
     bar = st.progress(0.0, text=_("Reading the file…"))
-    result = data.read(
-        imports.check_file,
-        actor=actor,
-        register=register_key,
-        filename=filename,
-        data=content,
-        vocabulary=vocabulary(),
-        progress=_progress_callback(bar, _("Checking rows…")),
-    )
+    try:
+        result = data.read(
+            imports.check_file,
+            actor=actor,
+            register=register_key,
+            filename=filename,
+            data=content,
+            vocabulary=vocabulary(),
+            progress=_progress_callback(bar, _("Checking rows…")),
+        )
+    except DomainError as exc:  # e.g. the user's roles changed since the page opened
+        bar.empty()
+        show_error(exc)
+        st.stop()
     bar.empty()
     st.session_state[STATE_RESULT] = result
     return result
