@@ -389,9 +389,10 @@ def _repeats(data: _Data, flags: list[dict[str, Any]]) -> pd.DataFrame:
             shared[(int(r.expert_id), org)].append(int(r.meeting_id))
     codes = dict(zip(data.meetings["id"], data.meetings["code"], strict=True))
     rows = []
-    for (expert_id, org), meetings in sorted(shared.items()):
-        if len(meetings) < REPEAT_MEETINGS:
-            continue
+    # Only pairs that met often enough are reported: pick them before sorting (at scale 100
+    # there are about a million expert-applicant pairs, almost all met once).
+    repeated = [(pair, ms) for pair, ms in shared.items() if len(ms) >= REPEAT_MEETINGS]
+    for (expert_id, org), meetings in sorted(repeated):
         name = data.experts.get(expert_id, ("?", None, "", 0))
         org_name = data.orgs.get(org, ("?", "?"))
         rows.append(
