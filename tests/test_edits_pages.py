@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from streamlit.testing.v1 import AppTest
 
 from db import workflow as wf
 from db.engine import make_engine
-from db.models import Adoption, User
+from db.models import Adoption, Expert, User
 from db.permissions import Actor
 from db.session import read_session, write_session
 from tests.apptest import button, new_app, page_text, sign_in
@@ -115,3 +115,43 @@ def test_an_edit_from_an_old_form_is_refused_and_reload_starts_again(app_db: Eng
     history = [d for d in at.dataframe if "Who" in d.value.columns][-1].value
     assert list(history["What"])[:3] == ["Edited", "Edited", "Edited"]
     assert "Department: 하수관리과 → 교량관리과" in history["Changes"].iloc[0]
+
+
+def test_add_an_expert_says_what_is_wrong_next_to_each_field(app_db: Engine) -> None:
+    with read_session(app_db) as s:
+        existing = s.execute(
+            select(Expert.name, Expert.organization_id)
+            .where(Expert.retired_on.is_(None))
+            .order_by(Expert.id)
+            .limit(1)
+        ).one()
+        count = s.execute(select(func.count()).select_from(Expert)).scalar_one()
+    at = sign_in(new_app(), "staff.demo")
+    at.switch_page("pages/experts.py").run()
+    assert not at.exception, at.exception
+    form = "add_expert"
+    at.text_input(key=f"rf_{form}_name").set_value(existing.name)
+    at.selectbox(key=f"rf_{form}_organization_id").set_value(existing.organization_id)
+    at.selectbox(key=f"rf_{form}_affiliation").set_value("industry")
+    at.text_input(key=f"rf_{form}_email").set_value("not-an-address")
+    button(at, "Add the expert").click().run()
+    assert not at.exception, at.exception
+    problems = [e.value for e in at.error]
+    assert any("already in the pool" in p for p in problems), problems
+    assert any("e-mail address such as" in p for p in problems), problems
+    assert any("at least one technical field" in p for p in problems), problems
+    assert "Nothing was saved" in page_text(at)
+    with read_session(app_db) as s:
+        assert s.execute(select(func.count()).select_from(Expert)).scalar_one() == count
+
+    at.text_input(key=f"rf_{form}_name").set_value("새 전문가 시험")
+    at.text_input(key=f"rf_{form}_email").set_value("new.expert@example.kr")
+    at.multiselect(key=f"rf_{form}_fields").set_value(["roads"])
+    button(at, "Add the expert").click().run()
+    assert "The expert was added to the pool." in page_text(at)
+    with read_session(app_db) as s:
+        added = s.execute(select(Expert).where(Expert.name == "새 전문가 시험")).scalar_one()
+        assert (added.organization_id, added.email) == (
+            existing.organization_id,
+            "new.expert@example.kr",
+        )
