@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from streamlit.testing.v1 import AppTest
 
 from db.errors import PermissionDenied
@@ -192,3 +192,26 @@ def test_a_meeting_id_in_the_url_is_refused_to_a_role_without_meetings(app_env: 
     at.query_params.update({"id": "1"})
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/meetings.py")
+
+
+def test_a_decision_by_a_role_without_the_right_is_refused_on_both_databases(
+    migrated_engine: Engine,
+) -> None:
+    """The same refusal on SQLite and PostgreSQL: a staff member (no approver role) and an
+    executive deciding an adoption; nothing changes, each refusal is an audit event."""
+    from db import workflow as wf
+    from db.models import Adoption
+    from db.session import read_session
+    from tests import deliberation_data as world
+
+    w = world.build(migrated_engine)
+    for who in ("staff", "executive", "auditor"):
+        before = world.audit_count(w)
+        with pytest.raises(PermissionDenied):
+            world.write(w, wf.decide_adoption, who, adoption_id=w.adoption_id,
+                        decision="approve", comment="forged")  # fmt: skip
+        assert world.last_actions(w, world.audit_count(w) - before) == ["permission.denied"]
+    with read_session(migrated_engine) as s:
+        adoption = s.get(Adoption, w.adoption_id)
+        assert adoption is not None and adoption.status == "proposed"
+        assert adoption.decided_by_id is None
