@@ -12,8 +12,8 @@ Create Date: 2026-11-22 05:00:00
 - ``ix_adoptions_technology_status``: per-technology adoption lookups (registers, approvals,
   agreements) read ``technology_id`` with ``status`` and ``approved_on``.
 
-Plain ``add_column`` with a server default (no batch mode), so SQLite keeps its tables and
-triggers.
+Plain ``add_column``/``drop_column`` (no batch mode), so SQLite keeps its tables, foreign
+keys and triggers.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_adoptions_technology_status", table_name="adoptions")
     op.drop_index("ix_experts_name", table_name="experts")
+    # Plain DROP COLUMN (SQLite >= 3.35): a batch rebuild would drop and recreate tables
+    # that other tables reference, which SQLite's foreign keys refuse.
     for table in reversed(VERSIONED):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("version")
+        op.drop_column(table, "version")
