@@ -24,7 +24,6 @@ from db import workflow as wf
 from db.models import (
     Adoption,
     Expert,
-    ExpertField,
     Organization,
     Technology,
     Testbed,
@@ -120,18 +119,20 @@ def formula_like(value: str) -> bool:
 ENTRY_POINTS = """
 Free-text fields a user fills (grep of the str parameters of the db/ write functions) and
 where :func:`poison` puts the payloads (``i`` runs over all 30):
-- organisations (name_ko, name_en) and experts (name, name_en, position): no write function
-  yet (they arrive by import), inserted as an import would leave them;
-- technologies: register_technology(title_ko, title_en, summary), move_technology(reason),
-  propose_technology_end(reason);
+- organisations: add_organization(name_ko, name_en); experts: add_expert(name, name_en,
+  position), edit_expert(..., reason);
+- technologies: register_technology(title_ko, title_en, summary), edit_technology(...,
+  reason), move_technology(reason), propose_technology_end(reason);
 - adoptions: propose_adoption(project_name, department, justification),
   edit_adoption(reason), decide_adoption(comment);
-- testbeds: propose_testbed_step(site, reason), decide_proposal(comment);
+- testbeds: propose_testbed_step(site, reason), edit_testbed(site, reason),
+  decide_proposal(comment);
 - meetings: schedule_meeting(title, location), declare_conflict(note), recuse(reason),
   appoint_member(reason), record_evaluation(comment), record_decision(reason),
   record_minutes(minutes), add_correction(text);
 - accounts: create_user(display_name);
-- inquiries (db.intercity, when present): log_inquiry / add_followup text fields.
+- inquiries: log_inquiry(topic, contact_name, note), add_followup(note);
+- agreements: create_agreement(title_ko, title_en, scope).
 """
 
 XSS_USER_PASSWORD = "Harbour-lantern-2026!"
@@ -154,6 +155,7 @@ class Poisoned:
     meeting_ids: list[int] = field(default_factory=list)
     full_meeting_id: int = 0
     inquiry_ids: list[int] = field(default_factory=list)
+    agreement_ids: list[int] = field(default_factory=list)
     pending_adoption_keys: list[str] = field(default_factory=list)
     stored: set[str] = field(default_factory=set)  # every payload as stored (stripped)
     skipped: list[str] = field(default_factory=list)
@@ -274,42 +276,33 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
     approver = demo_actor(engine, "approver.demo")
     admin = demo_actor(engine, "admin.demo")
     today = _dt.date.today()
-    now = _dt.datetime.now(_dt.UTC)
     k = len(payloads)
     p = lambda n, limit=4000: fit(payloads[n % k], limit)  # noqa: E731
     out.stored = {fit(x, 4000).strip() for x in payloads}
 
-    # Organisations and experts: no write function (they arrive by import).
-    with write_session(engine) as s:
-        org_ids = []
-        for n in range(k):
-            o = Organization(
-                name_ko=p(n, 200),
-                name_en=p(n + 1, 200),
-                kind="company",
-                region="KR-27",
-                is_local=True,
-                created_at=now,
-            )
-            s.add(o)
-            s.flush()
-            org_ids.append(o.id)
-        for n in range(k):
-            e = Expert(
-                name=p(n, 100),
-                name_en=p(n + 2, 100),
-                position=p(n + 3, 100),
-                organization_id=org_ids[n],
-                affiliation="industry",
-                phone="010-0000-0000",
-                email=f"x{n}@example.org",
-                registered_on=_dt.date(2019, 1, 2),
-                created_at=now,
-            )
-            s.add(e)
-            s.flush()
-            s.add(ExpertField(expert_id=e.id, field="roads"))
-            out.expert_ids.append(e.id)
+    # Organisations and experts through the staff forms' writes (names unique per kind: a
+    # number is added at the end, the payload's start is kept).
+    org_ids = []
+    for n in range(k):
+        org_ids.append(
+            call(engine, wf.add_organization, staff, name_ko=p(n, 190) + f" #{n}",
+                 name_en=p(n + 1, 190) + f" #{n}", kind="company", region="KR-27",
+                 is_local=True)
+        )  # fmt: skip
+    for n in range(k):
+        expert_id = call(
+            engine, wf.add_expert, staff, name=p(n, 100), name_en=p(n + 2, 100),
+            position=p(n + 3, 100), organization_id=org_ids[n], affiliation="industry",
+            fields=["roads"], registered_on=_dt.date(2019, 1, 2), phone="010-0000-0000",
+            email=f"x{n}@example.org",
+        )  # fmt: skip
+        out.expert_ids.append(expert_id)
+    for n, expert_id in enumerate(out.expert_ids[:5]):
+        call(engine, wf.edit_expert, staff2, expert_id=expert_id, name=p(n, 100),
+             name_en=p(n + 2, 100), position=p(n + 5, 100), organization_id=org_ids[n],
+             affiliation="industry", fields=["roads"], phone="010-0000-0001",
+             email=f"x{n}@example.org", reason=p(n + 6),
+             **_version_of(engine, wf.edit_expert, Expert, expert_id))  # fmt: skip
 
     # Technologies: registered through the staff form's write, moved with a reason.
     for n in range(k):
@@ -324,6 +317,11 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
             summary=p(n + 2),
         )
         out.technology_ids.append(tech_id)
+        if n % 3 == 1:
+            call(engine, wf.edit_technology, staff2, tech_id=tech_id, title_ko=p(n, 300),
+                 title_en=p(n + 1, 300), field="roads", growth_sector="none",
+                 certification="none", summary=p(n + 4), reason=p(n + 5),
+                 **_version_of(engine, wf.edit_technology, Technology, tech_id))  # fmt: skip
         if n % 3 == 0:
             call(
                 engine,
@@ -446,6 +444,16 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
                 decision="reject",
                 comment=p(n + 10),
             )
+    for n, testbed_id in enumerate(selected):
+        call(
+            engine,
+            wf.edit_testbed,
+            staff2,
+            testbed_id=testbed_id,
+            site=p(n + 12, 300),
+            reason=p(n + 13),
+            **_version_of(engine, wf.edit_testbed, Testbed, testbed_id),
+        )
     # Ending a registration, proposed with a reason (waits for an approver).
     call(
         engine,
@@ -471,6 +479,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
         )
 
     _poison_inquiries(engine, staff, p, k, out)
+    _poison_agreements(engine, staff, p, k, org_ids, out)
     return out
 
 
@@ -521,3 +530,21 @@ def _poison_inquiries(engine: Engine, staff: Actor, p: Any, k: int, out: Poisone
             note=p(n + 3),
         )
         out.inquiry_ids.append(inquiry_id)
+
+
+def _poison_agreements(
+    engine: Engine, staff: Actor, p: Any, k: int, org_ids: list[int], out: Poisoned
+) -> None:
+    """Agreements (title, scope), when the inter-city module has them."""
+    try:
+        from db.intercity import agreements
+    except ImportError:
+        out.skipped.append("agreements (db.intercity.agreements not present)")
+        return
+    today = _dt.date.today()
+    for n in range(k):
+        out.agreement_ids.append(
+            call(engine, agreements.create_agreement, staff, kind="mou", status="planned",
+                 title_ko=p(n, 300), title_en=p(n + 1, 300), scope=p(n + 2),
+                 planned_on=today, partner_org_id=org_ids[n])
+        )  # fmt: skip
