@@ -488,7 +488,9 @@ def _version_of(engine: Engine, fn: Any, model: Any, record_id: int) -> dict[str
     if "version" not in inspect.signature(fn).parameters:
         return {}
     with read_session(engine) as s:
-        return {"version": int(s.get(model, record_id).version)}
+        record = s.get(model, record_id)
+        assert record is not None
+        return {"version": int(record.version)}
 
 
 def _create_user(*, session: Any, actor: Actor, **kwargs: Any) -> Any:
