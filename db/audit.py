@@ -276,7 +276,7 @@ def _insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     SQLAlchemy's multi-row VALUES, whose long statements psycopg parses anew each time."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        statement = str(insert(AuditEvent.__table__).compile(dialect=conn.dialect))
+        statement = str(insert(AuditEvent).compile(dialect=conn.dialect))
         conn.exec_driver_sql(statement, rows)
     else:
         session.execute(insert(AuditEvent), rows)
