@@ -27,22 +27,25 @@ BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 PLACEHOLDERS = [
     (
         "Page SQL alone (the data floor)",
-        "not yet measured: pages do not expose their queries separately; the table shows the "
-        "SQL executed *inside* each cold render instead (cursor time and statement count, "
-        "router's sign-in check included)",
+        "not measured separately: pages do not expose their queries as one call; the page "
+        "table shows the SQL executed *inside* each cold render instead (cursor time and "
+        "statement count, the router's sign-in check included)",
     ),
     (
         "Approval, click to confirmation (target <= 2x bare)",
-        "not yet measured: no approval page exists yet (approval issue)",
+        "not measured yet: the approvals page exists, but the benchmark does not drive an "
+        "approval (each run needs a pending proposal of its own on a throwaway copy); the "
+        "page's render is in the page table (approvals, as the approver)",
     ),
     (
         "20-row import",
-        "not yet measured: no import exists yet",
+        "not measured yet: the import page exists, but the benchmark does not upload a file; "
+        "the page's render is in the page table (imports)",
     ),
     (
         "Audit trail first page and a filtered page at 1M events (target <= 3x bare)",
-        "not yet measured as such: the audit trail page is still a placeholder (issue 6); "
-        "its row in the page table times the placeholder",
+        "first page: the audit_trail row of the page table (it opens on the newest events; "
+        "2.1M events at scale 100); a filtered page is not driven yet",
     ),
 ]
 
