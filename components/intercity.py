@@ -319,7 +319,7 @@ def analysis(url: str, as_of: dt.date, as_of_chosen: bool) -> None:
         + (
             ""
             if as_of_chosen
-            else " " + _("Choose a date in “Received on or before” above to look back.")
+            else " " + _("Choose a date in “Received on or before” below to look back.")
         )
     )
     figures = summary(url, as_of, days)
@@ -327,7 +327,7 @@ def analysis(url: str, as_of: dt.date, as_of_chosen: bool) -> None:
         st.info(
             _(
                 "No inquiry had been received by this date, so there is nothing to analyse "
-                "yet. Staff log inquiries with the form above; choose a later date to see more."
+                "yet. Staff log inquiries with the form below; choose a later date to see more."
             ),
             icon=":material/info:",
         )
@@ -606,7 +606,7 @@ def _overdue_view(url: str, as_of: dt.date, days: int) -> None:
         on_select=opened,
         selection_mode="single-row",
     )
-    st.caption(_("Select a row to open the inquiry at the top of the page."))
+    st.caption(_("Select a row to open the inquiry under the filters below."))
     download_buttons(shown, f"inquiries-overdue-{as_of.isoformat()}", key="ic_overdue_dl")
 
 

@@ -87,6 +87,7 @@ actor = guard(*READERS)
 st.title(_("Inquiries"))
 intercity.show_flash()
 url = data.database_url()
+analysis = st.container()  # drawn above the register, once the filters are known
 view = registers.open_view(INQUIRIES)
 if intercity.may_write(actor):
     intercity.log_form(url, actor)
@@ -105,6 +106,7 @@ df, total = registers.rows(
 registers.table(view, df, total)
 registers.downloads(view, total, lambda: data.inquiries_export(url, view.filters, view.sort))
 registers.sync_url(view)
-st.divider()
 as_of = view.values.get("as_of")
-intercity.analysis(url, as_of or intercity.today(), as_of_chosen=as_of is not None)
+with analysis:
+    intercity.analysis(url, as_of or intercity.today(), as_of_chosen=as_of is not None)
+    st.divider()
