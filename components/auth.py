@@ -32,7 +32,7 @@ from components.i18n import _
 from db import accounts, signin
 from db.config import cookie_key, load_settings
 from db.permissions import Actor
-from db.session import write_session
+from db.session import read_session, write_session
 
 COOKIE_NAME = "ntp_signin"
 LIFETIME = dt.timedelta(hours=12)
@@ -190,11 +190,10 @@ def signed_in_actor() -> Actor | None:
         st.session_state[ACTOR_KEY] = recent
         return recent
     now = _now()
-    must_change = False
-    with write_session(data.engine()) as s:
-        if token is None and st.session_state.get(ACTOR_KEY) is not None:
-            # A password sign-in just succeeded in this rerun: record it on the server.
-            token = _token_of_new_cookie(auth)
+    if token is None and st.session_state.get(ACTOR_KEY) is not None:
+        # A password sign-in just succeeded in this rerun: record it on the server.
+        token = _token_of_new_cookie(auth)
+        with write_session(data.engine()) as s:
             signin.start_signin(
                 session=s,
                 user_id=st.session_state[ACTOR_KEY].id,
@@ -202,17 +201,17 @@ def signed_in_actor() -> Actor | None:
                 now=now,
                 lifetime=LIFETIME,
             )
-            st.session_state[TOKEN_KEY] = token
-        elif token is None:
-            # Signed in from the cookie: it must match a live server-side sign-in.
-            token = st.context.cookies.get(COOKIE_NAME)
-            st.session_state[TOKEN_KEY] = token
-        actor = (
-            signin.resume_signin(session=s, token=token or "", now=now, idle=IDLE)
-            if token
-            else None
-        )
-        if actor is not None and actor.id is not None:
+        st.session_state[TOKEN_KEY] = token
+    elif token is None:
+        # Signed in from the cookie: it must match a live server-side sign-in.
+        token = st.context.cookies.get(COOKIE_NAME)
+        st.session_state[TOKEN_KEY] = token
+    # Checked in a write transaction (it records the visit), read-only if the database
+    # cannot take writes: signed-in users keep reading a read-only or full database.
+    actor = signin.check_signin(data.engine(), token=token, now=now, idle=IDLE) if token else None
+    must_change = False
+    if actor is not None and actor.id is not None:
+        with read_session(data.engine()) as s:
             must_change = accounts.needs_password_change(session=s, user_id=actor.id)
     if actor is None:
         _forget(
@@ -237,7 +236,7 @@ def _recent_check(token: str | None) -> Actor | None:
     checked_token, at, actor, _must_change = checked
     if checked_token != token or time.monotonic() - at > RECHECK.total_seconds():
         return None
-    return actor  # type: ignore[no-any-return]
+    return actor
 
 
 def sign_out_button() -> None:

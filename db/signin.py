@@ -31,13 +31,14 @@ import hashlib
 import secrets
 from typing import NoReturn
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from db import audit, passwords
-from db.errors import N_, DomainError, NotFound
+from db.errors import N_, DatabaseFull, DatabaseReadOnly, DomainError, NotFound
 from db.models import AuthSession, User
 from db.permissions import Actor
+from db.session import read_session, write_session
 
 FAILURE_THRESHOLD = 5  # failures within FAILURE_WINDOW before the account must wait
 FAILURE_WINDOW = dt.timedelta(minutes=15)
@@ -376,13 +377,15 @@ def resume_signin(
     token: str,
     now: dt.datetime,
     idle: dt.timedelta = IDLE_TIMEOUT,
+    touch: bool = True,
 ) -> Actor | None:
     """The :class:`Actor` of a still-valid sign-in, or ``None``.
 
     Valid means: the row exists, is not revoked, is before ``expires_at``, was seen within
     ``idle``, and its user is active with the same ``auth_epoch``. On success the row's
     ``last_seen_at`` moves to ``now`` if it is more than 60 s old (housekeeping, not
-    audited: it would be an event per minute per user).
+    audited: it would be an event per minute per user), unless ``touch`` is false (a
+    database that cannot be written: see :func:`check_signin`).
     """
     if not isinstance(token, str) or not token:
         return None
@@ -404,7 +407,7 @@ def resume_signin(
         or user.auth_epoch != signin.auth_epoch
     ):
         return None
-    if now - as_utc(signin.last_seen_at) > TOUCH_INTERVAL:
+    if touch and now - as_utc(signin.last_seen_at) > TOUCH_INTERVAL:
         session.execute(
             update(AuthSession)
             .where(AuthSession.id == signin.id)
@@ -467,3 +470,22 @@ def revoke_all_signins(*, session: Session, user_id: int) -> int:
     if epoch is None:
         raise NotFound()
     return int(epoch)
+
+
+def check_signin(
+    engine: Engine, *, token: str, now: dt.datetime, idle: dt.timedelta = IDLE_TIMEOUT
+) -> Actor | None:
+    """:func:`resume_signin` in its own transaction, degrading to a read-only check when the
+    database refuses writes (read-only file or full disk): signed-in users keep reading while
+    IT repairs the database (their idle time still counts from the last recorded visit, so
+    such a session ends at most ``idle`` after the database stopped taking writes). New
+    sign-ins stay impossible then: a sign-in must be recorded and audited.
+
+    :raise DatabaseUnavailable: the database cannot be read either.
+    """
+    try:
+        with write_session(engine) as s:
+            return resume_signin(session=s, token=token, now=now, idle=idle)
+    except (DatabaseReadOnly, DatabaseFull):
+        with read_session(engine) as s:
+            return resume_signin(session=s, token=token, now=now, idle=idle, touch=False)
