@@ -5,6 +5,8 @@ This file is a router (see ``shared/conventions.md``): no queries here.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from components import auth, data
@@ -13,6 +15,7 @@ from components.i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language, set_
 from components.labels import label
 from components.navigation import build_navigation
 from components.registers import escape_markdown
+from db.engine import DatabaseUnreachable
 from db.errors import DatabaseUnavailable, DomainError
 
 st.set_page_config(page_title="New Technology Platform", page_icon=":material/hub:", layout="wide")
@@ -32,6 +35,17 @@ try:
     actor = auth.signed_in_actor()
 except DatabaseUnavailable as exc:  # down, restarting, busy: say so, without a traceback
     show_error(exc.as_read())
+    st.stop()
+except DatabaseUnreachable as exc:  # the address is for the log, not for every visitor
+    logging.getLogger("ntp.app").error("The app cannot start: %s", exc)
+    st.error(
+        _("The app cannot start.")
+        + " "
+        + _(
+            "The database cannot be reached; the administrator finds its address in the "
+            "server log. Please try again later."
+        )
+    )
     st.stop()
 except DomainError as exc:  # bad DATABASE_URL, pending migrations, weak cookie key
     st.error(_("The app cannot start.") + " " + _(exc.message, **exc.params))

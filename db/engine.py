@@ -28,6 +28,11 @@ class DatabaseConfigError(DomainError):
     message = N_("The database is not configured correctly.")
 
 
+class DatabaseUnreachable(DatabaseConfigError):
+    """The database named by ``DATABASE_URL`` did not answer. Its message names the address
+    (password hidden): for the command line and the server log, not for every visitor."""
+
+
 def _parse(url: str) -> URL:
     try:
         parsed = make_url(url)
@@ -99,7 +104,7 @@ def make_engine(url: str, *, check: bool = True) -> Engine:
         except OperationalError as exc:
             engine.dispose()
             where = parsed.render_as_string(hide_password=True)
-            raise DatabaseConfigError(
+            raise DatabaseUnreachable(
                 N_(
                     "The database at {where} cannot be reached; check DATABASE_URL and that "
                     "the server is running."

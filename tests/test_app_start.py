@@ -38,6 +38,22 @@ def test_malformed_database_url_stops_with_one_sentence(monkeypatch: pytest.Monk
     assert not at.text_input  # no sign-in form
 
 
+def test_unreachable_database_stops_without_telling_visitors_its_address(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://ntp_owner:pw@10.9.8.7:1/ntp_prod")
+    monkeypatch.setenv("NTP_LANG", "en")
+    at = new_app()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "The app cannot start. The database cannot be reached; the administrator finds its "
+        "address in the server log. Please try again later."
+    ]
+    assert "10.9.8.7" not in page_text(at) and "ntp_owner" not in page_text(at)
+    assert "10.9.8.7" in caplog.text and "pw@" not in caplog.text  # the log names it
+    assert not at.text_input
+
+
 def test_weak_cookie_key_outside_demo_refuses_to_start(
     seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
