@@ -134,8 +134,14 @@ class Watch:
     def open(self, path: str, *, expect: str | None = None) -> None:
         """Open ``path`` (a page URL with its query), wait for it, check the DOM."""
         self.page.goto(self.server.url + "/" + path)
-        wait_ready(self.page)
-        self.page.get_by_text("Signed in as").first.wait_for(timeout=30_000)
+        try:
+            wait_ready(self.page)
+            self.page.get_by_text("Signed in as").first.wait_for(timeout=30_000)
+        except Exception:
+            screenshot(self.page, f"FAILED-xss-open-{self.username}-{path.split('?')[0]}")
+            alive = self.server.process.poll() is None
+            log = self.server.log.read_text(errors="replace")[-3000:]
+            raise AssertionError(f"{path}: not shown (server alive: {alive})\n{log}") from None
         self.page.wait_for_timeout(300)  # images and frames load; handlers would fire
         wait_ready(self.page)
         if expect is not None:
@@ -175,6 +181,7 @@ def _register_views(h: Poisoned, step: int = 5) -> list[str]:
     views += [f"experts?id={i}" for i in h.expert_ids[::step]]
     views += [f"adoptions?id={i}" for i in h.adoption_ids[::step]]
     views += [f"inquiries?id={i}" for i in h.inquiry_ids[::step]]
+    views += [f"agreements?id={i}" for i in h.agreement_ids[::step]]
     return views
 
 
@@ -182,7 +189,7 @@ def test_executive_views_run_no_payload(browser: Any, poisoned: tuple[AppServer,
     server, h = poisoned
     w = Watch(browser, server, "executive.demo")
     w.sign_in()
-    for view in [*pages_of("executive"), *_register_views(h, step=10)]:
+    for view in [*pages_of("executive"), *_register_views(h, step=15)]:
         w.open(view)
     w.close()
 
