@@ -205,8 +205,9 @@ class Report:
                 else "Peak RSS: the timing worker's high-water mark (reset just before, after "
                 "returning freed heap to the OS) while the page renders cold then warm, "
                 "median of the same runs; in brackets how far it rose above the RSS before "
-                "the render. The worker renders every page of both scales in turn, so the "
-                "two scales share one process and one baseline."
+                "the render. The worker renders every page of both scales in turn in one "
+                "process, whose baseline moves with what earlier pages left behind, so *RSS "
+                "delta* and the memory target compare each page's rise at the two scales."
             ),
             "",
         )
@@ -258,10 +259,11 @@ class Report:
                 n = median(x[1] for x in sql)
                 row.append("-" if t is None else f"{ms(t)} / {n:.0f}")
             peaks = {}
+            rises: dict[str, float | None] = {}
             for s in scales:
                 m = (mem.get(s) or {}).get(target) or {}
                 peaks[s] = m.get("peak_mb")
-                rise = m.get("rise_mb")
+                rise = rises[s] = m.get("rise_mb")
                 row.append(
                     "-"
                     if peaks[s] is None
@@ -270,9 +272,12 @@ class Report:
                 if m.get("error"):
                     runs_failed = f" ({m['failed_runs']} failed)" if m.get("failed_runs") else ""
                     errors.setdefault(f"memory @{s}{runs_failed}", m["error"])
+            # In the shared worker the baseline moves with what earlier pages left behind, so
+            # a page's own memory is its rise above the RSS before its render.
+            judged = rises if b.get("memory_mode") == "inline" else peaks
             delta = (
-                peaks[hi] - peaks[lo]
-                if two and peaks[hi] is not None and peaks[lo] is not None
+                judged[hi] - judged[lo]  # type: ignore[operator]
+                if two and judged.get(hi) is not None and judged.get(lo) is not None
                 else None
             )
             if two:
@@ -479,7 +484,8 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
     for part in parts[1:]:
         merged["backends"].update(part["backends"])
         merged["notes"] = [*merged.get("notes", []), *part.get("notes", [])]
-        merged["finished"] = part["finished"]
+        merged["started"] = min(merged["started"], part["started"])
+        merged["finished"] = max(merged["finished"], part["finished"])
         merged["command"] = f"{merged['command']}; then {part['command']}"
         m, pm = merged["machine"], part["machine"]
         m["load_end"] = pm.get("load_end", m.get("load_end"))
