@@ -86,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="browser: every role's sign-in and pages (default: the executive's)",
     )
+    p.add_argument(
+        "--parallel",
+        action="store_true",
+        help="run the backends at the same time, one process each, and merge their figures "
+        "(each figure is still taken interleaved with its floors)",
+    )
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
     p.add_argument(
         "--reseed",
@@ -351,6 +358,52 @@ def _cleanup_on_signals() -> Iterator[None]:
         signal.signal(signal.SIGTERM, old)
 
 
+def run_in_parallel(args: argparse.Namespace, backends: list[str], out: Path) -> int:
+    """One ``python -m bench.run --backends B`` per backend at the same time; one report."""
+    passed = ["--scales", args.scales, "--runs", str(args.runs)]
+    for flag in ("no_browser", "no_memory", "memory_processes", "browser_all_roles"):
+        if getattr(args, flag):
+            passed.append("--" + flag.replace("_", "-"))
+    for flag in ("rebuild", "reseed"):
+        if getattr(args, flag):
+            passed.append("--" + flag)
+    procs = {}
+    for backend in backends:
+        cmd = [sys.executable, "-m", "bench.run", "--child", "--backends", backend, *passed]
+        cmd += ["--json", str(LOGS / f"results-{backend}.json")]
+        cmd += ["--out", str(LOGS / f"report-{backend}.md")]
+        say(f"{backend}: started in its own process (log: {LOGS / f'run-{backend}.log'})")
+        log = (LOGS / f"run-{backend}.log").open("wb")
+        procs[backend] = subprocess.Popen(  # noqa: S603 (fixed arguments)
+            cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        codes = {b: p.wait() for b, p in procs.items()}
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                p.terminate()
+    parts = []
+    for backend in backends:
+        raw = LOGS / f"results-{backend}.json"
+        if raw.exists():
+            parts.append(json.loads(raw.read_text()))
+        else:
+            say(f"{backend}: no figures (exit {codes[backend]}; see its log)")
+    if not parts:
+        return 1
+    merged = report.merge(parts)
+    merged["command"] = "python -m bench.run " + " ".join(sys.argv[1:])
+    merged["notes"].append("The backends ran at the same time, one process each (`--parallel`).")
+    raw = CACHE / f"results-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+    raw.write_text(json.dumps(merged, indent=1))
+    text = report.render(merged)
+    report.write(out, text)
+    print(text)
+    say(f"report written to {out} (raw figures: {raw})")
+    return 0 if all(c == 0 for c in codes.values()) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.quick:
@@ -362,8 +415,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown backend(s) {sorted(unknown)}" if unknown else "nothing to run")
         return 2
     out = args.out or (CACHE / "RESULTS-quick.md" if args.quick else RESULTS_MD)
-    shutil.rmtree(LOGS, ignore_errors=True)
+    if not args.child:
+        shutil.rmtree(LOGS, ignore_errors=True)
     LOGS.mkdir(parents=True, exist_ok=True)
+    if args.parallel and len(backends) > 1:
+        return run_in_parallel(args, backends, out)
     command = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
     results: dict[str, Any] = {
         "command": command.strip(),
