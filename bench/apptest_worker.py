@@ -71,7 +71,7 @@ def _like_a_real_server() -> None:
     # long as the runtime); AppTest gives every run a new, empty cache, so each run would
     # parse and compile app.py and the page again (15 ms for the audit trail's page file).
     shared = ScriptCache()
-    local_script_runner.ScriptCache = lambda: shared  # type: ignore[attr-defined]
+    local_script_runner.ScriptCache = lambda: shared  # type: ignore[misc,assignment]
 
 
 _like_a_real_server()

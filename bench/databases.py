@@ -122,7 +122,7 @@ def _seed(url: str, scale: int, log: Path) -> tuple[float, float | None, float |
     )
 
 
-def _watch_peak(pid: int):  # type: ignore[no-untyped-def]
+def _watch_peak(pid: int):
     """Sample a process's RSS every 0.5 s in a thread; return a function giving the peak MB."""
     peak = [0]
 
@@ -143,7 +143,7 @@ def _watch_peak(pid: int):  # type: ignore[no-untyped-def]
 class Databases:
     """Builds or reuses the cached databases; owns the PostgreSQL server while in use."""
 
-    def __init__(self, *, rebuild: bool = False, reseed: bool = False, say=print) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *, rebuild: bool = False, reseed: bool = False, say=print) -> None:
         self.rebuild = rebuild
         self.reseed = reseed
         self.say = say

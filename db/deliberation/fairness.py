@@ -308,7 +308,7 @@ def _meeting_rows(data: _Data) -> dict[int, dict[str, Any]]:
             )
         }  # fmt: skip
         data.__dict__["_meeting_rows"] = rows
-    return rows  # type: ignore[no-any-return]
+    return rows
 
 
 def _flag(
@@ -358,7 +358,7 @@ def _decisions(data: _Data, flags: list[dict[str, Any]]) -> None:
         if r.decision not in ("passed", "failed"):
             continue
         marks = data.thresholds.get(meeting, DEFAULT_THRESHOLDS)
-        outcome = evaluate(_mean_row(data.scores.get(item)), marks)
+        outcome = evaluate(_mean_row(data.scores.get(item)), marks)  # type: ignore[arg-type]
         if outcome.passed != (r.decision == "passed"):
             flags.append(_flag(data, "decision_against_scores", meeting, position=int(r.position)))
         if len(voters.get(meeting, ())) < int(quorum[meeting]):
