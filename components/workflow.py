@@ -259,23 +259,36 @@ def _required(name: str, key: str, problem: str) -> Any:
 # --- the staff work queue --------------------------------------------------------------------
 
 
-def queue_tiles(queue: dict[str, pd.DataFrame]) -> None:
-    mine = queue["my_proposals"]
+QUEUE_PAGE = 200  # rows per queue section, and more with each "Show more"
+CHOICE_LIMIT = 1000  # options of a technology or organization select box
+LIMIT_KEY = "wq_limit"
+
+
+def queue_limit() -> int:
+    """How many rows each queue section shows now (grows with "Show more")."""
+    return int(st.session_state.get(LIMIT_KEY, QUEUE_PAGE))
+
+
+def _show_more() -> None:
+    st.session_state[LIMIT_KEY] = queue_limit() + QUEUE_PAGE
+
+
+def queue_tiles(counts: dict[str, int]) -> None:
     tile_row(
         [
             Tile(
                 _("To screen"),
-                len(queue["to_screen"]),
+                counts["to_screen"],
                 _("Submissions to screen, and screened technologies to send to review."),
             ),
             Tile(
                 _("To propose"),
-                len(queue["to_propose"]),
+                counts["to_propose"],
                 _("Registered technologies that no city project has proposed yet."),
             ),
             Tile(
                 _("Waiting for a meeting"),
-                len(queue["awaiting_meeting"]),
+                counts["awaiting_meeting"],
                 _(
                     "Technologies under review, adoption proposals and testbed applications "
                     "that no meeting has decided yet."
@@ -283,7 +296,7 @@ def queue_tiles(queue: dict[str, pd.DataFrame]) -> None:
             ),
             Tile(
                 _("My open proposals"),
-                int(mine["open"].sum()) if len(mine) else 0,
+                counts["my_open"],
                 _("Your adoption proposals and proposed steps that are not decided yet."),
             ),
         ]
@@ -353,19 +366,31 @@ MINE = (
 )
 
 
-def queue_sections(queue: dict[str, pd.DataFrame]) -> None:
-    """The four queue lists, each in its tab with its count."""
+def _more(section: str, shown: int, total: int) -> None:
+    """Under a cut section: how much is shown, and a button for the next rows."""
+    if shown >= total:
+        return
+    st.caption(
+        _("Showing the first {shown} of {total}.", shown=fmt_int(shown), total=fmt_int(total))
+    )
+    st.button(_("Show more"), key=f"wq_more_{section}", on_click=_show_more)
+
+
+def queue_sections(queue: dict[str, pd.DataFrame], counts: dict[str, int]) -> None:
+    """The four queue lists, each in its tab with its full count; each shows its first
+    rows (:func:`queue_limit`) and a "Show more" button when there are more."""
     tabs = st.tabs(
         [
-            _("To screen ({n})", n=fmt_int(len(queue["to_screen"]))),
-            _("To propose ({n})", n=fmt_int(len(queue["to_propose"]))),
-            _("Waiting for a meeting ({n})", n=fmt_int(len(queue["awaiting_meeting"]))),
-            _("My proposals ({n})", n=fmt_int(len(queue["my_proposals"]))),
+            _("To screen ({n})", n=fmt_int(counts["to_screen"])),
+            _("To propose ({n})", n=fmt_int(counts["to_propose"])),
+            _("Waiting for a meeting ({n})", n=fmt_int(counts["awaiting_meeting"])),
+            _("My proposals ({n})", n=fmt_int(counts["my_proposals"])),
         ]
     )
     with tabs[0]:
         st.caption(_("Submissions to screen, and screened technologies to send to review."))
         table(queue["to_screen"], TO_SCREEN, empty=N_("Nothing to screen."), key="wq_screen")
+        _more("to_screen", len(queue["to_screen"]), counts["to_screen"])
     with tabs[1]:
         st.caption(_("Registered technologies that no city project has proposed yet."))
         table(
@@ -374,6 +399,7 @@ def queue_sections(queue: dict[str, pd.DataFrame]) -> None:
             empty=N_("Every registered technology has a proposal."),
             key="wq_propose",
         )
+        _more("to_propose", len(queue["to_propose"]), counts["to_propose"])
     with tabs[2]:
         st.caption(
             _(
@@ -387,6 +413,7 @@ def queue_sections(queue: dict[str, pd.DataFrame]) -> None:
             empty=N_("Nothing waits for a meeting."),
             key="wq_meeting",
         )
+        _more("awaiting_meeting", len(queue["awaiting_meeting"]), counts["awaiting_meeting"])
     with tabs[3]:
         st.caption(_("Your adoption proposals and proposed steps, open ones first."))
         table(
@@ -395,10 +422,31 @@ def queue_sections(queue: dict[str, pd.DataFrame]) -> None:
             empty=N_("You have not proposed anything yet."),
             key="wq_mine",
         )
+        _more("my_proposals", len(queue["my_proposals"]), counts["my_proposals"])
+
+
+SEARCH_OWNER = N_("Search organizations by name")
+
+
+def choice_search(key: str, label: str = N_("Search by registration number or title")) -> str:
+    """A search box above a form's long select box (outside the form, so typing updates the
+    list); the page reads the choices matching it, at most :data:`CHOICE_LIMIT`."""
+    return str(st.text_input(_(label), key=key, max_chars=200) or "")
+
+
+def choice_note(choices: pd.DataFrame) -> None:
+    """Says the list is cut when it holds :data:`CHOICE_LIMIT` choices."""
+    if len(choices) >= CHOICE_LIMIT:
+        st.caption(
+            _(
+                "The list shows the first {n} matches: search to find others.",
+                n=fmt_int(CHOICE_LIMIT),
+            )
+        )
 
 
 def _choice_label(df: pd.DataFrame) -> Callable[[int], str]:
-    by_id = {int(r["id"]): r for _i, r in df.iterrows()}
+    by_id = {int(r["id"]): r for r in df.to_dict("records")}
 
     def fmt(tech_id: int) -> str:
         r = by_id.get(int(tech_id))
@@ -408,13 +456,17 @@ def _choice_label(df: pd.DataFrame) -> Callable[[int], str]:
 
 
 def move_form(actor: Actor, to_screen: pd.DataFrame) -> None:
-    """Move a technology to screening, or from screening to review."""
+    """Move a technology to screening, or from screening to review (``to_screen``: the
+    technologies submitted or screening to choose from, with their ``status``)."""
     form = "move"
     errors = form_errors(form)
     if to_screen.empty:
         st.info(_("Nothing to screen."))
         return
-    rows = {int(r["id"]): r for _i, r in to_screen.iterrows()}
+    rows = {
+        int(r["id"]): {**r, "next_status": domain.TECH_TRANSITIONS[str(r["status"])][0]}
+        for r in to_screen.to_dict("records")
+    }
     with st.form(form):
         st.selectbox(
             _("Technology"),
@@ -738,11 +790,13 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
         )
 
 
-def end_registration_form(actor: Actor, registered: pd.DataFrame) -> None:
-    """Propose that a registration expires or is withdrawn; an approver confirms it."""
+def end_registration_form(actor: Actor, choices: Callable[[], pd.DataFrame]) -> None:
+    """Propose that a registration expires or is withdrawn; an approver confirms it
+    (``choices`` reads the registered technologies to choose from, under the heading)."""
     form = "end"
     errors = form_errors(form)
     st.subheader(_("Propose ending a registration"))
+    registered = choices()
     with st.form(form):
         st.selectbox(
             _("Registered technology"),

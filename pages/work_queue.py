@@ -4,6 +4,7 @@ submission and propose testbed steps or the end of a registration."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from components import data, record_forms
@@ -16,12 +17,27 @@ actor = guard("staff")
 st.title(_("Work queue"))
 ui.show_flash()
 
-queue = data.read(workflow.work_queue, actor=actor)
-ui.queue_tiles(queue)
-ui.queue_sections(queue)
+# Each section is cut in SQL (its first rows, "Show more" for the next) and counted there;
+# the select boxes hold at most ui.CHOICE_LIMIT choices, narrowed by a search box.
+queue = data.read(workflow.work_queue, actor=actor, limit=ui.queue_limit())
+counts = data.read(workflow.queue_counts, actor=actor)
+ui.queue_tiles(counts)
+ui.queue_sections(queue, counts)
+
+
+def technologies(search_key: str, statuses: tuple[str, ...]) -> pd.DataFrame:
+    choices = data.read(
+        workflow.technology_choices,
+        actor=actor,
+        statuses=statuses,
+        search=ui.choice_search(search_key),
+        limit=ui.CHOICE_LIMIT,
+    )
+    ui.choice_note(choices)
+    return choices
+
 
 st.divider()
-registered = data.read(workflow.technology_choices, actor=actor, statuses=("registered",))
 act = st.tabs(
     [
         _("Move a technology forward"),
@@ -31,15 +47,22 @@ act = st.tabs(
     ]
 )
 with act[0]:
-    ui.move_form(actor, queue["to_screen"])
+    ui.move_form(actor, technologies("wf_move_search", ("submitted", "screening")))
 with act[1]:
-    ui.propose_form(actor, registered)
+    ui.propose_form(actor, technologies("wf_adopt_search", ("registered",)))
 with act[2]:
-    ui.register_form(actor, data.read(workflow.owner_choices, actor=actor))
+    owners = data.read(
+        workflow.owner_choices,
+        actor=actor,
+        search=ui.choice_search("wf_reg_owner_search", ui.SEARCH_OWNER),
+        limit=ui.CHOICE_LIMIT,
+    )
+    ui.choice_note(owners)
+    ui.register_form(actor, owners)
     st.divider()
     record_forms.add_organization_form(actor)
 with act[3]:
     testbeds = data.read(workflow.testbed_choices, actor=actor)
     ui.testbed_step_form(actor, testbeds)
     record_forms.edit_testbed_form(actor, testbeds)
-    ui.end_registration_form(actor, registered)
+    ui.end_registration_form(actor, lambda: technologies("wf_end_search", ("registered",)))

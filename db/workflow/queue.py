@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import domain, scoring
@@ -58,7 +58,9 @@ def _names(session: Session) -> dict[int, str]:
 # --- Staff: the work queue --------------------------------------------------------------
 
 
-def work_queue(*, session: Session, actor: Actor) -> dict[str, pd.DataFrame]:
+def work_queue(
+    *, session: Session, actor: Actor, limit: int | None = None
+) -> dict[str, pd.DataFrame]:
     """The staff work queue, one DataFrame per section (:data:`QUEUE_SECTIONS`):
 
     - ``to_screen``: submissions to screen and screenings to send to review (id, reg_no,
@@ -72,15 +74,47 @@ def work_queue(*, session: Session, actor: Actor) -> dict[str, pd.DataFrame]:
       (key, kind, id, reg_no, titles, subject, from_status, to_status, status, proposed_on,
       decided_by, decided_at, comment).
 
+    With ``limit``, each section holds at most its first ``limit`` rows (cut in SQL);
+    :func:`queue_counts` gives the full counts.
+
     :raise PermissionDenied: the actor is not staff.
     """
     common.require_role(actor, STAFF, "workflow.queue", "workflow")
     return {
-        "to_screen": _to_screen(session),
-        "to_propose": _to_propose(session),
-        "awaiting_meeting": _awaiting_meeting(session),
-        "my_proposals": _my_proposals(session, actor),
+        "to_screen": _to_screen(session, limit),
+        "to_propose": _to_propose(session, limit),
+        "awaiting_meeting": _awaiting_meeting(session, limit),
+        "my_proposals": _my_proposals(session, actor, limit),
     }
+
+
+def _count(session: Session, query: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())))
+
+
+def queue_counts(*, session: Session, actor: Actor) -> dict[str, int]:
+    """How many rows each :func:`work_queue` section has in all (:data:`QUEUE_SECTIONS`),
+    and ``my_open``: how many of the actor's proposals are still open. Counted in SQL.
+
+    :raise PermissionDenied: the actor is not staff.
+    """
+    common.require_role(actor, STAFF, "workflow.queue", "workflow")
+    out = {
+        "to_screen": _count(session, _to_screen_query()),
+        "to_propose": _count(session, _to_propose_query()),
+        "awaiting_meeting": sum(_count(session, q) for q in _awaiting_queries(session)[0]),
+        "my_proposals": 0,
+        "my_open": 0,
+    }
+    if actor.id is not None:
+        a = Adoption
+        adopt = select(a.id).where(a.proposed_by_id == actor.id)
+        steps = select(Proposal.id).where(Proposal.proposed_by_id == actor.id)
+        out["my_proposals"] = _count(session, adopt) + _count(session, steps)
+        out["my_open"] = _count(
+            session, adopt.where(a.status.in_(("proposed", "under_review")))
+        ) + _count(session, steps.where(Proposal.status == "pending"))
+    return out
 
 
 def _tech_columns() -> tuple[Any, ...]:
@@ -94,14 +128,18 @@ def _tech_columns() -> tuple[Any, ...]:
     )
 
 
-def _to_screen(session: Session) -> pd.DataFrame:
+def _to_screen_query() -> Any:
     t = Technology
-    rows = session.execute(
+    return (
         select(*_tech_columns(), t.field, t.status, t.submitted_on, t.screening_on)
         .join(Organization, Organization.id == t.owner_org_id)
         .where(t.status.in_(("submitted", "screening")))
         .order_by(t.submitted_on, t.id)
-    ).all()
+    )
+
+
+def _to_screen(session: Session, limit: int | None = None) -> pd.DataFrame:
+    rows = session.execute(_to_screen_query().limit(limit)).all()
     out = [
         {
             **{k: getattr(r, k) for k in ("id", "reg_no", "title_ko", "title_en")},
@@ -121,18 +159,22 @@ def _to_screen(session: Session) -> pd.DataFrame:
     return _frame(out, columns)
 
 
-def _to_propose(session: Session) -> pd.DataFrame:
+def _to_propose_query() -> Any:
     t = Technology
     has_adoption = exists().where(
         Adoption.technology_id == t.id, Adoption.status.in_(OPEN_ADOPTION)
     )
-    query = (
+    return (
         select(*_tech_columns(), t.is_local, t.field, t.growth_sector, t.registered_on)
         .join(Organization, Organization.id == t.owner_org_id)
         .where(t.status == "registered", ~has_adoption)
         .order_by(t.registered_on.desc(), t.id.desc())
     )
-    rows = session.execute(query).all()
+
+
+def _to_propose(session: Session, limit: int | None = None) -> pd.DataFrame:
+    query = _to_propose_query()
+    rows = session.execute(query.limit(limit)).all()
     return pd.DataFrame([tuple(r) for r in rows], columns=list(query.selected_columns.keys()))
 
 
@@ -146,29 +188,20 @@ def _scheduled_items(session: Session, column: Any) -> dict[int, str]:
     return {int(r[0]): str(r[1]) for r in rows}
 
 
-def _awaiting_meeting(session: Session) -> pd.DataFrame:
+def _awaiting_queries(session: Session) -> tuple[tuple[Any, Any, Any], dict[str, dict[int, str]]]:
+    """The three queries of the ``awaiting_meeting`` section (technologies, adoptions,
+    testbeds), and ``{kind: {id: meeting code}}`` of the scheduled agendas."""
     t = Technology
-    out: list[dict[str, Any]] = []
-    on_agenda = _scheduled_items(session, AgendaItem.technology_id)
-    for r in session.execute(
+    on_agenda = {
+        "technology": _scheduled_items(session, AgendaItem.technology_id),
+        "adoption": _scheduled_items(session, AgendaItem.adoption_id),
+        "testbed": _scheduled_items(session, AgendaItem.testbed_id),
+    }
+    techs = (
         select(t.id, t.reg_no, t.title_ko, t.title_en, t.status, t.review_on)
         .where(t.status == "under_review")
         .order_by(t.review_on, t.id)
-    ).all():
-        out.append(
-            {
-                "kind": "technology",
-                "id": r.id,
-                "reg_no": r.reg_no,
-                "title_ko": r.title_ko,
-                "title_en": r.title_en,
-                "subject": None,
-                "status": r.status,
-                "since": r.review_on,
-                "meeting": on_agenda.get(r.id),
-            }
-        )
-    on_agenda = _scheduled_items(session, AgendaItem.adoption_id)
+    )
     a = Adoption
     reviewed = (
         select(AgendaItem.id)
@@ -180,28 +213,14 @@ def _awaiting_meeting(session: Session) -> pd.DataFrame:
         )
         .exists()
     )
-    waiting = or_(~reviewed, a.id.in_(list(on_agenda)))
+    waiting = or_(~reviewed, a.id.in_(list(on_agenda["adoption"])))
     # Proposed ones, and those under review (on an agenda) that wait for a meeting's decision.
-    for ad in session.execute(
+    adopts = (
         select(a.id, t.reg_no, t.title_ko, t.title_en, a.project_name, a.status, a.proposed_on)
         .join(t, t.id == a.technology_id)
         .where(or_(a.status == "proposed", and_(a.status == "under_review", waiting)))
         .order_by(a.proposed_on, a.id)
-    ).all():
-        out.append(
-            {
-                "kind": "adoption",
-                "id": ad.id,
-                "reg_no": ad.reg_no,
-                "title_ko": ad.title_ko,
-                "title_en": ad.title_en,
-                "subject": ad.project_name,
-                "status": ad.status,
-                "since": ad.proposed_on,
-                "meeting": on_agenda.get(ad.id),
-            }
-        )
-    on_agenda = _scheduled_items(session, AgendaItem.testbed_id)
+    )
     decided = (
         select(AgendaItem.id)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
@@ -212,13 +231,50 @@ def _awaiting_meeting(session: Session) -> pd.DataFrame:
         )
         .exists()
     )
-    for r in session.execute(
+    testbeds = (
         select(Testbed.id, t.reg_no, t.title_ko, t.title_en, Testbed.site, Testbed.status)
         .add_columns(Testbed.applied_on)
         .join(t, t.id == Testbed.technology_id)
         .where(Testbed.status == "applied", ~decided)
         .order_by(Testbed.applied_on, Testbed.id)
-    ).all():
+    )
+    return (techs, adopts, testbeds), on_agenda
+
+
+def _awaiting_meeting(session: Session, limit: int | None = None) -> pd.DataFrame:
+    (techs, adopts, testbeds), on_agenda = _awaiting_queries(session)
+    out: list[dict[str, Any]] = []
+    for r in session.execute(techs.limit(limit)).all():
+        out.append(
+            {
+                "kind": "technology",
+                "id": r.id,
+                "reg_no": r.reg_no,
+                "title_ko": r.title_ko,
+                "title_en": r.title_en,
+                "subject": None,
+                "status": r.status,
+                "since": r.review_on,
+                "meeting": on_agenda["technology"].get(r.id),
+            }
+        )
+    left = None if limit is None else max(limit - len(out), 0)
+    for ad in session.execute(adopts.limit(left)).all() if left != 0 else []:
+        out.append(
+            {
+                "kind": "adoption",
+                "id": ad.id,
+                "reg_no": ad.reg_no,
+                "title_ko": ad.title_ko,
+                "title_en": ad.title_en,
+                "subject": ad.project_name,
+                "status": ad.status,
+                "since": ad.proposed_on,
+                "meeting": on_agenda["adoption"].get(ad.id),
+            }
+        )
+    left = None if limit is None else max(limit - len(out), 0)
+    for r in session.execute(testbeds.limit(left)).all() if left != 0 else []:
         out.append(
             {
                 "kind": "testbed",
@@ -229,7 +285,7 @@ def _awaiting_meeting(session: Session) -> pd.DataFrame:
                 "subject": r.site,
                 "status": r.status,
                 "since": r.applied_on,
-                "meeting": on_agenda.get(r.id),
+                "meeting": on_agenda["testbed"].get(r.id),
             }
         )
     columns = [
@@ -265,7 +321,7 @@ MY_COLUMNS = [
 ]  # fmt: skip
 
 
-def _my_proposals(session: Session, actor: Actor) -> pd.DataFrame:
+def _my_proposals(session: Session, actor: Actor, limit: int | None = None) -> pd.DataFrame:
     if actor.id is None:
         return _frame([], MY_COLUMNS)
     names = _names(session)
@@ -331,14 +387,26 @@ def _my_proposals(session: Session, actor: Actor) -> pd.DataFrame:
             }
         )
     out.sort(key=lambda r: (not r["open"], -r["proposed_on"].toordinal(), r["key"]))
-    return _frame(out, MY_COLUMNS)
+    return _frame(out if limit is None else out[:limit], MY_COLUMNS)
+
+
+def _like(search: str) -> str:
+    """A case-insensitive ``LIKE`` pattern for ``search`` (its ``%``/``_`` taken literally)."""
+    escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def technology_choices(
-    *, session: Session, actor: Actor, statuses: tuple[str, ...]
+    *,
+    session: Session,
+    actor: Actor,
+    statuses: tuple[str, ...],
+    search: str = "",
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """Technologies in ``statuses`` for a form's choice list (id, reg_no, title_ko,
-    title_en, status), newest registration number first.
+    title_en, status), newest first; only those whose registration number or a title
+    contains ``search`` (when given), at most ``limit``.
 
     :raise PermissionDenied: the actor is not staff.
     """
@@ -349,12 +417,24 @@ def technology_choices(
         .where(t.status.in_(statuses))
         .order_by(t.submitted_on.desc(), t.id.desc())
     )
-    rows = session.execute(query).all()
+    if search.strip():
+        pattern = _like(search)
+        query = query.where(
+            or_(
+                t.reg_no.ilike(pattern, escape="\\"),
+                t.title_ko.ilike(pattern, escape="\\"),
+                t.title_en.ilike(pattern, escape="\\"),
+            )
+        )
+    rows = session.execute(query.limit(limit)).all()
     return pd.DataFrame([tuple(r) for r in rows], columns=list(query.selected_columns.keys()))
 
 
-def owner_choices(*, session: Session, actor: Actor) -> pd.DataFrame:
-    """Organizations that may own a technology (id, name_ko, name_en, kind, is_local).
+def owner_choices(
+    *, session: Session, actor: Actor, search: str = "", limit: int | None = None
+) -> pd.DataFrame:
+    """Organizations that may own a technology (id, name_ko, name_en, kind, is_local), by
+    name; only those whose name contains ``search`` (when given), at most ``limit``.
 
     :raise PermissionDenied: the actor is not staff.
     """
@@ -365,7 +445,12 @@ def owner_choices(*, session: Session, actor: Actor) -> pd.DataFrame:
         .where(o.kind.in_(OWNER_KINDS))
         .order_by(o.name_ko, o.id)
     )
-    rows = session.execute(query).all()
+    if search.strip():
+        pattern = _like(search)
+        query = query.where(
+            or_(o.name_ko.ilike(pattern, escape="\\"), o.name_en.ilike(pattern, escape="\\"))
+        )
+    rows = session.execute(query.limit(limit)).all()
     return pd.DataFrame([tuple(r) for r in rows], columns=list(query.selected_columns.keys()))
 
 
@@ -427,7 +512,7 @@ def pending_decisions(
     names = _names(session)
     out: list[dict[str, Any]] = []
     a, t = Adoption, Technology
-    for r in session.execute(
+    under_review = session.execute(
         select(
             a.id,
             t.reg_no,
@@ -442,10 +527,14 @@ def pending_decisions(
         .join(t, t.id == a.technology_id)
         .where(a.status == "under_review")
         .order_by(a.proposed_on, a.id)
-    ).all():
+    ).all()
+    ids = [int(r.id) for r in under_review]
+    recs = adoptions.recommendations(session, ids)  # one query per kind, not per item
+    editors = adoptions.editors_of(session, ids)
+    for r in under_review:
         own = r.proposed_by_id is not None and r.proposed_by_id == actor.id
-        rec = adoptions.recommendation(session, r.id)
-        edited = actor.id is not None and actor.id in adoptions.editors(session, r.id)
+        rec = recs[int(r.id)]
+        edited = actor.id is not None and actor.id in editors.get(int(r.id), set())
         blocked = OWN_PROPOSAL if own else EDITED_BY_YOU if edited else rec.problem
         out.append(
             {
