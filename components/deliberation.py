@@ -182,6 +182,104 @@ def period_inputs(key: str) -> tuple[dt.date | None, dt.date | None]:
     return a, b
 
 
+FAIR_KEY = "dl_fair"
+OPEN = "all"  # a period end left open in the URL (``?from=all``: from the first meeting)
+
+
+def fairness_as_of() -> dt.date:
+    """The as-of date of the fairness page: ``?as_of=`` if given, otherwise today in Korea."""
+    from components.intercity import today
+
+    raw = st.query_params.get("as_of")
+    try:
+        return min(max(dt.date.fromisoformat(raw), DATE_MIN), DATE_MAX) if raw else today()
+    except ValueError:
+        return today()
+
+
+def last_twelve_months(as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The default period: the twelve months up to and including ``as_of``."""
+    try:
+        year_before = as_of.replace(year=as_of.year - 1)
+    except ValueError:  # 29 February
+        year_before = as_of.replace(year=as_of.year - 1, day=28)
+    return year_before + dt.timedelta(days=1), as_of
+
+
+def _url_day(name: str, default: dt.date) -> dt.date | None:
+    raw = st.query_params.get(name)
+    if raw == OPEN:
+        return None
+    try:
+        return min(max(dt.date.fromisoformat(raw), DATE_MIN), DATE_MAX) if raw else default
+    except ValueError:
+        return default
+
+
+def _set_period(start: dt.date | None, end: dt.date | None) -> None:
+    st.session_state[f"{FAIR_KEY}_from"] = start
+    st.session_state[f"{FAIR_KEY}_to"] = end
+
+
+def fairness_period() -> tuple[dt.date | None, dt.date | None]:
+    """The period of the fairness report: by default the last twelve months before the as-of
+    date, from the URL (``?from=``, ``?to=``, ``all`` for an open end) and kept in it."""
+    as_of = fairness_as_of()
+    default = last_twelve_months(as_of)
+    url = (st.query_params.get("from"), st.query_params.get("to"), st.query_params.get("as_of"))
+    last = st.session_state.get(f"{FAIR_KEY}_url")
+    if f"{FAIR_KEY}_from" not in st.session_state or url != last:
+        # a first visit, or a URL typed or followed since the page last wrote it; another
+        # as-of date with the same period in the URL opens on its own last 12 months
+        if last is not None and url[:2] == last[:2]:
+            _set_period(*default)
+        else:
+            _set_period(_url_day("from", default[0]), _url_day("to", default[1]))
+    start, end = period_inputs(FAIR_KEY)
+    chosen = (st.session_state.get(f"{FAIR_KEY}_from"), st.session_state.get(f"{FAIR_KEY}_to"))
+    if (start, end) == (None, None) and all(isinstance(d, dt.date) for d in chosen):
+        start, end = default  # an inverted period: not the whole history, the default one
+    left, right, _rest = st.columns([1, 1, 2])
+    left.button(
+        _("Last 12 months"),
+        key=f"{FAIR_KEY}_year",
+        icon=":material/calendar_month:",
+        on_click=_set_period,
+        args=default,
+    )
+    right.button(
+        _("Whole history"),
+        key=f"{FAIR_KEY}_all",
+        icon=":material/history:",
+        on_click=_set_period,
+        args=(None, None),
+    )
+    period = (start.isoformat() if start else OPEN, end.isoformat() if end else OPEN)
+    st.query_params["from"], st.query_params["to"] = period
+    st.session_state[f"{FAIR_KEY}_url"] = (*period, st.query_params.get("as_of"))
+    if start and end:
+        shown = _("Meetings scheduled from {start} to {end}.").format(
+            start=fmt_date(start), end=fmt_date(end)
+        )
+    elif start:
+        shown = _("Meetings scheduled from {start} on.").format(start=fmt_date(start))
+    elif end:
+        shown = _("Meetings scheduled until {end}, from the first meeting on.").format(
+            end=fmt_date(end)
+        )
+    else:
+        shown = _("Meetings of the whole history.")
+    st.caption(
+        shown
+        + " "
+        + _(
+            "The page opens on the last 12 months before {as_of}. A longer period takes "
+            "longer: the report checks every seat, score and decision of its meetings."
+        ).format(as_of=fmt_date(as_of))
+    )
+    return start, end
+
+
 def meetings_table(df: pd.DataFrame) -> None:
     """The meetings as a table; selecting a row opens that meeting's record."""
     st.markdown("**" + _("{n} meetings", n=fmt_int(len(df))) + "**")

@@ -1,6 +1,7 @@
 """Fairness across meetings (auditors): flagged records linking to their meetings, panel
 composition against the pool, seats per expert, repeats for the same applicant, and the
-evidence package of the chosen period."""
+evidence package of the chosen period (by default the last 12 months before the as-of date,
+``?as_of=``; ``?from=``/``?to=`` carry the period, ``all`` leaves an end open)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ actor = guard("auditor")
 st.title(_("Fairness"))
 url = data.database_url()
 with st.container(border=True):
-    start, end = ui.period_inputs("dl_fair")
-report = data.fairness_report(url, actor, start, end)
+    start, end = ui.fairness_period()
+with st.spinner(_("Checking the meetings of the period...")):
+    report = data.fairness_report(url, actor, start, end)
 ui.fairness_summary(report)
 ui.fairness_flags(report)
 ui.fairness_panels(report)

@@ -8,6 +8,7 @@ scheduled meeting, driven through a draw.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import secrets
 import shutil
@@ -138,8 +139,39 @@ def test_auditor_sees_no_write_controls(app_db: str) -> None:
     assert not buttons(at) & WRITE_LABELS
 
 
+def test_fairness_panel_opens_on_the_last_twelve_months(app_db: str) -> None:
+    """The report is computed over the last 12 months before the as-of date unless the
+    auditor widens it; the page says which period is shown and the URL carries it."""
+    at = open_page("auditor.demo", "pages/fairness.py", as_of="2023-06-30")
+    assert at.date_input(key="dl_fair_from").value == dt.date(2022, 7, 1)
+    assert at.date_input(key="dl_fair_to").value == dt.date(2023, 6, 30)
+    assert at.query_params["from"] == ["2022-07-01"] or at.query_params["from"] == "2022-07-01"
+    captions = " ".join(c.value for c in at.caption)
+    assert "Meetings scheduled from 1 Jul 2022 to 30 Jun 2023." in captions
+    assert "A longer period takes longer" in captions
+    linked = {x.proto.label.split(" · ")[0].replace("\\", "") for x in elements(at, "page_link")}
+    dates = {
+        code: str(day) for code, day in query(app_db, "SELECT code, scheduled_on FROM meetings")
+    }
+    in_period = {c for c in PLANTED_CODES if "2022-07-01" <= dates[c][:10] <= "2023-06-30"}
+    assert in_period and in_period != PLANTED_CODES  # the test means something
+    assert linked == in_period  # the planted irregularities of this period, and only those
+    # the period in the URL is restored (a link or a reload)
+    at = open_page(
+        "auditor.demo", "pages/fairness.py", **{"from": "2021-01-01", "to": "2021-12-31"}
+    )
+    assert at.date_input(key="dl_fair_from").value == dt.date(2021, 1, 1)
+    linked = {x.proto.label.split(" · ")[0].replace("\\", "") for x in elements(at, "page_link")}
+    assert linked == {c for c in PLANTED_CODES if dates[c].startswith("2021")}
+    assert linked
+
+
 def test_fairness_panel_flags_the_planted_irregularities(app_db: str) -> None:
     at = open_page("auditor.demo", "pages/fairness.py")
+    at.button(key="dl_fair_all").click().run()  # widened to the whole history
+    assert not at.exception
+    assert at.date_input(key="dl_fair_from").value is None
+    assert "Meetings of the whole history." in " ".join(c.value for c in at.caption)
     shown = page_text(at)
     for kind in (
         "Decision against the scores",
