@@ -22,9 +22,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components import data
-from components.charts import FONT
-from components.export import download_buttons
+from components import charts, data
+from components.charts import FONT, show
+from components.export import download_buttons, to_csv, to_xlsx
 from components.i18n import CITY_TZ, N_, _, current_language, fmt_date, fmt_datetime, fmt_int
 from components.korea_map import short_name, tile_map
 from components.labels import label
@@ -368,8 +368,8 @@ def analysis(url: str, as_of: dt.date, as_of_chosen: bool) -> None:
         _overdue_view(url, as_of, days)
 
 
-def _kind_chart(df: pd.DataFrame) -> None:
-    st.caption(_("How many inquiries each kind of body sent, coloured by what came of them."))
+def _kind_bars(df: pd.DataFrame) -> alt.Chart:
+    """Inquiries per kind of body, coloured by status (built once per data and language)."""
     shown = df.assign(
         body=df["kind"].map(lambda k: label("org_kind", k)),
         outcome=df["status"].map(lambda s: label("inquiry_status", s)),
@@ -396,7 +396,18 @@ def _kind_chart(df: pd.DataFrame) -> None:
         )
         .properties(height=alt.Step(30))
     )
-    st.altair_chart(_configure(chart), width="stretch")
+    return _configure(chart)
+
+
+def _kind_chart(df: pd.DataFrame) -> None:
+    st.caption(_("How many inquiries each kind of body sent, coloured by what came of them."))
+    shown = df.assign(
+        body=df["kind"].map(lambda k: label("org_kind", k)),
+        outcome=df["status"].map(lambda s: label("inquiry_status", s)),
+    )
+    totals = shown.groupby("body")["n"].sum().sort_values(ascending=False)
+    order = [label("inquiry_status", s) for s in domain.INQUIRY_STATUSES]
+    show(_kind_bars, df)
     table = (
         shown.pivot_table(index="body", columns="outcome", values="n", aggfunc="sum", fill_value=0)
         .reindex(columns=[c for c in order if c in set(shown["outcome"])])
@@ -405,6 +416,40 @@ def _kind_chart(df: pd.DataFrame) -> None:
     table.insert(0, _("Inquiries"), totals)
     table.index.name = _("Kind of body")
     st.dataframe(table.reset_index(), hide_index=True, width="stretch")
+
+
+def _inquiry_map(korea: pd.DataFrame) -> alt.LayerChart:
+    """The tile map of inquiries per region (built once per data and language)."""
+    return tile_map(korea, value="inquiries", title=_("Inquiries"), region_title=_("Region"))
+
+
+def _region_bars(bars: pd.DataFrame) -> alt.Chart:
+    """Inquiries per region, abroad last (built once per data and language)."""
+    chart = (
+        alt.Chart(bars)
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", title=None, sort=list(bars["name"]), axis=alt.Axis(labelLimit=200)),
+            x=alt.X("inquiries:Q", title=_("Inquiries"), axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.condition(
+                f"datum.region == '{q.ABROAD}'", alt.value("#b45309"), alt.value("#1f77b4")
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title=_("Region")),
+                alt.Tooltip("inquiries:Q", title=_("Inquiries"), format=","),
+            ],
+        )
+        .properties(height=max(120, 28 * len(bars)))
+    )
+    return _configure(chart)
+
+
+def _show_content(build: Callable[..., Any], /, *args: Any) -> None:
+    """``components.charts.show`` for a chart drawn at its own width (the tile map)."""
+    spec = charts._spec(
+        f"{build.__module__}.{build.__qualname__}", current_language(), args, {}, build
+    )
+    st.vega_lite_chart(spec, width="content")
 
 
 def _region_view(regions: pd.DataFrame, abroad: pd.DataFrame) -> None:
@@ -418,10 +463,7 @@ def _region_view(regions: pd.DataFrame, abroad: pd.DataFrame) -> None:
     abroad_total = int(regions.loc[regions["region"] == q.ABROAD, "inquiries"].sum())
     left, right = st.columns([2, 3])
     with left:
-        st.altair_chart(
-            tile_map(korea, value="inquiries", title=_("Inquiries"), region_title=_("Region")),
-            width="content",
-        )
+        _show_content(_inquiry_map, korea)
     with right:
         st.markdown("**" + _("Inquiries by region, most first") + "**")
         bars = korea.assign(name=korea["region"].map(lambda r: label("region", r)))
@@ -437,27 +479,7 @@ def _region_view(regions: pd.DataFrame, abroad: pd.DataFrame) -> None:
                     ),
                 ]
             )
-        chart = (
-            alt.Chart(bars)
-            .mark_bar()
-            .encode(
-                y=alt.Y(
-                    "name:N", title=None, sort=list(bars["name"]), axis=alt.Axis(labelLimit=200)
-                ),
-                x=alt.X(
-                    "inquiries:Q", title=_("Inquiries"), axis=alt.Axis(tickMinStep=1, format="d")
-                ),
-                color=alt.condition(
-                    f"datum.region == '{q.ABROAD}'", alt.value("#b45309"), alt.value("#1f77b4")
-                ),
-                tooltip=[
-                    alt.Tooltip("name:N", title=_("Region")),
-                    alt.Tooltip("inquiries:Q", title=_("Inquiries"), format=","),
-                ],
-            )
-            .properties(height=max(120, 28 * len(bars)))
-        )
-        st.altair_chart(_configure(chart), width="stretch")
+        show(_region_bars, bars)
         silent = [short_name(r) for r in korea.loc[korea["inquiries"] == 0, "region"]]
         if silent:
             st.caption(_("No inquiry yet from: {regions}", regions=", ".join(silent)))
@@ -471,25 +493,9 @@ def _region_view(regions: pd.DataFrame, abroad: pd.DataFrame) -> None:
             )
 
 
-def _time_view(url: str, as_of: dt.date) -> None:
-    period = st.radio(
-        _("Per"),
-        list(q.PERIODS),
-        format_func=lambda p: {"month": _("Month"), "quarter": _("Quarter")}[p],
-        index=1,
-        horizontal=True,
-        key="ic_period",
-    )
-    df = over_time(url, as_of, period)
-    if df.empty:
-        st.info(_("No inquiry had been received by this date."))
-        return
+def _time_bars(df: pd.DataFrame, long: pd.DataFrame, period: str) -> alt.Chart:
+    """Received and benchmarked inquiries per period (built once per data and language)."""
     names = {"received": _("Received"), "benchmarked": _("Of these, benchmarked by the date")}
-    long = df.melt(
-        id_vars=["period"], value_vars=["received", "benchmarked"], var_name="what", value_name="n"
-    )
-    long["rank"] = (long["what"] == "benchmarked").astype(int)
-    long["what"] = long["what"].map(names)
     # Benchmarked inquiries are a part of those received: drawn over them, not beside them.
     chart = (
         alt.Chart(long)
@@ -523,7 +529,29 @@ def _time_view(url: str, as_of: dt.date) -> None:
         )
         .properties(height=300)
     )
-    st.altair_chart(_configure(chart), width="stretch")
+    return _configure(chart)
+
+
+def _time_view(url: str, as_of: dt.date) -> None:
+    period = st.radio(
+        _("Per"),
+        list(q.PERIODS),
+        format_func=lambda p: {"month": _("Month"), "quarter": _("Quarter")}[p],
+        index=1,
+        horizontal=True,
+        key="ic_period",
+    )
+    df = over_time(url, as_of, period)
+    if df.empty:
+        st.info(_("No inquiry had been received by this date."))
+        return
+    names = {"received": _("Received"), "benchmarked": _("Of these, benchmarked by the date")}
+    long = df.melt(
+        id_vars=["period"], value_vars=["received", "benchmarked"], var_name="what", value_name="n"
+    )
+    long["rank"] = (long["what"] == "benchmarked").astype(int)
+    long["what"] = long["what"].map(names)
+    show(_time_bars, df, long, period)
 
 
 OVERDUE_COLUMNS = (
@@ -1032,6 +1060,42 @@ def agreement_filters() -> AgreementView:
     return view
 
 
+def _partner_bars(chart_df: pd.DataFrame) -> alt.Chart:
+    """The agreements' terms as bars (built once per data and language)."""
+    order = [label("agreement_status", s) for s in domain.AGREEMENT_STATUSES]
+    chart = (
+        alt.Chart(chart_df)
+        .mark_bar(cornerRadius=3)
+        .encode(
+            y=alt.Y(
+                "agreement:N",
+                title=None,
+                sort=list(chart_df["agreement"]),
+                axis=alt.Axis(labelLimit=260),
+            ),
+            x=alt.X("start:T", title=_("Term"), axis=alt.Axis(format="%Y", tickCount="year")),
+            x2="end:T",
+            color=alt.Color(
+                "status:N",
+                title=_("Status"),
+                sort=order,
+                scale=alt.Scale(domain=order, range=["#9ca3af", "#60a5fa", "#16a34a", "#d6d3d1"]),
+            ),
+            tooltip=[
+                alt.Tooltip("agreement:N", title=_("Partner")),
+                alt.Tooltip("kind:N", title=_("Kind")),
+                alt.Tooltip("status:N", title=_("Status")),
+                alt.Tooltip("start:T", title=_("From"), format="%Y-%m-%d"),
+                alt.Tooltip("end:T", title=_("To"), format="%Y-%m-%d"),
+                alt.Tooltip("adoptions:Q", title=_("Adoptions")),
+                alt.Tooltip("testbeds:Q", title=_("Testbeds")),
+            ],
+        )
+        .properties(height=alt.Step(24))
+    )
+    return _configure(chart)
+
+
 def partner_chart(df: pd.DataFrame) -> None:
     """Each agreement's term as a bar (from signing, or planning, to its end or today),
     coloured by status, with what it produced in the tooltip."""
@@ -1064,39 +1128,7 @@ def partner_chart(df: pd.DataFrame) -> None:
                 "testbeds": int(r["testbeds"]),
             }
         )
-    chart_df = pd.DataFrame(rows)
-    order = [label("agreement_status", s) for s in domain.AGREEMENT_STATUSES]
-    chart = (
-        alt.Chart(chart_df)
-        .mark_bar(cornerRadius=3)
-        .encode(
-            y=alt.Y(
-                "agreement:N",
-                title=None,
-                sort=list(chart_df["agreement"]),
-                axis=alt.Axis(labelLimit=260),
-            ),
-            x=alt.X("start:T", title=_("Term"), axis=alt.Axis(format="%Y", tickCount="year")),
-            x2="end:T",
-            color=alt.Color(
-                "status:N",
-                title=_("Status"),
-                sort=order,
-                scale=alt.Scale(domain=order, range=["#9ca3af", "#60a5fa", "#16a34a", "#d6d3d1"]),
-            ),
-            tooltip=[
-                alt.Tooltip("agreement:N", title=_("Partner")),
-                alt.Tooltip("kind:N", title=_("Kind")),
-                alt.Tooltip("status:N", title=_("Status")),
-                alt.Tooltip("start:T", title=_("From"), format="%Y-%m-%d"),
-                alt.Tooltip("end:T", title=_("To"), format="%Y-%m-%d"),
-                alt.Tooltip("adoptions:Q", title=_("Adoptions")),
-                alt.Tooltip("testbeds:Q", title=_("Testbeds")),
-            ],
-        )
-        .properties(height=alt.Step(24))
-    )
-    st.altair_chart(_configure(chart), width="stretch")
+    show(_partner_bars, pd.DataFrame(rows))
     st.caption(
         _(
             "Bars run from the signing (or, for a planned agreement, the plan) to the end of "
@@ -1116,7 +1148,8 @@ def agreements_table(df: pd.DataFrame, as_of: dt.date | None) -> None:
             icon=":material/handshake:",
         )
         return
-    shown = agreements_frame(df)
+    stamp = as_of.isoformat() if as_of else "current"
+    shown, files = _agreement_files(df, current_language(), f"agreements-{stamp}")
     date_cols = {
         _(h): st.column_config.DateColumn(format="YYYY-MM-DD")
         for k, h in AGREEMENT_COLUMNS
@@ -1139,8 +1172,18 @@ def agreements_table(df: pd.DataFrame, as_of: dt.date | None) -> None:
         key="ic_agreements_table",
     )
     st.caption(_("Select a row to see what the agreement produced."))
-    stamp = as_of.isoformat() if as_of else "current"
-    download_buttons(shown, f"agreements-{stamp}", key="ic_agreements_dl")
+    download_buttons(shown, f"agreements-{stamp}", key="ic_agreements_dl", files=files)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def _agreement_files(
+    df: pd.DataFrame, lang: str, basename: str
+) -> tuple[pd.DataFrame, tuple[bytes, bytes]]:
+    """The grid's frame and its CSV and Excel files, built once per data, date (in
+    ``basename``) and language instead of on every rerun (the Excel file of every agreement
+    took 2.2 s of a rerun at scale 100)."""
+    shown = agreements_frame(df)
+    return shown, (to_csv(shown), to_xlsx(shown, sheet=basename))
 
 
 def _close_agreement() -> None:
