@@ -426,6 +426,7 @@ def queue_sections(queue: dict[str, pd.DataFrame], counts: dict[str, int]) -> No
 
 
 SEARCH_OWNER = N_("Search organizations by name")
+SEARCH_TESTBED = N_("Search testbeds by registration number, title or site")
 
 
 def choice_search(key: str, label: str = N_("Search by registration number or title")) -> str:

@@ -62,7 +62,13 @@ with act[2]:
     st.divider()
     record_forms.add_organization_form(actor)
 with act[3]:
-    testbeds = data.read(workflow.testbed_choices, actor=actor)
+    testbeds = data.read(
+        workflow.testbed_choices,
+        actor=actor,
+        search=ui.choice_search("wf_tb_search", ui.SEARCH_TESTBED),
+        limit=ui.CHOICE_LIMIT,
+    )
+    ui.choice_note(testbeds)
     ui.testbed_step_form(actor, testbeds)
     record_forms.edit_testbed_form(actor, testbeds)
     ui.end_registration_form(actor, lambda: technologies("wf_end_search", ("registered",)))

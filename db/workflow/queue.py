@@ -326,6 +326,35 @@ def _my_proposals(session: Session, actor: Actor, limit: int | None = None) -> p
         return _frame([], MY_COLUMNS)
     names = _names(session)
     a, t = Adoption, Technology
+    mine_a = a.proposed_by_id == actor.id
+    mine_p = Proposal.proposed_by_id == actor.id
+    if limit is not None:
+        # Sort only the keys of all of them, then read the first ``limit`` in full.
+        order: list[tuple[bool, int, str, str, int]] = [
+            (
+                r.status not in ("proposed", "under_review"),
+                -r.proposed_on.toordinal(),
+                f"adoption:{r.id}",
+                "a",
+                r.id,
+            )
+            for r in session.execute(select(a.id, a.status, a.proposed_on).where(mine_a))
+        ]
+        order += [
+            (
+                r.status != "pending",
+                -common.as_utc(r.proposed_at).astimezone(common.CITY_TZ).date().toordinal(),
+                f"proposal:{r.id}",
+                "p",
+                r.id,
+            )
+            for r in session.execute(
+                select(Proposal.id, Proposal.status, Proposal.proposed_at).where(mine_p)
+            )
+        ]
+        first = sorted(order)[:limit]
+        mine_a = and_(mine_a, a.id.in_([k[4] for k in first if k[3] == "a"]))
+        mine_p = and_(mine_p, Proposal.id.in_([k[4] for k in first if k[3] == "p"]))
     out: list[dict[str, Any]] = []
     for r in session.execute(
         select(
@@ -341,7 +370,7 @@ def _my_proposals(session: Session, actor: Actor, limit: int | None = None) -> p
             a.decision_comment,
         )
         .join(t, t.id == a.technology_id)
-        .where(a.proposed_by_id == actor.id)
+        .where(mine_a)
     ).all():
         out.append(
             {
@@ -362,7 +391,7 @@ def _my_proposals(session: Session, actor: Actor, limit: int | None = None) -> p
                 "comment": r.decision_comment,
             }
         )
-    steps = session.execute(select(Proposal).where(Proposal.proposed_by_id == actor.id)).scalars()
+    steps = session.execute(select(Proposal).where(mine_p)).scalars()
     step_rows = list(steps)
     subjects = _step_subjects(session, step_rows)
     for p in step_rows:
@@ -454,9 +483,13 @@ def owner_choices(
     return pd.DataFrame([tuple(r) for r in rows], columns=list(query.selected_columns.keys()))
 
 
-def testbed_choices(*, session: Session, actor: Actor) -> pd.DataFrame:
+def testbed_choices(
+    *, session: Session, actor: Actor, search: str = "", limit: int | None = None
+) -> pd.DataFrame:
     """Testbeds that can take a next step and have no open proposal (id, reg_no,
-    title_ko, title_en, site, status, started_on, next_statuses).
+    title_ko, title_en, site, status, started_on, next_statuses); only those whose
+    technology's registration number or title, or site, contains ``search`` (when given),
+    at most ``limit``.
 
     :raise PermissionDenied: the actor is not staff.
     """
@@ -465,7 +498,7 @@ def testbed_choices(*, session: Session, actor: Actor) -> pd.DataFrame:
     open_step = exists().where(
         Proposal.entity == "testbed", Proposal.entity_id == Testbed.id, Proposal.status == "pending"
     )
-    rows = session.execute(
+    query = (
         select(
             Testbed.id,
             t.reg_no,
@@ -478,7 +511,18 @@ def testbed_choices(*, session: Session, actor: Actor) -> pd.DataFrame:
         .join(t, t.id == Testbed.technology_id)
         .where(Testbed.status.not_in(TERMINAL_TESTBED), ~open_step)
         .order_by(Testbed.id)
-    ).all()
+    )
+    if search.strip():
+        pattern = _like(search)
+        query = query.where(
+            or_(
+                t.reg_no.ilike(pattern, escape="\\"),
+                t.title_ko.ilike(pattern, escape="\\"),
+                t.title_en.ilike(pattern, escape="\\"),
+                Testbed.site.ilike(pattern, escape="\\"),
+            )
+        )
+    rows = session.execute(query.limit(limit)).all()
     out = [{**r._asdict(), "next_statuses": domain.TESTBED_TRANSITIONS[r.status]} for r in rows]
     columns = [
         "id", "reg_no", "title_ko", "title_en", "site", "status", "started_on", "next_statuses",
