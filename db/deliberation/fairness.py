@@ -179,6 +179,7 @@ class _Data:
     thresholds: dict[int, Thresholds]
     experts: dict[int, tuple[str, str | None, str, int]]  # name, name_en, affiliation, org
     orgs: dict[int, tuple[str, str]]
+    rules_in: Any = None  # the condition on MeetingRules.meeting_id for the period
 
 
 def _frame(session: Session, query: Any) -> pd.DataFrame:
@@ -209,9 +210,17 @@ def _load(session: Session, start: dt.date | None, end: dt.date | None) -> _Data
         .where(*in_period)
         .order_by(Meeting.scheduled_on, Meeting.id),
     )
-    # The meetings of the period, by the same conditions on the joined meeting (a list of
-    # every id would be one bound parameter per meeting: 15,000 at scale 100).
-    chosen = and_(true(), *in_period)
+    # The meetings of the period as a subquery (a list of every id would be one bound
+    # parameter per meeting: 15,000 at scale 100). ``meeting_id IN (SELECT ...)`` lets the
+    # database read the period's rows by the meeting_id / agenda_item_id indexes; a join
+    # with the condition on the meeting scanned every seat and score of the history.
+    period_ids = select(Meeting.id).where(*in_period)
+    seat_in = PanelSeat.meeting_id.in_(period_ids) if in_period else true()
+    item_in = AgendaItem.meeting_id.in_(period_ids) if in_period else true()
+    score_in = (
+        Evaluation.agenda_item_id.in_(select(AgendaItem.id).where(item_in)) if in_period else true()
+    )
+    rules_in = MeetingRules.meeting_id.in_(period_ids) if in_period else true()
     seats = _frame(
         session,
         select(
@@ -224,8 +233,7 @@ def _load(session: Session, start: dt.date | None, end: dt.date | None) -> _Data
             PanelSeat.conflict_declared,
             PanelSeat.conflict_note,
         )
-        .join(Meeting, Meeting.id == PanelSeat.meeting_id)
-        .where(chosen)
+        .where(seat_in)
         .order_by(PanelSeat.id),
     )
     items = _frame(
@@ -238,9 +246,8 @@ def _load(session: Session, start: dt.date | None, end: dt.date | None) -> _Data
             AgendaItem.decision_reason,
             Technology.owner_org_id.label("applicant_id"),
         )
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .join(Technology, Technology.id == AgendaItem.technology_id)
-        .where(chosen)
+        .where(item_in)
         .order_by(AgendaItem.meeting_id, AgendaItem.position),
     )
     # Per item, how many members scored and the sum of each criterion (all the two-stage
@@ -252,27 +259,22 @@ def _load(session: Session, start: dt.date | None, end: dt.date | None) -> _Data
             func.count(),
             *(func.sum(getattr(Evaluation, c)) for c in domain.CRITERIA),
         )
-        .join(AgendaItem, AgendaItem.id == Evaluation.agenda_item_id)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(chosen)
+        .where(score_in)
         .group_by(Evaluation.agenda_item_id)
     ):
         sums = dict(zip(domain.CRITERIA, (int(v) for v in row[2:]), strict=True))
         scores[int(row[0])] = (int(row[1]), sums)
     scored_by: dict[int, set[int]] = defaultdict(set)
     for item_id, seat_id in session.execute(
-        select(Evaluation.agenda_item_id, Evaluation.seat_id)
-        .join(AgendaItem, AgendaItem.id == Evaluation.agenda_item_id)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(chosen)
+        select(Evaluation.agenda_item_id, Evaluation.seat_id).where(score_in)
     ):
         scored_by[int(item_id)].add(int(seat_id))
     thresholds = {
         int(m): Thresholds(float(a), float(b))
         for m, a, b in session.execute(
-            select(MeetingRules.meeting_id, MeetingRules.stage1_pass, MeetingRules.overall_pass)
-            .join(Meeting, Meeting.id == MeetingRules.meeting_id)
-            .where(chosen)
+            select(
+                MeetingRules.meeting_id, MeetingRules.stage1_pass, MeetingRules.overall_pass
+            ).where(rules_in)
         )
     }
     expert_ids = sorted({int(x) for x in seats["expert_id"]})
@@ -293,7 +295,7 @@ def _load(session: Session, start: dt.date | None, end: dt.date | None) -> _Data
             )
         )
     }
-    return _Data(meetings, seats, items, scores, scored_by, thresholds, experts, orgs)
+    return _Data(meetings, seats, items, scores, scored_by, thresholds, experts, orgs, rules_in)
 
 
 def _meeting_rows(data: _Data) -> dict[int, dict[str, Any]]:
@@ -554,8 +556,7 @@ def _conflicts(session: Session, data: _Data, flags: list[dict[str, Any]]) -> No
 
 
 def _replays(session: Session, data: _Data, flags: list[dict[str, Any]]) -> None:
-    ids = [int(i) for i in data.meetings["id"]]
-    if not ids:
+    if data.meetings.empty:
         return
     for meeting_id, seed, size, candidates in session.execute(
         select(
@@ -566,7 +567,7 @@ def _replays(session: Session, data: _Data, flags: list[dict[str, Any]]) -> None
         )
         .join(Meeting, Meeting.id == MeetingRules.meeting_id)
         .where(
-            MeetingRules.meeting_id.in_(ids),
+            data.rules_in if data.rules_in is not None else true(),
             MeetingRules.draw_rule == RULE,
             and_(Meeting.draw_seed.is_not(None), MeetingRules.draw_size.is_not(None)),
         )
