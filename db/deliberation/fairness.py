@@ -529,23 +529,30 @@ def _conflicts(session: Session, data: _Data, flags: list[dict[str, Any]]) -> No
     by_item = defaultdict(list)
     for r in data.items.itertuples(index=False):
         by_item[int(r.meeting_id)].append(r)
+    # A conflict needs the expert's organization or a tie's to be an applicant's: only those
+    # applicants are checked by the rule (most seats have none, and skip it).
+    related = {
+        eid: {e[3]} | {t.organization_id for t in ties.get(eid, ())}
+        for eid, e in data.experts.items()
+    }
     for r in data.seats.itertuples(index=False):
         meeting = int(r.meeting_id)
         expert = data.experts.get(int(r.expert_id))
         if expert is None:
             continue
+        possible = applicants.get(meeting, set()) & related[int(r.expert_id)]
+        if not possible:
+            continue
         candidate = PoolExpert(
             int(r.expert_id), expert[3], expert[2], ties=tuple(ties.get(int(r.expert_id), ()))
         )
-        hits = {
-            a for a in applicants.get(meeting, ()) if conflict_reason(candidate, {a}, on[meeting])
-        }
+        hits = {a for a in possible if conflict_reason(candidate, {a}, on[meeting])}
         if hits and not yes(r.recused):
             flags.append(
                 _flag(data, "conflict_not_recused", meeting, expert_id=int(r.expert_id),
                       applicant_id=min(hits))
             )  # fmt: skip
-        for item in by_item.get(meeting, ()):
+        for item in by_item.get(meeting, ()) if hits else ():
             if item.applicant_id in hits and int(r.seat_id) in data.scored_by.get(
                 int(item.item_id), ()
             ):
