@@ -42,7 +42,7 @@ def test_cut_sections_are_the_first_rows_and_counts_are_the_whole(seeded_engine:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     plain = frame.astype(object)
-    return plain.where(plain.notna(), None).to_dict("records")  # type: ignore[no-any-return]
+    return plain.where(plain.notna(), None).to_dict("records")
 
 
 def test_technology_choices_search_and_limit(seeded_engine: Engine) -> None:

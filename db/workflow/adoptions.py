@@ -325,7 +325,7 @@ def editors_of(session: Session, adoption_ids: Sequence[int]) -> dict[int, set[i
     out: dict[int, set[int]] = {}
     for entity_id, actor_id in rows:
         if actor_id is not None:
-            out.setdefault(int(entity_id), set()).add(int(actor_id))
+            out.setdefault(int(str(entity_id)), set()).add(int(actor_id))
     return out
 
 

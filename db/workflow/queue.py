@@ -89,7 +89,9 @@ def work_queue(
 
 
 def _count(session: Session, query: Any) -> int:
-    return int(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())))
+    return int(
+        session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    )
 
 
 def queue_counts(*, session: Session, actor: Actor) -> dict[str, int]:
