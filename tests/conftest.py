@@ -299,12 +299,17 @@ def seeded_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def _clear_streamlit_caches() -> Iterator[None]:
-    """Cached readers must not leak results from one test's database into the next."""
+    """Cached readers must not leak results from one test's database into the next; nor
+    the bare-mode session state (outside a script run, e.g. a test calling ``set_language``
+    to build expected labels), which AppTest's harness reads when it formats a widget's
+    value: a language left there made later Korean page tests format in English."""
     yield
     import streamlit as st
 
     st.cache_data.clear()
     st.cache_resource.clear()
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
