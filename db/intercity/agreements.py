@@ -260,27 +260,9 @@ def edit_agreement(
         session, actor, partner_org_id, new_partner, "partner_org_id", errors, write=True
     )
     before = {k: getattr(agreement, k) for k in FIELDS}
-    changes = {k: v for k, v in values.items() if before[k] != v}
-    if not changes:
-        raise DomainError(common.NOTHING_CHANGED)
-    done = session.execute(
-        update(Agreement)
-        .where(Agreement.id == agreement_id, Agreement.version == version)
-        .values(version=version + 1, **changes)
-        .execution_options(synchronize_session=False)
+    return common.save_edit(
+        session, actor, Agreement, "agreement", agreement_id, version, before, values
     )
-    if done.rowcount != 1:  # type: ignore[attr-defined]  # pragma: no cover - row is locked
-        raise common.changed_meanwhile(session, "agreement", agreement_id)
-    wc.record(
-        session,
-        actor,
-        "agreement.edit",
-        "agreement",
-        agreement_id,
-        before={k: before[k] for k in changes} | {"version": version},
-        after=dict(changes) | {"version": version + 1},
-    )
-    return version + 1
 
 
 def link_product(

@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from db import domain
-from db.errors import N_, Conflict, NotFound
+from db.errors import N_, Conflict, DomainError, NotFound
 from db.models import AuditEvent, Organization
 from db.permissions import Actor
 from db.workflow import common as wc
@@ -205,6 +205,45 @@ def changed_meanwhile(session: Session, entity: str, entity_id: int) -> Conflict
         return EditedMeanwhile(by="?", at="?")
     who = wc.display_name(session, event.actor_id, event.actor_name)
     return EditedMeanwhile(by=who, at=wc.kst(event.occurred_at))
+
+
+def save_edit(
+    session: Session,
+    actor: Actor,
+    model: Any,
+    entity: str,
+    record_id: int,
+    version: int,
+    before: dict[str, Any],
+    values: dict[str, Any],
+) -> int:
+    """Compare-and-set the changed ``values`` on ``version``; one ``<entity>.edit`` audit
+    event with the changed fields before and after; the new version.
+
+    :raise DomainError: nothing changed.
+    :raise EditedMeanwhile: someone saved the record since ``version``.
+    """
+    changes = {k: v for k, v in values.items() if before[k] != v}
+    if not changes:
+        raise DomainError(NOTHING_CHANGED)
+    done = session.execute(
+        update(model)
+        .where(model.id == record_id, model.version == version)
+        .values(version=version + 1, **changes)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]  # pragma: no cover - row is locked
+        raise changed_meanwhile(session, entity, record_id)
+    wc.record(
+        session,
+        actor,
+        f"{entity}.edit",
+        entity,
+        record_id,
+        before={k: before[k] for k in changes} | {"version": version},
+        after=dict(changes) | {"version": version + 1},
+    )
+    return version + 1
 
 
 def not_found() -> NotFound:

@@ -26,7 +26,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from db import domain
-from db.errors import N_, DomainError, ValidationFailed
+from db.errors import N_, ValidationFailed
 from db.intercity import common
 from db.intercity.common import NewOrganization
 from db.models import Inquiry, InquiryFollowup
@@ -287,24 +287,4 @@ def edit_inquiry(
         session, actor, org_id, new_org, "org_id", errors, write=True
     )
     before = {k: getattr(inquiry, k) for k in EDIT_FIELDS}
-    changes = {k: v for k, v in values.items() if before[k] != v}
-    if not changes:
-        raise DomainError(common.NOTHING_CHANGED)
-    done = session.execute(
-        update(Inquiry)
-        .where(Inquiry.id == inquiry_id, Inquiry.version == version)
-        .values(version=version + 1, **changes)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]  # pragma: no cover - row is locked
-        raise common.changed_meanwhile(session, "inquiry", inquiry_id)
-    wc.record(
-        session,
-        actor,
-        "inquiry.edit",
-        "inquiry",
-        inquiry_id,
-        before={k: before[k] for k in changes} | {"version": version},
-        after=dict(changes) | {"version": version + 1},
-    )
-    return version + 1
+    return common.save_edit(session, actor, Inquiry, "inquiry", inquiry_id, version, before, values)
