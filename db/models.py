@@ -198,6 +198,8 @@ class Technology(Base):
         Index("ix_technologies_registered_on", "registered_on"),
         Index("ix_technologies_submitted_on", "submitted_on"),
         Index("ix_technologies_status", "status"),
+        Index("ix_technologies_status_registered", "status", "registered_on"),
+        Index("ix_technologies_status_submitted", "status", "submitted_on"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -233,6 +235,7 @@ class Meeting(Base):
         one_of("kind", domain.MEETING_KINDS),
         one_of("status", domain.MEETING_STATUSES),
         Index("ix_meetings_held_on", "held_on"),
+        Index("ix_meetings_scheduled_on", "scheduled_on"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -367,7 +370,7 @@ class Adoption(Base):
     budget_krw: Mapped[int] = mapped_column(BigInteger)
     year: Mapped[int] = mapped_column(SmallInteger)
     justification: Mapped[str] = mapped_column(Text)
-    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="proposed")
     proposed_on: Mapped[dt.date] = mapped_column(Date)
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -396,7 +399,7 @@ class Testbed(Base):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     technology_id: Mapped[int] = mapped_column(ForeignKey("technologies.id"), index=True)
     site: Mapped[str | None] = mapped_column(String(300))
-    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="applied")
     applied_on: Mapped[dt.date] = mapped_column(Date)
     selected_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -572,3 +575,23 @@ class MeetingCorrection(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# --- Stored summaries (migration 0006) ------------------------------------------------------
+
+
+class StoredSummary(Base):
+    """An expensive read's result, computed once per data version and shared by every server.
+
+    ``key`` is the SHA-256 of the query's parameters; ``version`` the data version it was
+    computed at (``db.summaries``). A cache: not audited, safe to empty at any time.
+    """
+
+    __tablename__ = "stored_summaries"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    seconds: Mapped[float] = mapped_column(Float)
