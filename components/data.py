@@ -4,6 +4,13 @@ Cached readers take the database URL as their first argument so that a test or a
 database never receives another one's results, and return plain values. They are shared
 by every user of the process: pages check the role *before* calling one. Writes call
 :func:`invalidate` right after committing.
+
+Behind the process cache, the overview's figures and the registers' counts are *stored
+summaries* (``db.summaries``): computed once per data version and kept in the database, so
+a cold process (or the first view after a write) reads a row instead of rescanning the
+history. A successful :func:`write` also starts a background refresh of the default
+overview, so that the next viewer finds its figures ready. Only aggregates and
+role-independent reads go through summaries (see ``db.summaries``, "Security rule").
 """
 
 from __future__ import annotations
@@ -17,9 +24,10 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from components.bootstrap import prepare_database
+from db import summaries
 from db.config import load_settings
 from db.errors import SaveInDoubt
-from db.queries import kpi, overview
+from db.queries import kpi
 from db.session import read_session, write_session
 
 T = TypeVar("T")
@@ -47,10 +55,22 @@ def invalidate() -> None:
     st.cache_data.clear()
 
 
+def _stored(read: Callable[..., T], /, *args: Any) -> T:
+    """``read(session, version, *args)``: a ``db.summaries`` read at the current data version."""
+    with read_session(engine()) as s:
+        return read(s, summaries.data_version(s), *args)
+
+
+def _refresh_after_write() -> None:
+    """Recompute the default overview's stored figures in the background (never raises)."""
+    from components.overview import today
+
+    summaries.refresh_in_background(engine(), today())
+
+
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def headline(url: str, as_of: dt.date) -> kpi.Headline:
-    with read_session(engine()) as s:
-        return kpi.headline(session=s, as_of=as_of)
+    return _stored(summaries.headline, as_of, kpi.ALL_TECHNOLOGIES)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
@@ -75,8 +95,10 @@ def write(fn: Callable[..., T], /, **kwargs: Any) -> T:
             result = fn(session=s, **kwargs)
     except SaveInDoubt:
         invalidate()
+        _refresh_after_write()
         raise
     invalidate()
+    _refresh_after_write()
     return result
 
 
@@ -95,43 +117,34 @@ def read(fn: Callable[..., T], /, **kwargs: Any) -> T:
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def headline_filtered(url: str, as_of: dt.date, tech: kpi.TechFilter) -> kpi.Headline:
-    with read_session(engine()) as s:
-        return kpi.headline(session=s, as_of=as_of, tech=tech)
+    return _stored(summaries.headline, as_of, tech)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def monthly_counts(url: str, start: dt.date, end: dt.date, tech: kpi.TechFilter) -> pd.DataFrame:
-    with read_session(engine()) as s:
-        return overview.monthly_counts(session=s, start=start, end=end, tech=tech)
+    return _stored(summaries.monthly_counts, start, end, tech)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def pipeline(
     url: str, as_of: dt.date, tech: kpi.TechFilter
 ) -> tuple[dict[str, int], dict[str, float | None]]:
-    with read_session(engine()) as s:
-        return (
-            overview.pipeline(session=s, as_of=as_of, tech=tech),
-            overview.stage_durations(session=s, as_of=as_of, tech=tech),
-        )
+    return _stored(summaries.pipeline, as_of, tech)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def breakdown(url: str, as_of: dt.date, by: str, tech: kpi.TechFilter) -> pd.DataFrame:
-    with read_session(engine()) as s:
-        return overview.breakdown(session=s, as_of=as_of, by=by, tech=tech).frame
+    return _stored(summaries.breakdown, as_of, by, tech)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def last_changed_by_entity(url: str) -> dict[str, dt.datetime]:
-    with read_session(engine()) as s:
-        return overview.last_changed_by_entity(session=s)
+    return _stored(summaries.last_changed_by_entity)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def records_behind(url: str, figure: str, as_of: dt.date) -> pd.DataFrame:
-    with read_session(engine()) as s:
-        return overview.records_behind(session=s, figure=figure, as_of=as_of)
+    return _stored(summaries.records_behind, figure, as_of)
 
 
 # --- Registers (issue 4): technologies, experts, adoptions, inquiries ----------------------
@@ -147,8 +160,9 @@ def technologies_page(
     url: str, filters: registers.TechnologyFilters, sort: str, offset: int, limit: int
 ) -> Rows:
     with read_session(engine()) as s:
+        total = summaries.technologies_count(s, summaries.data_version(s), filters)
         return registers.technologies_page(
-            session=s, filters=filters, sort=sort, offset=offset, limit=limit
+            session=s, filters=filters, sort=sort, offset=offset, limit=limit, total=total
         )
 
 
@@ -190,8 +204,16 @@ def _experts_page(
     _actor: Actor,
 ) -> Rows:
     with read_session(engine()) as s:
+        # Only the count is stored (keyed on personal_data): never experts' rows.
+        total = summaries.experts_count(s, summaries.data_version(s), filters, personal_data)
         return registers.experts_page(
-            session=s, actor=_actor, filters=filters, sort=sort, offset=offset, limit=limit
+            session=s,
+            actor=_actor,
+            filters=filters,
+            sort=sort,
+            offset=offset,
+            limit=limit,
+            total=total,
         )
 
 
@@ -228,9 +250,20 @@ def adoptions_page(
     url: str, filters: registers.AdoptionFilters, sort: str, offset: int, limit: int
 ) -> Rows:
     with read_session(engine()) as s:
-        return registers.adoptions_page(
-            session=s, filters=filters, sort=sort, offset=offset, limit=limit
+        version = summaries.data_version(s)
+        total = summaries.adoptions_count(s, version, filters)
+        # Adoptions hold no personal data and every reader sees the same rows: the page
+        # itself is stored too (its as-of view ranks every approval).
+        rows = summaries.register_rows(
+            s,
+            version,
+            "adoptions",
+            {"filters": filters, "sort": sort, "offset": offset, "limit": limit},
+            lambda: registers.adoptions_page(
+                session=s, filters=filters, sort=sort, offset=offset, limit=limit, total=total
+            )[0],
         )
+        return rows, total
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)

@@ -9,6 +9,7 @@ that Excel on a Korean Windows opens Hangul correctly.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -59,13 +60,18 @@ def to_xlsx(df: pd.DataFrame, sheet: str = "data") -> bytes:
 
 
 def download_buttons(
-    df: pd.DataFrame, basename: str, *, key: str, files: tuple[bytes, bytes] | None = None
+    df: pd.DataFrame,
+    basename: str,
+    *,
+    key: str,
+    files: tuple[bytes | Callable[[], bytes], bytes | Callable[[], bytes]] | None = None,
 ) -> None:
     """Two download buttons (CSV, Excel) for ``df``; disabled with a note when it is empty.
 
     ``files``: the CSV and Excel bytes of ``df`` made earlier (``to_csv(df)``,
     ``to_xlsx(df, sheet=basename)``, e.g. cached by the caller), so a rerun need not build
-    them again."""
+    them again; either may be a function that builds them, called when the button is
+    clicked (Streamlit's deferred download)."""
     left, right = st.columns(2)
     empty = df.empty
     csv_bytes, xlsx_bytes = (b"", b"") if empty else (files or (b"", b""))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -329,14 +330,17 @@ def records_table(figure: str, fig: Figure) -> None:
         return
     st.caption(_("{n} records", n=fmt_int(len(df))))
     st.dataframe(shown, hide_index=True, width="stretch")
-    download_buttons(df, basename, key=f"dl_{figure}", files=files)
+    # The Excel file is built when it is asked for: three popovers of up to 500 rows each
+    # cost ~200 ms of openpyxl on every cold overview, for a file few people download.
+    excel = partial(to_xlsx, df, sheet=basename)
+    download_buttons(df, basename, key=f"dl_{figure}", files=(files, excel) if files else None)
 
 
 @st.cache_data(ttl=data.READ_TTL_SECONDS, show_spinner=False)
 def _records(
     url: str, figure: str, as_of: dt.date, lang: str, basename: str
-) -> tuple[pd.DataFrame, pd.DataFrame, tuple[bytes, bytes] | None]:
-    """The records behind ``figure`` (at most 500), as shown in ``lang`` and as files; built
+) -> tuple[pd.DataFrame, pd.DataFrame, bytes | None]:
+    """The records behind ``figure`` (at most 500), as shown in ``lang`` and as CSV; built
     once per figure, date and language rather than on every rerun."""
     df = data.records_behind(url, figure, as_of)
     if df.empty:
@@ -354,7 +358,7 @@ def _records(
         shown["stage"] = labelled(shown["stage"], "testbed_stage")
     if "status" in shown:
         shown["status"] = labelled(shown["status"], "agreement_status")
-    return df, shown, (to_csv(df), to_xlsx(df, sheet=basename))
+    return df, shown, to_csv(df)
 
 
 # The overview's files are small (the records behind a figure are capped at 500 rows), so

@@ -12,6 +12,7 @@ its tile counts.
 from db.queries.registers.adoptions import (
     AdoptionFilters,
     adoption_detail,
+    adoptions_count,
     adoptions_export,
     adoptions_page,
 )
@@ -20,6 +21,7 @@ from db.queries.registers.experts import (
     PERSONAL_COLUMNS,
     ExpertFilters,
     expert_detail,
+    experts_count,
     experts_export,
     experts_page,
     may_see_personal_data,
@@ -32,6 +34,7 @@ from db.queries.registers.inquiries import (
 )
 from db.queries.registers.technologies import (
     TechnologyFilters,
+    technologies_count,
     technologies_export,
     technologies_page,
     technology_detail,
@@ -47,15 +50,18 @@ __all__ = [
     "InquiryFilters",
     "TechnologyFilters",
     "adoption_detail",
+    "adoptions_count",
     "adoptions_export",
     "adoptions_page",
     "expert_detail",
+    "experts_count",
     "experts_export",
     "experts_page",
     "inquiries_export",
     "inquiries_page",
     "inquiry_detail",
     "may_see_personal_data",
+    "technologies_count",
     "technologies_export",
     "technologies_page",
     "technology_detail",

@@ -138,6 +138,17 @@ def _query(filters: AdoptionFilters, sort: str) -> AnySelect:
     )
 
 
+def adoptions_count(*, session: Session, filters: AdoptionFilters) -> int:
+    """How many adoptions match ``filters`` (the total of :func:`adoptions_page`)."""
+    query = (
+        select(func.count())
+        .select_from(Adoption)
+        .join(Technology, Technology.id == Adoption.technology_id)
+        .where(*filters.conditions())
+    )
+    return int(session.execute(query).scalar_one())
+
+
 def adoptions_page(
     *,
     session: Session,
@@ -145,6 +156,7 @@ def adoptions_page(
     offset: int,
     limit: int,
     sort: str = DEFAULT_SORT,
+    total: int | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """One page of the adoptions matching ``filters`` and how many match in all.
 
@@ -152,10 +164,12 @@ def adoptions_page(
     project_name, department, budget_krw, year, status, proposed_on, approved_on,
     rejected_on.
 
+    ``total``: the count when the caller has it already (:func:`adoptions_count`).
+
     :raise ValueError: a bad window (see ``common.check_window``) or sort order.
     """
     common.check_window(offset, limit)
-    return common.fetch(session, _query(filters, sort), offset=offset, limit=limit)
+    return common.fetch(session, _query(filters, sort), offset=offset, limit=limit, total=total)
 
 
 def adoptions_export(

@@ -82,10 +82,12 @@ def count(session: Session, query: AnySelect) -> int:
 
 
 def fetch(
-    session: Session, query: AnySelect, *, offset: int, limit: int
+    session: Session, query: AnySelect, *, offset: int, limit: int, total: int | None = None
 ) -> tuple[pd.DataFrame, int]:
-    """One window of the ordered ``query`` and the total number of rows it has."""
-    total = count(session, query)
+    """One window of the ordered ``query`` and the total number of rows it has (``total``
+    when the caller knows it already, e.g. from a stored summary)."""
+    if total is None:
+        total = count(session, query)
     if total == 0 or offset >= total:
         return frame([], query), total
     rows = session.execute(query.offset(offset).limit(limit)).all()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import pandas as pd
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import domain
@@ -129,6 +129,17 @@ def _with_fields(session: Session, df: pd.DataFrame, ids: Any) -> pd.DataFrame:
     return out
 
 
+def experts_count(*, session: Session, filters: ExpertFilters, personal: bool) -> int:
+    """How many experts match ``filters`` (the total of :func:`experts_page` for a reader
+    who may, ``personal``, or may not see personal data: the search then also looks at
+    e-mail addresses). Only a number: no personal data leaves this function. Counted on
+    ``experts`` alone unless the search needs the organisation (a non-null foreign key)."""
+    query = select(func.count()).select_from(Expert)
+    if filters.q.strip():
+        query = query.join(Organization, Organization.id == Expert.organization_id)
+    return int(session.execute(query.where(*filters.conditions(personal=personal))).scalar_one())
+
+
 def experts_page(
     *,
     session: Session,
@@ -137,6 +148,7 @@ def experts_page(
     offset: int,
     limit: int,
     sort: str = DEFAULT_SORT,
+    total: int | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """One page of the experts matching ``filters`` and how many match in all.
 
@@ -144,12 +156,14 @@ def experts_page(
     fields (list of codes), registered_on, retired_on, and ``phone``, ``email`` only when
     :func:`may_see_personal_data` holds for ``actor``.
 
+    ``total``: the count when the caller has it already (:func:`experts_count`).
+
     :raise ValueError: a bad window (see ``common.check_window``) or sort order.
     """
     common.check_window(offset, limit)
     personal = may_see_personal_data(actor)
     df, total = common.fetch(
-        session, _query(filters, sort, personal=personal), offset=offset, limit=limit
+        session, _query(filters, sort, personal=personal), offset=offset, limit=limit, total=total
     )
     return _with_fields(session, df, [int(i) for i in df["id"]]), total
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import pandas as pd
-from sqlalchemy import ColumnElement, case, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from db import domain
@@ -128,6 +128,19 @@ def _query(filters: TechnologyFilters, sort: str) -> AnySelect:
     )
 
 
+def technologies_count(*, session: Session, filters: TechnologyFilters) -> int:
+    """How many technologies match ``filters`` (the total of :func:`technologies_page`).
+
+    Counted on ``technologies`` alone unless the search needs the owner's name: every
+    technology has exactly one owner (``owner_org_id`` is a non-null foreign key), so the
+    join changes no count.
+    """
+    query = select(func.count()).select_from(Technology)
+    if filters.q.strip():
+        query = query.join(Organization, Organization.id == Technology.owner_org_id)
+    return int(session.execute(query.where(*filters.conditions())).scalar_one())
+
+
 def technologies_page(
     *,
     session: Session,
@@ -135,6 +148,7 @@ def technologies_page(
     offset: int,
     limit: int,
     sort: str = DEFAULT_SORT,
+    total: int | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """One page of the technologies matching ``filters`` and how many match in all.
 
@@ -142,10 +156,12 @@ def technologies_page(
     growth_sector, certification, status, status_then (the status on ``as_of``, only when
     it is set), submitted_on, registered_on, ended_on.
 
+    ``total``: the count when the caller has it already (:func:`technologies_count`).
+
     :raise ValueError: a bad window (see ``common.check_window``) or sort order.
     """
     common.check_window(offset, limit)
-    return common.fetch(session, _query(filters, sort), offset=offset, limit=limit)
+    return common.fetch(session, _query(filters, sort), offset=offset, limit=limit, total=total)
 
 
 def technologies_export(

@@ -1,0 +1,823 @@
+"""Stored summaries: expensive figures computed once per *data version*, kept in the database.
+
+A cold page (a new server process, or ``st.cache_data`` emptied by a write) would otherwise
+rescan the history for every figure: at scale 100 the overview's headline, trends,
+pipeline, stage durations and breakdowns cost ~600 ms of SQL and a register's count
+~70-140 ms, against ~10 ms at scale 1. The figures only change when the data does, so they
+are stored in ``stored_summaries`` (migration 0006) and read back with one primary-key
+lookup while the data has not changed since.
+
+What is stored
+    The results of the read functions in this module (each a thin wrapper around a ``db/``
+    read): the overview's headline for a date and filter, its monthly counts, pipeline and
+    median stage durations, sector/field breakdowns, "last changed" per kind of record, the
+    records behind the meetings/testbeds/agreements tiles, a register's filtered *count*
+    (technologies, experts, adoptions; not when search text is given: each search would be a
+    row of its own) and a page of the adoptions register (its ``as_of`` view ranks every
+    approval; not with search text either). One row per (``name``, ``key``): ``key`` is the
+    SHA-256 of the canonical JSON of the parameters, so a row holds exactly one result.
+
+Security rule
+    A row is shared by every user and every server. Only two kinds of result may be stored:
+    aggregates (counts, medians, grouped counts, dates) and reads that are the same for every
+    role allowed to call them and hold no personal data (meetings, testbeds, agreements,
+    adoptions). Never experts' rows (phone and e-mail depend on the role): only their count,
+    keyed on whether the reader may see personal data (that changes which columns the search
+    looks at). Role checks stay where they are, before the summary is asked for: the
+    callers in ``components.data`` check the role first, exactly as they did before the
+    summary existed, and the stored figure is what the db function would have returned to
+    that caller. Payloads are JSON with a closed set of tagged types (:func:`dumps`,
+    :func:`loads`), **never pickle**: a database row must not be able to run code in the app.
+    A row that does not decode into the declared type (tampered, truncated, from another
+    version of the code) is ignored, logged and recomputed.
+
+Versioning and invalidation
+    :func:`data_version` is the newest audit event id among the kinds of record that make up
+    the registers (:data:`DATA_ENTITIES`), one index seek per kind (``ix_audit_events_by_entity``
+    on ``(entity, id)``; microseconds at 2.1M events). Every write through ``db/`` appends an
+    audit event in its own transaction and audit ids only grow (the head row serialises
+    appends; the database refuses UPDATE/DELETE of events), so any committed change to that
+    data gives a new version and every row of an older version stops being served. Sign-ins,
+    sign-outs, account changes and refusals of the audit trail (entities ``user``,
+    ``action``, ``audit_event``, ``import`` in :data:`NON_DATA_ENTITIES`) do not count, so a
+    sign-in does not throw the figures away. ``tests/test_summaries.py`` fails when code
+    writes audit events of a kind listed in neither tuple.
+
+    The version is read *before* the figure is computed, in the same read session: on SQLite
+    the session's snapshot holds both; on PostgreSQL (read committed) the figure may include a
+    write committed in between, which makes the row newer than its label, never older, so a
+    stored figure is never staler than the version it is served for.
+
+    Writes that bypass the audit trail must invalidate by other means: ``python -m seed
+    --force`` rebuilds the schema (the table is recreated empty); a **migration that changes
+    data** must delete the rows (``op.execute("DELETE FROM stored_summaries")``) or append an
+    audit event of a data entity; a change to how a figure is computed must bump that
+    summary's name (``.../2``) or empty the table. The table is a cache: emptying it at any
+    time is safe.
+
+Storing never fails a read
+    A row is written with an upsert (``ON CONFLICT (name, key) DO UPDATE ... WHERE the stored
+    version is not newer``) in a short transaction of its own, with a short lock wait (SQLite
+    busy timeout / PostgreSQL ``lock_timeout`` of :data:`STORE_LOCK_WAIT_MS`). When the
+    database is read-only, full, busy or a concurrent writer wins, the figure is returned
+    computed and not stored, and the reason is logged (logger ``db.summaries``).
+
+Kept current on write
+    After a successful write, ``components.data.write`` calls :func:`refresh_in_background`
+    for today's date: a daemon thread recomputes what the overview shows by default (today's
+    headline and the headlines 30 days, 3 months and 12 months earlier, all without filters;
+    the 24 months of trends; pipeline and stage durations; both breakdowns; last changed; the
+    records behind the three inline tiles) and the registers' default counts (technologies,
+    adoptions and experts, as of today, no other filter), so the next viewer finds them
+    stored. At most one refresh runs per process; writes arriving meanwhile ask for one more
+    run afterwards. Not refreshed: other dates, filters, sort orders and pages; they are
+    computed by their first viewer and stored then.
+
+Bounds
+    One row per (name, key): a new version overwrites the old row. After each refresh,
+    :func:`prune` deletes rows of an older data version (never served again), rows not
+    computed for :data:`MAX_AGE_DAYS` days, and the oldest rows of a name beyond
+    :data:`MAX_ROWS_PER_NAME` (a crawler walking every date cannot grow the table
+    without bound).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import math
+import threading
+import time
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from db.engine import SQLITE_BUSY_TIMEOUT_MS
+from db.models import AuditEvent, StoredSummary
+from db.queries import kpi, overview
+from db.queries.kpi import ALL_TECHNOLOGIES, TechFilter
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DATA_ENTITIES: tuple[str, ...] = (
+    "adoption",
+    "agenda_item",
+    "agreement",
+    "evaluation",
+    "expert",
+    "expert_tie",
+    "inquiry",
+    "inquiry_followup",
+    "meeting",
+    "meeting_correction",
+    "organization",
+    "panel_seat",
+    "proposal",
+    "technology",
+    "testbed",
+)
+"""Kinds of record (audit ``entity``) whose writes change what a summary may show."""
+
+NON_DATA_ENTITIES: tuple[str, ...] = ("user", "action", "audit_event", "import")
+"""Audit entities that change no figure: accounts and sign-ins (``user``), refusals not tied
+to a record (``action``), refused audit-trail reads (``audit_event``) and refused imports
+(``import``; an import's records are audited as ``technology``, ``expert`` ...)."""
+
+STORE_LOCK_WAIT_MS = 200
+MAX_AGE_DAYS = 30
+MAX_ROWS_PER_NAME = 1000
+
+
+# --- data version ----------------------------------------------------------------------------
+
+
+def data_version(session: Session) -> int:
+    """The newest audit event id among :data:`DATA_ENTITIES` (0 when there is none).
+
+    One statement of scalar subqueries, each ``max(id) WHERE entity = ?``: an index seek
+    on ``ix_audit_events_by_entity`` on both databases.
+    """
+    columns = [
+        select(func.max(AuditEvent.id)).where(AuditEvent.entity == e).scalar_subquery()
+        for e in DATA_ENTITIES
+    ]
+    row = session.execute(select(*columns)).one()
+    return max((int(v) for v in row if v is not None), default=0)
+
+
+# --- codec: tagged JSON, a closed set of types, no code ---------------------------------------
+
+
+class CodecError(ValueError):
+    """A value that cannot be stored, or a payload that does not decode to the declared type."""
+
+
+DATACLASSES: dict[str, type] = {"Headline": kpi.Headline}
+"""The dataclasses a payload may hold, by tag (only these are ever constructed)."""
+
+FRAME_DTYPES = frozenset({"int64", "float64", "bool", "object", "str"})
+
+
+def _enc(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.generic):
+        return _enc(value.item())
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return {"$": "float", "v": repr(value)}
+    if isinstance(value, dt.datetime):
+        return {"$": "datetime", "v": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$": "date", "v": value.isoformat()}
+    if isinstance(value, list):
+        return {"$": "list", "v": [_enc(v) for v in value]}
+    if isinstance(value, tuple):
+        return {"$": "tuple", "v": [_enc(v) for v in value]}
+    if isinstance(value, dict):
+        return {"$": "dict", "v": [[_enc(k), _enc(v)] for k, v in value.items()]}
+    if isinstance(value, pd.DataFrame):
+        return _enc_frame(value)
+    if dataclasses.is_dataclass(value) and type(value).__name__ in DATACLASSES:
+        if DATACLASSES[type(value).__name__] is not type(value):
+            raise CodecError(f"cannot store {type(value).__qualname__}")
+        return {
+            "$": type(value).__name__,
+            "v": {f.name: _enc(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        }
+    raise CodecError(f"cannot store a value of type {type(value).__qualname__}")
+
+
+def _enc_frame(df: pd.DataFrame) -> dict[str, Any]:
+    if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0 or df.index.step != 1:
+        raise CodecError("only frames with a default index can be stored")
+    dtypes = [str(t) for t in df.dtypes]
+    for name, dtype in zip(df.columns, dtypes, strict=True):
+        if dtype not in FRAME_DTYPES:
+            raise CodecError(f"cannot store column {name!r} of dtype {dtype}")
+    columns = []
+    for name, dtype in zip(df.columns, dtypes, strict=True):
+        col = df[name]
+        if dtype == "float64":
+            values = [None if math.isnan(v) else float(v) for v in col.tolist()]
+        elif dtype == "str":  # pandas' string dtype; missing values become None
+            values = [v if isinstance(v, str) else None for v in col.tolist()]
+        else:
+            values = [_enc(v) for v in col.tolist()]
+        columns.append(values)
+    return {
+        "$": "frame",
+        "columns": [_enc(c) for c in df.columns],
+        "dtypes": dtypes,
+        "v": columns,
+    }
+
+
+def _dec(node: Any) -> Any:
+    if node is None or isinstance(node, (bool, str, int, float)):
+        return node
+    if isinstance(node, list):
+        raise CodecError("untagged list")
+    if not isinstance(node, dict):
+        raise CodecError(f"unexpected {type(node).__name__}")
+    tag = node.get("$")
+    if tag == "frame":
+        return _dec_frame(node)
+    if set(node) != {"$", "v"}:
+        raise CodecError("malformed node")
+    v = node["v"]
+    if tag == "float":
+        if v not in ("nan", "inf", "-inf"):
+            raise CodecError("bad float")
+        return float(v)
+    if tag == "date":
+        _need(isinstance(v, str))
+        return dt.date.fromisoformat(v)
+    if tag == "datetime":
+        _need(isinstance(v, str))
+        return dt.datetime.fromisoformat(v)
+    if tag in ("list", "tuple"):
+        _need(isinstance(v, list))
+        items = [_dec(x) for x in v]
+        return items if tag == "list" else tuple(items)
+    if tag == "dict":
+        _need(isinstance(v, list) and all(isinstance(p, list) and len(p) == 2 for p in v))
+        out = {}
+        for k, x in v:
+            key = _dec(k)
+            if isinstance(key, (list, dict, pd.DataFrame)):
+                raise CodecError("unhashable key")
+            out[key] = _dec(x)
+        return out
+    if isinstance(tag, str) and tag in DATACLASSES:
+        cls = DATACLASSES[tag]
+        names = {f.name for f in dataclasses.fields(cls)}
+        _need(isinstance(v, dict) and set(v) == names)
+        return cls(**{k: _dec(x) for k, x in v.items()})
+    raise CodecError(f"unknown tag {tag!r}")
+
+
+def _dec_frame(node: dict[str, Any]) -> pd.DataFrame:
+    _need(set(node) == {"$", "columns", "dtypes", "v"})
+    names, dtypes, columns = node["columns"], node["dtypes"], node["v"]
+    _need(isinstance(names, list) and isinstance(dtypes, list) and isinstance(columns, list))
+    _need(len(names) == len(dtypes) == len(columns))
+    _need(all(isinstance(c, list) for c in columns))
+    _need(len({len(c) for c in columns}) <= 1)
+    data: dict[Any, pd.Series] = {}
+    for raw_name, dtype, raw in zip(names, dtypes, columns, strict=True):
+        name = _dec(raw_name)
+        _need(isinstance(name, (str, int)) and dtype in FRAME_DTYPES and name not in data)
+        if dtype == "int64":
+            _need(all(isinstance(x, int) and not isinstance(x, bool) for x in raw))
+            data[name] = pd.Series(raw, dtype="int64")
+        elif dtype == "float64":
+            _need(
+                all(
+                    x is None or (isinstance(x, (int, float)) and not isinstance(x, bool))
+                    for x in raw
+                )
+            )
+            data[name] = pd.Series(
+                [np.nan if x is None else float(x) for x in raw], dtype="float64"
+            )
+        elif dtype == "str":
+            _need(all(x is None or isinstance(x, str) for x in raw))
+            data[name] = pd.Series(raw, dtype="str")
+        elif dtype == "bool":
+            _need(all(isinstance(x, bool) for x in raw))
+            data[name] = pd.Series(raw, dtype="bool")
+        else:
+            data[name] = pd.Series([_dec(x) for x in raw], dtype="object")
+    frame = pd.DataFrame(data)
+    if not data:
+        frame = pd.DataFrame(columns=[])
+    return frame
+
+
+def _need(condition: bool) -> None:
+    if not condition:
+        raise CodecError("malformed payload")
+
+
+def dumps(value: Any) -> str:
+    """``value`` as tagged JSON. :raise CodecError: a type outside the closed set."""
+    return json.dumps(_enc(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def loads(payload: str, expect: Any) -> Any:
+    """The value in ``payload``, checked against the type ``expect``.
+
+    :raise CodecError: not JSON, an unknown tag, or not of type ``expect``.
+    """
+    try:
+        tree = json.loads(payload)
+        value = _dec(tree)
+    except CodecError:
+        raise
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise CodecError(f"undecodable payload: {type(exc).__name__}") from exc
+    if not conforms(value, expect):
+        raise CodecError(f"payload is not a {expect!r}")
+    return value
+
+
+def conforms(value: Any, tp: Any) -> bool:
+    """Whether ``value`` is of the (typing) type ``tp``: int, float, str, bool, None, dates,
+    DataFrame, dict/list/tuple generics, unions and the dataclasses of :data:`DATACLASSES`."""
+    if tp is Any:
+        return True
+    if tp is None or tp is type(None):
+        return value is None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return any(conforms(value, a) for a in typing.get_args(tp))
+    if origin is dict:
+        k, v = typing.get_args(tp) or (Any, Any)
+        return isinstance(value, dict) and all(
+            conforms(a, k) and conforms(b, v) for a, b in value.items()
+        )
+    if origin is list:
+        (item,) = typing.get_args(tp) or (Any,)
+        return isinstance(value, list) and all(conforms(x, item) for x in value)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(conforms(x, args[0]) for x in value)
+        if len(args) != len(value):
+            return False
+        return all(conforms(x, a) for x, a in zip(value, args, strict=True))
+    if tp is bool:
+        return isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tp is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if tp is dt.date:
+        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    if tp in (str, dt.datetime, pd.DataFrame):
+        return isinstance(value, tp)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        if type(value) is not tp:
+            return False
+        hints = typing.get_type_hints(tp)
+        return all(conforms(getattr(value, f.name), hints[f.name]) for f in dataclasses.fields(tp))
+    return False
+
+
+# --- parameters -> key ------------------------------------------------------------------------
+
+
+def _canonical(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            "__type__": type(value).__qualname__,
+            **{f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        }
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"parameter of type {type(value).__qualname__} has no canonical form")
+
+
+def params_key(params: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical JSON of ``params`` (sorted keys, dates in ISO form,
+    dataclasses as their fields and type name)."""
+    text = json.dumps(_canonical(params), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- read, compute, store ----------------------------------------------------------------------
+
+
+def _engine_of(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind.engine if isinstance(bind, Connection) else bind
+
+
+def stored(
+    session: Session,
+    name: str,
+    params: Mapping[str, Any],
+    version: int,
+    compute: Callable[[], T],
+    *,
+    expect: Any,
+) -> T:
+    """The result of ``compute()`` for ``name`` and ``params`` at data ``version``: read
+    from ``stored_summaries`` when a row of that version decodes into ``expect``, otherwise
+    computed (in ``session``), stored (best effort) and returned."""
+    key = params_key(params)
+    row = session.execute(
+        select(StoredSummary.version, StoredSummary.payload).where(
+            StoredSummary.name == name, StoredSummary.key == key
+        )
+    ).first()
+    if row is not None and int(row.version) == version:
+        try:
+            return typing.cast(T, loads(row.payload, expect))
+        except CodecError as exc:
+            log.warning("Stored summary %s/%s ignored and recomputed: %s", name, key[:12], exc)
+    started = time.perf_counter()
+    value = compute()
+    store(_engine_of(session), name, key, version, value, time.perf_counter() - started)
+    return value
+
+
+def store(engine: Engine, name: str, key: str, version: int, value: Any, seconds: float) -> bool:
+    """Upsert one row (kept when the stored version is newer); False, logged, when it could
+    not be stored (read-only, full or busy database, a value outside the codec)."""
+    try:
+        payload = dumps(value)
+    except CodecError:
+        log.exception("Summary %s not stored: its value cannot be encoded", name)
+        return False
+    values = {
+        "name": name,
+        "key": key,
+        "version": version,
+        "payload": payload,
+        "computed_at": dt.datetime.now(dt.UTC),
+        "seconds": float(seconds),
+    }
+    table = StoredSummary.__table__
+    backend = engine.dialect.name
+    ins = (postgresql.insert if backend == "postgresql" else sqlite.insert)(table).values(values)
+    upsert = ins.on_conflict_do_update(
+        index_elements=[table.c.name, table.c.key],
+        set_={c: ins.excluded[c] for c in ("version", "payload", "computed_at", "seconds")},
+        where=table.c.version <= ins.excluded.version,
+    )
+    try:
+        with engine.connect() as conn:
+            if backend == "sqlite":  # on the driver's connection: no SQLAlchemy transaction
+                _sqlite_busy_timeout(conn, STORE_LOCK_WAIT_MS)
+            try:
+                with conn.begin():
+                    if backend == "postgresql":
+                        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{STORE_LOCK_WAIT_MS}ms'")
+                        conn.exec_driver_sql("SET LOCAL statement_timeout = '5s'")
+                    conn.execute(upsert)
+            finally:
+                if backend == "sqlite":
+                    _sqlite_busy_timeout(conn, SQLITE_BUSY_TIMEOUT_MS)
+    except (sa_exc.DBAPIError, sa_exc.TimeoutError) as exc:
+        log.warning("Summary %s not stored (%s): %s", name, type(exc).__name__, exc.args[:1])
+        return False
+    return True
+
+
+def _sqlite_busy_timeout(conn: Connection, ms: int) -> None:
+    conn.connection.driver_connection.execute(f"PRAGMA busy_timeout={int(ms)}")  # type: ignore[union-attr]
+
+
+# --- the stored reads -------------------------------------------------------------------------
+# Each wraps one db/ read; the name carries a revision, bumped when the computation changes.
+
+
+def headline(
+    session: Session, version: int, as_of: dt.date, tech: TechFilter = ALL_TECHNOLOGIES
+) -> kpi.Headline:
+    return stored(
+        session,
+        "kpi.headline/1",
+        {"as_of": as_of, "tech": tech},
+        version,
+        lambda: kpi.headline(session=session, as_of=as_of, tech=tech),
+        expect=kpi.Headline,
+    )
+
+
+def monthly_counts(
+    session: Session, version: int, start: dt.date, end: dt.date, tech: TechFilter
+) -> pd.DataFrame:
+    return stored(
+        session,
+        "overview.monthly_counts/1",
+        {"start": start, "end": end, "tech": tech},
+        version,
+        lambda: overview.monthly_counts(session=session, start=start, end=end, tech=tech),
+        expect=pd.DataFrame,
+    )
+
+
+Durations = dict[str, float | None]
+
+
+def pipeline(
+    session: Session, version: int, as_of: dt.date, tech: TechFilter
+) -> tuple[dict[str, int], Durations]:
+    return stored(
+        session,
+        "overview.pipeline/1",
+        {"as_of": as_of, "tech": tech},
+        version,
+        lambda: (
+            overview.pipeline(session=session, as_of=as_of, tech=tech),
+            overview.stage_durations(session=session, as_of=as_of, tech=tech),
+        ),
+        expect=tuple[dict[str, int], Durations],
+    )
+
+
+def breakdown(
+    session: Session, version: int, as_of: dt.date, by: str, tech: TechFilter
+) -> pd.DataFrame:
+    return stored(
+        session,
+        "overview.breakdown/1",
+        {"as_of": as_of, "by": by, "tech": tech},
+        version,
+        lambda: overview.breakdown(session=session, as_of=as_of, by=by, tech=tech).frame,
+        expect=pd.DataFrame,
+    )
+
+
+def last_changed_by_entity(session: Session, version: int) -> dict[str, dt.datetime]:
+    return stored(
+        session,
+        "overview.last_changed/1",
+        {},
+        version,
+        lambda: overview.last_changed_by_entity(session=session),
+        expect=dict[str, dt.datetime],
+    )
+
+
+def records_behind(session: Session, version: int, figure: str, as_of: dt.date) -> pd.DataFrame:
+    """Meetings, testbeds or agreements behind a tile (no personal data; every role that
+    sees the overview sees the same rows)."""
+    return stored(
+        session,
+        "overview.records_behind/1",
+        {"figure": figure, "as_of": as_of},
+        version,
+        lambda: overview.records_behind(session=session, figure=figure, as_of=as_of),
+        expect=pd.DataFrame,
+    )
+
+
+def _searched(filters: Any) -> bool:
+    return bool(getattr(filters, "q", "").strip())
+
+
+def register_count(
+    session: Session,
+    version: int,
+    register: str,
+    filters: Any,
+    count: Callable[[], int],
+    *,
+    personal: bool = False,
+) -> int:
+    """How many records of ``register`` match ``filters`` (``count()`` computes it). Not
+    stored when the filters hold search text. ``personal``: whether the reader may see
+    experts' personal data (the experts' search looks at e-mail addresses then)."""
+    if _searched(filters):
+        return count()
+    return stored(
+        session,
+        f"registers.{register}.count/1",
+        {"filters": filters, "personal": personal},
+        version,
+        count,
+        expect=int,
+    )
+
+
+def register_rows(
+    session: Session,
+    version: int,
+    register: str,
+    params: Mapping[str, Any],
+    read: Callable[[], pd.DataFrame],
+) -> pd.DataFrame:
+    """A page of a role-independent register (adoptions) without search text."""
+    if _searched(params.get("filters")):
+        return read()
+    return stored(
+        session, f"registers.{register}.rows/1", params, version, read, expect=pd.DataFrame
+    )
+
+
+# --- keeping the default views current --------------------------------------------------------
+
+PERIOD_DAYS = (30, 91, 365)  # components.overview.PERIODS
+FIRST_DAY = dt.date(2018, 1, 1)  # components.overview.FIRST_DAY
+BEHIND = ("meetings", "testbeds", "agreements")
+
+
+def technologies_count(session: Session, version: int, filters: Any) -> int:
+    from db.queries import registers
+
+    return register_count(
+        session,
+        version,
+        "technologies",
+        filters,
+        lambda: registers.technologies_count(session=session, filters=filters),
+    )
+
+
+def adoptions_count(session: Session, version: int, filters: Any) -> int:
+    from db.queries import registers
+
+    return register_count(
+        session,
+        version,
+        "adoptions",
+        filters,
+        lambda: registers.adoptions_count(session=session, filters=filters),
+    )
+
+
+def experts_count(session: Session, version: int, filters: Any, personal: bool) -> int:
+    """Only the number (keyed on ``personal``): experts' rows are never stored."""
+    from db.queries import registers
+
+    return register_count(
+        session,
+        version,
+        "experts",
+        filters,
+        lambda: registers.experts_count(session=session, filters=filters, personal=personal),
+        personal=personal,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Read:
+    """``read(session, version, *args)`` as a call ``(session, version)``."""
+
+    read: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+
+    def __call__(self, session: Session, version: int) -> Any:
+        return self.read(session, version, *self.args)
+
+
+def default_reads(as_of: dt.date) -> list[Callable[[Session, int], Any]]:
+    """What the overview shows with no filter on ``as_of`` (and the comparison dates of
+    each period), and the registers' default counts; each a call ``(session, version)``."""
+    from db.queries import registers
+
+    tech = ALL_TECHNOLOGIES
+    earlier = [max(as_of - dt.timedelta(days=days), FIRST_DAY) for days in PERIOD_DAYS]
+    return [
+        _Read(headline, (as_of, tech)),
+        *[_Read(headline, (day, tech)) for day in earlier],
+        _Read(monthly_counts, (overview.month_start(as_of, 23), as_of, tech)),
+        _Read(pipeline, (as_of, tech)),
+        _Read(breakdown, (as_of, "growth_sector", tech)),
+        _Read(breakdown, (as_of, "field", tech)),
+        _Read(last_changed_by_entity),
+        *[_Read(records_behind, (figure, as_of)) for figure in BEHIND],
+        _Read(technologies_count, (registers.TechnologyFilters(as_of=as_of),)),
+        _Read(adoptions_count, (registers.AdoptionFilters(as_of=as_of),)),
+        _Read(experts_count, (registers.ExpertFilters(as_of=as_of), False)),
+        _Read(experts_count, (registers.ExpertFilters(as_of=as_of), True)),
+    ]
+
+
+def refresh(engine: Engine, as_of: dt.date) -> int:
+    """Compute and store every :func:`default_reads` that is not stored at the current
+    version, then :func:`prune`; returns the data version refreshed."""
+    with Session(engine) as s:
+        version = data_version(s)
+        for read in default_reads(as_of):
+            read(s, version)
+    prune(engine, version)
+    return version
+
+
+class _Refresher:
+    """One background refresh at a time per process; requests during a run coalesce into
+    one more run after it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = False
+        self._again: tuple[Engine, dt.date] | None = None
+        self.thread: threading.Thread | None = None
+
+    def request(self, engine: Engine, as_of: dt.date) -> threading.Thread | None:
+        with self._lock:
+            if self._running:
+                self._again = (engine, as_of)
+                return None
+            self._running = True
+            self.thread = threading.Thread(
+                target=self._run, args=(engine, as_of), name="summaries-refresh", daemon=True
+            )
+            thread = self.thread
+        thread.start()
+        return thread
+
+    def _run(self, engine: Engine, as_of: dt.date) -> None:
+        job: tuple[Engine, dt.date] | None = (engine, as_of)
+        while job is not None:
+            try:
+                refresh(*job)
+            except Exception:  # a background refresh must never take the process down
+                log.warning("Background refresh of the summaries failed", exc_info=True)
+            with self._lock:
+                job, self._again = self._again, None
+                if job is None:
+                    self._running = False
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait until no refresh runs (tests)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                thread, running = self.thread, self._running
+            if not running or thread is None:
+                return
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            thread.join(left)
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+
+
+_refresher = _Refresher()
+
+
+def refresh_in_background(engine: Engine, as_of: dt.date) -> threading.Thread | None:
+    """Start :func:`refresh` in a daemon thread (or queue one more run after the running
+    one); never blocks, never raises."""
+    try:
+        return _refresher.request(engine, as_of)
+    except Exception:
+        log.warning("Could not start the background refresh of the summaries", exc_info=True)
+        return None
+
+
+def wait_for_refresh(timeout: float | None = None) -> None:
+    _refresher.wait(timeout)
+
+
+# --- bounds ------------------------------------------------------------------------------------
+
+
+def prune(engine: Engine, version: int, *, now: dt.datetime | None = None) -> int:
+    """Delete rows of an older data version, rows older than :data:`MAX_AGE_DAYS` and the
+    oldest rows of a name beyond :data:`MAX_ROWS_PER_NAME`; how many were deleted (0, logged,
+    when the database refused)."""
+    t = StoredSummary
+    cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=MAX_AGE_DAYS)
+    deleted = 0
+    try:
+        with engine.begin() as conn:
+            deleted += conn.execute(delete(t).where(t.version < version)).rowcount or 0
+            deleted += conn.execute(delete(t).where(t.computed_at < cutoff)).rowcount or 0
+            crowded = conn.execute(
+                select(t.name).group_by(t.name).having(func.count() > MAX_ROWS_PER_NAME)
+            ).scalars()
+            for name in list(crowded):
+                keep = (
+                    select(t.key)
+                    .where(t.name == name)
+                    .order_by(t.computed_at.desc(), t.key)
+                    .limit(MAX_ROWS_PER_NAME)
+                )
+                deleted += (
+                    conn.execute(delete(t).where(t.name == name, t.key.not_in(keep))).rowcount or 0
+                )
+    except (sa_exc.DBAPIError, sa_exc.TimeoutError) as exc:
+        log.warning("Stored summaries not pruned (%s): %s", type(exc).__name__, exc.args[:1])
+        return 0
+    return deleted
+
+
+def stored_names(engine: Engine) -> Iterable[tuple[str, int]]:
+    """(name, rows) in the table (diagnostics)."""
+    with engine.connect() as conn:
+        return [
+            (n, int(c))
+            for n, c in conn.execute(
+                select(StoredSummary.name, func.count()).group_by(StoredSummary.name)
+            )
+        ]
