@@ -116,9 +116,31 @@ class SqlClock:
             cls.active = False
 
 
+# The thread in which ``db.summaries`` recomputes the stored figures after a write: its
+# statements are not the page's (the worker waits for it after each interaction).
+REFRESH_THREAD = "summaries-refresh"
+
+
+def _background() -> bool:
+    return threading.current_thread().name == REFRESH_THREAD
+
+
+def wait_for_refresh() -> None:
+    """Wait until the background refresh of the stored summaries a write started is done
+    (``db.summaries.wait_for_refresh``, where it exists), so it does not run into the next
+    measurement."""
+    try:
+        from db import summaries
+    except ImportError:
+        return
+    wait = getattr(summaries, "wait_for_refresh", None)
+    if wait is not None:
+        wait(300)
+
+
 @event.listens_for(Engine, "before_cursor_execute")
 def _before(conn: Any, _cursor: Any, stmt: Any, params: Any, _ctx: Any, many: Any) -> None:
-    if SqlClock.active and SqlClock.statements is not None:
+    if SqlClock.active and SqlClock.statements is not None and not _background():
         SqlClock.statements.append((stmt, params, bool(many)))
     conn.info.setdefault("bench_t0", []).append(time.perf_counter())
 
@@ -128,7 +150,7 @@ def _after(conn: Any, _cursor: Any, _stmt: Any, _params: Any, _ctx: Any, _many: 
     started = conn.info.get("bench_t0")
     if started:
         t0 = started.pop()
-        if SqlClock.active:
+        if SqlClock.active and not _background():
             SqlClock.seconds += time.perf_counter() - t0
             SqlClock.count += 1
 
@@ -351,7 +373,10 @@ def times(databases: dict[str, str], runs: int) -> dict[str, Any]:
             for name, act in INTERACTIONS.items():
                 rec = acts[key].setdefault(name, {"samples": {}, "error": None, "notes": []})
                 try:
-                    figures = act(url, r)
+                    try:
+                        figures = act(url, r)
+                    finally:
+                        wait_for_refresh()
                 except Exception as exc:
                     rec["error"] = rec["error"] or _describe(exc)
                     rec.setdefault("failed_runs", 0)
