@@ -1,20 +1,24 @@
 """Staff edits on ``db/`` directly (SQLite and PostgreSQL): lost-edit protection, per-field
 validation and duplicates, experts and organizations.
 
-Lost-edit protection: two officials open the same record (both see version 1); the first
-saves; the second's edit is refused with a message naming the first and the time, nothing
-of theirs is written, no event is recorded for it, and the version moved on by exactly one.
+Lost-edit protection (one mechanism, ``db.workflow.lost_edits``, for all six edited records:
+adoptions, technologies, testbeds, experts, inquiries, agreements): two officials open the
+same record (both see the same version); the first saves; the second's edit is refused with
+one message naming the first and the time, nothing of theirs is written, no audit event is
+recorded for it, and the version moved on by exactly one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
 
+from db import intercity as ic
 from db import models
 from db import workflow as wf
 from db.errors import DomainError, PermissionDenied, ValidationFailed
@@ -22,7 +26,7 @@ from db.models import Adoption, AuditEvent, Expert, ExpertField, ExpertTie, Tech
 from db.permissions import Actor
 from db.session import read_session, write_session
 from db.workflow import experts as wf_experts
-from db.workflow.common import StaleEdit
+from db.workflow.lost_edits import StaleEdit
 from db.workflow.technologies import DUPLICATE_TITLE
 from tests import workflow_data as wd
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401
@@ -106,6 +110,31 @@ def _expert_edit(eid: int, version: int, department: str) -> dict[str, Any]:
     )
 
 
+def _inquiry_edit(iid: int, version: int, department: str) -> dict[str, Any]:
+    return dict(
+        fn=ic.edit_inquiry,
+        inquiry_id=iid,
+        version=version,
+        received_on=dt.date(2026, 1, 5),
+        channel="email",
+        topic="운영 현황 문의 " + department,
+        org_id=_ORG[0],
+    )
+
+
+def _agreement_edit(aid: int, version: int, department: str) -> dict[str, Any]:
+    return dict(
+        fn=ic.edit_agreement,
+        agreement_id=aid,
+        version=version,
+        kind="mou",
+        status="planned",
+        title_ko="신기술 협약 " + department,
+        planned_on=dt.date(2026, 1, 5),
+        partner_org_id=_ORG[0],
+    )
+
+
 _ORG: list[int] = []
 
 
@@ -127,15 +156,45 @@ def _records(engine: Engine, staff: Actor) -> dict[str, tuple[Any, int, Callable
         fields=["roads"],
         registered_on=dt.date(2026, 1, 5),
     )
+    iid = write(
+        engine,
+        ic.log_inquiry,
+        actor=staff,
+        received_on=dt.date(2026, 1, 5),
+        channel="call",
+        topic="운영 현황 문의",
+        org_id=owner,
+    )
+    agid = write(
+        engine,
+        ic.create_agreement,
+        actor=staff,
+        kind="mou",
+        status="planned",
+        title_ko="신기술 협약",
+        planned_on=dt.date(2026, 1, 5),
+        partner_org_id=owner,
+    )
     return {
         "adoption": (Adoption, aid, _adoption_edit),
         "technology": (Technology, tid, _tech_edit),
         "testbed": (models.Testbed, tbid, _testbed_edit),
         "expert": (Expert, eid, _expert_edit),
+        "inquiry": (models.Inquiry, iid, _inquiry_edit),
+        "agreement": (models.Agreement, agid, _agreement_edit),
     }
 
 
-@pytest.mark.parametrize("entity", ["adoption", "technology", "testbed", "expert"])
+def _all_events(engine: Engine) -> list[tuple[Any, ...]]:
+    with read_session(engine) as s:
+        cols = AuditEvent.__table__.columns
+        return [tuple(r) for r in s.execute(select(*cols).order_by(AuditEvent.id)).all()]
+
+
+EDITED = ["adoption", "technology", "testbed", "expert", "inquiry", "agreement"]
+
+
+@pytest.mark.parametrize("entity", EDITED)
 def test_a_second_edit_on_an_old_version_is_refused_and_overwrites_nothing(
     migrated_engine: Engine, people: dict[str, Actor], entity: str
 ) -> None:
@@ -147,14 +206,20 @@ def test_a_second_edit_on_an_old_version_is_refused_and_overwrites_nothing(
     with read_session(migrated_engine) as s:
         saved = {c.key: getattr(s.get(model, record_id), c.key) for c in model.__table__.columns}
     edits_before = _events(migrated_engine, f"{entity}.edit", record_id)
+    trail_before = _all_events(migrated_engine)
 
     second = edit(record_id, seen, "second")
     with pytest.raises(StaleEdit) as refused:
         write(migrated_engine, second.pop("fn"), actor=lee, **second)
 
+    # the same sentence for every record: who saved it (display name) and when (KST)
     assert refused.value.params["by"] == "Kim.User"  # the first editor's display name
-    assert refused.value.params["at"].endswith("KST")
-    assert "Nothing was saved" in str(refused.value)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d KST", refused.value.params["at"])
+    assert str(refused.value) == (
+        f"Kim.User saved this record at {refused.value.params['at']}, after you opened it. "
+        "Nothing was saved: reload the record to see their changes, then make your edit again."
+    )
+    assert _all_events(migrated_engine) == trail_before  # the audit trail is unchanged
     with read_session(migrated_engine) as s:
         now = {c.key: getattr(s.get(model, record_id), c.key) for c in model.__table__.columns}
     assert now == saved  # nothing of the second edit was written

@@ -27,6 +27,7 @@ from db.permissions import Actor
 from db.queries import intercity as q
 from db.session import read_session, write_session
 from db.workflow.common import today_kst
+from db.workflow.lost_edits import StaleEdit
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401 (fixture)
 
 TODAY = today_kst()
@@ -401,15 +402,13 @@ def test_a_concurrent_edit_is_refused_naming_who_changed_it(
     )
     # both opened version 1; staff2 saves first
     assert run(e, ic.edit_inquiry, actor=people["staff2"], topic="수정된 주제", **base) == 2
-    exc = refused(
-        e, ic.edit_inquiry, ic.EditedMeanwhile, actor=people["staff"], topic="다른 주제", **base
-    )
+    exc = refused(e, ic.edit_inquiry, StaleEdit, actor=people["staff"], topic="다른 주제", **base)
     assert exc.params["by"] == "Staff.Two"
     row = inquiry(e, iid)
     assert (row.topic, row.version) == ("수정된 주제", 2)
     ev = events(e, "inquiry.edit")[-1]
-    assert ev.before == '{"topic":"플랫폼 운영 현황 문의","version":1}'
-    assert ev.after == '{"topic":"수정된 주제","version":2}'
+    assert ev.before == '{"topic":"플랫폼 운영 현황 문의"}'
+    assert ev.after == '{"topic":"수정된 주제"}'
     # a status step also changes the version, so an edit opened before it is refused
     run(
         e,
@@ -423,7 +422,7 @@ def test_a_concurrent_edit_is_refused_naming_who_changed_it(
     refused(
         e,
         ic.edit_inquiry,
-        ic.EditedMeanwhile,
+        StaleEdit,
         actor=people["staff2"],
         topic="또 다른 주제",
         **(base | {"version": 2}),
@@ -554,7 +553,7 @@ def test_agreement_edit_is_a_compare_and_set_on_its_version(
     exc = refused(
         e,
         ic.edit_agreement,
-        ic.EditedMeanwhile,
+        StaleEdit,
         actor=people["staff"],
         agreement_id=aid,
         version=1,
@@ -574,8 +573,8 @@ def test_agreement_edit_is_a_compare_and_set_on_its_version(
         e, ic.edit_agreement, NotFound, actor=people["staff"], agreement_id=999, version=1, **signed
     )
     ev = events(e, "agreement.edit")[-1]
-    assert ev.before == '{"signed_on":null,"status":"planned","version":1}'
-    assert ev.after == f'{{"signed_on":"{PAST.isoformat()}","status":"signed","version":2}}'
+    assert ev.before == '{"signed_on":null,"status":"planned"}'
+    assert ev.after == f'{{"signed_on":"{PAST.isoformat()}","status":"signed"}}'
 
 
 def _product(engine: Engine, kind: str, began: dt.date, status: str) -> int:

@@ -374,7 +374,7 @@ def test_a_correction_that_lost_to_a_colleague_names_them(app_db: Engine) -> Non
         )
     submit(at, "Save the correction")
     errors = " ".join(e.value for e in at.error)
-    assert f"{colleague.display_name} changed this record at" in errors
-    assert "Your changes were not saved" in errors
+    assert f"{colleague.display_name} saved this record at" in errors
+    assert "after you opened it. Nothing was saved" in errors
     with read_session(app_db) as s:
         assert s.get(Inquiry, inq.id).topic == inq.topic  # type: ignore[union-attr]

@@ -25,6 +25,7 @@ from db.models import Adoption, Proposal, Technology
 from db.permissions import Actor
 from db.session import read_session, write_session
 from db.workflow import adoptions as wf_adoptions
+from db.workflow import lost_edits
 from db.workflow import technologies as wf_tech
 from tests import workflow_data as wd
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401
@@ -618,7 +619,7 @@ def test_edit_only_while_open_and_records_the_change(
     kwargs["version"] = 2  # the edit incremented it
     with pytest.raises(DomainError) as caught:
         write(migrated_engine, wf.edit_adoption, **kwargs)  # nothing changed
-    assert caught.value.message == wf_adoptions.NOTHING_CHANGED
+    assert caught.value.message == lost_edits.NOTHING_CHANGED
     with pytest.raises(DomainError):
         write(migrated_engine, wf.edit_adoption, **{**kwargs, "expected": "proposed"})
     write(

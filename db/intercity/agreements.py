@@ -36,6 +36,7 @@ from db.intercity.common import NewOrganization
 from db.models import Adoption, Agreement, Testbed
 from db.permissions import Actor
 from db.workflow import common as wc
+from db.workflow import lost_edits
 
 SIGNED_ON_REQUIRED = N_("Enter the date it was signed.")
 STARTS_ON_REQUIRED = N_("Enter the date it started.")
@@ -228,7 +229,7 @@ def edit_agreement(
 
     :raise PermissionDenied: the actor is not staff.
     :raise NotFound: no such agreement.
-    :raise Conflict: someone changed it since (names them and the time).
+    :raise StaleEdit: someone saved it since ``version`` (names them and the time).
     :raise ValidationFailed: per field, as :func:`create_agreement`.
     :raise DomainError: nothing changed.
     """
@@ -236,8 +237,7 @@ def edit_agreement(
     agreement = session.get(Agreement, agreement_id, populate_existing=True, with_for_update=True)
     if agreement is None:
         raise common.not_found()
-    if agreement.version != version:
-        raise common.changed_meanwhile(session, "agreement", agreement_id)
+    seen = lost_edits.check_seen(session, agreement, "agreement", version)
     errors: dict[str, str] = {}
     values = _clean(
         kind=kind,
@@ -260,8 +260,8 @@ def edit_agreement(
         session, actor, partner_org_id, new_partner, "partner_org_id", errors, write=True
     )
     before = {k: getattr(agreement, k) for k in FIELDS}
-    return common.save_edit(
-        session, actor, Agreement, "agreement", agreement_id, version, before, values
+    return lost_edits.save_edit(
+        session, actor, Agreement, "agreement", agreement_id, seen, before, values
     )
 
 
@@ -327,7 +327,7 @@ def link_product(
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]  # pragma: no cover - row is locked
-        raise common.changed_meanwhile(session, kind, product_id)
+        raise lost_edits.stale_edit(session, kind, product_id)
     wc.record(
         session,
         actor,

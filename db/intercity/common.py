@@ -1,5 +1,6 @@
 """What the inquiry and agreement writes share: who may write, messages, date checks, the
-asking body or partner (an existing organisation or a new one), and stale-edit refusals.
+asking body or partner (an existing organisation or a new one). Edits are lost-edit protected
+by the same mechanism as every other record (:mod:`db.workflow.lost_edits`).
 
 Writers hold the ``staff`` role (design.md: staff "log inquiries and agreements"; the
 administrator manages accounts and runs imports, so holds no write here). Every write is one
@@ -15,12 +16,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import domain
-from db.errors import N_, Conflict, DomainError, NotFound
-from db.models import AuditEvent, Organization
+from db.errors import N_, NotFound
+from db.models import Organization
 from db.permissions import Actor
 from db.workflow import common as wc
 
@@ -33,7 +34,6 @@ UNKNOWN_CHOICE = wc.UNKNOWN_CHOICE
 DATE_REQUIRED = N_("Enter the date.")
 DATE_IN_FUTURE = N_("The date cannot be later than today.")
 BEFORE_RECEIVED = N_("The date cannot be before the inquiry was received.")
-NOTHING_CHANGED = N_("Nothing was changed, so nothing was saved.")
 CHOOSE_OR_NEW = N_("Choose an existing body or enter the name of a new one.")
 UNKNOWN_ORG = N_("This body is not in the register; choose it again from the list.")
 ORG_EXISTS = N_(
@@ -44,15 +44,6 @@ REGION_REQUIRED = N_("Choose the region of a Korean body.")
 REGION_ABROAD = N_("A body outside Korea has no Korean region; leave the region empty.")
 COUNTRY_INVALID = N_("Enter the country as two letters (ISO 3166), e.g. KR, JP, US.")
 FOREIGN_CITY_IN_KOREA = N_("A foreign city is outside Korea: enter its country.")
-
-
-class EditedMeanwhile(Conflict):
-    """The record changed after the editor opened it (compare-and-set on ``version``)."""
-
-    message = N_(
-        "{by} changed this record at {at}, after you opened it. Your changes were not saved; "
-        "reload the record to see theirs and edit again."
-    )
 
 
 def require_writer(actor: Actor, action: str, entity: str, entity_id: int | None = None) -> None:
@@ -183,67 +174,6 @@ def resolve_organization(
         at=now,
     )
     return org.id
-
-
-def changed_meanwhile(session: Session, entity: str, entity_id: int) -> Conflict:
-    """:class:`EditedMeanwhile` naming who last wrote ``entity`` ``entity_id`` and when."""
-    event = (
-        session.execute(
-            select(AuditEvent)
-            .where(
-                AuditEvent.entity == entity,
-                AuditEvent.entity_id == str(entity_id),
-                AuditEvent.action != "permission.denied",
-            )
-            .order_by(AuditEvent.id.desc())
-            .limit(1)
-        )
-        .scalars()
-        .first()
-    )
-    if event is None:  # pragma: no cover - every write leaves an event
-        return EditedMeanwhile(by="?", at="?")
-    who = wc.display_name(session, event.actor_id, event.actor_name)
-    return EditedMeanwhile(by=who, at=wc.kst(event.occurred_at))
-
-
-def save_edit(
-    session: Session,
-    actor: Actor,
-    model: Any,
-    entity: str,
-    record_id: int,
-    version: int,
-    before: dict[str, Any],
-    values: dict[str, Any],
-) -> int:
-    """Compare-and-set the changed ``values`` on ``version``; one ``<entity>.edit`` audit
-    event with the changed fields before and after; the new version.
-
-    :raise DomainError: nothing changed.
-    :raise EditedMeanwhile: someone saved the record since ``version``.
-    """
-    changes = {k: v for k, v in values.items() if before[k] != v}
-    if not changes:
-        raise DomainError(NOTHING_CHANGED)
-    done = session.execute(
-        update(model)
-        .where(model.id == record_id, model.version == version)
-        .values(version=version + 1, **changes)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]  # pragma: no cover - row is locked
-        raise changed_meanwhile(session, entity, record_id)
-    wc.record(
-        session,
-        actor,
-        f"{entity}.edit",
-        entity,
-        record_id,
-        before={k: before[k] for k in changes} | {"version": version},
-        after=dict(changes) | {"version": version + 1},
-    )
-    return version + 1
 
 
 def not_found() -> NotFound:

@@ -9,8 +9,8 @@ step's date. Steps cannot be undone: "benchmarked" is final.
 
 Concurrency: a step is a compare-and-set on the status the official saw; an edit is a
 compare-and-set on the record's ``version`` (every write to the row increments it), so
-two officials cannot silently overwrite each other: the loser is told who changed the record
-and when (:class:`~db.intercity.common.EditedMeanwhile`).
+two officials cannot silently overwrite each other: the loser is told who saved the record
+and when (:class:`~db.workflow.lost_edits.StaleEdit`, the refusal of every lost edit).
 
 Audit events: ``inquiry.receive`` (and ``organization.create`` for a new asking body),
 ``inquiry.answer``, ``inquiry.hold_visit``, ``inquiry.benchmark``, ``inquiry.edit``,
@@ -32,6 +32,7 @@ from db.intercity.common import NewOrganization
 from db.models import Inquiry, InquiryFollowup
 from db.permissions import Actor
 from db.workflow import common as wc
+from db.workflow import lost_edits
 
 NEXT: Final[dict[str, tuple[str, ...]]] = {
     "received": ("answered",),
@@ -167,7 +168,7 @@ def move_inquiry(
     common.require_writer(actor, action, "inquiry", inquiry_id)
     inquiry = _load(session, inquiry_id)
     if inquiry.status != expected:
-        raise common.changed_meanwhile(session, "inquiry", inquiry_id)
+        raise lost_edits.stale_edit(session, "inquiry", inquiry_id)
     errors: dict[str, str] = {}
     if to not in NEXT.get(expected, ()):
         errors["status"] = STATUS_ORDER
@@ -188,7 +189,7 @@ def move_inquiry(
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]  # pragma: no cover - row is locked
-        raise common.changed_meanwhile(session, "inquiry", inquiry_id)
+        raise lost_edits.stale_edit(session, "inquiry", inquiry_id)
     wc.record(
         session,
         actor,
@@ -256,16 +257,14 @@ def edit_inquiry(
 
     :raise PermissionDenied: the actor is not staff.
     :raise NotFound: no such inquiry.
-    :raise Conflict: someone changed it since (:class:`~db.intercity.common.EditedMeanwhile`
-        names them and the time).
+    :raise StaleEdit: someone saved it since ``version`` (names them and the time).
     :raise ValidationFailed: per field as :func:`log_inquiry`; received_on also after a
         recorded step.
     :raise DomainError: nothing changed.
     """
     common.require_writer(actor, "inquiry.edit", "inquiry", inquiry_id)
     inquiry = _load(session, inquiry_id)
-    if inquiry.version != version:
-        raise common.changed_meanwhile(session, "inquiry", inquiry_id)
+    seen = lost_edits.check_seen(session, inquiry, "inquiry", version)
     errors: dict[str, str] = {}
     values = _clean_fields(
         received_on=received_on,
@@ -287,4 +286,6 @@ def edit_inquiry(
         session, actor, org_id, new_org, "org_id", errors, write=True
     )
     before = {k: getattr(inquiry, k) for k in EDIT_FIELDS}
-    return common.save_edit(session, actor, Inquiry, "inquiry", inquiry_id, version, before, values)
+    return lost_edits.save_edit(
+        session, actor, Inquiry, "inquiry", inquiry_id, seen, before, values
+    )

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from db.errors import N_, Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import Adoption, AgendaItem, AuditEvent, Meeting, Technology
 from db.permissions import Actor
-from db.workflow import common, proposals
+from db.workflow import common, lost_edits, proposals
 from db.workflow.common import APPROVER, STAFF
 
 DECISIONS = ("approve", "reject", "return")
@@ -58,7 +58,6 @@ RECOMMENDATION_STALE = N_(
     "The proposal changed after the meeting recommended it, so it needs a new "
     "recommendation before it can be approved. Nothing was saved."
 )
-NOTHING_CHANGED = N_("Nothing was changed, so nothing was saved.")
 
 
 def _year_range() -> tuple[int, int]:
@@ -219,12 +218,12 @@ def edit_adoption(
 
     Lost-edit protection: ``version`` is the version the editor saw; the change is a
     compare-and-set on it and increments it. If anyone saved the record in between, nothing
-    is written and :class:`~db.workflow.common.StaleEdit` names them and the time.
+    is written and :class:`~db.workflow.lost_edits.StaleEdit` names them and the time.
 
     :raise PermissionDenied: the actor is not staff.
     :raise NotFound: no such adoption.
     :raise Conflict: it is no longer in ``expected`` (names who decided it); or
-        :class:`~db.workflow.common.StaleEdit`: saved by someone else since ``version``.
+        :class:`~db.workflow.lost_edits.StaleEdit`: saved by someone else since ``version``.
     :raise ValidationFailed: per field, as :func:`propose_adoption`.
     :raise DomainError: nothing changed; it is no longer editable.
     """
@@ -234,9 +233,7 @@ def edit_adoption(
         raise NotFound()
     if adoption.status != expected or expected not in EDITABLE:
         raise _changed(session, adoption_id)
-    seen = common.check_version(version, {})
-    if adoption.version != seen:
-        raise common.stale_edit(session, "adoption", adoption_id)
+    seen = lost_edits.check_seen(session, adoption, "adoption", version)
     values, errors = _clean(
         project_name=project_name,
         department=department,
@@ -256,37 +253,17 @@ def edit_adoption(
     if errors:
         raise ValidationFailed(errors)
     before = {k: getattr(adoption, k) for k in EDIT_FIELDS}
-    changes = {k: v for k, v in values.items() if before[k] != v}
-    if not changes:
-        raise DomainError(NOTHING_CHANGED)
-    now = common.now_utc()
-    done = session.execute(
-        update(Adoption)
-        .where(
-            Adoption.id == adoption_id,
-            Adoption.status == expected,
-            Adoption.version == seen,
-        )
-        .values(updated_at=now, updated_by_id=actor.id, version=Adoption.version + 1, **changes)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        current = session.execute(
-            select(Adoption.status).where(Adoption.id == adoption_id)
-        ).scalar()
-        if current != expected:
-            raise _changed(session, adoption_id)
-        raise common.stale_edit(session, "adoption", adoption_id)
-    common.record(
+    lost_edits.save_edit(
         session,
         actor,
-        "adoption.edit",
+        Adoption,
         "adoption",
         adoption_id,
-        before={k: before[k] for k in changes},
-        after=changes,
-        reason=note or None,
-        at=now,
+        seen,
+        before,
+        values,
+        reason=note,
+        where=(Adoption.status == expected,),
     )
 
 

@@ -39,16 +39,6 @@ NOT_WAITING = N_(
 )
 
 
-class StaleEdit(Conflict):
-    """Lost-edit protection: the record was saved by someone else after the editor opened
-    it (its ``version`` moved on). Nothing is overwritten."""
-
-    message = N_(
-        "{by} saved this record at {at}, after you opened it. Nothing was saved: reload the "
-        "record to see their changes, then make your edit again."
-    )
-
-
 class OwnProposal(PermissionDenied):
     """Four eyes: the acting approver proposed the item."""
 
@@ -211,26 +201,6 @@ def last_change(session: Session, entity: str, entity_id: int) -> AuditEvent | N
         .scalars()
         .first()
     )
-
-
-def stale_edit(session: Session, entity: str, entity_id: int) -> StaleEdit:
-    """The refusal of an edit made on an old version: who saved the record last, and when."""
-    ev = last_change(session, entity, entity_id)
-    if ev is None:
-        return StaleEdit(by="-", at="-")
-    who = display_name(session, ev.actor_id, ev.actor_name)
-    return StaleEdit(by=who, at=kst(ev.occurred_at))
-
-
-def check_version(version: Any, errors: dict[str, str]) -> int:
-    """The version an edit form carries (the one its editor saw)."""
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        errors["version"] = VERSION_MISSING
-        return 0
-    return version
-
-
-VERSION_MISSING = N_("The form did not say which version of the record it edits; reload it.")
 
 
 def conflict_from(session: Session, event: AuditEvent) -> Conflict:

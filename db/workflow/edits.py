@@ -1,10 +1,10 @@
 """Staff edits of register records: technologies and testbeds (adoptions: ``adoptions.py``;
 experts and organizations: ``experts.py``).
 
-Every edit is lost-edit protected: it carries the ``version`` of the record its editor saw,
-writes with a compare-and-set on that version (``UPDATE ... WHERE id = :id AND version =
-:seen``) and increments it. If anyone saved the record in between, nothing is written and
-:class:`~db.workflow.common.StaleEdit` names who saved it and when. Each edit is one audit
+Every edit is lost-edit protected (:mod:`db.workflow.lost_edits`): it carries the ``version``
+of the record its editor saw, writes with a compare-and-set on that version and increments
+it. If anyone saved the record in between, nothing is written and
+:class:`~db.workflow.lost_edits.StaleEdit` names who saved it and when. Each edit is one audit
 event (``technology.edit``, ``testbed.edit``) with the changed fields before and after and
 the editor's optional note as the reason.
 """
@@ -13,66 +13,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import domain
 from db.errors import N_, DomainError, NotFound, ValidationFailed
 from db.models import Technology, Testbed
 from db.permissions import Actor
-from db.workflow import common
+from db.workflow import common, lost_edits
 from db.workflow.common import STAFF
 from db.workflow.technologies import ACTIVE, _duplicate_fields
 
-NOTHING_CHANGED = N_("Nothing was changed, so nothing was saved.")
 NOT_EDITABLE = N_(
     "This record's lifecycle has ended, so it can no longer be edited. Nothing was saved."
 )
 TECHNOLOGY_FIELDS = ("title_ko", "title_en", "summary", "field", "growth_sector", "certification")
 TESTBED_FIELDS = ("site",)
 TESTBED_FINISHED = ("rejected", "certified")
-
-
-def _save(
-    session: Session,
-    actor: Actor,
-    model: type[Technology] | type[Testbed],
-    entity: str,
-    record_id: int,
-    seen: int,
-    before: dict[str, Any],
-    values: dict[str, Any],
-    note: str,
-) -> int:
-    """Compare-and-set ``values`` on version ``seen``; one audit event; the new version.
-
-    :raise DomainError: nothing changed.
-    :raise StaleEdit: saved by someone else since ``seen``.
-    """
-    changes = {k: v for k, v in values.items() if before[k] != v}
-    if not changes:
-        raise DomainError(NOTHING_CHANGED)
-    now = common.now_utc()
-    done = session.execute(
-        update(model)
-        .where(model.id == record_id, model.version == seen)
-        .values(updated_at=now, updated_by_id=actor.id, version=model.version + 1, **changes)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise common.stale_edit(session, entity, record_id)
-    common.record(
-        session,
-        actor,
-        f"{entity}.edit",
-        entity,
-        record_id,
-        before={k: before[k] for k in changes},
-        after=changes,
-        reason=note or None,
-        at=now,
-    )
-    return seen + 1
 
 
 def edit_technology(
@@ -104,12 +61,10 @@ def edit_technology(
     tech = session.get(Technology, tech_id, populate_existing=True, with_for_update=True)
     if tech is None:
         raise NotFound()
-    errors: dict[str, str] = {}
-    seen = common.check_version(version, errors)
-    if not errors and tech.version != seen:
-        raise common.stale_edit(session, "technology", tech_id)
+    seen = lost_edits.check_seen(session, tech, "technology", version)
     if tech.status not in ACTIVE:
         raise DomainError(NOT_EDITABLE)
+    errors: dict[str, str] = {}
     values: dict[str, Any] = {
         "title_ko": common.clean_text(title_ko, "title_ko", errors, max_chars=300),
         "title_en": common.clean_text(title_en, "title_en", errors, max_chars=300),
@@ -136,7 +91,9 @@ def edit_technology(
         errors.setdefault(name, problem)
     if errors:
         raise ValidationFailed(errors)
-    return _save(session, actor, Technology, "technology", tech_id, seen, before, values, note)
+    return lost_edits.save_edit(
+        session, actor, Technology, "technology", tech_id, seen, before, values, reason=note
+    )
 
 
 def edit_testbed(
@@ -161,18 +118,18 @@ def edit_testbed(
     testbed = session.get(Testbed, testbed_id, populate_existing=True, with_for_update=True)
     if testbed is None:
         raise NotFound()
-    errors: dict[str, str] = {}
-    seen = common.check_version(version, errors)
-    if not errors and testbed.version != seen:
-        raise common.stale_edit(session, "testbed", testbed_id)
+    seen = lost_edits.check_seen(session, testbed, "testbed", version)
     if testbed.status in TESTBED_FINISHED:
         raise DomainError(NOT_EDITABLE)
+    errors: dict[str, str] = {}
     values = {"site": common.clean_text(site, "site", errors, max_chars=300)}
     note = common.clean_text(reason, "reason", errors, required=False)
     if errors:
         raise ValidationFailed(errors)
     before = {"site": testbed.site}
-    return _save(session, actor, Testbed, "testbed", testbed_id, seen, before, values, note)
+    return lost_edits.save_edit(
+        session, actor, Testbed, "testbed", testbed_id, seen, before, values, reason=note
+    )
 
 
 def current_version(session: Session, model: Any, record_id: int) -> int | None:

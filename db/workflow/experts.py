@@ -20,14 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from db import domain
 from db.errors import N_, DomainError, NotFound, ValidationFailed
 from db.models import Expert, ExpertField, ExpertTie, Organization
 from db.permissions import Actor
-from db.workflow import common
+from db.workflow import common, lost_edits
 from db.workflow.common import STAFF
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -47,7 +47,6 @@ DATE_IN_FUTURE = N_("This date must not be in the future.")
 RETIRED_BEFORE_JOINING = N_("The expert cannot leave the pool before joining it.")
 ALREADY_RETIRED = N_("This expert has already left the pool. Nothing was saved.")
 BAD_TIE = N_("Each declared tie needs an organization, a kind and a start date.")
-NOTHING_CHANGED = N_("Nothing was changed, so nothing was saved.")
 
 
 @dataclass(frozen=True)
@@ -239,24 +238,7 @@ def _locked_expert(session: Session, expert_id: int, version: int) -> tuple[Expe
     expert = session.get(Expert, expert_id, populate_existing=True, with_for_update=True)
     if expert is None:
         raise NotFound()
-    errors: dict[str, str] = {}
-    seen = common.check_version(version, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    if expert.version != seen:
-        raise common.stale_edit(session, "expert", expert_id)
-    return expert, seen
-
-
-def _cas(session: Session, expert_id: int, seen: int, values: dict[str, Any]) -> None:
-    done = session.execute(
-        update(Expert)
-        .where(Expert.id == expert_id, Expert.version == seen)
-        .values(version=Expert.version + 1, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise common.stale_edit(session, "expert", expert_id)
+    return expert, lost_edits.check_seen(session, expert, "expert", version)
 
 
 def edit_expert(
@@ -317,29 +299,25 @@ def edit_expert(
     )
     before["ties"] = _ties_of(session, expert_id)
     after: dict[str, Any] = {**values, "fields": chosen, "ties": tie_rows}
-    changes = {k: v for k, v in after.items() if before[k] != v}
-    if not changes:
-        raise DomainError(NOTHING_CHANGED)
-    now = common.now_utc()
-    columns = {k: v for k, v in changes.items() if k in values}
-    _cas(session, expert_id, seen, {**columns, "updated_at": now})
+    changes = lost_edits.changes_of(before, after)
+    new_version = lost_edits.save_edit(
+        session,
+        actor,
+        Expert,
+        "expert",
+        expert_id,
+        seen,
+        before,
+        after,
+        reason=note,
+        recorded_only=("fields", "ties"),
+    )
     if "fields" in changes:
         _write_fields(session, expert_id, chosen)
     if "ties" in changes:
         _write_ties(session, expert_id, tie_rows)
     session.expire(expert)
-    common.record(
-        session,
-        actor,
-        "expert.edit",
-        "expert",
-        expert_id,
-        before={k: before[k] for k in changes},
-        after=changes,
-        reason=note or None,
-        at=now,
-    )
-    return seen + 1
+    return new_version
 
 
 def retire_expert(
@@ -375,7 +353,9 @@ def retire_expert(
     if errors:
         raise ValidationFailed(errors)
     now = common.now_utc()
-    _cas(session, expert_id, seen, {"retired_on": retired_on, "updated_at": now})
+    lost_edits.compare_and_set(
+        session, Expert, "expert", expert_id, seen, {"retired_on": retired_on, "updated_at": now}
+    )
     session.expire(expert)
     common.record(
         session,

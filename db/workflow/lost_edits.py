@@ -1,0 +1,165 @@
+"""Lost-edit protection, one mechanism for every edited record: technologies, testbeds,
+adoptions, experts (``db.workflow``), inquiries and agreements (``db.intercity``).
+
+Each of those rows has a ``version`` that every write to it increments. An edit form carries
+the version its editor opened; the write
+
+1. locks the row and checks the version (:func:`check_seen`), so an edit made on an old
+   version is refused before anything is validated or written;
+2. keeps only the fields that really change (:func:`changes_of`; none: "nothing changed");
+3. writes them with a compare-and-set on that version, ``UPDATE ... WHERE id = :id AND
+   version = :seen`` (:func:`save_edit`), increments it, and appends one ``<entity>.edit``
+   audit event with the changed fields before and after.
+
+If anyone saved the record in between, nothing is written and :class:`StaleEdit` names who
+saved it last and when (in KST). Status steps that compare-and-set on the status the user saw
+(an inquiry's step, an agreement link) lose with the same refusal (:func:`stale_edit`).
+
+This module imports only :mod:`db.workflow.common`, so both packages can use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, update
+from sqlalchemy.orm import Session
+
+from db.errors import N_, Conflict, DomainError, ValidationFailed
+from db.permissions import Actor
+from db.workflow import common
+
+NOTHING_CHANGED = N_("Nothing was changed, so nothing was saved.")
+VERSION_MISSING = N_("The form did not say which version of the record it edits; reload it.")
+
+
+class StaleEdit(Conflict):
+    """The record was saved by someone else after the editor opened it (its ``version``
+    moved on, or the status the editor saw changed). Nothing is overwritten."""
+
+    message = N_(
+        "{by} saved this record at {at}, after you opened it. Nothing was saved: reload the "
+        "record to see their changes, then make your edit again."
+    )
+
+
+def stale_edit(session: Session, entity: str, entity_id: int) -> StaleEdit:
+    """The refusal of an edit made on an old version: who saved the record last, and when
+    (its newest audit event that is not a refusal)."""
+    ev = common.last_change(session, entity, entity_id)
+    if ev is None:  # pragma: no cover - every write leaves an event
+        return StaleEdit(by="-", at="-")
+    who = common.display_name(session, ev.actor_id, ev.actor_name)
+    return StaleEdit(by=who, at=common.kst(ev.occurred_at))
+
+
+def check_version(version: Any, errors: dict[str, str]) -> int:
+    """The version an edit form carries (the one its editor saw); a problem under
+    ``version`` in ``errors`` (and 0) when it is not a positive integer."""
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        errors["version"] = VERSION_MISSING
+        return 0
+    return version
+
+
+def check_seen(session: Session, row: Any, entity: str, version: Any) -> int:
+    """``version`` (the one the editor opened) once it is known to be ``row``'s current one;
+    ``row`` is locked by the caller (``with_for_update``).
+
+    :raise ValidationFailed: ``version`` is missing or not a positive integer.
+    :raise StaleEdit: the row has moved on since (names who saved it and when).
+    """
+    errors: dict[str, str] = {}
+    seen = check_version(version, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    if row.version != seen:
+        raise stale_edit(session, entity, row.id)
+    return seen
+
+
+def changes_of(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of ``after`` whose value differs from ``before``.
+
+    :raise DomainError: nothing changed (:data:`NOTHING_CHANGED`).
+    """
+    changes = {k: v for k, v in after.items() if before[k] != v}
+    if not changes:
+        raise DomainError(NOTHING_CHANGED)
+    return changes
+
+
+def compare_and_set(
+    session: Session,
+    model: Any,
+    entity: str,
+    record_id: int,
+    seen: int,
+    values: Mapping[str, Any],
+    *,
+    where: Collection[ColumnElement[bool]] = (),
+) -> int:
+    """``UPDATE model SET values, version = seen + 1 WHERE id = record_id AND version = seen``
+    (and ``where``: e.g. the status the user saw); return the new version.
+
+    :raise StaleEdit: the row is no longer at ``seen`` (nothing written).
+    """
+    done = session.execute(
+        update(model)
+        .where(model.id == record_id, model.version == seen, *where)
+        .values(version=seen + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]  # pragma: no cover - row is locked
+        raise stale_edit(session, entity, record_id)
+    return seen + 1
+
+
+def save_edit(
+    session: Session,
+    actor: Actor,
+    model: Any,
+    entity: str,
+    record_id: int,
+    seen: int,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    *,
+    reason: str | None = None,
+    recorded_only: Collection[str] = (),
+    where: Collection[ColumnElement[bool]] = (),
+) -> int:
+    """Write the fields of ``after`` that differ from ``before`` with a compare-and-set on
+    version ``seen`` and append one ``<entity>.edit`` audit event (the changed fields before
+    and after, ``reason`` as its reason); return the new version (``seen + 1``).
+
+    The row's ``updated_at`` and ``updated_by_id`` are stamped where the model has them.
+    ``recorded_only``: keys of ``after`` that the audit event records but that are not
+    columns of the row (an expert's fields and ties, written by the caller). ``where``: more
+    conditions of the compare-and-set (e.g. the status the editor saw); when one fails the
+    edit is refused as stale too.
+
+    :raise DomainError: nothing changed.
+    :raise StaleEdit: the row is no longer at ``seen`` (nothing written).
+    """
+    changes = changes_of(before, after)
+    now = common.now_utc()
+    values = {k: v for k, v in changes.items() if k not in recorded_only}
+    if hasattr(model, "updated_at"):
+        values["updated_at"] = now
+    if hasattr(model, "updated_by_id"):
+        values["updated_by_id"] = actor.id
+    compare_and_set(session, model, entity, record_id, seen, values, where=where)
+    common.record(
+        session,
+        actor,
+        f"{entity}.edit",
+        entity,
+        record_id,
+        before={k: before[k] for k in changes},
+        after=changes,
+        reason=reason or None,
+        at=now,
+    )
+    return seen + 1
