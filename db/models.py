@@ -139,7 +139,8 @@ class Expert(Base):
     __table_args__ = (
         one_of("affiliation", domain.AFFILIATIONS),
         Index("ix_experts_registered_on", "registered_on"),
-        Index("ix_experts_affiliation_registered", "affiliation", "registered_on"),
+        # the pool per affiliation on a day (overview, fairness composition): covering
+        Index("ix_experts_pool", "affiliation", "registered_on", "retired_on"),
         Index("ix_experts_name", "name"),
     )
 
@@ -595,3 +596,34 @@ class StoredSummary(Base):
     payload: Mapped[str] = mapped_column(Text)
     computed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     seconds: Mapped[float] = mapped_column(Float)
+
+
+# --- Stored fairness results of closed meetings (migration 0007) ----------------------------
+
+
+class MeetingFairness(Base):
+    """A closed meeting's own fairness results, computed once when it closes.
+
+    Written by ``db.deliberation.fairness_store`` in the transaction that closes the meeting
+    (and recomputed in the transaction of a write that changes an input of a closed meeting:
+    an expert's organization, affiliation or declared ties, a technology's owner). ``flags``
+    is the JSON list of the meeting's own flags (``[kind, item position, expert id, applicant
+    id, what, count]``; the flags across meetings, repeats and concentration, depend on the
+    period and are derived when the report is read); ``seats_<affiliation>`` count the panel
+    by the members' affiliation. ``version`` is the rules' version
+    (:data:`db.deliberation.fairness.RULES_VERSION`): a row of another version is ignored and
+    the meeting computed live. Derived data: not audited, recomputable at any time.
+    """
+
+    __tablename__ = "meeting_fairness"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(SmallInteger)
+    seats: Mapped[int] = mapped_column(Integer)
+    seats_public: Mapped[int] = mapped_column(Integer)
+    seats_industry: Mapped[int] = mapped_column(Integer)
+    seats_academia: Mapped[int] = mapped_column(Integer)
+    seats_other: Mapped[int] = mapped_column(Integer)
+    flag_count: Mapped[int] = mapped_column(Integer)
+    flags: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

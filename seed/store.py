@@ -14,7 +14,9 @@ from typing import Any
 
 from alembic import command
 from sqlalchemy import Connection, Engine, Integer, func, insert, select, update
+from sqlalchemy.orm import Session
 
+from db.deliberation.fairness_store import backfill
 from db.migrate import alembic_config
 from db.models import AuditHead, Base
 from seed.audit import EventLog
@@ -55,7 +57,8 @@ def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 def write(
     engine: Engine, tables: dict[str, list[dict[str, Any]]], log: EventLog, say: Progress
 ) -> dict[str, int]:
-    """Insert every table (in foreign-key order), then the audit chain and its head.
+    """Insert every table (in foreign-key order), then the audit chain and its head, then the
+    stored fairness results of the closed meetings (computed by the app's own code).
 
     Returns the row count per table.
     """
@@ -83,6 +86,10 @@ def write(
                 .where(AuditHead.id == 1)
                 .values(last_id=last_id, last_hash=last_hash)
             )
+        say("computing the fairness results of the closed meetings")
+        with Session(bind=conn) as session:
+            counts["meeting_fairness"] = backfill(session)
+            session.flush()
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn)
         if sqlite:

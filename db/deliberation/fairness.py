@@ -33,6 +33,18 @@ each pointing to its meeting (and item or expert). A flag is raised for:
 
 Thresholds were chosen on the demo history: with random draws no expert reaches 4 seats in
 365 days nor 3 meetings with the same applicant, except where an irregularity was planted.
+
+**Stored results.** A closed meeting's record never changes, so its own flags (every kind
+above but the two across meetings, repeats and concentration) and its panel's seats per
+affiliation are computed once, in the transaction that closes it, and stored in
+``meeting_fairness`` (:mod:`db.deliberation.fairness_store`; a write that changes one of
+their inputs, an expert's organization, affiliation or ties or a technology's owner,
+recomputes the rows concerned). :func:`fairness_report` reads those rows for the closed
+meetings of the period, computes the other meetings (scheduled, held, or closed without a
+row of the current :data:`RULES_VERSION`) live with the same functions, and derives the
+flags across meetings and the per-expert figures with aggregates in SQL, loading the seats
+only of the experts that can be flagged or listed. ``fairness_report(..., live=True)``
+computes everything from the records, as before (the reference the tests compare with).
 """
 
 from __future__ import annotations
@@ -40,11 +52,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from db import domain
@@ -57,6 +70,7 @@ from db.models import (
     Expert,
     ExpertTie,
     Meeting,
+    MeetingFairness,
     MeetingRules,
     Organization,
     PanelSeat,
@@ -68,6 +82,10 @@ from db.scoring import DEFAULT_THRESHOLDS, Thresholds, evaluate
 REPEAT_MEETINGS = 3
 CONCENTRATION_SEATS = 4
 CONCENTRATION_DAYS = 365
+# The version of the rules a stored row was computed with: change it whenever a flag's rule
+# changes, and rows of another version are no longer used (their meetings are computed live
+# until a migration calls ``fairness_store.backfill`` to recompute them).
+RULES_VERSION = 1
 
 FLAG_KINDS = (
     "decision_against_scores",
@@ -80,6 +98,7 @@ FLAG_KINDS = (
     "seated_despite_exclusion",
     "draw_not_reproducible",
 )
+ACROSS_MEETINGS = ("repeated_panelist_for_applicant", "seat_concentration")
 FLAG_COLUMNS = [
     "kind",
     "meeting_id",
@@ -96,6 +115,9 @@ FLAG_COLUMNS = [
 ]
 
 Period = tuple[dt.date | None, dt.date | None]
+# A flag as computed: kind, meeting id, item position, expert id, applicant id, what, count.
+Flag = tuple[str, int, int | None, int | None, int | None, str | None, int | None]
+CHUNK = 500  # ids per IN (...) list
 
 
 @dataclass(frozen=True)
@@ -114,10 +136,11 @@ class FairnessReport:
 
 
 def fairness_report(
-    *, session: Session, actor: Actor, period: Period = (None, None)
+    *, session: Session, actor: Actor, period: Period = (None, None), live: bool = False
 ) -> FairnessReport:
     """The fairness report for meetings scheduled in ``period`` (inclusive; ``None`` ends
-    are open).
+    are open): closed meetings from their stored results, the others computed live
+    (``live=True``: everything computed from the records).
 
     :raise PermissionDenied: the actor is not an auditor.
     :raise ValueError: the period ends before it starts.
@@ -126,47 +149,21 @@ def fairness_report(
     start, end = period
     if start and end and start > end:
         raise ValueError("period ends before it starts")
-    data = _load(session, start, end)
-    flags: list[dict[str, Any]] = []
-    _decisions(data, flags)
-    repeated = _repeats(data, flags)
-    _concentration(data, flags)
-    _records(data, flags)
-    _conflicts(session, data, flags)
-    _replays(session, data, flags)
-    frame = pd.DataFrame(flags, columns=FLAG_COLUMNS)
-    for col in ("item_position", "expert_id", "count"):
-        frame[col] = frame[col].astype("Int64")
-    if not frame.empty:
-        frame["order"] = frame["kind"].map({k: i for i, k in enumerate(FLAG_KINDS)})
-        frame = (
-            frame.sort_values(["order", "scheduled_on", "code", "item_position"])
-            .drop(columns="order")
-            .drop_duplicates()
-            .reset_index(drop=True)
-        )
-    composition = _composition(session, data, end)
-    seats_per = data.seats.groupby("expert_id").size() if not data.seats.empty else pd.Series()
-    distribution = (
-        seats_per.value_counts().sort_index().rename_axis("seats").reset_index(name="experts")
-        if not seats_per.empty
-        else pd.DataFrame(columns=["seats", "experts"])
-    )
-    ranked = sorted((int(v) for v in seats_per.tolist()), reverse=True)
-    decile = ranked[: max(1, len(ranked) // 10)] if ranked else []
-    return FairnessReport(
-        period=(start, end),
-        meetings=len(data.meetings),
-        meetings_held=int((data.meetings["status"] != "scheduled").sum()),
-        seats=len(data.seats),
-        composition=composition,
-        seat_distribution=distribution,
-        top_experts=_top_experts(data, seats_per),
-        repeated=repeated,
-        one_sided_panels=_one_sided(data),
-        top_decile_share=(sum(decile) / sum(ranked)) if ranked else 0.0,
-        flags=frame,
-    )
+    if live:
+        return _live_report(session, start, end)
+    return _stored_report(session, start, end)
+
+
+def _in_period(start: dt.date | None, end: dt.date | None) -> list[Any]:
+    conditions = []
+    if start is not None:
+        conditions.append(Meeting.scheduled_on >= start)
+    if end is not None:
+        conditions.append(Meeting.scheduled_on <= end)
+    return conditions
+
+
+# --- loading ----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -176,10 +173,56 @@ class _Data:
     items: pd.DataFrame
     scores: dict[int, tuple[int, dict[str, int]]]  # item id -> members who scored, sums
     scored_by: dict[int, set[int]]  # item id -> seat ids that scored
+    seat_expert: dict[int, int]  # seat id that scored -> its expert
     thresholds: dict[int, Thresholds]
     experts: dict[int, tuple[str, str | None, str, int]]  # name, name_en, affiliation, org
     orgs: dict[int, tuple[str, str]]
-    rules_in: Any = None  # the condition on MeetingRules.meeting_id for the period
+    rules_in: Any = None  # the condition on MeetingRules.meeting_id for the meetings
+    _rows: dict[int, tuple[str, dt.date]] | None = field(default=None, repr=False)
+
+    def meeting_rows(self) -> dict[int, tuple[str, dt.date]]:
+        """Code and date of each meeting by id (built once, not once per flag)."""
+        if self._rows is None:
+            self._rows = {
+                int(i): (c, d)
+                for i, c, d in zip(
+                    self.meetings["id"], self.meetings["code"], self.meetings["scheduled_on"],
+                    strict=True,
+                )
+            }  # fmt: skip
+        return self._rows
+
+
+MEETING_COLUMNS = (
+    Meeting.id,
+    Meeting.code,
+    Meeting.kind,
+    Meeting.status,
+    Meeting.scheduled_on,
+    Meeting.held_on,
+    Meeting.quorum,
+    Meeting.minutes,
+    Meeting.draw_seed,
+    Meeting.draw_exclusions,
+)
+SEAT_COLUMNS = (
+    PanelSeat.id.label("seat_id"),
+    PanelSeat.meeting_id,
+    PanelSeat.expert_id,
+    PanelSeat.method,
+    PanelSeat.attended,
+    PanelSeat.recused,
+    PanelSeat.conflict_declared,
+    PanelSeat.conflict_note,
+)
+ITEM_COLUMNS = (
+    AgendaItem.id.label("item_id"),
+    AgendaItem.meeting_id,
+    AgendaItem.position,
+    AgendaItem.decision,
+    AgendaItem.decision_reason,
+    Technology.owner_org_id.label("applicant_id"),
+)
 
 
 def _frame(session: Session, query: Any) -> pd.DataFrame:
@@ -187,65 +230,47 @@ def _frame(session: Session, query: Any) -> pd.DataFrame:
     return pd.DataFrame([tuple(r) for r in rows], columns=list(query.selected_columns.keys()))
 
 
-def _load(session: Session, start: dt.date | None, end: dt.date | None) -> _Data:
-    in_period = []
-    if start is not None:
-        in_period.append(Meeting.scheduled_on >= start)
-    if end is not None:
-        in_period.append(Meeting.scheduled_on <= end)
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    values = sorted({int(i) for i in ids})
+    for at in range(0, len(values), CHUNK):
+        yield values[at : at + CHUNK]
+
+
+def _frames(
+    session: Session, make: Any, ids: Iterable[int], columns: Sequence[Any]
+) -> pd.DataFrame:
+    """``make(chunk)`` for every chunk of ``ids``, concatenated (empty: the columns)."""
+    parts = [_frame(session, make(chunk)) for chunk in _chunks(ids)]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=[c.key for c in columns])
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _load(session: Session, conditions: Sequence[Any]) -> _Data:
+    """Everything the meetings' own flags need, for the meetings matching ``conditions``
+    (conditions on ``Meeting``; none: every meeting)."""
     meetings = _frame(
         session,
-        select(
-            Meeting.id,
-            Meeting.code,
-            Meeting.kind,
-            Meeting.status,
-            Meeting.scheduled_on,
-            Meeting.held_on,
-            Meeting.quorum,
-            Meeting.minutes,
-            Meeting.draw_seed,
-            Meeting.draw_exclusions,
-        )
-        .where(*in_period)
-        .order_by(Meeting.scheduled_on, Meeting.id),
+        select(*MEETING_COLUMNS).where(*conditions).order_by(Meeting.scheduled_on, Meeting.id),
     )
-    # The meetings of the period as a subquery (a list of every id would be one bound
-    # parameter per meeting: 15,000 at scale 100). ``meeting_id IN (SELECT ...)`` lets the
-    # database read the period's rows by the meeting_id / agenda_item_id indexes; a join
-    # with the condition on the meeting scanned every seat and score of the history.
-    period_ids = select(Meeting.id).where(*in_period)
-    seat_in = PanelSeat.meeting_id.in_(period_ids) if in_period else true()
-    item_in = AgendaItem.meeting_id.in_(period_ids) if in_period else true()
+    # The meetings as a subquery (a list of every id would be one bound parameter per
+    # meeting: 15,000 at scale 100). ``meeting_id IN (SELECT ...)`` lets the database read
+    # the rows by the meeting_id / agenda_item_id indexes; a join with the condition on the
+    # meeting scanned every seat and score of the history.
+    ids = select(Meeting.id).where(*conditions)
+    seat_in = PanelSeat.meeting_id.in_(ids) if conditions else true()
+    item_in = AgendaItem.meeting_id.in_(ids) if conditions else true()
     score_in = (
-        Evaluation.agenda_item_id.in_(select(AgendaItem.id).where(item_in)) if in_period else true()
+        Evaluation.agenda_item_id.in_(select(AgendaItem.id).where(item_in))
+        if conditions
+        else true()
     )
-    rules_in = MeetingRules.meeting_id.in_(period_ids) if in_period else true()
-    seats = _frame(
-        session,
-        select(
-            PanelSeat.id.label("seat_id"),
-            PanelSeat.meeting_id,
-            PanelSeat.expert_id,
-            PanelSeat.method,
-            PanelSeat.attended,
-            PanelSeat.recused,
-            PanelSeat.conflict_declared,
-            PanelSeat.conflict_note,
-        )
-        .where(seat_in)
-        .order_by(PanelSeat.id),
-    )
+    rules_in = MeetingRules.meeting_id.in_(ids) if conditions else true()
+    seats = _frame(session, select(*SEAT_COLUMNS).where(seat_in).order_by(PanelSeat.id))
     items = _frame(
         session,
-        select(
-            AgendaItem.id.label("item_id"),
-            AgendaItem.meeting_id,
-            AgendaItem.position,
-            AgendaItem.decision,
-            AgendaItem.decision_reason,
-            Technology.owner_org_id.label("applicant_id"),
-        )
+        select(*ITEM_COLUMNS)
         .join(Technology, Technology.id == AgendaItem.technology_id)
         .where(item_in)
         .order_by(AgendaItem.meeting_id, AgendaItem.position),
@@ -265,10 +290,14 @@ def _load(session: Session, start: dt.date | None, end: dt.date | None) -> _Data
         sums = dict(zip(domain.CRITERIA, (int(v) for v in row[2:]), strict=True))
         scores[int(row[0])] = (int(row[1]), sums)
     scored_by: dict[int, set[int]] = defaultdict(set)
-    for item_id, seat_id in session.execute(
-        select(Evaluation.agenda_item_id, Evaluation.seat_id).where(score_in)
+    seat_expert: dict[int, int] = {}
+    for item_id, seat_id, expert_id in session.execute(
+        select(Evaluation.agenda_item_id, Evaluation.seat_id, PanelSeat.expert_id)
+        .join(PanelSeat, PanelSeat.id == Evaluation.seat_id)
+        .where(score_in)
     ):
         scored_by[int(item_id)].add(int(seat_id))
+        seat_expert[int(seat_id)] = int(expert_id)
     thresholds = {
         int(m): Thresholds(float(a), float(b))
         for m, a, b in session.execute(
@@ -277,44 +306,62 @@ def _load(session: Session, start: dt.date | None, end: dt.date | None) -> _Data
             ).where(rules_in)
         )
     }
-    expert_ids = sorted({int(x) for x in seats["expert_id"]})
-    experts = {
-        int(i): (n, ne, a, int(o))
-        for i, n, ne, a, o in session.execute(
-            select(
-                Expert.id, Expert.name, Expert.name_en, Expert.affiliation, Expert.organization_id
-            ).where(Expert.id.in_(expert_ids))
-        )
-    }
-    org_ids = sorted({int(x) for x in items["applicant_id"]} | {v[3] for v in experts.values()})
-    orgs = {
-        int(i): (ko, en)
+    experts, orgs = _names(
+        session,
+        experts=select(PanelSeat.expert_id).where(seat_in),
+        orgs=select(Technology.owner_org_id)
+        .join(AgendaItem, AgendaItem.technology_id == Technology.id)
+        .where(item_in)
+        .distinct(),
+    )
+    return _Data(
+        meetings, seats, items, scores, scored_by, seat_expert, thresholds, experts, orgs, rules_in
+    )
+
+
+def _names(
+    session: Session, *, experts: Any, orgs: Any
+) -> tuple[dict[int, tuple[str, str | None, str, int]], dict[int, tuple[str, str]]]:
+    """Experts (name, English name, affiliation, organization) whose id is in ``experts``, and
+    organizations (Korean, English name) in ``orgs`` or the experts' (each a subquery or a
+    collection of ids)."""
+    people: dict[int, tuple[str, str | None, str, int]] = {}
+    columns = (Expert.id, Expert.name, Expert.name_en, Expert.affiliation, Expert.organization_id)
+    for part in _id_parts(experts):
+        for i, n, ne, a, o in session.execute(select(*columns).where(Expert.id.in_(part))):
+            people[int(i)] = (n, ne, a, int(o))
+    wanted = {v[3] for v in people.values()}
+    if _is_query(orgs):
+        wanted |= {int(o) for o in session.execute(orgs).scalars()}
+    else:
+        wanted |= {int(o) for o in orgs}
+    places: dict[int, tuple[str, str]] = {}
+    for part in _chunks(wanted):
         for i, ko, en in session.execute(
             select(Organization.id, Organization.name_ko, Organization.name_en).where(
-                Organization.id.in_(org_ids)
+                Organization.id.in_(part)
             )
-        )
-    }
-    return _Data(meetings, seats, items, scores, scored_by, thresholds, experts, orgs, rules_in)
+        ):
+            places[int(i)] = (ko, en)
+    return people, places
 
 
-def _meeting_rows(data: _Data) -> dict[int, dict[str, Any]]:
-    """Code and date of each meeting by id (built once per report, not once per flag)."""
-    rows = data.__dict__.get("_meeting_rows")
-    if rows is None:
-        rows = {
-            int(i): {"code": c, "scheduled_on": d}
-            for i, c, d in zip(
-                data.meetings["id"], data.meetings["code"], data.meetings["scheduled_on"],
-                strict=True,
-            )
-        }  # fmt: skip
-        data.__dict__["_meeting_rows"] = rows
-    return rows
+def _is_query(value: Any) -> bool:
+    return hasattr(value, "selected_columns")
+
+
+def _id_parts(ids: Any) -> Iterator[Any]:
+    """A subquery as it is, or a collection of ids in chunks."""
+    if _is_query(ids):
+        yield ids
+    else:
+        yield from _chunks(ids)
+
+
+# --- one meeting's own flags ----------------------------------------------------------------
 
 
 def _flag(
-    data: _Data,
     kind: str,
     meeting_id: int,
     *,
@@ -323,24 +370,18 @@ def _flag(
     applicant_id: int | None = None,
     what: str | None = None,
     count: int | None = None,
-) -> dict[str, Any]:
-    m = _meeting_rows(data)[int(meeting_id)]
-    expert = data.experts.get(expert_id) if expert_id is not None else None
-    org = data.orgs.get(applicant_id) if applicant_id is not None else None
-    return {
-        "kind": kind,
-        "meeting_id": int(meeting_id),
-        "code": m["code"],
-        "scheduled_on": m["scheduled_on"],
-        "item_position": position,
-        "expert_id": expert_id,
-        "expert_name": expert[0] if expert else None,
-        "expert_name_en": expert[1] if expert else None,
-        "applicant_ko": org[0] if org else None,
-        "applicant_en": org[1] if org else None,
-        "what": what,
-        "count": count,
-    }
+) -> Flag:
+    return (kind, int(meeting_id), position, expert_id, applicant_id, what, count)
+
+
+def _meeting_flags(session: Session, data: _Data) -> list[Flag]:
+    """The flags each meeting raises by itself (every kind but the two across meetings)."""
+    flags: list[Flag] = []
+    _decisions(data, flags)
+    _records(data, flags)
+    _conflicts(session, data, flags)
+    _replays(session, data, flags)
+    return flags
 
 
 def _voters(data: _Data) -> dict[int, set[int]]:
@@ -351,7 +392,7 @@ def _voters(data: _Data) -> dict[int, set[int]]:
     return out
 
 
-def _decisions(data: _Data, flags: list[dict[str, Any]]) -> None:
+def _decisions(data: _Data, flags: list[Flag]) -> None:
     voters = _voters(data)
     quorum = dict(zip(data.meetings["id"], data.meetings["quorum"], strict=True))
     without_quorum: set[int] = set()
@@ -362,13 +403,11 @@ def _decisions(data: _Data, flags: list[dict[str, Any]]) -> None:
         marks = data.thresholds.get(meeting, DEFAULT_THRESHOLDS)
         outcome = evaluate(_mean_row(data.scores.get(item)), marks)  # type: ignore[arg-type]
         if outcome.passed != (r.decision == "passed"):
-            flags.append(_flag(data, "decision_against_scores", meeting, position=int(r.position)))
+            flags.append(_flag("decision_against_scores", meeting, position=int(r.position)))
         if len(voters.get(meeting, ())) < int(quorum[meeting]):
             without_quorum.add(meeting)
     for meeting in sorted(without_quorum):
-        flags.append(
-            _flag(data, "decided_without_quorum", meeting, count=len(voters.get(meeting, ())))
-        )
+        flags.append(_flag("decided_without_quorum", meeting, count=len(voters.get(meeting, ()))))
 
 
 def _mean_row(scored: tuple[int, dict[str, int]] | None) -> list[dict[str, float]]:
@@ -381,80 +420,23 @@ def _mean_row(scored: tuple[int, dict[str, int]] | None) -> list[dict[str, float
     return [{c: sums[c] / n for c in domain.CRITERIA}]
 
 
-def _repeats(data: _Data, flags: list[dict[str, Any]]) -> pd.DataFrame:
-    applicants: dict[int, set[int]] = defaultdict(set)
-    for r in data.items.itertuples(index=False):
-        applicants[int(r.meeting_id)].add(int(r.applicant_id))
-    shared: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for r in data.seats.itertuples(index=False):
-        for org in applicants.get(int(r.meeting_id), ()):
-            shared[(int(r.expert_id), org)].append(int(r.meeting_id))
-    codes = dict(zip(data.meetings["id"], data.meetings["code"], strict=True))
-    rows = []
-    # Only pairs that met often enough are reported: pick them before sorting (at scale 100
-    # there are about a million expert-applicant pairs, almost all met once).
-    repeated = [(pair, ms) for pair, ms in shared.items() if len(ms) >= REPEAT_MEETINGS]
-    for (expert_id, org), meetings in sorted(repeated):
-        name = data.experts.get(expert_id, ("?", None, "", 0))
-        org_name = data.orgs.get(org, ("?", "?"))
-        rows.append(
-            (expert_id, name[0], name[1], org, org_name[0], org_name[1], len(meetings),
-             ", ".join(codes[m] for m in meetings))
-        )  # fmt: skip
-        for m in meetings:
-            flags.append(
-                _flag(
-                    data,
-                    "repeated_panelist_for_applicant",
-                    m,
-                    expert_id=expert_id,
-                    applicant_id=org,
-                    count=len(meetings),
-                )
-            )
-    columns = [
-        "expert_id", "expert_name", "expert_name_en", "applicant_id", "applicant_ko",
-        "applicant_en", "meetings", "codes",
-    ]  # fmt: skip
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _concentration(data: _Data, flags: list[dict[str, Any]]) -> None:
-    dates = dict(zip(data.meetings["id"], data.meetings["scheduled_on"], strict=True))
-    by_expert: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
-    for r in data.seats.itertuples(index=False):
-        by_expert[int(r.expert_id)].append((dates[int(r.meeting_id)], int(r.meeting_id)))
-    window = dt.timedelta(days=CONCENTRATION_DAYS)
-    for expert_id, seats in sorted(by_expert.items()):
-        seats.sort()
-        flagged: dict[int, int] = {}
-        for i, (day, _m) in enumerate(seats):
-            run = [m for d, m in seats[i:] if d < day + window]
-            if len(run) >= CONCENTRATION_SEATS:
-                for m in run:
-                    flagged[m] = max(flagged.get(m, 0), len(run))
-        for m, n in flagged.items():
-            flags.append(_flag(data, "seat_concentration", m, expert_id=expert_id, count=n))
-
-
-def _records(data: _Data, flags: list[dict[str, Any]]) -> None:
+def _records(data: _Data, flags: list[Flag]) -> None:
     for r in data.items.itertuples(index=False):
         if r.decision != "pending" and not text_of(r.decision_reason):
             flags.append(
-                _flag(data, "missing_reason", int(r.meeting_id), position=int(r.position),
+                _flag("missing_reason", int(r.meeting_id), position=int(r.position),
                       what="decision")
             )  # fmt: skip
     for r in data.seats.itertuples(index=False):
         if (yes(r.conflict_declared) or yes(r.recused)) and not text_of(r.conflict_note):
             flags.append(
-                _flag(data, "missing_reason", int(r.meeting_id), expert_id=int(r.expert_id),
+                _flag("missing_reason", int(r.meeting_id), expert_id=int(r.expert_id),
                       what="declaration")
             )  # fmt: skip
     for r in data.meetings.itertuples(index=False):
         if r.status == "closed" and not text_of(r.minutes):
-            flags.append(_flag(data, "missing_reason", int(r.id), what="minutes"))
+            flags.append(_flag("missing_reason", int(r.id), what="minutes"))
     voters = _voters(data)
-    seat_of = {int(r.seat_id): r for r in data.seats.itertuples(index=False)}
     for r in data.items.itertuples(index=False):
         bad = [
             s
@@ -463,8 +445,8 @@ def _records(data: _Data, flags: list[dict[str, Any]]) -> None:
         ]
         for s in bad:
             flags.append(
-                _flag(data, "ineligible_scores", int(r.meeting_id), position=int(r.position),
-                      expert_id=int(seat_of[s].expert_id) if s in seat_of else None)
+                _flag("ineligible_scores", int(r.meeting_id), position=int(r.position),
+                      expert_id=data.seat_expert.get(s))
             )  # fmt: skip
     seated: dict[int, set[int]] = defaultdict(set)  # meeting -> experts holding a seat
     for r in data.seats.itertuples(index=False):
@@ -474,33 +456,35 @@ def _records(data: _Data, flags: list[dict[str, Any]]) -> None:
         if not excluded:
             continue
         for expert_id in sorted(excluded & seated.get(int(r.id), set())):
-            flags.append(_flag(data, "seated_despite_exclusion", int(r.id), expert_id=expert_id))
+            flags.append(_flag("seated_despite_exclusion", int(r.id), expert_id=expert_id))
 
 
-def _unexplained_seats(session: Session, data: _Data, flags: list[dict[str, Any]]) -> None:
+def _unexplained_seats(session: Session, data: _Data, flags: list[Flag]) -> None:
     others = data.seats[data.seats["method"] != "random_draw"]
     if others.empty:
         return
-    explained = {
-        int(entity_id)
-        for entity_id, reason in session.execute(
-            select(AuditEvent.entity_id, AuditEvent.reason).where(
-                AuditEvent.entity == "panel_seat",
-                AuditEvent.entity_id.in_([str(int(i)) for i in others["seat_id"]]),
-                AuditEvent.action.in_(("panel_seat.draw", "panel_seat.appoint")),
+    explained: set[int] = set()
+    for part in _chunks(others["seat_id"]):
+        explained |= {
+            int(entity_id)
+            for entity_id, reason in session.execute(
+                select(AuditEvent.entity_id, AuditEvent.reason).where(
+                    AuditEvent.entity == "panel_seat",
+                    AuditEvent.entity_id.in_([str(i) for i in part]),
+                    AuditEvent.action.in_(("panel_seat.draw", "panel_seat.appoint")),
+                )
             )
-        )
-        if entity_id is not None and reason and reason.strip()
-    }
+            if entity_id is not None and reason and reason.strip()
+        }
     for r in others.itertuples(index=False):
         if int(r.seat_id) not in explained:
             flags.append(
-                _flag(data, "missing_reason", int(r.meeting_id), expert_id=int(r.expert_id),
+                _flag("missing_reason", int(r.meeting_id), expert_id=int(r.expert_id),
                       what="seat")
             )  # fmt: skip
 
 
-def _conflicts(session: Session, data: _Data, flags: list[dict[str, Any]]) -> None:
+def _conflicts(session: Session, data: _Data, flags: list[Flag]) -> None:
     _unexplained_seats(session, data, flags)
     if data.seats.empty:
         return
@@ -509,14 +493,14 @@ def _conflicts(session: Session, data: _Data, flags: list[dict[str, Any]]) -> No
         applicants[int(r.meeting_id)].add(int(r.applicant_id))
     all_applicants = sorted(set().union(*applicants.values())) if applicants else []
     ties: dict[int, list[Tie]] = defaultdict(list)
-    if all_applicants:
+    for part in _chunks(all_applicants):
         for expert_id, org, started, ended in session.execute(
             select(
                 ExpertTie.expert_id,
                 ExpertTie.organization_id,
                 ExpertTie.started_on,
                 ExpertTie.ended_on,
-            ).where(ExpertTie.organization_id.in_(all_applicants))
+            ).where(ExpertTie.organization_id.in_(part))
         ):
             ties[int(expert_id)].append(Tie(int(org), started, ended))
     on = {
@@ -549,7 +533,7 @@ def _conflicts(session: Session, data: _Data, flags: list[dict[str, Any]]) -> No
         hits = {a for a in possible if conflict_reason(candidate, {a}, on[meeting])}
         if hits and not yes(r.recused):
             flags.append(
-                _flag(data, "conflict_not_recused", meeting, expert_id=int(r.expert_id),
+                _flag("conflict_not_recused", meeting, expert_id=int(r.expert_id),
                       applicant_id=min(hits))
             )  # fmt: skip
         for item in by_item.get(meeting, ()) if hits else ():
@@ -557,14 +541,18 @@ def _conflicts(session: Session, data: _Data, flags: list[dict[str, Any]]) -> No
                 int(item.item_id), ()
             ):
                 flags.append(
-                    _flag(data, "ineligible_scores", meeting, position=int(item.position),
+                    _flag("ineligible_scores", meeting, position=int(item.position),
                           expert_id=int(r.expert_id))
                 )  # fmt: skip
 
 
-def _replays(session: Session, data: _Data, flags: list[dict[str, Any]]) -> None:
+def _replays(session: Session, data: _Data, flags: list[Flag]) -> None:
     if data.meetings.empty:
         return
+    drawn_by_meeting: dict[int, list[int]] = defaultdict(list)
+    for r in data.seats.itertuples(index=False):
+        if r.method == "random_draw":
+            drawn_by_meeting[int(r.meeting_id)].append(int(r.expert_id))
     for meeting_id, seed, size, candidates in session.execute(
         select(
             MeetingRules.meeting_id,
@@ -580,9 +568,7 @@ def _replays(session: Session, data: _Data, flags: list[dict[str, Any]]) -> None
         )
     ):
         pool = [Candidate(*c) for c in json.loads(candidates or "[]")]
-        drawn = data.seats[
-            (data.seats["meeting_id"] == meeting_id) & (data.seats["method"] == "random_draw")
-        ]
+        drawn = drawn_by_meeting.get(int(meeting_id), [])
         try:
             _t, seats = select_seats(
                 pool,
@@ -590,31 +576,125 @@ def _replays(session: Session, data: _Data, flags: list[dict[str, Any]]) -> None
                 seed=int(seed or 0),
                 field_matched=all(c.field_match for c in pool),
             )
-            same = sorted(int(x) for x in drawn["expert_id"]) == sorted(s.expert_id for s in seats)
+            same = sorted(drawn) == sorted(s.expert_id for s in seats)
         except ValueError:
             same = False
         if not same:
-            flags.append(_flag(data, "draw_not_reproducible", int(meeting_id)))
+            flags.append(_flag("draw_not_reproducible", int(meeting_id)))
 
 
-def _composition(session: Session, data: _Data, end: dt.date | None) -> pd.DataFrame:
-    on = end or dt.date.max
-    pool: dict[str, int] = {
-        str(a): int(n)
-        for a, n in session.execute(
-            select(Expert.affiliation, func.count())
-            .where(
-                Expert.registered_on <= on,
-                or_(Expert.retired_on.is_(None), Expert.retired_on > on),
-            )
-            .group_by(Expert.affiliation)
-        )
+def _panel_counts(data: _Data) -> dict[int, dict[str, int]]:
+    """Seats per meeting by the members' affiliation (``""``: all seats)."""
+    out: dict[int, dict[str, int]] = {
+        int(m): {"": 0, **dict.fromkeys(domain.AFFILIATIONS, 0)} for m in data.meetings["id"]
     }
-    seats: dict[str, int] = defaultdict(int)
-    for expert_id in data.seats["expert_id"]:
-        expert = data.experts.get(int(expert_id))
+    for r in data.seats.itertuples(index=False):
+        counts = out.setdefault(int(r.meeting_id), {"": 0})
+        counts[""] += 1
+        expert = data.experts.get(int(r.expert_id))
         if expert is not None:
-            seats[expert[2]] += 1
+            counts[expert[2]] = counts.get(expert[2], 0) + 1
+    return out
+
+
+# --- across meetings ------------------------------------------------------------------------
+
+
+def _repeats(data: _Data, flags: list[Flag]) -> pd.DataFrame:
+    applicants: dict[int, set[int]] = defaultdict(set)
+    for r in data.items.itertuples(index=False):
+        applicants[int(r.meeting_id)].add(int(r.applicant_id))
+    shared: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for r in data.seats.itertuples(index=False):
+        for org in applicants.get(int(r.meeting_id), ()):
+            shared[(int(r.expert_id), org)].append(int(r.meeting_id))
+    codes = {m: row[0] for m, row in data.meeting_rows().items()}
+    rows = []
+    # Only pairs that met often enough are reported: pick them before sorting (at scale 100
+    # there are about a million expert-applicant pairs, almost all met once).
+    repeated = [(pair, ms) for pair, ms in shared.items() if len(ms) >= REPEAT_MEETINGS]
+    for (expert_id, org), meetings in sorted(repeated):
+        name = data.experts.get(expert_id, ("?", None, "", 0))
+        org_name = data.orgs.get(org, ("?", "?"))
+        rows.append(
+            (expert_id, name[0], name[1], org, org_name[0], org_name[1], len(meetings),
+             ", ".join(codes[m] for m in meetings))
+        )  # fmt: skip
+        for m in meetings:
+            flags.append(
+                _flag(
+                    "repeated_panelist_for_applicant",
+                    m,
+                    expert_id=expert_id,
+                    applicant_id=org,
+                    count=len(meetings),
+                )
+            )
+    columns = [
+        "expert_id", "expert_name", "expert_name_en", "applicant_id", "applicant_ko",
+        "applicant_en", "meetings", "codes",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _concentration(data: _Data, flags: list[Flag]) -> None:
+    dates = {m: row[1] for m, row in data.meeting_rows().items()}
+    by_expert: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    for r in data.seats.itertuples(index=False):
+        by_expert[int(r.expert_id)].append((dates[int(r.meeting_id)], int(r.meeting_id)))
+    window = dt.timedelta(days=CONCENTRATION_DAYS)
+    for expert_id, seats in sorted(by_expert.items()):
+        seats.sort()
+        flagged: dict[int, int] = {}
+        for i, (day, _m) in enumerate(seats):
+            run = [m for d, m in seats[i:] if d < day + window]
+            if len(run) >= CONCENTRATION_SEATS:
+                for m in run:
+                    flagged[m] = max(flagged.get(m, 0), len(run))
+        for m, n in flagged.items():
+            flags.append(_flag("seat_concentration", m, expert_id=expert_id, count=n))
+
+
+# --- the report's frames --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    meetings: dict[int, tuple[str, dt.date]]
+    experts: dict[int, tuple[str, str | None, str, int]]
+    orgs: dict[int, tuple[str, str]]
+
+
+def _flags_frame(flags: list[Flag], names: _Lookup) -> pd.DataFrame:
+    rows = []
+    for kind, meeting_id, position, expert_id, applicant_id, what, count in flags:
+        code, day = names.meetings[meeting_id]
+        expert = names.experts.get(expert_id) if expert_id is not None else None
+        org = names.orgs.get(applicant_id) if applicant_id is not None else None
+        rows.append(
+            (kind, meeting_id, code, day, position, expert_id,
+             expert[0] if expert else None, expert[1] if expert else None,
+             org[0] if org else None, org[1] if org else None, what, count, applicant_id)
+        )  # fmt: skip
+    frame = pd.DataFrame(rows, columns=[*FLAG_COLUMNS, "applicant_id"])
+    for col in ("item_position", "expert_id", "count"):
+        frame[col] = frame[col].astype("Int64")
+    if frame.empty:
+        return frame.drop(columns="applicant_id")
+    # A total order (kind, date, meeting, item, what, expert, applicant), so the list does
+    # not depend on the order the flags were found in.
+    frame["order"] = frame["kind"].map({k: i for i, k in enumerate(FLAG_KINDS)})
+    return (
+        frame.sort_values(
+            ["order", "scheduled_on", "code", "item_position", "what", "expert_id", "applicant_id"]
+        )
+        .drop(columns=["order", "applicant_id"])
+        .drop_duplicates()
+        .reset_index(drop=True)
+    )
+
+
+def _composition_frame(pool: dict[str, int], seats: dict[str, int]) -> pd.DataFrame:
     pool_total = sum(pool.values()) or 1
     seat_total = sum(seats.values()) or 1
     rows = [
@@ -625,18 +705,44 @@ def _composition(session: Session, data: _Data, end: dt.date | None) -> pd.DataF
     return pd.DataFrame(rows, columns=["affiliation", "pool", "pool_share", "seats", "seat_share"])
 
 
+def _pool(session: Session, end: dt.date | None) -> dict[str, int]:
+    on = end or dt.date.max
+    return {
+        str(a): int(n)
+        for a, n in session.execute(
+            select(Expert.affiliation, func.count())
+            .where(
+                Expert.registered_on <= on,
+                or_(Expert.retired_on.is_(None), Expert.retired_on > on),
+            )
+            .group_by(Expert.affiliation)
+        )
+    }
+
+
+def _distribution(seats_per: pd.Series) -> pd.DataFrame:
+    if seats_per.empty:
+        return pd.DataFrame(columns=["seats", "experts"])
+    return seats_per.value_counts().sort_index().rename_axis("seats").reset_index(name="experts")
+
+
+def _decile_share(seats_per: pd.Series) -> float:
+    ranked = sorted((int(v) for v in seats_per.tolist()), reverse=True)
+    decile = ranked[: max(1, len(ranked) // 10)] if ranked else []
+    return (sum(decile) / sum(ranked)) if ranked else 0.0
+
+
 def _top_experts(data: _Data, seats_per: pd.Series) -> pd.DataFrame:
     columns = ["expert_id", "expert_name", "expert_name_en", "affiliation", "organization_ko",
                "organization_en", "seats", "codes"]  # fmt: skip
     if seats_per.empty:
         return pd.DataFrame(columns=columns)
-    codes = dict(zip(data.meetings["id"], data.meetings["code"], strict=True))
+    codes = {m: row[0] for m, row in data.meeting_rows().items()}
     meetings_of: dict[int, list[str]] = defaultdict(list)
     for r in data.seats.itertuples(index=False):
         meetings_of[int(r.expert_id)].append(codes[int(r.meeting_id)])
-    top = seats_per.sort_values(ascending=False, kind="stable").head(15)
     rows = []
-    for expert_id, n in top.items():
+    for expert_id, n in _top(seats_per).items():
         e = data.experts.get(int(expert_id), ("?", None, "other", 0))
         org = data.orgs.get(e[3], ("", ""))
         rows.append(
@@ -646,18 +752,257 @@ def _top_experts(data: _Data, seats_per: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _one_sided(data: _Data) -> pd.DataFrame:
+def _top(seats_per: pd.Series) -> pd.Series:
+    return seats_per.sort_values(ascending=False, kind="stable").head(15)
+
+
+def _one_sided_frame(
+    panels: Iterable[tuple[int, str, dt.date, dict[str, int]]], any_seats: bool
+) -> pd.DataFrame:
+    """Panels (meeting id, code, date, seats by affiliation with ``""`` the total) where one
+    affiliation holds a majority."""
     columns = ["meeting_id", "code", "scheduled_on", "affiliation", "seats", "panel"]
-    if data.seats.empty:
+    if not any_seats:
         return pd.DataFrame(columns=columns)
-    aff = data.seats["expert_id"].map(lambda i: data.experts.get(int(i), ("", None, "other"))[2])
-    counts = data.seats.assign(affiliation=aff).groupby(["meeting_id", "affiliation"]).size()
-    sizes = data.seats.groupby("meeting_id").size()
-    info = data.meetings.set_index("id")
     rows = [
-        (int(m), info.at[m, "code"], info.at[m, "scheduled_on"], a, int(n), int(sizes[m]))
-        for (m, a), n in counts.items()
-        if n * 2 > sizes[m]
+        (int(m), code, day, a, int(n), int(counts[""]))
+        for m, code, day, counts in sorted(panels, key=lambda p: p[0])
+        for a, n in sorted(counts.items())
+        if a and n * 2 > counts[""]
     ]
     df = pd.DataFrame(rows, columns=columns)
     return df.sort_values(["seats", "scheduled_on"], ascending=[False, True]).reset_index(drop=True)
+
+
+# --- the report computed from the records (the reference) -----------------------------------
+
+
+def _live_report(session: Session, start: dt.date | None, end: dt.date | None) -> FairnessReport:
+    data = _load(session, _in_period(start, end))
+    flags = _meeting_flags(session, data)
+    repeated = _repeats(data, flags)
+    _concentration(data, flags)
+    counts = _panel_counts(data)
+    rows = data.meeting_rows()
+    seats_per = (
+        data.seats.groupby("expert_id").size() if not data.seats.empty else pd.Series(dtype="int64")
+    )
+    affiliation_seats = {a: sum(c.get(a, 0) for c in counts.values()) for a in domain.AFFILIATIONS}
+    return FairnessReport(
+        period=(start, end),
+        meetings=len(data.meetings),
+        meetings_held=int((data.meetings["status"] != "scheduled").sum()),
+        seats=len(data.seats),
+        composition=_composition_frame(_pool(session, end), affiliation_seats),
+        seat_distribution=_distribution(seats_per),
+        top_experts=_top_experts(data, seats_per),
+        repeated=repeated,
+        one_sided_panels=_one_sided_frame(
+            ((m, *rows[m], c) for m, c in counts.items() if c[""]), not data.seats.empty
+        ),
+        top_decile_share=_decile_share(seats_per),
+        flags=_flags_frame(flags, _Lookup(rows, data.experts, data.orgs)),
+    )
+
+
+# --- the report from the stored results -----------------------------------------------------
+
+AFFILIATION_SEATS = {a: getattr(MeetingFairness, f"seats_{a}") for a in domain.AFFILIATIONS}
+
+
+def stored_flags(text: str) -> list[tuple[Any, ...]]:
+    """A stored row's flags: ``[kind, position, expert id, applicant id, what, count]``."""
+    return [tuple(f) for f in json.loads(text)]
+
+
+def _stored_report(session: Session, start: dt.date | None, end: dt.date | None) -> FairnessReport:
+    in_period = _in_period(start, end)
+    ids = select(Meeting.id).where(*in_period)
+    seat_in = PanelSeat.meeting_id.in_(ids) if in_period else true()
+    meetings, held = session.execute(
+        select(func.count(), func.count().filter(Meeting.status != "scheduled"))
+        .select_from(Meeting)
+        .where(*in_period)
+    ).one()
+    current = and_(
+        Meeting.status == "closed",
+        exists().where(
+            MeetingFairness.meeting_id == Meeting.id, MeetingFairness.version == RULES_VERSION
+        ),
+    )
+    stored = (
+        select(MeetingFairness)
+        .join(Meeting, Meeting.id == MeetingFairness.meeting_id)
+        .where(*in_period, Meeting.status == "closed", MeetingFairness.version == RULES_VERSION)
+        .subquery()
+    )
+    # The meetings without a current stored row (scheduled, held, or closed by other means
+    # than the app) are computed live, exactly as the live report computes them.
+    data = _load(session, [*in_period, ~current])
+    flags = _meeting_flags(session, data)
+    counts = _panel_counts(data)
+    panels = [(m, *data.meeting_rows()[m], c) for m, c in counts.items() if c[""]]
+    # The closed meetings: sums, flags and one-sided panels from their stored rows.
+    sums = session.execute(
+        select(
+            func.coalesce(func.sum(stored.c.seats), 0),
+            *(func.coalesce(func.sum(stored.c[f"seats_{a}"]), 0) for a in domain.AFFILIATIONS),
+        )
+    ).one()
+    seat_total = int(sums[0]) + sum(c[""] for c in counts.values())
+    affiliation_seats = {
+        a: int(n) + sum(c.get(a, 0) for c in counts.values())
+        for a, n in zip(domain.AFFILIATIONS, sums[1:], strict=True)
+    }
+    majority = or_(*(stored.c[f"seats_{a}"] * 2 > stored.c.seats for a in domain.AFFILIATIONS))
+    for row in session.execute(
+        select(stored, Meeting.code, Meeting.scheduled_on)
+        .join(Meeting, Meeting.id == stored.c.meeting_id)
+        .where(or_(stored.c.flag_count > 0, majority))
+    ).mappings():
+        m = int(row["meeting_id"])
+        for kind, position, expert_id, applicant_id, what, count in stored_flags(row["flags"]):
+            flags.append(
+                _flag(kind, m, position=position, expert_id=expert_id,
+                      applicant_id=applicant_id, what=what, count=count)
+            )  # fmt: skip
+        by_affiliation = {a: int(row[f"seats_{a}"]) for a in domain.AFFILIATIONS}
+        if any(n * 2 > row["seats"] for n in by_affiliation.values()):
+            panels.append(
+                (m, row["code"], row["scheduled_on"], {"": int(row["seats"]), **by_affiliation})
+            )
+    # Across meetings: seats per expert in SQL; then the seats of the experts who can be
+    # flagged (3 seats or more: repeats need 3 meetings, concentration 4 seats) or listed
+    # (the 15 most seated), with the applicants of their meetings.
+    seats_per = _seats_per(session, seat_in)
+    least = min(REPEAT_MEETINGS, CONCENTRATION_SEATS)
+    chosen = set(seats_per[seats_per >= least].index) | set(_top(seats_per).index)
+    some = _load_experts(session, seat_in, chosen)
+    repeated = _repeats(some, flags)
+    _concentration(some, flags)
+    names = _flag_names(session, flags, data, some)
+    return FairnessReport(
+        period=(start, end),
+        meetings=int(meetings),
+        meetings_held=int(held),
+        seats=seat_total,
+        composition=_composition_frame(_pool(session, end), affiliation_seats),
+        seat_distribution=_distribution(seats_per),
+        top_experts=_top_experts(some, seats_per),
+        repeated=repeated,
+        one_sided_panels=_one_sided_frame(panels, seat_total > 0),
+        top_decile_share=_decile_share(seats_per),
+        flags=_flags_frame(flags, names),
+    )
+
+
+def _seats_per(session: Session, seat_in: Any) -> pd.Series:
+    rows = session.execute(
+        select(PanelSeat.expert_id, func.count())
+        .where(seat_in)
+        .group_by(PanelSeat.expert_id)
+        .order_by(PanelSeat.expert_id)
+    ).all()
+    if not rows:
+        return pd.Series(dtype="int64")
+    return pd.Series(
+        [int(n) for _e, n in rows],
+        index=pd.Index([int(e) for e, _n in rows], name="expert_id"),
+        dtype="int64",
+    )
+
+
+def _load_experts(session: Session, seat_in: Any, experts: set[int]) -> _Data:
+    """The seats of the period held by ``experts``, with their meetings and items."""
+    seats = _frames(
+        session,
+        lambda part: (
+            select(*SEAT_COLUMNS)
+            .where(seat_in, PanelSeat.expert_id.in_(part))
+            .order_by(PanelSeat.id)
+        ),
+        experts,
+        SEAT_COLUMNS,
+    )
+    if not seats.empty:
+        seats = seats.sort_values("seat_id").reset_index(drop=True)
+    meeting_ids = {int(m) for m in seats["meeting_id"]}
+    meetings = _frames(
+        session,
+        lambda part: select(*MEETING_COLUMNS).where(Meeting.id.in_(part)),
+        meeting_ids,
+        MEETING_COLUMNS,
+    )
+    items = _frames(
+        session,
+        lambda part: (
+            select(*ITEM_COLUMNS)
+            .join(Technology, Technology.id == AgendaItem.technology_id)
+            .where(AgendaItem.meeting_id.in_(part))
+        ),
+        meeting_ids,
+        ITEM_COLUMNS,
+    )
+    people, places = _names(session, experts=experts, orgs={int(o) for o in items["applicant_id"]})
+    return _Data(meetings, seats, items, {}, {}, {}, {}, people, places)
+
+
+def _flag_names(session: Session, flags: list[Flag], *known: _Data) -> _Lookup:
+    """Codes, dates and names for every meeting, expert and applicant the flags name."""
+    meetings: dict[int, tuple[str, dt.date]] = {}
+    people: dict[int, tuple[str, str | None, str, int]] = {}
+    places: dict[int, tuple[str, str]] = {}
+    for data in known:
+        meetings.update(data.meeting_rows())
+        people.update(data.experts)
+        places.update(data.orgs)
+    missing_meetings = {f[1] for f in flags} - meetings.keys()
+    for part in _chunks(missing_meetings):
+        for i, code, day in session.execute(
+            select(Meeting.id, Meeting.code, Meeting.scheduled_on).where(Meeting.id.in_(part))
+        ):
+            meetings[int(i)] = (code, day)
+    missing_people = {f[3] for f in flags if f[3] is not None} - people.keys()
+    missing_places = {f[4] for f in flags if f[4] is not None} - places.keys()
+    if missing_people or missing_places:
+        more_people, more_places = _names(session, experts=missing_people, orgs=missing_places)
+        people.update(more_people)
+        places.update(more_places)
+    return _Lookup(meetings, people, places)
+
+
+# --- what is stored for a closed meeting ----------------------------------------------------
+
+
+def meeting_results(session: Session, conditions: Sequence[Any]) -> list[dict[str, Any]]:
+    """The rows of ``meeting_fairness`` for the meetings matching ``conditions`` (conditions
+    on ``Meeting``): each meeting's own flags and its seats per affiliation, computed by the
+    same functions as the live report."""
+    data = _load(session, conditions)
+    by_meeting: dict[int, list[list[Any]]] = defaultdict(list)
+    for kind, meeting, position, expert_id, applicant_id, what, count in _meeting_flags(
+        session, data
+    ):
+        flag = [kind, position, expert_id, applicant_id, what, count]
+        if flag not in by_meeting[meeting]:
+            by_meeting[meeting].append(flag)
+    order = {k: i for i, k in enumerate(FLAG_KINDS)}
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for meeting, counts in _panel_counts(data).items():
+        flags = sorted(
+            by_meeting.get(meeting, []),
+            key=lambda f: (order[f[0]], *(("" if v is None else str(v).zfill(12)) for v in f[1:])),
+        )
+        rows.append(
+            {
+                "meeting_id": meeting,
+                "version": RULES_VERSION,
+                "seats": counts[""],
+                **{f"seats_{a}": counts.get(a, 0) for a in domain.AFFILIATIONS},
+                "flag_count": len(flags),
+                "flags": json.dumps(flags, ensure_ascii=False, separators=(",", ":")),
+                "computed_at": now,
+            }
+        )
+    return rows

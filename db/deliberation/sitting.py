@@ -17,7 +17,9 @@ Rules decided here where the issue is silent:
   pass marks (given, it must agree; omitted, it is computed). Deferring needs only a reason
   (a meeting without quorum can still defer).
 * Closing needs every item decided (or deferred) and the minutes. Afterwards the record is
-  never edited; :func:`add_correction` adds a dated, audited correction beside it.
+  never edited; :func:`add_correction` adds a dated, audited correction beside it. Closing
+  also stores the meeting's fairness results (``db.deliberation.fairness_store``) in the
+  same transaction.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ from db.deliberation.errors import (
     Recused,
     ScoresMissing,
 )
+from db.deliberation.fairness_store import store_meetings
 from db.errors import N_, ValidationFailed
 from db.models import (
     AgendaItem,
@@ -579,6 +582,8 @@ def close_meeting(
         before={"status": "held"},
         after={"status": "closed", "minutes": final if text else None},
     )
+    # The record is final: its fairness results are computed once, in this transaction.
+    store_meetings(session, [meeting.id])
 
 
 def add_correction(
