@@ -18,6 +18,7 @@ from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
 from db import audit
+from db.deliberation.fairness_store import refresh_for_experts, refresh_for_technologies
 from db.errors import N_, Conflict
 from db.imports.checking import MODELS, Change, Plan, Record
 from db.models import ExpertField, ExpertTie
@@ -123,6 +124,15 @@ def apply(
         done += 1
         if progress and done % 500 == 0:
             progress(0.9 * done / total, "write")
+    # Inputs of closed meetings' stored fairness results: recompute the meetings concerned.
+    if reg == "experts":
+        refresh_for_experts(
+            session,
+            [c.id for c in plan.update if c.after.keys() & {"organization_id", "affiliation"}]
+            + [c.id for c in plan.update if c.new_ties],
+        )
+    elif reg == "technologies":
+        refresh_for_technologies(session, [c.id for c in plan.update if "owner_org_id" in c.after])
     counts = {
         "register": reg,
         "file": filename,

@@ -24,6 +24,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from db import domain
+from db.deliberation.fairness_store import refresh_for_experts
 from db.errors import N_, DomainError, NotFound, ValidationFailed
 from db.models import Expert, ExpertField, ExpertTie, Organization
 from db.permissions import Actor
@@ -316,6 +317,9 @@ def edit_expert(
         _write_fields(session, expert_id, chosen)
     if "ties" in changes:
         _write_ties(session, expert_id, tie_rows)
+    if changes.keys() & {"organization_id", "affiliation", "ties"}:
+        # inputs of closed meetings' stored fairness results (conflicts, composition)
+        refresh_for_experts(session, [expert_id])
     session.expire(expert)
     return new_version
 
