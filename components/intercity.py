@@ -25,6 +25,7 @@ import streamlit as st
 from components import charts, data
 from components.charts import FONT, show
 from components.export import download_buttons, to_csv, to_xlsx
+from components.forms import error_text
 from components.i18n import CITY_TZ, N_, _, current_language, fmt_date, fmt_datetime, fmt_int
 from components.korea_map import short_name, tile_map
 from components.labels import label
@@ -213,7 +214,7 @@ def _submit(
         except DomainError as exc:
             problems = exc.errors if isinstance(exc, ValidationFailed) else {}
             st.session_state[f"ic_errors_{form}"] = problems
-            lines = [_(exc.message, **exc.params)]
+            lines = [error_text(exc)]  # names and titles from the database shown as typed
             lines += [_(p) for f, p in problems.items() if f not in shown]
             _flash("error", "\n\n".join(lines))
             return

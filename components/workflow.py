@@ -21,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
+from components.forms import error_text
 from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt_int
 from components.labels import label as base_label
 from components.registers import HISTORY_ACTIONS, escape_markdown, history_frame
@@ -193,7 +194,7 @@ def _fail(form: str, exc: DomainError, shown_fields: Sequence[str]) -> None:
     (and "nothing was saved") at the top."""
     errors = exc.errors if isinstance(exc, ValidationFailed) else {}
     st.session_state[_errors_key(form)] = errors
-    lines = [_(exc.message, **exc.params)]
+    lines = [error_text(exc)]  # names and titles from the database shown as typed
     lines += [_(p) for f, p in errors.items() if f not in shown_fields]
     flash("error", "\n\n".join(lines))
 

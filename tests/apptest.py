@@ -10,8 +10,10 @@ page never shows anything to a user without its role.
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from pathlib import Path
 
+from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -54,21 +56,61 @@ def sign_in(at: AppTest, username: str, password: str = DEMO_PASSWORD) -> AppTes
     return at
 
 
+_TEXT_KINDS = ("title", "header", "subheader", "markdown", "caption", "error", "warning", "info",
+               "success")  # fmt: skip
+
+
 def page_text(at: AppTest) -> str:
-    """All text a person would read on the rendered page (markdown, titles, metrics, alerts)."""
+    """All text a person would read on the rendered page (markdown, titles, metrics, alerts),
+    as the elements' Markdown source."""
     parts: list[str] = []
-    for kind in (
-        "title",
-        "header",
-        "subheader",
-        "markdown",
-        "caption",
-        "error",
-        "warning",
-        "info",
-        "success",
-    ):
+    for kind in _TEXT_KINDS:
         parts.extend(str(e.value) for e in getattr(at, kind))
+    parts.extend(f"{m.label} {m.value}" for m in at.metric)
+    return "\n".join(parts)
+
+
+# Streamlit's front end renders Markdown as CommonMark with GitHub's tables and strikethrough.
+_MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+def rendered_html(markdown: str) -> str:
+    """The HTML that ``markdown`` (the body of an ``st.markdown``/``st.caption``/``st.error``
+    element, as AppTest reads it) renders to, by a CommonMark renderer."""
+    return _MARKDOWN.render(markdown)
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def rendered(markdown: str) -> str:
+    """The text a person reads when ``markdown`` is rendered: escapes resolved, formatting
+    and links reduced to their text, zero-width spaces dropped, paragraphs joined by a space.
+    (Compare what a page *shows* with this, not the Markdown source with its escapes.)"""
+    parser = _Text()
+    parser.feed(rendered_html(markdown))
+    text = "".join(parser.parts).replace("\u200b", "")
+    return " ".join(text.split())
+
+
+def shown(elements) -> list[str]:  # type: ignore[no-untyped-def]
+    """What a person reads in each of ``elements`` (e.g. ``at.error``, ``at.caption``): their
+    Markdown bodies rendered (:func:`rendered`)."""
+    return [rendered(str(e.value)) for e in elements]
+
+
+def shown_text(at: AppTest) -> str:
+    """:func:`page_text` as a person reads it: each element's Markdown rendered, so values
+    from the database appear as typed (without the escapes that keep them literal)."""
+    parts: list[str] = []
+    for kind in _TEXT_KINDS:
+        parts.extend(shown(getattr(at, kind)))
     parts.extend(f"{m.label} {m.value}" for m in at.metric)
     return "\n".join(parts)
 

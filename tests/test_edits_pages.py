@@ -20,7 +20,7 @@ from db.engine import make_engine
 from db.models import Adoption, Expert, User
 from db.permissions import Actor
 from db.session import read_session, write_session
-from tests.apptest import button, new_app, page_text, sign_in
+from tests.apptest import button, new_app, page_text, shown_text, sign_in
 
 
 @pytest.fixture
@@ -97,8 +97,9 @@ def test_an_edit_from_an_old_form_is_refused_and_reload_starts_again(app_db: Eng
     _department(at).set_value("교량관리과")
     button(at, "Save the changes").click().run()
     assert not at.exception, at.exception
-    text = page_text(at)
-    assert colleague.display_name in text and "after you opened it. Nothing was saved" in text
+    text = shown_text(at)  # as a person reads it
+    assert f"{colleague.display_name} saved this record at " in text
+    assert "after you opened it. Nothing was saved" in text
     with read_session(app_db) as s:
         kept = s.get(Adoption, aid)
         assert kept is not None and (kept.department, kept.version) == ("하수관리과", v + 2)

@@ -22,7 +22,16 @@ from db.engine import make_engine
 from db.models import Agreement, AuditEvent, Inquiry, InquiryFollowup, Organization
 from db.session import read_session
 from db.workflow.common import today_kst
-from tests.apptest import ROLE_ACCOUNTS, button, capture_downloads, new_app, page_text, sign_in
+from tests.apptest import (
+    ROLE_ACCOUNTS,
+    button,
+    capture_downloads,
+    new_app,
+    page_text,
+    rendered_html,
+    shown,
+    sign_in,
+)
 
 READERS = ("executive", "auditor", "staff", "approver")  # approver.demo is staff too
 WRITERS = {"staff", "approver"}
@@ -349,12 +358,20 @@ def test_empty_states_explain_themselves(app_db: Engine) -> None:
     assert "There is no agreement with the record number 999999 on this date." in page_text(at)
 
 
-def test_a_correction_that_lost_to_a_colleague_names_them(app_db: Engine) -> None:
+@pytest.mark.parametrize("name", [None, "1. **x** [a](javascript:alert(1))"])
+def test_a_correction_that_lost_to_a_colleague_names_them(app_db: Engine, name: str | None) -> None:
+    """The colleague is named as their account says, however it is spelt: a name with
+    Markdown in it (a list marker at the start, bold, a javascript: link) is shown as typed."""
+    from sqlalchemy import update
+
     from db import intercity as ic
     from db.models import User
     from db.permissions import Actor
     from db.session import write_session
 
+    if name is not None:
+        with write_session(app_db) as s:
+            s.execute(update(User).where(User.username == "staff2.demo").values(display_name=name))
     with read_session(app_db) as s:
         inq = s.execute(select(Inquiry).where(Inquiry.status == "received")).scalars().first()
         colleague = s.execute(select(User).where(User.username == "staff2.demo")).scalar_one()
@@ -373,8 +390,12 @@ def test_a_correction_that_lost_to_a_colleague_names_them(app_db: Engine) -> Non
             expected="received",
         )
     submit(at, "Save the correction")
-    errors = " ".join(e.value for e in at.error)
-    assert f"{colleague.display_name} saved this record at" in errors
-    assert "after you opened it. Nothing was saved" in errors
+    [refusal] = [e for e in at.error if "saved this record" in e.value]
+    [message] = shown([refusal])  # as a person reads it
+    assert message.startswith(f"{colleague.display_name} saved this record at ")
+    assert "after you opened it. Nothing was saved" in message
+    html = rendered_html(str(refusal.value))
+    assert html.startswith("<p>") and "<ol" not in html and "<strong>" not in html
+    assert "<a " not in html
     with read_session(app_db) as s:
         assert s.get(Inquiry, inq.id).topic == inq.topic  # type: ignore[union-attr]

@@ -10,6 +10,7 @@ on both databases in ``test_workflow_rules.py``.
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -26,7 +27,16 @@ from db.models import Adoption, Organization, Technology, User
 from db.permissions import SYSTEM, Actor
 from db.session import read_session, write_session
 from tests import workflow_data as wd
-from tests.apptest import DEMO_PASSWORD, button, new_app, page_text, sign_in, text_input
+from tests.apptest import (
+    DEMO_PASSWORD,
+    button,
+    new_app,
+    page_text,
+    rendered_html,
+    shown,
+    sign_in,
+    text_input,
+)
 
 SECOND_APPROVER = "approver2.test"
 SECOND_PASSWORD = "second approver pass 2026"
@@ -185,10 +195,46 @@ def test_a_lost_race_says_who_won(app_db: Engine) -> None:
     at.text_area(key="ap_comment").input("승인")
     at.checkbox(key="ap_confirm").check()
     submit(at, "Record the decision")
-    [message] = [e.value for e in at.error]
+    [message] = shown(at.error)  # as a person reads it
     assert message.startswith("Already decided by 정결재 (과장·데모) at ")
     assert message.endswith(" KST. Your action was not saved.")
     assert wd.status_of(app_db, Adoption, aid) == "rejected"
+
+
+# A name from the database with Markdown in it: a numbered-list marker at the start of the
+# message, bold, and a javascript: link. It must be shown exactly as typed.
+MARKDOWN_NAME = "1. **x** [a](javascript:alert(1))"
+
+
+def test_the_winners_name_in_a_lost_race_is_shown_as_typed(app_db: Engine) -> None:
+    [aid] = new_items(app_db, "staff.demo", 1)
+    with write_session(app_db) as s:
+        s.execute(
+            update(User).where(User.username == "approver.demo").values(display_name=MARKDOWN_NAME)
+        )
+    at = open_page(SECOND_APPROVER, "approvals", SECOND_PASSWORD)
+    at.selectbox(key="ap_item").set_value(f"adoption:{aid}").run()
+    with write_session(app_db) as s:
+        wf.decide_adoption(
+            session=s,
+            actor=actor(app_db, "approver.demo"),
+            adoption_id=aid,
+            decision="reject",
+            comment="예산 부족",
+        )
+    at.radio(key="ap_decision").set_value("approve")
+    at.text_area(key="ap_comment").input("승인")
+    at.checkbox(key="ap_confirm").check()
+    submit(at, "Record the decision")
+    [error] = at.error
+    assert re.fullmatch(
+        re.escape(f"Already decided by {MARKDOWN_NAME} at ")
+        + r"\d{4}-\d\d-\d\d \d\d:\d\d KST\. Your action was not saved\.",
+        shown([error])[0],
+    )
+    html = rendered_html(str(error.value))
+    assert html.startswith("<p>") and "<ol" not in html and "<strong>" not in html
+    assert "<a " not in html and "javascript" in html  # the link's text, not a link
 
 
 def test_bulk_decisions_report_each_item(app_db: Engine) -> None:
