@@ -254,16 +254,7 @@ def adoptions_page(
         total = summaries.adoptions_count(s, version, filters)
         # Adoptions hold no personal data and every reader sees the same rows: the page
         # itself is stored too (its as-of view ranks every approval).
-        rows = summaries.register_rows(
-            s,
-            version,
-            "adoptions",
-            {"filters": filters, "sort": sort, "offset": offset, "limit": limit},
-            lambda: registers.adoptions_page(
-                session=s, filters=filters, sort=sort, offset=offset, limit=limit, total=total
-            )[0],
-        )
-        return rows, total
+        return summaries.adoptions_rows(s, version, filters, sort, offset, limit), total
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)

@@ -67,8 +67,9 @@ Kept current on write
     for today's date: a daemon thread recomputes what the overview shows by default (today's
     headline and the headlines 30 days, 3 months and 12 months earlier, all without filters;
     the 24 months of trends; pipeline and stage durations; both breakdowns; last changed; the
-    records behind the three inline tiles) and the registers' default counts (technologies,
-    adoptions and experts, as of today, no other filter), so the next viewer finds them
+    records behind the three inline tiles), the registers' default counts (technologies,
+    adoptions and experts for either kind of reader, as of today, no other filter) and the
+    adoptions register's first page in its default order, so the next viewer finds them
     stored. At most one refresh runs per process; writes arriving meanwhile ask for one more
     run afterwards. Not refreshed: other dates, filters, sort orders and pages; they are
     computed by their first viewer and stored then.
@@ -485,7 +486,8 @@ def store(engine: Engine, name: str, key: str, version: int, value: Any, seconds
                 if backend == "sqlite":
                     _sqlite_busy_timeout(conn, SQLITE_BUSY_TIMEOUT_MS)
     except (sa_exc.DBAPIError, sa_exc.TimeoutError) as exc:
-        log.warning("Summary %s not stored (%s): %s", name, type(exc).__name__, exc.args[:1])
+        cause = getattr(exc, "orig", None) or exc  # the driver's message, not the statement
+        log.warning("Summary %s not stored (%s): %s", name, type(cause).__name__, cause)
         return False
     return True
 
@@ -668,6 +670,30 @@ def experts_count(session: Session, version: int, filters: Any, personal: bool) 
     )
 
 
+def adoptions_rows(
+    session: Session, version: int, filters: Any, sort: str, offset: int, limit: int
+) -> pd.DataFrame:
+    """A page of the adoptions register (no personal data; the same rows for every reader)."""
+    from db.queries import registers
+
+    def read() -> pd.DataFrame:
+        total = adoptions_count(session, version, filters)  # stored too: no second count
+        return registers.adoptions_page(
+            session=session, filters=filters, sort=sort, offset=offset, limit=limit, total=total
+        )[0]
+
+    return register_rows(
+        session,
+        version,
+        "adoptions",
+        {"filters": filters, "sort": sort, "offset": offset, "limit": limit},
+        read,
+    )
+
+
+ADOPTIONS_DEFAULT_PAGE = ("approved_desc", 0, 50)  # components.registers: first page of 50
+
+
 @dataclasses.dataclass(frozen=True)
 class _Read:
     """``read(session, version, *args)`` as a call ``(session, version)``."""
@@ -697,6 +723,7 @@ def default_reads(as_of: dt.date) -> list[Callable[[Session, int], Any]]:
         *[_Read(records_behind, (figure, as_of)) for figure in BEHIND],
         _Read(technologies_count, (registers.TechnologyFilters(as_of=as_of),)),
         _Read(adoptions_count, (registers.AdoptionFilters(as_of=as_of),)),
+        _Read(adoptions_rows, (registers.AdoptionFilters(as_of=as_of), *ADOPTIONS_DEFAULT_PAGE)),
         _Read(experts_count, (registers.ExpertFilters(as_of=as_of), False)),
         _Read(experts_count, (registers.ExpertFilters(as_of=as_of), True)),
     ]
@@ -807,7 +834,8 @@ def prune(engine: Engine, version: int, *, now: dt.datetime | None = None) -> in
                     conn.execute(delete(t).where(t.name == name, t.key.not_in(keep))).rowcount or 0
                 )
     except (sa_exc.DBAPIError, sa_exc.TimeoutError) as exc:
-        log.warning("Stored summaries not pruned (%s): %s", type(exc).__name__, exc.args[:1])
+        cause = getattr(exc, "orig", None) or exc
+        log.warning("Stored summaries not pruned (%s): %s", type(cause).__name__, cause)
         return 0
     return deleted
 

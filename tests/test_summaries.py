@@ -588,6 +588,7 @@ def test_a_write_through_the_app_refreshes_the_default_overview(
         "overview.records_behind/1",
         "registers.technologies.count/1",
         "registers.adoptions.count/1",
+        "registers.adoptions.rows/1",
         "registers.experts.count/1",
     } <= names
     assert sum(n == "kpi.headline/1" for n, _k, _v in stored) == 4  # today and 3 periods
