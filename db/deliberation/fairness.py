@@ -861,7 +861,9 @@ def _stored_report(session: Session, start: dt.date | None, end: dt.date | None)
         .where(or_(stored.c.flag_count > 0, majority))
     ).mappings():
         m = int(row["meeting_id"])
-        for kind, position, expert_id, applicant_id, what, count in stored_flags(row["flags"]):
+        for kind, position, expert_id, applicant_id, what, count in (
+            stored_flags(row["flags"]) if row["flag_count"] else ()
+        ):
             flags.append(
                 _flag(kind, m, position=position, expert_id=expert_id,
                       applicant_id=applicant_id, what=what, count=count)
@@ -874,10 +876,8 @@ def _stored_report(session: Session, start: dt.date | None, end: dt.date | None)
     # Across meetings: seats per expert in SQL; then the seats of the experts who can be
     # flagged (3 seats or more: repeats need 3 meetings, concentration 4 seats) or listed
     # (the 15 most seated), with the applicants of their meetings.
-    seats_per = _seats_per(session, seat_in)
-    least = min(REPEAT_MEETINGS, CONCENTRATION_SEATS)
-    chosen = set(seats_per[seats_per >= least].index) | set(_top(seats_per).index)
-    some = _load_experts(session, seat_in, chosen)
+    distribution, top, chosen = _seat_counts(session, seat_in)
+    some = _load_experts(session, seat_in, chosen | set(top.index))
     repeated = _repeats(some, flags)
     _concentration(some, flags)
     names = _flag_names(session, flags, data, some)
@@ -887,29 +887,64 @@ def _stored_report(session: Session, start: dt.date | None, end: dt.date | None)
         meetings_held=int(held),
         seats=seat_total,
         composition=_composition_frame(_pool(session, end), affiliation_seats),
-        seat_distribution=_distribution(seats_per),
-        top_experts=_top_experts(some, seats_per),
+        seat_distribution=distribution,
+        top_experts=_top_experts(some, top),
         repeated=repeated,
         one_sided_panels=_one_sided_frame(panels, seat_total > 0),
-        top_decile_share=_decile_share(seats_per),
+        top_decile_share=_decile_from(distribution),
         flags=_flags_frame(flags, names),
     )
 
 
-def _seats_per(session: Session, seat_in: Any) -> pd.Series:
-    rows = session.execute(
-        select(PanelSeat.expert_id, func.count())
+def _seat_counts(session: Session, seat_in: Any) -> tuple[pd.DataFrame, pd.Series, set[int]]:
+    """From the seats per expert, counted in SQL: the distribution (seats, experts), the 15
+    most seated experts (a series of seats by expert id, most first, then by id) and the
+    experts with seats enough to be flagged across meetings."""
+    per = (
+        select(PanelSeat.expert_id, func.count().label("n"))
         .where(seat_in)
         .group_by(PanelSeat.expert_id)
-        .order_by(PanelSeat.expert_id)
-    ).all()
+        .subquery()
+    )
+    rows = session.execute(select(per.c.n, func.count()).group_by(per.c.n).order_by(per.c.n)).all()
     if not rows:
-        return pd.Series(dtype="int64")
-    return pd.Series(
-        [int(n) for _e, n in rows],
-        index=pd.Index([int(e) for e, _n in rows], name="expert_id"),
+        return _distribution(pd.Series(dtype="int64")), pd.Series(dtype="int64"), set()
+    distribution = pd.DataFrame(
+        {"seats": [int(n) for n, _e in rows], "experts": [int(e) for _n, e in rows]},
         dtype="int64",
     )
+    top_rows = session.execute(
+        select(per.c.expert_id, per.c.n).order_by(per.c.n.desc(), per.c.expert_id).limit(15)
+    ).all()
+    top = pd.Series(
+        [int(n) for _e, n in top_rows],
+        index=pd.Index([int(e) for e, _n in top_rows], name="expert_id"),
+        dtype="int64",
+    )
+    least = min(REPEAT_MEETINGS, CONCENTRATION_SEATS)
+    chosen = {
+        int(e) for e in session.execute(select(per.c.expert_id).where(per.c.n >= least)).scalars()
+    }
+    return distribution, top, chosen
+
+
+def _decile_from(distribution: pd.DataFrame) -> float:
+    """:func:`_decile_share` from the distribution of seats per expert."""
+    pairs = sorted(
+        zip(distribution["seats"].astype(int), distribution["experts"].astype(int), strict=True),
+        reverse=True,
+    )
+    experts = sum(e for _s, e in pairs)
+    if not experts:
+        return 0.0
+    left, top = max(1, experts // 10), 0
+    for seats, n in pairs:
+        take = min(left, n)
+        top += take * seats
+        left -= take
+        if not left:
+            break
+    return top / sum(s * e for s, e in pairs)
 
 
 def _load_experts(session: Session, seat_in: Any, experts: set[int]) -> _Data:
