@@ -9,6 +9,7 @@ Markdown-escaped, never as HTML. Staff forms live in ``components.deliberation_a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from components.charts import FONT, show
+from components.export import download_buttons
 from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt_int
 from components.labels import label
 from components.registers import escape_markdown
@@ -280,13 +282,28 @@ def fairness_period() -> tuple[dt.date | None, dt.date | None]:
     return start, end
 
 
-def meetings_table(df: pd.DataFrame) -> None:
-    """The meetings as a table; selecting a row opens that meeting's record."""
-    st.markdown("**" + _("{n} meetings", n=fmt_int(len(df))) + "**")
-    if df.empty:
-        st.info(_("No meetings match these filters."), icon=":material/search_off:")
-        return
-    shown = pd.DataFrame(
+LIST_PAGE_SIZE = 50
+EXPORT_LIMIT = 20_000
+
+
+def list_page(filters: MeetingFilters) -> int:
+    """The page of the meeting list to show (1 = newest); back to the first page when the
+    filters change."""
+    signature = repr(filters)
+    if st.session_state.get("dl_list_filters") != signature:
+        st.session_state["dl_list_filters"] = signature
+        st.session_state["dl_page"] = 1
+    return max(1, int(st.session_state.get("dl_page") or 1))
+
+
+def _step_page(delta: int, pages: int) -> None:
+    page = int(st.session_state.get("dl_page") or 1) + delta
+    st.session_state["dl_page"] = min(max(1, page), pages)
+
+
+def list_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The meetings as shown (and exported), column names in the reader's language."""
+    return pd.DataFrame(
         {
             _("Meeting"): df["code"],
             _("Date"): [
@@ -302,27 +319,98 @@ def meetings_table(df: pd.DataFrame) -> None:
             _("Quorum met"): [yes_no(q) for q in df["quorum_met"]],
         }
     )
+
+
+def meetings_table(df: pd.DataFrame, total: int, page: int) -> None:
+    """One page of the meetings (newest first, :data:`LIST_PAGE_SIZE` a page) with the
+    number matching, and Previous/Next; selecting a row opens that meeting's record."""
+    st.markdown("**" + _("{n} meetings", n=fmt_int(total)) + "**")
+    if df.empty:
+        st.info(_("No meetings match these filters."), icon=":material/search_off:")
+        return
     ids = [int(i) for i in df["id"]]
     st.session_state["dl_ids"] = ids
+    key = f"dl_table_{page}"
     st.dataframe(
-        shown,
+        list_frame(df),
         hide_index=True,
         width="stretch",
         height=38 + 35 * min(len(df), 15) + 2,
         column_config={_("Date"): st.column_config.DateColumn(format="YYYY-MM-DD")},
-        key="dl_table",
-        on_select=_selected,
+        key=key,
+        on_select=functools.partial(_selected, key),
         selection_mode="single-row",
     )
     st.caption(_("Select a row to see the meeting's whole record."))
+    pages = max(1, math.ceil(total / LIST_PAGE_SIZE))
+    if pages == 1:
+        return
+    first = (page - 1) * LIST_PAGE_SIZE + 1
+    left, middle, right = st.columns([1, 2, 1], vertical_alignment="center")
+    left.button(
+        _("Previous"),
+        key="dl_prev",
+        disabled=page <= 1,
+        on_click=_step_page,
+        args=(-1, pages),
+        icon=":material/chevron_left:",
+        width="stretch",
+    )
+    middle.caption(
+        _(
+            "Page {page} of {pages} (records {first}-{last})",
+            page=fmt_int(page),
+            pages=fmt_int(pages),
+            first=fmt_int(first),
+            last=fmt_int(first + len(df) - 1),
+        )
+    )
+    right.button(
+        _("Next"),
+        key="dl_next",
+        disabled=page >= pages,
+        on_click=_step_page,
+        args=(1, pages),
+        icon=":material/chevron_right:",
+        icon_position="right",
+        width="stretch",
+    )
 
 
-def _selected() -> None:
-    state = st.session_state.get("dl_table")
+def _selected(key: str) -> None:
+    state = st.session_state.get(key)
     rows = list(state.selection.rows) if state is not None else []
     ids = st.session_state.get("dl_ids", [])
     if rows and rows[0] < len(ids):
         _open(ids[rows[0]])
+
+
+def meetings_export(filters: MeetingFilters, total: int, read: Callable[[], pd.DataFrame]) -> None:
+    """CSV and Excel of every matching meeting (up to :data:`EXPORT_LIMIT`), built when
+    asked for."""
+    if total == 0:
+        return
+    st.markdown("**" + _("Download the records") + "**")
+    signature = (repr(filters), current_language())
+    if st.session_state.get("dl_export") != signature:
+        st.button(
+            _("Prepare the files ({n} records)", n=fmt_int(min(total, EXPORT_LIMIT))),
+            key="dl_prepare",
+            on_click=lambda: st.session_state.__setitem__("dl_export", signature),
+            icon=":material/file_download:",
+        )
+        return
+    df = read()
+    if total > len(df):
+        st.caption(
+            _(
+                "The files hold the first {limit} of {n} records; narrow the filters to "
+                "download the rest.",
+                limit=fmt_int(len(df)),
+                n=fmt_int(total),
+            )
+        )
+    download_buttons(list_frame(df), f"meetings-{dt.date.today().isoformat()}", key="dl_files")
 
 
 # --- one meeting ---------------------------------------------------------------------------

@@ -1,6 +1,8 @@
-"""Deliberation meetings: the list with filters; ``?id=`` opens one meeting's whole record
-(panel, draw, declarations, scores, decisions, checks). Staff also get the forms that fit
-the meeting's state; auditors read only, and may download the meeting's evidence package."""
+"""Deliberation meetings: the list with filters (50 a page, newest first, counted and
+filtered in the database; CSV/Excel of every matching meeting on request); ``?id=`` opens
+one meeting's whole record (panel, draw, declarations, scores, decisions, checks). Staff
+also get the forms that fit the meeting's state; auditors read only, and may download the
+meeting's evidence package."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from components.deliberation_actions import actions, actions_link, may_write, sc
 from components.forms import show_error
 from components.i18n import _
 from components.navigation import guard
-from db.deliberation import evidence_package
+from db.deliberation import evidence_package, meetings_count, meetings_list
 from db.errors import DomainError
 
 actor = guard("auditor", "staff", "approver")
@@ -23,7 +25,21 @@ meeting_id = ui.open_meeting_id()
 if meeting_id is None:
     if may_write(actor):
         schedule_form(actor)
-    ui.meetings_table(data.meetings_list(url, ui.meeting_filters()))
+    filters = ui.meeting_filters()
+    total = data.read(meetings_count, filters=filters)
+    page = min(ui.list_page(filters), max(1, -(-total // ui.LIST_PAGE_SIZE)))
+    rows = data.read(
+        meetings_list,
+        filters=filters,
+        offset=(page - 1) * ui.LIST_PAGE_SIZE,
+        limit=ui.LIST_PAGE_SIZE,
+    )
+    ui.meetings_table(rows, total, page)
+    ui.meetings_export(
+        filters,
+        total,
+        lambda: data.read(meetings_list, filters=filters, limit=ui.EXPORT_LIMIT),
+    )
 else:
     ui.back_to_list()
     try:

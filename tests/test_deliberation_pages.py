@@ -339,3 +339,73 @@ def test_staff_hold_score_decide_and_close_from_the_page(app_db: str) -> None:
         "WHERE i.meeting_id = :m",
         m=mid,
     ) == [(7,)]
+
+
+# --- the meeting list: pages of 50, counted and filtered in the database ----------------------
+
+
+def newest_codes(url: str, where: str = "1 = 1") -> list[str]:
+    return [
+        c
+        for (c,) in query(
+            url, f"SELECT code FROM meetings WHERE {where} ORDER BY scheduled_on DESC, id DESC"
+        )
+    ]
+
+
+def test_auditor_pages_through_the_meetings_newest_first(app_db: str) -> None:
+    codes = newest_codes(app_db)
+    assert len(codes) > 100  # three pages of the demo data
+    pages = -(-len(codes) // 50)
+    at = open_page("auditor.demo", "pages/meetings.py")
+    assert f"{len(codes)} meetings" in page_text(at)
+    (table,) = tables(at)
+    assert list(table["Meeting"]) == codes[:50]
+    captions = " ".join(c.value for c in at.caption)
+    assert f"Page 1 of {pages} (records 1-50)" in captions
+    assert at.button(key="dl_prev").disabled and not at.button(key="dl_next").disabled
+    at.button(key="dl_next").click().run()
+    assert not at.exception
+    (table,) = tables(at)
+    assert list(table["Meeting"]) == codes[50:100]
+    assert f"Page 2 of {pages} (records 51-100)" in " ".join(c.value for c in at.caption)
+    for _n in range(pages - 2):  # to the last page
+        at.button(key="dl_next").click().run()
+    (table,) = tables(at)
+    assert list(table["Meeting"]) == codes[(pages - 1) * 50 :]
+    assert at.button(key="dl_next").disabled
+    at.button(key="dl_prev").click().run()
+    (table,) = tables(at)
+    assert list(table["Meeting"]) == codes[(pages - 2) * 50 : (pages - 1) * 50]
+
+
+def test_the_meeting_list_filters_and_searches_in_the_database(app_db: str) -> None:
+    at = open_page("auditor.demo", "pages/meetings.py")
+    at.button(key="dl_next").click().run()
+    at.text_input(key="dl_q").input("2022-0").run()  # a new search opens on its first page
+    (table,) = tables(at)
+    expected = newest_codes(app_db, "code LIKE '%2022-0%' OR title LIKE '%2022-0%'")
+    assert 0 < len(expected) < 50 and list(table["Meeting"]) == expected
+    assert f"{len(expected)} meetings" in page_text(at)
+    assert not [b for b in at.button if b.key in ("dl_prev", "dl_next")]  # one page
+    at.text_input(key="dl_q").input("").run()
+    at.selectbox(key="dl_status").set_value("scheduled").run()
+    (table,) = tables(at)
+    assert list(table["Meeting"]) == newest_codes(app_db, "status = 'scheduled'")[:50]
+    at.text_input(key="dl_q").input("no such meeting").run()
+    assert "No meetings match these filters." in page_text(at)
+
+
+def test_the_meeting_list_exports_every_matching_meeting_on_request(
+    app_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = capture_downloads(monkeypatch)
+    codes = newest_codes(app_db)
+    at = open_page("auditor.demo", "pages/meetings.py")
+    assert not [n for n in files if n.startswith("meetings-")]  # built only when asked for
+    at.button(key="dl_prepare").click().run()
+    assert not at.exception
+    csv = files[next(n for n in files if n.startswith("meetings-") and n.endswith(".csv"))]
+    exported = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig")
+    assert list(exported["Meeting"]) == codes  # every meeting, not only the first page
+    assert any(n.startswith("meetings-") and n.endswith(".xlsx") for n in files)

@@ -17,7 +17,13 @@ from db.deliberation.planning import (
     draw_and_seat_panel,
     schedule_meeting,
 )
-from db.deliberation.records import MeetingFilters, MeetingRecord, meeting_record, meetings_list
+from db.deliberation.records import (
+    MeetingFilters,
+    MeetingRecord,
+    meeting_record,
+    meetings_count,
+    meetings_list,
+)
 from db.deliberation.sitting import (
     DecisionResult,
     add_correction,
@@ -50,6 +56,7 @@ __all__ = [
     "fairness_report",
     "hold_meeting",
     "meeting_record",
+    "meetings_count",
     "meetings_list",
     "record_attendance",
     "record_decision",

@@ -149,38 +149,60 @@ class MeetingRecord:
 # --- the list ------------------------------------------------------------------------------
 
 
-def meetings_list(*, session: Session, filters: MeetingFilters) -> pd.DataFrame:
-    """Meetings matching ``filters``, newest first (at most :data:`LIST_LIMIT`), with their
-    agenda size, decisions, panel size and members present (attending, not recused).
-
-    :raise ValueError: an unknown kind or status, or a period that ends before it starts.
-    """
+def _validate(filters: MeetingFilters) -> None:
     if filters.kind is not None and filters.kind not in domain.MEETING_KINDS:
         raise ValueError(f"unknown meeting kind {filters.kind!r}")
     if filters.status is not None and filters.status not in domain.MEETING_STATUSES:
         raise ValueError(f"unknown meeting status {filters.status!r}")
     if filters.start and filters.end and filters.start > filters.end:
         raise ValueError("period ends before it starts")
-    items = (
-        select(
-            AgendaItem.meeting_id.label("mid"),
-            func.count().label("items"),
-            func.sum(_is(AgendaItem.decision, "passed")).label("passed"),
-            func.sum(_is(AgendaItem.decision, "pending")).label("pending"),
+
+
+def _matching(filters: MeetingFilters) -> list[Any]:
+    """The filters as conditions on ``Meeting`` (the search in SQL: code or title)."""
+    conditions: list[Any] = []
+    if filters.start is not None:
+        conditions.append(Meeting.scheduled_on >= filters.start)
+    if filters.end is not None:
+        conditions.append(Meeting.scheduled_on <= filters.end)
+    if filters.kind is not None:
+        conditions.append(Meeting.kind == filters.kind)
+    if filters.status is not None:
+        conditions.append(Meeting.status == filters.status)
+    if filters.q.strip():
+        text = filters.q.strip()[:200]
+        conditions.append(
+            Meeting.code.icontains(text, autoescape=True)
+            | Meeting.title.icontains(text, autoescape=True)
         )
-        .group_by(AgendaItem.meeting_id)
-        .subquery()
+    return conditions
+
+
+def meetings_count(*, session: Session, filters: MeetingFilters) -> int:
+    """How many meetings match ``filters`` (counted in the database).
+
+    :raise ValueError: as :func:`meetings_list`.
+    """
+    _validate(filters)
+    return int(
+        session.execute(
+            select(func.count()).select_from(Meeting).where(*_matching(filters))
+        ).scalar_one()
     )
-    seats = (
-        select(
-            PanelSeat.meeting_id.label("mid"),
-            func.count().label("seats"),
-            func.sum(_present()).label("present"),
-        )
-        .group_by(PanelSeat.meeting_id)
-        .subquery()
-    )
-    query = (
+
+
+def meetings_list(
+    *, session: Session, filters: MeetingFilters, offset: int = 0, limit: int = LIST_LIMIT
+) -> pd.DataFrame:
+    """Meetings matching ``filters``, newest first (scheduled date, then id), ``limit`` of
+    them from ``offset``, with their agenda size, decisions, panel size and members present
+    (attending, not recused). The page is chosen first and only its meetings are
+    aggregated, so a page costs the same however long the history.
+
+    :raise ValueError: an unknown kind or status, or a period that ends before it starts.
+    """
+    _validate(filters)
+    page = session.execute(
         select(
             Meeting.id,
             Meeting.code,
@@ -190,32 +212,38 @@ def meetings_list(*, session: Session, filters: MeetingFilters) -> pd.DataFrame:
             Meeting.scheduled_on,
             Meeting.held_on,
             Meeting.quorum,
-            func.coalesce(items.c["items"], 0).label("items"),
-            func.coalesce(items.c.passed, 0).label("passed"),
-            func.coalesce(items.c.pending, 0).label("pending"),
-            func.coalesce(seats.c.seats, 0).label("seats"),
-            func.coalesce(seats.c.present, 0).label("present"),
         )
-        .outerjoin(items, items.c.mid == Meeting.id)
-        .outerjoin(seats, seats.c.mid == Meeting.id)
-    )
-    if filters.start is not None:
-        query = query.where(Meeting.scheduled_on >= filters.start)
-    if filters.end is not None:
-        query = query.where(Meeting.scheduled_on <= filters.end)
-    if filters.kind is not None:
-        query = query.where(Meeting.kind == filters.kind)
-    if filters.status is not None:
-        query = query.where(Meeting.status == filters.status)
-    if filters.q.strip():
-        text = filters.q.strip()[:200]
-        query = query.where(
-            Meeting.code.icontains(text, autoescape=True)
-            | Meeting.title.icontains(text, autoescape=True)
-        )
-    query = query.order_by(Meeting.scheduled_on.desc(), Meeting.id.desc()).limit(LIST_LIMIT)
-    rows = session.execute(query).all()
-    df = pd.DataFrame([tuple(r) for r in rows], columns=list(query.selected_columns.keys()))
+        .where(*_matching(filters))
+        .order_by(Meeting.scheduled_on.desc(), Meeting.id.desc())
+        .offset(max(0, int(offset)))
+        .limit(max(0, int(limit)))
+    ).all()
+    ids = [int(r[0]) for r in page]
+    items: dict[int, tuple[int, int, int]] = {}
+    seats: dict[int, tuple[int, int]] = {}
+    for at in range(0, len(ids), 500):
+        part = ids[at : at + 500]
+        for mid, n, passed, pending in session.execute(
+            select(
+                AgendaItem.meeting_id,
+                func.count(),
+                func.sum(_is(AgendaItem.decision, "passed")),
+                func.sum(_is(AgendaItem.decision, "pending")),
+            )
+            .where(AgendaItem.meeting_id.in_(part))
+            .group_by(AgendaItem.meeting_id)
+        ):
+            items[int(mid)] = (int(n), int(passed or 0), int(pending or 0))
+        for mid, n, present in session.execute(
+            select(PanelSeat.meeting_id, func.count(), func.sum(_present()))
+            .where(PanelSeat.meeting_id.in_(part))
+            .group_by(PanelSeat.meeting_id)
+        ):
+            seats[int(mid)] = (int(n), int(present or 0))
+    columns = ["id", "code", "kind", "title", "status", "scheduled_on", "held_on", "quorum",
+               "items", "passed", "pending", "seats", "present"]  # fmt: skip
+    rows = [(*r, *items.get(int(r[0]), (0, 0, 0)), *seats.get(int(r[0]), (0, 0))) for r in page]
+    df = pd.DataFrame([tuple(r) for r in rows], columns=columns)
     for col in ("items", "passed", "pending", "seats", "present", "quorum"):
         df[col] = df[col].astype(int)
     df["quorum_met"] = [
