@@ -43,13 +43,20 @@ def test_a_flag_opens_its_meeting(browser: Any, app_server: AppServer) -> None:
 
 
 def test_a_row_of_the_list_opens_the_record(browser: Any, app_server: AppServer) -> None:
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1400})
+    """The list shows 50 meetings a page; a row of the second page opens its own record."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1600})
     page = ctx.new_page()
     sign_in(page, app_server, "staff.demo")
     page.goto(f"{app_server.url}/meetings")
     grid = page.locator("[data-testid='stDataFrame']").first
     grid.wait_for(timeout=30_000)
     wait_ready(page)
+    page.get_by_text("Page 1 of").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Next").click()
+    page.get_by_text("Page 2 of").wait_for(timeout=30_000)
+    wait_ready(page)
+    screenshot(page, "meetings-list-page-2-en")
+    grid = page.locator("[data-testid='stDataFrame']").first
     box = grid.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection cell
@@ -59,4 +66,8 @@ def test_a_row_of_the_list_opens_the_record(browser: Any, app_server: AppServer)
     assert page.locator("[data-testid='stException']").count() == 0
     _korean(page)
     assert page.locator("[data-testid='stException']").count() == 0
+    page.get_by_role("button", name="회의 목록으로 돌아가기").click()
+    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)
+    wait_ready(page)
+    screenshot(page, "meetings-list-ko")
     ctx.close()
