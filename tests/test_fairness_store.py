@@ -239,3 +239,27 @@ def test_a_technologys_new_owner_recomputes_the_closed_meetings(w: World) -> Non
         assert refresh_for_technologies(s, [w.techs["t2"]]) == 1
     live, stored = reports(w.engine, w.actors["auditor"], (None, None))
     assert_same(live, stored)
+
+
+def test_the_migration_computes_the_meetings_closed_before_it(w: World) -> None:
+    """Migration 0007 on a database holding closed meetings: its backfill stores the same
+    row the close stored (downgrade to 0006 drops the table, upgrade recomputes)."""
+    from alembic import command
+
+    from db.migrate import alembic_config, upgrade
+
+    meeting_id, _members = decided(w)
+    write(w, dl.close_meeting, meeting_id=meeting_id, minutes="Both passed.")
+    before = stored_row(w, meeting_id)
+    assert before is not None
+    cfg = alembic_config()
+    with w.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+    upgrade(w.engine)
+    after = stored_row(w, meeting_id)
+    assert after is not None
+    columns = [c.key for c in MeetingFairness.__table__.columns if c.key != "computed_at"]
+    assert {c: getattr(after, c) for c in columns} == {c: getattr(before, c) for c in columns}
+    live, stored = reports(w.engine, w.actors["auditor"], (None, None))
+    assert_same(live, stored)
