@@ -51,7 +51,7 @@ else:
         actions_link()
     ui.meeting_view(record)
     registers.history_panel(
-        lambda limit: data.record_history(url, actor, "meeting", meeting_id, limit),
+        lambda limit, mid=meeting_id: data.record_history(url, actor, "meeting", mid, limit),
         f"meeting_{meeting_id}",
     )
     if may_write(actor):

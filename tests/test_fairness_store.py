@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -197,7 +198,7 @@ def test_an_experts_new_organization_recomputes_the_closed_meetings(w: World) ->
         fields = list(
             s.execute(select(ExpertField.field).where(ExpertField.expert_id == member)).scalars()
         )
-        values = {
+        values: dict[str, Any] = {
             "version": expert.version,
             "name": expert.name,
             "name_en": expert.name_en,
