@@ -10,21 +10,31 @@ and happen in the caller's transaction, so a state change and its event commit t
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
+import logging
+import os
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, cast
+import selectors
+import subprocess
+import sys
+from collections.abc import Callable, Generator, Sequence
+from contextlib import closing, suppress
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import String, TextClause, event, func, insert, select, type_coerce, update
+from sqlalchemy import Connection, TextClause, event, func, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from db import audit_chain
+from db.audit_chain import GENESIS_HASH, utc_naive
+from db.audit_chain import chain_hash as _chain_hash
+from db.audit_chain import timestamp as _timestamp
 from db.errors import N_
 from db.models import AuditEvent, AuditHead
 
-GENESIS_HASH = "0" * 64
 SYSTEM_ACTOR = "system"
+log = logging.getLogger(__name__)
 
 
 def canonical_json(value: Any) -> str | None:
@@ -42,13 +52,6 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def utc_naive(ts: dt.datetime) -> dt.datetime:
-    """UTC without tzinfo: SQLite gives naive UTC back, PostgreSQL aware; hash the same."""
-    if ts.tzinfo is not None:
-        ts = ts.astimezone(dt.UTC).replace(tzinfo=None)
-    return ts
-
-
 def event_hash(
     prev_hash: str,
     *,
@@ -63,7 +66,8 @@ def event_hash(
     after: str | None,
     reason: str | None,
 ) -> str:
-    """The chain hash of one event given its predecessor's hash.
+    """The chain hash of one event given its predecessor's hash (the hash itself lives in
+    :mod:`db.audit_chain`, which verification processes import without SQLAlchemy).
 
     SHA-256 (hex) of the UTF-8 JSON list ``[prev_hash, id, occurred_at, actor_id, actor_name,
     action, entity, entity_id, before, after, reason]`` as ``json.dumps(..., separators=(",",
@@ -83,77 +87,6 @@ def event_hash(
         after,
         reason,
     )
-
-
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-_quote = json.encoder.encode_basestring  # what that encoder uses for a string (C version)
-_int = int.__repr__  # what it uses for an int; refuses anything else (TypeError)
-
-
-def _timestamp(value: dt.datetime | str) -> str:
-    """``occurred_at`` as hashed. Also takes the text SQLite stores (``YYYY-MM-DD
-    HH:MM:SS.ffffff``, naive UTC) without parsing it; text it cannot read is hashed as it
-    is (so it never matches)."""
-    if isinstance(value, str):
-        if len(value) == 26 and value[10] == " ":
-            return value[:10] + "T" + value[11:]
-        try:
-            parsed = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        return utc_naive(parsed).isoformat(timespec="microseconds")
-    return utc_naive(value).isoformat(timespec="microseconds")
-
-
-def _chain_hash(
-    prev_hash: str,
-    id: int,
-    timestamp: str,
-    actor_id: int | None,
-    actor_name: str,
-    action: str,
-    entity: str,
-    entity_id: str | None,
-    before: str | None,
-    after: str | None,
-    reason: str | None,
-) -> str:
-    """:func:`event_hash` with the time already in its hashed form.
-
-    Writes the JSON by hand, byte for byte what the encoder writes for these types (ints,
-    strings, None), which is about a third faster; any other type falls back to the encoder.
-    """
-    try:
-        payload = "[%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s]" % (  # noqa: UP031
-            _quote(prev_hash),
-            _int(id),
-            _quote(timestamp),
-            "null" if actor_id is None else _int(actor_id),
-            _quote(actor_name),
-            _quote(action),
-            _quote(entity),
-            "null" if entity_id is None else _quote(entity_id),
-            "null" if before is None else _quote(before),
-            "null" if after is None else _quote(after),
-            "null" if reason is None else _quote(reason),
-        )
-    except TypeError:
-        payload = _encode(
-            [
-                prev_hash,
-                id,
-                timestamp,
-                actor_id,
-                actor_name,
-                action,
-                entity,
-                entity_id,
-                before,
-                after,
-                reason,
-            ]
-        )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def ensure_head(session: Session) -> None:
@@ -353,7 +286,8 @@ class VerifyResult:
 
     ``last_good_id``/``head_hash``: the chain is intact from event 1 up to that event, whose
     hash is ``head_hash`` (``GENESIS_HASH`` when none is). ``problem`` is an English sentence;
-    ``problem_template`` and ``problem_params`` let a UI translate it.
+    ``problem_template`` and ``problem_params`` let a UI translate it. ``processes``: how
+    many processes recomputed the hashes.
     """
 
     ok: bool
@@ -364,50 +298,21 @@ class VerifyResult:
     problem: str | None = None
     problem_template: str | None = None
     problem_params: dict[str, int] = field(default_factory=dict)
+    processes: int = 1
 
 
-_COLUMNS = (
-    AuditEvent.id,
-    AuditEvent.occurred_at,
-    AuditEvent.actor_id,
-    AuditEvent.actor_name,
-    AuditEvent.action,
-    AuditEvent.entity,
-    AuditEvent.entity_id,
-    AuditEvent.before,
-    AuditEvent.after,
-    AuditEvent.reason,
-    AuditEvent.prev_hash,
-    AuditEvent.hash,
-)
+_PROBLEMS = {
+    audit_chain.MISSING: MISSING,
+    audit_chain.OUT_OF_SEQUENCE: OUT_OF_SEQUENCE,
+    audit_chain.PREV_MISMATCH: PREV_MISMATCH,
+    audit_chain.CONTENT_MISMATCH: CONTENT_MISMATCH,
+}
 
-
-def _rows(session: Session, upto: int, batch: int) -> Iterator[tuple[Any, ...]]:
-    """Every event with ``id <= upto`` by id, as plain tuples, in keyset batches.
-
-    Core rows, not ORM objects; on SQLite the time comes as the stored text (parsing two
-    million timestamps only to print them again costs a third of the time). The first batch
-    has no lower bound, so a forged event numbered 0 or below is seen too.
-    """
-    conn = session.connection()
-    columns: list[Any] = list(_COLUMNS)
-    if conn.dialect.name == "sqlite":
-        columns[1] = type_coerce(AuditEvent.occurred_at, String).label("occurred_at")
-    last: int | None = None
-    while True:
-        query = select(*columns).where(AuditEvent.id <= upto)
-        if last is not None:
-            query = query.where(AuditEvent.id > last)
-        chunk = cast(
-            Sequence[tuple[Any, ...]],
-            conn.execute(query.order_by(AuditEvent.id).limit(batch)).all(),
-        )
-        if not chunk:
-            return
-        yield from chunk
-        last = chunk[-1][0]
-        if last >= upto:
-            return
+# A chain is checked by several processes when each gets at least this many events (below
+# that, starting them costs more than it saves), by at most one per available core.
+EVENTS_PER_PROCESS = 100_000
+MAX_PROCESSES = 8
+MIN_SHARED_RANGE = 1_000  # smallest range handed to a process (unless ``batch`` is smaller)
 
 
 def read_head(session: Session) -> tuple[int, str]:
@@ -444,49 +349,86 @@ def verify(
     expected_head: str | None = None,
     batch: int = 50_000,
     progress: Callable[[int, int], None] | None = None,
+    processes: int | None = None,
 ) -> VerifyResult:
     """Recompute the chain from the first event; report the first event that does not match.
 
     Checks every event up to the head recorded when the check starts (so events appended
     meanwhile do not raise a false alarm): ids contiguous from 1, each ``prev_hash`` equal to
-    its predecessor's hash, each hash equal to the hash recomputed from the content, the last
-    one equal to the recorded head; then that no event lies beyond the (re-read) head.
-    ``expected_head`` (a head hash exported earlier) also detects a truncated or rewritten
-    tail. ``progress(checked, total)`` is called after each batch. Reads plain rows in keyset
-    batches (no ORM objects), so memory stays flat and 1M events take seconds.
+    its predecessor's hash, each hash equal to the hash recomputed from the stored content,
+    the last one equal to the recorded head; then that no event lies beyond the (re-read)
+    head. ``expected_head`` (a head hash exported earlier) also detects a truncated or
+    rewritten tail. ``progress(checked, total)`` is called after each range of ``batch``
+    events.
+
+    The events are read in ranges of ``batch`` ids with a plain DBAPI cursor (no ORM
+    objects, the time as text), so memory stays flat. ``processes`` (default: one per core,
+    when each gets at least :data:`EVENTS_PER_PROCESS` events) check ranges at the same time,
+    each in its own connection (:mod:`db.audit_chain`); every range is checked in full
+    (ids, links, hashes) and the ranges' boundaries are joined here, so the first bad event
+    reported is the one a check from the first event onwards reaches first. An in-memory
+    SQLite database, or processes that fail to start, are checked in this process.
 
     :raise RuntimeError: the head row is missing (the database was not migrated).
     """
     head_id, head_hash = read_head(session)
+    conn = session.connection()
+    config = _worker_config(conn)
+    count = _process_count(processes, head_id, config)
+    if count > 1:  # a few ranges per process, so that they finish together
+        batch = min(batch, max(MIN_SHARED_RANGE, -(-head_id // (count * 4))))
+    # The first range has no lower bound (a forged event numbered 0 or below is found there),
+    # also when the chain is empty.
+    ranges = [(lo, min(lo + batch, head_id)) for lo in range(0, max(head_id, 1), batch)]
+    count = min(count, len(ranges))
+    if count > 1 and config is not None:
+        try:
+            spans = _parallel_spans(config, ranges, count, expected_head, progress, head_id)
+            result = _join(session, spans, head_id, head_hash, expected_head, progress)
+            return replace(result, processes=count)
+        except WorkerFailed as exc:
+            log.warning("audit verification in %d processes failed (%s); checking here", count, exc)
+    dbapi = conn.connection.dbapi_connection
+    spans = _local_spans(dbapi, conn.dialect.name, ranges, expected_head, progress, head_id)
+    return _join(session, spans, head_id, head_hash, expected_head, progress)
+
+
+def _join(
+    session: Session,
+    spans: Generator[audit_chain.Span, None, None],
+    head_id: int,
+    head_hash: str,
+    expected_head: str | None,
+    progress: Callable[[int, int], None] | None,
+) -> VerifyResult:
+    """The verdict over the ranges' results, taken in id order: the first range that
+    does not link to the one before it, holds a bad event or runs out of events."""
     prev = GENESIS_HASH
-    expected_id = 1
+    checked = 0
     seen_expected = expected_head is None
-    for n, row in enumerate(_rows(session, head_id, batch), start=1):
-        (id_, occurred, actor_id, actor_name, action, entity, entity_id, before, after,
-         reason, prev_hash, digest) = row  # fmt: skip
-        if id_ != expected_id:
-            if id_ > expected_id:
-                return _broken(n - 1, expected_id - 1, prev, expected_id, MISSING, found=id_)
-            return _broken(n - 1, expected_id - 1, prev, id_, OUT_OF_SEQUENCE, found=id_)
-        if prev_hash != prev:
-            return _broken(n - 1, expected_id - 1, prev, id_, PREV_MISMATCH)
-        recomputed = _chain_hash(
-            prev, id_, _timestamp(occurred), actor_id, actor_name, action, entity, entity_id,
-            before, after, reason,
-        )  # fmt: skip
-        if recomputed != digest:
-            return _broken(n - 1, expected_id - 1, prev, id_, CONTENT_MISMATCH)
-        if not seen_expected and digest == expected_head:
-            seen_expected = True
-        prev = digest
-        expected_id += 1
-        if progress is not None and n % batch == 0:
-            progress(n, head_id)
-    checked = expected_id - 1
+    with closing(spans):
+        for span in spans:
+            if span.first_prev is not None and span.first_prev != prev:
+                return _broken(checked, checked, prev, span.start, PREV_MISMATCH)
+            if span.end >= span.start:
+                prev, checked = str(span.last_hash), span.end
+            seen_expected = seen_expected or span.seen
+            if span.bad_id is not None:
+                template = _PROBLEMS[str(span.problem)]
+                return _broken(checked, checked, prev, span.bad_id, template, **(span.params or {}))
+            if span.end < span.hi:  # the range ran out: the next event is missing
+                found = session.execute(
+                    select(func.min(AuditEvent.id)).where(
+                        AuditEvent.id > span.end, AuditEvent.id <= head_id
+                    )
+                ).scalar()
+                if found is None:
+                    return _broken(
+                        checked, checked, prev, checked + 1, MISSING_AT_END, head=head_id
+                    )
+                return _broken(checked, checked, prev, checked + 1, MISSING, found=int(found))
     if progress is not None:
         progress(checked, head_id)
-    if checked < head_id:
-        return _broken(checked, checked, prev, checked + 1, MISSING_AT_END, head=head_id)
     if head_id and prev != head_hash:
         return _broken(checked, checked - 1, _hash_of(session, checked - 1), checked, HEAD_MISMATCH)
     # Appends commit the event and the head together: read the last id first, the head after,
@@ -498,6 +440,168 @@ def verify(
     if not seen_expected:
         return _broken(checked, checked, prev, checked + 1, EXPORTED_HEAD_NOT_FOUND)
     return VerifyResult(True, checked, checked, prev)
+
+
+def _local_spans(
+    dbapi: Any,
+    dialect: str,
+    ranges: Sequence[tuple[int, int]],
+    expected_head: str | None,
+    progress: Callable[[int, int], None] | None,
+    total: int,
+) -> Generator[audit_chain.Span, None, None]:
+    """The ranges checked one after the other in this process and transaction, each from
+    the hash the previous one ended with."""
+    prev = GENESIS_HASH
+    done = 0
+    for lo, hi in ranges:
+        span = audit_chain.check_range(dbapi, dialect, lo, hi, prev, expected_head)
+        done += span.checked
+        if progress is not None:
+            progress(done, total)
+        yield span
+        prev = str(span.last_hash)
+
+
+class WorkerFailed(RuntimeError):
+    """A verification process could not start, connect or read (the check then runs in the
+    calling process)."""
+
+
+def _worker_config(conn: Connection) -> dict[str, Any] | None:
+    """How a verification process connects to this database (:func:`db.audit_chain.connect`),
+    or ``None`` when it cannot (an in-memory or URI-named SQLite database, another driver)."""
+    url = conn.engine.url
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        path = url.database
+        if not path or path == ":memory:" or path.startswith("file:") or url.query:
+            return None
+        path = os.path.abspath(path)
+        return {"dialect": "sqlite", "path": path} if os.path.isfile(path) else None
+    if backend == "postgresql" and url.get_driver_name() == "psycopg":
+        args, params = conn.dialect.create_connect_args(url)
+        if args:
+            return None
+        plain = {k: v for k, v in params.items() if isinstance(v, (str, int, float, bool))}
+        plain.setdefault("connect_timeout", 5)
+        return {"dialect": "postgresql", "params": plain}
+    return None
+
+
+def _process_count(requested: int | None, head_id: int, config: dict[str, Any] | None) -> int:
+    if config is None:
+        return 1
+    if requested is None:
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            cores = os.cpu_count() or 1
+        requested = min(cores, MAX_PROCESSES, head_id // EVENTS_PER_PROCESS)
+    return max(1, requested)
+
+
+def _parallel_spans(
+    config: dict[str, Any],
+    ranges: Sequence[tuple[int, int]],
+    count: int,
+    expected_head: str | None,
+    progress: Callable[[int, int], None] | None,
+    total: int,
+) -> Generator[audit_chain.Span, None, None]:
+    """The ranges checked by ``count`` processes (``python -m db.audit_chain``), each given
+    the next range when it finishes one; yielded in id order. No range after the first one
+    with a bad event (or one that runs out of events) is handed out, and the processes still
+    working on such ranges are stopped when the generator closes.
+
+    :raise WorkerFailed: a process did not start, connect or read.
+    """
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    procs: list[subprocess.Popen[bytes]] = []
+    busy: dict[subprocess.Popen[bytes], int] = {}
+    selector = selectors.DefaultSelector()
+    results: dict[int, audit_chain.Span] = {}
+    handed = 0
+    limit = len(ranges)
+
+    def hand_out(proc: subprocess.Popen[bytes]) -> None:
+        nonlocal handed
+        if handed >= limit:
+            return
+        lo, hi = ranges[handed]
+        prev = GENESIS_HASH if lo <= 0 else None
+        task = {"lo": lo, "hi": hi, "prev": prev, "expected_head": expected_head}
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(json.dumps(task).encode() + b"\n")
+            proc.stdin.flush()
+        except OSError as exc:  # it died: its stdout says so next
+            raise WorkerFailed(f"a verification process stopped ({exc})") from exc
+        busy[proc] = handed
+        handed += 1
+
+    try:
+        for _ in range(count):
+            try:
+                proc = subprocess.Popen(
+                    [sys.executable, "-P", "-m", "db.audit_chain"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    env=env,
+                )
+            except OSError as exc:
+                raise WorkerFailed(f"cannot start a verification process ({exc})") from exc
+            procs.append(proc)
+            assert proc.stdin is not None and proc.stdout is not None
+            proc.stdin.write(json.dumps(config).encode() + b"\n")
+            selector.register(proc.stdout, selectors.EVENT_READ, proc)
+            hand_out(proc)
+        pending = {proc: b"" for proc in procs}
+        done = 0
+        yielded = 0
+        while yielded < limit:
+            if yielded in results:
+                yield results.pop(yielded)
+                yielded += 1
+                continue
+            for key, _events in selector.select():
+                proc = key.data
+                chunk = os.read(key.fd, 1 << 16)
+                if not chunk:
+                    raise WorkerFailed(f"a verification process ended (exit {proc.wait()})")
+                pending[proc] += chunk
+                while b"\n" in pending[proc]:
+                    line, pending[proc] = pending[proc].split(b"\n", 1)
+                    message = json.loads(line)
+                    if "error" in message:
+                        raise WorkerFailed(message["error"])
+                    index = busy.pop(proc)
+                    span = audit_chain.Span(**message)
+                    results[index] = span
+                    if span.bad_id is not None or span.end < span.hi:
+                        limit = min(limit, index + 1)
+                    done += span.checked
+                    if progress is not None:
+                        progress(min(done, total), total)
+                    hand_out(proc)
+    finally:
+        selector.close()
+        for proc in procs:
+            with suppress(OSError):
+                assert proc.stdin is not None
+                proc.stdin.close()  # an idle process ends at the end of its input
+            if proc in busy:
+                proc.kill()  # checking a range after the first bad event: not needed
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
 
 
 def _hash_of(session: Session, event_id: int) -> str:

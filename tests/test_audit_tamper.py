@@ -91,6 +91,11 @@ class Chain:
 @pytest.fixture(scope="module", params=BACKENDS)
 def chain(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Chain:
     """A migrated database holding a valid 10,000-event chain (read only: copy it)."""
+    return build_chain(request, tmp_path_factory)
+
+
+def build_chain(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Chain:
+    """The :func:`chain` fixture's database (also for other modules' fixtures)."""
     backend = str(request.param)
     url = fresh_database_url(request, backend, tmp_path_factory.mktemp("chain"))
     engine = make_engine(url)
@@ -123,6 +128,13 @@ _copies = iter(range(1_000_000))
 @pytest.fixture
 def copy(chain: Chain, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A fresh copy of the chain with the append-only triggers off (on the copy only)."""
+    engine = open_copy(chain, request, tmp_path)
+    yield engine
+    engine.dispose()
+
+
+def open_copy(chain: Chain, request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    """The :func:`copy` fixture's engine (also for other modules' fixtures)."""
     if chain.backend == "sqlite":
         src = Path(chain.url.removeprefix("sqlite:///"))
         dst = tmp_path / "tampered.sqlite3"
@@ -142,8 +154,7 @@ def copy(chain: Chain, request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         engine = make_engine(server.url(name))
         with engine.begin() as conn:
             conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER USER")
-    yield engine
-    engine.dispose()
+    return engine
 
 
 def verify(engine: Engine, expected_head: str | None = None) -> audit.VerifyResult:
