@@ -50,8 +50,9 @@ else:
     if may_write(actor):
         actions_link()
     ui.meeting_view(record)
+    opened: int = meeting_id
     registers.history_panel(
-        lambda limit, mid=meeting_id: data.record_history(url, actor, "meeting", mid, limit),
+        lambda limit: data.record_history(url, actor, "meeting", opened, limit),
         f"meeting_{meeting_id}",
     )
     if may_write(actor):
