@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import re
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -84,6 +85,18 @@ def fmt_int(value: int | float) -> str:
 
 def fmt_date(value: dt.date) -> str:
     return _format_date(value, format="medium", locale=LOCALES[current_language()])
+
+
+# ASCII punctuation, which CommonMark lets a backslash make literal.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def md_date(value: dt.date) -> str:
+    """:func:`fmt_date` for text that Streamlit renders as Markdown (``st.caption``,
+    ``st.markdown``, alerts): the same characters, with its punctuation escaped. A Korean
+    date that starts the text, "2026. 11. 22.까지 ...", would otherwise be read as the
+    markers of a numbered list (items 2026 and 11) and shown as one."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", fmt_date(value))
 
 
 def fmt_datetime(value: dt.datetime) -> str:

@@ -26,7 +26,16 @@ from components import charts, data
 from components.charts import FONT, show
 from components.export import download_buttons, to_csv, to_xlsx
 from components.forms import error_text
-from components.i18n import CITY_TZ, N_, _, current_language, fmt_date, fmt_datetime, fmt_int
+from components.i18n import (
+    CITY_TZ,
+    N_,
+    _,
+    current_language,
+    fmt_date,
+    fmt_datetime,
+    fmt_int,
+    md_date,
+)
 from components.korea_map import short_name, tile_map
 from components.labels import label
 from components.registers import escape_markdown
@@ -316,7 +325,7 @@ def analysis(url: str, as_of: dt.date, as_of_chosen: bool) -> None:
     with left:
         days = overdue_days_setting()
     st.caption(
-        _("Inquiries received by {day}, each with its status on that day.", day=fmt_date(as_of))
+        _("Inquiries received by {day}, each with its status on that day.", day=md_date(as_of))
         + (
             ""
             if as_of_chosen
@@ -596,7 +605,7 @@ def _overdue_view(url: str, as_of: dt.date, days: int) -> None:
         _(
             "Inquiries not answered by {day} that were received more than {n} days before; "
             "longest waiting first. Change the number of days with “Waiting longer than” above.",
-            day=fmt_date(as_of),
+            day=md_date(as_of),
             n=fmt_int(days),
         )
     )
@@ -606,7 +615,7 @@ def _overdue_view(url: str, as_of: dt.date, days: int) -> None:
             _(
                 "No inquiry had been waiting for an answer longer than {n} days on {day}.",
                 n=fmt_int(days),
-                day=fmt_date(as_of),
+                day=md_date(as_of),
             ),
             icon=":material/task_alt:",
         )
@@ -724,7 +733,7 @@ def staff_actions(url: str, actor: Actor, inquiry_id: int) -> None:
         st.caption(
             _(
                 "Last changed by {who} at {when}.",
-                who=record["changed_by"],
+                who=escape_markdown(str(record["changed_by"])),
                 when=fmt_datetime(record["changed_at"]),
             )
         )
@@ -964,7 +973,7 @@ def agreement_tiles(df: pd.DataFrame, as_of: dt.date | None) -> None:
     """How many agreements, by status (on ``as_of`` when chosen), and what they produced."""
     if as_of is not None:
         st.caption(
-            _("Agreements planned by {day}, each with its status on that day.", day=fmt_date(as_of))
+            _("Agreements planned by {day}, each with its status on that day.", day=md_date(as_of))
         )
     counts = df["status_then"].value_counts() if not df.empty else pd.Series(dtype=int)
     items = [(_("Agreements"), len(df))]
@@ -1290,7 +1299,7 @@ def agreement_card(url: str, actor: Actor, agreement_id: int, as_of: dt.date | N
                 st.caption(
                     _(
                         "Last changed by {who} at {when}.",
-                        who=record["changed_by"],
+                        who=escape_markdown(str(record["changed_by"])),
                         when=fmt_datetime(record["changed_at"]),
                     )
                 )

@@ -23,11 +23,13 @@ from db.models import Agreement, AuditEvent, Inquiry, InquiryFollowup, Organizat
 from db.session import read_session
 from db.workflow.common import today_kst
 from tests.apptest import (
+    DEMO_PASSWORD,
     ROLE_ACCOUNTS,
     button,
     capture_downloads,
     new_app,
     page_text,
+    rendered,
     rendered_html,
     shown,
     sign_in,
@@ -83,6 +85,44 @@ def org_id(engine: Engine, name_en: str) -> int:
 
 
 # --- inquiries ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("as_of", [None, dt.date(2019, 8, 8)])
+def test_korean_captions_that_start_with_a_date_are_not_numbered_lists(
+    app_db: Engine, monkeypatch: pytest.MonkeyPatch, as_of: dt.date | None
+) -> None:
+    """Korean dates read "2026. 11. 22."; at the start of a caption Markdown would take
+    "2026." and "11." for the numbers of a nested numbered list. Every such caption (and
+    the rest of the page) renders as a paragraph that starts with the date as written."""
+    monkeypatch.setenv("NTP_LANG", "ko")
+    day = as_of or TODAY
+    written = f"{day.year}. {day.month}. {day.day}."
+    escaped = f"{day.year}\\. {day.month}\\. {day.day}\\."
+    starts: dict[str, list[str]] = {
+        "inquiries": ["까지 접수된 문의와 그날 기준 상태입니다.", "까지 회신하지 않았고"],
+        "agreements": [],
+    }
+    if as_of is not None:
+        # nobody waited 14 days on 2019-08-08: said in a success box
+        starts["inquiries"].append(" 기준으로 14일 넘게 회신을 기다린 문의가 없습니다.")
+        # the agreements page says its date only when one was chosen
+        starts["agreements"].append("까지 추진된 협약과 그날 기준 상태입니다.")
+    for page, texts in starts.items():
+        at = new_app()
+        at.text_input[0].input(ROLE_ACCOUNTS["executive"])
+        at.text_input[1].input(DEMO_PASSWORD)
+        at.button[0].click().run()
+        at.query_params.clear()
+        if as_of is not None:
+            at.query_params["as_of"] = as_of.isoformat()
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, at.exception
+        elements = [*at.markdown, *at.caption, *at.success, *at.info, *at.warning, *at.error]
+        for text in texts:
+            [element] = [e for e in elements if rendered(str(e.value)).startswith(written + text)]
+            assert str(element.value).startswith(escaped + text)
+        for element in elements:  # no numbered list anywhere on the page
+            assert "<ol" not in rendered_html(str(element.value)), element.value
 
 
 @pytest.mark.parametrize("role", READERS)
