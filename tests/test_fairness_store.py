@@ -73,6 +73,19 @@ def test_the_report_from_stored_results_equals_the_live_computation(
     assert_same(live, stored)
 
 
+@pytest.mark.parametrize("period", [PERIODS[0], PERIODS[2]], ids=["all", "2021-2023"])
+def test_the_same_when_repeats_are_counted_in_sql_first(
+    seeded_engine: Engine, period: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long periods (many experts with 3+ seats) count repeats in SQL before loading seats."""
+    from db.deliberation import fairness
+
+    monkeypatch.setattr(fairness, "MANY_EXPERTS", 0)
+    live, stored = reports(seeded_engine, auditor_of(seeded_engine), period)
+    assert_same(live, stored)
+    assert not stored.repeated.empty
+
+
 def test_the_seed_stores_every_closed_meeting_with_its_planted_flags(seeded_engine: Engine) -> None:
     with read_session(seeded_engine) as s:
         closed = set(s.execute(select(Meeting.id).where(Meeting.status == "closed")).scalars())

@@ -876,7 +876,7 @@ def _stored_report(session: Session, start: dt.date | None, end: dt.date | None)
     # Across meetings: seats per expert in SQL; then the seats of the experts who can be
     # flagged (3 seats or more: repeats need 3 meetings, concentration 4 seats) or listed
     # (the 15 most seated), with the applicants of their meetings.
-    distribution, top, chosen = _seat_counts(session, seat_in)
+    distribution, top, chosen = _seat_counts(session, seat_in, ids if in_period else None)
     some = _load_experts(session, seat_in, chosen | set(top.index))
     repeated = _repeats(some, flags)
     _concentration(some, flags)
@@ -896,10 +896,14 @@ def _stored_report(session: Session, start: dt.date | None, end: dt.date | None)
     )
 
 
-def _seat_counts(session: Session, seat_in: Any) -> tuple[pd.DataFrame, pd.Series, set[int]]:
+def _seat_counts(
+    session: Session, seat_in: Any, ids: Any
+) -> tuple[pd.DataFrame, pd.Series, set[int]]:
     """From the seats per expert, counted in SQL: the distribution (seats, experts), the 15
     most seated experts (a series of seats by expert id, most first, then by id) and the
-    experts with seats enough to be flagged across meetings."""
+    experts who may be flagged across meetings: those with 3 seats or more when they are
+    few (a short period); otherwise those with 4 seats or more (concentration) and those who
+    met one applicant 3 times, counted in SQL (repeats)."""
     per = (
         select(PanelSeat.expert_id, func.count().label("n"))
         .where(seat_in)
@@ -922,10 +926,42 @@ def _seat_counts(session: Session, seat_in: Any) -> tuple[pd.DataFrame, pd.Serie
         dtype="int64",
     )
     least = min(REPEAT_MEETINGS, CONCENTRATION_SEATS)
-    chosen = {
-        int(e) for e in session.execute(select(per.c.expert_id).where(per.c.n >= least)).scalars()
+    if int(distribution.loc[distribution["seats"] >= least, "experts"].sum()) <= MANY_EXPERTS:
+        chosen = select(per.c.expert_id).where(per.c.n >= least)
+        return distribution, top, {int(e) for e in session.execute(chosen).scalars()}
+    experts = {
+        int(e)
+        for e in session.execute(
+            select(per.c.expert_id).where(per.c.n >= CONCENTRATION_SEATS)
+        ).scalars()
     }
-    return distribution, top, chosen
+    return distribution, top, experts | _repeating_experts(session, seat_in, ids)
+
+
+MANY_EXPERTS = 1_000  # above this many with 3+ seats, repeats are counted in SQL first
+
+
+def _repeating_experts(session: Session, seat_in: Any, ids: Any) -> set[int]:
+    """Experts who sat on :data:`REPEAT_MEETINGS` or more meetings of the period with an item
+    of the same applicant (counted in SQL)."""
+    item_in = AgendaItem.meeting_id.in_(ids) if ids is not None else true()
+    pairs = (
+        select(AgendaItem.meeting_id, Technology.owner_org_id)
+        .join(Technology, Technology.id == AgendaItem.technology_id)
+        .where(item_in)
+        .distinct()
+        .subquery()
+    )
+    return {
+        int(e)
+        for e in session.execute(
+            select(PanelSeat.expert_id)
+            .join(pairs, pairs.c.meeting_id == PanelSeat.meeting_id)
+            .where(seat_in)
+            .group_by(PanelSeat.expert_id, pairs.c.owner_org_id)
+            .having(func.count() >= REPEAT_MEETINGS)
+        ).scalars()
+    }
 
 
 def _decile_from(distribution: pd.DataFrame) -> float:
