@@ -40,7 +40,9 @@ Versioning and invalidation
     data gives a new version and every row of an older version stops being served. Sign-ins,
     sign-outs, account changes and refusals of the audit trail (entities ``user``,
     ``action``, ``audit_event``, ``import`` in :data:`NON_DATA_ENTITIES`) do not count, so a
-    sign-in does not throw the figures away. ``tests/test_summaries.py`` fails when code
+    sign-in does not throw the figures away. A refused write names its kind of record
+    (``permission.denied`` on ``technology``, say) and does count: one needless
+    recomputation, never a stale figure. ``tests/test_summaries.py`` fails when code
     writes audit events of a kind listed in neither tuple.
 
     The version is read *before* the figure is computed, in the same read session: on SQLite
@@ -54,6 +56,11 @@ Versioning and invalidation
     audit event of a data entity; a change to how a figure is computed must bump that
     summary's name (``.../2``) or empty the table. The table is a cache: emptying it at any
     time is safe.
+
+    In front of the rows, ``components.data`` keeps its per-process ``st.cache_data`` (TTL
+    five minutes), emptied by a write in the same process; a write made by *another* server
+    process reaches this process's cache when the TTL runs out (as before summaries existed),
+    while every stored row it reads is current.
 
 Storing never fails a read
     A row is written with an upsert (``ON CONFLICT (name, key) DO UPDATE ... WHERE the stored
