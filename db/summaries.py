@@ -106,7 +106,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine, Table, delete, func, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -222,6 +222,7 @@ def _enc_frame(df: pd.DataFrame) -> dict[str, Any]:
     columns = []
     for name, dtype in zip(df.columns, dtypes, strict=True):
         col = df[name]
+        values: list[Any]
         if dtype == "float64":
             values = [None if math.isnan(v) else float(v) for v in col.tolist()]
         elif dtype == "str":  # pandas' string dtype; missing values become None
@@ -471,7 +472,7 @@ def store(engine: Engine, name: str, key: str, version: int, value: Any, seconds
         "computed_at": dt.datetime.now(dt.UTC),
         "seconds": float(seconds),
     }
-    table = StoredSummary.__table__
+    table = typing.cast(Table, StoredSummary.__table__)
     backend = engine.dialect.name
     ins = (postgresql.insert if backend == "postgresql" else sqlite.insert)(table).values(values)
     upsert = ins.on_conflict_do_update(

@@ -106,7 +106,7 @@ def test_stored_overview_figures_equal_the_live_computation(seeded: Engine) -> N
                     overview.breakdown(session=s, as_of=as_of, by="growth_sector", tech=tech).frame,
                     overview.breakdown(session=s, as_of=as_of, by="field", tech=tech).frame,
                 ]
-            reads = [
+            reads: list[Any] = [
                 lambda s, v, a=as_of, t=tech: S.headline(s, v, a, t),
                 lambda s, v, a=as_of, t=tech, b=start: S.monthly_counts(s, v, b, a, t),
                 lambda s, v, a=as_of, t=tech: S.pipeline(s, v, a, t),
@@ -168,28 +168,21 @@ def test_stored_records_last_changed_and_register_counts_equal_live(seeded: Engi
         registers.AdoptionFilters(as_of=DATES[1], field="roads"),
         registers.AdoptionFilters(status="approved", approved_from=dt.date(2021, 1, 1)),
     ]
-    for f in adoption_filters:
+    for af in adoption_filters:
         with read_session(seeded) as s:
-            df, total = registers.adoptions_page(session=s, filters=f, offset=0, limit=50)
-        first, second, _v = twice(seeded, lambda s, v, f=f: S.adoptions_count(s, v, f))
+            df, total = registers.adoptions_page(session=s, filters=af, offset=0, limit=50)
+        first, second, _v = twice(seeded, lambda s, v, f=af: S.adoptions_count(s, v, f))
         assert first == second == total
-        params = {"filters": f, "sort": "approved_desc", "offset": 0, "limit": 50}
 
-        def page(s: Session, v: int, f: Any = f, p: Any = params) -> pd.DataFrame:
-            return S.register_rows(
-                s,
-                v,
-                "adoptions",
-                p,
-                lambda: registers.adoptions_page(session=s, filters=f, offset=0, limit=50)[0],
-            )
+        def page(s: Session, v: int, f: Any = af) -> pd.DataFrame:
+            return S.adoptions_rows(s, v, f, "approved_desc", 0, 50)
 
         first, second, _v = twice(seeded, page)
         same(first, df)
         same(second, df)
     executive = Actor(None, "x.exec", frozenset({"executive"}))
     staff = Actor(None, "x.staff", frozenset({"staff"}))
-    for f in (
+    for ef in (
         registers.ExpertFilters(as_of=DATES[0]),
         registers.ExpertFilters(as_of=DATES[0], affiliation="public"),
         registers.ExpertFilters(field="roads", joined_to=dt.date(2021, 1, 1)),
@@ -198,10 +191,10 @@ def test_stored_records_last_changed_and_register_counts_equal_live(seeded: Engi
             personal = registers.may_see_personal_data(actor)
             with read_session(seeded) as s:
                 _df, total = registers.experts_page(
-                    session=s, actor=actor, filters=f, offset=0, limit=10
+                    session=s, actor=actor, filters=ef, offset=0, limit=10
                 )
             first, second, _v = twice(
-                seeded, lambda s, v, f=f, p=personal: S.experts_count(s, v, f, p)
+                seeded, lambda s, v, f=ef, p=personal: S.experts_count(s, v, f, p)
             )
             assert first == second == total
     # Search text is never stored (each search would be a row of its own).
