@@ -87,8 +87,9 @@ def write(
                 .values(last_id=last_id, last_hash=last_hash)
             )
         say("computing the fairness results of the closed meetings")
-        with Session(bind=conn) as session:
-            counts["meeting_fairness"] = backfill(session)
+        closed = [r["closed_at"] for r in tables.get("meetings", []) if r.get("closed_at")]
+        with Session(bind=conn) as session:  # stamped with the last close: deterministic
+            counts["meeting_fairness"] = backfill(session, at=max(closed, default=None))
             session.flush()
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn)

@@ -1045,10 +1045,12 @@ def _flag_names(session: Session, flags: list[Flag], *known: _Data) -> _Lookup:
 # --- what is stored for a closed meeting ----------------------------------------------------
 
 
-def meeting_results(session: Session, conditions: Sequence[Any]) -> list[dict[str, Any]]:
+def meeting_results(
+    session: Session, conditions: Sequence[Any], *, at: dt.datetime | None = None
+) -> list[dict[str, Any]]:
     """The rows of ``meeting_fairness`` for the meetings matching ``conditions`` (conditions
     on ``Meeting``): each meeting's own flags and its seats per affiliation, computed by the
-    same functions as the live report."""
+    same functions as the live report; ``computed_at`` is ``at`` (default: now)."""
     data = _load(session, conditions)
     by_meeting: dict[int, list[list[Any]]] = defaultdict(list)
     for kind, meeting, position, expert_id, applicant_id, what, count in _meeting_flags(
@@ -1058,7 +1060,7 @@ def meeting_results(session: Session, conditions: Sequence[Any]) -> list[dict[st
         if flag not in by_meeting[meeting]:
             by_meeting[meeting].append(flag)
     order = {k: i for i, k in enumerate(FLAG_KINDS)}
-    now = dt.datetime.now(dt.UTC)
+    now = at or dt.datetime.now(dt.UTC)
     rows = []
     for meeting, counts in _panel_counts(data).items():
         flags = sorted(

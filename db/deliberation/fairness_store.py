@@ -22,6 +22,7 @@ Derived data: not audited (the writes that cause them are), recomputable at any 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 
 from sqlalchemy import delete, insert, select
@@ -83,9 +84,16 @@ def refresh_for_technologies(session: Session, technology_ids: Iterable[int]) ->
     return store_meetings(session, meetings)
 
 
-def backfill(session: Session, progress: Callable[[str], None] | None = None) -> int:
+def backfill(
+    session: Session,
+    progress: Callable[[str], None] | None = None,
+    *,
+    at: dt.datetime | None = None,
+) -> int:
     """Compute and store the results of every closed meeting (replacing existing rows), in
-    batches of :data:`BATCH` meetings by id; returns how many rows were written."""
+    batches of :data:`BATCH` meetings by id; returns how many rows were written. ``at``:
+    the time recorded as computed (default now; the seed gives a fixed one, so the same
+    arguments give the same content)."""
     ids = list(
         session.execute(
             select(Meeting.id).where(Meeting.status == "closed").order_by(Meeting.id)
@@ -93,10 +101,10 @@ def backfill(session: Session, progress: Callable[[str], None] | None = None) ->
     )
     session.execute(delete(MeetingFairness))
     written = 0
-    for at in range(0, len(ids), BATCH):
-        low, high = ids[at], ids[min(at + BATCH, len(ids)) - 1]
+    for first in range(0, len(ids), BATCH):
+        low, high = ids[first], ids[min(first + BATCH, len(ids)) - 1]
         rows = meeting_results(
-            session, [Meeting.id >= low, Meeting.id <= high, Meeting.status == "closed"]
+            session, [Meeting.id >= low, Meeting.id <= high, Meeting.status == "closed"], at=at
         )
         if rows:
             session.execute(insert(MeetingFairness), rows)
