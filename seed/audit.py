@@ -10,8 +10,9 @@ Actions are ``<entity>.<verb>`` like the app's own (``user.create``):
 ``expert_tie.record``, ``technology.submit|screen|review|register|reject|certify|expire|
 withdraw``, ``meeting.schedule|draw_panel|hold|close``, ``agenda_item.add|decide``,
 ``panel_seat.draw|declare_conflict``, ``evaluation.record``,
-``adoption.propose|review|approve|reject``, ``testbed.import|apply|select|reject|start|
-complete|certify``, ``inquiry.receive|answer|hold_visit|benchmark``,
+``adoption.propose|link_agreement|review|approve|reject``,
+``testbed.import|apply|select|reject|start|complete|certify``,
+``inquiry.receive|answer|hold_visit|benchmark``,
 ``inquiry_followup.record``, ``agreement.plan|sign|start|expire``.
 """
 

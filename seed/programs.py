@@ -240,6 +240,28 @@ LATER_AGREEMENTS = (
 )
 
 
+# Adoptions recorded as produced by an agreement: the Korea Expressway Corporation's first
+# MOU covers road works, so the first approved road adoptions proposed in its term.
+LINKED_ADOPTIONS = 2
+
+
+def link_adoptions(w: World, agreements: list[Agreement]) -> None:
+    """Record the first :data:`LINKED_ADOPTIONS` approved adoptions of road technologies
+    proposed while the Korea Expressway Corporation's first MOU was in force as produced by
+    it (as staff would with ``db.intercity.link_product``). No random draw: everything else
+    in the world stays as it was."""
+    kec = w.bodies.get(bodies.KEC.key)
+    mou = next(a for a in agreements if a.partner is kec and a.kind == "mou")
+    assert mou.signed_on is not None and mou.ends_on is not None
+    linked = [
+        a
+        for a in sorted(w.adoptions, key=lambda a: (a.proposed_on, a.seq))
+        if a.approved and a.tech.field == "roads" and mou.signed_on <= a.proposed_on <= mou.ends_on
+    ][:LINKED_ADOPTIONS]
+    for a in linked:
+        a.agreement = mou
+
+
 def _titles(body: Body, kind: str, renewal: bool) -> tuple[str, str]:
     if kind == "joint_operation":
         ko = f"{body.name_ko} 신기술 플랫폼 공동운영 협약"

@@ -73,6 +73,7 @@ def simulate(scale: int, horizon: dt.date, progress: Progress) -> World:
     for t in first_testbeds:
         if t.certified_on is None and t.tech.decided_on is not None:
             programs.certify_acrylate(w, t)
+    programs.link_adoptions(w, agreements)
     return w
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
-from db.models import Agreement, AuditEvent, Inquiry, InquiryFollowup, Organization
+from db.models import Adoption, Agreement, AuditEvent, Inquiry, InquiryFollowup, Organization
 from db.session import read_session
 from db.workflow.common import today_kst
 from tests.apptest import (
@@ -280,6 +280,44 @@ def test_every_reader_sees_the_agreements_and_what_they_produced(app_db: Engine,
         assert "ic_form_agreement_new" in forms(at)
     else:
         assert forms(at) == []
+
+
+def test_the_demo_shows_adoptions_produced_by_an_agreement(app_db: Engine) -> None:
+    """The demo links two road adoptions to the Korea Expressway Corporation's first MOU:
+    its record lists them (approved, proposed while it was in force), staff linked each."""
+    with read_session(app_db) as s:
+        mou = s.execute(
+            select(Agreement)
+            .join(Organization, Organization.id == Agreement.partner_org_id)
+            .where(Organization.name_en == "Korea Expressway Corporation", Agreement.kind == "mou")
+            .order_by(Agreement.planned_on)
+            .limit(1)
+        ).scalar_one()
+        linked = (
+            s.execute(select(Adoption).where(Adoption.agreement_id == mou.id).order_by(Adoption.id))
+            .scalars()
+            .all()
+        )
+        links = s.execute(
+            select(AuditEvent.entity_id, AuditEvent.actor_name, AuditEvent.after).where(
+                AuditEvent.action == "adoption.link_agreement"
+            )
+        ).all()
+    assert len(linked) == 2
+    for a in linked:
+        assert a.status == "approved"
+        assert mou.signed_on is not None and mou.ends_on is not None
+        assert mou.signed_on <= a.proposed_on <= mou.ends_on
+    assert sorted(links) == sorted(
+        (str(a.id), "staff.demo", f'{{"agreement_id":{mou.id}}}') for a in linked
+    )
+    at = open_page("executive", "agreements", id=str(mou.id))
+    text = page_text(at)
+    assert "Adoptions through this agreement (2)" in text
+    assert "No adoption is linked to this agreement." not in text
+    table = next(df.value for df in at.dataframe if "Project" in df.value.columns)
+    assert sorted(table["Project"]) == sorted(a.project_name for a in linked)
+    assert set(table["Status"]) == {"Approved"}
 
 
 def test_staff_record_an_agreement_then_sign_it(app_db: Engine) -> None:

@@ -144,6 +144,17 @@ def adoptions(p: Projection) -> None:
             a.justification,
         )
         status, last_at, last_who = "proposed", at, who
+        agreement_id = a.agreement.id if a.agreement and a.agreement.id else None
+        if agreement_id is not None:  # staff record the agreement it came under that evening
+            log.add(
+                clock.at(a.proposed_on, 17, 45),
+                p.actor("staff"),
+                "adoption.link_agreement",
+                "adoption",
+                a.id,
+                {"agreement_id": None},
+                {"agreement_id": agreement_id},
+            )
         review = a.review_on if on(a.review_on) else None
         if review is not None:
             last_at, code = p.adoption_review[a.seq]
@@ -186,7 +197,7 @@ def adoptions(p: Projection) -> None:
                 "budget_krw": a.budget_krw,
                 "year": a.year,
                 "justification": a.justification,
-                "agreement_id": a.agreement.id if a.agreement else None,
+                "agreement_id": agreement_id,
                 "status": status,
                 "proposed_on": a.proposed_on,
                 "proposed_by_id": who[0],
