@@ -24,6 +24,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -51,6 +53,24 @@ def one_of(column: str, values: Iterable[str], name: str | None = None) -> Check
 UtcDateTime = DateTime(timezone=True)
 
 
+def _irregular_names(dialect: str) -> str:
+    """SQL: an organization name is not "regular" (only printable ASCII, the middle dot and
+    Hangul syllables, single spaces inside, none around), so ``lower(name)`` may differ from
+    the import's ``norm_text(name)``. Used verbatim by the partial index below and by
+    ``db.imports.checking`` (a planner uses a partial index only for the same expression)."""
+    terms = []
+    for name in ("name_ko", "name_en"):
+        if dialect == "sqlite":
+            terms.append(f"{name} GLOB '*[^ -~\u00b7\uac00-\ud7a3]*'")
+        else:
+            terms.append(f"{name} ~ '[^ -~\u00b7\uac00-\ud7a3]'")
+        terms += [f"{name} LIKE ' %'", f"{name} LIKE '% '", f"{name} LIKE '%  %'"]
+    return " OR ".join(terms)
+
+
+IRREGULAR_ORG_NAMES = {d: _irregular_names(d) for d in ("sqlite", "postgresql")}
+
+
 class Organization(Base):
     """A company, public body, university, ministry, local government or audit body."""
 
@@ -59,6 +79,15 @@ class Organization(Base):
         one_of("kind", domain.ORG_KINDS),
         one_of("region", domain.REGIONS),
         UniqueConstraint("name_ko", "kind", name="uq_organizations_name_kind"),
+        # An import looks organizations up by the file's names (db.imports.checking).
+        Index("ix_organizations_name_ko_lower", func.lower(text("name_ko"))),
+        Index("ix_organizations_name_en_lower", func.lower(text("name_en"))),
+        Index(
+            "ix_organizations_irregular_names",
+            "id",
+            sqlite_where=text(IRREGULAR_ORG_NAMES["sqlite"]),
+            postgresql_where=text(IRREGULAR_ORG_NAMES["postgresql"]),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

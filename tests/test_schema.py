@@ -33,6 +33,7 @@ def describe(engine: Engine) -> dict[str, object]:
                 (i["name"], tuple(i["column_names"]), bool(i["unique"]))
                 for i in insp.get_indexes(table)
                 if not i.get("duplicates_constraint")  # PostgreSQL lists UNIQUE twice
+                and None not in i["column_names"]  # SQLite reflects no expression index
             ),
             "checks": sorted(c["name"] for c in insp.get_check_constraints(table)),
         }
