@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from db import domain
@@ -23,7 +24,15 @@ from db.errors import N_
 from db.imports.columns import Column, Register, Vocabulary, norm_header, norm_text
 from db.imports.reading import Table
 from db.imports.report import Report
-from db.models import Expert, ExpertField, ExpertTie, Inquiry, Organization, Technology
+from db.models import (
+    IRREGULAR_ORG_NAMES,
+    Expert,
+    ExpertField,
+    ExpertTie,
+    Inquiry,
+    Organization,
+    Technology,
+)
 
 Progress = Callable[[float, str], None]
 
@@ -147,52 +156,194 @@ class Plan:
     headers: list[str] = field(default_factory=list)  # header text per column key, file order
 
 
+CHUNK = 500  # bound parameters per statement, well under SQLite's and PostgreSQL's limits
+FULL_READ = 5_000  # above this many distinct keys, one read of the whole table is cheaper
+# A stored name or title made only of these characters, with single spaces inside and none
+# around, is its own ``norm_text`` once lower-cased (ASCII lower-casing in SQL equals
+# ``casefold`` here; NFKC leaves these characters alone): such values are looked up in SQL as
+# ``lower(value) IN (file keys)``. Every other ("irregular") value is read and normalised in
+# Python, so a lookup finds exactly the records a comparison of every record would.
+REGULAR_CHARS = " -~\u00b7\uac00-\ud7a3"
+
+
+def _chunks(values: Any) -> list[list[Any]]:
+    unique = list(dict.fromkeys(values))
+    return [unique[i : i + CHUNK] for i in range(0, len(unique), CHUNK)]
+
+
+def _irregular(session: Session, column: Any) -> Any:
+    """SQL: ``column`` is not in the regular form of :data:`REGULAR_CHARS`."""
+    if session.get_bind().dialect.name == "sqlite":
+        odd = column.op("GLOB")(literal("*[^" + REGULAR_CHARS + "]*"))
+    else:
+        odd = column.op("~")(literal("[^" + REGULAR_CHARS + "]"))
+    return or_(odd, column.like(" %"), column.like("% "), column.like("%  %"))
+
+
+def _named(session: Session, column: Any, keys: list[str]) -> Any:
+    """SQL: ``norm_text(column)`` may be one of ``keys`` (a superset, exact for regular
+    values; the caller compares ``norm_text`` in Python)."""
+    return or_(func.lower(column).in_(keys), _irregular(session, column))
+
+
 class _Lookups:
-    """Organizations by name (both languages) and the register's existing records."""
+    """Organizations by name (both languages) and the register's existing records.
+
+    Only what the file refers to is read: the organizations it names (:meth:`load_orgs`)
+    and the existing records with the keys of its rows (:meth:`load_existing`), in
+    statements of at most :data:`CHUNK` keys, so that a small file costs the same however
+    large the register is. A file with more than :data:`FULL_READ` distinct keys reads the
+    whole table once instead (as many records as the file, or more, are read either way).
+    """
 
     def __init__(self, session: Session, register: Register) -> None:
         self.orgs: dict[str, list[tuple[int, bool]]] = defaultdict(list)
-        for org_id, name_ko, name_en, is_local in session.execute(
-            select(
-                Organization.id, Organization.name_ko, Organization.name_en, Organization.is_local
-            )
-        ):
-            self.orgs[norm_text(name_ko)].append((org_id, bool(is_local)))
-            if name_en and norm_text(name_en) != norm_text(name_ko):
-                self.orgs[norm_text(name_en)].append((org_id, bool(is_local)))
-        self.org_local = {i: local for entries in self.orgs.values() for i, local in entries}
+        self.org_local: dict[int, bool] = {}
         self.session = session
         self.register = register
         self.existing: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
         self.titles: dict[tuple[int, str], str] = {}
-        self._load_existing()
 
-    def _load_existing(self) -> None:
-        model = MODELS[self.register.key]
-        columns = [c for c in model.__table__.c]
-        rows = self.session.execute(select(*columns)).mappings()
-        by_id: dict[int, dict[str, Any]] = {}
-        for r in rows:
-            rec = dict(r)
-            by_id[rec["id"]] = rec
-            self.existing[existing_key(self.register.key, rec)].append(rec)
-            if self.register.key == "technologies":
-                self.titles[(rec["owner_org_id"], norm_text(rec["title_ko"]))] = rec["reg_no"]
-        if self.register.key == "experts":
-            for expert_id, code in self.session.execute(
-                select(ExpertField.expert_id, ExpertField.field)
-            ):
-                by_id[expert_id].setdefault("_fields", set()).add(code)
-            for t in self.session.execute(
-                select(
-                    ExpertTie.expert_id,
-                    ExpertTie.organization_id,
-                    ExpertTie.kind,
-                    ExpertTie.started_on,
-                    ExpertTie.ended_on,
+    def load_orgs(self, names: set[str]) -> None:
+        """Organizations whose Korean or English name normalises to one of ``names``."""
+        keys = {norm_text(n) for n in names if n}
+        if not keys:
+            return
+        cols = (Organization.id, Organization.name_ko, Organization.name_en, Organization.is_local)
+        if len(keys) > FULL_READ:
+            statements = [select(*cols)]
+        else:
+            # Three index lookups (migration 0008): lower(name_ko), lower(name_en), and the
+            # partial index of the names lower() does not normalise as norm_text does.
+            dialect = self.session.get_bind().dialect.name
+            irregular = IRREGULAR_ORG_NAMES.get(dialect)
+            statements = [
+                select(*cols).where(func.lower(column).in_(chunk))
+                for chunk in _chunks(sorted(keys))
+                for column in (Organization.name_ko, Organization.name_en)
+            ]
+            if irregular is None:  # another database: the same rows, without the index
+                statements.append(
+                    select(*cols).where(
+                        or_(
+                            _irregular(self.session, Organization.name_ko),
+                            _irregular(self.session, Organization.name_en),
+                        )
+                    )
                 )
+            else:
+                statements.append(select(*cols).where(sql_text(irregular)))
+        seen: set[int] = set()
+        for stmt in statements:
+            for org_id, name_ko, name_en, is_local in self.session.execute(
+                stmt.order_by(Organization.id)
             ):
-                by_id[t[0]].setdefault("_ties", set()).add(tuple(t[1:]))
+                if org_id in seen:
+                    continue
+                seen.add(org_id)
+                self.orgs[norm_text(name_ko)].append((org_id, bool(is_local)))
+                if name_en and norm_text(name_en) != norm_text(name_ko):
+                    self.orgs[norm_text(name_en)].append((org_id, bool(is_local)))
+                self.org_local[org_id] = bool(is_local)
+
+    def _statements(self, records: list[Record]) -> list[Any]:
+        """SELECTs of the stored records that may have the key of one of ``records``."""
+        reg = self.register.key
+        model = MODELS[reg]
+        base = select(*model.__table__.c)
+        keys = [r.key for r in records]
+        if len(set(keys)) > FULL_READ:
+            return [base]
+        s = self.session
+        out = []
+        for chunk in _chunks(keys):
+            if reg == "organizations":
+                where = and_(
+                    Organization.kind.in_({k[1] for k in chunk}),
+                    _named(s, Organization.name_ko, sorted({k[0] for k in chunk})),
+                )
+            elif reg == "technologies":
+                where = Technology.reg_no.in_([k[0] for k in chunk])
+            elif reg == "experts":
+                where = and_(
+                    Expert.organization_id.in_({k[1] for k in chunk}),
+                    _named(s, Expert.name, sorted({k[0] for k in chunk})),
+                )
+            else:
+                where = and_(
+                    Inquiry.org_id.in_({k[0] for k in chunk}),
+                    Inquiry.received_on.in_({k[1] for k in chunk}),
+                )
+            out.append(base.where(where))
+        return out
+
+    def load_existing(self, records: list[Record]) -> None:
+        """The stored records with the keys of ``records`` (and, for technologies, the
+        stored titles of the file's owners; for experts, their fields and ties)."""
+        if not records:
+            return
+        reg = self.register.key
+        wanted = {r.key for r in records}
+        by_id: dict[int, dict[str, Any]] = {}
+        for stmt in self._statements(records):
+            for r in self.session.execute(stmt.order_by(MODELS[reg].id)).mappings():
+                rec = dict(r)
+                key = existing_key(reg, rec)
+                if key in wanted and rec["id"] not in by_id:
+                    by_id[rec["id"]] = rec
+                    self.existing[key].append(rec)
+        if reg == "technologies":
+            self._load_titles(records)
+        if reg == "experts" and by_id:
+            for chunk in _chunks(sorted(by_id)):
+                for expert_id, code in self.session.execute(
+                    select(ExpertField.expert_id, ExpertField.field).where(
+                        ExpertField.expert_id.in_(chunk)
+                    )
+                ):
+                    by_id[expert_id].setdefault("_fields", set()).add(code)
+                for t in self.session.execute(
+                    select(
+                        ExpertTie.expert_id,
+                        ExpertTie.organization_id,
+                        ExpertTie.kind,
+                        ExpertTie.started_on,
+                        ExpertTie.ended_on,
+                    ).where(ExpertTie.expert_id.in_(chunk))
+                ):
+                    by_id[t[0]].setdefault("_ties", set()).add(tuple(t[1:]))
+
+    def _load_titles(self, records: list[Record]) -> None:
+        """(owner, normalised Korean title) -> registration number, for the new rows'
+        owners and titles (the highest id wins where an owner repeats a title)."""
+        pairs = [
+            (r.values["owner_org_id"], norm_text(r.values["title_ko"]))
+            for r in records
+            if r.key not in self.existing
+        ]
+        if not pairs:
+            return
+        cols = (Technology.owner_org_id, Technology.title_ko, Technology.reg_no)
+        if len(set(pairs)) > FULL_READ:
+            statements = [select(*cols)]
+        else:
+            statements = [
+                select(*cols).where(
+                    Technology.owner_org_id.in_({p[0] for p in chunk}),
+                    _named(self.session, Technology.title_ko, sorted({p[1] for p in chunk})),
+                )
+                for chunk in _chunks(pairs)
+            ]
+        wanted = set(pairs)
+        found: dict[tuple[int, str], tuple[int, str]] = {}
+        for stmt in statements:
+            for owner, title, reg_no, tech_id in self.session.execute(
+                stmt.add_columns(Technology.id)
+            ):
+                pair = (owner, norm_text(title))
+                if pair in wanted and (pair not in found or found[pair][0] < tech_id):
+                    found[pair] = (tech_id, reg_no)
+        self.titles = {pair: reg_no for pair, (_id, reg_no) in found.items()}
 
 
 def existing_key(register: str, rec: dict[str, Any]) -> tuple[Any, ...]:
@@ -296,12 +447,14 @@ class Checker:
         if not self.map_header():
             return self.plan
         self.lookups = _Lookups(self.session, self.register)
+        rows = list(self.table.rows)
+        self.lookups.load_orgs(self._org_names(rows))
         seen: dict[tuple[Any, ...], int] = {}
         width = len(self.table.header)
         unnamed = [i for i, h in enumerate(self.table.header) if not h]
         estimate = max(self.table.estimated_rows, 1)
         records: list[Record] = []
-        for row, cells in self.table.rows:
+        for row, cells in rows:
             if self.progress and row % 2000 == 0:
                 self.progress(min(row / estimate, 1.0), "check")
             if all(c is None or not c.strip() for c in cells):
@@ -322,11 +475,30 @@ class Checker:
         if self.report.ok and self.plan.rows == 0:
             self.report.add(2, None, "", NO_ROWS)
         if self.report.ok:
+            self.lookups.load_existing(records)
             self._compare(records)
         self.report.sort()
         if self.progress:
             self.progress(1.0, "check")
         return self.plan
+
+    def _org_names(self, rows: list[tuple[int, list[str | None]]]) -> set[str]:
+        """Every organization name the file's cells may refer to (organization columns
+        and the first part of each declared tie), as written."""
+        names: set[str] = set()
+        for col, pos in self.ordered:
+            if col.kind not in ("org", "ties"):
+                continue
+            for _row, cells in rows:
+                text = cells[pos] if pos < len(cells) else None
+                if not text:
+                    continue
+                if col.kind == "org":
+                    names.add(text)
+                    continue
+                for entry in TIE_SPLIT.split(text):
+                    names.add(entry.split("|")[0])
+        return names
 
     def _shape_ok(self, row: int, cells: list[str | None], width: int, unnamed: list[int]) -> bool:
         ok = True
