@@ -77,9 +77,10 @@ Kept current on write
     records behind the three inline tiles), the registers' default counts (technologies,
     adoptions and experts for either kind of reader, as of today, no other filter) and the
     adoptions register's first page in its default order, so the next viewer finds them
-    stored. At most one refresh runs per process; writes arriving meanwhile ask for one more
-    run afterwards. Not refreshed: other dates, filters, sort orders and pages; they are
-    computed by their first viewer and stored then.
+    stored. At most one refresh runs per process, on connections of its own (not the app's
+    pool); writes arriving meanwhile ask for one more run afterwards. Not refreshed: other
+    dates, filters, sort orders and pages; they are computed by their first viewer and
+    stored then.
 
 Bounds
     One row per (name, key): a new version overwrites the old row. After each refresh,
@@ -748,6 +749,19 @@ def refresh(engine: Engine, as_of: dt.date) -> int:
     return version
 
 
+def _refresh_on_own_connections(engine: Engine, as_of: dt.date) -> None:
+    """:func:`refresh` on an engine of its own (same URL and connection settings), closed
+    afterwards: the refresh never holds a connection of the app's pool that a page or a
+    write is waiting for."""
+    from db.engine import make_engine
+
+    own = make_engine(engine.url.render_as_string(hide_password=False), check=False)
+    try:
+        refresh(own, as_of)
+    finally:
+        own.dispose()
+
+
 class _Refresher:
     """One background refresh at a time per process; requests during a run coalesce into
     one more run after it."""
@@ -775,7 +789,7 @@ class _Refresher:
         job: tuple[Engine, dt.date] | None = (engine, as_of)
         while job is not None:
             try:
-                refresh(*job)
+                _refresh_on_own_connections(*job)
             except Exception:  # a background refresh must never take the process down
                 log.warning("Background refresh of the summaries failed", exc_info=True)
             with self._lock:
