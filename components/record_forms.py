@@ -688,7 +688,7 @@ def edit_testbed_form(actor: Actor, testbeds: pd.DataFrame) -> None:
     if testbeds.empty:
         st.info(_("No testbed can take a step now (finished, or a step is already waiting)."))
         return
-    by_id = {int(r["id"]): r for _i, r in testbeds.iterrows()}
+    by_id = {int(r["id"]): r for r in testbeds.to_dict("records")}
     chosen = st.selectbox(
         _("Testbed"),
         list(by_id),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,16 +82,19 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT
 
 
-def _title(record: dict[str, Any] | pd.Series) -> str:
-    """The technology title in the reader's language (Korean when there is no English)."""
+def _title(record: Mapping[str, Any], english: bool | None = None) -> str:
+    """The technology title in the reader's language (Korean when there is no English);
+    ``english``: whether the reader reads English, when the caller knows it already."""
     en = record.get("title_en")
-    if current_language() == "en" and not _missing(en) and en:
+    if english is None:
+        english = current_language() == "en"
+    if english and not _missing(en) and en:
         return str(en)
     ko = record.get("title_ko")
     return "" if _missing(ko) else str(ko)
 
 
-def _owner(record: dict[str, Any]) -> str:
+def _owner(record: Mapping[str, Any]) -> str:
     en = record.get("owner_en")
     return str(en if current_language() == "en" and en else record.get("owner_ko") or "")
 
@@ -116,7 +119,7 @@ class Col:
 
     key: str
     header: str
-    show: Callable[[Any, pd.Series], Any] | None = None
+    show: Callable[[Any, Mapping[str, Any]], Any] | None = None
     width: int | None = None  # pixels; Streamlit sizes the others to their content
 
 
@@ -126,7 +129,7 @@ def table(df: pd.DataFrame, columns: Sequence[Col], *, empty: str, key: str) -> 
         st.info(_(empty))
         return
     out = pd.DataFrame(index=range(len(df)))
-    rows = [r for _i, r in df.iterrows()]
+    rows = df.to_dict("records")  # plain dicts: iterrows builds a Series per row
     for col in columns:
         values = [
             col.show(r.get(col.key), r)
@@ -146,7 +149,7 @@ def table(df: pd.DataFrame, columns: Sequence[Col], *, empty: str, key: str) -> 
     )
 
 
-def vocab(kind: str) -> Callable[[Any, pd.Series], str]:
+def vocab(kind: str) -> Callable[[Any, Mapping[str, Any]], str]:
     return lambda v, _r: "-" if _missing(v) else label(kind, str(v))
 
 
@@ -327,7 +330,7 @@ TO_PROPOSE = (
 )
 
 
-def _awaiting_status(v: Any, r: pd.Series) -> str:
+def _awaiting_status(v: Any, r: Mapping[str, Any]) -> str:
     return status_label(str(r["kind"]), v)
 
 
@@ -342,7 +345,7 @@ AWAITING = (
 )
 
 
-def _my_state(_v: Any, r: pd.Series) -> str:
+def _my_state(_v: Any, r: Mapping[str, Any]) -> str:
     if r["kind"] == "adoption":
         return status_label("adoption", r["status"])
     entity = str(r["kind"]).removesuffix("_step")
@@ -448,11 +451,11 @@ def choice_note(choices: pd.DataFrame) -> None:
 
 
 def _choice_label(df: pd.DataFrame) -> Callable[[int], str]:
-    by_id = {int(r["id"]): r for r in df.to_dict("records")}
+    english = current_language() == "en"  # once, not once per option (up to CHOICE_LIMIT)
+    labels = {int(r["id"]): f"{r['reg_no']} · {_title(r, english)}" for r in df.to_dict("records")}
 
     def fmt(tech_id: int) -> str:
-        r = by_id.get(int(tech_id))
-        return "-" if r is None else f"{r['reg_no']} · {_title(r)}"
+        return labels.get(int(tech_id), "-")
 
     return fmt
 
@@ -612,7 +615,7 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
     english = current_language() == "en"
     names = {
         int(r["id"]): str(r["name_en"] if english and r["name_en"] else r["name_ko"])
-        for _i, r in owners.iterrows()
+        for r in owners.to_dict("records")
     }
     with st.form(form):
         st.text_input(_("Title (Korean)"), max_chars=300, key=wkey(form, "wf_reg_title_ko"))
@@ -687,7 +690,7 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
         )
 
 
-def _testbed_choice(row: pd.Series) -> str:
+def _testbed_choice(row: Mapping[str, Any]) -> str:
     state = status_label("testbed", row["status"])
     return f"{row['reg_no']} · {_title(row)} ({state})"
 
@@ -711,7 +714,7 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
     if testbeds.empty:
         st.info(_("No testbed can take a step now (finished, or a step is already waiting)."))
         return
-    by_id = {int(r["id"]): r for _i, r in testbeds.iterrows()}
+    by_id = {int(r["id"]): r for r in testbeds.to_dict("records")}
     tb_id = st.selectbox(
         _("Testbed"),
         list(by_id),
@@ -849,7 +852,7 @@ def end_registration_form(actor: Actor, choices: Callable[[], pd.DataFrame]) -> 
 # --- approvals -------------------------------------------------------------------------------
 
 
-def _subject(_v: Any, r: pd.Series) -> str:
+def _subject(_v: Any, r: Mapping[str, Any]) -> str:
     if r["kind"] == "adoption":
         return str(r["subject"] or "")
     entity = str(r["kind"]).removesuffix("_step")
@@ -860,7 +863,7 @@ def _subject(_v: Any, r: pd.Series) -> str:
     )
 
 
-def _approvable(v: Any, r: pd.Series) -> str:
+def _approvable(v: Any, r: Mapping[str, Any]) -> str:
     if not r["can_decide"]:
         return _("No")
     if v:

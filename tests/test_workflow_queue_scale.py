@@ -38,6 +38,13 @@ def test_cut_sections_are_the_first_rows_and_counts_are_the_whole(seeded_engine:
     for section, frame in cut.items():
         assert len(frame) == 5, section
         assert _records(frame) == _records(whole[section].head(5)), section
+    # One's own proposals are cut in SQL by the same order as the whole list (open first,
+    # newest first, then the key as text: "adoption:1003" before "adoption:998"), at any cut.
+    mine = whole["my_proposals"]
+    assert len(mine) > 40
+    for limit in (1, 7, 23, 40):
+        cut_mine = _read(seeded_engine, wf.work_queue, actor=staff, limit=limit)["my_proposals"]
+        assert _records(cut_mine) == _records(mine.head(limit)), limit
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
