@@ -142,7 +142,9 @@ class View:
 # --- Markdown and values ----------------------------------------------------------------
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&@])")
-_LINK_MAKERS = re.compile(r"([.:@/])")
+# before ". @ /" and a colon, except one between digits (a time such as 14:03 never starts
+# a link or an icon, and a hidden character there would be copied with the time)
+_LINK_MAKERS = re.compile(r"([.@/]|(?<!\d):|:(?!\d))")
 _ZERO_WIDTH_SPACE = "\u200b"
 
 

@@ -235,6 +235,8 @@ def test_the_winners_name_in_a_lost_race_is_shown_as_typed(app_db: Engine) -> No
     html = rendered_html(str(error.value))
     assert html.startswith("<p>") and "<ol" not in html and "<strong>" not in html
     assert "<a " not in html and "javascript" in html  # the link's text, not a link
+    # the time is escaped but has no hidden character in it (a browser shows and copies it)
+    assert re.search(r" \d\d\\:\d\d KST\. Your action", str(error.value)), error.value
 
 
 def test_bulk_decisions_report_each_item(app_db: Engine) -> None:
