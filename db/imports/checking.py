@@ -316,17 +316,16 @@ class _Lookups:
     def _load_titles(self, records: list[Record]) -> None:
         """(owner, normalised Korean title) -> registration number, for the new rows'
         owners and titles (the highest id wins where an owner repeats a title)."""
-        pairs = [
-            (r.values["owner_org_id"], norm_text(r.values["title_ko"]))
-            for r in records
-            if r.key not in self.existing
-        ]
-        if not pairs:
+        new = [r for r in records if r.key not in self.existing]
+        if not new:
             return
-        cols = (Technology.owner_org_id, Technology.title_ko, Technology.reg_no)
-        if len(set(pairs)) > FULL_READ:
+        cols = (Technology.owner_org_id, Technology.title_ko, Technology.reg_no, Technology.id)
+        if len(new) > FULL_READ:  # every stored title, as many as the file's or fewer
+            wanted = None
             statements = [select(*cols)]
         else:
+            pairs = [(r.values["owner_org_id"], norm_text(r.values["title_ko"])) for r in new]
+            wanted = set(pairs)
             statements = [
                 select(*cols).where(
                     Technology.owner_org_id.in_({p[0] for p in chunk}),
@@ -334,14 +333,13 @@ class _Lookups:
                 )
                 for chunk in _chunks(pairs)
             ]
-        wanted = set(pairs)
         found: dict[tuple[int, str], tuple[int, str]] = {}
         for stmt in statements:
-            for owner, title, reg_no, tech_id in self.session.execute(
-                stmt.add_columns(Technology.id)
-            ):
+            for owner, title, reg_no, tech_id in self.session.execute(stmt):
                 pair = (owner, norm_text(title))
-                if pair in wanted and (pair not in found or found[pair][0] < tech_id):
+                if wanted is not None and pair not in wanted:
+                    continue
+                if pair not in found or found[pair][0] < tech_id:
                     found[pair] = (tech_id, reg_no)
         self.titles = {pair: reg_no for pair, (_id, reg_no) in found.items()}
 
