@@ -83,8 +83,9 @@ Kept current on write
     stored then.
 
 Bounds
-    One row per (name, key): a new version overwrites the old row. After each refresh,
-    :func:`prune` deletes rows of an older data version (never served again), rows not
+    One row per (name, key): a new version overwrites the old row. After each refresh, and
+    after every :data:`PRUNE_EVERY_STORES` rows a process stored (so also while nobody
+    writes), :func:`prune` deletes rows of an older data version (never served again), rows not
     computed for :data:`MAX_AGE_DAYS` days, and the oldest rows of a name beyond
     :data:`MAX_ROWS_PER_NAME` (a crawler walking every date cannot grow the table
     without bound).
@@ -148,6 +149,7 @@ to a record (``action``), refused audit-trail reads (``audit_event``) and refuse
 STORE_LOCK_WAIT_MS = 200
 MAX_AGE_DAYS = 30
 MAX_ROWS_PER_NAME = 1000
+PRUNE_EVERY_STORES = 500
 
 
 # --- data version ----------------------------------------------------------------------------
@@ -498,7 +500,15 @@ def store(engine: Engine, name: str, key: str, version: int, value: Any, seconds
         cause = getattr(exc, "orig", None) or exc  # the driver's message, not the statement
         log.warning("Summary %s not stored (%s): %s", name, type(cause).__name__, cause)
         return False
+    global _stores_since_prune
+    _stores_since_prune += 1
+    if _stores_since_prune >= PRUNE_EVERY_STORES:  # bounded also when nobody writes
+        _stores_since_prune = 0
+        prune(engine, version)
     return True
+
+
+_stores_since_prune = 0
 
 
 def _sqlite_busy_timeout(conn: Connection, ms: int) -> None:

@@ -644,3 +644,16 @@ def test_codec_round_trips_and_refuses_what_it_cannot_store() -> None:
         S.dumps(object())
     with pytest.raises(S.CodecError):
         S.dumps(pd.DataFrame({"t": pd.to_datetime(["2020-01-01"])}))
+
+
+def test_storing_alone_also_prunes(
+    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crawler walking every date (reads only, no write to trigger a refresh) cannot grow
+    the table past the cap."""
+    monkeypatch.setattr(S, "MAX_ROWS_PER_NAME", 2)
+    monkeypatch.setattr(S, "PRUNE_EVERY_STORES", 4)
+    monkeypatch.setattr(S, "_stores_since_prune", 0)
+    for n in range(4):
+        assert S.store(migrated_engine, "test.crawl/1", S.params_key({"n": n}), 1, n, 0.0)
+    assert len(rows(migrated_engine)) == 2
