@@ -332,9 +332,7 @@ def test_record_history_newest_first_with_who_and_why(t: Trail) -> None:
 
 def test_record_history_of_a_record_without_events(t: Trail) -> None:
     with read_session(t.engine) as s:
-        hist = trail.record_history(
-            session=s, actor=t.auditor, entity="technology", entity_id=999
-        )
+        hist = trail.record_history(session=s, actor=t.auditor, entity="technology", entity_id=999)
     assert hist.events.empty and list(hist.events.columns) == list(trail.HISTORY_COLUMNS)
     assert hist.total == 0 and not hist.has_older
 

@@ -67,14 +67,23 @@ def test_tiles_link_to_the_filtered_registers(app_env: str) -> None:
     assert links["inquiries"] == "as_of=2019-08-08"
 
 
-def test_downloads_hold_the_figures_of_the_tiles(app_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_downloads_hold_the_figures_of_the_tiles(
+    app_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     files = capture_downloads(monkeypatch)
     at = open_overview({"as_of": "2019-08-08"})
     m = metrics(at)
     rows = list(csv.reader(io.StringIO(files["ntp-figures-2019-08-08.csv"].decode("utf-8-sig"))))
     values = {r[0]: r[1] for r in rows[1:]}
-    for name in ("Experts registered", "Technologies registered", "Deliberation meetings held",
-                 "Technologies adopted", "Testbeds", "Inter-city inquiries", "Agreements"):
+    for name in (
+        "Experts registered",
+        "Technologies registered",
+        "Deliberation meetings held",
+        "Technologies adopted",
+        "Testbeds",
+        "Inter-city inquiries",
+        "Agreements",
+    ):
         assert values[name] == m[name].replace(",", "")
     book = openpyxl.load_workbook(io.BytesIO(files["ntp-figures-2019-08-08.xlsx"]))
     sheet_rows = list(book.active.iter_rows(values_only=True))
@@ -130,10 +139,14 @@ def test_pipeline_and_breakdowns_add_up(seeded_engine: Engine) -> None:
 def test_briefing_escapes_everything_and_has_no_script() -> None:
     h = kpi.Headline(AS_OF, 1, {"public": 1}, 2, 1, 3, 4, 5, {"certified": 5}, 6, 7)
     body = build_briefing(
-        lang="ko", as_of=AS_OF, produced_at=dt.datetime(2026, 11, 22, 9, 0),
+        lang="ko",
+        as_of=AS_OF,
+        produced_at=dt.datetime(2026, 11, 22, 9, 0),
         period_label="<script>alert(1)</script>",
-        figures=[("Experts registered", 1, 1)], headline=h,
-        pipeline={"submitted": 1}, durations={"screening": 2.0},
+        figures=[("Experts registered", 1, 1)],
+        headline=h,
+        pipeline={"submitted": 1},
+        durations={"screening": 2.0},
         filters_text='"><img src=x onerror=alert(1)>',
     ).decode()
     assert "<script" not in body and "<img" not in body

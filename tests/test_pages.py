@@ -144,9 +144,7 @@ def test_overview_shows_the_published_figures_as_of_2019_08_08(app_env: str) -> 
     assert metrics["Inter-city inquiries"] == "7"
     assert metrics["Agreements"] == "4"
     experts = next(m for m in at.metric if m.label == "Experts registered")
-    assert experts.proto.help == (
-        "Public institutions 393, Industry 278, Academia 142, Other 4"
-    )
+    assert experts.proto.help == ("Public institutions 393, Industry 278, Academia 142, Other 4")
     technologies = next(m for m in at.metric if m.label == "Technologies registered")
     assert technologies.proto.help == "Local: 43 · External: 262"
 

@@ -148,9 +148,7 @@ def agreements_by_status(*, session: Session, as_of: dt.date) -> dict[str, int]:
     return {s: int(n) for s, n in rows}
 
 
-def headline(
-    *, session: Session, as_of: dt.date, tech: TechFilter = ALL_TECHNOLOGIES
-) -> Headline:
+def headline(*, session: Session, as_of: dt.date, tech: TechFilter = ALL_TECHNOLOGIES) -> Headline:
     """Every headline figure as it stood on ``as_of``; ``tech`` narrows the technology
     figures (registered, adopted) only."""
     by_aff = experts_by_affiliation(session=session, as_of=as_of)
