@@ -39,7 +39,7 @@ def head_of(url: str) -> tuple[int, str]:
         engine.dispose()
 
 
-def test_the_auditor_sees_the_newest_events(app_env: str) -> None:  # noqa: F811
+def test_the_auditor_sees_the_newest_events(app_env: str) -> None:
     at = open_page()
     df = table(at)
     last_id, last_hash = head_of(app_env)
@@ -52,7 +52,7 @@ def test_the_auditor_sees_the_newest_events(app_env: str) -> None:  # noqa: F811
     assert last_hash in [c.value for c in at.code]  # the head, to note down
 
 
-def test_filters_narrow_the_events(app_env: str) -> None:  # noqa: F811
+def test_filters_narrow_the_events(app_env: str) -> None:
     at = open_page()
     at.selectbox(key="at_user").set_value("approver.demo").run()
     df = table(at)
@@ -68,7 +68,7 @@ def test_filters_narrow_the_events(app_env: str) -> None:  # noqa: F811
     assert list(df["Record number"]) == ["7"] and list(df["Action"]) == ["technology.register"]
 
 
-def test_a_period_in_kst(app_env: str) -> None:  # noqa: F811
+def test_a_period_in_kst(app_env: str) -> None:
     import datetime as dt
 
     at = open_page()
@@ -79,7 +79,7 @@ def test_a_period_in_kst(app_env: str) -> None:  # noqa: F811
     assert len(df) and {t.date() for t in df["Time (KST)"]} == {day}
 
 
-def test_nothing_matches_is_explained(app_env: str) -> None:  # noqa: F811
+def test_nothing_matches_is_explained(app_env: str) -> None:
     at = open_page()
     at.selectbox(key="at_entity").set_value("agreement").run()
     at.text_input(key="at_entity_id").input("no-such-record").run()
@@ -87,7 +87,7 @@ def test_nothing_matches_is_explained(app_env: str) -> None:  # noqa: F811
     assert not at.dataframe
 
 
-def test_reversed_period_is_explained(app_env: str) -> None:  # noqa: F811
+def test_reversed_period_is_explained(app_env: str) -> None:
     import datetime as dt
 
     at = open_page()
@@ -96,7 +96,7 @@ def test_reversed_period_is_explained(app_env: str) -> None:  # noqa: F811
     assert "The end date is before the start date." in [e.value for e in at.error]
 
 
-def test_paging_older_and_newer(app_env: str) -> None:  # noqa: F811
+def test_paging_older_and_newer(app_env: str) -> None:
     at = open_page()
     first = list(table(at)["No."])
     button(at, "Older").click().run()
@@ -109,7 +109,7 @@ def test_paging_older_and_newer(app_env: str) -> None:  # noqa: F811
     assert list(table(at)["No."]) == first
 
 
-def test_one_event_in_full(app_env: str) -> None:  # noqa: F811
+def test_one_event_in_full(app_env: str) -> None:
     at = open_page()
     at.number_input(key="at_detail_id").set_value(3).run()
     with read_session(engine := make_engine(app_env)) as s:
@@ -121,7 +121,7 @@ def test_one_event_in_full(app_env: str) -> None:  # noqa: F811
     assert not at.exception
 
 
-def test_downloads_are_prepared_when_asked(app_env: str) -> None:  # noqa: F811
+def test_downloads_are_prepared_when_asked(app_env: str) -> None:
     at = open_page()
     at.selectbox(key="at_entity").set_value("agreement").run()
     assert not [b for b in at.get("download_button") if "at_files" in str(b.proto.id)]
@@ -132,7 +132,7 @@ def test_downloads_are_prepared_when_asked(app_env: str) -> None:  # noqa: F811
     assert labels.count("Download CSV") == 2  # the files and the head
 
 
-def test_verify_reports_intact_on_the_demo_data(app_env: str) -> None:  # noqa: F811
+def test_verify_reports_intact_on_the_demo_data(app_env: str) -> None:
     at = open_page()
     button(at, "Verify integrity").click().run()
     last_id, last_hash = head_of(app_env)
@@ -141,7 +141,7 @@ def test_verify_reports_intact_on_the_demo_data(app_env: str) -> None:  # noqa: 
     ]
 
 
-def test_verify_against_an_exported_head(app_env: str) -> None:  # noqa: F811
+def test_verify_against_an_exported_head(app_env: str) -> None:
     at = open_page()
     last_id, last_hash = head_of(app_env)  # (after signing in, which is an event too)
     at.text_input(key="at_expected").input(last_hash.upper()).run()
@@ -156,7 +156,7 @@ def test_verify_against_an_exported_head(app_env: str) -> None:  # noqa: F811
     assert "A head hash is 64 characters, each 0-9 or a-f." in [e.value for e in at.error]
 
 
-def test_the_page_in_korean_runs(app_env: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_the_page_in_korean_runs(app_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NTP_LANG", "ko")
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
@@ -170,7 +170,7 @@ def test_the_page_in_korean_runs(app_env: str, monkeypatch: pytest.MonkeyPatch) 
 
 
 @pytest.mark.parametrize("role", ["executive", "staff", "approver", "admin"])
-def test_the_cached_readers_refuse_other_roles_and_audit_it(app_env: str, role: str) -> None:  # noqa: F811
+def test_the_cached_readers_refuse_other_roles_and_audit_it(app_env: str, role: str) -> None:
     """Other roles never get the page (see the page map); the cached readers check again
     before a shared cache is consulted, and the refusal is audited."""
     from components import data

@@ -54,7 +54,7 @@ def _revoke(url: str, username: str) -> None:
 
 
 def test_a_revoked_signin_ends_once_the_last_check_is_older_than_the_bound(
-    app_env: str,  # noqa: F811
+    app_env: str,
 ) -> None:
     at = sign_in(new_app(), "executive.demo")
     at.switch_page("pages/overview.py").run()
@@ -73,7 +73,7 @@ def test_a_revoked_signin_ends_once_the_last_check_is_older_than_the_bound(
     assert "Experts registered" not in page_text(at)
 
 
-def test_a_live_signin_is_rechecked_and_stays(app_env: str) -> None:  # noqa: F811
+def test_a_live_signin_is_rechecked_and_stays(app_env: str) -> None:
     at = sign_in(new_app(), "executive.demo")
     at.switch_page("pages/overview.py").run()
     first = at.session_state[auth.CHECKED_KEY][1]
