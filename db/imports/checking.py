@@ -215,24 +215,12 @@ class _Lookups:
         else:
             # Three index lookups (migration 0008): lower(name_ko), lower(name_en), and the
             # partial index of the names lower() does not normalise as norm_text does.
-            dialect = self.session.get_bind().dialect.name
-            irregular = IRREGULAR_ORG_NAMES.get(dialect)
             statements = [
                 select(*cols).where(func.lower(column).in_(chunk))
                 for chunk in _chunks(sorted(keys))
                 for column in (Organization.name_ko, Organization.name_en)
             ]
-            if irregular is None:  # another database: the same rows, without the index
-                statements.append(
-                    select(*cols).where(
-                        or_(
-                            _irregular(self.session, Organization.name_ko),
-                            _irregular(self.session, Organization.name_en),
-                        )
-                    )
-                )
-            else:
-                statements.append(select(*cols).where(sql_text(irregular)))
+            statements.append(select(*cols).where(self._irregular_orgs()))
         seen: set[int] = set()
         for stmt in statements:
             for org_id, name_ko, name_en, is_local in self.session.execute(
@@ -246,6 +234,17 @@ class _Lookups:
                     self.orgs[norm_text(name_en)].append((org_id, bool(is_local)))
                 self.org_local[org_id] = bool(is_local)
 
+    def _irregular_orgs(self) -> Any:
+        """SQL: the organizations with a name ``lower()`` does not normalise as
+        ``norm_text`` does (the partial index of migration 0008)."""
+        irregular = IRREGULAR_ORG_NAMES.get(self.session.get_bind().dialect.name)
+        if irregular is None:  # another database: the same rows, without the index
+            return or_(
+                _irregular(self.session, Organization.name_ko),
+                _irregular(self.session, Organization.name_en),
+            )
+        return sql_text(irregular)
+
     def _statements(self, records: list[Record]) -> list[Any]:
         """SELECTs of the stored records that may have the key of one of ``records``."""
         reg = self.register.key
@@ -255,14 +254,15 @@ class _Lookups:
         if len(set(keys)) > FULL_READ:
             return [base]
         s = self.session
+        if reg == "organizations":  # the indexes of load_orgs; kinds compared in Python
+            return [
+                base.where(func.lower(Organization.name_ko).in_(sorted({k[0] for k in chunk})))
+                for chunk in _chunks(keys)
+            ] + [base.where(self._irregular_orgs())]
         out = []
         for chunk in _chunks(keys):
-            if reg == "organizations":
-                where = and_(
-                    Organization.kind.in_({k[1] for k in chunk}),
-                    _named(s, Organization.name_ko, sorted({k[0] for k in chunk})),
-                )
-            elif reg == "technologies":
+            where: Any
+            if reg == "technologies":
                 where = Technology.reg_no.in_([k[0] for k in chunk])
             elif reg == "experts":
                 where = and_(
