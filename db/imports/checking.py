@@ -250,9 +250,9 @@ class _Lookups:
         reg = self.register.key
         model = MODELS[reg]
         base = select(*model.__table__.c)
-        keys = [r.key for r in records]
-        if len(set(keys)) > FULL_READ:
+        if len(records) > FULL_READ:  # the records' keys are distinct (see Checker.run)
             return [base]
+        keys = [r.key for r in records]
         s = self.session
         if reg == "organizations":  # the indexes of load_orgs; kinds compared in Python
             return [
@@ -283,13 +283,13 @@ class _Lookups:
         if not records:
             return
         reg = self.register.key
-        wanted = {r.key for r in records}
+        wanted = None if len(records) > FULL_READ else {r.key for r in records}
         by_id: dict[int, dict[str, Any]] = {}
         for stmt in self._statements(records):
             for r in self.session.execute(stmt.order_by(MODELS[reg].id)).mappings():
                 rec = dict(r)
                 key = existing_key(reg, rec)
-                if key in wanted and rec["id"] not in by_id:
+                if (wanted is None or key in wanted) and rec["id"] not in by_id:
                     by_id[rec["id"]] = rec
                     self.existing[key].append(rec)
         if reg == "technologies":
@@ -487,14 +487,12 @@ class Checker:
         for col, pos in self.ordered:
             if col.kind not in ("org", "ties"):
                 continue
-            for _row, cells in rows:
-                text = cells[pos] if pos < len(cells) else None
-                if not text:
-                    continue
-                if col.kind == "org":
-                    names.add(text)
-                    continue
-                for entry in TIE_SPLIT.split(text):
+            cells_in = {cells[pos] for _row, cells in rows if pos < len(cells) and cells[pos]}
+            if col.kind == "org":
+                names.update(t for t in cells_in if t)
+                continue
+            for text in cells_in:
+                for entry in TIE_SPLIT.split(text or ""):
                     names.add(entry.split("|")[0])
         return names
 
