@@ -9,7 +9,9 @@ audited ``permission.denied``):
   :data:`~db.imports.report.MAX_PROBLEMS` listed, all counted) or what would be added,
   updated and left unchanged, with a preview. It writes nothing.
 - :func:`import_file` checks again inside the write transaction (the register may have
-  changed since) and writes only if the whole file is valid: all rows or none. Re-importing
+  changed since) and writes only if the whole file is valid: all rows or none. Both checks
+  read only the records and organizations the file refers to (see
+  :class:`db.imports.checking._Lookups`), so a small file costs the same at any scale. Re-importing
   the same file changes nothing ("0 added, 0 updated, N unchanged"). Every added or changed
   record is audited, and the import itself (file name, SHA-256, counts).
 
