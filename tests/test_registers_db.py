@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -216,6 +217,44 @@ def test_sort_orders(s: Session) -> None:
     assert list(df["registered_on"]) == sorted(df["registered_on"], reverse=True)
     with pytest.raises(ValueError):
         r.technologies_page(session=s, filters=f, offset=0, limit=10, sort="title; DROP")
+
+
+@pytest.mark.parametrize("sort", ["registered_desc", "registered_asc"])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        r.TechnologyFilters(as_of=AS_OF),
+        r.TechnologyFilters(as_of=DEMO_END),
+        r.TechnologyFilters(registered_from=dt.date(2019, 1, 1)),
+        r.TechnologyFilters(registered_to=dt.date(2019, 12, 31), local=True),
+        r.TechnologyFilters(),
+    ],
+)
+def test_registration_order_is_by_date_then_record_with_undated_last(
+    s: Session, sort: str, filters: r.TechnologyFilters
+) -> None:
+    """The pages in the registration orders (read without NULLS LAST when a date filter
+    leaves only registered technologies) are the matches ordered by date, then record
+    number, technologies without a date last."""
+    everything, n = r.technologies_export(session=s, filters=filters, sort="reg_no_asc")
+    rows = list(zip(everything["registered_on"], everything["id"], strict=True))
+    dated = sorted(
+        ((d, int(i)) for d, i in rows if d is not None and not pd.isna(d)),
+        reverse=sort == "registered_desc",
+    )
+    undated = sorted(
+        (int(i) for d, i in rows if d is None or pd.isna(d)), reverse=sort == "registered_desc"
+    )
+    expected = [i for _d, i in dated] + undated
+    if filters != r.TechnologyFilters():
+        assert not undated
+    else:
+        assert undated  # the whole register holds technologies not registered (yet)
+    seen: list[int] = []
+    for offset in range(0, n, 120):
+        df, _ = r.technologies_page(session=s, filters=filters, offset=offset, limit=120, sort=sort)
+        seen.extend(int(i) for i in df["id"])
+    assert seen == expected
 
 
 @pytest.mark.parametrize(("offset", "limit"), [(-1, 10), (0, 0), (0, r.PAGE_LIMIT_MAX + 1)])

@@ -99,6 +99,14 @@ SORTS: Final[dict[str, tuple[Any, ...]]] = {
     "submitted_desc": (Technology.submitted_on.desc(), Technology.id.desc()),
 }
 DEFAULT_SORT: Final = "registered_desc"
+# The same orders when a filter on the registration date leaves out technologies without
+# one: no NULLS LAST, so that PostgreSQL reads the first page from the registered_on index
+# (scanned backwards for the newest first) instead of sorting every match (scale 100: the
+# default page as of today 156 -> ~1 ms). Same rows: no NULL to place.
+REGISTERED_SORTS: Final[dict[str, tuple[Any, ...]]] = {
+    "registered_desc": (Technology.registered_on.desc(), Technology.id.desc()),
+    "registered_asc": (Technology.registered_on.asc(), Technology.id.asc()),
+}
 
 
 def _query(filters: TechnologyFilters, sort: str) -> AnySelect:
@@ -124,8 +132,16 @@ def _query(filters: TechnologyFilters, sort: str) -> AnySelect:
         select(*columns)
         .join(Organization, Organization.id == t.owner_org_id)
         .where(*filters.conditions())
-        .order_by(*SORTS[sort])
+        .order_by(*_order(filters, sort))
     )
+
+
+def _order(filters: TechnologyFilters, sort: str) -> tuple[Any, ...]:
+    """``SORTS[sort]``, without NULLS LAST when every match has a registration date."""
+    registered = (filters.as_of, filters.registered_from, filters.registered_to)
+    if sort in REGISTERED_SORTS and any(d is not None for d in registered):
+        return REGISTERED_SORTS[sort]
+    return SORTS[sort]
 
 
 def technologies_count(*, session: Session, filters: TechnologyFilters) -> int:
