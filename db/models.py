@@ -390,6 +390,7 @@ class Adoption(Base):
         one_of("status", domain.ADOPTION_STATUSES),
         Index("ix_adoptions_status_approved_on", "status", "approved_on"),
         Index("ix_adoptions_technology_status", "technology_id", "status", "approved_on"),
+        Index("ix_adoptions_proposed_by", "proposed_by_id", "status", "proposed_on"),  # 0009
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -497,6 +498,8 @@ class AuditEvent(Base):
         Index("ix_audit_events_by_action", "action", "id"),
         Index("ix_audit_events_by_entity", "entity", "id"),
         Index("ix_audit_events_by_time", "occurred_at", "id"),
+        # User and kind of record together (migration 0009).
+        Index("ix_audit_events_by_actor_entity", "actor_name", "entity", "id"),
     )
 
     # Assigned by ``db.audit.append`` from the locked head (not by a sequence): ids are the
