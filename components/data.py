@@ -473,3 +473,19 @@ def _record_history(
             related=related,
             limit=limit,
         )
+
+# --- Work queue (issue 8): the counts every staff user shares come from a stored summary ----
+
+
+def work_queue_counts(actor: Actor) -> dict[str, int]:
+    """``db.workflow.queue_counts`` for ``actor``: the role is checked there first, then the
+    counts that are the same for every user are read from ``db.summaries.queue_counts``; the
+    actor's own counts are read live."""
+    from db.workflow import queue
+
+    with read_session(engine()) as s:
+        return queue.queue_counts(
+            session=s,
+            actor=actor,
+            shared=lambda: summaries.queue_counts(s, summaries.data_version(s)),
+        )

@@ -689,6 +689,22 @@ def experts_count(session: Session, version: int, filters: Any, personal: bool) 
     )
 
 
+def queue_counts(session: Session, version: int) -> dict[str, int]:
+    """The work queue's counts that are the same for every staff user (to screen, to
+    propose, awaiting a meeting): aggregates only. The caller checks the role first
+    (``db.workflow.queue.queue_counts`` asks for this after its check)."""
+    from db.workflow import queue
+
+    return stored(
+        session,
+        "workflow.queue_counts/1",
+        {},
+        version,
+        lambda: queue.shared_queue_counts(session),
+        expect=dict[str, int],
+    )
+
+
 def adoptions_rows(
     session: Session, version: int, filters: Any, sort: str, offset: int, limit: int
 ) -> pd.DataFrame:
@@ -745,6 +761,7 @@ def default_reads(as_of: dt.date) -> list[Callable[[Session, int], Any]]:
         _Read(adoptions_rows, (registers.AdoptionFilters(as_of=as_of), *ADOPTIONS_DEFAULT_PAGE)),
         _Read(experts_count, (registers.ExpertFilters(as_of=as_of), False)),
         _Read(experts_count, (registers.ExpertFilters(as_of=as_of), True)),
+        _Read(queue_counts),
     ]
 
 

@@ -20,7 +20,7 @@ ui.show_flash()
 # Each section is cut in SQL (its first rows, "Show more" for the next) and counted there;
 # the select boxes hold at most ui.CHOICE_LIMIT choices, narrowed by a search box.
 queue = data.read(workflow.work_queue, actor=actor, limit=ui.queue_limit())
-counts = data.read(workflow.queue_counts, actor=actor)
+counts = data.work_queue_counts(actor)
 ui.queue_tiles(counts)
 ui.queue_sections(queue, counts)
 

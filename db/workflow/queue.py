@@ -9,6 +9,7 @@ both languages (``*_ko``/``*_en``); the UI labels them.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -94,18 +95,21 @@ def _count(session: Session, query: Any) -> int:
     )
 
 
-def queue_counts(*, session: Session, actor: Actor) -> dict[str, int]:
+def queue_counts(
+    *, session: Session, actor: Actor, shared: Callable[[], dict[str, int]] | None = None
+) -> dict[str, int]:
     """How many rows each :func:`work_queue` section has in all (:data:`QUEUE_SECTIONS`),
     and ``my_open``: how many of the actor's proposals are still open. Counted in SQL.
+
+    ``shared``: where to take the counts that are the same for every user
+    (:func:`shared_queue_counts`) from, e.g. ``db.summaries.queue_counts`` (stored once per
+    data version); asked only after the role check. The actor's own counts are read live.
 
     :raise PermissionDenied: the actor is not staff.
     """
     common.require_role(actor, STAFF, "workflow.queue", "workflow")
     out = {
-        "to_screen": _count(session, _to_screen_query()),
-        # the technologies' ids alone (every technology has its owner): no join, no columns
-        "to_propose": _count(session, select(Technology.id).where(_unproposed())),
-        "awaiting_meeting": sum(_count(session, q) for q in _awaiting_queries(session)[0]),
+        **(shared() if shared is not None else shared_queue_counts(session)),
         "my_proposals": 0,
         "my_open": 0,
     }
@@ -118,6 +122,18 @@ def queue_counts(*, session: Session, actor: Actor) -> dict[str, int]:
             session, adopt.where(a.status.in_(("proposed", "under_review")))
         ) + _count(session, steps.where(Proposal.status == "pending"))
     return out
+
+
+def shared_queue_counts(session: Session) -> dict[str, int]:
+    """The counts of the sections that are the same for every user: ``to_screen``,
+    ``to_propose`` and ``awaiting_meeting``. No role check: callers check it first
+    (:func:`queue_counts`)."""
+    return {
+        "to_screen": _count(session, _to_screen_query()),
+        # the technologies' ids alone (every technology has its owner): no join, no columns
+        "to_propose": _count(session, select(Technology.id).where(_unproposed())),
+        "awaiting_meeting": sum(_count(session, q) for q in _awaiting_queries(session)[0]),
+    }
 
 
 def _tech_columns() -> tuple[Any, ...]:
