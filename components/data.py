@@ -335,8 +335,8 @@ def fairness_report(
 def _fairness_report(
     url: str, start: dt.date | None, end: dt.date | None, _actor: Actor
 ) -> deliberation.FairnessReport:
-    with read_session(engine()) as s:
-        return deliberation.fairness_report(session=s, actor=_actor, period=(start, end))
+    # Stored per (period, data version): the same report for every auditor (db.summaries).
+    return _stored(summaries.fairness, _actor, start, end)
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -473,6 +473,7 @@ def _record_history(
             related=related,
             limit=limit,
         )
+
 
 # --- Work queue (issue 8): the counts every staff user shares come from a stored summary ----
 

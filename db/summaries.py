@@ -14,16 +14,24 @@ What is stored
     records behind the meetings/testbeds/agreements tiles, a register's filtered *count*
     (technologies, experts, adoptions; not when search text is given: each search would be a
     row of its own) and a page of the adoptions register (its ``as_of`` view ranks every
-    approval; not with search text either). One row per (``name``, ``key``): ``key`` is the
-    SHA-256 of the canonical JSON of the parameters, so a row holds exactly one result.
+    approval; not with search text either). The inter-city pages' figures
+    (:func:`intercity`): the inquiries' counts by status, kind of body, region, country and
+    period, and the agreements' counts and pages of rows. One row per (``name``, ``key``):
+    ``key`` is the SHA-256 of the canonical JSON of the parameters, so a row holds exactly
+    one result.
 
 Security rule
-    A row is shared by every user and every server. Only two kinds of result may be stored:
-    aggregates (counts, medians, grouped counts, dates) and reads that are the same for every
-    role allowed to call them and hold no personal data (meetings, testbeds, agreements,
-    adoptions). Never experts' rows (phone and e-mail depend on the role): only their count,
-    keyed on whether the reader may see personal data (that changes which columns the search
-    looks at). Role checks stay where they are, before the summary is asked for: the
+    A row is shared by every user and every server. Only three kinds of result may be
+    stored: aggregates (counts, medians, grouped counts, dates); reads that are the same for
+    every role allowed to call them and hold no personal data (meetings, testbeds,
+    agreements, adoptions); and the fairness report (:func:`fairness`), which is the same
+    for every role allowed to open it (auditors) and names experts and organizations (name,
+    English name, affiliation, organization's names: what every such role sees in the
+    report anyway) but holds no contact field (phone, e-mail, address). Never experts' rows
+    of the register (phone and e-mail depend on the role): only their count, keyed on
+    whether the reader may see personal data (that changes which columns the search looks
+    at). A new stored read that holds names must show the same names to every allowed role
+    and never a contact field. Role checks stay where they are, before the summary is asked for: the
     callers in ``components.data`` check the role first, exactly as they did before the
     summary existed, and the stored figure is what the db function would have returned to
     that caller. Payloads are JSON with a closed set of tagged types (:func:`dumps`,
@@ -113,8 +121,10 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from db.deliberation.fairness import FairnessReport, fairness_report
 from db.engine import SQLITE_BUSY_TIMEOUT_MS
 from db.models import AuditEvent, StoredSummary
+from db.permissions import Actor
 from db.queries import kpi, overview
 from db.queries.kpi import ALL_TECHNOLOGIES, TechFilter
 
@@ -176,10 +186,10 @@ class CodecError(ValueError):
     """A value that cannot be stored, or a payload that does not decode to the declared type."""
 
 
-DATACLASSES: dict[str, type] = {"Headline": kpi.Headline}
+DATACLASSES: dict[str, type] = {"Headline": kpi.Headline, "FairnessReport": FairnessReport}
 """The dataclasses a payload may hold, by tag (only these are ever constructed)."""
 
-FRAME_DTYPES = frozenset({"int64", "float64", "bool", "object", "str"})
+FRAME_DTYPES = frozenset({"int64", "Int64", "float64", "bool", "object", "str"})
 
 
 def _enc(value: Any) -> Any:
@@ -230,6 +240,8 @@ def _enc_frame(df: pd.DataFrame) -> dict[str, Any]:
             values = [None if math.isnan(v) else float(v) for v in col.tolist()]
         elif dtype == "str":  # pandas' string dtype; missing values become None
             values = [v if isinstance(v, str) else None for v in col.tolist()]
+        elif dtype == "Int64":  # nullable integers; pd.NA becomes None
+            values = [None if v is pd.NA else int(v) for v in col.tolist()]
         else:
             values = [_enc(v) for v in col.tolist()]
         columns.append(values)
@@ -312,6 +324,9 @@ def _dec_frame(node: dict[str, Any]) -> pd.DataFrame:
         elif dtype == "str":
             _need(all(x is None or isinstance(x, str) for x in raw))
             data[name] = pd.Series(raw, dtype="str")
+        elif dtype == "Int64":
+            _need(all(x is None or (isinstance(x, int) and not isinstance(x, bool)) for x in raw))
+            data[name] = pd.Series([pd.NA if x is None else x for x in raw], dtype="Int64")
         elif dtype == "bool":
             _need(all(isinstance(x, bool) for x in raw))
             data[name] = pd.Series(raw, dtype="bool")
@@ -601,6 +616,24 @@ def records_behind(session: Session, version: int, figure: str, as_of: dt.date) 
     )
 
 
+def fairness(
+    session: Session, version: int, actor: Actor, start: dt.date | None, end: dt.date | None
+) -> FairnessReport:
+    """The fairness report of the meetings scheduled from ``start`` to ``end`` (auditors:
+    the caller checked the role, and ``fairness_report`` checks it again when it computes).
+    The same report for every role allowed to read it: figures, meeting codes and dates,
+    experts' and applicants' names (which every auditor sees in the report anyway), never
+    contact fields."""
+    return stored(
+        session,
+        "deliberation.fairness/1",
+        {"start": start, "end": end},
+        version,
+        lambda: fairness_report(session=session, actor=actor, period=(start, end)),
+        expect=FairnessReport,
+    )
+
+
 def _searched(filters: Any) -> bool:
     return bool(getattr(filters, "q", "").strip())
 
@@ -641,6 +674,40 @@ def register_rows(
         return read()
     return stored(
         session, f"registers.{register}.rows/1", params, version, read, expect=pd.DataFrame
+    )
+
+
+# --- inter-city work (components.intercity) -----------------------------------------------------
+# Aggregates of inquiries (no contact names: only counts) and the agreements' rows (no
+# personal data; every reader role sees the same rows). The overdue inquiries' rows hold
+# contact names and are never stored.
+
+
+def _intercity_reads() -> dict[str, tuple[Callable[..., Any], Any]]:
+    from db.queries import intercity as ic
+
+    return {
+        "inquiry_summary": (ic.summary, dict[str, int]),
+        "inquiries_by_kind": (ic.by_kind, pd.DataFrame),
+        "inquiries_by_region": (ic.by_region, pd.DataFrame),
+        "inquiries_abroad": (ic.abroad_by_country, pd.DataFrame),
+        "inquiries_over_time": (ic.over_time, pd.DataFrame),
+        "agreement_counts": (ic.agreement_counts, dict[str, int]),
+        "agreements": (ic.agreements, pd.DataFrame),
+    }
+
+
+def intercity(session: Session, version: int, read: str, **params: Any) -> Any:
+    """``db.queries.intercity.<read>(**params)`` stored (``read`` one of
+    :func:`_intercity_reads`: aggregates of inquiries, agreements' counts and rows)."""
+    fn, expect = _intercity_reads()[read]
+    return stored(
+        session,
+        f"intercity.{read}/1",
+        params,
+        version,
+        lambda: fn(session=session, **params),
+        expect=expect,
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 
 import seed
 from db import deliberation as dl
@@ -277,3 +277,65 @@ def test_the_migration_computes_the_meetings_closed_before_it(w: World) -> None:
     assert {c: getattr(after, c) for c in columns} == {c: getattr(before, c) for c in columns}
     live, stored = reports(w.engine, w.actors["auditor"], (None, None))
     assert_same(live, stored)
+
+
+# --- the report stored per (period, data version) (db.summaries) ---------------------------
+
+
+@pytest.mark.parametrize("period", PERIODS, ids=lambda p: f"{p[0]}..{p[1]}")
+def test_the_report_stored_as_a_summary_equals_the_live_computation(
+    seeded_engine: Engine, period: tuple
+) -> None:
+    """What the page serves (``components.data`` -> ``db.summaries.fairness``): computed and
+    stored by the first reader, then decoded from the stored row, field by field equal to
+    the report computed from the records; the stored row holds no contact field."""
+    from db import summaries
+    from db.models import StoredSummary
+
+    actor = auditor_of(seeded_engine)
+    with read_session(seeded_engine) as s:
+        live = fairness_report(session=s, actor=actor, period=period, live=True)
+    key = summaries.params_key({"start": period[0], "end": period[1]})
+    with read_session(seeded_engine) as s:
+        version = summaries.data_version(s)
+        first = summaries.fairness(s, version, actor, *period)
+    with read_session(seeded_engine) as s:
+        row = s.execute(
+            select(StoredSummary).where(
+                StoredSummary.name == "deliberation.fairness/1", StoredSummary.key == key
+            )
+        ).scalar_one()
+        assert row.version == version
+        payload = row.payload
+        second = summaries.fairness(s, version, actor, *period)
+    assert_same(live, first)
+    assert_same(live, second)
+    assert_same(live, summaries.loads(payload, FairnessReport))
+    with read_session(seeded_engine) as s:
+        contacts = s.execute(select(Expert.email, Expert.phone).limit(2000)).all()
+    assert not [c for pair in contacts for c in pair if c and c in payload]
+    names = live.flags["expert_name"].dropna()
+    assert names.empty or names.iloc[0] in payload
+
+
+def test_a_stored_report_of_an_older_data_version_is_not_served(seeded_engine: Engine) -> None:
+    from db import summaries
+    from db.models import StoredSummary
+
+    actor = auditor_of(seeded_engine)
+    period = PERIODS[2]
+    with read_session(seeded_engine) as s:
+        live = fairness_report(session=s, actor=actor, period=period, live=True)
+        version = summaries.data_version(s)
+    empty = dataclasses.replace(live, meetings=-1, flags=live.flags.head(0))
+    key = summaries.params_key({"start": period[0], "end": period[1]})
+    with seeded_engine.begin() as conn:
+        conn.execute(
+            delete(StoredSummary).where(
+                StoredSummary.name == "deliberation.fairness/1", StoredSummary.key == key
+            )
+        )
+    assert summaries.store(seeded_engine, "deliberation.fairness/1", key, version - 1, empty, 0.0)
+    with read_session(seeded_engine) as s:
+        assert summaries.fairness(s, version - 1, actor, *period).meetings == -1  # as stored
+        assert_same(live, summaries.fairness(s, version, actor, *period))
