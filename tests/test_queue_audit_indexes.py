@@ -1,0 +1,92 @@
+"""Issue #8: the work queue's shared counts as a stored summary (the user's own counts live),
+and the audit trail filtered by user and kind of record read through its own index."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, event, select, text
+
+from db import summaries
+from db import workflow as wf
+from db.errors import PermissionDenied
+from db.models import StoredSummary, User
+from db.permissions import Actor
+from db.queries import audit_trail as at
+from db.session import read_session
+
+
+def _actor(engine: Engine, username: str) -> Actor:
+    with read_session(engine) as s:
+        u = s.execute(select(User).where(User.username == username)).scalar_one()
+        return Actor(id=u.id, username=u.username, roles=u.role_names, display_name=u.display_name)
+
+
+def _stored_counts(engine: Engine, actor: Actor) -> dict[str, int]:
+    with read_session(engine) as s:
+        return wf.queue_counts(
+            session=s,
+            actor=actor,
+            shared=lambda: summaries.queue_counts(s, summaries.data_version(s)),
+        )
+
+
+def test_queue_counts_from_the_summary_equal_the_live_ones(seeded_engine: Engine) -> None:
+    staff, staff2 = _actor(seeded_engine, "staff.demo"), _actor(seeded_engine, "staff2.demo")
+    for actor in (staff, staff2):
+        with read_session(seeded_engine) as s:
+            live = wf.queue_counts(session=s, actor=actor)
+        assert _stored_counts(seeded_engine, actor) == live  # computed and stored
+        assert _stored_counts(seeded_engine, actor) == live  # read back from the row
+    with read_session(seeded_engine) as s:
+        row = s.execute(
+            select(StoredSummary.payload).where(StoredSummary.name == "workflow.queue_counts/1")
+        ).scalar_one()
+    # Only the shared counts are stored: the user's own ones are read live for each user.
+    assert "my_proposals" not in row and "to_propose" in row
+    one, two = _stored_counts(seeded_engine, staff), _stored_counts(seeded_engine, staff2)
+    assert one["to_propose"] == two["to_propose"]
+    with read_session(seeded_engine) as s:
+        assert one["my_proposals"] == wf.queue_counts(session=s, actor=staff)["my_proposals"]
+        assert two["my_proposals"] == wf.queue_counts(session=s, actor=staff2)["my_proposals"]
+
+
+def test_queue_counts_check_the_role_before_the_summary(seeded_engine: Engine) -> None:
+    auditor = _actor(seeded_engine, "auditor.demo")
+    asked: list[bool] = []
+    with read_session(seeded_engine) as s, pytest.raises(PermissionDenied):
+        wf.queue_counts(session=s, actor=auditor, shared=lambda: asked.append(True) or {})
+    assert asked == []
+
+
+def test_audit_trail_by_user_and_kind_uses_its_index(seeded_engine: Engine) -> None:
+    if seeded_engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL's plan depends on statistics")
+    auditor = _actor(seeded_engine, "auditor.demo")
+    statements: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append((statement, parameters))
+
+    event.listen(seeded_engine, "before_cursor_execute", seen)
+    try:
+        with read_session(seeded_engine) as s:
+            frame, _info = at.events_page(
+                session=s,
+                actor=auditor,
+                filters=at.AuditFilters(actor="staff2.demo", entity="technology"),
+            )
+    finally:
+        event.remove(seeded_engine, "before_cursor_execute", seen)
+    assert len(frame) > 0
+    assert set(frame["actor_name"]) == {"staff2.demo"} and set(frame["entity"]) == {"technology"}
+    filtered = [(q, p) for q, p in statements if "actor_name = ?" in q and "entity = ?" in q]
+    assert len(filtered) >= 2  # the page's ids and its capped count
+    with seeded_engine.connect() as conn:
+        for query, params in filtered:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query, params).all()
+            detail = " ".join(str(r[-1]) for r in plan)
+            assert "ix_audit_events_by_actor_entity" in detail, detail
+            assert "TEMP B-TREE" not in detail, detail  # newest first from the index, no sort
+    with seeded_engine.connect() as conn:
+        names = {r[1] for r in conn.execute(text("PRAGMA index_list(adoptions)"))}
+    assert "ix_adoptions_proposed_by" in names
