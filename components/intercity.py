@@ -24,7 +24,7 @@ import streamlit as st
 
 from components import charts, data
 from components.charts import FONT, show
-from components.export import download_buttons, to_csv, to_xlsx
+from components.export import download_buttons
 from components.forms import error_text
 from components.i18n import (
     CITY_TZ,
@@ -39,7 +39,7 @@ from components.i18n import (
 from components.korea_map import short_name, tile_map
 from components.labels import label
 from components.registers import escape_markdown
-from db import domain
+from db import domain, summaries
 from db import intercity as ic
 from db.errors import DomainError, ValidationFailed
 from db.permissions import Actor
@@ -49,6 +49,8 @@ from db.session import read_session
 TTL = data.READ_TTL_SECONDS
 OPEN_INQUIRY = "reg_inquiries_id"  # the inquiries register's open record (session state)
 CHART_AGREEMENTS_MAX = 40  # bars in the terms chart (one row each)
+PAGE_SIZE = 50  # rows of a list (agreements, overdue inquiries) per page
+EXPORT_LIMIT = 20_000  # rows of a downloaded file
 OPEN_AGREEMENT = "ic_ag_open"  # the agreement opened on the agreements page (?id=)
 
 
@@ -64,34 +66,58 @@ def may_write(actor: Actor) -> bool:
 # --- cached readers (the page guard checks the role before any is called) -------------------
 
 
+# Aggregates and the agreements' rows are stored summaries (``db.summaries.intercity``:
+# computed once per data version, shared by every reader role, no personal data), so a cold
+# process reads a row instead of counting every inquiry and agreement again.
+
+
+def _stored(read: str, **params: Any) -> Any:
+    with read_session(data.engine()) as s:
+        return summaries.intercity(s, summaries.data_version(s), read, **params)
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def summary(url: str, as_of: dt.date, days: int) -> dict[str, int]:
-    with read_session(data.engine()) as s:
-        return q.summary(session=s, as_of=as_of, overdue_days=days)
+    figures: dict[str, int] = _stored("inquiry_summary", as_of=as_of, overdue_days=days)
+    return figures
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def by_kind(url: str, as_of: dt.date) -> pd.DataFrame:
-    with read_session(data.engine()) as s:
-        return q.by_kind(session=s, as_of=as_of)
+    frame: pd.DataFrame = _stored("inquiries_by_kind", as_of=as_of)
+    return frame
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def by_region(url: str, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with read_session(data.engine()) as s:
-        return q.by_region(session=s, as_of=as_of), q.abroad_by_country(session=s, as_of=as_of)
+    return _stored("inquiries_by_region", as_of=as_of), _stored("inquiries_abroad", as_of=as_of)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def over_time(url: str, as_of: dt.date, period: str) -> pd.DataFrame:
-    with read_session(data.engine()) as s:
-        return q.over_time(session=s, as_of=as_of, period=period)
+    frame: pd.DataFrame = _stored("inquiries_over_time", as_of=as_of, period=period)
+    return frame
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def overdue(url: str, as_of: dt.date, days: int) -> tuple[pd.DataFrame, int]:
+def overdue(
+    url: str, as_of: dt.date, days: int, offset: int, limit: int, total: int
+) -> pd.DataFrame:
+    """A page of the overdue inquiries (``total`` from :func:`summary`; not stored: the rows
+    hold contact names)."""
     with read_session(data.engine()) as s:
-        return q.overdue(session=s, as_of=as_of, days=days)
+        return q.overdue(
+            session=s, as_of=as_of, days=days, offset=offset, limit=limit, total=total
+        )[0]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=8)
+def overdue_export(url: str, as_of: dt.date, days: int, lang: str) -> tuple[pd.DataFrame, int]:
+    """Every overdue inquiry (up to ``EXPORT_LIMIT``) as the files show it, and how many
+    there are; built when the user asks for the files."""
+    with read_session(data.engine()) as s:
+        df, total = q.overdue(session=s, as_of=as_of, days=days, limit=EXPORT_LIMIT)
+    return overdue_frame(df), total
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -101,11 +127,41 @@ def organizations(url: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def agreements(
+def agreement_counts(
     url: str, as_of: dt.date | None, status: str | None, kind: str | None
+) -> dict[str, int]:
+    counts: dict[str, int] = _stored("agreement_counts", as_of=as_of, status=status, kind=kind)
+    return counts
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def agreements(
+    url: str, as_of: dt.date | None, status: str | None, kind: str | None, offset: int, limit: int
 ) -> pd.DataFrame:
+    """A page of agreements (newest plan first)."""
+    frame: pd.DataFrame = _stored(
+        "agreements", as_of=as_of, status=status, kind=kind, offset=offset, limit=limit
+    )
+    return frame
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def agreement(url: str, agreement_id: int, as_of: dt.date | None) -> dict[str, Any] | None:
+    """One agreement as the list shows it (planned by ``as_of``), None when there is none."""
     with read_session(data.engine()) as s:
-        return q.agreements(session=s, as_of=as_of, status=status, kind=kind)
+        df = q.agreements(session=s, as_of=as_of, agreement_id=agreement_id)
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=8)
+def agreements_export(
+    url: str, as_of: dt.date | None, status: str | None, kind: str | None, lang: str
+) -> pd.DataFrame:
+    """Every agreement of the filters (up to ``EXPORT_LIMIT``) as the files show it; built
+    when the user asks for the files."""
+    with read_session(data.engine()) as s:
+        df = q.agreements(session=s, as_of=as_of, status=status, kind=kind, limit=EXPORT_LIMIT)
+    return agreements_frame(df)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -156,6 +212,105 @@ def _configure(chart: Any) -> Any:
     return chart.configure_axis(labelFont=FONT, titleFont=FONT).configure_legend(
         labelFont=FONT, titleFont=FONT, orient="bottom"
     )
+
+
+# --- long lists: pages of 50, files built when asked for ---------------------------------------
+
+
+def _page(key: str, signature: Any, total: int) -> int:
+    """The offset of the list's current page (session key ``key``); back to the first page
+    when ``signature`` (the list's filters) changed, the last when it is beyond the end."""
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    if st.session_state.get(f"{key}_sig") != signature:
+        st.session_state[f"{key}_sig"] = signature
+        st.session_state[key] = 1
+    page = min(max(1, int(st.session_state.get(key) or 1)), pages)
+    st.session_state[key] = page
+    return (page - 1) * PAGE_SIZE
+
+
+def _step(key: str, delta: int, pages: int) -> None:
+    st.session_state[key] = min(max(1, int(st.session_state.get(key) or 1) + delta), pages)
+
+
+def _jump(key: str) -> None:
+    st.session_state[key] = int(st.session_state[f"{key}_jump"])
+
+
+def _pager(key: str, total: int) -> None:
+    """Previous / page number / Next under a list longer than a page."""
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    if pages == 1:
+        return
+    page = int(st.session_state.get(key) or 1)
+    first, last = (page - 1) * PAGE_SIZE + 1, min(page * PAGE_SIZE, total)
+    left, middle, right = st.columns([1, 2, 1], vertical_alignment="bottom")
+    with left:
+        st.button(
+            _("Previous"),
+            key=f"{key}_prev",
+            disabled=page <= 1,
+            on_click=_step,
+            args=(key, -1, pages),
+            icon=":material/chevron_left:",
+            width="stretch",
+        )
+    with middle:
+        st.session_state[f"{key}_jump"] = page
+        st.number_input(
+            _(
+                "Page {page} of {pages} (records {first}-{last})",
+                page=fmt_int(page),
+                pages=fmt_int(pages),
+                first=fmt_int(first),
+                last=fmt_int(last),
+            ),
+            min_value=1,
+            max_value=pages,
+            step=1,
+            key=f"{key}_jump",
+            on_change=_jump,
+            args=(key,),
+        )
+    with right:
+        st.button(
+            _("Next"),
+            key=f"{key}_next",
+            disabled=page >= pages,
+            on_click=_step,
+            args=(key, 1, pages),
+            icon=":material/chevron_right:",
+            icon_position="right",
+            width="stretch",
+        )
+
+
+def _files_on_request(
+    key: str, signature: Any, total: int, build: Callable[[], pd.DataFrame], basename: str
+) -> None:
+    """CSV and Excel of the whole list, built only after a click on "Prepare the files"
+    (for these filters and language): writing every row takes a moment on a large list."""
+    asked = f"{key}_asked"
+    wanted = (signature, current_language())
+    if st.session_state.get(asked) != wanted:
+        st.button(
+            _("Prepare the files ({n} records)", n=fmt_int(min(total, EXPORT_LIMIT))),
+            key=f"{key}_prepare",
+            on_click=lambda: st.session_state.__setitem__(asked, wanted),
+            icon=":material/file_download:",
+        )
+        return
+    shown = build()
+    if total > len(shown):
+        st.caption(
+            _(
+                "The files hold the first {limit} of {n} records; narrow the filters to "
+                "download the rest.",
+                limit=fmt_int(len(shown)),
+                n=fmt_int(total),
+            )
+        )
+    download_buttons(shown, basename, key=f"{key}_dl")
 
 
 # --- flash and per-field errors (kept in the session for the rerun after a callback) --------
@@ -609,7 +764,7 @@ def _overdue_view(url: str, as_of: dt.date, days: int) -> None:
             n=fmt_int(days),
         )
     )
-    df, total = overdue(url, as_of, days)
+    total = summary(url, as_of, days)["overdue"]
     if total == 0:
         st.success(
             _(
@@ -621,13 +776,15 @@ def _overdue_view(url: str, as_of: dt.date, days: int) -> None:
         )
         return
     st.markdown("**" + _("{n} inquiries waiting", n=fmt_int(total)) + "**")
-    if total > len(df):
-        st.caption(_("The list shows the {n} that waited longest.", n=fmt_int(len(df))))
+    key = "ic_overdue_page"
+    offset = _page(key, (as_of, days), total)
+    df = overdue(url, as_of, days, offset, PAGE_SIZE, total)
     shown = overdue_frame(df)
     ids = [int(i) for i in df["id"]]
+    table = f"ic_overdue_table_{offset}"
 
     def opened() -> None:
-        chosen = st.session_state["ic_overdue_table"].selection.rows
+        chosen = st.session_state[table].selection.rows
         if chosen and chosen[0] < len(ids):
             # The register's open record (components.registers keeps it under this key).
             st.session_state[OPEN_INQUIRY] = ids[chosen[0]]
@@ -640,12 +797,19 @@ def _overdue_view(url: str, as_of: dt.date, days: int) -> None:
             _("Received"): st.column_config.DateColumn(format="YYYY-MM-DD"),
             _("Last follow-up"): st.column_config.DateColumn(format="YYYY-MM-DD"),
         },
-        key="ic_overdue_table",
+        key=table,
         on_select=opened,
         selection_mode="single-row",
     )
     st.caption(_("Select a row to open the inquiry under the filters below."))
-    download_buttons(shown, f"inquiries-overdue-{as_of.isoformat()}", key="ic_overdue_dl")
+    _pager(key, total)
+    _files_on_request(
+        "ic_overdue",
+        (as_of, days),
+        total,
+        lambda: overdue_export(url, as_of, days, current_language())[0],
+        f"inquiries-overdue-{as_of.isoformat()}",
+    )
 
 
 # === inquiries: staff forms ====================================================================
@@ -969,19 +1133,16 @@ def agreements_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def agreement_tiles(df: pd.DataFrame, as_of: dt.date | None) -> None:
-    """How many agreements, by status (on ``as_of`` when chosen), and what they produced."""
+def agreement_tiles(counts: dict[str, int], as_of: dt.date | None) -> None:
+    """How many agreements, by status (on ``as_of`` when chosen), and what they produced
+    (``counts``: :func:`agreement_counts`)."""
     if as_of is not None:
         st.caption(
             _("Agreements planned by {day}, each with its status on that day.", day=md_date(as_of))
         )
-    counts = df["status_then"].value_counts() if not df.empty else pd.Series(dtype=int)
-    items = [(_("Agreements"), len(df))]
-    items += [
-        (label("agreement_status", s), int(counts.get(s, 0))) for s in domain.AGREEMENT_STATUSES
-    ]
-    produced = int(df["adoptions"].sum() + df["testbeds"].sum()) if len(df) else 0
-    items.append((_("Produced"), produced))
+    items = [(_("Agreements"), counts["total"])]
+    items += [(label("agreement_status", s), counts[s]) for s in domain.AGREEMENT_STATUSES]
+    items.append((_("Produced"), counts["produced"]))
     for col, (name, value) in zip(st.columns(len(items)), items, strict=True):
         with col:
             st.metric(
@@ -1106,21 +1267,22 @@ def _partner_bars(chart_df: pd.DataFrame) -> alt.Chart:
     return _configure(chart)
 
 
-def partner_chart(df: pd.DataFrame) -> None:
+def partner_chart(df: pd.DataFrame, total: int) -> None:
     """Each agreement's term as a bar (from signing, or planning, to its end or today),
-    coloured by status, with what it produced in the tooltip."""
+    coloured by status, with what it produced in the tooltip. ``df``: the first page of
+    agreements (newest plans first); ``total``: how many match the filters."""
     if df.empty:
         return
     st.subheader(_("Partners and terms"))
     now = today()
     recs = df.head(CHART_AGREEMENTS_MAX).to_dict("records")  # newest plans first
-    if len(df) > CHART_AGREEMENTS_MAX:
+    if total > CHART_AGREEMENTS_MAX:
         st.caption(
             _(
                 "The {shown} most recently planned of {n} agreements; narrow the list with "
                 "the filters above to see others.",
                 shown=fmt_int(CHART_AGREEMENTS_MAX),
-                n=fmt_int(len(df)),
+                n=fmt_int(total),
             )
         )
     rows = []
@@ -1147,9 +1309,12 @@ def partner_chart(df: pd.DataFrame) -> None:
     )
 
 
-def agreements_table(df: pd.DataFrame, as_of: dt.date | None) -> None:
-    """The agreements grid (select a row to open it) and its downloads."""
-    if df.empty:
+def agreements_table(url: str, view: AgreementView, counts: dict[str, int]) -> pd.DataFrame | None:
+    """The agreements grid, a page of 50 (select a row to open it), its pager and the
+    files of every agreement of the filters (built when asked for). Returns the first page
+    (for the chart), None when nothing matches."""
+    total = counts["total"]
+    if total == 0:
         st.info(
             _(
                 "No agreement matches. Agreements appear here once staff record them "
@@ -1157,18 +1322,22 @@ def agreements_table(df: pd.DataFrame, as_of: dt.date | None) -> None:
             ),
             icon=":material/handshake:",
         )
-        return
-    stamp = as_of.isoformat() if as_of else "current"
-    shown, files = _agreement_files(df, current_language(), f"agreements-{stamp}")
+        return None
+    filters = (view.as_of, view.status, view.kind)
+    key = "ic_ag_page"
+    offset = _page(key, filters, total)
+    df = agreements(url, *filters, offset, PAGE_SIZE)
+    shown = agreements_frame(df)
     date_cols = {
         _(h): st.column_config.DateColumn(format="YYYY-MM-DD")
         for k, h in AGREEMENT_COLUMNS
         if k.endswith("_on")
     }
     ids = [int(i) for i in df["id"]]
+    table = f"ic_agreements_table_{offset}"
 
     def opened() -> None:
-        chosen = st.session_state["ic_agreements_table"].selection.rows
+        chosen = st.session_state[table].selection.rows
         if chosen and chosen[0] < len(ids):
             st.session_state[OPEN_AGREEMENT] = ids[chosen[0]]
 
@@ -1179,21 +1348,19 @@ def agreements_table(df: pd.DataFrame, as_of: dt.date | None) -> None:
         column_config=date_cols,
         on_select=opened,
         selection_mode="single-row",
-        key="ic_agreements_table",
+        key=table,
     )
     st.caption(_("Select a row to see what the agreement produced."))
-    download_buttons(shown, f"agreements-{stamp}", key="ic_agreements_dl", files=files)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
-def _agreement_files(
-    df: pd.DataFrame, lang: str, basename: str
-) -> tuple[pd.DataFrame, tuple[bytes, bytes]]:
-    """The grid's frame and its CSV and Excel files, built once per data, date (in
-    ``basename``) and language instead of on every rerun (the Excel file of every agreement
-    took 2.2 s of a rerun at scale 100)."""
-    shown = agreements_frame(df)
-    return shown, (to_csv(shown), to_xlsx(shown, sheet=basename))
+    _pager(key, total)
+    stamp = view.as_of.isoformat() if view.as_of else "current"
+    _files_on_request(
+        "ic_agreements",
+        filters,
+        total,
+        lambda: agreements_export(url, *filters, current_language()),
+        f"agreements-{stamp}",
+    )
+    return df if offset == 0 else agreements(url, *filters, 0, PAGE_SIZE)
 
 
 def _close_agreement() -> None:
@@ -1252,15 +1419,13 @@ def _products(adoptions: pd.DataFrame, testbeds: pd.DataFrame) -> None:
 def agreement_card(url: str, actor: Actor, agreement_id: int, as_of: dt.date | None) -> None:
     """One agreement: its fields (as text), what it produced; for staff the edit and link
     forms. A number that names no agreement (on ``as_of``) is said so."""
-    everything = agreements(url, as_of, None, None)
-    match = everything[everything["id"] == agreement_id]
-    if match.empty:
+    row = agreement(url, agreement_id, as_of)
+    if row is None:
         st.info(
             _("There is no agreement with the record number {id} on this date.", id=agreement_id),
             icon=":material/link_off:",
         )
         return
-    row = match.iloc[0].to_dict()
     with st.container(border=True):
         head, close = st.columns([5, 1])
         with head:

@@ -16,12 +16,13 @@ st.title(_("Agreements and partners"))
 intercity.show_flash()
 url = data.database_url()
 view = intercity.agreement_filters()
-df = intercity.agreements(url, view.as_of, view.status, view.kind)
-intercity.agreement_tiles(df, view.as_of)
+counts = intercity.agreement_counts(url, view.as_of, view.status, view.kind)
+intercity.agreement_tiles(counts, view.as_of)
 if intercity.may_write(actor):
     with st.expander(_("Record an agreement"), icon=":material/add:"):
         intercity.agreement_form(url, actor, None)
 if view.record is not None:
     intercity.agreement_card(url, actor, view.record, view.as_of)
-intercity.agreements_table(df, view.as_of)
-intercity.partner_chart(df)
+first_page = intercity.agreements_table(url, view, counts)
+if first_page is not None:
+    intercity.partner_chart(first_page, counts["total"])

@@ -13,6 +13,7 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -395,6 +396,9 @@ def test_downloads_of_the_agreements_and_the_overdue_list(
 
     files = capture_downloads(monkeypatch)
     at = open_page("executive", "agreements", as_of="2019-08-08")
+    # the files are built when asked for, not on every render
+    assert not [n for n in files if n.startswith("agreements")]
+    submit(at, "Prepare the files (4 records)")
     rows = list(csv.reader(io.StringIO(files["agreements-2019-08-08.csv"].decode("utf-8-sig"))))
     assert rows[0][:3] == ["Record number", "Partner", "Kind of partner"]
     assert sorted(r[1] for r in rows[1:]) == sorted(at.dataframe[0].value["Partner"])
@@ -420,6 +424,10 @@ def test_downloads_of_the_agreements_and_the_overdue_list(
     at = open_page("auditor", "inquiries", overdue_days="30")
     waiting = int({m.label: m.value for m in at.metric}["Waiting over 30 days"])
     name = f"inquiries-overdue-{TODAY.isoformat()}.csv"
+    assert name not in files
+    button(at, f"Prepare the files ({waiting} records)").click()
+    at.run()
+    assert not at.exception, at.exception
     rows = list(csv.reader(io.StringIO(files[name].decode("utf-8-sig"))))
     assert len(rows) - 1 == waiting >= 1
     topics = [r[rows[0].index("Topic")] for r in rows[1:]]
@@ -477,3 +485,117 @@ def test_a_correction_that_lost_to_a_colleague_names_them(app_db: Engine, name: 
     assert "<a " not in html
     with read_session(app_db) as s:
         assert s.get(Inquiry, inq.id).topic == inq.topic  # type: ignore[union-attr]
+
+
+# --- long lists: pages of 50 ------------------------------------------------------------------
+
+
+def _staff(engine: Engine) -> Any:
+    from db.permissions import Actor
+
+    with read_session(engine) as s:
+        staff_id = (
+            s.execute(select(AuditEvent.actor_id).where(AuditEvent.actor_name == "staff.demo"))
+            .scalars()
+            .first()
+        )
+    return Actor(id=staff_id, username="staff.demo", roles=frozenset({"staff"}))
+
+
+def grid_ids(at: AppTest, column: str = "Record number") -> list[int]:
+    """The record numbers of the page's first grid that shows them."""
+    grid = next(df.value for df in at.dataframe if column in df.value.columns)
+    return [int(i) for i in grid[column]]
+
+
+def test_agreements_come_in_pages_of_50_and_the_files_hold_them_all(
+    app_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With 72 agreements the grid shows the 50 newest plans, Next the other 22; the tiles
+    count all of them; the files hold every one; a row of page 2 opens its agreement."""
+    import csv
+    import io
+
+    from db import intercity as ic
+    from db.session import write_session
+
+    staff, partner = _staff(app_db), org_id(app_db, "Keimyung University")
+    with write_session(app_db) as s:
+        for n in range(60):
+            ic.create_agreement(
+                session=s,
+                actor=staff,
+                kind="mou",
+                status="planned",
+                title_ko=f"협약 {n:02d}",
+                planned_on=TODAY - dt.timedelta(days=n),
+                partner_org_id=partner,
+            )
+    with read_session(app_db) as s:
+        expected = [
+            int(i)
+            for i in s.execute(
+                select(Agreement.id).order_by(Agreement.planned_on.desc(), Agreement.id.desc())
+            ).scalars()
+        ]
+    assert len(expected) == 72
+    files = capture_downloads(monkeypatch)
+    at = open_page("executive", "agreements")
+    assert {m.label: m.value for m in at.metric}["Agreements"] == "72"
+    assert grid_ids(at) == expected[:50]
+    assert "Page 1 of 2 (records 1-50)" in [n.label for n in at.number_input]
+    submit(at, "Next")
+    assert grid_ids(at) == expected[50:]
+    assert "Page 2 of 2 (records 51-72)" in [n.label for n in at.number_input]
+    assert not [n for n in files if n.startswith("agreements")]
+    submit(at, "Prepare the files (72 records)")
+    rows = list(csv.reader(io.StringIO(files["agreements-current.csv"].decode("utf-8-sig"))))
+    assert [int(r[0]) for r in rows[1:]] == expected
+    # a filter starts again at page 1
+    at.selectbox(key="ic_ag_status").set_value("planned")
+    at.run()
+    assert not at.exception, at.exception
+    assert grid_ids(at)[0] == expected[0]
+
+
+def test_the_overdue_inquiries_come_in_pages_of_50(
+    app_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+    import io
+
+    from db import intercity as ic
+    from db.session import write_session
+
+    staff, body = _staff(app_db), org_id(app_db, "Busan Metropolitan City")
+    with write_session(app_db) as s:
+        for n in range(55):
+            ic.log_inquiry(
+                session=s,
+                actor=staff,
+                received_on=TODAY - dt.timedelta(days=40 + n),
+                channel="email",
+                topic=f"문의 {n:02d}",
+                org_id=body,
+            )
+    at = open_page("executive", "inquiries", overdue_days="30")
+    waiting = int({m.label: m.value for m in at.metric}["Waiting over 30 days"])
+    assert waiting >= 55
+    with read_session(app_db) as s:
+        expected = [int(i) for i in q_overdue_ids(s, waiting)]
+    assert len(expected) == waiting
+    assert grid_ids(at) == expected[:50]
+    submit(at, "Next")
+    assert grid_ids(at) == expected[50:100]
+    files = capture_downloads(monkeypatch)
+    submit(at, f"Prepare the files ({waiting} records)")
+    name = f"inquiries-overdue-{TODAY.isoformat()}.csv"
+    rows = list(csv.reader(io.StringIO(files[name].decode("utf-8-sig"))))
+    assert [int(r[0]) for r in rows[1:]] == expected
+
+
+def q_overdue_ids(session: Any, n: int) -> list[int]:
+    from db.queries import intercity as q
+
+    df, _total = q.overdue(session=session, as_of=TODAY, days=30, limit=n)
+    return [int(i) for i in df["id"]]

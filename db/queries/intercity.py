@@ -197,11 +197,18 @@ def over_time(
 
 
 def overdue(
-    *, session: Session, as_of: dt.date, days: int, limit: int = LIST_LIMIT
+    *,
+    session: Session,
+    as_of: dt.date,
+    days: int,
+    limit: int = LIST_LIMIT,
+    offset: int = 0,
+    total: int | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """Inquiries that on ``as_of`` had waited for an answer for more than ``days`` days
     (received before ``as_of - days``, not answered by ``as_of``), longest waiting first,
-    at most ``limit``; and how many there are in all.
+    at most ``limit`` from ``offset``; and how many there are in all (counted unless the
+    caller knows it: ``total``, e.g. :func:`summary`'s ``overdue``).
 
     Columns ``id``, ``received_on``, ``days_waiting``, ``org_ko``, ``org_en``, ``org_kind``,
     ``region``, ``channel``, ``topic``, ``contact_name``, ``followups`` (recorded by
@@ -216,7 +223,8 @@ def overdue(
         i.received_on < limit_day,
         status_on(as_of) == "received",
     ]
-    total = int(session.execute(select(func.count()).select_from(i).where(*where)).scalar_one())
+    if total is None:
+        total = int(session.execute(select(func.count()).select_from(i).where(*where)).scalar_one())
     followups = (
         select(func.count())
         .where(f.inquiry_id == i.id, f.followed_on <= as_of)
@@ -246,6 +254,7 @@ def overdue(
         .join(o, o.id == i.org_id)
         .where(*where)
         .order_by(i.received_on, i.id)
+        .offset(offset)
         .limit(limit)
     ).all()
     columns = [
@@ -366,28 +375,33 @@ AGREEMENT_COLUMNS: Final = (
 )
 
 
-def agreements(
-    *,
-    session: Session,
-    as_of: dt.date | None = None,
-    status: str | None = None,
-    kind: str | None = None,
-) -> pd.DataFrame:
-    """Agreements (planned on or before ``as_of`` when given) with partner, scope, dates,
-    stored ``status`` and ``status_then`` (from the dates, on ``as_of``, else today), and
-    what each produced: ``adoptions`` linked (any status but rejected), ``adopted`` (of
-    those, approved by ``as_of``), ``testbeds`` linked (not rejected). Newest plan first.
-    ``status`` filters on ``status_then``; ``kind`` on the agreement's kind.
-
-    :raise ValueError: unknown status or kind."""
+def _check_agreement_filters(status: str | None, kind: str | None) -> None:
     if status is not None and status not in domain.AGREEMENT_STATUSES:
         raise ValueError(f"unknown status {status!r}")
     if kind is not None and kind not in domain.AGREEMENT_KINDS:
         raise ValueError(f"unknown kind {kind!r}")
-    a, o = Agreement, Organization
-    day = as_of
-    # What each agreement produced: one grouped pass over adoptions and one over testbeds
-    # (agreement_id has no index; correlated counts would scan them once per agreement).
+
+
+def _agreement_filters(
+    as_of: dt.date | None, status: str | None, kind: str | None
+) -> list[ColumnElement[bool]]:
+    a = Agreement
+    status_then = agreement_status_on(as_of if as_of is not None else today_kst())
+    where: list[ColumnElement[bool]] = []
+    if as_of is not None:
+        where.append(a.planned_on <= as_of)
+    if status is not None:
+        where.append(status_then == status)
+    if kind is not None:
+        where.append(a.kind == kind)
+    return where
+
+
+def _products_by_agreement(day: dt.date | None) -> tuple[Any, Any]:
+    """What each agreement produced (by ``day``): one grouped pass over adoptions
+    (``agreement_id``, ``n`` linked and not rejected, ``approved``) and one over testbeds
+    (``agreement_id``, ``n``); agreement_id has no index, so correlated counts would scan
+    them once per agreement."""
     linked = Adoption.status != "rejected"
     approved = Adoption.status == "approved"
     if day is not None:
@@ -415,6 +429,71 @@ def agreements(
         .group_by(Testbed.agreement_id)
         .subquery()
     )
+    return adoptions, testbeds
+
+
+def agreement_counts(
+    *,
+    session: Session,
+    as_of: dt.date | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+) -> dict[str, int]:
+    """The agreements :func:`agreements` lists for these filters, counted in the database:
+    ``total``, one count per status on ``as_of`` (else today; every status of
+    ``domain.AGREEMENT_STATUSES``, zero when none) and ``produced`` (adoptions and testbeds
+    linked to them, as :func:`agreements` counts them).
+
+    :raise ValueError: unknown status or kind."""
+    _check_agreement_filters(status, kind)
+    a = Agreement
+    status_then = agreement_status_on(as_of if as_of is not None else today_kst())
+    adoptions, testbeds = _products_by_agreement(as_of)
+    row = session.execute(
+        select(
+            func.count(),
+            *(
+                func.coalesce(func.sum(case((status_then == s, 1), else_=0)), 0)
+                for s in domain.AGREEMENT_STATUSES
+            ),
+            func.coalesce(func.sum(func.coalesce(adoptions.c.n, 0)), 0),
+            func.coalesce(func.sum(func.coalesce(testbeds.c.n, 0)), 0),
+        )
+        .select_from(a)
+        .outerjoin(adoptions, adoptions.c.agreement_id == a.id)
+        .outerjoin(testbeds, testbeds.c.agreement_id == a.id)
+        .where(*_agreement_filters(as_of, status, kind))
+    ).one()
+    out = {"total": int(row[0])}
+    for i, s in enumerate(domain.AGREEMENT_STATUSES):
+        out[s] = int(row[1 + i])
+    n = len(domain.AGREEMENT_STATUSES)
+    out["produced"] = int(row[1 + n]) + int(row[2 + n])
+    return out
+
+
+def agreements(
+    *,
+    session: Session,
+    as_of: dt.date | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+    agreement_id: int | None = None,
+) -> pd.DataFrame:
+    """Agreements (planned on or before ``as_of`` when given) with partner, scope, dates,
+    stored ``status`` and ``status_then`` (from the dates, on ``as_of``, else today), and
+    what each produced: ``adoptions`` linked (any status but rejected), ``adopted`` (of
+    those, approved by ``as_of``), ``testbeds`` linked (not rejected). Newest plan first,
+    ``limit`` rows from ``offset`` (all when ``limit`` is None). ``status`` filters on
+    ``status_then``; ``kind`` on the agreement's kind; ``agreement_id`` reads that one.
+
+    :raise ValueError: unknown status or kind."""
+    _check_agreement_filters(status, kind)
+    a, o = Agreement, Organization
+    day = as_of
+    adoptions, testbeds = _products_by_agreement(day)
 
     # Today's status by the same date rule when no date is given, so an agreement whose
     # term ran out since its last edit reads as expired (as on the overview).
@@ -444,14 +523,15 @@ def agreements(
         .join(o, o.id == a.partner_org_id)
         .outerjoin(adoptions, adoptions.c.agreement_id == a.id)
         .outerjoin(testbeds, testbeds.c.agreement_id == a.id)
+        .where(*_agreement_filters(day, status, kind))
         .order_by(a.planned_on.desc(), a.id.desc())
     )
-    if day is not None:
-        query = query.where(a.planned_on <= day)
-    if status is not None:
-        query = query.where(status_then == status)
-    if kind is not None:
-        query = query.where(a.kind == kind)
+    if agreement_id is not None:
+        query = query.where(a.id == agreement_id)
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
     rows = session.execute(query).all()
     return pd.DataFrame([tuple(r) for r in rows], columns=list(AGREEMENT_COLUMNS)).astype(
         {"adoptions": "int64", "adopted": "int64", "testbeds": "int64"}
