@@ -147,18 +147,27 @@ def _tech_columns() -> tuple[Any, ...]:
     )
 
 
-def _to_screen_query() -> Any:
+def _to_screen_query(statuses: tuple[str, ...] = ("submitted", "screening")) -> Any:
     t = Technology
     return (
         select(*_tech_columns(), t.field, t.status, t.submitted_on, t.screening_on)
         .join(Organization, Organization.id == t.owner_org_id)
-        .where(t.status.in_(("submitted", "screening")))
+        .where(t.status.in_(statuses))
         .order_by(t.submitted_on, t.id)
     )
 
 
 def _to_screen(session: Session, limit: int | None = None) -> pd.DataFrame:
-    rows = session.execute(_to_screen_query().limit(limit)).all()
+    if limit is None:
+        rows = list(session.execute(_to_screen_query()).all())
+    else:
+        # One query per status (a range of a status index each), merged here: with
+        # ``status IN (...)`` PostgreSQL walked the whole submitted_on index (95k rows at
+        # scale 100, 25 ms) filtering on status, to avoid sorting 1.8k rows.
+        rows = []
+        for status in ("submitted", "screening"):
+            rows += session.execute(_to_screen_query((status,)).limit(limit)).all()
+        rows = sorted(rows, key=lambda r: (r.submitted_on, r.id))[:limit]
     out = [
         {
             **{k: getattr(r, k) for k in ("id", "reg_no", "title_ko", "title_en")},
