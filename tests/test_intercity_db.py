@@ -8,11 +8,12 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 
+from db import domain, models
 from db import intercity as ic
-from db import models
 from db.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import (
     Adoption,
@@ -795,3 +796,164 @@ def test_status_filter_and_unknown_codes(seeded_engine: Engine) -> None:
             q.agreements(session=s, status="ratified")
         with pytest.raises(ValueError):
             q.over_time(session=s, as_of=AS_OF, period="week")
+
+
+# --- pages, counts in SQL and stored summaries (issue 8: the same cost at scale 100) -----------
+
+
+def plain(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows with every missing value as None (a column of one missing value is not of the
+    string dtype the whole list's column has)."""
+    return [{k: None if pd.isna(v) else v for k, v in r.items()} for r in df.to_dict("records")]
+
+
+FILTERS = [
+    (None, None, None),
+    (AS_OF, None, None),
+    (None, "active", None),
+    (None, "expired", None),
+    (None, None, "mou"),
+    (dt.date(2021, 6, 30), "signed", None),
+]
+
+
+@pytest.mark.parametrize(("as_of", "status", "kind"), FILTERS)
+def test_agreement_counts_and_pages_equal_the_whole_list(
+    seeded_engine: Engine, as_of: dt.date | None, status: str | None, kind: str | None
+) -> None:
+    """The tiles' counts (one aggregate statement) equal counting the whole list, pages of
+    any size put together are the whole list in its order, and one agreement read by its
+    number is its row of the list (or nothing when it was not planned by the date)."""
+    with read_session(seeded_engine) as s:
+        whole = q.agreements(session=s, as_of=as_of, status=status, kind=kind)
+        counts = q.agreement_counts(session=s, as_of=as_of, status=status, kind=kind)
+        for size in (1, 5, 50):
+            pages = [
+                q.agreements(session=s, as_of=as_of, status=status, kind=kind, offset=o, limit=size)
+                for o in range(0, len(whole) + size, size)
+            ]
+            joined = pd.concat(pages, ignore_index=True) if pages else whole
+            assert list(joined["id"]) == list(whole["id"])
+            assert pages[-1].empty
+        everyone = q.agreements(session=s)
+        for aid in everyone["id"]:
+            one = q.agreements(session=s, as_of=as_of, agreement_id=int(aid))
+            if as_of is None:
+                assert plain(one) == plain(everyone[everyone["id"] == aid])
+            else:
+                listed = q.agreements(session=s, as_of=as_of)
+                assert list(one["id"]) == [i for i in listed["id"] if i == aid]
+    assert counts["total"] == len(whole)
+    statuses = whole["status_then"].value_counts().to_dict()
+    assert {st_: counts[st_] for st_ in domain.AGREEMENT_STATUSES} == {
+        st_: int(statuses.get(st_, 0)) for st_ in domain.AGREEMENT_STATUSES
+    }
+    assert counts["produced"] == int(whole["adoptions"].sum() + whole["testbeds"].sum())
+    if as_of == AS_OF:  # the press release: four planned, none signed
+        assert (counts["total"], counts["planned"], counts["signed"]) == (4, 4, 0)
+
+
+def test_overdue_pages_equal_the_whole_list(seeded_engine: Engine) -> None:
+    with read_session(seeded_engine) as s:
+        as_of, days = dt.date(2026, 11, 20), 0
+        whole, total = q.overdue(session=s, as_of=as_of, days=days)
+        assert total == len(whole) >= 3
+        pages = [
+            q.overdue(session=s, as_of=as_of, days=days, offset=o, limit=2, total=total)
+            for o in range(0, total, 2)
+        ]
+        assert all(n == total for _df, n in pages)
+        joined = pd.concat([df for df, _n in pages], ignore_index=True)
+        assert list(joined["id"]) == list(whole["id"])
+        # a total given by the caller is not counted again (and is what is returned)
+        assert q.overdue(session=s, as_of=as_of, days=days, limit=1, total=12345)[1] == 12345
+
+
+def test_stored_intercity_figures_equal_the_computed_ones(
+    migrated_engine: Engine, people: dict[str, Actor]
+) -> None:
+    """Computed and stored at the first read, read back from ``stored_summaries`` at the
+    second: the same values and types; a write (new data version) is seen at once."""
+    from db import summaries
+
+    e = migrated_engine
+    org = add_org(e, "부산광역시", "metropolitan_city")
+    abroad = add_org(e, "Fukuoka City", "foreign_city")
+    with write_session(e) as s:
+        s.execute(
+            models.Organization.__table__.update()
+            .where(models.Organization.id == abroad)
+            .values(region=None, country="JP")
+        )
+    for n, body in enumerate((org, org, abroad)):
+        run(
+            e,
+            ic.log_inquiry,
+            actor=people["staff"],
+            received_on=TODAY - dt.timedelta(days=30 + n),
+            channel="email",
+            topic=f"문의 {n}",
+            org_id=body,
+        )
+    run(
+        e,
+        ic.create_agreement,
+        actor=people["staff"],
+        kind="mou",
+        status="signed",
+        title_ko="업무협약",
+        planned_on=TODAY - dt.timedelta(days=40),
+        signed_on=TODAY - dt.timedelta(days=20),
+        starts_on=TODAY + dt.timedelta(days=20),
+        partner_org_id=org,
+    )
+    reads: list[tuple[str, dict[str, Any]]] = [
+        ("inquiry_summary", {"as_of": TODAY, "overdue_days": 14}),
+        ("inquiries_by_kind", {"as_of": TODAY}),
+        ("inquiries_by_region", {"as_of": TODAY}),
+        ("inquiries_abroad", {"as_of": TODAY}),
+        ("inquiries_over_time", {"as_of": TODAY, "period": "month"}),
+        ("inquiries_over_time", {"as_of": dt.date(2000, 1, 1), "period": "quarter"}),
+        ("agreement_counts", {"as_of": None, "status": None, "kind": None}),
+        ("agreements", {"as_of": None, "status": None, "kind": None, "offset": 0, "limit": 50}),
+        ("agreements", {"as_of": AS_OF, "status": None, "kind": None, "offset": 0, "limit": 50}),
+    ]
+    direct = {
+        "inquiry_summary": q.summary,
+        "inquiries_by_kind": q.by_kind,
+        "inquiries_by_region": q.by_region,
+        "inquiries_abroad": q.abroad_by_country,
+        "inquiries_over_time": q.over_time,
+        "agreement_counts": q.agreement_counts,
+        "agreements": q.agreements,
+    }
+    for name, params in reads:
+        with read_session(e) as s:
+            expected = direct[name](session=s, **params)
+            version = summaries.data_version(s)
+            first = summaries.intercity(s, version, name, **params)
+        with read_session(e) as s:
+            again = summaries.intercity(s, version, name, **params)
+        for got in (first, again):
+            if isinstance(expected, pd.DataFrame):
+                pd.testing.assert_frame_equal(got, expected)
+            else:
+                assert got == expected
+    stored = dict(summaries.stored_names(e))
+    assert stored["intercity.agreements/1"] == 2
+    assert stored["intercity.inquiry_summary/1"] == 1
+    # a write gives a new version: the next read counts the new inquiry
+    run(
+        e,
+        ic.log_inquiry,
+        actor=people["staff"],
+        received_on=TODAY,
+        channel="call",
+        topic="새 문의",
+        org_id=org,
+    )
+    with read_session(e) as s:
+        figures = summaries.intercity(
+            s, summaries.data_version(s), "inquiry_summary", as_of=TODAY, overdue_days=14
+        )
+    assert figures["received"] == 4
