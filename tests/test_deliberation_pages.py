@@ -166,6 +166,40 @@ def test_fairness_panel_opens_on_the_last_twelve_months(app_db: str) -> None:
     assert linked
 
 
+def test_fairness_panel_serves_the_report_stored_for_the_period(app_db: str) -> None:
+    """The first auditor to open a period stores its report (per data version); a cold
+    process (caches emptied) then shows the stored report instead of recomputing it."""
+    import dataclasses
+
+    import streamlit as st
+
+    from db import summaries
+
+    period = {"from": "2021-01-01", "to": "2021-12-31"}
+    at = open_page("auditor.demo", "pages/fairness.py", **period)
+    linked = {x.proto.label.split(" · ")[0].replace("\\", "") for x in elements(at, "page_link")}
+    assert linked
+    rows = query(
+        app_db,
+        "SELECT key, version, payload FROM stored_summaries WHERE name = :n",
+        n="deliberation.fairness/1",
+    )
+    key = summaries.params_key({"start": dt.date(2021, 1, 1), "end": dt.date(2021, 12, 31)})
+    assert [r[0] for r in rows if r[0] == key] == [key]
+    (version, payload) = next((r[1], r[2]) for r in rows if r[0] == key)
+    report = summaries.loads(payload, summaries.FairnessReport)
+    # the stored row without its flags: a page that recomputed would still link them
+    quiet = dataclasses.replace(report, flags=report.flags.head(0))
+    engine = create_engine(app_db)
+    try:
+        assert summaries.store(engine, "deliberation.fairness/1", key, version, quiet, 0.0)
+    finally:
+        engine.dispose()
+    st.cache_data.clear()
+    at = open_page("auditor.demo", "pages/fairness.py", **period)
+    assert not elements(at, "page_link")
+
+
 def test_fairness_panel_flags_the_planted_irregularities(app_db: str) -> None:
     at = open_page("auditor.demo", "pages/fairness.py")
     at.button(key="dl_fair_all").click().run()  # widened to the whole history
