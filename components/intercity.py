@@ -22,7 +22,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components import charts, data
+from components import data
 from components.charts import FONT, show
 from components.export import download_buttons
 from components.forms import error_text
@@ -583,11 +583,6 @@ def _kind_chart(df: pd.DataFrame) -> None:
     st.dataframe(table.reset_index(), hide_index=True, width="stretch")
 
 
-def _inquiry_map(korea: pd.DataFrame) -> alt.LayerChart:
-    """The tile map of inquiries per region (built once per data and language)."""
-    return tile_map(korea, value="inquiries", title=_("Inquiries"), region_title=_("Region"))
-
-
 def _region_bars(bars: pd.DataFrame) -> alt.Chart:
     """Inquiries per region, abroad last (built once per data and language)."""
     chart = (
@@ -609,14 +604,6 @@ def _region_bars(bars: pd.DataFrame) -> alt.Chart:
     return _configure(chart)
 
 
-def _show_content(build: Callable[..., Any], /, *args: Any) -> None:
-    """``components.charts.show`` for a chart drawn at its own width (the tile map)."""
-    spec = charts._spec(
-        f"{build.__module__}.{build.__qualname__}", current_language(), args, {}, build
-    )
-    st.vega_lite_chart(spec, width="content")
-
-
 def _region_view(regions: pd.DataFrame, abroad: pd.DataFrame) -> None:
     st.caption(
         _(
@@ -628,7 +615,10 @@ def _region_view(regions: pd.DataFrame, abroad: pd.DataFrame) -> None:
     abroad_total = int(regions.loc[regions["region"] == q.ABROAD, "inquiries"].sum())
     left, right = st.columns([2, 3])
     with left:
-        _show_content(_inquiry_map, korea)
+        st.vega_lite_chart(
+            tile_map(korea, value="inquiries", title=_("Inquiries"), region_title=_("Region")),
+            width="content",
+        )
     with right:
         st.markdown("**" + _("Inquiries by region, most first") + "**")
         bars = korea.assign(name=korea["region"].map(lambda r: label("region", r)))
