@@ -90,3 +90,34 @@ def test_audit_trail_by_user_and_kind_uses_its_index(seeded_engine: Engine) -> N
     with seeded_engine.connect() as conn:
         names = {r[1] for r in conn.execute(text("PRAGMA index_list(adoptions)"))}
     assert "ix_adoptions_proposed_by" in names
+
+
+def test_audit_trail_count_reads_the_index_of_the_page(seeded_engine: Engine) -> None:
+    """User and action: the capped count reads the (action, id) index as the page does, not
+    the user's whole range of the (actor_name, entity, id) index (SQLite has no statistics)."""
+    if seeded_engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    auditor = _actor(seeded_engine, "auditor.demo")
+    statements: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append((statement, parameters))
+
+    event.listen(seeded_engine, "before_cursor_execute", seen)
+    try:
+        with read_session(seeded_engine) as s:
+            frame, _info = at.events_page(
+                session=s,
+                actor=auditor,
+                filters=at.AuditFilters(actor="staff2.demo", action="technology.submit"),
+            )
+    finally:
+        event.remove(seeded_engine, "before_cursor_execute", seen)
+    assert len(frame) > 0 and set(frame["action"]) == {"technology.submit"}
+    filtered = [(q, p) for q, p in statements if "actor_name = ?" in q and "action = ?" in q]
+    assert any("count(" in q for q, _p in filtered)
+    with seeded_engine.connect() as conn:
+        for query, params in filtered:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query, params).all()
+            detail = " ".join(str(r[-1]) for r in plan)
+            assert "ix_audit_events_by_actor_entity" not in detail, detail
