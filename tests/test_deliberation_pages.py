@@ -188,6 +188,14 @@ def test_fairness_panel_serves_the_report_stored_for_the_period(app_db: str) -> 
     assert [r[0] for r in rows if r[0] == key] == [key]
     (version, payload) = next((r[1], r[2]) for r in rows if r[0] == key)
     report = summaries.loads(payload, summaries.FairnessReport)
+    # the panels where one affiliation held the majority, with the affiliation's label
+    sided = next(df for df in tables(at) if {"Meeting", "Affiliation"} <= set(df.columns))
+    names = {"public": "Public institutions", "industry": "Industry", "academia": "Academia"}
+    assert not report.one_sided_panels.empty
+    assert list(sided["Meeting"]) == list(report.one_sided_panels["code"])
+    assert list(sided["Affiliation"]) == [
+        names.get(a, "Other") for a in report.one_sided_panels["affiliation"]
+    ]
     # the stored row without its flags: a page that recomputed would still link them
     quiet = dataclasses.replace(report, flags=report.flags.head(0))
     engine = create_engine(app_db)
