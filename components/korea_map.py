@@ -57,17 +57,18 @@ def tile_map(counts: pd.DataFrame, *, value: str, title: str, region_title: str)
     and Altair's schema validation cost ~60-130 ms of every cold render of the inquiries
     page for 17 squares (the specification is the one Altair produced)."""
     by_region = dict(zip(counts["region"], counts[value], strict=False))
+    counted = {code: int(by_region.get(code, 0)) for code in TILES}
     rows = [
         {
             "col": col,
             "row": row,
             "short": short_name(code),
             "name": label("region", code),
-            "n": int(by_region.get(code, 0)),
+            "n": counted[code],
         }
         for code, (col, row, _ko, _en) in TILES.items()
     ]
-    top = max(1, max(r["n"] for r in rows))
+    top = max(1, *counted.values())
     tooltip = [
         {"field": "name", "title": region_title, "type": "nominal"},
         {"field": "n", "format": ",", "title": title, "type": "quantitative"},
