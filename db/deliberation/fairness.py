@@ -45,6 +45,11 @@ row of the current :data:`RULES_VERSION`) live with the same functions, and deri
 flags across meetings and the per-expert figures with aggregates in SQL, loading the seats
 only of the experts that can be flagged or listed. ``fairness_report(..., live=True)``
 computes everything from the records, as before (the reference the tests compare with).
+
+**Stored report.** The page reads the whole report through ``db.summaries.fairness``: stored
+per (period, data version) by its first reader and decoded by the next ones (the same report
+for every auditor), so a cold page at scale 100 reads one row instead of computing the live
+part and the seat counts again.
 """
 
 from __future__ import annotations
@@ -84,7 +89,10 @@ CONCENTRATION_SEATS = 4
 CONCENTRATION_DAYS = 365
 # The version of the rules a stored row was computed with: change it whenever a flag's rule
 # changes, and rows of another version are no longer used (their meetings are computed live
-# until a migration calls ``fairness_store.backfill`` to recompute them).
+# until a migration calls ``fairness_store.backfill`` to recompute them). The whole report
+# is also stored per (period, data version) by ``db.summaries.fairness``: a change of any
+# rule (or of the report's fields) must also bump that summary's name
+# (``deliberation.fairness/N``) or have the migration empty ``stored_summaries``.
 RULES_VERSION = 1
 
 FLAG_KINDS = (
