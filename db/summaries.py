@@ -13,8 +13,9 @@ What is stored
     median stage durations, sector/field breakdowns, "last changed" per kind of record, the
     records behind the meetings/testbeds/agreements tiles, a register's filtered *count*
     (technologies, experts, adoptions; not when search text is given: each search would be a
-    row of its own) and a page of the adoptions register (its ``as_of`` view ranks every
-    approval; not with search text either). The inter-city pages' figures
+    row of its own), a page of the adoptions register (its ``as_of`` view ranks every
+    approval; not with search text either) and the fairness report of a period
+    (:func:`fairness`, auditors). The inter-city pages' figures
     (:func:`intercity`): the inquiries' counts by status, kind of body, region, country and
     period, and the agreements' counts and pages of rows. One row per (``name``, ``key``):
     ``key`` is the SHA-256 of the canonical JSON of the parameters, so a row holds exactly
