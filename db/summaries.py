@@ -17,7 +17,9 @@ What is stored
     approval; not with search text either) and the fairness report of a period
     (:func:`fairness`, auditors). The inter-city pages' figures
     (:func:`intercity`): the inquiries' counts by status, kind of body, region, country and
-    period, and the agreements' counts and pages of rows. One row per (``name``, ``key``):
+    period, and the agreements' counts and pages of rows. The work queue's counts that every
+    staff user shares (:func:`queue_counts`: to screen, to propose, awaiting a meeting; a
+    user's own proposals are counted live). One row per (``name``, ``key``):
     ``key`` is the SHA-256 of the canonical JSON of the parameters, so a row holds exactly
     one result.
 
