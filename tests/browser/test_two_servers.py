@@ -124,7 +124,10 @@ def open_approvals(page: Any, server: AppServer) -> None:
 
 def prepare(page: Any, reg_no: str, decision: str, comment: str) -> Any:
     """Choose the item, fill the decision form; return its submit button (not pressed)."""
+    page.wait_for_timeout(500)  # a page opened by URL may rerun once more (seen under load)
+    wait_ready(page)
     page.get_by_role("combobox", name="Item").click()
+    page.keyboard.type(reg_no)  # the list filters as one types: the option is drawn
     page.get_by_role("option", name=re.compile(re.escape(reg_no))).click()
     wait_ready(page)
     form = page.locator("[data-testid='stForm']").first
