@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from components.charts import FONT, show
-from components.export import download_buttons
+from components.export import files_on_request
 from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt_int
 from components.labels import label
 from components.registers import escape_markdown
@@ -283,7 +283,6 @@ def fairness_period() -> tuple[dt.date | None, dt.date | None]:
 
 
 LIST_PAGE_SIZE = 50
-EXPORT_LIMIT = 20_000
 
 
 def list_page(filters: MeetingFilters) -> int:
@@ -391,26 +390,13 @@ def meetings_export(filters: MeetingFilters, total: int, read: Callable[[], pd.D
     if total == 0:
         return
     st.markdown("**" + _("Download the records") + "**")
-    signature = (repr(filters), current_language())
-    if st.session_state.get("dl_export") != signature:
-        st.button(
-            _("Prepare the files ({n} records)", n=fmt_int(min(total, EXPORT_LIMIT))),
-            key="dl_prepare",
-            on_click=lambda: st.session_state.__setitem__("dl_export", signature),
-            icon=":material/file_download:",
-        )
-        return
-    df = read()
-    if total > len(df):
-        st.caption(
-            _(
-                "The files hold the first {limit} of {n} records; narrow the filters to "
-                "download the rest.",
-                limit=fmt_int(len(df)),
-                n=fmt_int(total),
-            )
-        )
-    download_buttons(list_frame(df), f"meetings-{dt.date.today().isoformat()}", key="dl_files")
+    files_on_request(
+        "dl",
+        repr(filters),
+        total,
+        lambda: list_frame(read()),
+        f"meetings-{dt.date.today().isoformat()}",
+    )
 
 
 # --- one meeting ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.i18n import _
+from components.i18n import _, current_language, fmt_int
 
 # The signs, also as full-width forms (a Korean or Japanese keyboard types them), and the
 # blanks a spreadsheet may skip before them.
@@ -95,3 +95,43 @@ def download_buttons(
             disabled=empty,
             icon=":material/download:",
         )
+
+
+EXPORT_LIMIT = 20_000
+"""Rows of a list's downloaded files (meetings, agreements, overdue inquiries)."""
+
+
+def files_on_request(
+    key: str,
+    signature: Any,
+    total: int,
+    build: Callable[[], pd.DataFrame],
+    basename: str,
+    *,
+    limit: int = EXPORT_LIMIT,
+) -> None:
+    """CSV and Excel of a whole list, built only after a click on *Prepare the files* (for
+    these filters, ``signature``, and language): writing every row of a long list takes a
+    moment, so a page does not pay it on every render. ``build`` returns the rows as the files
+    show them (at most ``limit``); ``total`` is how many match."""
+    asked = f"{key}_asked"
+    wanted = (signature, current_language())
+    if st.session_state.get(asked) != wanted:
+        st.button(
+            _("Prepare the files ({n} records)", n=fmt_int(min(total, limit))),
+            key=f"{key}_prepare",
+            on_click=lambda: st.session_state.__setitem__(asked, wanted),
+            icon=":material/file_download:",
+        )
+        return
+    shown = build()
+    if total > len(shown):
+        st.caption(
+            _(
+                "The files hold the first {limit} of {n} records; narrow the filters to "
+                "download the rest.",
+                limit=fmt_int(len(shown)),
+                n=fmt_int(total),
+            )
+        )
+    download_buttons(shown, basename, key=f"{key}_dl")

@@ -24,7 +24,7 @@ import streamlit as st
 
 from components import data
 from components.charts import FONT, show
-from components.export import download_buttons
+from components.export import EXPORT_LIMIT, files_on_request
 from components.forms import error_text
 from components.i18n import (
     CITY_TZ,
@@ -50,7 +50,6 @@ TTL = data.READ_TTL_SECONDS
 OPEN_INQUIRY = "reg_inquiries_id"  # the inquiries register's open record (session state)
 CHART_AGREEMENTS_MAX = 40  # bars in the terms chart (one row each)
 PAGE_SIZE = 50  # rows of a list (agreements, overdue inquiries) per page
-EXPORT_LIMIT = 20_000  # rows of a downloaded file
 OPEN_AGREEMENT = "ic_ag_open"  # the agreement opened on the agreements page (?id=)
 
 
@@ -283,34 +282,6 @@ def _pager(key: str, total: int) -> None:
             icon_position="right",
             width="stretch",
         )
-
-
-def _files_on_request(
-    key: str, signature: Any, total: int, build: Callable[[], pd.DataFrame], basename: str
-) -> None:
-    """CSV and Excel of the whole list, built only after a click on "Prepare the files"
-    (for these filters and language): writing every row takes a moment on a large list."""
-    asked = f"{key}_asked"
-    wanted = (signature, current_language())
-    if st.session_state.get(asked) != wanted:
-        st.button(
-            _("Prepare the files ({n} records)", n=fmt_int(min(total, EXPORT_LIMIT))),
-            key=f"{key}_prepare",
-            on_click=lambda: st.session_state.__setitem__(asked, wanted),
-            icon=":material/file_download:",
-        )
-        return
-    shown = build()
-    if total > len(shown):
-        st.caption(
-            _(
-                "The files hold the first {limit} of {n} records; narrow the filters to "
-                "download the rest.",
-                limit=fmt_int(len(shown)),
-                n=fmt_int(total),
-            )
-        )
-    download_buttons(shown, basename, key=f"{key}_dl")
 
 
 # --- flash and per-field errors (kept in the session for the rerun after a callback) --------
@@ -793,7 +764,7 @@ def _overdue_view(url: str, as_of: dt.date, days: int) -> None:
     )
     st.caption(_("Select a row to open the inquiry under the filters below."))
     _pager(key, total)
-    _files_on_request(
+    files_on_request(
         "ic_overdue",
         (as_of, days),
         total,
@@ -1343,7 +1314,7 @@ def agreements_table(url: str, view: AgreementView, counts: dict[str, int]) -> p
     st.caption(_("Select a row to see what the agreement produced."))
     _pager(key, total)
     stamp = view.as_of.isoformat() if view.as_of else "current"
-    _files_on_request(
+    files_on_request(
         "ic_agreements",
         filters,
         total,

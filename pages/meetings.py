@@ -11,6 +11,7 @@ import streamlit as st
 from components import data, registers
 from components import deliberation as ui
 from components.deliberation_actions import actions, actions_link, may_write, schedule_form
+from components.export import EXPORT_LIMIT
 from components.forms import show_error
 from components.i18n import _
 from components.navigation import guard
@@ -38,7 +39,7 @@ if meeting_id is None:
     ui.meetings_export(
         filters,
         total,
-        lambda: data.read(meetings_list, filters=filters, limit=ui.EXPORT_LIMIT),
+        lambda: data.read(meetings_list, filters=filters, limit=EXPORT_LIMIT),
     )
 else:
     ui.back_to_list()
