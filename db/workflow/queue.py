@@ -284,50 +284,30 @@ def _awaiting_queries(session: Session) -> tuple[tuple[Any, Any, Any], dict[str,
 def _awaiting_meeting(session: Session, limit: int | None = None) -> pd.DataFrame:
     (techs, adopts, testbeds), on_agenda = _awaiting_queries(session)
     out: list[dict[str, Any]] = []
-    for r in session.execute(techs.limit(limit)).all():
-        out.append(
-            {
-                "kind": "technology",
-                "id": r.id,
-                "reg_no": r.reg_no,
-                "title_ko": r.title_ko,
-                "title_en": r.title_en,
-                "subject": None,
-                "status": r.status,
-                "since": r.review_on,
-                "meeting": on_agenda["technology"].get(r.id),
-            }
-        )
-    left = None if limit is None else max(limit - len(out), 0)
-    for ad in session.execute(adopts.limit(left)).all() if left != 0 else []:
-        out.append(
-            {
-                "kind": "adoption",
-                "id": ad.id,
-                "reg_no": ad.reg_no,
-                "title_ko": ad.title_ko,
-                "title_en": ad.title_en,
-                "subject": ad.project_name,
-                "status": ad.status,
-                "since": ad.proposed_on,
-                "meeting": on_agenda["adoption"].get(ad.id),
-            }
-        )
-    left = None if limit is None else max(limit - len(out), 0)
-    for r in session.execute(testbeds.limit(left)).all() if left != 0 else []:
-        out.append(
-            {
-                "kind": "testbed",
-                "id": r.id,
-                "reg_no": r.reg_no,
-                "title_ko": r.title_ko,
-                "title_en": r.title_en,
-                "subject": r.site,
-                "status": r.status,
-                "since": r.applied_on,
-                "meeting": on_agenda["testbed"].get(r.id),
-            }
-        )
+    # kind, query, the row's subject column (None: the technology itself), its "since" date
+    sections = (
+        ("technology", techs, None, "review_on"),
+        ("adoption", adopts, "project_name", "proposed_on"),
+        ("testbed", testbeds, "site", "applied_on"),
+    )
+    for kind, query, subject, since in sections:
+        left = None if limit is None else limit - len(out)
+        if left == 0:
+            break
+        for r in session.execute(query.limit(left)).all():
+            out.append(
+                {
+                    "kind": kind,
+                    "id": r.id,
+                    "reg_no": r.reg_no,
+                    "title_ko": r.title_ko,
+                    "title_en": r.title_en,
+                    "subject": getattr(r, subject) if subject else None,
+                    "status": r.status,
+                    "since": getattr(r, since),
+                    "meeting": on_agenda[kind].get(r.id),
+                }
+            )
     columns = [
         "kind", "id", "reg_no", "title_ko", "title_en", "subject", "status", "since", "meeting",
     ]  # fmt: skip
