@@ -14,7 +14,6 @@ never drifts.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import json
 import os
@@ -32,6 +31,7 @@ from pathlib import Path
 import psutil
 
 from bench.pg import PgServer
+from db import clock
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -271,7 +271,7 @@ class Databases:
             scale=scale,
             name=name,
             fingerprint=self.fp,
-            built_at=dt.datetime.now().isoformat(timespec="seconds"),
+            built_at=clock.city_now().isoformat(timespec="seconds"),
             seed_seconds=round(wall, 1),
             seed_reported_seconds=reported,
             seed_peak_rss_mb=peak,

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import json
 import os
 import platform
@@ -56,6 +55,7 @@ from bench import browser, report
 from bench.databases import CACHE, ROOT, Built, Databases
 from bench.pg import PgUnavailable
 from bench.targets import APP, BARE_APP, all_targets
+from db import clock
 
 RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
 LOGS = CACHE / "logs"
@@ -65,7 +65,7 @@ VERIFY_TIMEOUT_S = 20 * 60
 
 
 def say(msg: str) -> None:
-    print(f"[{dt.datetime.now():%H:%M:%S}] {msg}", flush=True)
+    print(f"[{clock.city_now():%H:%M:%S}] {msg}", flush=True)
 
 
 def _csv(text: str) -> list[str]:
@@ -402,7 +402,7 @@ def run_in_parallel(args: argparse.Namespace, backends: list[str], out: Path) ->
     merged = report.merge(parts)
     merged["command"] = "python -m bench.run " + " ".join(sys.argv[1:])
     merged["notes"].append("The backends ran at the same time, one process each (`--parallel`).")
-    raw = CACHE / f"results-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+    raw = CACHE / f"results-{clock.city_now():%Y%m%d-%H%M%S}.json"
     raw.write_text(json.dumps(merged, indent=1))
     text = report.render(merged)
     report.write(out, text)
@@ -430,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
     results: dict[str, Any] = {
         "command": command.strip(),
-        "started": dt.datetime.now().isoformat(timespec="minutes"),
+        "started": clock.city_now().isoformat(timespec="minutes"),
         "git": git_state(),
         "backends": {},
         "notes": [],
@@ -453,10 +453,10 @@ def main(argv: list[str] | None = None) -> int:
                 results["backends"][backend] = run_backend(dbs, backend, b, args)
         finally:
             dbs.close()
-    results["finished"] = dt.datetime.now().isoformat(timespec="minutes")
+    results["finished"] = clock.city_now().isoformat(timespec="minutes")
     results.setdefault("machine", machine(pg_version))
     results["machine"]["load_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    raw = args.json or CACHE / f"results-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+    raw = args.json or CACHE / f"results-{clock.city_now():%Y%m%d-%H%M%S}.json"
     raw.write_text(json.dumps(results, indent=1))
     text = report.render(results)
     report.write(out, text)

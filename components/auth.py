@@ -30,6 +30,7 @@ import streamlit_authenticator as stauth
 from components import data
 from components.i18n import _
 from db import accounts, signin
+from db.clock import now_utc
 from db.config import cookie_key, load_settings
 from db.permissions import Actor
 from db.session import read_session, write_session
@@ -48,10 +49,6 @@ CHECKED_KEY = "ntp_signin_checked"
 RECHECK = dt.timedelta(seconds=10)
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def _secrets() -> dict[str, str]:
     try:
         return {k: str(v) for k, v in st.secrets.items() if isinstance(v, str)}
@@ -64,7 +61,7 @@ def _demo() -> bool:
 
 
 def _credentials() -> dict[str, Any]:
-    users = data.read(signin.usable_credentials, now=_now(), allow_demo_accounts=_demo())
+    users = data.read(signin.usable_credentials, now=now_utc(), allow_demo_accounts=_demo())
     return {"usernames": users}
 
 
@@ -76,7 +73,7 @@ def _check_credentials(username: str, password: str) -> bool:
                 session=s,
                 username=username,
                 password=password,
-                now=_now(),
+                now=now_utc(),
                 allow_demo_accounts=_demo(),
             )
     except signin.SignInFailed as failed:
@@ -189,7 +186,7 @@ def signed_in_actor() -> Actor | None:
         # one the server checked, whatever else has been put under that key.
         st.session_state[ACTOR_KEY] = recent
         return recent
-    now = _now()
+    now = now_utc()
     if token is None and st.session_state.get(ACTOR_KEY) is not None:
         # A password sign-in just succeeded in this rerun: record it on the server.
         token = _token_of_new_cookie(auth)
@@ -247,7 +244,7 @@ def sign_out_button() -> None:
         token = st.session_state.get(TOKEN_KEY)
         if token:
             with write_session(data.engine()) as s:
-                signin.end_signin(session=s, token=token, now=_now())
+                signin.end_signin(session=s, token=token, now=now_utc())
         st.session_state[TOKEN_KEY] = None
         st.session_state[ACTOR_KEY] = None
         st.session_state[CHECKED_KEY] = None

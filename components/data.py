@@ -24,7 +24,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from components.bootstrap import prepare_database
-from db import summaries
+from db import clock, summaries
 from db.config import load_settings
 from db.errors import SaveInDoubt
 from db.queries import kpi
@@ -63,9 +63,8 @@ def _stored(read: Callable[..., T], /, *args: Any) -> T:
 
 def _refresh_after_write() -> None:
     """Recompute the default overview's stored figures in the background (never raises)."""
-    from components.overview import today
 
-    summaries.refresh_in_background(engine(), today())
+    summaries.refresh_in_background(engine(), clock.city_today())
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)

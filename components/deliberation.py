@@ -23,7 +23,7 @@ from components.export import files_on_request
 from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt_int
 from components.labels import label
 from components.registers import escape_markdown
-from db import domain
+from db import clock, domain
 from db.deliberation import FairnessReport, MeetingFilters, MeetingRecord
 from db.deliberation.records import Check, ItemRecord
 
@@ -190,13 +190,14 @@ OPEN = "all"  # a period end left open in the URL (``?from=all``: from the first
 
 def fairness_as_of() -> dt.date:
     """The as-of date of the fairness page: ``?as_of=`` if given, otherwise today in Korea."""
-    from components.intercity import today
 
     raw = st.query_params.get("as_of")
     try:
-        return min(max(dt.date.fromisoformat(raw), DATE_MIN), DATE_MAX) if raw else today()
+        return (
+            min(max(dt.date.fromisoformat(raw), DATE_MIN), DATE_MAX) if raw else clock.city_today()
+        )
     except ValueError:
-        return today()
+        return clock.city_today()
 
 
 def last_twelve_months(as_of: dt.date) -> tuple[dt.date, dt.date]:
@@ -395,7 +396,7 @@ def meetings_export(filters: MeetingFilters, total: int, read: Callable[[], pd.D
         repr(filters),
         total,
         lambda: list_frame(read()),
-        f"meetings-{dt.date.today().isoformat()}",
+        f"meetings-{clock.city_today().isoformat()}",
     )
 
 

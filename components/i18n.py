@@ -18,7 +18,6 @@ import re
 from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 from babel.dates import format_date as _format_date
@@ -27,13 +26,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from db.clock import city_zone
 from db.config import load_settings
 
 LANGUAGES = ("ko", "en")
 LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
 LOCALES = {"ko": "ko_KR", "en": "en_GB"}
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
-CITY_TZ = ZoneInfo("Asia/Seoul")  # every time a person reads is Korea Standard Time
 
 
 @cache
@@ -112,6 +111,6 @@ def fmt_datetime(value: dt.datetime) -> str:
     # ISO-like 24-hour form: unambiguous in both languages (CLDR's Korean medium form
     # abbreviates the day period to AM/PM).
     text = _format_datetime(
-        value, format="yyyy-MM-dd HH:mm", tzinfo=CITY_TZ, locale=LOCALES[current_language()]
+        value, format="yyyy-MM-dd HH:mm", tzinfo=city_zone(), locale=LOCALES[current_language()]
     )
     return f"{text} KST"

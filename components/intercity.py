@@ -27,7 +27,6 @@ from components.charts import FONT, show
 from components.export import EXPORT_LIMIT, files_on_request
 from components.forms import error_text
 from components.i18n import (
-    CITY_TZ,
     N_,
     _,
     current_language,
@@ -39,7 +38,7 @@ from components.i18n import (
 from components.korea_map import short_name, tile_map
 from components.labels import label
 from components.registers import escape_markdown
-from db import domain, summaries
+from db import clock, domain, summaries
 from db import intercity as ic
 from db.errors import DomainError, ValidationFailed
 from db.permissions import Actor
@@ -51,11 +50,6 @@ OPEN_INQUIRY = "reg_inquiries_id"  # the inquiries register's open record (sessi
 CHART_AGREEMENTS_MAX = 40  # bars in the terms chart (one row each)
 PAGE_SIZE = 50  # rows of a list (agreements, overdue inquiries) per page
 OPEN_AGREEMENT = "ic_ag_open"  # the agreement opened on the agreements page (?id=)
-
-
-def today() -> dt.date:
-    """Today in Korea (the city's date)."""
-    return dt.datetime.now(dt.UTC).astimezone(CITY_TZ).date()
 
 
 def may_write(actor: Actor) -> bool:
@@ -792,7 +786,7 @@ def log_form(url: str, actor: Actor) -> None:
             st.date_input(
                 _("Received on"),
                 value=None,
-                max_value=today(),
+                max_value=clock.city_today(),
                 format="YYYY-MM-DD",
                 key=_k(form, "received_on"),
             )
@@ -908,7 +902,7 @@ def _step_form(actor: Actor, record: dict[str, Any]) -> None:
         st.date_input(
             _("Date of the step"),
             value=None,
-            max_value=today(),
+            max_value=clock.city_today(),
             format="YYYY-MM-DD",
             key=_k(form, "on"),
         )
@@ -952,7 +946,11 @@ def _followup_form(actor: Actor, record: dict[str, Any]) -> None:
     form = f"followup_{record['id']}"
     with st.form(f"ic_form_{form}"):
         st.date_input(
-            _("Date"), value=None, max_value=today(), format="YYYY-MM-DD", key=_k(form, "on")
+            _("Date"),
+            value=None,
+            max_value=clock.city_today(),
+            format="YYYY-MM-DD",
+            key=_k(form, "on"),
         )
         _field_error(form, "followed_on")
         st.text_area(_("What happened"), max_chars=4000, key=_k(form, "note"))
@@ -988,7 +986,7 @@ def _edit_form(url: str, actor: Actor, record: dict[str, Any]) -> None:
             st.date_input(
                 _("Received on"),
                 value=record["received_on"],
-                max_value=max(today(), record["received_on"]),
+                max_value=max(clock.city_today(), record["received_on"]),
                 format="YYYY-MM-DD",
                 key=_k(form, "received_on"),
             )
@@ -1235,7 +1233,7 @@ def partner_chart(df: pd.DataFrame, total: int) -> None:
     if df.empty:
         return
     st.subheader(_("Partners and terms"))
-    now = today()
+    now = clock.city_today()
     recs = df.head(CHART_AGREEMENTS_MAX).to_dict("records")  # newest plans first
     if total > CHART_AGREEMENTS_MAX:
         st.caption(

@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import partial
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -30,6 +29,7 @@ from components.i18n import (
 )
 from components.labels import LABELS, label
 from components.navigation import pages_for
+from db import clock
 from db.domain import FIELDS, GROWTH_SECTORS
 from db.permissions import Actor
 from db.queries.kpi import ALL_TECHNOLOGIES, Headline, TechFilter
@@ -71,17 +71,13 @@ class Filters:
         return q
 
 
-def today() -> dt.date:
-    return dt.datetime.now(ZoneInfo("Asia/Seoul")).date()
-
-
 def parse_query(params: Mapping[str, str]) -> tuple[Filters, list[str]]:
     """Filters from URL parameters, and a notice per parameter that was ignored."""
     ignored: list[str] = []
-    as_of = today()
+    as_of = clock.city_today()
     if raw := params.get("as_of"):
         try:
-            as_of = min(max(dt.date.fromisoformat(raw), FIRST_DAY), today())
+            as_of = min(max(dt.date.fromisoformat(raw), FIRST_DAY), clock.city_today())
         except ValueError:
             ignored.append("as_of")
     period = params.get("period", "year")
@@ -124,7 +120,7 @@ def filter_bar(initial: Filters) -> Filters:
         _("As of"),
         value=initial.as_of,
         min_value=FIRST_DAY,
-        max_value=today(),
+        max_value=clock.city_today(),
         key="as_of",
         format="YYYY-MM-DD",
     )
@@ -476,7 +472,7 @@ def downloads(
             index=["ko", "en"].index(current_language()),
             format_func={"ko": "한국어", "en": "English"}.__getitem__,
         )
-        produced = dt.datetime.now(ZoneInfo("Asia/Seoul"))
+        produced = clock.city_now()
         body = build_briefing(
             lang=lang,
             as_of=f.as_of,
@@ -516,6 +512,6 @@ def produced_caption(f: Filters) -> None:
             "As of {date} · {filters} · produced {when}",
             date=fmt_date(f.as_of),
             filters=filters_in(current_language(), f),
-            when=fmt_datetime(dt.datetime.now(dt.UTC)),
+            when=fmt_datetime(clock.now_utc()),
         )
     )

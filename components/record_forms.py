@@ -21,7 +21,7 @@ from components import data
 from components.i18n import N_, _, current_language
 from components.labels import label
 from components.workflow import field_error, form_errors, on_submit, value, wkey
-from db import domain
+from db import clock, domain
 from db import workflow as wf
 from db.permissions import Actor
 from db.workflow.adoptions import EDITABLE as ADOPTION_EDITABLE
@@ -509,8 +509,8 @@ def add_expert_form(actor: Actor, orgs: pd.DataFrame) -> None:
             _expert_inputs(form, errors, names, {})
             st.date_input(
                 _("Joined the pool"),
-                value=dt.date.today(),
-                max_value=dt.date.today(),
+                value=clock.city_today(),
+                max_value=clock.city_today(),
                 key=_k(form, "registered_on"),
             )
             field_error(errors, "registered_on")
@@ -595,8 +595,8 @@ def _retire_expert_form(actor: Actor, record_id: int, snap: dict[str, Any]) -> N
     with st.expander(title, icon=":material/person_remove:"), st.form(form):
         st.date_input(
             _("Left the pool on"),
-            value=dt.date.today(),
-            max_value=dt.date.today(),
+            value=clock.city_today(),
+            max_value=clock.city_today(),
             key=_k(form, "retired_on"),
         )
         field_error(errors, "retired_on")

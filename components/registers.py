@@ -35,6 +35,7 @@ import streamlit as st
 from components.export import download_buttons
 from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt_int
 from components.labels import label
+from db import clock
 from db.queries.registers import EXPORT_LIMIT, SEARCH_MAX_CHARS
 
 PAGE_SIZE = 50
@@ -762,7 +763,7 @@ def downloads(view: View, total: int, read: Callable[[], tuple[pd.DataFrame, int
         )
     export = display_frame(reg.columns, df)
     export.insert(0, _("Record number"), [int(i) for i in df["id"]])
-    download_buttons(export, f"{reg.key}-{dt.date.today().isoformat()}", key=_key(reg, "dl"))
+    download_buttons(export, f"{reg.key}-{clock.city_today().isoformat()}", key=_key(reg, "dl"))
 
 
 # --- a record's history ---------------------------------------------------------------------

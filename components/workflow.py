@@ -26,7 +26,7 @@ from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt
 from components.labels import label as base_label
 from components.registers import HISTORY_ACTIONS, escape_markdown, history_frame
 from components.tiles import Tile, tile_row
-from db import domain
+from db import clock, domain
 from db import workflow as wf
 from db.errors import DomainError, ValidationFailed
 from db.permissions import Actor
@@ -558,7 +558,7 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
                 _("Project year"),
                 min_value=first,
                 max_value=last,
-                value=min(max(dt.date.today().year, first), last),
+                value=min(max(clock.city_today().year, first), last),
                 step=1,
                 key=wkey(form, "wf_adopt_year"),
             )

@@ -23,10 +23,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from db import audit, domain, passwords
+from db.clock import as_utc, now_utc
 from db.errors import N_, Conflict, DomainError, NotFound, ValidationFailed
 from db.models import AuthSession, User, UserRole
 from db.permissions import Actor, require
-from db.signin import as_utc
 
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"
 PASSWORD_MIN_CHARS = 12
@@ -110,10 +110,6 @@ def generate_password(username: str) -> str:
         candidate = secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
         if not password_problems(username, candidate):
             return candidate
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _require_admin(actor: Actor, action: str, user_id: int | None = None) -> None:
@@ -244,7 +240,7 @@ def create_user(
         password).
     """
     require(actor, (ADMIN, "system"), action="user.create", entity="user")
-    now = as_utc(now or _now())
+    now = as_utc(now or now_utc())
     errors: dict[str, str] = {}
     username = username.strip()
     if not USERNAME_PATTERN.fullmatch(username):
@@ -318,7 +314,7 @@ def set_active(
     _require_admin(actor, "user.set_active", user_id)
     if not active and user_id == actor.id:
         raise DomainError(CANNOT_DISABLE_SELF)
-    now = as_utc(now or _now())
+    now = as_utc(now or now_utc())
     user = _load(session, user_id)
     if user.is_active == active:
         return
@@ -358,7 +354,7 @@ def set_roles(
         raise ValidationFailed(errors)
     if user_id == actor.id and ADMIN not in chosen:
         raise DomainError(CANNOT_DROP_OWN_ADMIN)
-    now = as_utc(now or _now())
+    now = as_utc(now or now_utc())
     user = _load(session, user_id)
     old = _roles_of(session, user_id)
     if old == chosen:
@@ -392,7 +388,7 @@ def reset_password(
     :raise Conflict: the account changed meanwhile.
     """
     _require_admin(actor, "user.reset_password", user_id)
-    now = as_utc(now or _now())
+    now = as_utc(now or now_utc())
     user = _load(session, user_id)
     password = generate_password(user.username)
     before = {"must_change_password": user.must_change_password, "auth_epoch": user.auth_epoch}
@@ -433,7 +429,7 @@ def change_own_password(
     """
     if actor.id is None:
         raise NotFound()
-    now = as_utc(now or _now())
+    now = as_utc(now or now_utc())
     user = _load(session, actor.id)
     if not user.is_active:
         raise NotFound()

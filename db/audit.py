@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, event, func, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from db import audit_chain
-from db.audit_chain import GENESIS_HASH, utc_naive
+from db import audit_chain, clock
+from db.audit_chain import GENESIS_HASH
 from db.audit_chain import chain_hash as _chain_hash
 from db.audit_chain import timestamp as _timestamp
 from db.errors import N_
@@ -118,7 +118,7 @@ def append(
     ).scalar_one_or_none()
     if head is None:
         raise RuntimeError("audit_head is missing: run `python -m db upgrade`.")
-    occurred = utc_naive(at or dt.datetime.now(dt.UTC)).replace(tzinfo=dt.UTC)
+    occurred = clock.as_utc(at or clock.now_utc())
     fields: dict[str, Any] = dict(
         id=head.last_id + 1,
         occurred_at=occurred,
@@ -168,7 +168,7 @@ def append_many(
     ).scalar_one_or_none()
     if head is None:
         raise RuntimeError("audit_head is missing: run `python -m db upgrade`.")
-    occurred = utc_naive(dt.datetime.now(dt.UTC)).replace(tzinfo=dt.UTC)
+    occurred = clock.now_utc()
     last_id, last_hash = head.last_id, head.last_hash
     rows: list[dict[str, Any]] = []
     for item in events:

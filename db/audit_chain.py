@@ -24,6 +24,8 @@ from contextlib import closing
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from db.clock import utc_naive  # standard library only, like this module
+
 GENESIS_HASH = "0" * 64
 
 # What a check can find wrong with an event (db.audit maps these to its sentences).
@@ -34,13 +36,6 @@ CONTENT_MISMATCH = "content_mismatch"
 
 
 # --- The hash -------------------------------------------------------------------------------
-
-
-def utc_naive(ts: dt.datetime) -> dt.datetime:
-    """UTC without tzinfo: SQLite gives naive UTC back, PostgreSQL aware; hash the same."""
-    if ts.tzinfo is not None:
-        ts = ts.astimezone(dt.UTC).replace(tzinfo=None)
-    return ts
 
 
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode

@@ -35,6 +35,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from db import audit, passwords
+from db.clock import as_utc
 from db.errors import N_, DatabaseFull, DatabaseReadOnly, DomainError, NotFound
 from db.models import AuthSession, User
 from db.permissions import Actor
@@ -64,13 +65,6 @@ class SignInFailed(DomainError):
 
     def __init__(self) -> None:
         super().__init__()
-
-
-def as_utc(ts: dt.datetime) -> dt.datetime:
-    """``ts`` as an aware UTC datetime; naive values (SQLite gives those back) are UTC."""
-    if ts.tzinfo is None:
-        return ts.replace(tzinfo=dt.UTC)
-    return ts.astimezone(dt.UTC)
 
 
 def new_token() -> str:

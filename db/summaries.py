@@ -124,6 +124,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from db import clock
 from db.deliberation.fairness import FairnessReport, fairness_report
 from db.engine import SQLITE_BUSY_TIMEOUT_MS
 from db.models import AuditEvent, StoredSummary
@@ -490,7 +491,7 @@ def store(engine: Engine, name: str, key: str, version: int, value: Any, seconds
         "key": key,
         "version": version,
         "payload": payload,
-        "computed_at": dt.datetime.now(dt.UTC),
+        "computed_at": clock.now_utc(),
         "seconds": float(seconds),
     }
     table = typing.cast(Table, StoredSummary.__table__)
@@ -933,7 +934,7 @@ def prune(engine: Engine, version: int, *, now: dt.datetime | None = None) -> in
     oldest rows of a name beyond :data:`MAX_ROWS_PER_NAME`; how many were deleted (0, logged,
     when the database refused)."""
     t = StoredSummary
-    cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=MAX_AGE_DAYS)
+    cutoff = (now or clock.now_utc()) - dt.timedelta(days=MAX_AGE_DAYS)
     deleted = 0
     try:
         with engine.begin() as conn:

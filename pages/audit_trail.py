@@ -18,8 +18,9 @@ import streamlit as st
 from components import data
 from components.export import download_buttons
 from components.forms import show_error
-from components.i18n import CITY_TZ, _, fmt_int
+from components.i18n import _, fmt_int
 from components.navigation import guard
+from db import clock
 from db.audit import VerifyResult
 from db.errors import DomainError, ValidationFailed
 from db.permissions import Actor
@@ -31,11 +32,10 @@ CURSOR = "audit_cursor"  # ("older" | "newer", id) or None: where the page start
 SHOWN_FILTERS = "audit_cursor_filters"  # the filters the cursor belongs to
 EXPORT_READY = "audit_export_ready"  # the filters the files were asked for
 VERIFIED = "audit_verified"  # the last verification: (result, expected head, when)
-KST = "Asia/Seoul"
 
 
 def _kst(ts: Any) -> str:
-    return pd.Timestamp(ts).tz_convert(KST).strftime("%Y-%m-%d %H:%M:%S KST")
+    return pd.Timestamp(ts).tz_convert(clock.city_zone()).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def explain(exc: DomainError) -> None:
@@ -82,7 +82,7 @@ def filter_form(users: list[str], kinds: list[str], actions: list[str]) -> Audit
         key="at_action",
     )
     low = st.columns(4)
-    today = dt.date.today()
+    today = clock.city_today()
     date_from = low[0].date_input(
         _("From (KST)"), value=None, max_value=today, format="YYYY-MM-DD", key="at_from"
     )
@@ -112,7 +112,9 @@ def events_table(df: pd.DataFrame, key: str) -> int | None:
     shown = pd.DataFrame(
         {
             _("No."): df["id"],
-            _("Time (KST)"): df["occurred_at"].dt.tz_convert(KST).dt.tz_localize(None),
+            _("Time (KST)"): df["occurred_at"]
+            .dt.tz_convert(clock.city_zone())
+            .dt.tz_localize(None),
             _("User"): cells["actor_name"],
             _("Action"): cells["action"],
             _("Kind of record"): cells["entity"],
@@ -278,7 +280,9 @@ def _export_frame(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             _("No."): df["id"],
-            _("Time (KST)"): times.dt.tz_convert(KST).dt.strftime("%Y-%m-%d %H:%M:%S"),
+            _("Time (KST)"): times.dt.tz_convert(clock.city_zone()).dt.strftime(
+                "%Y-%m-%d %H:%M:%S"
+            ),
             _("Time (UTC, as hashed)"): times.dt.strftime("%Y-%m-%dT%H:%M:%S.%f"),
             _("User"): df["actor_name"],
             _("User id"): df["actor_id"],
@@ -322,7 +326,7 @@ def downloads(url: str, actor: Actor, filters: AuditFilters, matching: PageInfo)
             )
         else:
             st.caption(_("{n} events, oldest first, with their hashes.", n=fmt_int(len(df))))
-        stamp = dt.datetime.now(CITY_TZ)
+        stamp = clock.city_now()
         download_buttons(_export_frame(df), f"audit-trail-{stamp:%Y%m%d-%H%M}", key="at_files")
 
 
@@ -339,7 +343,7 @@ def head_panel(head: ChainHead) -> None:
     st.metric(_("Last event"), fmt_int(head.last_id))
     st.caption(_("Head hash"))
     st.code(head.last_hash, language=None, wrap_lines=True)
-    noted = pd.Timestamp.now(tz=KST).strftime("%Y-%m-%d %H:%M:%S KST")
+    noted = clock.city_now().strftime("%Y-%m-%d %H:%M:%S %Z")
     download_buttons(
         pd.DataFrame(
             {
@@ -386,7 +390,7 @@ def verify_panel(actor: Actor) -> None:
             explain(exc)
             return
         bar.empty()
-        st.session_state[VERIFIED] = (result, (expected or "").strip(), dt.datetime.now(dt.UTC))
+        st.session_state[VERIFIED] = (result, (expected or "").strip(), clock.now_utc())
     shown = st.session_state.get(VERIFIED)
     if shown is not None:
         result, exported, when = shown

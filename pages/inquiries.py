@@ -11,7 +11,7 @@ from components import data, intercity, registers
 from components.i18n import N_, _
 from components.navigation import READERS, guard
 from components.registers import Column, Filter, Register, Related
-from db import domain
+from db import clock, domain
 from db.queries.registers import InquiryFilters
 
 INQUIRIES = Register(
@@ -108,5 +108,5 @@ registers.downloads(view, total, lambda: data.inquiries_export(url, view.filters
 registers.sync_url(view)
 as_of = view.values.get("as_of")
 with analysis:
-    intercity.analysis(url, as_of or intercity.today(), as_of_chosen=as_of is not None)
+    intercity.analysis(url, as_of or clock.city_today(), as_of_chosen=as_of is not None)
     st.divider()

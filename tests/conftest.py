@@ -8,6 +8,7 @@ with the reason, except under ``CI``, where that is an error: CI must exercise P
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 import shutil
@@ -20,8 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import Engine, create_engine, text
 
+from db import clock
 from db.engine import make_engine
 from db.migrate import upgrade
 
@@ -310,6 +313,34 @@ def _clear_streamlit_caches() -> Iterator[None]:
     st.cache_resource.clear()
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+
+
+# --- The city's clock around midnight ------------------------------------------------------------
+
+# Instants around the city's next midnight: at 23:30 the city and UTC (a server's clock) share
+# a date in Korea; at 00:30 the city is a day ahead of UTC. Date-sensitive tests run at both,
+# so a date taken from the machine instead of the city's clock fails whatever the hour.
+CITY_NIGHT = {"23:30": dt.timedelta(minutes=-30), "00:30": dt.timedelta(minutes=30)}
+
+
+def city_night(at: str) -> dt.datetime:
+    """``at`` ("23:30" or "00:30") around the city's next midnight, as aware UTC."""
+    midnight = clock.city_day_start(clock.city_today() + dt.timedelta(days=1))
+    return midnight + CITY_NIGHT[at]
+
+
+@pytest.fixture(params=sorted(CITY_NIGHT))
+def city_clock(request: pytest.FixtureRequest) -> Iterator[dt.datetime]:
+    """The clock at 23:30 and at 00:30 in the city (time keeps running from there)."""
+    with time_machine.travel(city_night(str(request.param)), tick=True):
+        yield clock.now_utc()
+
+
+@pytest.fixture
+def city_after_midnight() -> Iterator[dt.datetime]:
+    """The clock at 00:30 in the city, when UTC (the machine) still has yesterday's date."""
+    with time_machine.travel(city_night("00:30"), tick=True):
+        yield clock.now_utc()
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2) -> bool:  # type: ignore[no-untyped-def]

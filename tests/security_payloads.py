@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
+from db import clock
 from db import deliberation as dl
 from db import workflow as wf
 from db.models import (
@@ -181,7 +182,7 @@ def put_under_review(engine: Engine, adoption_id: int) -> None:
         s.execute(
             update(Adoption)
             .where(Adoption.id == adoption_id, Adoption.status == "proposed")
-            .values(status="under_review", review_on=_dt.date.today())
+            .values(status="under_review", review_on=clock.city_today())
         )
 
 
@@ -200,7 +201,7 @@ def recommend(
     the meeting id."""
     texts = texts or ("Recommended by the panel.",)
     t = lambda n: texts[n % len(texts)]  # noqa: E731
-    today = _dt.date.today()
+    today = clock.city_today()
     meeting_id = call(
         engine,
         dl.schedule_meeting,
@@ -275,7 +276,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
     staff2 = demo_actor(engine, "staff2.demo")
     approver = demo_actor(engine, "approver.demo")
     admin = demo_actor(engine, "admin.demo")
-    today = _dt.date.today()
+    today = clock.city_today()
     k = len(payloads)
     p = lambda n, limit=4000: fit(payloads[n % k], limit)  # noqa: E731
     out.stored = {fit(x, 4000).strip() for x in payloads}
@@ -510,7 +511,7 @@ def _poison_inquiries(engine: Engine, staff: Actor, p: Any, k: int, out: Poisone
         org_id = (
             s.execute(select(Organization.id).order_by(Organization.id.desc())).scalars().first()
         )
-    today = _dt.date.today()
+    today = clock.city_today()
     for n in range(k):
         inquiry_id = call(
             engine,
@@ -543,7 +544,7 @@ def _poison_agreements(
     except ImportError:
         out.skipped.append("agreements (db.intercity.agreements not present)")
         return
-    today = _dt.date.today()
+    today = clock.city_today()
     for n in range(k):
         out.agreement_ids.append(
             call(engine, agreements.create_agreement, staff, kind="mou", status="planned",

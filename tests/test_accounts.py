@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from db import accounts, passwords, signin
+from db import accounts, clock, passwords, signin
 from db.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import AuditEvent, User
 from db.permissions import SYSTEM
@@ -40,7 +40,7 @@ def can_sign_in(engine: Engine, username: str, password: str) -> bool:
     try:
         with write_session(engine) as s:
             signin.authenticate(
-                session=s, username=username, password=password, now=dt.datetime.now(dt.UTC)
+                session=s, username=username, password=password, now=clock.now_utc()
             )
     except signin.SignInFailed:
         return False
@@ -447,7 +447,7 @@ def test_create_admin_cli(tmp_path: Path) -> None:
     try:
         with write_session(engine) as s:
             actor = signin.authenticate(
-                session=s, username="chief", password=one_time, now=dt.datetime.now(dt.UTC)
+                session=s, username="chief", password=one_time, now=clock.now_utc()
             )
         assert actor.roles == {"admin"}
         with read_session(engine) as s:

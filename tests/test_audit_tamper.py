@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, Table, delete, insert, select, text, update
 
-from db import audit
+from db import audit, clock
 from db.engine import make_engine
 from db.models import AuditEvent, AuditHead, User
 from db.permissions import Actor
@@ -383,7 +383,7 @@ def reference_hash(prev: str, **f: Any) -> str:
         [
             prev,
             f["id"],
-            audit.utc_naive(f["occurred_at"]).isoformat(timespec="microseconds"),
+            clock.utc_naive(f["occurred_at"]).isoformat(timespec="microseconds"),
             f["actor_id"],
             f["actor_name"],
             f["action"],

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from db import audit, passwords
+from db import audit, clock, passwords
 from db.engine import make_engine
 from db.errors import NotFound, PermissionDenied, ValidationFailed
 from db.models import AuditEvent
@@ -89,7 +89,7 @@ def t(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) 
         events = [
             Ev(
                 r.id,
-                audit.utc_naive(r.occurred_at).replace(tzinfo=dt.UTC),
+                clock.as_utc(r.occurred_at),
                 r.actor_name,
                 r.action,
                 r.entity,

@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine, func, select
 
-from db import audit, imports
+from db import audit, clock, imports
 from db.errors import PermissionDenied
 from db.imports import checking as rules
 from db.imports import reading
@@ -49,7 +49,7 @@ TECH_HEADER = ["등록번호", "기술명", "보유 기관", "기술 분야", "�
 @pytest.fixture
 def engine(migrated_engine: Engine) -> Engine:
     """A fresh database holding three organizations to refer to."""
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now_utc()
     with write_session(migrated_engine) as s:
         for name_ko, name_en, kind, region, local in ORGS:
             s.add(
@@ -638,7 +638,7 @@ def test_experts_with_fields_and_ties(engine: Engine) -> None:
 
 
 def test_a_row_matching_two_records_in_the_register_is_refused(engine: Engine) -> None:
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now_utc()
     with write_session(engine) as s:
         org_id = s.scalar(select(Organization.id).where(Organization.name_ko == "감사원"))
         for _ in range(2):  # two people of the same name in one body, entered by hand

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 
-from db import domain, models
+from db import clock, domain, models
 from db import intercity as ic
 from db.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import (
@@ -27,14 +28,42 @@ from db.models import (
 from db.permissions import Actor
 from db.queries import intercity as q
 from db.session import read_session, write_session
-from db.workflow.common import today_kst
 from db.workflow.lost_edits import StaleEdit
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401 (fixture)
 
-TODAY = today_kst()
 DAY = dt.timedelta(days=1)
 AS_OF = dt.date(2019, 8, 8)
+
+
+@dataclass(frozen=True)
+class FromToday:
+    """A date in a parameter table, given in days from the city's today and read when the
+    test runs (a date computed at import would go stale when the run crosses midnight)."""
+
+    days: int
+
+    def __add__(self, other: dt.timedelta) -> FromToday:
+        return FromToday(self.days + other.days)
+
+    def __sub__(self, other: dt.timedelta) -> FromToday:
+        return FromToday(self.days - other.days)
+
+    @property
+    def date(self) -> dt.date:
+        return clock.city_today() + dt.timedelta(days=self.days)
+
+
+def on_dates(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with every :class:`FromToday` read as the date it is today."""
+    return {k: v.date if isinstance(v, FromToday) else v for k, v in values.items()}
+
+
+TODAY = FromToday(0)
 NOW = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.UTC)
+
+
+# Dates are checked against today: run at 00:30 in the city, when UTC is a day behind.
+pytestmark = pytest.mark.usefixtures("city_after_midnight")
 
 
 # --- fixtures and helpers ---------------------------------------------------------------------
@@ -89,7 +118,10 @@ def refused(
 
 def log(engine: Engine, actor: Actor, org_id: int, **kw: Any) -> int:
     values: dict[str, Any] = dict(
-        received_on=TODAY - 30 * DAY, channel="email", topic="플랫폼 운영 현황 문의", org_id=org_id
+        received_on=clock.city_today() - 30 * DAY,
+        channel="email",
+        topic="플랫폼 운영 현황 문의",
+        org_id=org_id,
     )
     values.update(kw)
     return int(run(engine, ic.log_inquiry, actor=actor, **values))
@@ -152,19 +184,34 @@ def test_only_staff_write_and_refusals_are_audited(
     iid = log(e, people["staff"], org)
     actor = people[role]
     writes: list[tuple[Callable[..., Any], dict[str, Any]]] = [
-        (ic.log_inquiry, dict(received_on=TODAY, channel="call", topic="x", org_id=org)),
-        (ic.add_followup, dict(inquiry_id=iid, followed_on=TODAY, note="x")),
-        (ic.move_inquiry, dict(inquiry_id=iid, to="answered", on=TODAY, expected="received")),
+        (
+            ic.log_inquiry,
+            dict(received_on=clock.city_today(), channel="call", topic="x", org_id=org),
+        ),
+        (ic.add_followup, dict(inquiry_id=iid, followed_on=clock.city_today(), note="x")),
+        (
+            ic.move_inquiry,
+            dict(inquiry_id=iid, to="answered", on=clock.city_today(), expected="received"),
+        ),
         (
             ic.edit_inquiry,
             dict(
-                inquiry_id=iid, version=1, received_on=TODAY, channel="call", topic="y", org_id=org
+                inquiry_id=iid,
+                version=1,
+                received_on=clock.city_today(),
+                channel="call",
+                topic="y",
+                org_id=org,
             ),
         ),
         (
             ic.create_agreement,
             dict(
-                kind="mou", status="planned", title_ko="협약", planned_on=TODAY, partner_org_id=org
+                kind="mou",
+                status="planned",
+                title_ko="협약",
+                planned_on=clock.city_today(),
+                partner_org_id=org,
             ),
         ),
     ]
@@ -240,8 +287,10 @@ def test_logging_refuses_bad_input_naming_the_field(
 ) -> None:
     e = migrated_engine
     org = add_org(e)
-    values: dict[str, Any] = dict(received_on=TODAY, channel="email", topic="문의", org_id=org)
-    values.update(change)
+    values: dict[str, Any] = dict(
+        received_on=clock.city_today(), channel="email", topic="문의", org_id=org
+    )
+    values.update(on_dates(change))
     exc = refused(e, ic.log_inquiry, actor=people["staff"], **values)
     assert field in exc.errors, exc.errors
     with read_session(e) as s:
@@ -253,24 +302,42 @@ def test_status_moves_forward_in_order_with_dated_steps(
     migrated_engine: Engine, people: dict[str, Actor]
 ) -> None:
     e, staff = migrated_engine, people["staff"]
-    iid = log(e, staff, add_org(e), received_on=TODAY - 20 * DAY)
+    iid = log(e, staff, add_org(e), received_on=clock.city_today() - 20 * DAY)
     move = ic.move_inquiry
     # no skipping the answer, no going backwards or sideways
     assert (
         "status"
         in refused(
-            e, move, actor=staff, inquiry_id=iid, to="visit_held", on=TODAY, expected="received"
+            e,
+            move,
+            actor=staff,
+            inquiry_id=iid,
+            to="visit_held",
+            on=clock.city_today(),
+            expected="received",
         ).errors
     )
     assert (
         "status"
         in refused(
-            e, move, actor=staff, inquiry_id=iid, to="received", on=TODAY, expected="received"
+            e,
+            move,
+            actor=staff,
+            inquiry_id=iid,
+            to="received",
+            on=clock.city_today(),
+            expected="received",
         ).errors
     )
     # dates: not in the future, not before the inquiry was received
     assert refused(
-        e, move, actor=staff, inquiry_id=iid, to="answered", on=TODAY + DAY, expected="received"
+        e,
+        move,
+        actor=staff,
+        inquiry_id=iid,
+        to="answered",
+        on=clock.city_today() + DAY,
+        expected="received",
     ).errors == {"on": "The date cannot be later than today."}
     assert (
         "on"
@@ -280,7 +347,7 @@ def test_status_moves_forward_in_order_with_dated_steps(
             actor=staff,
             inquiry_id=iid,
             to="answered",
-            on=TODAY - 21 * DAY,
+            on=clock.city_today() - 21 * DAY,
             expected="received",
         ).errors
     )
@@ -297,11 +364,15 @@ def test_status_moves_forward_in_order_with_dated_steps(
         actor=staff,
         inquiry_id=iid,
         to="answered",
-        on=TODAY - 15 * DAY,
+        on=clock.city_today() - 15 * DAY,
         expected="received",
     )
     row = inquiry(e, iid)
-    assert (row.status, row.answered_on, row.version) == ("answered", TODAY - 15 * DAY, 2)
+    assert (row.status, row.answered_on, row.version) == (
+        "answered",
+        clock.city_today() - 15 * DAY,
+        2,
+    )
     # not before the previous step
     assert (
         "on"
@@ -311,19 +382,37 @@ def test_status_moves_forward_in_order_with_dated_steps(
             actor=staff,
             inquiry_id=iid,
             to="visit_held",
-            on=TODAY - 16 * DAY,
+            on=clock.city_today() - 16 * DAY,
             expected="answered",
         ).errors
     )
     # the visit may be skipped: a body can adopt the scheme after the answer
-    run(e, move, actor=staff, inquiry_id=iid, to="benchmarked", on=TODAY, expected="answered")
+    run(
+        e,
+        move,
+        actor=staff,
+        inquiry_id=iid,
+        to="benchmarked",
+        on=clock.city_today(),
+        expected="answered",
+    )
     row = inquiry(e, iid)
-    assert (row.status, row.visit_on, row.benchmarked_on) == ("benchmarked", None, TODAY)
+    assert (row.status, row.visit_on, row.benchmarked_on) == (
+        "benchmarked",
+        None,
+        clock.city_today(),
+    )
     # benchmarked is final
     assert (
         "status"
         in refused(
-            e, move, actor=staff, inquiry_id=iid, to="visit_held", on=TODAY, expected="benchmarked"
+            e,
+            move,
+            actor=staff,
+            inquiry_id=iid,
+            to="visit_held",
+            on=clock.city_today(),
+            expected="benchmarked",
         ).errors
     )
     steps = [(ev.action, ev.before, ev.after) for ev in events(e) if ev.entity == "inquiry"][1:]
@@ -342,7 +431,7 @@ def test_a_step_someone_else_took_first_is_refused_naming_them(
         actor=people["staff2"],
         inquiry_id=iid,
         to="answered",
-        on=TODAY,
+        on=clock.city_today(),
         expected="received",
     )
     exc = refused(
@@ -352,7 +441,7 @@ def test_a_step_someone_else_took_first_is_refused_naming_them(
         actor=people["staff"],
         inquiry_id=iid,
         to="answered",
-        on=TODAY,
+        on=clock.city_today(),
         expected="received",
     )
     assert exc.params["by"] == "Staff.Two"
@@ -362,24 +451,36 @@ def test_a_step_someone_else_took_first_is_refused_naming_them(
 
 def test_followups_are_dated_and_audited(migrated_engine: Engine, people: dict[str, Actor]) -> None:
     e, staff = migrated_engine, people["staff"]
-    iid = log(e, staff, add_org(e), received_on=TODAY - 10 * DAY)
+    iid = log(e, staff, add_org(e), received_on=clock.city_today() - 10 * DAY)
     add = ic.add_followup
     assert (
         "followed_on"
-        in refused(e, add, actor=staff, inquiry_id=iid, followed_on=TODAY + DAY, note="x").errors
+        in refused(
+            e, add, actor=staff, inquiry_id=iid, followed_on=clock.city_today() + DAY, note="x"
+        ).errors
     )
     assert (
         "followed_on"
         in refused(
-            e, add, actor=staff, inquiry_id=iid, followed_on=TODAY - 11 * DAY, note="x"
+            e, add, actor=staff, inquiry_id=iid, followed_on=clock.city_today() - 11 * DAY, note="x"
         ).errors
     )
     assert (
-        "note" in refused(e, add, actor=staff, inquiry_id=iid, followed_on=TODAY, note=" ").errors
+        "note"
+        in refused(
+            e, add, actor=staff, inquiry_id=iid, followed_on=clock.city_today(), note=" "
+        ).errors
     )
-    refused(e, add, NotFound, actor=staff, inquiry_id=999_999, followed_on=TODAY, note="x")
+    refused(
+        e, add, NotFound, actor=staff, inquiry_id=999_999, followed_on=clock.city_today(), note="x"
+    )
     fid = run(
-        e, add, actor=staff, inquiry_id=iid, followed_on=TODAY - 2 * DAY, note="벤치마킹 자료 송부"
+        e,
+        add,
+        actor=staff,
+        inquiry_id=iid,
+        followed_on=clock.city_today() - 2 * DAY,
+        note="벤치마킹 자료 송부",
     )
     ev = events(e)[-1]
     assert (ev.action, ev.entity, ev.entity_id) == (
@@ -399,7 +500,11 @@ def test_a_concurrent_edit_is_refused_naming_who_changed_it(
     org = add_org(e)
     iid = log(e, people["staff"], org)
     base: dict[str, Any] = dict(
-        inquiry_id=iid, version=1, received_on=TODAY - 30 * DAY, channel="email", org_id=org
+        inquiry_id=iid,
+        version=1,
+        received_on=clock.city_today() - 30 * DAY,
+        channel="email",
+        org_id=org,
     )
     # both opened version 1; staff2 saves first
     assert run(e, ic.edit_inquiry, actor=people["staff2"], topic="수정된 주제", **base) == 2
@@ -417,7 +522,7 @@ def test_a_concurrent_edit_is_refused_naming_who_changed_it(
         actor=people["staff"],
         inquiry_id=iid,
         to="answered",
-        on=TODAY - 5 * DAY,
+        on=clock.city_today() - 5 * DAY,
         expected="received",
     )
     refused(
@@ -442,14 +547,14 @@ def test_a_concurrent_edit_is_refused_naming_who_changed_it(
         ic.edit_inquiry,
         actor=people["staff"],
         topic="수정된 주제",
-        **(base | {"version": 3, "received_on": TODAY - 4 * DAY}),
+        **(base | {"version": 3, "received_on": clock.city_today() - 4 * DAY}),
     )
     assert "received_on" in exc.errors
 
 
 # --- agreements -----------------------------------------------------------------------------
 
-PAST, LONG_AGO, AHEAD = TODAY - 30 * DAY, TODAY - 400 * DAY, TODAY + 300 * DAY
+PAST, LONG_AGO, AHEAD = FromToday(-30), FromToday(-400), FromToday(300)
 
 
 @pytest.mark.parametrize(
@@ -488,9 +593,9 @@ def test_agreement_status_and_dates_must_agree(
         kind="mou",
         status=status,
         title_ko="신기술 활용 업무협약",
-        planned_on=LONG_AGO,
+        planned_on=LONG_AGO.date,
         partner_org_id=org,
-        **dates,
+        **on_dates(dates),
     )
     assert field in exc.errors, exc.errors
 
@@ -518,9 +623,9 @@ def test_agreements_whose_status_and_dates_agree_are_recorded(
         kind="mou",
         status=status,
         title_ko="신기술 활용 업무협약",
-        planned_on=LONG_AGO,
+        planned_on=LONG_AGO.date,
         partner_org_id=org,
-        **dates,
+        **on_dates(dates),
     )
     with read_session(e) as s:
         a = s.get(Agreement, aid)
@@ -531,7 +636,9 @@ def test_agreements_whose_status_and_dates_agree_are_recorded(
         )
         # the stored status is what a date reading of today gives
         assert (
-            s.execute(select(q.agreement_status_on(TODAY)).where(Agreement.id == aid)).scalar_one()
+            s.execute(
+                select(q.agreement_status_on(clock.city_today())).where(Agreement.id == aid)
+            ).scalar_one()
             == status
         )
     assert [(ev.action, ev.entity_id) for ev in events(e)[-1:]] == [("agreement.plan", str(aid))]
@@ -543,10 +650,13 @@ def test_agreement_edit_is_a_compare_and_set_on_its_version(
     e = migrated_engine
     org = add_org(e, "대구광역시교육청", "education_office")
     common: dict[str, Any] = dict(
-        kind="mou", title_ko="학교 시설 신기술 적용 협약", planned_on=LONG_AGO, partner_org_id=org
+        kind="mou",
+        title_ko="학교 시설 신기술 적용 협약",
+        planned_on=LONG_AGO.date,
+        partner_org_id=org,
     )
     aid = run(e, ic.create_agreement, actor=people["staff"], status="planned", **common)
-    signed: dict[str, Any] = dict(status="signed", signed_on=PAST, **common)
+    signed: dict[str, Any] = dict(status="signed", signed_on=PAST.date, **common)
     assert (
         run(e, ic.edit_agreement, actor=people["staff2"], agreement_id=aid, version=1, **signed)
         == 2
@@ -575,7 +685,7 @@ def test_agreement_edit_is_a_compare_and_set_on_its_version(
     )
     ev = events(e, "agreement.edit")[-1]
     assert ev.before == '{"signed_on":null,"status":"planned"}'
-    assert ev.after == f'{{"signed_on":"{PAST.isoformat()}","status":"signed"}}'
+    assert ev.after == f'{{"signed_on":"{PAST.date.isoformat()}","status":"signed"}}'
 
 
 def _product(engine: Engine, kind: str, began: dt.date, status: str) -> int:
@@ -629,21 +739,30 @@ def test_linking_what_an_agreement_produced(
     e, staff = migrated_engine, people["staff"]
     org = add_org(e, "경상북도", "province")
     base: dict[str, Any] = dict(
-        kind="joint_operation", title_ko="공동운영 협약", planned_on=LONG_AGO, partner_org_id=org
+        kind="joint_operation",
+        title_ko="공동운영 협약",
+        planned_on=LONG_AGO.date,
+        partner_org_id=org,
     )
     planned = run(e, ic.create_agreement, actor=staff, status="planned", **base)
     active = run(
-        e, ic.create_agreement, actor=staff, status="active", signed_on=PAST, starts_on=PAST, **base
+        e,
+        ic.create_agreement,
+        actor=staff,
+        status="active",
+        signed_on=PAST.date,
+        starts_on=PAST.date,
+        **base,
     )
-    ok = _product(e, kind, PAST + DAY, "approved" if kind == "adoption" else "selected")
-    early = _product(e, kind, PAST - DAY, "approved" if kind == "adoption" else "selected")
-    rejected = _product(e, kind, PAST + DAY, "rejected")
+    ok = _product(e, kind, (PAST + DAY).date, "approved" if kind == "adoption" else "selected")
+    early = _product(e, kind, (PAST - DAY).date, "approved" if kind == "adoption" else "selected")
+    rejected = _product(e, kind, (PAST + DAY).date, "rejected")
     link = ic.link_product
     refused(e, link, DomainError, actor=staff, agreement_id=planned, kind=kind, product_id=ok)
     exc = refused(
         e, link, DomainError, actor=staff, agreement_id=active, kind=kind, product_id=early
     )
-    assert exc.params["start"] == PAST.isoformat()
+    assert exc.params["start"] == PAST.date.isoformat()
     refused(e, link, DomainError, actor=staff, agreement_id=active, kind=kind, product_id=rejected)
     refused(
         e,
@@ -890,7 +1009,7 @@ def test_stored_intercity_figures_equal_the_computed_ones(
             e,
             ic.log_inquiry,
             actor=people["staff"],
-            received_on=TODAY - dt.timedelta(days=30 + n),
+            received_on=clock.city_today() - dt.timedelta(days=30 + n),
             channel="email",
             topic=f"문의 {n}",
             org_id=body,
@@ -902,17 +1021,17 @@ def test_stored_intercity_figures_equal_the_computed_ones(
         kind="mou",
         status="signed",
         title_ko="업무협약",
-        planned_on=TODAY - dt.timedelta(days=40),
-        signed_on=TODAY - dt.timedelta(days=20),
-        starts_on=TODAY + dt.timedelta(days=20),
+        planned_on=clock.city_today() - dt.timedelta(days=40),
+        signed_on=clock.city_today() - dt.timedelta(days=20),
+        starts_on=clock.city_today() + dt.timedelta(days=20),
         partner_org_id=org,
     )
     reads: list[tuple[str, dict[str, Any]]] = [
-        ("inquiry_summary", {"as_of": TODAY, "overdue_days": 14}),
-        ("inquiries_by_kind", {"as_of": TODAY}),
-        ("inquiries_by_region", {"as_of": TODAY}),
-        ("inquiries_abroad", {"as_of": TODAY}),
-        ("inquiries_over_time", {"as_of": TODAY, "period": "month"}),
+        ("inquiry_summary", {"as_of": clock.city_today(), "overdue_days": 14}),
+        ("inquiries_by_kind", {"as_of": clock.city_today()}),
+        ("inquiries_by_region", {"as_of": clock.city_today()}),
+        ("inquiries_abroad", {"as_of": clock.city_today()}),
+        ("inquiries_over_time", {"as_of": clock.city_today(), "period": "month"}),
         ("inquiries_over_time", {"as_of": dt.date(2000, 1, 1), "period": "quarter"}),
         ("agreement_counts", {"as_of": None, "status": None, "kind": None}),
         ("agreements", {"as_of": None, "status": None, "kind": None, "offset": 0, "limit": 50}),
@@ -947,13 +1066,17 @@ def test_stored_intercity_figures_equal_the_computed_ones(
         e,
         ic.log_inquiry,
         actor=people["staff"],
-        received_on=TODAY,
+        received_on=clock.city_today(),
         channel="call",
         topic="새 문의",
         org_id=org,
     )
     with read_session(e) as s:
         figures = summaries.intercity(
-            s, summaries.data_version(s), "inquiry_summary", as_of=TODAY, overdue_days=14
+            s,
+            summaries.data_version(s),
+            "inquiry_summary",
+            as_of=clock.city_today(),
+            overdue_days=14,
         )
     assert figures["received"] == 4

@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
+from db import clock
 from db.engine import make_engine
 from db.models import Adoption, Agreement, AuditEvent, Inquiry, InquiryFollowup, Organization
 from db.session import read_session
-from db.workflow.common import today_kst
 from tests.apptest import (
     DEMO_PASSWORD,
     ROLE_ACCOUNTS,
@@ -38,7 +38,10 @@ from tests.apptest import (
 
 READERS = ("executive", "auditor", "staff", "approver")  # approver.demo is staff too
 WRITERS = {"staff", "approver"}
-TODAY = today_kst()
+
+
+# Dates are checked against today: run at 00:30 in the city, when UTC is a day behind.
+pytestmark = pytest.mark.usefixtures("city_after_midnight")
 
 
 @pytest.fixture
@@ -96,7 +99,7 @@ def test_korean_captions_that_start_with_a_date_are_not_numbered_lists(
     "2026." and "11." for the numbers of a nested numbered list. Every such caption (and
     the rest of the page) renders as a paragraph that starts with the date as written."""
     monkeypatch.setenv("NTP_LANG", "ko")
-    day = as_of or TODAY
+    day = as_of or clock.city_today()
     written = f"{day.year}. {day.month}. {day.day}."
     escaped = f"{day.year}\\. {day.month}\\. {day.day}\\."
     starts: dict[str, list[str]] = {
@@ -168,7 +171,7 @@ def test_the_overdue_setting_comes_from_and_goes_to_the_link(app_db: Engine) -> 
 def test_staff_log_an_inquiry_then_add_a_follow_up_and_answer_it(app_db: Engine) -> None:
     busan = org_id(app_db, "Busan Metropolitan City")
     at = open_page("staff", "inquiries")
-    at.date_input(key="ic_log_received_on_0").set_value(TODAY - dt.timedelta(days=3))
+    at.date_input(key="ic_log_received_on_0").set_value(clock.city_today() - dt.timedelta(days=3))
     at.selectbox(key="ic_log_channel_0").set_value("call")
     at.selectbox(key="ic_log_org_id_0").set_value(busan)
     at.text_input(key="ic_log_topic_0").input("테스트베드 운영 방식 문의")
@@ -195,7 +198,7 @@ def test_staff_log_an_inquiry_then_add_a_follow_up_and_answer_it(app_db: Engine)
 
     at = open_page("staff", "inquiries", id=str(inq.id))
     assert f"Work on inquiry {inq.id}" in page_text(at)
-    at.date_input(key=f"ic_followup_{inq.id}_on_0").set_value(TODAY)
+    at.date_input(key=f"ic_followup_{inq.id}_on_0").set_value(clock.city_today())
     at.text_area(key=f"ic_followup_{inq.id}_note_0").input("운영 매뉴얼 송부")
     submit(at, "Add the follow-up")
     assert f"The follow-up was added to inquiry {inq.id}." in [s.value for s in at.success]
@@ -208,12 +211,12 @@ def test_staff_log_an_inquiry_then_add_a_follow_up_and_answer_it(app_db: Engine)
     assert notes == ["운영 매뉴얼 송부"]
 
     # a step needs the confirmation box
-    at.date_input(key=f"ic_step_{inq.id}_on_0").set_value(TODAY)
+    at.date_input(key=f"ic_step_{inq.id}_on_0").set_value(clock.city_today())
     submit(at, "Save the step")
     assert [w.value for w in at.warning] == ["Tick the confirmation first. Nothing was saved."]
     with read_session(app_db) as s:
         assert s.get(Inquiry, inq.id).status == "received"  # type: ignore[union-attr]
-    at.date_input(key=f"ic_step_{inq.id}_on_0").set_value(TODAY)
+    at.date_input(key=f"ic_step_{inq.id}_on_0").set_value(clock.city_today())
     at.checkbox(key=f"ic_step_{inq.id}_confirm_0").check()
     submit(at, "Save the step")
     assert f"Inquiry {inq.id} is now: Answered." in [s.value for s in at.success]
@@ -221,7 +224,7 @@ def test_staff_log_an_inquiry_then_add_a_follow_up_and_answer_it(app_db: Engine)
         row = s.get(Inquiry, inq.id)
         assert row is not None and (row.status, row.answered_on, row.version) == (
             "answered",
-            TODAY,
+            clock.city_today(),
             2,
         )
 
@@ -231,7 +234,7 @@ def test_a_refused_inquiry_names_the_field_and_saves_nothing(app_db: Engine) -> 
     with read_session(app_db) as s:
         before = len(s.execute(select(Inquiry.id)).all())
         events = len(s.execute(select(AuditEvent.id)).all())
-    at.date_input(key="ic_log_received_on_0").set_value(TODAY)
+    at.date_input(key="ic_log_received_on_0").set_value(clock.city_today())
     at.selectbox(key="ic_log_channel_0").set_value("email")
     at.text_input(key="ic_log_org_name_ko_0").input("새로운 도청")
     at.selectbox(key="ic_log_org_kind_0").set_value("province")
@@ -328,7 +331,9 @@ def test_staff_record_an_agreement_then_sign_it(app_db: Engine) -> None:
     at.selectbox(key="ic_agreement_new_kind_0").set_value("mou")
     at.selectbox(key="ic_agreement_new_status_0").set_value("planned")
     at.text_input(key="ic_agreement_new_title_ko_0").input("스마트 건설 신기술 공동 실증 협약")
-    at.date_input(key="ic_agreement_new_planned_on_0").set_value(TODAY - dt.timedelta(days=10))
+    at.date_input(key="ic_agreement_new_planned_on_0").set_value(
+        clock.city_today() - dt.timedelta(days=10)
+    )
     submit(at, "Record the agreement")
     with read_session(app_db) as s:
         a = s.execute(
@@ -352,7 +357,7 @@ def test_staff_record_an_agreement_then_sign_it(app_db: Engine) -> None:
     submit(at, "Save the changes")  # signed without a signing date
     assert "Enter the date it was signed." in [e.value for e in at.error]
     at.selectbox(key=f"{key}_status_0").set_value("signed")
-    at.date_input(key=f"{key}_signed_on_0").set_value(TODAY)
+    at.date_input(key=f"{key}_signed_on_0").set_value(clock.city_today())
     at.checkbox(key=f"{key}_confirm_0").check()
     submit(at, "Save the changes")
     assert f"Agreement {a.id} was changed." in [s.value for s in at.success]
@@ -360,7 +365,7 @@ def test_staff_record_an_agreement_then_sign_it(app_db: Engine) -> None:
         after = s.get(Agreement, a.id)
         assert after is not None and (after.status, after.signed_on, after.version) == (
             "signed",
-            TODAY,
+            clock.city_today(),
             2,
         )
         actions = (
@@ -416,14 +421,14 @@ def test_downloads_of_the_agreements_and_the_overdue_list(
         ic.log_inquiry(
             session=s,
             actor=staff,
-            received_on=TODAY - dt.timedelta(days=40),
+            received_on=clock.city_today() - dt.timedelta(days=40),
             channel="email",
             topic='=HYPERLINK("http://example.test","x")',
             org_id=org_id(app_db, "Busan Metropolitan City"),
         )
     at = open_page("auditor", "inquiries", overdue_days="30")
     waiting = int({m.label: m.value for m in at.metric}["Waiting over 30 days"])
-    name = f"inquiries-overdue-{TODAY.isoformat()}.csv"
+    name = f"inquiries-overdue-{clock.city_today().isoformat()}.csv"
     assert name not in files
     button(at, f"Prepare the files ({waiting} records)").click()
     at.run()
@@ -472,7 +477,7 @@ def test_a_correction_that_lost_to_a_colleague_names_them(app_db: Engine, name: 
             actor=Actor(id=colleague.id, username=colleague.username, roles=frozenset({"staff"})),
             inquiry_id=inq.id,
             to="answered",
-            on=TODAY,
+            on=clock.city_today(),
             expected="received",
         )
     submit(at, "Save the correction")
@@ -528,7 +533,7 @@ def test_agreements_come_in_pages_of_50_and_the_files_hold_them_all(
                 kind="mou",
                 status="planned",
                 title_ko=f"협약 {n:02d}",
-                planned_on=TODAY - dt.timedelta(days=n),
+                planned_on=clock.city_today() - dt.timedelta(days=n),
                 partner_org_id=partner,
             )
     with read_session(app_db) as s:
@@ -573,7 +578,7 @@ def test_the_overdue_inquiries_come_in_pages_of_50(
             ic.log_inquiry(
                 session=s,
                 actor=staff,
-                received_on=TODAY - dt.timedelta(days=40 + n),
+                received_on=clock.city_today() - dt.timedelta(days=40 + n),
                 channel="email",
                 topic=f"문의 {n:02d}",
                 org_id=body,
@@ -589,7 +594,7 @@ def test_the_overdue_inquiries_come_in_pages_of_50(
     assert grid_ids(at) == expected[50:100]
     files = capture_downloads(monkeypatch)
     submit(at, f"Prepare the files ({waiting} records)")
-    name = f"inquiries-overdue-{TODAY.isoformat()}.csv"
+    name = f"inquiries-overdue-{clock.city_today().isoformat()}.csv"
     rows = list(csv.reader(io.StringIO(files[name].decode("utf-8-sig"))))
     assert [int(r[0]) for r in rows[1:]] == expected
 
@@ -597,5 +602,5 @@ def test_the_overdue_inquiries_come_in_pages_of_50(
 def q_overdue_ids(session: Any, n: int) -> list[int]:
     from db.queries import intercity as q
 
-    df, _total = q.overdue(session=session, as_of=TODAY, days=30, limit=n)
+    df, _total = q.overdue(session=session, as_of=clock.city_today(), days=30, limit=n)
     return [int(i) for i in df["id"]]

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
-from db import accounts, passwords, signin
+from db import accounts, clock, passwords, signin
 from db.errors import DomainError
 from db.models import AuditEvent, AuthSession, User
 from db.permissions import Actor
@@ -167,7 +167,7 @@ def test_the_wait_doubles_up_to_fifteen_minutes(migrated_engine: Engine, kim: in
         with read_session(migrated_engine) as s:
             row = s.get(User, kim)
             assert row is not None and row.next_attempt_at is not None
-            allowed = signin.as_utc(row.next_attempt_at)
+            allowed = clock.as_utc(row.next_attempt_at)
         waits.append(int((allowed - now).total_seconds()))
         assert not can_try(migrated_engine, "kim", allowed - SEC)
         assert can_try(migrated_engine, "kim", allowed)
@@ -340,7 +340,7 @@ def test_token_is_stored_hashed(migrated_engine: Engine, kim: int) -> None:
     with read_session(migrated_engine) as s:
         (row,) = s.execute(select(AuthSession)).scalars()
     assert row.id == hashlib.sha256(token.encode()).hexdigest() != token
-    assert signin.as_utc(row.expires_at) == T0 + 12 * dt.timedelta(hours=1)
+    assert clock.as_utc(row.expires_at) == T0 + 12 * dt.timedelta(hours=1)
     assert resume(migrated_engine, token, T0 + MIN) == actor_of(migrated_engine, kim)
 
 
@@ -372,7 +372,7 @@ def test_last_seen_is_refreshed_at_most_once_a_minute(migrated_engine: Engine, k
 
     def last_seen() -> dt.datetime:
         with read_session(migrated_engine) as s:
-            return signin.as_utc(s.execute(select(AuthSession.last_seen_at)).scalar_one())
+            return clock.as_utc(s.execute(select(AuthSession.last_seen_at)).scalar_one())
 
     resume(migrated_engine, token, T0 + 30 * SEC)
     assert last_seen() == T0

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from db import imports, signin
+from db import clock, imports, signin
 from db import summaries as S
 from db import workflow as wf
 from db.engine import make_engine
@@ -43,7 +43,6 @@ FILTERS = (
     TechFilter(field="roads", local=True),
     TechFilter(local=False),
 )
-TODAY = dt.date.today()
 
 
 def rows(engine: Engine) -> list[tuple[str, str, int]]:
@@ -248,7 +247,7 @@ def world(migrated_engine: Engine) -> dd.World:
                 region="KR-27",
                 is_local=True,
                 country="KR",
-                created_at=dt.datetime.now(dt.UTC),
+                created_at=clock.now_utc(),
             )
         )
     return w
@@ -294,7 +293,9 @@ def live(engine: Engine, as_of: dt.date) -> dict[str, Any]:
         }
 
 
-def test_each_kind_of_write_changes_the_stored_figures(world: dd.World) -> None:
+def test_each_kind_of_write_changes_the_stored_figures(
+    world: dd.World, city_clock: dt.datetime
+) -> None:
     engine = world.engine
     staff, approver = world.actors["staff"], world.actors["approver"]
     # Test data written straight into the tables (no audit event, as no app write does):
@@ -321,7 +322,7 @@ def test_each_kind_of_write_changes_the_stored_figures(world: dd.World) -> None:
             owner_org_id=world.orgs["applicant_a"],
             field="roads",
         ),
-        TODAY,
+        clock.city_today(),
         technologies_all=1,
         submitted=1,
     )
@@ -334,9 +335,9 @@ def test_each_kind_of_write_changes_the_stored_figures(world: dd.World) -> None:
             organization_id=world.orgs["institute"],
             affiliation="public",
             fields=["roads"],
-            registered_on=TODAY,
+            registered_on=clock.city_today(),
         ),
-        TODAY,
+        clock.city_today(),
         experts=1,
         experts_register=1,
     )
@@ -350,7 +351,7 @@ def test_each_kind_of_write_changes_the_stored_figures(world: dd.World) -> None:
             decision="approve",
             comment="요약 시험 승인",
         ),
-        TODAY,
+        clock.city_today(),
         adopted=1,
         approved=1,
     )
@@ -373,7 +374,7 @@ def test_each_kind_of_write_changes_the_stored_figures(world: dd.World) -> None:
             filename="t.csv",
             data=buf.getvalue().encode(),
         ),
-        TODAY,
+        clock.city_today(),
         technologies_all=1,
         submitted=1,  # imported as submitted on 2020-03-01, not yet screened
     )
@@ -384,8 +385,8 @@ def test_sign_ins_do_not_change_the_version(world: dd.World) -> None:
     user_id = make_user(engine, "sam.viewer", ["executive"])
     with read_session(engine) as s:
         version = S.data_version(s)
-        S.headline(s, version, TODAY, ALL_TECHNOLOGIES)
-    now = dt.datetime.now(dt.UTC)
+        S.headline(s, version, clock.city_today(), ALL_TECHNOLOGIES)
+    now = clock.now_utc()
     with write_session(engine) as s:
         signin.authenticate(
             session=s, username="sam.viewer", password="correct horse battery", now=now
@@ -553,7 +554,6 @@ def test_a_write_through_the_app_refreshes_the_default_overview(
     world: dd.World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from components import data
-    from components.overview import today
 
     monkeypatch.setenv("DATABASE_URL", world.engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("NTP_COOKIE_KEY", "k" * 48)
@@ -564,7 +564,7 @@ def test_a_write_through_the_app_refreshes_the_default_overview(
         organization_id=world.orgs["institute"],
         affiliation="public",
         fields=["roads"],
-        registered_on=today(),
+        registered_on=clock.city_today(),
     )
     S.wait_for_refresh(120)
     with read_session(world.engine) as s:
@@ -587,14 +587,14 @@ def test_a_write_through_the_app_refreshes_the_default_overview(
     assert sum(n == "kpi.headline/1" for n, _k, _v in stored) == 4  # today and 3 periods
     # the page's reads find them: same keys, nothing computed
     with read_session(world.engine) as s:
-        h = S.headline(s, version, today(), ALL_TECHNOLOGIES)
-    assert h.experts == live(world.engine, today())["experts"]
+        h = S.headline(s, version, clock.city_today(), ALL_TECHNOLOGIES)
+    assert h.experts == live(world.engine, clock.city_today())["experts"]
     assert rows(world.engine) == stored
 
 
 def test_a_failing_refresh_never_raises(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'missing-tables.sqlite3'}")
-    thread = S.refresh_in_background(engine, TODAY)
+    thread = S.refresh_in_background(engine, clock.city_today())
     S.wait_for_refresh(60)
     assert thread is None or not thread.is_alive()
     engine.dispose()
@@ -604,7 +604,7 @@ def test_prune_keeps_the_table_bounded(
     migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = migrated_engine
-    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=S.MAX_AGE_DAYS + 1)
+    old = clock.now_utc() - dt.timedelta(days=S.MAX_AGE_DAYS + 1)
     for n in range(5):
         S.store(engine, "test.old_version/1", S.params_key({"n": n}), 3, n, 0.0)
         S.store(engine, "test.many/1", S.params_key({"n": n}), 10, n, 0.0)

@@ -14,6 +14,7 @@ import json
 import pytest
 from sqlalchemy import Engine, func, select, update
 
+from db import clock
 from db import deliberation as dl
 from db import workflow as wf
 from db.deliberation import planning
@@ -40,7 +41,7 @@ def _meeting(engine: Engine, staff: Actor) -> int:
             actor=staff,
             kind="adoption_review",
             title="도입 심의",
-            scheduled_on=dt.date.today() + dt.timedelta(days=20),
+            scheduled_on=clock.city_today() + dt.timedelta(days=20),
         )
     return meeting_id
 
@@ -121,7 +122,7 @@ def test_after_the_recommendation_another_approver_can_approve(
         s.execute(
             update(AgendaItem)
             .where(AgendaItem.adoption_id == aid)
-            .values(decision="passed", decided_at=dt.datetime.now(dt.UTC))
+            .values(decision="passed", decided_at=clock.now_utc())
         )
     with read_session(migrated_engine) as s:
         pending = wf.pending_decisions(session=s, actor=approver)

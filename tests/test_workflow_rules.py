@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, update
 
-from db import models
+from db import clock, models
 from db import workflow as wf
 from db.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import Adoption, Proposal, Technology
@@ -431,7 +431,7 @@ def test_an_edit_after_the_recommendation_needs_a_new_one(
     assert ctx["can_approve"] is False and wf_adoptions.RECOMMENDATION_STALE in ctx["blocked"]
     assert ctx["adoption"]["editors"] == ["Staff.User"]
     with write_session(migrated_engine) as s:
-        wd.recommend(s, aid, decided_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
+        wd.recommend(s, aid, decided_at=clock.now_utc() + dt.timedelta(seconds=1))
     approve(migrated_engine, approver, aid)  # another approver, new recommendation
     assert wd.status_of(migrated_engine, Adoption, aid) == "approved"
 
@@ -541,7 +541,7 @@ def propose(engine: Engine, actor: Actor, **overrides: Any) -> int:
         project_name="달서구 보도 정비",
         department="도로과",
         budget_krw=250_000_000,
-        year=dt.date.today().year,
+        year=clock.city_today().year,
         justification="유지관리비 절감",
     )
     fields.update(overrides)
@@ -710,7 +710,7 @@ def test_registration_numbers_follow_the_city_style(
     migrated_engine: Engine, people: dict[str, Actor]
 ) -> None:
     staff = people["staff"]
-    year = wf_tech.common.today_kst().year
+    year = clock.city_today().year
     with write_session(migrated_engine) as s:
         owner = wd.org(s)
         s.add(

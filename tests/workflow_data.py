@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from db import audit
+from db import audit, clock
 from db.models import (
     Adoption,
     AgendaItem,
@@ -133,7 +133,7 @@ def recommend(
             adoption_id=adoption_id,
             decision=decision,
             decision_reason="시험 의결",
-            decided_at=decided_at or dt.datetime.now(dt.UTC),
+            decided_at=decided_at or clock.now_utc(),
         )
     )
     s.flush()
@@ -164,7 +164,7 @@ def select_testbed(s: Session, testbed_id: int, decision: str = "passed") -> Non
             technology_id=tb.technology_id,
             testbed_id=testbed_id,
             decision=decision,
-            decided_at=dt.datetime.now(dt.UTC),
+            decided_at=clock.now_utc(),
         )
     )
     s.flush()

@@ -8,14 +8,12 @@ the auditor's. Auditors, executives and administrators are refused by every writ
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Final, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, Update, select
 from sqlalchemy.orm import Session
 
-from db import audit
+from db import audit, clock
 from db.deliberation.draw import PoolExpert, Tie, conflict_reason
 from db.deliberation.errors import (
     REQUIRED,
@@ -47,7 +45,6 @@ READ_ROLES: Final = ("auditor", "staff", "approver")
 AUDITOR_ROLES: Final = ("auditor",)
 PERSONAL_DATA_ROLES: Final = ("staff", "auditor")
 
-CITY_TZ: Final = ZoneInfo("Asia/Seoul")
 TEXT_MAX_CHARS: Final = 4000
 TITLE_MAX_CHARS: Final = 300
 
@@ -62,24 +59,6 @@ def yes(value: Any) -> bool:
 def text_of(value: Any) -> str:
     """A text cell read back from a DataFrame, stripped ("" for None/NaN)."""
     return value.strip() if isinstance(value, str) else ""
-
-
-def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def today_kst() -> dt.date:
-    return now_utc().astimezone(CITY_TZ).date()
-
-
-def as_utc(ts: dt.datetime) -> dt.datetime:
-    """``ts`` as aware UTC (SQLite returns naive UTC)."""
-    return ts.replace(tzinfo=dt.UTC) if ts.tzinfo is None else ts.astimezone(dt.UTC)
-
-
-def kst(ts: dt.datetime) -> str:
-    """``2026-11-22 14:03 KST``: a time as the city reads it (for messages)."""
-    return as_utc(ts).astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M KST")
 
 
 def require_write(actor: Actor, action: str, entity: str, entity_id: int | None = None) -> None:
@@ -179,7 +158,8 @@ def conflict_from(session: Session, event: AuditEvent | None) -> Conflict:
     if event is None:
         return Conflict(by="?", at="?")
     return Conflict(
-        by=display_name(session, event.actor_id, event.actor_name), at=kst(event.occurred_at)
+        by=display_name(session, event.actor_id, event.actor_name),
+        at=clock.city_time_text(event.occurred_at),
     )
 
 

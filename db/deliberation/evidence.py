@@ -22,8 +22,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import domain
-from db.deliberation.common import AUDITOR_ROLES, now_utc, require_read
+from db import clock, domain
+from db.deliberation.common import AUDITOR_ROLES, require_read
 from db.deliberation.csvsafe import to_csv
 from db.deliberation.records import MeetingRecord, meeting_record
 from db.errors import N_, DomainError
@@ -68,7 +68,7 @@ def evidence_package(
         raise NothingToExport()
     if len(ids) > MAX_MEETINGS:
         raise TooManyMeetings(n=len(ids), max=MAX_MEETINGS)
-    at = now or now_utc()
+    at = now or clock.now_utc()
     records = [meeting_record(session=session, actor=actor, meeting_id=i) for i in ids]
     head = session.execute(select(AuditHead.last_id, AuditHead.last_hash)).one()
     files: dict[str, bytes] = {

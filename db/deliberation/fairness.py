@@ -65,7 +65,7 @@ import pandas as pd
 from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from db import domain
+from db import clock, domain
 from db.deliberation.common import AUDITOR_ROLES, require_read, text_of, yes
 from db.deliberation.draw import RULE, Candidate, PoolExpert, Tie, conflict_reason, select_seats
 from db.models import (
@@ -1068,7 +1068,7 @@ def meeting_results(
         if flag not in by_meeting[meeting]:
             by_meeting[meeting].append(flag)
     order = {k: i for i, k in enumerate(FLAG_KINDS)}
-    now = at or dt.datetime.now(dt.UTC)
+    now = at or clock.now_utc()
     rows = []
     for meeting, counts in _panel_counts(data).items():
         flags = sorted(

@@ -25,7 +25,7 @@ from sqlalchemy import and_, exists, func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db import domain
+from db import clock, domain
 from db.deliberation.common import (
     TITLE_MAX_CHARS,
     clean_text,
@@ -34,12 +34,10 @@ from db.deliberation.common import (
     find_seat,
     last_event,
     lock_meeting,
-    now_utc,
     record,
     refuse_conflict,
     require_open,
     require_write,
-    today_kst,
 )
 from db.deliberation.draw import SEED_BITS, Draw, PoolExpert, Tie, draw_panel
 from db.deliberation.errors import (
@@ -275,8 +273,8 @@ def _adoption_under_review(
 
     :raise NotReadyForAgenda: an approver decided the proposal since it was checked.
     """
-    now = now_utc()
-    today = today_kst()
+    now = clock.now_utc()
+    today = clock.city_today()
     moved = compare_and_set(
         session,
         update(Adoption)
@@ -430,7 +428,7 @@ def draw_and_seat_panel(
         raise EmptyAgenda(code=meeting.code)
     if size < meeting.quorum:
         raise PanelBelowQuorum(size=size, quorum=meeting.quorum)
-    day = drawn_on or today_kst()
+    day = drawn_on or clock.city_today()
     chosen_seed = secrets.randbits(SEED_BITS) if seed is None else seed
     result = draw_panel(
         pool=pool_for(

@@ -32,16 +32,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db import domain
+from db import clock, domain
 from db.deliberation.common import (
     clean_text,
     compare_and_set,
     conflict_from,
     find_seat,
-    kst,
     last_event,
     lock_meeting,
-    now_utc,
     record,
     refuse_conflict,
     require_open,
@@ -321,12 +319,12 @@ def record_evaluation(
         )
     ).scalar_one_or_none()
     if earlier is not None:
-        raise AlreadyScored(name=expert.name, at=kst(earlier.recorded_at))
+        raise AlreadyScored(name=expert.name, at=clock.city_time_text(earlier.recorded_at))
     evaluation = Evaluation(
         agenda_item_id=item.id,
         seat_id=seat.id,
         comment=note or None,
-        recorded_at=now_utc(),
+        recorded_at=clock.now_utc(),
         **values,
     )
     try:
@@ -433,7 +431,7 @@ def record_decision(
             )
         decision = expected
     assert decision is not None
-    now = now_utc()
+    now = clock.now_utc()
     done = compare_and_set(
         session,
         update(AgendaItem)
@@ -474,7 +472,7 @@ def _register_or_reject(
     day = meeting.held_on or meeting.scheduled_on
     values: dict[str, object] = {
         "status": new,
-        "updated_at": now_utc(),
+        "updated_at": clock.now_utc(),
         "updated_by_id": actor.id,
         "version": Technology.version + 1,
     }
@@ -564,7 +562,7 @@ def close_meeting(
     final = text or (meeting.minutes or "").strip()
     if not final:
         raise ValidationFailed({F_MINUTES: REQUIRED_MINUTES})
-    now = now_utc()
+    now = clock.now_utc()
     done = compare_and_set(
         session,
         update(Meeting)
@@ -617,7 +615,7 @@ def add_correction(
         meeting_id=meeting.id,
         agenda_item_id=agenda_item_id,
         text=body,
-        created_at=now_utc(),
+        created_at=clock.now_utc(),
         created_by_id=actor.id,
     )
     session.add(correction)

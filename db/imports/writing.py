@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
-from db import audit
+from db import audit, clock
 from db.deliberation.fairness_store import refresh_for_experts, refresh_for_technologies
 from db.errors import N_, Conflict
 from db.imports.checking import MODELS, Change, Plan, Record
@@ -90,7 +90,7 @@ def apply(
     model = MODELS[reg]
     entity = plan.register.entity
     events = _Events(actor, f"import {filename} sha256:{sha256[:16]}")
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now_utc()
     total = max(len(plan.add) + len(plan.update), 1)
     done = 0
     for start in range(0, len(plan.add), BATCH):

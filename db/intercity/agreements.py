@@ -29,7 +29,7 @@ from typing import Any, Final
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from db import domain
+from db import clock, domain
 from db.errors import N_, DomainError, ValidationFailed
 from db.intercity import common
 from db.intercity.common import NewOrganization
@@ -96,7 +96,7 @@ def _clean(
     errors: dict[str, str],
 ) -> dict[str, Any]:
     """The agreement's fields, cleaned, with the status and date rules of the module."""
-    today = wc.today_kst()
+    today = clock.city_today()
     status = common.choice(status, "status", domain.AGREEMENT_STATUSES, errors)
     values: dict[str, Any] = {
         "kind": common.choice(kind, "kind", domain.AGREEMENT_KINDS, errors),

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db import domain
+from db import clock, domain
 from db.errors import N_, NotFound
 from db.models import Organization
 from db.permissions import Actor
@@ -70,7 +70,7 @@ def clean_date(
     if not isinstance(value, dt.date):
         errors[name] = DATE_REQUIRED
         return None
-    if not_after_today and value > wc.today_kst():
+    if not_after_today and value > clock.city_today():
         errors[name] = DATE_IN_FUTURE
     return value
 
@@ -145,7 +145,7 @@ def resolve_organization(
             errors["org_name_ko"] = ORG_EXISTS
     if errors or not write:
         return None
-    now = wc.now_utc()
+    now = clock.now_utc()
     org = Organization(
         name_ko=name_ko,
         name_en=name_en or name_ko,

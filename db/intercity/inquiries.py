@@ -25,7 +25,7 @@ from typing import Any, Final
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from db import domain
+from db import clock, domain
 from db.errors import N_, ValidationFailed
 from db.intercity import common
 from db.intercity.common import NewOrganization
@@ -122,7 +122,7 @@ def log_inquiry(
         session, actor, org_id, new_org, "org_id", errors, write=True
     )
     assert body is not None
-    now = wc.now_utc()
+    now = clock.now_utc()
     inquiry = Inquiry(org_id=body, status="received", version=1, **values)
     session.add(inquiry)
     session.flush()

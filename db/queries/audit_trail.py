@@ -27,19 +27,17 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from db import audit
+from db import audit, clock
 from db.errors import N_, NotFound, ValidationFailed
 from db.models import PROPOSAL_ENTITIES, AuditEvent, Proposal, User
 from db.permissions import Actor, require
 from db.queries.registers.experts import may_see_personal_data
 
-KST = ZoneInfo("Asia/Seoul")
 AUDITOR = "auditor"
 HISTORY_ROLES = frozenset({AUDITOR, "staff", "approver", "executive"})
 MAX_PAGE_SIZE = 500
@@ -145,11 +143,6 @@ def _require_auditor(actor: Actor, action: str) -> None:
     require(actor, (AUDITOR,), action=action, entity="audit_event")
 
 
-def kst_day_start(day: dt.date) -> dt.datetime:
-    """Midnight KST of ``day`` as an aware UTC datetime."""
-    return dt.datetime(day.year, day.month, day.day, tzinfo=KST).astimezone(dt.UTC)
-
-
 @dataclass(frozen=True)
 class _Where:
     """The SQL conditions of some filters. ``actions``: the actions an action prefix covers
@@ -215,12 +208,12 @@ def _period(
     last = session.execute(select(func.max(AuditEvent.occurred_at))).scalar()
     conds: list[ColumnElement[bool]] = []
     if date_from:
-        start = kst_day_start(date_from)
-        if first is None or audit.utc_naive(first) < audit.utc_naive(start):
+        start = clock.city_day_start(date_from)
+        if first is None or clock.utc_naive(first) < clock.utc_naive(start):
             conds.append(AuditEvent.occurred_at >= start)
     if date_to:
-        end = kst_day_start(date_to + dt.timedelta(days=1))
-        if last is None or audit.utc_naive(last) >= audit.utc_naive(end):
+        end = clock.city_day_start(date_to + dt.timedelta(days=1))
+        if last is None or clock.utc_naive(last) >= clock.utc_naive(end):
             conds.append(AuditEvent.occurred_at < end)
     return conds
 
@@ -393,7 +386,7 @@ def get_event(*, session: Session, actor: Actor, event_id: int) -> dict[str, Any
     if row is None:
         raise NotFound(N_("There is no audit event number {id}."), id=event_id)
     event = dict(zip(COLUMNS, row, strict=True))
-    event["occurred_at"] = audit.utc_naive(event["occurred_at"]).replace(tzinfo=dt.UTC)
+    event["occurred_at"] = clock.as_utc(event["occurred_at"])
     return event
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from db import domain
+from db import clock, domain
 from db.models import (
     Adoption,
     Agreement,
@@ -30,7 +30,6 @@ from db.models import (
     User,
 )
 from db.queries.registers.inquiries import status_on
-from db.workflow.common import today_kst
 
 ABROAD: Final = "abroad"
 """The region code of bodies outside Korea in the regional figures."""
@@ -386,7 +385,7 @@ def _agreement_filters(
     as_of: dt.date | None, status: str | None, kind: str | None
 ) -> list[ColumnElement[bool]]:
     a = Agreement
-    status_then = agreement_status_on(as_of if as_of is not None else today_kst())
+    status_then = agreement_status_on(as_of if as_of is not None else clock.city_today())
     where: list[ColumnElement[bool]] = []
     if as_of is not None:
         where.append(a.planned_on <= as_of)
@@ -447,7 +446,7 @@ def agreement_counts(
     :raise ValueError: unknown status or kind."""
     _check_agreement_filters(status, kind)
     a = Agreement
-    status_then = agreement_status_on(as_of if as_of is not None else today_kst())
+    status_then = agreement_status_on(as_of if as_of is not None else clock.city_today())
     adoptions, testbeds = _products_by_agreement(as_of)
     row = session.execute(
         select(
@@ -497,7 +496,7 @@ def agreements(
 
     # Today's status by the same date rule when no date is given, so an agreement whose
     # term ran out since its last edit reads as expired (as on the overview).
-    status_then = agreement_status_on(day if day is not None else today_kst())
+    status_then = agreement_status_on(day if day is not None else clock.city_today())
     query = (
         select(
             a.id,

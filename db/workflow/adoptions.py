@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from db import clock
 from db.errors import N_, Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import Adoption, AgendaItem, AuditEvent, Meeting, Technology
 from db.permissions import Actor
@@ -61,7 +62,7 @@ RECOMMENDATION_STALE = N_(
 
 
 def _year_range() -> tuple[int, int]:
-    year = common.today_kst().year
+    year = clock.city_today().year
     return year - YEARS_BACK, year + YEARS_AHEAD
 
 
@@ -157,7 +158,7 @@ def propose_adoption(
     if errors:
         raise ValidationFailed(errors)
     assert tech is not None
-    now, today = common.now_utc(), common.today_kst()
+    now, today = clock.now_utc(), clock.city_today()
     adoption = Adoption(
         technology_id=tech.id,
         status="proposed",
@@ -357,13 +358,13 @@ def recommendations(session: Session, adoption_ids: Sequence[int]) -> dict[int, 
     out: dict[int, Recommendation] = {}
     for adoption_id in ids:
         last_change = changes.get(adoption_id)
-        changed_at = common.as_utc(last_change) if last_change is not None else None
+        changed_at = clock.as_utc(last_change) if last_change is not None else None
         row = latest.get(adoption_id)
         if row is None:
             out[adoption_id] = Recommendation(False, NOT_RECOMMENDED, changed_at=changed_at)
             continue
         decided = row.decided_at or row.closed_at
-        decided_at = common.as_utc(decided) if decided is not None else None
+        decided_at = clock.as_utc(decided) if decided is not None else None
         info: dict[str, Any] = dict(
             meeting_id=row.id,
             meeting_code=row.code,
@@ -419,7 +420,7 @@ def decide_adoption(
         rec = recommendation(session, adoption_id)
         if not rec.recommended:
             raise DomainError(rec.problem)
-    now, today = common.now_utc(), common.today_kst()
+    now, today = clock.now_utc(), clock.city_today()
     new_status = {"approve": "approved", "reject": "rejected", "return": "proposed"}[decision]
     values: dict[str, Any] = {
         "status": new_status,

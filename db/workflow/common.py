@@ -11,19 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db import audit
+from db import audit, clock
 from db.errors import N_, Conflict, DomainError, PermissionDenied
 from db.models import AuditEvent, User
 from db.permissions import Actor, require
 
 STAFF = ("staff",)
 APPROVER = ("approver",)
-CITY_TZ = ZoneInfo("Asia/Seoul")
 
 COMMENT_MAX_CHARS = 2000
 TEXT_MAX_CHARS = 4000
@@ -52,24 +50,6 @@ class EditedByActor(PermissionDenied):
         "You edited this item after it was proposed, so another approver must approve it. "
         "Nothing was saved."
     )
-
-
-def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def as_utc(ts: dt.datetime) -> dt.datetime:
-    """``ts`` as aware UTC (SQLite returns naive UTC)."""
-    return ts.replace(tzinfo=dt.UTC) if ts.tzinfo is None else ts.astimezone(dt.UTC)
-
-
-def kst(ts: dt.datetime) -> str:
-    """``ts`` as the city reads it: ``2026-11-22 14:03 KST`` (same form as the UI)."""
-    return as_utc(ts).astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M KST")
-
-
-def today_kst() -> dt.date:
-    return now_utc().astimezone(CITY_TZ).date()
 
 
 def require_role(
@@ -206,7 +186,7 @@ def last_change(session: Session, entity: str, entity_id: int) -> AuditEvent | N
 def conflict_from(session: Session, event: AuditEvent) -> Conflict:
     """``Conflict`` naming who made ``event`` (the winner) and when, in KST."""
     who = display_name(session, event.actor_id, event.actor_name)
-    return Conflict(by=who, at=kst(event.occurred_at))
+    return Conflict(by=who, at=clock.city_time_text(event.occurred_at))
 
 
 def clean_text(

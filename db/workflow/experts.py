@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from db import domain
+from db import clock, domain
 from db.deliberation.fairness_store import refresh_for_experts
 from db.errors import N_, DomainError, NotFound, ValidationFailed
 from db.models import Expert, ExpertField, ExpertTie, Organization
@@ -206,7 +206,7 @@ def add_expert(
     )
     if registered_on is None:
         errors["registered_on"] = DATE_REQUIRED
-    elif registered_on > common.today_kst():
+    elif registered_on > clock.city_today():
         errors["registered_on"] = DATE_IN_FUTURE
     if (
         "name" not in errors
@@ -216,7 +216,7 @@ def add_expert(
         errors["name"] = DUPLICATE_EXPERT
     if errors:
         raise ValidationFailed(errors)
-    now = common.now_utc()
+    now = clock.now_utc()
     expert = Expert(registered_on=registered_on, created_at=now, updated_at=now, **values)
     session.add(expert)
     session.flush()
@@ -349,14 +349,14 @@ def retire_expert(
     errors: dict[str, str] = {}
     if retired_on is None:
         errors["retired_on"] = DATE_REQUIRED
-    elif retired_on > common.today_kst():
+    elif retired_on > clock.city_today():
         errors["retired_on"] = DATE_IN_FUTURE
     elif retired_on < expert.registered_on:
         errors["retired_on"] = RETIRED_BEFORE_JOINING
     text = common.clean_text(reason, "reason", errors)
     if errors:
         raise ValidationFailed(errors)
-    now = common.now_utc()
+    now = clock.now_utc()
     lost_edits.compare_and_set(
         session, Expert, "expert", expert_id, seen, {"retired_on": retired_on, "updated_at": now}
     )
@@ -409,7 +409,7 @@ def add_organization(
                 errors.setdefault("name_en", DUPLICATE_ORGANIZATION)
     if errors:
         raise ValidationFailed(errors)
-    now = common.now_utc()
+    now = clock.now_utc()
     org = Organization(
         name_ko=ko, name_en=en, kind=kind, region=region, is_local=bool(is_local), created_at=now
     )

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 
+from db import clock
 from db.errors import N_, Conflict, DomainError, ValidationFailed
 from db.permissions import Actor
 from db.workflow import common
@@ -51,7 +52,7 @@ def stale_edit(session: Session, entity: str, entity_id: int) -> StaleEdit:
     if ev is None:  # pragma: no cover - every write leaves an event
         return StaleEdit(by="-", at="-")
     who = common.display_name(session, ev.actor_id, ev.actor_name)
-    return StaleEdit(by=who, at=common.kst(ev.occurred_at))
+    return StaleEdit(by=who, at=clock.city_time_text(ev.occurred_at))
 
 
 def check_version(version: Any, errors: dict[str, str]) -> int:
@@ -144,7 +145,7 @@ def save_edit(
     :raise StaleEdit: the row is no longer at ``seen`` (nothing written).
     """
     changes = changes_of(before, after)
-    now = common.now_utc()
+    now = clock.now_utc()
     values = {k: v for k, v in changes.items() if k not in recorded_only}
     if hasattr(model, "updated_at"):
         values["updated_at"] = now

@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db import domain
+from db import clock, domain
 from db.audit import canonical_json
 from db.errors import N_, Conflict, DomainError, NotFound, ValidationFailed
 from db.models import AgendaItem, Meeting, Proposal, Technology, Testbed
@@ -106,7 +106,7 @@ def _testbed_details(
         certification).
     """
     errors: dict[str, str] = {}
-    today = common.today_kst()
+    today = clock.city_today()
     details: dict[str, Any] = {}
     if to == "in_progress":
         details["site"] = common.clean_text(site, "site", errors, max_chars=300)
@@ -150,7 +150,7 @@ def _create(
 
     :raise DomainError: the record already has an open proposal.
     """
-    now = common.now_utc()
+    now = clock.now_utc()
     proposal = Proposal(
         entity=entity,
         entity_id=entity_id,
@@ -400,7 +400,7 @@ def decide_proposal(
         raise ValidationFailed(errors)
     if proposal.status != "pending":
         raise _proposal_conflict(session, proposal)
-    now, today = common.now_utc(), common.today_kst()
+    now, today = clock.now_utc(), clock.city_today()
     if (
         decision == "approve"
         and proposal.entity == "testbed"
@@ -460,5 +460,5 @@ def _proposal_conflict(session: Session, proposal: Proposal) -> Conflict:
         select(Proposal.decided_by_id, Proposal.decided_at).where(Proposal.id == proposal.id)
     ).one()
     who = common.display_name(session, row.decided_by_id)
-    at = common.kst(row.decided_at) if row.decided_at is not None else "-"
+    at = clock.city_time_text(row.decided_at) if row.decided_at is not None else "-"
     return Conflict(by=who, at=at)

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import String, and_, cast, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from db import domain, scoring
+from db import clock, domain, scoring
 from db.errors import N_, NotFound
 from db.models import (
     Adoption,
@@ -377,7 +377,7 @@ def _my_proposals(session: Session, actor: Actor, limit: int | None = None) -> p
         order += [
             (
                 r.status != "pending",
-                -common.as_utc(r.proposed_at).astimezone(common.CITY_TZ).date().toordinal(),
+                -clock.city_date(r.proposed_at).toordinal(),
                 f"proposal:{r.id}",
                 "p",
                 r.id,
@@ -421,7 +421,7 @@ def _my_proposals(session: Session, actor: Actor, limit: int | None = None) -> p
                 "open": r.status in ("proposed", "under_review"),
                 "proposed_on": r.proposed_on,
                 "decided_by": names.get(r.decided_by_id) if r.decided_by_id else None,
-                "decided_at": common.as_utc(r.decided_at) if r.decided_at else None,
+                "decided_at": clock.as_utc(r.decided_at) if r.decided_at else None,
                 "comment": r.decision_comment,
             }
         )
@@ -443,9 +443,9 @@ def _my_proposals(session: Session, actor: Actor, limit: int | None = None) -> p
                 "to_status": p.to_status,
                 "status": p.status,
                 "open": p.status == "pending",
-                "proposed_on": common.as_utc(p.proposed_at).astimezone(common.CITY_TZ).date(),
+                "proposed_on": clock.city_date(p.proposed_at),
                 "decided_by": names.get(p.decided_by_id) if p.decided_by_id else None,
-                "decided_at": common.as_utc(p.decided_at) if p.decided_at else None,
+                "decided_at": clock.as_utc(p.decided_at) if p.decided_at else None,
                 "comment": p.decision_comment,
             }
         )
@@ -659,7 +659,7 @@ def pending_decisions(
                 "from_status": p.from_status,
                 "to_status": p.to_status,
                 "proposed_by": names.get(p.proposed_by_id, ""),
-                "proposed_on": common.as_utc(p.proposed_at).astimezone(common.CITY_TZ).date(),
+                "proposed_on": clock.city_date(p.proposed_at),
                 "recommended": None,
                 "can_decide": not own,
                 "can_approve": not own,
@@ -725,7 +725,7 @@ def deliberations(session: Session, condition: Any) -> pd.DataFrame:
                 "meeting_status": it.status,
                 "decision": it.decision,
                 "decision_reason": it.decision_reason,
-                "decided_at": common.as_utc(it.decided_at) if it.decided_at else None,
+                "decided_at": clock.as_utc(it.decided_at) if it.decided_at else None,
                 "members": outcome.members,
                 "stage1_mean": outcome.stage1_mean if outcome.members else None,
                 "overall_mean": outcome.overall_mean if outcome.members else None,
@@ -810,7 +810,7 @@ def decision_context(*, session: Session, actor: Actor, adoption_id: int) -> dic
             "proposed_by": names.get(adoption.proposed_by_id or -1, ""),
             "editors": sorted(names.get(i, str(i)) for i in editor_ids),
             "decided_by": names.get(adoption.decided_by_id or -1),
-            "decided_at": common.as_utc(adoption.decided_at) if adoption.decided_at else None,
+            "decided_at": clock.as_utc(adoption.decided_at) if adoption.decided_at else None,
         },
         "technology": _technology(session, adoption.technology_id),
         "deliberations": pd.concat(
@@ -881,9 +881,9 @@ def proposal_context(*, session: Session, actor: Actor, proposal_id: int) -> dic
             "reason": p.reason,
             "status": p.status,
             "proposed_by": names.get(p.proposed_by_id, ""),
-            "proposed_at": common.as_utc(p.proposed_at),
+            "proposed_at": clock.as_utc(p.proposed_at),
             "decided_by": names.get(p.decided_by_id or -1),
-            "decided_at": common.as_utc(p.decided_at) if p.decided_at else None,
+            "decided_at": clock.as_utc(p.decided_at) if p.decided_at else None,
             "decision_comment": p.decision_comment,
         },
         "record": record,

@@ -28,7 +28,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db import domain
+from db import clock, domain
 from db.errors import N_, DomainError, NotFound, ValidationFailed
 from db.models import Organization, Technology
 from db.permissions import Actor
@@ -140,8 +140,8 @@ def register_technology(
     if errors:
         raise ValidationFailed(errors)
     assert owner is not None
-    now = common.now_utc()
-    today = common.today_kst()
+    now = clock.now_utc()
+    today = clock.city_today()
     for _attempt in range(NUMBER_ATTEMPTS):
         reg_no = next_reg_no(session, today.year)
         tech = Technology(
@@ -229,7 +229,7 @@ def move_technology(
     note = common.clean_text(reason, "reason", errors, required=False)
     if errors:
         raise ValidationFailed(errors)
-    now, today = common.now_utc(), common.today_kst()
+    now, today = clock.now_utc(), clock.city_today()
     dated = {"screening": "screening_on", "under_review": "review_on"}[to]
     done = session.execute(
         update(Technology)
