@@ -1,4 +1,5 @@
-"""Database commands: ``python -m db upgrade | verify-audit | current | create-admin NAME``.
+"""Database commands: ``python -m db upgrade | verify-audit | current | create-admin NAME |
+city init PROFILE | city export [FOLDER]``.
 
 Every command works on the database named by ``DATABASE_URL`` (default: the embedded SQLite
 file). Problems a person can fix are printed as one sentence on stderr with exit code 2.
@@ -7,9 +8,11 @@ file). Problems a person can fix are printed as one sentence on stderr with exit
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -109,6 +112,50 @@ def _create_admin(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
+@command("city", "apply a city's profile to an empty database (init PROFILE), or write it out")
+def _city(engine: Engine, args: argparse.Namespace) -> int:
+    from db.city.profile_file import ProfileInvalid, profile_toml, read_profile
+    from db.city.store import apply_profile, export_profile
+    from db.migrate import is_up_to_date
+
+    if not is_up_to_date(engine):
+        print("The database is not upgraded: run `python -m db upgrade` first.", file=sys.stderr)
+        return 2
+    if args.action == "init":
+        if args.path is None:
+            print("Name the profile file: python -m db city init PROFILE", file=sys.stderr)
+            return 2
+        path = Path(args.path)
+        try:
+            profile = read_profile(path)
+        except ProfileInvalid as exc:
+            print(f"The profile {exc.path} was not applied:", file=sys.stderr)
+            for problem in exc.problems:
+                print(f"  {problem.text(exc.path)}", file=sys.stderr)
+            return 2
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with write_session(engine) as s:
+            apply_profile(s, profile, source=f"{path.name} (SHA-256 {digest})")
+        terms = ", ".join(f"{len(v)} {k}" for k, v in profile.vocabularies.items())
+        print(f"Applied the profile of {profile.name_en} ({profile.name_ko}): {terms}.")
+        if profile.regulation is not None:
+            print(
+                f"Regulation version 1 ({profile.regulation.directive}) is in force from "
+                f"{profile.regulation.effective_on.isoformat()}."
+            )
+        return 0
+    folder = Path(args.path or ".")
+    with read_session(engine) as s:
+        profile = export_profile(s)
+    folder.mkdir(parents=True, exist_ok=True)
+    logo = f"{profile.code}-logo." + ("svg" if profile.logo_type == "image/svg+xml" else "png")
+    (folder / logo).write_bytes(profile.logo)
+    target = folder / f"{profile.code}.toml"
+    target.write_text(profile_toml(profile, logo), encoding="utf-8")
+    print(f"Wrote {target} and {folder / logo}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m db", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if name == "create-admin":
             p.add_argument("username")
+        if name == "city":
+            p.add_argument("action", choices=("init", "export"))
+            p.add_argument(
+                "path", nargs="?", help="init: the profile file; export: the folder (default .)"
+            )
     return parser
 
 

@@ -154,3 +154,8 @@ AGREEMENT_KINDS: Final = ("mou", "joint_operation")
 AGREEMENT_STATUSES: Final = ("planned", "signed", "active", "expired")
 
 TIE_KINDS: Final = ("employment", "consulting", "joint_research", "other")
+
+# The city's vocabularies (their codes are data: ``db.city``, ``profiles/*.toml``).
+VOCABULARIES: Final = ("fields", "sectors", "organisation_kinds", "criteria")
+
+REGULATION_STATUSES: Final = ("draft", "approved", "withdrawn")

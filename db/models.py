@@ -1,8 +1,10 @@
 """Typed SQLAlchemy 2 models of the shared database (one class per entity of design.md).
 
 The schema itself is built by Alembic (``db/migrations``); these classes describe it for
-queries and writes. Code columns are plain strings guarded by CHECK constraints built from
-``db.domain`` so that both SQLite and PostgreSQL refuse an unknown status or kind.
+queries and writes. Codes of the national lists in ``db.domain`` (statuses, roles, regions,
+...) are guarded by CHECK constraints; codes of the city's vocabularies (technical fields,
+growth sectors, kinds of organisation, criteria) are data: the ``*_terms`` tables, which the
+columns holding them refer to by foreign keys.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -76,7 +79,6 @@ class Organization(Base):
 
     __tablename__ = "organizations"
     __table_args__ = (
-        one_of("kind", domain.ORG_KINDS),
         one_of("region", domain.REGIONS),
         UniqueConstraint("name_ko", "kind", name="uq_organizations_name_kind"),
         # An import looks organizations up by the file's names (db.imports.checking).
@@ -93,7 +95,7 @@ class Organization(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name_ko: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(ForeignKey("organisation_kind_terms.code"))
     region: Mapped[str | None] = mapped_column(String(8))  # NULL for foreign bodies
     is_local: Mapped[bool] = mapped_column(Boolean, default=False)
     country: Mapped[str] = mapped_column(String(2), default="KR")
@@ -193,12 +195,12 @@ class Expert(Base):
 
 class ExpertField(Base):
     __tablename__ = "expert_fields"
-    __table_args__ = (one_of("field", domain.FIELDS), Index("ix_expert_fields_field", "field"))
+    __table_args__ = (Index("ix_expert_fields_field", "field"),)
 
     expert_id: Mapped[int] = mapped_column(
         ForeignKey("experts.id", ondelete="CASCADE"), primary_key=True
     )
-    field: Mapped[str] = mapped_column(String(32), primary_key=True)
+    field: Mapped[str] = mapped_column(ForeignKey("field_terms.code"), primary_key=True)
 
 
 class ExpertTie(Base):
@@ -222,8 +224,6 @@ class Technology(Base):
     __tablename__ = "technologies"
     __table_args__ = (
         one_of("status", domain.TECH_STATUSES),
-        one_of("field", domain.FIELDS),
-        one_of("growth_sector", domain.GROWTH_SECTORS),
         one_of("certification", domain.CERTIFICATIONS),
         Index("ix_technologies_registered_on", "registered_on"),
         Index("ix_technologies_submitted_on", "submitted_on"),
@@ -240,8 +240,8 @@ class Technology(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     owner_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     is_local: Mapped[bool] = mapped_column(Boolean)
-    field: Mapped[str] = mapped_column(String(32))
-    growth_sector: Mapped[str] = mapped_column(String(32), default="none")
+    field: Mapped[str] = mapped_column(ForeignKey("field_terms.code"))
+    growth_sector: Mapped[str] = mapped_column(ForeignKey("sector_terms.code"))
     certification: Mapped[str] = mapped_column(String(32), default="none")
     status: Mapped[str] = mapped_column(String(16), default="submitted")
     submitted_on: Mapped[dt.date] = mapped_column(Date)
@@ -277,6 +277,9 @@ class Meeting(Base):
     location: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     quorum: Mapped[int] = mapped_column(SmallInteger, default=5)
+    regulation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regulation_versions.id"), index=True
+    )
     draw_seed: Mapped[int | None] = mapped_column(BigInteger)
     draw_pool_size: Mapped[int | None] = mapped_column(Integer)
     draw_exclusions: Mapped[str | None] = mapped_column(Text)  # JSON: [{expert_id, reason}]
@@ -659,3 +662,95 @@ class MeetingFairness(Base):
     flag_count: Mapped[int] = mapped_column(Integer)
     flags: Mapped[str] = mapped_column(Text)
     computed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+# --- The city profile, its vocabularies and its regulation (migration 0010) ------------------
+
+
+class CityProfileRow(Base):
+    """The city running this instance (one row): applied from a profile file by
+    ``python -m db city init``, edited by an administrator afterwards (``db.city``)."""
+
+    __tablename__ = "city_profile"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        one_of("default_language", ("ko", "en")),
+    )
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    code: Mapped[str] = mapped_column(String(32))
+    name_ko: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    logo: Mapped[bytes] = mapped_column(LargeBinary)
+    logo_type: Mapped[str] = mapped_column(String(32))
+    home_regions: Mapped[str] = mapped_column(Text)  # JSON list of region codes
+    reg_no_pattern: Mapped[str] = mapped_column(String(40))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    first_operating_day: Mapped[dt.date] = mapped_column(Date)
+    default_language: Mapped[str] = mapped_column(String(2))
+    targets: Mapped[str] = mapped_column(Text, default="{}")  # JSON {year: {figure: value}}
+    source: Mapped[str] = mapped_column(String(200))  # the file (and its SHA-256) or migration
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class _Term(Base):
+    """One code of one of the city's vocabularies, with its labels, order and attributes
+    (JSON); retired (no longer offered) rather than deleted once in use: the records that use
+    it refer to it by a foreign key."""
+
+    __abstract__ = True
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    label_ko: Mapped[str] = mapped_column(String(100))
+    label_en: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    attributes: Mapped[str] = mapped_column(Text, default="{}")
+    retired_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class FieldTerm(_Term):
+    __tablename__ = "field_terms"
+
+
+class SectorTerm(_Term):
+    __tablename__ = "sector_terms"
+
+
+class OrganisationKindTerm(_Term):
+    __tablename__ = "organisation_kind_terms"
+
+
+class CriterionTerm(_Term):
+    __tablename__ = "criterion_terms"
+
+
+VOCABULARY_TABLES: dict[str, type[_Term]] = {
+    "fields": FieldTerm,
+    "sectors": SectorTerm,
+    "organisation_kinds": OrganisationKindTerm,
+    "criteria": CriterionTerm,
+}
+
+
+class RegulationVersion(Base):
+    """A version of the city's regulation: its rules (JSON, ``db.regulation.rules``), in force
+    from ``effective_on`` once approved by a second person (never its drafter)."""
+
+    __tablename__ = "regulation_versions"
+    __table_args__ = (one_of("status", domain.REGULATION_STATUSES),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    directive: Mapped[str] = mapped_column(String(300))
+    rules: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    source: Mapped[str] = mapped_column(String(200))
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    drafted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

@@ -140,6 +140,7 @@ DATA_ENTITIES: tuple[str, ...] = (
     "adoption",
     "agenda_item",
     "agreement",
+    "city_profile",
     "evaluation",
     "expert",
     "expert_tie",
@@ -150,8 +151,10 @@ DATA_ENTITIES: tuple[str, ...] = (
     "organization",
     "panel_seat",
     "proposal",
+    "regulation_version",
     "technology",
     "testbed",
+    "vocabulary_term",
 )
 """Kinds of record (audit ``entity``) whose writes change what a summary may show."""
 

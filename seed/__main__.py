@@ -12,7 +12,9 @@ import datetime as dt
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
+from db.city.profile_file import ProfileInvalid
 from db.config import load_settings
 from db.engine import DatabaseConfigError, make_engine
 from db.migrate import upgrade
@@ -50,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--force", action="store_true", help="delete everything in the database first"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="the city's profile file (default: the profile the database holds, else "
+        "profiles/daegu.toml)",
     )
     accounts = parser.add_mutually_exclusive_group()
     accounts.add_argument(
@@ -92,8 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             demo_accounts=demo_accounts,
             force=args.force,
             progress=progress,
+            profile=args.profile,
         )
-    except SeedRefused as exc:
+    except (SeedRefused, ProfileInvalid) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     finally:

@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
+from db.city.profile_file import CityProfile, read_profile
+from db.city.store import export_profile, has_profile
+from db.config import PROJECT_ROOT
 from db.errors import N_, DomainError
 from db.migrate import is_up_to_date
+from db.models import CityProfileRow
 from db.passwords import UNUSABLE_PASSWORD, hash_password
+from db.session import read_session
 from seed import store
 from seed.constants import DEMO_END, DEMO_PASSWORD, GO_LIVE, PLANTED_IRREGULARITIES
 from seed.project import project
 from seed.timeline import simulate
+
+DEFAULT_PROFILE = PROJECT_ROOT / "profiles" / "daegu.toml"
+"""The city of the published figures, built when no other profile is given or held."""
 
 
 class SeedRefused(DomainError):
@@ -66,6 +76,7 @@ def build(
     demo_accounts: bool = True,
     force: bool = False,
     progress: Callable[[str], None] | None = None,
+    profile: Path | None = None,
 ) -> SeedReport:
     """Write the demo data (every volume x ``scale``) as it stood on ``until``.
 
@@ -73,8 +84,12 @@ def build(
     after that date. The same arguments always give the same content (only the bcrypt salt
     of the demo password differs). With ``demo_accounts`` the demo users can sign in with
     :data:`seed.DEMO_PASSWORD`; without, they exist only as inactive actors of the history.
+    The city is ``profile`` (a profile file), else the profile the database holds (applied by
+    ``python -m db city init``: the database is rebuilt from it), else Daegu's
+    (:data:`DEFAULT_PROFILE`, the city of the published figures).
 
     :raise SeedRefused: the database is not migrated, or holds data and ``force`` is false.
+    :raise ProfileInvalid: ``profile`` cannot be read.
     :raise ValueError: ``scale`` < 1 or ``until`` before the platform went live.
     """
     say = progress or (lambda _msg: None)
@@ -85,20 +100,41 @@ def build(
     started = time.perf_counter()
     if not is_up_to_date(engine):
         raise SeedRefused(NOT_MIGRATED)
-    if not store.is_empty(engine):
-        if not force:
-            raise SeedRefused(NOT_EMPTY)
+    city, source = _profile(engine, profile)
+    state = store.contents(engine)
+    if state == "data" and not force:
+        raise SeedRefused(NOT_EMPTY)
+    if state != "empty":
         say("emptying the database (downgrade to base, upgrade to head)")
         store.reset(engine)
     world = simulate(scale, max(until, DEMO_END), say)
     say("projecting the records onto " + until.isoformat())
     password = hash_password(DEMO_PASSWORD) if demo_accounts else UNUSABLE_PASSWORD
-    tables, log = project(world, until, active=demo_accounts, password_hash=password)
+    tables, log = project(
+        world,
+        until,
+        active=demo_accounts,
+        password_hash=password,
+        profile=city,
+        profile_source=source,
+    )
     counts = store.write(engine, tables, log, say)
     head_hash = _head_hash(engine)
     codes = {m.code for m in world.meetings if m.held_on <= until}
     planted = tuple(p for p in PLANTED_IRREGULARITIES if set(p["meeting_codes"]) <= codes)
     return SeedReport(scale, until, counts, head_hash, time.perf_counter() - started, planted)
+
+
+def _profile(engine: Engine, path: Path | None) -> tuple[CityProfile, str]:
+    """The city to build and where its profile came from (see :func:`build`)."""
+    if path is None:
+        with read_session(engine) as s:
+            if has_profile(s):
+                row = s.get(CityProfileRow, 1)
+                return export_profile(s), row.source if row is not None else ""
+        path = DEFAULT_PROFILE
+    content = path.read_bytes()
+    return read_profile(path), f"{path.name} (SHA-256 {hashlib.sha256(content).hexdigest()})"
 
 
 def _head_hash(engine: Engine) -> str:

@@ -12,13 +12,12 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from alembic import command
 from sqlalchemy import Connection, Engine, Integer, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.deliberation.fairness_store import backfill
-from db.migrate import alembic_config
-from db.models import AuditHead, Base
+from db.migrate import downgrade, upgrade
+from db.models import AuditEvent, AuditHead, Base
 from seed.audit import EventLog
 
 BATCH = 10_000
@@ -26,26 +25,50 @@ SQLITE_CACHE_KIB = 512 * 1024
 Progress = Callable[[str], None]
 
 
+PROFILE_TABLES = frozenset(
+    {
+        "city_profile",
+        "field_terms",
+        "sector_terms",
+        "organisation_kind_terms",
+        "criterion_terms",
+        "regulation_versions",
+    }
+)
+PROFILE_ACTIONS = frozenset({"city.init", "regulation.install"})
+IGNORED = frozenset({"audit_head", "stored_summaries"})
+
+
+def contents(engine: Engine) -> str:
+    """``"empty"``; ``"profile"`` when the database holds only a city profile applied by
+    ``python -m db city init`` (and its audit events); ``"data"`` otherwise."""
+    with engine.connect() as conn:
+        filled = {
+            table.name
+            for table in Base.metadata.sorted_tables
+            if table.name not in IGNORED
+            and conn.execute(select(1).select_from(table).limit(1)).first() is not None
+        }
+        if not filled:
+            last = conn.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar()
+            return "data" if last else "empty"
+        if filled <= PROFILE_TABLES | {"audit_events"}:
+            actions = set(conn.execute(select(AuditEvent.action).distinct()).scalars())
+            if actions <= PROFILE_ACTIONS:
+                return "profile"
+        return "data"
+
+
 def is_empty(engine: Engine) -> bool:
     """True when no table holds data and the audit chain is empty."""
-    with engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
-            if table.name == "audit_head":
-                continue
-            if conn.execute(select(1).select_from(table).limit(1)).first() is not None:
-                return False
-        last = conn.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar()
-        return not last
+    return contents(engine) == "empty"
 
 
 def reset(engine: Engine) -> None:
-    """Drop everything (``alembic downgrade base``, which also drops the append-only audit
-    triggers) and migrate again to head."""
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "base")
-        command.upgrade(cfg, "head")
+    """Drop everything (downgrade to base, which also drops the append-only audit triggers)
+    and migrate again to head."""
+    downgrade(engine, "base")
+    upgrade(engine)
 
 
 def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

@@ -202,6 +202,7 @@ def pg_template(pg_server: PgServer) -> str:
         conn.execute(text("CREATE DATABASE ntp_template"))
     engine = make_engine(pg_server.url("ntp_template"))
     upgrade(engine)
+    apply_demo_profile(engine)
     engine.dispose()
     admin.dispose()
     return "ntp_template"
@@ -212,10 +213,34 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
+    apply_demo_profile(engine)
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return path
+
+
+DEMO_PROFILE = Path(__file__).resolve().parent.parent / "profiles" / "daegu.toml"
+PROFILE_APPLIED_AT = dt.datetime(2018, 1, 1, tzinfo=dt.UTC)
+
+
+def apply_demo_profile(engine: Engine) -> None:
+    """The demo city's profile rows (vocabularies, regulation version 1) on a migrated
+    database, as migration 0010 leaves a database that held records: every usable database
+    holds a profile. No audit event, so the tests of the audit chain start from an empty
+    chain; ``python -m db city init`` with its events is tested in ``test_city_db.py``."""
+    from sqlalchemy import insert
+
+    from db.city.profile_file import read_profile
+    from db.city.store import profile_rows
+    from db.models import Base
+
+    rows = profile_rows(
+        read_profile(DEMO_PROFILE), source="tests", at=PROFILE_APPLIED_AT, actor_id=None
+    )
+    with engine.begin() as conn:
+        for table, values in rows.items():
+            conn.execute(insert(Base.metadata.tables[table]), values)
 
 
 def fresh_database_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
@@ -233,6 +258,24 @@ def fresh_database_url(request: pytest.FixtureRequest, backend: str, tmp_path: P
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
     admin.dispose()
     return server.url(name)
+
+
+@pytest.fixture
+def unprofiled_engine(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> Iterator[Engine]:
+    """A fresh database upgraded to head with no city profile (what ``python -m db upgrade``
+    leaves before ``python -m db city init``), on each backend."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / f'bare{next(_counter)}.sqlite3'}"
+        engine = make_engine(url)
+        upgrade(engine)
+    else:
+        server: PgServer = request.getfixturevalue("pg_server")
+        name = f"ntp_bare_{os.getpid()}_{next(_counter)}"
+        engine = make_engine(create_database(server, name, profile=False))
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -391,8 +434,11 @@ def restartable_pg() -> Iterator[PgServer]:
     shutil.rmtree(server.root, ignore_errors=True)
 
 
-def create_database(server: PgServer, name: str, *, migrate: bool = True) -> str:
-    """Create database ``name`` on ``server`` (migrated unless ``migrate=False``); its URL."""
+def create_database(
+    server: PgServer, name: str, *, migrate: bool = True, profile: bool = True
+) -> str:
+    """Create database ``name`` on ``server``, migrated and holding the demo profile (unless
+    ``migrate=False`` / ``profile=False``); its URL."""
     admin = _pg_admin(server)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -401,5 +447,7 @@ def create_database(server: PgServer, name: str, *, migrate: bool = True) -> str
     if migrate:
         engine = make_engine(url)
         upgrade(engine)
+        if profile:
+            apply_demo_profile(engine)
         engine.dispose()
     return url

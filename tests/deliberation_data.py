@@ -140,6 +140,7 @@ def build(engine: Engine) -> World:
                 owner_org_id=w.orgs[org],
                 is_local=True,
                 field="roads",
+                growth_sector="none",
                 status="under_review",
                 submitted_on=dt.date(2024, 1, 10),
                 screening_on=dt.date(2024, 2, 1),

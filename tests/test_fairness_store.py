@@ -258,18 +258,13 @@ def test_a_technologys_new_owner_recomputes_the_closed_meetings(w: World) -> Non
 def test_the_migration_computes_the_meetings_closed_before_it(w: World) -> None:
     """Migration 0007 on a database holding closed meetings: its backfill stores the same
     row the close stored (downgrade to 0006 drops the table, upgrade recomputes)."""
-    from alembic import command
-
-    from db.migrate import alembic_config, upgrade
+    from db.migrate import downgrade, upgrade
 
     meeting_id, _members = decided(w)
     write(w, dl.close_meeting, meeting_id=meeting_id, minutes="Both passed.")
     before = stored_row(w, meeting_id)
     assert before is not None
-    cfg = alembic_config()
-    with w.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0006")
+    downgrade(w.engine, "0006")
     upgrade(w.engine)
     after = stored_row(w, meeting_id)
     assert after is not None

@@ -707,6 +707,7 @@ def _product(engine: Engine, kind: str, began: dt.date, status: str) -> int:
             owner_org_id=owner.id,
             is_local=True,
             field="roads",
+            growth_sector="none",
             status="registered",
             submitted_on=began - 100 * DAY,
         )

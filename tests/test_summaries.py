@@ -604,6 +604,9 @@ def test_prune_keeps_the_table_bounded(
     migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = migrated_engine
+    # the process-wide count of stores since the last prune starts afresh: the stores below
+    # must not cross PRUNE_EVERY_STORES after the stores of earlier tests (it pruned early)
+    monkeypatch.setattr(S, "_stores_since_prune", 0)
     old = clock.now_utc() - dt.timedelta(days=S.MAX_AGE_DAYS + 1)
     for n in range(5):
         S.store(engine, "test.old_version/1", S.params_key({"n": n}), 3, n, 0.0)

@@ -721,6 +721,7 @@ def test_registration_numbers_follow_the_city_style(
                 owner_org_id=owner,
                 is_local=True,
                 field="roads",
+                growth_sector="none",
                 status="registered",
                 submitted_on=dt.date(year, 1, 2),
             )
@@ -733,6 +734,7 @@ def test_registration_numbers_follow_the_city_style(
                 owner_org_id=owner,
                 is_local=True,
                 field="roads",
+                growth_sector="none",
                 status="registered",
                 submitted_on=dt.date(year - 1, 1, 2),
             )

@@ -30,7 +30,7 @@ VOCABULARIES = ("fields", "sectors", "organisation_kinds", "criteria")
 # Attributes an entry of a vocabulary may carry besides code, ko and en (with their types).
 ATTRIBUTES: Mapping[str, Mapping[str, type]] = {
     "fields": {},
-    "sectors": {},
+    "sectors": {"outside": bool},
     "organisation_kinds": {"owns_technologies": bool, "inquires": bool, "abroad": bool},
     "criteria": {"stage": int},
 }
@@ -245,6 +245,15 @@ def _profile(
     if language not in LANGUAGES:
         bad("city.default_language", WRONG_TYPE, kind="ko / en")
     vocabularies = {name: _terms(name, data.get(name), bad) for name in VOCABULARIES}
+    outside = [t.code for t in vocabularies["sectors"] if t.attributes.get("outside")]
+    if vocabularies["sectors"] and len(outside) != 1:
+        bad(
+            "sectors",
+            N_(
+                "exactly one sector is marked outside = true (technologies outside "
+                "the city's growth sectors)"
+            ),
+        )
     targets = _targets(data.get("targets", {}), bad)
     stages = {t.code: int(t.attributes.get("stage", 0)) for t in vocabularies["criteria"]}
     regulation = None
@@ -404,11 +413,6 @@ def profile_toml(profile: CityProfile, logo_name: str) -> str:
     }
     if profile.targets:
         doc["targets"] = {str(y): dict(v) for y, v in sorted(profile.targets.items())}
-    for name in VOCABULARIES:
-        doc[name] = [
-            {"code": t.code, "ko": t.ko, "en": t.en, **dict(t.attributes)}
-            for t in sorted(profile.vocabularies[name], key=lambda t: t.position)
-        ]
     if profile.regulation is not None:
         reg = profile.regulation
         rules = json.loads(reg.rules.as_json())
@@ -418,7 +422,12 @@ def profile_toml(profile: CityProfile, logo_name: str) -> str:
             "directive": reg.directive,
             **rules,
         }
-    return tomli_w.dumps(doc)
+    text = tomli_w.dumps(doc)
+    for name in VOCABULARIES:  # one [[name]] table per entry: easier to read and edit
+        for t in sorted(profile.vocabularies[name], key=lambda t: t.position):
+            entry = {"code": t.code, "ko": t.ko, "en": t.en, **dict(t.attributes)}
+            text += f"\n[[{name}]]\n" + tomli_w.dumps(entry)
+    return text
 
 
 __all__ = [

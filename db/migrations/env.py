@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 
 from db.config import load_settings
 from db.engine import make_engine
+from db.migrate import migration_connection
 from db.models import Base
 
 config = context.config
@@ -31,7 +32,7 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     engine = make_engine(load_settings().database_url)
-    with engine.connect() as conn:
+    with migration_connection(engine) as conn:
         _run(conn)
     engine.dispose()
 

@@ -17,6 +17,12 @@ from seed.world import World
 
 Row = dict[str, Any]
 TABLES = (
+    "city_profile",
+    "field_terms",
+    "sector_terms",
+    "organisation_kind_terms",
+    "criterion_terms",
+    "regulation_versions",
     "organizations",
     "users",
     "user_roles",

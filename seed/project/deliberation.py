@@ -34,6 +34,7 @@ def meetings(p: Projection) -> None:
                 "location": m.location,
                 "status": status,
                 "quorum": m.quorum,
+                "regulation_id": 1,
                 "draw_seed": m.draw_seed if drawn else None,
                 "draw_pool_size": m.pool_size if drawn else None,
                 "draw_exclusions": json.dumps(m.exclusions, separators=(",", ":"))

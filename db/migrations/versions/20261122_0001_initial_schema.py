@@ -63,9 +63,7 @@ def upgrade() -> None:
         sa.Column("signed_on", sa.Date(), nullable=True),
         sa.Column("starts_on", sa.Date(), nullable=True),
         sa.Column("ends_on", sa.Date(), nullable=True),
-        sa.CheckConstraint(
-            "kind IN ('mou', 'joint_operation')", name=op.f("ck_agreements_kind")
-        ),
+        sa.CheckConstraint("kind IN ('mou', 'joint_operation')", name=op.f("ck_agreements_kind")),
         sa.CheckConstraint(
             "status IN ('planned', 'signed', 'active', 'expired')",
             name=op.f("ck_agreements_status"),
@@ -116,9 +114,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_experts_organization_id"), ["organization_id"], unique=False
         )
-        batch_op.create_index(
-            "ix_experts_registered_on", ["registered_on"], unique=False
-        )
+        batch_op.create_index("ix_experts_registered_on", ["registered_on"], unique=False)
 
     op.create_table(
         "inquiries",
@@ -149,9 +145,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inquiries")),
     )
     with op.batch_alter_table("inquiries", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_inquiries_org_id"), ["org_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_inquiries_org_id"), ["org_id"], unique=False)
         batch_op.create_index("ix_inquiries_received_on", ["received_on"], unique=False)
 
     op.create_table(
@@ -201,12 +195,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.create_index("ix_audit_events_actor", ["actor_id"], unique=False)
-        batch_op.create_index(
-            "ix_audit_events_entity", ["entity", "entity_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_audit_events_occurred_at", ["occurred_at"], unique=False
-        )
+        batch_op.create_index("ix_audit_events_entity", ["entity", "entity_id"], unique=False)
+        batch_op.create_index("ix_audit_events_occurred_at", ["occurred_at"], unique=False)
 
     op.create_table(
         "auth_sessions",
@@ -226,9 +216,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_sessions")),
     )
     with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_auth_sessions_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_auth_sessions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "expert_fields",
@@ -276,9 +264,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_expert_ties")),
     )
     with op.batch_alter_table("expert_ties", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_expert_ties_expert_id"), ["expert_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_expert_ties_expert_id"), ["expert_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_expert_ties_organization_id"),
             ["organization_id"],
@@ -398,13 +384,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_technologies_owner_org_id"), ["owner_org_id"], unique=False
         )
-        batch_op.create_index(
-            "ix_technologies_registered_on", ["registered_on"], unique=False
-        )
+        batch_op.create_index("ix_technologies_registered_on", ["registered_on"], unique=False)
         batch_op.create_index("ix_technologies_status", ["status"], unique=False)
-        batch_op.create_index(
-            "ix_technologies_submitted_on", ["submitted_on"], unique=False
-        )
+        batch_op.create_index("ix_technologies_submitted_on", ["submitted_on"], unique=False)
 
     op.create_table(
         "user_roles",
@@ -506,17 +488,11 @@ def upgrade() -> None:
             name=op.f("fk_panel_seats_meeting_id_meetings"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_panel_seats")),
-        sa.UniqueConstraint(
-            "meeting_id", "expert_id", name="uq_panel_seats_meeting_expert"
-        ),
+        sa.UniqueConstraint("meeting_id", "expert_id", name="uq_panel_seats_meeting_expert"),
     )
     with op.batch_alter_table("panel_seats", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_panel_seats_expert_id"), ["expert_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_panel_seats_meeting_id"), ["meeting_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_panel_seats_expert_id"), ["expert_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_panel_seats_meeting_id"), ["meeting_id"], unique=False)
 
     op.create_table(
         "testbeds",
@@ -600,9 +576,7 @@ def upgrade() -> None:
             name=op.f("fk_agenda_items_testbed_id_testbeds"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agenda_items")),
-        sa.UniqueConstraint(
-            "meeting_id", "technology_id", name="uq_agenda_items_meeting_tech"
-        ),
+        sa.UniqueConstraint("meeting_id", "technology_id", name="uq_agenda_items_meeting_tech"),
     )
     with op.batch_alter_table("agenda_items", schema=None) as batch_op:
         batch_op.create_index(
@@ -637,12 +611,8 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "diffusion BETWEEN 0 AND 100", name=op.f("ck_evaluations_diffusion_range")
         ),
-        sa.CheckConstraint(
-            "economy BETWEEN 0 AND 100", name=op.f("ck_evaluations_economy_range")
-        ),
-        sa.CheckConstraint(
-            "novelty BETWEEN 0 AND 100", name=op.f("ck_evaluations_novelty_range")
-        ),
+        sa.CheckConstraint("economy BETWEEN 0 AND 100", name=op.f("ck_evaluations_economy_range")),
+        sa.CheckConstraint("novelty BETWEEN 0 AND 100", name=op.f("ck_evaluations_novelty_range")),
         sa.CheckConstraint(
             "progressiveness BETWEEN 0 AND 100",
             name=op.f("ck_evaluations_progressiveness_range"),
@@ -658,9 +628,7 @@ def upgrade() -> None:
             name=op.f("fk_evaluations_seat_id_panel_seats"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluations")),
-        sa.UniqueConstraint(
-            "agenda_item_id", "seat_id", name="uq_evaluations_item_seat"
-        ),
+        sa.UniqueConstraint("agenda_item_id", "seat_id", name="uq_evaluations_item_seat"),
     )
     with op.batch_alter_table("evaluations", schema=None) as batch_op:
         batch_op.create_index(
@@ -668,15 +636,13 @@ def upgrade() -> None:
             ["agenda_item_id"],
             unique=False,
         )
-        batch_op.create_index(
-            batch_op.f("ix_evaluations_seat_id"), ["seat_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_evaluations_seat_id"), ["seat_id"], unique=False)
 
     # ### end Alembic commands ###
     op.execute(
-        sa.text(
-            "INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, :h)"
-        ).bindparams(h="0" * 64)
+        sa.text("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, :h)").bindparams(
+            h="0" * 64
+        )
     )
     _audit_append_only_up()
 

@@ -33,9 +33,7 @@ VERSIONED = ("adoptions", "testbeds", "technologies", "experts", "inquiries", "a
 
 def upgrade() -> None:
     for table in VERSIONED:
-        op.add_column(
-            table, sa.Column("version", sa.Integer(), nullable=False, server_default="1")
-        )
+        op.add_column(table, sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
     op.create_index("ix_experts_name", "experts", ["name"], unique=False)
     op.create_index(
         "ix_adoptions_technology_status",
