@@ -222,7 +222,7 @@ def _profile(
     logo, logo_type = _logo(folder, city["logo"], bad)
     regions = city["home_regions"]
     if not isinstance(regions, list) or not regions:
-        bad("city.home_regions", WRONG_TYPE, kind=N_("a list of region codes such as KR-27"))
+        bad("city.home_regions", WRONG_TYPE, kind=N_("a list of region codes such as KR-11"))
         regions = []
     for r in regions:
         if r not in REGIONS:
