@@ -1,5 +1,5 @@
 """Database commands: ``python -m db upgrade | verify-audit | current | create-admin NAME |
-city init PROFILE | city export [FOLDER]``.
+city check|init PROFILE | city export [FOLDER]``.
 
 Every command works on the database named by ``DATABASE_URL`` (default: the embedded SQLite
 file). Problems a person can fix are printed as one sentence on stderr with exit code 2.
@@ -112,27 +112,39 @@ def _create_admin(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-@command("city", "apply a city's profile to an empty database (init PROFILE), or write it out")
+@command(
+    "city",
+    "check a city's profile file (check PROFILE), apply it to an empty database (init "
+    "PROFILE), or write the current one out (export [FOLDER])",
+)
 def _city(engine: Engine, args: argparse.Namespace) -> int:
     from db.city.profile_file import ProfileInvalid, profile_toml, read_profile
     from db.city.store import apply_profile, export_profile
     from db.migrate import is_up_to_date
 
-    if not is_up_to_date(engine):
-        print("The database is not upgraded: run `python -m db upgrade` first.", file=sys.stderr)
-        return 2
-    if args.action == "init":
+    if args.action in ("init", "check"):
         if args.path is None:
-            print("Name the profile file: python -m db city init PROFILE", file=sys.stderr)
+            print(
+                f"Name the profile file: python -m db city {args.action} PROFILE", file=sys.stderr
+            )
             return 2
         path = Path(args.path)
         try:
             profile = read_profile(path)
         except ProfileInvalid as exc:
-            print(f"The profile {exc.path} was not applied:", file=sys.stderr)
+            verdict = "is not valid" if args.action == "check" else "was not applied"
+            print(f"The profile {exc.path} {verdict}:", file=sys.stderr)
             for problem in exc.problems:
                 print(f"  {problem.text(exc.path)}", file=sys.stderr)
             return 2
+        if args.action == "check":
+            terms = ", ".join(f"{len(v)} {k}" for k, v in profile.vocabularies.items())
+            print(f"The profile of {profile.name_en} ({profile.name_ko}) is valid: {terms}.")
+            return 0
+    if not is_up_to_date(engine):
+        print("The database is not upgraded: run `python -m db upgrade` first.", file=sys.stderr)
+        return 2
+    if args.action == "init":
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         with write_session(engine) as s:
             apply_profile(s, profile, source=f"{path.name} (SHA-256 {digest})")
@@ -172,9 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "create-admin":
             p.add_argument("username")
         if name == "city":
-            p.add_argument("action", choices=("init", "export"))
+            p.add_argument("action", choices=("check", "init", "export"))
             p.add_argument(
-                "path", nargs="?", help="init: the profile file; export: the folder (default .)"
+                "path",
+                nargs="?",
+                help="check, init: the profile file; export: the folder (default .)",
             )
     return parser
 

@@ -155,6 +155,9 @@ def test_the_city_commands(tmp_path: Path) -> None:
         (PROFILES / "daejeon.toml").read_text(encoding="utf-8").replace('"KR-30"', '"KR-99"'),
         encoding="utf-8",
     )
+    checked = _cli(url, "city", "check", str(bad))
+    assert checked.returncode == 2 and "is not valid" in checked.stderr
+    assert _cli(url, "city", "check", str(PROFILES / "daejeon.toml")).returncode == 0
     refused = _cli(url, "city", "init", str(bad))
     assert refused.returncode == 2
     assert f"{bad}, line 13, city.home_regions: KR-99 is not one of" in refused.stderr
