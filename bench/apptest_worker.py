@@ -49,7 +49,7 @@ from db import workflow
 from db.engine import make_engine
 from db.imports.columns import REGISTERS
 from db.models import Adoption, Organization, Technology, User
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session
 from tests.apptest import ROLE_ACCOUNTS, page_text, sign_in
 

@@ -32,7 +32,7 @@ from components.i18n import _
 from db import accounts, signin
 from db.clock import now_utc
 from db.config import cookie_key, load_settings
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 
 COOKIE_NAME = "ntp_signin"

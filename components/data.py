@@ -148,7 +148,7 @@ def records_behind(url: str, figure: str, as_of: dt.date) -> pd.DataFrame:
 
 # --- Registers (issue 4): technologies, experts, adoptions, inquiries ----------------------
 # Imported here so that this section stays one appended block (see the module docstring).
-from db.permissions import Actor  # noqa: E402
+from db.policy import Actor, may_see_personal_data  # noqa: E402
 from db.queries import registers  # noqa: E402
 
 Rows = tuple[pd.DataFrame, int]
@@ -188,7 +188,7 @@ def experts_page(
     """A page of experts for ``actor``. The cache is keyed on whether the actor may see
     personal data (not on who they are), and the db function decides the columns from the
     same actor, so a cached page with phone numbers never reaches the mayor's office."""
-    personal = registers.may_see_personal_data(actor)
+    personal = may_see_personal_data(actor)
     return _experts_page(url, personal, filters, sort, offset, limit, _actor=actor)
 
 
@@ -218,7 +218,7 @@ def _experts_page(
 
 def experts_export(url: str, actor: Actor, filters: registers.ExpertFilters, sort: str) -> Rows:
     """Every filtered expert for ``actor`` (personal data as in :func:`experts_page`)."""
-    personal = registers.may_see_personal_data(actor)
+    personal = may_see_personal_data(actor)
     return _experts_export(url, personal, filters, sort, _actor=actor)
 
 
@@ -232,7 +232,7 @@ def _experts_export(
 
 def expert_detail(url: str, actor: Actor, expert_id: int) -> dict[str, Any] | None:
     """One expert for ``actor`` (personal data as in :func:`experts_page`)."""
-    personal = registers.may_see_personal_data(actor)
+    personal = may_see_personal_data(actor)
     return _expert_detail(url, personal, expert_id, _actor=actor)
 
 
@@ -292,12 +292,7 @@ def inquiry_detail(url: str, inquiry_id: int) -> dict[str, Any] | None:
 
 # --- Deliberations (issue 5): meetings, one meeting's record, fairness -----------------------
 from db import deliberation  # noqa: E402
-from db.deliberation.common import (  # noqa: E402
-    AUDITOR_ROLES,
-    READ_ROLES,
-    may_see_personal_data,
-    require_read,
-)
+from db.policy import AUDITORS, MEETING_READERS, require_role  # noqa: E402
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
@@ -309,7 +304,7 @@ def meetings_list(url: str, filters: deliberation.MeetingFilters) -> pd.DataFram
 def meeting_record(url: str, actor: Actor, meeting_id: int) -> deliberation.MeetingRecord:
     """One meeting's record for ``actor``: the role is checked before the shared cache is
     consulted, and the cache is keyed on whether the actor may see personal data."""
-    require_read(actor, READ_ROLES, action="meeting.read")
+    require_role(actor, MEETING_READERS, "meeting.read", "meeting")
     personal = may_see_personal_data(actor)
     return _meeting_record(url, personal, meeting_id, _actor=actor)
 
@@ -326,7 +321,7 @@ def fairness_report(
     url: str, actor: Actor, start: dt.date | None, end: dt.date | None
 ) -> deliberation.FairnessReport:
     """The fairness report (auditors; checked before the shared cache is consulted)."""
-    require_read(actor, AUDITOR_ROLES, action="fairness.read")
+    require_role(actor, AUDITORS, "fairness.read", "meeting")
     return _fairness_report(url, start, end, _actor=actor)
 
 
@@ -346,7 +341,7 @@ def agenda_candidates(url: str, meeting_id: int) -> pd.DataFrame:
 
 # --- Audit trail (issue 6): auditors read, export and verify the trail; a record's history ---
 from db.errors import PermissionDenied  # noqa: E402
-from db.permissions import require  # noqa: E402
+from db.policy import HISTORY_READERS, require  # noqa: E402
 from db.queries import audit_trail  # noqa: E402
 
 AUDIT_PAGE_TTL_SECONDS = 30  # events never change, but new ones arrive at the newest end
@@ -370,7 +365,7 @@ def audit_page(
     before_id: int | None,
     limit: int,
 ) -> tuple[pd.DataFrame, audit_trail.PageInfo]:
-    _refused_unless(actor, (audit_trail.AUDITOR,), "audit_event.read")
+    _refused_unless(actor, AUDITORS, "audit_event.read")
     return _audit_page(url, filters, after_id, before_id, limit, _actor=actor)
 
 
@@ -396,7 +391,7 @@ def _audit_page(
 
 def audit_filter_values(url: str, actor: Actor) -> tuple[list[str], list[str], list[str]]:
     """(users, kinds of record, actions) found in the trail, for the filter widgets."""
-    _refused_unless(actor, (audit_trail.AUDITOR,), "audit_event.read")
+    _refused_unless(actor, AUDITORS, "audit_event.read")
     return _audit_filter_values(url, _actor=actor)
 
 
@@ -413,7 +408,7 @@ def _audit_filter_values(url: str, _actor: Actor) -> tuple[list[str], list[str],
 def audit_export(
     url: str, actor: Actor, filters: audit_trail.AuditFilters, limit: int
 ) -> tuple[pd.DataFrame, bool]:
-    _refused_unless(actor, (audit_trail.AUDITOR,), "audit_event.export")
+    _refused_unless(actor, AUDITORS, "audit_event.export")
     return _audit_export(url, filters, limit, _actor=actor)
 
 
@@ -427,7 +422,7 @@ def _audit_export(
 
 def audit_event(url: str, actor: Actor, event_id: int) -> dict[str, Any]:
     """One event (events never change: cached for the usual time)."""
-    _refused_unless(actor, (audit_trail.AUDITOR,), "audit_event.read")
+    _refused_unless(actor, AUDITORS, "audit_event.read")
     return _audit_event(url, event_id, _actor=actor)
 
 
@@ -448,8 +443,8 @@ def record_history(
     """A record's history for a detail card (everyone who reads the registers), newest
     first. The role is checked before the shared cache is consulted, and the cache is keyed
     on whether the actor may see experts' personal data."""
-    _refused_unless(actor, audit_trail.HISTORY_ROLES, "audit_event.history")
-    personal = registers.may_see_personal_data(actor)
+    _refused_unless(actor, HISTORY_READERS, "audit_event.history")
+    personal = may_see_personal_data(actor)
     return _record_history(url, personal, entity, str(entity_id), limit, related, _actor=actor)
 
 

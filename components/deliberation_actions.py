@@ -24,7 +24,7 @@ from db import deliberation as dl
 from db import domain
 from db.deliberation import MeetingRecord
 from db.errors import DomainError
-from db.permissions import Actor
+from db.policy import Actor
 from db.scoring import DEFAULT_THRESHOLDS, Thresholds
 
 

@@ -31,7 +31,7 @@ from components.labels import LABELS, label
 from components.navigation import pages_for
 from db import clock
 from db.domain import FIELDS, GROWTH_SECTORS
-from db.permissions import Actor
+from db.policy import Actor
 from db.queries.kpi import ALL_TECHNOLOGIES, Headline, TechFilter
 from db.queries.overview import month_start
 

@@ -23,7 +23,7 @@ from components.labels import label
 from components.workflow import field_error, form_errors, on_submit, value, wkey
 from db import clock, domain
 from db import workflow as wf
-from db.permissions import Actor
+from db.policy import Actor
 from db.workflow.adoptions import EDITABLE as ADOPTION_EDITABLE
 from db.workflow.adoptions import year_bounds
 from db.workflow.technologies import ACTIVE as TECH_EDITABLE

@@ -29,7 +29,7 @@ from components.tiles import Tile, tile_row
 from db import clock, domain
 from db import workflow as wf
 from db.errors import DomainError, ValidationFailed
-from db.permissions import Actor
+from db.policy import Actor
 from db.workflow.adoptions import ItemOutcome, year_bounds
 
 LABELS: dict[str, dict[str, str]] = {

@@ -22,11 +22,11 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from db import audit, domain, passwords
+from db import audit, domain, passwords, recording
 from db.clock import as_utc, now_utc
 from db.errors import N_, Conflict, DomainError, NotFound, ValidationFailed
 from db.models import AuthSession, User, UserRole
-from db.permissions import Actor, require
+from db.policy import ACCOUNT_CREATORS, ADMIN, ADMINS, Actor, require, require_role
 
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"
 PASSWORD_MIN_CHARS = 12
@@ -34,7 +34,6 @@ PASSWORD_MAX_CHARS = 128
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 USERNAME_IN_PASSWORD_MIN_CHARS = 3  # shorter usernames only may not *be* the password
 GENERATED_PASSWORD_BYTES = 12  # secrets.token_urlsafe: 16 characters
-ADMIN = "admin"
 
 PASSWORD_TOO_SHORT = N_("The password must have at least 12 characters.")
 PASSWORD_TOO_LONG = N_("The password must have at most 128 characters.")
@@ -112,10 +111,6 @@ def generate_password(username: str) -> str:
             return candidate
 
 
-def _require_admin(actor: Actor, action: str, user_id: int | None = None) -> None:
-    require(actor, (ADMIN,), action=action, entity="user", entity_id=user_id)
-
-
 def _roles_of(session: Session, user_id: int) -> list[str]:
     rows = session.execute(select(UserRole.role).where(UserRole.user_id == user_id)).scalars()
     return sorted(rows, key=domain.ROLES.index)
@@ -140,13 +135,12 @@ def _compare_and_set(session: Session, user: User, **values: Any) -> int:
     :raise Conflict: someone changed the account since it was read.
     """
     seen = user.auth_epoch
-    done = session.execute(
+    if not recording.compare_and_set(
+        session,
         update(User)
         .where(User.id == user.id, User.auth_epoch == seen)
-        .values(auth_epoch=seen + 1, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+        .values(auth_epoch=seen + 1, **values),
+    ):
         raise Conflict(CHANGED_MEANWHILE)
     session.expire(user)
     return seen + 1
@@ -190,7 +184,7 @@ def list_users(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
 
     :raise PermissionDenied: the actor is not an administrator.
     """
-    _require_admin(actor, "user.list")
+    require_role(actor, ADMINS, "user.list", "user")
     last_signin = (
         select(AuthSession.user_id, func.max(AuthSession.created_at).label("at"))
         .group_by(AuthSession.user_id)
@@ -233,13 +227,13 @@ def create_user(
 
     Without ``password`` one is generated. Either way the user must change it at the first
     sign-in. Usernames are unique case-insensitively. Allowed to administrators and to
-    :data:`db.permissions.SYSTEM` (the ``create-admin`` command).
+    :data:`db.policy.SYSTEM` (the ``create-admin`` command).
 
     :raise PermissionDenied: the actor is neither an administrator nor the system.
     :raise ValidationFailed: per-field problems (username, display_name, email, roles,
         password).
     """
-    require(actor, (ADMIN, "system"), action="user.create", entity="user")
+    require(actor, ACCOUNT_CREATORS, action="user.create", entity="user")
     now = as_utc(now or now_utc())
     errors: dict[str, str] = {}
     username = username.strip()
@@ -311,7 +305,7 @@ def set_active(
     :raise DomainError: an administrator tried to disable their own account.
     :raise Conflict: the account changed meanwhile.
     """
-    _require_admin(actor, "user.set_active", user_id)
+    require_role(actor, ADMINS, "user.set_active", "user", user_id)
     if not active and user_id == actor.id:
         raise DomainError(CANNOT_DISABLE_SELF)
     now = as_utc(now or now_utc())
@@ -347,7 +341,7 @@ def set_roles(
     :raise DomainError: an administrator tried to drop their own ``admin`` role.
     :raise Conflict: the account changed meanwhile.
     """
-    _require_admin(actor, "user.set_roles", user_id)
+    require_role(actor, ADMINS, "user.set_roles", "user", user_id)
     errors: dict[str, str] = {}
     chosen = _clean_roles(roles, errors)
     if errors:
@@ -387,7 +381,7 @@ def reset_password(
     :raise NotFound: no such user.
     :raise Conflict: the account changed meanwhile.
     """
-    _require_admin(actor, "user.reset_password", user_id)
+    require_role(actor, ADMINS, "user.reset_password", "user", user_id)
     now = as_utc(now or now_utc())
     user = _load(session, user_id)
     password = generate_password(user.username)

@@ -34,11 +34,11 @@ from typing import NoReturn
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
-from db import audit, passwords
+from db import audit, passwords, recording
 from db.clock import as_utc
 from db.errors import N_, DatabaseFull, DatabaseReadOnly, DomainError, NotFound
 from db.models import AuthSession, User
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 
 FAILURE_THRESHOLD = 5  # failures within FAILURE_WINDOW before the account must wait
@@ -213,13 +213,12 @@ def _record_failure(session: Session, user_id: int, now: dt.datetime) -> None:
             return
         seen, first, nxt = row
         count, first, nxt = after_failure(seen, first, nxt, now)
-        won = session.execute(
+        if recording.compare_and_set(
+            session,
             update(User)
             .where(User.id == user_id, User.failed_attempts == seen)
-            .values(failed_attempts=count, first_failed_at=first, next_attempt_at=nxt)
-            .execution_options(synchronize_session=False)
-        )
-        if won.rowcount == 1:  # type: ignore[attr-defined]
+            .values(failed_attempts=count, first_failed_at=first, next_attempt_at=nxt),
+        ):
             return
 
 
@@ -427,13 +426,12 @@ def end_signin(*, session: Session, token: str, now: dt.datetime) -> None:
     if row is None:
         return
     row_id, user_id, name = row
-    done = session.execute(
+    if recording.compare_and_set(
+        session,
         update(AuthSession)
         .where(AuthSession.id == row_id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount == 1:  # type: ignore[attr-defined]
+        .values(revoked_at=now),
+    ):
         audit.append(
             session,
             actor_id=user_id,

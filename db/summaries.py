@@ -128,7 +128,7 @@ from db import clock
 from db.deliberation.fairness import FairnessReport, fairness_report
 from db.engine import SQLITE_BUSY_TIMEOUT_MS
 from db.models import AuditEvent, StoredSummary
-from db.permissions import Actor
+from db.policy import Actor
 from db.queries import kpi, overview
 from db.queries.kpi import ALL_TECHNOLOGIES, TechFilter
 

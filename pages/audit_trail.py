@@ -23,7 +23,7 @@ from components.navigation import guard
 from db import clock
 from db.audit import VerifyResult
 from db.errors import DomainError, ValidationFailed
-from db.permissions import Actor
+from db.policy import Actor
 from db.queries.audit_trail import AuditFilters, ChainHead, PageInfo, chain_head, verify_chain
 
 PAGE_SIZES = (25, 50, 100, 200)

@@ -12,7 +12,8 @@ from components.i18n import N_, _
 from components.navigation import READERS, guard
 from components.registers import Column, Filter, Register, Related
 from db import domain, workflow
-from db.queries.registers import ExpertFilters, may_see_personal_data
+from db.policy import may_see_personal_data
+from db.queries.registers import ExpertFilters
 
 EXPERTS = Register(
     key="experts",

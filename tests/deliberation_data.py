@@ -29,7 +29,7 @@ from db.models import (
     UserRole,
 )
 from db.passwords import UNUSABLE_PASSWORD
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 
 MEETING_DAY = dt.date(2024, 6, 20)

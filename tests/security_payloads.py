@@ -30,7 +30,7 @@ from db.models import (
     Testbed,
     User,
 )
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 
 XSS: tuple[str, ...] = (

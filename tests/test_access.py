@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.errors import PermissionDenied
 from db.models import AuditEvent, Expert
-from db.permissions import Actor
+from db.policy import Actor
 from tests.apptest import ROLE_ACCOUNTS, new_app, page_text, sign_in
 from tests.security_payloads import call, demo_actor
 

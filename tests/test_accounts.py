@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, select, update
 from db import accounts, clock, passwords, signin
 from db.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import AuditEvent, User
-from db.permissions import SYSTEM
+from db.policy import SYSTEM
 from db.session import read_session, write_session
 from tests.users import GOOD, OTHER, actor_of, cheap_bcrypt, make_user  # noqa: F401
 

@@ -16,7 +16,7 @@ from db import audit, clock, passwords
 from db.engine import make_engine
 from db.errors import NotFound, PermissionDenied, ValidationFailed
 from db.models import AuditEvent
-from db.permissions import Actor
+from db.policy import Actor
 from db.queries import audit_trail as trail
 from db.queries.audit_trail import AuditFilters
 from db.session import read_session, write_session

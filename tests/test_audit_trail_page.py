@@ -13,7 +13,7 @@ from db import audit
 from db.engine import make_engine
 from db.errors import PermissionDenied
 from db.models import AuditEvent
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session
 from tests.apptest import APP, button, new_app, page_text, sign_in
 from tests.test_pages import app_env  # noqa: F401  (fixture)

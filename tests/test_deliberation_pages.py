@@ -319,7 +319,7 @@ def test_staff_hold_score_decide_and_close_from_the_page(app_db: str) -> None:
     from db import deliberation as dl
     from db.engine import make_engine
     from db.models import User
-    from db.permissions import Actor
+    from db.policy import Actor
     from db.session import write_session
 
     engine = make_engine(app_db)

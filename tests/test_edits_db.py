@@ -23,7 +23,7 @@ from db import models
 from db import workflow as wf
 from db.errors import DomainError, PermissionDenied, ValidationFailed
 from db.models import Adoption, AuditEvent, Expert, ExpertField, ExpertTie, Technology
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 from db.workflow import experts as wf_experts
 from db.workflow.lost_edits import StaleEdit

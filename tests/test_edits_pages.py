@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from db import workflow as wf
 from db.engine import make_engine
 from db.models import Adoption, Expert, User
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 from tests.apptest import button, new_app, page_text, shown_text, sign_in
 

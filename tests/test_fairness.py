@@ -21,7 +21,7 @@ from db.deliberation.fairness import fairness_report
 from db.deliberation.records import MeetingFilters, meeting_record, meetings_list
 from db.errors import PermissionDenied
 from db.models import AuditHead, Meeting, PanelSeat, User
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session
 from seed.constants import GO_LIVE
 

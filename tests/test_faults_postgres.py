@@ -36,7 +36,7 @@ from db import workflow as wf
 from db.engine import make_engine
 from db.errors import DatabaseUnavailable, SaveInDoubt
 from db.models import Adoption, AuditEvent
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session
 from tests import workflow_data as wd
 from tests.conftest import PgServer, create_database

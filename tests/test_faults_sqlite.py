@@ -39,7 +39,7 @@ from db import workflow as wf
 from db.engine import make_engine
 from db.errors import DatabaseFull, DatabaseReadOnly, DatabaseUnavailable
 from db.models import Adoption, Base, User
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 from tests import workflow_data as wd
 from tests.apptest import button, new_app, page_text, sign_in

@@ -13,7 +13,7 @@ from db import audit
 from db import workflow as wf
 from db.errors import PermissionDenied
 from db.models import AuditEvent
-from db.permissions import Actor
+from db.policy import Actor
 from db.queries import audit_trail as trail
 from db.session import read_session, write_session
 from tests import workflow_data as wd

@@ -31,7 +31,7 @@ from db.models import (
     Organization,
     Technology,
 )
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 
 ADMIN = Actor(id=None, username="import.admin", roles=frozenset({"admin"}))

@@ -25,7 +25,7 @@ from db.models import (
     Organization,
     Technology,
 )
-from db.permissions import Actor
+from db.policy import Actor
 from db.queries import intercity as q
 from db.session import read_session, write_session
 from db.workflow.lost_edits import StaleEdit

@@ -10,7 +10,7 @@ from db import summaries
 from db import workflow as wf
 from db.errors import PermissionDenied
 from db.models import StoredSummary, User
-from db.permissions import Actor
+from db.policy import Actor
 from db.queries import audit_trail as at
 from db.session import read_session
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from db.permissions import Actor
+from db.policy import Actor
 from db.queries import kpi
 from db.queries import registers as r
 from seed import DEMO_END, PUBLISHED

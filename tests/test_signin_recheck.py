@@ -13,7 +13,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from components import auth
 from db.engine import make_engine
 from db.models import User
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import write_session
 from db.signin import revoke_all_signins
 from tests.apptest import new_app, page_text, sign_in

@@ -27,7 +27,7 @@ from db import summaries as S
 from db import workflow as wf
 from db.engine import make_engine
 from db.models import AuditEvent, Organization, StoredSummary
-from db.permissions import Actor
+from db.policy import Actor, may_see_personal_data
 from db.queries import kpi, overview, registers
 from db.queries.kpi import ALL_TECHNOLOGIES, TechFilter
 from db.session import read_session, write_session
@@ -187,7 +187,7 @@ def test_stored_records_last_changed_and_register_counts_equal_live(seeded: Engi
         registers.ExpertFilters(field="roads", joined_to=dt.date(2021, 1, 1)),
     ):
         for actor in (executive, staff):
-            personal = registers.may_see_personal_data(actor)
+            personal = may_see_personal_data(actor)
             with read_session(seeded) as s:
                 _df, total = registers.experts_page(
                     session=s, actor=actor, filters=ef, offset=0, limit=10

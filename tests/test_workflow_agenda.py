@@ -20,7 +20,7 @@ from db import workflow as wf
 from db.deliberation import planning
 from db.deliberation.errors import NotReadyForAgenda
 from db.models import Adoption, AgendaItem, AuditEvent, Meeting
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 from tests import workflow_data as wd
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401

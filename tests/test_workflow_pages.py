@@ -24,7 +24,7 @@ from db import workflow as wf
 from db.accounts import create_user
 from db.engine import make_engine
 from db.models import Adoption, Organization, Technology, User
-from db.permissions import SYSTEM, Actor
+from db.policy import SYSTEM, Actor
 from db.session import read_session, write_session
 from tests import workflow_data as wd
 from tests.apptest import (

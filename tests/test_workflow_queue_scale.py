@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 
 from db import workflow as wf
 from db.models import Adoption, Technology, User
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session
 from db.workflow import adoptions as wf_adoptions
 

@@ -23,7 +23,7 @@ from db import workflow as wf
 from db.engine import make_engine
 from db.errors import Conflict
 from db.models import Adoption, AuditEvent
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 from tests import workflow_data as wd
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401

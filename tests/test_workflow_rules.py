@@ -22,7 +22,7 @@ from db import clock, models
 from db import workflow as wf
 from db.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import Adoption, Proposal, Technology
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 from db.workflow import adoptions as wf_adoptions
 from db.workflow import lost_edits

@@ -22,13 +22,10 @@ F_DECISION = N_("Decision")
 F_MINUTES = N_("Minutes")
 F_CORRECTION = N_("Correction")
 F_ITEM = N_("Agenda item")
-UNKNOWN_CHOICE = N_("Choose a value from the list.")
 OUT_OF_RANGE = N_("Out of range.")
 SCORE_RANGE = N_("A whole number from 0 to 100.")
 
 
-REQUIRED = N_("This field is required.")
-TOO_LONG = N_("This text is too long.")
 REQUIRED_MINUTES = N_("Write the minutes before closing the meeting.")
 
 CRITERION_LABELS: dict[str, str] = {

@@ -23,12 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import clock, domain
-from db.deliberation.common import AUDITOR_ROLES, require_read
 from db.deliberation.csvsafe import to_csv
 from db.deliberation.records import MeetingRecord, meeting_record
 from db.errors import N_, DomainError
 from db.models import AuditEvent, AuditHead, Meeting, MeetingCorrection
-from db.permissions import Actor
+from db.policy import AUDITORS, Actor, require_role
 
 MAX_MEETINGS = 400
 """The most meetings one package holds (a year of meetings is well below it)."""
@@ -60,7 +59,7 @@ def evidence_package(
     :raise TooManyMeetings: more than :data:`MAX_MEETINGS` match.
     :raise ValueError: neither or both of ``meeting_ids`` and ``period`` given.
     """
-    require_read(actor, AUDITOR_ROLES, action="evidence.export")
+    require_role(actor, AUDITORS, "evidence.export", "meeting")
     if (meeting_ids is None) == (period is None):
         raise ValueError("give meeting_ids or period")
     ids = _chosen(session, meeting_ids, period)

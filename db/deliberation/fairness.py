@@ -66,7 +66,6 @@ from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from db import clock, domain
-from db.deliberation.common import AUDITOR_ROLES, require_read, text_of, yes
 from db.deliberation.draw import RULE, Candidate, PoolExpert, Tie, conflict_reason, select_seats
 from db.models import (
     AgendaItem,
@@ -81,7 +80,8 @@ from db.models import (
     PanelSeat,
     Technology,
 )
-from db.permissions import Actor
+from db.policy import AUDITORS, Actor, require_role
+from db.recording import text_of, yes
 from db.scoring import DEFAULT_THRESHOLDS, Thresholds, evaluate
 
 REPEAT_MEETINGS = 3
@@ -153,7 +153,7 @@ def fairness_report(
     :raise PermissionDenied: the actor is not an auditor.
     :raise ValueError: the period ends before it starts.
     """
-    require_read(actor, AUDITOR_ROLES, action="fairness.read")
+    require_role(actor, AUDITORS, "fairness.read", "meeting")
     start, end = period
     if start and end and start > end:
         raise ValueError("period ends before it starts")

@@ -28,16 +28,10 @@ from sqlalchemy.orm import Session
 from db import clock, domain
 from db.deliberation.common import (
     TITLE_MAX_CHARS,
-    clean_text,
-    compare_and_set,
-    conflict_from,
     find_seat,
-    last_event,
     lock_meeting,
-    record,
     refuse_conflict,
     require_open,
-    require_write,
 )
 from db.deliberation.draw import SEED_BITS, Draw, PoolExpert, Tie, draw_panel
 from db.deliberation.errors import (
@@ -49,7 +43,6 @@ from db.deliberation.errors import (
     F_STAGE1,
     F_TITLE,
     OUT_OF_RANGE,
-    UNKNOWN_CHOICE,
     AgendaFixed,
     AlreadyOnAgenda,
     AlreadySeated,
@@ -76,8 +69,16 @@ from db.models import (
     Technology,
     Testbed,
 )
-from db.permissions import Actor
+from db.policy import STAFF, Actor, require_role
 from db.queries.registers.common import AnySelect
+from db.recording import (
+    UNKNOWN_CHOICE,
+    clean_text,
+    compare_and_set,
+    conflict_from,
+    last_event,
+    record,
+)
 from db.scoring import DEFAULT_THRESHOLDS, Thresholds
 
 PANEL_SIZE = 7
@@ -115,7 +116,7 @@ def schedule_meeting(
     :raise PermissionDenied: the actor is not staff.
     :raise ValidationFailed: a field is missing or out of range.
     """
-    require_write(actor, "meeting.schedule", "meeting")
+    require_role(actor, STAFF, "meeting.schedule", "meeting")
     marks = thresholds or DEFAULT_THRESHOLDS
     errors: dict[str, str] = {}
     if kind not in domain.MEETING_KINDS:
@@ -197,7 +198,7 @@ def add_agenda_item(
     :raise MeetingClosed/MeetingAlreadyHeld/AgendaFixed: the agenda can no longer change.
     :raise WrongItemForMeeting/NotReadyForAgenda/AlreadyOnAgenda: the item does not fit.
     """
-    require_write(actor, "agenda_item.add", "meeting", meeting_id)
+    require_role(actor, STAFF, "agenda_item.add", "meeting", meeting_id)
     meeting = lock_meeting(session, meeting_id)
     require_open(meeting, "scheduled")
     if meeting.draw_seed is not None:
@@ -418,7 +419,7 @@ def draw_and_seat_panel(
     :raise PermissionDenied: the actor is not staff.
     :raise PanelAlreadyDrawn/EmptyAgenda/PanelBelowQuorum/PoolTooSmall: see the messages.
     """
-    require_write(actor, "meeting.draw_panel", "meeting", meeting_id)
+    require_role(actor, STAFF, "meeting.draw_panel", "meeting", meeting_id)
     meeting = lock_meeting(session, meeting_id)
     require_open(meeting, "scheduled")
     if meeting.draw_seed is not None:
@@ -522,7 +523,7 @@ def appoint_member(
     :raise PermissionDenied: the actor is not staff.
     :raise AlreadySeated/Conflicted/PanelNotDrawn/MeetingClosed: see the messages.
     """
-    require_write(actor, "panel_seat.appoint", "meeting", meeting_id)
+    require_role(actor, STAFF, "panel_seat.appoint", "meeting", meeting_id)
     errors: dict[str, str] = {}
     why = clean_text(reason, F_NOTE, errors)
     if errors:

@@ -24,14 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import domain
-from db.deliberation.common import (
-    READ_ROLES,
-    may_see_personal_data,
-    require_read,
-    text_of,
-    thresholds_of,
-    yes,
-)
+from db.deliberation.common import thresholds_of
 from db.deliberation.draw import RULE, Candidate, PoolExpert, Tie, conflict_reason, select_seats
 from db.deliberation.errors import MeetingNotFound
 from db.errors import N_
@@ -52,7 +45,8 @@ from db.models import (
     Testbed,
     User,
 )
-from db.permissions import Actor
+from db.policy import MEETING_READERS, Actor, may_see_personal_data, require_role
+from db.recording import text_of, yes
 from db.scoring import Outcome, Thresholds, evaluate
 
 LIST_LIMIT = 5_000
@@ -274,7 +268,7 @@ def meeting_record(*, session: Session, actor: Actor, meeting_id: int) -> Meetin
     :raise PermissionDenied: the actor is not an auditor, staff member or approver.
     :raise MeetingNotFound: no such meeting.
     """
-    require_read(actor, READ_ROLES, action="meeting.read")
+    require_role(actor, MEETING_READERS, "meeting.read", "meeting")
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise MeetingNotFound(id=meeting_id)

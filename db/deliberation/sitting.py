@@ -34,16 +34,10 @@ from sqlalchemy.orm import Session
 
 from db import clock, domain
 from db.deliberation.common import (
-    clean_text,
-    compare_and_set,
-    conflict_from,
     find_seat,
-    last_event,
     lock_meeting,
-    record,
     refuse_conflict,
     require_open,
-    require_write,
     thresholds_of,
 )
 from db.deliberation.errors import (
@@ -56,7 +50,6 @@ from db.deliberation.errors import (
     F_REASON,
     REQUIRED_MINUTES,
     SCORE_RANGE,
-    UNKNOWN_CHOICE,
     AlreadyScored,
     DecisionAgainstScores,
     HasScored,
@@ -82,7 +75,15 @@ from db.models import (
     PanelSeat,
     Technology,
 )
-from db.permissions import Actor
+from db.policy import STAFF, Actor, require_role
+from db.recording import (
+    UNKNOWN_CHOICE,
+    clean_text,
+    compare_and_set,
+    conflict_from,
+    last_event,
+    record,
+)
 from db.scoring import Outcome, Thresholds, evaluate
 
 
@@ -105,7 +106,7 @@ def hold_meeting(*, session: Session, actor: Actor, meeting_id: int, held_on: dt
     :raise PermissionDenied: the actor is not staff.
     :raise PanelNotDrawn/MeetingAlreadyHeld/MeetingClosed: see the messages.
     """
-    require_write(actor, "meeting.hold", "meeting", meeting_id)
+    require_role(actor, STAFF, "meeting.hold", "meeting", meeting_id)
     meeting = lock_meeting(session, meeting_id)
     require_open(meeting, "scheduled")
     if meeting.draw_seed is None:
@@ -165,7 +166,7 @@ def record_attendance(
     :raise PermissionDenied: the actor is not staff.
     :raise NotOnPanel/HasScored/MeetingNotHeld/MeetingClosed: see the messages.
     """
-    require_write(actor, "panel_seat.attendance", "meeting", meeting_id)
+    require_role(actor, STAFF, "panel_seat.attendance", "meeting", meeting_id)
     meeting = lock_meeting(session, meeting_id)
     require_open(meeting, "held")
     seat = _seat_or_refuse(session, meeting, expert_id)
@@ -202,7 +203,7 @@ def declare_conflict(
     :raise ValidationFailed: no note.
     :raise NotOnPanel/HasScored/MeetingClosed: see the messages.
     """
-    require_write(actor, "panel_seat.declare_conflict", "meeting", meeting_id)
+    require_role(actor, STAFF, "panel_seat.declare_conflict", "meeting", meeting_id)
     errors: dict[str, str] = {}
     text = clean_text(note, F_NOTE, errors)
     if errors:
@@ -236,7 +237,7 @@ def recuse(*, session: Session, actor: Actor, meeting_id: int, expert_id: int, r
     :raise ValidationFailed: no reason.
     :raise NotOnPanel/HasScored/MeetingClosed: see the messages.
     """
-    require_write(actor, "panel_seat.recuse", "meeting", meeting_id)
+    require_role(actor, STAFF, "panel_seat.recuse", "meeting", meeting_id)
     errors: dict[str, str] = {}
     text = clean_text(reason, F_NOTE, errors)
     if errors:
@@ -289,7 +290,7 @@ def record_evaluation(
     :raise NotOnPanel/Recused/Conflicted/NotAttending/AlreadyScored/ItemDecided/
         MeetingNotHeld/MeetingClosed: see the messages.
     """
-    require_write(actor, "evaluation.record", "agenda_item", item_id)
+    require_role(actor, STAFF, "evaluation.record", "agenda_item", item_id)
     errors: dict[str, str] = {}
     values: dict[str, int] = {}
     for criterion in domain.CRITERIA:
@@ -390,7 +391,7 @@ def record_decision(
         the messages.
     :raise Conflict: the item (or its technology) was decided by someone else meanwhile.
     """
-    require_write(actor, "agenda_item.decide", "agenda_item", item_id)
+    require_role(actor, STAFF, "agenda_item.decide", "agenda_item", item_id)
     errors: dict[str, str] = {}
     why = clean_text(reason, F_REASON, errors)
     if decision is not None and decision not in ("passed", "failed", "deferred"):
@@ -515,7 +516,7 @@ def record_minutes(*, session: Session, actor: Actor, meeting_id: int, minutes: 
     :raise ValidationFailed: empty minutes.
     :raise MeetingNotHeld/MeetingClosed: see the messages.
     """
-    require_write(actor, "meeting.minutes", "meeting", meeting_id)
+    require_role(actor, STAFF, "meeting.minutes", "meeting", meeting_id)
     errors: dict[str, str] = {}
     text = clean_text(minutes, F_MINUTES, errors, max_chars=20_000)
     if errors:
@@ -545,7 +546,7 @@ def close_meeting(
     :raise PermissionDenied: the actor is not staff.
     :raise ItemsUndecided/ValidationFailed/MeetingNotHeld/MeetingClosed: see the messages.
     """
-    require_write(actor, "meeting.close", "meeting", meeting_id)
+    require_role(actor, STAFF, "meeting.close", "meeting", meeting_id)
     errors: dict[str, str] = {}
     text = clean_text(minutes, F_MINUTES, errors, required=False, max_chars=20_000)
     if errors:
@@ -599,7 +600,7 @@ def add_correction(
     :raise ValidationFailed: empty text, or an item of another meeting.
     :raise MeetingStillOpen: the meeting is not closed (edit it directly).
     """
-    require_write(actor, "meeting.correct", "meeting", meeting_id)
+    require_role(actor, STAFF, "meeting.correct", "meeting", meeting_id)
     errors: dict[str, str] = {}
     body = clean_text(text, F_CORRECTION, errors)
     if errors:

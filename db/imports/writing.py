@@ -22,7 +22,7 @@ from db.deliberation.fairness_store import refresh_for_experts, refresh_for_tech
 from db.errors import N_, Conflict
 from db.imports.checking import MODELS, Change, Plan, Record
 from db.models import ExpertField, ExpertTie
-from db.permissions import Actor
+from db.policy import Actor
 
 BATCH = 1000
 CHANGED_UNDER_US = N_(

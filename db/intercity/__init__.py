@@ -6,12 +6,11 @@ in the caller's transaction; reads live in ``db.queries.intercity``.
 """
 
 from db.intercity.agreements import create_agreement, edit_agreement, link_product
-from db.intercity.common import WRITERS, NewOrganization
+from db.intercity.common import NewOrganization
 from db.intercity.inquiries import NEXT, add_followup, edit_inquiry, log_inquiry, move_inquiry
 
 __all__ = [
     "NEXT",
-    "WRITERS",
     "NewOrganization",
     "add_followup",
     "create_agreement",

@@ -25,13 +25,12 @@ from typing import Any, Final
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from db import clock, domain
+from db import clock, domain, policy, recording
 from db.errors import N_, ValidationFailed
 from db.intercity import common
 from db.intercity.common import NewOrganization
 from db.models import Inquiry, InquiryFollowup
-from db.permissions import Actor
-from db.workflow import common as wc
+from db.policy import STAFF, Actor
 from db.workflow import lost_edits
 
 NEXT: Final[dict[str, tuple[str, ...]]] = {
@@ -76,12 +75,12 @@ def _clean_fields(
     return {
         "received_on": common.clean_date(received_on, "received_on", errors),
         "channel": common.choice(channel, "channel", domain.INQUIRY_CHANNELS, errors),
-        "topic": wc.clean_text(topic, "topic", errors, max_chars=300),
-        "contact_name": wc.clean_text(
+        "topic": recording.clean_text(topic, "topic", errors, max_chars=300),
+        "contact_name": recording.clean_text(
             contact_name, "contact_name", errors, required=False, max_chars=100
         )
         or None,
-        "note": wc.clean_text(note, "note", errors, required=False) or None,
+        "note": recording.clean_text(note, "note", errors, required=False) or None,
     }
 
 
@@ -105,7 +104,7 @@ def log_inquiry(
         topic (missing, too long), contact_name, note (too long), org_id (no body chosen or
         unknown), org_name_ko, org_name_en, org_kind, org_region, org_country (new body).
     """
-    common.require_writer(actor, "inquiry.receive", "inquiry")
+    policy.require_role(actor, STAFF, "inquiry.receive", "inquiry")
     errors: dict[str, str] = {}
     values = _clean_fields(
         received_on=received_on,
@@ -126,7 +125,7 @@ def log_inquiry(
     inquiry = Inquiry(org_id=body, status="received", version=1, **values)
     session.add(inquiry)
     session.flush()
-    wc.record(
+    recording.record(
         session,
         actor,
         "inquiry.receive",
@@ -165,7 +164,7 @@ def move_inquiry(
         before the inquiry was received or before the previous step).
     """
     action = ACTION.get(to, "inquiry.move")
-    common.require_writer(actor, action, "inquiry", inquiry_id)
+    policy.require_role(actor, STAFF, action, "inquiry", inquiry_id)
     inquiry = _load(session, inquiry_id)
     if inquiry.status != expected:
         raise lost_edits.stale_edit(session, "inquiry", inquiry_id)
@@ -182,15 +181,14 @@ def move_inquiry(
     if errors:
         raise ValidationFailed(errors)
     column = DATE_COLUMN[to]
-    done = session.execute(
+    if not recording.compare_and_set(
+        session,
         update(Inquiry)
         .where(Inquiry.id == inquiry_id, Inquiry.status == expected)
-        .values({"status": to, column: day, "version": Inquiry.version + 1})
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]  # pragma: no cover - row is locked
+        .values({"status": to, column: day, "version": Inquiry.version + 1}),
+    ):  # pragma: no cover - row is locked
         raise lost_edits.stale_edit(session, "inquiry", inquiry_id)
-    wc.record(
+    recording.record(
         session,
         actor,
         action,
@@ -211,7 +209,7 @@ def add_followup(
     :raise ValidationFailed: followed_on (missing, in the future, before the inquiry was
         received), note (missing, too long).
     """
-    common.require_writer(actor, "inquiry_followup.record", "inquiry", inquiry_id)
+    policy.require_role(actor, STAFF, "inquiry_followup.record", "inquiry", inquiry_id)
     inquiry = session.get(Inquiry, inquiry_id, with_for_update={"read": True})
     if inquiry is None:
         raise common.not_found()
@@ -219,14 +217,14 @@ def add_followup(
     day = common.clean_date(followed_on, "followed_on", errors)
     if day is not None and "followed_on" not in errors and day < inquiry.received_on:
         errors["followed_on"] = common.BEFORE_RECEIVED
-    text = wc.clean_text(note, "note", errors)
+    text = recording.clean_text(note, "note", errors)
     if errors:
         raise ValidationFailed(errors)
     assert day is not None
     followup = InquiryFollowup(inquiry_id=inquiry_id, followed_on=day, note=text)
     session.add(followup)
     session.flush()
-    wc.record(
+    recording.record(
         session,
         actor,
         "inquiry_followup.record",
@@ -262,7 +260,7 @@ def edit_inquiry(
         recorded step.
     :raise DomainError: nothing changed.
     """
-    common.require_writer(actor, "inquiry.edit", "inquiry", inquiry_id)
+    policy.require_role(actor, STAFF, "inquiry.edit", "inquiry", inquiry_id)
     inquiry = _load(session, inquiry_id)
     seen = lost_edits.check_seen(session, inquiry, "inquiry", version)
     errors: dict[str, str] = {}

@@ -35,11 +35,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from db import audit, clock
 from db.errors import N_, NotFound, ValidationFailed
 from db.models import PROPOSAL_ENTITIES, AuditEvent, Proposal, User
-from db.permissions import Actor, require
-from db.queries.registers.experts import may_see_personal_data
+from db.policy import AUDITORS, HISTORY_READERS, Actor, may_see_personal_data, require, require_role
 
-AUDITOR = "auditor"
-HISTORY_ROLES = frozenset({AUDITOR, "staff", "approver", "executive"})
 MAX_PAGE_SIZE = 500
 COUNT_LIMIT = 10_000
 EXPORT_LIMIT = 100_000
@@ -137,10 +134,6 @@ class ChainHead:
 
     last_id: int
     last_hash: str
-
-
-def _require_auditor(actor: Actor, action: str) -> None:
-    require(actor, (AUDITOR,), action=action, entity="audit_event")
 
 
 @dataclass(frozen=True)
@@ -270,7 +263,7 @@ def events_page(
     :raise ValidationFailed: the filters contradict themselves (see :class:`AuditFilters`).
     :raise ValueError: both cursors were given.
     """
-    _require_auditor(actor, "audit_event.read")
+    require_role(actor, AUDITORS, "audit_event.read", "audit_event")
     if after_id is not None and before_id is not None:
         raise ValueError("give after_id or before_id, not both")
     limit = max(1, min(int(limit), MAX_PAGE_SIZE))
@@ -368,7 +361,7 @@ def export_events(
     :raise PermissionDenied: the actor is not an auditor.
     :raise ValidationFailed: the filters contradict themselves.
     """
-    _require_auditor(actor, "audit_event.export")
+    require_role(actor, AUDITORS, "audit_event.export", "audit_event")
     limit = max(1, min(int(limit), EXPORT_LIMIT))
     ids = _ids(session, _where(session, filters), limit=limit + 1)
     truncated = len(ids) > limit
@@ -381,7 +374,7 @@ def get_event(*, session: Session, actor: Actor, event_id: int) -> dict[str, Any
     :raise PermissionDenied: the actor is not an auditor.
     :raise NotFound: no event has that id.
     """
-    _require_auditor(actor, "audit_event.read")
+    require_role(actor, AUDITORS, "audit_event.read", "audit_event")
     row = session.execute(select(*_SELECTED).where(AuditEvent.id == int(event_id))).first()
     if row is None:
         raise NotFound(N_("There is no audit event number {id}."), id=event_id)
@@ -435,13 +428,15 @@ def record_history(
     ``limit`` events (clamped to 1..:data:`HISTORY_PAGE_MAX`), older ones with
     ``before_id``; ``total`` counts them all.
 
-    Open to everyone who reads the registers (:data:`HISTORY_ROLES`). An expert's phone and
+    Open to everyone who reads the registers (:data:`HISTORY_READERS`). An expert's phone and
     e-mail in before/after are replaced by :data:`WITHHELD` for whoever may not see personal
     data (the rule of ``db.queries.registers.experts``).
 
-    :raise PermissionDenied: the actor holds none of :data:`HISTORY_ROLES`.
+    :raise PermissionDenied: the actor holds none of :data:`HISTORY_READERS`.
     """
-    require(actor, HISTORY_ROLES, action="audit_event.history", entity=entity, entity_id=entity_id)
+    require(
+        actor, HISTORY_READERS, action="audit_event.history", entity=entity, entity_id=entity_id
+    )
     limit = max(1, min(int(limit), HISTORY_PAGE_MAX))
     records = [(entity, str(entity_id)), *((e, str(i)) for e, i in related)]
     if entity in PROPOSAL_ENTITIES and str(entity_id).isdigit():
@@ -503,7 +498,7 @@ def distinct_actions(*, session: Session, actor: Actor) -> list[str]:
 
     :raise PermissionDenied: the actor is not an auditor.
     """
-    _require_auditor(actor, "audit_event.read")
+    require_role(actor, AUDITORS, "audit_event.read", "audit_event")
     return _distinct(session, AuditEvent.action)
 
 
@@ -512,7 +507,7 @@ def distinct_entities(*, session: Session, actor: Actor) -> list[str]:
 
     :raise PermissionDenied: the actor is not an auditor.
     """
-    _require_auditor(actor, "audit_event.read")
+    require_role(actor, AUDITORS, "audit_event.read", "audit_event")
     return _distinct(session, AuditEvent.entity)
 
 
@@ -521,7 +516,7 @@ def distinct_actors(*, session: Session, actor: Actor) -> list[str]:
 
     :raise PermissionDenied: the actor is not an auditor.
     """
-    _require_auditor(actor, "audit_event.read")
+    require_role(actor, AUDITORS, "audit_event.read", "audit_event")
     return _distinct(session, AuditEvent.actor_name)
 
 
@@ -536,7 +531,7 @@ def chain_head(*, session: Session, actor: Actor) -> ChainHead:
 
     :raise PermissionDenied: the actor is not an auditor.
     """
-    _require_auditor(actor, "audit_event.read")
+    require_role(actor, AUDITORS, "audit_event.read", "audit_event")
     return chain_head_unchecked(session)
 
 
@@ -553,7 +548,7 @@ def verify_chain(
     :raise PermissionDenied: the actor is not an auditor.
     :raise ValidationFailed: ``expected_head`` is not a 64-character hexadecimal hash.
     """
-    _require_auditor(actor, "audit_event.verify")
+    require_role(actor, AUDITORS, "audit_event.verify", "audit_event")
     expected = (expected_head or "").strip().lower() or None
     if expected is not None and (
         len(expected) != HASH_LENGTH or any(c not in "0123456789abcdef" for c in expected)

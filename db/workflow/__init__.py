@@ -1,7 +1,7 @@
 """Workflow rules: who may move which record, four eyes, exactly-once decisions.
 
 Every write here takes ``*, session`` (the caller owns the transaction, opened with
-``db.session.write_session``) and the acting :class:`~db.permissions.Actor`; checks the role;
+``db.session.write_session``) and the acting :class:`~db.policy.Actor`; checks the role;
 changes state with a compare-and-set on the status the caller saw; and appends its audit
 event in the same transaction. The modules:
 
@@ -21,6 +21,7 @@ compare-and-set on it (lost-edit protection, :mod:`db.workflow.lost_edits`, whic
 inter-city edits of ``db.intercity`` use too); every write to those records increments it.
 """
 
+from db.policy import EditedByActor, OwnProposal
 from db.workflow.adoptions import (
     ItemOutcome,
     decide_adoption,
@@ -29,7 +30,6 @@ from db.workflow.adoptions import (
     edit_adoption,
     propose_adoption,
 )
-from db.workflow.common import EditedByActor, OwnProposal
 from db.workflow.edits import edit_snapshot, edit_technology, edit_testbed
 from db.workflow.experts import (
     TieInput,

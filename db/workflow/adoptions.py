@@ -34,12 +34,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from db import clock
+from db import clock, policy, recording
 from db.errors import N_, Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import Adoption, AgendaItem, AuditEvent, Meeting, Technology
-from db.permissions import Actor
-from db.workflow import common, lost_edits, proposals
-from db.workflow.common import APPROVER, STAFF
+from db.policy import APPROVERS, STAFF, Actor
+from db.workflow import lost_edits, proposals
 
 DECISIONS = ("approve", "reject", "return")
 DECISION_ACTIONS = ("adoption.approve", "adoption.reject", "adoption.return")
@@ -77,9 +76,9 @@ def _clean(
     """The proposal's fields, cleaned, and per-field problems."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {
-        "project_name": common.clean_text(project_name, "project_name", errors, max_chars=300),
-        "department": common.clean_text(department, "department", errors, max_chars=200),
-        "justification": common.clean_text(justification, "justification", errors),
+        "project_name": recording.clean_text(project_name, "project_name", errors, max_chars=300),
+        "department": recording.clean_text(department, "department", errors, max_chars=200),
+        "justification": recording.clean_text(justification, "justification", errors),
     }
     if (
         isinstance(budget_krw, bool)
@@ -131,7 +130,7 @@ def propose_adoption(
         project_name (missing, too long, duplicate), department, budget_krw, year,
         justification.
     """
-    common.require_role(actor, STAFF, "adoption.propose", "adoption")
+    policy.require_role(actor, STAFF, "adoption.propose", "adoption")
     values, errors = _clean(
         project_name=project_name,
         department=department,
@@ -145,7 +144,7 @@ def propose_adoption(
         else None
     )
     if tech is None:
-        errors["technology_id"] = common.REQUIRED
+        errors["technology_id"] = recording.REQUIRED
     elif tech.status != "registered":
         errors["technology_id"] = NOT_REGISTERED
     if (
@@ -170,7 +169,7 @@ def propose_adoption(
     )
     session.add(adoption)
     session.flush()
-    common.record(
+    recording.record(
         session,
         actor,
         "adoption.propose",
@@ -228,7 +227,7 @@ def edit_adoption(
     :raise ValidationFailed: per field, as :func:`propose_adoption`.
     :raise DomainError: nothing changed; it is no longer editable.
     """
-    common.require_role(actor, STAFF, "adoption.edit", "adoption", adoption_id)
+    policy.require_role(actor, STAFF, "adoption.edit", "adoption", adoption_id)
     adoption = session.get(Adoption, adoption_id, populate_existing=True, with_for_update=True)
     if adoption is None:
         raise NotFound()
@@ -250,7 +249,7 @@ def edit_adoption(
         )
     ):
         errors["project_name"] = DUPLICATE_ADOPTION
-    note = common.clean_text(reason, "reason", errors, required=False)
+    note = recording.clean_text(reason, "reason", errors, required=False)
     if errors:
         raise ValidationFailed(errors)
     before = {k: getattr(adoption, k) for k in EDIT_FIELDS}
@@ -270,15 +269,15 @@ def edit_adoption(
 
 def _changed(session: Session, adoption_id: int) -> DomainError:
     """Conflict naming the last decision, or "not waiting" when none was made."""
-    ev = common.last_event(
+    ev = recording.last_event(
         session,
         "adoption",
         adoption_id,
         (*DECISION_ACTIONS, "adoption.review", "adoption.propose", "adoption.edit"),
     )
     if ev is not None and ev.action in DECISION_ACTIONS:
-        return common.conflict_from(session, ev)
-    return common.not_waiting()
+        return recording.conflict_from(session, ev)
+    return recording.not_waiting()
 
 
 def editors(session: Session, adoption_id: int) -> set[int]:
@@ -354,7 +353,7 @@ def recommendations(session: Session, adoption_ids: Sequence[int]) -> dict[int, 
     latest: dict[int, Any] = {}
     for r in rows:
         latest.setdefault(int(r.adoption_id), r)  # the first is the newest
-    changes = common.last_events(session, "adoption", ids, ("adoption.edit", "adoption.return"))
+    changes = recording.last_events(session, "adoption", ids, ("adoption.edit", "adoption.return"))
     out: dict[int, Recommendation] = {}
     for adoption_id in ids:
         last_change = changes.get(adoption_id)
@@ -387,8 +386,8 @@ def decide_adoption(
     """Approve, reject or return an adoption under review, with a mandatory comment.
 
     :raise PermissionDenied: the actor is not an approver; or four eyes: they proposed it
-        (:class:`~db.workflow.common.OwnProposal`), or edited it and want to approve it
-        (:class:`~db.workflow.common.EditedByActor`).
+        (:class:`~db.workflow.policy.OwnProposal`), or edited it and want to approve it
+        (:class:`~db.workflow.policy.EditedByActor`).
     :raise NotFound: no such adoption.
     :raise ValidationFailed: no comment (``comment``); unknown decision (``decision``).
     :raise Conflict: someone decided it first (their name and the time, KST).
@@ -396,26 +395,26 @@ def decide_adoption(
         recommendation.
     """
     action = f"adoption.{decision}" if decision in DECISIONS else "adoption.decide"
-    common.require_role(actor, APPROVER, action, "adoption", adoption_id)
+    policy.require_role(actor, APPROVERS, action, "adoption", adoption_id)
     adoption = session.get(Adoption, adoption_id, populate_existing=True, with_for_update=True)
     if adoption is None:
         raise NotFound()
     if adoption.proposed_by_id is not None and adoption.proposed_by_id == actor.id:
-        raise common.refuse(
-            common.OwnProposal, actor, action, "adoption", adoption_id, "four eyes: proposer"
+        raise recording.refuse(
+            policy.OwnProposal, actor, action, "adoption", adoption_id, "four eyes: proposer"
         )
     errors: dict[str, str] = {}
     if decision not in DECISIONS:
-        errors["decision"] = common.UNKNOWN_CHOICE
-    text = common.clean_comment(comment, errors)
+        errors["decision"] = recording.UNKNOWN_CHOICE
+    text = recording.clean_comment(comment, errors)
     if errors:
         raise ValidationFailed(errors)
     if adoption.status != "under_review":
         raise _changed(session, adoption_id)
     if decision == "approve":
         if actor.id is not None and actor.id in editors(session, adoption_id):
-            raise common.refuse(
-                common.EditedByActor, actor, action, "adoption", adoption_id, "four eyes: editor"
+            raise recording.refuse(
+                policy.EditedByActor, actor, action, "adoption", adoption_id, "four eyes: editor"
             )
         rec = recommendation(session, adoption_id)
         if not rec.recommended:
@@ -438,15 +437,14 @@ def decide_adoption(
         values["rejected_on"] = after["rejected_on"] = today
     else:
         values["review_on"] = None
-    done = session.execute(
+    if not recording.compare_and_set(
+        session,
         update(Adoption)
         .where(Adoption.id == adoption_id, Adoption.status == "under_review")
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+        .values(**values),
+    ):
         raise _changed(session, adoption_id)
-    common.record(
+    recording.record(
         session,
         actor,
         f"adoption.{decision}",
@@ -517,11 +515,11 @@ def decide_many(
     :raise PermissionDenied: the actor is not an approver at all (nothing is tried).
     :raise ValidationFailed: no comment, or an unknown decision (nothing is tried).
     """
-    common.require_role(actor, APPROVER, "adoption.decide_many", "adoption")
+    policy.require_role(actor, APPROVERS, "adoption.decide_many", "adoption")
     errors: dict[str, str] = {}
     if decision not in DECISIONS:
-        errors["decision"] = common.UNKNOWN_CHOICE
-    common.clean_comment(comment, errors)
+        errors["decision"] = recording.UNKNOWN_CHOICE
+    recording.clean_comment(comment, errors)
     if errors:
         raise ValidationFailed(errors)
     outcomes: list[ItemOutcome] = []
@@ -532,7 +530,7 @@ def decide_many(
                     session=session, actor=actor, key=key, decision=decision, comment=comment
                 )
         except PermissionDenied as denied:
-            common.record_refusal(session, denied)
+            recording.record_refusal(session, denied)
             outcomes.append(ItemOutcome(key, "refused", denied.message, denied.params))
         except Conflict as lost:
             outcomes.append(ItemOutcome(key, "conflict", lost.message, lost.params))

@@ -16,12 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import domain
+from db import domain, policy, recording
 from db.errors import N_, DomainError, NotFound, ValidationFailed
 from db.models import Technology, Testbed
-from db.permissions import Actor
-from db.workflow import common, lost_edits
-from db.workflow.common import STAFF
+from db.policy import STAFF, Actor
+from db.workflow import lost_edits
 from db.workflow.technologies import ACTIVE, _duplicate_fields
 
 NOT_EDITABLE = N_(
@@ -57,7 +56,7 @@ def edit_technology(
         technology of the same owner; codes: unknown).
     :raise DomainError: nothing changed; the lifecycle has ended.
     """
-    common.require_role(actor, STAFF, "technology.edit", "technology", tech_id)
+    policy.require_role(actor, STAFF, "technology.edit", "technology", tech_id)
     tech = session.get(Technology, tech_id, populate_existing=True, with_for_update=True)
     if tech is None:
         raise NotFound()
@@ -66,20 +65,20 @@ def edit_technology(
         raise DomainError(NOT_EDITABLE)
     errors: dict[str, str] = {}
     values: dict[str, Any] = {
-        "title_ko": common.clean_text(title_ko, "title_ko", errors, max_chars=300),
-        "title_en": common.clean_text(title_en, "title_en", errors, max_chars=300),
-        "summary": common.clean_text(summary, "summary", errors, required=False) or None,
+        "title_ko": recording.clean_text(title_ko, "title_ko", errors, max_chars=300),
+        "title_en": recording.clean_text(title_en, "title_en", errors, max_chars=300),
+        "summary": recording.clean_text(summary, "summary", errors, required=False) or None,
         "field": field,
         "growth_sector": growth_sector,
         "certification": certification,
     }
     if field not in domain.FIELDS:
-        errors["field"] = common.UNKNOWN_CHOICE
+        errors["field"] = recording.UNKNOWN_CHOICE
     if growth_sector not in domain.GROWTH_SECTORS:
-        errors["growth_sector"] = common.UNKNOWN_CHOICE
+        errors["growth_sector"] = recording.UNKNOWN_CHOICE
     if certification not in domain.CERTIFICATIONS:
-        errors["certification"] = common.UNKNOWN_CHOICE
-    note = common.clean_text(reason, "reason", errors, required=False)
+        errors["certification"] = recording.UNKNOWN_CHOICE
+    note = recording.clean_text(reason, "reason", errors, required=False)
     before = {k: getattr(tech, k) for k in TECHNOLOGY_FIELDS}
     others = _duplicate_fields(
         session,
@@ -114,7 +113,7 @@ def edit_testbed(
     :raise ValidationFailed: ``site`` missing or too long.
     :raise DomainError: nothing changed; the testbed is finished.
     """
-    common.require_role(actor, STAFF, "testbed.edit", "testbed", testbed_id)
+    policy.require_role(actor, STAFF, "testbed.edit", "testbed", testbed_id)
     testbed = session.get(Testbed, testbed_id, populate_existing=True, with_for_update=True)
     if testbed is None:
         raise NotFound()
@@ -122,8 +121,8 @@ def edit_testbed(
     if testbed.status in TESTBED_FINISHED:
         raise DomainError(NOT_EDITABLE)
     errors: dict[str, str] = {}
-    values = {"site": common.clean_text(site, "site", errors, max_chars=300)}
-    note = common.clean_text(reason, "reason", errors, required=False)
+    values = {"site": recording.clean_text(site, "site", errors, max_chars=300)}
+    note = recording.clean_text(reason, "reason", errors, required=False)
     if errors:
         raise ValidationFailed(errors)
     before = {"site": testbed.site}
@@ -164,7 +163,7 @@ def edit_snapshot(
     """
     from db.models import Adoption, Expert, ExpertField, ExpertTie
 
-    common.require_role(actor, STAFF, f"{entity}.edit", entity, record_id)
+    policy.require_role(actor, STAFF, f"{entity}.edit", entity, record_id)
     models: dict[str, Any] = {
         "adoption": Adoption,
         "technology": Technology,

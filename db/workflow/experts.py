@@ -23,13 +23,12 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from db import clock, domain
+from db import clock, domain, policy, recording
 from db.deliberation.fairness_store import refresh_for_experts
 from db.errors import N_, DomainError, NotFound, ValidationFailed
 from db.models import Expert, ExpertField, ExpertTie, Organization
-from db.permissions import Actor
-from db.workflow import common, lost_edits
-from db.workflow.common import STAFF
+from db.policy import STAFF, Actor
+from db.workflow import lost_edits
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{6,30}$")
@@ -80,10 +79,12 @@ def _clean_expert(
 ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]], dict[str, str]]:
     errors: dict[str, str] = {}
     values: dict[str, Any] = {
-        "name": common.clean_text(name, "name", errors, max_chars=100),
-        "name_en": common.clean_text(name_en, "name_en", errors, required=False, max_chars=100)
+        "name": recording.clean_text(name, "name", errors, max_chars=100),
+        "name_en": recording.clean_text(name_en, "name_en", errors, required=False, max_chars=100)
         or None,
-        "position": common.clean_text(position, "position", errors, required=False, max_chars=100)
+        "position": recording.clean_text(
+            position, "position", errors, required=False, max_chars=100
+        )
         or None,
         "affiliation": affiliation,
         "organization_id": organization_id,
@@ -97,7 +98,7 @@ def _clean_expert(
     values["phone"] = phone_text or None
     values["email"] = email_text or None
     if affiliation not in domain.AFFILIATIONS:
-        errors["affiliation"] = common.UNKNOWN_CHOICE
+        errors["affiliation"] = recording.UNKNOWN_CHOICE
     if organization_id is None or session.get(Organization, organization_id) is None:
         errors["organization_id"] = UNKNOWN_ORGANIZATION
     order = {f: i for i, f in enumerate(domain.FIELDS)}
@@ -105,7 +106,7 @@ def _clean_expert(
     if not chosen:
         errors["fields"] = CHOOSE_FIELDS
     elif any(f not in domain.FIELDS for f in chosen):
-        errors["fields"] = common.UNKNOWN_CHOICE
+        errors["fields"] = recording.UNKNOWN_CHOICE
     tie_rows: list[dict[str, Any]] = []
     for tie in ties:
         if (
@@ -191,7 +192,7 @@ def add_expert(
     :raise ValidationFailed: per field: name (missing, too long, duplicate), name_en,
         organization_id, affiliation, position, phone, email, fields, registered_on, ties.
     """
-    common.require_role(actor, STAFF, "expert.add", "expert")
+    policy.require_role(actor, STAFF, "expert.add", "expert")
     values, chosen, tie_rows, errors = _clean_expert(
         session,
         name=name,
@@ -222,7 +223,7 @@ def add_expert(
     session.flush()
     _write_fields(session, expert.id, chosen)
     _write_ties(session, expert.id, tie_rows)
-    common.record(
+    recording.record(
         session,
         actor,
         "expert.add",
@@ -267,7 +268,7 @@ def edit_expert(
     :raise ValidationFailed: per field, as :func:`add_expert`.
     :raise DomainError: nothing changed.
     """
-    common.require_role(actor, STAFF, "expert.edit", "expert", expert_id)
+    policy.require_role(actor, STAFF, "expert.edit", "expert", expert_id)
     expert, seen = _locked_expert(session, expert_id, version)
     values, chosen, tie_rows, errors = _clean_expert(
         session,
@@ -281,7 +282,7 @@ def edit_expert(
         fields=fields,
         ties=ties,
     )
-    note = common.clean_text(reason, "reason", errors, required=False)
+    note = recording.clean_text(reason, "reason", errors, required=False)
     if (
         "name" not in errors
         and "organization_id" not in errors
@@ -342,7 +343,7 @@ def retire_expert(
     :raise ValidationFailed: retired_on (missing, in the future, before joining), reason.
     :raise DomainError: already retired.
     """
-    common.require_role(actor, STAFF, "expert.retire", "expert", expert_id)
+    policy.require_role(actor, STAFF, "expert.retire", "expert", expert_id)
     expert, seen = _locked_expert(session, expert_id, version)
     if expert.retired_on is not None:
         raise DomainError(ALREADY_RETIRED)
@@ -353,7 +354,7 @@ def retire_expert(
         errors["retired_on"] = DATE_IN_FUTURE
     elif retired_on < expert.registered_on:
         errors["retired_on"] = RETIRED_BEFORE_JOINING
-    text = common.clean_text(reason, "reason", errors)
+    text = recording.clean_text(reason, "reason", errors)
     if errors:
         raise ValidationFailed(errors)
     now = clock.now_utc()
@@ -361,7 +362,7 @@ def retire_expert(
         session, Expert, "expert", expert_id, seen, {"retired_on": retired_on, "updated_at": now}
     )
     session.expire(expert)
-    common.record(
+    recording.record(
         session,
         actor,
         "expert.retire",
@@ -391,14 +392,14 @@ def add_organization(
     :raise ValidationFailed: per field: name_ko, name_en (missing, too long, duplicate of
         the same kind), kind, region.
     """
-    common.require_role(actor, STAFF, "organization.add", "organization")
+    policy.require_role(actor, STAFF, "organization.add", "organization")
     errors: dict[str, str] = {}
-    ko = common.clean_text(name_ko, "name_ko", errors, max_chars=200)
-    en = common.clean_text(name_en, "name_en", errors, max_chars=200)
+    ko = recording.clean_text(name_ko, "name_ko", errors, max_chars=200)
+    en = recording.clean_text(name_en, "name_en", errors, max_chars=200)
     if kind not in domain.ORG_KINDS:
-        errors["kind"] = common.UNKNOWN_CHOICE
+        errors["kind"] = recording.UNKNOWN_CHOICE
     if region is not None and region not in domain.REGIONS:
-        errors["region"] = common.UNKNOWN_CHOICE
+        errors["region"] = recording.UNKNOWN_CHOICE
     if "kind" not in errors:
         for row in session.execute(
             select(Organization.name_ko, Organization.name_en).where(Organization.kind == kind)
@@ -415,7 +416,7 @@ def add_organization(
     )
     session.add(org)
     session.flush()
-    common.record(
+    recording.record(
         session,
         actor,
         "organization.add",

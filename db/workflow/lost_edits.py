@@ -15,7 +15,7 @@ If anyone saved the record in between, nothing is written and :class:`StaleEdit`
 saved it last and when (in KST). Status steps that compare-and-set on the status the user saw
 (an inquiry's step, an agreement link) lose with the same refusal (:func:`stale_edit`).
 
-This module imports only :mod:`db.workflow.common`, so both packages can use it.
+This module imports only the core (:mod:`db.recording`), so every domain can use it.
 """
 
 from __future__ import annotations
@@ -26,10 +26,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 
-from db import clock
+from db import clock, recording
 from db.errors import N_, Conflict, DomainError, ValidationFailed
-from db.permissions import Actor
-from db.workflow import common
+from db.policy import Actor
 
 NOTHING_CHANGED = N_("Nothing was changed, so nothing was saved.")
 VERSION_MISSING = N_("The form did not say which version of the record it edits; reload it.")
@@ -48,10 +47,10 @@ class StaleEdit(Conflict):
 def stale_edit(session: Session, entity: str, entity_id: int) -> StaleEdit:
     """The refusal of an edit made on an old version: who saved the record last, and when
     (its newest audit event that is not a refusal)."""
-    ev = common.last_change(session, entity, entity_id)
+    ev = recording.last_change(session, entity, entity_id)
     if ev is None:  # pragma: no cover - every write leaves an event
         return StaleEdit(by="-", at="-")
-    who = common.display_name(session, ev.actor_id, ev.actor_name)
+    who = recording.display_name(session, ev.actor_id, ev.actor_name)
     return StaleEdit(by=who, at=clock.city_time_text(ev.occurred_at))
 
 
@@ -106,13 +105,12 @@ def compare_and_set(
 
     :raise StaleEdit: the row is no longer at ``seen`` (nothing written).
     """
-    done = session.execute(
+    statement = (
         update(model)
         .where(model.id == record_id, model.version == seen, *where)
         .values(version=seen + 1, **values)
-        .execution_options(synchronize_session=False)
     )
-    if done.rowcount != 1:  # type: ignore[attr-defined]  # pragma: no cover - row is locked
+    if not recording.compare_and_set(session, statement):  # pragma: no cover - row is locked
         raise stale_edit(session, entity, record_id)
     return seen + 1
 
@@ -152,7 +150,7 @@ def save_edit(
     if hasattr(model, "updated_by_id"):
         values["updated_by_id"] = actor.id
     compare_and_set(session, model, entity, record_id, seen, values, where=where)
-    common.record(
+    recording.record(
         session,
         actor,
         f"{entity}.edit",

@@ -24,13 +24,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db import clock, domain
+from db import clock, domain, policy, recording
 from db.audit import canonical_json
 from db.errors import N_, Conflict, DomainError, NotFound, ValidationFailed
 from db.models import AgendaItem, Meeting, Proposal, Technology, Testbed
-from db.permissions import Actor
-from db.workflow import common
-from db.workflow.common import APPROVER, STAFF
+from db.policy import APPROVERS, STAFF, Actor
 
 DECISIONS = ("approve", "reject")
 
@@ -109,18 +107,18 @@ def _testbed_details(
     today = clock.city_today()
     details: dict[str, Any] = {}
     if to == "in_progress":
-        details["site"] = common.clean_text(site, "site", errors, max_chars=300)
+        details["site"] = recording.clean_text(site, "site", errors, max_chars=300)
         if started_on is None:
-            errors["started_on"] = common.REQUIRED
+            errors["started_on"] = recording.REQUIRED
         if planned_end_on is None:
-            errors["planned_end_on"] = common.REQUIRED
+            errors["planned_end_on"] = recording.REQUIRED
         elif started_on is not None and planned_end_on < started_on:
             errors["planned_end_on"] = END_BEFORE_START
         details["started_on"] = started_on
         details["planned_end_on"] = planned_end_on
     elif to == "completed":
         if completed_on is None:
-            errors["completed_on"] = common.REQUIRED
+            errors["completed_on"] = recording.REQUIRED
         elif completed_on > today:
             errors["completed_on"] = DATE_IN_FUTURE
         elif started is not None and completed_on < started:
@@ -169,7 +167,7 @@ def _create(
             session.flush()
     except IntegrityError as exc:
         raise DomainError(ALREADY_OPEN) from exc
-    common.record(
+    recording.record(
         session,
         actor,
         "proposal.create",
@@ -232,7 +230,7 @@ def propose_testbed_step(
         next step (``to``).
     :raise DomainError: the meeting decision is missing; a step is already open.
     """
-    common.require_role(actor, STAFF, "testbed.propose", "testbed", testbed_id)
+    policy.require_role(actor, STAFF, "testbed.propose", "testbed", testbed_id)
     testbed = session.get(Testbed, testbed_id, populate_existing=True, with_for_update=True)
     if testbed is None:
         raise NotFound()
@@ -252,7 +250,7 @@ def propose_testbed_step(
     if to in ("selected", "rejected"):
         _check_meeting(session, testbed_id, to)
     errors: dict[str, str] = {}
-    text = common.clean_text(reason, "reason", errors, required=False)
+    text = recording.clean_text(reason, "reason", errors, required=False)
     if errors:
         raise ValidationFailed(errors)
     return _create(
@@ -273,14 +271,14 @@ def propose_technology_end(
     """Propose ending a registered technology (``expired`` or ``withdrawn``); the reason is
     mandatory. Return the proposal's id (see :func:`db.workflow.move_technology`)."""
     action = f"technology.propose_{TECHNOLOGY_VERBS[to]}"
-    common.require_role(actor, STAFF, action, "technology", tech_id)
+    policy.require_role(actor, STAFF, action, "technology", tech_id)
     status = _current_status(session, "technology", tech_id)
     if status != expected:
         raise changed(session, "technology", tech_id)
     if to not in domain.TECH_TRANSITIONS[expected]:
         raise ValidationFailed({"to": STEP_NOT_POSSIBLE})
     errors: dict[str, str] = {}
-    text = common.clean_text(reason, "reason", errors)
+    text = recording.clean_text(reason, "reason", errors)
     if errors:
         raise ValidationFailed(errors)
     return _create(
@@ -297,8 +295,8 @@ def propose_technology_end(
 
 def changed(session: Session, entity: str, entity_id: int) -> DomainError:
     """The refusal for a record that left the expected state: who changed it, if known."""
-    ev = common.last_event(session, entity, entity_id, _TRANSITION_ACTIONS[entity])
-    return common.conflict_from(session, ev) if ev is not None else common.not_waiting()
+    ev = recording.last_event(session, entity, entity_id, _TRANSITION_ACTIONS[entity])
+    return recording.conflict_from(session, ev) if ev is not None else recording.not_waiting()
 
 
 _TRANSITION_ACTIONS = {
@@ -344,13 +342,12 @@ def _apply(
         model = Technology
         values["version"] = Technology.version + 1
         values["ended_on"] = today
-    done = session.execute(
+    if not recording.compare_and_set(
+        session,
         update(model)
         .where(model.id == proposal.entity_id, model.status == proposal.from_status)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+        .values(**values),
+    ):
         raise changed(session, proposal.entity, proposal.entity_id)
     applied = {
         k: v for k, v in values.items() if k not in ("updated_at", "updated_by_id", "version")
@@ -375,7 +372,7 @@ def decide_proposal(
     :raise DomainError: the record left the starting state; a meeting decision is missing.
     """
     action = f"proposal.{decision}" if decision in DECISIONS else "proposal.decide"
-    common.require_role(actor, APPROVER, action, "proposal", proposal_id)
+    policy.require_role(actor, APPROVERS, action, "proposal", proposal_id)
     if decision == "return":
         raise DomainError(NO_RETURN_FOR_STEPS)
     # Lock order as everywhere: the record first, then the proposal, then the audit head.
@@ -389,13 +386,13 @@ def decide_proposal(
     if proposal is None:
         raise NotFound()
     if proposal.proposed_by_id == actor.id:
-        raise common.refuse(
-            common.OwnProposal, actor, action, "proposal", proposal_id, "four eyes: proposer"
+        raise recording.refuse(
+            policy.OwnProposal, actor, action, "proposal", proposal_id, "four eyes: proposer"
         )
     errors: dict[str, str] = {}
     if decision not in DECISIONS:
-        errors["decision"] = common.UNKNOWN_CHOICE
-    text = common.clean_comment(comment, errors)
+        errors["decision"] = recording.UNKNOWN_CHOICE
+    text = recording.clean_comment(comment, errors)
     if errors:
         raise ValidationFailed(errors)
     if proposal.status != "pending":
@@ -407,7 +404,8 @@ def decide_proposal(
         and proposal.to_status in ("selected", "rejected")
     ):
         _check_meeting(session, proposal.entity_id, proposal.to_status)
-    closed = session.execute(
+    if not recording.compare_and_set(
+        session,
         update(Proposal)
         .where(Proposal.id == proposal_id, Proposal.status == "pending")
         .values(
@@ -416,14 +414,12 @@ def decide_proposal(
             decided_by_id=actor.id,
             decided_at=now,
             decision_comment=text,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if closed.rowcount != 1:  # type: ignore[attr-defined]
+        ),
+    ):
         session.expire(proposal)
         raise _proposal_conflict(session, proposal)
     if decision == "reject":
-        common.record(
+        recording.record(
             session,
             actor,
             "proposal.decline",
@@ -442,7 +438,7 @@ def decide_proposal(
         return
     applied = _apply(session, proposal, today, now, actor)
     verbs = TESTBED_VERBS if proposal.entity == "testbed" else TECHNOLOGY_VERBS
-    common.record(
+    recording.record(
         session,
         actor,
         f"{proposal.entity}.{verbs[proposal.to_status]}",
@@ -459,6 +455,6 @@ def _proposal_conflict(session: Session, proposal: Proposal) -> Conflict:
     row = session.execute(
         select(Proposal.decided_by_id, Proposal.decided_at).where(Proposal.id == proposal.id)
     ).one()
-    who = common.display_name(session, row.decided_by_id)
+    who = recording.display_name(session, row.decided_by_id)
     at = clock.city_time_text(row.decided_at) if row.decided_at is not None else "-"
     return Conflict(by=who, at=at)

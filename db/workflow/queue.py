@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import String, and_, cast, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from db import clock, domain, scoring
+from db import clock, domain, policy, scoring
 from db.errors import N_, NotFound
 from db.models import (
     Adoption,
@@ -31,10 +31,9 @@ from db.models import (
     Testbed,
     User,
 )
-from db.permissions import Actor
+from db.policy import APPROVERS, STAFF, Actor
 from db.queries import audit_trail
-from db.workflow import adoptions, common
-from db.workflow.common import APPROVER, STAFF
+from db.workflow import adoptions
 
 OWN_PROPOSAL = N_("You proposed it: another approver decides it.")
 EDITED_BY_YOU = N_("You edited it after it was proposed: another approver must approve it.")
@@ -80,7 +79,7 @@ def work_queue(
 
     :raise PermissionDenied: the actor is not staff.
     """
-    common.require_role(actor, STAFF, "workflow.queue", "workflow")
+    policy.require_role(actor, STAFF, "workflow.queue", "workflow")
     return {
         "to_screen": _to_screen(session, limit),
         "to_propose": _to_propose(session, limit),
@@ -107,7 +106,7 @@ def queue_counts(
 
     :raise PermissionDenied: the actor is not staff.
     """
-    common.require_role(actor, STAFF, "workflow.queue", "workflow")
+    policy.require_role(actor, STAFF, "workflow.queue", "workflow")
     out = {
         **(shared() if shared is not None else shared_queue_counts(session)),
         "my_proposals": 0,
@@ -473,7 +472,7 @@ def technology_choices(
 
     :raise PermissionDenied: the actor is not staff.
     """
-    common.require_role(actor, STAFF, "workflow.queue", "workflow")
+    policy.require_role(actor, STAFF, "workflow.queue", "workflow")
     t = Technology
     query = (
         select(t.id, t.reg_no, t.title_ko, t.title_en, t.status)
@@ -501,7 +500,7 @@ def owner_choices(
 
     :raise PermissionDenied: the actor is not staff.
     """
-    common.require_role(actor, STAFF, "workflow.queue", "workflow")
+    policy.require_role(actor, STAFF, "workflow.queue", "workflow")
     o = Organization
     query = (
         select(o.id, o.name_ko, o.name_en, o.kind, o.is_local)
@@ -527,7 +526,7 @@ def testbed_choices(
 
     :raise PermissionDenied: the actor is not staff.
     """
-    common.require_role(actor, STAFF, "workflow.queue", "workflow")
+    policy.require_role(actor, STAFF, "workflow.queue", "workflow")
     t = Technology
     open_step = exists().where(
         Proposal.entity == "testbed", Proposal.entity_id == Testbed.id, Proposal.status == "pending"
@@ -586,7 +585,7 @@ def pending_decisions(
 
     :raise PermissionDenied: the actor is not an approver.
     """
-    common.require_role(actor, APPROVER, "workflow.pending", "workflow")
+    policy.require_role(actor, APPROVERS, "workflow.pending", "workflow")
     names = _names(session)
     out: list[dict[str, Any]] = []
     a, t = Adoption, Technology
@@ -777,7 +776,7 @@ def decision_context(*, session: Session, actor: Actor, adoption_id: int) -> dic
     :raise PermissionDenied: the actor is not an approver.
     :raise NotFound: no such adoption.
     """
-    common.require_role(actor, APPROVER, "workflow.context", "adoption", adoption_id)
+    policy.require_role(actor, APPROVERS, "workflow.context", "adoption", adoption_id)
     adoption = session.get(Adoption, adoption_id)
     if adoption is None:
         raise NotFound()
@@ -837,7 +836,7 @@ def proposal_context(*, session: Session, actor: Actor, proposal_id: int) -> dic
     :raise PermissionDenied: the actor is not an approver.
     :raise NotFound: no such proposal.
     """
-    common.require_role(actor, APPROVER, "workflow.context", "proposal", proposal_id)
+    policy.require_role(actor, APPROVERS, "workflow.context", "proposal", proposal_id)
     p = session.get(Proposal, proposal_id)
     if p is None:
         raise NotFound()
@@ -911,7 +910,7 @@ def organization_choices(*, session: Session, actor: Actor) -> pd.DataFrame:
 
     :raise PermissionDenied: the actor is not staff.
     """
-    common.require_role(actor, STAFF, "workflow.queue", "workflow")
+    policy.require_role(actor, STAFF, "workflow.queue", "workflow")
     o = Organization
     query = select(o.id, o.name_ko, o.name_en, o.kind).order_by(o.name_ko, o.id)
     rows = session.execute(query).all()

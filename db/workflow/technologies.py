@@ -28,12 +28,11 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db import clock, domain
+from db import clock, domain, policy, recording
 from db.errors import N_, DomainError, NotFound, ValidationFailed
 from db.models import Organization, Technology
-from db.permissions import Actor
-from db.workflow import common, proposals
-from db.workflow.common import STAFF
+from db.policy import STAFF, Actor
+from db.workflow import proposals
 
 REG_NO_PREFIX = "DG"
 REG_NO_PATTERN = re.compile(r"DG-(\d{4})-(\d{3,})")
@@ -118,20 +117,20 @@ def register_technology(
     :raise ValidationFailed: per field: title_ko, title_en (missing, too long, duplicate),
         owner_org_id, field, growth_sector, certification, summary.
     """
-    common.require_role(actor, STAFF, "technology.submit", "technology")
+    policy.require_role(actor, STAFF, "technology.submit", "technology")
     errors: dict[str, str] = {}
-    title_ko = common.clean_text(title_ko, "title_ko", errors, max_chars=300)
-    title_en = common.clean_text(title_en, "title_en", errors, max_chars=300)
-    summary_text = common.clean_text(summary, "summary", errors, required=False)
+    title_ko = recording.clean_text(title_ko, "title_ko", errors, max_chars=300)
+    title_en = recording.clean_text(title_en, "title_en", errors, max_chars=300)
+    summary_text = recording.clean_text(summary, "summary", errors, required=False)
     owner = session.get(Organization, owner_org_id) if owner_org_id is not None else None
     if owner is None:
         errors["owner_org_id"] = UNKNOWN_OWNER
     if field not in domain.FIELDS:
-        errors["field"] = common.UNKNOWN_CHOICE
+        errors["field"] = recording.UNKNOWN_CHOICE
     if growth_sector not in domain.GROWTH_SECTORS:
-        errors["growth_sector"] = common.UNKNOWN_CHOICE
+        errors["growth_sector"] = recording.UNKNOWN_CHOICE
     if certification not in domain.CERTIFICATIONS:
-        errors["certification"] = common.UNKNOWN_CHOICE
+        errors["certification"] = recording.UNKNOWN_CHOICE
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REGISTRATION_LOCK})
     if owner is not None and (title_ko or title_en):
@@ -169,7 +168,7 @@ def register_technology(
         break
     else:  # pragma: no cover - needs NUMBER_ATTEMPTS clashes in a row
         raise DomainError()
-    common.record(
+    recording.record(
         session,
         actor,
         "technology.submit",
@@ -215,7 +214,7 @@ def move_technology(
             session=session, actor=actor, tech_id=tech_id, to=to, expected=expected, reason=reason
         )
     verb = DIRECT_MOVES.get(to, "move")
-    common.require_role(actor, STAFF, f"technology.{verb}", "technology", tech_id)
+    policy.require_role(actor, STAFF, f"technology.{verb}", "technology", tech_id)
     if to in BY_MEETING:
         raise DomainError(MEETING_DECIDES)
     tech = session.get(Technology, tech_id, populate_existing=True, with_for_update=True)
@@ -226,12 +225,13 @@ def move_technology(
     if to not in DIRECT_MOVES or to not in domain.TECH_TRANSITIONS[expected]:
         raise ValidationFailed({"to": STEP_NOT_POSSIBLE})
     errors: dict[str, str] = {}
-    note = common.clean_text(reason, "reason", errors, required=False)
+    note = recording.clean_text(reason, "reason", errors, required=False)
     if errors:
         raise ValidationFailed(errors)
     now, today = clock.now_utc(), clock.city_today()
     dated = {"screening": "screening_on", "under_review": "review_on"}[to]
-    done = session.execute(
+    if not recording.compare_and_set(
+        session,
         update(Technology)
         .where(Technology.id == tech_id, Technology.status == expected)
         .values(
@@ -240,12 +240,10 @@ def move_technology(
             updated_by_id=actor.id,
             version=Technology.version + 1,
             **{dated: today},
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+        ),
+    ):
         raise proposals.changed(session, "technology", tech_id)
-    common.record(
+    recording.record(
         session,
         actor,
         f"technology.{verb}",

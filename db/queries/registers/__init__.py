@@ -24,7 +24,6 @@ from db.queries.registers.experts import (
     experts_count,
     experts_export,
     experts_page,
-    may_see_personal_data,
 )
 from db.queries.registers.inquiries import (
     InquiryFilters,
@@ -60,7 +59,6 @@ __all__ = [
     "inquiries_export",
     "inquiries_page",
     "inquiry_detail",
-    "may_see_personal_data",
     "technologies_count",
     "technologies_export",
     "technologies_page",

@@ -19,17 +19,11 @@ from sqlalchemy.orm import Session
 
 from db import domain
 from db.models import Expert, ExpertField, Meeting, Organization, PanelSeat
-from db.permissions import Actor
+from db.policy import Actor, may_see_personal_data
 from db.queries.registers import common
 from db.queries.registers.common import AnySelect
 
-PERSONAL_DATA_ROLES: Final = frozenset({"staff", "auditor"})
 PERSONAL_COLUMNS: Final = ("phone", "email")
-
-
-def may_see_personal_data(actor: Actor) -> bool:
-    """Whether ``actor`` may read experts' phone numbers and e-mail addresses."""
-    return actor.has(*PERSONAL_DATA_ROLES)
 
 
 @dataclass(frozen=True)

@@ -1,30 +1,33 @@
-"""What the workflow modules share: refusals, messages, time, loading rows, the audit helper.
+"""What every audited write shares, once: the audit event, refusals, who won a race, text
+checks, the messages a person reads about them.
 
-Four-eyes refusals are :class:`~db.errors.PermissionDenied` subclasses, so
-``db.session.write_session`` records each one as a ``permission.denied`` audit event after
-the refused write is rolled back, exactly like a missing role (and ``decide_many`` records
-them the same way for the items of a batch).
+Every write of ``db/`` appends its audit event with :func:`record` in the caller's
+transaction. A lost compare-and-set (:func:`compare_and_set`) becomes a
+:class:`~db.errors.Conflict` naming the winner (:func:`conflict_from`); a four-eyes refusal
+(:func:`refuse`) is a :class:`~db.errors.PermissionDenied`, so ``db.session.write_session``
+records it as a ``permission.denied`` audit event (:func:`record_refusal`) after the refused
+write is rolled back, exactly like a missing role (and a batch of decisions records the
+refusals of its items the same way).
+
+Imports only the core (never a domain package), so every domain can use it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, Update, func, select
 from sqlalchemy.orm import Session
 
 from db import audit, clock
 from db.errors import N_, Conflict, DomainError, PermissionDenied
 from db.models import AuditEvent, User
-from db.permissions import Actor, require
+from db.policy import Actor
 
-STAFF = ("staff",)
-APPROVER = ("approver",)
-
-COMMENT_MAX_CHARS = 2000
-TEXT_MAX_CHARS = 4000
+COMMENT_MAX_CHARS: Final = 2000
+TEXT_MAX_CHARS: Final = 4000
 
 # Messages a person reads (English templates; the UI translates them).
 REQUIRED = N_("This field is required.")
@@ -37,26 +40,35 @@ NOT_WAITING = N_(
 )
 
 
-class OwnProposal(PermissionDenied):
-    """Four eyes: the acting approver proposed the item."""
-
-    message = N_("You proposed this item, so another approver must decide it. Nothing was saved.")
+# --- The audit event ------------------------------------------------------------------------
 
 
-class EditedByActor(PermissionDenied):
-    """Four eyes: the acting approver edited the item after it was proposed."""
-
-    message = N_(
-        "You edited this item after it was proposed, so another approver must approve it. "
-        "Nothing was saved."
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: int,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+    at: dt.datetime | None = None,
+) -> AuditEvent:
+    """Append the audit event of a write by ``actor`` in the caller's transaction (``at``:
+    the time the write stamped on the row, so both agree)."""
+    return audit.append(
+        session,
+        actor_id=actor.id,
+        actor_name=actor.username,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        reason=reason,
+        at=at,
     )
-
-
-def require_role(
-    actor: Actor, roles: tuple[str, ...], action: str, entity: str, entity_id: int | None = None
-) -> None:
-    """:raise PermissionDenied: the actor holds none of ``roles``."""
-    require(actor, roles, action=action, entity=entity, entity_id=entity_id)
 
 
 def refuse(
@@ -73,36 +85,9 @@ def refuse(
     )
 
 
-def record(
-    session: Session,
-    actor: Actor,
-    action: str,
-    entity: str,
-    entity_id: int,
-    *,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    reason: str | None = None,
-    at: dt.datetime | None = None,
-) -> AuditEvent:
-    """Append the audit event of a workflow write (in the caller's transaction)."""
-    return audit.append(
-        session,
-        actor_id=actor.id,
-        actor_name=actor.username,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        before=before,
-        after=after,
-        reason=reason,
-        at=at,
-    )
-
-
 def record_refusal(session: Session, denied: PermissionDenied) -> None:
-    """Record a refusal as ``db.session.write_session`` does (for refusals that a batch
-    catches itself, after rolling back the item's savepoint)."""
+    """Append the ``permission.denied`` event of a refusal (``db.session.write_session`` does
+    it after the rollback; a batch, for the items whose savepoint it rolled back)."""
     audit.append(
         session,
         actor_id=denied.actor_id,
@@ -115,7 +100,18 @@ def record_refusal(session: Session, denied: PermissionDenied) -> None:
     )
 
 
+# --- Compare-and-set, and who won -----------------------------------------------------------
+
+
+def compare_and_set(session: Session, statement: Update) -> bool:
+    """Run ``UPDATE ... WHERE <expected state>``; True when exactly one row changed."""
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return cast("CursorResult[Any]", result).rowcount == 1
+
+
 def display_name(session: Session, user_id: int | None, fallback: str = "") -> str:
+    """The user's display name; ``fallback`` when there is none (``"system"`` for no user
+    and no fallback)."""
     if user_id is None:
         return fallback or "system"
     name = session.execute(select(User.display_name).where(User.id == user_id)).scalar()
@@ -183,10 +179,22 @@ def last_change(session: Session, entity: str, entity_id: int) -> AuditEvent | N
     )
 
 
-def conflict_from(session: Session, event: AuditEvent) -> Conflict:
-    """``Conflict`` naming who made ``event`` (the winner) and when, in KST."""
-    who = display_name(session, event.actor_id, event.actor_name)
-    return Conflict(by=who, at=clock.city_time_text(event.occurred_at))
+def conflict_from(session: Session, event: AuditEvent | None) -> Conflict:
+    """``Conflict`` ("already decided by X at T", T in the city's time) naming who made
+    ``event``, the winning write (``?`` when there is none)."""
+    if event is None:
+        return Conflict(by="?", at="?")
+    return Conflict(
+        by=display_name(session, event.actor_id, event.actor_name),
+        at=clock.city_time_text(event.occurred_at),
+    )
+
+
+def not_waiting() -> DomainError:
+    return DomainError(NOT_WAITING)
+
+
+# --- Text a person typed, and values read back from a DataFrame -----------------------------
 
 
 def clean_text(
@@ -207,6 +215,8 @@ def clean_text(
 
 
 def clean_comment(comment: str | None, errors: dict[str, str]) -> str:
+    """The comment of a decision, stripped; records a problem under ``comment`` when it is
+    missing or longer than :data:`COMMENT_MAX_CHARS`."""
     text = (comment or "").strip()
     if not text:
         errors["comment"] = COMMENT_REQUIRED
@@ -215,5 +225,13 @@ def clean_comment(comment: str | None, errors: dict[str, str]) -> str:
     return text
 
 
-def not_waiting() -> DomainError:
-    return DomainError(NOT_WAITING)
+def yes(value: Any) -> bool:
+    """True for a true value read back from a DataFrame (``numpy.bool_``; None/NaN: False)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return False
+    return bool(value)
+
+
+def text_of(value: Any) -> str:
+    """A text cell read back from a DataFrame, stripped ("" for None/NaN)."""
+    return value.strip() if isinstance(value, str) else ""
