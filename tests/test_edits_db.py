@@ -1,7 +1,7 @@
 """Staff edits on ``db/`` directly (SQLite and PostgreSQL): lost-edit protection, per-field
 validation and duplicates, experts and organizations.
 
-Lost-edit protection (one mechanism, ``db.workflow.lost_edits``, for all six edited records:
+Lost-edit protection (one mechanism, ``db.lost_edits``, for all six edited records:
 adoptions, technologies, testbeds, experts, inquiries, agreements): two officials open the
 same record (both see the same version); the first saves; the second's edit is refused with
 one message naming the first and the time, nothing of theirs is written, no audit event is
@@ -22,11 +22,11 @@ from db import intercity as ic
 from db import models
 from db import workflow as wf
 from db.errors import DomainError, PermissionDenied, ValidationFailed
+from db.lost_edits import StaleEdit
 from db.models import Adoption, AuditEvent, Expert, ExpertField, ExpertTie, Technology
 from db.policy import Actor
 from db.session import read_session, write_session
 from db.workflow import experts as wf_experts
-from db.workflow.lost_edits import StaleEdit
 from db.workflow.technologies import DUPLICATE_TITLE
 from tests import workflow_data as wd
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401

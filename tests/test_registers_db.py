@@ -372,9 +372,9 @@ def test_exports_hold_every_filtered_row(s: Session) -> None:
 
 
 def test_export_is_capped(s: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    from db.queries.registers import common
+    from db import listing
 
-    monkeypatch.setattr(common, "EXPORT_LIMIT", 100)
+    monkeypatch.setattr(listing, "EXPORT_LIMIT", 100)
     df, n = r.technologies_export(session=s, filters=r.TechnologyFilters(as_of=AS_OF))
     assert len(df) == 100 and n == 305
 

@@ -18,14 +18,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, update
 
-from db import clock, models
+from db import clock, lost_edits, models
 from db import workflow as wf
 from db.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import Adoption, Proposal, Technology
 from db.policy import Actor
 from db.session import read_session, write_session
 from db.workflow import adoptions as wf_adoptions
-from db.workflow import lost_edits
 from db.workflow import technologies as wf_tech
 from tests import workflow_data as wd
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401

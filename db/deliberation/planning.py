@@ -56,6 +56,7 @@ from db.deliberation.errors import (
     WrongItemForMeeting,
 )
 from db.errors import N_, DomainError, ValidationFailed
+from db.listing import AnySelect
 from db.models import (
     Adoption,
     AgendaItem,
@@ -70,7 +71,6 @@ from db.models import (
     Testbed,
 )
 from db.policy import STAFF, Actor, require_role
-from db.queries.registers.common import AnySelect
 from db.recording import (
     UNKNOWN_CHOICE,
     clean_text,

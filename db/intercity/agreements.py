@@ -29,13 +29,12 @@ from typing import Any, Final
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from db import clock, domain, policy, recording
+from db import clock, domain, lost_edits, policy, recording
 from db.errors import N_, DomainError, ValidationFailed
 from db.intercity import common
 from db.intercity.common import NewOrganization
 from db.models import Adoption, Agreement, Testbed
 from db.policy import STAFF, Actor
-from db.workflow import lost_edits
 
 SIGNED_ON_REQUIRED = N_("Enter the date it was signed.")
 STARTS_ON_REQUIRED = N_("Enter the date it started.")

@@ -1,6 +1,6 @@
 """What the inquiry and agreement writes share: messages, date checks, the asking body or
 partner (an existing organisation or a new one). Edits are lost-edit protected by the same
-mechanism as every other record (:mod:`db.workflow.lost_edits`).
+mechanism as every other record (:mod:`db.lost_edits`).
 
 Writers hold the ``staff`` role (:data:`db.policy.STAFF`; design.md: staff "log inquiries and
 agreements"; the administrator manages accounts and runs imports, so holds no write here).

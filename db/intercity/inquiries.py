@@ -10,7 +10,7 @@ step's date. Steps cannot be undone: "benchmarked" is final.
 Concurrency: a step is a compare-and-set on the status the official saw; an edit is a
 compare-and-set on the record's ``version`` (every write to the row increments it), so
 two officials cannot silently overwrite each other: the loser is told who saved the record
-and when (:class:`~db.workflow.lost_edits.StaleEdit`, the refusal of every lost edit).
+and when (:class:`~db.lost_edits.StaleEdit`, the refusal of every lost edit).
 
 Audit events: ``inquiry.receive`` (and ``organization.create`` for a new asking body),
 ``inquiry.answer``, ``inquiry.hold_visit``, ``inquiry.benchmark``, ``inquiry.edit``,
@@ -25,13 +25,12 @@ from typing import Any, Final
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from db import clock, domain, policy, recording
+from db import clock, domain, lost_edits, policy, recording
 from db.errors import N_, ValidationFailed
 from db.intercity import common
 from db.intercity.common import NewOrganization
 from db.models import Inquiry, InquiryFollowup
 from db.policy import STAFF, Actor
-from db.workflow import lost_edits
 
 NEXT: Final[dict[str, tuple[str, ...]]] = {
     "received": ("answered",),

@@ -12,15 +12,16 @@ event in the same transaction. The modules:
 - :mod:`db.workflow.proposals`: step proposals (testbeds, technology expiry/withdrawal)
   that an approver other than the proposer confirms or declines;
 - :mod:`db.workflow.edits`: staff edits of technologies and testbeds;
-- :mod:`db.workflow.lost_edits`: the lost-edit protection of every edited record;
+- :mod:`db.lost_edits`: the lost-edit protection of every edited record;
 - :mod:`db.workflow.experts`: adding, editing and retiring experts, adding organizations;
 - :mod:`db.workflow.queue`: the reads behind the work queue and the approvals screen.
 
 Every staff edit carries the ``version`` of the record its editor saw and is a
-compare-and-set on it (lost-edit protection, :mod:`db.workflow.lost_edits`, which the
+compare-and-set on it (lost-edit protection, :mod:`db.lost_edits`, which the
 inter-city edits of ``db.intercity`` use too); every write to those records increments it.
 """
 
+from db.lost_edits import StaleEdit, edit_snapshot
 from db.policy import EditedByActor, OwnProposal
 from db.workflow.adoptions import (
     ItemOutcome,
@@ -30,7 +31,7 @@ from db.workflow.adoptions import (
     edit_adoption,
     propose_adoption,
 )
-from db.workflow.edits import edit_snapshot, edit_technology, edit_testbed
+from db.workflow.edits import edit_technology, edit_testbed
 from db.workflow.experts import (
     TieInput,
     add_expert,
@@ -38,7 +39,6 @@ from db.workflow.experts import (
     edit_expert,
     retire_expert,
 )
-from db.workflow.lost_edits import StaleEdit
 from db.workflow.proposals import decide_proposal, propose_testbed_step
 from db.workflow.queue import (
     decision_context,

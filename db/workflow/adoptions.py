@@ -34,11 +34,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from db import clock, policy, recording
+from db import clock, lost_edits, policy, recording
 from db.errors import N_, Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import Adoption, AgendaItem, AuditEvent, Meeting, Technology
 from db.policy import APPROVERS, STAFF, Actor
-from db.workflow import lost_edits, proposals
+from db.workflow import proposals
 
 DECISIONS = ("approve", "reject", "return")
 DECISION_ACTIONS = ("adoption.approve", "adoption.reject", "adoption.return")
@@ -218,12 +218,12 @@ def edit_adoption(
 
     Lost-edit protection: ``version`` is the version the editor saw; the change is a
     compare-and-set on it and increments it. If anyone saved the record in between, nothing
-    is written and :class:`~db.workflow.lost_edits.StaleEdit` names them and the time.
+    is written and :class:`~db.lost_edits.StaleEdit` names them and the time.
 
     :raise PermissionDenied: the actor is not staff.
     :raise NotFound: no such adoption.
     :raise Conflict: it is no longer in ``expected`` (names who decided it); or
-        :class:`~db.workflow.lost_edits.StaleEdit`: saved by someone else since ``version``.
+        :class:`~db.lost_edits.StaleEdit`: saved by someone else since ``version``.
     :raise ValidationFailed: per field, as :func:`propose_adoption`.
     :raise DomainError: nothing changed; it is no longer editable.
     """

@@ -1,10 +1,10 @@
 """Staff edits of register records: technologies and testbeds (adoptions: ``adoptions.py``;
 experts and organizations: ``experts.py``).
 
-Every edit is lost-edit protected (:mod:`db.workflow.lost_edits`): it carries the ``version``
+Every edit is lost-edit protected (:mod:`db.lost_edits`): it carries the ``version``
 of the record its editor saw, writes with a compare-and-set on that version and increments
 it. If anyone saved the record in between, nothing is written and
-:class:`~db.workflow.lost_edits.StaleEdit` names who saved it and when. Each edit is one audit
+:class:`~db.lost_edits.StaleEdit` names who saved it and when. Each edit is one audit
 event (``technology.edit``, ``testbed.edit``) with the changed fields before and after and
 the editor's optional note as the reason.
 """
@@ -13,14 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import domain, policy, recording
+from db import domain, lost_edits, policy, recording
 from db.errors import N_, DomainError, NotFound, ValidationFailed
 from db.models import Technology, Testbed
 from db.policy import STAFF, Actor
-from db.workflow import lost_edits
 from db.workflow.technologies import ACTIVE, _duplicate_fields
 
 NOT_EDITABLE = N_(
@@ -129,75 +127,3 @@ def edit_testbed(
     return lost_edits.save_edit(
         session, actor, Testbed, "testbed", testbed_id, seen, before, values, reason=note
     )
-
-
-def current_version(session: Session, model: Any, record_id: int) -> int | None:
-    """The version of a record now (for an edit form to carry), or None if it is gone."""
-    value = session.execute(select(model.version).where(model.id == record_id)).scalar()
-    return None if value is None else int(value)
-
-
-SNAPSHOT_FIELDS: dict[str, tuple[str, ...]] = {
-    "adoption": (
-        "technology_id", "project_name", "department", "budget_krw", "year", "justification",
-        "status",
-    ),
-    "technology": (*TECHNOLOGY_FIELDS, "status", "reg_no", "owner_org_id"),
-    "testbed": ("site", "status", "technology_id"),
-    "expert": (
-        "name", "name_en", "organization_id", "affiliation", "position", "phone", "email",
-        "registered_on", "retired_on",
-    ),
-}  # fmt: skip
-
-
-def edit_snapshot(
-    *, session: Session, actor: Actor, entity: str, record_id: int
-) -> dict[str, Any] | None:
-    """A record as an edit form starts from: its editable fields and its ``version`` (the
-    version the edit will carry), read now and uncached; experts with their field codes and
-    declared ties. None when there is no such record.
-
-    :raise PermissionDenied: the actor is not staff.
-    :raise ValueError: an entity without edits.
-    """
-    from db.models import Adoption, Expert, ExpertField, ExpertTie
-
-    policy.require_role(actor, STAFF, f"{entity}.edit", entity, record_id)
-    models: dict[str, Any] = {
-        "adoption": Adoption,
-        "technology": Technology,
-        "testbed": Testbed,
-        "expert": Expert,
-    }
-    if entity not in models:
-        raise ValueError(f"no edits for {entity!r}")
-    model = models[entity]
-    columns = [getattr(model, c) for c in ("id", "version", *SNAPSHOT_FIELDS[entity])]
-    row = session.execute(select(*columns).where(model.id == record_id)).first()
-    if row is None:
-        return None
-    out = dict(row._mapping)
-    if entity == "expert":
-        order = {f: i for i, f in enumerate(domain.FIELDS)}
-        out["fields"] = sorted(
-            session.execute(
-                select(ExpertField.field).where(ExpertField.expert_id == record_id)
-            ).scalars(),
-            key=order.__getitem__,
-        )
-        out["ties"] = [
-            dict(r._mapping)
-            for r in session.execute(
-                select(
-                    ExpertTie.organization_id,
-                    ExpertTie.kind,
-                    ExpertTie.started_on,
-                    ExpertTie.ended_on,
-                    ExpertTie.note,
-                )
-                .where(ExpertTie.expert_id == record_id)
-                .order_by(ExpertTie.started_on, ExpertTie.id)
-            ).all()
-        ]
-    return out

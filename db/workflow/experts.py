@@ -23,12 +23,11 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from db import clock, domain, policy, recording
+from db import clock, domain, lost_edits, policy, recording
 from db.deliberation.fairness_store import refresh_for_experts
 from db.errors import N_, DomainError, NotFound, ValidationFailed
 from db.models import Expert, ExpertField, ExpertTie, Organization
 from db.policy import STAFF, Actor
-from db.workflow import lost_edits
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{6,30}$")

@@ -3,12 +3,13 @@
 Each register has a frozen filter dataclass (hashable, so cached readers can key on it), a
 ``*_page`` function returning one page of rows as a DataFrame and the total count, an
 ``*_export`` function returning every filtered row (capped at
-:data:`~db.queries.registers.common.EXPORT_LIMIT`) and a ``*_detail`` function returning one
+:data:`~db.listing.EXPORT_LIMIT`) and a ``*_detail`` function returning one
 record as a plain dict. The ``as_of`` filter of each register is the definition of the
 matching headline figure in ``db.queries.kpi``, so a drill-down lists as many records as
 its tile counts.
 """
 
+from db.listing import EXPORT_LIMIT, PAGE_LIMIT_MAX, SEARCH_MAX_CHARS
 from db.queries.registers.adoptions import (
     AdoptionFilters,
     adoption_detail,
@@ -16,7 +17,6 @@ from db.queries.registers.adoptions import (
     adoptions_export,
     adoptions_page,
 )
-from db.queries.registers.common import EXPORT_LIMIT, PAGE_LIMIT_MAX, SEARCH_MAX_CHARS
 from db.queries.registers.experts import (
     PERSONAL_COLUMNS,
     ExpertFilters,

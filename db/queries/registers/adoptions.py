@@ -23,11 +23,10 @@ import pandas as pd
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from db import domain
+from db import domain, listing
+from db.listing import AnySelect
 from db.models import Adoption, Meeting, Organization, Technology, User
 from db.models import AgendaItem as Item
-from db.queries.registers import common
-from db.queries.registers.common import AnySelect
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class AdoptionFilters:
     """Which adoptions to list; ``None`` (or empty search) means no restriction.
 
     :raise ValueError: an unknown code, a period that ends before it starts, search text
-        longer than ``common.SEARCH_MAX_CHARS``.
+        longer than ``listing.SEARCH_MAX_CHARS``.
     """
 
     as_of: dt.date | None = None  # technologies adopted by then (first approval per technology)
@@ -48,11 +47,11 @@ class AdoptionFilters:
     q: str = ""  # project, department, registration number, technology title (ko/en)
 
     def __post_init__(self) -> None:
-        common.check_code("field", self.field, domain.FIELDS)
-        common.check_code("growth sector", self.sector, domain.GROWTH_SECTORS)
-        common.check_code("status", self.status, domain.ADOPTION_STATUSES)
-        common.check_period(self.approved_from, self.approved_to)
-        common.check_search(self.q)
+        listing.check_code("field", self.field, domain.FIELDS)
+        listing.check_code("growth sector", self.sector, domain.GROWTH_SECTORS)
+        listing.check_code("status", self.status, domain.ADOPTION_STATUSES)
+        listing.check_period(self.approved_from, self.approved_to)
+        listing.check_search(self.q)
 
     def conditions(self) -> list[ColumnElement[bool]]:
         a, t = Adoption, Technology
@@ -75,7 +74,7 @@ class AdoptionFilters:
             out.append(a.status == self.status)
         if self.q.strip():
             out.append(
-                common.contains_any(
+                listing.contains_any(
                     self.q, [a.project_name, a.department, t.reg_no, t.title_ko, t.title_en]
                 )
             )
@@ -117,7 +116,7 @@ DEFAULT_SORT: Final = "approved_desc"
 
 
 def _query(filters: AdoptionFilters, sort: str) -> AnySelect:
-    common.check_sort(sort, SORTS)
+    listing.check_sort(sort, SORTS)
     a, t = Adoption, Technology
     return (
         select(
@@ -173,18 +172,18 @@ def adoptions_page(
 
     ``total``: the count when the caller has it already (:func:`adoptions_count`).
 
-    :raise ValueError: a bad window (see ``common.check_window``) or sort order.
+    :raise ValueError: a bad window (see ``listing.check_window``) or sort order.
     """
-    common.check_window(offset, limit)
-    return common.fetch(session, _query(filters, sort), offset=offset, limit=limit, total=total)
+    listing.check_window(offset, limit)
+    return listing.fetch(session, _query(filters, sort), offset=offset, limit=limit, total=total)
 
 
 def adoptions_export(
     *, session: Session, filters: AdoptionFilters, sort: str = DEFAULT_SORT
 ) -> tuple[pd.DataFrame, int]:
-    """Every adoption matching ``filters`` (at most ``common.EXPORT_LIMIT``) and how many
+    """Every adoption matching ``filters`` (at most ``listing.EXPORT_LIMIT``) and how many
     match in all; the columns of :func:`adoptions_page`."""
-    return common.fetch(session, _query(filters, sort), offset=0, limit=common.EXPORT_LIMIT)
+    return listing.fetch(session, _query(filters, sort), offset=0, limit=listing.EXPORT_LIMIT)
 
 
 def adoption_detail(*, session: Session, adoption_id: int) -> dict[str, Any] | None:
@@ -192,7 +191,7 @@ def adoption_detail(*, session: Session, adoption_id: int) -> dict[str, Any] | N
     reviewed it and the technology's other adoptions; None when there is no such record."""
     a, t = Adoption, Technology
     proposer, decider = aliased(User), aliased(User)
-    record = common.one_row(
+    record = listing.one_row(
         session,
         select(
             a.id,
@@ -227,14 +226,14 @@ def adoption_detail(*, session: Session, adoption_id: int) -> dict[str, Any] | N
     )
     if record is None:
         return None
-    record["reviews"] = common.rows_as_dicts(
+    record["reviews"] = listing.rows_as_dicts(
         session,
         select(Meeting.code, Meeting.held_on, Item.decision, Item.decision_reason)
         .join(Meeting, Meeting.id == Item.meeting_id)
         .where(Item.adoption_id == adoption_id)
         .order_by(Meeting.scheduled_on, Meeting.id),
     )
-    record["other_adoptions"] = common.rows_as_dicts(
+    record["other_adoptions"] = listing.rows_as_dicts(
         session,
         select(a.id, a.project_name, a.year, a.status, a.approved_on)
         .where(a.technology_id == record["technology_id"], a.id != adoption_id)

@@ -17,11 +17,10 @@ import pandas as pd
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from db import domain
+from db import domain, listing
+from db.listing import AnySelect
 from db.models import Expert, ExpertField, Meeting, Organization, PanelSeat
 from db.policy import Actor, may_see_personal_data
-from db.queries.registers import common
-from db.queries.registers.common import AnySelect
 
 PERSONAL_COLUMNS: Final = ("phone", "email")
 
@@ -31,7 +30,7 @@ class ExpertFilters:
     """Which experts to list; ``None`` (or empty search) means no restriction.
 
     :raise ValueError: an unknown code, a period that ends before it starts, search text
-        longer than ``common.SEARCH_MAX_CHARS``.
+        longer than ``listing.SEARCH_MAX_CHARS``.
     """
 
     as_of: dt.date | None = None  # in the pool on that date
@@ -42,10 +41,10 @@ class ExpertFilters:
     q: str = ""  # name (ko/en), organisation (ko/en); e-mail for those who may see it
 
     def __post_init__(self) -> None:
-        common.check_code("affiliation", self.affiliation, domain.AFFILIATIONS)
-        common.check_code("field", self.field, domain.FIELDS)
-        common.check_period(self.joined_from, self.joined_to)
-        common.check_search(self.q)
+        listing.check_code("affiliation", self.affiliation, domain.AFFILIATIONS)
+        listing.check_code("field", self.field, domain.FIELDS)
+        listing.check_period(self.joined_from, self.joined_to)
+        listing.check_search(self.q)
 
     def conditions(self, *, personal: bool) -> list[ColumnElement[bool]]:
         e = Expert
@@ -67,7 +66,7 @@ class ExpertFilters:
             columns: list[Any] = [e.name, e.name_en, Organization.name_ko, Organization.name_en]
             if personal:
                 columns.append(e.email)
-            out.append(common.contains_any(self.q, columns))
+            out.append(listing.contains_any(self.q, columns))
         return out
 
 
@@ -80,7 +79,7 @@ DEFAULT_SORT: Final = "registered_desc"
 
 
 def _query(filters: ExpertFilters, sort: str, *, personal: bool) -> AnySelect:
-    common.check_sort(sort, SORTS)
+    listing.check_sort(sort, SORTS)
     e = Expert
     columns: list[Any] = [
         e.id,
@@ -152,11 +151,11 @@ def experts_page(
 
     ``total``: the count when the caller has it already (:func:`experts_count`).
 
-    :raise ValueError: a bad window (see ``common.check_window``) or sort order.
+    :raise ValueError: a bad window (see ``listing.check_window``) or sort order.
     """
-    common.check_window(offset, limit)
+    listing.check_window(offset, limit)
     personal = may_see_personal_data(actor)
-    df, total = common.fetch(
+    df, total = listing.fetch(
         session, _query(filters, sort, personal=personal), offset=offset, limit=limit, total=total
     )
     return _with_fields(session, df, [int(i) for i in df["id"]]), total
@@ -165,11 +164,11 @@ def experts_page(
 def experts_export(
     *, session: Session, actor: Actor, filters: ExpertFilters, sort: str = DEFAULT_SORT
 ) -> tuple[pd.DataFrame, int]:
-    """Every expert matching ``filters`` (at most ``common.EXPORT_LIMIT``) and how many
+    """Every expert matching ``filters`` (at most ``listing.EXPORT_LIMIT``) and how many
     match in all; the columns of :func:`experts_page` (personal data by the same rule)."""
     personal = may_see_personal_data(actor)
     query = _query(filters, sort, personal=personal)
-    df, total = common.fetch(session, query, offset=0, limit=common.EXPORT_LIMIT)
+    df, total = listing.fetch(session, query, offset=0, limit=listing.EXPORT_LIMIT)
     ids = query.with_only_columns(Expert.id).order_by(None).scalar_subquery()
     return _with_fields(session, df, ids), total
 
@@ -195,7 +194,7 @@ def expert_detail(*, session: Session, actor: Actor, expert_id: int) -> dict[str
     ]
     if personal:
         columns += [e.phone, e.email]
-    record = common.one_row(
+    record = listing.one_row(
         session,
         select(*columns)
         .join(Organization, Organization.id == e.organization_id)
@@ -210,7 +209,7 @@ def expert_detail(*, session: Session, actor: Actor, expert_id: int) -> dict[str
         .all(),
         key=order.__getitem__,
     )
-    record["panels"] = common.rows_as_dicts(
+    record["panels"] = listing.rows_as_dicts(
         session,
         select(
             Meeting.code,

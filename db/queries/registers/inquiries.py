@@ -15,10 +15,9 @@ import pandas as pd
 from sqlalchemy import ColumnElement, case, select
 from sqlalchemy.orm import Session
 
-from db import domain
+from db import domain, listing
+from db.listing import AnySelect
 from db.models import Inquiry, InquiryFollowup, Organization
-from db.queries.registers import common
-from db.queries.registers.common import AnySelect
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class InquiryFilters:
     """Which inquiries to list; ``None`` (or empty search) means no restriction.
 
     :raise ValueError: an unknown code, a period that ends before it starts, search text
-        longer than ``common.SEARCH_MAX_CHARS``.
+        longer than ``listing.SEARCH_MAX_CHARS``.
     """
 
     as_of: dt.date | None = None  # received on or before
@@ -39,12 +38,12 @@ class InquiryFilters:
     q: str = ""  # topic, body's name (ko/en), contact
 
     def __post_init__(self) -> None:
-        common.check_code("organisation kind", self.org_kind, domain.ORG_KINDS)
-        common.check_code("region", self.region, domain.REGIONS)
-        common.check_code("status", self.status, domain.INQUIRY_STATUSES)
-        common.check_code("channel", self.channel, domain.INQUIRY_CHANNELS)
-        common.check_period(self.received_from, self.received_to)
-        common.check_search(self.q)
+        listing.check_code("organisation kind", self.org_kind, domain.ORG_KINDS)
+        listing.check_code("region", self.region, domain.REGIONS)
+        listing.check_code("status", self.status, domain.INQUIRY_STATUSES)
+        listing.check_code("channel", self.channel, domain.INQUIRY_CHANNELS)
+        listing.check_period(self.received_from, self.received_to)
+        listing.check_search(self.q)
 
     def conditions(self) -> list[ColumnElement[bool]]:
         i, o = Inquiry, Organization
@@ -65,7 +64,9 @@ class InquiryFilters:
         if self.channel is not None:
             out.append(i.channel == self.channel)
         if self.q.strip():
-            out.append(common.contains_any(self.q, [i.topic, i.contact_name, o.name_ko, o.name_en]))
+            out.append(
+                listing.contains_any(self.q, [i.topic, i.contact_name, o.name_ko, o.name_en])
+            )
         return out
 
 
@@ -88,7 +89,7 @@ DEFAULT_SORT: Final = "received_desc"
 
 
 def _query(filters: InquiryFilters, sort: str) -> AnySelect:
-    common.check_sort(sort, SORTS)
+    listing.check_sort(sort, SORTS)
     i, o = Inquiry, Organization
     columns: list[Any] = [
         i.id,
@@ -127,25 +128,25 @@ def inquiries_page(
     contact_name, status, status_then (the status on ``as_of``, only when it is set),
     answered_on, visit_on, benchmarked_on.
 
-    :raise ValueError: a bad window (see ``common.check_window``) or sort order.
+    :raise ValueError: a bad window (see ``listing.check_window``) or sort order.
     """
-    common.check_window(offset, limit)
-    return common.fetch(session, _query(filters, sort), offset=offset, limit=limit)
+    listing.check_window(offset, limit)
+    return listing.fetch(session, _query(filters, sort), offset=offset, limit=limit)
 
 
 def inquiries_export(
     *, session: Session, filters: InquiryFilters, sort: str = DEFAULT_SORT
 ) -> tuple[pd.DataFrame, int]:
-    """Every inquiry matching ``filters`` (at most ``common.EXPORT_LIMIT``) and how many
+    """Every inquiry matching ``filters`` (at most ``listing.EXPORT_LIMIT``) and how many
     match in all; the columns of :func:`inquiries_page`."""
-    return common.fetch(session, _query(filters, sort), offset=0, limit=common.EXPORT_LIMIT)
+    return listing.fetch(session, _query(filters, sort), offset=0, limit=listing.EXPORT_LIMIT)
 
 
 def inquiry_detail(*, session: Session, inquiry_id: int) -> dict[str, Any] | None:
     """One inquiry with the asking body, its dates, note and follow-ups; None when there is
     no such inquiry."""
     i, o = Inquiry, Organization
-    record = common.one_row(
+    record = listing.one_row(
         session,
         select(
             i.id,
@@ -169,7 +170,7 @@ def inquiry_detail(*, session: Session, inquiry_id: int) -> dict[str, Any] | Non
     )
     if record is None:
         return None
-    record["followups"] = common.rows_as_dicts(
+    record["followups"] = listing.rows_as_dicts(
         session,
         select(InquiryFollowup.followed_on, InquiryFollowup.note)
         .where(InquiryFollowup.inquiry_id == inquiry_id)

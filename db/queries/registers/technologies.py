@@ -19,10 +19,9 @@ import pandas as pd
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from db import domain
+from db import domain, listing
+from db.listing import AnySelect
 from db.models import Adoption, AgendaItem, Meeting, Organization, Technology, Testbed
-from db.queries.registers import common
-from db.queries.registers.common import AnySelect
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ class TechnologyFilters:
     """Which technologies to list; ``None`` (or empty search) means no restriction.
 
     :raise ValueError: an unknown code, a period that ends before it starts, search text
-        longer than ``common.SEARCH_MAX_CHARS``.
+        longer than ``listing.SEARCH_MAX_CHARS``.
     """
 
     as_of: dt.date | None = None  # registered on or before
@@ -43,11 +42,11 @@ class TechnologyFilters:
     q: str = ""  # registration number, title (ko/en), owner's name (ko/en)
 
     def __post_init__(self) -> None:
-        common.check_code("field", self.field, domain.FIELDS)
-        common.check_code("growth sector", self.sector, domain.GROWTH_SECTORS)
-        common.check_code("status", self.status, domain.TECH_STATUSES)
-        common.check_period(self.registered_from, self.registered_to)
-        common.check_search(self.q)
+        listing.check_code("field", self.field, domain.FIELDS)
+        listing.check_code("growth sector", self.sector, domain.GROWTH_SECTORS)
+        listing.check_code("status", self.status, domain.TECH_STATUSES)
+        listing.check_period(self.registered_from, self.registered_to)
+        listing.check_search(self.q)
 
     def conditions(self) -> list[ColumnElement[bool]]:
         t = Technology
@@ -69,7 +68,7 @@ class TechnologyFilters:
             out.append(status == self.status)
         if self.q.strip():
             out.append(
-                common.contains_any(
+                listing.contains_any(
                     self.q,
                     [t.reg_no, t.title_ko, t.title_en, Organization.name_ko, Organization.name_en],
                 )
@@ -110,7 +109,7 @@ REGISTERED_SORTS: Final[dict[str, tuple[Any, ...]]] = {
 
 
 def _query(filters: TechnologyFilters, sort: str) -> AnySelect:
-    common.check_sort(sort, SORTS)
+    listing.check_sort(sort, SORTS)
     t = Technology
     columns: list[Any] = [
         t.id,
@@ -174,25 +173,25 @@ def technologies_page(
 
     ``total``: the count when the caller has it already (:func:`technologies_count`).
 
-    :raise ValueError: a bad window (see ``common.check_window``) or sort order.
+    :raise ValueError: a bad window (see ``listing.check_window``) or sort order.
     """
-    common.check_window(offset, limit)
-    return common.fetch(session, _query(filters, sort), offset=offset, limit=limit, total=total)
+    listing.check_window(offset, limit)
+    return listing.fetch(session, _query(filters, sort), offset=offset, limit=limit, total=total)
 
 
 def technologies_export(
     *, session: Session, filters: TechnologyFilters, sort: str = DEFAULT_SORT
 ) -> tuple[pd.DataFrame, int]:
-    """Every technology matching ``filters`` (at most ``common.EXPORT_LIMIT``) and how many
+    """Every technology matching ``filters`` (at most ``listing.EXPORT_LIMIT``) and how many
     match in all; the columns of :func:`technologies_page`."""
-    return common.fetch(session, _query(filters, sort), offset=0, limit=common.EXPORT_LIMIT)
+    return listing.fetch(session, _query(filters, sort), offset=0, limit=listing.EXPORT_LIMIT)
 
 
 def technology_detail(*, session: Session, tech_id: int) -> dict[str, Any] | None:
     """One technology with its owner, lifecycle dates, the meetings that reviewed it, its
     adoptions and testbeds; None when there is no technology ``tech_id``."""
     t = Technology
-    record = common.one_row(
+    record = listing.one_row(
         session,
         select(
             t.id,
@@ -221,7 +220,7 @@ def technology_detail(*, session: Session, tech_id: int) -> dict[str, Any] | Non
     )
     if record is None:
         return None
-    record["reviews"] = common.rows_as_dicts(
+    record["reviews"] = listing.rows_as_dicts(
         session,
         select(
             Meeting.code,
@@ -234,7 +233,7 @@ def technology_detail(*, session: Session, tech_id: int) -> dict[str, Any] | Non
         .where(AgendaItem.technology_id == tech_id)
         .order_by(Meeting.scheduled_on, Meeting.id),
     )
-    record["adoptions"] = common.rows_as_dicts(
+    record["adoptions"] = listing.rows_as_dicts(
         session,
         select(
             Adoption.id,
@@ -247,7 +246,7 @@ def technology_detail(*, session: Session, tech_id: int) -> dict[str, Any] | Non
         .where(Adoption.technology_id == tech_id)
         .order_by(Adoption.proposed_on, Adoption.id),
     )
-    record["testbeds"] = common.rows_as_dicts(
+    record["testbeds"] = listing.rows_as_dicts(
         session,
         select(
             Testbed.site,

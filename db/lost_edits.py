@@ -1,8 +1,8 @@
 """Lost-edit protection, one mechanism for every edited record: technologies, testbeds,
-adoptions, experts (``db.workflow``), inquiries and agreements (``db.intercity``).
+adoptions, experts, inquiries and agreements; and what an edit form starts from.
 
 Each of those rows has a ``version`` that every write to it increments. An edit form carries
-the version its editor opened; the write
+the version its editor opened (:func:`edit_snapshot`, :func:`current_version`); the write
 
 1. locks the row and checks the version (:func:`check_seen`), so an edit made on an old
    version is refused before anything is validated or written;
@@ -15,7 +15,8 @@ If anyone saved the record in between, nothing is written and :class:`StaleEdit`
 saved it last and when (in KST). Status steps that compare-and-set on the status the user saw
 (an inquiry's step, an agreement link) lose with the same refusal (:func:`stale_edit`).
 
-This module imports only the core (:mod:`db.recording`), so every domain can use it.
+This module imports only the core (:mod:`db.recording`, :mod:`db.policy`), so every domain
+can use it.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from db import clock, recording
+from db import clock, domain, policy, recording
 from db.errors import N_, Conflict, DomainError, ValidationFailed
-from db.policy import Actor
+from db.models import Adoption, Expert, ExpertField, ExpertTie, Technology, Testbed
+from db.policy import STAFF, Actor
 
 NOTHING_CHANGED = N_("Nothing was changed, so nothing was saved.")
 VERSION_MISSING = N_("The form did not say which version of the record it edits; reload it.")
@@ -162,3 +164,79 @@ def save_edit(
         at=now,
     )
     return seen + 1
+
+
+# --- What an edit form starts from ----------------------------------------------------------
+
+
+def current_version(session: Session, model: Any, record_id: int) -> int | None:
+    """The version of a record now (for an edit form to carry), or None if it is gone."""
+    value = session.execute(select(model.version).where(model.id == record_id)).scalar()
+    return None if value is None else int(value)
+
+
+SNAPSHOT_FIELDS: dict[str, tuple[str, ...]] = {
+    "adoption": (
+        "technology_id", "project_name", "department", "budget_krw", "year", "justification",
+        "status",
+    ),
+    "technology": (
+        "title_ko", "title_en", "summary", "field", "growth_sector", "certification", "status",
+        "reg_no", "owner_org_id",
+    ),
+    "testbed": ("site", "status", "technology_id"),
+    "expert": (
+        "name", "name_en", "organization_id", "affiliation", "position", "phone", "email",
+        "registered_on", "retired_on",
+    ),
+}  # fmt: skip
+
+
+def edit_snapshot(
+    *, session: Session, actor: Actor, entity: str, record_id: int
+) -> dict[str, Any] | None:
+    """A record as an edit form starts from: its editable fields and its ``version`` (the
+    version the edit will carry), read now and uncached; experts with their field codes and
+    declared ties. None when there is no such record.
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise ValueError: an entity without edits.
+    """
+    policy.require_role(actor, STAFF, f"{entity}.edit", entity, record_id)
+    models: dict[str, Any] = {
+        "adoption": Adoption,
+        "technology": Technology,
+        "testbed": Testbed,
+        "expert": Expert,
+    }
+    if entity not in models:
+        raise ValueError(f"no edits for {entity!r}")
+    model = models[entity]
+    columns = [getattr(model, c) for c in ("id", "version", *SNAPSHOT_FIELDS[entity])]
+    row = session.execute(select(*columns).where(model.id == record_id)).first()
+    if row is None:
+        return None
+    out = dict(row._mapping)
+    if entity == "expert":
+        order = {f: i for i, f in enumerate(domain.FIELDS)}
+        out["fields"] = sorted(
+            session.execute(
+                select(ExpertField.field).where(ExpertField.expert_id == record_id)
+            ).scalars(),
+            key=order.__getitem__,
+        )
+        out["ties"] = [
+            dict(r._mapping)
+            for r in session.execute(
+                select(
+                    ExpertTie.organization_id,
+                    ExpertTie.kind,
+                    ExpertTie.started_on,
+                    ExpertTie.ended_on,
+                    ExpertTie.note,
+                )
+                .where(ExpertTie.expert_id == record_id)
+                .order_by(ExpertTie.started_on, ExpertTie.id)
+            ).all()
+        ]
+    return out
