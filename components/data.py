@@ -148,39 +148,39 @@ def records_behind(url: str, figure: str, as_of: dt.date) -> pd.DataFrame:
 
 # --- Registers (issue 4): technologies, experts, adoptions, inquiries ----------------------
 # Imported here so that this section stays one appended block (see the module docstring).
+from db import adoptions, experts, intercity, technologies  # noqa: E402
 from db.policy import Actor, may_see_personal_data  # noqa: E402
-from db.queries import registers  # noqa: E402
 
 Rows = tuple[pd.DataFrame, int]
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def technologies_page(
-    url: str, filters: registers.TechnologyFilters, sort: str, offset: int, limit: int
+    url: str, filters: technologies.TechnologyFilters, sort: str, offset: int, limit: int
 ) -> Rows:
     with read_session(engine()) as s:
         total = summaries.technologies_count(s, summaries.data_version(s), filters)
-        return registers.technologies_page(
+        return technologies.technologies_page(
             session=s, filters=filters, sort=sort, offset=offset, limit=limit, total=total
         )
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def technologies_export(url: str, filters: registers.TechnologyFilters, sort: str) -> Rows:
+def technologies_export(url: str, filters: technologies.TechnologyFilters, sort: str) -> Rows:
     with read_session(engine()) as s:
-        return registers.technologies_export(session=s, filters=filters, sort=sort)
+        return technologies.technologies_export(session=s, filters=filters, sort=sort)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def technology_detail(url: str, tech_id: int) -> dict[str, Any] | None:
     with read_session(engine()) as s:
-        return registers.technology_detail(session=s, tech_id=tech_id)
+        return technologies.technology_detail(session=s, tech_id=tech_id)
 
 
 def experts_page(
     url: str,
     actor: Actor,
-    filters: registers.ExpertFilters,
+    filters: experts.ExpertFilters,
     sort: str,
     offset: int,
     limit: int,
@@ -196,7 +196,7 @@ def experts_page(
 def _experts_page(
     url: str,
     personal_data: bool,
-    filters: registers.ExpertFilters,
+    filters: experts.ExpertFilters,
     sort: str,
     offset: int,
     limit: int,
@@ -205,7 +205,7 @@ def _experts_page(
     with read_session(engine()) as s:
         # Only the count is stored (keyed on personal_data): never experts' rows.
         total = summaries.experts_count(s, summaries.data_version(s), filters, personal_data)
-        return registers.experts_page(
+        return experts.experts_page(
             session=s,
             actor=_actor,
             filters=filters,
@@ -216,7 +216,7 @@ def _experts_page(
         )
 
 
-def experts_export(url: str, actor: Actor, filters: registers.ExpertFilters, sort: str) -> Rows:
+def experts_export(url: str, actor: Actor, filters: experts.ExpertFilters, sort: str) -> Rows:
     """Every filtered expert for ``actor`` (personal data as in :func:`experts_page`)."""
     personal = may_see_personal_data(actor)
     return _experts_export(url, personal, filters, sort, _actor=actor)
@@ -224,10 +224,10 @@ def experts_export(url: str, actor: Actor, filters: registers.ExpertFilters, sor
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def _experts_export(
-    url: str, personal_data: bool, filters: registers.ExpertFilters, sort: str, _actor: Actor
+    url: str, personal_data: bool, filters: experts.ExpertFilters, sort: str, _actor: Actor
 ) -> Rows:
     with read_session(engine()) as s:
-        return registers.experts_export(session=s, actor=_actor, filters=filters, sort=sort)
+        return experts.experts_export(session=s, actor=_actor, filters=filters, sort=sort)
 
 
 def expert_detail(url: str, actor: Actor, expert_id: int) -> dict[str, Any] | None:
@@ -241,12 +241,12 @@ def _expert_detail(
     url: str, personal_data: bool, expert_id: int, _actor: Actor
 ) -> dict[str, Any] | None:
     with read_session(engine()) as s:
-        return registers.expert_detail(session=s, actor=_actor, expert_id=expert_id)
+        return experts.expert_detail(session=s, actor=_actor, expert_id=expert_id)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def adoptions_page(
-    url: str, filters: registers.AdoptionFilters, sort: str, offset: int, limit: int
+    url: str, filters: adoptions.AdoptionFilters, sort: str, offset: int, limit: int
 ) -> Rows:
     with read_session(engine()) as s:
         version = summaries.data_version(s)
@@ -257,37 +257,37 @@ def adoptions_page(
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def adoptions_export(url: str, filters: registers.AdoptionFilters, sort: str) -> Rows:
+def adoptions_export(url: str, filters: adoptions.AdoptionFilters, sort: str) -> Rows:
     with read_session(engine()) as s:
-        return registers.adoptions_export(session=s, filters=filters, sort=sort)
+        return adoptions.adoptions_export(session=s, filters=filters, sort=sort)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def adoption_detail(url: str, adoption_id: int) -> dict[str, Any] | None:
     with read_session(engine()) as s:
-        return registers.adoption_detail(session=s, adoption_id=adoption_id)
+        return adoptions.adoption_detail(session=s, adoption_id=adoption_id)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def inquiries_page(
-    url: str, filters: registers.InquiryFilters, sort: str, offset: int, limit: int
+    url: str, filters: intercity.InquiryFilters, sort: str, offset: int, limit: int
 ) -> Rows:
     with read_session(engine()) as s:
-        return registers.inquiries_page(
+        return intercity.inquiries_page(
             session=s, filters=filters, sort=sort, offset=offset, limit=limit
         )
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def inquiries_export(url: str, filters: registers.InquiryFilters, sort: str) -> Rows:
+def inquiries_export(url: str, filters: intercity.InquiryFilters, sort: str) -> Rows:
     with read_session(engine()) as s:
-        return registers.inquiries_export(session=s, filters=filters, sort=sort)
+        return intercity.inquiries_export(session=s, filters=filters, sort=sort)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def inquiry_detail(url: str, inquiry_id: int) -> dict[str, Any] | None:
     with read_session(engine()) as s:
-        return registers.inquiry_detail(session=s, inquiry_id=inquiry_id)
+        return intercity.inquiry_detail(session=s, inquiry_id=inquiry_id)
 
 
 # --- Deliberations (issue 5): meetings, one meeting's record, fairness -----------------------
@@ -473,10 +473,10 @@ def _record_history(
 
 
 def work_queue_counts(actor: Actor) -> dict[str, int]:
-    """``db.workflow.queue_counts`` for ``actor``: the role is checked there first, then the
+    """``db.approvals.queue_counts`` for ``actor``: the role is checked there first, then the
     counts that are the same for every user are read from ``db.summaries.queue_counts``; the
     actor's own counts are read live."""
-    from db.workflow import queue
+    from db.approvals import queue
 
     with read_session(engine()) as s:
         return queue.queue_counts(

@@ -41,8 +41,8 @@ from components.registers import escape_markdown
 from db import clock, domain, policy, summaries
 from db import intercity as ic
 from db.errors import DomainError, ValidationFailed
+from db.intercity import analysis as q
 from db.policy import Actor
-from db.queries import intercity as q
 from db.session import read_session
 
 TTL = data.READ_TTL_SECONDS

@@ -34,6 +34,9 @@ from db.policy import STAFF, Actor
 
 NOTHING_CHANGED = N_("Nothing was changed, so nothing was saved.")
 VERSION_MISSING = N_("The form did not say which version of the record it edits; reload it.")
+NOT_EDITABLE = N_(
+    "This record's lifecycle has ended, so it can no longer be edited. Nothing was saved."
+)
 
 
 class StaleEdit(Conflict):

@@ -19,9 +19,8 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from db import clock
+from db import adoptions, approvals, clock, experts, technologies, testbeds
 from db import deliberation as dl
-from db import workflow as wf
 from db.models import (
     Adoption,
     Expert,
@@ -286,30 +285,30 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
     org_ids = []
     for n in range(k):
         org_ids.append(
-            call(engine, wf.add_organization, staff, name_ko=p(n, 190) + f" #{n}",
+            call(engine, experts.add_organization, staff, name_ko=p(n, 190) + f" #{n}",
                  name_en=p(n + 1, 190) + f" #{n}", kind="company", region="KR-27",
                  is_local=True)
         )  # fmt: skip
     for n in range(k):
         expert_id = call(
-            engine, wf.add_expert, staff, name=p(n, 100), name_en=p(n + 2, 100),
+            engine, experts.add_expert, staff, name=p(n, 100), name_en=p(n + 2, 100),
             position=p(n + 3, 100), organization_id=org_ids[n], affiliation="industry",
             fields=["roads"], registered_on=_dt.date(2019, 1, 2), phone="010-0000-0000",
             email=f"x{n}@example.org",
         )  # fmt: skip
         out.expert_ids.append(expert_id)
     for n, expert_id in enumerate(out.expert_ids[:5]):
-        call(engine, wf.edit_expert, staff2, expert_id=expert_id, name=p(n, 100),
+        call(engine, experts.edit_expert, staff2, expert_id=expert_id, name=p(n, 100),
              name_en=p(n + 2, 100), position=p(n + 5, 100), organization_id=org_ids[n],
              affiliation="industry", fields=["roads"], phone="010-0000-0001",
              email=f"x{n}@example.org", reason=p(n + 6),
-             **_version_of(engine, wf.edit_expert, Expert, expert_id))  # fmt: skip
+             **_version_of(engine, experts.edit_expert, Expert, expert_id))  # fmt: skip
 
     # Technologies: registered through the staff form's write, moved with a reason.
     for n in range(k):
         tech_id, _reg = call(
             engine,
-            wf.register_technology,
+            technologies.register_technology,
             staff,
             title_ko=p(n, 300),
             title_en=p(n + 1, 300),
@@ -319,14 +318,15 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
         )
         out.technology_ids.append(tech_id)
         if n % 3 == 1:
-            call(engine, wf.edit_technology, staff2, tech_id=tech_id, title_ko=p(n, 300),
+            edit = technologies.edit_technology
+            call(engine, edit, staff2, tech_id=tech_id, title_ko=p(n, 300),
                  title_en=p(n + 1, 300), field="roads", growth_sector="none",
                  certification="none", summary=p(n + 4), reason=p(n + 5),
-                 **_version_of(engine, wf.edit_technology, Technology, tech_id))  # fmt: skip
+                 **_version_of(engine, edit, Technology, tech_id))  # fmt: skip
         if n % 3 == 0:
             call(
                 engine,
-                wf.move_technology,
+                technologies.move_technology,
                 staff,
                 tech_id=tech_id,
                 to="screening",
@@ -343,11 +343,11 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
                 .order_by(Technology.id)
             ).scalars()
         )
-    year = wf.adoptions.year_bounds()[0] + 1
+    year = adoptions.year_bounds()[0] + 1
     for n in range(k + 5):
         adoption_id = call(
             engine,
-            wf.propose_adoption,
+            adoptions.propose_adoption,
             staff,
             technology_id=registered[n],
             project_name=p(n, 300),
@@ -360,7 +360,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
     for n, adoption_id in enumerate(out.adoption_ids[:k]):
         call(
             engine,
-            wf.edit_adoption,
+            adoptions.edit_adoption,
             staff2,
             adoption_id=adoption_id,
             expected="proposed",
@@ -370,7 +370,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
             year=year,
             justification=p(n + 2),
             reason=p(n + 4),
-            **_version_of(engine, wf.edit_adoption, Adoption, adoption_id),
+            **_version_of(engine, adoptions.edit_adoption, Adoption, adoption_id),
         )
     # One full adoption-review meeting: its fields carry every payload; it recommends the
     # first adoption, which the approver then approves with a payload comment.
@@ -382,7 +382,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
         call(engine, dl.add_correction, staff, meeting_id=out.full_meeting_id, text=p(n))
     call(
         engine,
-        wf.decide_adoption,
+        adoptions.decide_adoption,
         approver,
         adoption_id=out.adoption_ids[0],
         decision="approve",
@@ -392,7 +392,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
         put_under_review(engine, adoption_id)
         call(
             engine,
-            wf.decide_adoption,
+            adoptions.decide_adoption,
             approver,
             adoption_id=adoption_id,
             decision="reject" if n % 2 else "return",
@@ -426,7 +426,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
     for n, testbed_id in enumerate(selected):
         proposal_id = call(
             engine,
-            wf.propose_testbed_step,
+            approvals.propose_testbed_step,
             staff,
             testbed_id=testbed_id,
             to="in_progress",
@@ -439,7 +439,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
         if n == 0:
             call(
                 engine,
-                wf.decide_proposal,
+                approvals.decide_proposal,
                 approver,
                 proposal_id=proposal_id,
                 decision="reject",
@@ -448,17 +448,17 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
     for n, testbed_id in enumerate(selected):
         call(
             engine,
-            wf.edit_testbed,
+            testbeds.edit_testbed,
             staff2,
             testbed_id=testbed_id,
             site=p(n + 12, 300),
             reason=p(n + 13),
-            **_version_of(engine, wf.edit_testbed, Testbed, testbed_id),
+            **_version_of(engine, testbeds.edit_testbed, Testbed, testbed_id),
         )
     # Ending a registration, proposed with a reason (waits for an approver).
     call(
         engine,
-        wf.proposals.propose_technology_end,
+        approvals.proposals.propose_technology_end,
         staff,
         tech_id=registered[-1],
         to="withdrawn",

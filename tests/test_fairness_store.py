@@ -22,10 +22,10 @@ from db import deliberation as dl
 from db.deliberation import errors as e
 from db.deliberation.fairness import RULES_VERSION, FairnessReport, fairness_report, stored_flags
 from db.deliberation.fairness_store import refresh_for_technologies
+from db.experts import edit_expert
 from db.models import Expert, ExpertField, Meeting, MeetingFairness, PanelSeat, Technology, User
 from db.policy import Actor
 from db.session import read_session, write_session
-from db.workflow.experts import edit_expert
 from seed.constants import DEMO_END, GO_LIVE
 from tests.deliberation_data import PASSING, World, build, held, items_of, score_all, write
 

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select
 from db import clock, domain, models
 from db import intercity as ic
 from db.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from db.intercity import analysis as q
 from db.lost_edits import StaleEdit
 from db.models import (
     Adoption,
@@ -27,7 +28,6 @@ from db.models import (
     Technology,
 )
 from db.policy import Actor
-from db.queries import intercity as q
 from db.session import read_session, write_session
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401 (fixture)
 

@@ -600,7 +600,7 @@ def test_the_overdue_inquiries_come_in_pages_of_50(
 
 
 def q_overdue_ids(session: Any, n: int) -> list[int]:
-    from db.queries import intercity as q
+    from db.intercity import analysis as q
 
     df, _total = q.overdue(session=session, as_of=clock.city_today(), days=30, limit=n)
     return [int(i) for i in df["id"]]

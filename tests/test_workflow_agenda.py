@@ -14,9 +14,8 @@ import json
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from db import clock
+from db import adoptions, approvals, clock
 from db import deliberation as dl
-from db import workflow as wf
 from db.deliberation import planning
 from db.deliberation.errors import NotReadyForAgenda
 from db.models import Adoption, AgendaItem, AuditEvent, Meeting
@@ -75,7 +74,7 @@ def test_the_agenda_puts_the_adoption_under_review_with_its_event(
     assert json.loads(event.after or "{}")["meeting_code"] == code
     # It waits for the meeting in the work queue, on that meeting's agenda.
     with read_session(migrated_engine) as s:
-        queue = wf.work_queue(session=s, actor=staff)["awaiting_meeting"]
+        queue = approvals.work_queue(session=s, actor=staff)["awaiting_meeting"]
     row = queue[(queue["kind"] == "adoption") & (queue["id"] == aid)]
     assert list(row["status"]) == ["under_review"] and list(row["meeting"]) == [code]
 
@@ -114,7 +113,7 @@ def test_after_the_recommendation_another_approver_can_approve(
     with write_session(migrated_engine) as s:
         dl.add_agenda_item(session=s, actor=staff, meeting_id=meeting_id, adoption_id=aid)
     with read_session(migrated_engine) as s:
-        pending = wf.pending_decisions(session=s, actor=approver)
+        pending = approvals.pending_decisions(session=s, actor=approver)
     row = pending[pending["key"] == f"adoption:{aid}"]
     assert list(row["can_approve"]) == [False]  # not recommended yet
     with write_session(migrated_engine) as s:
@@ -125,11 +124,11 @@ def test_after_the_recommendation_another_approver_can_approve(
             .values(decision="passed", decided_at=clock.now_utc())
         )
     with read_session(migrated_engine) as s:
-        pending = wf.pending_decisions(session=s, actor=approver)
+        pending = approvals.pending_decisions(session=s, actor=approver)
     row = pending[pending["key"] == f"adoption:{aid}"]
     assert list(row["can_approve"]) == [True] and list(row["recommended"]) == [True]
     with write_session(migrated_engine) as s:
-        wf.decide_adoption(
+        adoptions.decide_adoption(
             session=s, actor=approver, adoption_id=aid, decision="approve", comment="적정"
         )
     with read_session(migrated_engine) as s:

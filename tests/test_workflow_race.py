@@ -18,8 +18,7 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import Engine, select
 
-from db import audit
-from db import workflow as wf
+from db import adoptions, audit
 from db.engine import make_engine
 from db.errors import Conflict
 from db.models import Adoption, AuditEvent
@@ -60,7 +59,7 @@ def test_sixteen_writers_two_hundred_items(migrated_url: str, migrated_engine: E
                 decision = rng.choice(("approve", "reject", "return"))
                 try:
                     with write_session(engine) as s:
-                        wf.decide_adoption(
+                        adoptions.decide_adoption(
                             session=s,
                             actor=actor,
                             adoption_id=aid,

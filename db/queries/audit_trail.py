@@ -430,7 +430,7 @@ def record_history(
 
     Open to everyone who reads the registers (:data:`HISTORY_READERS`). An expert's phone and
     e-mail in before/after are replaced by :data:`WITHHELD` for whoever may not see personal
-    data (the rule of ``db.queries.registers.experts``).
+    data (the rule of ``db.experts.register``).
 
     :raise PermissionDenied: the actor holds none of :data:`HISTORY_READERS`.
     """

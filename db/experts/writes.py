@@ -5,7 +5,7 @@ interest), and add an organization.
 Duplicates are caught with a message on the field: an expert with the same name (ignoring
 case and spacing) in the same organization who is still in the pool; an organization with
 the same Korean or English name and kind. Edits and retirements carry the ``version`` the
-editor saw (lost-edit protection, as in :mod:`db.workflow.edits`). Each write is one audit
+editor saw (lost-edit protection, as in :mod:`db.lost_edits`). Each write is one audit
 event: ``expert.add``, ``expert.edit``, ``expert.retire``, ``organization.add``. The
 events hold the expert's phone and e-mail like any other field; whoever may not see
 personal data reads them withheld (:func:`db.queries.audit_trail.record_history`).

@@ -17,6 +17,8 @@ from sqlalchemy import String, and_, cast, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from db import clock, domain, policy, scoring
+from db.adoptions import writes as adoptions
+from db.approvals.decisions import parse_key
 from db.errors import N_, NotFound
 from db.models import (
     Adoption,
@@ -33,7 +35,6 @@ from db.models import (
 )
 from db.policy import APPROVERS, STAFF, Actor
 from db.queries import audit_trail
-from db.workflow import adoptions
 
 OWN_PROPOSAL = N_("You proposed it: another approver decides it.")
 EDITED_BY_YOU = N_("You edited it after it was proposed: another approver must approve it.")
@@ -769,7 +770,7 @@ def decision_context(*, session: Session, actor: Actor, adoption_id: int) -> dic
     ``key``; ``adoption`` (its fields, ``proposed_by``, ``editors`` (names), ``decided_by``);
     ``technology`` (register fields, owner names); ``deliberations`` (DataFrame: the adoption
     review items of this adoption, then the technology's registration review, with scores);
-    ``recommendation`` (:class:`db.workflow.adoptions.Recommendation`); ``history``
+    ``recommendation`` (:class:`db.adoptions.writes.Recommendation`); ``history``
     (:class:`db.queries.audit_trail.RecordHistory`, newest first);
     ``can_decide``/``can_approve`` and ``blocked`` (message templates saying why not).
 
@@ -899,7 +900,7 @@ def proposal_context(*, session: Session, actor: Actor, proposal_id: int) -> dic
 
 def item_context(*, session: Session, actor: Actor, key: str) -> dict[str, Any]:
     """:func:`decision_context` or :func:`proposal_context` for an item key."""
-    kind, item_id = adoptions.parse_key(key)
+    kind, item_id = parse_key(key)
     if kind == "adoption":
         return decision_context(session=session, actor=actor, adoption_id=item_id)
     return proposal_context(session=session, actor=actor, proposal_id=item_id)

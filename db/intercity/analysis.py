@@ -4,7 +4,7 @@ time), which inquiries wait for an answer too long, and agreements with what the
 Every figure is counted in the database (``GROUP BY``, ``COUNT``, correlated counts), so the
 work does not grow with the number of inquiries; only aggregated rows (a few dozen) and
 bounded lists reach pandas. Figures are as they stood on ``as_of``: inquiries received on or
-before it, each with its status on that date (``db.queries.registers.inquiries.status_on``);
+before it, each with its status on that date (:func:`db.intercity.register.status_on`);
 agreements planned on or before it, with their status on that date (the overview's rule).
 """
 
@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from db import clock, domain
+from db.intercity.register import status_on
 from db.models import (
     Adoption,
     Agreement,
@@ -29,7 +30,6 @@ from db.models import (
     Testbed,
     User,
 )
-from db.queries.registers.inquiries import status_on
 
 ABROAD: Final = "abroad"
 """The region code of bodies outside Korea in the regional figures."""

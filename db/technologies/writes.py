@@ -9,7 +9,7 @@ registered -> expired | withdrawn. Who moves what:
   deliberation work, never by a direct move;
 - expired and withdrawn end a registration the city relies on, so they follow the four-eyes
   rule: staff *propose* the step with a reason, another person with the approver role
-  confirms it (:mod:`db.workflow.proposals`).
+  confirms it (:mod:`db.approvals.proposals`).
 
 Registration numbers are the city's ``DG-YYYY-NNN``: the year of submission (KST) and a
 running number within the year. Two submissions at once never get the same number: on
@@ -23,16 +23,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db import clock, domain, policy, recording
+from db import clock, domain, lost_edits, policy, recording
+from db.approvals import proposals
 from db.errors import N_, DomainError, NotFound, ValidationFailed
 from db.models import Organization, Technology
 from db.policy import STAFF, Actor
-from db.workflow import proposals
 
 REG_NO_PREFIX = "DG"
 REG_NO_PATTERN = re.compile(r"DG-(\d{4})-(\d{3,})")
@@ -42,6 +43,7 @@ NUMBER_ATTEMPTS = 5
 DIRECT_MOVES = {"screening": "screen", "under_review": "review"}
 BY_MEETING = ("registered", "rejected")
 ACTIVE = ("submitted", "screening", "under_review", "registered")
+TECHNOLOGY_FIELDS = ("title_ko", "title_en", "summary", "field", "growth_sector", "certification")
 
 DUPLICATE_TITLE = N_(
     "This organization already has a technology with this title in the register; "
@@ -255,3 +257,67 @@ def move_technology(
         at=now,
     )
     return None
+
+
+def edit_technology(
+    *,
+    session: Session,
+    actor: Actor,
+    tech_id: int,
+    version: int,
+    title_ko: str,
+    title_en: str,
+    field: str,
+    growth_sector: str,
+    certification: str,
+    summary: str | None = None,
+    reason: str = "",
+) -> int:
+    """Correct a technology's register fields (titles, summary, field, growth sector,
+    certification) while its lifecycle is open; return the new version. The registration
+    number, owner and status are not edited here (status moves are their own steps).
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise NotFound: no such technology.
+    :raise StaleEdit: saved by someone else since ``version``.
+    :raise ValidationFailed: per field (titles: missing, too long, duplicate of another
+        technology of the same owner; codes: unknown).
+    :raise DomainError: nothing changed; the lifecycle has ended.
+    """
+    policy.require_role(actor, STAFF, "technology.edit", "technology", tech_id)
+    tech = session.get(Technology, tech_id, populate_existing=True, with_for_update=True)
+    if tech is None:
+        raise NotFound()
+    seen = lost_edits.check_seen(session, tech, "technology", version)
+    if tech.status not in ACTIVE:
+        raise DomainError(lost_edits.NOT_EDITABLE)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {
+        "title_ko": recording.clean_text(title_ko, "title_ko", errors, max_chars=300),
+        "title_en": recording.clean_text(title_en, "title_en", errors, max_chars=300),
+        "summary": recording.clean_text(summary, "summary", errors, required=False) or None,
+        "field": field,
+        "growth_sector": growth_sector,
+        "certification": certification,
+    }
+    if field not in domain.FIELDS:
+        errors["field"] = recording.UNKNOWN_CHOICE
+    if growth_sector not in domain.GROWTH_SECTORS:
+        errors["growth_sector"] = recording.UNKNOWN_CHOICE
+    if certification not in domain.CERTIFICATIONS:
+        errors["certification"] = recording.UNKNOWN_CHOICE
+    note = recording.clean_text(reason, "reason", errors, required=False)
+    before = {k: getattr(tech, k) for k in TECHNOLOGY_FIELDS}
+    others = _duplicate_fields(
+        session,
+        tech.owner_org_id,
+        values["title_ko"] if values["title_ko"] != before["title_ko"] else "",
+        values["title_en"] if values["title_en"] != before["title_en"] else "",
+    )
+    for name, problem in others.items():
+        errors.setdefault(name, problem)
+    if errors:
+        raise ValidationFailed(errors)
+    return lost_edits.save_edit(
+        session, actor, Technology, "technology", tech_id, seen, before, values, reason=note
+    )

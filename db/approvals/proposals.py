@@ -40,7 +40,7 @@ TESTBED_VERBS = {
     "completed": "complete",
     "certified": "certify",
 }
-# Technology steps that go through a proposal (the others are direct, see technologies.py).
+# Technology steps that go through a proposal (the others are direct: db.technologies.writes).
 TECHNOLOGY_VERBS = {"expired": "expire", "withdrawn": "withdraw"}
 
 NO_SELECTION_DECISION = N_(
@@ -269,7 +269,7 @@ def propose_technology_end(
     *, session: Session, actor: Actor, tech_id: int, to: str, expected: str, reason: str
 ) -> int:
     """Propose ending a registered technology (``expired`` or ``withdrawn``); the reason is
-    mandatory. Return the proposal's id (see :func:`db.workflow.move_technology`)."""
+    mandatory. Return the proposal's id (see :func:`db.technologies.move_technology`)."""
     action = f"technology.propose_{TECHNOLOGY_VERBS[to]}"
     policy.require_role(actor, STAFF, action, "technology", tech_id)
     status = _current_status(session, "technology", tech_id)
