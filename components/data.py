@@ -291,17 +291,17 @@ def inquiry_detail(url: str, inquiry_id: int) -> dict[str, Any] | None:
 
 
 # --- Deliberations (issue 5): meetings, one meeting's record, fairness -----------------------
-from db import deliberation  # noqa: E402
+from db import fairness, meetings  # noqa: E402
 from db.policy import AUDITORS, MEETING_READERS, require_role  # noqa: E402
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def meetings_list(url: str, filters: deliberation.MeetingFilters) -> pd.DataFrame:
+def meetings_list(url: str, filters: meetings.MeetingFilters) -> pd.DataFrame:
     with read_session(engine()) as s:
-        return deliberation.meetings_list(session=s, filters=filters)
+        return meetings.meetings_list(session=s, filters=filters)
 
 
-def meeting_record(url: str, actor: Actor, meeting_id: int) -> deliberation.MeetingRecord:
+def meeting_record(url: str, actor: Actor, meeting_id: int) -> meetings.MeetingRecord:
     """One meeting's record for ``actor``: the role is checked before the shared cache is
     consulted, and the cache is keyed on whether the actor may see personal data."""
     require_role(actor, MEETING_READERS, "meeting.read", "meeting")
@@ -312,14 +312,14 @@ def meeting_record(url: str, actor: Actor, meeting_id: int) -> deliberation.Meet
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def _meeting_record(
     url: str, personal_data: bool, meeting_id: int, _actor: Actor
-) -> deliberation.MeetingRecord:
+) -> meetings.MeetingRecord:
     with read_session(engine()) as s:
-        return deliberation.meeting_record(session=s, actor=_actor, meeting_id=meeting_id)
+        return meetings.meeting_record(session=s, actor=_actor, meeting_id=meeting_id)
 
 
 def fairness_report(
     url: str, actor: Actor, start: dt.date | None, end: dt.date | None
-) -> deliberation.FairnessReport:
+) -> fairness.FairnessReport:
     """The fairness report (auditors; checked before the shared cache is consulted)."""
     require_role(actor, AUDITORS, "fairness.read", "meeting")
     return _fairness_report(url, start, end, _actor=actor)
@@ -328,7 +328,7 @@ def fairness_report(
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def _fairness_report(
     url: str, start: dt.date | None, end: dt.date | None, _actor: Actor
-) -> deliberation.FairnessReport:
+) -> fairness.FairnessReport:
     # Stored per (period, data version): the same report for every auditor (db.summaries).
     return _stored(summaries.fairness, _actor, start, end)
 
@@ -336,7 +336,7 @@ def _fairness_report(
 @st.cache_data(ttl=60, show_spinner=False)
 def agenda_candidates(url: str, meeting_id: int) -> pd.DataFrame:
     with read_session(engine()) as s:
-        return deliberation.agenda_candidates(session=s, meeting_id=meeting_id)
+        return meetings.agenda_candidates(session=s, meeting_id=meeting_id)
 
 
 # --- Audit trail (issue 6): auditors read, export and verify the trail; a record's history ---

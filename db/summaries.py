@@ -125,8 +125,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from db import clock
-from db.deliberation.fairness import FairnessReport, fairness_report
 from db.engine import SQLITE_BUSY_TIMEOUT_MS
+from db.fairness.report import FairnessReport, fairness_report
 from db.models import AuditEvent, StoredSummary
 from db.policy import Actor
 from db.queries import kpi, overview

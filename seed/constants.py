@@ -84,7 +84,7 @@ PLANTED_IRREGULARITIES: Final[tuple[dict[str, Any], ...]] = (
         "position": 1,
         "what": (
             "Agenda item 1 is recorded as passed (and its technology registered) although "
-            "its scores fail the two-stage rule of db.scoring.evaluate."
+            "its scores fail the two-stage rule of db.meetings.scoring.evaluate."
         ),
     },
     {
@@ -110,7 +110,8 @@ PLANTED_IRREGULARITIES: Final[tuple[dict[str, Any], ...]] = (
 )
 """Deliberate irregularities for the auditor's fairness panel. They lie after
 :data:`PUBLISHED_AS_OF` (so the published figures are untouched) and exist only when ``until``
-reaches their meetings. Apart from the first, every decision follows ``db.scoring.evaluate``."""
+reaches their meetings. Apart from the first, every decision follows
+``db.meetings.scoring.evaluate``."""
 
 PLANTED_BY_CODE: Final = {
     code: p["kind"] for p in PLANTED_IRREGULARITIES for code in p["meeting_codes"]

@@ -16,7 +16,7 @@ from alembic import command
 from sqlalchemy import Connection, Engine, Integer, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from db.deliberation.fairness_store import backfill
+from db.fairness.store import backfill
 from db.migrate import alembic_config
 from db.models import AuditHead, Base
 from seed.audit import EventLog

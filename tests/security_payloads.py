@@ -19,8 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from db import adoptions, approvals, clock, experts, technologies, testbeds
-from db import deliberation as dl
+from db import adoptions, approvals, clock, experts, meetings, technologies, testbeds
 from db.models import (
     Adoption,
     Expert,
@@ -203,7 +202,7 @@ def recommend(
     today = clock.city_today()
     meeting_id = call(
         engine,
-        dl.schedule_meeting,
+        meetings.schedule_meeting,
         staff,
         kind="adoption_review",
         title=title or "Adoption review",
@@ -211,17 +210,24 @@ def recommend(
         location=location or None,
     )
     for adoption_id in adoption_ids:
-        call(engine, dl.add_agenda_item, staff, meeting_id=meeting_id, adoption_id=adoption_id)
+        call(
+            engine, meetings.add_agenda_item, staff, meeting_id=meeting_id, adoption_id=adoption_id
+        )
         put_under_review(engine, adoption_id)
     draw = call(
-        engine, dl.draw_and_seat_panel, staff, meeting_id=meeting_id, seed=20190808, drawn_on=today
+        engine,
+        meetings.draw_and_seat_panel,
+        staff,
+        meeting_id=meeting_id,
+        seed=20190808,
+        drawn_on=today,
     )
-    call(engine, dl.hold_meeting, staff, meeting_id=meeting_id, held_on=today)
+    call(engine, meetings.hold_meeting, staff, meeting_id=meeting_id, held_on=today)
     members = list(draw.expert_ids)
     for expert_id in members:
         call(
             engine,
-            dl.record_attendance,
+            meetings.record_attendance,
             staff,
             meeting_id=meeting_id,
             expert_id=expert_id,
@@ -230,7 +236,7 @@ def recommend(
     # One member declares an interest judged no conflict (the note is free text).
     call(
         engine,
-        dl.declare_conflict,
+        meetings.declare_conflict,
         staff,
         meeting_id=meeting_id,
         expert_id=members[0],
@@ -252,7 +258,7 @@ def recommend(
         for expert_id in members:
             call(
                 engine,
-                dl.record_evaluation,
+                meetings.record_evaluation,
                 staff,
                 item_id=item_id,
                 expert_id=expert_id,
@@ -260,9 +266,11 @@ def recommend(
                 comment=t(n),
             )
             n += 1
-        call(engine, dl.record_decision, staff, item_id=item_id, reason=t(n), decision="passed")
+        call(
+            engine, meetings.record_decision, staff, item_id=item_id, reason=t(n), decision="passed"
+        )
         n += 1
-    call(engine, dl.close_meeting, staff, meeting_id=meeting_id, minutes="\n\n".join(texts))
+    call(engine, meetings.close_meeting, staff, meeting_id=meeting_id, minutes="\n\n".join(texts))
     return int(meeting_id)
 
 
@@ -379,7 +387,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
     )
     out.meeting_ids.append(out.full_meeting_id)
     for n in range(k):
-        call(engine, dl.add_correction, staff, meeting_id=out.full_meeting_id, text=p(n))
+        call(engine, meetings.add_correction, staff, meeting_id=out.full_meeting_id, text=p(n))
     call(
         engine,
         adoptions.decide_adoption,
@@ -407,7 +415,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
         out.meeting_ids.append(
             call(
                 engine,
-                dl.schedule_meeting,
+                meetings.schedule_meeting,
                 staff,
                 kind="registration_review",
                 title=p(n, 300),

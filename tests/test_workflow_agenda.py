@@ -14,10 +14,9 @@ import json
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from db import adoptions, approvals, clock
-from db import deliberation as dl
-from db.deliberation import planning
-from db.deliberation.errors import NotReadyForAgenda
+from db import adoptions, approvals, clock, meetings
+from db.meetings import planning
+from db.meetings.errors import NotReadyForAgenda
 from db.models import Adoption, AgendaItem, AuditEvent, Meeting
 from db.policy import Actor
 from db.session import read_session, write_session
@@ -35,7 +34,7 @@ def people(migrated_engine: Engine) -> dict[str, Actor]:
 
 def _meeting(engine: Engine, staff: Actor) -> int:
     with write_session(engine) as s:
-        meeting_id: int = dl.schedule_meeting(
+        meeting_id: int = meetings.schedule_meeting(
             session=s,
             actor=staff,
             kind="adoption_review",
@@ -57,7 +56,7 @@ def test_the_agenda_puts_the_adoption_under_review_with_its_event(
     meeting_id = _meeting(migrated_engine, staff)
     aid = _proposal(migrated_engine, staff)
     with write_session(migrated_engine) as s:
-        dl.add_agenda_item(session=s, actor=staff, meeting_id=meeting_id, adoption_id=aid)
+        meetings.add_agenda_item(session=s, actor=staff, meeting_id=meeting_id, adoption_id=aid)
     with read_session(migrated_engine) as s:
         adoption = s.get(Adoption, aid)
         assert adoption is not None
@@ -90,7 +89,7 @@ def test_a_decided_proposal_is_refused_and_leaves_nothing_behind(
     with read_session(migrated_engine) as s:
         events_before = s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
     with pytest.raises(NotReadyForAgenda), write_session(migrated_engine) as s:
-        dl.add_agenda_item(session=s, actor=staff, meeting_id=meeting_id, adoption_id=aid)
+        meetings.add_agenda_item(session=s, actor=staff, meeting_id=meeting_id, adoption_id=aid)
     # The move's own compare-and-set refuses too (a decision landing after the check).
     with pytest.raises(NotReadyForAgenda), write_session(migrated_engine) as s:
         meeting = s.get(Meeting, meeting_id)
@@ -111,7 +110,7 @@ def test_after_the_recommendation_another_approver_can_approve(
     meeting_id = _meeting(migrated_engine, staff)
     aid = _proposal(migrated_engine, staff)
     with write_session(migrated_engine) as s:
-        dl.add_agenda_item(session=s, actor=staff, meeting_id=meeting_id, adoption_id=aid)
+        meetings.add_agenda_item(session=s, actor=staff, meeting_id=meeting_id, adoption_id=aid)
     with read_session(migrated_engine) as s:
         pending = approvals.pending_decisions(session=s, actor=approver)
     row = pending[pending["key"] == f"adoption:{aid}"]

@@ -16,10 +16,11 @@ import pandas as pd
 from sqlalchemy import String, and_, cast, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from db import clock, domain, policy, scoring
+from db import clock, domain, policy
 from db.adoptions import writes as adoptions
 from db.approvals.decisions import parse_key
 from db.errors import N_, NotFound
+from db.meetings import scoring
 from db.models import (
     Adoption,
     AgendaItem,
@@ -680,7 +681,7 @@ DELIBERATION_COLUMNS = [
 
 def deliberations(session: Session, condition: Any) -> pd.DataFrame:
     """Agenda items matching ``condition`` with their meeting, decision and the scores
-    aggregated by :func:`db.scoring.evaluate` under the meeting's own thresholds
+    aggregated by :func:`db.meetings.scoring.evaluate` under the meeting's own thresholds
     (``meeting_rules``, else the defaults) (columns :data:`DELIBERATION_COLUMNS`)."""
     items = session.execute(
         select(

@@ -24,8 +24,8 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from db import clock, domain, lost_edits, policy, recording
-from db.deliberation.fairness_store import refresh_for_experts
 from db.errors import N_, DomainError, NotFound, ValidationFailed
+from db.fairness.store import refresh_for_experts
 from db.models import Expert, ExpertField, ExpertTie, Organization
 from db.policy import STAFF, Actor
 

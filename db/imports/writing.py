@@ -18,8 +18,8 @@ from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
 from db import audit, clock
-from db.deliberation.fairness_store import refresh_for_experts, refresh_for_technologies
 from db.errors import N_, Conflict
+from db.fairness.store import refresh_for_experts, refresh_for_technologies
 from db.imports.checking import MODELS, Change, Plan, Record
 from db.models import ExpertField, ExpertTie
 from db.policy import Actor

@@ -1,30 +1,32 @@
-"""Deliberations: meetings, fair panels, conflicts of interest, scores and decisions.
+"""Deliberation meetings: fair panels, conflicts of interest, scores and decisions.
 
-``draw``: the panel draw rule (pure). ``planning``: schedule, agenda, draw and seat the
-panel. ``sitting``: attendance, declarations, recusals, scores, decisions, minutes, closing,
-corrections. ``records``: the meeting list and one meeting's full record for the auditor.
-``fairness``: the fairness report across meetings. ``evidence``: the evidence package. None
-of this imports Streamlit; writes take ``*, session`` and the acting ``actor``.
+``draw``: the panel draw rule (pure). ``scoring``: the two-stage scoring rule (pure).
+``planning``: schedule, agenda, draw and seat the panel. ``sitting``: attendance,
+declarations, recusals, scores, decisions, minutes, closing, corrections. ``records``: the
+meeting list and one meeting's full record for the auditor. ``evidence``: the evidence
+package. ``common``: what the meeting writes share; ``errors``: their messages; ``csvsafe``:
+CSV cells a spreadsheet will not run. The fairness report across meetings is
+:mod:`db.fairness`. None of this imports Streamlit; writes take ``*, session`` and the acting
+``actor``.
 """
 
-from db.deliberation.draw import Draw, PoolTooSmall, draw_panel
-from db.deliberation.evidence import evidence_package
-from db.deliberation.fairness import FairnessReport, fairness_report
-from db.deliberation.planning import (
+from db.meetings.draw import Draw, PoolTooSmall, draw_panel
+from db.meetings.evidence import evidence_package
+from db.meetings.planning import (
     add_agenda_item,
     agenda_candidates,
     appoint_member,
     draw_and_seat_panel,
     schedule_meeting,
 )
-from db.deliberation.records import (
+from db.meetings.records import (
     MeetingFilters,
     MeetingRecord,
     meeting_record,
     meetings_count,
     meetings_list,
 )
-from db.deliberation.sitting import (
+from db.meetings.sitting import (
     DecisionResult,
     add_correction,
     close_meeting,
@@ -40,7 +42,6 @@ from db.deliberation.sitting import (
 __all__ = [
     "DecisionResult",
     "Draw",
-    "FairnessReport",
     "MeetingFilters",
     "MeetingRecord",
     "PoolTooSmall",
@@ -53,7 +54,6 @@ __all__ = [
     "draw_and_seat_panel",
     "draw_panel",
     "evidence_package",
-    "fairness_report",
     "hold_meeting",
     "meeting_record",
     "meetings_count",

@@ -15,14 +15,15 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.deliberation.draw import PoolExpert, Tie, conflict_reason
-from db.deliberation.errors import (
+from db.meetings.draw import PoolExpert, Tie, conflict_reason
+from db.meetings.errors import (
     Conflicted,
     MeetingAlreadyHeld,
     MeetingClosed,
     MeetingNotFound,
     MeetingNotHeld,
 )
+from db.meetings.scoring import DEFAULT_THRESHOLDS, Thresholds
 from db.models import (
     AgendaItem,
     Expert,
@@ -33,7 +34,6 @@ from db.models import (
     PanelSeat,
     Technology,
 )
-from db.scoring import DEFAULT_THRESHOLDS, Thresholds
 
 TITLE_MAX_CHARS: Final = 300
 

@@ -5,8 +5,8 @@ For the meetings scheduled in a period: panel composition against the pool, seat
 each pointing to its meeting (and item or expert). A flag is raised for:
 
 ``decision_against_scores``
-    an item passed or failed although ``db.scoring.evaluate`` (with the meeting's pass marks)
-    gives the other result;
+    an item passed or failed although ``db.meetings.scoring.evaluate`` (with the meeting's
+    pass marks) gives the other result;
 ``decided_without_quorum``
     a meeting that passed or failed items with fewer members present and not recused than
     its quorum;
@@ -37,7 +37,7 @@ Thresholds were chosen on the demo history: with random draws no expert reaches 
 **Stored results.** A closed meeting's record never changes, so its own flags (every kind
 above but the two across meetings, repeats and concentration) and its panel's seats per
 affiliation are computed once, in the transaction that closes it, and stored in
-``meeting_fairness`` (:mod:`db.deliberation.fairness_store`; a write that changes one of
+``meeting_fairness`` (:mod:`db.fairness.store`; a write that changes one of
 their inputs, an expert's organization, affiliation or ties or a technology's owner,
 recomputes the rows concerned). :func:`fairness_report` reads those rows for the closed
 meetings of the period, computes the other meetings (scheduled, held, or closed without a
@@ -66,7 +66,8 @@ from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from db import clock, domain
-from db.deliberation.draw import RULE, Candidate, PoolExpert, Tie, conflict_reason, select_seats
+from db.meetings.draw import RULE, Candidate, PoolExpert, Tie, conflict_reason, select_seats
+from db.meetings.scoring import DEFAULT_THRESHOLDS, Thresholds, evaluate
 from db.models import (
     AgendaItem,
     AuditEvent,
@@ -82,7 +83,6 @@ from db.models import (
 )
 from db.policy import AUDITORS, Actor, require_role
 from db.recording import text_of, yes
-from db.scoring import DEFAULT_THRESHOLDS, Thresholds, evaluate
 
 REPEAT_MEETINGS = 3
 CONCENTRATION_SEATS = 4

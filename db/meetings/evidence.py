@@ -1,7 +1,7 @@
 """The evidence package: a zip an auditor can keep and later show to be unchanged.
 
 For the chosen meetings (by id, or every meeting scheduled in a period) it holds the records
-as CSV (formula-neutralised, ``db.deliberation.csvsafe``), each meeting's minutes as text,
+as CSV (formula-neutralised, ``db.meetings.csvsafe``), each meeting's minutes as text,
 the audit events of those records (with their chain hashes), ``AUDIT_HEAD.txt`` (the audit
 chain's head when the package was made), a ``README.txt``, and ``MANIFEST.sha256``: the
 SHA-256 of every other file, in the format ``sha256sum -c MANIFEST.sha256`` checks, headed by
@@ -23,9 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import clock, domain
-from db.deliberation.csvsafe import to_csv
-from db.deliberation.records import MeetingRecord, meeting_record
 from db.errors import N_, DomainError
+from db.meetings.csvsafe import to_csv
+from db.meetings.records import MeetingRecord, meeting_record
 from db.models import AuditEvent, AuditHead, Meeting, MeetingCorrection
 from db.policy import AUDITORS, Actor, require_role
 

@@ -26,15 +26,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import clock, domain
-from db.deliberation.common import (
+from db.errors import N_, DomainError, ValidationFailed
+from db.listing import AnySelect
+from db.meetings.common import (
     TITLE_MAX_CHARS,
     find_seat,
     lock_meeting,
     refuse_conflict,
     require_open,
 )
-from db.deliberation.draw import SEED_BITS, Draw, PoolExpert, Tie, draw_panel
-from db.deliberation.errors import (
+from db.meetings.draw import SEED_BITS, Draw, PoolExpert, Tie, draw_panel
+from db.meetings.errors import (
     F_DATE,
     F_KIND,
     F_NOTE,
@@ -55,8 +57,7 @@ from db.deliberation.errors import (
     PanelNotDrawn,
     WrongItemForMeeting,
 )
-from db.errors import N_, DomainError, ValidationFailed
-from db.listing import AnySelect
+from db.meetings.scoring import DEFAULT_THRESHOLDS, Thresholds
 from db.models import (
     Adoption,
     AgendaItem,
@@ -79,7 +80,6 @@ from db.recording import (
     last_event,
     record,
 )
-from db.scoring import DEFAULT_THRESHOLDS, Thresholds
 
 PANEL_SIZE = 7
 QUORUM = 5
@@ -111,7 +111,7 @@ def schedule_meeting(
     thresholds: Thresholds | None = None,
 ) -> int:
     """Schedule a meeting (code ``NTP-<year>-<nn>``, numbered within the year); its pass
-    marks are recorded with it (default ``db.scoring.DEFAULT_THRESHOLDS``). Returns its id.
+    marks are recorded with it (default ``db.meetings.scoring.DEFAULT_THRESHOLDS``). Returns its id.
 
     :raise PermissionDenied: the actor is not staff.
     :raise ValidationFailed: a field is missing or out of range.
@@ -412,7 +412,7 @@ def draw_and_seat_panel(
     drawn_on: dt.date | None = None,
 ) -> Draw:
     """Draw the panel of a scheduled meeting by rule ``balanced-v1``
-    (``db.deliberation.draw``) and seat it; record the seed, the pool size, the exclusions
+    (``db.meetings.draw``) and seat it; record the seed, the pool size, the exclusions
     and why on the meeting, and the rule's inputs in ``meeting_rules``. ``seed`` defaults to
     a fresh random 62-bit number; ``drawn_on`` to today (KST). A meeting is drawn once.
 

@@ -1,7 +1,7 @@
 """At and after the meeting: attendance, declarations and recusals, scores, decisions,
 minutes, closing, and corrections to a closed record.
 
-Same contract as ``db.deliberation.planning``: ``*, session`` and ``actor``, staff only, the
+Same contract as ``db.meetings.planning``: ``*, session`` and ``actor``, staff only, the
 meeting row locked first, compare-and-set, the audit event in the same transaction.
 
 Rules decided here where the issue is silent:
@@ -13,12 +13,12 @@ Rules decided here where the issue is silent:
 * Only members recorded as attending score; a member who has scored cannot be marked absent
   or recuse afterwards (their scores would silently lose their basis).
 * Passing or failing needs the quorum of attending, non-recused members and a score from
-  every one of them; the decision is what ``db.scoring.evaluate`` gives with the meeting's
+  every one of them; the decision is what ``db.meetings.scoring.evaluate`` gives with the meeting's
   pass marks (given, it must agree; omitted, it is computed). Deferring needs only a reason
   (a meeting without quorum can still defer).
 * Closing needs every item decided (or deferred) and the minutes. Afterwards the record is
   never edited; :func:`add_correction` adds a dated, audited correction beside it. Closing
-  also stores the meeting's fairness results (``db.deliberation.fairness_store``) in the
+  also stores the meeting's fairness results (``db.fairness.store``) in the
   same transaction.
 """
 
@@ -33,14 +33,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import clock, domain
-from db.deliberation.common import (
+from db.errors import N_, ValidationFailed
+from db.fairness.store import store_meetings
+from db.meetings.common import (
     find_seat,
     lock_meeting,
     refuse_conflict,
     require_open,
     thresholds_of,
 )
-from db.deliberation.errors import (
+from db.meetings.errors import (
     CRITERION_LABELS,
     F_CORRECTION,
     F_DECISION,
@@ -64,8 +66,7 @@ from db.deliberation.errors import (
     Recused,
     ScoresMissing,
 )
-from db.deliberation.fairness_store import store_meetings
-from db.errors import N_, ValidationFailed
+from db.meetings.scoring import Outcome, Thresholds, evaluate
 from db.models import (
     AgendaItem,
     Evaluation,
@@ -84,7 +85,6 @@ from db.recording import (
     last_event,
     record,
 )
-from db.scoring import Outcome, Thresholds, evaluate
 
 
 @dataclass(frozen=True)
@@ -378,12 +378,12 @@ def record_decision(
     """Record an item's decision with its reason.
 
     ``passed``/``failed`` need the quorum of members present who may vote, a score from each
-    of them, and agreement with ``db.scoring.evaluate`` under the meeting's pass marks (with
-    ``decision=None`` the rule's result is recorded). ``deferred`` needs only the reason. A
-    registration review's decision registers or rejects the technology (on the meeting's
-    date); an adoption review's is the meeting's recommendation on the proposal (the
-    approver decides the adoption); a testbed selection's is the meeting's selection (the
-    testbed's next step is proposed and confirmed in the workflow).
+    of them, and agreement with ``db.meetings.scoring.evaluate`` under the meeting's pass
+    marks (with ``decision=None`` the rule's result is recorded). ``deferred`` needs only the
+    reason. A registration review's decision registers or rejects the technology (on the
+    meeting's date); an adoption review's is the meeting's recommendation on the proposal
+    (the approver decides the adoption); a testbed selection's is the meeting's selection
+    (the testbed's next step is proposed and confirmed in the workflow).
 
     :raise PermissionDenied: the actor is not staff.
     :raise ValidationFailed: no reason, or an unknown decision.

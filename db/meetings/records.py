@@ -4,7 +4,7 @@
 meeting's fairness: the panel with affiliations, how it was drawn (seed, pool size,
 exclusions and why, and, for draws made by the app's rule, whether replaying the seed gives
 the same panel), declarations and recusals, every score, each item's aggregate by
-``db.scoring.evaluate`` with the meeting's pass marks, the decision and its reason, and a
+``db.meetings.scoring.evaluate`` with the meeting's pass marks, the decision and its reason, and a
 list of checks saying whether the decision follows from the scores and the rules.
 
 Readers: auditors, staff and approvers (``PermissionDenied`` otherwise). Experts' phone
@@ -24,10 +24,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import domain
-from db.deliberation.common import thresholds_of
-from db.deliberation.draw import RULE, Candidate, PoolExpert, Tie, conflict_reason, select_seats
-from db.deliberation.errors import MeetingNotFound
 from db.errors import N_
+from db.meetings.common import thresholds_of
+from db.meetings.draw import RULE, Candidate, PoolExpert, Tie, conflict_reason, select_seats
+from db.meetings.errors import MeetingNotFound
+from db.meetings.scoring import Outcome, Thresholds, evaluate
 from db.models import (
     Adoption,
     AgendaItem,
@@ -47,7 +48,6 @@ from db.models import (
 )
 from db.policy import MEETING_READERS, Actor, may_see_personal_data, require_role
 from db.recording import text_of, yes
-from db.scoring import Outcome, Thresholds, evaluate
 
 LIST_LIMIT = 5_000
 
