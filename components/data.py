@@ -24,10 +24,9 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from components.bootstrap import prepare_database
-from db import clock, summaries
+from db import clock, kpi, summaries
 from db.config import load_settings
 from db.errors import SaveInDoubt
-from db.queries import kpi
 from db.session import read_session, write_session
 
 T = TypeVar("T")
@@ -340,9 +339,9 @@ def agenda_candidates(url: str, meeting_id: int) -> pd.DataFrame:
 
 
 # --- Audit trail (issue 6): auditors read, export and verify the trail; a record's history ---
+from db.audit import trail as audit_trail  # noqa: E402
 from db.errors import PermissionDenied  # noqa: E402
 from db.policy import HISTORY_READERS, require  # noqa: E402
-from db.queries import audit_trail  # noqa: E402
 
 AUDIT_PAGE_TTL_SECONDS = 30  # events never change, but new ones arrive at the newest end
 

@@ -124,13 +124,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db import clock
+from db import clock, kpi
 from db.engine import SQLITE_BUSY_TIMEOUT_MS
 from db.fairness.report import FairnessReport, fairness_report
+from db.kpi import overview
+from db.kpi.headline import ALL_TECHNOLOGIES, TechFilter
 from db.models import AuditEvent, StoredSummary
 from db.policy import Actor
-from db.queries import kpi, overview
-from db.queries.kpi import ALL_TECHNOLOGIES, TechFilter
 
 log = logging.getLogger(__name__)
 

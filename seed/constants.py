@@ -2,7 +2,7 @@
 
 Everything the demo promises is written down here, so tests and the UI can refer to it:
 the figures of the first press release (``shared/context/000_*.txt``, counted as of
-:data:`PUBLISHED_AS_OF` with ``db.queries.kpi``), the accounts one can sign in with, and
+:data:`PUBLISHED_AS_OF` with ``db.kpi.headline``), the accounts one can sign in with, and
 the irregularities deliberately left in the records for the auditor's fairness panel.
 """
 

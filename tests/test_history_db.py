@@ -1,4 +1,4 @@
-"""A record's history (``db.queries.audit_trail.record_history``), SQLite and PostgreSQL:
+"""A record's history (``db.audit.trail.record_history``), SQLite and PostgreSQL:
 newest first, paged with a total, step proposals included, open to every register reader,
 and experts' phone and e-mail withheld from whoever may not see personal data."""
 
@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine, select
 
 from db import approvals, audit, experts
+from db.audit import trail as trail
 from db.errors import PermissionDenied
 from db.models import AuditEvent
 from db.policy import Actor
-from db.queries import audit_trail as trail
 from db.session import read_session, write_session
 from tests import workflow_data as wd
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import Engine, event, select, text
 
 from db import approvals, summaries
+from db.audit import trail as at
 from db.errors import PermissionDenied
 from db.models import StoredSummary, User
 from db.policy import Actor
-from db.queries import audit_trail as at
 from db.session import read_session
 
 
@@ -38,7 +38,7 @@ def test_queue_counts_from_the_summary_equal_the_live_ones(seeded_engine: Engine
         assert _stored_counts(seeded_engine, actor) == live  # read back from the row
     with read_session(seeded_engine) as s:
         row = s.execute(
-            select(StoredSummary.payload).where(StoredSummary.name == "approvals.queue_counts/1")
+            select(StoredSummary.payload).where(StoredSummary.name == "workflow.queue_counts/1")
         ).scalar_one()
     # Only the shared counts are stored: the user's own ones are read live for each user.
     assert "my_proposals" not in row and "to_propose" in row

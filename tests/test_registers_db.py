@@ -15,9 +15,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from db import adoptions, experts, intercity, listing, technologies
+from db import adoptions, experts, intercity, kpi, listing, technologies
 from db.policy import Actor
-from db.queries import kpi
 from seed import DEMO_END, PUBLISHED
 
 AS_OF = dt.date(2019, 8, 8)

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
-from db import accounts, clock, passwords, signin
+from db import accounts, clock, passwords
+from db.accounts import signin
 from db.errors import DomainError
 from db.models import AuditEvent, AuthSession, User
 from db.policy import Actor

@@ -22,13 +22,14 @@ import pytest
 from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from db import adoptions, approvals, clock, experts, imports, signin, technologies
+from db import adoptions, approvals, clock, experts, imports, kpi, technologies
 from db import summaries as S
+from db.accounts import signin
 from db.engine import make_engine
+from db.kpi import overview
+from db.kpi.headline import ALL_TECHNOLOGIES, TechFilter
 from db.models import AuditEvent, Organization, StoredSummary
 from db.policy import Actor, may_see_personal_data
-from db.queries import kpi, overview
-from db.queries.kpi import ALL_TECHNOLOGIES, TechFilter
 from db.session import read_session, write_session
 from tests import deliberation_data as dd
 from tests import workflow_data as wd

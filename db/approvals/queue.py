@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from db import clock, domain, policy
 from db.adoptions import writes as adoptions
 from db.approvals.decisions import parse_key
+from db.audit import trail as audit_trail
 from db.errors import N_, NotFound
 from db.meetings import scoring
 from db.models import (
@@ -35,7 +36,6 @@ from db.models import (
     User,
 )
 from db.policy import APPROVERS, STAFF, Actor
-from db.queries import audit_trail
 
 OWN_PROPOSAL = N_("You proposed it: another approver decides it.")
 EDITED_BY_YOU = N_("You edited it after it was proposed: another approver must approve it.")
@@ -772,7 +772,7 @@ def decision_context(*, session: Session, actor: Actor, adoption_id: int) -> dic
     ``technology`` (register fields, owner names); ``deliberations`` (DataFrame: the adoption
     review items of this adoption, then the technology's registration review, with scores);
     ``recommendation`` (:class:`db.adoptions.writes.Recommendation`); ``history``
-    (:class:`db.queries.audit_trail.RecordHistory`, newest first);
+    (:class:`db.audit.trail.RecordHistory`, newest first);
     ``can_decide``/``can_approve`` and ``blocked`` (message templates saying why not).
 
     :raise PermissionDenied: the actor is not an approver.

@@ -8,7 +8,7 @@ the same Korean or English name and kind. Edits and retirements carry the ``vers
 editor saw (lost-edit protection, as in :mod:`db.lost_edits`). Each write is one audit
 event: ``expert.add``, ``expert.edit``, ``expert.retire``, ``organization.add``. The
 events hold the expert's phone and e-mail like any other field; whoever may not see
-personal data reads them withheld (:func:`db.queries.audit_trail.record_history`).
+personal data reads them withheld (:func:`db.audit.trail.record_history`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 what they produced (adoptions and testbeds).
 
 Status and dates must agree, so that the stored status and the status a date reading gives
-(``db.queries.kpi.agreements_by_status``: expired after ``ends_on``, active from
+(``db.kpi.headline.agreements_by_status``: expired after ``ends_on``, active from
 ``starts_on``, signed from ``signed_on``) never contradict each other on the day of the write:
 
 - *planned*: not signed yet (no signing date); a start, if known, lies ahead;

@@ -1,7 +1,7 @@
 """The technologies register: filtered, searched, sorted pages, exports and one record.
 
 ``as_of`` keeps the technologies *registered on or before* that date, exactly the
-definition of the overview's "technologies registered" figure (``db.queries.kpi``): a
+definition of the overview's "technologies registered" figure (``db.kpi.headline``): a
 later expiry or withdrawal does not take a technology out of it. With ``as_of`` the
 status filter means the status *on that date* (column ``status_then``), so
 ``as_of=2019-08-08&status=registered`` still counts a technology that expired later.

@@ -17,8 +17,8 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Date, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from db.kpi.headline import ALL_TECHNOLOGIES, TechFilter
 from db.models import Adoption, AuditEvent, Expert, Inquiry, Meeting, Technology
-from db.queries.kpi import ALL_TECHNOLOGIES, TechFilter
 
 SERIES = ("registrations", "meetings", "adoptions", "inquiries", "experts")
 PIPELINE_STAGES = ("submitted", "screening", "under_review", "registered", "adopted")

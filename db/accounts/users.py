@@ -3,7 +3,7 @@
 Administration (listing, creating, enabling/disabling users, setting roles, resetting
 passwords) requires the ``admin`` role, checked here for every call. Each change is one
 compare-and-set on the user's ``auth_epoch`` (it doubles as the row's version, and bumping it
-ends the user's existing sign-ins, see :mod:`db.signin`) plus one audit event in the same
+ends the user's existing sign-ins, see :mod:`db.accounts.signin`) plus one audit event in the same
 transaction. Password hashes never go into audit events. Two rules keep an administrator from
 locking everybody out: nobody can disable their own account or drop their own ``admin`` role.
 """
@@ -28,7 +28,7 @@ from db.errors import N_, Conflict, DomainError, NotFound, ValidationFailed
 from db.models import AuthSession, User, UserRole
 from db.policy import ACCOUNT_CREATORS, ADMIN, ADMINS, Actor, require, require_role
 
-COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parents[1] / "data" / "common-passwords.txt.gz"
 PASSWORD_MIN_CHARS = 12
 PASSWORD_MAX_CHARS = 128
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")

@@ -26,10 +26,11 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, event, func, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from db import audit_chain, clock
-from db.audit_chain import GENESIS_HASH
-from db.audit_chain import chain_hash as _chain_hash
-from db.audit_chain import timestamp as _timestamp
+from db import clock
+from db.audit import chain
+from db.audit.chain import GENESIS_HASH
+from db.audit.chain import chain_hash as _chain_hash
+from db.audit.chain import timestamp as _timestamp
 from db.errors import N_
 from db.models import AuditEvent, AuditHead
 
@@ -67,7 +68,7 @@ def event_hash(
     reason: str | None,
 ) -> str:
     """The chain hash of one event given its predecessor's hash (the hash itself lives in
-    :mod:`db.audit_chain`, which verification processes import without SQLAlchemy).
+    :mod:`db.audit.chain`, which verification processes import without SQLAlchemy).
 
     SHA-256 (hex) of the UTF-8 JSON list ``[prev_hash, id, occurred_at, actor_id, actor_name,
     action, entity, entity_id, before, after, reason]`` as ``json.dumps(..., separators=(",",
@@ -302,10 +303,10 @@ class VerifyResult:
 
 
 _PROBLEMS = {
-    audit_chain.MISSING: MISSING,
-    audit_chain.OUT_OF_SEQUENCE: OUT_OF_SEQUENCE,
-    audit_chain.PREV_MISMATCH: PREV_MISMATCH,
-    audit_chain.CONTENT_MISMATCH: CONTENT_MISMATCH,
+    chain.MISSING: MISSING,
+    chain.OUT_OF_SEQUENCE: OUT_OF_SEQUENCE,
+    chain.PREV_MISMATCH: PREV_MISMATCH,
+    chain.CONTENT_MISMATCH: CONTENT_MISMATCH,
 }
 
 # A chain is checked by several processes when each gets at least this many events (below
@@ -364,7 +365,7 @@ def verify(
     The events are read in ranges of ``batch`` ids with a plain DBAPI cursor (no ORM
     objects, the time as text), so memory stays flat. ``processes`` (default: one per core,
     when each gets at least :data:`EVENTS_PER_PROCESS` events) check ranges at the same time,
-    each in its own connection (:mod:`db.audit_chain`); every range is checked in full
+    each in its own connection (:mod:`db.audit.chain`); every range is checked in full
     (ids, links, hashes) and the ranges' boundaries are joined here, so the first bad event
     reported is the one a check from the first event onwards reaches first. An in-memory
     SQLite database, or processes that fail to start, are checked in this process.
@@ -395,7 +396,7 @@ def verify(
 
 def _join(
     session: Session,
-    spans: Generator[audit_chain.Span, None, None],
+    spans: Generator[chain.Span, None, None],
     head_id: int,
     head_hash: str,
     expected_head: str | None,
@@ -449,13 +450,13 @@ def _local_spans(
     expected_head: str | None,
     progress: Callable[[int, int], None] | None,
     total: int,
-) -> Generator[audit_chain.Span, None, None]:
+) -> Generator[chain.Span, None, None]:
     """The ranges checked one after the other in this process and transaction, each from
     the hash the previous one ended with."""
     prev = GENESIS_HASH
     done = 0
     for lo, hi in ranges:
-        span = audit_chain.check_range(dbapi, dialect, lo, hi, prev, expected_head)
+        span = chain.check_range(dbapi, dialect, lo, hi, prev, expected_head)
         done += span.checked
         if progress is not None:
             progress(done, total)
@@ -469,7 +470,7 @@ class WorkerFailed(RuntimeError):
 
 
 def _worker_config(conn: Connection) -> dict[str, Any] | None:
-    """How a verification process connects to this database (:func:`db.audit_chain.connect`),
+    """How a verification process connects to this database (:func:`db.audit.chain.connect`),
     or ``None`` when it cannot (an in-memory or URI-named SQLite database, another driver)."""
     url = conn.engine.url
     backend = url.get_backend_name()
@@ -501,6 +502,11 @@ def _process_count(requested: int | None, head_id: int, config: dict[str, Any] |
     return max(1, requested)
 
 
+WORKER = str(Path(__file__).resolve().with_name("chain.py"))
+"""The verification process: :mod:`db.audit.chain` run as a file, not with ``-m``, which
+would first import this package (SQLAlchemy, the models) and start every process slower."""
+
+
 def _parallel_spans(
     config: dict[str, Any],
     ranges: Sequence[tuple[int, int]],
@@ -508,21 +514,21 @@ def _parallel_spans(
     expected_head: str | None,
     progress: Callable[[int, int], None] | None,
     total: int,
-) -> Generator[audit_chain.Span, None, None]:
-    """The ranges checked by ``count`` processes (``python -m db.audit_chain``), each given
+) -> Generator[chain.Span, None, None]:
+    """The ranges checked by ``count`` processes (:data:`WORKER`), each given
     the next range when it finishes one; yielded in id order. No range after the first one
     with a bad event (or one that runs out of events) is handed out, and the processes still
     working on such ranges are stopped when the generator closes.
 
     :raise WorkerFailed: a process did not start, connect or read.
     """
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     procs: list[subprocess.Popen[bytes]] = []
     busy: dict[subprocess.Popen[bytes], int] = {}
     selector = selectors.DefaultSelector()
-    results: dict[int, audit_chain.Span] = {}
+    results: dict[int, chain.Span] = {}
     handed = 0
     limit = len(ranges)
 
@@ -545,8 +551,8 @@ def _parallel_spans(
     try:
         for _ in range(count):
             try:
-                proc = subprocess.Popen(
-                    [sys.executable, "-P", "-m", "db.audit_chain"],
+                proc = subprocess.Popen(  # noqa: S603 - this package's own chain.py
+                    [sys.executable, "-P", WORKER],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     env=env,
@@ -578,7 +584,7 @@ def _parallel_spans(
                     if "error" in message:
                         raise WorkerFailed(message["error"])
                     index = busy.pop(proc)
-                    span = audit_chain.Span(**message)
+                    span = chain.Span(**message)
                     results[index] = span
                     if span.bad_id is not None or span.end < span.hi:
                         limit = min(limit, index + 1)

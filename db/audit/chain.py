@@ -2,10 +2,11 @@
 
 :mod:`db.audit` appends events with :func:`chain_hash` and verifies the chain with
 :func:`check_span` over ranges of ids. A long chain is verified by several processes at
-once (``python -m db.audit_chain``, started by :func:`db.audit.verify`): each reads its
+once (``python -P db/audit/chain.py``, started by :func:`db.audit.verify`): each reads its
 ranges with a plain DBAPI cursor and recomputes every hash there, and the parent joins the
 ranges' boundaries. This module imports neither SQLAlchemy nor the models, so those
-processes start in milliseconds.
+processes start in milliseconds; they run this file as a script rather than ``python -m
+db.audit.chain``, which would first import the package ``db.audit`` (SQLAlchemy, models).
 
 The protocol of a worker process: the first line on stdin is the connection (JSON, see
 :func:`connect`), then one task per line ``{"lo": .., "hi": .., "prev": ..,
