@@ -484,7 +484,7 @@ class InquiryFollowup(Base):
 
 
 class AuditEvent(Base):
-    """Append-only, hash-chained record of every write (see ``db/audit.py``).
+    """Append-only, hash-chained record of every write (see ``db/audit/__init__.py``).
 
     The database refuses UPDATE and DELETE on this table (triggers in the migration).
     """

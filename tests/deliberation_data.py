@@ -3,7 +3,7 @@
 Two applicant companies with a technology each under review, an expert pool in the "roads"
 field across the four affiliation categories (one expert works for applicant A, one has a
 consulting tie to applicant B that ended in 2023), a few experts of another field, and one
-user per role. Helpers then drive a meeting through the ``db.deliberation`` writes.
+user per role. Helpers then drive a meeting through the ``db.meetings`` writes.
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ def _expert(
 
 
 def write(w: World, fn: Any, actor: str = "staff", /, **kwargs: Any) -> Any:
-    """Call a ``db.deliberation`` write as ``actor`` in its own transaction."""
+    """Call a ``db.meetings`` write as ``actor`` in its own transaction."""
     with write_session(w.engine) as s:
         return fn(session=s, actor=w.actors[actor], **kwargs)
 

@@ -193,7 +193,7 @@ def recommend(
     location: str = "",
     texts: tuple[str, ...] = (),
 ) -> int:
-    """Hold an adoption-review meeting on ``adoption_ids`` through the ``db.deliberation``
+    """Hold an adoption-review meeting on ``adoption_ids`` through the ``db.meetings``
     writes (agenda, draw, hold, attendance, scores, decision "passed", close) so that an
     approver may approve them; ``texts`` feed the free-text fields of the meeting. Returns
     the meeting id."""

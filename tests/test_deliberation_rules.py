@@ -1,4 +1,4 @@
-"""The rules of deliberations (issue 5), on SQLite and PostgreSQL, through ``db.deliberation``.
+"""The rules of deliberations (issue 5), on SQLite and PostgreSQL, through ``db.meetings``.
 
 A recused or conflicted expert's scores cannot be recorded; an expert cannot sit twice on
 one meeting; a decision needs quorum and a reason and follows the scoring rule; a closed

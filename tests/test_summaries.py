@@ -356,7 +356,7 @@ def test_each_kind_of_write_changes_the_stored_figures(
         approved=1,
     )
     assert approver.has("approver")
-    # a deliberation meeting held (db.deliberation)
+    # a deliberation meeting held (db.meetings)
     step(lambda: dd.held(world), dd.MEETING_DAY, meetings=1, meeting_rows=1)
     # an import of one technology (db.imports)
     buf = io.StringIO()

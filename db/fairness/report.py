@@ -89,7 +89,7 @@ CONCENTRATION_SEATS = 4
 CONCENTRATION_DAYS = 365
 # The version of the rules a stored row was computed with: change it whenever a flag's rule
 # changes, and rows of another version are no longer used (their meetings are computed live
-# until a migration calls ``fairness_store.backfill`` to recompute them). The whole report
+# until a migration calls ``db.fairness.store.backfill`` to recompute them). The whole report
 # is also stored per (period, data version) by ``db.summaries.fairness``: a change of any
 # rule (or of the report's fields) must also bump that summary's name
 # (``deliberation.fairness/N``) or have the migration empty ``stored_summaries``.
