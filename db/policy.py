@@ -5,7 +5,8 @@ read that depends on the role and every write. Each role set is named once here;
 :func:`require` (and :func:`require_role`, its positional form) raises
 :class:`~db.errors.PermissionDenied`, which ``db.session.write_session`` records as an audit
 event after rolling the write back. The four-eyes refusals (:class:`OwnProposal`,
-:class:`EditedByActor`) are ``PermissionDenied`` too, recorded the same way.
+:class:`EditedByActor`) are ``PermissionDenied`` too, recorded the same way; :func:`refuse`
+builds every one of them.
 """
 
 from __future__ import annotations
@@ -80,14 +81,28 @@ def require(
     """
     allowed = frozenset(roles)
     if not actor.roles.intersection(allowed):
-        raise PermissionDenied(
-            action=action,
-            actor_id=actor.id,
-            actor_name=actor.username,
-            entity=entity,
-            entity_id=entity_id,
-            reason="requires one of: " + ", ".join(sorted(allowed)),
-        )
+        why = "requires one of: " + ", ".join(sorted(allowed))
+        raise refuse(PermissionDenied, actor, action, entity, entity_id, why)
+
+
+def refuse(
+    cls: type[PermissionDenied],
+    actor: Actor,
+    action: str,
+    entity: str | None,
+    entity_id: str | int | None,
+    why: str,
+) -> PermissionDenied:
+    """A refusal of ``action`` by ``actor`` (``cls``: :class:`~db.errors.PermissionDenied` or
+    a four-eyes refusal), carrying what the audit event of the refusal records."""
+    return cls(
+        action=action,
+        actor_id=actor.id,
+        actor_name=actor.username,
+        entity=entity,
+        entity_id=entity_id,
+        reason=why,
+    )
 
 
 def require_role(

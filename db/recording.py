@@ -3,11 +3,11 @@ checks, the messages a person reads about them.
 
 Every write of ``db/`` appends its audit event with :func:`record` in the caller's
 transaction. A lost compare-and-set (:func:`compare_and_set`) becomes a
-:class:`~db.errors.Conflict` naming the winner (:func:`conflict_from`); a four-eyes refusal
-(:func:`refuse`) is a :class:`~db.errors.PermissionDenied`, so ``db.session.write_session``
-records it as a ``permission.denied`` audit event (:func:`record_refusal`) after the refused
-write is rolled back, exactly like a missing role (and a batch of decisions records the
-refusals of its items the same way).
+:class:`~db.errors.Conflict` naming the winner (:func:`conflict_from`); a refusal
+(:func:`db.policy.refuse`: a missing role or four eyes) is a
+:class:`~db.errors.PermissionDenied`, so ``db.session.write_session`` records it as a
+``permission.denied`` audit event (:func:`record_refusal`) after the refused write is rolled
+back (and a batch of decisions records the refusals of its items the same way).
 
 Imports only the core (never a domain package), so every domain can use it.
 """
@@ -68,20 +68,6 @@ def record(
         after=after,
         reason=reason,
         at=at,
-    )
-
-
-def refuse(
-    cls: type[PermissionDenied], actor: Actor, action: str, entity: str, entity_id: int, why: str
-) -> PermissionDenied:
-    """A four-eyes refusal, carrying what the audit event of the refusal records."""
-    return cls(
-        action=action,
-        actor_id=actor.id,
-        actor_name=actor.username,
-        entity=entity,
-        entity_id=entity_id,
-        reason=why,
     )
 
 

@@ -399,7 +399,7 @@ def decide_adoption(
     if adoption is None:
         raise NotFound()
     if adoption.proposed_by_id is not None and adoption.proposed_by_id == actor.id:
-        raise recording.refuse(
+        raise policy.refuse(
             policy.OwnProposal, actor, action, "adoption", adoption_id, "four eyes: proposer"
         )
     errors: dict[str, str] = {}
@@ -412,7 +412,7 @@ def decide_adoption(
         raise _changed(session, adoption_id)
     if decision == "approve":
         if actor.id is not None and actor.id in editors(session, adoption_id):
-            raise recording.refuse(
+            raise policy.refuse(
                 policy.EditedByActor, actor, action, "adoption", adoption_id, "four eyes: editor"
             )
         rec = recommendation(session, adoption_id)

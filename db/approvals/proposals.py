@@ -386,7 +386,7 @@ def decide_proposal(
     if proposal is None:
         raise NotFound()
     if proposal.proposed_by_id == actor.id:
-        raise recording.refuse(
+        raise policy.refuse(
             policy.OwnProposal, actor, action, "proposal", proposal_id, "four eyes: proposer"
         )
     errors: dict[str, str] = {}

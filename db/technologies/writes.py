@@ -57,6 +57,19 @@ MEETING_DECIDES = N_(
 STEP_NOT_POSSIBLE = proposals.STEP_NOT_POSSIBLE
 
 
+def _check_codes(
+    field: str, growth_sector: str, certification: str, errors: dict[str, str]
+) -> None:
+    """Record a problem for each of the three codes that is not in its vocabulary."""
+    for name, value, allowed in (
+        ("field", field, domain.FIELDS),
+        ("growth_sector", growth_sector, domain.GROWTH_SECTORS),
+        ("certification", certification, domain.CERTIFICATIONS),
+    ):
+        if value not in allowed:
+            errors[name] = recording.UNKNOWN_CHOICE
+
+
 def next_reg_no(session: Session, year: int) -> str:
     """The next free registration number of ``year``: ``DG-YYYY-NNN`` (at least 3 digits)."""
     prefix = f"{REG_NO_PREFIX}-{year}-"
@@ -127,12 +140,7 @@ def register_technology(
     owner = session.get(Organization, owner_org_id) if owner_org_id is not None else None
     if owner is None:
         errors["owner_org_id"] = UNKNOWN_OWNER
-    if field not in domain.FIELDS:
-        errors["field"] = recording.UNKNOWN_CHOICE
-    if growth_sector not in domain.GROWTH_SECTORS:
-        errors["growth_sector"] = recording.UNKNOWN_CHOICE
-    if certification not in domain.CERTIFICATIONS:
-        errors["certification"] = recording.UNKNOWN_CHOICE
+    _check_codes(field, growth_sector, certification, errors)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REGISTRATION_LOCK})
     if owner is not None and (title_ko or title_en):
@@ -300,12 +308,7 @@ def edit_technology(
         "growth_sector": growth_sector,
         "certification": certification,
     }
-    if field not in domain.FIELDS:
-        errors["field"] = recording.UNKNOWN_CHOICE
-    if growth_sector not in domain.GROWTH_SECTORS:
-        errors["growth_sector"] = recording.UNKNOWN_CHOICE
-    if certification not in domain.CERTIFICATIONS:
-        errors["certification"] = recording.UNKNOWN_CHOICE
+    _check_codes(field, growth_sector, certification, errors)
     note = recording.clean_text(reason, "reason", errors, required=False)
     before = {k: getattr(tech, k) for k in TECHNOLOGY_FIELDS}
     others = _duplicate_fields(
