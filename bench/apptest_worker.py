@@ -45,11 +45,11 @@ from streamlit.testing.v1 import AppTest, local_script_runner
 
 from bench.targets import Target, all_targets, page_targets, register_shell_page
 from components.auth import CHECKED_KEY
-from db import workflow
+from db import approvals
 from db.engine import make_engine
 from db.imports.columns import REGISTERS
 from db.models import Adoption, Organization, Technology, User
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session
 from tests.apptest import ROLE_ACCOUNTS, page_text, sign_in
 
@@ -440,9 +440,9 @@ def _approver(url: str) -> Actor:
 
 
 def _next_adoption(url: str, actor: Actor) -> str:
-    """The oldest adoption under review the approver may approve now (db.workflow)."""
+    """The oldest adoption under review the approver may approve now (db.approvals)."""
     with read_session(_engine(url)) as s:
-        pending = workflow.pending_decisions(session=s, actor=actor)
+        pending = approvals.pending_decisions(session=s, actor=actor)
     if len(pending):
         pending = pending[pending["can_approve"] & (pending["kind"] == "adoption")]
     if not len(pending):

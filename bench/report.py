@@ -392,7 +392,7 @@ class Report:
             "Each figure is one timed run of `app.py` triggered by the user's click, until the "
             "page shows the result, after untimed steps (a fresh AppTest signed in, the page "
             "opened). *Approval*: as approver.demo on the approvals page, the oldest adoption "
-            "the approver may approve (read with `db.workflow.pending_decisions`; each run "
+            "the approver may approve (read with `db.approvals.pending_decisions`; each run "
             "decides another one) is chosen, *Approve* picked, a comment written and the "
             "confirmation ticked; timed: the click on *Record the decision* until the page "
             "shows *Decision recorded: Approve.*; checked: that message and the adoption no "

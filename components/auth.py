@@ -3,7 +3,7 @@
 streamlit-authenticator renders the sign-in form, signs the re-authentication cookie (a JWT)
 and deletes it on sign-out. Everything it does weakly is done on the server here:
 
-- the password check goes to ``db.signin.authenticate`` (bcrypt, per-account failure count
+- the password check goes to ``db.accounts.signin.authenticate`` (bcrypt, per-account failure count
   and back-off in the database, an audit event for every attempt, one generic message);
 - every sign-in is a server-side row keyed by the SHA-256 of the cookie's token, with a
   12-hour lifetime and a 30-minute idle timeout; a rerun re-checks it when the last check of
@@ -29,10 +29,11 @@ import streamlit_authenticator as stauth
 
 from components import data
 from components.i18n import _
-from db import accounts, signin
+from db import accounts
+from db.accounts import signin
 from db.clock import now_utc
 from db.config import cookie_key, load_settings
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 
 COOKIE_NAME = "ntp_signin"

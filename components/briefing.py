@@ -14,7 +14,7 @@ from babel.numbers import format_decimal
 
 from components.i18n import LOCALES, N_, translate_in
 from components.labels import LABELS
-from db.queries.kpi import Headline
+from db.kpi.headline import Headline
 
 STYLE = """
 @page { size: A4; margin: 18mm 16mm; }

@@ -24,10 +24,9 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from components.bootstrap import prepare_database
-from db import clock, summaries
+from db import clock, kpi, summaries
 from db.config import load_settings
 from db.errors import SaveInDoubt
-from db.queries import kpi
 from db.session import read_session, write_session
 
 T = TypeVar("T")
@@ -148,39 +147,39 @@ def records_behind(url: str, figure: str, as_of: dt.date) -> pd.DataFrame:
 
 # --- Registers (issue 4): technologies, experts, adoptions, inquiries ----------------------
 # Imported here so that this section stays one appended block (see the module docstring).
-from db.permissions import Actor  # noqa: E402
-from db.queries import registers  # noqa: E402
+from db import adoptions, experts, intercity, technologies  # noqa: E402
+from db.policy import Actor, may_see_personal_data  # noqa: E402
 
 Rows = tuple[pd.DataFrame, int]
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def technologies_page(
-    url: str, filters: registers.TechnologyFilters, sort: str, offset: int, limit: int
+    url: str, filters: technologies.TechnologyFilters, sort: str, offset: int, limit: int
 ) -> Rows:
     with read_session(engine()) as s:
         total = summaries.technologies_count(s, summaries.data_version(s), filters)
-        return registers.technologies_page(
+        return technologies.technologies_page(
             session=s, filters=filters, sort=sort, offset=offset, limit=limit, total=total
         )
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def technologies_export(url: str, filters: registers.TechnologyFilters, sort: str) -> Rows:
+def technologies_export(url: str, filters: technologies.TechnologyFilters, sort: str) -> Rows:
     with read_session(engine()) as s:
-        return registers.technologies_export(session=s, filters=filters, sort=sort)
+        return technologies.technologies_export(session=s, filters=filters, sort=sort)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def technology_detail(url: str, tech_id: int) -> dict[str, Any] | None:
     with read_session(engine()) as s:
-        return registers.technology_detail(session=s, tech_id=tech_id)
+        return technologies.technology_detail(session=s, tech_id=tech_id)
 
 
 def experts_page(
     url: str,
     actor: Actor,
-    filters: registers.ExpertFilters,
+    filters: experts.ExpertFilters,
     sort: str,
     offset: int,
     limit: int,
@@ -188,7 +187,7 @@ def experts_page(
     """A page of experts for ``actor``. The cache is keyed on whether the actor may see
     personal data (not on who they are), and the db function decides the columns from the
     same actor, so a cached page with phone numbers never reaches the mayor's office."""
-    personal = registers.may_see_personal_data(actor)
+    personal = may_see_personal_data(actor)
     return _experts_page(url, personal, filters, sort, offset, limit, _actor=actor)
 
 
@@ -196,7 +195,7 @@ def experts_page(
 def _experts_page(
     url: str,
     personal_data: bool,
-    filters: registers.ExpertFilters,
+    filters: experts.ExpertFilters,
     sort: str,
     offset: int,
     limit: int,
@@ -205,7 +204,7 @@ def _experts_page(
     with read_session(engine()) as s:
         # Only the count is stored (keyed on personal_data): never experts' rows.
         total = summaries.experts_count(s, summaries.data_version(s), filters, personal_data)
-        return registers.experts_page(
+        return experts.experts_page(
             session=s,
             actor=_actor,
             filters=filters,
@@ -216,23 +215,23 @@ def _experts_page(
         )
 
 
-def experts_export(url: str, actor: Actor, filters: registers.ExpertFilters, sort: str) -> Rows:
+def experts_export(url: str, actor: Actor, filters: experts.ExpertFilters, sort: str) -> Rows:
     """Every filtered expert for ``actor`` (personal data as in :func:`experts_page`)."""
-    personal = registers.may_see_personal_data(actor)
+    personal = may_see_personal_data(actor)
     return _experts_export(url, personal, filters, sort, _actor=actor)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def _experts_export(
-    url: str, personal_data: bool, filters: registers.ExpertFilters, sort: str, _actor: Actor
+    url: str, personal_data: bool, filters: experts.ExpertFilters, sort: str, _actor: Actor
 ) -> Rows:
     with read_session(engine()) as s:
-        return registers.experts_export(session=s, actor=_actor, filters=filters, sort=sort)
+        return experts.experts_export(session=s, actor=_actor, filters=filters, sort=sort)
 
 
 def expert_detail(url: str, actor: Actor, expert_id: int) -> dict[str, Any] | None:
     """One expert for ``actor`` (personal data as in :func:`experts_page`)."""
-    personal = registers.may_see_personal_data(actor)
+    personal = may_see_personal_data(actor)
     return _expert_detail(url, personal, expert_id, _actor=actor)
 
 
@@ -241,12 +240,12 @@ def _expert_detail(
     url: str, personal_data: bool, expert_id: int, _actor: Actor
 ) -> dict[str, Any] | None:
     with read_session(engine()) as s:
-        return registers.expert_detail(session=s, actor=_actor, expert_id=expert_id)
+        return experts.expert_detail(session=s, actor=_actor, expert_id=expert_id)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def adoptions_page(
-    url: str, filters: registers.AdoptionFilters, sort: str, offset: int, limit: int
+    url: str, filters: adoptions.AdoptionFilters, sort: str, offset: int, limit: int
 ) -> Rows:
     with read_session(engine()) as s:
         version = summaries.data_version(s)
@@ -257,59 +256,54 @@ def adoptions_page(
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def adoptions_export(url: str, filters: registers.AdoptionFilters, sort: str) -> Rows:
+def adoptions_export(url: str, filters: adoptions.AdoptionFilters, sort: str) -> Rows:
     with read_session(engine()) as s:
-        return registers.adoptions_export(session=s, filters=filters, sort=sort)
+        return adoptions.adoptions_export(session=s, filters=filters, sort=sort)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def adoption_detail(url: str, adoption_id: int) -> dict[str, Any] | None:
     with read_session(engine()) as s:
-        return registers.adoption_detail(session=s, adoption_id=adoption_id)
+        return adoptions.adoption_detail(session=s, adoption_id=adoption_id)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def inquiries_page(
-    url: str, filters: registers.InquiryFilters, sort: str, offset: int, limit: int
+    url: str, filters: intercity.InquiryFilters, sort: str, offset: int, limit: int
 ) -> Rows:
     with read_session(engine()) as s:
-        return registers.inquiries_page(
+        return intercity.inquiries_page(
             session=s, filters=filters, sort=sort, offset=offset, limit=limit
         )
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def inquiries_export(url: str, filters: registers.InquiryFilters, sort: str) -> Rows:
+def inquiries_export(url: str, filters: intercity.InquiryFilters, sort: str) -> Rows:
     with read_session(engine()) as s:
-        return registers.inquiries_export(session=s, filters=filters, sort=sort)
+        return intercity.inquiries_export(session=s, filters=filters, sort=sort)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def inquiry_detail(url: str, inquiry_id: int) -> dict[str, Any] | None:
     with read_session(engine()) as s:
-        return registers.inquiry_detail(session=s, inquiry_id=inquiry_id)
+        return intercity.inquiry_detail(session=s, inquiry_id=inquiry_id)
 
 
 # --- Deliberations (issue 5): meetings, one meeting's record, fairness -----------------------
-from db import deliberation  # noqa: E402
-from db.deliberation.common import (  # noqa: E402
-    AUDITOR_ROLES,
-    READ_ROLES,
-    may_see_personal_data,
-    require_read,
-)
+from db import fairness, meetings  # noqa: E402
+from db.policy import AUDITORS, MEETING_READERS, require_role  # noqa: E402
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def meetings_list(url: str, filters: deliberation.MeetingFilters) -> pd.DataFrame:
+def meetings_list(url: str, filters: meetings.MeetingFilters) -> pd.DataFrame:
     with read_session(engine()) as s:
-        return deliberation.meetings_list(session=s, filters=filters)
+        return meetings.meetings_list(session=s, filters=filters)
 
 
-def meeting_record(url: str, actor: Actor, meeting_id: int) -> deliberation.MeetingRecord:
+def meeting_record(url: str, actor: Actor, meeting_id: int) -> meetings.MeetingRecord:
     """One meeting's record for ``actor``: the role is checked before the shared cache is
     consulted, and the cache is keyed on whether the actor may see personal data."""
-    require_read(actor, READ_ROLES, action="meeting.read")
+    require_role(actor, MEETING_READERS, "meeting.read", "meeting")
     personal = may_see_personal_data(actor)
     return _meeting_record(url, personal, meeting_id, _actor=actor)
 
@@ -317,23 +311,23 @@ def meeting_record(url: str, actor: Actor, meeting_id: int) -> deliberation.Meet
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def _meeting_record(
     url: str, personal_data: bool, meeting_id: int, _actor: Actor
-) -> deliberation.MeetingRecord:
+) -> meetings.MeetingRecord:
     with read_session(engine()) as s:
-        return deliberation.meeting_record(session=s, actor=_actor, meeting_id=meeting_id)
+        return meetings.meeting_record(session=s, actor=_actor, meeting_id=meeting_id)
 
 
 def fairness_report(
     url: str, actor: Actor, start: dt.date | None, end: dt.date | None
-) -> deliberation.FairnessReport:
+) -> fairness.FairnessReport:
     """The fairness report (auditors; checked before the shared cache is consulted)."""
-    require_read(actor, AUDITOR_ROLES, action="fairness.read")
+    require_role(actor, AUDITORS, "fairness.read", "meeting")
     return _fairness_report(url, start, end, _actor=actor)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def _fairness_report(
     url: str, start: dt.date | None, end: dt.date | None, _actor: Actor
-) -> deliberation.FairnessReport:
+) -> fairness.FairnessReport:
     # Stored per (period, data version): the same report for every auditor (db.summaries).
     return _stored(summaries.fairness, _actor, start, end)
 
@@ -341,13 +335,13 @@ def _fairness_report(
 @st.cache_data(ttl=60, show_spinner=False)
 def agenda_candidates(url: str, meeting_id: int) -> pd.DataFrame:
     with read_session(engine()) as s:
-        return deliberation.agenda_candidates(session=s, meeting_id=meeting_id)
+        return meetings.agenda_candidates(session=s, meeting_id=meeting_id)
 
 
 # --- Audit trail (issue 6): auditors read, export and verify the trail; a record's history ---
+from db.audit import trail as audit_trail  # noqa: E402
 from db.errors import PermissionDenied  # noqa: E402
-from db.permissions import require  # noqa: E402
-from db.queries import audit_trail  # noqa: E402
+from db.policy import HISTORY_READERS, require  # noqa: E402
 
 AUDIT_PAGE_TTL_SECONDS = 30  # events never change, but new ones arrive at the newest end
 
@@ -370,7 +364,7 @@ def audit_page(
     before_id: int | None,
     limit: int,
 ) -> tuple[pd.DataFrame, audit_trail.PageInfo]:
-    _refused_unless(actor, (audit_trail.AUDITOR,), "audit_event.read")
+    _refused_unless(actor, AUDITORS, "audit_event.read")
     return _audit_page(url, filters, after_id, before_id, limit, _actor=actor)
 
 
@@ -396,7 +390,7 @@ def _audit_page(
 
 def audit_filter_values(url: str, actor: Actor) -> tuple[list[str], list[str], list[str]]:
     """(users, kinds of record, actions) found in the trail, for the filter widgets."""
-    _refused_unless(actor, (audit_trail.AUDITOR,), "audit_event.read")
+    _refused_unless(actor, AUDITORS, "audit_event.read")
     return _audit_filter_values(url, _actor=actor)
 
 
@@ -413,7 +407,7 @@ def _audit_filter_values(url: str, _actor: Actor) -> tuple[list[str], list[str],
 def audit_export(
     url: str, actor: Actor, filters: audit_trail.AuditFilters, limit: int
 ) -> tuple[pd.DataFrame, bool]:
-    _refused_unless(actor, (audit_trail.AUDITOR,), "audit_event.export")
+    _refused_unless(actor, AUDITORS, "audit_event.export")
     return _audit_export(url, filters, limit, _actor=actor)
 
 
@@ -427,7 +421,7 @@ def _audit_export(
 
 def audit_event(url: str, actor: Actor, event_id: int) -> dict[str, Any]:
     """One event (events never change: cached for the usual time)."""
-    _refused_unless(actor, (audit_trail.AUDITOR,), "audit_event.read")
+    _refused_unless(actor, AUDITORS, "audit_event.read")
     return _audit_event(url, event_id, _actor=actor)
 
 
@@ -448,8 +442,8 @@ def record_history(
     """A record's history for a detail card (everyone who reads the registers), newest
     first. The role is checked before the shared cache is consulted, and the cache is keyed
     on whether the actor may see experts' personal data."""
-    _refused_unless(actor, audit_trail.HISTORY_ROLES, "audit_event.history")
-    personal = registers.may_see_personal_data(actor)
+    _refused_unless(actor, HISTORY_READERS, "audit_event.history")
+    personal = may_see_personal_data(actor)
     return _record_history(url, personal, entity, str(entity_id), limit, related, _actor=actor)
 
 
@@ -478,10 +472,10 @@ def _record_history(
 
 
 def work_queue_counts(actor: Actor) -> dict[str, int]:
-    """``db.workflow.queue_counts`` for ``actor``: the role is checked there first, then the
+    """``db.approvals.queue_counts`` for ``actor``: the role is checked there first, then the
     counts that are the same for every user are read from ``db.summaries.queue_counts``; the
     actor's own counts are read live."""
-    from db.workflow import queue
+    from db.approvals import queue
 
     with read_session(engine()) as s:
         return queue.queue_counts(

@@ -24,8 +24,9 @@ from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt
 from components.labels import label
 from components.registers import escape_markdown
 from db import clock, domain
-from db.deliberation import FairnessReport, MeetingFilters, MeetingRecord
-from db.deliberation.records import Check, ItemRecord
+from db.fairness import FairnessReport
+from db.meetings import MeetingFilters, MeetingRecord
+from db.meetings.records import Check, ItemRecord
 
 MEETINGS_PAGE = "pages/meetings.py"
 DATE_MIN = dt.date(2000, 1, 1)

@@ -1,7 +1,7 @@
 """Staff forms on the meetings page: schedule, agenda, draw, the meeting day, decision, close,
 corrections. Shown only to staff (``may_write``); ``db/`` refuses everyone else anyway.
 
-Every form calls one ``db.deliberation`` write through ``components.data.write`` (one
+Every form calls one ``db.meetings`` write through ``components.data.write`` (one
 transaction, caches cleared after), shows a refusal as sentences (``show_error``), and after
 a success reruns the page with a short confirmation.
 """
@@ -20,12 +20,11 @@ from components.deliberation import CRITERIA_NAMES, flash, pick
 from components.forms import show_error
 from components.i18n import _, fmt_int
 from components.labels import label
-from db import deliberation as dl
-from db import domain
-from db.deliberation import MeetingRecord
+from db import domain, meetings
 from db.errors import DomainError
-from db.permissions import Actor
-from db.scoring import DEFAULT_THRESHOLDS, Thresholds
+from db.meetings import MeetingRecord
+from db.meetings.scoring import DEFAULT_THRESHOLDS, Thresholds
+from db.policy import Actor
 
 
 def may_write(actor: Actor) -> bool:
@@ -101,7 +100,7 @@ def schedule_form(actor: Actor) -> None:
                 return
             _run(
                 actor,
-                dl.schedule_meeting,
+                meetings.schedule_meeting,
                 _("The meeting was scheduled."),
                 kind=kind,
                 title=title,
@@ -164,7 +163,7 @@ def _agenda_form(actor: Actor, record: MeetingRecord, candidates: pd.DataFrame |
                 r = candidates.iloc[int(chosen)]
                 _run(
                     actor,
-                    dl.add_agenda_item,
+                    meetings.add_agenda_item,
                     _("The item was added to the agenda."),
                     meeting_id=int(record.meeting["id"]),
                     technology_id=int(r["technology_id"]),
@@ -199,7 +198,7 @@ def _draw_form(actor: Actor, record: MeetingRecord) -> None:
                     return
                 _run(
                     actor,
-                    dl.draw_and_seat_panel,
+                    meetings.draw_and_seat_panel,
                     _("The panel was drawn; its seed, pool and exclusions are recorded below."),
                     meeting_id=int(record.meeting["id"]),
                     size=int(size),
@@ -216,7 +215,7 @@ def _hold_form(actor: Actor, record: MeetingRecord) -> None:
             if st.form_submit_button(_("Record that the meeting is being held")):
                 _run(
                     actor,
-                    dl.hold_meeting,
+                    meetings.hold_meeting,
                     _("The meeting is recorded as being held."),
                     meeting_id=int(record.meeting["id"]),
                     held_on=day,
@@ -244,7 +243,7 @@ def _attendance_form(actor: Actor, record: MeetingRecord) -> None:
                 try:
                     for expert_id in changed:
                         data.write(
-                            dl.record_attendance,
+                            meetings.record_attendance,
                             actor=actor,
                             meeting_id=int(record.meeting["id"]),
                             expert_id=expert_id,
@@ -279,7 +278,7 @@ def _declaration_form(actor: Actor, record: MeetingRecord) -> None:
                     return
                 _run(
                     actor,
-                    dl.declare_conflict,
+                    meetings.declare_conflict,
                     _("The declaration was recorded."),
                     meeting_id=int(record.meeting["id"]),
                     expert_id=int(who),
@@ -324,7 +323,7 @@ def _scores_form(actor: Actor, record: MeetingRecord) -> None:
                     return
                 _run(
                     actor,
-                    dl.record_evaluation,
+                    meetings.record_evaluation,
                     _("The scores were recorded."),
                     item_id=int(item),
                     expert_id=int(who),
@@ -373,7 +372,7 @@ def _decision_form(actor: Actor, record: MeetingRecord) -> None:
             if st.form_submit_button(_("Record the decision"), icon=":material/gavel:"):
                 _run(
                     actor,
-                    dl.record_decision,
+                    meetings.record_decision,
                     _("The decision was recorded."),
                     item_id=int(item),
                     reason=reason,
@@ -400,7 +399,7 @@ def _close_form(actor: Actor, record: MeetingRecord) -> None:
             if save:
                 _run(
                     actor,
-                    dl.record_minutes,
+                    meetings.record_minutes,
                     _("The minutes were saved."),
                     meeting_id=meeting_id,
                     minutes=minutes,
@@ -411,7 +410,7 @@ def _close_form(actor: Actor, record: MeetingRecord) -> None:
                     return
                 _run(
                     actor,
-                    dl.close_meeting,
+                    meetings.close_meeting,
                     _("The meeting was closed."),
                     meeting_id=meeting_id,
                     minutes=minutes,
@@ -433,7 +432,7 @@ def _correction_form(actor: Actor, record: MeetingRecord) -> None:
             if st.form_submit_button(_("Add the correction"), icon=":material/post_add:"):
                 _run(
                     actor,
-                    dl.add_correction,
+                    meetings.add_correction,
                     _("The correction was added."),
                     meeting_id=int(record.meeting["id"]),
                     text=text,

@@ -26,7 +26,7 @@ from components.navigation import pages_for
 from db import imports
 from db.errors import DomainError
 from db.imports.columns import VOCABULARIES, Column, Register
-from db.permissions import Actor
+from db.policy import Actor
 
 TIE_LABELS = {
     "employment": N_("Employment"),

@@ -38,11 +38,11 @@ from components.i18n import (
 from components.korea_map import short_name, tile_map
 from components.labels import label
 from components.registers import escape_markdown
-from db import clock, domain, summaries
+from db import clock, domain, policy, summaries
 from db import intercity as ic
 from db.errors import DomainError, ValidationFailed
-from db.permissions import Actor
-from db.queries import intercity as q
+from db.intercity import analysis as q
+from db.policy import Actor
 from db.session import read_session
 
 TTL = data.READ_TTL_SECONDS
@@ -53,7 +53,7 @@ OPEN_AGREEMENT = "ic_ag_open"  # the agreement opened on the agreements page (?i
 
 
 def may_write(actor: Actor) -> bool:
-    return actor.has(*ic.WRITERS)
+    return actor.has(*policy.STAFF)
 
 
 # --- cached readers (the page guard checks the role before any is called) -------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from components.i18n import N_, _
-from db.permissions import Actor
+from db.policy import Actor
 
 EVERYONE = frozenset({"executive", "auditor", "staff", "approver", "admin"})
 

@@ -31,9 +31,9 @@ from components.labels import LABELS, label
 from components.navigation import pages_for
 from db import clock
 from db.domain import FIELDS, GROWTH_SECTORS
-from db.permissions import Actor
-from db.queries.kpi import ALL_TECHNOLOGIES, Headline, TechFilter
-from db.queries.overview import month_start
+from db.kpi.headline import ALL_TECHNOLOGIES, Headline, TechFilter
+from db.kpi.overview import month_start
+from db.policy import Actor
 
 FIRST_DAY = dt.date(2018, 1, 1)
 PERIODS = {"month": 30, "quarter": 91, "year": 365}

@@ -2,7 +2,7 @@
 add, edit and retire an expert; add an organization.
 
 Every edit form starts from a snapshot of the record read uncached when the form is first
-shown (``db.workflow.edit_snapshot``), kept in the session until the edit is saved or the
+shown (``db.lost_edits.edit_snapshot``), kept in the session until the edit is saved or the
 editor reloads it, so the edit carries the version its editor actually saw: if someone else
 saved the record meanwhile, ``db/`` refuses the edit and the message names them and the time
 (nothing is overwritten), and "Reload the record" starts again from the current record.
@@ -21,12 +21,12 @@ from components import data
 from components.i18n import N_, _, current_language
 from components.labels import label
 from components.workflow import field_error, form_errors, on_submit, value, wkey
-from db import clock, domain
-from db import workflow as wf
-from db.permissions import Actor
-from db.workflow.adoptions import EDITABLE as ADOPTION_EDITABLE
-from db.workflow.adoptions import year_bounds
-from db.workflow.technologies import ACTIVE as TECH_EDITABLE
+from db import adoptions, clock, domain, experts, lost_edits, technologies
+from db.adoptions.writes import EDITABLE as ADOPTION_EDITABLE
+from db.adoptions.writes import year_bounds
+from db.policy import Actor
+from db.technologies.writes import ACTIVE as TECH_EDITABLE
+from db.testbeds import edit_testbed
 
 SNAPSHOT = "rf_snapshot_{entity}_{id}"
 
@@ -40,7 +40,7 @@ def _snapshot(actor: Actor, entity: str, record_id: int) -> dict[str, Any] | Non
     key = SNAPSHOT.format(entity=entity, id=record_id)
     if key not in st.session_state:
         st.session_state[key] = data.read(
-            wf.edit_snapshot, actor=actor, entity=entity, record_id=record_id
+            lost_edits.edit_snapshot, actor=actor, entity=entity, record_id=record_id
         )
     snap: dict[str, Any] | None = st.session_state[key]
     return snap
@@ -158,7 +158,7 @@ def edit_adoption_form(actor: Actor, record_id: int) -> None:
             def write() -> None:
                 budget, year = value(_k(form, "budget_krw")), value(_k(form, "year"))
                 data.write(
-                    wf.edit_adoption,
+                    adoptions.edit_adoption,
                     actor=actor,
                     adoption_id=record_id,
                     expected=str(snap["status"]),
@@ -255,7 +255,7 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
 
             def write() -> None:
                 data.write(
-                    wf.edit_technology,
+                    technologies.edit_technology,
                     actor=actor,
                     tech_id=record_id,
                     version=int(snap["version"]),
@@ -351,7 +351,7 @@ def _ties_editor(key: str, names: dict[int, str], ties: list[dict[str, Any]]) ->
     )
 
 
-def _ties_from(key: str, ties: list[dict[str, Any]]) -> list[wf.TieInput]:
+def _ties_from(key: str, ties: list[dict[str, Any]]) -> list[experts.TieInput]:
     """The declared ties as the editor left them (its edits applied to ``ties``)."""
     state = st.session_state.get(key) or {}
     rows: list[dict[str, Any]] = [
@@ -373,7 +373,7 @@ def _ties_from(key: str, ties: list[dict[str, Any]]) -> list[wf.TieInput]:
     for index in sorted(state.get("deleted_rows") or [], reverse=True):
         rows.pop(int(index))
     return [
-        wf.TieInput(
+        experts.TieInput(
             organization_id=r["organization"],
             kind=r["kind"],
             started_on=r["started_on"],
@@ -521,7 +521,7 @@ def add_expert_form(actor: Actor, orgs: pd.DataFrame) -> None:
 
             def write() -> int:
                 result: int = data.write(
-                    wf.add_expert,
+                    experts.add_expert,
                     actor=actor,
                     registered_on=value(_k(form, "registered_on")),
                     ties=_ties_from(ties_key, []),
@@ -563,7 +563,7 @@ def edit_expert_form(actor: Actor, record_id: int, orgs: pd.DataFrame) -> None:
 
             def write() -> int:
                 result: int = data.write(
-                    wf.edit_expert,
+                    experts.edit_expert,
                     actor=actor,
                     expert_id=record_id,
                     version=int(snap["version"]),
@@ -609,7 +609,7 @@ def _retire_expert_form(actor: Actor, record_id: int, snap: dict[str, Any]) -> N
 
         def write() -> int:
             result: int = data.write(
-                wf.retire_expert,
+                experts.retire_expert,
                 actor=actor,
                 expert_id=record_id,
                 version=int(snap["version"]),
@@ -660,7 +660,7 @@ def add_organization_form(actor: Actor) -> None:
 
         def write() -> int:
             result: int = data.write(
-                wf.add_organization,
+                experts.add_organization,
                 actor=actor,
                 name_ko=value(_k(form, "name_ko")) or "",
                 name_en=value(_k(form, "name_en")) or "",
@@ -714,7 +714,7 @@ def edit_testbed_form(actor: Actor, testbeds: pd.DataFrame) -> None:
 
         def write() -> int:
             result: int = data.write(
-                wf.edit_testbed,
+                edit_testbed,
                 actor=actor,
                 testbed_id=record_id,
                 version=int(snap["version"]),

@@ -36,7 +36,7 @@ from components.export import download_buttons
 from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt_int
 from components.labels import label
 from db import clock
-from db.queries.registers import EXPORT_LIMIT, SEARCH_MAX_CHARS
+from db.listing import EXPORT_LIMIT, SEARCH_MAX_CHARS
 
 PAGE_SIZE = 50
 TABLE_ROWS_SHOWN = 15  # rows visible before the table scrolls

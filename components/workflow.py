@@ -1,7 +1,7 @@
 """UI parts of the work queue (staff) and the approvals screen (approvers).
 
 Pages stay thin: they read through ``components.data`` and hand the results here. Every
-write goes through ``data.write`` into ``db.workflow`` (which checks roles and rules again);
+write goes through ``data.write`` into ``db/`` (which checks roles and rules again);
 refusals come back as ``DomainError`` and are shown as sentences, field problems under the
 field they concern, with "nothing was saved". After a write the page reruns, so lists are
 fresh and the outcome is shown once at the top (a "flash" kept in the session).
@@ -26,11 +26,11 @@ from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt
 from components.labels import label as base_label
 from components.registers import HISTORY_ACTIONS, escape_markdown, history_frame
 from components.tiles import Tile, tile_row
-from db import clock, domain
-from db import workflow as wf
+from db import adoptions, approvals, clock, domain, technologies
+from db.adoptions import year_bounds
+from db.approvals import ItemOutcome
 from db.errors import DomainError, ValidationFailed
-from db.permissions import Actor
-from db.workflow.adoptions import ItemOutcome, year_bounds
+from db.policy import Actor
 
 LABELS: dict[str, dict[str, str]] = {
     "item_kind": {
@@ -491,7 +491,7 @@ def move_form(actor: Actor, to_screen: pd.DataFrame) -> None:
             row = rows[int(tech_id)]
             to = str(row["next_status"])
             data.write(
-                wf.move_technology,
+                technologies.move_technology,
                 actor=actor,
                 tech_id=int(tech_id),
                 to=to,
@@ -572,7 +572,7 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
                 value(wkey(form, "wf_adopt_year")),
             )
             result: int = data.write(
-                wf.propose_adoption,
+                adoptions.propose_adoption,
                 actor=actor,
                 technology_id=value(wkey(form, "wf_adopt_technology_id")),
                 project_name=value(wkey(form, "wf_adopt_project_name")) or "",
@@ -666,7 +666,7 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
 
         def write() -> tuple[int, str]:
             result: tuple[int, str] = data.write(
-                wf.register_technology,
+                technologies.register_technology,
                 actor=actor,
                 title_ko=value(wkey(form, "wf_reg_title_ko")) or "",
                 title_en=value(wkey(form, "wf_reg_title_en")) or "",
@@ -769,7 +769,7 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
         def write() -> int:
             to = str(value(wkey(form, "wf_tb_to")))
             result: int = data.write(
-                wf.propose_testbed_step,
+                approvals.propose_testbed_step,
                 actor=actor,
                 testbed_id=int(row["id"]),
                 to=to,
@@ -825,7 +825,7 @@ def end_registration_form(actor: Actor, choices: Callable[[], pd.DataFrame]) -> 
         def write() -> int | None:
             tech_id = _required("tech_id", wkey(form, "wf_end_tech"), CHOOSE_TECHNOLOGY)
             result: int | None = data.write(
-                wf.move_technology,
+                technologies.move_technology,
                 actor=actor,
                 tech_id=int(tech_id),
                 to=str(value(wkey(form, "wf_end_to"))),
@@ -1143,7 +1143,7 @@ def decision_form(actor: Actor, ctx: dict[str, Any]) -> None:
         def write() -> str:
             decision = str(value(wkey(form, "ap_decision")))
             data.write(
-                wf.decide_one,
+                approvals.decide_one,
                 actor=actor,
                 key=ctx["key"],
                 decision=decision,
@@ -1217,7 +1217,7 @@ def bulk_form(actor: Actor, pending: pd.DataFrame) -> None:
             if not keys:
                 raise ValidationFailed({"keys": CHOOSE_ITEMS})
             outcomes: list[ItemOutcome] = data.write(
-                wf.decide_many,
+                approvals.decide_many,
                 actor=actor,
                 keys=keys,
                 decision=str(value(wkey(form, "ap_bulk_decision"))),

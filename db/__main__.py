@@ -90,7 +90,7 @@ def _progress_line(done: int, total: int) -> None:
 def _create_admin(engine: Engine, args: argparse.Namespace) -> int:
     from db import accounts
     from db.migrate import is_up_to_date, upgrade
-    from db.permissions import SYSTEM
+    from db.policy import ADMIN, SYSTEM
 
     if not is_up_to_date(engine):
         upgrade(engine)
@@ -101,7 +101,7 @@ def _create_admin(engine: Engine, args: argparse.Namespace) -> int:
                 actor=SYSTEM,
                 username=args.username,
                 display_name=args.username,
-                roles=[accounts.ADMIN],
+                roles=[ADMIN],
             )
     except ValidationFailed as exc:
         print(exc.errors.get("username") or exc.message, file=sys.stderr)

@@ -487,7 +487,7 @@ class InquiryFollowup(Base):
 
 
 class AuditEvent(Base):
-    """Append-only, hash-chained record of every write (see ``db/audit.py``).
+    """Append-only, hash-chained record of every write (see ``db/audit/__init__.py``).
 
     The database refuses UPDATE and DELETE on this table (triggers in the migration).
     """
@@ -579,11 +579,12 @@ from sqlalchemy import Float  # noqa: E402  (kept with the block it serves)
 class MeetingRules(Base):
     """The scoring thresholds a meeting decides by, and how its panel was drawn.
 
-    Created when the app schedules a meeting (thresholds from ``db.scoring.DEFAULT_THRESHOLDS``
-    unless given), so a later change of the defaults never changes how an old decision is
-    checked. The ``draw_*`` columns are set by ``db.deliberation`` when it draws the panel:
-    the rule's name, the day, the panel size, the agenda's fields, the affiliation targets and
-    the admitted candidates (JSON), enough to replay the draw from ``meetings.draw_seed``.
+    Created when the app schedules a meeting (thresholds from
+    ``db.meetings.scoring.DEFAULT_THRESHOLDS`` unless given), so a later change of the defaults
+    never changes how an old decision is checked. The ``draw_*`` columns are set by
+    ``db.meetings`` when it draws the panel: the rule's name, the day, the panel size, the
+    agenda's fields, the affiliation targets and the admitted candidates (JSON), enough to
+    replay the draw from ``meetings.draw_seed``.
     Meetings without a row (the demo history) use the default thresholds.
     """
 
@@ -639,14 +640,14 @@ class StoredSummary(Base):
 class MeetingFairness(Base):
     """A closed meeting's own fairness results, computed once when it closes.
 
-    Written by ``db.deliberation.fairness_store`` in the transaction that closes the meeting
+    Written by ``db.fairness.store`` in the transaction that closes the meeting
     (and recomputed in the transaction of a write that changes an input of a closed meeting:
     an expert's organization, affiliation or declared ties, a technology's owner). ``flags``
     is the JSON list of the meeting's own flags (``[kind, item position, expert id, applicant
     id, what, count]``; the flags across meetings, repeats and concentration, depend on the
     period and are derived when the report is read); ``seats_<affiliation>`` count the panel
     by the members' affiliation. ``version`` is the rules' version
-    (:data:`db.deliberation.fairness.RULES_VERSION`): a row of another version is ignored and
+    (:data:`db.fairness.report.RULES_VERSION`): a row of another version is ignored and
     the meeting computed live. Derived data: not audited, recomputable at any time.
     """
 

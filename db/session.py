@@ -31,7 +31,7 @@ from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
-from db import audit
+from db import recording
 from db.errors import (
     DatabaseBusy,
     DatabaseDiskError,
@@ -159,16 +159,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
                 yield session
         except PermissionDenied as denied:
             with _transaction(engine) as session:
-                audit.append(
-                    session,
-                    actor_id=denied.actor_id,
-                    actor_name=denied.actor_name,
-                    action="permission.denied",
-                    entity=denied.entity or "action",
-                    entity_id=denied.entity_id,
-                    after={"action": denied.action},
-                    reason=denied.reason,
-                )
+                recording.record_refusal(session, denied)
             raise
     except FAULTS as exc:
         fault = database_fault(exc, writing=True)

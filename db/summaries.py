@@ -124,13 +124,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db import clock
-from db.deliberation.fairness import FairnessReport, fairness_report
+from db import clock, kpi
 from db.engine import SQLITE_BUSY_TIMEOUT_MS
+from db.fairness.report import FairnessReport, fairness_report
+from db.kpi import overview
+from db.kpi.headline import ALL_TECHNOLOGIES, TechFilter
 from db.models import AuditEvent, StoredSummary
-from db.permissions import Actor
-from db.queries import kpi, overview
-from db.queries.kpi import ALL_TECHNOLOGIES, TechFilter
+from db.policy import Actor
 
 log = logging.getLogger(__name__)
 
@@ -691,7 +691,7 @@ def register_rows(
 
 
 def _intercity_reads() -> dict[str, tuple[Callable[..., Any], Any]]:
-    from db.queries import intercity as ic
+    from db.intercity import analysis as ic
 
     return {
         "inquiry_summary": (ic.summary, dict[str, int]),
@@ -705,7 +705,7 @@ def _intercity_reads() -> dict[str, tuple[Callable[..., Any], Any]]:
 
 
 def intercity(session: Session, version: int, read: str, **params: Any) -> Any:
-    """``db.queries.intercity.<read>(**params)`` stored (``read`` one of
+    """``db.intercity.analysis.<read>(**params)`` stored (``read`` one of
     :func:`_intercity_reads`: aggregates of inquiries, agreements' counts and rows)."""
     fn, expect = _intercity_reads()[read]
     return stored(
@@ -726,39 +726,39 @@ BEHIND = ("meetings", "testbeds", "agreements")
 
 
 def technologies_count(session: Session, version: int, filters: Any) -> int:
-    from db.queries import registers
+    from db import technologies
 
     return register_count(
         session,
         version,
         "technologies",
         filters,
-        lambda: registers.technologies_count(session=session, filters=filters),
+        lambda: technologies.technologies_count(session=session, filters=filters),
     )
 
 
 def adoptions_count(session: Session, version: int, filters: Any) -> int:
-    from db.queries import registers
+    from db import adoptions
 
     return register_count(
         session,
         version,
         "adoptions",
         filters,
-        lambda: registers.adoptions_count(session=session, filters=filters),
+        lambda: adoptions.adoptions_count(session=session, filters=filters),
     )
 
 
 def experts_count(session: Session, version: int, filters: Any, personal: bool) -> int:
     """Only the number (keyed on ``personal``): experts' rows are never stored."""
-    from db.queries import registers
+    from db import experts
 
     return register_count(
         session,
         version,
         "experts",
         filters,
-        lambda: registers.experts_count(session=session, filters=filters, personal=personal),
+        lambda: experts.experts_count(session=session, filters=filters, personal=personal),
         personal=personal,
     )
 
@@ -766,8 +766,8 @@ def experts_count(session: Session, version: int, filters: Any, personal: bool) 
 def queue_counts(session: Session, version: int) -> dict[str, int]:
     """The work queue's counts that are the same for every staff user (to screen, to
     propose, awaiting a meeting): aggregates only. The caller checks the role first
-    (``db.workflow.queue.queue_counts`` asks for this after its check)."""
-    from db.workflow import queue
+    (``db.approvals.queue.queue_counts`` asks for this after its check)."""
+    from db.approvals import queue
 
     return stored(
         session,
@@ -783,11 +783,11 @@ def adoptions_rows(
     session: Session, version: int, filters: Any, sort: str, offset: int, limit: int
 ) -> pd.DataFrame:
     """A page of the adoptions register (no personal data; the same rows for every reader)."""
-    from db.queries import registers
+    from db import adoptions
 
     def read() -> pd.DataFrame:
         total = adoptions_count(session, version, filters)  # stored too: no second count
-        return registers.adoptions_page(
+        return adoptions.adoptions_page(
             session=session, filters=filters, sort=sort, offset=offset, limit=limit, total=total
         )[0]
 
@@ -817,7 +817,7 @@ class _Read:
 def default_reads(as_of: dt.date) -> list[Callable[[Session, int], Any]]:
     """What the overview shows with no filter on ``as_of`` (and the comparison dates of
     each period), and the registers' default counts; each a call ``(session, version)``."""
-    from db.queries import registers
+    from db import adoptions, experts, technologies
 
     tech = ALL_TECHNOLOGIES
     earlier = [max(as_of - dt.timedelta(days=days), FIRST_DAY) for days in PERIOD_DAYS]
@@ -830,11 +830,11 @@ def default_reads(as_of: dt.date) -> list[Callable[[Session, int], Any]]:
         _Read(breakdown, (as_of, "field", tech)),
         _Read(last_changed_by_entity),
         *[_Read(records_behind, (figure, as_of)) for figure in BEHIND],
-        _Read(technologies_count, (registers.TechnologyFilters(as_of=as_of),)),
-        _Read(adoptions_count, (registers.AdoptionFilters(as_of=as_of),)),
-        _Read(adoptions_rows, (registers.AdoptionFilters(as_of=as_of), *ADOPTIONS_DEFAULT_PAGE)),
-        _Read(experts_count, (registers.ExpertFilters(as_of=as_of), False)),
-        _Read(experts_count, (registers.ExpertFilters(as_of=as_of), True)),
+        _Read(technologies_count, (technologies.TechnologyFilters(as_of=as_of),)),
+        _Read(adoptions_count, (adoptions.AdoptionFilters(as_of=as_of),)),
+        _Read(adoptions_rows, (adoptions.AdoptionFilters(as_of=as_of), *ADOPTIONS_DEFAULT_PAGE)),
+        _Read(experts_count, (experts.ExpertFilters(as_of=as_of), False)),
+        _Read(experts_count, (experts.ExpertFilters(as_of=as_of), True)),
         _Read(queue_counts),
     ]
 

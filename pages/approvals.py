@@ -10,14 +10,14 @@ from components import data
 from components import workflow as ui
 from components.i18n import _
 from components.navigation import guard
-from db import workflow
+from db import approvals
 
 actor = guard("approver")
 st.title(_("Approvals"))
 ui.show_flash()
 
 show_all = st.toggle(_("Also show items I may not decide, with the reason"), key="ap_show_all")
-pending = data.read(workflow.pending_decisions, actor=actor, include_excluded=show_all)
+pending = data.read(approvals.pending_decisions, actor=actor, include_excluded=show_all)
 ui.pending_list(pending)
 
 one, several = st.tabs([_("Decide one item"), _("Decide several items")])
@@ -32,7 +32,7 @@ with one:
         key="ap_item",
     )
     if key:
-        context = data.read(workflow.item_context, actor=actor, key=key)
+        context = data.read(approvals.item_context, actor=actor, key=key)
         ui.decision_screen(context)
         ui.decision_form(actor, context)
 with several:

@@ -22,9 +22,9 @@ from components.i18n import _, fmt_int
 from components.navigation import guard
 from db import clock
 from db.audit import VerifyResult
+from db.audit.trail import AuditFilters, ChainHead, PageInfo, chain_head, verify_chain
 from db.errors import DomainError, ValidationFailed
-from db.permissions import Actor
-from db.queries.audit_trail import AuditFilters, ChainHead, PageInfo, chain_head, verify_chain
+from db.policy import Actor
 
 PAGE_SIZES = (25, 50, 100, 200)
 DOWNLOAD_LIMIT = 20_000  # Excel files of more take minutes to write

@@ -11,8 +11,9 @@ from components import workflow as ui
 from components.i18n import N_, _
 from components.navigation import READERS, guard
 from components.registers import Column, Filter, Register, Related
-from db import domain, workflow
-from db.queries.registers import ExpertFilters, may_see_personal_data
+from db import approvals, domain
+from db.experts import ExpertFilters
+from db.policy import may_see_personal_data
 
 EXPERTS = Register(
     key="experts",
@@ -89,7 +90,7 @@ st.title(_("Experts"))
 ui.show_flash()
 url = data.database_url()
 staff = actor.has("staff")
-orgs = data.read(workflow.organization_choices, actor=actor) if staff else None
+orgs = data.read(approvals.organization_choices, actor=actor) if staff else None
 if orgs is not None:
     record_forms.add_expert_form(actor, orgs)
 view = registers.open_view(EXPERTS)

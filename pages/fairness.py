@@ -11,7 +11,7 @@ from components import data
 from components import deliberation as ui
 from components.i18n import _
 from components.navigation import guard
-from db.deliberation import evidence_package
+from db.meetings import evidence_package
 
 actor = guard("auditor")
 st.title(_("Fairness"))

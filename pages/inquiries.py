@@ -12,7 +12,7 @@ from components.i18n import N_, _
 from components.navigation import READERS, guard
 from components.registers import Column, Filter, Register, Related
 from db import clock, domain
-from db.queries.registers import InquiryFilters
+from db.intercity import InquiryFilters
 
 INQUIRIES = Register(
     key="inquiries",

@@ -15,8 +15,8 @@ from components.export import EXPORT_LIMIT
 from components.forms import show_error
 from components.i18n import _
 from components.navigation import guard
-from db.deliberation import evidence_package, meetings_count, meetings_list
 from db.errors import DomainError
+from db.meetings import evidence_package, meetings_count, meetings_list
 
 actor = guard("auditor", "staff", "approver")
 st.title(_("Meetings"))

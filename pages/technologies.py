@@ -12,7 +12,7 @@ from components.i18n import N_, _
 from components.navigation import READERS, guard
 from components.registers import Column, Filter, Register, Related
 from db import domain
-from db.queries.registers import TechnologyFilters
+from db.technologies import TechnologyFilters
 
 TECHNOLOGIES = Register(
     key="technologies",

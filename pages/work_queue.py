@@ -11,7 +11,7 @@ from components import data, record_forms
 from components import workflow as ui
 from components.i18n import _
 from components.navigation import guard
-from db import workflow
+from db import approvals
 
 actor = guard("staff")
 st.title(_("Work queue"))
@@ -19,7 +19,7 @@ ui.show_flash()
 
 # Each section is cut in SQL (its first rows, "Show more" for the next) and counted there;
 # the select boxes hold at most ui.CHOICE_LIMIT choices, narrowed by a search box.
-queue = data.read(workflow.work_queue, actor=actor, limit=ui.queue_limit())
+queue = data.read(approvals.work_queue, actor=actor, limit=ui.queue_limit())
 counts = data.work_queue_counts(actor)
 ui.queue_tiles(counts)
 ui.queue_sections(queue, counts)
@@ -27,7 +27,7 @@ ui.queue_sections(queue, counts)
 
 def technologies(search_key: str, statuses: tuple[str, ...]) -> pd.DataFrame:
     choices = data.read(
-        workflow.technology_choices,
+        approvals.technology_choices,
         actor=actor,
         statuses=statuses,
         search=ui.choice_search(search_key),
@@ -52,7 +52,7 @@ with act[1]:
     ui.propose_form(actor, technologies("wf_adopt_search", ("registered",)))
 with act[2]:
     owners = data.read(
-        workflow.owner_choices,
+        approvals.owner_choices,
         actor=actor,
         search=ui.choice_search("wf_reg_owner_search", ui.SEARCH_OWNER),
         limit=ui.CHOICE_LIMIT,
@@ -63,7 +63,7 @@ with act[2]:
     record_forms.add_organization_form(actor)
 with act[3]:
     testbeds = data.read(
-        workflow.testbed_choices,
+        approvals.testbed_choices,
         actor=actor,
         search=ui.choice_search("wf_tb_search", ui.SEARCH_TESTBED),
         limit=ui.CHOICE_LIMIT,

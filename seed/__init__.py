@@ -2,7 +2,7 @@
 
 ``build(engine, scale=1)`` fills an empty, migrated database with a synthetic history of
 Daegu's platform from its launch in January 2019 to :data:`DEMO_END`. Counted as of
-:data:`PUBLISHED_AS_OF` with ``db.queries.kpi``, it reproduces the figures of the press
+:data:`PUBLISHED_AS_OF` with ``db.kpi.headline``, it reproduces the figures of the press
 release of 2019-08-08 exactly (x ``scale``); afterwards it keeps growing plausibly. Companies,
 institutes, universities and people are synthetic; the public bodies named in the press
 release are real. See :data:`PLANTED_IRREGULARITIES` for what an auditor should find.

@@ -2,7 +2,7 @@
 
 Everything the demo promises is written down here, so tests and the UI can refer to it:
 the figures of the first press release (``shared/context/000_*.txt``, counted as of
-:data:`PUBLISHED_AS_OF` with ``db.queries.kpi``), the accounts one can sign in with, and
+:data:`PUBLISHED_AS_OF` with ``db.kpi.headline``), the accounts one can sign in with, and
 the irregularities deliberately left in the records for the auditor's fairness panel.
 """
 
@@ -84,7 +84,7 @@ PLANTED_IRREGULARITIES: Final[tuple[dict[str, Any], ...]] = (
         "position": 1,
         "what": (
             "Agenda item 1 is recorded as passed (and its technology registered) although "
-            "its scores fail the two-stage rule of db.scoring.evaluate."
+            "its scores fail the two-stage rule of db.meetings.scoring.evaluate."
         ),
     },
     {
@@ -110,7 +110,8 @@ PLANTED_IRREGULARITIES: Final[tuple[dict[str, Any], ...]] = (
 )
 """Deliberate irregularities for the auditor's fairness panel. They lie after
 :data:`PUBLISHED_AS_OF` (so the published figures are untouched) and exist only when ``until``
-reaches their meetings. Apart from the first, every decision follows ``db.scoring.evaluate``."""
+reaches their meetings. Apart from the first, every decision follows
+``db.meetings.scoring.evaluate``."""
 
 PLANTED_BY_CODE: Final = {
     code: p["kind"] for p in PLANTED_IRREGULARITIES for code in p["meeting_codes"]

@@ -9,12 +9,12 @@ to one in the three years before the meeting), retired by the meeting date, or a
 seated, until 7 are seated. ``draw_pool_size`` is the number of experts who could have been
 drawn.
 
-This is the demo history's rule, not the app's: ``db.deliberation.draw`` (rule
+This is the demo history's rule, not the app's: ``db.meetings.draw`` (rule
 ``balanced-v1``) adds affiliation targets and seat spreading and records its candidates in
 ``meeting_rules``; see its docstring for why the seed keeps this cheaper rule.
 
 Scores are generated around a planned outcome and the decision is then *computed* with
-``db.scoring.evaluate`` (re-drawing the scores until they agree with the plan), so every
+``db.meetings.scoring.evaluate`` (re-drawing the scores until they agree with the plan), so every
 decision follows the rule except the one planted irregularity that says otherwise.
 """
 
@@ -24,7 +24,7 @@ import datetime as dt
 import random
 
 from db.domain import CRITERIA
-from db.scoring import evaluate
+from db.meetings.scoring import evaluate
 from seed import texts
 from seed.constants import PANEL_SIZE, QUORUM
 from seed.model import Evaluation, Expert, Item, Meeting, Org, Seat, Tie

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Integer, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from db.deliberation.fairness_store import backfill
+from db.fairness.store import backfill
 from db.migrate import downgrade, upgrade
 from db.models import AuditEvent, AuditHead, Base
 from seed.audit import EventLog

@@ -3,7 +3,7 @@
 Two applicant companies with a technology each under review, an expert pool in the "roads"
 field across the four affiliation categories (one expert works for applicant A, one has a
 consulting tie to applicant B that ended in 2023), a few experts of another field, and one
-user per role. Helpers then drive a meeting through the ``db.deliberation`` writes.
+user per role. Helpers then drive a meeting through the ``db.meetings`` writes.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 
-from db import audit
-from db import deliberation as dl
+from db import audit, meetings
 from db.models import (
     Adoption,
     AuditEvent,
@@ -29,7 +28,7 @@ from db.models import (
     UserRole,
 )
 from db.passwords import UNUSABLE_PASSWORD
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 
 MEETING_DAY = dt.date(2024, 6, 20)
@@ -197,7 +196,7 @@ def _expert(
 
 
 def write(w: World, fn: Any, actor: str = "staff", /, **kwargs: Any) -> Any:
-    """Call a ``db.deliberation`` write as ``actor`` in its own transaction."""
+    """Call a ``db.meetings`` write as ``actor`` in its own transaction."""
     with write_session(w.engine) as s:
         return fn(session=s, actor=w.actors[actor], **kwargs)
 
@@ -206,28 +205,28 @@ def scheduled(
     w: World, *, kind: str = "registration_review", items: tuple[str, ...] = ("t1", "t2")
 ) -> int:
     meeting_id = write(
-        w, dl.schedule_meeting, kind=kind, title="Roads review", scheduled_on=MEETING_DAY
+        w, meetings.schedule_meeting, kind=kind, title="Roads review", scheduled_on=MEETING_DAY
     )
     for key in items:
-        write(w, dl.add_agenda_item, meeting_id=meeting_id, technology_id=w.techs[key])
+        write(w, meetings.add_agenda_item, meeting_id=meeting_id, technology_id=w.techs[key])
     return int(meeting_id)
 
 
-def drawn(w: World, **kw: Any) -> tuple[int, dl.Draw]:
+def drawn(w: World, **kw: Any) -> tuple[int, meetings.Draw]:
     meeting_id = scheduled(w, **kw)
-    draw = write(w, dl.draw_and_seat_panel, meeting_id=meeting_id, seed=42, drawn_on=DRAW_DAY)
+    draw = write(w, meetings.draw_and_seat_panel, meeting_id=meeting_id, seed=42, drawn_on=DRAW_DAY)
     return meeting_id, draw
 
 
 def held(w: World, *, absent: int = 0, **kw: Any) -> tuple[int, list[int]]:
     """A meeting being held; the first ``absent`` members absent. Returns (id, expert ids)."""
     meeting_id, draw = drawn(w, **kw)
-    write(w, dl.hold_meeting, meeting_id=meeting_id, held_on=MEETING_DAY)
+    write(w, meetings.hold_meeting, meeting_id=meeting_id, held_on=MEETING_DAY)
     members = list(draw.expert_ids)
     for n, expert_id in enumerate(members):
         write(
             w,
-            dl.record_attendance,
+            meetings.record_attendance,
             meeting_id=meeting_id,
             expert_id=expert_id,
             attended=n >= absent,
@@ -250,7 +249,7 @@ def items_of(w: World, meeting_id: int) -> list[int]:
 
 def score_all(w: World, item_id: int, experts: list[int], scores: dict[str, int]) -> None:
     for expert_id in experts:
-        write(w, dl.record_evaluation, item_id=item_id, expert_id=expert_id, scores=scores)
+        write(w, meetings.record_evaluation, item_id=item_id, expert_id=expert_id, scores=scores)
 
 
 def seats(w: World, meeting_id: int) -> list[PanelSeat]:

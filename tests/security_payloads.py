@@ -19,9 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from db import clock
-from db import deliberation as dl
-from db import workflow as wf
+from db import adoptions, approvals, clock, experts, meetings, technologies, testbeds
 from db.models import (
     Adoption,
     Expert,
@@ -30,7 +28,7 @@ from db.models import (
     Testbed,
     User,
 )
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 
 XSS: tuple[str, ...] = (
@@ -195,7 +193,7 @@ def recommend(
     location: str = "",
     texts: tuple[str, ...] = (),
 ) -> int:
-    """Hold an adoption-review meeting on ``adoption_ids`` through the ``db.deliberation``
+    """Hold an adoption-review meeting on ``adoption_ids`` through the ``db.meetings``
     writes (agenda, draw, hold, attendance, scores, decision "passed", close) so that an
     approver may approve them; ``texts`` feed the free-text fields of the meeting. Returns
     the meeting id."""
@@ -204,7 +202,7 @@ def recommend(
     today = clock.city_today()
     meeting_id = call(
         engine,
-        dl.schedule_meeting,
+        meetings.schedule_meeting,
         staff,
         kind="adoption_review",
         title=title or "Adoption review",
@@ -212,17 +210,24 @@ def recommend(
         location=location or None,
     )
     for adoption_id in adoption_ids:
-        call(engine, dl.add_agenda_item, staff, meeting_id=meeting_id, adoption_id=adoption_id)
+        call(
+            engine, meetings.add_agenda_item, staff, meeting_id=meeting_id, adoption_id=adoption_id
+        )
         put_under_review(engine, adoption_id)
     draw = call(
-        engine, dl.draw_and_seat_panel, staff, meeting_id=meeting_id, seed=20190808, drawn_on=today
+        engine,
+        meetings.draw_and_seat_panel,
+        staff,
+        meeting_id=meeting_id,
+        seed=20190808,
+        drawn_on=today,
     )
-    call(engine, dl.hold_meeting, staff, meeting_id=meeting_id, held_on=today)
+    call(engine, meetings.hold_meeting, staff, meeting_id=meeting_id, held_on=today)
     members = list(draw.expert_ids)
     for expert_id in members:
         call(
             engine,
-            dl.record_attendance,
+            meetings.record_attendance,
             staff,
             meeting_id=meeting_id,
             expert_id=expert_id,
@@ -231,7 +236,7 @@ def recommend(
     # One member declares an interest judged no conflict (the note is free text).
     call(
         engine,
-        dl.declare_conflict,
+        meetings.declare_conflict,
         staff,
         meeting_id=meeting_id,
         expert_id=members[0],
@@ -253,7 +258,7 @@ def recommend(
         for expert_id in members:
             call(
                 engine,
-                dl.record_evaluation,
+                meetings.record_evaluation,
                 staff,
                 item_id=item_id,
                 expert_id=expert_id,
@@ -261,9 +266,11 @@ def recommend(
                 comment=t(n),
             )
             n += 1
-        call(engine, dl.record_decision, staff, item_id=item_id, reason=t(n), decision="passed")
+        call(
+            engine, meetings.record_decision, staff, item_id=item_id, reason=t(n), decision="passed"
+        )
         n += 1
-    call(engine, dl.close_meeting, staff, meeting_id=meeting_id, minutes="\n\n".join(texts))
+    call(engine, meetings.close_meeting, staff, meeting_id=meeting_id, minutes="\n\n".join(texts))
     return int(meeting_id)
 
 
@@ -286,30 +293,30 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
     org_ids = []
     for n in range(k):
         org_ids.append(
-            call(engine, wf.add_organization, staff, name_ko=p(n, 190) + f" #{n}",
+            call(engine, experts.add_organization, staff, name_ko=p(n, 190) + f" #{n}",
                  name_en=p(n + 1, 190) + f" #{n}", kind="company", region="KR-27",
                  is_local=True)
         )  # fmt: skip
     for n in range(k):
         expert_id = call(
-            engine, wf.add_expert, staff, name=p(n, 100), name_en=p(n + 2, 100),
+            engine, experts.add_expert, staff, name=p(n, 100), name_en=p(n + 2, 100),
             position=p(n + 3, 100), organization_id=org_ids[n], affiliation="industry",
             fields=["roads"], registered_on=_dt.date(2019, 1, 2), phone="010-0000-0000",
             email=f"x{n}@example.org",
         )  # fmt: skip
         out.expert_ids.append(expert_id)
     for n, expert_id in enumerate(out.expert_ids[:5]):
-        call(engine, wf.edit_expert, staff2, expert_id=expert_id, name=p(n, 100),
+        call(engine, experts.edit_expert, staff2, expert_id=expert_id, name=p(n, 100),
              name_en=p(n + 2, 100), position=p(n + 5, 100), organization_id=org_ids[n],
              affiliation="industry", fields=["roads"], phone="010-0000-0001",
              email=f"x{n}@example.org", reason=p(n + 6),
-             **_version_of(engine, wf.edit_expert, Expert, expert_id))  # fmt: skip
+             **_version_of(engine, experts.edit_expert, Expert, expert_id))  # fmt: skip
 
     # Technologies: registered through the staff form's write, moved with a reason.
     for n in range(k):
         tech_id, _reg = call(
             engine,
-            wf.register_technology,
+            technologies.register_technology,
             staff,
             title_ko=p(n, 300),
             title_en=p(n + 1, 300),
@@ -319,14 +326,15 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
         )
         out.technology_ids.append(tech_id)
         if n % 3 == 1:
-            call(engine, wf.edit_technology, staff2, tech_id=tech_id, title_ko=p(n, 300),
+            edit = technologies.edit_technology
+            call(engine, edit, staff2, tech_id=tech_id, title_ko=p(n, 300),
                  title_en=p(n + 1, 300), field="roads", growth_sector="none",
                  certification="none", summary=p(n + 4), reason=p(n + 5),
-                 **_version_of(engine, wf.edit_technology, Technology, tech_id))  # fmt: skip
+                 **_version_of(engine, edit, Technology, tech_id))  # fmt: skip
         if n % 3 == 0:
             call(
                 engine,
-                wf.move_technology,
+                technologies.move_technology,
                 staff,
                 tech_id=tech_id,
                 to="screening",
@@ -343,11 +351,11 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
                 .order_by(Technology.id)
             ).scalars()
         )
-    year = wf.adoptions.year_bounds()[0] + 1
+    year = adoptions.year_bounds()[0] + 1
     for n in range(k + 5):
         adoption_id = call(
             engine,
-            wf.propose_adoption,
+            adoptions.propose_adoption,
             staff,
             technology_id=registered[n],
             project_name=p(n, 300),
@@ -360,7 +368,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
     for n, adoption_id in enumerate(out.adoption_ids[:k]):
         call(
             engine,
-            wf.edit_adoption,
+            adoptions.edit_adoption,
             staff2,
             adoption_id=adoption_id,
             expected="proposed",
@@ -370,7 +378,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
             year=year,
             justification=p(n + 2),
             reason=p(n + 4),
-            **_version_of(engine, wf.edit_adoption, Adoption, adoption_id),
+            **_version_of(engine, adoptions.edit_adoption, Adoption, adoption_id),
         )
     # One full adoption-review meeting: its fields carry every payload; it recommends the
     # first adoption, which the approver then approves with a payload comment.
@@ -379,10 +387,10 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
     )
     out.meeting_ids.append(out.full_meeting_id)
     for n in range(k):
-        call(engine, dl.add_correction, staff, meeting_id=out.full_meeting_id, text=p(n))
+        call(engine, meetings.add_correction, staff, meeting_id=out.full_meeting_id, text=p(n))
     call(
         engine,
-        wf.decide_adoption,
+        adoptions.decide_adoption,
         approver,
         adoption_id=out.adoption_ids[0],
         decision="approve",
@@ -392,7 +400,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
         put_under_review(engine, adoption_id)
         call(
             engine,
-            wf.decide_adoption,
+            adoptions.decide_adoption,
             approver,
             adoption_id=adoption_id,
             decision="reject" if n % 2 else "return",
@@ -407,7 +415,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
         out.meeting_ids.append(
             call(
                 engine,
-                dl.schedule_meeting,
+                meetings.schedule_meeting,
                 staff,
                 kind="registration_review",
                 title=p(n, 300),
@@ -426,7 +434,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
     for n, testbed_id in enumerate(selected):
         proposal_id = call(
             engine,
-            wf.propose_testbed_step,
+            approvals.propose_testbed_step,
             staff,
             testbed_id=testbed_id,
             to="in_progress",
@@ -439,7 +447,7 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
         if n == 0:
             call(
                 engine,
-                wf.decide_proposal,
+                approvals.decide_proposal,
                 approver,
                 proposal_id=proposal_id,
                 decision="reject",
@@ -448,17 +456,17 @@ def poison(engine: Engine, payloads: tuple[str, ...] = XSS) -> Poisoned:
     for n, testbed_id in enumerate(selected):
         call(
             engine,
-            wf.edit_testbed,
+            testbeds.edit_testbed,
             staff2,
             testbed_id=testbed_id,
             site=p(n + 12, 300),
             reason=p(n + 13),
-            **_version_of(engine, wf.edit_testbed, Testbed, testbed_id),
+            **_version_of(engine, testbeds.edit_testbed, Testbed, testbed_id),
         )
     # Ending a registration, proposed with a reason (waits for an approver).
     call(
         engine,
-        wf.proposals.propose_technology_end,
+        approvals.proposals.propose_technology_end,
         staff,
         tech_id=registered[-1],
         to="withdrawn",

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.errors import PermissionDenied
 from db.models import AuditEvent, Expert
-from db.permissions import Actor
+from db.policy import Actor
 from tests.apptest import ROLE_ACCOUNTS, new_app, page_text, sign_in
 from tests.security_payloads import call, demo_actor
 
@@ -130,7 +130,7 @@ def test_a_page_run_by_a_session_without_its_role_stops(app_env: str, page: str,
 def test_an_approval_driven_by_a_staff_session_is_refused_and_recorded(app_env: str) -> None:
     """The decision form's write called with a staff member's actor (as a crafted request
     would): ``db/`` refuses it, nothing changes, and the refusal is an audit event."""
-    from db import workflow as wf
+    from db import adoptions
     from db.models import Adoption
     from db.session import read_session
 
@@ -146,7 +146,7 @@ def test_an_approval_driven_by_a_staff_session_is_refused_and_recorded(app_env: 
         before = (adoption.status, adoption.decided_by_id)
         events = s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
     with pytest.raises(PermissionDenied):
-        call(engine, wf.decide_adoption, staff, adoption_id=adoption.id, decision="approve",
+        call(engine, adoptions.decide_adoption, staff, adoption_id=adoption.id, decision="approve",
              comment="forged")  # fmt: skip
     with read_session(engine) as s:
         again = s.get(Adoption, adoption.id)
@@ -200,7 +200,7 @@ def test_a_decision_by_a_role_without_the_right_is_refused_on_both_databases(
 ) -> None:
     """The same refusal on SQLite and PostgreSQL: a staff member (no approver role) and an
     executive deciding an adoption; nothing changes, each refusal is an audit event."""
-    from db import workflow as wf
+    from db import adoptions
     from db.models import Adoption
     from db.session import read_session
     from tests import deliberation_data as world
@@ -209,7 +209,7 @@ def test_a_decision_by_a_role_without_the_right_is_refused_on_both_databases(
     for who in ("staff", "executive", "auditor"):
         before = world.audit_count(w)
         with pytest.raises(PermissionDenied):
-            world.write(w, wf.decide_adoption, who, adoption_id=w.adoption_id,
+            world.write(w, adoptions.decide_adoption, who, adoption_id=w.adoption_id,
                         decision="approve", comment="forged")  # fmt: skip
         assert world.last_actions(w, world.audit_count(w) - before) == ["permission.denied"]
     with read_session(migrated_engine) as s:

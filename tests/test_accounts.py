@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from db import accounts, clock, passwords, signin
+from db import accounts, clock, passwords
+from db.accounts import signin, users
 from db.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import AuditEvent, User
-from db.permissions import SYSTEM
+from db.policy import SYSTEM
 from db.session import read_session, write_session
 from tests.users import GOOD, OTHER, actor_of, cheap_bcrypt, make_user  # noqa: F401
 
@@ -413,7 +414,7 @@ def test_compare_and_set_refuses_a_stale_read(migrated_engine: Engine) -> None:
             .values(auth_epoch=User.auth_epoch + 1)
             .execution_options(synchronize_session=False)
         )
-        accounts._compare_and_set(s, stale, is_active=False)
+        users._compare_and_set(s, stale, is_active=False)
     assert lost.value.message == accounts.CHANGED_MEANWHILE
     assert user_row(migrated_engine, kim).is_active
 

@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, Table, delete, insert, select, text, update
 
 from db import audit, clock
+from db.audit import trail as audit_trail
 from db.engine import make_engine
 from db.models import AuditEvent, AuditHead, User
-from db.permissions import Actor
-from db.queries import audit_trail
+from db.policy import Actor
 from db.session import read_session, write_session
 from tests.conftest import BACKENDS, PgServer, _pg_admin, fresh_database_url
 

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import Engine, select
 
 from db import audit, clock, passwords
+from db.audit import trail as trail
+from db.audit.trail import AuditFilters
 from db.engine import make_engine
 from db.errors import NotFound, PermissionDenied, ValidationFailed
 from db.models import AuditEvent
-from db.permissions import Actor
-from db.queries import audit_trail as trail
-from db.queries.audit_trail import AuditFilters
+from db.policy import Actor
 from db.session import read_session, write_session
 from tests.conftest import BACKENDS, fresh_database_url
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401  (fixture)

@@ -13,7 +13,7 @@ from db import audit
 from db.engine import make_engine
 from db.errors import PermissionDenied
 from db.models import AuditEvent
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session
 from tests.apptest import APP, button, new_app, page_text, sign_in
 from tests.test_pages import app_env  # noqa: F401  (fixture)
@@ -174,7 +174,7 @@ def test_the_cached_readers_refuse_other_roles_and_audit_it(app_env: str, role: 
     """Other roles never get the page (see the page map); the cached readers check again
     before a shared cache is consulted, and the refusal is audited."""
     from components import data
-    from db.queries.audit_trail import AuditFilters
+    from db.audit.trail import AuditFilters
 
     actor = Actor(id=None, username=f"{role}.demo", roles=frozenset({role}))
     with pytest.raises(PermissionDenied):

@@ -33,9 +33,9 @@ from db.city.store import (
     with_attribute,
 )
 from db.engine import make_engine
+from db.kpi import headline
 from db.migrate import current_revision, downgrade, upgrade
 from db.models import AuditEvent, Base, FieldTerm, Meeting, RegulationVersion, Technology
-from db.queries.kpi import headline
 from db.session import read_session, write_session
 from tests.conftest import PgServer, create_database
 

@@ -13,8 +13,7 @@ import pytest
 import time_machine
 from sqlalchemy import Engine, select
 
-from db import clock
-from db import workflow as wf
+from db import clock, technologies
 from db.models import Expert, Technology
 from db.session import read_session
 from tests import deliberation_data as dd
@@ -68,7 +67,7 @@ def test_a_submission_after_the_citys_new_year_is_numbered_in_the_new_year(
     with time_machine.travel(new_year, tick=True):
         tech_id, reg_no = dd.write(
             world,
-            wf.register_technology,
+            technologies.register_technology,
             title_ko="새해 첫 신청 기술",
             title_en="First submission of the year",
             owner_org_id=world.orgs["applicant_a"],

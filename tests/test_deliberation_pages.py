@@ -316,10 +316,10 @@ def test_staff_hold_score_decide_and_close_from_the_page(app_db: str) -> None:
     through the page's forms."""
     import datetime as dt
 
-    from db import deliberation as dl
+    from db import meetings
     from db.engine import make_engine
     from db.models import User
-    from db.permissions import Actor
+    from db.policy import Actor
     from db.session import write_session
 
     engine = make_engine(app_db)
@@ -327,7 +327,7 @@ def test_staff_hold_score_decide_and_close_from_the_page(app_db: str) -> None:
         with write_session(engine) as s:
             user = s.execute(select(User).where(User.username == "staff.demo")).scalar_one()
             staff = Actor(user.id, user.username, frozenset({"staff"}))
-            mid = dl.schedule_meeting(
+            mid = meetings.schedule_meeting(
                 session=s,
                 actor=staff,
                 kind="registration_review",
@@ -335,12 +335,12 @@ def test_staff_hold_score_decide_and_close_from_the_page(app_db: str) -> None:
                 scheduled_on=dt.date(2026, 12, 1),
             )
         with write_session(engine) as s:
-            tech = dl.agenda_candidates(session=s, meeting_id=mid).iloc[0]
-            dl.add_agenda_item(
+            tech = meetings.agenda_candidates(session=s, meeting_id=mid).iloc[0]
+            meetings.add_agenda_item(
                 session=s, actor=staff, meeting_id=mid, technology_id=int(tech["technology_id"])
             )
         with write_session(engine) as s:
-            dl.draw_and_seat_panel(session=s, actor=staff, meeting_id=mid, seed=2026)
+            meetings.draw_and_seat_panel(session=s, actor=staff, meeting_id=mid, seed=2026)
     finally:
         engine.dispose()
 

@@ -1,4 +1,4 @@
-"""The rules of deliberations (issue 5), on SQLite and PostgreSQL, through ``db.deliberation``.
+"""The rules of deliberations (issue 5), on SQLite and PostgreSQL, through ``db.meetings``.
 
 A recused or conflicted expert's scores cannot be recorded; an expert cannot sit twice on
 one meeting; a decision needs quorum and a reason and follows the scoring rule; a closed
@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from db import deliberation as dl
-from db.deliberation import errors as e
-from db.deliberation.draw import Candidate, select_seats
+from db import meetings
 from db.errors import Conflict, PermissionDenied, ValidationFailed
+from db.meetings import errors as e
+from db.meetings.draw import Candidate, select_seats
 from db.models import (
     Adoption,
     AgendaItem,
@@ -65,11 +65,11 @@ def test_a_meeting_from_schedule_to_close(w: World) -> None:
     t1, t2 = items_of(w, meeting_id)
     score_all(w, t1, members, PASSING)
     score_all(w, t2, members, FAILING)
-    first = write(w, dl.record_decision, item_id=t1, reason="Meets both stages.")
-    second = write(w, dl.record_decision, item_id=t2, reason="Stage 1 below the mark.")
+    first = write(w, meetings.record_decision, item_id=t1, reason="Meets both stages.")
+    second = write(w, meetings.record_decision, item_id=t2, reason="Stage 1 below the mark.")
     assert (first.decision, second.decision) == ("passed", "failed")
     assert second.outcome.failed_stage == 1
-    write(w, dl.close_meeting, meeting_id=meeting_id, minutes="Two items, one passed.")
+    write(w, meetings.close_meeting, meeting_id=meeting_id, minutes="Two items, one passed.")
     with read_session(w.engine) as s:
         meeting = s.get(Meeting, meeting_id)
         assert meeting is not None
@@ -117,24 +117,24 @@ def test_the_draw_is_recorded_and_replays(w: World) -> None:
 def test_a_panel_is_drawn_once_and_then_the_agenda_is_fixed(w: World) -> None:
     meeting_id, _draw = drawn(w, items=("t1",))
     with pytest.raises(e.PanelAlreadyDrawn):
-        write(w, dl.draw_and_seat_panel, meeting_id=meeting_id, seed=7)
+        write(w, meetings.draw_and_seat_panel, meeting_id=meeting_id, seed=7)
     with pytest.raises(e.AgendaFixed):
-        write(w, dl.add_agenda_item, meeting_id=meeting_id, technology_id=w.techs["t2"])
+        write(w, meetings.add_agenda_item, meeting_id=meeting_id, technology_id=w.techs["t2"])
 
 
 def test_an_empty_agenda_cannot_be_drawn(w: World) -> None:
     meeting_id = scheduled(w, items=())
     with pytest.raises(e.EmptyAgenda):
-        write(w, dl.draw_and_seat_panel, meeting_id=meeting_id, seed=1)
+        write(w, meetings.draw_and_seat_panel, meeting_id=meeting_id, seed=1)
 
 
 def test_a_technology_waits_on_one_agenda_at_a_time(w: World) -> None:
     scheduled(w, items=("t1",))
     other = scheduled(w, items=())
     with pytest.raises(e.AlreadyOnAgenda):
-        write(w, dl.add_agenda_item, meeting_id=other, technology_id=w.techs["t1"])
+        write(w, meetings.add_agenda_item, meeting_id=other, technology_id=w.techs["t1"])
     with pytest.raises(e.NotReadyForAgenda):  # t3 is registered, not under review
-        write(w, dl.add_agenda_item, meeting_id=other, technology_id=w.techs["t3"])
+        write(w, meetings.add_agenda_item, meeting_id=other, technology_id=w.techs["t3"])
 
 
 # --- who may score -----------------------------------------------------------------------------
@@ -145,17 +145,19 @@ def test_a_recused_expert_cannot_be_scored(w: World) -> None:
     t1, _ = items_of(w, meeting_id)
     write(
         w,
-        dl.declare_conflict,
+        meetings.declare_conflict,
         meeting_id=meeting_id,
         expert_id=members[0],
         note="Advised the applicant last year.",
         recuse=True,
     )
     with pytest.raises(e.Recused):
-        write(w, dl.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
-    write(w, dl.recuse, meeting_id=meeting_id, expert_id=members[1], reason="Chair's request.")
+        write(w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
+    write(
+        w, meetings.recuse, meeting_id=meeting_id, expert_id=members[1], reason="Chair's request."
+    )
     with pytest.raises(e.Recused):
-        write(w, dl.record_evaluation, item_id=t1, expert_id=members[1], scores=PASSING)
+        write(w, meetings.record_evaluation, item_id=t1, expert_id=members[1], scores=PASSING)
 
 
 def test_a_declaration_judged_no_conflict_keeps_the_member_scoring(w: World) -> None:
@@ -163,13 +165,13 @@ def test_a_declaration_judged_no_conflict_keeps_the_member_scoring(w: World) -> 
     t1, _ = items_of(w, meeting_id)
     write(
         w,
-        dl.declare_conflict,
+        meetings.declare_conflict,
         meeting_id=meeting_id,
         expert_id=members[0],
         note="Attended the applicant's briefing; the committee sees no interest.",
         recuse=False,
     )
-    write(w, dl.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
+    write(w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
 
 
 def test_a_conflicted_expert_cannot_be_scored(w: World) -> None:
@@ -187,45 +189,55 @@ def test_a_conflicted_expert_cannot_be_scored(w: World) -> None:
             )
         )
     with pytest.raises(e.Conflicted):
-        write(w, dl.record_evaluation, item_id=t1, expert_id=members[2], scores=PASSING)
+        write(w, meetings.record_evaluation, item_id=t1, expert_id=members[2], scores=PASSING)
 
 
 def test_absent_and_non_panel_experts_cannot_be_scored(w: World) -> None:
     meeting_id, members = held(w, absent=1)
     t1, _ = items_of(w, meeting_id)
     with pytest.raises(e.NotAttending):
-        write(w, dl.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
+        write(w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
     outsider = next(x for k, x in w.experts.items() if k.startswith("bridges"))
     with pytest.raises(e.NotOnPanel):
-        write(w, dl.record_evaluation, item_id=t1, expert_id=outsider, scores=PASSING)
+        write(w, meetings.record_evaluation, item_id=t1, expert_id=outsider, scores=PASSING)
 
 
 def test_scores_are_recorded_once_and_checked(w: World) -> None:
     meeting_id, members = held(w)
     t1, _ = items_of(w, meeting_id)
-    write(w, dl.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
+    write(w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
     with pytest.raises(e.AlreadyScored):
-        write(w, dl.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
+        write(w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
     with pytest.raises(ValidationFailed) as bad:
         write(
             w,
-            dl.record_evaluation,
+            meetings.record_evaluation,
             item_id=t1,
             expert_id=members[1],
             scores={**PASSING, "economy": 101, "diffusion": "x"},
         )
     assert set(bad.value.errors) == {"Economy", "Diffusion"}
     with pytest.raises(e.HasScored):
-        write(w, dl.record_attendance, meeting_id=meeting_id, expert_id=members[0], attended=False)
+        write(
+            w,
+            meetings.record_attendance,
+            meeting_id=meeting_id,
+            expert_id=members[0],
+            attended=False,
+        )
     with pytest.raises(e.HasScored):
-        write(w, dl.recuse, meeting_id=meeting_id, expert_id=members[0], reason="Late recusal.")
+        write(
+            w, meetings.recuse, meeting_id=meeting_id, expert_id=members[0], reason="Late recusal."
+        )
 
 
 def test_scores_wait_for_the_meeting_to_be_held(w: World) -> None:
     meeting_id, draw = drawn(w)
     t1, _ = items_of(w, meeting_id)
     with pytest.raises(e.MeetingNotHeld):
-        write(w, dl.record_evaluation, item_id=t1, expert_id=draw.expert_ids[0], scores=PASSING)
+        write(
+            w, meetings.record_evaluation, item_id=t1, expert_id=draw.expert_ids[0], scores=PASSING
+        )
 
 
 # --- seats -----------------------------------------------------------------------------------
@@ -235,7 +247,11 @@ def test_an_expert_cannot_sit_twice_on_one_meeting(w: World) -> None:
     meeting_id, members = held(w)
     with pytest.raises(e.AlreadySeated):
         write(
-            w, dl.appoint_member, meeting_id=meeting_id, expert_id=members[0], reason="Substitute"
+            w,
+            meetings.appoint_member,
+            meeting_id=meeting_id,
+            expert_id=members[0],
+            reason="Substitute",
         )
     with pytest.raises(IntegrityError), write_session(w.engine) as s:
         s.execute(insert(PanelSeat).values(meeting_id=meeting_id, expert_id=members[0]))
@@ -243,7 +259,7 @@ def test_an_expert_cannot_sit_twice_on_one_meeting(w: World) -> None:
         x for k, x in w.experts.items() if x not in members and k not in ("insider", "consultant")
     )
     seat_id = write(
-        w, dl.appoint_member, meeting_id=meeting_id, expert_id=free, reason="Member 3 is ill."
+        w, meetings.appoint_member, meeting_id=meeting_id, expert_id=free, reason="Member 3 is ill."
     )
     assert seat_id and len(seats(w, meeting_id)) == 8
 
@@ -254,7 +270,7 @@ def test_a_conflicted_expert_cannot_be_appointed(w: World) -> None:
         with pytest.raises(e.Conflicted):
             write(
                 w,
-                dl.appoint_member,
+                meetings.appoint_member,
                 meeting_id=meeting_id,
                 expert_id=w.experts[key],
                 reason="Substitute",
@@ -269,9 +285,11 @@ def test_a_decision_needs_quorum(w: World) -> None:
     t1, t2 = items_of(w, meeting_id)
     score_all(w, t1, members[3:], PASSING)
     with pytest.raises(e.NoQuorum):
-        write(w, dl.record_decision, item_id=t1, reason="Scores pass.")
+        write(w, meetings.record_decision, item_id=t1, reason="Scores pass.")
     # Without quorum an item can still be deferred, with its reason.
-    result = write(w, dl.record_decision, item_id=t2, reason="No quorum.", decision="deferred")
+    result = write(
+        w, meetings.record_decision, item_id=t2, reason="No quorum.", decision="deferred"
+    )
     assert result.decision == "deferred"
     with read_session(w.engine) as s:
         tech = s.get(Technology, w.techs["t2"])
@@ -281,10 +299,10 @@ def test_a_decision_needs_quorum(w: World) -> None:
 def test_recused_members_do_not_count_towards_quorum(w: World) -> None:
     meeting_id, members = held(w, absent=2)  # 5 present
     t1, _ = items_of(w, meeting_id)
-    write(w, dl.recuse, meeting_id=meeting_id, expert_id=members[2], reason="Related firm.")
+    write(w, meetings.recuse, meeting_id=meeting_id, expert_id=members[2], reason="Related firm.")
     score_all(w, t1, members[3:], PASSING)
     with pytest.raises(e.NoQuorum):
-        write(w, dl.record_decision, item_id=t1, reason="Scores pass.")
+        write(w, meetings.record_decision, item_id=t1, reason="Scores pass.")
 
 
 def test_a_decision_needs_a_reason(w: World) -> None:
@@ -293,10 +311,10 @@ def test_a_decision_needs_a_reason(w: World) -> None:
     score_all(w, t1, members, PASSING)
     for reason in ("", "   "):
         with pytest.raises(ValidationFailed) as bad:
-            write(w, dl.record_decision, item_id=t1, reason=reason)
+            write(w, meetings.record_decision, item_id=t1, reason=reason)
         assert list(bad.value.errors) == ["Reason for the decision"]
     with pytest.raises(ValidationFailed):  # deferring needs its reason too
-        write(w, dl.record_decision, item_id=t1, reason="", decision="deferred")
+        write(w, meetings.record_decision, item_id=t1, reason="", decision="deferred")
 
 
 def test_a_decision_follows_the_scores(w: World) -> None:
@@ -304,32 +322,32 @@ def test_a_decision_follows_the_scores(w: World) -> None:
     t1, t2 = items_of(w, meeting_id)
     score_all(w, t1, members, FAILING)
     with pytest.raises(e.DecisionAgainstScores):
-        write(w, dl.record_decision, item_id=t1, reason="Useful anyway.", decision="passed")
+        write(w, meetings.record_decision, item_id=t1, reason="Useful anyway.", decision="passed")
     score_all(w, t2, members[:-1], PASSING)
     with pytest.raises(e.ScoresMissing):
-        write(w, dl.record_decision, item_id=t2, reason="Passes.")
-    assert write(w, dl.record_decision, item_id=t1, reason="Fails.", decision="failed")
+        write(w, meetings.record_decision, item_id=t2, reason="Passes.")
+    assert write(w, meetings.record_decision, item_id=t1, reason="Fails.", decision="failed")
 
 
 def test_a_meeting_decides_by_its_own_pass_marks(w: World) -> None:
-    from db.scoring import Thresholds
+    from db.meetings.scoring import Thresholds
 
     meeting_id = write(
         w,
-        dl.schedule_meeting,
+        meetings.schedule_meeting,
         kind="registration_review",
         title="Strict review",
         scheduled_on=MEETING_DAY,
         thresholds=Thresholds(stage1_pass=90, overall_pass=90),
     )
-    write(w, dl.add_agenda_item, meeting_id=meeting_id, technology_id=w.techs["t1"])
-    draw = write(w, dl.draw_and_seat_panel, meeting_id=meeting_id, seed=3, drawn_on=DRAW_DAY)
-    write(w, dl.hold_meeting, meeting_id=meeting_id, held_on=MEETING_DAY)
+    write(w, meetings.add_agenda_item, meeting_id=meeting_id, technology_id=w.techs["t1"])
+    draw = write(w, meetings.draw_and_seat_panel, meeting_id=meeting_id, seed=3, drawn_on=DRAW_DAY)
+    write(w, meetings.hold_meeting, meeting_id=meeting_id, held_on=MEETING_DAY)
     for x in draw.expert_ids:
-        write(w, dl.record_attendance, meeting_id=meeting_id, expert_id=x, attended=True)
+        write(w, meetings.record_attendance, meeting_id=meeting_id, expert_id=x, attended=True)
     (t1,) = items_of(w, meeting_id)
     score_all(w, t1, list(draw.expert_ids), PASSING)
-    result = write(w, dl.record_decision, item_id=t1, reason="Below the strict marks.")
+    result = write(w, meetings.record_decision, item_id=t1, reason="Below the strict marks.")
     assert result.decision == "failed" and result.thresholds.stage1_pass == 90
 
 
@@ -337,31 +355,34 @@ def test_a_second_decision_is_told_who_decided_first(w: World) -> None:
     meeting_id, members = held(w)
     t1, _ = items_of(w, meeting_id)
     score_all(w, t1, members, PASSING)
-    write(w, dl.record_decision, item_id=t1, reason="Passes.")
+    write(w, meetings.record_decision, item_id=t1, reason="Passes.")
     with pytest.raises(Conflict) as lost:
-        write(w, dl.record_decision, "staff2", item_id=t1, reason="Passes too.")
+        write(w, meetings.record_decision, "staff2", item_id=t1, reason="Passes too.")
     assert lost.value.params["by"] == "Staff Tester"
     with pytest.raises(e.ItemDecided):
-        write(w, dl.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
+        write(w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
 
 
 def test_an_adoption_review_records_a_recommendation_only(w: World) -> None:
     meeting_id = write(
         w,
-        dl.schedule_meeting,
+        meetings.schedule_meeting,
         kind="adoption_review",
         title="Adoption review",
         scheduled_on=MEETING_DAY,
     )
-    item_id = write(w, dl.add_agenda_item, meeting_id=meeting_id, adoption_id=w.adoption_id)
+    item_id = write(w, meetings.add_agenda_item, meeting_id=meeting_id, adoption_id=w.adoption_id)
     with pytest.raises(e.WrongItemForMeeting):
-        write(w, dl.add_agenda_item, meeting_id=meeting_id, technology_id=w.techs["t1"])
-    draw = write(w, dl.draw_and_seat_panel, meeting_id=meeting_id, seed=5, drawn_on=DRAW_DAY)
-    write(w, dl.hold_meeting, meeting_id=meeting_id, held_on=MEETING_DAY)
+        write(w, meetings.add_agenda_item, meeting_id=meeting_id, technology_id=w.techs["t1"])
+    draw = write(w, meetings.draw_and_seat_panel, meeting_id=meeting_id, seed=5, drawn_on=DRAW_DAY)
+    write(w, meetings.hold_meeting, meeting_id=meeting_id, held_on=MEETING_DAY)
     for x in draw.expert_ids:
-        write(w, dl.record_attendance, meeting_id=meeting_id, expert_id=x, attended=True)
+        write(w, meetings.record_attendance, meeting_id=meeting_id, expert_id=x, attended=True)
     score_all(w, item_id, list(draw.expert_ids), PASSING)
-    assert write(w, dl.record_decision, item_id=item_id, reason="Recommended.").decision == "passed"
+    assert (
+        write(w, meetings.record_decision, item_id=item_id, reason="Recommended.").decision
+        == "passed"
+    )
     with read_session(w.engine) as s:
         adoption = s.get(Adoption, w.adoption_id)
         item = s.get(AgendaItem, item_id)
@@ -379,8 +400,8 @@ def closed(w: World) -> tuple[int, list[int], list[int]]:
     items = items_of(w, meeting_id)
     for item_id in items:
         score_all(w, item_id, members, PASSING)
-        write(w, dl.record_decision, item_id=item_id, reason="Passes.")
-    write(w, dl.close_meeting, meeting_id=meeting_id, minutes="Both passed.")
+        write(w, meetings.record_decision, item_id=item_id, reason="Passes.")
+    write(w, meetings.close_meeting, meeting_id=meeting_id, minutes="Both passed.")
     return meeting_id, members, items
 
 
@@ -388,15 +409,19 @@ def test_closing_needs_decisions_and_minutes(w: World) -> None:
     meeting_id, members = held(w)
     t1, t2 = items_of(w, meeting_id)
     with pytest.raises(e.ItemsUndecided):
-        write(w, dl.close_meeting, meeting_id=meeting_id, minutes="Early.")
+        write(w, meetings.close_meeting, meeting_id=meeting_id, minutes="Early.")
     for item_id in (t1, t2):
         write(
-            w, dl.record_decision, item_id=item_id, reason="Applicant asked.", decision="deferred"
+            w,
+            meetings.record_decision,
+            item_id=item_id,
+            reason="Applicant asked.",
+            decision="deferred",
         )
     with pytest.raises(ValidationFailed):
-        write(w, dl.close_meeting, meeting_id=meeting_id)
-    write(w, dl.record_minutes, meeting_id=meeting_id, minutes="Both deferred.")
-    write(w, dl.close_meeting, meeting_id=meeting_id)
+        write(w, meetings.close_meeting, meeting_id=meeting_id)
+    write(w, meetings.record_minutes, meeting_id=meeting_id, minutes="Both deferred.")
+    write(w, meetings.close_meeting, meeting_id=meeting_id)
     del members
 
 
@@ -405,22 +430,28 @@ def test_a_closed_meeting_cannot_be_edited(w: World) -> None:
     before = audit_count(w)
     attempts: list[tuple[Callable[..., Any], dict[str, Any]]] = [
         (
-            dl.record_attendance,
+            meetings.record_attendance,
             {"meeting_id": meeting_id, "expert_id": members[0], "attended": False},
         ),
         (
-            dl.declare_conflict,
+            meetings.declare_conflict,
             {"meeting_id": meeting_id, "expert_id": members[0], "note": "x", "recuse": True},
         ),
-        (dl.recuse, {"meeting_id": meeting_id, "expert_id": members[0], "reason": "x"}),
-        (dl.record_evaluation, {"item_id": items[0], "expert_id": members[0], "scores": PASSING}),
-        (dl.record_decision, {"item_id": items[0], "reason": "x", "decision": "deferred"}),
-        (dl.record_minutes, {"meeting_id": meeting_id, "minutes": "Rewritten."}),
-        (dl.close_meeting, {"meeting_id": meeting_id, "minutes": "Again."}),
-        (dl.add_agenda_item, {"meeting_id": meeting_id, "technology_id": w.techs["t3"]}),
-        (dl.draw_and_seat_panel, {"meeting_id": meeting_id, "seed": 9}),
-        (dl.hold_meeting, {"meeting_id": meeting_id, "held_on": MEETING_DAY}),
-        (dl.appoint_member, {"meeting_id": meeting_id, "expert_id": members[0], "reason": "x"}),
+        (meetings.recuse, {"meeting_id": meeting_id, "expert_id": members[0], "reason": "x"}),
+        (
+            meetings.record_evaluation,
+            {"item_id": items[0], "expert_id": members[0], "scores": PASSING},
+        ),
+        (meetings.record_decision, {"item_id": items[0], "reason": "x", "decision": "deferred"}),
+        (meetings.record_minutes, {"meeting_id": meeting_id, "minutes": "Rewritten."}),
+        (meetings.close_meeting, {"meeting_id": meeting_id, "minutes": "Again."}),
+        (meetings.add_agenda_item, {"meeting_id": meeting_id, "technology_id": w.techs["t3"]}),
+        (meetings.draw_and_seat_panel, {"meeting_id": meeting_id, "seed": 9}),
+        (meetings.hold_meeting, {"meeting_id": meeting_id, "held_on": MEETING_DAY}),
+        (
+            meetings.appoint_member,
+            {"meeting_id": meeting_id, "expert_id": members[0], "reason": "x"},
+        ),
     ]
     for fn, kwargs in attempts:
         with pytest.raises((e.MeetingClosed, Conflict)):
@@ -428,7 +459,7 @@ def test_a_closed_meeting_cannot_be_edited(w: World) -> None:
     assert audit_count(w) == before
     correction = write(
         w,
-        dl.add_correction,
+        meetings.add_correction,
         meeting_id=meeting_id,
         text="The minutes omit that member 4 left at 16:10.",
         agenda_item_id=items[1],
@@ -444,7 +475,7 @@ def test_a_closed_meeting_cannot_be_edited(w: World) -> None:
 def test_corrections_are_for_closed_meetings(w: World) -> None:
     meeting_id, _members = held(w)
     with pytest.raises(e.MeetingStillOpen):
-        write(w, dl.add_correction, meeting_id=meeting_id, text="Too early.")
+        write(w, meetings.add_correction, meeting_id=meeting_id, text="Too early.")
 
 
 # --- every write is audited, in the same transaction -----------------------------------------
@@ -454,27 +485,32 @@ def test_every_write_is_an_audit_event(w: World) -> None:
     start = audit_count(w)
     meeting_id = scheduled(w)
     assert last_actions(w, 3) == ["meeting.schedule", "agenda_item.add", "agenda_item.add"]
-    write(w, dl.draw_and_seat_panel, meeting_id=meeting_id, seed=11, drawn_on=DRAW_DAY)
+    write(w, meetings.draw_and_seat_panel, meeting_id=meeting_id, seed=11, drawn_on=DRAW_DAY)
     assert last_actions(w, 8) == ["meeting.draw_panel"] + ["panel_seat.draw"] * 7
-    write(w, dl.hold_meeting, meeting_id=meeting_id, held_on=MEETING_DAY)
+    write(w, meetings.hold_meeting, meeting_id=meeting_id, held_on=MEETING_DAY)
     assert last_actions(w, 1) == ["meeting.hold"]
     members = [s.expert_id for s in seats(w, meeting_id)]
     for x in members:
-        write(w, dl.record_attendance, meeting_id=meeting_id, expert_id=x, attended=True)
+        write(w, meetings.record_attendance, meeting_id=meeting_id, expert_id=x, attended=True)
         assert last_actions(w, 1) == ["panel_seat.attendance"]
     write(
-        w, dl.declare_conflict, meeting_id=meeting_id, expert_id=members[0], note="n", recuse=False
+        w,
+        meetings.declare_conflict,
+        meeting_id=meeting_id,
+        expert_id=members[0],
+        note="n",
+        recuse=False,
     )
     assert last_actions(w, 1) == ["panel_seat.declare_conflict"]
     t1, t2 = items_of(w, meeting_id)
     score_all(w, t1, members, PASSING)
     assert last_actions(w, 1) == ["evaluation.record"]
-    write(w, dl.record_decision, item_id=t1, reason="Passes.")
+    write(w, meetings.record_decision, item_id=t1, reason="Passes.")
     assert last_actions(w, 2) == ["agenda_item.decide", "technology.register"]
-    write(w, dl.record_decision, item_id=t2, reason="Deferred.", decision="deferred")
-    write(w, dl.record_minutes, meeting_id=meeting_id, minutes="Done.")
+    write(w, meetings.record_decision, item_id=t2, reason="Deferred.", decision="deferred")
+    write(w, meetings.record_minutes, meeting_id=meeting_id, minutes="Done.")
     assert last_actions(w, 2) == ["agenda_item.decide", "meeting.minutes"]
-    write(w, dl.close_meeting, meeting_id=meeting_id)
+    write(w, meetings.close_meeting, meeting_id=meeting_id)
     assert last_actions(w, 1) == ["meeting.close"]
     # 3 + 8 + hold 1 + 7 attendance + 1 declaration + 7 scores + 2 + 1 + 1 + 1
     assert audit_count(w) - start == 32
@@ -492,7 +528,7 @@ def test_a_refused_write_leaves_no_event_but_its_refusal(w: World) -> None:
     t1, _ = items_of(w, meeting_id)
     before = audit_count(w)
     with pytest.raises(e.NoQuorum):
-        write(w, dl.record_decision, item_id=t1, reason="Passes.")
+        write(w, meetings.record_decision, item_id=t1, reason="Passes.")
     assert audit_count(w) == before
     del members
 
@@ -501,36 +537,48 @@ def test_a_refused_write_leaves_no_event_but_its_refusal(w: World) -> None:
 
 WRITES: dict[str, Callable[[World, int, list[int], list[int]], tuple[Callable[..., Any], dict]]] = {
     "schedule_meeting": lambda w, m, x, i: (
-        dl.schedule_meeting,
+        meetings.schedule_meeting,
         {"kind": "registration_review", "title": "T", "scheduled_on": MEETING_DAY},
     ),
     "add_agenda_item": lambda w, m, x, i: (
-        dl.add_agenda_item,
+        meetings.add_agenda_item,
         {"meeting_id": m, "technology_id": w.techs["t3"]},
     ),
-    "draw_and_seat_panel": lambda w, m, x, i: (dl.draw_and_seat_panel, {"meeting_id": m}),
+    "draw_and_seat_panel": lambda w, m, x, i: (meetings.draw_and_seat_panel, {"meeting_id": m}),
     "appoint_member": lambda w, m, x, i: (
-        dl.appoint_member,
+        meetings.appoint_member,
         {"meeting_id": m, "expert_id": x[0], "reason": "r"},
     ),
-    "hold_meeting": lambda w, m, x, i: (dl.hold_meeting, {"meeting_id": m, "held_on": MEETING_DAY}),
+    "hold_meeting": lambda w, m, x, i: (
+        meetings.hold_meeting,
+        {"meeting_id": m, "held_on": MEETING_DAY},
+    ),
     "record_attendance": lambda w, m, x, i: (
-        dl.record_attendance,
+        meetings.record_attendance,
         {"meeting_id": m, "expert_id": x[0], "attended": True},
     ),
     "declare_conflict": lambda w, m, x, i: (
-        dl.declare_conflict,
+        meetings.declare_conflict,
         {"meeting_id": m, "expert_id": x[0], "note": "n", "recuse": True},
     ),
-    "recuse": lambda w, m, x, i: (dl.recuse, {"meeting_id": m, "expert_id": x[0], "reason": "r"}),
+    "recuse": lambda w, m, x, i: (
+        meetings.recuse,
+        {"meeting_id": m, "expert_id": x[0], "reason": "r"},
+    ),
     "record_evaluation": lambda w, m, x, i: (
-        dl.record_evaluation,
+        meetings.record_evaluation,
         {"item_id": i[0], "expert_id": x[0], "scores": PASSING},
     ),
-    "record_decision": lambda w, m, x, i: (dl.record_decision, {"item_id": i[0], "reason": "r"}),
-    "record_minutes": lambda w, m, x, i: (dl.record_minutes, {"meeting_id": m, "minutes": "m"}),
-    "close_meeting": lambda w, m, x, i: (dl.close_meeting, {"meeting_id": m, "minutes": "m"}),
-    "add_correction": lambda w, m, x, i: (dl.add_correction, {"meeting_id": m, "text": "t"}),
+    "record_decision": lambda w, m, x, i: (
+        meetings.record_decision,
+        {"item_id": i[0], "reason": "r"},
+    ),
+    "record_minutes": lambda w, m, x, i: (
+        meetings.record_minutes,
+        {"meeting_id": m, "minutes": "m"},
+    ),
+    "close_meeting": lambda w, m, x, i: (meetings.close_meeting, {"meeting_id": m, "minutes": "m"}),
+    "add_correction": lambda w, m, x, i: (meetings.add_correction, {"meeting_id": m, "text": "t"}),
 }
 
 
@@ -558,7 +606,7 @@ def test_staff_and_approvers_who_are_staff_may_write(w: World) -> None:
     for role in ("staff", "staff2", "approver"):
         assert write(
             w,
-            dl.schedule_meeting,
+            meetings.schedule_meeting,
             role,
             kind="testbed_selection",
             title=f"By {role}",
@@ -579,7 +627,7 @@ def test_two_officials_deciding_at_once_get_one_winner(w: World) -> None:
     def decide(who: str) -> None:
         barrier.wait()
         try:
-            write(w, dl.record_decision, who, item_id=t1, reason=f"Decided by {who}.")
+            write(w, meetings.record_decision, who, item_id=t1, reason=f"Decided by {who}.")
             outcomes.append("won")
         except Conflict:
             outcomes.append("conflict")

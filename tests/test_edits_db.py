@@ -1,7 +1,7 @@
 """Staff edits on ``db/`` directly (SQLite and PostgreSQL): lost-edit protection, per-field
 validation and duplicates, experts and organizations.
 
-Lost-edit protection (one mechanism, ``db.workflow.lost_edits``, for all six edited records:
+Lost-edit protection (one mechanism, ``db.lost_edits``, for all six edited records:
 adoptions, technologies, testbeds, experts, inquiries, agreements): two officials open the
 same record (both see the same version); the first saves; the second's edit is refused with
 one message naming the first and the time, nothing of theirs is written, no audit event is
@@ -18,16 +18,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from db import adoptions, experts, models, technologies, testbeds
 from db import intercity as ic
-from db import models
-from db import workflow as wf
 from db.errors import DomainError, PermissionDenied, ValidationFailed
+from db.experts import writes as expert_writes
+from db.lost_edits import StaleEdit
 from db.models import Adoption, AuditEvent, Expert, ExpertField, ExpertTie, Technology
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
-from db.workflow import experts as wf_experts
-from db.workflow.lost_edits import StaleEdit
-from db.workflow.technologies import DUPLICATE_TITLE
+from db.technologies.writes import DUPLICATE_TITLE
 from tests import workflow_data as wd
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401
 
@@ -68,7 +67,7 @@ def _version(engine: Engine, model: Any, record_id: int) -> int:
 
 def _adoption_edit(aid: int, version: int, department: str) -> dict[str, Any]:
     return dict(
-        fn=wf.edit_adoption,
+        fn=adoptions.edit_adoption,
         adoption_id=aid,
         expected="under_review",
         version=version,
@@ -82,7 +81,7 @@ def _adoption_edit(aid: int, version: int, department: str) -> dict[str, Any]:
 
 def _tech_edit(tid: int, version: int, department: str) -> dict[str, Any]:
     return dict(
-        fn=wf.edit_technology,
+        fn=technologies.edit_technology,
         tech_id=tid,
         version=version,
         title_ko="시험 기술 " + department,
@@ -94,12 +93,14 @@ def _tech_edit(tid: int, version: int, department: str) -> dict[str, Any]:
 
 
 def _testbed_edit(tbid: int, version: int, department: str) -> dict[str, Any]:
-    return dict(fn=wf.edit_testbed, testbed_id=tbid, version=version, site="현장 " + department)
+    return dict(
+        fn=testbeds.edit_testbed, testbed_id=tbid, version=version, site="현장 " + department
+    )
 
 
 def _expert_edit(eid: int, version: int, department: str) -> dict[str, Any]:
     return dict(
-        fn=wf.edit_expert,
+        fn=experts.edit_expert,
         expert_id=eid,
         version=version,
         name="홍길동",
@@ -148,7 +149,7 @@ def _records(engine: Engine, staff: Actor) -> dict[str, tuple[Any, int, Callable
     _ORG[:] = [owner]
     eid = write(
         engine,
-        wf.add_expert,
+        experts.add_expert,
         actor=staff,
         name="홍길동",
         organization_id=owner,
@@ -237,11 +238,15 @@ def test_transitions_move_the_version_on_so_an_edit_from_before_is_refused(
     kim = people["kim"]
     with write_session(migrated_engine) as s:
         tid = wd.tech(s, wd.org(s), status="submitted")
-    write(migrated_engine, wf.move_technology, actor=kim, tech_id=tid, to="screening",
+    write(migrated_engine, technologies.move_technology, actor=kim, tech_id=tid, to="screening",
           expected="submitted")  # fmt: skip
     assert _version(migrated_engine, Technology, tid) == 2
     with pytest.raises(StaleEdit):
-        write(migrated_engine, **_tech_edit(tid, 1, "x") | {"fn": wf.edit_technology}, actor=kim)
+        write(
+            migrated_engine,
+            **_tech_edit(tid, 1, "x") | {"fn": technologies.edit_technology},
+            actor=kim,
+        )
 
 
 def test_technology_edit_validates_per_field_and_catches_a_duplicate_title(
@@ -257,7 +262,7 @@ def test_technology_edit_validates_per_field_and_catches_a_duplicate_title(
     with pytest.raises(ValidationFailed) as bad:
         write(
             migrated_engine,
-            wf.edit_technology,
+            technologies.edit_technology,
             actor=kim,
             **{**kwargs, "title_ko": "  같은   제목 ", "title_en": "", "field": "nonsense"},
         )
@@ -268,7 +273,7 @@ def test_technology_edit_validates_per_field_and_catches_a_duplicate_title(
     }
     assert _version(migrated_engine, Technology, tid) == 1
     with pytest.raises(PermissionDenied):
-        write(migrated_engine, wf.edit_technology, actor=people["approver"], **kwargs)
+        write(migrated_engine, technologies.edit_technology, actor=people["approver"], **kwargs)
 
 
 def test_experts_added_edited_and_retired_with_fields_and_ties(
@@ -277,10 +282,10 @@ def test_experts_added_edited_and_retired_with_fields_and_ties(
     kim = people["kim"]
     with write_session(migrated_engine) as s:
         home, firm = wd.org(s), wd.org(s)
-    tie = wf.TieInput(organization_id=firm, kind="consulting", started_on=dt.date(2024, 3, 1))
+    tie = experts.TieInput(organization_id=firm, kind="consulting", started_on=dt.date(2024, 3, 1))
     eid = write(
         migrated_engine,
-        wf.add_expert,
+        experts.add_expert,
         actor=kim,
         name="김 전문",
         organization_id=home,
@@ -294,7 +299,7 @@ def test_experts_added_edited_and_retired_with_fields_and_ties(
     with pytest.raises(ValidationFailed) as dup:
         write(
             migrated_engine,
-            wf.add_expert,
+            experts.add_expert,
             actor=kim,
             name="김  전문",
             organization_id=home,
@@ -305,15 +310,15 @@ def test_experts_added_edited_and_retired_with_fields_and_ties(
             phone="call me",
         )
     assert dup.value.errors == {
-        "name": wf_experts.DUPLICATE_EXPERT,
-        "fields": wf_experts.CHOOSE_FIELDS,
-        "registered_on": wf_experts.DATE_IN_FUTURE,
-        "email": wf_experts.BAD_EMAIL,
-        "phone": wf_experts.BAD_PHONE,
+        "name": expert_writes.DUPLICATE_EXPERT,
+        "fields": expert_writes.CHOOSE_FIELDS,
+        "registered_on": expert_writes.DATE_IN_FUTURE,
+        "email": expert_writes.BAD_EMAIL,
+        "phone": expert_writes.BAD_PHONE,
     }
     version = write(
         migrated_engine,
-        wf.edit_expert,
+        experts.edit_expert,
         actor=kim,
         expert_id=eid,
         version=1,
@@ -323,7 +328,7 @@ def test_experts_added_edited_and_retired_with_fields_and_ties(
         fields=["roads"],
         phone="053-120-1234",
         email="kim@example.kr",
-        ties=[tie, wf.TieInput(firm, "employment", dt.date(2020, 1, 1), dt.date(2022, 1, 1))],
+        ties=[tie, experts.TieInput(firm, "employment", dt.date(2020, 1, 1), dt.date(2022, 1, 1))],
         reason="분야 정리",
     )
     assert version == 2
@@ -333,17 +338,17 @@ def test_experts_added_edited_and_retired_with_fields_and_ties(
         assert list(fields) == ["roads"]
         assert sorted(ties) == ["consulting", "employment"]
     with pytest.raises(ValidationFailed) as bad:
-        write(migrated_engine, wf.retire_expert, actor=kim, expert_id=eid, version=2,
+        write(migrated_engine, experts.retire_expert, actor=kim, expert_id=eid, version=2,
               retired_on=dt.date(2020, 1, 1), reason="")  # fmt: skip
     assert set(bad.value.errors) == {"retired_on", "reason"}
-    write(migrated_engine, wf.retire_expert, actor=kim, expert_id=eid, version=2,
+    write(migrated_engine, experts.retire_expert, actor=kim, expert_id=eid, version=2,
           retired_on=dt.date(2026, 6, 30), reason="본인 요청")  # fmt: skip
     with read_session(migrated_engine) as s:
         expert = s.get(Expert, eid)
         assert expert is not None
         assert (expert.retired_on, expert.version) == (dt.date(2026, 6, 30), 3)
     with pytest.raises(DomainError):
-        write(migrated_engine, wf.retire_expert, actor=kim, expert_id=eid, version=3,
+        write(migrated_engine, experts.retire_expert, actor=kim, expert_id=eid, version=3,
               retired_on=dt.date(2026, 7, 1), reason="다시")  # fmt: skip
     with read_session(migrated_engine) as s:
         actions = list(
@@ -360,7 +365,7 @@ def test_organizations_added_once(migrated_engine: Engine, people: dict[str, Act
     kim = people["kim"]
     oid = write(
         migrated_engine,
-        wf.add_organization,
+        experts.add_organization,
         actor=kim,
         name_ko="대구 시험 주식회사",
         name_en="Daegu Test Co.",
@@ -370,33 +375,38 @@ def test_organizations_added_once(migrated_engine: Engine, people: dict[str, Act
     )
     assert oid > 0
     with pytest.raises(ValidationFailed) as dup:
-        write(migrated_engine, wf.add_organization, actor=kim, name_ko="대구  시험 주식회사",
+        write(migrated_engine, experts.add_organization, actor=kim, name_ko="대구  시험 주식회사",
               name_en="daegu test co.", kind="company", region="KR-27", is_local=True)  # fmt: skip
     assert dup.value.errors == {
-        "name_ko": wf_experts.DUPLICATE_ORGANIZATION,
-        "name_en": wf_experts.DUPLICATE_ORGANIZATION,
+        "name_ko": expert_writes.DUPLICATE_ORGANIZATION,
+        "name_en": expert_writes.DUPLICATE_ORGANIZATION,
     }
     with pytest.raises(PermissionDenied):
-        write(migrated_engine, wf.add_organization, actor=people["executive"], name_ko="x",
+        write(migrated_engine, experts.add_organization, actor=people["executive"], name_ko="x",
               name_en="x", kind="company", region=None, is_local=False)  # fmt: skip
 
 
-NEW_WRITES: dict[str, tuple[str, Callable[[Engine, dict[str, Any]], dict[str, Any]]]] = {
+NEW_WRITES: dict[
+    str, tuple[Callable[..., Any], Callable[[Engine, dict[str, Any]], dict[str, Any]]]
+] = {
     "technology.edit": (
-        "edit_technology",
+        technologies.edit_technology,
         lambda e, r: {**_tech_edit(r["technology"], 1, "x"), "fn": None},
     ),
-    "testbed.edit": ("edit_testbed", lambda e, r: {**_testbed_edit(r["testbed"], 1, "x")}),
-    "adoption.edit": ("edit_adoption", lambda e, r: {**_adoption_edit(r["adoption"], 1, "x")}),
-    "expert.edit": ("edit_expert", lambda e, r: {**_expert_edit(r["expert"], 1, "x")}),
+    "testbed.edit": (testbeds.edit_testbed, lambda e, r: {**_testbed_edit(r["testbed"], 1, "x")}),
+    "adoption.edit": (
+        adoptions.edit_adoption,
+        lambda e, r: {**_adoption_edit(r["adoption"], 1, "x")},
+    ),
+    "expert.edit": (experts.edit_expert, lambda e, r: {**_expert_edit(r["expert"], 1, "x")}),
     "expert.retire": (
-        "retire_expert",
+        experts.retire_expert,
         lambda e, r: dict(
             expert_id=r["expert"], version=1, retired_on=dt.date(2026, 2, 1), reason="사유"
         ),
     ),
     "expert.add": (
-        "add_expert",
+        experts.add_expert,
         lambda e, r: dict(
             name="새 전문가",
             organization_id=_ORG[0],
@@ -406,7 +416,7 @@ NEW_WRITES: dict[str, tuple[str, Callable[[Engine, dict[str, Any]], dict[str, An
         ),
     ),
     "organization.add": (
-        "add_organization",
+        experts.add_organization,
         lambda e, r: dict(
             name_ko="새 기관", name_en="New body", kind="company", region=None, is_local=False
         ),
@@ -420,11 +430,11 @@ def test_only_staff_edit_and_every_refusal_is_audited(
 ) -> None:
     records = {k: v[1] for k, v in _records(migrated_engine, people["kim"]).items()}
     actor = people[role]
-    for action, (name, make) in NEW_WRITES.items():
+    for action, (fn, make) in NEW_WRITES.items():
         kwargs = make(migrated_engine, records)
         kwargs.pop("fn", None)
         with pytest.raises(PermissionDenied), write_session(migrated_engine) as s:
-            getattr(wf, name)(session=s, actor=actor, **kwargs)
+            fn(session=s, actor=actor, **kwargs)
         with read_session(migrated_engine) as s:
             denied = s.execute(
                 select(AuditEvent)

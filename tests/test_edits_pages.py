@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 from streamlit.testing.v1 import AppTest
 
-from db import workflow as wf
+from db import adoptions
 from db.engine import make_engine
 from db.models import Adoption, Expert, User
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 from tests.apptest import button, new_app, page_text, shown_text, sign_in
 
@@ -82,7 +82,7 @@ def test_an_edit_from_an_old_form_is_refused_and_reload_starts_again(app_db: Eng
     # A colleague saves the record while the form is open (one version on).
     colleague = _colleague(app_db)
     with write_session(app_db) as s:
-        wf.edit_adoption(
+        adoptions.edit_adoption(
             session=s,
             actor=colleague,
             adoption_id=aid,

@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import Engine, select
 
 import seed
-from db.deliberation.csvsafe import to_csv
-from db.deliberation.evidence import MANIFEST, NothingToExport, evidence_package
-from db.deliberation.fairness import fairness_report
-from db.deliberation.records import MeetingFilters, meeting_record, meetings_list
 from db.errors import PermissionDenied
+from db.fairness.report import fairness_report
+from db.meetings.csvsafe import to_csv
+from db.meetings.evidence import MANIFEST, NothingToExport, evidence_package
+from db.meetings.records import MeetingFilters, meeting_record, meetings_list
 from db.models import AuditHead, Meeting, PanelSeat, User
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session
 from seed.constants import GO_LIVE
 

@@ -18,14 +18,14 @@ import pytest
 from sqlalchemy import Engine, delete, func, select, update
 
 import seed
-from db import deliberation as dl
-from db.deliberation import errors as e
-from db.deliberation.fairness import RULES_VERSION, FairnessReport, fairness_report, stored_flags
-from db.deliberation.fairness_store import refresh_for_technologies
+from db import meetings
+from db.experts import edit_expert
+from db.fairness.report import RULES_VERSION, FairnessReport, fairness_report, stored_flags
+from db.fairness.store import refresh_for_technologies
+from db.meetings import errors as e
 from db.models import Expert, ExpertField, Meeting, MeetingFairness, PanelSeat, Technology, User
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
-from db.workflow.experts import edit_expert
 from seed.constants import DEMO_END, GO_LIVE
 from tests.deliberation_data import PASSING, World, build, held, items_of, score_all, write
 
@@ -78,7 +78,7 @@ def test_the_same_when_repeats_are_counted_in_sql_first(
     seeded_engine: Engine, period: tuple, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Long periods (many experts with 3+ seats) count repeats in SQL before loading seats."""
-    from db.deliberation import fairness
+    from db.fairness import report as fairness
 
     monkeypatch.setattr(fairness, "MANY_EXPERTS", 0)
     live, stored = reports(seeded_engine, auditor_of(seeded_engine), period)
@@ -127,7 +127,7 @@ def decided(w: World) -> tuple[int, list[int]]:
     meeting_id, members = held(w)
     for item_id in items_of(w, meeting_id):
         score_all(w, item_id, members, PASSING)
-        write(w, dl.record_decision, item_id=item_id, reason="Passes.")
+        write(w, meetings.record_decision, item_id=item_id, reason="Passes.")
     return meeting_id, members
 
 
@@ -145,18 +145,20 @@ def test_closing_a_meeting_stores_its_results_in_the_same_transaction(w: World) 
     meeting_id, members = held(w)
     # A close that fails stores nothing.
     with pytest.raises(e.ItemsUndecided):
-        write(w, dl.close_meeting, meeting_id=meeting_id, minutes="Too early.")
+        write(w, meetings.close_meeting, meeting_id=meeting_id, minutes="Too early.")
     assert stored_row(w, meeting_id) is None
     for item_id in items_of(w, meeting_id):
         score_all(w, item_id, members, PASSING)
-        write(w, dl.record_decision, item_id=item_id, reason="Passes.")
+        write(w, meetings.record_decision, item_id=item_id, reason="Passes.")
     # The row is written inside the closing transaction, and goes with it when it rolls back.
     with pytest.raises(RuntimeError), write_session(w.engine) as s:
-        dl.close_meeting(session=s, actor=w.staff, meeting_id=meeting_id, minutes="Both passed.")
+        meetings.close_meeting(
+            session=s, actor=w.staff, meeting_id=meeting_id, minutes="Both passed."
+        )
         assert s.get(MeetingFairness, meeting_id) is not None
         raise RuntimeError("the transaction fails after the close")
     assert stored_row(w, meeting_id) is None and status_of(w, meeting_id) == "held"
-    write(w, dl.close_meeting, meeting_id=meeting_id, minutes="Both passed.")
+    write(w, meetings.close_meeting, meeting_id=meeting_id, minutes="Both passed.")
     row = stored_row(w, meeting_id)
     assert row is not None and status_of(w, meeting_id) == "closed"
     assert (row.version, row.seats, row.flag_count, row.flags) == (
@@ -182,7 +184,7 @@ def test_closing_a_meeting_stores_its_results_in_the_same_transaction(w: World) 
 
 def test_the_report_reads_the_stored_results_of_the_current_rules_only(w: World) -> None:
     meeting_id, _members = decided(w)
-    write(w, dl.close_meeting, meeting_id=meeting_id, minutes="Both passed.")
+    write(w, meetings.close_meeting, meeting_id=meeting_id, minutes="Both passed.")
     planted = '[["missing_reason",null,null,null,"minutes",null]]'
     with write_session(w.engine) as s:
         s.execute(
@@ -203,7 +205,7 @@ def test_the_report_reads_the_stored_results_of_the_current_rules_only(w: World)
 
 def test_an_experts_new_organization_recomputes_the_closed_meetings(w: World) -> None:
     meeting_id, members = decided(w)
-    write(w, dl.close_meeting, meeting_id=meeting_id, minutes="Both passed.")
+    write(w, meetings.close_meeting, meeting_id=meeting_id, minutes="Both passed.")
     member = members[0]
     with read_session(w.engine) as s:
         expert = s.get(Expert, member)
@@ -241,7 +243,7 @@ def test_an_experts_new_organization_recomputes_the_closed_meetings(w: World) ->
 
 def test_a_technologys_new_owner_recomputes_the_closed_meetings(w: World) -> None:
     meeting_id, members = decided(w)
-    write(w, dl.close_meeting, meeting_id=meeting_id, minutes="Both passed.")
+    write(w, meetings.close_meeting, meeting_id=meeting_id, minutes="Both passed.")
     with read_session(w.engine) as s:
         org = s.execute(select(Expert.organization_id).where(Expert.id == members[0])).scalar()
     with write_session(w.engine) as s:  # as an import that changes the owner writes it
@@ -261,7 +263,7 @@ def test_the_migration_computes_the_meetings_closed_before_it(w: World) -> None:
     from db.migrate import downgrade, upgrade
 
     meeting_id, _members = decided(w)
-    write(w, dl.close_meeting, meeting_id=meeting_id, minutes="Both passed.")
+    write(w, meetings.close_meeting, meeting_id=meeting_id, minutes="Both passed.")
     before = stored_row(w, meeting_id)
     assert before is not None
     downgrade(w.engine, "0006")

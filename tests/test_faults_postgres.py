@@ -2,7 +2,7 @@
 
 The driver is what the app does: several threads (sessions of one app process) share the
 process's one engine and decide adoptions through ``components.data.write`` (the app's write
-path: ``db.session.write_session`` around ``db.workflow.decide_one``) and read through
+path: ``db.session.write_session`` around ``db.approvals.decide_one``) and read through
 ``components.data.read``. A throwaway PostgreSQL 15 server of this module's own is
 restarted with ``pg_ctl restart -m fast``:
 
@@ -31,12 +31,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy import exc as sa_exc
 
 from components import data
-from db import audit
-from db import workflow as wf
+from db import approvals, audit
 from db.engine import make_engine
 from db.errors import DatabaseUnavailable, SaveInDoubt
 from db.models import Adoption, AuditEvent
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session
 from tests import workflow_data as wd
 from tests.conftest import PgServer, create_database
@@ -81,7 +80,7 @@ def decide(actor: Actor, item: int, decision: str, out: Outcomes, *, read: bool 
     """One user's decision as the approvals page makes it; records what the user saw."""
     try:
         if read:
-            data.read(wf.item_context, actor=actor, key=f"adoption:{item}")
+            data.read(approvals.item_context, actor=actor, key=f"adoption:{item}")
     except DatabaseUnavailable as exc:
         with out.lock:
             out.read_failures.append(exc)
@@ -92,7 +91,7 @@ def decide(actor: Actor, item: int, decision: str, out: Outcomes, *, read: bool 
         return False
     try:
         data.write(
-            wf.decide_one,
+            approvals.decide_one,
             actor=actor,
             key=f"adoption:{item}",
             decision=decision,

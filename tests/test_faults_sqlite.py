@@ -34,12 +34,11 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy import exc as sa_exc
 
 from components import data
-from db import audit
-from db import workflow as wf
+from db import approvals, audit
 from db.engine import make_engine
 from db.errors import DatabaseFull, DatabaseReadOnly, DatabaseUnavailable
 from db.models import Adoption, Base, User
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 from tests import workflow_data as wd
 from tests.apptest import button, new_app, page_text, sign_in
@@ -78,7 +77,7 @@ def snapshot(engine: Engine, adoption_id: int) -> Snapshot:
 
 def still_reads(engine: Engine, actor: Actor, adoption_id: int) -> None:
     with read_session(engine) as s:
-        pending = wf.pending_decisions(session=s, actor=actor)
+        pending = approvals.pending_decisions(session=s, actor=actor)
         assert f"adoption:{adoption_id}" in set(pending["key"])
         chain = audit.verify(s)
     assert chain.ok, chain.problem
@@ -204,7 +203,7 @@ def demo_copy(seeded_sqlite_file: Path, tmp_path: Path) -> Path:
 
 def decide_reject(engine: Engine, actor: Actor, item: int) -> None:
     with write_session(engine) as s:
-        wf.decide_one(
+        approvals.decide_one(
             session=s, actor=actor, key=f"adoption:{item}", decision="reject", comment=LONG_COMMENT
         )
 

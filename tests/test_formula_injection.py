@@ -189,7 +189,7 @@ def test_each_payload_as_typed_is_neutralised_by_both_writers(payload: str) -> N
     import pandas as pd
 
     from components.export import to_csv, to_xlsx
-    from db.deliberation import csvsafe
+    from db.meetings import csvsafe
 
     df = pd.DataFrame({"text": [payload], "n": [-3]})
     for name, blob in (

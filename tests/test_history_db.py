@@ -1,4 +1,4 @@
-"""A record's history (``db.queries.audit_trail.record_history``), SQLite and PostgreSQL:
+"""A record's history (``db.audit.trail.record_history``), SQLite and PostgreSQL:
 newest first, paged with a total, step proposals included, open to every register reader,
 and experts' phone and e-mail withheld from whoever may not see personal data."""
 
@@ -9,12 +9,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine, select
 
-from db import audit
-from db import workflow as wf
+from db import approvals, audit, experts
+from db.audit import trail as trail
 from db.errors import PermissionDenied
 from db.models import AuditEvent
-from db.permissions import Actor
-from db.queries import audit_trail as trail
+from db.policy import Actor
 from db.session import read_session, write_session
 from tests import workflow_data as wd
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401
@@ -49,7 +48,7 @@ def _expert(engine: Engine, staff: Actor) -> int:
         org = wd.org(s)
     expert_id: int = 0
     with write_session(engine) as s:
-        expert_id = wf.add_expert(
+        expert_id = experts.add_expert(
             session=s,
             actor=staff,
             name="박 전문",
@@ -61,7 +60,7 @@ def _expert(engine: Engine, staff: Actor) -> int:
             email="park@example.kr",
         )
     with write_session(engine) as s:
-        wf.edit_expert(
+        experts.edit_expert(
             session=s,
             actor=staff,
             expert_id=expert_id,
@@ -142,7 +141,7 @@ def test_a_testbeds_history_includes_its_step_proposals(
     with write_session(migrated_engine) as s:
         tbid = wd.testbed(s, wd.tech(s, wd.org(s)), status="selected")
     with write_session(migrated_engine) as s:
-        pid = wf.propose_testbed_step(
+        pid = approvals.propose_testbed_step(
             session=s,
             actor=staff,
             testbed_id=tbid,
@@ -153,7 +152,7 @@ def test_a_testbeds_history_includes_its_step_proposals(
             planned_end_on=dt.date(2027, 3, 1),
         )
     with write_session(migrated_engine) as s:
-        wf.decide_proposal(
+        approvals.decide_proposal(
             session=s, actor=approver, proposal_id=pid, decision="approve", comment="현장 적정"
         )
     hist = _history(migrated_engine, people["executive"], "testbed", tbid)

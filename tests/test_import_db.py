@@ -31,7 +31,7 @@ from db.models import (
     Organization,
     Technology,
 )
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 
 ADMIN = Actor(id=None, username="import.admin", roles=frozenset({"admin"}))
@@ -338,7 +338,7 @@ PAYLOADS = [
 
 def test_formula_payloads_are_stored_as_typed_and_neutralised_in_exports(engine: Engine) -> None:
     from components.export import to_csv, to_xlsx
-    from db.queries.registers.technologies import TechnologyFilters, technologies_export
+    from db.technologies import TechnologyFilters, technologies_export
 
     rows = [TECH_HEADER] + [tech_row(n, title=p) for n, p in enumerate(PAYLOADS, start=1)]
     data = csv_bytes(rows)

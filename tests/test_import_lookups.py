@@ -25,7 +25,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from db import imports
 from db.imports import checking
 from db.models import Expert, Inquiry, Organization, Technology
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 
 STAFF = Actor(id=None, username="import.staff", roles=frozenset({"staff"}))

@@ -16,6 +16,8 @@ from sqlalchemy import Engine, func, select
 from db import clock, domain, models
 from db import intercity as ic
 from db.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from db.intercity import analysis as q
+from db.lost_edits import StaleEdit
 from db.models import (
     Adoption,
     Agreement,
@@ -25,10 +27,8 @@ from db.models import (
     Organization,
     Technology,
 )
-from db.permissions import Actor
-from db.queries import intercity as q
+from db.policy import Actor
 from db.session import read_session, write_session
-from db.workflow.lost_edits import StaleEdit
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401 (fixture)
 
 DAY = dt.timedelta(days=1)

@@ -396,7 +396,7 @@ def test_downloads_of_the_agreements_and_the_overdue_list(
     import io
 
     from db import intercity as ic
-    from db.permissions import Actor
+    from db.policy import Actor
     from db.session import write_session
 
     files = capture_downloads(monkeypatch)
@@ -457,7 +457,7 @@ def test_a_correction_that_lost_to_a_colleague_names_them(app_db: Engine, name: 
 
     from db import intercity as ic
     from db.models import User
-    from db.permissions import Actor
+    from db.policy import Actor
     from db.session import write_session
 
     if name is not None:
@@ -496,7 +496,7 @@ def test_a_correction_that_lost_to_a_colleague_names_them(app_db: Engine, name: 
 
 
 def _staff(engine: Engine) -> Any:
-    from db.permissions import Actor
+    from db.policy import Actor
 
     with read_session(engine) as s:
         staff_id = (
@@ -600,7 +600,7 @@ def test_the_overdue_inquiries_come_in_pages_of_50(
 
 
 def q_overdue_ids(session: Any, n: int) -> list[int]:
-    from db.queries import intercity as q
+    from db.intercity import analysis as q
 
     df, _total = q.overdue(session=session, as_of=clock.city_today(), days=30, limit=n)
     return [int(i) for i in df["id"]]

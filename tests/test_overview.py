@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine
 
 from components.briefing import build_briefing
-from db.queries import kpi
-from db.queries import overview as ov
+from db import kpi
+from db.kpi import overview as ov
 from db.session import read_session
 from tests.apptest import capture_downloads, new_app, page_text, sign_in
 from tests.test_pages import app_env  # noqa: F401  (fixture)

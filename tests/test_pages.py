@@ -159,7 +159,7 @@ def test_page_guard_stops_a_page_run_without_its_role(app_env: str) -> None:
     """Defence in depth: run directly, a page still refuses a user without its role."""
     from streamlit.testing.v1 import AppTest
 
-    from db.permissions import Actor
+    from db.policy import Actor
 
     at = AppTest.from_file(
         str(Path(__file__).resolve().parent.parent / "pages" / "administration.py")

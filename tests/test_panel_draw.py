@@ -1,4 +1,4 @@
-"""Properties of the panel draw (``db.deliberation.draw``), on generated pools.
+"""Properties of the panel draw (``db.meetings.draw``), on generated pools.
 
 The rule is documented in the module; these tests hold it to its promises: no conflicted
 expert is ever seated, the seed alone decides the panel, the affiliation balance is within
@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from db.deliberation.draw import (
+from db.domain import AFFILIATIONS
+from db.meetings.draw import (
     RULE,
     Candidate,
     Draw,
@@ -29,7 +30,6 @@ from db.deliberation.draw import (
     select_seats,
     years_before,
 )
-from db.domain import AFFILIATIONS
 
 FIELDS = ("bridges", "roads", "tunnels", "water_sewage")
 AS_OF = dt.date(2024, 6, 15)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, event, select, text
 
-from db import summaries
-from db import workflow as wf
+from db import approvals, summaries
+from db.audit import trail as at
 from db.errors import PermissionDenied
 from db.models import StoredSummary, User
-from db.permissions import Actor
-from db.queries import audit_trail as at
+from db.policy import Actor
 from db.session import read_session
 
 
@@ -23,7 +22,7 @@ def _actor(engine: Engine, username: str) -> Actor:
 
 def _stored_counts(engine: Engine, actor: Actor) -> dict[str, int]:
     with read_session(engine) as s:
-        return wf.queue_counts(
+        return approvals.queue_counts(
             session=s,
             actor=actor,
             shared=lambda: summaries.queue_counts(s, summaries.data_version(s)),
@@ -34,7 +33,7 @@ def test_queue_counts_from_the_summary_equal_the_live_ones(seeded_engine: Engine
     staff, staff2 = _actor(seeded_engine, "staff.demo"), _actor(seeded_engine, "staff2.demo")
     for actor in (staff, staff2):
         with read_session(seeded_engine) as s:
-            live = wf.queue_counts(session=s, actor=actor)
+            live = approvals.queue_counts(session=s, actor=actor)
         assert _stored_counts(seeded_engine, actor) == live  # computed and stored
         assert _stored_counts(seeded_engine, actor) == live  # read back from the row
     with read_session(seeded_engine) as s:
@@ -46,15 +45,17 @@ def test_queue_counts_from_the_summary_equal_the_live_ones(seeded_engine: Engine
     one, two = _stored_counts(seeded_engine, staff), _stored_counts(seeded_engine, staff2)
     assert one["to_propose"] == two["to_propose"]
     with read_session(seeded_engine) as s:
-        assert one["my_proposals"] == wf.queue_counts(session=s, actor=staff)["my_proposals"]
-        assert two["my_proposals"] == wf.queue_counts(session=s, actor=staff2)["my_proposals"]
+        assert one["my_proposals"] == approvals.queue_counts(session=s, actor=staff)["my_proposals"]
+        assert (
+            two["my_proposals"] == approvals.queue_counts(session=s, actor=staff2)["my_proposals"]
+        )
 
 
 def test_queue_counts_check_the_role_before_the_summary(seeded_engine: Engine) -> None:
     auditor = _actor(seeded_engine, "auditor.demo")
     asked: list[bool] = []
     with read_session(seeded_engine) as s, pytest.raises(PermissionDenied):
-        wf.queue_counts(session=s, actor=auditor, shared=lambda: asked.append(True) or {})
+        approvals.queue_counts(session=s, actor=auditor, shared=lambda: asked.append(True) or {})
     assert asked == []
 
 

@@ -15,9 +15,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from db.permissions import Actor
-from db.queries import kpi
-from db.queries import registers as r
+from db import adoptions, experts, intercity, kpi, listing, technologies
+from db.policy import Actor
 from seed import DEMO_END, PUBLISHED
 
 AS_OF = dt.date(2019, 8, 8)
@@ -51,25 +50,33 @@ def total(page: tuple[object, int]) -> int:
 
 
 def test_technologies_registered_as_of_the_press_release(s: Session) -> None:
-    f = r.TechnologyFilters(as_of=AS_OF)
-    assert total(r.technologies_page(session=s, filters=f, offset=0, limit=50)) == 305
-    local = r.TechnologyFilters(as_of=AS_OF, local=True)
-    external = r.TechnologyFilters(as_of=AS_OF, local=False)
-    assert total(r.technologies_page(session=s, filters=local, offset=0, limit=50)) == 43
-    assert total(r.technologies_page(session=s, filters=external, offset=0, limit=50)) == 262
+    f = technologies.TechnologyFilters(as_of=AS_OF)
+    assert total(technologies.technologies_page(session=s, filters=f, offset=0, limit=50)) == 305
+    local = technologies.TechnologyFilters(as_of=AS_OF, local=True)
+    external = technologies.TechnologyFilters(as_of=AS_OF, local=False)
+    assert total(technologies.technologies_page(session=s, filters=local, offset=0, limit=50)) == 43
+    assert (
+        total(technologies.technologies_page(session=s, filters=external, offset=0, limit=50))
+        == 262
+    )
 
 
 def test_experts_in_the_pool_as_of_the_press_release(s: Session) -> None:
-    f = r.ExpertFilters(as_of=AS_OF)
-    assert total(r.experts_page(session=s, actor=EXECUTIVE, filters=f, offset=0, limit=50)) == 817
+    f = experts.ExpertFilters(as_of=AS_OF)
+    assert (
+        total(experts.experts_page(session=s, actor=EXECUTIVE, filters=f, offset=0, limit=50))
+        == 817
+    )
     for affiliation, n in PUBLISHED["experts_by_affiliation"].items():
-        f = r.ExpertFilters(as_of=AS_OF, affiliation=affiliation)
-        page = r.experts_page(session=s, actor=EXECUTIVE, filters=f, offset=0, limit=50)
+        f = experts.ExpertFilters(as_of=AS_OF, affiliation=affiliation)
+        page = experts.experts_page(session=s, actor=EXECUTIVE, filters=f, offset=0, limit=50)
         assert total(page) == n, affiliation
 
 
 def test_adopted_technologies_as_of_the_press_release(s: Session) -> None:
-    df, n = r.adoptions_page(session=s, filters=r.AdoptionFilters(as_of=AS_OF), offset=0, limit=100)
+    df, n = adoptions.adoptions_page(
+        session=s, filters=adoptions.AdoptionFilters(as_of=AS_OF), offset=0, limit=100
+    )
     assert n == PUBLISHED["adopted"] == 54
     assert df["technology_id"].is_unique
     assert set(df["status"]) == {"approved"}
@@ -77,8 +84,8 @@ def test_adopted_technologies_as_of_the_press_release(s: Session) -> None:
 
 
 def test_inquiries_received_as_of_the_press_release(s: Session) -> None:
-    f = r.InquiryFilters(as_of=AS_OF)
-    assert total(r.inquiries_page(session=s, filters=f, offset=0, limit=50)) == 7
+    f = intercity.InquiryFilters(as_of=AS_OF)
+    assert total(intercity.inquiries_page(session=s, filters=f, offset=0, limit=50)) == 7
 
 
 @pytest.mark.parametrize("as_of", [dt.date(2021, 3, 31), DEMO_END])
@@ -88,28 +95,38 @@ def test_drill_downs_match_the_tiles_on_other_dates(s: Session, as_of: dt.date) 
     h = kpi.headline(session=s, as_of=as_of)
     assert (
         total(
-            r.technologies_page(
-                session=s, filters=r.TechnologyFilters(as_of=as_of), offset=0, limit=1
+            technologies.technologies_page(
+                session=s, filters=technologies.TechnologyFilters(as_of=as_of), offset=0, limit=1
             )
         )
         == h.technologies
     )
     assert (
         total(
-            r.experts_page(
-                session=s, actor=STAFF, filters=r.ExpertFilters(as_of=as_of), offset=0, limit=1
+            experts.experts_page(
+                session=s,
+                actor=STAFF,
+                filters=experts.ExpertFilters(as_of=as_of),
+                offset=0,
+                limit=1,
             )
         )
         == h.experts
     )
     assert (
         total(
-            r.adoptions_page(session=s, filters=r.AdoptionFilters(as_of=as_of), offset=0, limit=1)
+            adoptions.adoptions_page(
+                session=s, filters=adoptions.AdoptionFilters(as_of=as_of), offset=0, limit=1
+            )
         )
         == h.adopted
     )
     assert (
-        total(r.inquiries_page(session=s, filters=r.InquiryFilters(as_of=as_of), offset=0, limit=1))
+        total(
+            intercity.inquiries_page(
+                session=s, filters=intercity.InquiryFilters(as_of=as_of), offset=0, limit=1
+            )
+        )
         == h.inquiries
     )
     for tech in (
@@ -118,14 +135,16 @@ def test_drill_downs_match_the_tiles_on_other_dates(s: Session, as_of: dt.date) 
         kpi.TechFilter(local=True),
     ):
         narrowed = kpi.headline(session=s, as_of=as_of, tech=tech)
-        tf = r.TechnologyFilters(
+        tf = technologies.TechnologyFilters(
             as_of=as_of, sector=tech.sector, field=tech.field, local=tech.local
         )
-        af = r.AdoptionFilters(as_of=as_of, sector=tech.sector, field=tech.field, local=tech.local)
-        assert total(r.technologies_page(session=s, filters=tf, offset=0, limit=1)) == (
+        af = adoptions.AdoptionFilters(
+            as_of=as_of, sector=tech.sector, field=tech.field, local=tech.local
+        )
+        assert total(technologies.technologies_page(session=s, filters=tf, offset=0, limit=1)) == (
             narrowed.technologies
         )
-        assert total(r.adoptions_page(session=s, filters=af, offset=0, limit=1)) == (
+        assert total(adoptions.adoptions_page(session=s, filters=af, offset=0, limit=1)) == (
             narrowed.adopted
         )
 
@@ -133,61 +152,65 @@ def test_drill_downs_match_the_tiles_on_other_dates(s: Session, as_of: dt.date) 
 def test_status_with_as_of_is_the_status_on_that_date(s: Session) -> None:
     """The overview links its tile with status=registered: technologies that expired or were
     withdrawn since were registered on the date, so they count, as on the tile."""
-    then = r.TechnologyFilters(as_of=AS_OF, status="registered")
-    df, n = r.technologies_export(session=s, filters=then)
+    then = technologies.TechnologyFilters(as_of=AS_OF, status="registered")
+    df, n = technologies.technologies_export(session=s, filters=then)
     assert n == 305
     assert set(df["status_then"]) == {"registered"}
     assert set(df["status"]) > {"registered"}  # some have expired or been withdrawn since
-    now = r.TechnologyFilters(registered_to=AS_OF, status="registered")
-    assert total(r.technologies_page(session=s, filters=now, offset=0, limit=1)) < 305
-    df, _ = r.technologies_page(session=s, filters=r.TechnologyFilters(), offset=0, limit=5)
+    now = technologies.TechnologyFilters(registered_to=AS_OF, status="registered")
+    assert total(technologies.technologies_page(session=s, filters=now, offset=0, limit=1)) < 305
+    df, _ = technologies.technologies_page(
+        session=s, filters=technologies.TechnologyFilters(), offset=0, limit=5
+    )
     assert "status_then" not in df.columns
-    adopted = r.AdoptionFilters(as_of=AS_OF, status="approved")
-    assert total(r.adoptions_page(session=s, filters=adopted, offset=0, limit=1)) == 54
-    received = r.InquiryFilters(as_of=AS_OF)
-    df, _ = r.inquiries_export(session=s, filters=received)
+    adopted = adoptions.AdoptionFilters(as_of=AS_OF, status="approved")
+    assert total(adoptions.adoptions_page(session=s, filters=adopted, offset=0, limit=1)) == 54
+    received = intercity.InquiryFilters(as_of=AS_OF)
+    df, _ = intercity.inquiries_export(session=s, filters=received)
     by_then = df["status_then"].value_counts().to_dict()
     for status, n in by_then.items():
-        f = r.InquiryFilters(as_of=AS_OF, status=status)
-        assert total(r.inquiries_page(session=s, filters=f, offset=0, limit=1)) == n
+        f = intercity.InquiryFilters(as_of=AS_OF, status=status)
+        assert total(intercity.inquiries_page(session=s, filters=f, offset=0, limit=1)) == n
     assert sum(by_then.values()) == 7
 
 
 def test_registration_period(s: Session) -> None:
-    july = r.TechnologyFilters(
+    july = technologies.TechnologyFilters(
         registered_from=dt.date(2019, 7, 1), registered_to=dt.date(2019, 7, 31)
     )
-    df, n = r.technologies_page(session=s, filters=july, offset=0, limit=500)
+    df, n = technologies.technologies_page(session=s, filters=july, offset=0, limit=500)
     assert n == len(df) > 0
     assert df["registered_on"].between(dt.date(2019, 7, 1), dt.date(2019, 7, 31)).all()
     with pytest.raises(ValueError):
-        r.TechnologyFilters(registered_from=dt.date(2019, 8, 1), registered_to=dt.date(2019, 7, 1))
+        technologies.TechnologyFilters(
+            registered_from=dt.date(2019, 8, 1), registered_to=dt.date(2019, 7, 1)
+        )
 
 
 def test_filters_by_code(s: Session) -> None:
-    df, _n = r.technologies_page(
+    df, _n = technologies.technologies_page(
         session=s,
-        filters=r.TechnologyFilters(field="roads", sector="none", status="registered"),
+        filters=technologies.TechnologyFilters(field="roads", sector="none", status="registered"),
         offset=0,
         limit=500,
     )
     assert set(df["field"]) == {"roads"}
     assert set(df["status"]) == {"registered"}
-    df, n = r.experts_page(
-        session=s, actor=STAFF, filters=r.ExpertFilters(field="bridges"), offset=0, limit=500
+    df, n = experts.experts_page(
+        session=s, actor=STAFF, filters=experts.ExpertFilters(field="bridges"), offset=0, limit=500
     )
     assert n > 0 and all("bridges" in fields for fields in df["fields"])
-    df, _n = r.inquiries_page(
+    df, _n = intercity.inquiries_page(
         session=s,
-        filters=r.InquiryFilters(org_kind="metropolitan_city", region="KR-26"),
+        filters=intercity.InquiryFilters(org_kind="metropolitan_city", region="KR-26"),
         offset=0,
         limit=50,
     )
     assert set(df["org_kind"]) == {"metropolitan_city"} and set(df["region"]) == {"KR-26"}
     with pytest.raises(ValueError):
-        r.TechnologyFilters(field="not-a-field")
+        technologies.TechnologyFilters(field="not-a-field")
     with pytest.raises(ValueError):
-        r.InquiryFilters(region="KR-99")
+        intercity.InquiryFilters(region="KR-99")
 
 
 # --- paging, sorting -----------------------------------------------------------------------
@@ -195,48 +218,52 @@ def test_filters_by_code(s: Session) -> None:
 
 @pytest.mark.parametrize("sort", ["registered_desc", "registered_asc", "reg_no_asc"])
 def test_pages_cover_every_row_once_and_the_total_is_stable(s: Session, sort: str) -> None:
-    f = r.TechnologyFilters(as_of=AS_OF)
+    f = technologies.TechnologyFilters(as_of=AS_OF)
     seen: list[int] = []
     totals = set()
     for offset in range(0, 305, 40):
-        df, n = r.technologies_page(session=s, filters=f, offset=offset, limit=40, sort=sort)
+        df, n = technologies.technologies_page(
+            session=s, filters=f, offset=offset, limit=40, sort=sort
+        )
         totals.add(n)
         seen.extend(int(i) for i in df["id"])
     assert totals == {305}
     assert len(seen) == len(set(seen)) == 305
-    df, n = r.technologies_page(session=s, filters=f, offset=400, limit=40, sort=sort)
+    df, n = technologies.technologies_page(session=s, filters=f, offset=400, limit=40, sort=sort)
     assert df.empty and n == 305
     assert list(df.columns)[:3] == ["id", "reg_no", "title_ko"]
 
 
 def test_sort_orders(s: Session) -> None:
-    f = r.TechnologyFilters(as_of=AS_OF)
-    df, _ = r.technologies_page(session=s, filters=f, offset=0, limit=100, sort="reg_no_asc")
+    f = technologies.TechnologyFilters(as_of=AS_OF)
+    df, _ = technologies.technologies_page(
+        session=s, filters=f, offset=0, limit=100, sort="reg_no_asc"
+    )
     assert list(df["reg_no"]) == sorted(df["reg_no"])
-    df, _ = r.technologies_page(session=s, filters=f, offset=0, limit=100)
+    df, _ = technologies.technologies_page(session=s, filters=f, offset=0, limit=100)
     assert list(df["registered_on"]) == sorted(df["registered_on"], reverse=True)
     with pytest.raises(ValueError):
-        r.technologies_page(session=s, filters=f, offset=0, limit=10, sort="title; DROP")
+        technologies.technologies_page(session=s, filters=f, offset=0, limit=10, sort="title; DROP")
 
 
 @pytest.mark.parametrize("sort", ["registered_desc", "registered_asc"])
 @pytest.mark.parametrize(
     "filters",
     [
-        r.TechnologyFilters(as_of=AS_OF),
-        r.TechnologyFilters(as_of=DEMO_END),
-        r.TechnologyFilters(registered_from=dt.date(2019, 1, 1)),
-        r.TechnologyFilters(registered_to=dt.date(2019, 12, 31), local=True),
-        r.TechnologyFilters(),
+        technologies.TechnologyFilters(as_of=AS_OF),
+        technologies.TechnologyFilters(as_of=DEMO_END),
+        technologies.TechnologyFilters(registered_from=dt.date(2019, 1, 1)),
+        technologies.TechnologyFilters(registered_to=dt.date(2019, 12, 31), local=True),
+        technologies.TechnologyFilters(),
     ],
 )
 def test_registration_order_is_by_date_then_record_with_undated_last(
-    s: Session, sort: str, filters: r.TechnologyFilters
+    s: Session, sort: str, filters: technologies.TechnologyFilters
 ) -> None:
     """The pages in the registration orders (read without NULLS LAST when a date filter
     leaves only registered technologies) are the matches ordered by date, then record
     number, technologies without a date last."""
-    everything, n = r.technologies_export(session=s, filters=filters, sort="reg_no_asc")
+    everything, n = technologies.technologies_export(session=s, filters=filters, sort="reg_no_asc")
     rows = list(zip(everything["registered_on"], everything["id"], strict=True))
     dated = sorted(
         ((d, int(i)) for d, i in rows if d is not None and not pd.isna(d)),
@@ -246,52 +273,66 @@ def test_registration_order_is_by_date_then_record_with_undated_last(
         (int(i) for d, i in rows if d is None or pd.isna(d)), reverse=sort == "registered_desc"
     )
     expected = [i for _d, i in dated] + undated
-    if filters != r.TechnologyFilters():
+    if filters != technologies.TechnologyFilters():
         assert not undated
     else:
         assert undated  # the whole register holds technologies not registered (yet)
     seen: list[int] = []
     for offset in range(0, n, 120):
-        df, _ = r.technologies_page(session=s, filters=filters, offset=offset, limit=120, sort=sort)
+        df, _ = technologies.technologies_page(
+            session=s, filters=filters, offset=offset, limit=120, sort=sort
+        )
         seen.extend(int(i) for i in df["id"])
     assert seen == expected
 
 
-@pytest.mark.parametrize(("offset", "limit"), [(-1, 10), (0, 0), (0, r.PAGE_LIMIT_MAX + 1)])
+@pytest.mark.parametrize(("offset", "limit"), [(-1, 10), (0, 0), (0, listing.PAGE_LIMIT_MAX + 1)])
 def test_bad_windows_are_refused(s: Session, offset: int, limit: int) -> None:
     with pytest.raises(ValueError):
-        r.inquiries_page(session=s, filters=r.InquiryFilters(), offset=offset, limit=limit)
+        intercity.inquiries_page(
+            session=s, filters=intercity.InquiryFilters(), offset=offset, limit=limit
+        )
 
 
 # --- search ---------------------------------------------------------------------------------
 
 
 def test_search_is_a_case_insensitive_substring(s: Session) -> None:
-    upper = r.technologies_page(
-        session=s, filters=r.TechnologyFilters(q="DG-2019-04"), offset=0, limit=50
+    upper = technologies.technologies_page(
+        session=s, filters=technologies.TechnologyFilters(q="DG-2019-04"), offset=0, limit=50
     )
-    lower = r.technologies_page(
-        session=s, filters=r.TechnologyFilters(q="dg-2019-04"), offset=0, limit=50
+    lower = technologies.technologies_page(
+        session=s, filters=technologies.TechnologyFilters(q="dg-2019-04"), offset=0, limit=50
     )
     assert upper[1] == lower[1] == 10
     assert all(n.startswith("DG-2019-04") for n in upper[0]["reg_no"])
     # titles in both languages, owners' names
-    df, n = r.technologies_page(
-        session=s, filters=r.TechnologyFilters(q="PERMEABLE"), offset=0, limit=50
+    df, n = technologies.technologies_page(
+        session=s, filters=technologies.TechnologyFilters(q="PERMEABLE"), offset=0, limit=50
     )
     assert n > 0 and all("permeable" in t.lower() for t in df["title_en"])
     assert (
         total(
-            r.technologies_page(session=s, filters=r.TechnologyFilters(q="포장"), offset=0, limit=5)
+            technologies.technologies_page(
+                session=s, filters=technologies.TechnologyFilters(q="포장"), offset=0, limit=5
+            )
         )
         > 0
     )
     assert (
-        total(r.inquiries_page(session=s, filters=r.InquiryFilters(q="감사원"), offset=0, limit=5))
+        total(
+            intercity.inquiries_page(
+                session=s, filters=intercity.InquiryFilters(q="감사원"), offset=0, limit=5
+            )
+        )
         >= 1
     )
     assert (
-        total(r.adoptions_page(session=s, filters=r.AdoptionFilters(q="도로과"), offset=0, limit=5))
+        total(
+            adoptions.adoptions_page(
+                session=s, filters=adoptions.AdoptionFilters(q="도로과"), offset=0, limit=5
+            )
+        )
         > 0
     )
 
@@ -299,21 +340,30 @@ def test_search_is_a_case_insensitive_substring(s: Session) -> None:
 @pytest.mark.parametrize("q", INJECTION)
 def test_injection_looking_search_text_is_just_text(s: Session, q: str) -> None:
     for page in (
-        r.technologies_page(session=s, filters=r.TechnologyFilters(q=q), offset=0, limit=10),
-        r.experts_page(
-            session=s, actor=EXECUTIVE, filters=r.ExpertFilters(q=q), offset=0, limit=10
+        technologies.technologies_page(
+            session=s, filters=technologies.TechnologyFilters(q=q), offset=0, limit=10
         ),
-        r.adoptions_page(session=s, filters=r.AdoptionFilters(q=q), offset=0, limit=10),
-        r.inquiries_page(session=s, filters=r.InquiryFilters(q=q), offset=0, limit=10),
+        experts.experts_page(
+            session=s, actor=EXECUTIVE, filters=experts.ExpertFilters(q=q), offset=0, limit=10
+        ),
+        adoptions.adoptions_page(
+            session=s, filters=adoptions.AdoptionFilters(q=q), offset=0, limit=10
+        ),
+        intercity.inquiries_page(
+            session=s, filters=intercity.InquiryFilters(q=q), offset=0, limit=10
+        ),
     ):
         assert page[1] == 0, q  # wildcards are escaped: nothing holds these strings
-    everything = r.TechnologyFilters()
-    assert total(r.technologies_page(session=s, filters=everything, offset=0, limit=1)) > 305
+    everything = technologies.TechnologyFilters()
+    assert (
+        total(technologies.technologies_page(session=s, filters=everything, offset=0, limit=1))
+        > 305
+    )
 
 
 def test_search_text_has_a_length_limit() -> None:
     with pytest.raises(ValueError):
-        r.TechnologyFilters(q="x" * (r.SEARCH_MAX_CHARS + 1))
+        technologies.TechnologyFilters(q="x" * (listing.SEARCH_MAX_CHARS + 1))
 
 
 # --- personal data ----------------------------------------------------------------------------
@@ -327,14 +377,14 @@ def test_search_text_has_a_length_limit() -> None:
 def test_personal_data_only_for_staff_and_auditors(
     s: Session, actor: Actor, personal: bool
 ) -> None:
-    f = r.ExpertFilters(as_of=AS_OF)
-    df, _ = r.experts_page(session=s, actor=actor, filters=f, offset=0, limit=5)
+    f = experts.ExpertFilters(as_of=AS_OF)
+    df, _ = experts.experts_page(session=s, actor=actor, filters=f, offset=0, limit=5)
     assert ({"phone", "email"} <= set(df.columns)) is personal
     assert ({"phone", "email"} & set(df.columns) == set()) is not personal
-    export, n = r.experts_export(session=s, actor=actor, filters=f)
+    export, n = experts.experts_export(session=s, actor=actor, filters=f)
     assert len(export) == n == 817
     assert ({"phone", "email"} <= set(export.columns)) is personal
-    detail = r.expert_detail(session=s, actor=actor, expert_id=int(df["id"].iloc[0]))
+    detail = experts.expert_detail(session=s, actor=actor, expert_id=int(df["id"].iloc[0]))
     assert detail is not None
     assert ("phone" in detail and "email" in detail) is personal
     assert ("phone" in detail or "email" in detail) is personal
@@ -343,16 +393,18 @@ def test_personal_data_only_for_staff_and_auditors(
 
 
 def test_the_executive_cannot_find_experts_by_email(s: Session) -> None:
-    df, _ = r.experts_page(
-        session=s, actor=STAFF, filters=r.ExpertFilters(), offset=0, limit=1, sort="name_asc"
+    df, _ = experts.experts_page(
+        session=s, actor=STAFF, filters=experts.ExpertFilters(), offset=0, limit=1, sort="name_asc"
     )
     email = str(df["email"].iloc[0])
     staff_hits = total(
-        r.experts_page(session=s, actor=STAFF, filters=r.ExpertFilters(q=email), offset=0, limit=5)
+        experts.experts_page(
+            session=s, actor=STAFF, filters=experts.ExpertFilters(q=email), offset=0, limit=5
+        )
     )
     executive_hits = total(
-        r.experts_page(
-            session=s, actor=EXECUTIVE, filters=r.ExpertFilters(q=email), offset=0, limit=5
+        experts.experts_page(
+            session=s, actor=EXECUTIVE, filters=experts.ExpertFilters(q=email), offset=0, limit=5
         )
     )
     assert staff_hits >= 1
@@ -363,40 +415,44 @@ def test_the_executive_cannot_find_experts_by_email(s: Session) -> None:
 
 
 def test_exports_hold_every_filtered_row(s: Session) -> None:
-    df, n = r.technologies_export(session=s, filters=r.TechnologyFilters(as_of=AS_OF))
+    df, n = technologies.technologies_export(
+        session=s, filters=technologies.TechnologyFilters(as_of=AS_OF)
+    )
     assert len(df) == n == 305 and df["id"].is_unique
-    df, n = r.adoptions_export(session=s, filters=r.AdoptionFilters(as_of=AS_OF))
+    df, n = adoptions.adoptions_export(session=s, filters=adoptions.AdoptionFilters(as_of=AS_OF))
     assert len(df) == n == 54
-    df, n = r.inquiries_export(session=s, filters=r.InquiryFilters(as_of=AS_OF))
+    df, n = intercity.inquiries_export(session=s, filters=intercity.InquiryFilters(as_of=AS_OF))
     assert len(df) == n == 7
 
 
 def test_export_is_capped(s: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    from db.queries.registers import common
-
-    monkeypatch.setattr(common, "EXPORT_LIMIT", 100)
-    df, n = r.technologies_export(session=s, filters=r.TechnologyFilters(as_of=AS_OF))
+    monkeypatch.setattr(listing, "EXPORT_LIMIT", 100)
+    df, n = technologies.technologies_export(
+        session=s, filters=technologies.TechnologyFilters(as_of=AS_OF)
+    )
     assert len(df) == 100 and n == 305
 
 
 def test_details(s: Session) -> None:
-    df, _ = r.adoptions_page(session=s, filters=r.AdoptionFilters(as_of=AS_OF), offset=0, limit=1)
-    adoption = r.adoption_detail(session=s, adoption_id=int(df["id"].iloc[0]))
+    df, _ = adoptions.adoptions_page(
+        session=s, filters=adoptions.AdoptionFilters(as_of=AS_OF), offset=0, limit=1
+    )
+    adoption = adoptions.adoption_detail(session=s, adoption_id=int(df["id"].iloc[0]))
     assert adoption is not None and adoption["status"] == "approved"
-    tech = r.technology_detail(session=s, tech_id=int(adoption["technology_id"]))
+    tech = technologies.technology_detail(session=s, tech_id=int(adoption["technology_id"]))
     assert tech is not None
     assert tech["reg_no"] == adoption["reg_no"]
     assert adoption["id"] in {a["id"] for a in tech["adoptions"]}
     assert any(rv["decision"] == "passed" for rv in tech["reviews"])
-    inquiry = r.inquiry_detail(session=s, inquiry_id=1)
+    inquiry = intercity.inquiry_detail(session=s, inquiry_id=1)
     assert inquiry is not None and inquiry["org_en"] == "Board of Audit and Inspection"
     assert isinstance(inquiry["followups"], list)
-    expert = r.expert_detail(session=s, actor=AUDITOR, expert_id=1)
+    expert = experts.expert_detail(session=s, actor=AUDITOR, expert_id=1)
     assert expert is not None and expert["fields"]
     for missing in (
-        r.technology_detail(session=s, tech_id=10**9),
-        r.expert_detail(session=s, actor=STAFF, expert_id=-1),
-        r.adoption_detail(session=s, adoption_id=10**9),
-        r.inquiry_detail(session=s, inquiry_id=0),
+        technologies.technology_detail(session=s, tech_id=10**9),
+        experts.expert_detail(session=s, actor=STAFF, expert_id=-1),
+        adoptions.adoption_detail(session=s, adoption_id=10**9),
+        intercity.inquiry_detail(session=s, inquiry_id=0),
     ):
         assert missing is None

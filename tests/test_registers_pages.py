@@ -70,8 +70,8 @@ def tile(url: str, *, adopted_local: bool) -> int:
 
     from sqlalchemy.orm import Session
 
+    from db import kpi
     from db.engine import make_engine
-    from db.queries import kpi
 
     engine = make_engine(url)
     with Session(engine) as s:

@@ -26,11 +26,11 @@ import seed
 from db import audit, models
 from db.domain import CRITERIA
 from db.engine import make_engine
+from db.kpi.headline import headline
+from db.meetings.scoring import evaluate
 from db.migrate import upgrade
 from db.models import Agreement, Base, Inquiry, Meeting, Organization, Technology, User
 from db.passwords import UNUSABLE_PASSWORD, check_password
-from db.queries.kpi import headline
-from db.scoring import evaluate
 from seed.texts import FIELD_GROUPS, GROUP_KO, PUBLISHED_TESTBEDS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
-from db import accounts, clock, passwords, signin
+from db import accounts, clock, passwords
+from db.accounts import signin
 from db.errors import DomainError
 from db.models import AuditEvent, AuthSession, User
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 from tests.users import GOOD, OTHER, actor_of, cheap_bcrypt, make_user  # noqa: F401
 

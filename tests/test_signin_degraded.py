@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from db import signin
+from db.accounts import signin
 from db.engine import make_engine
 from db.errors import DatabaseFull, DatabaseReadOnly, DatabaseUnavailable
 from db.models import AuthSession, User

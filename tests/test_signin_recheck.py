@@ -11,11 +11,11 @@ from sqlalchemy import select
 from streamlit.runtime.pages_manager import PagesManager
 
 from components import auth
+from db.accounts.signin import revoke_all_signins
 from db.engine import make_engine
 from db.models import User
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import write_session
-from db.signin import revoke_all_signins
 from tests.apptest import new_app, page_text, sign_in
 from tests.test_pages import app_env  # noqa: F401  (fixture)
 

@@ -22,14 +22,14 @@ import pytest
 from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from db import clock, imports, signin
+from db import adoptions, approvals, clock, experts, imports, kpi, technologies
 from db import summaries as S
-from db import workflow as wf
+from db.accounts import signin
 from db.engine import make_engine
+from db.kpi import overview
+from db.kpi.headline import ALL_TECHNOLOGIES, TechFilter
 from db.models import AuditEvent, Organization, StoredSummary
-from db.permissions import Actor
-from db.queries import kpi, overview, registers
-from db.queries.kpi import ALL_TECHNOLOGIES, TechFilter
+from db.policy import Actor, may_see_personal_data
 from db.session import read_session, write_session
 from tests import deliberation_data as dd
 from tests import workflow_data as wd
@@ -151,25 +151,25 @@ def test_stored_records_last_changed_and_register_counts_equal_live(seeded: Engi
     assert first == second == expected_changed
 
     tech_filters = [
-        registers.TechnologyFilters(),
-        registers.TechnologyFilters(as_of=DATES[0]),
-        registers.TechnologyFilters(as_of=DATES[2], status="registered", local=True),
-        registers.TechnologyFilters(sector="medical", registered_from=dt.date(2020, 1, 1)),
+        technologies.TechnologyFilters(),
+        technologies.TechnologyFilters(as_of=DATES[0]),
+        technologies.TechnologyFilters(as_of=DATES[2], status="registered", local=True),
+        technologies.TechnologyFilters(sector="medical", registered_from=dt.date(2020, 1, 1)),
     ]
     for f in tech_filters:
         with read_session(seeded) as s:
-            _df, total = registers.technologies_page(session=s, filters=f, offset=0, limit=10)
+            _df, total = technologies.technologies_page(session=s, filters=f, offset=0, limit=10)
         first, second, _v = twice(seeded, lambda s, v, f=f: S.technologies_count(s, v, f))
         assert first == second == total
     adoption_filters = [
-        registers.AdoptionFilters(),
-        registers.AdoptionFilters(as_of=DATES[0]),
-        registers.AdoptionFilters(as_of=DATES[1], field="roads"),
-        registers.AdoptionFilters(status="approved", approved_from=dt.date(2021, 1, 1)),
+        adoptions.AdoptionFilters(),
+        adoptions.AdoptionFilters(as_of=DATES[0]),
+        adoptions.AdoptionFilters(as_of=DATES[1], field="roads"),
+        adoptions.AdoptionFilters(status="approved", approved_from=dt.date(2021, 1, 1)),
     ]
     for af in adoption_filters:
         with read_session(seeded) as s:
-            df, total = registers.adoptions_page(session=s, filters=af, offset=0, limit=50)
+            df, total = adoptions.adoptions_page(session=s, filters=af, offset=0, limit=50)
         first, second, _v = twice(seeded, lambda s, v, f=af: S.adoptions_count(s, v, f))
         assert first == second == total
 
@@ -182,14 +182,14 @@ def test_stored_records_last_changed_and_register_counts_equal_live(seeded: Engi
     executive = Actor(None, "x.exec", frozenset({"executive"}))
     staff = Actor(None, "x.staff", frozenset({"staff"}))
     for ef in (
-        registers.ExpertFilters(as_of=DATES[0]),
-        registers.ExpertFilters(as_of=DATES[0], affiliation="public"),
-        registers.ExpertFilters(field="roads", joined_to=dt.date(2021, 1, 1)),
+        experts.ExpertFilters(as_of=DATES[0]),
+        experts.ExpertFilters(as_of=DATES[0], affiliation="public"),
+        experts.ExpertFilters(field="roads", joined_to=dt.date(2021, 1, 1)),
     ):
         for actor in (executive, staff):
-            personal = registers.may_see_personal_data(actor)
+            personal = may_see_personal_data(actor)
             with read_session(seeded) as s:
-                _df, total = registers.experts_page(
+                _df, total = experts.experts_page(
                     session=s, actor=actor, filters=ef, offset=0, limit=10
                 )
             first, second, _v = twice(
@@ -198,9 +198,9 @@ def test_stored_records_last_changed_and_register_counts_equal_live(seeded: Engi
             assert first == second == total
     # Search text is never stored (each search would be a row of its own).
     before = len(rows(seeded))
-    searched = registers.TechnologyFilters(q="교량")
+    searched = technologies.TechnologyFilters(q="교량")
     with read_session(seeded) as s:
-        _df, total = registers.technologies_page(session=s, filters=searched, offset=0, limit=5)
+        _df, total = technologies.technologies_page(session=s, filters=searched, offset=0, limit=5)
         assert S.technologies_count(s, S.data_version(s), searched) == total
     assert len(rows(seeded)) == before
     # No stored payload holds an expert's phone number or e-mail address.
@@ -262,13 +262,13 @@ def figures(engine: Engine, as_of: dt.date) -> dict[str, Any]:
         return {
             "version": v,
             "experts": h.experts,
-            "technologies_all": S.technologies_count(s, v, registers.TechnologyFilters()),
+            "technologies_all": S.technologies_count(s, v, technologies.TechnologyFilters()),
             "submitted": stages["submitted"],
             "adopted": h.adopted,
-            "approved": S.adoptions_count(s, v, registers.AdoptionFilters(status="approved")),
+            "approved": S.adoptions_count(s, v, adoptions.AdoptionFilters(status="approved")),
             "meetings": h.meetings,
             "meeting_rows": len(S.records_behind(s, v, "meetings", as_of)),
-            "experts_register": S.experts_count(s, v, registers.ExpertFilters(as_of=as_of), False),
+            "experts_register": S.experts_count(s, v, experts.ExpertFilters(as_of=as_of), False),
         }
 
 
@@ -277,18 +277,18 @@ def live(engine: Engine, as_of: dt.date) -> dict[str, Any]:
         h = kpi.headline(session=s, as_of=as_of)
         return {
             "experts": h.experts,
-            "technologies_all": registers.technologies_count(
-                session=s, filters=registers.TechnologyFilters()
+            "technologies_all": technologies.technologies_count(
+                session=s, filters=technologies.TechnologyFilters()
             ),
             "submitted": overview.pipeline(session=s, as_of=as_of)["submitted"],
             "adopted": h.adopted,
-            "approved": registers.adoptions_count(
-                session=s, filters=registers.AdoptionFilters(status="approved")
+            "approved": adoptions.adoptions_count(
+                session=s, filters=adoptions.AdoptionFilters(status="approved")
             ),
             "meetings": h.meetings,
             "meeting_rows": len(overview.records_behind(session=s, figure="meetings", as_of=as_of)),
-            "experts_register": registers.experts_count(
-                session=s, filters=registers.ExpertFilters(as_of=as_of), personal=False
+            "experts_register": experts.experts_count(
+                session=s, filters=experts.ExpertFilters(as_of=as_of), personal=False
             ),
         }
 
@@ -316,7 +316,7 @@ def test_each_kind_of_write_changes_the_stored_figures(
     step(
         lambda: dd.write(
             world,
-            wf.register_technology,
+            technologies.register_technology,
             title_ko="저장 요약 시험 기술",
             title_en="Stored summary test technology",
             owner_org_id=world.orgs["applicant_a"],
@@ -330,7 +330,7 @@ def test_each_kind_of_write_changes_the_stored_figures(
     step(
         lambda: dd.write(
             world,
-            wf.add_expert,
+            experts.add_expert,
             name="요약 시험 전문가",
             organization_id=world.orgs["institute"],
             affiliation="public",
@@ -345,7 +345,7 @@ def test_each_kind_of_write_changes_the_stored_figures(
     step(
         lambda: dd.write(
             world,
-            wf.decide_one,
+            approvals.decide_one,
             "approver",
             key=f"adoption:{item}",
             decision="approve",
@@ -356,7 +356,7 @@ def test_each_kind_of_write_changes_the_stored_figures(
         approved=1,
     )
     assert approver.has("approver")
-    # a deliberation meeting held (db.deliberation)
+    # a deliberation meeting held (db.meetings)
     step(lambda: dd.held(world), dd.MEETING_DAY, meetings=1, meeting_rows=1)
     # an import of one technology (db.imports)
     buf = io.StringIO()
@@ -455,7 +455,7 @@ def test_a_read_only_sqlite_database_still_serves_figures(
             v = S.data_version(s)
             h = S.headline(s, v, DATES[0], ALL_TECHNOLOGIES)
             frame = S.breakdown(s, v, DATES[0], "field", ALL_TECHNOLOGIES)
-            count = S.technologies_count(s, v, registers.TechnologyFilters(as_of=DATES[0]))
+            count = S.technologies_count(s, v, technologies.TechnologyFilters(as_of=DATES[0]))
         assert (h.experts, h.technologies, count) == (817, 305, 305), how
         assert int(frame["registered"].sum()) == 305
     finally:
@@ -558,7 +558,7 @@ def test_a_write_through_the_app_refreshes_the_default_overview(
     monkeypatch.setenv("DATABASE_URL", world.engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("NTP_COOKIE_KEY", "k" * 48)
     data.write(
-        wf.add_expert,
+        experts.add_expert,
         actor=world.actors["staff"],
         name="백그라운드 전문가",
         organization_id=world.orgs["institute"],

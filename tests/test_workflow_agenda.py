@@ -14,13 +14,11 @@ import json
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from db import clock
-from db import deliberation as dl
-from db import workflow as wf
-from db.deliberation import planning
-from db.deliberation.errors import NotReadyForAgenda
+from db import adoptions, approvals, clock, meetings
+from db.meetings import planning
+from db.meetings.errors import NotReadyForAgenda
 from db.models import Adoption, AgendaItem, AuditEvent, Meeting
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 from tests import workflow_data as wd
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401
@@ -36,7 +34,7 @@ def people(migrated_engine: Engine) -> dict[str, Actor]:
 
 def _meeting(engine: Engine, staff: Actor) -> int:
     with write_session(engine) as s:
-        meeting_id: int = dl.schedule_meeting(
+        meeting_id: int = meetings.schedule_meeting(
             session=s,
             actor=staff,
             kind="adoption_review",
@@ -58,7 +56,7 @@ def test_the_agenda_puts_the_adoption_under_review_with_its_event(
     meeting_id = _meeting(migrated_engine, staff)
     aid = _proposal(migrated_engine, staff)
     with write_session(migrated_engine) as s:
-        dl.add_agenda_item(session=s, actor=staff, meeting_id=meeting_id, adoption_id=aid)
+        meetings.add_agenda_item(session=s, actor=staff, meeting_id=meeting_id, adoption_id=aid)
     with read_session(migrated_engine) as s:
         adoption = s.get(Adoption, aid)
         assert adoption is not None
@@ -75,7 +73,7 @@ def test_the_agenda_puts_the_adoption_under_review_with_its_event(
     assert json.loads(event.after or "{}")["meeting_code"] == code
     # It waits for the meeting in the work queue, on that meeting's agenda.
     with read_session(migrated_engine) as s:
-        queue = wf.work_queue(session=s, actor=staff)["awaiting_meeting"]
+        queue = approvals.work_queue(session=s, actor=staff)["awaiting_meeting"]
     row = queue[(queue["kind"] == "adoption") & (queue["id"] == aid)]
     assert list(row["status"]) == ["under_review"] and list(row["meeting"]) == [code]
 
@@ -91,7 +89,7 @@ def test_a_decided_proposal_is_refused_and_leaves_nothing_behind(
     with read_session(migrated_engine) as s:
         events_before = s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
     with pytest.raises(NotReadyForAgenda), write_session(migrated_engine) as s:
-        dl.add_agenda_item(session=s, actor=staff, meeting_id=meeting_id, adoption_id=aid)
+        meetings.add_agenda_item(session=s, actor=staff, meeting_id=meeting_id, adoption_id=aid)
     # The move's own compare-and-set refuses too (a decision landing after the check).
     with pytest.raises(NotReadyForAgenda), write_session(migrated_engine) as s:
         meeting = s.get(Meeting, meeting_id)
@@ -112,9 +110,9 @@ def test_after_the_recommendation_another_approver_can_approve(
     meeting_id = _meeting(migrated_engine, staff)
     aid = _proposal(migrated_engine, staff)
     with write_session(migrated_engine) as s:
-        dl.add_agenda_item(session=s, actor=staff, meeting_id=meeting_id, adoption_id=aid)
+        meetings.add_agenda_item(session=s, actor=staff, meeting_id=meeting_id, adoption_id=aid)
     with read_session(migrated_engine) as s:
-        pending = wf.pending_decisions(session=s, actor=approver)
+        pending = approvals.pending_decisions(session=s, actor=approver)
     row = pending[pending["key"] == f"adoption:{aid}"]
     assert list(row["can_approve"]) == [False]  # not recommended yet
     with write_session(migrated_engine) as s:
@@ -125,11 +123,11 @@ def test_after_the_recommendation_another_approver_can_approve(
             .values(decision="passed", decided_at=clock.now_utc())
         )
     with read_session(migrated_engine) as s:
-        pending = wf.pending_decisions(session=s, actor=approver)
+        pending = approvals.pending_decisions(session=s, actor=approver)
     row = pending[pending["key"] == f"adoption:{aid}"]
     assert list(row["can_approve"]) == [True] and list(row["recommended"]) == [True]
     with write_session(migrated_engine) as s:
-        wf.decide_adoption(
+        adoptions.decide_adoption(
             session=s, actor=approver, adoption_id=aid, decision="approve", comment="적정"
         )
     with read_session(migrated_engine) as s:

@@ -20,11 +20,11 @@ import pytest
 from sqlalchemy import Engine, select, update
 from streamlit.testing.v1 import AppTest
 
-from db import workflow as wf
+from db import adoptions
 from db.accounts import create_user
 from db.engine import make_engine
 from db.models import Adoption, Organization, Technology, User
-from db.permissions import SYSTEM, Actor
+from db.policy import SYSTEM, Actor
 from db.session import read_session, write_session
 from tests import workflow_data as wd
 from tests.apptest import (
@@ -184,7 +184,7 @@ def test_a_lost_race_says_who_won(app_db: Engine) -> None:
     at.selectbox(key="ap_item").set_value(f"adoption:{aid}").run()
     # meanwhile approver.demo decides it in another browser
     with write_session(app_db) as s:
-        wf.decide_adoption(
+        adoptions.decide_adoption(
             session=s,
             actor=actor(app_db, "approver.demo"),
             adoption_id=aid,
@@ -215,7 +215,7 @@ def test_the_winners_name_in_a_lost_race_is_shown_as_typed(app_db: Engine) -> No
     at = open_page(SECOND_APPROVER, "approvals", SECOND_PASSWORD)
     at.selectbox(key="ap_item").set_value(f"adoption:{aid}").run()
     with write_session(app_db) as s:
-        wf.decide_adoption(
+        adoptions.decide_adoption(
             session=s,
             actor=actor(app_db, "approver.demo"),
             adoption_id=aid,
@@ -249,7 +249,7 @@ def test_bulk_decisions_report_each_item(app_db: Engine) -> None:
     at.text_area(key="ap_bulk_comment").input("일괄 승인")
     at.checkbox(key="ap_bulk_confirm").check()
     with write_session(app_db) as s:
-        wf.decide_adoption(
+        adoptions.decide_adoption(
             session=s,
             actor=actor(app_db, "approver.demo"),
             adoption_id=decided_meanwhile,

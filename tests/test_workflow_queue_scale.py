@@ -8,11 +8,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from db import workflow as wf
+from db import approvals
+from db.adoptions import writes as adoption_writes
 from db.models import Adoption, Technology, User
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session
-from db.workflow import adoptions as wf_adoptions
 
 
 def _actor(engine: Engine, username: str) -> Actor:
@@ -28,13 +28,13 @@ def _read(engine: Engine, fn: Any, **kwargs: Any) -> Any:
 
 def test_cut_sections_are_the_first_rows_and_counts_are_the_whole(seeded_engine: Engine) -> None:
     staff = _actor(seeded_engine, "staff.demo")
-    whole = _read(seeded_engine, wf.work_queue, actor=staff)
-    counts = _read(seeded_engine, wf.queue_counts, actor=staff)
+    whole = _read(seeded_engine, approvals.work_queue, actor=staff)
+    counts = _read(seeded_engine, approvals.queue_counts, actor=staff)
     for section, frame in whole.items():
         assert counts[section] == len(frame), section
     assert counts["my_open"] == int(whole["my_proposals"]["open"].sum())
     assert counts["to_propose"] > 5 and counts["awaiting_meeting"] > 5
-    cut = _read(seeded_engine, wf.work_queue, actor=staff, limit=5)
+    cut = _read(seeded_engine, approvals.work_queue, actor=staff, limit=5)
     for section, frame in cut.items():
         assert len(frame) == 5, section
         assert _records(frame) == _records(whole[section].head(5)), section
@@ -43,7 +43,9 @@ def test_cut_sections_are_the_first_rows_and_counts_are_the_whole(seeded_engine:
     mine = whole["my_proposals"]
     assert len(mine) > 40
     for limit in (1, 7, 23, 40):
-        cut_mine = _read(seeded_engine, wf.work_queue, actor=staff, limit=limit)["my_proposals"]
+        cut_mine = _read(seeded_engine, approvals.work_queue, actor=staff, limit=limit)[
+            "my_proposals"
+        ]
         assert _records(cut_mine) == _records(mine.head(limit)), limit
 
 
@@ -64,15 +66,17 @@ def test_technology_choices_search_and_limit(seeded_engine: Engine) -> None:
         registered = len(
             s.execute(select(Technology.id).where(Technology.status == "registered")).all()
         )
-    everything = _read(seeded_engine, wf.technology_choices, actor=staff, statuses=("registered",))
+    everything = _read(
+        seeded_engine, approvals.technology_choices, actor=staff, statuses=("registered",)
+    )
     assert len(everything) == registered
     first = _read(
-        seeded_engine, wf.technology_choices, actor=staff, statuses=("registered",), limit=7
+        seeded_engine, approvals.technology_choices, actor=staff, statuses=("registered",), limit=7
     )
     assert first["id"].tolist() == everything["id"].head(7).tolist()
     found = _read(
         seeded_engine,
-        wf.technology_choices,
+        approvals.technology_choices,
         actor=staff,
         statuses=("registered",),
         search=reg_no.lower(),
@@ -81,7 +85,7 @@ def test_technology_choices_search_and_limit(seeded_engine: Engine) -> None:
     assert found["reg_no"].tolist() == [reg_no]
     by_title = _read(
         seeded_engine,
-        wf.technology_choices,
+        approvals.technology_choices,
         actor=staff,
         statuses=("registered",),
         search=title_ko[1:-1],
@@ -93,41 +97,47 @@ def test_technology_choices_search_and_limit(seeded_engine: Engine) -> None:
         assert fragment in f"{r['reg_no']} {r['title_ko']} {r['title_en']}".lower()
     # "%" and "_" are literal characters, not wildcards
     assert _read(
-        seeded_engine, wf.technology_choices, actor=staff, statuses=("registered",), search="%"
+        seeded_engine,
+        approvals.technology_choices,
+        actor=staff,
+        statuses=("registered",),
+        search="%",
     ).empty
 
 
 def test_owner_and_testbed_choices_search(seeded_engine: Engine) -> None:
     staff = _actor(seeded_engine, "staff.demo")
-    owners = _read(seeded_engine, wf.owner_choices, actor=staff)
+    owners = _read(seeded_engine, approvals.owner_choices, actor=staff)
     name = str(owners["name_ko"].iloc[len(owners) // 2])
-    found = _read(seeded_engine, wf.owner_choices, actor=staff, search=name, limit=20)
+    found = _read(seeded_engine, approvals.owner_choices, actor=staff, search=name, limit=20)
     assert name in found["name_ko"].tolist()
     assert all(name in n for n in found["name_ko"]) or any(
         name.lower() in str(n).lower() for n in found["name_en"]
     )
-    assert len(_read(seeded_engine, wf.owner_choices, actor=staff, limit=3)) == 3
-    testbeds = _read(seeded_engine, wf.testbed_choices, actor=staff)
+    assert len(_read(seeded_engine, approvals.owner_choices, actor=staff, limit=3)) == 3
+    testbeds = _read(seeded_engine, approvals.testbed_choices, actor=staff)
     assert len(testbeds) > 1
     reg_no = str(testbeds["reg_no"].iloc[-1])
-    found_tb = _read(seeded_engine, wf.testbed_choices, actor=staff, search=reg_no)
+    found_tb = _read(seeded_engine, approvals.testbed_choices, actor=staff, search=reg_no)
     assert set(found_tb["reg_no"]) == {reg_no}
-    assert len(_read(seeded_engine, wf.testbed_choices, actor=staff, limit=1)) == 1
+    assert len(_read(seeded_engine, approvals.testbed_choices, actor=staff, limit=1)) == 1
 
 
 def test_pending_decisions_batched_match_one_by_one(seeded_engine: Engine) -> None:
     approver = _actor(seeded_engine, "approver.demo")
-    pending = _read(seeded_engine, wf.pending_decisions, actor=approver, include_excluded=True)
+    pending = _read(
+        seeded_engine, approvals.pending_decisions, actor=approver, include_excluded=True
+    )
     ids = [int(i) for i in pending.loc[pending["kind"] == "adoption", "item_id"]]
     with read_session(seeded_engine) as s:
         ids += [int(i) for i in s.execute(select(Adoption.id).limit(40)).scalars()]
-        together = wf_adoptions.recommendations(s, ids)
-        editors = wf_adoptions.editors_of(s, ids)
+        together = adoption_writes.recommendations(s, ids)
+        editors = adoption_writes.editors_of(s, ids)
         assert set(together) == set(ids)
         assert {r.recommended for r in together.values()} == {True, False}
         for i in ids:
-            assert together[i] == wf_adoptions.recommendations(s, [i])[i]
-            assert editors.get(i, set()) == wf_adoptions.editors_of(s, [i]).get(i, set())
+            assert together[i] == adoption_writes.recommendations(s, [i])[i]
+            assert editors.get(i, set()) == adoption_writes.editors_of(s, [i]).get(i, set())
     recommended = dict(zip(pending["item_id"], pending["recommended"], strict=True))
     for i in pending.loc[pending["kind"] == "adoption", "item_id"]:
         assert bool(recommended[i]) == together[int(i)].recommended

@@ -18,12 +18,11 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import Engine, select
 
-from db import audit
-from db import workflow as wf
+from db import adoptions, audit
 from db.engine import make_engine
 from db.errors import Conflict
 from db.models import Adoption, AuditEvent
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
 from tests import workflow_data as wd
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401
@@ -60,7 +59,7 @@ def test_sixteen_writers_two_hundred_items(migrated_url: str, migrated_engine: E
                 decision = rng.choice(("approve", "reject", "return"))
                 try:
                     with write_session(engine) as s:
-                        wf.decide_adoption(
+                        adoptions.decide_adoption(
                             session=s,
                             actor=actor,
                             adoption_id=aid,

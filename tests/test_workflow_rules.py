@@ -18,15 +18,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, update
 
-from db import clock, models
-from db import workflow as wf
+from db import adoptions, approvals, clock, lost_edits, models, policy, technologies
+from db.adoptions import writes as adoption_writes
 from db.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import Adoption, Proposal, Technology
-from db.permissions import Actor
+from db.policy import Actor
 from db.session import read_session, write_session
-from db.workflow import adoptions as wf_adoptions
-from db.workflow import lost_edits
-from db.workflow import technologies as wf_tech
+from db.technologies import writes as technology_writes
 from tests import workflow_data as wd
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401
 
@@ -105,9 +103,9 @@ def expected_decision(roles: list[str], decision: str, relation: str) -> type[Ex
     if "approver" not in roles:
         return PermissionDenied
     if relation == "proposer":
-        return wf.OwnProposal
+        return policy.OwnProposal
     if relation == "editor" and decision == "approve":
-        return wf.EditedByActor
+        return policy.EditedByActor
     return None
 
 
@@ -124,7 +122,7 @@ def test_decide_adoption_table(
         def run(aid: int = aid) -> None:
             write(
                 migrated_engine,
-                wf.decide_adoption,
+                adoptions.decide_adoption,
                 actor=actor,
                 adoption_id=aid,
                 decision=decision,
@@ -163,7 +161,7 @@ def test_edit_adoption_table(migrated_engine: Engine, people: dict[str, Actor], 
         def run(aid: int = aid) -> None:
             write(
                 migrated_engine,
-                wf.edit_adoption,
+                adoptions.edit_adoption,
                 actor=actor,
                 adoption_id=aid,
                 expected="under_review",
@@ -211,7 +209,7 @@ def test_propose_and_register_table(
             "propose",
             lambda: write(
                 migrated_engine,
-                wf.propose_adoption,
+                adoptions.propose_adoption,
                 actor=actor,
                 technology_id=registered,
                 project_name="신천대로 보수",
@@ -226,7 +224,7 @@ def test_propose_and_register_table(
             "register",
             lambda: write(
                 migrated_engine,
-                wf.register_technology,
+                technologies.register_technology,
                 actor=actor,
                 title_ko="투수 블록",
                 title_en="Permeable block",
@@ -242,7 +240,7 @@ def test_propose_and_register_table(
             "move",
             lambda: write(
                 migrated_engine,
-                wf.move_technology,
+                technologies.move_technology,
                 actor=actor,
                 tech_id=submitted,
                 to="screening",
@@ -255,7 +253,7 @@ def test_propose_and_register_table(
             "propose_withdraw",
             lambda: write(
                 migrated_engine,
-                wf.move_technology,
+                technologies.move_technology,
                 actor=actor,
                 tech_id=to_end,
                 to="withdrawn",
@@ -268,7 +266,7 @@ def test_propose_and_register_table(
             "propose_testbed_step",
             lambda: write(
                 migrated_engine,
-                wf.propose_testbed_step,
+                approvals.propose_testbed_step,
                 actor=actor,
                 testbed_id=tb,
                 to="in_progress",
@@ -300,7 +298,7 @@ def test_decide_step_proposal_table(
     for relation in ("proposer", "other"):
         with write_session(migrated_engine) as s:
             tb = wd.testbed(s, wd.tech(s, wd.org(s)), status="selected")
-            pid = wf.propose_testbed_step(
+            pid = approvals.propose_testbed_step(
                 session=s,
                 actor=people["staff2"],
                 testbed_id=tb,
@@ -318,7 +316,7 @@ def test_decide_step_proposal_table(
         def run(pid: int = pid) -> None:
             write(
                 migrated_engine,
-                wf.decide_proposal,
+                approvals.decide_proposal,
                 actor=actor,
                 proposal_id=pid,
                 decision="approve",
@@ -328,7 +326,7 @@ def test_decide_step_proposal_table(
         if "approver" not in ROLE_SETS[role]:
             expected: type[Exception] | None = PermissionDenied
         elif relation == "proposer":
-            expected = wf.OwnProposal
+            expected = policy.OwnProposal
         else:
             expected = None
         if expected is None:
@@ -351,7 +349,7 @@ def test_decide_step_proposal_table(
 def approve(engine: Engine, actor: Actor, aid: int, comment: str = "승인함") -> None:
     write(
         engine,
-        wf.decide_adoption,
+        adoptions.decide_adoption,
         actor=actor,
         adoption_id=aid,
         decision="approve",
@@ -384,13 +382,13 @@ def test_approval_needs_a_meeting_recommendation(
     for aid in (none, failed, deferred, not_held, wrong_kind, overturned):
         with pytest.raises(DomainError) as caught:
             approve(migrated_engine, approver, aid)
-        assert caught.value.message == wf_adoptions.NOT_RECOMMENDED, aid
+        assert caught.value.message == adoption_writes.NOT_RECOMMENDED, aid
         assert wd.status_of(migrated_engine, Adoption, aid) == "under_review"
         assert not wd.events(migrated_engine, "adoption.approve", aid)
     # rejecting needs no recommendation (a failed meeting is the usual reason)
     write(
         migrated_engine,
-        wf.decide_adoption,
+        adoptions.decide_adoption,
         actor=approver,
         adoption_id=failed,
         decision="reject",
@@ -413,7 +411,7 @@ def test_an_edit_after_the_recommendation_needs_a_new_one(
     [aid] = wd.under_review_adoptions(migrated_engine, people["staff2"].id or 0, 1)
     write(
         migrated_engine,
-        wf.edit_adoption,
+        adoptions.edit_adoption,
         actor=staff,
         adoption_id=aid,
         expected="under_review",
@@ -426,9 +424,9 @@ def test_an_edit_after_the_recommendation_needs_a_new_one(
     )
     with pytest.raises(DomainError) as caught:
         approve(migrated_engine, approver, aid)
-    assert caught.value.message == wf_adoptions.RECOMMENDATION_STALE
-    ctx = read(migrated_engine, wf.decision_context, actor=approver, adoption_id=aid)
-    assert ctx["can_approve"] is False and wf_adoptions.RECOMMENDATION_STALE in ctx["blocked"]
+    assert caught.value.message == adoption_writes.RECOMMENDATION_STALE
+    ctx = read(migrated_engine, approvals.decision_context, actor=approver, adoption_id=aid)
+    assert ctx["can_approve"] is False and adoption_writes.RECOMMENDATION_STALE in ctx["blocked"]
     assert ctx["adoption"]["editors"] == ["Staff.User"]
     with write_session(migrated_engine) as s:
         wd.recommend(s, aid, decided_at=clock.now_utc() + dt.timedelta(seconds=1))
@@ -443,7 +441,7 @@ def test_return_sends_back_and_voids_the_recommendation(
     [aid] = wd.under_review_adoptions(migrated_engine, people["staff2"].id or 0, 1)
     write(
         migrated_engine,
-        wf.decide_adoption,
+        adoptions.decide_adoption,
         actor=approver,
         adoption_id=aid,
         decision="return",
@@ -462,7 +460,7 @@ def test_return_sends_back_and_voids_the_recommendation(
         s.execute(update(Adoption).where(Adoption.id == aid).values(status="under_review"))
     with pytest.raises(DomainError) as caught:
         approve(migrated_engine, approver, aid)
-    assert caught.value.message == wf_adoptions.RECOMMENDATION_STALE
+    assert caught.value.message == adoption_writes.RECOMMENDATION_STALE
 
 
 def test_comment_is_mandatory_and_decision_known(
@@ -478,7 +476,7 @@ def test_comment_is_mandatory_and_decision_known(
         with pytest.raises(ValidationFailed) as caught:
             write(
                 migrated_engine,
-                wf.decide_adoption,
+                adoptions.decide_adoption,
                 actor=people["approver"],
                 adoption_id=aid,
                 decision=decision,
@@ -499,7 +497,7 @@ def test_second_decision_gets_the_winners_name_and_time(
         with pytest.raises(Conflict) as caught:
             write(
                 migrated_engine,
-                wf.decide_adoption,
+                adoptions.decide_adoption,
                 actor=people["approver2"],
                 adoption_id=aid,
                 decision=decision,
@@ -522,7 +520,7 @@ def test_deciding_what_no_meeting_reviewed_is_not_a_conflict(
     with pytest.raises(DomainError) as caught:
         write(
             migrated_engine,
-            wf.decide_adoption,
+            adoptions.decide_adoption,
             actor=people["approver"],
             adoption_id=aid,
             decision="reject",
@@ -545,7 +543,7 @@ def propose(engine: Engine, actor: Actor, **overrides: Any) -> int:
         justification="유지관리비 절감",
     )
     fields.update(overrides)
-    return int(write(engine, wf.propose_adoption, actor=actor, **fields))
+    return int(write(engine, adoptions.propose_adoption, actor=actor, **fields))
 
 
 def test_propose_adoption_validates_each_field(
@@ -567,11 +565,11 @@ def test_propose_adoption_validates_each_field(
             justification="",
         )
     assert caught.value.errors == {
-        "technology_id": wf_adoptions.NOT_REGISTERED,
+        "technology_id": adoption_writes.NOT_REGISTERED,
         "project_name": "This field is required.",
         "department": "This field is required.",
-        "budget_krw": wf_adoptions.BUDGET_INVALID,
-        "year": wf_adoptions.YEAR_INVALID,
+        "budget_krw": adoption_writes.BUDGET_INVALID,
+        "year": adoption_writes.YEAR_INVALID,
         "justification": "This field is required.",
     }
     aid = propose(migrated_engine, staff, technology_id=registered)
@@ -589,7 +587,7 @@ def test_propose_adoption_validates_each_field(
             technology_id=registered,
             project_name=" 달서구  보도 정비",
         )
-    assert caught.value.errors == {"project_name": wf_adoptions.DUPLICATE_ADOPTION}
+    assert caught.value.errors == {"project_name": adoption_writes.DUPLICATE_ADOPTION}
     assert len(wd.events(migrated_engine, "adoption.propose")) == 1
 
 
@@ -613,25 +611,25 @@ def test_edit_only_while_open_and_records_the_change(
         a = s.get(Adoption, aid)
         assert a is not None
         kwargs["project_name"] = a.project_name
-    write(migrated_engine, wf.edit_adoption, **kwargs)
+    write(migrated_engine, adoptions.edit_adoption, **kwargs)
     [ev] = wd.events(migrated_engine, "adoption.edit", aid)
     assert ev.before == '{"department":"도로과"}' and ev.after == '{"department":"도로관리과"}'
     kwargs["version"] = 2  # the edit incremented it
     with pytest.raises(DomainError) as caught:
-        write(migrated_engine, wf.edit_adoption, **kwargs)  # nothing changed
+        write(migrated_engine, adoptions.edit_adoption, **kwargs)  # nothing changed
     assert caught.value.message == lost_edits.NOTHING_CHANGED
     with pytest.raises(DomainError):
-        write(migrated_engine, wf.edit_adoption, **{**kwargs, "expected": "proposed"})
+        write(migrated_engine, adoptions.edit_adoption, **{**kwargs, "expected": "proposed"})
     write(
         migrated_engine,
-        wf.decide_adoption,
+        adoptions.decide_adoption,
         actor=people["approver"],
         adoption_id=aid,
         decision="reject",
         comment="부적합",
     )
     with pytest.raises(Conflict):
-        write(migrated_engine, wf.edit_adoption, **{**kwargs, "department": "건설과"})
+        write(migrated_engine, adoptions.edit_adoption, **{**kwargs, "department": "건설과"})
 
 
 # --- bulk decisions ----------------------------------------------------------------------
@@ -650,7 +648,7 @@ def test_decide_many_checks_and_audits_each_item(
     denied_before = len(wd.events(migrated_engine, "permission.denied"))
     outcomes = write(
         migrated_engine,
-        wf.decide_many,
+        approvals.decide_many,
         actor=me,
         keys=keys,
         decision="approve",
@@ -664,8 +662,8 @@ def test_decide_many_checks_and_audits_each_item(
         "conflict",
         "failed",
     ]
-    assert outcomes[2].message == wf.OwnProposal.message
-    assert outcomes[3].message == wf_adoptions.NOT_RECOMMENDED
+    assert outcomes[2].message == policy.OwnProposal.message
+    assert outcomes[3].message == adoption_writes.NOT_RECOMMENDED
     assert outcomes[4].params["by"] == "Approver.User"
     for aid in good:
         assert wd.status_of(migrated_engine, Adoption, aid) == "approved"
@@ -674,11 +672,18 @@ def test_decide_many_checks_and_audits_each_item(
     denied = wd.events(migrated_engine, "permission.denied")
     assert len(denied) == denied_before + 1 and denied[-1].entity_id == str(own[0])
     with pytest.raises(ValidationFailed):
-        write(migrated_engine, wf.decide_many, actor=me, keys=keys, decision="approve", comment="")
+        write(
+            migrated_engine,
+            approvals.decide_many,
+            actor=me,
+            keys=keys,
+            decision="approve",
+            comment="",
+        )
     with pytest.raises(PermissionDenied):
         write(
             migrated_engine,
-            wf.decide_many,
+            approvals.decide_many,
             actor=people["staff"],
             keys=keys,
             decision="approve",
@@ -702,7 +707,7 @@ def register(
         summary=None,
     )
     fields.update(kw)
-    result: tuple[int, str] = write(engine, wf.register_technology, actor=actor, **fields)
+    result: tuple[int, str] = write(engine, technologies.register_technology, actor=actor, **fields)
     return result
 
 
@@ -792,12 +797,12 @@ def test_duplicate_submissions_are_caught_per_field(
     with pytest.raises(ValidationFailed) as caught:
         register(migrated_engine, staff, owner, " 스마트  가로등", title_en="smart street light")
     assert caught.value.errors == {
-        "title_ko": wf_tech.DUPLICATE_TITLE,
-        "title_en": wf_tech.DUPLICATE_TITLE,
+        "title_ko": technology_writes.DUPLICATE_TITLE,
+        "title_en": technology_writes.DUPLICATE_TITLE,
     }
     with pytest.raises(ValidationFailed) as caught:
         register(migrated_engine, staff, owner, "다른 이름", title_en="SMART street light")
-    assert caught.value.errors == {"title_en": wf_tech.DUPLICATE_TITLE}
+    assert caught.value.errors == {"title_en": technology_writes.DUPLICATE_TITLE}
     register(migrated_engine, staff, other_owner, "스마트 가로등", title_en="Smart Street Light")
     with write_session(migrated_engine) as s:
         s.execute(
@@ -835,7 +840,7 @@ def test_technology_moves(migrated_engine: Engine, people: dict[str, Actor]) -> 
     def move(actor: Actor, to: str, expected: str, tech_id: int = tid, reason: str = "") -> Any:
         return write(
             migrated_engine,
-            wf.move_technology,
+            technologies.move_technology,
             actor=actor,
             tech_id=tech_id,
             to=to,
@@ -860,7 +865,7 @@ def test_technology_moves(migrated_engine: Engine, people: dict[str, Actor]) -> 
         )
     with pytest.raises(DomainError) as caught_meeting:
         move(staff, "registered", "under_review")
-    assert caught_meeting.value.message == wf_tech.MEETING_DECIDES
+    assert caught_meeting.value.message == technology_writes.MEETING_DECIDES
     actions = [e.action for e in wd.events(migrated_engine, entity_id=tid, entity="technology")]
     assert actions == ["technology.screen", "technology.review"]
     # ending a registration: a proposal with a reason, confirmed by another approver
@@ -872,7 +877,7 @@ def test_technology_moves(migrated_engine: Engine, people: dict[str, Actor]) -> 
         move(staff2, "expired", "registered", registered, reason="기간 만료")
     write(
         migrated_engine,
-        wf.decide_proposal,
+        approvals.decide_proposal,
         actor=approver,
         proposal_id=pid,
         decision="approve",
@@ -899,7 +904,7 @@ def test_testbed_steps_each_proposed_and_confirmed(
         return int(
             write(
                 migrated_engine,
-                wf.propose_testbed_step,
+                approvals.propose_testbed_step,
                 actor=staff,
                 testbed_id=tb,
                 to=to,
@@ -911,7 +916,7 @@ def test_testbed_steps_each_proposed_and_confirmed(
     def confirm(pid: int, decision: str = "approve") -> None:
         write(
             migrated_engine,
-            wf.decide_proposal,
+            approvals.decide_proposal,
             actor=approver,
             proposal_id=pid,
             decision=decision,
@@ -972,7 +977,7 @@ def test_work_queue_and_pending_decisions(
         taken = wd.tech(s, owner)
         wd.adoption(s, taken, other.id, status="proposed")
     mine = propose(migrated_engine, me, technology_id=free)
-    queue = read(migrated_engine, wf.work_queue, actor=me)
+    queue = read(migrated_engine, approvals.work_queue, actor=me)
     assert set(queue) == {"to_screen", "to_propose", "awaiting_meeting", "my_proposals"}
     assert queue["to_screen"]["id"].tolist() == [submitted]
     assert queue["to_screen"]["next_status"].tolist() == ["screening"]
@@ -982,21 +987,21 @@ def test_work_queue_and_pending_decisions(
     assert ("technology", reviewing) in waiting and ("adoption", mine) in waiting
     assert queue["my_proposals"]["key"].tolist() == [f"adoption:{mine}"]
     with pytest.raises(PermissionDenied):
-        read(migrated_engine, wf.work_queue, actor=people["approver"])
+        read(migrated_engine, approvals.work_queue, actor=people["approver"])
 
     own = wd.under_review_adoptions(migrated_engine, me.id or 0, 1)
     theirs = wd.under_review_adoptions(migrated_engine, other.id or 0, 1)
     bare = wd.under_review_adoptions(migrated_engine, other.id or 0, 1, recommended=False)
-    pending = read(migrated_engine, wf.pending_decisions, actor=me)
+    pending = read(migrated_engine, approvals.pending_decisions, actor=me)
     assert pending["key"].tolist() == [f"adoption:{theirs[0]}", f"adoption:{bare[0]}"]
     assert pending["can_approve"].tolist() == [True, False]
-    assert pending["approve_blocked"].tolist()[1] == wf_adoptions.NOT_RECOMMENDED
-    everything = read(migrated_engine, wf.pending_decisions, actor=me, include_excluded=True)
+    assert pending["approve_blocked"].tolist()[1] == adoption_writes.NOT_RECOMMENDED
+    everything = read(migrated_engine, approvals.pending_decisions, actor=me, include_excluded=True)
     row = everything[everything["key"] == f"adoption:{own[0]}"].iloc[0]
     assert not row["can_decide"] and row["excluded_reason"]
-    ctx = read(migrated_engine, wf.decision_context, actor=me, adoption_id=theirs[0])
+    ctx = read(migrated_engine, approvals.decision_context, actor=me, adoption_id=theirs[0])
     assert ctx["can_approve"] and ctx["recommendation"].recommended
     assert ctx["deliberations"]["decision"].tolist() == ["passed"]
     assert ctx["technology"]["owner_en"].startswith("Test Company")
     with pytest.raises(PermissionDenied):
-        read(migrated_engine, wf.pending_decisions, actor=people["staff"])
+        read(migrated_engine, approvals.pending_decisions, actor=people["staff"])

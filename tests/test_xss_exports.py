@@ -100,7 +100,7 @@ def test_briefing_escapes_every_text_put_into_it(lang: str) -> None:
     each comes out as text, none as markup."""
     import datetime as dt
 
-    from db.queries.kpi import Headline
+    from db.kpi.headline import Headline
 
     headline = Headline(
         as_of=dt.date(2019, 8, 8), experts=817, experts_by_affiliation={"public": 393},

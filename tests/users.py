@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 
 from db import accounts, passwords
 from db.models import User
-from db.permissions import SYSTEM, Actor
+from db.policy import SYSTEM, Actor
 from db.session import read_session, write_session
 
 GOOD = "correct horse battery"

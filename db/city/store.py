@@ -34,7 +34,7 @@ from db.models import (
     RegulationVersion,
     Technology,
 )
-from db.permissions import SYSTEM, Actor
+from db.policy import SYSTEM, Actor
 from db.regulation.rules import rules_from_json
 
 

@@ -34,7 +34,7 @@ from db.imports.checking import Plan, check
 from db.imports.columns import CODES_ONLY, REGISTERS, Register, Vocabulary, norm_header
 from db.imports.report import Problem, Report
 from db.imports.writing import apply
-from db.permissions import Actor, require
+from db.policy import IMPORTERS, Actor, require
 
 __all__ = [
     "CODES_ONLY",
@@ -48,7 +48,6 @@ __all__ = [
     "import_file",
 ]
 
-IMPORTERS = ("admin", "staff")
 Progress = Callable[[float, str], None]
 
 

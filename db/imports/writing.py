@@ -18,11 +18,11 @@ from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
 from db import audit, clock
-from db.deliberation.fairness_store import refresh_for_experts, refresh_for_technologies
 from db.errors import N_, Conflict
+from db.fairness.store import refresh_for_experts, refresh_for_technologies
 from db.imports.checking import MODELS, Change, Plan, Record
 from db.models import ExpertField, ExpertTie
-from db.permissions import Actor
+from db.policy import Actor
 
 BATCH = 1000
 CHANGED_UNDER_US = N_(

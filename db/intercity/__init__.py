@@ -1,22 +1,33 @@
-"""Writes for inter-city work: inquiries from other governments and bodies (with their
-follow-ups and status steps) and agreements with partners (with what they produced).
+"""Inter-city work: inquiries from other governments and bodies (with their follow-ups and
+status steps) and agreements with partners (with what they produced).
 
-Role-checked (staff), validated per field, compare-and-set against lost edits, and audited
-in the caller's transaction; reads live in ``db.queries.intercity``.
+``inquiries`` and ``agreements``: the writes, role-checked (staff), validated per field,
+compare-and-set against lost edits, and audited in the caller's transaction. ``register``:
+the inquiries register (filtered pages, exports, one record). ``analysis``: the figures of
+the inter-city page (who asks, from where, over time; overdue inquiries; agreements).
 """
 
 from db.intercity.agreements import create_agreement, edit_agreement, link_product
-from db.intercity.common import WRITERS, NewOrganization
+from db.intercity.common import NewOrganization
 from db.intercity.inquiries import NEXT, add_followup, edit_inquiry, log_inquiry, move_inquiry
+from db.intercity.register import (
+    InquiryFilters,
+    inquiries_export,
+    inquiries_page,
+    inquiry_detail,
+)
 
 __all__ = [
     "NEXT",
-    "WRITERS",
+    "InquiryFilters",
     "NewOrganization",
     "add_followup",
     "create_agreement",
     "edit_agreement",
     "edit_inquiry",
+    "inquiries_export",
+    "inquiries_page",
+    "inquiry_detail",
     "link_product",
     "log_inquiry",
     "move_inquiry",

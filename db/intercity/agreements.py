@@ -2,7 +2,7 @@
 what they produced (adoptions and testbeds).
 
 Status and dates must agree, so that the stored status and the status a date reading gives
-(``db.queries.kpi.agreements_by_status``: expired after ``ends_on``, active from
+(``db.kpi.headline.agreements_by_status``: expired after ``ends_on``, active from
 ``starts_on``, signed from ``signed_on``) never contradict each other on the day of the write:
 
 - *planned*: not signed yet (no signing date); a start, if known, lies ahead;
@@ -29,14 +29,12 @@ from typing import Any, Final
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from db import clock, domain
+from db import clock, domain, lost_edits, policy, recording
 from db.errors import N_, DomainError, ValidationFailed
 from db.intercity import common
 from db.intercity.common import NewOrganization
 from db.models import Adoption, Agreement, Testbed
-from db.permissions import Actor
-from db.workflow import common as wc
-from db.workflow import lost_edits
+from db.policy import STAFF, Actor
 
 SIGNED_ON_REQUIRED = N_("Enter the date it was signed.")
 STARTS_ON_REQUIRED = N_("Enter the date it started.")
@@ -101,9 +99,11 @@ def _clean(
     values: dict[str, Any] = {
         "kind": common.choice(kind, "kind", domain.AGREEMENT_KINDS, errors),
         "status": status,
-        "title_ko": wc.clean_text(title_ko, "title_ko", errors, max_chars=300),
-        "title_en": wc.clean_text(title_en, "title_en", errors, required=False, max_chars=300),
-        "scope": wc.clean_text(scope, "scope", errors, required=False) or None,
+        "title_ko": recording.clean_text(title_ko, "title_ko", errors, max_chars=300),
+        "title_en": recording.clean_text(
+            title_en, "title_en", errors, required=False, max_chars=300
+        ),
+        "scope": recording.clean_text(scope, "scope", errors, required=False) or None,
         "planned_on": common.clean_date(planned_on, "planned_on", errors),
         "signed_on": common.clean_date(signed_on, "signed_on", errors, required=False),
         "starts_on": common.clean_date(
@@ -170,7 +170,7 @@ def create_agreement(
     :raise ValidationFailed: per field: partner_org_id, org_* (new partner), kind, status,
         title_ko, title_en, scope, planned_on, signed_on, starts_on, ends_on (module rules).
     """
-    common.require_writer(actor, "agreement.plan", "agreement")
+    policy.require_role(actor, STAFF, "agreement.plan", "agreement")
     errors: dict[str, str] = {}
     values = _clean(
         kind=kind,
@@ -195,7 +195,7 @@ def create_agreement(
     agreement = Agreement(partner_org_id=partner, version=1, **values)
     session.add(agreement)
     session.flush()
-    wc.record(
+    recording.record(
         session,
         actor,
         "agreement.plan",
@@ -233,7 +233,7 @@ def edit_agreement(
     :raise ValidationFailed: per field, as :func:`create_agreement`.
     :raise DomainError: nothing changed.
     """
-    common.require_writer(actor, "agreement.edit", "agreement", agreement_id)
+    policy.require_role(actor, STAFF, "agreement.edit", "agreement", agreement_id)
     agreement = session.get(Agreement, agreement_id, populate_existing=True, with_for_update=True)
     if agreement is None:
         raise common.not_found()
@@ -285,9 +285,9 @@ def link_product(
         (or, to unlink, is not linked) to this one.
     """
     if kind not in PRODUCT_KINDS:
-        raise ValidationFailed({"kind": common.UNKNOWN_CHOICE})
+        raise ValidationFailed({"kind": recording.UNKNOWN_CHOICE})
     action = f"{kind}.{'link' if linked else 'unlink'}_agreement"
-    common.require_writer(actor, action, kind, product_id)
+    policy.require_role(actor, STAFF, action, kind, product_id)
     agreement = session.get(Agreement, agreement_id, with_for_update={"read": True})
     model: Any = Adoption if kind == "adoption" else Testbed
     product: Adoption | Testbed | None = session.get(
@@ -317,18 +317,17 @@ def link_product(
                 end=agreement.ends_on.isoformat() if agreement.ends_on else "-",
             )
     new = agreement_id if linked else None
-    done = session.execute(
+    if not recording.compare_and_set(
+        session,
         update(model)
         .where(
             model.id == product_id,
             model.agreement_id.is_(current) if current is None else model.agreement_id == current,
         )
-        .values(agreement_id=new)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]  # pragma: no cover - row is locked
+        .values(agreement_id=new),
+    ):  # pragma: no cover - row is locked
         raise lost_edits.stale_edit(session, kind, product_id)
-    wc.record(
+    recording.record(
         session,
         actor,
         action,

@@ -1,12 +1,12 @@
-"""What the inquiry and agreement writes share: who may write, messages, date checks, the
-asking body or partner (an existing organisation or a new one). Edits are lost-edit protected
-by the same mechanism as every other record (:mod:`db.workflow.lost_edits`).
+"""What the inquiry and agreement writes share: messages, date checks, the asking body or
+partner (an existing organisation or a new one). Edits are lost-edit protected by the same
+mechanism as every other record (:mod:`db.lost_edits`).
 
-Writers hold the ``staff`` role (design.md: staff "log inquiries and agreements"; the
-administrator manages accounts and runs imports, so holds no write here). Every write is one
-audit event in the caller's transaction (``db.workflow.common.record``); a refusal is a
-:class:`~db.errors.PermissionDenied`, recorded by ``db.session.write_session`` after the
-rollback.
+Writers hold the ``staff`` role (:data:`db.policy.STAFF`; design.md: staff "log inquiries and
+agreements"; the administrator manages accounts and runs imports, so holds no write here).
+Every write is one audit event in the caller's transaction (:func:`db.recording.record`); a
+refusal is a :class:`~db.errors.PermissionDenied`, recorded by ``db.session.write_session``
+after the rollback.
 """
 
 from __future__ import annotations
@@ -19,18 +19,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db import clock, domain
+from db import clock, domain, recording
 from db.errors import N_, NotFound
 from db.models import Organization
-from db.permissions import Actor
-from db.workflow import common as wc
-
-WRITERS = ("staff",)
+from db.policy import Actor
 
 # Messages a person reads (English templates; the UI translates them).
-REQUIRED = wc.REQUIRED
-TOO_LONG = wc.TOO_LONG
-UNKNOWN_CHOICE = wc.UNKNOWN_CHOICE
 DATE_REQUIRED = N_("Enter the date.")
 DATE_IN_FUTURE = N_("The date cannot be later than today.")
 BEFORE_RECEIVED = N_("The date cannot be before the inquiry was received.")
@@ -44,11 +38,6 @@ REGION_REQUIRED = N_("Choose the region of a Korean body.")
 REGION_ABROAD = N_("A body outside Korea has no Korean region; leave the region empty.")
 COUNTRY_INVALID = N_("Enter the country as two letters (ISO 3166), e.g. KR, JP, US.")
 FOREIGN_CITY_IN_KOREA = N_("A foreign city is outside Korea: enter its country.")
-
-
-def require_writer(actor: Actor, action: str, entity: str, entity_id: int | None = None) -> None:
-    """:raise PermissionDenied: the actor is not staff."""
-    wc.require_role(actor, WRITERS, action, entity, entity_id)
 
 
 def clean_date(
@@ -77,7 +66,7 @@ def clean_date(
 
 def choice(value: Any, name: str, allowed: tuple[str, ...], errors: dict[str, str]) -> str:
     if value not in allowed:
-        errors[name] = UNKNOWN_CHOICE
+        errors[name] = recording.UNKNOWN_CHOICE
         return ""
     return str(value)
 
@@ -119,8 +108,10 @@ def resolve_organization(
     if new is None or not (new.name_ko or "").strip():
         errors[field] = CHOOSE_OR_NEW
         return None
-    name_ko = wc.clean_text(new.name_ko, "org_name_ko", errors, max_chars=200)
-    name_en = wc.clean_text(new.name_en, "org_name_en", errors, required=False, max_chars=200)
+    name_ko = recording.clean_text(new.name_ko, "org_name_ko", errors, max_chars=200)
+    name_en = recording.clean_text(
+        new.name_en, "org_name_en", errors, required=False, max_chars=200
+    )
     kind = choice(new.kind, "org_kind", domain.ORG_KINDS, errors)
     country = (new.country or "").strip().upper()
     if not COUNTRY.fullmatch(country):
@@ -130,7 +121,7 @@ def resolve_organization(
         if region is None:
             errors["org_region"] = REGION_REQUIRED
         elif region not in domain.REGIONS:
-            errors["org_region"] = UNKNOWN_CHOICE
+            errors["org_region"] = recording.UNKNOWN_CHOICE
         if kind == "foreign_city":
             errors["org_country"] = FOREIGN_CITY_IN_KOREA
     elif region is not None and COUNTRY.fullmatch(country):
@@ -157,7 +148,7 @@ def resolve_organization(
     )
     session.add(org)
     session.flush()
-    wc.record(
+    recording.record(
         session,
         actor,
         "organization.create",

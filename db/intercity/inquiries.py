@@ -10,7 +10,7 @@ step's date. Steps cannot be undone: "benchmarked" is final.
 Concurrency: a step is a compare-and-set on the status the official saw; an edit is a
 compare-and-set on the record's ``version`` (every write to the row increments it), so
 two officials cannot silently overwrite each other: the loser is told who saved the record
-and when (:class:`~db.workflow.lost_edits.StaleEdit`, the refusal of every lost edit).
+and when (:class:`~db.lost_edits.StaleEdit`, the refusal of every lost edit).
 
 Audit events: ``inquiry.receive`` (and ``organization.create`` for a new asking body),
 ``inquiry.answer``, ``inquiry.hold_visit``, ``inquiry.benchmark``, ``inquiry.edit``,
@@ -25,14 +25,12 @@ from typing import Any, Final
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from db import clock, domain
+from db import clock, domain, lost_edits, policy, recording
 from db.errors import N_, ValidationFailed
 from db.intercity import common
 from db.intercity.common import NewOrganization
 from db.models import Inquiry, InquiryFollowup
-from db.permissions import Actor
-from db.workflow import common as wc
-from db.workflow import lost_edits
+from db.policy import STAFF, Actor
 
 NEXT: Final[dict[str, tuple[str, ...]]] = {
     "received": ("answered",),
@@ -76,12 +74,12 @@ def _clean_fields(
     return {
         "received_on": common.clean_date(received_on, "received_on", errors),
         "channel": common.choice(channel, "channel", domain.INQUIRY_CHANNELS, errors),
-        "topic": wc.clean_text(topic, "topic", errors, max_chars=300),
-        "contact_name": wc.clean_text(
+        "topic": recording.clean_text(topic, "topic", errors, max_chars=300),
+        "contact_name": recording.clean_text(
             contact_name, "contact_name", errors, required=False, max_chars=100
         )
         or None,
-        "note": wc.clean_text(note, "note", errors, required=False) or None,
+        "note": recording.clean_text(note, "note", errors, required=False) or None,
     }
 
 
@@ -105,7 +103,7 @@ def log_inquiry(
         topic (missing, too long), contact_name, note (too long), org_id (no body chosen or
         unknown), org_name_ko, org_name_en, org_kind, org_region, org_country (new body).
     """
-    common.require_writer(actor, "inquiry.receive", "inquiry")
+    policy.require_role(actor, STAFF, "inquiry.receive", "inquiry")
     errors: dict[str, str] = {}
     values = _clean_fields(
         received_on=received_on,
@@ -126,7 +124,7 @@ def log_inquiry(
     inquiry = Inquiry(org_id=body, status="received", version=1, **values)
     session.add(inquiry)
     session.flush()
-    wc.record(
+    recording.record(
         session,
         actor,
         "inquiry.receive",
@@ -165,7 +163,7 @@ def move_inquiry(
         before the inquiry was received or before the previous step).
     """
     action = ACTION.get(to, "inquiry.move")
-    common.require_writer(actor, action, "inquiry", inquiry_id)
+    policy.require_role(actor, STAFF, action, "inquiry", inquiry_id)
     inquiry = _load(session, inquiry_id)
     if inquiry.status != expected:
         raise lost_edits.stale_edit(session, "inquiry", inquiry_id)
@@ -182,15 +180,14 @@ def move_inquiry(
     if errors:
         raise ValidationFailed(errors)
     column = DATE_COLUMN[to]
-    done = session.execute(
+    if not recording.compare_and_set(
+        session,
         update(Inquiry)
         .where(Inquiry.id == inquiry_id, Inquiry.status == expected)
-        .values({"status": to, column: day, "version": Inquiry.version + 1})
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]  # pragma: no cover - row is locked
+        .values({"status": to, column: day, "version": Inquiry.version + 1}),
+    ):  # pragma: no cover - row is locked
         raise lost_edits.stale_edit(session, "inquiry", inquiry_id)
-    wc.record(
+    recording.record(
         session,
         actor,
         action,
@@ -211,7 +208,7 @@ def add_followup(
     :raise ValidationFailed: followed_on (missing, in the future, before the inquiry was
         received), note (missing, too long).
     """
-    common.require_writer(actor, "inquiry_followup.record", "inquiry", inquiry_id)
+    policy.require_role(actor, STAFF, "inquiry_followup.record", "inquiry", inquiry_id)
     inquiry = session.get(Inquiry, inquiry_id, with_for_update={"read": True})
     if inquiry is None:
         raise common.not_found()
@@ -219,14 +216,14 @@ def add_followup(
     day = common.clean_date(followed_on, "followed_on", errors)
     if day is not None and "followed_on" not in errors and day < inquiry.received_on:
         errors["followed_on"] = common.BEFORE_RECEIVED
-    text = wc.clean_text(note, "note", errors)
+    text = recording.clean_text(note, "note", errors)
     if errors:
         raise ValidationFailed(errors)
     assert day is not None
     followup = InquiryFollowup(inquiry_id=inquiry_id, followed_on=day, note=text)
     session.add(followup)
     session.flush()
-    wc.record(
+    recording.record(
         session,
         actor,
         "inquiry_followup.record",
@@ -262,7 +259,7 @@ def edit_inquiry(
         recorded step.
     :raise DomainError: nothing changed.
     """
-    common.require_writer(actor, "inquiry.edit", "inquiry", inquiry_id)
+    policy.require_role(actor, STAFF, "inquiry.edit", "inquiry", inquiry_id)
     inquiry = _load(session, inquiry_id)
     seen = lost_edits.check_seen(session, inquiry, "inquiry", version)
     errors: dict[str, str] = {}

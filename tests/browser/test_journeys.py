@@ -6,7 +6,7 @@ screenshot in ``artifacts/screenshots`` (kept by CI as an artifact):
 
 1. the mayor's office reads the overview, changes the as-of date and downloads the briefing;
 2. a staff member proposes an adoption; the adoption-review meeting that recommends it is
-   held through the ``db.deliberation`` writes (the meeting flow has its own browser test);
+   held through the ``db.meetings`` writes (the meeting flow has its own browser test);
    an approver approves it in a second browser context (confirmation and comment); an
    executive in a third context sees the adoption count and the record change on refresh;
 3. an auditor opens that meeting's record and the audit trail, and verifies the chain;

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, select, update
 from db import accounts, audit
 from db.engine import make_engine
 from db.models import Adoption, AuditEvent, Technology, User
-from db.permissions import SYSTEM
+from db.policy import SYSTEM
 from db.session import read_session, write_session
 from tests import workflow_data as wd
 from tests.browser.conftest import AppServer, screenshot, start_app, stop_app, wait_ready

@@ -54,7 +54,7 @@ def upgrade() -> None:
     )
     op.drop_index("ix_experts_affiliation_registered", table_name="experts")
     op.create_index("ix_experts_pool", "experts", ["affiliation", "registered_on", "retired_on"])
-    from db.deliberation.fairness_store import backfill
+    from db.fairness.store import backfill
 
     with Session(bind=op.get_bind()) as session:
         backfill(session)

@@ -1,0 +1,632 @@
+"""At and after the meeting: attendance, declarations and recusals, scores, decisions,
+minutes, closing, and corrections to a closed record.
+
+Same contract as ``db.meetings.planning``: ``*, session`` and ``actor``, staff only, the
+meeting row locked first, compare-and-set, the audit event in the same transaction.
+
+Rules decided here where the issue is silent:
+
+* A declaration of interest is either upheld, and the member recuses (``recuse=True``), or
+  judged no conflict by the committee, and the member stays and scores; the note records
+  which and why. A member who recused, or who has a conflict by the draw's rule with an
+  item's applicant (same organization, or a tie within three years), cannot be scored.
+* Only members recorded as attending score; a member who has scored cannot be marked absent
+  or recuse afterwards (their scores would silently lose their basis).
+* Passing or failing needs the quorum of attending, non-recused members and a score from
+  every one of them; the decision is what ``db.meetings.scoring.evaluate`` gives with the meeting's
+  pass marks (given, it must agree; omitted, it is computed). Deferring needs only a reason
+  (a meeting without quorum can still defer).
+* Closing needs every item decided (or deferred) and the minutes. Afterwards the record is
+  never edited; :func:`add_correction` adds a dated, audited correction beside it. Closing
+  also stores the meeting's fairness results (``db.fairness.store``) in the
+  same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from db import clock, domain
+from db.errors import N_, ValidationFailed
+from db.fairness.store import store_meetings
+from db.meetings.common import (
+    find_seat,
+    lock_meeting,
+    refuse_conflict,
+    require_open,
+    thresholds_of,
+)
+from db.meetings.errors import (
+    CRITERION_LABELS,
+    F_CORRECTION,
+    F_DECISION,
+    F_ITEM,
+    F_MINUTES,
+    F_NOTE,
+    F_REASON,
+    REQUIRED_MINUTES,
+    SCORE_RANGE,
+    AlreadyScored,
+    DecisionAgainstScores,
+    HasScored,
+    ItemDecided,
+    ItemNotFound,
+    ItemsUndecided,
+    MeetingStillOpen,
+    NoQuorum,
+    NotAttending,
+    NotOnPanel,
+    PanelNotDrawn,
+    Recused,
+    ScoresMissing,
+)
+from db.meetings.scoring import Outcome, Thresholds, evaluate
+from db.models import (
+    AgendaItem,
+    Evaluation,
+    Expert,
+    Meeting,
+    MeetingCorrection,
+    PanelSeat,
+    Technology,
+)
+from db.policy import STAFF, Actor, require_role
+from db.recording import (
+    UNKNOWN_CHOICE,
+    clean_text,
+    compare_and_set,
+    conflict_from,
+    last_event,
+    record,
+)
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    """What :func:`record_decision` recorded and the rule's reading of the scores."""
+
+    item_id: int
+    decision: str
+    outcome: Outcome
+    thresholds: Thresholds
+
+
+# --- the meeting day ------------------------------------------------------------------------
+
+
+def hold_meeting(*, session: Session, actor: Actor, meeting_id: int, held_on: dt.date) -> None:
+    """Record that a scheduled meeting, whose panel was drawn, is being held on ``held_on``.
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise PanelNotDrawn/MeetingAlreadyHeld/MeetingClosed: see the messages.
+    """
+    require_role(actor, STAFF, "meeting.hold", "meeting", meeting_id)
+    meeting = lock_meeting(session, meeting_id)
+    require_open(meeting, "scheduled")
+    if meeting.draw_seed is None:
+        raise PanelNotDrawn(code=meeting.code)
+    done = compare_and_set(
+        session,
+        update(Meeting)
+        .where(Meeting.id == meeting.id, Meeting.status == "scheduled")
+        .values(status="held", held_on=held_on),
+    )
+    if not done:  # pragma: no cover - the meeting lock makes this unreachable
+        raise conflict_from(session, last_event(session, "meeting", meeting.id, ("meeting.hold",)))
+    record(
+        session,
+        actor,
+        "meeting.hold",
+        "meeting",
+        meeting.id,
+        before={"status": "scheduled"},
+        after={"status": "held", "held_on": held_on},
+    )
+
+
+def _seat_or_refuse(session: Session, meeting: Meeting, expert_id: int) -> PanelSeat:
+    seat = find_seat(session, meeting.id, expert_id)
+    if seat is None:
+        raise NotOnPanel(code=meeting.code)
+    return seat
+
+
+def _scored(session: Session, seat_id: int) -> int:
+    return int(
+        session.execute(
+            select(func.count()).select_from(Evaluation).where(Evaluation.seat_id == seat_id)
+        ).scalar_one()
+    )
+
+
+def _expert_name(session: Session, expert_id: int) -> str:
+    return str(session.execute(select(Expert.name).where(Expert.id == expert_id)).scalar_one())
+
+
+def _seat_state(seat: PanelSeat) -> dict[str, object]:
+    return {
+        "attended": seat.attended,
+        "conflict_declared": seat.conflict_declared,
+        "recused": seat.recused,
+        "note": seat.conflict_note,
+    }
+
+
+def record_attendance(
+    *, session: Session, actor: Actor, meeting_id: int, expert_id: int, attended: bool
+) -> None:
+    """Record whether a panel member attends the meeting being held.
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise NotOnPanel/HasScored/MeetingNotHeld/MeetingClosed: see the messages.
+    """
+    require_role(actor, STAFF, "panel_seat.attendance", "meeting", meeting_id)
+    meeting = lock_meeting(session, meeting_id)
+    require_open(meeting, "held")
+    seat = _seat_or_refuse(session, meeting, expert_id)
+    if not attended and (n := _scored(session, seat.id)):
+        raise HasScored(name=_expert_name(session, expert_id), n=n, code=meeting.code)
+    before = _seat_state(seat)
+    seat.attended = bool(attended)
+    session.flush()
+    record(
+        session,
+        actor,
+        "panel_seat.attendance",
+        "panel_seat",
+        seat.id,
+        before=before,
+        after=_seat_state(seat),
+    )
+
+
+def declare_conflict(
+    *,
+    session: Session,
+    actor: Actor,
+    meeting_id: int,
+    expert_id: int,
+    note: str,
+    recuse: bool,
+) -> None:
+    """Record a member's declaration of interest and how it was settled: ``recuse=True``
+    (the member recuses and does not score) or ``False`` (the committee judged it no
+    conflict; the note says why). Allowed before and during the meeting.
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise ValidationFailed: no note.
+    :raise NotOnPanel/HasScored/MeetingClosed: see the messages.
+    """
+    require_role(actor, STAFF, "panel_seat.declare_conflict", "meeting", meeting_id)
+    errors: dict[str, str] = {}
+    text = clean_text(note, F_NOTE, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    meeting = lock_meeting(session, meeting_id)
+    require_open(meeting, "scheduled", "held")
+    seat = _seat_or_refuse(session, meeting, expert_id)
+    if recuse and (n := _scored(session, seat.id)):
+        raise HasScored(name=_expert_name(session, expert_id), n=n, code=meeting.code)
+    before = _seat_state(seat)
+    seat.conflict_declared = True
+    seat.conflict_note = text
+    seat.recused = bool(recuse) or seat.recused
+    session.flush()
+    record(
+        session,
+        actor,
+        "panel_seat.declare_conflict",
+        "panel_seat",
+        seat.id,
+        before=before,
+        after=_seat_state(seat),
+        reason=text,
+    )
+
+
+def recuse(*, session: Session, actor: Actor, meeting_id: int, expert_id: int, reason: str) -> None:
+    """Recuse a panel member (with or without an earlier declaration), with the reason.
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise ValidationFailed: no reason.
+    :raise NotOnPanel/HasScored/MeetingClosed: see the messages.
+    """
+    require_role(actor, STAFF, "panel_seat.recuse", "meeting", meeting_id)
+    errors: dict[str, str] = {}
+    text = clean_text(reason, F_NOTE, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    meeting = lock_meeting(session, meeting_id)
+    require_open(meeting, "scheduled", "held")
+    seat = _seat_or_refuse(session, meeting, expert_id)
+    if n := _scored(session, seat.id):
+        raise HasScored(name=_expert_name(session, expert_id), n=n, code=meeting.code)
+    before = _seat_state(seat)
+    seat.recused = True
+    seat.conflict_declared = True
+    seat.conflict_note = text if not seat.conflict_note else f"{seat.conflict_note}\n{text}"
+    session.flush()
+    record(
+        session,
+        actor,
+        "panel_seat.recuse",
+        "panel_seat",
+        seat.id,
+        before=before,
+        after=_seat_state(seat),
+        reason=text,
+    )
+
+
+def _item_in_meeting(session: Session, item_id: int) -> tuple[AgendaItem, Meeting]:
+    item = session.get(AgendaItem, item_id)
+    if item is None:
+        raise ItemNotFound(id=item_id)
+    meeting = lock_meeting(session, item.meeting_id)
+    session.refresh(item)
+    return item, meeting
+
+
+def record_evaluation(
+    *,
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    expert_id: int,
+    scores: Mapping[str, int],
+    comment: str | None = None,
+) -> int:
+    """Record one attending member's five criterion scores (0-100) and comment on an
+    undecided item of a meeting being held. Returns the evaluation's id.
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise ValidationFailed: a score missing or outside 0-100.
+    :raise NotOnPanel/Recused/Conflicted/NotAttending/AlreadyScored/ItemDecided/
+        MeetingNotHeld/MeetingClosed: see the messages.
+    """
+    require_role(actor, STAFF, "evaluation.record", "agenda_item", item_id)
+    errors: dict[str, str] = {}
+    values: dict[str, int] = {}
+    for criterion in domain.CRITERIA:
+        value = scores.get(criterion)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+            errors[CRITERION_LABELS[criterion]] = SCORE_RANGE
+        else:
+            values[criterion] = value
+    note = clean_text(comment, N_("Comment"), errors, required=False)
+    if errors:
+        raise ValidationFailed(errors)
+    item, meeting = _item_in_meeting(session, item_id)
+    require_open(meeting, "held")
+    seat = _seat_or_refuse(session, meeting, expert_id)
+    expert = session.get(Expert, expert_id)
+    assert expert is not None
+    if seat.recused:
+        raise Recused(name=expert.name, code=meeting.code)
+    refuse_conflict(session, meeting, item, expert)
+    if seat.attended is not True:
+        raise NotAttending(name=expert.name, code=meeting.code)
+    if item.decision != "pending":
+        raise ItemDecided()
+    earlier = session.execute(
+        select(Evaluation).where(
+            Evaluation.agenda_item_id == item.id, Evaluation.seat_id == seat.id
+        )
+    ).scalar_one_or_none()
+    if earlier is not None:
+        raise AlreadyScored(name=expert.name, at=clock.city_time_text(earlier.recorded_at))
+    evaluation = Evaluation(
+        agenda_item_id=item.id,
+        seat_id=seat.id,
+        comment=note or None,
+        recorded_at=clock.now_utc(),
+        **values,
+    )
+    try:
+        with session.begin_nested():
+            session.add(evaluation)
+            session.flush()
+    except IntegrityError:  # pragma: no cover - the meeting lock makes this unreachable
+        raise AlreadyScored(name=expert.name, at="-") from None
+    record(
+        session,
+        actor,
+        "evaluation.record",
+        "evaluation",
+        evaluation.id,
+        after={"agenda_item_id": item.id, "seat_id": seat.id, **values, "comment": note or None},
+    )
+    return evaluation.id
+
+
+def voters(session: Session, meeting_id: int) -> list[PanelSeat]:
+    """Seats that may vote: attending and not recused."""
+    return list(
+        session.execute(
+            select(PanelSeat).where(
+                PanelSeat.meeting_id == meeting_id,
+                PanelSeat.attended.is_(True),
+                PanelSeat.recused.is_(False),
+            )
+        ).scalars()
+    )
+
+
+def item_scores(session: Session, item_id: int) -> list[dict[str, int]]:
+    rows = session.execute(
+        select(*(getattr(Evaluation, c) for c in domain.CRITERIA)).where(
+            Evaluation.agenda_item_id == item_id
+        )
+    ).all()
+    return [dict(zip(domain.CRITERIA, map(int, r), strict=True)) for r in rows]
+
+
+def record_decision(
+    *,
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    reason: str,
+    decision: str | None = None,
+) -> DecisionResult:
+    """Record an item's decision with its reason.
+
+    ``passed``/``failed`` need the quorum of members present who may vote, a score from each
+    of them, and agreement with ``db.meetings.scoring.evaluate`` under the meeting's pass
+    marks (with ``decision=None`` the rule's result is recorded). ``deferred`` needs only the
+    reason. A registration review's decision registers or rejects the technology (on the
+    meeting's date); an adoption review's is the meeting's recommendation on the proposal
+    (the approver decides the adoption); a testbed selection's is the meeting's selection
+    (the testbed's next step is proposed and confirmed in the workflow).
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise ValidationFailed: no reason, or an unknown decision.
+    :raise NoQuorum/ScoresMissing/DecisionAgainstScores/MeetingNotHeld/MeetingClosed: see
+        the messages.
+    :raise Conflict: the item (or its technology) was decided by someone else meanwhile.
+    """
+    require_role(actor, STAFF, "agenda_item.decide", "agenda_item", item_id)
+    errors: dict[str, str] = {}
+    why = clean_text(reason, F_REASON, errors)
+    if decision is not None and decision not in ("passed", "failed", "deferred"):
+        errors[F_DECISION] = UNKNOWN_CHOICE
+    if errors:
+        raise ValidationFailed(errors)
+    item, meeting = _item_in_meeting(session, item_id)
+    require_open(meeting, "held")
+    if item.decision != "pending":
+        raise conflict_from(
+            session, last_event(session, "agenda_item", item.id, ("agenda_item.decide",))
+        )
+    marks, _own = thresholds_of(session, meeting.id)
+    scores = item_scores(session, item.id)
+    outcome = evaluate(scores, marks)
+    if decision != "deferred":
+        present = voters(session, meeting.id)
+        if len(present) < meeting.quorum:
+            raise NoQuorum(present=len(present), quorum=meeting.quorum, code=meeting.code)
+        scored = set(
+            session.execute(
+                select(Evaluation.seat_id).where(Evaluation.agenda_item_id == item.id)
+            ).scalars()
+        )
+        missing = [s for s in present if s.id not in scored]
+        if missing:
+            raise ScoresMissing(missing=len(missing), present=len(present))
+        expected = "passed" if outcome.passed else "failed"
+        if decision is not None and decision != expected:
+            raise DecisionAgainstScores(
+                DecisionAgainstScores.message
+                if expected == "failed"
+                else DecisionAgainstScores.PASSING,
+                stage1=f"{outcome.stage1_mean:.2f}",
+                overall=f"{outcome.overall_mean:.2f}",
+                stage1_pass=f"{marks.stage1_pass:g}",
+                overall_pass=f"{marks.overall_pass:g}",
+            )
+        decision = expected
+    assert decision is not None
+    now = clock.now_utc()
+    done = compare_and_set(
+        session,
+        update(AgendaItem)
+        .where(AgendaItem.id == item.id, AgendaItem.decision == "pending")
+        .values(decision=decision, decision_reason=why, decided_at=now),
+    )
+    if not done:  # pragma: no cover - the meeting lock makes this unreachable
+        raise conflict_from(
+            session, last_event(session, "agenda_item", item.id, ("agenda_item.decide",))
+        )
+    record(
+        session,
+        actor,
+        "agenda_item.decide",
+        "agenda_item",
+        item.id,
+        before={"decision": "pending"},
+        after={
+            "decision": decision,
+            "stage1_mean": outcome.stage1_mean,
+            "overall_mean": outcome.overall_mean,
+            "members": outcome.members,
+            "stage1_pass": marks.stage1_pass,
+            "overall_pass": marks.overall_pass,
+        },
+        reason=why,
+    )
+    if meeting.kind == "registration_review" and decision in ("passed", "failed"):
+        _register_or_reject(session, actor, meeting, item, decision == "passed", why)
+    session.expire(item)
+    return DecisionResult(item.id, decision, outcome, marks)
+
+
+def _register_or_reject(
+    session: Session, actor: Actor, meeting: Meeting, item: AgendaItem, passed: bool, why: str
+) -> None:
+    new = "registered" if passed else "rejected"
+    day = meeting.held_on or meeting.scheduled_on
+    values: dict[str, object] = {
+        "status": new,
+        "updated_at": clock.now_utc(),
+        "updated_by_id": actor.id,
+        "version": Technology.version + 1,
+    }
+    values["registered_on" if passed else "rejected_on"] = day
+    done = compare_and_set(
+        session,
+        update(Technology)
+        .where(Technology.id == item.technology_id, Technology.status == "under_review")
+        .values(**values),
+    )
+    if not done:
+        raise conflict_from(
+            session,
+            last_event(
+                session,
+                "technology",
+                item.technology_id,
+                tuple(f"technology.{v}" for v in ("register", "reject", "withdraw", "expire")),
+            ),
+        )
+    record(
+        session,
+        actor,
+        f"technology.{'register' if passed else 'reject'}",
+        "technology",
+        item.technology_id,
+        before={"status": "under_review"},
+        after={"status": new, f"{new}_on": day, "meeting_code": meeting.code},
+        reason=why,
+    )
+
+
+# --- minutes, closing, corrections ---------------------------------------------------------
+
+
+def record_minutes(*, session: Session, actor: Actor, meeting_id: int, minutes: str) -> None:
+    """Write or replace the minutes of a meeting being held.
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise ValidationFailed: empty minutes.
+    :raise MeetingNotHeld/MeetingClosed: see the messages.
+    """
+    require_role(actor, STAFF, "meeting.minutes", "meeting", meeting_id)
+    errors: dict[str, str] = {}
+    text = clean_text(minutes, F_MINUTES, errors, max_chars=20_000)
+    if errors:
+        raise ValidationFailed(errors)
+    meeting = lock_meeting(session, meeting_id)
+    require_open(meeting, "held")
+    before = meeting.minutes
+    meeting.minutes = text
+    session.flush()
+    record(
+        session,
+        actor,
+        "meeting.minutes",
+        "meeting",
+        meeting.id,
+        before={"minutes": before},
+        after={"minutes": text},
+    )
+
+
+def close_meeting(
+    *, session: Session, actor: Actor, meeting_id: int, minutes: str | None = None
+) -> None:
+    """Close a meeting being held: every item decided or deferred, minutes written (now or
+    before). Afterwards its record cannot be edited; corrections are new entries.
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise ItemsUndecided/ValidationFailed/MeetingNotHeld/MeetingClosed: see the messages.
+    """
+    require_role(actor, STAFF, "meeting.close", "meeting", meeting_id)
+    errors: dict[str, str] = {}
+    text = clean_text(minutes, F_MINUTES, errors, required=False, max_chars=20_000)
+    if errors:
+        raise ValidationFailed(errors)
+    meeting = lock_meeting(session, meeting_id)
+    require_open(meeting, "held")
+    pending = session.execute(
+        select(func.count())
+        .select_from(AgendaItem)
+        .where(AgendaItem.meeting_id == meeting.id, AgendaItem.decision == "pending")
+    ).scalar_one()
+    if pending:
+        raise ItemsUndecided(n=int(pending), code=meeting.code)
+    final = text or (meeting.minutes or "").strip()
+    if not final:
+        raise ValidationFailed({F_MINUTES: REQUIRED_MINUTES})
+    now = clock.now_utc()
+    done = compare_and_set(
+        session,
+        update(Meeting)
+        .where(Meeting.id == meeting.id, Meeting.status == "held")
+        .values(status="closed", closed_at=now, minutes=final),
+    )
+    if not done:  # pragma: no cover - the meeting lock makes this unreachable
+        raise conflict_from(session, last_event(session, "meeting", meeting.id, ("meeting.close",)))
+    record(
+        session,
+        actor,
+        "meeting.close",
+        "meeting",
+        meeting.id,
+        before={"status": "held"},
+        after={"status": "closed", "minutes": final if text else None},
+    )
+    # The record is final: its fairness results are computed once, in this transaction.
+    store_meetings(session, [meeting.id])
+
+
+def add_correction(
+    *,
+    session: Session,
+    actor: Actor,
+    meeting_id: int,
+    text: str,
+    agenda_item_id: int | None = None,
+) -> int:
+    """Add a correction to a closed meeting's record (optionally about one of its items);
+    the record itself stays as it was. Returns the correction's id.
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise ValidationFailed: empty text, or an item of another meeting.
+    :raise MeetingStillOpen: the meeting is not closed (edit it directly).
+    """
+    require_role(actor, STAFF, "meeting.correct", "meeting", meeting_id)
+    errors: dict[str, str] = {}
+    body = clean_text(text, F_CORRECTION, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    meeting = lock_meeting(session, meeting_id)
+    if meeting.status != "closed":
+        raise MeetingStillOpen(code=meeting.code)
+    if agenda_item_id is not None:
+        item = session.get(AgendaItem, agenda_item_id)
+        if item is None or item.meeting_id != meeting.id:
+            raise ValidationFailed({F_ITEM: UNKNOWN_CHOICE})
+    correction = MeetingCorrection(
+        meeting_id=meeting.id,
+        agenda_item_id=agenda_item_id,
+        text=body,
+        created_at=clock.now_utc(),
+        created_by_id=actor.id,
+    )
+    session.add(correction)
+    session.flush()
+    record(
+        session,
+        actor,
+        "meeting.correct",
+        "meeting_correction",
+        correction.id,
+        after={"meeting_id": meeting.id, "agenda_item_id": agenda_item_id, "text": body},
+    )
+    return correction.id
