@@ -18,51 +18,23 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components.cells import day, escape_markdown, pick, yes_no
 from components.charts import FONT, show
 from components.export import files_on_request
-from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt_int
+from components.forms import show_error
+from components.i18n import N_, _, fmt_date, fmt_datetime, fmt_int
 from components.labels import label
-from components.registers import escape_markdown
+from components.tiles import Tile, tile_row
 from db import clock, domain
 from db.deliberation import FairnessReport, MeetingFilters, MeetingRecord
 from db.deliberation.records import Check, ItemRecord
+from db.errors import DomainError
 
 MEETINGS_PAGE = "pages/meetings.py"
 DATE_MIN = dt.date(2000, 1, 1)
 DATE_MAX = dt.date(2100, 12, 31)
-FLASH = "dl_flash"
-
-CRITERIA_NAMES = {
-    "novelty": N_("Novelty"),
-    "progressiveness": N_("Progressiveness"),
-    "applicability": N_("Field applicability"),
-    "economy": N_("Economy"),
-    "diffusion": N_("Diffusion"),
-}
-
 
 # --- small helpers ------------------------------------------------------------------------
-
-
-def _en() -> bool:
-    return current_language() == "en"
-
-
-def pick(ko: Any, en: Any) -> str:
-    """The English text in the English interface when there is one, else the Korean."""
-    if _en() and isinstance(en, str) and en.strip():
-        return en
-    return ko if isinstance(ko, str) else "-"
-
-
-def yes_no(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return _("Yes") if bool(value) else _("No")
-
-
-def _day(value: Any) -> str:
-    return fmt_date(value) if isinstance(value, dt.date) else "-"
 
 
 def _check_text(check: Check) -> str:
@@ -79,17 +51,6 @@ def _check_line(check: Check) -> str:
     else:
         icon = ":green[:material/check_circle:]" if check.ok else ":red[:material/error:]"
     return f"{icon} {_check_text(check)}"
-
-
-def flash(message: str) -> None:
-    """Keep a success message for the next run (the page reruns after a write)."""
-    st.session_state[FLASH] = message
-
-
-def show_flash() -> None:
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        st.success(message, icon=":material/check:")
 
 
 # --- which meeting is open -----------------------------------------------------------------
@@ -209,7 +170,7 @@ def last_twelve_months(as_of: dt.date) -> tuple[dt.date, dt.date]:
     return year_before + dt.timedelta(days=1), as_of
 
 
-def _url_day(name: str, default: dt.date) -> dt.date | None:
+def _urlday(name: str, default: dt.date) -> dt.date | None:
     raw = st.query_params.get(name)
     if raw == OPEN:
         return None
@@ -237,7 +198,7 @@ def fairness_period() -> tuple[dt.date | None, dt.date | None]:
         if last is not None and url[:2] == last[:2]:
             _set_period(*default)
         else:
-            _set_period(_url_day("from", default[0]), _url_day("to", default[1]))
+            _set_period(_urlday("from", default[0]), _urlday("to", default[1]))
     start, end = period_inputs(FAIR_KEY)
     chosen = (st.session_state.get(f"{FAIR_KEY}_from"), st.session_state.get(f"{FAIR_KEY}_to"))
     if (start, end) == (None, None) and all(isinstance(d, dt.date) for d in chosen):
@@ -426,29 +387,33 @@ def _heading(record: MeetingRecord) -> None:
         f":{status_colour}-badge[{label('meeting_status', m['status'])}]"
     )
     decided = [i for i in record.items if i.decision != "pending"]
-    cols = st.columns(4)
-    cols[0].metric(_("Date"), _day(m["held_on"] or m["scheduled_on"]))
     quorum = record.quorum_met
-    cols[1].metric(
-        _("Members present who may vote"),
-        "-" if quorum is None else f"{fmt_int(record.present)} / {fmt_int(m['quorum'])}",
-        help=_("Members attending and not recused, against the quorum."),
-        delta=None if quorum is None else (_("Quorum met") if quorum else _("No quorum")),
-        delta_color="normal" if quorum else "inverse",
-        delta_arrow="off",
-    )
-    cols[2].metric(_("Agenda items"), fmt_int(len(record.items)))
     following = sum(1 for i in decided if i.follows)
-    cols[3].metric(
-        _("Decisions that follow the rules"),
-        f"{fmt_int(following)} / {fmt_int(len(decided))}" if decided else "-",
-        delta=None if not decided or following == len(decided) else _("Check the items"),
-        delta_color="inverse",
-        delta_arrow="off",
+    tile_row(
+        [
+            Tile(_("Date"), day(m["held_on"] or m["scheduled_on"])),
+            Tile(
+                _("Members present who may vote"),
+                "-" if quorum is None else f"{fmt_int(record.present)} / {fmt_int(m['quorum'])}",
+                help=_("Members attending and not recused, against the quorum."),
+                delta=None if quorum is None else (_("Quorum met") if quorum else _("No quorum")),
+                delta_color="normal" if quorum else "inverse",
+                delta_arrow="off",
+            ),
+            Tile(_("Agenda items"), len(record.items)),
+            Tile(
+                _("Decisions that follow the rules"),
+                f"{fmt_int(following)} / {fmt_int(len(decided))}" if decided else "-",
+                delta=None if not decided or following == len(decided) else _("Check the items"),
+                delta_color="inverse",
+                delta_arrow="off",
+            ),
+        ],
+        border=False,
     )
     facts = [
         _("Location: {place}", place=m["location"] or "-"),
-        _("Scheduled for {date}", date=_day(m["scheduled_on"])),
+        _("Scheduled for {date}", date=day(m["scheduled_on"])),
     ]
     if m["closed_at"] is not None:
         facts.append(_("Closed at {time}", time=fmt_datetime(m["closed_at"])))
@@ -584,13 +549,18 @@ def _draw(record: MeetingRecord) -> None:
     if draw.seed is None:
         st.caption(_("The panel has not been drawn yet."))
         return
-    cols = st.columns(3)
-    cols[0].metric(_("Experts who could be drawn"), fmt_int(draw.pool_size or 0))
-    cols[1].metric(_("Excluded for a conflict"), fmt_int(len(draw.exclusions)))
-    cols[2].metric(_("Seats drawn"), fmt_int(int((record.panel["method"] == "random_draw").sum())))
+    tile_row(
+        [
+            Tile(_("Experts who could be drawn"), draw.pool_size or 0),
+            Tile(_("Excluded for a conflict"), len(draw.exclusions)),
+            Tile(_("Seats drawn"), int((record.panel["method"] == "random_draw").sum())),
+        ],
+        per_row=3,
+        border=False,
+    )
     st.markdown("**" + _("Seed") + f":** `{draw.seed}`")
     if draw.rule is not None:
-        when = fmt_datetime(draw.drawn_at) if draw.drawn_at is not None else _day(draw.drawn_on)
+        when = fmt_datetime(draw.drawn_at) if draw.drawn_at is not None else day(draw.drawn_on)
         st.markdown(
             escape_markdown(
                 _(
@@ -682,23 +652,28 @@ def _item(item: ItemRecord, marks: Any) -> None:
         facts.append(_("Testbed site: {name}", name=item.testbed_site))
     st.caption(escape_markdown(" · ".join(facts)))
     o = item.outcome
-    cols = st.columns(4)
     scored = o.members > 0
-    cols[0].metric(
-        _("Stage 1 mean"),
-        f"{o.stage1_mean:.2f}" if scored else "-",
-        delta=f"{o.stage1_mean - marks.stage1_pass:+.2f}" if scored else None,
-        help=_("Novelty and progressiveness; the change is against the pass mark."),
-    )
-    cols[1].metric(
-        _("Overall mean"),
-        f"{o.overall_mean:.2f}" if scored else "-",
-        delta=f"{o.overall_mean - marks.overall_pass:+.2f}" if scored else None,
-        help=_("All five criteria; the change is against the pass mark."),
-    )
-    cols[2].metric(_("Members who scored"), fmt_int(o.members))
-    cols[3].metric(
-        _("The scores give"), label("decision", item.rule_decision) if item.rule_decision else "-"
+    tile_row(
+        [
+            Tile(
+                _("Stage 1 mean"),
+                f"{o.stage1_mean:.2f}" if scored else "-",
+                help=_("Novelty and progressiveness; the change is against the pass mark."),
+                delta=f"{o.stage1_mean - marks.stage1_pass:+.2f}" if scored else None,
+            ),
+            Tile(
+                _("Overall mean"),
+                f"{o.overall_mean:.2f}" if scored else "-",
+                help=_("All five criteria; the change is against the pass mark."),
+                delta=f"{o.overall_mean - marks.overall_pass:+.2f}" if scored else None,
+            ),
+            Tile(_("Members who scored"), o.members),
+            Tile(
+                _("The scores give"),
+                label("decision", item.rule_decision) if item.rule_decision else "-",
+            ),
+        ],
+        border=False,
     )
     st.caption(
         _(
@@ -726,7 +701,7 @@ def _item(item: ItemRecord, marks: Any) -> None:
         {_("Member"): [pick(k, e) for k, e in zip(ev["name"], ev["name_en"], strict=True)]}
     )
     for c in domain.CRITERIA:
-        table[_(CRITERIA_NAMES[c])] = ev[c].astype(int)
+        table[label("criterion", c)] = ev[c].astype(int)
     table[_("Mean")] = ev["mean"]
     table[_("Comment")] = [c if isinstance(c, str) else "" for c in ev["comment"]]
     st.dataframe(table, hide_index=True, width="stretch")
@@ -821,15 +796,21 @@ def _flag_text(row: Any) -> str:
 
 
 def fairness_summary(report: FairnessReport) -> None:
-    cols = st.columns(4)
-    cols[0].metric(_("Meetings held"), fmt_int(report.meetings_held))
-    cols[1].metric(_("Seats"), fmt_int(report.seats))
     flagged = report.flags["meeting_id"].nunique() if not report.flags.empty else 0
-    cols[2].metric(_("Meetings flagged"), fmt_int(flagged))
-    cols[3].metric(
-        _("Seats held by the busiest tenth"),
-        f"{report.top_decile_share * 100:.0f}%",
-        help=_("Share of all seats held by the tenth of seated experts who sat most often."),
+    tile_row(
+        [
+            Tile(_("Meetings held"), report.meetings_held),
+            Tile(_("Seats"), report.seats),
+            Tile(_("Meetings flagged"), int(flagged)),
+            Tile(
+                _("Seats held by the busiest tenth"),
+                f"{report.top_decile_share * 100:.0f}%",
+                help=_(
+                    "Share of all seats held by the tenth of seated experts who sat most often."
+                ),
+            ),
+        ],
+        border=False,
     )
 
 
@@ -845,7 +826,7 @@ def fairness_flags(report: FairnessReport) -> None:
             st.markdown(f"**{label('flag_kind', str(kind))}** ({fmt_int(len(group))})")
             st.caption(_(FLAG_HELP.get(str(kind), "")) if str(kind) in FLAG_HELP else "")
             for row in group.itertuples(index=False):
-                text = f"{row.code} · {_day(row.scheduled_on)} · {_flag_text(row)}"
+                text = f"{row.code} · {day(row.scheduled_on)} · {_flag_text(row)}"
                 st.page_link(
                     MEETINGS_PAGE,
                     label=escape_markdown(text),
@@ -1018,9 +999,6 @@ def fairness_panels(report: FairnessReport) -> None:
 
 def evidence_download(make: Callable[[], bytes], *, key: str, name: str) -> None:
     """Prepare the evidence package on request, then offer it for download."""
-    from components.forms import show_error
-    from db.errors import DomainError
-
     st.subheader(_("Evidence package"))
     st.caption(
         _(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import altair as alt
@@ -23,24 +22,24 @@ import pandas as pd
 import streamlit as st
 
 from components import data
+from components.cells import day, escape_markdown, missing, region_name, row_name, text
 from components.charts import FONT, show
 from components.export import EXPORT_LIMIT, files_on_request
-from components.forms import error_text
+from components.forms import Form
 from components.i18n import (
     N_,
     _,
     current_language,
-    fmt_date,
     fmt_datetime,
     fmt_int,
     md_date,
 )
 from components.korea_map import short_name, tile_map
 from components.labels import label
-from components.registers import escape_markdown
+from components.tiles import Tile, tile_row
 from db import clock, domain, summaries
 from db import intercity as ic
-from db.errors import DomainError, ValidationFailed
+from db.errors import ValidationFailed
 from db.permissions import Actor
 from db.queries import intercity as q
 from db.session import read_session
@@ -172,35 +171,6 @@ def link_candidates(url: str, agreement_id: int, kind: str) -> pd.DataFrame:
 # --- small helpers ---------------------------------------------------------------------------
 
 
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT
-
-
-def _date(value: Any) -> str:
-    if _missing(value):
-        return ""
-    if isinstance(value, pd.Timestamp):
-        value = value.date()
-    return fmt_date(value)
-
-
-def _name(row: Any, ko: str, en: str) -> str:
-    """A name in the reader's language (Korean when there is no English)."""
-    english = row.get(en)
-    if current_language() == "en" and not _missing(english) and english:
-        return str(english)
-    korean = row.get(ko)
-    return "" if _missing(korean) else str(korean)
-
-
-def _region(row: Any) -> str:
-    region = row.get("region")
-    if _missing(region) or not region:
-        country = row.get("country")
-        return _("Abroad") + (f" ({country})" if country and not _missing(country) else "")
-    return label("region", str(region))
-
-
 def _configure(chart: Any) -> Any:
     return chart.configure_axis(labelFont=FONT, titleFont=FONT).configure_legend(
         labelFont=FONT, titleFont=FONT, orient="bottom"
@@ -278,84 +248,9 @@ def _pager(key: str, total: int) -> None:
         )
 
 
-# --- flash and per-field errors (kept in the session for the rerun after a callback) --------
-
-FLASH = "ic_flash"
-
-
-def _flash(kind: str, text: str) -> None:
-    st.session_state[FLASH] = (kind, text)
-
-
-def show_flash() -> None:
-    """The outcome of the last write, once (at the top of the page)."""
-    kind, text = st.session_state.pop(FLASH, (None, None))
-    if text:
-        {"success": st.success, "error": st.error, "warning": st.warning}.get(kind, st.info)(text)
-
-
-def _errors(form: str) -> dict[str, str]:
-    errors: dict[str, str] = st.session_state.get(f"ic_errors_{form}", {})
-    return errors
-
-
-def _field_error(form: str, name: str) -> None:
-    problem = _errors(form).get(name)
-    if problem:
-        st.error(_(problem), icon=":material/error:")
-
-
-def _generation(form: str) -> int:
-    return int(st.session_state.get(f"ic_gen_{form}", 0))
-
-
-def _k(form: str, name: str) -> str:
-    """Widget key of ``name`` in ``form``; a new generation after each save empties it, and
-    a language switch draws new widgets (a select box keeps its shown text otherwise)."""
-    suffix = "" if current_language() == "en" else f"_{current_language()}"
-    return f"ic_{form}_{name}_{_generation(form)}{suffix}"
-
-
-def _v(form: str, name: str) -> Any:
-    return st.session_state.get(_k(form, name))
-
-
-def _submit(
-    form: str,
-    shown: Sequence[str],
-    write: Callable[[], Any],
-    success: Callable[[Any], str],
-    confirm: str | None = None,
-) -> Callable[[], None]:
-    """The submit callback: write; on success flash ``success(result)`` and empty the form;
-    on a refusal keep the field problems for their fields and say that nothing was saved.
-    ``confirm``: a checkbox (name in ``form``) that must be ticked first."""
-
-    def run() -> None:
-        if confirm is not None and not _v(form, confirm):
-            st.session_state[f"ic_errors_{form}"] = {
-                confirm: N_("Tick the box to confirm this step. Nothing was saved.")
-            }
-            _flash("warning", _("Tick the confirmation first. Nothing was saved."))
-            return
-        try:
-            result = write()
-        except DomainError as exc:
-            problems = exc.errors if isinstance(exc, ValidationFailed) else {}
-            st.session_state[f"ic_errors_{form}"] = problems
-            lines = [error_text(exc)]  # names and titles from the database shown as typed
-            lines += [_(p) for f, p in problems.items() if f not in shown]
-            _flash("error", "\n\n".join(lines))
-            return
-        st.session_state.pop(f"ic_errors_{form}", None)
-        st.session_state[f"ic_gen_{form}"] = _generation(form) + 1
-        _flash("success", success(result))
-
-    return run
-
-
-def _text(value: Any) -> str:
-    return "" if _missing(value) else str(value)
+def _form(name: str) -> Form:
+    """A form of this part of the app: widget keys ``ic_{form}_{name}_{generation}``."""
+    return Form(name, scope="ic", keys="tagged")
 
 
 # --- organisation picker (existing body or a new one) ---------------------------------------
@@ -364,7 +259,7 @@ NEW_ORG_FIELDS = ("org_name_ko", "org_name_en", "org_kind", "org_region", "org_c
 
 
 def _org_picker(
-    form: str, orgs: pd.DataFrame, field: str, title: str, current: int | None = None
+    form: Form, orgs: pd.DataFrame, field: str, title: str, current: int | None = None
 ) -> None:
     by_id = {int(r["id"]): r for r in orgs.to_dict("records")}
 
@@ -372,7 +267,7 @@ def _org_picker(
         r = by_id.get(int(org_id))
         if r is None:
             return "-"
-        return f"{_name(r, 'name_ko', 'name_en')} · {label('org_kind', r['kind'])}"
+        return f"{row_name(r, 'name_ko', 'name_en')} · {label('org_kind', r['kind'])}"
 
     options = list(by_id)
     st.selectbox(
@@ -381,57 +276,57 @@ def _org_picker(
         index=options.index(current) if current in by_id else None,
         format_func=fmt,
         placeholder=_("Choose a body, or enter a new one below"),
-        key=_k(form, field),
+        key=form.key(field),
     )
-    _field_error(form, field)
+    form.field_error(field)
     with st.container(border=True):
         st.markdown("**" + _("A body not in the list yet") + "**")
         st.caption(_("Used only when no body is chosen above."))
         left, right = st.columns(2)
         with left:
-            st.text_input(_("Body's name in Korean"), max_chars=200, key=_k(form, "org_name_ko"))
-            _field_error(form, "org_name_ko")
+            st.text_input(_("Body's name in Korean"), max_chars=200, key=form.key("org_name_ko"))
+            form.field_error("org_name_ko")
             st.selectbox(
                 _("Kind of body"),
                 list(q.CHOICE_KINDS),
                 index=None,
                 format_func=lambda c: label("org_kind", c),
                 placeholder=_("Choose"),
-                key=_k(form, "org_kind"),
+                key=form.key("org_kind"),
             )
-            _field_error(form, "org_kind")
+            form.field_error("org_kind")
             st.text_input(
                 _("Country (two letters)"),
                 value="KR",
                 max_chars=2,
-                key=_k(form, "org_country"),
+                key=form.key("org_country"),
                 help=_("KR for Korean bodies; e.g. JP or US for a foreign city."),
             )
-            _field_error(form, "org_country")
+            form.field_error("org_country")
         with right:
-            st.text_input(_("Body's name in English"), max_chars=200, key=_k(form, "org_name_en"))
-            _field_error(form, "org_name_en")
+            st.text_input(_("Body's name in English"), max_chars=200, key=form.key("org_name_en"))
+            form.field_error("org_name_en")
             st.selectbox(
                 _("Region"),
                 list(domain.REGIONS),
                 index=None,
                 format_func=lambda c: label("region", c),
                 placeholder=_("None (abroad)"),
-                key=_k(form, "org_region"),
+                key=form.key("org_region"),
             )
-            _field_error(form, "org_region")
+            form.field_error("org_region")
 
 
-def _new_org(form: str) -> ic.NewOrganization | None:
-    name = (_v(form, "org_name_ko") or "").strip()
+def _new_org(form: Form) -> ic.NewOrganization | None:
+    name = (form.value("org_name_ko") or "").strip()
     if not name:
         return None
     return ic.NewOrganization(
         name_ko=name,
-        name_en=_v(form, "org_name_en") or "",
-        kind=_v(form, "org_kind") or "",
-        region=_v(form, "org_region"),
-        country=_v(form, "org_country") or "",
+        name_en=form.value("org_name_en") or "",
+        kind=form.value("org_kind") or "",
+        region=form.value("org_region"),
+        country=form.value("org_country") or "",
     )
 
 
@@ -469,21 +364,18 @@ def analysis(url: str, as_of: dt.date, as_of_chosen: bool) -> None:
         "visit_held": figures["now_visit_held"] + figures["now_benchmarked"],
         "benchmarked": figures["now_benchmarked"],
     }
-    cols = st.columns(5)
-    tiles = (
-        (_("Inquiries"), figures["received"], _("Received on or before the date.")),
-        (_("Bodies that asked"), figures["bodies"], None),
-        (_("Answered"), reached["answered"], _("Answered by the date, whatever came next.")),
-        (_("Benchmarked"), reached["benchmarked"], _("The body adopted the scheme.")),
-        (
+    tiles = [
+        Tile(_("Inquiries"), figures["received"], _("Received on or before the date.")),
+        Tile(_("Bodies that asked"), figures["bodies"]),
+        Tile(_("Answered"), reached["answered"], _("Answered by the date, whatever came next.")),
+        Tile(_("Benchmarked"), reached["benchmarked"], _("The body adopted the scheme.")),
+        Tile(
             _("Waiting over {n} days", n=fmt_int(days)),
             figures["overdue"],
             _("Not answered by the date, received more than {n} days before.", n=fmt_int(days)),
         ),
-    )
-    for col, (name, value, help_text) in zip(cols, tiles, strict=True):
-        with col:
-            st.metric(name, fmt_int(value), help=help_text, border=True)
+    ]
+    tile_row(tiles, per_row=len(tiles))
     tabs = st.tabs(
         [_("By kind of body"), _("By region"), _("Over time"), _("Waiting for an answer")]
     )
@@ -694,15 +586,15 @@ def overdue_frame(df: pd.DataFrame) -> pd.DataFrame:
     shown = {
         "received_on": [r["received_on"] for r in records],
         "days_waiting": [int(r["days_waiting"]) for r in records],
-        "org": [_name(r, "org_ko", "org_en") for r in records],
+        "org": [row_name(r, "org_ko", "org_en") for r in records],
         "org_kind": [label("org_kind", r["org_kind"]) for r in records],
-        "region": [_region(r) for r in records],
+        "region": [region_name(r.get("region"), r.get("country")) for r in records],
         "channel": [label("inquiry_channel", r["channel"]) for r in records],
-        "topic": [_text(r["topic"]) for r in records],
-        "contact_name": [_text(r["contact_name"]) for r in records],
+        "topic": [text(r["topic"]) for r in records],
+        "contact_name": [text(r["contact_name"]) for r in records],
         "followups": [int(r["followups"]) for r in records],
         "last_followup_on": [
-            None if _missing(r["last_followup_on"]) else r["last_followup_on"] for r in records
+            None if missing(r["last_followup_on"]) else r["last_followup_on"] for r in records
         ],
     }
     out = pd.DataFrame({_(h): pd.Series(shown[k], dtype=object) for k, h in OVERDUE_COLUMNS})
@@ -773,13 +665,11 @@ def _overdue_view(url: str, as_of: dt.date, days: int) -> None:
 def log_form(url: str, actor: Actor) -> None:
     """Log an inquiry (staff): date, asking body (existing or new), channel, topic, contact,
     note."""
-    form = "log"
+    form = _form("log")
     orgs = organizations(url)
     with (
-        st.expander(
-            _("Log an inquiry"), icon=":material/add_comment:", expanded=bool(_errors(form))
-        ),
-        st.form(f"ic_form_{form}"),
+        st.expander(_("Log an inquiry"), icon=":material/add_comment:", expanded=bool(form.errors)),
+        st.form(f"ic_form_{form.name}"),
     ):
         left, right = st.columns(2)
         with left:
@@ -788,9 +678,9 @@ def log_form(url: str, actor: Actor) -> None:
                 value=None,
                 max_value=clock.city_today(),
                 format="YYYY-MM-DD",
-                key=_k(form, "received_on"),
+                key=form.key("received_on"),
             )
-            _field_error(form, "received_on")
+            form.field_error("received_on")
         with right:
             st.selectbox(
                 _("Channel"),
@@ -798,35 +688,34 @@ def log_form(url: str, actor: Actor) -> None:
                 index=None,
                 format_func=lambda c: label("inquiry_channel", c),
                 placeholder=_("Choose"),
-                key=_k(form, "channel"),
+                key=form.key("channel"),
             )
-            _field_error(form, "channel")
+            form.field_error("channel")
         _org_picker(form, orgs, "org_id", _("Asking body"))
-        st.text_input(_("Topic"), max_chars=300, key=_k(form, "topic"))
-        _field_error(form, "topic")
-        st.text_input(_("Contact (name and title)"), max_chars=100, key=_k(form, "contact_name"))
-        _field_error(form, "contact_name")
-        st.text_area(_("Note"), max_chars=4000, key=_k(form, "note"))
-        _field_error(form, "note")
+        st.text_input(_("Topic"), max_chars=300, key=form.key("topic"))
+        form.field_error("topic")
+        st.text_input(_("Contact (name and title)"), max_chars=100, key=form.key("contact_name"))
+        form.field_error("contact_name")
+        st.text_area(_("Note"), max_chars=4000, key=form.key("note"))
+        form.field_error("note")
 
         def write() -> int:
             return data.write(
                 ic.log_inquiry,
                 actor=actor,
-                received_on=_v(form, "received_on"),
-                channel=_v(form, "channel") or "",
-                topic=_v(form, "topic") or "",
-                org_id=_v(form, "org_id"),
+                received_on=form.value("received_on"),
+                channel=form.value("channel") or "",
+                topic=form.value("topic") or "",
+                org_id=form.value("org_id"),
                 new_org=_new_org(form),
-                contact_name=_v(form, "contact_name"),
-                note=_v(form, "note"),
+                contact_name=form.value("contact_name"),
+                note=form.value("note"),
             )
 
         st.form_submit_button(
             _("Log the inquiry"),
             type="primary",
-            on_click=_submit(
-                form,
+            on_click=form.submit(
                 (
                     "received_on",
                     "channel",
@@ -878,7 +767,7 @@ def _step_form(actor: Actor, record: dict[str, Any]) -> None:
     ]
     st.caption(
         " → ".join(
-            f"{label('inquiry_status', s)} {_date(d)}" if d else label("inquiry_status", s)
+            f"{label('inquiry_status', s)} {day(d, '')}" if d else label("inquiry_status", s)
             for s, d in dates
         )
     )
@@ -889,38 +778,38 @@ def _step_form(actor: Actor, record: dict[str, Any]) -> None:
             icon=":material/verified:",
         )
         return
-    form = f"step_{record['id']}"
-    with st.form(f"ic_form_{form}"):
+    form = _form(f"step_{record['id']}")
+    with st.form(f"ic_form_{form.name}"):
         st.radio(
             _("Next step"),
             list(nexts),
             format_func=lambda s: label("inquiry_status", s),
             horizontal=True,
-            key=_k(form, "to"),
+            key=form.key("to"),
         )
-        _field_error(form, "status")
+        form.field_error("status")
         st.date_input(
             _("Date of the step"),
             value=None,
             max_value=clock.city_today(),
             format="YYYY-MM-DD",
-            key=_k(form, "on"),
+            key=form.key("on"),
         )
-        _field_error(form, "on")
+        form.field_error("on")
         st.checkbox(
             _("I confirm this step. It cannot be undone; “benchmarked” is final."),
-            key=_k(form, "confirm"),
+            key=form.key("confirm"),
         )
-        _field_error(form, "confirm")
+        form.field_error("confirm")
 
         def write() -> str:
-            to = _v(form, "to") or nexts[0]
+            to = form.value("to") or nexts[0]
             data.write(
                 ic.move_inquiry,
                 actor=actor,
                 inquiry_id=int(record["id"]),
                 to=to,
-                on=_v(form, "on"),
+                on=form.value("on"),
                 expected=status,
             )
             return to
@@ -928,8 +817,7 @@ def _step_form(actor: Actor, record: dict[str, Any]) -> None:
         st.form_submit_button(
             _("Save the step"),
             type="primary",
-            on_click=_submit(
-                form,
+            on_click=form.submit(
                 ("status", "on"),
                 write,
                 lambda to: _(
@@ -943,33 +831,32 @@ def _step_form(actor: Actor, record: dict[str, Any]) -> None:
 
 
 def _followup_form(actor: Actor, record: dict[str, Any]) -> None:
-    form = f"followup_{record['id']}"
-    with st.form(f"ic_form_{form}"):
+    form = _form(f"followup_{record['id']}")
+    with st.form(f"ic_form_{form.name}"):
         st.date_input(
             _("Date"),
             value=None,
             max_value=clock.city_today(),
             format="YYYY-MM-DD",
-            key=_k(form, "on"),
+            key=form.key("on"),
         )
-        _field_error(form, "followed_on")
-        st.text_area(_("What happened"), max_chars=4000, key=_k(form, "note"))
-        _field_error(form, "note")
+        form.field_error("followed_on")
+        st.text_area(_("What happened"), max_chars=4000, key=form.key("note"))
+        form.field_error("note")
 
         def write() -> int:
             return data.write(
                 ic.add_followup,
                 actor=actor,
                 inquiry_id=int(record["id"]),
-                followed_on=_v(form, "on"),
-                note=_v(form, "note") or "",
+                followed_on=form.value("on"),
+                note=form.value("note") or "",
             )
 
         st.form_submit_button(
             _("Add the follow-up"),
             type="primary",
-            on_click=_submit(
-                form,
+            on_click=form.submit(
                 ("followed_on", "note"),
                 write,
                 lambda _id: _("The follow-up was added to inquiry {id}.", id=record["id"]),
@@ -978,9 +865,9 @@ def _followup_form(actor: Actor, record: dict[str, Any]) -> None:
 
 
 def _edit_form(url: str, actor: Actor, record: dict[str, Any]) -> None:
-    form = f"edit_{record['id']}_{record['version']}"
+    form = _form(f"edit_{record['id']}_{record['version']}")
     orgs = organizations(url)
-    with st.form(f"ic_form_{form}"):
+    with st.form(f"ic_form_{form.name}"):
         left, right = st.columns(2)
         with left:
             st.date_input(
@@ -988,9 +875,9 @@ def _edit_form(url: str, actor: Actor, record: dict[str, Any]) -> None:
                 value=record["received_on"],
                 max_value=max(clock.city_today(), record["received_on"]),
                 format="YYYY-MM-DD",
-                key=_k(form, "received_on"),
+                key=form.key("received_on"),
             )
-            _field_error(form, "received_on")
+            form.field_error("received_on")
         with right:
             channels = list(domain.INQUIRY_CHANNELS)
             st.selectbox(
@@ -998,21 +885,21 @@ def _edit_form(url: str, actor: Actor, record: dict[str, Any]) -> None:
                 channels,
                 index=channels.index(record["channel"]),
                 format_func=lambda c: label("inquiry_channel", c),
-                key=_k(form, "channel"),
+                key=form.key("channel"),
             )
-            _field_error(form, "channel")
+            form.field_error("channel")
         _org_picker(form, orgs, "org_id", _("Asking body"), current=int(record["org_id"]))
-        st.text_input(_("Topic"), value=record["topic"], max_chars=300, key=_k(form, "topic"))
-        _field_error(form, "topic")
+        st.text_input(_("Topic"), value=record["topic"], max_chars=300, key=form.key("topic"))
+        form.field_error("topic")
         st.text_input(
             _("Contact (name and title)"),
             value=record["contact_name"] or "",
             max_chars=100,
-            key=_k(form, "contact_name"),
+            key=form.key("contact_name"),
         )
-        _field_error(form, "contact_name")
-        st.text_area(_("Note"), value=record["note"] or "", max_chars=4000, key=_k(form, "note"))
-        _field_error(form, "note")
+        form.field_error("contact_name")
+        st.text_area(_("Note"), value=record["note"] or "", max_chars=4000, key=form.key("note"))
+        form.field_error("note")
 
         def write() -> int:
             return data.write(
@@ -1020,19 +907,18 @@ def _edit_form(url: str, actor: Actor, record: dict[str, Any]) -> None:
                 actor=actor,
                 inquiry_id=int(record["id"]),
                 version=int(record["version"]),
-                received_on=_v(form, "received_on"),
-                channel=_v(form, "channel") or "",
-                topic=_v(form, "topic") or "",
-                org_id=_v(form, "org_id"),
+                received_on=form.value("received_on"),
+                channel=form.value("channel") or "",
+                topic=form.value("topic") or "",
+                org_id=form.value("org_id"),
                 new_org=_new_org(form),
-                contact_name=_v(form, "contact_name"),
-                note=_v(form, "note"),
+                contact_name=form.value("contact_name"),
+                note=form.value("note"),
             )
 
         st.form_submit_button(
             _("Save the correction"),
-            on_click=_submit(
-                form,
+            on_click=form.submit(
                 (
                     "received_on",
                     "channel",
@@ -1072,20 +958,20 @@ def agreements_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Agreements with translated headers and labels (for the grid and the files)."""
     records = df.to_dict("records")
     values = {
-        "partner": [_name(r, "partner_ko", "partner_en") for r in records],
+        "partner": [row_name(r, "partner_ko", "partner_en") for r in records],
         "partner_kind": [label("org_kind", r["partner_kind"]) for r in records],
-        "region": [_region(r) for r in records],
+        "region": [region_name(r.get("region"), r.get("country")) for r in records],
         "kind": [label("agreement_kind", r["kind"]) for r in records],
-        "title": [_name(r, "title_ko", "title_en") for r in records],
+        "title": [row_name(r, "title_ko", "title_en") for r in records],
         "status_then": [label("agreement_status", r["status_then"]) for r in records],
         "planned_on": [r["planned_on"] for r in records],
-        "signed_on": [None if _missing(r["signed_on"]) else r["signed_on"] for r in records],
-        "starts_on": [None if _missing(r["starts_on"]) else r["starts_on"] for r in records],
-        "ends_on": [None if _missing(r["ends_on"]) else r["ends_on"] for r in records],
+        "signed_on": [None if missing(r["signed_on"]) else r["signed_on"] for r in records],
+        "starts_on": [None if missing(r["starts_on"]) else r["starts_on"] for r in records],
+        "ends_on": [None if missing(r["ends_on"]) else r["ends_on"] for r in records],
         "adoptions": [int(r["adoptions"]) for r in records],
         "adopted": [int(r["adopted"]) for r in records],
         "testbeds": [int(r["testbeds"]) for r in records],
-        "scope": [_text(r["scope"]) for r in records],
+        "scope": [text(r["scope"]) for r in records],
     }
     out = pd.DataFrame({_(h): pd.Series(values[k], dtype=object) for k, h in AGREEMENT_COLUMNS})
     out.insert(0, _("Record number"), [int(r["id"]) for r in records])
@@ -1099,19 +985,16 @@ def agreement_tiles(counts: dict[str, int], as_of: dt.date | None) -> None:
         st.caption(
             _("Agreements planned by {day}, each with its status on that day.", day=md_date(as_of))
         )
-    items = [(_("Agreements"), counts["total"])]
-    items += [(label("agreement_status", s), counts[s]) for s in domain.AGREEMENT_STATUSES]
-    items.append((_("Produced"), counts["produced"]))
-    for col, (name, value) in zip(st.columns(len(items)), items, strict=True):
-        with col:
-            st.metric(
-                name,
-                fmt_int(value),
-                border=True,
-                help=_("Adoptions and testbeds linked to these agreements.")
-                if name == _("Produced")
-                else None,
-            )
+    tiles = [Tile(_("Agreements"), counts["total"])]
+    tiles += [Tile(label("agreement_status", s), counts[s]) for s in domain.AGREEMENT_STATUSES]
+    tiles.append(
+        Tile(
+            _("Produced"),
+            counts["produced"],
+            _("Adoptions and testbeds linked to these agreements."),
+        )
+    )
+    tile_row(tiles, per_row=len(tiles))
 
 
 class AgreementView:
@@ -1246,11 +1129,11 @@ def partner_chart(df: pd.DataFrame, total: int) -> None:
         )
     rows = []
     for r in recs:
-        start = r["signed_on"] if not _missing(r["signed_on"]) else r["planned_on"]
-        end = r["ends_on"] if not _missing(r["ends_on"]) else max(now, start)
+        start = r["signed_on"] if not missing(r["signed_on"]) else r["planned_on"]
+        end = r["ends_on"] if not missing(r["ends_on"]) else max(now, start)
         rows.append(
             {
-                "agreement": f"{_name(r, 'partner_ko', 'partner_en')} ({int(r['id'])})",
+                "agreement": f"{row_name(r, 'partner_ko', 'partner_en')} ({int(r['id'])})",
                 "start": pd.Timestamp(start),
                 "end": pd.Timestamp(end),
                 "status": label("agreement_status", r["status_then"]),
@@ -1338,12 +1221,12 @@ def _products(adoptions: pd.DataFrame, testbeds: pd.DataFrame) -> None:
             pd.DataFrame(
                 {
                     _("Registration number"): [r["reg_no"] for r in recs],
-                    _("Technology"): [_name(r, "title_ko", "title_en") for r in recs],
+                    _("Technology"): [row_name(r, "title_ko", "title_en") for r in recs],
                     _("Project"): [r["project_name"] for r in recs],
                     _("Department"): [r["department"] for r in recs],
                     _("Year"): [int(r["year"]) for r in recs],
                     _("Status"): [label("adoption_status", r["status"]) for r in recs],
-                    _("Approved"): [_date(r["approved_on"]) for r in recs],
+                    _("Approved"): [day(r["approved_on"], "") for r in recs],
                 }
             ),
             hide_index=True,
@@ -1358,13 +1241,13 @@ def _products(adoptions: pd.DataFrame, testbeds: pd.DataFrame) -> None:
             pd.DataFrame(
                 {
                     _("Registration number"): [r["reg_no"] for r in recs],
-                    _("Technology"): [_name(r, "title_ko", "title_en") for r in recs],
-                    _("Site"): [_text(r["site"]) for r in recs],
+                    _("Technology"): [row_name(r, "title_ko", "title_en") for r in recs],
+                    _("Site"): [text(r["site"]) for r in recs],
                     _("Status"): [label("testbed_stage", r["status"]) for r in recs],
-                    _("Applied"): [_date(r["applied_on"]) for r in recs],
+                    _("Applied"): [day(r["applied_on"], "") for r in recs],
                     _("Certification"): [
                         ""
-                        if _missing(r["certification"])
+                        if missing(r["certification"])
                         else label("certification", r["certification"])
                         for r in recs
                     ],
@@ -1388,7 +1271,7 @@ def agreement_card(url: str, actor: Actor, agreement_id: int, as_of: dt.date | N
     with st.container(border=True):
         head, close = st.columns([5, 1])
         with head:
-            st.subheader(escape_markdown(_name(row, "title_ko", "title_en")))
+            st.subheader(escape_markdown(row_name(row, "title_ko", "title_en")))
         with close:
             st.button(
                 _("Close"),
@@ -1399,20 +1282,23 @@ def agreement_card(url: str, actor: Actor, agreement_id: int, as_of: dt.date | N
             )
         cols = st.columns(3)
         fields = (
-            (_("Partner"), _name(row, "partner_ko", "partner_en")),
+            (_("Partner"), row_name(row, "partner_ko", "partner_en")),
             (_("Kind"), label("agreement_kind", row["kind"])),
             (_("Status"), label("agreement_status", row["status_then"])),
-            (_("Planned"), _date(row["planned_on"])),
-            (_("Signed"), _date(row["signed_on"]) or "-"),
-            (_("Term"), (_date(row["starts_on"]) or "-") + " – " + (_date(row["ends_on"]) or "-")),
+            (_("Planned"), day(row["planned_on"], "")),
+            (_("Signed"), day(row["signed_on"])),
+            (
+                _("Term"),
+                (day(row["starts_on"], "") or "-") + " – " + (day(row["ends_on"], "") or "-"),
+            ),
         )
         for i, (name, value) in enumerate(fields):
             with cols[i % 3]:
                 st.markdown(f"**{name}**")
                 st.text(value)
-        if _text(row.get("scope")):
+        if text(row.get("scope")):
             st.markdown("**" + _("Scope") + "**")
-            st.text(_text(row["scope"]))
+            st.text(text(row["scope"]))
         adoptions, testbeds = agreement_products(url, agreement_id)
         _products(adoptions, testbeds)
         if may_write(actor):
@@ -1439,9 +1325,9 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
     version)."""
     new = record is None
     r = record or {}
-    form = "agreement_new" if new else f"agreement_{r['id']}_{r['version']}"
+    form = _form("agreement_new" if new else f"agreement_{r['id']}_{r['version']}")
     orgs = organizations(url)
-    with st.form(f"ic_form_{form}"):
+    with st.form(f"ic_form_{form.name}"):
         _org_picker(
             form,
             orgs,
@@ -1458,39 +1344,39 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
                 index=kinds.index(r["kind"]) if r else None,
                 format_func=lambda c: label("agreement_kind", c),
                 placeholder=_("Choose"),
-                key=_k(form, "kind"),
+                key=form.key("kind"),
             )
-            _field_error(form, "kind")
+            form.field_error("kind")
         with right:
             st.selectbox(
                 _("Status"),
                 statuses,
                 index=statuses.index(r["status"]) if r else 0,
                 format_func=lambda c: label("agreement_status", c),
-                key=_k(form, "status"),
+                key=form.key("status"),
                 help=_(
                     "Signed needs the signing date; Active needs the start date (today or "
                     "earlier); Expired needs an end date before today."
                 ),
             )
-            _field_error(form, "status")
+            form.field_error("status")
         st.text_input(
             _("Agreement title in Korean"),
             value=r.get("title_ko", ""),
             max_chars=300,
-            key=_k(form, "title_ko"),
+            key=form.key("title_ko"),
         )
-        _field_error(form, "title_ko")
+        form.field_error("title_ko")
         st.text_input(
             _("Agreement title in English"),
             value=r.get("title_en", ""),
             max_chars=300,
-            key=_k(form, "title_en"),
+            key=form.key("title_en"),
             help=_("Left empty, the Korean title is used."),
         )
-        _field_error(form, "title_en")
-        st.text_area(_("Scope"), value=r.get("scope") or "", max_chars=4000, key=_k(form, "scope"))
-        _field_error(form, "scope")
+        form.field_error("title_en")
+        st.text_area(_("Scope"), value=r.get("scope") or "", max_chars=4000, key=form.key("scope"))
+        form.field_error("scope")
         cols = st.columns(4)
         for col, (name, title) in zip(
             cols,
@@ -1509,24 +1395,24 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
                     min_value=dt.date(2000, 1, 1),
                     max_value=dt.date(2100, 12, 31),
                     format="YYYY-MM-DD",
-                    key=_k(form, name),
+                    key=form.key(name),
                 )
-                _field_error(form, name)
+                form.field_error(name)
         st.checkbox(
             _("I confirm the status and dates (an expired agreement produces nothing new)."),
-            key=_k(form, "confirm"),
+            key=form.key("confirm"),
         )
-        _field_error(form, "confirm")
+        form.field_error("confirm")
         fields = dict(
-            kind=lambda: _v(form, "kind") or "",
-            status=lambda: _v(form, "status") or "",
-            title_ko=lambda: _v(form, "title_ko") or "",
-            title_en=lambda: _v(form, "title_en") or "",
-            scope=lambda: _v(form, "scope"),
-            planned_on=lambda: _v(form, "planned_on"),
-            signed_on=lambda: _v(form, "signed_on"),
-            starts_on=lambda: _v(form, "starts_on"),
-            ends_on=lambda: _v(form, "ends_on"),
+            kind=lambda: form.value("kind") or "",
+            status=lambda: form.value("status") or "",
+            title_ko=lambda: form.value("title_ko") or "",
+            title_en=lambda: form.value("title_en") or "",
+            scope=lambda: form.value("scope"),
+            planned_on=lambda: form.value("planned_on"),
+            signed_on=lambda: form.value("signed_on"),
+            starts_on=lambda: form.value("starts_on"),
+            ends_on=lambda: form.value("ends_on"),
         )
 
         def write() -> int:
@@ -1535,7 +1421,7 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
                 return data.write(
                     ic.create_agreement,
                     actor=actor,
-                    partner_org_id=_v(form, "partner_org_id"),
+                    partner_org_id=form.value("partner_org_id"),
                     new_partner=_new_org(form),
                     **values,
                 )
@@ -1544,7 +1430,7 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
                 actor=actor,
                 agreement_id=int(r["id"]),
                 version=int(r["version"]),
-                partner_org_id=_v(form, "partner_org_id"),
+                partner_org_id=form.value("partner_org_id"),
                 new_partner=_new_org(form),
                 **values,
             )
@@ -1554,8 +1440,7 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
         st.form_submit_button(
             _("Record the agreement") if new else _("Save the changes"),
             type="primary",
-            on_click=_submit(
-                form,
+            on_click=form.submit(
                 shown,
                 write,
                 (lambda i: _("Agreement {id} was recorded.", id=i))
@@ -1586,7 +1471,7 @@ def _link_forms(
         ("adoption", adoptions, _("Adoption")),
         ("testbed", testbeds, _("Testbed")),
     ):
-        form = f"link_{kind}_{record['id']}"
+        form = _form(f"link_{kind}_{record['id']}")
         candidates = link_candidates(url, int(record["id"]), kind)
         by_id = {int(c["id"]): c for c in candidates.to_dict("records")}
         by_id.update(
@@ -1599,17 +1484,17 @@ def _link_forms(
 
         def fmt(item: int, by_id: dict[int, Any] = by_id) -> str:
             c = by_id.get(int(item), {})
-            title, subject = _name(c, "title_ko", "title_en"), _text(c.get("subject"))
+            title, subject = row_name(c, "title_ko", "title_en"), text(c.get("subject"))
             return f"{c.get('reg_no', '')} · {title} · {subject}"
 
-        with st.form(f"ic_form_{form}"):
+        with st.form(f"ic_form_{form.name}"):
             st.selectbox(
                 title,
                 [i for i in by_id if i not in linked_ids] + linked_ids,
                 index=None,
                 format_func=fmt,
                 placeholder=_("Choose"),
-                key=_k(form, "item"),
+                key=form.key("item"),
             )
             st.radio(
                 _("Action"),
@@ -1619,11 +1504,11 @@ def _link_forms(
                     "unlink": _("Remove the link"),
                 }[a],
                 horizontal=True,
-                key=_k(form, "action"),
+                key=form.key("action"),
             )
 
-            def write(kind: str = kind, form: str = form) -> str:
-                item = _v(form, "item")
+            def write(kind: str = kind, form: Form = form) -> str:
+                item = form.value("item")
                 if item is None:
                     raise ValidationFailed({"item": N_("Choose a record.")})
                 data.write(
@@ -1632,14 +1517,13 @@ def _link_forms(
                     agreement_id=int(record["id"]),
                     kind=kind,
                     product_id=int(item),
-                    linked=_v(form, "action") != "unlink",
+                    linked=form.value("action") != "unlink",
                 )
-                return str(_v(form, "action"))
+                return str(form.value("action"))
 
             st.form_submit_button(
                 _("Save"),
-                on_click=_submit(
-                    form,
+                on_click=form.submit(
                     (),
                     write,
                     lambda a: (

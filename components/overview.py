@@ -29,6 +29,7 @@ from components.i18n import (
 )
 from components.labels import LABELS, label
 from components.navigation import pages_for
+from components.tiles import Tile, tile_row
 from db import clock
 from db.domain import FIELDS, GROWTH_SECTORS
 from db.permissions import Actor
@@ -286,35 +287,36 @@ def tiles(
     """KPI tiles with change, sparkline of the last 12 months, last change and drill-down."""
     allowed = {p.path for p in pages_for(actor.roles)}
     by_series = {k: list(g["count"].tail(12)) for k, g in monthly.groupby("series", sort=False)}
-    for start in range(0, len(items), 4):
-        cols = st.columns(4)
-        for col, fig in zip(cols, items[start : start + 4], strict=False):
-            with col:
-                spark = None
-                if fig.series is not None:
-                    spark = by_series.get(fig.series, [])
-                st.metric(
-                    _(fig.name),
-                    fmt_int(fig.value),
-                    delta=fmt_int(fig.delta) if fig.delta else None,
-                    help=fig.help,
-                    border=True,
-                    chart_data=spark,
-                    chart_type="bar",
-                )
-                when = changed.get(fig.entity)
-                if when is not None:
-                    st.caption(_("Last changed {when}", when=fmt_datetime(when)))
-                if fig.register and fig.register in allowed:
-                    st.page_link(
-                        fig.register,
-                        label=_("Open the list"),
-                        icon=":material/list:",
-                        query_params=dict(fig.params or {}),
-                    )
-                elif fig.behind:
-                    with st.popover(_("Records"), icon=":material/list:"):
-                        records_table(fig.behind, fig)
+
+    def below(i: int) -> None:
+        fig = items[i]
+        when = changed.get(fig.entity)
+        if when is not None:
+            st.caption(_("Last changed {when}", when=fmt_datetime(when)))
+        if fig.register and fig.register in allowed:
+            st.page_link(
+                fig.register,
+                label=_("Open the list"),
+                icon=":material/list:",
+                query_params=dict(fig.params or {}),
+            )
+        elif fig.behind:
+            with st.popover(_("Records"), icon=":material/list:"):
+                records_table(fig.behind, fig)
+
+    tile_row(
+        [
+            Tile(
+                _(fig.name),
+                fig.value,
+                fig.help,
+                delta=fig.delta or None,
+                chart=None if fig.series is None else by_series.get(fig.series, []),
+            )
+            for fig in items
+        ],
+        below=below,
+    )
 
 
 def records_table(figure: str, fig: Figure) -> None:
@@ -422,11 +424,13 @@ def breakdowns(by_sector: pd.DataFrame, by_field: pd.DataFrame, now: Headline) -
     reg_local = int(by_sector["registered_local"].sum()) if not by_sector.empty else 0
     ad_local = int(by_sector["adopted_local"].sum()) if not by_sector.empty else 0
     ad_total = int(by_sector["adopted"].sum()) if not by_sector.empty else 0
-    c1, c2 = st.columns(2)
-    c1.metric(
-        _("Local firms' share of registrations"), _percent(reg_local, now.technologies), border=True
+    tile_row(
+        [
+            Tile(_("Local firms' share of registrations"), _percent(reg_local, now.technologies)),
+            Tile(_("Local firms' share of adoptions"), _percent(ad_local, ad_total)),
+        ],
+        per_row=2,
     )
-    c2.metric(_("Local firms' share of adoptions"), _percent(ad_local, ad_total), border=True)
 
 
 def _percent(part: int, whole: int) -> str:

@@ -18,9 +18,10 @@ import pandas as pd
 import streamlit as st
 
 from components import data
+from components.cells import pick
+from components.forms import Form
 from components.i18n import N_, _, current_language
 from components.labels import label
-from components.workflow import field_error, form_errors, on_submit, value, wkey
 from db import clock, domain
 from db import workflow as wf
 from db.permissions import Actor
@@ -31,9 +32,14 @@ from db.workflow.technologies import ACTIVE as TECH_EDITABLE
 SNAPSHOT = "rf_snapshot_{entity}_{id}"
 
 
-def _k(form: str, name: str) -> str:
+def _k(form: Form, name: str) -> str:
     """A widget key unique to ``form`` and its current generation."""
-    return wkey(form, f"rf_{form}_{name}")
+    return form.key(f"rf_{form.name}_{name}")
+
+
+def _v(form: Form, name: str) -> Any:
+    """What the widget ``name`` of ``form`` holds (as submitted)."""
+    return form.value(f"rf_{form.name}_{name}")
 
 
 def _snapshot(actor: Actor, entity: str, record_id: int) -> dict[str, Any] | None:
@@ -50,17 +56,14 @@ def _forget(entity: str, record_id: int) -> None:
     st.session_state.pop(SNAPSHOT.format(entity=entity, id=record_id), None)
 
 
-def _reload_button(form: str, entity: str, record_id: int) -> None:
+def _reload_button(form: Form, entity: str, record_id: int) -> None:
     def reload() -> None:
         _forget(entity, record_id)
-        st.session_state.pop(f"wf_errors_{form}", None)
-        st.session_state[f"wf_generation_{form}"] = (
-            int(st.session_state.get(f"wf_generation_{form}", 0)) + 1
-        )
+        form.reset()
 
     st.button(
         _("Reload the record"),
-        key=f"{form}_reload",
+        key=f"{form.name}_reload",
         on_click=reload,
         icon=":material/refresh:",
         type="tertiary",
@@ -99,8 +102,7 @@ def edit_adoption_form(actor: Actor, record_id: int) -> None:
     snap = _snapshot(actor, "adoption", record_id)
     if snap is None or snap["status"] not in ADOPTION_EDITABLE:
         return
-    form = f"edit_adoption_{record_id}"
-    errors = form_errors(form)
+    form = Form(f"edit_adoption_{record_id}")
     first, last = year_bounds()
     with st.expander(_("Edit this proposal"), icon=":material/edit:"):
         _version_caption(snap)
@@ -110,21 +112,21 @@ def edit_adoption_form(actor: Actor, record_id: int) -> None:
                 "whoever edits a proposal cannot approve it."
             )
         )
-        with st.form(form):
+        with st.form(form.name):
             st.text_input(
                 _("City project"),
                 value=snap["project_name"],
                 max_chars=300,
                 key=_k(form, "project_name"),
             )
-            field_error(errors, "project_name")
+            form.field_error("project_name")
             st.text_input(
                 _("Department"),
                 value=snap["department"],
                 max_chars=200,
                 key=_k(form, "department"),
             )
-            field_error(errors, "department")
+            form.field_error("department")
             left, right = st.columns(2)
             with left:
                 st.number_input(
@@ -134,7 +136,7 @@ def edit_adoption_form(actor: Actor, record_id: int) -> None:
                     value=int(snap["budget_krw"]),
                     key=_k(form, "budget_krw"),
                 )
-                field_error(errors, "budget_krw")
+                form.field_error("budget_krw")
             with right:
                 st.number_input(
                     _("Project year"),
@@ -144,38 +146,37 @@ def edit_adoption_form(actor: Actor, record_id: int) -> None:
                     step=1,
                     key=_k(form, "year"),
                 )
-                field_error(errors, "year")
+                form.field_error("year")
             st.text_area(
                 _("Justification"),
                 value=snap["justification"],
                 max_chars=4000,
                 key=_k(form, "justification"),
             )
-            field_error(errors, "justification")
+            form.field_error("justification")
             st.text_input(_("Why this change (optional)"), max_chars=500, key=_k(form, "reason"))
-            field_error(errors, "reason")
+            form.field_error("reason")
 
             def write() -> None:
-                budget, year = value(_k(form, "budget_krw")), value(_k(form, "year"))
+                budget, year = _v(form, "budget_krw"), _v(form, "year")
                 data.write(
                     wf.edit_adoption,
                     actor=actor,
                     adoption_id=record_id,
                     expected=str(snap["status"]),
                     version=int(snap["version"]),
-                    project_name=value(_k(form, "project_name")) or "",
-                    department=value(_k(form, "department")) or "",
+                    project_name=_v(form, "project_name") or "",
+                    department=_v(form, "department") or "",
                     budget_krw=None if budget is None else int(budget),
                     year=None if year is None else int(year),
-                    justification=value(_k(form, "justification")) or "",
-                    reason=value(_k(form, "reason")) or "",
+                    justification=_v(form, "justification") or "",
+                    reason=_v(form, "reason") or "",
                 )
 
             st.form_submit_button(
                 _("Save the changes"),
                 type="primary",
-                on_click=on_submit(
-                    form,
+                on_click=form.submit(
                     ADOPTION_FIELDS,
                     write,
                     _saved("adoption", record_id, _("The proposal was changed.")),
@@ -208,23 +209,22 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
     snap = _snapshot(actor, "technology", record_id)
     if snap is None or snap["status"] not in TECH_EDITABLE:
         return
-    form = f"edit_technology_{record_id}"
-    errors = form_errors(form)
+    form = Form(f"edit_technology_{record_id}")
     with st.expander(_("Edit this technology"), icon=":material/edit:"):
         _version_caption(snap)
-        with st.form(form):
+        with st.form(form.name):
             st.text_input(
                 _("Title (Korean)"), value=snap["title_ko"], max_chars=300, key=_k(form, "ko")
             )
-            field_error(errors, "title_ko")
+            form.field_error("title_ko")
             st.text_input(
                 _("Title (English)"), value=snap["title_en"], max_chars=300, key=_k(form, "en")
             )
-            field_error(errors, "title_en")
+            form.field_error("title_en")
             left, mid, right = st.columns(3)
             with left:
                 _code_select(_("Field"), "field", domain.FIELDS, snap["field"], _k(form, "field"))
-                field_error(errors, "field")
+                form.field_error("field")
             with mid:
                 _code_select(
                     _("Growth sector"),
@@ -233,7 +233,7 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
                     snap["growth_sector"],
                     _k(form, "sector"),
                 )
-                field_error(errors, "growth_sector")
+                form.field_error("growth_sector")
             with right:
                 _code_select(
                     _("Certification"),
@@ -242,16 +242,16 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
                     snap["certification"],
                     _k(form, "cert"),
                 )
-                field_error(errors, "certification")
+                form.field_error("certification")
             st.text_area(
                 _("Summary (optional)"),
                 value=snap["summary"] or "",
                 max_chars=4000,
                 key=_k(form, "summary"),
             )
-            field_error(errors, "summary")
+            form.field_error("summary")
             st.text_input(_("Why this change (optional)"), max_chars=500, key=_k(form, "reason"))
-            field_error(errors, "reason")
+            form.field_error("reason")
 
             def write() -> None:
                 data.write(
@@ -259,20 +259,19 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
                     actor=actor,
                     tech_id=record_id,
                     version=int(snap["version"]),
-                    title_ko=value(_k(form, "ko")) or "",
-                    title_en=value(_k(form, "en")) or "",
-                    field=value(_k(form, "field")) or "",
-                    growth_sector=value(_k(form, "sector")) or "",
-                    certification=value(_k(form, "cert")) or "",
-                    summary=value(_k(form, "summary")),
-                    reason=value(_k(form, "reason")) or "",
+                    title_ko=_v(form, "ko") or "",
+                    title_en=_v(form, "en") or "",
+                    field=_v(form, "field") or "",
+                    growth_sector=_v(form, "sector") or "",
+                    certification=_v(form, "cert") or "",
+                    summary=_v(form, "summary"),
+                    reason=_v(form, "reason") or "",
                 )
 
             st.form_submit_button(
                 _("Save the changes"),
                 type="primary",
-                on_click=on_submit(
-                    form,
+                on_click=form.submit(
                     TECHNOLOGY_FIELDS,
                     write,
                     _saved("technology", record_id, _("The technology was changed.")),
@@ -303,8 +302,8 @@ def _tie_label(code: str) -> str:
 def _org_names(orgs: pd.DataFrame) -> dict[int, str]:
     english = current_language() == "en"
     return {
-        int(r["id"]): str(r["name_en"] if english and r["name_en"] else r["name_ko"])
-        for _i, r in orgs.iterrows()
+        int(r["id"]): pick(r["name_ko"], r["name_en"], empty="", en_reader=english)
+        for r in orgs.to_dict("records")
     }
 
 
@@ -404,15 +403,13 @@ def _tie_value(column: str, raw: Any) -> Any:
     return str(raw)
 
 
-def _expert_inputs(
-    form: str, errors: dict[str, str], names: dict[int, str], snap: dict[str, Any]
-) -> None:
+def _expert_inputs(form: Form, names: dict[int, str], snap: dict[str, Any]) -> None:
     left, right = st.columns(2)
     with left:
         st.text_input(
             _("Name in Korean"), value=snap.get("name") or "", max_chars=100, key=_k(form, "name")
         )
-        field_error(errors, "name")
+        form.field_error("name")
     with right:
         st.text_input(
             _("Name in English (optional)"),
@@ -420,7 +417,7 @@ def _expert_inputs(
             max_chars=100,
             key=_k(form, "name_en"),
         )
-        field_error(errors, "name_en")
+        form.field_error("name_en")
     ids = list(names)
     current = snap.get("organization_id")
     st.selectbox(
@@ -431,7 +428,7 @@ def _expert_inputs(
         placeholder=_("Choose an organization"),
         key=_k(form, "organization_id"),
     )
-    field_error(errors, "organization_id")
+    form.field_error("organization_id")
     left, right = st.columns(2)
     with left:
         _code_select(
@@ -441,7 +438,7 @@ def _expert_inputs(
             snap.get("affiliation"),
             _k(form, "affiliation"),
         )
-        field_error(errors, "affiliation")
+        form.field_error("affiliation")
     with right:
         st.text_input(
             _("Position (optional)"),
@@ -449,7 +446,7 @@ def _expert_inputs(
             max_chars=100,
             key=_k(form, "position"),
         )
-        field_error(errors, "position")
+        form.field_error("position")
     left, right = st.columns(2)
     with left:
         st.text_input(
@@ -458,7 +455,7 @@ def _expert_inputs(
             max_chars=32,
             key=_k(form, "phone"),
         )
-        field_error(errors, "phone")
+        form.field_error("phone")
     with right:
         st.text_input(
             _("E-mail (optional)"),
@@ -466,7 +463,7 @@ def _expert_inputs(
             max_chars=254,
             key=_k(form, "email"),
         )
-        field_error(errors, "email")
+        form.field_error("email")
     st.multiselect(
         _("Technical fields"),
         list(domain.FIELDS),
@@ -475,19 +472,19 @@ def _expert_inputs(
         placeholder=_("Choose one or more fields"),
         key=_k(form, "fields"),
     )
-    field_error(errors, "fields")
+    form.field_error("fields")
 
 
-def _expert_values(form: str) -> dict[str, Any]:
+def _expert_values(form: Form) -> dict[str, Any]:
     return {
-        "name": value(_k(form, "name")) or "",
-        "name_en": value(_k(form, "name_en")),
-        "organization_id": value(_k(form, "organization_id")),
-        "affiliation": value(_k(form, "affiliation")) or "",
-        "position": value(_k(form, "position")),
-        "phone": value(_k(form, "phone")),
-        "email": value(_k(form, "email")),
-        "fields": list(value(_k(form, "fields")) or []),
+        "name": _v(form, "name") or "",
+        "name_en": _v(form, "name_en"),
+        "organization_id": _v(form, "organization_id"),
+        "affiliation": _v(form, "affiliation") or "",
+        "position": _v(form, "position"),
+        "phone": _v(form, "phone"),
+        "email": _v(form, "email"),
+        "fields": list(_v(form, "fields") or []),
     }
 
 
@@ -500,30 +497,29 @@ TIES_HELP = N_(
 
 def add_expert_form(actor: Actor, orgs: pd.DataFrame) -> None:
     """Add an expert to the pool (staff)."""
-    form = "add_expert"
-    errors = form_errors(form)
+    form = Form("add_expert")
     names = _org_names(orgs)
     with st.expander(_("Add an expert"), icon=":material/person_add:"):
         ties_key = _k(form, "ties")
-        with st.form(form):
-            _expert_inputs(form, errors, names, {})
+        with st.form(form.name):
+            _expert_inputs(form, names, {})
             st.date_input(
                 _("Joined the pool"),
                 value=clock.city_today(),
                 max_value=clock.city_today(),
                 key=_k(form, "registered_on"),
             )
-            field_error(errors, "registered_on")
+            form.field_error("registered_on")
             st.markdown("**" + _("Declared ties") + "**")
             st.caption(_(TIES_HELP))
             _ties_editor(ties_key, names, [])
-            field_error(errors, "ties")
+            form.field_error("ties")
 
             def write() -> int:
                 result: int = data.write(
                     wf.add_expert,
                     actor=actor,
-                    registered_on=value(_k(form, "registered_on")),
+                    registered_on=_v(form, "registered_on"),
                     ties=_ties_from(ties_key, []),
                     **_expert_values(form),
                 )
@@ -532,8 +528,7 @@ def add_expert_form(actor: Actor, orgs: pd.DataFrame) -> None:
             st.form_submit_button(
                 _("Add the expert"),
                 type="primary",
-                on_click=on_submit(
-                    form,
+                on_click=form.submit(
                     EXPERT_FIELDS,
                     write,
                     lambda _r: _("The expert was added to the pool."),
@@ -547,19 +542,18 @@ def edit_expert_form(actor: Actor, record_id: int, orgs: pd.DataFrame) -> None:
     if snap is None:
         return
     names = _org_names(orgs)
-    form = f"edit_expert_{record_id}"
-    errors = form_errors(form)
+    form = Form(f"edit_expert_{record_id}")
     with st.expander(_("Edit this expert"), icon=":material/edit:"):
         _version_caption(snap)
         ties_key = _k(form, "ties")
-        with st.form(form):
-            _expert_inputs(form, errors, names, snap)
+        with st.form(form.name):
+            _expert_inputs(form, names, snap)
             st.markdown("**" + _("Declared ties") + "**")
             st.caption(_(TIES_HELP))
             _ties_editor(ties_key, names, snap["ties"])
-            field_error(errors, "ties")
+            form.field_error("ties")
             st.text_input(_("Why this change (optional)"), max_chars=500, key=_k(form, "reason"))
-            field_error(errors, "reason")
+            form.field_error("reason")
 
             def write() -> int:
                 result: int = data.write(
@@ -568,7 +562,7 @@ def edit_expert_form(actor: Actor, record_id: int, orgs: pd.DataFrame) -> None:
                     expert_id=record_id,
                     version=int(snap["version"]),
                     ties=_ties_from(ties_key, snap["ties"]),
-                    reason=value(_k(form, "reason")) or "",
+                    reason=_v(form, "reason") or "",
                     **_expert_values(form),
                 )
                 return result
@@ -576,8 +570,7 @@ def edit_expert_form(actor: Actor, record_id: int, orgs: pd.DataFrame) -> None:
             st.form_submit_button(
                 _("Save the changes"),
                 type="primary",
-                on_click=on_submit(
-                    form,
+                on_click=form.submit(
                     EXPERT_FIELDS,
                     write,
                     _saved("expert", record_id, _("The expert's record was changed.")),
@@ -589,19 +582,18 @@ def edit_expert_form(actor: Actor, record_id: int, orgs: pd.DataFrame) -> None:
 
 
 def _retire_expert_form(actor: Actor, record_id: int, snap: dict[str, Any]) -> None:
-    form = f"retire_expert_{record_id}"
-    errors = form_errors(form)
+    form = Form(f"retire_expert_{record_id}")
     title = _("Record that this expert left the pool")
-    with st.expander(title, icon=":material/person_remove:"), st.form(form):
+    with st.expander(title, icon=":material/person_remove:"), st.form(form.name):
         st.date_input(
             _("Left the pool on"),
             value=clock.city_today(),
             max_value=clock.city_today(),
             key=_k(form, "retired_on"),
         )
-        field_error(errors, "retired_on")
+        form.field_error("retired_on")
         st.text_input(_("Reason"), max_chars=500, key=_k(form, "reason"))
-        field_error(errors, "reason")
+        form.field_error("reason")
         st.checkbox(
             _("I understand the expert will no longer be drawn for panels after this day."),
             key=_k(form, "confirm"),
@@ -613,19 +605,18 @@ def _retire_expert_form(actor: Actor, record_id: int, snap: dict[str, Any]) -> N
                 actor=actor,
                 expert_id=record_id,
                 version=int(snap["version"]),
-                retired_on=value(_k(form, "retired_on")),
-                reason=value(_k(form, "reason")) or "",
+                retired_on=_v(form, "retired_on"),
+                reason=_v(form, "reason") or "",
             )
             return result
 
         st.form_submit_button(
             _("Record the departure"),
-            on_click=on_submit(
-                form,
+            on_click=form.submit(
                 ("retired_on", "reason"),
                 write,
                 _saved("expert", record_id, _("The expert has left the pool.")),
-                confirm=_k(form, "confirm"),
+                confirm=f"rf_{form.name}_confirm",
             ),
         )
 
@@ -635,26 +626,25 @@ ORG_FIELDS = ("name_ko", "name_en", "kind", "region")
 
 def add_organization_form(actor: Actor) -> None:
     """Register an organization (a firm, institution, university ...)."""
-    form = "add_org"
-    errors = form_errors(form)
+    form = Form("add_org")
     st.subheader(_("Add an organization"))
-    with st.form(form):
+    with st.form(form.name):
         left, right = st.columns(2)
         with left:
             st.text_input(_("Name in Korean"), max_chars=200, key=_k(form, "name_ko"))
-            field_error(errors, "name_ko")
+            form.field_error("name_ko")
         with right:
             st.text_input(_("Name in English"), max_chars=200, key=_k(form, "name_en"))
-            field_error(errors, "name_en")
+            form.field_error("name_en")
         left, mid, right = st.columns(3)
         with left:
             _code_select(
                 _("Kind of organisation"), "org_kind", domain.ORG_KINDS, None, _k(form, "kind")
             )
-            field_error(errors, "kind")
+            form.field_error("kind")
         with mid:
             _code_select(_("Region"), "region", domain.REGIONS, None, _k(form, "region"))
-            field_error(errors, "region")
+            form.field_error("region")
         with right:
             st.checkbox(_("Inside the city (local)"), key=_k(form, "local"))
 
@@ -662,20 +652,18 @@ def add_organization_form(actor: Actor) -> None:
             result: int = data.write(
                 wf.add_organization,
                 actor=actor,
-                name_ko=value(_k(form, "name_ko")) or "",
-                name_en=value(_k(form, "name_en")) or "",
-                kind=value(_k(form, "kind")) or "",
-                region=value(_k(form, "region")),
-                is_local=bool(value(_k(form, "local"))),
+                name_ko=_v(form, "name_ko") or "",
+                name_en=_v(form, "name_en") or "",
+                kind=_v(form, "kind") or "",
+                region=_v(form, "region"),
+                is_local=bool(_v(form, "local")),
             )
             return result
 
         st.form_submit_button(
             _("Add the organization"),
             type="primary",
-            on_click=on_submit(
-                form, ORG_FIELDS, write, lambda _r: _("The organization was added.")
-            ),
+            on_click=form.submit(ORG_FIELDS, write, lambda _r: _("The organization was added.")),
         )
 
 
@@ -703,14 +691,13 @@ def edit_testbed_form(actor: Actor, testbeds: pd.DataFrame) -> None:
     snap = _snapshot(actor, "testbed", record_id)
     if snap is None:
         return
-    form = f"edit_testbed_{record_id}"
-    errors = form_errors(form)
+    form = Form(f"edit_testbed_{record_id}")
     _version_caption(snap)
-    with st.form(form):
+    with st.form(form.name):
         st.text_input(_("Site"), value=snap["site"] or "", max_chars=300, key=_k(form, "site"))
-        field_error(errors, "site")
+        form.field_error("site")
         st.text_input(_("Why this change (optional)"), max_chars=500, key=_k(form, "reason"))
-        field_error(errors, "reason")
+        form.field_error("reason")
 
         def write() -> int:
             result: int = data.write(
@@ -718,15 +705,14 @@ def edit_testbed_form(actor: Actor, testbeds: pd.DataFrame) -> None:
                 actor=actor,
                 testbed_id=record_id,
                 version=int(snap["version"]),
-                site=value(_k(form, "site")) or "",
-                reason=value(_k(form, "reason")) or "",
+                site=_v(form, "site") or "",
+                reason=_v(form, "reason") or "",
             )
             return result
 
         st.form_submit_button(
             _("Save the changes"),
-            on_click=on_submit(
-                form,
+            on_click=form.submit(
                 ("site", "reason"),
                 write,
                 _saved("testbed", record_id, _("The testbed's site was changed.")),

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -32,6 +31,7 @@ from typing import Any, Literal
 import pandas as pd
 import streamlit as st
 
+from components.cells import escape_markdown, in_language, missing, money, yes_no
 from components.export import download_buttons
 from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt_int
 from components.labels import label
@@ -140,22 +140,7 @@ class View:
         return (self.page - 1) * PAGE_SIZE
 
 
-# --- Markdown and values ----------------------------------------------------------------
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&@])")
-# before ". @ /" and a colon, except one between digits (a time such as 14:03 never starts
-# a link or an icon, and a hidden character there would be copied with the time)
-_LINK_MAKERS = re.compile(r"([.@/]|(?<!\d):|:(?!\d))")
-_ZERO_WIDTH_SPACE = "\u200b"
-
-
-def escape_markdown(text: str) -> str:
-    """``text`` shown literally by ``st.markdown``: Markdown syntax is escaped, and a
-    zero-width space before ``. : @ /`` stops what escaping does not (web addresses and
-    e-mail addresses turned into links, ``:material/...:`` icons). For text from the
-    database or the URL that is not inside a sentence of ours, use ``st.text`` instead."""
-    spaced = _LINK_MAKERS.sub(_ZERO_WIDTH_SPACE + r"\1", text)
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", spaced)
+# --- values ----------------------------------------------------------------------------
 
 
 def _key(reg: Register, name: str) -> str:
@@ -164,11 +149,10 @@ def _key(reg: Register, name: str) -> str:
 
 def _text(column: Column, record: Mapping[str, Any]) -> Any:
     """The value of ``column`` in ``record`` for a person: labels, local/external, money."""
-    key = column.en if column.en and current_language() == "en" else column.key
-    value = record.get(key)
-    if column.en and not value:
-        value = record.get(column.key)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    value: Any = record.get(column.key)
+    if column.en:
+        value = in_language(value, record.get(column.en))
+    if missing(value):
         return None
     if column.kind == "codes":
         return ", ".join(label(column.vocabulary, c) for c in value)
@@ -177,7 +161,7 @@ def _text(column: Column, record: Mapping[str, Any]) -> Any:
     if column.kind == "local":
         return label("locality", "local" if value else "external")
     if column.kind == "bool":
-        return _("Yes") if value else _("No")
+        return yes_no(value)
     return value
 
 
@@ -189,7 +173,7 @@ def _shown(column: Column, record: Mapping[str, Any]) -> str:
     if isinstance(value, dt.date):
         return fmt_date(value)
     if column.kind == "money":
-        return _("{amount} won", amount=fmt_int(int(value)))
+        return money(value)
     if column.kind == "int":
         return fmt_int(value)
     return str(value)
@@ -883,7 +867,7 @@ def _history_value(entity: str, key: str, value: Any) -> str:
     if vocabulary:
         return label(vocabulary, str(value))
     if isinstance(value, bool):
-        return _("Yes") if value else _("No")
+        return yes_no(value)
     if isinstance(value, int):
         return fmt_int(value)
     text = str(value)
@@ -911,7 +895,7 @@ def _history_changes(entity: str, before: Any, after: Any) -> str:
 def _history_who(row: Mapping[str, Any]) -> str:
     name = row.get("actor_display_name")
     user = str(row.get("actor_name") or "")
-    if name is None or (isinstance(name, float) and math.isnan(name)) or not name:
+    if missing(name) or not name:
         return user
     return f"{name} ({user})"
 

@@ -12,7 +12,6 @@ Text from the database is shown in data grids or, inside Markdown, escaped; neve
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,96 +20,17 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.forms import error_text
-from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt_int
-from components.labels import label as base_label
-from components.registers import HISTORY_ACTIONS, escape_markdown, history_frame
+from components.cells import escape_markdown, missing, moment, money, row_name
+from components.forms import Form
+from components.i18n import N_, _, current_language, fmt_int
+from components.labels import label, status_label
+from components.registers import history_frame
 from components.tiles import Tile, tile_row
 from db import clock, domain
 from db import workflow as wf
-from db.errors import DomainError, ValidationFailed
+from db.errors import ValidationFailed
 from db.permissions import Actor
 from db.workflow.adoptions import ItemOutcome, year_bounds
-
-LABELS: dict[str, dict[str, str]] = {
-    "item_kind": {
-        "adoption": N_("Adoption"),
-        "technology": N_("Technology"),
-        "testbed": N_("Testbed"),
-        "testbed_step": N_("Testbed step"),
-        "technology_step": N_("End of registration"),
-    },
-    "proposal_status": {
-        "pending": N_("Waiting for an approver"),
-        "confirmed": N_("Approved"),
-        "declined": N_("Rejected"),
-    },
-    "decision_choice": {
-        "approve": N_("Approve"),
-        "reject": N_("Reject"),
-        "return": N_("Return for rework"),
-    },
-    "outcome": {
-        "done": N_("Recorded"),
-        "refused": N_("Refused"),
-        "conflict": N_("Already decided"),
-        "failed": N_("Not possible"),
-    },
-    "action": HISTORY_ACTIONS,
-}
-
-
-def label(kind: str, code: str | None) -> str:
-    """A workflow code's name; falls back to the shared vocabularies (``components.labels``)."""
-    if code is None:
-        return "-"
-    text = LABELS.get(kind, {}).get(code)
-    return _(text) if text else base_label(kind, code)
-
-
-def status_label(entity: str, code: str | None) -> str:
-    vocabulary = {"testbed": "testbed_stage", "technology": "tech_status"}.get(
-        entity, "adoption_status"
-    )
-    return base_label(vocabulary, code)
-
-
-# --- small helpers ---------------------------------------------------------------------------
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT
-
-
-def _title(record: Mapping[str, Any], english: bool | None = None) -> str:
-    """The technology title in the reader's language (Korean when there is no English);
-    ``english``: whether the reader reads English, when the caller knows it already."""
-    en = record.get("title_en")
-    if english is None:
-        english = current_language() == "en"
-    if english and not _missing(en) and en:
-        return str(en)
-    ko = record.get("title_ko")
-    return "" if _missing(ko) else str(ko)
-
-
-def _owner(record: Mapping[str, Any]) -> str:
-    en = record.get("owner_en")
-    return str(en if current_language() == "en" and en else record.get("owner_ko") or "")
-
-
-def _money(value: Any) -> str:
-    return "-" if _missing(value) else _("{amount} won", amount=fmt_int(int(value)))
-
-
-def _date(value: Any) -> str:
-    if _missing(value):
-        return "-"
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if isinstance(value, dt.datetime):
-        return fmt_datetime(value)
-    return fmt_date(value)
 
 
 @dataclass(frozen=True)
@@ -134,7 +54,7 @@ def table(df: pd.DataFrame, columns: Sequence[Col], *, empty: str, key: str) -> 
         values = [
             col.show(r.get(col.key), r)
             if col.show
-            else ("" if _missing(r.get(col.key)) else r.get(col.key))
+            else ("" if missing(r.get(col.key)) else r.get(col.key))
             for r in rows
         ]
         out[_(col.header)] = pd.Series(values, dtype=object)
@@ -150,114 +70,15 @@ def table(df: pd.DataFrame, columns: Sequence[Col], *, empty: str, key: str) -> 
 
 
 def vocab(kind: str) -> Callable[[Any, Mapping[str, Any]], str]:
-    return lambda v, _r: "-" if _missing(v) else label(kind, str(v))
+    return lambda v, _r: "-" if missing(v) else label(kind, str(v))
 
 
 def title_col(header: str = N_("Technology")) -> Col:
-    return Col("title_ko", header, lambda _v, r: _title(r))
+    return Col("title_ko", header, lambda _v, r: row_name(r, "title_ko", "title_en"))
 
 
 def date_col(key: str, header: str) -> Col:
-    return Col(key, header, lambda v, _r: _date(v))
-
-
-# --- flash: one message shown after the rerun that follows a write ---------------------------
-
-FLASH = "wf_flash"
-
-
-def flash(kind: str, text: str) -> None:
-    """Keep ``text`` (already translated) to show once on the next run."""
-    st.session_state[FLASH] = (kind, text)
-
-
-def show_flash() -> None:
-    kind, text = st.session_state.pop(FLASH, (None, None))
-    if text:
-        {"success": st.success, "error": st.error, "warning": st.warning}.get(kind, st.info)(text)
-
-
-def _errors_key(form: str) -> str:
-    return f"wf_errors_{form}"
-
-
-def form_errors(form: str) -> dict[str, str]:
-    errors: dict[str, str] = st.session_state.get(_errors_key(form), {})
-    return errors
-
-
-def field_error(errors: dict[str, str], name: str) -> None:
-    """The problem with one field, right under it."""
-    if name in errors:
-        st.error(_(errors[name]), icon=":material/error:")
-
-
-def _fail(form: str, exc: DomainError, shown_fields: Sequence[str]) -> None:
-    """Remember a failed write for the rerun: field problems under their fields, the rest
-    (and "nothing was saved") at the top."""
-    errors = exc.errors if isinstance(exc, ValidationFailed) else {}
-    st.session_state[_errors_key(form)] = errors
-    lines = [error_text(exc)]  # names and titles from the database shown as typed
-    lines += [_(p) for f, p in errors.items() if f not in shown_fields]
-    flash("error", "\n\n".join(lines))
-
-
-def on_submit(
-    form: str,
-    fields: Sequence[str],
-    write: Callable[[], Any],
-    success: Callable[[Any], str],
-    confirm: str | None = None,
-) -> Callable[[], None]:
-    """The submit button's callback: run ``write`` with the form's values (read from the
-    session); on success flash ``success(result)`` and empty the form; on a refusal keep the
-    problems for the fields. It runs before the page does, so the page then shows the new
-    state, and a result is never lost because the item has left the list meanwhile.
-    ``confirm``: the key of a checkbox that must be ticked first."""
-
-    def run() -> None:
-        if confirm is not None and not st.session_state.get(confirm):
-            flash("warning", _("Tick the confirmation first. Nothing was saved."))
-            return
-        try:
-            result = write()
-        except DomainError as exc:
-            _fail(form, exc, fields)
-            return
-        st.session_state.pop(_errors_key(form), None)
-        st.session_state[_generation_key(form)] = generation(form) + 1  # an empty form
-        flash("success", success(result))
-
-    return run
-
-
-def _generation_key(form: str) -> str:
-    return f"wf_generation_{form}"
-
-
-def generation(form: str) -> int:
-    """How many times ``form`` was saved in this session: part of its widgets' keys, so a
-    saved form comes back empty (widgets inside a form keep what the browser sent)."""
-    return int(st.session_state.get(_generation_key(form), 0))
-
-
-def wkey(form: str, name: str) -> str:
-    """The key of widget ``name`` of ``form`` for the current generation."""
-    n = generation(form)
-    return name if n == 0 else f"{name}__{n}"
-
-
-def value(key: str) -> Any:
-    """A form widget's value as submitted."""
-    return st.session_state.get(key)
-
-
-def _required(name: str, key: str, problem: str) -> Any:
-    """The value of ``key``; when it is empty, record ``problem`` for ``name`` and raise."""
-    chosen = value(key)
-    if chosen is None:
-        raise ValidationFailed({name: problem})
-    return chosen
+    return Col(key, header, lambda v, _r: moment(v))
 
 
 # --- the staff work queue --------------------------------------------------------------------
@@ -310,7 +131,7 @@ def queue_tiles(counts: dict[str, int]) -> None:
 TO_SCREEN = (
     Col("reg_no", N_("Registration number")),
     title_col(),
-    Col("owner_ko", N_("Owner"), lambda _v, r: _owner(r)),
+    Col("owner_ko", N_("Owner"), lambda _v, r: row_name(r, "owner_ko", "owner_en")),
     Col("field", N_("Field"), vocab("field")),
     Col("status", N_("Status"), vocab("tech_status")),
     date_col("since", N_("Since")),
@@ -318,11 +139,11 @@ TO_SCREEN = (
 TO_PROPOSE = (
     Col("reg_no", N_("Registration number")),
     title_col(),
-    Col("owner_ko", N_("Owner"), lambda _v, r: _owner(r)),
+    Col("owner_ko", N_("Owner"), lambda _v, r: row_name(r, "owner_ko", "owner_en")),
     Col(
         "is_local",
         N_("Local or external"),
-        lambda v, _r: base_label("locality", "local" if v else "external"),
+        lambda v, _r: label("locality", "local" if v else "external"),
     ),
     Col("field", N_("Field"), vocab("field")),
     Col("growth_sector", N_("Growth sector"), vocab("growth_sector")),
@@ -452,7 +273,10 @@ def choice_note(choices: pd.DataFrame) -> None:
 
 def _choice_label(df: pd.DataFrame) -> Callable[[int], str]:
     english = current_language() == "en"  # once, not once per option (up to CHOICE_LIMIT)
-    labels = {int(r["id"]): f"{r['reg_no']} · {_title(r, english)}" for r in df.to_dict("records")}
+    labels = {
+        int(r["id"]): f"{r['reg_no']} · {row_name(r, 'title_ko', 'title_en', en_reader=english)}"
+        for r in df.to_dict("records")
+    }
 
     def fmt(tech_id: int) -> str:
         return labels.get(int(tech_id), "-")
@@ -463,8 +287,7 @@ def _choice_label(df: pd.DataFrame) -> Callable[[int], str]:
 def move_form(actor: Actor, to_screen: pd.DataFrame) -> None:
     """Move a technology to screening, or from screening to review (``to_screen``: the
     technologies submitted or screening to choose from, with their ``status``)."""
-    form = "move"
-    errors = form_errors(form)
+    form = Form("move")
     if to_screen.empty:
         st.info(_("Nothing to screen."))
         return
@@ -472,22 +295,22 @@ def move_form(actor: Actor, to_screen: pd.DataFrame) -> None:
         int(r["id"]): {**r, "next_status": domain.TECH_TRANSITIONS[str(r["status"])][0]}
         for r in to_screen.to_dict("records")
     }
-    with st.form(form):
+    with st.form(form.name):
         st.selectbox(
             _("Technology"),
             list(rows),
             format_func=_choice_label(to_screen),
             index=None,
             placeholder=_("Choose a technology"),
-            key=wkey(form, "wf_move_tech"),
+            key=form.key("wf_move_tech"),
         )
-        field_error(errors, "tech_id")
-        st.text_input(_("Note (optional)"), max_chars=500, key=wkey(form, "wf_move_note"))
-        field_error(errors, "reason")
+        form.field_error("tech_id")
+        st.text_input(_("Note (optional)"), max_chars=500, key=form.key("wf_move_note"))
+        form.field_error("reason")
         st.caption(_("Submitted → Screening; Screening → Under review."))
 
         def write() -> dict[str, Any]:
-            tech_id = _required("tech_id", wkey(form, "wf_move_tech"), CHOOSE_TECHNOLOGY)
+            tech_id = form.required("wf_move_tech", "tech_id", CHOOSE_TECHNOLOGY)
             row = rows[int(tech_id)]
             to = str(row["next_status"])
             data.write(
@@ -496,15 +319,14 @@ def move_form(actor: Actor, to_screen: pd.DataFrame) -> None:
                 tech_id=int(tech_id),
                 to=to,
                 expected=str(row["status"]),
-                reason=value(wkey(form, "wf_move_note")) or "",
+                reason=form.value("wf_move_note") or "",
             )
             return {"reg_no": row["reg_no"], "status": status_label("technology", to)}
 
         st.form_submit_button(
             _("Move to the next step"),
             type="primary",
-            on_click=on_submit(
-                form,
+            on_click=form.submit(
                 ("tech_id", "reason"),
                 write,
                 lambda r: _("{reg_no} is now: {status}.", **r),
@@ -525,23 +347,22 @@ ADOPTION_FIELDS = (
 
 def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
     """Propose a registered technology for a city project."""
-    form = "propose"
-    errors = form_errors(form)
+    form = Form("propose")
     first, last = year_bounds()
-    with st.form(form):
+    with st.form(form.name):
         st.selectbox(
             _("Registered technology"),
             [int(i) for i in registered["id"]],
             format_func=_choice_label(registered),
             index=None,
             placeholder=_("Choose a technology"),
-            key=wkey(form, "wf_adopt_technology_id"),
+            key=form.key("wf_adopt_technology_id"),
         )
-        field_error(errors, "technology_id")
-        st.text_input(_("City project"), max_chars=300, key=wkey(form, "wf_adopt_project_name"))
-        field_error(errors, "project_name")
-        st.text_input(_("Department"), max_chars=200, key=wkey(form, "wf_adopt_department"))
-        field_error(errors, "department")
+        form.field_error("technology_id")
+        st.text_input(_("City project"), max_chars=300, key=form.key("wf_adopt_project_name"))
+        form.field_error("project_name")
+        st.text_input(_("Department"), max_chars=200, key=form.key("wf_adopt_department"))
+        form.field_error("department")
         left, right = st.columns(2)
         with left:
             st.number_input(
@@ -550,9 +371,9 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
                 step=1_000_000,
                 value=None,
                 placeholder=_("e.g. 250000000"),
-                key=wkey(form, "wf_adopt_budget_krw"),
+                key=form.key("wf_adopt_budget_krw"),
             )
-            field_error(errors, "budget_krw")
+            form.field_error("budget_krw")
         with right:
             st.number_input(
                 _("Project year"),
@@ -560,34 +381,33 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
                 max_value=last,
                 value=min(max(clock.city_today().year, first), last),
                 step=1,
-                key=wkey(form, "wf_adopt_year"),
+                key=form.key("wf_adopt_year"),
             )
-            field_error(errors, "year")
-        st.text_area(_("Justification"), max_chars=4000, key=wkey(form, "wf_adopt_justification"))
-        field_error(errors, "justification")
+            form.field_error("year")
+        st.text_area(_("Justification"), max_chars=4000, key=form.key("wf_adopt_justification"))
+        form.field_error("justification")
 
         def write() -> int:
             budget, year = (
-                value(wkey(form, "wf_adopt_budget_krw")),
-                value(wkey(form, "wf_adopt_year")),
+                form.value("wf_adopt_budget_krw"),
+                form.value("wf_adopt_year"),
             )
             result: int = data.write(
                 wf.propose_adoption,
                 actor=actor,
-                technology_id=value(wkey(form, "wf_adopt_technology_id")),
-                project_name=value(wkey(form, "wf_adopt_project_name")) or "",
-                department=value(wkey(form, "wf_adopt_department")) or "",
+                technology_id=form.value("wf_adopt_technology_id"),
+                project_name=form.value("wf_adopt_project_name") or "",
+                department=form.value("wf_adopt_department") or "",
                 budget_krw=None if budget is None else int(budget),
                 year=None if year is None else int(year),
-                justification=value(wkey(form, "wf_adopt_justification")) or "",
+                justification=form.value("wf_adopt_justification") or "",
             )
             return result
 
         st.form_submit_button(
             _("Propose"),
             type="primary",
-            on_click=on_submit(
-                form,
+            on_click=form.submit(
                 ADOPTION_FIELDS,
                 write,
                 lambda _r: _(
@@ -610,79 +430,77 @@ REGISTER_FIELDS = (
 
 def register_form(actor: Actor, owners: pd.DataFrame) -> None:
     """Record a technology submission; the registration number is assigned on saving."""
-    form = "register"
-    errors = form_errors(form)
+    form = Form("register")
     english = current_language() == "en"
     names = {
-        int(r["id"]): str(r["name_en"] if english and r["name_en"] else r["name_ko"])
+        int(r["id"]): row_name(r, "name_ko", "name_en", en_reader=english)
         for r in owners.to_dict("records")
     }
-    with st.form(form):
-        st.text_input(_("Title (Korean)"), max_chars=300, key=wkey(form, "wf_reg_title_ko"))
-        field_error(errors, "title_ko")
-        st.text_input(_("Title (English)"), max_chars=300, key=wkey(form, "wf_reg_title_en"))
-        field_error(errors, "title_en")
+    with st.form(form.name):
+        st.text_input(_("Title (Korean)"), max_chars=300, key=form.key("wf_reg_title_ko"))
+        form.field_error("title_ko")
+        st.text_input(_("Title (English)"), max_chars=300, key=form.key("wf_reg_title_en"))
+        form.field_error("title_en")
         st.selectbox(
             _("Owner"),
             list(names),
             format_func=lambda i: names.get(int(i), "-"),
             index=None,
             placeholder=_("Choose an organization"),
-            key=wkey(form, "wf_reg_owner_org_id"),
+            key=form.key("wf_reg_owner_org_id"),
         )
-        field_error(errors, "owner_org_id")
+        form.field_error("owner_org_id")
         left, mid, right = st.columns(3)
         with left:
             st.selectbox(
                 _("Field"),
                 domain.FIELDS,
-                format_func=lambda c: base_label("field", c),
+                format_func=lambda c: label("field", c),
                 index=None,
                 placeholder=_("Choose a field"),
-                key=wkey(form, "wf_reg_field"),
+                key=form.key("wf_reg_field"),
             )
-            field_error(errors, "field")
+            form.field_error("field")
         with mid:
             st.selectbox(
                 _("Growth sector"),
                 domain.GROWTH_SECTORS,
-                format_func=lambda c: base_label("growth_sector", c),
+                format_func=lambda c: label("growth_sector", c),
                 index=len(domain.GROWTH_SECTORS) - 1,
-                key=wkey(form, "wf_reg_growth_sector"),
+                key=form.key("wf_reg_growth_sector"),
             )
-            field_error(errors, "growth_sector")
+            form.field_error("growth_sector")
         with right:
             st.selectbox(
                 _("Certification"),
                 domain.CERTIFICATIONS,
-                format_func=lambda c: base_label("certification", c),
+                format_func=lambda c: label("certification", c),
                 index=len(domain.CERTIFICATIONS) - 1,
-                key=wkey(form, "wf_reg_certification"),
+                key=form.key("wf_reg_certification"),
             )
-            field_error(errors, "certification")
-        st.text_area(_("Summary (optional)"), max_chars=4000, key=wkey(form, "wf_reg_summary"))
-        field_error(errors, "summary")
+            form.field_error("certification")
+        st.text_area(_("Summary (optional)"), max_chars=4000, key=form.key("wf_reg_summary"))
+        form.field_error("summary")
         st.caption(_("The registration number (DG-year-number) is assigned when it is saved."))
 
         def write() -> tuple[int, str]:
             result: tuple[int, str] = data.write(
                 wf.register_technology,
                 actor=actor,
-                title_ko=value(wkey(form, "wf_reg_title_ko")) or "",
-                title_en=value(wkey(form, "wf_reg_title_en")) or "",
-                owner_org_id=value(wkey(form, "wf_reg_owner_org_id")),
-                field=value(wkey(form, "wf_reg_field")) or "",
-                growth_sector=value(wkey(form, "wf_reg_growth_sector")) or "none",
-                certification=value(wkey(form, "wf_reg_certification")) or "none",
-                summary=value(wkey(form, "wf_reg_summary")),
+                title_ko=form.value("wf_reg_title_ko") or "",
+                title_en=form.value("wf_reg_title_en") or "",
+                owner_org_id=form.value("wf_reg_owner_org_id"),
+                field=form.value("wf_reg_field") or "",
+                growth_sector=form.value("wf_reg_growth_sector") or "none",
+                certification=form.value("wf_reg_certification") or "none",
+                summary=form.value("wf_reg_summary"),
             )
             return result
 
         st.form_submit_button(
             _("Register the submission"),
             type="primary",
-            on_click=on_submit(
-                form,
+            on_click=form.submit(
                 REGISTER_FIELDS,
                 write,
                 lambda result: _("Submission registered as {reg_no}.", reg_no=result[1]),
@@ -692,7 +510,7 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
 
 def _testbed_choice(row: Mapping[str, Any]) -> str:
     state = status_label("testbed", row["status"])
-    return f"{row['reg_no']} · {_title(row)} ({state})"
+    return f"{row['reg_no']} · {row_name(row, 'title_ko', 'title_en')} ({state})"
 
 
 TESTBED_FIELDS = (
@@ -708,8 +526,7 @@ TESTBED_FIELDS = (
 
 def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
     """Propose a testbed's next step; an approver confirms it."""
-    form = "testbed"
-    errors = form_errors(form)
+    form = Form("testbed")
     st.subheader(_("Propose a testbed step"))
     if testbeds.empty:
         st.info(_("No testbed can take a step now (finished, or a step is already waiting)."))
@@ -721,20 +538,20 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
         format_func=lambda i: _testbed_choice(by_id[i]),
         index=None,
         placeholder=_("Choose a testbed"),
-        key=wkey(form, "wf_tb_id"),
+        key=form.key("wf_tb_id"),
     )
     if tb_id is None:
         return
     row = by_id[int(tb_id)]
-    with st.form(form):
+    with st.form(form.name):
         st.radio(
             _("Next step"),
             list(row["next_statuses"]),
             format_func=lambda c: status_label("testbed", c),
             horizontal=True,
-            key=wkey(form, "wf_tb_to"),
+            key=form.key("wf_tb_to"),
         )
-        field_error(errors, "to")
+        form.field_error("to")
         st.caption(
             _(
                 "Selected or rejected follows a testbed selection meeting's decision. "
@@ -742,52 +559,51 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
                 "the certification won."
             )
         )
-        st.text_input(_("Site"), max_chars=300, key=wkey(form, "wf_tb_site"))
-        field_error(errors, "site")
+        st.text_input(_("Site"), max_chars=300, key=form.key("wf_tb_site"))
+        form.field_error("site")
         c1, c2, c3 = st.columns(3)
         with c1:
-            st.date_input(_("Start"), value=None, key=wkey(form, "wf_tb_started"))
-            field_error(errors, "started_on")
+            st.date_input(_("Start"), value=None, key=form.key("wf_tb_started"))
+            form.field_error("started_on")
         with c2:
-            st.date_input(_("Planned end"), value=None, key=wkey(form, "wf_tb_planned"))
-            field_error(errors, "planned_end_on")
+            st.date_input(_("Planned end"), value=None, key=form.key("wf_tb_planned"))
+            form.field_error("planned_end_on")
         with c3:
-            st.date_input(_("Completed on"), value=None, key=wkey(form, "wf_tb_completed"))
-            field_error(errors, "completed_on")
+            st.date_input(_("Completed on"), value=None, key=form.key("wf_tb_completed"))
+            form.field_error("completed_on")
         st.selectbox(
             _("Certification won"),
             [c for c in domain.CERTIFICATIONS if c != "none"],
-            format_func=lambda c: base_label("certification", c),
+            format_func=lambda c: label("certification", c),
             index=None,
             placeholder=_("Choose a certification"),
-            key=wkey(form, "wf_tb_cert"),
+            key=form.key("wf_tb_cert"),
         )
-        field_error(errors, "certification")
-        st.text_input(_("Note (optional)"), max_chars=500, key=wkey(form, "wf_tb_reason"))
-        field_error(errors, "reason")
+        form.field_error("certification")
+        st.text_input(_("Note (optional)"), max_chars=500, key=form.key("wf_tb_reason"))
+        form.field_error("reason")
 
         def write() -> int:
-            to = str(value(wkey(form, "wf_tb_to")))
+            to = str(form.value("wf_tb_to"))
             result: int = data.write(
                 wf.propose_testbed_step,
                 actor=actor,
                 testbed_id=int(row["id"]),
                 to=to,
                 expected=str(row["status"]),
-                reason=value(wkey(form, "wf_tb_reason")) or "",
-                site=value(wkey(form, "wf_tb_site")) if to == "in_progress" else None,
-                started_on=value(wkey(form, "wf_tb_started")) if to == "in_progress" else None,
-                planned_end_on=value(wkey(form, "wf_tb_planned")) if to == "in_progress" else None,
-                completed_on=value(wkey(form, "wf_tb_completed")) if to == "completed" else None,
-                certification=value(wkey(form, "wf_tb_cert")) if to == "certified" else None,
+                reason=form.value("wf_tb_reason") or "",
+                site=form.value("wf_tb_site") if to == "in_progress" else None,
+                started_on=form.value("wf_tb_started") if to == "in_progress" else None,
+                planned_end_on=form.value("wf_tb_planned") if to == "in_progress" else None,
+                completed_on=form.value("wf_tb_completed") if to == "completed" else None,
+                certification=form.value("wf_tb_cert") if to == "certified" else None,
             )
             return result
 
         st.form_submit_button(
             _("Propose the step"),
             type="primary",
-            on_click=on_submit(
-                form,
+            on_click=form.submit(
                 TESTBED_FIELDS,
                 write,
                 lambda _r: _("The step was proposed. It waits for an approver's confirmation."),
@@ -798,47 +614,45 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
 def end_registration_form(actor: Actor, choices: Callable[[], pd.DataFrame]) -> None:
     """Propose that a registration expires or is withdrawn; an approver confirms it
     (``choices`` reads the registered technologies to choose from, under the heading)."""
-    form = "end"
-    errors = form_errors(form)
+    form = Form("end")
     st.subheader(_("Propose ending a registration"))
     registered = choices()
-    with st.form(form):
+    with st.form(form.name):
         st.selectbox(
             _("Registered technology"),
             [int(i) for i in registered["id"]],
             format_func=_choice_label(registered),
             index=None,
             placeholder=_("Choose a technology"),
-            key=wkey(form, "wf_end_tech"),
+            key=form.key("wf_end_tech"),
         )
-        field_error(errors, "tech_id")
+        form.field_error("tech_id")
         st.radio(
             _("End"),
             ("expired", "withdrawn"),
             format_func=lambda c: status_label("technology", c),
             horizontal=True,
-            key=wkey(form, "wf_end_to"),
+            key=form.key("wf_end_to"),
         )
-        st.text_input(_("Reason"), max_chars=500, key=wkey(form, "wf_end_reason"))
-        field_error(errors, "reason")
+        st.text_input(_("Reason"), max_chars=500, key=form.key("wf_end_reason"))
+        form.field_error("reason")
 
         def write() -> int | None:
-            tech_id = _required("tech_id", wkey(form, "wf_end_tech"), CHOOSE_TECHNOLOGY)
+            tech_id = form.required("wf_end_tech", "tech_id", CHOOSE_TECHNOLOGY)
             result: int | None = data.write(
                 wf.move_technology,
                 actor=actor,
                 tech_id=int(tech_id),
-                to=str(value(wkey(form, "wf_end_to"))),
+                to=str(form.value("wf_end_to")),
                 expected="registered",
-                reason=value(wkey(form, "wf_end_reason")) or "",
+                reason=form.value("wf_end_reason") or "",
             )
             return result
 
         st.form_submit_button(
             _("Propose ending the registration"),
             type="primary",
-            on_click=on_submit(
-                form,
+            on_click=form.submit(
                 ("tech_id", "reason"),
                 write,
                 lambda _r: _(
@@ -874,18 +688,18 @@ def _approvable(v: Any, r: Mapping[str, Any]) -> str:
 PENDING = (
     Col("kind", N_("Kind"), vocab("item_kind")),
     Col("reg_no", N_("Registration number")),
-    Col("title_ko", N_("Technology"), lambda _v, r: _title(r), width=240),
+    Col("title_ko", N_("Technology"), lambda _v, r: row_name(r, "title_ko", "title_en"), width=240),
     Col("subject", N_("Project or step"), _subject, width=200),
     Col("can_approve", N_("Can be approved"), _approvable),
     Col(
         "approve_blocked",
         N_("Why not"),
-        lambda v, _r: "" if _missing(v) or not v else _(str(v)),
+        lambda v, _r: "" if missing(v) or not v else _(str(v)),
         width=330,
     ),
     Col("proposed_by", N_("Proposed by")),
     date_col("proposed_on", N_("Proposed")),
-    Col("budget_krw", N_("Budget"), lambda v, _r: "" if _missing(v) else _money(v)),
+    Col("budget_krw", N_("Budget"), lambda v, _r: "" if missing(v) else money(v)),
 )
 
 
@@ -906,7 +720,7 @@ def item_label(pending: pd.DataFrame) -> Callable[[str], str]:
         r = rows.get(key)
         if r is None:
             return key
-        return f"{r['reg_no']} · {_title(r)} · {_subject(None, r)}"
+        return f"{r['reg_no']} · {row_name(r, 'title_ko', 'title_en')} · {_subject(None, r)}"
 
     return fmt
 
@@ -930,17 +744,17 @@ def _technology_card(tech: dict[str, Any]) -> None:
     _facts(
         [
             (N_("Registration number"), tech["reg_no"]),
-            (N_("Title"), _title(tech)),
-            (N_("Owner"), _owner(tech)),
+            (N_("Title"), row_name(tech, "title_ko", "title_en")),
+            (N_("Owner"), row_name(tech, "owner_ko", "owner_en")),
             (
                 N_("Local or external"),
-                base_label("locality", "local" if tech["is_local"] else "external"),
+                label("locality", "local" if tech["is_local"] else "external"),
             ),
-            (N_("Field"), base_label("field", tech["field"])),
-            (N_("Growth sector"), base_label("growth_sector", tech["growth_sector"])),
-            (N_("Certification"), base_label("certification", tech["certification"])),
+            (N_("Field"), label("field", tech["field"])),
+            (N_("Growth sector"), label("growth_sector", tech["growth_sector"])),
+            (N_("Certification"), label("certification", tech["certification"])),
             (N_("Status"), status_label("technology", tech["status"])),
-            (N_("Registered"), _date(tech.get("registered_on"))),
+            (N_("Registered"), moment(tech.get("registered_on"))),
         ]
     )
     if tech.get("summary"):
@@ -955,21 +769,19 @@ DELIBERATION = (
     Col(
         "members",
         N_("Members who scored"),
-        lambda v, _r: "-" if _missing(v) or not v else fmt_int(int(v)),
+        lambda v, _r: "-" if missing(v) or not v else fmt_int(int(v)),
     ),
     Col(
         "stage1_mean",
         N_("Novelty and progressiveness (mean)"),
-        lambda v, _r: "-" if _missing(v) else f"{v:.1f}",
+        lambda v, _r: "-" if missing(v) else f"{v:.1f}",
     ),
-    Col(
-        "overall_mean", N_("All criteria (mean)"), lambda v, _r: "-" if _missing(v) else f"{v:.1f}"
-    ),
+    Col("overall_mean", N_("All criteria (mean)"), lambda v, _r: "-" if missing(v) else f"{v:.1f}"),
     Col(
         "rule_passed",
         N_("Scoring rule"),
         lambda v, _r: (
-            "-" if _missing(v) else (_("Meets the thresholds") if v else _("Below the thresholds"))
+            "-" if missing(v) else (_("Meets the thresholds") if v else _("Below the thresholds"))
         ),
     ),
     Col("decision_reason", N_("Reason")),
@@ -1029,11 +841,11 @@ def _adoption_screen(ctx: dict[str, Any]) -> None:
         _facts(
             [
                 (N_("Department"), a["department"]),
-                (N_("Budget"), _money(a["budget_krw"])),
+                (N_("Budget"), money(a["budget_krw"])),
                 (N_("Project year"), a["year"]),
                 (N_("Status"), status_label("adoption", a["status"])),
                 (N_("Proposed by"), a["proposed_by"]),
-                (N_("Proposed"), _date(a["proposed_on"])),
+                (N_("Proposed"), moment(a["proposed_on"])),
                 (N_("Edited after the proposal by"), ", ".join(a["editors"]) or "-"),
             ]
         )
@@ -1050,7 +862,7 @@ def _adoption_screen(ctx: dict[str, Any]) -> None:
             _(
                 "Recommended by the adoption review meeting {code} ({at}).",
                 code=rec.meeting_code,
-                at=_date(rec.decided_at),
+                at=moment(rec.decided_at),
             )
         )
     _deliberations(ctx)
@@ -1073,22 +885,22 @@ def _proposal_screen(ctx: dict[str, Any]) -> None:
         details = p["details"]
         pairs: list[tuple[str, Any]] = [
             (N_("Proposed by"), p["proposed_by"]),
-            (N_("Proposed"), _date(p["proposed_at"])),
+            (N_("Proposed"), moment(p["proposed_at"])),
             (N_("Reason"), p["reason"]),
         ]
         if "site" in details:
             pairs.append((N_("Site"), details["site"]))
         if "started_on" in details:
-            start = _date(dt.date.fromisoformat(details["started_on"]))
-            end = _date(dt.date.fromisoformat(details["planned_end_on"]))
+            start = moment(dt.date.fromisoformat(details["started_on"]))
+            end = moment(dt.date.fromisoformat(details["planned_end_on"]))
             pairs.append((N_("Period"), f"{start} – {end}"))
         if "completed_on" in details:
             pairs.append(
-                (N_("Completed on"), _date(dt.date.fromisoformat(details["completed_on"])))
+                (N_("Completed on"), moment(dt.date.fromisoformat(details["completed_on"])))
             )
         if "certification" in details:
             pairs.append(
-                (N_("Certification won"), base_label("certification", details["certification"]))
+                (N_("Certification won"), label("certification", details["certification"]))
             )
         _facts(pairs)
         if ctx["record"]:
@@ -1098,9 +910,9 @@ def _proposal_screen(ctx: dict[str, Any]) -> None:
                 [
                     (N_("Status"), status_label("testbed", rec["status"])),
                     (N_("Site"), rec.get("site")),
-                    (N_("Applied"), _date(rec.get("applied_on"))),
-                    (N_("Selected"), _date(rec.get("selected_on"))),
-                    (N_("Started"), _date(rec.get("started_on"))),
+                    (N_("Applied"), moment(rec.get("applied_on"))),
+                    (N_("Selected"), moment(rec.get("selected_on"))),
+                    (N_("Started"), moment(rec.get("started_on"))),
                 ]
             )
     with right:
@@ -1113,55 +925,53 @@ def decision_form(actor: Actor, ctx: dict[str, Any]) -> None:
     if not ctx["can_decide"]:
         st.info(_("You cannot decide this item."))
         return
-    form = "decide"
-    errors = form_errors(form)
+    form = Form("decide")
     choices = ["approve", "reject"] if ctx["can_approve"] else ["reject"]
     if "adoption" in ctx:
         choices.append("return")
-    with st.form(form):
+    with st.form(form.name):
         heading(_("Your decision"))
         st.radio(
             _("Approval decision"),
             choices,
             format_func=lambda c: label("decision_choice", c),
             horizontal=True,
-            key=wkey(form, "ap_decision"),
+            key=form.key("ap_decision"),
         )
         if not ctx["can_approve"]:
             st.caption(_("Approval is not possible now; see the reasons above."))
         st.text_area(
             _("Comment (required, kept with the decision)"),
             max_chars=2000,
-            key=wkey(form, "ap_comment"),
+            key=form.key("ap_comment"),
         )
-        field_error(errors, "comment")
+        form.field_error("comment")
         st.checkbox(
             _("I have reviewed the proposal, the technology and the deliberation record above."),
-            key=wkey(form, "ap_confirm"),
+            key=form.key("ap_confirm"),
         )
 
         def write() -> str:
-            decision = str(value(wkey(form, "ap_decision")))
+            decision = str(form.value("ap_decision"))
             data.write(
                 wf.decide_one,
                 actor=actor,
                 key=ctx["key"],
                 decision=decision,
-                comment=value(wkey(form, "ap_comment")) or "",
+                comment=form.value("ap_comment") or "",
             )
             return decision
 
         st.form_submit_button(
             _("Record the decision"),
             type="primary",
-            on_click=on_submit(
-                form,
+            on_click=form.submit(
                 ("comment",),
                 write,
                 lambda decision: _(
                     "Decision recorded: {decision}.", decision=label("decision_choice", decision)
                 ),
-                confirm=wkey(form, "ap_confirm"),
+                confirm="ap_confirm",
             ),
         )
 
@@ -1179,49 +989,48 @@ def bulk_form(actor: Actor, pending: pd.DataFrame) -> None:
     if decidable.empty:
         st.info(_("Nothing waits for your decision."))
         return
-    form = "bulk"
-    errors = form_errors(form)
+    form = Form("bulk")
     fmt = item_label(pending)
-    with st.form(form):
+    with st.form(form.name):
         st.multiselect(
             _("Items"),
             [str(k) for k in decidable["key"]],
             format_func=fmt,
             placeholder=_("Choose the items to decide"),
-            key=wkey(form, "ap_bulk_keys"),
+            key=form.key("ap_bulk_keys"),
         )
-        field_error(errors, "keys")
+        form.field_error("keys")
         st.radio(
             _("Approval decision"),
             ["approve", "reject", "return"],
             format_func=lambda c: label("decision_choice", c),
             horizontal=True,
-            key=wkey(form, "ap_bulk_decision"),
+            key=form.key("ap_bulk_decision"),
         )
         st.text_area(
             _("Comment (required, kept with each decision)"),
             max_chars=2000,
-            key=wkey(form, "ap_bulk_comment"),
+            key=form.key("ap_bulk_comment"),
         )
-        field_error(errors, "comment")
+        form.field_error("comment")
         st.caption(
             _(
                 "Each item is checked on its own: items that cannot take this decision are "
                 "left unchanged and listed with the reason."
             )
         )
-        st.checkbox(_("I have reviewed each selected item."), key=wkey(form, "ap_bulk_confirm"))
+        st.checkbox(_("I have reviewed each selected item."), key=form.key("ap_bulk_confirm"))
 
         def write() -> list[ItemOutcome]:
-            keys = list(value(wkey(form, "ap_bulk_keys")) or [])
+            keys = list(form.value("ap_bulk_keys") or [])
             if not keys:
                 raise ValidationFailed({"keys": CHOOSE_ITEMS})
             outcomes: list[ItemOutcome] = data.write(
                 wf.decide_many,
                 actor=actor,
                 keys=keys,
-                decision=str(value(wkey(form, "ap_bulk_decision"))),
-                comment=value(wkey(form, "ap_bulk_comment")) or "",
+                decision=str(form.value("ap_bulk_decision")),
+                comment=form.value("ap_bulk_comment") or "",
             )
             st.session_state[OUTCOMES_KEY] = (outcomes, {k: fmt(k) for k in keys})
             return outcomes
@@ -1229,8 +1038,7 @@ def bulk_form(actor: Actor, pending: pd.DataFrame) -> None:
         st.form_submit_button(
             _("Record the decisions"),
             type="primary",
-            on_click=on_submit(
-                form,
+            on_click=form.submit(
                 ("comment", "keys"),
                 write,
                 lambda outcomes: _(
@@ -1238,7 +1046,7 @@ def bulk_form(actor: Actor, pending: pd.DataFrame) -> None:
                     done=fmt_int(sum(o.outcome == "done" for o in outcomes)),
                     n=fmt_int(len(outcomes)),
                 ),
-                confirm=wkey(form, "ap_bulk_confirm"),
+                confirm="ap_bulk_confirm",
             ),
         )
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data, intercity
+from components.forms import show_flash
 from components.i18n import _
 from components.navigation import READERS, guard
 
 actor = guard(*READERS)
 st.title(_("Agreements and partners"))
-intercity.show_flash()
+show_flash()
 url = data.database_url()
 view = intercity.agreement_filters()
 counts = intercity.agreement_counts(url, view.as_of, view.status, view.kind)

@@ -8,13 +8,14 @@ import streamlit as st
 
 from components import data
 from components import workflow as ui
+from components.forms import show_flash
 from components.i18n import _
 from components.navigation import guard
 from db import workflow
 
 actor = guard("approver")
 st.title(_("Approvals"))
-ui.show_flash()
+show_flash()
 
 show_all = st.toggle(_("Also show items I may not decide, with the reason"), key="ap_show_all")
 pending = data.read(workflow.pending_decisions, actor=actor, include_excluded=show_all)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data, record_forms, registers
-from components import workflow as ui
+from components.forms import show_flash
 from components.i18n import N_, _
 from components.navigation import READERS, guard
 from components.registers import Column, Filter, Register, Related
@@ -86,7 +86,7 @@ EXPERTS = Register(
 
 actor = guard(*READERS)
 st.title(_("Experts"))
-ui.show_flash()
+show_flash()
 url = data.database_url()
 staff = actor.has("staff")
 orgs = data.read(workflow.organization_choices, actor=actor) if staff else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data, intercity, registers
+from components.forms import show_flash
 from components.i18n import N_, _
 from components.navigation import READERS, guard
 from components.registers import Column, Filter, Register, Related
@@ -85,7 +86,7 @@ INQUIRIES = Register(
 
 actor = guard(*READERS)
 st.title(_("Inquiries"))
-intercity.show_flash()
+show_flash()
 url = data.database_url()
 analysis = st.container()  # drawn above the register, once the filters are known
 view = registers.open_view(INQUIRIES)

@@ -12,7 +12,7 @@ from components import data, registers
 from components import deliberation as ui
 from components.deliberation_actions import actions, actions_link, may_write, schedule_form
 from components.export import EXPORT_LIMIT
-from components.forms import show_error
+from components.forms import show_error, show_flash
 from components.i18n import _
 from components.navigation import guard
 from db.deliberation import evidence_package, meetings_count, meetings_list
@@ -20,7 +20,7 @@ from db.errors import DomainError
 
 actor = guard("auditor", "staff", "approver")
 st.title(_("Meetings"))
-ui.show_flash()
+show_flash()
 url = data.database_url()
 meeting_id = ui.open_meeting_id()
 if meeting_id is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data, record_forms, registers
-from components import workflow as ui
+from components.forms import show_flash
 from components.i18n import N_, _
 from components.navigation import READERS, guard
 from components.registers import Column, Filter, Register, Related
@@ -124,7 +124,7 @@ TECHNOLOGIES = Register(
 
 actor = guard(*READERS)
 st.title(_("Technologies"))
-ui.show_flash()
+show_flash()
 url = data.database_url()
 view = registers.open_view(TECHNOLOGIES)
 if view.record_id is not None:

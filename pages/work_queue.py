@@ -9,13 +9,14 @@ import streamlit as st
 
 from components import data, record_forms
 from components import workflow as ui
+from components.forms import show_flash
 from components.i18n import _
 from components.navigation import guard
 from db import workflow
 
 actor = guard("staff")
 st.title(_("Work queue"))
-ui.show_flash()
+show_flash()
 
 # Each section is cut in SQL (its first rows, "Show more" for the next) and counted there;
 # the select boxes hold at most ui.CHOICE_LIMIT choices, narrowed by a search box.
