@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from components.cells import day, escape_markdown, pick, yes_no
-from components.charts import FONT, show
+from components.charts import configure, show
 from components.export import files_on_request
 from components.forms import show_error
 from components.i18n import N_, _, fmt_date, fmt_datetime, fmt_int
@@ -835,12 +835,6 @@ def fairness_flags(report: FairnessReport) -> None:
                 )
 
 
-def _configure(chart: alt.Chart) -> alt.Chart:
-    return chart.configure_axis(labelFont=FONT, titleFont=FONT).configure_legend(
-        labelFont=FONT, titleFont=FONT, orient="bottom"
-    )
-
-
 def composition_chart(report: FairnessReport) -> alt.Chart:
     """Share of the pool and share of the seats per affiliation, side by side."""
     return _composition_chart(report.composition)
@@ -872,7 +866,7 @@ def _composition_chart(comp: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=260)
     )
-    return _configure(chart)
+    return configure(chart)
 
 
 def seats_chart(report: FairnessReport) -> alt.Chart:
@@ -895,7 +889,7 @@ def _seats_chart(distribution: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=260)
     )
-    return _configure(chart)
+    return configure(chart)
 
 
 def fairness_panels(report: FairnessReport) -> None:

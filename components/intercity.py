@@ -23,7 +23,7 @@ import streamlit as st
 
 from components import data
 from components.cells import day, escape_markdown, missing, region_name, row_name, text
-from components.charts import FONT, show
+from components.charts import configure, show
 from components.export import EXPORT_LIMIT, files_on_request
 from components.forms import Form
 from components.i18n import (
@@ -37,14 +37,12 @@ from components.i18n import (
 from components.korea_map import short_name, tile_map
 from components.labels import label
 from components.tiles import Tile, tile_row
-from db import clock, domain, summaries
+from db import clock, domain
 from db import intercity as ic
 from db.errors import ValidationFailed
 from db.permissions import Actor
 from db.queries import intercity as q
-from db.session import read_session
 
-TTL = data.READ_TTL_SECONDS
 OPEN_INQUIRY = "reg_inquiries_id"  # the inquiries register's open record (session state)
 CHART_AGREEMENTS_MAX = 40  # bars in the terms chart (one row each)
 PAGE_SIZE = 50  # rows of a list (agreements, overdue inquiries) per page
@@ -55,126 +53,7 @@ def may_write(actor: Actor) -> bool:
     return actor.has(*ic.WRITERS)
 
 
-# --- cached readers (the page guard checks the role before any is called) -------------------
-
-
-# Aggregates and the agreements' rows are stored summaries (``db.summaries.intercity``:
-# computed once per data version, shared by every reader role, no personal data), so a cold
-# process reads a row instead of counting every inquiry and agreement again.
-
-
-def _stored(read: str, **params: Any) -> Any:
-    with read_session(data.engine()) as s:
-        return summaries.intercity(s, summaries.data_version(s), read, **params)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def summary(url: str, as_of: dt.date, days: int) -> dict[str, int]:
-    figures: dict[str, int] = _stored("inquiry_summary", as_of=as_of, overdue_days=days)
-    return figures
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def by_kind(url: str, as_of: dt.date) -> pd.DataFrame:
-    frame: pd.DataFrame = _stored("inquiries_by_kind", as_of=as_of)
-    return frame
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def by_region(url: str, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return _stored("inquiries_by_region", as_of=as_of), _stored("inquiries_abroad", as_of=as_of)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def over_time(url: str, as_of: dt.date, period: str) -> pd.DataFrame:
-    frame: pd.DataFrame = _stored("inquiries_over_time", as_of=as_of, period=period)
-    return frame
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def overdue(
-    url: str, as_of: dt.date, days: int, offset: int, limit: int, total: int
-) -> pd.DataFrame:
-    """A page of the overdue inquiries (``total`` from :func:`summary`; not stored: the rows
-    hold contact names)."""
-    with read_session(data.engine()) as s:
-        return q.overdue(
-            session=s, as_of=as_of, days=days, offset=offset, limit=limit, total=total
-        )[0]
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=8)
-def overdue_export(url: str, as_of: dt.date, days: int, lang: str) -> tuple[pd.DataFrame, int]:
-    """Every overdue inquiry (up to ``EXPORT_LIMIT``) as the files show it, and how many
-    there are; built when the user asks for the files."""
-    with read_session(data.engine()) as s:
-        df, total = q.overdue(session=s, as_of=as_of, days=days, limit=EXPORT_LIMIT)
-    return overdue_frame(df), total
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def organizations(url: str) -> pd.DataFrame:
-    with read_session(data.engine()) as s:
-        return q.organizations(session=s)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def agreement_counts(
-    url: str, as_of: dt.date | None, status: str | None, kind: str | None
-) -> dict[str, int]:
-    counts: dict[str, int] = _stored("agreement_counts", as_of=as_of, status=status, kind=kind)
-    return counts
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def agreements(
-    url: str, as_of: dt.date | None, status: str | None, kind: str | None, offset: int, limit: int
-) -> pd.DataFrame:
-    """A page of agreements (newest plan first)."""
-    frame: pd.DataFrame = _stored(
-        "agreements", as_of=as_of, status=status, kind=kind, offset=offset, limit=limit
-    )
-    return frame
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def agreement(url: str, agreement_id: int, as_of: dt.date | None) -> dict[str, Any] | None:
-    """One agreement as the list shows it (planned by ``as_of``), None when there is none."""
-    with read_session(data.engine()) as s:
-        df = q.agreements(session=s, as_of=as_of, agreement_id=agreement_id)
-    return None if df.empty else df.iloc[0].to_dict()
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=8)
-def agreements_export(
-    url: str, as_of: dt.date | None, status: str | None, kind: str | None, lang: str
-) -> pd.DataFrame:
-    """Every agreement of the filters (up to ``EXPORT_LIMIT``) as the files show it; built
-    when the user asks for the files."""
-    with read_session(data.engine()) as s:
-        df = q.agreements(session=s, as_of=as_of, status=status, kind=kind, limit=EXPORT_LIMIT)
-    return agreements_frame(df)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def agreement_products(url: str, agreement_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with read_session(data.engine()) as s:
-        return q.agreement_products(session=s, agreement_id=agreement_id)
-
-
-@st.cache_data(ttl=60, show_spinner=False)
-def link_candidates(url: str, agreement_id: int, kind: str) -> pd.DataFrame:
-    with read_session(data.engine()) as s:
-        return q.link_candidates(session=s, agreement_id=agreement_id, kind=kind)
-
-
 # --- small helpers ---------------------------------------------------------------------------
-
-
-def _configure(chart: Any) -> Any:
-    return chart.configure_axis(labelFont=FONT, titleFont=FONT).configure_legend(
-        labelFont=FONT, titleFont=FONT, orient="bottom"
-    )
 
 
 # --- long lists: pages of 50, files built when asked for ---------------------------------------
@@ -347,7 +226,7 @@ def analysis(url: str, as_of: dt.date, as_of_chosen: bool) -> None:
             else " " + _("Choose a date in “Received on or before” below to look back.")
         )
     )
-    figures = summary(url, as_of, days)
+    figures = data.inquiry_summary(url, as_of, days)
     if figures["received"] == 0:
         st.info(
             _(
@@ -380,9 +259,9 @@ def analysis(url: str, as_of: dt.date, as_of_chosen: bool) -> None:
         [_("By kind of body"), _("By region"), _("Over time"), _("Waiting for an answer")]
     )
     with tabs[0]:
-        _kind_chart(by_kind(url, as_of))
+        _kind_chart(data.inquiries_by_kind(url, as_of))
     with tabs[1]:
-        regions, abroad = by_region(url, as_of)
+        regions, abroad = data.inquiries_by_region(url, as_of)
         _region_view(regions, abroad)
     with tabs[2]:
         _time_view(url, as_of)
@@ -418,7 +297,7 @@ def _kind_bars(df: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=alt.Step(30))
     )
-    return _configure(chart)
+    return configure(chart)
 
 
 def _kind_chart(df: pd.DataFrame) -> None:
@@ -458,7 +337,7 @@ def _region_bars(bars: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=max(120, 28 * len(bars)))
     )
-    return _configure(chart)
+    return configure(chart)
 
 
 def _region_view(regions: pd.DataFrame, abroad: pd.DataFrame) -> None:
@@ -541,7 +420,7 @@ def _time_bars(df: pd.DataFrame, long: pd.DataFrame, period: str) -> alt.Chart:
         )
         .properties(height=300)
     )
-    return _configure(chart)
+    return configure(chart)
 
 
 def _time_view(url: str, as_of: dt.date) -> None:
@@ -553,7 +432,7 @@ def _time_view(url: str, as_of: dt.date) -> None:
         horizontal=True,
         key="ic_period",
     )
-    df = over_time(url, as_of, period)
+    df = data.inquiries_over_time(url, as_of, period)
     if df.empty:
         st.info(_("No inquiry had been received by this date."))
         return
@@ -611,7 +490,7 @@ def _overdue_view(url: str, as_of: dt.date, days: int) -> None:
             n=fmt_int(days),
         )
     )
-    total = summary(url, as_of, days)["overdue"]
+    total = data.inquiry_summary(url, as_of, days)["overdue"]
     if total == 0:
         st.success(
             _(
@@ -625,7 +504,7 @@ def _overdue_view(url: str, as_of: dt.date, days: int) -> None:
     st.markdown("**" + _("{n} inquiries waiting", n=fmt_int(total)) + "**")
     key = "ic_overdue_page"
     offset = _page(key, (as_of, days), total)
-    df = overdue(url, as_of, days, offset, PAGE_SIZE, total)
+    df = data.overdue_inquiries(url, as_of, days, offset, PAGE_SIZE, total)
     shown = overdue_frame(df)
     ids = [int(i) for i in df["id"]]
     table = f"ic_overdue_table_{offset}"
@@ -654,7 +533,9 @@ def _overdue_view(url: str, as_of: dt.date, days: int) -> None:
         "ic_overdue",
         (as_of, days),
         total,
-        lambda: overdue_export(url, as_of, days, current_language())[0],
+        lambda: data.overdue_inquiries_export(
+            url, as_of, days, EXPORT_LIMIT, current_language(), overdue_frame
+        )[0],
         f"inquiries-overdue-{as_of.isoformat()}",
     )
 
@@ -666,7 +547,7 @@ def log_form(url: str, actor: Actor) -> None:
     """Log an inquiry (staff): date, asking body (existing or new), channel, topic, contact,
     note."""
     form = _form("log")
-    orgs = organizations(url)
+    orgs = data.organizations(url)
     with (
         st.expander(_("Log an inquiry"), icon=":material/add_comment:", expanded=bool(form.errors)),
         st.form(f"ic_form_{form.name}"),
@@ -866,7 +747,7 @@ def _followup_form(actor: Actor, record: dict[str, Any]) -> None:
 
 def _edit_form(url: str, actor: Actor, record: dict[str, Any]) -> None:
     form = _form(f"edit_{record['id']}_{record['version']}")
-    orgs = organizations(url)
+    orgs = data.organizations(url)
     with st.form(f"ic_form_{form.name}"):
         left, right = st.columns(2)
         with left:
@@ -1106,7 +987,7 @@ def _partner_bars(chart_df: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=alt.Step(24))
     )
-    return _configure(chart)
+    return configure(chart)
 
 
 def partner_chart(df: pd.DataFrame, total: int) -> None:
@@ -1168,7 +1049,7 @@ def agreements_table(url: str, view: AgreementView, counts: dict[str, int]) -> p
     filters = (view.as_of, view.status, view.kind)
     key = "ic_ag_page"
     offset = _page(key, filters, total)
-    df = agreements(url, *filters, offset, PAGE_SIZE)
+    df = data.agreements_page(url, *filters, offset, PAGE_SIZE)
     shown = agreements_frame(df)
     date_cols = {
         _(h): st.column_config.DateColumn(format="YYYY-MM-DD")
@@ -1199,10 +1080,12 @@ def agreements_table(url: str, view: AgreementView, counts: dict[str, int]) -> p
         "ic_agreements",
         filters,
         total,
-        lambda: agreements_export(url, *filters, current_language()),
+        lambda: data.agreements_export(
+            url, *filters, EXPORT_LIMIT, current_language(), agreements_frame
+        ),
         f"agreements-{stamp}",
     )
-    return df if offset == 0 else agreements(url, *filters, 0, PAGE_SIZE)
+    return df if offset == 0 else data.agreements_page(url, *filters, 0, PAGE_SIZE)
 
 
 def _close_agreement() -> None:
@@ -1261,7 +1144,7 @@ def _products(adoptions: pd.DataFrame, testbeds: pd.DataFrame) -> None:
 def agreement_card(url: str, actor: Actor, agreement_id: int, as_of: dt.date | None) -> None:
     """One agreement: its fields (as text), what it produced; for staff the edit and link
     forms. A number that names no agreement (on ``as_of``) is said so."""
-    row = agreement(url, agreement_id, as_of)
+    row = data.agreement(url, agreement_id, as_of)
     if row is None:
         st.info(
             _("There is no agreement with the record number {id} on this date.", id=agreement_id),
@@ -1299,7 +1182,7 @@ def agreement_card(url: str, actor: Actor, agreement_id: int, as_of: dt.date | N
         if text(row.get("scope")):
             st.markdown("**" + _("Scope") + "**")
             st.text(text(row["scope"]))
-        adoptions, testbeds = agreement_products(url, agreement_id)
+        adoptions, testbeds = data.agreement_products(url, agreement_id)
         _products(adoptions, testbeds)
         if may_write(actor):
             record = data.read(q.agreement_detail, agreement_id=agreement_id)
@@ -1326,7 +1209,7 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
     new = record is None
     r = record or {}
     form = _form("agreement_new" if new else f"agreement_{r['id']}_{r['version']}")
-    orgs = organizations(url)
+    orgs = data.organizations(url)
     with st.form(f"ic_form_{form.name}"):
         _org_picker(
             form,
@@ -1472,7 +1355,7 @@ def _link_forms(
         ("testbed", testbeds, _("Testbed")),
     ):
         form = _form(f"link_{kind}_{record['id']}")
-        candidates = link_candidates(url, int(record["id"]), kind)
+        candidates = data.agreement_link_candidates(url, int(record["id"]), kind)
         by_id = {int(c["id"]): c for c in candidates.to_dict("records")}
         by_id.update(
             {

@@ -322,7 +322,9 @@ def tiles(
 def records_table(figure: str, fig: Figure) -> None:
     as_of = st.session_state["as_of"]
     basename = f"ntp-{figure}-{as_of}"
-    df, shown, files = _records(data.database_url(), figure, as_of, current_language(), basename)
+    df, shown, files = data.records_behind(
+        data.database_url(), figure, as_of, current_language(), partial(_shown_records, figure)
+    )
     if df.empty:
         st.info(_("No records stand behind this figure on that date."))
         return
@@ -334,15 +336,8 @@ def records_table(figure: str, fig: Figure) -> None:
     download_buttons(df, basename, key=f"dl_{figure}", files=(files, excel) if files else None)
 
 
-@st.cache_data(ttl=data.READ_TTL_SECONDS, show_spinner=False)
-def _records(
-    url: str, figure: str, as_of: dt.date, lang: str, basename: str
-) -> tuple[pd.DataFrame, pd.DataFrame, bytes | None]:
-    """The records behind ``figure`` (at most 500), as shown in ``lang`` and as CSV; built
-    once per figure, date and language rather than on every rerun."""
-    df = data.records_behind(url, figure, as_of)
-    if df.empty:
-        return df, df, None
+def _shown_records(figure: str, df: pd.DataFrame) -> tuple[pd.DataFrame, bytes]:
+    """The records behind ``figure`` as shown (codes as words), and as CSV."""
     shown = df.copy()
 
     def labelled(column: pd.Series, kind: str) -> pd.Series:
@@ -356,25 +351,24 @@ def _records(
         shown["stage"] = labelled(shown["stage"], "testbed_stage")
     if "status" in shown:
         shown["status"] = labelled(shown["status"], "agreement_status")
-    return df, shown, to_csv(df)
+    return shown, to_csv(df)
 
 
 # The overview's files are small (the records behind a figure are capped at 500 rows), so
-# Streamlit hashes their every cell: a file is rebuilt whenever a value, a column name (the
-# language) or the sheet name differs.
+# they are made once (components.data.table_files) rather than on every rerun.
 FILES_CACHE_MAX_ROWS = 20_000
-
-
-@st.cache_data(ttl=data.READ_TTL_SECONDS, show_spinner=False, max_entries=64)
-def _files(df: pd.DataFrame, columns: tuple[str, ...], sheet: str) -> tuple[bytes, bytes]:
-    return to_csv(df), to_xlsx(df, sheet=sheet)
 
 
 def _download(df: pd.DataFrame, basename: str, *, key: str) -> None:
     """The CSV and Excel buttons of ``df``; the files are built once, not on every rerun."""
     files = None
     if not df.empty and len(df) <= FILES_CACHE_MAX_ROWS:
-        files = _files(df, tuple(str(c) for c in df.columns), basename)
+        files = data.table_files(
+            df,
+            tuple(str(c) for c in df.columns),
+            basename,
+            lambda: (to_csv(df), to_xlsx(df, sheet=basename)),
+        )
     download_buttons(df, basename, key=key, files=files)
 
 

@@ -17,7 +17,7 @@ st.title(_("Agreements and partners"))
 show_flash()
 url = data.database_url()
 view = intercity.agreement_filters()
-counts = intercity.agreement_counts(url, view.as_of, view.status, view.kind)
+counts = data.agreement_counts(url, view.as_of, view.status, view.kind)
 intercity.agreement_tiles(counts, view.as_of)
 if intercity.may_write(actor):
     with st.expander(_("Record an agreement"), icon=":material/add:"):
