@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components import approvals as ui
 from components import data
-from components import workflow as ui
 from components.forms import show_flash
 from components.i18n import _
 from components.navigation import guard

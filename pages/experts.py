@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, record_forms, registers
+from components import data, expert_forms, registers
 from components.forms import show_flash
 from components.i18n import N_, _
 from components.navigation import READERS, guard
@@ -91,14 +91,14 @@ url = data.database_url()
 staff = actor.has("staff")
 orgs = data.read(workflow.organization_choices, actor=actor) if staff else None
 if orgs is not None:
-    record_forms.add_expert_form(actor, orgs)
+    expert_forms.add_expert_form(actor, orgs)
 view = registers.open_view(EXPERTS)
 if view.record_id is not None:
     expert_id = view.record_id
     registers.detail(
         view,
         data.expert_detail(url, actor, expert_id),
-        actions=(lambda _r: record_forms.edit_expert_form(actor, expert_id, orgs))
+        actions=(lambda _r: expert_forms.edit_expert_form(actor, expert_id, orgs))
         if orgs is not None
         else None,
         history=lambda limit: data.record_history(url, actor, "expert", expert_id, limit),

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, intercity, registers
+from components import data, inquiries, inquiry_forms, registers
+from components.bodies import may_write
 from components.forms import show_flash
 from components.i18n import N_, _
 from components.navigation import READERS, guard
@@ -81,7 +82,7 @@ INQUIRIES = Register(
         ),
     ),
     missing=N_("There is no inquiry with the record number {id}."),
-    keep=(intercity.DAYS_PARAM,),
+    keep=(inquiries.DAYS_PARAM,),
 )
 
 actor = guard(*READERS)
@@ -90,8 +91,8 @@ show_flash()
 url = data.database_url()
 analysis = st.container()  # drawn above the register, once the filters are known
 view = registers.open_view(INQUIRIES)
-if intercity.may_write(actor):
-    intercity.log_form(url, actor)
+if may_write(actor):
+    inquiry_forms.log_form(url, actor)
 if view.record_id is not None:
     inquiry_id = view.record_id
     registers.detail(
@@ -99,8 +100,8 @@ if view.record_id is not None:
         data.inquiry_detail(url, inquiry_id),
         history=lambda limit: data.record_history(url, actor, "inquiry", inquiry_id, limit),
     )
-    if view.record_id is not None and intercity.may_write(actor):
-        intercity.staff_actions(url, actor, view.record_id)
+    if view.record_id is not None and may_write(actor):
+        inquiry_forms.staff_actions(url, actor, view.record_id)
 df, total = registers.rows(
     view, lambda offset, limit: data.inquiries_page(url, view.filters, view.sort, offset, limit)
 )
@@ -109,5 +110,5 @@ registers.downloads(view, total, lambda: data.inquiries_export(url, view.filters
 registers.sync_url(view)
 as_of = view.values.get("as_of")
 with analysis:
-    intercity.analysis(url, as_of or clock.city_today(), as_of_chosen=as_of is not None)
+    inquiries.analysis(url, as_of or clock.city_today(), as_of_chosen=as_of is not None)
     st.divider()

@@ -1,9 +1,9 @@
 """Staff forms on the meetings page: schedule, agenda, draw, the meeting day, decision, close,
 corrections. Shown only to staff (``may_write``); ``db/`` refuses everyone else anyway.
 
-Every form calls one ``db.deliberation`` write through ``components.data.write`` (one
-transaction, caches cleared after), shows a refusal as sentences (``show_error``), and after
-a success reruns the page with a short confirmation.
+Every form calls one ``db.deliberation`` write through ``components.forms.save`` (one
+transaction, caches cleared after): a refusal is shown as sentences where the form is, a
+success reruns the page with a short confirmation at its top.
 """
 
 from __future__ import annotations
