@@ -7,10 +7,11 @@ page then reads like a paragraph::
 
     view = registers.open_view(TECHNOLOGIES)          # URL -> widgets -> filters
     registers.detail(view, data.technology_detail(url, view.record_id))
-    df, total = registers.rows(view, lambda offset, limit: data.technologies_page(...))
-    registers.table(view, df, total)
-    registers.downloads(view, total, lambda: data.technologies_export(...))
-    registers.sync_url(view)                            # widgets -> URL
+    registers.listing(                                  # table, pager, files; widgets -> URL
+        view,
+        lambda offset, limit: data.technologies_page(url, view.filters, view.sort, offset, limit),
+        lambda: data.technologies_export(url, view.filters, view.sort),
+    )
 
 The URL is the source of truth when it changes from outside (a link from the overview, a
 pasted address, the first visit); afterwards the widgets are, and each run writes their
@@ -22,7 +23,7 @@ where it sits inside Markdown (the card's title, the search words) go through
 """
 
 from components.registers.spec import Column, Filter, Register, Related, View, display_frame
-from components.registers.table import describe, detail, downloads, rows, table
+from components.registers.table import describe, detail, downloads, listing, rows, table
 from components.registers.view import open_view, sync_url
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "detail",
     "display_frame",
     "downloads",
+    "listing",
     "open_view",
     "rows",
     "sync_url",

@@ -31,7 +31,7 @@ from components.registers.spec import (
     shown,
     state_key,
 )
-from components.registers.view import new_table, notify
+from components.registers.view import new_table, notify, sync_url
 from db import clock
 from db.queries.registers import EXPORT_LIMIT
 
@@ -236,3 +236,20 @@ def downloads(view: View, total: int, read: Callable[[], tuple[pd.DataFrame, int
         f"{reg.key}-{clock.city_today().isoformat()}",
         limit=EXPORT_LIMIT,
     )
+
+
+# --- the list as a whole ----------------------------------------------------------------------
+
+
+def listing(
+    view: View,
+    page: Callable[[int, int], tuple[pd.DataFrame, int]],
+    export: Callable[[], tuple[pd.DataFrame, int]],
+) -> None:
+    """Below the filter bar and the open record: the page of rows (``page(offset, limit)``)
+    with its count and pager, the files of every filtered record (``export()``, read when
+    asked for), and the URL that reproduces the view."""
+    df, total = rows(view, page)
+    table(view, df, total)
+    downloads(view, total, export)
+    sync_url(view)
