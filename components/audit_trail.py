@@ -19,6 +19,7 @@ import streamlit as st
 from components import data
 from components.export import download_buttons
 from components.forms import show_error
+from components.grid import HEADER_PX, ROW_PX
 from components.i18n import _, fmt_int
 from db import clock
 from db.audit import VerifyResult
@@ -128,7 +129,7 @@ def events_table(df: pd.DataFrame, key: str) -> int | None:
         shown,
         hide_index=True,
         width="stretch",
-        height=min(38 + 35 * len(shown), 600),
+        height=min(HEADER_PX + ROW_PX * len(shown), 600),
         on_select="rerun",
         selection_mode="single-row",
         key=key,

@@ -15,6 +15,7 @@ import streamlit as st
 
 from components.cells import day, escape_markdown, pick
 from components.charts import configure, show
+from components.grid import height
 from components.i18n import N_, _, fmt_date, fmt_int
 from components.labels import label
 from components.meetings import DATE_MAX, DATE_MIN, period_inputs
@@ -305,7 +306,7 @@ def fairness_panels(report: FairnessReport) -> None:
             ),
             hide_index=True,
             width="stretch",
-            height=38 + 35 * min(len(top), 8) + 2,
+            height=height(len(top), 8),
         )
     st.subheader(_("Experts who sat many times for the same applicant"))
     rep = report.repeated
@@ -360,6 +361,6 @@ def fairness_panels(report: FairnessReport) -> None:
             ),
             hide_index=True,
             width="stretch",
-            height=38 + 35 * min(len(sided), 8) + 2,
+            height=height(len(sided), 8),
             column_config={_("Date"): st.column_config.DateColumn(format="YYYY-MM-DD")},
         )

@@ -1,5 +1,6 @@
-"""A data grid of workflow rows (work queue, approvals): each column a data key, a header
-(msgid) and how its value reads; translated headers, labels instead of codes."""
+"""Data grids: the height of one that scrolls after a number of rows, and the grid of workflow
+rows (work queue, approvals), each column a data key, a header (msgid) and how its value
+reads; translated headers, labels instead of codes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,14 @@ import streamlit as st
 from components.cells import missing, moment, row_name
 from components.i18n import N_, _
 from components.labels import label
+
+ROW_PX = 35  # a data grid's row and header heights in Streamlit
+HEADER_PX = 38
+
+
+def height(rows: int, shown: int) -> int:
+    """The pixel height of a data grid of ``rows`` rows that scrolls after ``shown`` rows."""
+    return HEADER_PX + ROW_PX * min(rows, shown) + 2
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,7 @@ def table(df: pd.DataFrame, columns: Sequence[Col], *, empty: str, key: str) -> 
         width="stretch",
         column_config=config,
         key=key,
-        height=min(38 + 35 * len(out), 420),
+        height=min(HEADER_PX + ROW_PX * len(out), 420),
     )
 
 

@@ -10,11 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from components.cells import missing, yes_no
+from components.grid import height as grid_height
 from components.i18n import N_, _, fmt_datetime, fmt_int
 from components.labels import label
-
-TABLE_ROW_PX = 35
-TABLE_HEADER_PX = 38
 
 HISTORY_ACTIONS: dict[str, str] = {
     "adoption.propose": N_("Proposed"),
@@ -221,7 +219,7 @@ def history_table(hist: Any, key: str, *, rows_shown: int | None = None) -> None
     )
     height: int | Literal["auto"] = "auto"
     if rows_shown is not None:
-        height = TABLE_HEADER_PX + TABLE_ROW_PX * min(len(hist.events), rows_shown) + 2
+        height = grid_height(len(hist.events), rows_shown)
     st.dataframe(
         history_frame(hist.events),
         hide_index=True,

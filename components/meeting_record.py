@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from components.cells import day, escape_markdown, pick, yes_no
+from components.grid import height
 from components.i18n import _, fmt_datetime, fmt_int
 from components.labels import label
 from components.tiles import Tile, tile_row
@@ -297,7 +298,7 @@ def _draw(record: MeetingRecord) -> None:
         ),
         hide_index=True,
         width="stretch",
-        height=38 + 35 * min(len(ex), 8) + 2,
+        height=height(len(ex), 8),
     )
 
 

@@ -16,6 +16,7 @@ import streamlit as st
 
 from components.cells import yes_no
 from components.export import files_on_request
+from components.grid import height
 from components.i18n import _, fmt_int
 from components.labels import label
 from db import clock, domain
@@ -175,7 +176,7 @@ def meetings_table(df: pd.DataFrame, total: int, page: int) -> None:
         list_frame(df),
         hide_index=True,
         width="stretch",
-        height=38 + 35 * min(len(df), 15) + 2,
+        height=height(len(df), 15),
         column_config={_("Date"): st.column_config.DateColumn(format="YYYY-MM-DD")},
         key=key,
         on_select=functools.partial(_selected, key),

@@ -18,8 +18,6 @@ from components.labels import label
 
 PAGE_SIZE = 50
 TABLE_ROWS_SHOWN = 15  # rows visible before the table scrolls
-TABLE_ROW_PX = 35
-TABLE_HEADER_PX = 38
 DATE_MIN = dt.date(2000, 1, 1)
 DATE_MAX = dt.date(2100, 12, 31)
 RESERVED = ("sort", "page", "id")  # URL parameters besides the filters

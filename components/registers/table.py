@@ -13,14 +13,13 @@ import streamlit as st
 
 from components.cells import escape_markdown
 from components.export import files_on_request
+from components.grid import height
 from components.history import history_panel
 from components.i18n import N_, _, fmt_date, fmt_int
 from components.labels import label
 from components.pager import pager
 from components.registers.spec import (
     PAGE_SIZE,
-    TABLE_HEADER_PX,
-    TABLE_ROW_PX,
     TABLE_ROWS_SHOWN,
     Column,
     Notice,
@@ -109,7 +108,7 @@ def table(view: View, df: pd.DataFrame, total: int) -> None:
         hide_index=True,
         width="stretch",
         column_config=column_config(reg.columns),
-        height=TABLE_HEADER_PX + TABLE_ROW_PX * min(len(df), TABLE_ROWS_SHOWN) + 2,
+        height=height(len(df), TABLE_ROWS_SHOWN),
         key=table_key,
         on_select=lambda: _selected(reg, table_key),
         selection_mode="single-row",
