@@ -6,7 +6,7 @@ meeting, my proposals), each cut in SQL with "Show more", and the choices its fo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -208,38 +208,28 @@ def choice_note(choices: pd.DataFrame) -> None:
         )
 
 
-def technologies(actor: Actor, search_key: str, statuses: tuple[str, ...]) -> pd.DataFrame:
-    """The technologies of ``statuses`` a form offers, narrowed by a search box above it."""
-    choices = data.read(
-        workflow.technology_choices,
-        actor=actor,
-        statuses=statuses,
-        search=choice_search(search_key),
-        limit=CHOICE_LIMIT,
-    )
+def _choices(read: Callable[..., pd.DataFrame], search: str, **kwargs: Any) -> pd.DataFrame:
+    """At most :data:`CHOICE_LIMIT` choices matching ``search`` (``read`` from
+    ``db.workflow``), and a note under the search box when the list is cut."""
+    choices = data.read(read, search=search, limit=CHOICE_LIMIT, **kwargs)
     choice_note(choices)
     return choices
+
+
+def technologies(actor: Actor, search_key: str, statuses: tuple[str, ...]) -> pd.DataFrame:
+    """The technologies of ``statuses`` a form offers, narrowed by a search box above it."""
+    return _choices(
+        workflow.technology_choices, choice_search(search_key), actor=actor, statuses=statuses
+    )
 
 
 def owners(actor: Actor) -> pd.DataFrame:
     """The organizations a submission may name as its owner, narrowed by a search box."""
-    choices = data.read(
-        workflow.owner_choices,
-        actor=actor,
-        search=choice_search("wf_reg_owner_search", SEARCH_OWNER),
-        limit=CHOICE_LIMIT,
-    )
-    choice_note(choices)
-    return choices
+    search = choice_search("wf_reg_owner_search", SEARCH_OWNER)
+    return _choices(workflow.owner_choices, search, actor=actor)
 
 
 def testbeds(actor: Actor) -> pd.DataFrame:
     """The testbeds that can take a step, narrowed by a search box."""
-    choices = data.read(
-        workflow.testbed_choices,
-        actor=actor,
-        search=choice_search("wf_tb_search", SEARCH_TESTBED),
-        limit=CHOICE_LIMIT,
-    )
-    choice_note(choices)
-    return choices
+    search = choice_search("wf_tb_search", SEARCH_TESTBED)
+    return _choices(workflow.testbed_choices, search, actor=actor)
