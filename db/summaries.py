@@ -684,7 +684,7 @@ def register_rows(
     )
 
 
-# --- inter-city work (components.intercity) -----------------------------------------------------
+# --- inter-city work (components.inquiries, components.agreements) ----------------------
 # Aggregates of inquiries (no contact names: only counts) and the agreements' rows (no
 # personal data; every reader role sees the same rows). The overdue inquiries' rows hold
 # contact names and are never stored.
