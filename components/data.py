@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 
 from components.bootstrap import prepare_database
 from db import clock, kpi, summaries
+from db.city import store as city_store
 from db.config import load_settings
 from db.errors import SaveInDoubt
 from db.session import read_session, write_session
@@ -75,6 +76,23 @@ def headline(url: str, as_of: dt.date) -> kpi.Headline:
 def last_changed(url: str) -> dt.datetime | None:
     with read_session(engine()) as s:
         return kpi.last_changed(session=s)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def vocabulary(url: str, name: str, offered: bool = False) -> tuple[str, ...]:
+    """The codes of the city's vocabulary ``name`` (``fields``, ``sectors``,
+    ``organisation_kinds``) in the city's order; ``offered``: only those a new record may
+    take (retired codes stay on older records and in filters)."""
+    with read_session(engine()) as s:
+        return city_store.codes(s, name, offered=offered)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def vocabulary_with(url: str, name: str, attribute: str) -> tuple[str, ...]:
+    """The codes of the city's vocabulary ``name`` whose ``attribute`` is true (e.g. the
+    kinds of organisation that ask about the platform, the sector outside the growth list)."""
+    with read_session(engine()) as s:
+        return city_store.with_attribute(s, name, attribute)
 
 
 def write(fn: Callable[..., T], /, **kwargs: Any) -> T:

@@ -375,6 +375,8 @@ def _org_picker(
         return f"{_name(r, 'name_ko', 'name_en')} · {label('org_kind', r['kind'])}"
 
     options = list(by_id)
+    url = data.database_url()
+    asking = data.vocabulary_with(url, "organisation_kinds", "inquires")
     st.selectbox(
         title,
         options,
@@ -393,7 +395,11 @@ def _org_picker(
             _field_error(form, "org_name_ko")
             st.selectbox(
                 _("Kind of body"),
-                list(q.CHOICE_KINDS),
+                [
+                    k
+                    for k in data.vocabulary(url, "organisation_kinds", offered=True)
+                    if k in asking
+                ],
                 index=None,
                 format_func=lambda c: label("org_kind", c),
                 placeholder=_("Choose"),

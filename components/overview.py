@@ -30,7 +30,6 @@ from components.i18n import (
 from components.labels import LABELS, label
 from components.navigation import pages_for
 from db import clock
-from db.domain import FIELDS, GROWTH_SECTORS
 from db.kpi.headline import ALL_TECHNOLOGIES, Headline, TechFilter
 from db.kpi.overview import month_start
 from db.policy import Actor
@@ -84,12 +83,13 @@ def parse_query(params: Mapping[str, str]) -> tuple[Filters, list[str]]:
     if period not in PERIODS:
         ignored.append("period")
         period = "year"
+    url = data.database_url()
     sector = params.get("sector")
-    if sector is not None and sector not in GROWTH_SECTORS:
+    if sector is not None and sector not in data.vocabulary(url, "sectors"):
         ignored.append("sector")
         sector = None
     field = params.get("field")
-    if field is not None and field not in FIELDS:
+    if field is not None and field not in data.vocabulary(url, "fields"):
         ignored.append("field")
         field = None
     local = {"1": True, "0": False}.get(params.get("local", ""))
@@ -132,17 +132,19 @@ def filter_bar(initial: Filters) -> Filters:
         key="period",
     )
     # "all" rather than None for "no filter": None is a select box's empty state.
+    sectors = [ALL, *data.vocabulary(data.database_url(), "sectors")]
+    fields = [ALL, *data.vocabulary(data.database_url(), "fields")]
     sector = c3.selectbox(
         _("Growth sector"),
-        [ALL, *GROWTH_SECTORS],
-        index=_index("sector", [ALL, *GROWTH_SECTORS], initial.tech.sector or ALL),
+        sectors,
+        index=_index("sector", sectors, initial.tech.sector or ALL),
         format_func=lambda s: _("All sectors") if s == ALL else label("growth_sector", s),
         key="sector",
     )
     field = c4.selectbox(
         _("Technical field"),
-        [ALL, *FIELDS],
-        index=_index("field", [ALL, *FIELDS], initial.tech.field or ALL),
+        fields,
+        index=_index("field", fields, initial.tech.field or ALL),
         format_func=lambda f: _("All fields") if f == ALL else label("field", f),
         key="field",
     )

@@ -194,6 +194,8 @@ TECHNOLOGY_FIELDS = (
 def _code_select(
     title: str, vocabulary: str, codes: tuple[str, ...], current: str | None, key: str
 ) -> None:
+    if current and current not in codes:  # a retired code the record keeps
+        codes = (*codes, current)
     st.selectbox(
         title,
         codes,
@@ -223,13 +225,19 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
             field_error(errors, "title_en")
             left, mid, right = st.columns(3)
             with left:
-                _code_select(_("Field"), "field", domain.FIELDS, snap["field"], _k(form, "field"))
+                _code_select(
+                    _("Field"),
+                    "field",
+                    data.vocabulary(data.database_url(), "fields", offered=True),
+                    snap["field"],
+                    _k(form, "field"),
+                )
                 field_error(errors, "field")
             with mid:
                 _code_select(
                     _("Growth sector"),
                     "growth_sector",
-                    domain.GROWTH_SECTORS,
+                    data.vocabulary(data.database_url(), "sectors", offered=True),
                     snap["growth_sector"],
                     _k(form, "sector"),
                 )
@@ -467,10 +475,12 @@ def _expert_inputs(
             key=_k(form, "email"),
         )
         field_error(errors, "email")
+    held = list(snap.get("fields") or [])
+    offered = data.vocabulary(data.database_url(), "fields", offered=True)
     st.multiselect(
         _("Technical fields"),
-        list(domain.FIELDS),
-        default=list(snap.get("fields") or []),
+        [*offered, *(f for f in held if f not in offered)],  # retired ones the expert keeps
+        default=held,
         format_func=lambda c: label("field", c),
         placeholder=_("Choose one or more fields"),
         key=_k(form, "fields"),
@@ -646,17 +656,19 @@ def add_organization_form(actor: Actor) -> None:
         with right:
             st.text_input(_("Name in English"), max_chars=200, key=_k(form, "name_en"))
             field_error(errors, "name_en")
-        left, mid, right = st.columns(3)
+        left, right = st.columns(2)  # local or not follows the region (the city's home regions)
         with left:
             _code_select(
-                _("Kind of organisation"), "org_kind", domain.ORG_KINDS, None, _k(form, "kind")
+                _("Kind of organisation"),
+                "org_kind",
+                data.vocabulary(data.database_url(), "organisation_kinds", offered=True),
+                None,
+                _k(form, "kind"),
             )
             field_error(errors, "kind")
-        with mid:
+        with right:
             _code_select(_("Region"), "region", domain.REGIONS, None, _k(form, "region"))
             field_error(errors, "region")
-        with right:
-            st.checkbox(_("Inside the city (local)"), key=_k(form, "local"))
 
         def write() -> int:
             result: int = data.write(
@@ -666,7 +678,6 @@ def add_organization_form(actor: Actor) -> None:
                 name_en=value(_k(form, "name_en")) or "",
                 kind=value(_k(form, "kind")) or "",
                 region=value(_k(form, "region")),
-                is_local=bool(value(_k(form, "local"))),
             )
             return result
 

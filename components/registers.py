@@ -32,6 +32,7 @@ from typing import Any, Literal
 import pandas as pd
 import streamlit as st
 
+from components import data
 from components.export import download_buttons
 from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt_int
 from components.labels import label
@@ -58,9 +59,24 @@ class Filter:
     attr: str  # attribute of the register's filter dataclass
     label: str  # msgid of the widget label
     kind: FilterKind
-    codes: tuple[str, ...] = ()  # allowed codes (kind "code")
+    codes: tuple[str, ...] = ()  # allowed codes (kind "code"; a city vocabulary's are read)
     vocabulary: str = ""  # components.labels vocabulary of the codes
     help: str | None = None  # msgid
+
+
+# The city's vocabularies (data, ``db.city``) by their name in ``components.labels``: a code
+# filter on one of them offers the city's codes, read from the database.
+CITY_VOCABULARIES = {
+    "field": "fields",
+    "growth_sector": "sectors",
+    "org_kind": "organisation_kinds",
+}
+
+
+def _codes(flt: Filter) -> tuple[str, ...]:
+    if flt.vocabulary in CITY_VOCABULARIES:
+        return data.vocabulary(data.database_url(), CITY_VOCABULARIES[flt.vocabulary])
+    return flt.codes
 
 
 @dataclass(frozen=True)
@@ -258,7 +274,7 @@ def _parse_value(flt: Filter, raw: str) -> Any:
     if flt.kind == "local":
         return {"1": True, "0": False}.get(raw)
     if flt.kind == "code":
-        return raw if raw in flt.codes else None
+        return raw if raw in _codes(flt) else None
     text = raw.strip()
     return text[:SEARCH_MAX_CHARS] or None
 
@@ -380,7 +396,7 @@ def _widget(reg: Register, flt: Filter) -> None:
         def name(code: str) -> str:
             return label(vocabulary, code) if code else _("All")
 
-        st.selectbox(_(flt.label), ["", *flt.codes], format_func=name, key=key, help=help_text)
+        st.selectbox(_(flt.label), ["", *_codes(flt)], format_func=name, key=key, help=help_text)
 
 
 def open_view(reg: Register) -> View:

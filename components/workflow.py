@@ -635,7 +635,7 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
         with left:
             st.selectbox(
                 _("Field"),
-                domain.FIELDS,
+                data.vocabulary(data.database_url(), "fields", offered=True),
                 format_func=lambda c: base_label("field", c),
                 index=None,
                 placeholder=_("Choose a field"),
@@ -643,11 +643,13 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
             )
             field_error(errors, "field")
         with mid:
+            sectors = data.vocabulary(data.database_url(), "sectors", offered=True)
+            outside = data.vocabulary_with(data.database_url(), "sectors", "outside")
             st.selectbox(
                 _("Growth sector"),
-                domain.GROWTH_SECTORS,
+                sectors,
                 format_func=lambda c: base_label("growth_sector", c),
-                index=len(domain.GROWTH_SECTORS) - 1,
+                index=next((i for i, c in enumerate(sectors) if c in outside), None),
                 key=wkey(form, "wf_reg_growth_sector"),
             )
             field_error(errors, "growth_sector")
@@ -672,7 +674,7 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
                 title_en=value(wkey(form, "wf_reg_title_en")) or "",
                 owner_org_id=value(wkey(form, "wf_reg_owner_org_id")),
                 field=value(wkey(form, "wf_reg_field")) or "",
-                growth_sector=value(wkey(form, "wf_reg_growth_sector")) or "none",
+                growth_sector=value(wkey(form, "wf_reg_growth_sector")),
                 certification=value(wkey(form, "wf_reg_certification")) or "none",
                 summary=value(wkey(form, "wf_reg_summary")),
             )
