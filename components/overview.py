@@ -173,8 +173,11 @@ def filter_bar(initial: Filters) -> Filters:
 def filters_in(lang: str, f: Filters) -> str:
     """The technology filters in words, in ``lang``."""
     parts = [
-        "All sectors" if f.tech.sector is None else LABELS["growth_sector"][f.tech.sector],
-        "All fields" if f.tech.field is None else LABELS["field"][f.tech.field],
+        # (a code the catalogue does not label, e.g. another city's sector, reads as its code)
+        "All sectors"
+        if f.tech.sector is None
+        else LABELS["growth_sector"].get(f.tech.sector, f.tech.sector),
+        "All fields" if f.tech.field is None else LABELS["field"].get(f.tech.field, f.tech.field),
         LOCAL_NAMES[{None: "all", True: "local", False: "external"}[f.tech.local]],
     ]
     return " · ".join(translate_in(lang, p) for p in parts)
