@@ -275,7 +275,7 @@ def _other_regions(home: tuple[str, ...]) -> dict[str, int]:
     assert demo_home is not None
     out = {r: w for r, w in texts.OTHER_REGIONS.items() if r not in home}
     if demo_home not in home:
-        out[demo_home] = sum(w for r, w in texts.OTHER_REGIONS.items() if r in home) or 5
+        out[demo_home] = sum(w for r, w in texts.OTHER_REGIONS.items() if r in home)
     return out
 
 
