@@ -11,13 +11,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components import data
 from components.cells import row_name
 from components.forms import Form
 from components.i18n import _
 from components.labels import label
 from db import domain, policy
 from db import intercity as ic
-from db.intercity import analysis as q
 from db.policy import Actor
 
 
@@ -64,9 +64,15 @@ def org_picker(
         with left:
             st.text_input(_("Body's name in Korean"), max_chars=200, key=form.key("org_name_ko"))
             form.field_error("org_name_ko")
+            url = data.database_url()
+            asking = data.vocabulary_with(url, "organisation_kinds", "inquires")
             st.selectbox(
                 _("Kind of body"),
-                list(q.CHOICE_KINDS),
+                [
+                    k
+                    for k in data.vocabulary(url, "organisation_kinds", offered=True)
+                    if k in asking
+                ],
                 index=None,
                 format_func=lambda c: label("org_kind", c),
                 placeholder=_("Choose"),

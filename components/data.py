@@ -46,6 +46,7 @@ from db import (
 )
 from db.approvals import queue
 from db.audit import trail as audit_trail
+from db.city import store as city_store
 from db.config import load_settings
 from db.errors import PermissionDenied, SaveInDoubt
 from db.intercity import analysis as ic
@@ -102,6 +103,26 @@ def _refresh_after_write() -> None:
     """Recompute the default overview's stored figures in the background (never raises)."""
 
     summaries.refresh_in_background(engine(), clock.city_today())
+
+
+# --- the city's vocabularies ---------------------------------------------------------------
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def vocabulary(url: str, name: str, offered: bool = False) -> tuple[str, ...]:
+    """The codes of the city's vocabulary ``name`` (``fields``, ``sectors``,
+    ``organisation_kinds``) in the city's order; ``offered``: only those a new record may
+    take (retired codes stay on older records and in filters)."""
+    with read_session(engine()) as s:
+        return city_store.codes(s, name, offered=offered)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def vocabulary_with(url: str, name: str, attribute: str) -> tuple[str, ...]:
+    """The codes of the city's vocabulary ``name`` whose ``attribute`` is true (e.g. the
+    kinds of organisation that ask about the platform, the sector outside the growth list)."""
+    with read_session(engine()) as s:
+        return city_store.with_attribute(s, name, attribute)
 
 
 def write(fn: Callable[..., T], /, **kwargs: Any) -> T:

@@ -213,10 +213,12 @@ def _expert_inputs(form: Form, names: dict[int, str], snap: dict[str, Any]) -> N
             key=widget_key(form, "email"),
         )
         form.field_error("email")
+    held = list(snap.get("fields") or [])
+    offered = data.vocabulary(data.database_url(), "fields", offered=True)
     st.multiselect(
         _("Technical fields"),
-        list(domain.FIELDS),
-        default=list(snap.get("fields") or []),
+        [*offered, *(f for f in held if f not in offered)],  # retired ones the expert keeps
+        default=held,
         format_func=lambda c: label("field", c),
         placeholder=_("Choose one or more fields"),
         key=widget_key(form, "fields"),

@@ -10,10 +10,10 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
+from components import data
 from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, translate_in
 from components.labels import LABELS, label
 from db import clock
-from db.domain import FIELDS, GROWTH_SECTORS
 from db.kpi.headline import ALL_TECHNOLOGIES, TechFilter
 from db.kpi.overview import month_start
 
@@ -66,12 +66,13 @@ def parse_query(params: Mapping[str, str]) -> tuple[Filters, list[str]]:
     if period not in PERIODS:
         ignored.append("period")
         period = "year"
+    url = data.database_url()
     sector = params.get("sector")
-    if sector is not None and sector not in GROWTH_SECTORS:
+    if sector is not None and sector not in data.vocabulary(url, "sectors"):
         ignored.append("sector")
         sector = None
     field = params.get("field")
-    if field is not None and field not in FIELDS:
+    if field is not None and field not in data.vocabulary(url, "fields"):
         ignored.append("field")
         field = None
     local = {"1": True, "0": False}.get(params.get("local", ""))
@@ -114,17 +115,19 @@ def filter_bar(initial: Filters) -> Filters:
         key="period",
     )
     # "all" rather than None for "no filter": None is a select box's empty state.
+    sectors = [ALL, *data.vocabulary(data.database_url(), "sectors")]
+    fields = [ALL, *data.vocabulary(data.database_url(), "fields")]
     sector = c3.selectbox(
         _("Growth sector"),
-        [ALL, *GROWTH_SECTORS],
-        index=_index("sector", [ALL, *GROWTH_SECTORS], initial.tech.sector or ALL),
+        sectors,
+        index=_index("sector", sectors, initial.tech.sector or ALL),
         format_func=lambda s: _("All sectors") if s == ALL else label("growth_sector", s),
         key="sector",
     )
     field = c4.selectbox(
         _("Technical field"),
-        [ALL, *FIELDS],
-        index=_index("field", [ALL, *FIELDS], initial.tech.field or ALL),
+        fields,
+        index=_index("field", fields, initial.tech.field or ALL),
         format_func=lambda f: _("All fields") if f == ALL else label("field", f),
         key="field",
     )
@@ -153,8 +156,11 @@ def filter_bar(initial: Filters) -> Filters:
 def filters_in(lang: str, f: Filters) -> str:
     """The technology filters in words, in ``lang``."""
     parts = [
-        "All sectors" if f.tech.sector is None else LABELS["growth_sector"][f.tech.sector],
-        "All fields" if f.tech.field is None else LABELS["field"][f.tech.field],
+        # (a code the catalogue does not label, e.g. another city's sector, reads as its code)
+        "All sectors"
+        if f.tech.sector is None
+        else LABELS["growth_sector"].get(f.tech.sector, f.tech.sector),
+        "All fields" if f.tech.field is None else LABELS["field"].get(f.tech.field, f.tech.field),
         LOCAL_NAMES[{None: "all", True: "local", False: "external"}[f.tech.local]],
     ]
     return " · ".join(translate_in(lang, p) for p in parts)

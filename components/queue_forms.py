@@ -207,7 +207,7 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
         with left:
             st.selectbox(
                 _("Field"),
-                domain.FIELDS,
+                data.vocabulary(data.database_url(), "fields", offered=True),
                 format_func=lambda c: label("field", c),
                 index=None,
                 placeholder=_("Choose a field"),
@@ -215,11 +215,13 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
             )
             form.field_error("field")
         with mid:
+            sectors = data.vocabulary(data.database_url(), "sectors", offered=True)
+            outside = data.vocabulary_with(data.database_url(), "sectors", "outside")
             st.selectbox(
                 _("Growth sector"),
-                domain.GROWTH_SECTORS,
+                sectors,
                 format_func=lambda c: label("growth_sector", c),
-                index=len(domain.GROWTH_SECTORS) - 1,
+                index=next((i for i, c in enumerate(sectors) if c in outside), None),
                 key=form.key("wf_reg_growth_sector"),
             )
             form.field_error("growth_sector")
@@ -244,7 +246,7 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
                 title_en=form.value("wf_reg_title_en") or "",
                 owner_org_id=form.value("wf_reg_owner_org_id"),
                 field=form.value("wf_reg_field") or "",
-                growth_sector=form.value("wf_reg_growth_sector") or "none",
+                growth_sector=form.value("wf_reg_growth_sector"),
                 certification=form.value("wf_reg_certification") or "none",
                 summary=form.value("wf_reg_summary"),
             )

@@ -194,6 +194,8 @@ TECHNOLOGY_FIELDS = (
 def code_select(
     title: str, vocabulary: str, codes: tuple[str, ...], current: str | None, key: str
 ) -> None:
+    if current and current not in codes:  # a retired code the record keeps
+        codes = (*codes, current)
     st.selectbox(
         title,
         codes,
@@ -229,14 +231,18 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
             left, mid, right = st.columns(3)
             with left:
                 code_select(
-                    _("Field"), "field", domain.FIELDS, snap["field"], widget_key(form, "field")
+                    _("Field"),
+                    "field",
+                    data.vocabulary(data.database_url(), "fields", offered=True),
+                    snap["field"],
+                    widget_key(form, "field"),
                 )
                 form.field_error("field")
             with mid:
                 code_select(
                     _("Growth sector"),
                     "growth_sector",
-                    domain.GROWTH_SECTORS,
+                    data.vocabulary(data.database_url(), "sectors", offered=True),
                     snap["growth_sector"],
                     widget_key(form, "sector"),
                 )
@@ -306,21 +312,19 @@ def add_organization_form(actor: Actor) -> None:
         with right:
             st.text_input(_("Name in English"), max_chars=200, key=widget_key(form, "name_en"))
             form.field_error("name_en")
-        left, mid, right = st.columns(3)
+        left, right = st.columns(2)  # local or not follows the region (the city's home regions)
         with left:
             code_select(
                 _("Kind of organisation"),
                 "org_kind",
-                domain.ORG_KINDS,
+                data.vocabulary(data.database_url(), "organisation_kinds", offered=True),
                 None,
                 widget_key(form, "kind"),
             )
             form.field_error("kind")
-        with mid:
+        with right:
             code_select(_("Region"), "region", domain.REGIONS, None, widget_key(form, "region"))
             form.field_error("region")
-        with right:
-            st.checkbox(_("Inside the city (local)"), key=widget_key(form, "local"))
 
         def write() -> int:
             result: int = data.write(
@@ -330,7 +334,6 @@ def add_organization_form(actor: Actor) -> None:
                 name_en=widget_value(form, "name_en") or "",
                 kind=widget_value(form, "kind") or "",
                 region=widget_value(form, "region"),
-                is_local=bool(widget_value(form, "local")),
             )
             return result
 

@@ -1,8 +1,12 @@
-"""The platform's fixed vocabularies: roles, kinds, statuses and lifecycles.
+"""The platform's fixed vocabularies: the national lists no city chooses (regions, roles,
+statuses and lifecycles, certifications, affiliation categories, kinds of ties, inquiry
+channels...).
 
 Codes are stored in the database as short English identifiers; what a person reads comes
 from the i18n catalogue (``components/i18n``), keyed by these codes. Keeping every code list
-here means the models, the seed, the queries and the UI agree on one spelling.
+here means the models, the seed, the queries and the UI agree on one spelling. The city's own
+vocabularies (technical fields, growth sectors, kinds of organisation, criteria) are data:
+its profile (``profiles/*.toml``), read through ``db.city.store``.
 """
 
 from __future__ import annotations
@@ -11,81 +15,31 @@ from typing import Final
 
 ROLES: Final = ("executive", "auditor", "staff", "approver", "admin")
 
-# Korea's 17 metropolitan and provincial governments (ISO 3166-2:KR codes).
-REGIONS: Final = (
-    "KR-11",  # Seoul
-    "KR-26",  # Busan
-    "KR-27",  # Daegu
-    "KR-28",  # Incheon
-    "KR-29",  # Gwangju
-    "KR-30",  # Daejeon
-    "KR-31",  # Ulsan
-    "KR-50",  # Sejong
-    "KR-41",  # Gyeonggi-do
-    "KR-42",  # Gangwon
-    "KR-43",  # Chungcheongbuk-do
-    "KR-44",  # Chungcheongnam-do
-    "KR-45",  # Jeollabuk-do
-    "KR-46",  # Jeollanam-do
-    "KR-47",  # Gyeongsangbuk-do
-    "KR-48",  # Gyeongsangnam-do
-    "KR-49",  # Jeju
-)
-HOME_REGION: Final = "KR-27"  # the city running the platform (Daegu in the demo)
-
-ORG_KINDS: Final = (
-    "company",
-    "public_institution",
-    "research_institute",
-    "university",
-    "ministry",
-    "metropolitan_city",
-    "province",
-    "local_government",
-    "audit_body",
-    "public_corporation",
-    "education_office",
-    "foreign_city",
-)
+# Korea's 17 metropolitan and provincial governments (ISO 3166-2:KR codes, English names as
+# a reminder; what a person reads comes from the catalogue).
+REGION_NAMES: Final = {
+    "KR-11": "Seoul",
+    "KR-26": "Busan",
+    "KR-27": "Daegu",
+    "KR-28": "Incheon",
+    "KR-29": "Gwangju",
+    "KR-30": "Daejeon",
+    "KR-31": "Ulsan",
+    "KR-50": "Sejong",
+    "KR-41": "Gyeonggi-do",
+    "KR-42": "Gangwon",
+    "KR-43": "Chungcheongbuk-do",
+    "KR-44": "Chungcheongnam-do",
+    "KR-45": "Jeollabuk-do",
+    "KR-46": "Jeollanam-do",
+    "KR-47": "Gyeongsangbuk-do",
+    "KR-48": "Gyeongsangnam-do",
+    "KR-49": "Jeju",
+}
+REGIONS: Final = tuple(REGION_NAMES)
 
 # Expert affiliation categories (the 393/278/142/4 split of the first press release).
 AFFILIATIONS: Final = ("public", "industry", "academia", "other")
-
-# Technical fields of the expert pool and of technologies (21).
-FIELDS: Final = (
-    "water_sewage",
-    "bridges",
-    "building",
-    "equipment",
-    "roads",
-    "tunnels",
-    "geotechnical",
-    "structural",
-    "environment",
-    "landscaping",
-    "electrical",
-    "communications",
-    "fire_safety",
-    "disaster_prevention",
-    "rivers",
-    "railways",
-    "ports",
-    "materials",
-    "surveying",
-    "urban_planning",
-    "energy",
-)
-
-# The city's growth-engine list (shared/context/001_*.txt) plus the water and smart-city
-# industries the city also promotes; "none" for technologies outside the list.
-GROWTH_SECTORS: Final = (
-    "medical",
-    "intelligent_vehicle_robotics",
-    "renewable_energy",
-    "water",
-    "smart_city",
-    "none",
-)
 
 CERTIFICATIONS: Final = (
     "construction_new_technology",

@@ -27,7 +27,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from db import clock, domain, policy, recording
+from db import clock, policy, recording
+from db.city.store import positions
 from db.errors import N_, Conflict, DomainError, ValidationFailed
 from db.models import Adoption, Expert, ExpertField, ExpertTie, Technology, Testbed
 from db.policy import STAFF, Actor
@@ -221,7 +222,7 @@ def edit_snapshot(
         return None
     out = dict(row._mapping)
     if entity == "expert":
-        order = {f: i for i, f in enumerate(domain.FIELDS)}
+        order = positions(session, "fields")
         out["fields"] = sorted(
             session.execute(
                 select(ExpertField.field).where(ExpertField.expert_id == record_id)

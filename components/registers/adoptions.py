@@ -33,10 +33,8 @@ ADOPTIONS = Register(
         Filter("from", "approved_from", N_("Approved from"), "date"),
         Filter("to", "approved_to", N_("Approved until"), "date"),
         Filter("local", "local", N_("Local or external"), "local"),
-        Filter("field", "field", N_("Field"), "code", domain.FIELDS, "field"),
-        Filter(
-            "sector", "sector", N_("Growth sector"), "code", domain.GROWTH_SECTORS, "growth_sector"
-        ),
+        Filter("field", "field", N_("Field"), "code", vocabulary="field"),
+        Filter("sector", "sector", N_("Growth sector"), "code", vocabulary="growth_sector"),
         Filter(
             "status", "status", N_("Status"), "code", domain.ADOPTION_STATUSES, "adoption_status"
         ),

@@ -25,7 +25,7 @@ EXPERTS = Register(
             domain.AFFILIATIONS,
             "affiliation",
         ),
-        Filter("field", "field", N_("Field"), "code", domain.FIELDS, "field"),
+        Filter("field", "field", N_("Field"), "code", vocabulary="field"),
     ),
     sorts=(
         ("registered_desc", N_("Newest in the pool first")),

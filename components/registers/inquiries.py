@@ -18,7 +18,7 @@ INQUIRIES = Register(
         Filter("as_of", "as_of", N_("Received on or before"), "date"),
         Filter("from", "received_from", N_("Received from"), "date"),
         Filter("to", "received_to", N_("Received until"), "date"),
-        Filter("org_kind", "org_kind", N_("Kind of body"), "code", domain.ORG_KINDS, "org_kind"),
+        Filter("org_kind", "org_kind", N_("Kind of body"), "code", vocabulary="org_kind"),
         Filter("region", "region", N_("Region"), "code", domain.REGIONS, "region"),
         Filter(
             "status",

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import pandas as pd
 import streamlit as st
 
+from components import data
 from components.cells import in_language, missing, money, yes_no
 from components.i18n import _, fmt_date, fmt_int
 from components.labels import label
@@ -34,9 +35,25 @@ class Filter:
     attr: str  # attribute of the register's filter dataclass
     label: str  # msgid of the widget label
     kind: FilterKind
-    codes: tuple[str, ...] = ()  # allowed codes (kind "code")
+    codes: tuple[str, ...] = ()  # allowed codes (kind "code"; a city vocabulary's are read)
     vocabulary: str = ""  # components.labels vocabulary of the codes
     help: str | None = None  # msgid
+
+
+# The city's vocabularies (data, ``db.city``) by their name in ``components.labels``: a code
+# filter on one of them offers the city's codes, read from the database.
+CITY_VOCABULARIES = {
+    "field": "fields",
+    "growth_sector": "sectors",
+    "org_kind": "organisation_kinds",
+}
+
+
+def filter_codes(flt: Filter) -> tuple[str, ...]:
+    """The codes a code filter offers and accepts."""
+    if flt.vocabulary in CITY_VOCABULARIES:
+        return data.vocabulary(data.database_url(), CITY_VOCABULARIES[flt.vocabulary])
+    return flt.codes
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,8 @@ TECHNOLOGIES = Register(
         Filter("from", "registered_from", N_("Registered from"), "date"),
         Filter("to", "registered_to", N_("Registered until"), "date"),
         Filter("local", "local", N_("Local or external"), "local"),
-        Filter("field", "field", N_("Field"), "code", domain.FIELDS, "field"),
-        Filter(
-            "sector", "sector", N_("Growth sector"), "code", domain.GROWTH_SECTORS, "growth_sector"
-        ),
+        Filter("field", "field", N_("Field"), "code", vocabulary="field"),
+        Filter("sector", "sector", N_("Growth sector"), "code", vocabulary="growth_sector"),
         Filter(
             "status",
             "status",

@@ -23,6 +23,7 @@ from components.registers.spec import (
     Notice,
     Register,
     View,
+    filter_codes,
     state_key,
 )
 from db.listing import SEARCH_MAX_CHARS
@@ -66,7 +67,7 @@ def _parse_value(flt: Filter, raw: str) -> Any:
     if flt.kind == "local":
         return {"1": True, "0": False}.get(raw)
     if flt.kind == "code":
-        return raw if raw in flt.codes else None
+        return raw if raw in filter_codes(flt) else None
     text = raw.strip()
     return text[:SEARCH_MAX_CHARS] or None
 
@@ -188,7 +189,9 @@ def _widget(reg: Register, flt: Filter) -> None:
         def name(code: str) -> str:
             return label(vocabulary, code) if code else _("All")
 
-        st.selectbox(_(flt.label), ["", *flt.codes], format_func=name, key=key, help=help_text)
+        st.selectbox(
+            _(flt.label), ["", *filter_codes(flt)], format_func=name, key=key, help=help_text
+        )
 
 
 def open_view(reg: Register) -> View:

@@ -20,6 +20,7 @@ from db import clock, domain, policy
 from db.adoptions import writes as adoptions
 from db.approvals.decisions import parse_key
 from db.audit import trail as audit_trail
+from db.city.store import with_attribute
 from db.errors import N_, NotFound
 from db.meetings import scoring
 from db.models import (
@@ -41,7 +42,6 @@ OWN_PROPOSAL = N_("You proposed it: another approver decides it.")
 EDITED_BY_YOU = N_("You edited it after it was proposed: another approver must approve it.")
 
 QUEUE_SECTIONS = ("to_screen", "to_propose", "awaiting_meeting", "my_proposals")
-OWNER_KINDS = ("company", "research_institute", "university", "public_institution")
 OPEN_ADOPTION = ("proposed", "under_review", "approved")
 TERMINAL_TESTBED = ("rejected", "certified")
 
@@ -497,8 +497,9 @@ def technology_choices(
 def owner_choices(
     *, session: Session, actor: Actor, search: str = "", limit: int | None = None
 ) -> pd.DataFrame:
-    """Organizations that may own a technology (id, name_ko, name_en, kind, is_local), by
-    name; only those whose name contains ``search`` (when given), at most ``limit``.
+    """Organizations that may own a technology (of a kind with ``owns_technologies`` in the
+    city's profile: id, name_ko, name_en, kind, is_local), by name; only those whose name
+    contains ``search`` (when given), at most ``limit``.
 
     :raise PermissionDenied: the actor is not staff.
     """
@@ -506,7 +507,7 @@ def owner_choices(
     o = Organization
     query = (
         select(o.id, o.name_ko, o.name_en, o.kind, o.is_local)
-        .where(o.kind.in_(OWNER_KINDS))
+        .where(o.kind.in_(with_attribute(session, "organisation_kinds", "owns_technologies")))
         .order_by(o.name_ko, o.id)
     )
     if search.strip():

@@ -19,7 +19,6 @@ from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
-from db import domain
 from db.errors import N_
 from db.imports.columns import Column, Register, Vocabulary, norm_header, norm_text
 from db.imports.reading import Table
@@ -33,6 +32,10 @@ from db.models import (
     Organization,
     Technology,
 )
+
+# TODO(B5): a private copy of the demo city's home region (what db.domain held); a local
+# organisation is one in the city's home regions (db.city.store.city(session).is_home).
+_HOME_REGION = "KR-27"
 
 Progress = Callable[[float, str], None]
 
@@ -684,7 +687,7 @@ class Checker:
             derived = {
                 "name_en": values["name_ko"],
                 "country": "KR",
-                "is_local": values.get("region") == domain.HOME_REGION,
+                "is_local": values.get("region") == _HOME_REGION,
             }
         elif reg == "technologies":
             derived = {

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from db import clock, domain
+from db.city.store import with_attribute
 from db.intercity.register import status_on
 from db.models import (
     Adoption,
@@ -39,10 +40,6 @@ OVERDUE_DAYS_DEFAULT: Final = 14
 OVERDUE_DAYS_MAX: Final = 365
 LIST_LIMIT: Final = 1000
 """The most rows a list (overdue inquiries, link candidates) returns; the count is exact."""
-
-CHOICE_KINDS: Final = tuple(k for k in domain.ORG_KINDS if k != "company")
-"""Kinds of body offered as asking bodies and partners (companies are thousands and
-neither ask nor sign agreements)."""
 
 
 def _received_by(as_of: dt.date | None) -> list[ColumnElement[bool]]:
@@ -323,9 +320,12 @@ def _last_change(session: Session, entity: str, entity_id: int) -> dict[str, Any
     return {"changed_by": event.who, "changed_at": event.occurred_at}
 
 
-def organizations(*, session: Session, kinds: tuple[str, ...] = CHOICE_KINDS) -> pd.DataFrame:
-    """Bodies that may ask or sign (``kinds``), by Korean name: ``id``, ``name_ko``,
-    ``name_en``, ``kind``, ``region``, ``country``."""
+def organizations(*, session: Session, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Bodies of ``kinds``, by Korean name: ``id``, ``name_ko``, ``name_en``, ``kind``,
+    ``region``, ``country``. By default the bodies that may ask or sign: of a kind with
+    ``inquires`` in the city's profile (companies are thousands and neither ask nor sign)."""
+    if kinds is None:
+        kinds = with_attribute(session, "organisation_kinds", "inquires")
     o = Organization
     rows = session.execute(
         select(o.id, o.name_ko, o.name_en, o.kind, o.region, o.country)

@@ -1,5 +1,5 @@
 """Technologies: the register (``register``: filtered pages, exports, one record) and the
-writes (``writes``: registering a submission with its ``DG-YYYY-NNN`` number, moving it
+writes (``writes``: registering a submission with its number in the city's pattern, moving it
 through screening and review, staff edits; ending a registration goes through a step
 proposal, :mod:`db.approvals.proposals`).
 
