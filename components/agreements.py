@@ -21,7 +21,7 @@ from components.cells import day, escape_markdown, missing, region_name, row_nam
 from components.charts import configure, show
 from components.export import EXPORT_LIMIT, files_on_request
 from components.i18n import N_, _, current_language, fmt_datetime, fmt_int, md_date
-from components.labels import label
+from components.labels import label, labeller
 from components.pager import PAGE_SIZE, page_offset, pager
 from components.tiles import Tile, tile_row
 from db import clock, domain
@@ -53,9 +53,10 @@ AGREEMENT_COLUMNS = (
 def agreements_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Agreements with translated headers and labels (for the grid and the files)."""
     records = df.to_dict("records")
+    kind_name = labeller("org_kind")
     values = {
         "partner": [row_name(r, "partner_ko", "partner_en") for r in records],
-        "partner_kind": [label("org_kind", r["partner_kind"]) for r in records],
+        "partner_kind": [kind_name(r["partner_kind"]) for r in records],
         "region": [region_name(r.get("region"), r.get("country")) for r in records],
         "kind": [label("agreement_kind", r["kind"]) for r in records],
         "title": [row_name(r, "title_ko", "title_en") for r in records],
