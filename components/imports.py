@@ -23,8 +23,10 @@ from components.forms import show_error
 from components.i18n import N_, _, current_language, fmt_int, translate_in
 from components.labels import LABELS
 from components.navigation import pages_for
-from db import imports
+from db import clock, imports
+from db.city.store import terms
 from db.errors import DomainError
+from db.imports.checking import CITY_VOCABULARIES
 from db.imports.columns import VOCABULARIES, Column, Register
 from db.policy import Actor
 
@@ -70,6 +72,8 @@ def _header(col: Column, lang: str) -> str:
 def _example(col: Column, lang: str) -> str:
     if not col.example:
         return ""
+    if col.kind == "date":  # a normal import dates nothing before today
+        return clock.city_today().isoformat()
     if col.kind == "bool" and col.example in BOOL_EXAMPLES:
         return translate_in(lang, BOOL_EXAMPLES[col.example])
     if col.vocab and col.kind in ("code", "codes"):
@@ -163,11 +167,19 @@ def template_xlsx(register: Register, lang: str) -> bytes:
     return buf.getvalue()
 
 
-def _rule_text(problem: imports.Problem) -> str:
-    """The broken rule as a sentence; allowed codes with their names in the UI language."""
+def _rule_text(problem: imports.Problem, city_labels: dict[str, dict[str, str]]) -> str:
+    """The broken rule as a sentence; allowed codes with their names in the UI language
+    (the city's vocabularies: the codes the check offered, with the labels of the
+    database's terms, ``city_labels``)."""
     params = dict(problem.params)
     vocab = params.pop("vocab", None)
-    if vocab and vocab in VOCABULARIES:
+    if vocab in CITY_VOCABULARIES:
+        labels = city_labels.get(vocab, {})
+        codes = [c.strip() for c in str(params.get("allowed", "")).split(",") if c.strip()]
+        params["allowed"] = ", ".join(
+            f"{labels[code]} ({code})" if code in labels else code for code in codes
+        )
+    elif vocab and vocab in VOCABULARIES:
         params["allowed"] = ", ".join(
             f"{_(_labels(vocab)[code])} ({code})" if code in _labels(vocab) else code
             for code in VOCABULARIES[vocab]
@@ -175,15 +187,28 @@ def _rule_text(problem: imports.Problem) -> str:
     return _(problem.rule, **params)
 
 
+def _city_labels(result: imports.CheckResult) -> dict[str, dict[str, str]]:
+    """Code -> label in the UI language of each city vocabulary a problem names."""
+    named = {str(p.params.get("vocab")) for p in result.problems} & set(CITY_VOCABULARIES)
+    lang = current_language()
+    return {
+        vocab: {
+            t.code: t.label(lang) for t in data.read(terms, vocabulary=CITY_VOCABULARIES[vocab])
+        }
+        for vocab in named
+    }
+
+
 def report_frame(result: imports.CheckResult) -> pd.DataFrame:
     """The listed problems as a table in the session's language."""
+    city_labels = _city_labels(result)
     return pd.DataFrame(
         [
             {
                 _("Row"): p.row,
                 _("Column"): p.column or "",
                 _("Value"): p.value,
-                _("Problem"): _rule_text(p),
+                _("Problem"): _rule_text(p, city_labels),
             }
             for p in result.problems
         ],

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from db import audit
+from db import audit, clock
 from db.engine import make_engine
 from db.models import AuditEvent, Organization, Technology
 from db.session import read_session
@@ -120,7 +120,8 @@ def test_file_with_errors_shows_the_report_and_writes_nothing(
 def test_valid_file_previews_confirms_and_imports(app_env: str) -> None:
     owner = _owner(app_env)
     rows = [HEADER]
-    rows += [[f"DG-2026-9{n:02d}", f"시험 기술 {n}", owner, "교량", "2026-01-05"] for n in range(3)]
+    today = clock.city_today().isoformat()  # a normal import dates nothing in the past
+    rows += [[f"DG-2026-9{n:02d}", f"시험 기술 {n}", owner, "교량", today] for n in range(3)]
     at = _open("staff.demo")
     before_count, before_head = _state(app_env)
     at.selectbox(key="imp_register").set_value("technologies").run()
