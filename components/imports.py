@@ -28,7 +28,7 @@ from db.city.store import terms
 from db.errors import DomainError
 from db.imports.checking import CITY_VOCABULARIES
 from db.imports.columns import VOCABULARIES, Column, Register
-from db.policy import Actor
+from db.policy import MIGRATORS, Actor
 
 TIE_LABELS = {
     "employment": N_("Employment"),
@@ -241,6 +241,31 @@ def empty_state() -> None:
     )
 
 
+MODE_LABELS = {
+    imports.NORMAL: N_("Normal import"),
+    imports.MIGRATION: N_("Historical migration (confirmed by a second person)"),
+}
+
+
+def choose_mode(actor: Actor) -> str:
+    """Normal import or, for administrators, a historical migration."""
+    if not actor.has(*MIGRATORS):
+        return imports.NORMAL
+    return str(
+        st.radio(
+            _("What to import"),
+            list(MODE_LABELS),
+            format_func=lambda m: _(MODE_LABELS[m]),
+            captions=[
+                _("New records from today on; technologies as submitted."),
+                _("A city's history: past dates and later statuses, written once confirmed."),
+            ],
+            horizontal=True,
+            key="imp_mode",
+        )
+    )
+
+
 def choose_register() -> str:
     return str(
         st.selectbox(
@@ -307,7 +332,8 @@ def upload() -> tuple[str, bytes] | None:
     return file.name, file.getvalue()
 
 
-def _progress_callback(bar: Any, text: str) -> Any:
+def progress_callback(bar: Any, text: str) -> Any:
+    """A ``progress`` callback of ``db.imports`` that moves ``bar`` (labelled by stage)."""
     stages = {"check": _("Checking rows…"), "write": _("Writing records…")}
 
     def report(fraction: float, stage: str) -> None:
@@ -316,11 +342,18 @@ def _progress_callback(bar: Any, text: str) -> Any:
     return report
 
 
-def check(actor: Actor, register_key: str, filename: str, content: bytes) -> imports.CheckResult:
-    """Check the file (with a progress bar), once per file content and register."""
+def check(
+    actor: Actor, register_key: str, filename: str, content: bytes, mode: str = imports.NORMAL
+) -> imports.CheckResult:
+    """Check the file (with a progress bar), once per file content, register and mode."""
     stored = st.session_state.get(STATE_RESULT)
     digest = hashlib.sha256(content).hexdigest()
-    if stored and stored.register == register_key and stored.sha256 == digest:
+    if (
+        stored
+        and stored.register == register_key
+        and stored.sha256 == digest
+        and stored.mode == mode
+    ):
         return stored
     bar = st.progress(0.0, text=_("Reading the file…"))
     try:
@@ -331,7 +364,8 @@ def check(actor: Actor, register_key: str, filename: str, content: bytes) -> imp
             filename=filename,
             data=content,
             vocabulary=vocabulary(),
-            progress=_progress_callback(bar, _("Checking rows…")),
+            progress=progress_callback(bar, _("Checking rows…")),
+            mode=mode,
         )
     except DomainError as exc:  # e.g. the user's roles changed since the page opened
         bar.empty()
@@ -443,7 +477,7 @@ def run_import(actor: Actor, register_key: str, filename: str, content: bytes) -
             filename=filename,
             data=content,
             vocabulary=vocabulary(),
-            progress=_progress_callback(bar, _("Writing records…")),
+            progress=progress_callback(bar, _("Writing records…")),
         )
     except imports.ImportRefused as refused:
         bar.empty()
@@ -457,9 +491,14 @@ def run_import(actor: Actor, register_key: str, filename: str, content: bytes) -
         return
     bar.empty()
     st.session_state[STATE_DONE] = summary
+    forget_upload()
+    st.rerun()
+
+
+def forget_upload() -> None:
+    """After a file was imported or submitted: an empty uploader, no stored check."""
     st.session_state.pop(STATE_RESULT, None)
     st.session_state[STATE_UPLOAD] = st.session_state.get(STATE_UPLOAD, 0) + 1
-    st.rerun()
 
 
 def show_done(actor: Actor) -> bool:
