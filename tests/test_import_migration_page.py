@@ -15,7 +15,7 @@ from db.models import ImportMigration, Technology, User
 from db.policy import Actor
 from db.session import read_session, write_session
 from tests.apptest import new_app, page_text, sign_in
-from tests.test_import_page import PAGE, _csv, _open, _owner, _state, _upload, app_env
+from tests.test_import_page import _csv, _open, _owner, _state, _upload, app_env, open_korean
 
 __all__ = ["app_env"]  # the fixture: a copy of the demo database, in English
 
@@ -173,16 +173,7 @@ def test_auditors_see_the_migrations_on_the_audit_trail(app_env: str, role: str)
 
 
 def test_korean_migration_mode(app_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.apptest import button, text_input
-
-    monkeypatch.setenv("NTP_LANG", "ko")
-    at = new_app()
-    text_input(at, "사용자 이름").input("admin.demo")
-    text_input(at, "비밀번호").input("ntp-demo-2019-08-08")
-    button(at, "로그인").click()
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
+    at = open_korean(monkeypatch)
     radio = at.radio(key="imp_mode")
     assert radio.options == ["일반 일괄 등록", "과거 자료 이관(다른 사람이 확인)"]
     radio.set_value("migration").run()

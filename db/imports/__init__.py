@@ -58,8 +58,10 @@ __all__ = [
     "Problem",
     "Vocabulary",
     "check_file",
+    "halves",
     "import_file",
     "plan_file",
+    "valid_plan",
 ]
 
 Progress = Callable[[float, str], None]
@@ -201,6 +203,35 @@ def import_file(
     """
     require(actor, IMPORTERS, action="import.run", entity="import")
     reg = _register(register)
+    checking, writing = halves(progress)
+    result, plan = valid_plan(session, reg, filename, data, vocabulary, checking, NORMAL)
+    return apply(session, actor, plan, filename=filename, sha256=result.sha256, progress=writing)
+
+
+def valid_plan(
+    session: Session,
+    register: Register,
+    filename: str,
+    data: bytes,
+    vocabulary: Vocabulary,
+    progress: Progress | None,
+    mode: str,
+) -> tuple[CheckResult, Plan]:
+    """Check ``data`` under the rules of ``mode`` read in this transaction (a write checks
+    again what was checked before: the register or the regulation may have changed); the
+    result and the plan to write.
+
+    :raise ImportRefused: the file has problems (``.result`` lists them).
+    """
+    rules = allowed(session, mode)
+    result, plan = plan_file(session, register, filename, data, vocabulary, progress, rules)
+    if not result.ok or plan is None:
+        raise ImportRefused(result)
+    return result, plan
+
+
+def halves(progress: Progress | None) -> tuple[Progress, Progress]:
+    """``progress`` split for a write: its first half checking, its second half writing."""
 
     def checking(fraction: float, stage: str) -> None:
         if progress:
@@ -210,8 +241,4 @@ def import_file(
         if progress:
             progress(0.5 + fraction * 0.5, stage)
 
-    rules = allowed(session, NORMAL)  # read again in the write transaction
-    result, plan = plan_file(session, reg, filename, data, vocabulary, checking, rules)
-    if not result.ok or plan is None:
-        raise ImportRefused(result)
-    return apply(session, actor, plan, filename=filename, sha256=result.sha256, progress=writing)
+    return checking, writing

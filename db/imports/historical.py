@@ -38,8 +38,8 @@ from sqlalchemy.orm import Session
 from db import clock, policy, recording
 from db.audit import canonical_json
 from db.errors import N_, DomainError, NotFound, ValidationFailed
-from db.imports import CheckResult, ImportRefused, plan_file
-from db.imports.checking import MIGRATION, allowed
+from db.imports import CheckResult, halves, valid_plan
+from db.imports.checking import MIGRATION
 from db.imports.columns import CODES_ONLY, REGISTERS, Vocabulary
 from db.imports.writing import apply
 from db.models import (
@@ -176,10 +176,7 @@ def submit_migration(
     reg = REGISTERS.get(register)
     if reg is None:
         raise NotFound()
-    rules = allowed(session, MIGRATION)
-    result, plan = plan_file(session, reg, filename, data, vocabulary, progress, rules)
-    if not result.ok or plan is None:
-        raise ImportRefused(result)
+    result, _plan = valid_plan(session, reg, filename, data, vocabulary, progress, MIGRATION)
     if result.to_add + result.to_update == 0:
         raise DomainError(NOTHING_TO_MIGRATE)
     pending = session.execute(
@@ -303,20 +300,11 @@ def confirm_migration(
         "confirmed",
         {"decided_by_id": actor.id, "decided_by_name": actor.username, "decided_at": now},
     )
-
-    def checking(fraction: float, stage: str) -> None:
-        if progress:
-            progress(fraction * 0.5, stage)
-
-    def writing(fraction: float, stage: str) -> None:
-        if progress:
-            progress(0.5 + fraction * 0.5, stage)
-
+    checking, writing = halves(progress)
     reg = REGISTERS[row.register]
-    rules = allowed(session, MIGRATION)
-    result, plan = plan_file(session, reg, row.filename, row.content, vocabulary, checking, rules)
-    if not result.ok or plan is None:
-        raise ImportRefused(result)
+    result, plan = valid_plan(
+        session, reg, row.filename, row.content, vocabulary, checking, MIGRATION
+    )
     submitted = json.loads(row.report)
     if (result.to_add, result.to_update) != (submitted["to_add"], submitted["to_update"]):
         raise DomainError(
