@@ -416,3 +416,18 @@ def test_the_insiders_imports_are_refused_and_the_history_needs_two_people(demo:
             == migration.id
         )
         assert audit.verify(s).ok
+
+
+def test_experts_personal_data_stays_out_of_the_preview_for_approvers_not_staff(
+    engine: Engine,
+) -> None:
+    who = people(engine)
+    who["approver.only"] = actor_of(engine, make_user(engine, "approver.only", ["approver"]))
+    header = ["성명", "소속 기관", "소속 구분", "위촉일", "이메일", "전화번호"]
+    rows = [header, ["김옛날", "감사원", "public", "2018-03-02", "old@bai.go.kr", "02-000-0000"]]
+    submit(engine, who["admin.one"], rows, register="experts")
+    (seen,) = read(engine, historical.list_migrations, actor=who["approver.only"])
+    assert set(seen.report["preview"][0]["cells"]) == {"성명", "소속 기관", "소속 구분", "위촉일"}
+    for name in ("approver.one", "auditor.one"):  # staff, auditors: personal data roles
+        (seen,) = read(engine, historical.list_migrations, actor=who[name])
+        assert seen.report["preview"][0]["cells"]["이메일"] == "old@bai.go.kr"

@@ -38,9 +38,10 @@ from sqlalchemy.orm import Session
 from db import clock, policy, recording
 from db.audit import canonical_json
 from db.errors import N_, DomainError, NotFound, ValidationFailed
+from db.experts.register import PERSONAL_COLUMNS
 from db.imports import CheckResult, halves, valid_plan
 from db.imports.checking import MIGRATION
-from db.imports.columns import CODES_ONLY, REGISTERS, Vocabulary
+from db.imports.columns import CODES_ONLY, REGISTERS, Vocabulary, norm_header
 from db.imports.writing import apply
 from db.models import (
     Expert,
@@ -130,7 +131,22 @@ def _report(result: CheckResult) -> dict[str, Any]:
     }
 
 
-def _migration(session: Session, row: ImportMigration) -> Migration:
+def _report_for(actor: Actor, register: str, text: str) -> dict[str, Any]:
+    """The stored report; its preview without experts' phone numbers and e-mail addresses
+    for someone who may not see personal data (an approver who is not staff)."""
+    report: dict[str, Any] = json.loads(text)
+    if register == "experts" and not policy.may_see_personal_data(actor):
+        index = REGISTERS[register].header_index()
+        for row in report.get("preview", []):
+            row["cells"] = {
+                header: value
+                for header, value in row["cells"].items()
+                if getattr(index.get(norm_header(header)), "key", None) not in PERSONAL_COLUMNS
+            }
+    return report
+
+
+def _migration(session: Session, row: ImportMigration, actor: Actor) -> Migration:
     decided = None
     if row.decided_by_name is not None:
         decided = recording.display_name(session, row.decided_by_id, row.decided_by_name)
@@ -150,7 +166,7 @@ def _migration(session: Session, row: ImportMigration) -> Migration:
         decision_comment=row.decision_comment,
         records=row.records,
         event_id=row.event_id,
-        report=json.loads(row.report),
+        report=_report_for(actor, row.register, row.report),
     )
 
 
@@ -221,7 +237,7 @@ def submit_migration(
         },
         at=now,
     )
-    return _migration(session, row)
+    return _migration(session, row, actor)
 
 
 def _pending(session: Session, actor: Actor, migration_id: int, action: str) -> ImportMigration:
@@ -384,7 +400,7 @@ def list_migrations(
     query = select(ImportMigration).order_by(ImportMigration.id.desc()).limit(limit)
     if status is not None:
         query = query.where(ImportMigration.status == status)
-    return [_migration(session, row) for row in session.execute(query).scalars()]
+    return [_migration(session, row, actor) for row in session.execute(query).scalars()]
 
 
 def migration_count(*, session: Session, actor: Actor, status: str = "pending") -> int:
