@@ -57,6 +57,17 @@ ACCOUNT_CREATORS: Final = (ADMIN, SYSTEM_ROLE)
 IMPORTERS: Final = (ADMIN, "staff")
 """Checking and running an import of register records."""
 
+MIGRATORS: Final = (ADMIN,)
+"""Checking and submitting a historical migration (records dated in the past, statuses past
+``submitted``), which a second person confirms."""
+
+MIGRATION_CONFIRMERS: Final = (ADMIN, "approver")
+"""Confirming (writing) or declining a historical migration: another administrator or an
+approver, never its submitter (four eyes: :class:`OwnMigration`)."""
+
+MIGRATION_READERS: Final = (ADMIN, "approver", "auditor")
+"""Reading the historical migrations and the records each one wrote."""
+
 MEETING_READERS: Final = ("auditor", "staff", "approver")
 """Reading a deliberation meeting's full record."""
 
@@ -139,4 +150,13 @@ class EditedByActor(PermissionDenied):
     message = N_(
         "You edited this item after it was proposed, so another approver must approve it. "
         "Nothing was saved."
+    )
+
+
+class OwnMigration(PermissionDenied):
+    """Four eyes: the acting user submitted the historical migration."""
+
+    message = N_(
+        "You submitted this migration, so another administrator or an approver must confirm "
+        "it. Nothing was written."
     )

@@ -3,6 +3,8 @@
 Each bad file is checked and then offered for import: the import is refused, the report
 names the row (as Excel numbers it: header = row 1) and the column, and the database is
 exactly as before (row counts, versions and the audit head). Test files are generated here.
+Their records are dated today in the city or later (a normal import dates nothing in the
+past: ``tests/test_import_rules.py``).
 """
 
 from __future__ import annotations
@@ -83,13 +85,22 @@ def xlsx_bytes(rows: list[list[Any]]) -> bytes:
     return buf.getvalue()
 
 
+def day(offset: int = 0) -> dt.date:
+    """Today in the city, or ``offset`` days later: a date a normal import may write."""
+    return clock.city_today() + dt.timedelta(days=offset)
+
+
+def iso(offset: int = 0) -> str:
+    return day(offset).isoformat()
+
+
 def tech_row(n: int, **over: str) -> list[str]:
     row = {
         "reg_no": f"DG-2020-{n:03d}",
         "title": f"시험 기술 {n}",
         "owner": "새솔건설(주)",
         "field": "bridges",
-        "submitted": "2020-03-01",
+        "submitted": iso(),
     }
     row.update(over)
     return list(row.values())
@@ -261,7 +272,8 @@ def test_english_headers_and_labels_are_accepted(engine: Engine) -> None:
     header.append("Submitted on")
     data = csv_bytes([header, tech_row(1, owner="Saesol Construction", field="Bridges")])
     assert run_import(engine, "technologies", "t.csv", data)["added"] == 1
-    data = csv_bytes([TECH_HEADER, tech_row(2, field="교량", submitted="2020. 3. 1.")])
+    dotted = f"{day().year}. {day().month}. {day().day}."  # as 2020. 3. 1.
+    data = csv_bytes([TECH_HEADER, tech_row(2, field="교량", submitted=dotted)])
     assert run_import(engine, "technologies", "t.csv", data)["added"] == 1
     with read_session(engine) as s:
         assert set(s.scalars(select(Technology.field))) == {"bridges"}
@@ -398,7 +410,8 @@ def test_old_xls_and_unknown_suffix(engine: Engine) -> None:
 
 def test_xlsx_imports_with_dates_and_numbers(engine: Engine) -> None:
     rows: list[list[Any]] = [TECH_HEADER, tech_row(1)]
-    rows.append(["DG-2020-002", "엑셀 기술", "새솔건설(주)", "도로", dt.datetime(2020, 5, 4)])
+    when = dt.datetime.combine(day(30), dt.time())
+    rows.append(["DG-2020-002", "엑셀 기술", "새솔건설(주)", "도로", when])
     data = xlsx_bytes(rows)
     result = check(engine, "technologies", "t.xlsx", data)
     assert result.ok, result.problems
@@ -407,7 +420,7 @@ def test_xlsx_imports_with_dates_and_numbers(engine: Engine) -> None:
     with read_session(engine) as s:
         assert s.scalar(
             select(Technology.submitted_on).where(Technology.reg_no == "DG-2020-002")
-        ) == dt.date(2020, 5, 4)
+        ) == day(30)
 
 
 def test_xlsx_bad_cell_row_and_column(engine: Engine) -> None:
@@ -543,7 +556,7 @@ def test_update_bumps_version_and_audits_each_record(engine: Engine) -> None:
 def test_lifecycle_of_an_existing_technology_is_not_changed_by_import(engine: Engine) -> None:
     header = [*TECH_HEADER, "상태", "등록일"]
     run_import(engine, "technologies", "t.csv", csv_bytes([header, [*tech_row(1), "", ""]]))
-    data = csv_bytes([header, [*tech_row(1), "registered", "2020-06-01"]])
+    data = csv_bytes([header, [*tech_row(1), "registered", iso(10)]])
     problem = refused(engine, "technologies", "t.csv", data).problems[0]
     assert (problem.row, problem.column, problem.rule) == (2, "상태", rules.LIFECYCLE_BY_WORKFLOW)
 
@@ -601,12 +614,12 @@ def test_experts_with_fields_and_ties(engine: Engine) -> None:
     header = ["성명", "소속 기관", "소속 구분", "위촉일", "전문 분야", "이해관계 신고", "이메일"]
     rows = [
         header,
-        ["김민준", "한국도로공사", "공공기관", "2019-05-02", "교량; structural", "", "a@b.kr"],
+        ["김민준", "한국도로공사", "공공기관", iso(), "교량; structural", "", "a@b.kr"],
         [
             "이서연",
             "새솔건설(주)",
             "industry",
-            "2019.05.03",
+            day(1).strftime("%Y.%m.%d"),
             "도로",
             "새솔건설(주) | 재직 | 2015-01-01",
             "",
@@ -631,7 +644,7 @@ def test_experts_with_fields_and_ties(engine: Engine) -> None:
         assert s.scalar(select(func.count()).select_from(ExpertTie)) == 2
     bad = [
         header,
-        ["박지호", "한국도로공사", "public", "2019-05-02", "", "한국도로공사 | 친척", "x@"],
+        ["박지호", "한국도로공사", "public", iso(), "", "한국도로공사 | 친척", "x@"],
     ]
     result = refused(engine, "experts", "e.csv", csv_bytes(bad))
     assert [(p.row, p.column) for p in result.problems] == [(2, "이해관계 신고"), (2, "이메일")]
@@ -662,16 +675,16 @@ def test_inquiries_import_with_status_dates(engine: Engine) -> None:
     header = ["기관", "접수일", "경로", "주제", "상태", "방문일"]
     rows = [
         header,
-        ["감사원", "2019-04-10", "방문", "플랫폼 운영 점검", "방문 완료", "2019-04-25"],
-        ["Board of Audit and Inspection", "2019-05-10", "email", "후속 문의", "visit_held", ""],
-        ["감사원", "2019-06-10", "call", "일정", "received", "2019-06-01"],
+        ["감사원", iso(), "방문", "플랫폼 운영 점검", "방문 완료", iso(15)],
+        ["Board of Audit and Inspection", iso(30), "email", "후속 문의", "visit_held", ""],
+        ["감사원", iso(60), "call", "일정", "received", iso(51)],
     ]
     result = refused(engine, "inquiries", "i.csv", csv_bytes(rows))
     assert [(p.row, p.column, p.rule) for p in result.problems] == [
         (3, "방문일", rules.STATUS_NEEDS_DATE),
         (4, "방문일", rules.DATE_BEFORE),
     ]
-    rows[2][5] = "2019-05-20"
+    rows[2][5] = iso(40)
     rows[3][5] = ""
     summary = run_import(engine, "inquiries", "i.csv", csv_bytes(rows))
     assert summary["added"] == 3

@@ -6,6 +6,11 @@ ones one compare-and-set each (``UPDATE ... WHERE id = :id AND version = :seen``
 whole import fail and roll back. Every added or changed record gets its own audit event and
 the import one more (file name, SHA-256, counts); events are chained in one pass over the
 locked head row, the same hashes :func:`db.audit.append` would write one by one.
+
+A confirmed historical migration (``db.imports.historical``) writes its plan the same way,
+with its own actions (``technology.migrated``, ``technology.migration_updated``, and
+``import_migration.confirmed`` for the whole) and a ``migrated_records`` row per record it
+created or changed, naming the migration.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from db import audit, clock
 from db.errors import N_, Conflict
 from db.fairness.store import refresh_for_experts, refresh_for_technologies
 from db.imports.checking import MODELS, Change, Plan, Record
-from db.models import ExpertField, ExpertTie
+from db.models import ExpertField, ExpertTie, MigratedRecord
 from db.policy import Actor
 
 BATCH = 1000
@@ -83,13 +88,26 @@ def apply(
     filename: str,
     sha256: str,
     progress: Callable[[float, str], None] | None = None,
+    migration_id: int | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Write ``plan`` (its report must be empty); the counts and the import event's id."""
+    """Write ``plan`` (its report must be empty); the counts and the import event's id.
+
+    ``migration_id``: the confirmed historical migration this is (its records are marked and
+    its events named after it); ``extra``: more to record in the last event.
+    """
     assert plan.report.ok
     reg = plan.register.key
     model = MODELS[reg]
     entity = plan.register.entity
-    events = _Events(actor, f"import {filename} sha256:{sha256[:16]}")
+    if migration_id is None:
+        added, updated = f"{entity}.imported", f"{entity}.import_updated"
+        reason = f"import {filename} sha256:{sha256[:16]}"
+    else:
+        added, updated = f"{entity}.migrated", f"{entity}.migration_updated"
+        reason = f"historical migration {migration_id}: {filename} sha256:{sha256[:16]}"
+    events = _Events(actor, reason)
+    marks: list[dict[str, Any]] = []
     now = clock.now_utc()
     total = max(len(plan.add) + len(plan.update), 1)
     done = 0
@@ -110,7 +128,8 @@ def apply(
                 if record.ties:
                     extra_ties += [_tie(new_id, t) for t in record.ties]
                     after["ties_added"] = [list(t) for t in record.ties]
-            events.add(f"{entity}.imported", entity, new_id, None, after)
+            events.add(added, entity, new_id, None, after)
+            marks.append({"entity": entity, "entity_id": new_id, "action": "added"})
         _insert(session, ExpertField, extra_fields)
         _insert(session, ExpertTie, extra_ties)
         done += len(batch)
@@ -118,9 +137,8 @@ def apply(
             progress(0.9 * done / total, "write")
     for change in plan.update:
         _update(session, model, reg, change, actor, now)
-        events.add(
-            f"{entity}.import_updated", entity, change.id, change.before, _jsonable(change.after)
-        )
+        events.add(updated, entity, change.id, change.before, _jsonable(change.after))
+        marks.append({"entity": entity, "entity_id": change.id, "action": "updated"})
         done += 1
         if progress and done % 500 == 0:
             progress(0.9 * done / total, "write")
@@ -143,7 +161,18 @@ def apply(
         "rows": plan.rows,
         "blank_rows": plan.blank_rows,
     }
-    events.add("import.completed", "import", sha256, None, counts)
+    if migration_id is None:
+        events.add("import.completed", "import", sha256, None, {**counts, **(extra or {})})
+    else:
+        _insert(session, MigratedRecord, [{"migration_id": migration_id, **m} for m in marks])
+        last = {**counts, **(extra or {}), "migration": migration_id, "status": "confirmed"}
+        events.add(
+            "import_migration.confirmed",
+            "import_migration",
+            migration_id,
+            {"status": "pending"},
+            last,
+        )
     event_id = events.flush(session)
     if progress:
         progress(1.0, "write")
