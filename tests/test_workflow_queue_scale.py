@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from db import approvals
+from db import approvals, policy
 from db.adoptions import writes as adoption_writes
 from db.models import Adoption, Technology, User
 from db.policy import Actor
@@ -132,12 +132,12 @@ def test_pending_decisions_batched_match_one_by_one(seeded_engine: Engine) -> No
     with read_session(seeded_engine) as s:
         ids += [int(i) for i in s.execute(select(Adoption.id).limit(40)).scalars()]
         together = adoption_writes.recommendations(s, ids)
-        editors = adoption_writes.editors_of(s, ids)
+        editors = policy.editors_of(s, "adoption", ids)
         assert set(together) == set(ids)
         assert {r.recommended for r in together.values()} == {True, False}
         for i in ids:
             assert together[i] == adoption_writes.recommendations(s, [i])[i]
-            assert editors.get(i, set()) == adoption_writes.editors_of(s, [i]).get(i, set())
+            assert editors.get(i, set()) == policy.editors_of(s, "adoption", [i]).get(i, set())
     recommended = dict(zip(pending["item_id"], pending["recommended"], strict=True))
     for i in pending.loc[pending["kind"] == "adoption", "item_id"]:
         assert bool(recommended[i]) == together[int(i)].recommended

@@ -426,8 +426,9 @@ def test_an_edit_after_the_recommendation_needs_a_new_one(
         approve(migrated_engine, approver, aid)
     assert caught.value.message == adoption_writes.RECOMMENDATION_STALE
     ctx = read(migrated_engine, approvals.decision_context, actor=approver, adoption_id=aid)
-    assert ctx["can_approve"] is False and adoption_writes.RECOMMENDATION_STALE in ctx["blocked"]
-    assert ctx["adoption"]["editors"] == ["Staff.User"]
+    blocked = [b.message for b in ctx.blocked]
+    assert ctx.can_approve is False and adoption_writes.RECOMMENDATION_STALE in blocked
+    assert ctx.adoption.editors == ("Staff.User",)
     with write_session(migrated_engine) as s:
         wd.recommend(s, aid, decided_at=clock.now_utc() + dt.timedelta(seconds=1))
     approve(migrated_engine, approver, aid)  # another approver, new recommendation
@@ -1000,8 +1001,8 @@ def test_work_queue_and_pending_decisions(
     row = everything[everything["key"] == f"adoption:{own[0]}"].iloc[0]
     assert not row["can_decide"] and row["excluded_reason"]
     ctx = read(migrated_engine, approvals.decision_context, actor=me, adoption_id=theirs[0])
-    assert ctx["can_approve"] and ctx["recommendation"].recommended
-    assert ctx["deliberations"]["decision"].tolist() == ["passed"]
-    assert ctx["technology"]["owner_en"].startswith("Test Company")
+    assert ctx.can_approve and ctx.recommendation.recommended
+    assert ctx.deliberations["decision"].tolist() == ["passed"]
+    assert ctx.technology.owner_en.startswith("Test Company")
     with pytest.raises(PermissionDenied):
         read(migrated_engine, approvals.pending_decisions, actor=people["staff"])
