@@ -678,6 +678,20 @@ def test_inquiries_import_with_status_dates(engine: Engine) -> None:
     assert run_import(engine, "inquiries", "i.csv", csv_bytes(rows))["unchanged"] == 3
 
 
+def test_an_import_records_later_inquiry_steps_never_earlier_ones(engine: Engine) -> None:
+    """The inquiry lifecycle (``db.domain``) holds for imports too: a re-import may move an
+    inquiry on (answered, then benchmarked without a visit), never back."""
+    header = ["기관", "접수일", "경로", "주제", "상태", "회신일", "벤치마킹일"]
+    row = ["감사원", "2019-04-10", "방문", "플랫폼 운영 점검", "answered", "2019-04-20", ""]
+    assert run_import(engine, "inquiries", "i.csv", csv_bytes([header, row]))["added"] == 1
+    later = [*row[:4], "benchmarked", "2019-04-20", "2019-06-01"]
+    assert run_import(engine, "inquiries", "i.csv", csv_bytes([header, later]))["updated"] == 1
+    back = [*row[:4], "received", "", ""]
+    problem = only(refused(engine, "inquiries", "i.csv", csv_bytes([header, back])))
+    assert (problem.row, problem.column, problem.rule) == (2, "상태", rules.STATUS_GOES_BACK)
+    assert problem.params == {"current": "benchmarked"}
+
+
 def test_templates_import_cleanly(engine: Engine) -> None:
     """Each register's Excel and CSV template (example row) passes the check in both languages."""
     from components.imports import template_csv, template_xlsx

@@ -16,7 +16,9 @@ Rules enforced here (and tested as a role x action x relation table):
   after the proposal last changed (an edit or a return), so a meeting never vouches for a
   text it did not see;
 - a comment is mandatory for every decision;
-- exactly once: the decision is a compare-and-set on ``status = 'under_review'``; the loser
+- the lifecycle (:data:`db.domain.ADOPTION_TRANSITIONS`) says from which status each
+  decision's outcome (:data:`OUTCOMES`) may be reached;
+- exactly once: the decision is a compare-and-set on the status it starts from; the loser
   of a race gets :class:`~db.errors.Conflict` naming the winner (display name) and the time
   in KST, and nothing is overwritten.
 
@@ -34,12 +36,15 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from db import clock, lost_edits, policy, recording
+from db import clock, domain, lost_edits, policy, recording
 from db.errors import N_, DomainError, NotFound, ValidationFailed
 from db.models import Adoption, AgendaItem, Meeting, Technology
 from db.policy import APPROVERS, STAFF, Actor
 
 DECISIONS = ("approve", "reject", "return")
+OUTCOMES = {"approve": "approved", "reject": "rejected", "return": "proposed"}
+"""The status each decision moves an adoption to; the lifecycle (``domain.TRANSITIONS``)
+says from which status it may (under review, for all three)."""
 DECISION_ACTIONS = ("adoption.approve", "adoption.reject", "adoption.return")
 EDITABLE = ("proposed", "under_review")
 BUDGET_MAX_KRW = 10**13  # 10 trillion won: more is a typing error
@@ -398,7 +403,8 @@ def decide_adoption(
     text = recording.clean_comment(comment, errors)
     if errors:
         raise ValidationFailed(errors)
-    if adoption.status != "under_review":
+    current, new_status = adoption.status, OUTCOMES[decision]
+    if not domain.allows("adoption", current, new_status):
         raise _changed(session, adoption_id)
     if decision == "approve":
         refusal = policy.approval_refusal(session, actor, item)
@@ -407,7 +413,6 @@ def decide_adoption(
         if not rec.recommended:
             raise DomainError(rec.problem)
     now, today = clock.now_utc(), clock.city_today()
-    new_status = {"approve": "approved", "reject": "rejected", "return": "proposed"}[decision]
     values: dict[str, Any] = {
         "status": new_status,
         "version": Adoption.version + 1,
@@ -427,7 +432,7 @@ def decide_adoption(
     if not recording.compare_and_set(
         session,
         update(Adoption)
-        .where(Adoption.id == adoption_id, Adoption.status == "under_review")
+        .where(Adoption.id == adoption_id, Adoption.status == current)
         .values(**values),
     ):
         raise _changed(session, adoption_id)
@@ -437,7 +442,7 @@ def decide_adoption(
         f"adoption.{decision}",
         "adoption",
         adoption_id,
-        before={"status": "under_review"},
+        before={"status": current},
         after=after,
         reason=text,
         at=now,

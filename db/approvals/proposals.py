@@ -57,7 +57,7 @@ ALREADY_OPEN = N_(
     "A step for this record is already waiting for an approver; it must be decided first. "
     "Nothing was saved."
 )
-STEP_NOT_POSSIBLE = N_("This step is not possible from the record's current state.")
+STEP_NOT_POSSIBLE = domain.STEP_NOT_POSSIBLE
 END_BEFORE_START = N_("The end must not be before the start.")
 DATE_IN_FUTURE = N_("This date must not be in the future.")
 CHOOSE_CERTIFICATION = N_("Choose the certification the technology won.")
@@ -285,8 +285,7 @@ def propose_testbed_step(
         raise NotFound()
     if testbed.status != expected:
         raise changed(session, "testbed", testbed_id)
-    if to not in domain.TESTBED_TRANSITIONS[expected]:
-        raise ValidationFailed({"to": STEP_NOT_POSSIBLE})
+    domain.require_transition("testbed", expected, to)
     details = _testbed_details(
         to,
         testbed.started_on,
@@ -324,8 +323,7 @@ def propose_technology_end(
     status = _current_status(session, "technology", tech_id)
     if status != expected:
         raise changed(session, "technology", tech_id)
-    if to not in domain.TECH_TRANSITIONS[expected]:
-        raise ValidationFailed({"to": STEP_NOT_POSSIBLE})
+    domain.require_transition("technology", expected, to)
     errors: dict[str, str] = {}
     text = recording.clean_text(reason, "reason", errors)
     if errors:
@@ -367,9 +365,11 @@ def _apply(
     """Apply a confirmed proposal to its record (compare-and-set); return what changed.
 
     :raise DomainError: the record is no longer in the proposal's starting state.
+    :raise ValidationFailed: the lifecycle no longer has the step.
     """
     details: dict[str, Any] = json.loads(proposal.details) if proposal.details else {}
     to = proposal.to_status
+    domain.require_transition(proposal.entity, proposal.from_status, to)
     values: dict[str, Any] = {"status": to, "updated_at": now, "updated_by_id": actor.id}
     model: type[Testbed] | type[Technology]
     if proposal.entity == "testbed":

@@ -33,7 +33,7 @@ from db.policy import APPROVERS, STAFF, Actor
 QUEUE_SECTIONS = ("to_screen", "to_propose", "awaiting_meeting", "my_proposals")
 OWNER_KINDS = ("company", "research_institute", "university", "public_institution")
 OPEN_ADOPTION = ("proposed", "under_review", "approved")
-TERMINAL_TESTBED = ("rejected", "certified")
+TERMINAL_TESTBED = domain.final_statuses("testbed")
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
