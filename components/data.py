@@ -229,7 +229,7 @@ def technologies_export(url: str, filters: technologies.TechnologyFilters, sort:
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def technology_detail(url: str, tech_id: int) -> dict[str, Any] | None:
+def technology_detail(url: str, tech_id: int) -> technologies.TechnologyDetail | None:
     with read_session(engine()) as s:
         return technologies.technology_detail(session=s, tech_id=tech_id)
 
@@ -287,7 +287,7 @@ def _experts_export(
         return experts.experts_export(session=s, actor=_actor, filters=filters, sort=sort)
 
 
-def expert_detail(url: str, actor: Actor, expert_id: int) -> dict[str, Any] | None:
+def expert_detail(url: str, actor: Actor, expert_id: int) -> experts.ExpertDetail | None:
     """One expert for ``actor`` (personal data as in :func:`experts_page`)."""
     personal = policy.may_see_personal_data(actor)
     return _expert_detail(url, personal, expert_id, _actor=actor)
@@ -296,7 +296,7 @@ def expert_detail(url: str, actor: Actor, expert_id: int) -> dict[str, Any] | No
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def _expert_detail(
     url: str, personal_data: bool, expert_id: int, _actor: Actor
-) -> dict[str, Any] | None:
+) -> experts.ExpertDetail | None:
     with read_session(engine()) as s:
         return experts.expert_detail(session=s, actor=_actor, expert_id=expert_id)
 
@@ -320,7 +320,7 @@ def adoptions_export(url: str, filters: adoptions.AdoptionFilters, sort: str) ->
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def adoption_detail(url: str, adoption_id: int) -> dict[str, Any] | None:
+def adoption_detail(url: str, adoption_id: int) -> adoptions.AdoptionDetail | None:
     with read_session(engine()) as s:
         return adoptions.adoption_detail(session=s, adoption_id=adoption_id)
 
@@ -342,7 +342,7 @@ def inquiries_export(url: str, filters: intercity.InquiryFilters, sort: str) -> 
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def inquiry_detail(url: str, inquiry_id: int) -> dict[str, Any] | None:
+def inquiry_detail(url: str, inquiry_id: int) -> intercity.InquiryDetail | None:
     with read_session(engine()) as s:
         return intercity.inquiry_detail(session=s, inquiry_id=inquiry_id)
 
