@@ -567,7 +567,7 @@ def agreement_link_candidates(url: str, agreement_id: int, kind: str) -> pd.Data
 # --- work queue (staff; checked in db.approvals) ----------------------------------------------
 
 
-def work_queue_counts(actor: Actor) -> dict[str, int]:
+def work_queue_counts(actor: Actor) -> queue.QueueCounts:
     """``db.approvals.queue_counts`` for ``actor``: the role is checked there first, then the
     counts that are the same for every user are read from ``db.summaries.queue_counts``; the
     actor's own counts are read live."""
@@ -645,14 +645,14 @@ def _audit_export(
         return audit_trail.export_events(session=s, actor=_actor, filters=filters, limit=limit)
 
 
-def audit_event(url: str, actor: Actor, event_id: int) -> dict[str, Any]:
+def audit_event(url: str, actor: Actor, event_id: int) -> audit_trail.Event:
     """One event (events never change: cached for the usual time)."""
     _refused_unless(actor, AUDITORS, "audit_event.read")
     return _audit_event(url, event_id, _actor=actor)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def _audit_event(url: str, event_id: int, _actor: Actor) -> dict[str, Any]:
+def _audit_event(url: str, event_id: int, _actor: Actor) -> audit_trail.Event:
     with read_session(engine()) as s:
         return audit_trail.get_event(session=s, actor=_actor, event_id=event_id)
 

@@ -30,22 +30,20 @@ def test_cut_sections_are_the_first_rows_and_counts_are_the_whole(seeded_engine:
     staff = _actor(seeded_engine, "staff.demo")
     whole = _read(seeded_engine, approvals.work_queue, actor=staff)
     counts = _read(seeded_engine, approvals.queue_counts, actor=staff)
-    for section, frame in whole.items():
-        assert counts[section] == len(frame), section
-    assert counts["my_open"] == int(whole["my_proposals"]["open"].sum())
-    assert counts["to_propose"] > 5 and counts["awaiting_meeting"] > 5
+    for section, frame in vars(whole).items():
+        assert getattr(counts, section) == len(frame), section
+    assert counts.my_open == int(whole.my_proposals["open"].sum())
+    assert counts.to_propose > 5 and counts.awaiting_meeting > 5
     cut = _read(seeded_engine, approvals.work_queue, actor=staff, limit=5)
-    for section, frame in cut.items():
+    for section, frame in vars(cut).items():
         assert len(frame) == 5, section
-        assert _records(frame) == _records(whole[section].head(5)), section
+        assert _records(frame) == _records(getattr(whole, section).head(5)), section
     # One's own proposals are cut in SQL by the same order as the whole list (open first,
     # newest first, then the key as text: "adoption:1003" before "adoption:998"), at any cut.
-    mine = whole["my_proposals"]
+    mine = whole.my_proposals
     assert len(mine) > 40
     for limit in (1, 7, 23, 40):
-        cut_mine = _read(seeded_engine, approvals.work_queue, actor=staff, limit=limit)[
-            "my_proposals"
-        ]
+        cut_mine = _read(seeded_engine, approvals.work_queue, actor=staff, limit=limit).my_proposals
         assert _records(cut_mine) == _records(mine.head(limit)), limit
 
 

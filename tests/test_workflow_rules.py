@@ -979,14 +979,14 @@ def test_work_queue_and_pending_decisions(
         wd.adoption(s, taken, other.id, status="proposed")
     mine = propose(migrated_engine, me, technology_id=free)
     queue = read(migrated_engine, approvals.work_queue, actor=me)
-    assert set(queue) == {"to_screen", "to_propose", "awaiting_meeting", "my_proposals"}
-    assert queue["to_screen"]["id"].tolist() == [submitted]
-    assert queue["to_screen"]["next_status"].tolist() == ["screening"]
-    assert free not in queue["to_propose"]["id"].tolist()
-    assert taken not in queue["to_propose"]["id"].tolist()
-    waiting = set(zip(queue["awaiting_meeting"]["kind"], queue["awaiting_meeting"]["id"]))
+    assert set(vars(queue)) == {"to_screen", "to_propose", "awaiting_meeting", "my_proposals"}
+    assert queue.to_screen["id"].tolist() == [submitted]
+    assert queue.to_screen["next_status"].tolist() == ["screening"]
+    assert free not in queue.to_propose["id"].tolist()
+    assert taken not in queue.to_propose["id"].tolist()
+    waiting = set(zip(queue.awaiting_meeting["kind"], queue.awaiting_meeting["id"]))
     assert ("technology", reviewing) in waiting and ("adoption", mine) in waiting
-    assert queue["my_proposals"]["key"].tolist() == [f"adoption:{mine}"]
+    assert queue.my_proposals["key"].tolist() == [f"adoption:{mine}"]
     with pytest.raises(PermissionDenied):
         read(migrated_engine, approvals.work_queue, actor=people["approver"])
 

@@ -18,6 +18,8 @@ event in the same transaction. Four eyes (who may decide or approve what) is ans
 from db.approvals.decisions import ItemOutcome, decide_many, decide_one
 from db.approvals.proposals import decide_proposal, propose_testbed_step
 from db.approvals.queue import (
+    QueueCounts,
+    WorkQueue,
     organization_choices,
     owner_choices,
     pending_decisions,
@@ -42,6 +44,8 @@ __all__ = [
     "ItemContext",
     "ItemOutcome",
     "ProposalContext",
+    "QueueCounts",
+    "WorkQueue",
     "decide_many",
     "decide_one",
     "decide_proposal",

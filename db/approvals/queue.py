@@ -9,6 +9,7 @@ both languages (``*_ko``/``*_en``); the UI labels them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -50,10 +51,30 @@ def _names(session: Session) -> dict[int, str]:
 # --- Staff: the work queue --------------------------------------------------------------
 
 
-def work_queue(
-    *, session: Session, actor: Actor, limit: int | None = None
-) -> dict[str, pd.DataFrame]:
-    """The staff work queue, one DataFrame per section (:data:`QUEUE_SECTIONS`):
+@dataclass(frozen=True)
+class WorkQueue:
+    """The staff work queue, one DataFrame per section (:data:`QUEUE_SECTIONS`)."""
+
+    to_screen: pd.DataFrame
+    to_propose: pd.DataFrame
+    awaiting_meeting: pd.DataFrame
+    my_proposals: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """How many rows each :class:`WorkQueue` section has in all, and ``my_open``: how many
+    of the actor's proposals are still open."""
+
+    to_screen: int
+    to_propose: int
+    awaiting_meeting: int
+    my_proposals: int
+    my_open: int
+
+
+def work_queue(*, session: Session, actor: Actor, limit: int | None = None) -> WorkQueue:
+    """The staff work queue, one DataFrame per section (:class:`WorkQueue`):
 
     - ``to_screen``: submissions to screen and screenings to send to review (id, reg_no,
       title_ko, title_en, owner_ko, owner_en, field, status, since, next_status);
@@ -72,12 +93,12 @@ def work_queue(
     :raise PermissionDenied: the actor is not staff.
     """
     policy.require_role(actor, STAFF, "workflow.queue", "workflow")
-    return {
-        "to_screen": _to_screen(session, limit),
-        "to_propose": _to_propose(session, limit),
-        "awaiting_meeting": _awaiting_meeting(session, limit),
-        "my_proposals": _my_proposals(session, actor, limit),
-    }
+    return WorkQueue(
+        to_screen=_to_screen(session, limit),
+        to_propose=_to_propose(session, limit),
+        awaiting_meeting=_awaiting_meeting(session, limit),
+        my_proposals=_my_proposals(session, actor, limit),
+    )
 
 
 def _count(session: Session, query: Any) -> int:
@@ -88,9 +109,9 @@ def _count(session: Session, query: Any) -> int:
 
 def queue_counts(
     *, session: Session, actor: Actor, shared: Callable[[], dict[str, int]] | None = None
-) -> dict[str, int]:
-    """How many rows each :func:`work_queue` section has in all (:data:`QUEUE_SECTIONS`),
-    and ``my_open``: how many of the actor's proposals are still open. Counted in SQL.
+) -> QueueCounts:
+    """How many rows each :func:`work_queue` section has in all, and how many of the
+    actor's proposals are still open (:class:`QueueCounts`). Counted in SQL.
 
     ``shared``: where to take the counts that are the same for every user
     (:func:`shared_queue_counts`) from, e.g. ``db.summaries.queue_counts`` (stored once per
@@ -99,20 +120,23 @@ def queue_counts(
     :raise PermissionDenied: the actor is not staff.
     """
     policy.require_role(actor, STAFF, "workflow.queue", "workflow")
-    out = {
-        **(shared() if shared is not None else shared_queue_counts(session)),
-        "my_proposals": 0,
-        "my_open": 0,
-    }
+    common = shared() if shared is not None else shared_queue_counts(session)
+    mine = opened = 0
     if actor.id is not None:
         a = Adoption
         adopt = select(a.id).where(a.proposed_by_id == actor.id)
         steps = select(Proposal.id).where(Proposal.proposed_by_id == actor.id)
-        out["my_proposals"] = _count(session, adopt) + _count(session, steps)
-        out["my_open"] = _count(
-            session, adopt.where(a.status.in_(("proposed", "under_review")))
-        ) + _count(session, steps.where(Proposal.status == "pending"))
-    return out
+        mine = _count(session, adopt) + _count(session, steps)
+        opened = _count(session, adopt.where(a.status.in_(("proposed", "under_review")))) + _count(
+            session, steps.where(Proposal.status == "pending")
+        )
+    return QueueCounts(
+        to_screen=common["to_screen"],
+        to_propose=common["to_propose"],
+        awaiting_meeting=common["awaiting_meeting"],
+        my_proposals=mine,
+        my_open=opened,
+    )
 
 
 def shared_queue_counts(session: Session) -> dict[str, int]:
