@@ -24,9 +24,9 @@ from components.i18n import N_, _, fmt_int
 from components.labels import label, status_label
 from db import approvals
 from db.approvals import AdoptionContext, ItemContext, ItemOutcome, ProposalContext
-from db.approvals.screen import TechnologyCard
 from db.errors import ValidationFailed
 from db.policy import Actor
+from db.technologies import TechnologyDetail
 
 
 def _subject(_v: Any, r: Mapping[str, Any]) -> str:
@@ -105,7 +105,7 @@ def _facts(pairs: Sequence[tuple[str, Any]]) -> None:
     st.markdown("  \n".join(lines))
 
 
-def _technology_card(tech: TechnologyCard) -> None:
+def _technology_card(tech: TechnologyDetail) -> None:
     heading(_("Technology"))
     _facts(
         [
@@ -197,7 +197,7 @@ def _adoption_screen(ctx: AdoptionContext) -> None:
                 (N_("Status"), status_label("adoption", a.status)),
                 (N_("Proposed by"), a.proposed_by),
                 (N_("Proposed"), moment(a.proposed_on)),
-                (N_("Edited after the proposal by"), ", ".join(a.editors) or "-"),
+                (N_("Edited after the proposal by"), ", ".join(ctx.editors) or "-"),
             ]
         )
         st.markdown("**" + _("Justification") + "**")

@@ -58,6 +58,17 @@ def write(engine: Engine, fn: Callable[..., Any], **kwargs: Any) -> Any:
         return fn(session=s, **kwargs)
 
 
+def approve(engine: Engine, who: Actor, adoption_id: int) -> None:
+    write(
+        engine,
+        adoptions.decide_adoption,
+        actor=who,
+        adoption_id=adoption_id,
+        decision="approve",
+        comment="승인",
+    )
+
+
 def _event(s: Any, who: Actor, action: str, entity: str, entity_id: int) -> None:
     audit.append(
         s,
@@ -175,14 +186,7 @@ def test_who_ran_the_recommending_meeting_cannot_approve(
     aid, code = recommended_adoption(migrated_engine, staff, runner, how)
     before = len(wd.events(migrated_engine))
     with pytest.raises(policy.RanTheMeeting) as caught:
-        write(
-            migrated_engine,
-            adoptions.decide_adoption,
-            actor=runner,
-            adoption_id=aid,
-            decision="approve",
-            comment="승인",
-        )
+        approve(migrated_engine, runner, aid)
     assert caught.value.params == {"action": "adoption.approve", "code": code}
     assert str(caught.value) == (
         f"You ran the meeting that recommended this item ({code}), so another approver must "
@@ -199,14 +203,7 @@ def test_who_ran_the_recommending_meeting_cannot_approve(
     assert denied.reason == "four eyes: ran the meeting"
     assert wd.status_of(migrated_engine, Adoption, aid) == "under_review"
     # a colleague who did not run it may approve
-    write(
-        migrated_engine,
-        adoptions.decide_adoption,
-        actor=colleague,
-        adoption_id=aid,
-        decision="approve",
-        comment="승인",
-    )
+    approve(migrated_engine, colleague, aid)
     assert wd.status_of(migrated_engine, Adoption, aid) == "approved"
 
 
@@ -240,14 +237,7 @@ def test_running_another_meeting_does_not_count(
         _ran_by_holding(s, runner, wd.meeting(s))
         recommending = wd.recommend(s, aid)
         _event(s, runner, "permission.denied", "meeting", recommending)
-    write(
-        migrated_engine,
-        adoptions.decide_adoption,
-        actor=runner,
-        adoption_id=aid,
-        decision="approve",
-        comment="승인",
-    )
+    approve(migrated_engine, runner, aid)
     assert wd.status_of(migrated_engine, Adoption, aid) == "approved"
 
 

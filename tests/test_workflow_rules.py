@@ -428,7 +428,7 @@ def test_an_edit_after_the_recommendation_needs_a_new_one(
     ctx = read(migrated_engine, approvals.decision_context, actor=approver, adoption_id=aid)
     blocked = [b.message for b in ctx.blocked]
     assert ctx.can_approve is False and adoption_writes.RECOMMENDATION_STALE in blocked
-    assert ctx.adoption.editors == ("Staff.User",)
+    assert ctx.editors == ("Staff.User",)
     with write_session(migrated_engine) as s:
         wd.recommend(s, aid, decided_at=clock.now_utc() + dt.timedelta(seconds=1))
     approve(migrated_engine, approver, aid)  # another approver, new recommendation

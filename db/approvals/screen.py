@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from db import clock, domain, policy
 from db.adoptions import writes as adoptions
+from db.adoptions.register import AdoptionDetail, adoption_detail
 from db.adoptions.writes import Recommendation
 from db.approvals import proposals
 from db.approvals.decisions import parse_key
@@ -34,14 +35,13 @@ from db.models import (
     Evaluation,
     Meeting,
     MeetingRules,
-    Organization,
     PanelSeat,
     Proposal,
-    Technology,
     Testbed,
     User,
 )
 from db.policy import APPROVERS, Actor
+from db.technologies.register import TechnologyDetail, technology_detail
 
 
 @dataclass(frozen=True)
@@ -50,49 +50,6 @@ class Blocker:
 
     message: str
     params: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class TechnologyCard:
-    """The technology an item is about, as the decision screen shows it."""
-
-    id: int
-    reg_no: str
-    title_ko: str
-    title_en: str | None
-    summary: str | None
-    is_local: bool
-    field: str
-    growth_sector: str
-    certification: str
-    status: str
-    submitted_on: dt.date | None
-    registered_on: dt.date | None
-    owner_ko: str
-    owner_en: str | None
-
-
-@dataclass(frozen=True)
-class AdoptionFacts:
-    """An adoption proposal's fields, with the names of who proposed, edited and decided."""
-
-    id: int
-    technology_id: int
-    project_name: str
-    department: str
-    budget_krw: int
-    year: int
-    justification: str
-    status: str
-    proposed_on: dt.date
-    review_on: dt.date | None
-    approved_on: dt.date | None
-    rejected_on: dt.date | None
-    decision_comment: str | None
-    proposed_by: str
-    editors: tuple[str, ...]
-    decided_by: str | None
-    decided_at: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -139,7 +96,7 @@ class ItemContext:
     """
 
     key: str
-    technology: TechnologyCard
+    technology: TechnologyDetail
     deliberations: pd.DataFrame
     history: RecordHistory
     can_decide: bool
@@ -149,9 +106,11 @@ class ItemContext:
 
 @dataclass(frozen=True)
 class AdoptionContext(ItemContext):
-    """An adoption under review (:func:`decision_context`)."""
+    """An adoption under review (:func:`decision_context`): the adoption as its register
+    shows it, and the names of who edited it after it was proposed."""
 
-    adoption: AdoptionFacts
+    adoption: AdoptionDetail
+    editors: tuple[str, ...]
     recommendation: Recommendation
 
 
@@ -238,29 +197,11 @@ def _names(session: Session) -> dict[int, str]:
     }
 
 
-def _technology(session: Session, tech_id: int) -> TechnologyCard:
-    t = Technology
-    row = session.execute(
-        select(
-            t.id,
-            t.reg_no,
-            t.title_ko,
-            t.title_en,
-            t.summary,
-            t.is_local,
-            t.field,
-            t.growth_sector,
-            t.certification,
-            t.status,
-            t.submitted_on,
-            t.registered_on,
-            Organization.name_ko.label("owner_ko"),
-            Organization.name_en.label("owner_en"),
-        )
-        .join(Organization, Organization.id == t.owner_org_id)
-        .where(t.id == tech_id)
-    ).one()
-    return TechnologyCard(**row._asdict())
+def _technology(session: Session, tech_id: int) -> TechnologyDetail:
+    found = technology_detail(session=session, tech_id=tech_id)
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def _blockers(refusal: policy.Refusal | None, *problems: str | None) -> tuple[Blocker, ...]:
@@ -296,20 +237,13 @@ def decision_context(*, session: Session, actor: Actor, adoption_id: int) -> Ado
         AgendaItem.technology_id == adoption.technology_id,
         Meeting.kind == "registration_review",
     )
-    fields = (
-        "id", "technology_id", "project_name", "department", "budget_krw", "year",
-        "justification", "status", "proposed_on", "review_on", "approved_on", "rejected_on",
-        "decision_comment",
-    )  # fmt: skip
+    found = adoption_detail(session=session, adoption_id=adoption_id)
+    if found is None:
+        raise NotFound()
     return AdoptionContext(
         key=item.key,
-        adoption=AdoptionFacts(
-            **{f: getattr(adoption, f) for f in fields},
-            proposed_by=names.get(adoption.proposed_by_id or -1, ""),
-            editors=tuple(sorted(names.get(i, str(i)) for i in editor_ids)),
-            decided_by=names.get(adoption.decided_by_id or -1),
-            decided_at=clock.as_utc(adoption.decided_at) if adoption.decided_at else None,
-        ),
+        adoption=found,
+        editors=tuple(sorted(names.get(i, str(i)) for i in editor_ids)),
         technology=_technology(session, adoption.technology_id),
         deliberations=pd.concat(
             [deliberations(session, adoption_review), deliberations(session, registration)],
