@@ -512,27 +512,27 @@ def show_done(actor: Actor) -> bool:
         _(
             "{file} imported into {register}: {added} added, {updated} updated, "
             "{unchanged} unchanged.",
-            file=summary["file"],
-            register=register_title(summary["register"]),
-            added=fmt_int(summary["added"]),
-            updated=fmt_int(summary["updated"]),
-            unchanged=fmt_int(summary["unchanged"]),
+            file=summary.file,
+            register=register_title(summary.register),
+            added=fmt_int(summary.added),
+            updated=fmt_int(summary.updated),
+            unchanged=fmt_int(summary.unchanged),
         ),
         icon=":material/task_alt:",
     )
     st.caption(
         _(
             "Recorded in the audit trail as event {event} (file SHA-256 {sha}).",
-            event=fmt_int(summary["event_id"]),
-            sha=summary["sha256"][:16] + "…",
+            event=fmt_int(summary.event_id),
+            sha=summary.sha256[:16] + "…",
         )
     )
     allowed = {p.url_path for p in pages_for(actor.roles)}
-    page = imports.REGISTERS[summary["register"]].page
+    page = imports.REGISTERS[summary.register].page
     if page and page in allowed:
         st.page_link(
             f"pages/{page}.py",
-            label=_("Open the {register} register", register=register_title(summary["register"])),
+            label=_("Open the {register} register", register=register_title(summary.register)),
             icon=":material/list:",
         )
     if st.button(_("Import another file"), key="imp_another"):

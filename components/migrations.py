@@ -172,9 +172,9 @@ def _confirm(actor: Actor, m: historical.Migration) -> None:
             "Migration {id} confirmed: {added} added, {updated} updated, recorded as audit "
             "event {event}.",
             id=m.id,
-            added=fmt_int(done["added"]),
-            updated=fmt_int(done["updated"]),
-            event=fmt_int(done["event_id"]),
+            added=fmt_int(done.added),
+            updated=fmt_int(done.updated),
+            event=fmt_int(done.event_id),
         ),
         icon=":material/task_alt:",
     )

@@ -151,7 +151,7 @@ def test_a_migration_needs_two_people_and_writes_only_when_confirmed(engine: Eng
     done = write(
         engine, historical.confirm_migration, actor=who["approver.one"], migration_id=migration.id
     )
-    assert (done["added"], done["updated"], done["migration"]) == (2, 0, migration.id)
+    assert (done.added, done.updated) == (2, 0)
     with read_session(engine) as s:
         techs = dict(s.execute(select(Technology.reg_no, Technology.id)).all())
         assert set(techs) == {"DG-2019-901", "DG-2019-902"}
@@ -168,7 +168,7 @@ def test_a_migration_needs_two_people_and_writes_only_when_confirmed(engine: Eng
         confirmed = s.scalars(
             select(AuditEvent).where(AuditEvent.action == "import_migration.confirmed")
         ).one()
-        assert confirmed.id == done["event_id"]
+        assert confirmed.id == done.event_id
         assert '"submitted_by":"admin.one"' in (confirmed.after or "")
         assert audit.verify(s).ok
 
@@ -180,7 +180,7 @@ def test_a_migration_needs_two_people_and_writes_only_when_confirmed(engine: Eng
         "Approver.One",
         2,
     )
-    assert listed.sha256 == migration.sha256 and listed.event_id == done["event_id"]
+    assert listed.sha256 == migration.sha256 and listed.event_id == done.event_id
     assert listed.decided_at is not None and listed.decided_at >= listed.submitted_at
     entries = read(
         engine, historical.migrated_records, actor=who["auditor.one"], migration_id=migration.id

@@ -98,7 +98,7 @@ def csv_bytes(register: str, rows: list[list[str]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def run_import(engine: Engine, register: str, rows: list[list[str]]) -> dict[str, Any]:
+def run_import(engine: Engine, register: str, rows: list[list[str]]) -> imports.ImportSummary:
     from components.imports import vocabulary
 
     with write_session(engine) as s:
@@ -205,7 +205,7 @@ def test_small_file_reads_only_what_it_refers_to(
             data=csv_bytes(register, rows),
             vocabulary=vocabulary(),
         )
-    assert (done["added"], done["updated"], done["unchanged"]) == (10, 0, 10)
+    assert (done.added, done.updated, done.unchanged) == (10, 0, 10)
     assert sum(counts) <= BOUND
     again, _ = checked(big, register, rows)
     assert (again["to_add"], again["to_update"], again["unchanged"]) == (0, 0, 20)

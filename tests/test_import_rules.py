@@ -80,7 +80,7 @@ def test_a_new_technology_as_registered_is_refused(engine: Engine) -> None:
             (2, "상태", status, rules.STATUS_NOT_ALLOWED)
         ]
     ok = [LIFECYCLE_HEADER, lifecycle_row(1, "submitted"), [*tech_row(2), *[""] * 6]]
-    assert run_import(engine, "technologies", "t.csv", csv_bytes(ok))["added"] == 2
+    assert run_import(engine, "technologies", "t.csv", csv_bytes(ok)).added == 2
 
 
 def test_dates_of_steps_a_status_has_not_reached_are_refused(engine: Engine) -> None:
@@ -154,7 +154,7 @@ def test_back_dating_is_refused_in_every_register(engine: Engine) -> None:
     # A declared tie began in the past: its dates are the tie's, not the record's.
     ties = ["성명", "소속 기관", "소속 구분", "위촉일", "이해관계 신고"]
     row = ["김하나", "감사원", "public", iso(), "한국도로공사 | employment | 2015-01-01"]
-    assert run_import(engine, "experts", "e.csv", csv_bytes([ties, row]))["added"] == 1
+    assert run_import(engine, "experts", "e.csv", csv_bytes([ties, row])).added == 1
 
 
 def test_only_the_dates_an_import_writes_are_checked(engine: Engine) -> None:
@@ -165,12 +165,12 @@ def test_only_the_dates_an_import_writes_are_checked(engine: Engine) -> None:
         s.add(Inquiry(org_id=org, received_on=dt.date(2019, 4, 10), channel="visit", topic="점검"))
     inquiry = ["기관", "접수일", "경로", "주제", "상태", "회신일"]
     rows = [inquiry, ["감사원", "2019-04-10", "visit", "점검", "received", ""]]
-    assert run_import(engine, "inquiries", "i.csv", csv_bytes(rows))["unchanged"] == 1
+    assert run_import(engine, "inquiries", "i.csv", csv_bytes(rows)).unchanged == 1
     rows[1][4:] = ["answered", "2019-04-12"]
     result = refused(engine, "inquiries", "i.csv", csv_bytes(rows))
     assert problems(result) == [(2, "회신일", "2019-04-12", rules.BACKDATED)]
     rows[1][4:] = ["answered", iso()]
-    assert run_import(engine, "inquiries", "i.csv", csv_bytes(rows))["updated"] == 1
+    assert run_import(engine, "inquiries", "i.csv", csv_bytes(rows)).updated == 1
 
 
 def test_today_is_the_citys_today_after_its_midnight(
@@ -183,7 +183,7 @@ def test_today_is_the_citys_today_after_its_midnight(
     result = refused(engine, "technologies", "t.csv", csv_bytes([TECH_HEADER, row]))
     assert problems(result) == [(2, "신청일", utc_day.isoformat(), rules.BACKDATED)]
     row = tech_row(1, submitted=clock.city_today().isoformat())
-    assert run_import(engine, "technologies", "t.csv", csv_bytes([TECH_HEADER, row]))["added"] == 1
+    assert run_import(engine, "technologies", "t.csv", csv_bytes([TECH_HEADER, row])).added == 1
 
 
 # --- owners: not of a registered or adopted technology ---------------------------------------
@@ -243,7 +243,7 @@ def test_the_owner_of_a_registered_or_adopted_technology_stays(engine: Engine) -
     ]
     # A submitted technology without an approved adoption may change its owner.
     summary = run_import(engine, "technologies", "t.csv", csv_bytes(rows[:2]))
-    assert summary["updated"] == 1
+    assert summary.updated == 1
     with read_session(engine) as s:
         owner = s.scalar(
             select(Organization.name_ko)
@@ -291,7 +291,7 @@ def test_codes_and_labels_come_from_the_database(engine: Engine) -> None:
     with write_session(engine) as s:
         s.add(FieldTerm(code="shipbuilding", label_ko="조선", label_en="Shipbuilding", position=99))
     rows = [TECH_HEADER, tech_row(1, field="조선"), tech_row(2, field="Shipbuilding")]
-    assert run_import(engine, "technologies", "t.csv", csv_bytes(rows))["added"] == 2
+    assert run_import(engine, "technologies", "t.csv", csv_bytes(rows)).added == 2
     result = refused(
         engine, "technologies", "t.csv", csv_bytes([TECH_HEADER, tech_row(3, field="우주")])
     )
@@ -302,11 +302,11 @@ def test_codes_and_labels_come_from_the_database(engine: Engine) -> None:
 
 def test_a_retired_code_stays_on_its_records_but_is_not_used_anew(engine: Engine) -> None:
     rows = [TECH_HEADER, tech_row(1, field="bridges")]
-    assert run_import(engine, "technologies", "t.csv", csv_bytes(rows))["added"] == 1
+    assert run_import(engine, "technologies", "t.csv", csv_bytes(rows)).added == 1
     with write_session(engine) as s:
         s.execute(update(FieldTerm).where(FieldTerm.code == "bridges").values(retired_on=day()))
     # The stored record keeps it (the same file changes nothing) ...
-    assert run_import(engine, "technologies", "t.csv", csv_bytes(rows))["unchanged"] == 1
+    assert run_import(engine, "technologies", "t.csv", csv_bytes(rows)).unchanged == 1
     # ... a new record, or a change to it, may not use it.
     result = refused(engine, "technologies", "t.csv", csv_bytes([*rows, tech_row(2, field="교량")]))
     assert problems(result) == [(3, "기술 분야", "bridges", rules.RETIRED_CODE)]
@@ -328,6 +328,6 @@ def test_registration_numbers_follow_the_citys_pattern(engine: Engine) -> None:
     year = clock.city_today().year
     assert result.problems[0].params == {"pattern": "DG-YYYY-NNN", "example": f"DG-{year}-041"}
     rows = [TECH_HEADER, tech_row(1, reg_no="dg-2020-0007")]
-    assert run_import(engine, "technologies", "t.csv", csv_bytes(rows))["added"] == 1
+    assert run_import(engine, "technologies", "t.csv", csv_bytes(rows)).added == 1
     with read_session(engine) as s:
         assert s.scalar(select(Technology.reg_no)) == "DG-2020-0007"

@@ -43,7 +43,7 @@ from db.imports import reading
 from db.imports.checking import MIGRATION, MODES, NORMAL, Allowed, Plan, allowed, check
 from db.imports.columns import CODES_ONLY, REGISTERS, Register, Vocabulary, norm_header
 from db.imports.report import Problem, Report
-from db.imports.writing import apply
+from db.imports.writing import ImportSummary, apply
 from db.policy import IMPORTERS, MIGRATORS, Actor, require
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "REGISTERS",
     "CheckResult",
     "ImportRefused",
+    "ImportSummary",
     "Problem",
     "Vocabulary",
     "check_file",
@@ -189,12 +190,12 @@ def import_file(
     data: bytes,
     vocabulary: Vocabulary = CODES_ONLY,
     progress: Progress | None = None,
-) -> dict[str, Any]:
+) -> ImportSummary:
     """Check and import ``data`` in the caller's write transaction as a normal import: all
     rows or none.
 
-    Returns the counts (``added``, ``updated``, ``unchanged``, ``rows``, ``blank_rows``),
-    the file's ``sha256`` and the id of the import's audit event.
+    Returns the :class:`ImportSummary` (counts, the file's ``sha256`` and the id of the
+    import's audit event).
 
     :raise PermissionDenied: the actor is neither an administrator nor staff (audited by
         ``db.session.write_session``).

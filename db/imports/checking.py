@@ -81,6 +81,10 @@ LIFECYCLE_BY_WORKFLOW = N_(
     "This technology is already in the register with {current}; its status and dates "
     "change through the workflow, not by an import."
 )
+STATUS_GOES_BACK = N_(
+    "This inquiry is already in the register with status={current}; an import may record its "
+    "later steps, never move it back."
+)
 DUPLICATE_TITLE = N_(
     "The owner already has technology {reg_no} with this title; import it under that number."
 )
@@ -951,6 +955,19 @@ class Checker:
                     record, current, adopted
                 ):
                     continue
+            if (
+                reg == "inquiries"
+                and "status" in before
+                and not domain.reachable("inquiry", current["status"], record.values["status"])
+            ):
+                self._bad(
+                    record.row,
+                    self.register.column("status"),
+                    record.values["status"],
+                    STATUS_GOES_BACK,
+                    current=current["status"],
+                )
+                continue
             fields = None
             new_ties: tuple[Any, ...] = ()
             if reg == "experts":

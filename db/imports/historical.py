@@ -42,7 +42,7 @@ from db.experts.register import PERSONAL_COLUMNS
 from db.imports import CheckResult, halves, valid_plan
 from db.imports.checking import MIGRATION
 from db.imports.columns import CODES_ONLY, REGISTERS, Vocabulary, norm_header
-from db.imports.writing import apply
+from db.imports.writing import ImportSummary, apply
 from db.models import (
     Expert,
     ImportMigration,
@@ -288,10 +288,9 @@ def confirm_migration(
     migration_id: int,
     vocabulary: Vocabulary = CODES_ONLY,
     progress: Progress | None = None,
-) -> dict[str, Any]:
+) -> ImportSummary:
     """Confirm a pending migration: check its stored file again and write it, all records
-    or none, in the caller's transaction. Returns the counts (as ``import_file`` does) and
-    ``migration``.
+    or none, in the caller's transaction. Returns what it wrote (as ``import_file`` does).
 
     :raise PermissionDenied: the actor is neither an administrator nor an approver, or
         submitted it (:class:`~db.policy.OwnMigration`; four eyes).
@@ -343,10 +342,10 @@ def confirm_migration(
     session.execute(
         update(ImportMigration)
         .where(ImportMigration.id == row.id)
-        .values(records=summary["added"] + summary["updated"], event_id=summary["event_id"])
+        .values(records=summary.added + summary.updated, event_id=summary.event_id)
         .execution_options(synchronize_session=False)
     )
-    return {**summary, "migration": row.id}
+    return summary
 
 
 def decline_migration(*, session: Session, actor: Actor, migration_id: int, comment: str) -> None:

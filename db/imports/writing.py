@@ -15,8 +15,10 @@ created or changed, naming the migration.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, update
@@ -80,6 +82,23 @@ def _new_row(plan: Plan, record: Record, actor: Actor, now: dt.datetime) -> dict
     return values
 
 
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did: the register and file (name, SHA-256), how many records it added,
+    updated and left unchanged, the file's rows (and blank rows skipped), and the id of the
+    ``import.completed`` audit event."""
+
+    register: str
+    file: str
+    sha256: str
+    added: int
+    updated: int
+    unchanged: int
+    rows: int
+    blank_rows: int
+    event_id: int
+
+
 def apply(
     session: Session,
     actor: Actor,
@@ -90,8 +109,8 @@ def apply(
     progress: Callable[[float, str], None] | None = None,
     migration_id: int | None = None,
     extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Write ``plan`` (its report must be empty); the counts and the import event's id.
+) -> ImportSummary:
+    """Write ``plan`` (its report must be empty); what it did, with the import event's id.
 
     ``migration_id``: the confirmed historical migration this is (its records are marked and
     its events named after it); ``extra``: more to record in the last event.
@@ -151,16 +170,18 @@ def apply(
         )
     elif reg == "technologies":
         refresh_for_technologies(session, [c.id for c in plan.update if "owner_org_id" in c.after])
-    counts = {
-        "register": reg,
-        "file": filename,
-        "sha256": sha256,
-        "added": len(plan.add),
-        "updated": len(plan.update),
-        "unchanged": plan.unchanged,
-        "rows": plan.rows,
-        "blank_rows": plan.blank_rows,
-    }
+    summary = ImportSummary(
+        register=reg,
+        file=filename,
+        sha256=sha256,
+        added=len(plan.add),
+        updated=len(plan.update),
+        unchanged=plan.unchanged,
+        rows=plan.rows,
+        blank_rows=plan.blank_rows,
+        event_id=0,
+    )
+    counts = {k: v for k, v in dataclasses.asdict(summary).items() if k != "event_id"}
     if migration_id is None:
         events.add("import.completed", "import", sha256, None, {**counts, **(extra or {})})
     else:
@@ -176,7 +197,7 @@ def apply(
     event_id = events.flush(session)
     if progress:
         progress(1.0, "write")
-    return {**counts, "event_id": event_id}
+    return dataclasses.replace(summary, event_id=event_id)
 
 
 def _insert_returning_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
