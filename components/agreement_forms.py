@@ -22,15 +22,15 @@ from components.labels import label
 from db import domain
 from db import intercity as ic
 from db.errors import ValidationFailed
+from db.intercity import analysis as q
 from db.policy import Actor
 
 
-def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> None:
+def agreement_form(url: str, actor: Actor, record: q.AgreementForEdit | None) -> None:
     """Record a new agreement (``record`` None) or change one (compare-and-set on its
     version)."""
     new = record is None
-    r = record or {}
-    form = ic_form("agreement_new" if new else f"agreement_{r['id']}_{r['version']}")
+    form = ic_form("agreement_new" if record is None else f"agreement_{record.id}_{record.version}")
     orgs = data.organizations(url)
     with st.form(f"ic_form_{form.name}"):
         org_picker(
@@ -38,7 +38,7 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
             orgs,
             "partner_org_id",
             _("Partner"),
-            current=None if new else int(r["partner_org_id"]),
+            current=None if record is None else record.partner_org_id,
         )
         left, right = st.columns(2)
         kinds, statuses = list(domain.AGREEMENT_KINDS), list(domain.AGREEMENT_STATUSES)
@@ -46,7 +46,7 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
             st.selectbox(
                 _("Kind"),
                 kinds,
-                index=kinds.index(r["kind"]) if r else None,
+                index=kinds.index(record.kind) if record else None,
                 format_func=lambda c: label("agreement_kind", c),
                 placeholder=_("Choose"),
                 key=form.key("kind"),
@@ -56,7 +56,7 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
             st.selectbox(
                 _("Status"),
                 statuses,
-                index=statuses.index(r["status"]) if r else 0,
+                index=statuses.index(record.status) if record else 0,
                 format_func=lambda c: label("agreement_status", c),
                 key=form.key("status"),
                 help=_(
@@ -67,20 +67,21 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
             form.field_error("status")
         st.text_input(
             _("Agreement title in Korean"),
-            value=r.get("title_ko", ""),
+            value=record.title_ko if record else "",
             max_chars=300,
             key=form.key("title_ko"),
         )
         form.field_error("title_ko")
         st.text_input(
             _("Agreement title in English"),
-            value=r.get("title_en", ""),
+            value=record.title_en if record else "",
             max_chars=300,
             key=form.key("title_en"),
             help=_("Left empty, the Korean title is used."),
         )
         form.field_error("title_en")
-        st.text_area(_("Scope"), value=r.get("scope") or "", max_chars=4000, key=form.key("scope"))
+        scope = (record.scope if record else None) or ""
+        st.text_area(_("Scope"), value=scope, max_chars=4000, key=form.key("scope"))
         form.field_error("scope")
         cols = st.columns(4)
         for col, (name, title) in zip(
@@ -96,7 +97,7 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
             with col:
                 st.date_input(
                     title,
-                    value=r.get(name),
+                    value=getattr(record, name) if record else None,
                     min_value=dt.date(2000, 1, 1),
                     max_value=dt.date(2100, 12, 31),
                     format="YYYY-MM-DD",
@@ -122,7 +123,7 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
 
         def write() -> int:
             values = {k: f() for k, f in fields.items()}
-            if new:
+            if record is None:
                 return data.write(
                     ic.create_agreement,
                     actor=actor,
@@ -133,13 +134,13 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
             data.write(
                 ic.edit_agreement,
                 actor=actor,
-                agreement_id=int(r["id"]),
-                version=int(r["version"]),
+                agreement_id=record.id,
+                version=record.version,
                 partner_org_id=form.value("partner_org_id"),
                 new_partner=new_org(form),
                 **values,
             )
-            return int(r["id"])
+            return record.id
 
         shown = ("partner_org_id", *NEW_ORG_FIELDS, *fields)
         st.form_submit_button(
@@ -159,11 +160,11 @@ def agreement_form(url: str, actor: Actor, record: dict[str, Any] | None) -> Non
 def link_forms(
     url: str,
     actor: Actor,
-    record: dict[str, Any],
+    record: q.AgreementForEdit,
     adoptions: pd.DataFrame,
     testbeds: pd.DataFrame,
 ) -> None:
-    if record["signed_on"] is None:
+    if record.signed_on is None:
         st.info(_("Only a signed agreement produces adoptions and testbeds; this one is planned."))
         return
     st.caption(
@@ -176,8 +177,8 @@ def link_forms(
         ("adoption", adoptions, _("Adoption")),
         ("testbed", testbeds, _("Testbed")),
     ):
-        form = ic_form(f"link_{kind}_{record['id']}")
-        candidates = data.agreement_link_candidates(url, int(record["id"]), kind)
+        form = ic_form(f"link_{kind}_{record.id}")
+        candidates = data.agreement_link_candidates(url, record.id, kind)
         by_id = {int(c["id"]): c for c in candidates.to_dict("records")}
         by_id.update(
             {
@@ -219,7 +220,7 @@ def link_forms(
                 data.write(
                     ic.link_product,
                     actor=actor,
-                    agreement_id=int(record["id"]),
+                    agreement_id=record.id,
                     kind=kind,
                     product_id=int(item),
                     linked=form.value("action") != "unlink",

@@ -404,12 +404,12 @@ def agreement_card(url: str, actor: Actor, agreement_id: int, as_of: dt.date | N
             record = data.read(q.agreement_detail, agreement_id=agreement_id)
             if record is None:
                 return
-            if record["changed_by"]:
+            if record.changed_by and record.changed_at is not None:
                 st.caption(
                     _(
                         "Last changed by {who} at {when}.",
-                        who=escape_markdown(str(record["changed_by"])),
-                        when=fmt_datetime(record["changed_at"]),
+                        who=escape_markdown(str(record.changed_by)),
+                        when=fmt_datetime(record.changed_at),
                     )
                 )
             edit, link = st.tabs([_("Correct or move on"), _("Link what it produced")])

@@ -16,16 +16,17 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.cells import escape_markdown, missing, moment, money, row_name
+from components.cells import escape_markdown, missing, moment, money, pick, row_name
 from components.forms import Form
 from components.grid import Col, date_col, table, vocab
 from components.history import history_table
 from components.i18n import N_, _, fmt_int
 from components.labels import label, status_label
 from db import approvals
-from db.approvals import ItemOutcome
+from db.approvals import AdoptionContext, ItemContext, ItemOutcome, ProposalContext
 from db.errors import ValidationFailed
 from db.policy import Actor
+from db.technologies import TechnologyDetail
 
 
 def _subject(_v: Any, r: Mapping[str, Any]) -> str:
@@ -47,18 +48,21 @@ def _approvable(v: Any, r: Mapping[str, Any]) -> str:
     return _("Not yet")
 
 
+def _why_not(v: Any, r: Mapping[str, Any]) -> str:
+    """Why the item cannot be approved now (a message template and its parameters)."""
+    if missing(v) or not v:
+        return ""
+    params = r.get("blocked_params")
+    return _(str(v), **(params if isinstance(params, Mapping) else {}))
+
+
 PENDING = (
     Col("kind", N_("Kind"), vocab("item_kind")),
     Col("reg_no", N_("Registration number")),
     Col("title_ko", N_("Technology"), lambda _v, r: row_name(r, "title_ko", "title_en"), width=240),
     Col("subject", N_("Project or step"), _subject, width=200),
     Col("can_approve", N_("Can be approved"), _approvable),
-    Col(
-        "approve_blocked",
-        N_("Why not"),
-        lambda v, _r: "" if missing(v) or not v else _(str(v)),
-        width=330,
-    ),
+    Col("approve_blocked", N_("Why not"), lambda v, r: _why_not(v, r), width=330),
     Col("proposed_by", N_("Proposed by")),
     date_col("proposed_on", N_("Proposed")),
     Col("budget_krw", N_("Budget"), lambda v, _r: "" if missing(v) else money(v)),
@@ -101,26 +105,23 @@ def _facts(pairs: Sequence[tuple[str, Any]]) -> None:
     st.markdown("  \n".join(lines))
 
 
-def _technology_card(tech: dict[str, Any]) -> None:
+def _technology_card(tech: TechnologyDetail) -> None:
     heading(_("Technology"))
     _facts(
         [
-            (N_("Registration number"), tech["reg_no"]),
-            (N_("Title"), row_name(tech, "title_ko", "title_en")),
-            (N_("Owner"), row_name(tech, "owner_ko", "owner_en")),
-            (
-                N_("Local or external"),
-                label("locality", "local" if tech["is_local"] else "external"),
-            ),
-            (N_("Field"), label("field", tech["field"])),
-            (N_("Growth sector"), label("growth_sector", tech["growth_sector"])),
-            (N_("Certification"), label("certification", tech["certification"])),
-            (N_("Status"), status_label("technology", tech["status"])),
-            (N_("Registered"), moment(tech.get("registered_on"))),
+            (N_("Registration number"), tech.reg_no),
+            (N_("Title"), pick(tech.title_ko, tech.title_en, empty="")),
+            (N_("Owner"), pick(tech.owner_ko, tech.owner_en, empty="")),
+            (N_("Local or external"), label("locality", "local" if tech.is_local else "external")),
+            (N_("Field"), label("field", tech.field)),
+            (N_("Growth sector"), label("growth_sector", tech.growth_sector)),
+            (N_("Certification"), label("certification", tech.certification)),
+            (N_("Status"), status_label("technology", tech.status)),
+            (N_("Registered"), moment(tech.registered_on)),
         ]
     )
-    if tech.get("summary"):
-        st.caption(escape_markdown(str(tech["summary"])))
+    if tech.summary:
+        st.caption(escape_markdown(str(tech.summary)))
 
 
 DELIBERATION = (
@@ -150,63 +151,63 @@ DELIBERATION = (
 )
 
 
-def _deliberations(ctx: dict[str, Any]) -> None:
+def _deliberations(ctx: ItemContext) -> None:
     heading(_("Deliberation record"))
     table(
-        ctx["deliberations"],
+        ctx.deliberations,
         DELIBERATION,
         empty=N_("No meeting has deliberated on it yet."),
-        key=f"ap_delib_{ctx['key']}",
+        key=f"ap_delib_{ctx.key}",
     )
 
 
-def _history(ctx: dict[str, Any]) -> None:
-    hist = ctx["history"]
+def _history(ctx: ItemContext) -> None:
+    hist = ctx.history
     with st.expander(_("History ({n})", n=fmt_int(hist.total)), expanded=False):
         if hist.events.empty:
             st.info(_("No recorded events."))
             return
-        history_table(hist, f"ap_hist_{ctx['key']}")
+        history_table(hist, f"ap_hist_{ctx.key}")
 
 
-def decision_screen(ctx: dict[str, Any]) -> None:
+def decision_screen(ctx: ItemContext) -> None:
     """Everything to decide one item: the proposal, the technology, the deliberation
     record with scores, the recommendation, what blocks the actor, and the history."""
     with st.container(border=True):
-        if "adoption" in ctx:
+        if isinstance(ctx, AdoptionContext):
             _adoption_screen(ctx)
-        else:
+        elif isinstance(ctx, ProposalContext):
             _proposal_screen(ctx)
-        for problem in ctx["blocked"]:
-            st.warning(_(problem))
+        for problem in ctx.blocked:
+            st.warning(_(problem.message, **problem.params))
         _history(ctx)
 
 
-def _adoption_screen(ctx: dict[str, Any]) -> None:
-    a, rec = ctx["adoption"], ctx["recommendation"]
-    st.subheader(escape_markdown(str(a["project_name"])))
+def _adoption_screen(ctx: AdoptionContext) -> None:
+    a, rec = ctx.adoption, ctx.recommendation
+    st.subheader(escape_markdown(str(a.project_name)))
     left, right = st.columns(2)
     with left:
         heading(_("Proposal"))
         _facts(
             [
-                (N_("Department"), a["department"]),
-                (N_("Budget"), money(a["budget_krw"])),
-                (N_("Project year"), a["year"]),
-                (N_("Status"), status_label("adoption", a["status"])),
-                (N_("Proposed by"), a["proposed_by"]),
-                (N_("Proposed"), moment(a["proposed_on"])),
-                (N_("Edited after the proposal by"), ", ".join(a["editors"]) or "-"),
+                (N_("Department"), a.department),
+                (N_("Budget"), money(a.budget_krw)),
+                (N_("Project year"), a.year),
+                (N_("Status"), status_label("adoption", a.status)),
+                (N_("Proposed by"), a.proposed_by),
+                (N_("Proposed"), moment(a.proposed_on)),
+                (N_("Edited after the proposal by"), ", ".join(ctx.editors) or "-"),
             ]
         )
         st.markdown("**" + _("Justification") + "**")
-        st.markdown(escape_markdown(str(a["justification"] or "-")))
-        if a.get("decision_comment"):
-            who = escape_markdown(str(a.get("decided_by") or "-"))
+        st.markdown(escape_markdown(str(a.justification or "-")))
+        if a.decision_comment:
+            who = escape_markdown(str(a.decided_by or "-"))
             st.markdown("**" + _("Last decision comment") + f"** ({who})")
-            st.markdown(escape_markdown(str(a["decision_comment"])))
+            st.markdown(escape_markdown(str(a.decision_comment)))
     with right:
-        _technology_card(ctx["technology"])
+        _technology_card(ctx.technology)
     if rec.recommended:
         st.success(
             _(
@@ -218,25 +219,25 @@ def _adoption_screen(ctx: dict[str, Any]) -> None:
     _deliberations(ctx)
 
 
-def _proposal_screen(ctx: dict[str, Any]) -> None:
-    p = ctx["proposal"]
-    entity = p["entity"]
+def _proposal_screen(ctx: ProposalContext) -> None:
+    p = ctx.proposal
+    entity = p.entity
     st.subheader(
         _(
             "{kind}: {start} → {end}",
             kind=label("item_kind", f"{entity}_step"),
-            start=status_label(entity, p["from_status"]),
-            end=status_label(entity, p["to_status"]),
+            start=status_label(entity, p.from_status),
+            end=status_label(entity, p.to_status),
         )
     )
     left, right = st.columns(2)
     with left:
         heading(_("Proposal"))
-        details = p["details"]
+        details = p.details
         pairs: list[tuple[str, Any]] = [
-            (N_("Proposed by"), p["proposed_by"]),
-            (N_("Proposed"), moment(p["proposed_at"])),
-            (N_("Reason"), p["reason"]),
+            (N_("Proposed by"), p.proposed_by),
+            (N_("Proposed"), moment(p.proposed_at)),
+            (N_("Reason"), p.reason),
         ]
         if "site" in details:
             pairs.append((N_("Site"), details["site"]))
@@ -253,31 +254,31 @@ def _proposal_screen(ctx: dict[str, Any]) -> None:
                 (N_("Certification won"), label("certification", details["certification"]))
             )
         _facts(pairs)
-        if ctx["record"]:
-            rec = ctx["record"]
+        if ctx.testbed is not None:
+            tb = ctx.testbed
             heading(_("Testbed"))
             _facts(
                 [
-                    (N_("Status"), status_label("testbed", rec["status"])),
-                    (N_("Site"), rec.get("site")),
-                    (N_("Applied"), moment(rec.get("applied_on"))),
-                    (N_("Selected"), moment(rec.get("selected_on"))),
-                    (N_("Started"), moment(rec.get("started_on"))),
+                    (N_("Status"), status_label("testbed", tb.status)),
+                    (N_("Site"), tb.site),
+                    (N_("Applied"), moment(tb.applied_on)),
+                    (N_("Selected"), moment(tb.selected_on)),
+                    (N_("Started"), moment(tb.started_on)),
                 ]
             )
     with right:
-        _technology_card(ctx["technology"])
+        _technology_card(ctx.technology)
     _deliberations(ctx)
 
 
-def decision_form(actor: Actor, ctx: dict[str, Any]) -> None:
+def decision_form(actor: Actor, ctx: ItemContext) -> None:
     """Approve, reject or return with a mandatory comment, after ticking the confirmation."""
-    if not ctx["can_decide"]:
+    if not ctx.can_decide:
         st.info(_("You cannot decide this item."))
         return
     form = Form("decide")
-    choices = ["approve", "reject"] if ctx["can_approve"] else ["reject"]
-    if "adoption" in ctx:
+    choices = ["approve", "reject"] if ctx.can_approve else ["reject"]
+    if isinstance(ctx, AdoptionContext):
         choices.append("return")
     with st.form(form.name):
         heading(_("Your decision"))
@@ -288,7 +289,7 @@ def decision_form(actor: Actor, ctx: dict[str, Any]) -> None:
             horizontal=True,
             key=form.key("ap_decision"),
         )
-        if not ctx["can_approve"]:
+        if not ctx.can_approve:
             st.caption(_("Approval is not possible now; see the reasons above."))
         st.text_area(
             _("Comment (required, kept with the decision)"),
@@ -306,7 +307,7 @@ def decision_form(actor: Actor, ctx: dict[str, Any]) -> None:
             data.write(
                 approvals.decide_one,
                 actor=actor,
-                key=ctx["key"],
+                key=ctx.key,
                 decision=decision,
                 comment=form.value("ap_comment") or "",
             )

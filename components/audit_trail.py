@@ -249,28 +249,28 @@ def event_detail(
                     _("Reason"),
                 ],
                 _("Value"): [
-                    str(ev["id"]),
-                    _kst(ev["occurred_at"]),
-                    ev["occurred_at"].replace(tzinfo=None).isoformat(timespec="microseconds"),
-                    ev["actor_name"],
-                    "" if ev["actor_id"] is None else str(ev["actor_id"]),
-                    ev["action"],
-                    ev["entity"],
-                    ev["entity_id"] or "",
-                    ev["reason"] or "",
+                    str(ev.id),
+                    _kst(ev.occurred_at),
+                    ev.occurred_at.replace(tzinfo=None).isoformat(timespec="microseconds"),
+                    ev.actor_name,
+                    "" if ev.actor_id is None else str(ev.actor_id),
+                    ev.action,
+                    ev.entity,
+                    ev.entity_id or "",
+                    ev.reason or "",
                 ],
             }
         )
         st.dataframe(fields, hide_index=True, width="stretch")
         left, right = st.columns(2)
         with left:
-            _json_or_text(_("Before"), ev["before"])
+            _json_or_text(_("Before"), ev.before)
         with right:
-            _json_or_text(_("After"), ev["after"])
+            _json_or_text(_("After"), ev.after)
         st.markdown("**" + _("Previous hash") + "**")
-        st.code(ev["prev_hash"], language=None)
+        st.code(ev.prev_hash, language=None)
         st.markdown("**" + _("Hash") + "**")
-        st.code(ev["hash"], language=None)
+        st.code(ev.hash, language=None)
 
 
 # --- downloads -----------------------------------------------------------------------------

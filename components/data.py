@@ -274,7 +274,7 @@ def technologies_export(url: str, filters: technologies.TechnologyFilters, sort:
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def technology_detail(url: str, tech_id: int) -> dict[str, Any] | None:
+def technology_detail(url: str, tech_id: int) -> technologies.TechnologyDetail | None:
     with read_session(engine()) as s:
         return technologies.technology_detail(session=s, tech_id=tech_id)
 
@@ -332,7 +332,7 @@ def _experts_export(
         return experts.experts_export(session=s, actor=_actor, filters=filters, sort=sort)
 
 
-def expert_detail(url: str, actor: Actor, expert_id: int) -> dict[str, Any] | None:
+def expert_detail(url: str, actor: Actor, expert_id: int) -> experts.ExpertDetail | None:
     """One expert for ``actor`` (personal data as in :func:`experts_page`)."""
     personal = policy.may_see_personal_data(actor)
     return _expert_detail(url, personal, expert_id, _actor=actor)
@@ -341,7 +341,7 @@ def expert_detail(url: str, actor: Actor, expert_id: int) -> dict[str, Any] | No
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def _expert_detail(
     url: str, personal_data: bool, expert_id: int, _actor: Actor
-) -> dict[str, Any] | None:
+) -> experts.ExpertDetail | None:
     with read_session(engine()) as s:
         return experts.expert_detail(session=s, actor=_actor, expert_id=expert_id)
 
@@ -365,7 +365,7 @@ def adoptions_export(url: str, filters: adoptions.AdoptionFilters, sort: str) ->
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def adoption_detail(url: str, adoption_id: int) -> dict[str, Any] | None:
+def adoption_detail(url: str, adoption_id: int) -> adoptions.AdoptionDetail | None:
     with read_session(engine()) as s:
         return adoptions.adoption_detail(session=s, adoption_id=adoption_id)
 
@@ -387,7 +387,7 @@ def inquiries_export(url: str, filters: intercity.InquiryFilters, sort: str) -> 
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def inquiry_detail(url: str, inquiry_id: int) -> dict[str, Any] | None:
+def inquiry_detail(url: str, inquiry_id: int) -> intercity.InquiryDetail | None:
     with read_session(engine()) as s:
         return intercity.inquiry_detail(session=s, inquiry_id=inquiry_id)
 
@@ -612,7 +612,7 @@ def agreement_link_candidates(url: str, agreement_id: int, kind: str) -> pd.Data
 # --- work queue (staff; checked in db.approvals) ----------------------------------------------
 
 
-def work_queue_counts(actor: Actor) -> dict[str, int]:
+def work_queue_counts(actor: Actor) -> queue.QueueCounts:
     """``db.approvals.queue_counts`` for ``actor``: the role is checked there first, then the
     counts that are the same for every user are read from ``db.summaries.queue_counts``; the
     actor's own counts are read live."""
@@ -690,14 +690,14 @@ def _audit_export(
         return audit_trail.export_events(session=s, actor=_actor, filters=filters, limit=limit)
 
 
-def audit_event(url: str, actor: Actor, event_id: int) -> dict[str, Any]:
+def audit_event(url: str, actor: Actor, event_id: int) -> audit_trail.Event:
     """One event (events never change: cached for the usual time)."""
     _refused_unless(actor, AUDITORS, "audit_event.read")
     return _audit_event(url, event_id, _actor=actor)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def _audit_event(url: str, event_id: int, _actor: Actor) -> dict[str, Any]:
+def _audit_event(url: str, event_id: int, _actor: Actor) -> audit_trail.Event:
     with read_session(engine()) as s:
         return audit_trail.get_event(session=s, actor=_actor, event_id=event_id)
 

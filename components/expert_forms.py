@@ -6,6 +6,7 @@ snapshot the editor saw (``components.record_forms``), so a concurrent save is r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -26,6 +27,7 @@ from components.record_forms import (
     widget_value,
 )
 from db import clock, domain, experts
+from db.lost_edits import DeclaredTie, ExpertSnapshot
 from db.policy import Actor
 
 EXPERT_FIELDS = (
@@ -57,22 +59,22 @@ def _org_label(names: dict[int, str], org_id: int) -> str:
     return f"{names.get(org_id, '-')} · #{org_id}"
 
 
-def _ties_editor(key: str, names: dict[int, str], ties: list[dict[str, Any]]) -> None:
+def _ties_editor(key: str, names: dict[int, str], ties: Sequence[DeclaredTie]) -> None:
     options = [_org_label(names, i) for i in names]
     kinds = {_tie_label(k): k for k in domain.TIE_KINDS}
 
     def dates(name: str) -> pd.Series:
-        return pd.to_datetime(pd.Series([t[name] for t in ties], dtype=object))
+        return pd.to_datetime(pd.Series([getattr(t, name) for t in ties], dtype=object))
 
     frame = pd.DataFrame(
         {
             "organization": pd.Series(
-                [_org_label(names, int(t["organization_id"])) for t in ties], dtype=object
+                [_org_label(names, t.organization_id) for t in ties], dtype=object
             ),
-            "kind": pd.Series([_tie_label(t["kind"]) for t in ties], dtype=object),
+            "kind": pd.Series([_tie_label(t.kind) for t in ties], dtype=object),
             "started_on": dates("started_on"),
             "ended_on": dates("ended_on"),
-            "note": pd.Series([t["note"] or "" for t in ties], dtype=object),
+            "note": pd.Series([t.note or "" for t in ties], dtype=object),
         },
         columns=list(TIE_COLUMNS),
     )
@@ -96,16 +98,16 @@ def _ties_editor(key: str, names: dict[int, str], ties: list[dict[str, Any]]) ->
     )
 
 
-def _ties_from(key: str, ties: list[dict[str, Any]]) -> list[experts.TieInput]:
+def _ties_from(key: str, ties: Sequence[DeclaredTie]) -> list[experts.TieInput]:
     """The declared ties as the editor left them (its edits applied to ``ties``)."""
     state = st.session_state.get(key) or {}
     rows: list[dict[str, Any]] = [
         {
-            "organization": t["organization_id"],
-            "kind": t["kind"],
-            "started_on": t["started_on"],
-            "ended_on": t["ended_on"],
-            "note": t["note"],
+            "organization": t.organization_id,
+            "kind": t.kind,
+            "started_on": t.started_on,
+            "ended_on": t.ended_on,
+            "note": t.note,
         }
         for t in ties
     ]
@@ -149,12 +151,12 @@ def _tie_value(column: str, raw: Any) -> Any:
     return str(raw)
 
 
-def _expert_inputs(form: Form, names: dict[int, str], snap: dict[str, Any]) -> None:
+def _expert_inputs(form: Form, names: dict[int, str], snap: ExpertSnapshot | None) -> None:
     left, right = st.columns(2)
     with left:
         st.text_input(
             _("Name in Korean"),
-            value=snap.get("name") or "",
+            value=snap.name if snap else "",
             max_chars=100,
             key=widget_key(form, "name"),
         )
@@ -162,13 +164,13 @@ def _expert_inputs(form: Form, names: dict[int, str], snap: dict[str, Any]) -> N
     with right:
         st.text_input(
             _("Name in English (optional)"),
-            value=snap.get("name_en") or "",
+            value=(snap.name_en if snap else None) or "",
             max_chars=100,
             key=widget_key(form, "name_en"),
         )
         form.field_error("name_en")
     ids = list(names)
-    current = snap.get("organization_id")
+    current = snap.organization_id if snap else None
     st.selectbox(
         _("Organisation"),
         ids,
@@ -184,14 +186,14 @@ def _expert_inputs(form: Form, names: dict[int, str], snap: dict[str, Any]) -> N
             _("Affiliation"),
             "affiliation",
             domain.AFFILIATIONS,
-            snap.get("affiliation"),
+            snap.affiliation if snap else None,
             widget_key(form, "affiliation"),
         )
         form.field_error("affiliation")
     with right:
         st.text_input(
             _("Position (optional)"),
-            value=snap.get("position") or "",
+            value=(snap.position if snap else None) or "",
             max_chars=100,
             key=widget_key(form, "position"),
         )
@@ -200,7 +202,7 @@ def _expert_inputs(form: Form, names: dict[int, str], snap: dict[str, Any]) -> N
     with left:
         st.text_input(
             _("Phone (optional)"),
-            value=snap.get("phone") or "",
+            value=(snap.phone if snap else None) or "",
             max_chars=32,
             key=widget_key(form, "phone"),
         )
@@ -208,12 +210,12 @@ def _expert_inputs(form: Form, names: dict[int, str], snap: dict[str, Any]) -> N
     with right:
         st.text_input(
             _("E-mail (optional)"),
-            value=snap.get("email") or "",
+            value=(snap.email if snap else None) or "",
             max_chars=254,
             key=widget_key(form, "email"),
         )
         form.field_error("email")
-    held = list(snap.get("fields") or [])
+    held = list(snap.fields if snap else ())
     offered = data.vocabulary(data.database_url(), "fields", offered=True)
     st.multiselect(
         _("Technical fields"),
@@ -253,7 +255,7 @@ def add_expert_form(actor: Actor, orgs: pd.DataFrame) -> None:
     with st.expander(_("Add an expert"), icon=":material/person_add:"):
         ties_key = widget_key(form, "ties")
         with st.form(form.name):
-            _expert_inputs(form, names, {})
+            _expert_inputs(form, names, None)
             st.date_input(
                 _("Joined the pool"),
                 value=clock.city_today(),
@@ -289,7 +291,7 @@ def add_expert_form(actor: Actor, orgs: pd.DataFrame) -> None:
 
 def edit_expert_form(actor: Actor, record_id: int, orgs: pd.DataFrame) -> None:
     """Edit an expert, their fields and declared ties; or record that they left the pool."""
-    snap = snapshot(actor, "expert", record_id)
+    snap = snapshot(actor, ExpertSnapshot, "expert", record_id)
     if snap is None:
         return
     names = _org_names(orgs)
@@ -301,7 +303,7 @@ def edit_expert_form(actor: Actor, record_id: int, orgs: pd.DataFrame) -> None:
             _expert_inputs(form, names, snap)
             st.markdown("**" + _("Declared ties") + "**")
             st.caption(_(TIES_HELP))
-            _ties_editor(ties_key, names, snap["ties"])
+            _ties_editor(ties_key, names, snap.ties)
             form.field_error("ties")
             st.text_input(
                 _("Why this change (optional)"), max_chars=500, key=widget_key(form, "reason")
@@ -313,8 +315,8 @@ def edit_expert_form(actor: Actor, record_id: int, orgs: pd.DataFrame) -> None:
                     experts.edit_expert,
                     actor=actor,
                     expert_id=record_id,
-                    version=int(snap["version"]),
-                    ties=_ties_from(ties_key, snap["ties"]),
+                    version=snap.version,
+                    ties=_ties_from(ties_key, snap.ties),
                     reason=widget_value(form, "reason") or "",
                     **_expert_values(form),
                 )
@@ -330,11 +332,11 @@ def edit_expert_form(actor: Actor, record_id: int, orgs: pd.DataFrame) -> None:
                 ),
             )
         reload_button(form, "expert", record_id)
-    if snap["retired_on"] is None:
+    if snap.retired_on is None:
         _retire_expert_form(actor, record_id, snap)
 
 
-def _retire_expert_form(actor: Actor, record_id: int, snap: dict[str, Any]) -> None:
+def _retire_expert_form(actor: Actor, record_id: int, snap: ExpertSnapshot) -> None:
     form = Form(f"retire_expert_{record_id}")
     title = _("Record that this expert left the pool")
     with st.expander(title, icon=":material/person_remove:"), st.form(form.name):
@@ -357,7 +359,7 @@ def _retire_expert_form(actor: Actor, record_id: int, snap: dict[str, Any]) -> N
                 experts.retire_expert,
                 actor=actor,
                 expert_id=record_id,
-                version=int(snap["version"]),
+                version=snap.version,
                 retired_on=widget_value(form, "retired_on"),
                 reason=widget_value(form, "reason") or "",
             )

@@ -7,8 +7,6 @@ rerun and a saved form comes back empty; ``db.intercity`` checks the role and ru
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from components import data
@@ -97,12 +95,12 @@ def staff_actions(url: str, actor: Actor, inquiry_id: int) -> None:
     if record is None:
         return
     st.markdown("**" + _("Work on inquiry {id}", id=inquiry_id) + "**")
-    if record["changed_by"]:
+    if record.changed_by and record.changed_at is not None:
         st.caption(
             _(
                 "Last changed by {who} at {when}.",
-                who=escape_markdown(str(record["changed_by"])),
-                when=fmt_datetime(record["changed_at"]),
+                who=escape_markdown(str(record.changed_by)),
+                when=fmt_datetime(record.changed_at),
             )
         )
     steps, followup, edit = st.tabs([_("Status"), _("Follow-up"), _("Correct")])
@@ -114,10 +112,10 @@ def staff_actions(url: str, actor: Actor, inquiry_id: int) -> None:
         _edit_form(url, actor, record)
 
 
-def _step_form(actor: Actor, record: dict[str, Any]) -> None:
-    status = str(record["status"])
+def _step_form(actor: Actor, record: q.InquiryForEdit) -> None:
+    status = record.status
     dates = [
-        (s, record[c])
+        (s, getattr(record, c))
         for s, c in (
             ("received", "received_on"),
             ("answered", "answered_on"),
@@ -138,7 +136,7 @@ def _step_form(actor: Actor, record: dict[str, Any]) -> None:
             icon=":material/verified:",
         )
         return
-    form = ic_form(f"step_{record['id']}")
+    form = ic_form(f"step_{record.id}")
     with st.form(f"ic_form_{form.name}"):
         st.radio(
             _("Next step"),
@@ -167,7 +165,7 @@ def _step_form(actor: Actor, record: dict[str, Any]) -> None:
             data.write(
                 ic.move_inquiry,
                 actor=actor,
-                inquiry_id=int(record["id"]),
+                inquiry_id=record.id,
                 to=to,
                 on=form.value("on"),
                 expected=status,
@@ -182,7 +180,7 @@ def _step_form(actor: Actor, record: dict[str, Any]) -> None:
                 write,
                 lambda to: _(
                     "Inquiry {id} is now: {status}.",
-                    id=record["id"],
+                    id=record.id,
                     status=label("inquiry_status", to),
                 ),
                 confirm="confirm",
@@ -190,8 +188,8 @@ def _step_form(actor: Actor, record: dict[str, Any]) -> None:
         )
 
 
-def _followup_form(actor: Actor, record: dict[str, Any]) -> None:
-    form = ic_form(f"followup_{record['id']}")
+def _followup_form(actor: Actor, record: q.InquiryForEdit) -> None:
+    form = ic_form(f"followup_{record.id}")
     with st.form(f"ic_form_{form.name}"):
         st.date_input(
             _("Date"),
@@ -208,7 +206,7 @@ def _followup_form(actor: Actor, record: dict[str, Any]) -> None:
             return data.write(
                 ic.add_followup,
                 actor=actor,
-                inquiry_id=int(record["id"]),
+                inquiry_id=record.id,
                 followed_on=form.value("on"),
                 note=form.value("note") or "",
             )
@@ -219,21 +217,21 @@ def _followup_form(actor: Actor, record: dict[str, Any]) -> None:
             on_click=form.submit(
                 ("followed_on", "note"),
                 write,
-                lambda _id: _("The follow-up was added to inquiry {id}.", id=record["id"]),
+                lambda _id: _("The follow-up was added to inquiry {id}.", id=record.id),
             ),
         )
 
 
-def _edit_form(url: str, actor: Actor, record: dict[str, Any]) -> None:
-    form = ic_form(f"edit_{record['id']}_{record['version']}")
+def _edit_form(url: str, actor: Actor, record: q.InquiryForEdit) -> None:
+    form = ic_form(f"edit_{record.id}_{record.version}")
     orgs = data.organizations(url)
     with st.form(f"ic_form_{form.name}"):
         left, right = st.columns(2)
         with left:
             st.date_input(
                 _("Received on"),
-                value=record["received_on"],
-                max_value=max(clock.city_today(), record["received_on"]),
+                value=record.received_on,
+                max_value=max(clock.city_today(), record.received_on),
                 format="YYYY-MM-DD",
                 key=form.key("received_on"),
             )
@@ -243,30 +241,30 @@ def _edit_form(url: str, actor: Actor, record: dict[str, Any]) -> None:
             st.selectbox(
                 _("Channel"),
                 channels,
-                index=channels.index(record["channel"]),
+                index=channels.index(record.channel),
                 format_func=lambda c: label("inquiry_channel", c),
                 key=form.key("channel"),
             )
             form.field_error("channel")
-        org_picker(form, orgs, "org_id", _("Asking body"), current=int(record["org_id"]))
-        st.text_input(_("Topic"), value=record["topic"], max_chars=300, key=form.key("topic"))
+        org_picker(form, orgs, "org_id", _("Asking body"), current=record.org_id)
+        st.text_input(_("Topic"), value=record.topic, max_chars=300, key=form.key("topic"))
         form.field_error("topic")
         st.text_input(
             _("Contact (name and title)"),
-            value=record["contact_name"] or "",
+            value=record.contact_name or "",
             max_chars=100,
             key=form.key("contact_name"),
         )
         form.field_error("contact_name")
-        st.text_area(_("Note"), value=record["note"] or "", max_chars=4000, key=form.key("note"))
+        st.text_area(_("Note"), value=record.note or "", max_chars=4000, key=form.key("note"))
         form.field_error("note")
 
         def write() -> int:
             return data.write(
                 ic.edit_inquiry,
                 actor=actor,
-                inquiry_id=int(record["id"]),
-                version=int(record["version"]),
+                inquiry_id=record.id,
+                version=record.version,
                 received_on=form.value("received_on"),
                 channel=form.value("channel") or "",
                 topic=form.value("topic") or "",
@@ -289,6 +287,6 @@ def _edit_form(url: str, actor: Actor, record: dict[str, Any]) -> None:
                     *NEW_ORG_FIELDS,
                 ),
                 write,
-                lambda _v2: _("Inquiry {id} was corrected.", id=record["id"]),
+                lambda _v2: _("Inquiry {id} was corrected.", id=record.id),
             ),
         )

@@ -10,14 +10,11 @@ from collections.abc import Callable
 
 from components import data
 from components.i18n import N_, _, current_language, translate_in
+from db.imports.checking import CITY_VOCABULARIES as IMPORT_VOCABULARIES
 
-# The city's vocabularies (``db.city``) by the name a column, filter or form gives its codes.
-CITY_VOCABULARIES: dict[str, str] = {
-    "field": "fields",
-    "growth_sector": "sectors",
-    "org_kind": "organisation_kinds",
-    "criterion": "criteria",
-}
+# The city's vocabularies (``db.city``) by the name a column, filter or form gives its codes
+# (those of an import file's columns, and the criteria of meetings).
+CITY_VOCABULARIES: dict[str, str] = {**IMPORT_VOCABULARIES, "criterion": "criteria"}
 
 LABELS: dict[str, dict[str, str]] = {
     "role": {

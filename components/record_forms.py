@@ -11,7 +11,7 @@ Problems are shown under the field they concern (``components.forms``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -39,14 +39,19 @@ def widget_value(form: Form, name: str) -> Any:
     return form.value(f"rf_{form.name}_{name}")
 
 
-def snapshot(actor: Actor, entity: str, record_id: int) -> dict[str, Any] | None:
+S = TypeVar("S", bound=lost_edits.Snapshot)
+
+
+def snapshot(actor: Actor, kind: type[S], entity: str, record_id: int) -> S | None:
+    """The record ``entity`` ``record_id`` as the edit form starts from (``kind``, read once
+    and kept in the session until saved or reloaded); None when it is gone."""
     key = SNAPSHOT.format(entity=entity, id=record_id)
     if key not in st.session_state:
         st.session_state[key] = data.read(
             lost_edits.edit_snapshot, actor=actor, entity=entity, record_id=record_id
         )
-    snap: dict[str, Any] | None = st.session_state[key]
-    return snap
+    snap = st.session_state[key]
+    return snap if isinstance(snap, kind) else None
 
 
 def _forget(entity: str, record_id: int) -> None:
@@ -79,12 +84,12 @@ def saved(entity: str, record_id: int, message: str) -> Any:
     return done
 
 
-def version_caption(snap: dict[str, Any]) -> None:
+def version_caption(snap: lost_edits.Snapshot) -> None:
     st.caption(
         _(
             "You are editing version {version} of this record. If someone else saves it "
             "before you, your edit is refused and nothing is overwritten.",
-            version=snap["version"],
+            version=snap.version,
         )
     )
 
@@ -96,8 +101,8 @@ ADOPTION_FIELDS = ("project_name", "department", "budget_krw", "year", "justific
 
 def edit_adoption_form(actor: Actor, record_id: int) -> None:
     """Edit a proposal while it is proposed or under review (staff)."""
-    snap = snapshot(actor, "adoption", record_id)
-    if snap is None or snap["status"] not in ADOPTION_EDITABLE:
+    snap = snapshot(actor, lost_edits.AdoptionSnapshot, "adoption", record_id)
+    if snap is None or snap.status not in ADOPTION_EDITABLE:
         return
     form = Form(f"edit_adoption_{record_id}")
     first, last = year_bounds()
@@ -112,14 +117,14 @@ def edit_adoption_form(actor: Actor, record_id: int) -> None:
         with st.form(form.name):
             st.text_input(
                 _("City project"),
-                value=snap["project_name"],
+                value=snap.project_name,
                 max_chars=300,
                 key=widget_key(form, "project_name"),
             )
             form.field_error("project_name")
             st.text_input(
                 _("Department"),
-                value=snap["department"],
+                value=snap.department,
                 max_chars=200,
                 key=widget_key(form, "department"),
             )
@@ -130,23 +135,23 @@ def edit_adoption_form(actor: Actor, record_id: int) -> None:
                     _("Budget (won)"),
                     min_value=0,
                     step=1_000_000,
-                    value=int(snap["budget_krw"]),
+                    value=snap.budget_krw,
                     key=widget_key(form, "budget_krw"),
                 )
                 form.field_error("budget_krw")
             with right:
                 st.number_input(
                     _("Project year"),
-                    min_value=min(first, int(snap["year"])),
-                    max_value=max(last, int(snap["year"])),
-                    value=int(snap["year"]),
+                    min_value=min(first, snap.year),
+                    max_value=max(last, snap.year),
+                    value=snap.year,
                     step=1,
                     key=widget_key(form, "year"),
                 )
                 form.field_error("year")
             st.text_area(
                 _("Justification"),
-                value=snap["justification"],
+                value=snap.justification,
                 max_chars=4000,
                 key=widget_key(form, "justification"),
             )
@@ -162,8 +167,8 @@ def edit_adoption_form(actor: Actor, record_id: int) -> None:
                     adoptions.edit_adoption,
                     actor=actor,
                     adoption_id=record_id,
-                    expected=str(snap["status"]),
-                    version=int(snap["version"]),
+                    expected=snap.status,
+                    version=snap.version,
                     project_name=widget_value(form, "project_name") or "",
                     department=widget_value(form, "department") or "",
                     budget_krw=None if budget is None else int(budget),
@@ -207,8 +212,8 @@ def code_select(
 
 def edit_technology_form(actor: Actor, record_id: int) -> None:
     """Correct a technology's titles, summary and codes while its lifecycle is open."""
-    snap = snapshot(actor, "technology", record_id)
-    if snap is None or snap["status"] not in TECH_EDITABLE:
+    snap = snapshot(actor, lost_edits.TechnologySnapshot, "technology", record_id)
+    if snap is None or snap.status not in TECH_EDITABLE:
         return
     form = Form(f"edit_technology_{record_id}")
     with st.expander(_("Edit this technology"), icon=":material/edit:"):
@@ -216,14 +221,14 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
         with st.form(form.name):
             st.text_input(
                 _("Title (Korean)"),
-                value=snap["title_ko"],
+                value=snap.title_ko,
                 max_chars=300,
                 key=widget_key(form, "ko"),
             )
             form.field_error("title_ko")
             st.text_input(
                 _("Title (English)"),
-                value=snap["title_en"],
+                value=snap.title_en,
                 max_chars=300,
                 key=widget_key(form, "en"),
             )
@@ -234,7 +239,7 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
                     _("Field"),
                     "field",
                     data.vocabulary(data.database_url(), "fields", offered=True),
-                    snap["field"],
+                    snap.field,
                     widget_key(form, "field"),
                 )
                 form.field_error("field")
@@ -243,7 +248,7 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
                     _("Growth sector"),
                     "growth_sector",
                     data.vocabulary(data.database_url(), "sectors", offered=True),
-                    snap["growth_sector"],
+                    snap.growth_sector,
                     widget_key(form, "sector"),
                 )
                 form.field_error("growth_sector")
@@ -252,13 +257,13 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
                     _("Certification"),
                     "certification",
                     domain.CERTIFICATIONS,
-                    snap["certification"],
+                    snap.certification,
                     widget_key(form, "cert"),
                 )
                 form.field_error("certification")
             st.text_area(
                 _("Summary (optional)"),
-                value=snap["summary"] or "",
+                value=snap.summary or "",
                 max_chars=4000,
                 key=widget_key(form, "summary"),
             )
@@ -273,7 +278,7 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
                     technologies.edit_technology,
                     actor=actor,
                     tech_id=record_id,
-                    version=int(snap["version"]),
+                    version=snap.version,
                     title_ko=widget_value(form, "ko") or "",
                     title_en=widget_value(form, "en") or "",
                     field=widget_value(form, "field") or "",
@@ -365,15 +370,13 @@ def edit_testbed_form(actor: Actor, testbeds: pd.DataFrame) -> None:
     if chosen is None:
         return
     record_id = int(chosen)
-    snap = snapshot(actor, "testbed", record_id)
+    snap = snapshot(actor, lost_edits.TestbedSnapshot, "testbed", record_id)
     if snap is None:
         return
     form = Form(f"edit_testbed_{record_id}")
     version_caption(snap)
     with st.form(form.name):
-        st.text_input(
-            _("Site"), value=snap["site"] or "", max_chars=300, key=widget_key(form, "site")
-        )
+        st.text_input(_("Site"), value=snap.site or "", max_chars=300, key=widget_key(form, "site"))
         form.field_error("site")
         st.text_input(
             _("Why this change (optional)"), max_chars=500, key=widget_key(form, "reason")
@@ -385,7 +388,7 @@ def edit_testbed_form(actor: Actor, testbeds: pd.DataFrame) -> None:
                 testbeds.edit_testbed,
                 actor=actor,
                 testbed_id=record_id,
-                version=int(snap["version"]),
+                version=snap.version,
                 site=widget_value(form, "site") or "",
                 reason=widget_value(form, "reason") or "",
             )

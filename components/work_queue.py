@@ -35,22 +35,22 @@ def _show_more() -> None:
     st.session_state[LIMIT_KEY] = queue_limit() + QUEUE_PAGE
 
 
-def queue_tiles(counts: dict[str, int]) -> None:
+def queue_tiles(counts: approvals.QueueCounts) -> None:
     tile_row(
         [
             Tile(
                 _("To screen"),
-                counts["to_screen"],
+                counts.to_screen,
                 _("Submissions to screen, and screened technologies to send to review."),
             ),
             Tile(
                 _("To propose"),
-                counts["to_propose"],
+                counts.to_propose,
                 _("Registered technologies that no city project has proposed yet."),
             ),
             Tile(
                 _("Waiting for a meeting"),
-                counts["awaiting_meeting"],
+                counts.awaiting_meeting,
                 _(
                     "Technologies under review, adoption proposals and testbed applications "
                     "that no meeting has decided yet."
@@ -58,7 +58,7 @@ def queue_tiles(counts: dict[str, int]) -> None:
             ),
             Tile(
                 _("My open proposals"),
-                counts["my_open"],
+                counts.my_open,
                 _("Your adoption proposals and proposed steps that are not decided yet."),
             ),
         ]
@@ -138,30 +138,30 @@ def _more(section: str, shown: int, total: int) -> None:
     st.button(_("Show more"), key=f"wq_more_{section}", on_click=_show_more)
 
 
-def queue_sections(queue: dict[str, pd.DataFrame], counts: dict[str, int]) -> None:
+def queue_sections(queue: approvals.WorkQueue, counts: approvals.QueueCounts) -> None:
     """The four queue lists, each in its tab with its full count; each shows its first
     rows (:func:`queue_limit`) and a "Show more" button when there are more."""
     tabs = st.tabs(
         [
-            _("To screen ({n})", n=fmt_int(counts["to_screen"])),
-            _("To propose ({n})", n=fmt_int(counts["to_propose"])),
-            _("Waiting for a meeting ({n})", n=fmt_int(counts["awaiting_meeting"])),
-            _("My proposals ({n})", n=fmt_int(counts["my_proposals"])),
+            _("To screen ({n})", n=fmt_int(counts.to_screen)),
+            _("To propose ({n})", n=fmt_int(counts.to_propose)),
+            _("Waiting for a meeting ({n})", n=fmt_int(counts.awaiting_meeting)),
+            _("My proposals ({n})", n=fmt_int(counts.my_proposals)),
         ]
     )
     with tabs[0]:
         st.caption(_("Submissions to screen, and screened technologies to send to review."))
-        table(queue["to_screen"], TO_SCREEN, empty=N_("Nothing to screen."), key="wq_screen")
-        _more("to_screen", len(queue["to_screen"]), counts["to_screen"])
+        table(queue.to_screen, TO_SCREEN, empty=N_("Nothing to screen."), key="wq_screen")
+        _more("to_screen", len(queue.to_screen), counts.to_screen)
     with tabs[1]:
         st.caption(_("Registered technologies that no city project has proposed yet."))
         table(
-            queue["to_propose"],
+            queue.to_propose,
             TO_PROPOSE,
             empty=N_("Every registered technology has a proposal."),
             key="wq_propose",
         )
-        _more("to_propose", len(queue["to_propose"]), counts["to_propose"])
+        _more("to_propose", len(queue.to_propose), counts.to_propose)
     with tabs[2]:
         st.caption(
             _(
@@ -170,21 +170,21 @@ def queue_sections(queue: dict[str, pd.DataFrame], counts: dict[str, int]) -> No
             )
         )
         table(
-            queue["awaiting_meeting"],
+            queue.awaiting_meeting,
             AWAITING,
             empty=N_("Nothing waits for a meeting."),
             key="wq_meeting",
         )
-        _more("awaiting_meeting", len(queue["awaiting_meeting"]), counts["awaiting_meeting"])
+        _more("awaiting_meeting", len(queue.awaiting_meeting), counts.awaiting_meeting)
     with tabs[3]:
         st.caption(_("Your adoption proposals and proposed steps, open ones first."))
         table(
-            queue["my_proposals"],
+            queue.my_proposals,
             MINE,
             empty=N_("You have not proposed anything yet."),
             key="wq_mine",
         )
-        _more("my_proposals", len(queue["my_proposals"]), counts["my_proposals"])
+        _more("my_proposals", len(queue.my_proposals), counts.my_proposals)
 
 
 SEARCH_OWNER = N_("Search organizations by name")

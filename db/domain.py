@@ -7,11 +7,17 @@ from the i18n catalogue (``components/i18n``), keyed by these codes. Keeping eve
 here means the models, the seed, the queries and the UI agree on one spelling. The city's own
 vocabularies (technical fields, growth sectors, kinds of organisation, criteria) are data:
 its profile (``profiles/*.toml``), read through ``db.city.store``.
+
+The lifecycles (``*_TRANSITIONS``, gathered in :data:`TRANSITIONS`) are data that the writes
+use: every status write asks :func:`allows` / :func:`require_transition` whether its step is
+in the table (``tests/test_lifecycles.py`` proves it, write by write).
 """
 
 from __future__ import annotations
 
 from typing import Final
+
+from db.errors import N_, ValidationFailed
 
 ROLES: Final = ("executive", "auditor", "staff", "approver", "admin")
 
@@ -78,8 +84,8 @@ CRITERIA: Final = ("novelty", "progressiveness", "applicability", "economy", "di
 
 ADOPTION_STATUSES: Final = ("proposed", "under_review", "approved", "rejected")
 ADOPTION_TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
-    "proposed": ("under_review",),
-    "under_review": ("approved", "rejected"),
+    "proposed": ("under_review",),  # put before an adoption review meeting
+    "under_review": ("approved", "rejected", "proposed"),  # proposed: returned for rework
     "approved": (),
     "rejected": (),
 }
@@ -103,9 +109,17 @@ TESTBED_TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
 
 INQUIRY_CHANNELS: Final = ("visit", "letter", "call", "email")
 INQUIRY_STATUSES: Final = ("received", "answered", "visit_held", "benchmarked")
+INQUIRY_TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
+    "received": ("answered",),
+    "answered": ("visit_held", "benchmarked"),  # the visit may be skipped
+    "visit_held": ("benchmarked",),
+    "benchmarked": (),
+}
 
 AGREEMENT_KINDS: Final = ("mou", "joint_operation")
 AGREEMENT_STATUSES: Final = ("planned", "signed", "active", "expired")
+# An agreement has no steps: its status is an edited field that must agree with its dates
+# (db.intercity.agreements), so a correction may set any status its dates allow.
 
 TIE_KINDS: Final = ("employment", "consulting", "joint_research", "other")
 
@@ -113,3 +127,55 @@ TIE_KINDS: Final = ("employment", "consulting", "joint_research", "other")
 VOCABULARIES: Final = ("fields", "sectors", "organisation_kinds", "criteria")
 
 REGULATION_STATUSES: Final = ("draft", "approved", "withdrawn")
+
+# --- Lifecycles: the transition tables are what every status write checks -------------------
+
+TRANSITIONS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
+    "technology": TECH_TRANSITIONS,
+    "adoption": ADOPTION_TRANSITIONS,
+    "testbed": TESTBED_TRANSITIONS,
+    "inquiry": INQUIRY_TRANSITIONS,
+}
+"""The lifecycle of each kind of record that moves through steps: ``{status: next statuses}``."""
+
+STEP_NOT_POSSIBLE: Final = N_("This step is not possible from the record's current state.")
+
+
+def allows(kind: str, from_status: str, to_status: str) -> bool:
+    """Whether the lifecycle of ``kind`` (:data:`TRANSITIONS`) has the step ``from_status``
+    -> ``to_status``. Every status write asks this (directly or through
+    :func:`require_transition`) before it changes a status."""
+    return to_status in TRANSITIONS[kind].get(from_status, ())
+
+
+def require_transition(
+    kind: str,
+    from_status: str,
+    to_status: str,
+    *,
+    field: str = "to",
+    message: str = STEP_NOT_POSSIBLE,
+) -> None:
+    """:raise ValidationFailed: ``{field: message}`` when :func:`allows` says no."""
+    if not allows(kind, from_status, to_status):
+        raise ValidationFailed({field: message})
+
+
+def reachable(kind: str, from_status: str, to_status: str) -> bool:
+    """Whether ``to_status`` follows ``from_status`` in one or more steps of the lifecycle
+    (what an import that records later steps after the fact may do)."""
+    seen: set[str] = set()
+    todo = [from_status]
+    while todo:
+        for nxt in TRANSITIONS[kind].get(todo.pop(), ()):
+            if nxt == to_status:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return False
+
+
+def final_statuses(kind: str) -> tuple[str, ...]:
+    """The statuses of ``kind`` that have no next step (e.g. a testbed rejected or certified)."""
+    return tuple(status for status, nexts in TRANSITIONS[kind].items() if not nexts)

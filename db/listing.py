@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Protocol, TypeAlias
 
 import pandas as pd
@@ -125,10 +126,30 @@ def fetch(
 
 
 def one_row(session: Session, query: AnySelect) -> dict[str, Any] | None:
-    """The single row of ``query`` as a plain dict, or None."""
+    """The single row of ``query`` by column label, or None (to build a :class:`Detail`)."""
     row = session.execute(query).first()
     return None if row is None else dict(row._mapping)
 
 
-def rows_as_dicts(session: Session, query: AnySelect) -> list[dict[str, Any]]:
-    return [dict(r._mapping) for r in session.execute(query).all()]
+def related(session: Session, query: AnySelect) -> pd.DataFrame:
+    """A detail's related list: the rows of ``query`` (columns: its labels, also when
+    empty)."""
+    return frame(session.execute(query).all(), query)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Detail:
+    """One record of a register as its detail card shows it. Subclasses declare the
+    fields (named as the register's columns) and the related lists (DataFrames);
+    ``withheld``: fields this reader may not see (an expert's phone, say), left empty."""
+
+    withheld: frozenset[str] = frozenset()
+
+    def card(self) -> dict[str, Any]:
+        """The fields and related lists the reader may see, by name: what the register's
+        generic card walks through by its column names."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "withheld" and f.name not in self.withheld
+        }

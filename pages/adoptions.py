@@ -22,7 +22,7 @@ if view.record_id is not None:
     registers.detail(
         view,
         data.adoption_detail(url, adoption_id),
-        actions=(lambda _r: record_forms.edit_adoption_form(actor, adoption_id))
+        actions=(lambda: record_forms.edit_adoption_form(actor, adoption_id))
         if actor.has("staff")
         else None,
         history=lambda limit: data.record_history(url, actor, "adoption", adoption_id, limit),

@@ -1,5 +1,6 @@
 """Audit trail (auditors): every event, filtered and paged newest first; one event in full;
 downloads of the filtered events; the chain's head, and verification of its integrity.
+The historical migrations (who submitted and confirmed each, the records it wrote).
 Auditors read here and change nothing."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import audit_trail as audit
-from components import data
+from components import data, migrations
 from components.i18n import _
 from components.navigation import guard
 from db.audit.trail import chain_head
@@ -24,7 +25,9 @@ st.caption(
 )
 url = data.database_url()
 head = data.read(chain_head, actor=actor)
-events_tab, integrity_tab = st.tabs([_("Events"), _("Integrity")])
+events_tab, integrity_tab, migrations_tab = st.tabs(
+    [_("Events"), _("Integrity"), _("Historical migrations")]
+)
 
 with events_tab:
     users, kinds, actions = data.audit_filter_values(url, actor)
@@ -41,3 +44,6 @@ with events_tab:
 
 with integrity_tab:
     audit.integrity(actor, head)
+
+with migrations_tab:
+    migrations.history(actor)

@@ -28,7 +28,7 @@ if view.record_id is not None:
     registers.detail(
         view,
         data.expert_detail(url, actor, expert_id),
-        actions=(lambda _r: expert_forms.edit_expert_form(actor, expert_id, orgs))
+        actions=(lambda: expert_forms.edit_expert_form(actor, expert_id, orgs))
         if orgs is not None
         else None,
         history=lambda limit: data.record_history(url, actor, "expert", expert_id, limit),

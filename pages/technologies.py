@@ -22,7 +22,7 @@ if view.record_id is not None:
     registers.detail(
         view,
         data.technology_detail(url, tech_id),
-        actions=(lambda _r: record_forms.edit_technology_form(actor, tech_id))
+        actions=(lambda: record_forms.edit_technology_form(actor, tech_id))
         if actor.has("staff")
         else None,
         history=lambda limit: data.record_history(url, actor, "technology", tech_id, limit),

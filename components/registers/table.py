@@ -32,7 +32,7 @@ from components.registers.spec import (
 )
 from components.registers.view import new_table, notify, sync_url
 from db import clock
-from db.listing import EXPORT_LIMIT
+from db.listing import EXPORT_LIMIT, Detail
 
 
 def rows(
@@ -142,23 +142,25 @@ def _close(reg: Register) -> None:
 
 def detail(
     view: View,
-    record: dict[str, Any] | None,
+    found: Detail | None,
     *,
     history: Callable[[int], Any] | None = None,
-    actions: Callable[[dict[str, Any]], None] | None = None,
+    actions: Callable[[], None] | None = None,
 ) -> None:
-    """The card of the open record: its fields and related lists, then (when given) the
-    forms that change it (``actions(record)``, staff) and its history (``history(limit)``,
-    see :func:`history_panel`); or, when the record does not exist, a notice (and the
-    record is closed)."""
+    """The card of the open record (``found``): the fields and related lists the reader
+    may see (:meth:`db.listing.Detail.card`, walked by the register's column names), then
+    (when given) the forms that change it (``actions()``, staff) and its history
+    (``history(limit)``, see :func:`history_panel`); or, when the record does not exist,
+    a notice (and the record is closed)."""
     reg = view.register
     if view.record_id is None:
         return
-    if record is None:
+    if found is None:
         notify(view, Notice(reg.missing, (("id", view.record_id),)))
         view.record_id = None
         st.session_state[state_key(reg, "id")] = None
         return
+    record = found.card()
     with st.container(border=True):
         head, close = st.columns([5, 1])
         with head:
@@ -189,8 +191,8 @@ def detail(
                 st.text(shown(column, record))
         for rel in reg.related:
             st.markdown(f"**{_(rel.title)}**")
-            items = record.get(rel.key) or []
-            if items:
+            items = record.get(rel.key)
+            if items is not None and len(items):
                 st.dataframe(
                     display_frame(rel.columns, pd.DataFrame(items)),
                     hide_index=True,
@@ -201,7 +203,7 @@ def detail(
             else:
                 st.caption(_(rel.empty))
         if actions is not None:
-            actions(record)
+            actions()
         if history is not None:
             history_panel(history, f"{reg.key}_{view.record_id}")
 

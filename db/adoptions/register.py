@@ -192,7 +192,40 @@ def adoptions_export(
     return listing.fetch(session, _query(filters, sort), offset=0, limit=listing.EXPORT_LIMIT)
 
 
-def adoption_detail(*, session: Session, adoption_id: int) -> dict[str, Any] | None:
+@dataclass(frozen=True, kw_only=True)
+class AdoptionDetail(listing.Detail):
+    """One adoption with its technology and who proposed and decided it; related lists:
+    ``reviews`` (code, held_on, decision, decision_reason) and ``other_adoptions`` of the
+    technology (id, project_name, year, status, approved_on)."""
+
+    id: int
+    technology_id: int
+    reg_no: str
+    title_ko: str
+    title_en: str | None
+    owner_ko: str
+    owner_en: str | None
+    is_local: bool
+    field: str
+    growth_sector: str
+    project_name: str
+    department: str
+    budget_krw: int
+    year: int
+    justification: str
+    status: str
+    proposed_on: dt.date
+    proposed_by: str | None
+    review_on: dt.date | None
+    approved_on: dt.date | None
+    rejected_on: dt.date | None
+    decided_by: str | None
+    decision_comment: str | None
+    reviews: pd.DataFrame
+    other_adoptions: pd.DataFrame
+
+
+def adoption_detail(*, session: Session, adoption_id: int) -> AdoptionDetail | None:
     """One adoption with its technology, who proposed and decided it, the meetings that
     reviewed it and the technology's other adoptions; None when there is no such record."""
     a, t = Adoption, Technology
@@ -232,17 +265,19 @@ def adoption_detail(*, session: Session, adoption_id: int) -> dict[str, Any] | N
     )
     if record is None:
         return None
-    record["reviews"] = listing.rows_as_dicts(
-        session,
-        select(Meeting.code, Meeting.held_on, Item.decision, Item.decision_reason)
-        .join(Meeting, Meeting.id == Item.meeting_id)
-        .where(Item.adoption_id == adoption_id)
-        .order_by(Meeting.scheduled_on, Meeting.id),
+    return AdoptionDetail(
+        **record,
+        reviews=listing.related(
+            session,
+            select(Meeting.code, Meeting.held_on, Item.decision, Item.decision_reason)
+            .join(Meeting, Meeting.id == Item.meeting_id)
+            .where(Item.adoption_id == adoption_id)
+            .order_by(Meeting.scheduled_on, Meeting.id),
+        ),
+        other_adoptions=listing.related(
+            session,
+            select(a.id, a.project_name, a.year, a.status, a.approved_on)
+            .where(a.technology_id == record["technology_id"], a.id != adoption_id)
+            .order_by(a.proposed_on, a.id),
+        ),
     )
-    record["other_adoptions"] = listing.rows_as_dicts(
-        session,
-        select(a.id, a.project_name, a.year, a.status, a.approved_on)
-        .where(a.technology_id == record["technology_id"], a.id != adoption_id)
-        .order_by(a.proposed_on, a.id),
-    )
-    return record

@@ -181,10 +181,37 @@ def experts_export(
     return _with_fields(session, df, ids), total
 
 
-def expert_detail(*, session: Session, actor: Actor, expert_id: int) -> dict[str, Any] | None:
+PERSONAL_FIELDS: Final = frozenset({"phone", "email"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpertDetail(listing.Detail):
+    """One expert with their organisation and technical fields (``fields``: codes in the
+    vocabulary's order); ``phone`` and ``email`` are None and withheld for a reader who
+    may not see personal data; related list ``panels`` (code, kind, held_on, method,
+    is_chair, attended, recused)."""
+
+    id: int
+    name: str
+    name_en: str | None
+    organization_ko: str
+    organization_en: str | None
+    organization_kind: str
+    organization_region: str | None
+    affiliation: str
+    position: str | None
+    registered_on: dt.date
+    retired_on: dt.date | None
+    phone: str | None = None
+    email: str | None = None
+    fields: tuple[str, ...]
+    panels: pd.DataFrame
+
+
+def expert_detail(*, session: Session, actor: Actor, expert_id: int) -> ExpertDetail | None:
     """One expert with organisation, fields and the panels they sat on; ``phone`` and
-    ``email`` only for those who may see personal data. None when there is no such
-    expert."""
+    ``email`` only for those who may see personal data (:data:`PERSONAL_FIELDS` withheld
+    otherwise). None when there is no such expert."""
     personal = may_see_personal_data(actor)
     e = Expert
     columns: list[Any] = [
@@ -211,25 +238,26 @@ def expert_detail(*, session: Session, actor: Actor, expert_id: int) -> dict[str
     if record is None:
         return None
     order = positions(session, "fields")
-    record["fields"] = sorted(
-        session.execute(select(ExpertField.field).where(ExpertField.expert_id == expert_id))
-        .scalars()
-        .all(),
-        key=order.__getitem__,
+    codes = session.execute(
+        select(ExpertField.field).where(ExpertField.expert_id == expert_id)
+    ).scalars()
+    return ExpertDetail(
+        **record,
+        withheld=frozenset() if personal else PERSONAL_FIELDS,
+        fields=tuple(sorted(codes, key=lambda c: order.get(c, len(order)))),
+        panels=listing.related(
+            session,
+            select(
+                Meeting.code,
+                Meeting.kind,
+                Meeting.held_on,
+                PanelSeat.method,
+                PanelSeat.is_chair,
+                PanelSeat.attended,
+                PanelSeat.recused,
+            )
+            .join(Meeting, Meeting.id == PanelSeat.meeting_id)
+            .where(PanelSeat.expert_id == expert_id)
+            .order_by(Meeting.scheduled_on, Meeting.id),
+        ),
     )
-    record["panels"] = listing.rows_as_dicts(
-        session,
-        select(
-            Meeting.code,
-            Meeting.kind,
-            Meeting.held_on,
-            PanelSeat.method,
-            PanelSeat.is_chair,
-            PanelSeat.attended,
-            PanelSeat.recused,
-        )
-        .join(Meeting, Meeting.id == PanelSeat.meeting_id)
-        .where(PanelSeat.expert_id == expert_id)
-        .order_by(Meeting.scheduled_on, Meeting.id),
-    )
-    return record

@@ -11,6 +11,7 @@ agreements planned on or before it, with their status on that date (the overview
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Final
 
 import pandas as pd
@@ -271,7 +272,34 @@ def overdue(
     return df, total
 
 
-def inquiry_for_edit(*, session: Session, inquiry_id: int) -> dict[str, Any] | None:
+@dataclass(frozen=True, kw_only=True)
+class LastChange:
+    """Who (display name, else account name) last wrote the record, and when (None for a
+    record no audited write touched)."""
+
+    changed_by: str | None = None
+    changed_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class InquiryForEdit(LastChange):
+    """One inquiry as the staff forms need it: its fields, ``version`` and step dates."""
+
+    id: int
+    version: int
+    org_id: int
+    received_on: dt.date
+    channel: str
+    topic: str
+    contact_name: str | None
+    note: str | None
+    status: str
+    answered_on: dt.date | None
+    visit_on: dt.date | None
+    benchmarked_on: dt.date | None
+
+
+def inquiry_for_edit(*, session: Session, inquiry_id: int) -> InquiryForEdit | None:
     """What the staff forms need of one inquiry: its fields, ``version``, status and step
     dates, the asking body's id, and who last changed it and when (``changed_by``,
     ``changed_at``); None when there is no such inquiry."""
@@ -294,9 +322,7 @@ def inquiry_for_edit(*, session: Session, inquiry_id: int) -> dict[str, Any] | N
     ).first()
     if row is None:
         return None
-    out = dict(row._mapping)
-    out.update(_last_change(session, "inquiry", inquiry_id))
-    return out
+    return InquiryForEdit(**row._asdict(), **_last_change(session, "inquiry", inquiry_id))
 
 
 def _last_change(session: Session, entity: str, entity_id: int) -> dict[str, Any]:
@@ -537,7 +563,28 @@ def agreements(
     )
 
 
-def agreement_detail(*, session: Session, agreement_id: int) -> dict[str, Any] | None:
+@dataclass(frozen=True, kw_only=True)
+class AgreementForEdit(LastChange):
+    """One agreement as the staff forms need it: every column, ``version``, the partner's
+    id and names."""
+
+    id: int
+    version: int
+    partner_org_id: int
+    partner_ko: str
+    partner_en: str | None
+    kind: str
+    title_ko: str
+    title_en: str
+    scope: str | None
+    status: str
+    planned_on: dt.date
+    signed_on: dt.date | None
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+
+
+def agreement_detail(*, session: Session, agreement_id: int) -> AgreementForEdit | None:
     """One agreement for the staff form: every column, ``version``, partner id and names,
     who last changed it and when; None when there is no such agreement."""
     a, o = Agreement, Organization
@@ -563,9 +610,7 @@ def agreement_detail(*, session: Session, agreement_id: int) -> dict[str, Any] |
     ).first()
     if row is None:
         return None
-    out = dict(row._mapping)
-    out.update(_last_change(session, "agreement", agreement_id))
-    return out
+    return AgreementForEdit(**row._asdict(), **_last_change(session, "agreement", agreement_id))
 
 
 def agreement_products(*, session: Session, agreement_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -148,7 +148,30 @@ def inquiries_export(
     return listing.fetch(session, _query(filters, sort), offset=0, limit=listing.EXPORT_LIMIT)
 
 
-def inquiry_detail(*, session: Session, inquiry_id: int) -> dict[str, Any] | None:
+@dataclass(frozen=True, kw_only=True)
+class InquiryDetail(listing.Detail):
+    """One inquiry with the asking body and its step dates; related list ``followups``
+    (followed_on, note)."""
+
+    id: int
+    received_on: dt.date
+    org_ko: str
+    org_en: str | None
+    org_kind: str
+    region: str | None
+    country: str | None
+    channel: str
+    topic: str
+    contact_name: str | None
+    status: str
+    answered_on: dt.date | None
+    visit_on: dt.date | None
+    benchmarked_on: dt.date | None
+    note: str | None
+    followups: pd.DataFrame
+
+
+def inquiry_detail(*, session: Session, inquiry_id: int) -> InquiryDetail | None:
     """One inquiry with the asking body, its dates, note and follow-ups; None when there is
     no such inquiry."""
     i, o = Inquiry, Organization
@@ -176,10 +199,12 @@ def inquiry_detail(*, session: Session, inquiry_id: int) -> dict[str, Any] | Non
     )
     if record is None:
         return None
-    record["followups"] = listing.rows_as_dicts(
-        session,
-        select(InquiryFollowup.followed_on, InquiryFollowup.note)
-        .where(InquiryFollowup.inquiry_id == inquiry_id)
-        .order_by(InquiryFollowup.followed_on, InquiryFollowup.id),
+    return InquiryDetail(
+        **record,
+        followups=listing.related(
+            session,
+            select(InquiryFollowup.followed_on, InquiryFollowup.note)
+            .where(InquiryFollowup.inquiry_id == inquiry_id)
+            .order_by(InquiryFollowup.followed_on, InquiryFollowup.id),
+        ),
     )
-    return record

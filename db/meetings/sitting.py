@@ -470,6 +470,7 @@ def _register_or_reject(
     session: Session, actor: Actor, meeting: Meeting, item: AgendaItem, passed: bool, why: str
 ) -> None:
     new = "registered" if passed else "rejected"
+    domain.require_transition("technology", "under_review", new)
     day = meeting.held_on or meeting.scheduled_on
     values: dict[str, object] = {
         "status": new,

@@ -13,6 +13,7 @@ tile counts.
 """
 
 from db.technologies.register import (
+    TechnologyDetail,
     TechnologyFilters,
     technologies_count,
     technologies_export,
@@ -22,6 +23,7 @@ from db.technologies.register import (
 from db.technologies.writes import edit_technology, move_technology, register_technology
 
 __all__ = [
+    "TechnologyDetail",
     "TechnologyFilters",
     "edit_technology",
     "move_technology",

@@ -193,7 +193,39 @@ def technologies_export(
     return listing.fetch(session, _query(filters, sort), offset=0, limit=listing.EXPORT_LIMIT)
 
 
-def technology_detail(*, session: Session, tech_id: int) -> dict[str, Any] | None:
+@dataclass(frozen=True, kw_only=True)
+class TechnologyDetail(listing.Detail):
+    """One technology with its owner and lifecycle dates; related lists: ``reviews`` (code,
+    kind, held_on, decision, decision_reason), ``adoptions`` (id, project_name, department,
+    year, status, approved_on), ``testbeds`` (site, status, applied_on, selected_on,
+    completed_on, certification)."""
+
+    id: int
+    reg_no: str
+    title_ko: str
+    title_en: str | None
+    summary: str | None
+    owner_ko: str
+    owner_en: str | None
+    owner_kind: str
+    owner_region: str | None
+    is_local: bool
+    field: str
+    growth_sector: str
+    certification: str
+    status: str
+    submitted_on: dt.date | None
+    screening_on: dt.date | None
+    review_on: dt.date | None
+    registered_on: dt.date | None
+    rejected_on: dt.date | None
+    ended_on: dt.date | None
+    reviews: pd.DataFrame
+    adoptions: pd.DataFrame
+    testbeds: pd.DataFrame
+
+
+def technology_detail(*, session: Session, tech_id: int) -> TechnologyDetail | None:
     """One technology with its owner, lifecycle dates, the meetings that reviewed it, its
     adoptions and testbeds; None when there is no technology ``tech_id``."""
     t = Technology
@@ -226,43 +258,45 @@ def technology_detail(*, session: Session, tech_id: int) -> dict[str, Any] | Non
     )
     if record is None:
         return None
-    record["reviews"] = listing.rows_as_dicts(
-        session,
-        select(
-            Meeting.code,
-            Meeting.kind,
-            Meeting.held_on,
-            AgendaItem.decision,
-            AgendaItem.decision_reason,
-        )
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(AgendaItem.technology_id == tech_id)
-        .order_by(Meeting.scheduled_on, Meeting.id),
+    return TechnologyDetail(
+        **record,
+        reviews=listing.related(
+            session,
+            select(
+                Meeting.code,
+                Meeting.kind,
+                Meeting.held_on,
+                AgendaItem.decision,
+                AgendaItem.decision_reason,
+            )
+            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .where(AgendaItem.technology_id == tech_id)
+            .order_by(Meeting.scheduled_on, Meeting.id),
+        ),
+        adoptions=listing.related(
+            session,
+            select(
+                Adoption.id,
+                Adoption.project_name,
+                Adoption.department,
+                Adoption.year,
+                Adoption.status,
+                Adoption.approved_on,
+            )
+            .where(Adoption.technology_id == tech_id)
+            .order_by(Adoption.proposed_on, Adoption.id),
+        ),
+        testbeds=listing.related(
+            session,
+            select(
+                Testbed.site,
+                Testbed.status,
+                Testbed.applied_on,
+                Testbed.selected_on,
+                Testbed.completed_on,
+                Testbed.certification,
+            )
+            .where(Testbed.technology_id == tech_id)
+            .order_by(Testbed.applied_on, Testbed.id),
+        ),
     )
-    record["adoptions"] = listing.rows_as_dicts(
-        session,
-        select(
-            Adoption.id,
-            Adoption.project_name,
-            Adoption.department,
-            Adoption.year,
-            Adoption.status,
-            Adoption.approved_on,
-        )
-        .where(Adoption.technology_id == tech_id)
-        .order_by(Adoption.proposed_on, Adoption.id),
-    )
-    record["testbeds"] = listing.rows_as_dicts(
-        session,
-        select(
-            Testbed.site,
-            Testbed.status,
-            Testbed.applied_on,
-            Testbed.selected_on,
-            Testbed.completed_on,
-            Testbed.certification,
-        )
-        .where(Testbed.technology_id == tech_id)
-        .order_by(Testbed.applied_on, Testbed.id),
-    )
-    return record

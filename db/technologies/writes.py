@@ -53,7 +53,7 @@ MEETING_DECIDES = N_(
     "Registration and rejection follow a registration review meeting's decision; record "
     "the decision with the meeting. Nothing was saved."
 )
-STEP_NOT_POSSIBLE = proposals.STEP_NOT_POSSIBLE
+STEP_NOT_POSSIBLE = domain.STEP_NOT_POSSIBLE
 
 
 def _check_codes(
@@ -256,8 +256,9 @@ def move_technology(
         raise NotFound()
     if tech.status != expected:
         raise proposals.changed(session, "technology", tech_id)
-    if to not in DIRECT_MOVES or to not in domain.TECH_TRANSITIONS[expected]:
+    if to not in DIRECT_MOVES:
         raise ValidationFailed({"to": STEP_NOT_POSSIBLE})
+    domain.require_transition("technology", expected, to)
     errors: dict[str, str] = {}
     note = recording.clean_text(reason, "reason", errors, required=False)
     if errors:
