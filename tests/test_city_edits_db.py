@@ -279,15 +279,20 @@ def test_a_code_is_added_relabelled_retired_restored_and_deleted(
             label_en="Social cooperative",
         )
     with read_session(e) as s:
-        order = [
-            (t.code, 2 if t.code == "cooperative" else 1) for t in terms(s, "organisation_kinds")
+        rows = [
+            edits.TermEdit(t.code, 2 if t.code == "cooperative" else 1, t.ko, t.en)
+            for t in terms(s, "organisation_kinds")
         ]
-    with write_session(e) as s:
-        edits.reorder(
+    with pytest.raises(ValidationFailed), write_session(e) as s:
+        edits.edit_terms(
             session=s,
             actor=admin,
             vocabulary="organisation_kinds",
-            order=[order[-1], *order[:-1]],
+            rows=[dataclasses.replace(rows[-1], label_en=""), *rows[:-1]],
+        )
+    with write_session(e) as s:  # the last first
+        assert edits.edit_terms(
+            session=s, actor=admin, vocabulary="organisation_kinds", rows=[rows[-1], *rows[:-1]]
         )
     with read_session(e) as s:
         first = terms(s, "organisation_kinds")[0]

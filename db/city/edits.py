@@ -374,33 +374,51 @@ def edit_term(
     )
 
 
-def reorder(
+@dataclass(frozen=True)
+class TermEdit:
+    """One row of the page's table of a vocabulary: the code, the version read, its labels."""
+
+    code: str
+    version: int
+    label_ko: str
+    label_en: str
+
+
+def edit_terms(
     *,
     session: Session,
     actor: Actor,
     vocabulary: str,
-    order: Sequence[tuple[str, int]],
+    rows: Sequence[TermEdit],
     now: dt.datetime | None = None,
-) -> None:
-    """Put the codes in ``order`` (``(code, version read)``, first to last): positions 1..n.
+) -> int:
+    """Save the table of ``vocabulary`` as the page sends it: ``rows`` in the new order
+    (first to last: positions 1..n), each with its labels; rows whose labels and place are
+    unchanged are left alone. Returns how many codes changed.
 
+    :raise PermissionDenied: the actor is not an administrator.
+    :raise ValidationFailed: a label is missing or too long (nothing saved).
     :raise Conflict: one of the codes changed since it was read (nothing saved).
     """
-    model = _editable(actor, vocabulary, "city.term_reorder", "")
-    for place, (code, version) in enumerate(order, start=1):
-        row = _term(session, model, code)
+    model = _editable(actor, vocabulary, "city.term_edit", "")
+    errors: dict[str, str] = {}
+    cleaned = [(r, *_labels(errors, r.label_ko, r.label_en)) for r in rows]
+    if errors:
+        raise ValidationFailed(errors)
+    changed = 0
+    for place, (r, ko, en) in enumerate(cleaned, start=1):
+        row = _term(session, model, r.code)
+        values: dict[str, Any] = {}
+        if (row.label_ko, row.label_en) != (ko, en):
+            values |= {"label_ko": ko, "label_en": en}
         if row.position != place:
+            values["position"] = place
+        if values:
             _set(
-                session,
-                actor,
-                vocabulary,
-                model,
-                code,
-                version,
-                "city.term_reorder",
-                {"position": place},
-                now,
+                session, actor, vocabulary, model, r.code, r.version, "city.term_edit", values, now
             )
+            changed += 1
+    return changed
 
 
 def add_term(
@@ -573,13 +591,14 @@ __all__ = [
     "NumberingInUse",
     "OutsideSectorKept",
     "ProfileEdit",
+    "TermEdit",
     "TimeZoneInUse",
     "add_term",
     "all_uses",
     "delete_term",
     "edit_profile",
     "edit_term",
-    "reorder",
+    "edit_terms",
     "restore_term",
     "retire_term",
     "uses",
