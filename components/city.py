@@ -73,7 +73,7 @@ def platform_name(here: City | None, lang: str | None = None) -> str:
     return translate_in(lang, "{city} New Technology Platform", city=here.name(lang))
 
 
-def _logo_image(here: City) -> str | bytes:
+def logo_image(here: City) -> str | bytes:
     # An SVG goes to the page as text (Streamlit makes it a data address); a PNG as bytes.
     if here.logo_type == "image/svg+xml":
         return here.logo.decode("utf-8")
@@ -86,7 +86,7 @@ def chrome(here: City | None) -> None:
     st.set_page_config(page_title=platform_name(here))
     if here is None or not here.logo:
         return
-    st.logo(_logo_image(here), size="large")
+    st.logo(logo_image(here), size="large")
     st.sidebar.markdown(f"**{escape_markdown(here.name(current_language()))}**")
     st.sidebar.caption(_("New Technology Platform"))
 
@@ -98,7 +98,7 @@ def sign_in_heading(here: City | None) -> None:
         return
     left, right = st.columns([1, 11], vertical_alignment="center")
     if here.logo:
-        left.image(_logo_image(here), width=56)
+        left.image(logo_image(here), width=56)
     right.subheader(here.name(current_language()))
     right.caption(_("New Technology Platform"))
 

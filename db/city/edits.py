@@ -52,7 +52,7 @@ TERM_CHANGED = N_(
     "Someone else changed this code at the same time. Nothing was saved; reload the page and "
     "try again."
 )
-NAME_NEEDED = N_("Enter a name of at most {n} characters.")
+NAME_NEEDED = N_("Enter a name of at most 100 characters.")  # LABEL_MAX_CHARS
 REGIONS_NEEDED = N_("Choose at least one of Korea's 17 regions.")
 LANGUAGE_UNKNOWN = N_("Choose Korean or English.")
 TIME_ZONE_UNKNOWN = N_("Enter a time zone such as Asia/Seoul.")
@@ -115,7 +115,9 @@ class ProfileEdit:
     logo: bytes | None = None
 
 
-def _records_exist(session: Session) -> bool:
+def records_exist(session: Session) -> bool:
+    """Whether any organisation, technology, expert or meeting is recorded (the number
+    pattern and the time zone are fixed from then on)."""
     for model in (Organization, Technology, Expert, Meeting):
         if session.execute(select(func.count()).select_from(model)).scalar_one():
             return True
@@ -187,7 +189,7 @@ def edit_profile(
         raise ValidationFailed(errors)
     pattern_changes = edit.reg_no_pattern != current.reg_no_pattern.pattern
     zone_changes = edit.time_zone != current.time_zone
-    if (pattern_changes or zone_changes) and _records_exist(session):
+    if (pattern_changes or zone_changes) and records_exist(session):
         # Numbers already given would not follow a new pattern (and counting would restart);
         # stored times (UTC) would fall on other days of a new zone: both refused for good.
         raise NumberingInUse() if pattern_changes else TimeZoneInUse()
@@ -599,6 +601,7 @@ __all__ = [
     "edit_profile",
     "edit_term",
     "edit_terms",
+    "records_exist",
     "restore_term",
     "retire_term",
     "uses",
