@@ -129,6 +129,7 @@ def profile_form(actor: Actor, here: City, records_exist: bool) -> None:
         logo = right.file_uploader(
             _name("logo"),
             type=["svg", "png"],
+            max_upload_size=1,  # MB; the logo itself is checked for 200 kB
             help=_("An SVG (without scripts) or PNG file of at most 200 kB; empty keeps it."),
         )
         if records_exist:

@@ -20,7 +20,7 @@ from db.city.store import city, terms
 from db.engine import make_engine
 from db.models import Technology
 from db.session import read_session
-from tests.browser.conftest import AppServer, screenshot, start_app, stop_app, wait_ready
+from tests.browser.conftest import ARTIFACTS, AppServer, screenshot, start_app, stop_app, wait_ready
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,6 +96,12 @@ def _open(page, server: AppServer, path: str) -> str:  # type: ignore[no-untyped
     wait_ready(page)
     page.wait_for_timeout(1500)  # charts and tables draw after the script
     wait_ready(page)
+    # A full load's first run may come before the sign-in cookie is read (only the sign-in
+    # page exists then): Streamlit says "Page not found" while the next run shows the page.
+    if page.get_by_text("Page not found").count():
+        page.keyboard.press("Escape")
+        page.get_by_text("Page not found").wait_for(state="hidden", timeout=15_000)
+        wait_ready(page)
     return str(page.inner_text("body"))
 
 
@@ -144,6 +150,10 @@ def test_daejeon_is_shown_and_daegu_never(browser, daejeon_app, daejeon_file: Pa
     page.get_by_role("tab", name=tab).click()
     wait_ready(page)
     screenshot(page, f"daejeon-admin-city-profile-{lang}")
+    fields = "기술 분야" if lang == "ko" else "Technical fields"
+    page.get_by_role("heading", name=fields, exact=True).scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / f"daejeon-admin-city-fields-{lang}.png"))
     ctx.close()
 
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
