@@ -1,8 +1,9 @@
 """Another city in a real browser: a Daejeon database (``python -m db upgrade && python -m db
 city init profiles/daejeon.toml && python -m seed --profile profiles/daejeon.toml``) shows
 Daejeon's name (sidebar, sign-in page, browser tab), its fields, sectors and ``DJ-`` numbers
-(a technology's card), in Korean and in English; and no page an administrator or a staff
-member opens contains "대구", "Daegu" or "DG-". Screenshots under ``artifacts/``."""
+(a technology's card), in Korean and in English; and no page an administrator, a staff
+member, an auditor or an approver opens contains "대구", "Daegu" or "DG-". Screenshots
+under ``artifacts/``."""
 
 from __future__ import annotations
 
@@ -32,6 +33,10 @@ WORDS = {
 }
 ADMIN_PAGES = ("overview", "administration", "imports", "account")
 STAFF_PAGES = ("overview", "technologies", "experts", "adoptions", "inquiries", "agreements")
+OTHER_PAGES = {
+    "auditor.demo": ("meetings", "fairness", "audit_trail"),
+    "approver.demo": ("approvals", "work_queue"),
+}
 
 
 def _run(args: list[str], env: dict[str, str]) -> None:
@@ -168,3 +173,12 @@ def test_daejeon_is_shown_and_daegu_never(browser, daejeon_app, daejeon_file: Pa
     _no_demo_city(card, "a technology's card")
     screenshot(page, f"daejeon-staff-technology-card-{lang}")
     ctx.close()
+
+    for account, paths in OTHER_PAGES.items():
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = ctx.new_page()
+        _sign_in(page, server, lang, account)
+        for path in paths:
+            _no_demo_city(_open(page, server, path), f"{account}'s {path}")
+            screenshot(page, f"daejeon-{account.split('.')[0]}-{path}-{lang}")
+        ctx.close()
