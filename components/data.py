@@ -134,14 +134,6 @@ def term_names(url: str, name: str, lang: str) -> dict[str, str]:
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def vocabulary_terms(url: str, name: str) -> tuple[city_store.VocabularyTerm, ...]:
-    """Every code of the city's vocabulary ``name`` with its labels, order, attributes and
-    retirement (the administration page, import templates)."""
-    with read_session(engine()) as s:
-        return city_store.terms(s, name)
-
-
-@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def vocabulary_with(url: str, name: str, attribute: str) -> tuple[str, ...]:
     """The codes of the city's vocabulary ``name`` whose ``attribute`` is true (e.g. the
     kinds of organisation that ask about the platform, the sector outside the growth list)."""
