@@ -6,10 +6,6 @@ organisation and deletes it again; a staff member or an auditor never gets the p
 
 from __future__ import annotations
 
-import secrets
-import shutil
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
@@ -17,18 +13,6 @@ from db.engine import make_engine
 from db.models import AuditEvent, FieldTerm
 from db.session import read_session
 from tests.apptest import ROLE_ACCOUNTS, button, new_app, page_text, sign_in, text_input
-
-
-@pytest.fixture
-def demo_db(seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    db = tmp_path / "app.sqlite3"
-    shutil.copyfile(seeded_sqlite_file, db)
-    url = f"sqlite:///{db}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("NTP_DEMO", "1")
-    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
-    monkeypatch.setenv("NTP_LANG", "en")
-    return url
 
 
 def _admin():  # type: ignore[no-untyped-def]
@@ -48,7 +32,7 @@ def _field(url: str, code: str) -> FieldTerm:
     return row
 
 
-def test_an_admin_renames_the_city_but_not_its_numbering(demo_db: str) -> None:
+def test_an_admin_renames_the_city_but_not_its_numbering(app_env: str) -> None:
     at = _admin()
     assert "Daegu Metropolitan City" in page_text(at)  # the sidebar's name
     text_input(at, "Name (English)").input("Test City")
@@ -61,7 +45,7 @@ def test_an_admin_renames_the_city_but_not_its_numbering(demo_db: str) -> None:
     button(at, "Save the profile").click()
     at.run()
     assert "cannot change once records exist" in page_text(at)
-    engine = make_engine(demo_db)
+    engine = make_engine(app_env)
     with read_session(engine) as s:
         actions = s.execute(
             select(AuditEvent.action).where(AuditEvent.action == "city.edit")
@@ -70,7 +54,7 @@ def test_an_admin_renames_the_city_but_not_its_numbering(demo_db: str) -> None:
     engine.dispose()
 
 
-def test_retire_and_delete_need_a_confirmation_and_a_code_in_use_is_kept(demo_db: str) -> None:
+def test_retire_and_delete_need_a_confirmation_and_a_code_in_use_is_kept(app_env: str) -> None:
     at = _admin()
     at.selectbox(key="city_pick_fields").set_value("bridges")
     at.run()
@@ -78,7 +62,7 @@ def test_retire_and_delete_need_a_confirmation_and_a_code_in_use_is_kept(demo_db
     at.button(key="city_retire_fields").click()
     at.run()
     assert "Tick the confirmation first" in page_text(at)
-    assert _field(demo_db, "bridges").retired_on is None
+    assert _field(app_env, "bridges").retired_on is None
     at.checkbox(key="city_confirm_fields").check()
     at.button(key="city_delete_fields").click()
     at.run()
@@ -87,10 +71,10 @@ def test_retire_and_delete_need_a_confirmation_and_a_code_in_use_is_kept(demo_db
     at.button(key="city_retire_fields").click()
     at.run()
     assert not at.exception
-    assert _field(demo_db, "bridges").retired_on is not None
+    assert _field(app_env, "bridges").retired_on is not None
 
 
-def test_an_admin_adds_a_kind_of_organisation_and_deletes_it(demo_db: str) -> None:
+def test_an_admin_adds_a_kind_of_organisation_and_deletes_it(app_env: str) -> None:
     at = _admin()
     at.text_input(key="city_add_code_organisation_kinds").input("cooperative")
     at.text_input(key="city_add_ko_organisation_kinds").input("협동조합")
@@ -112,7 +96,7 @@ def test_an_admin_adds_a_kind_of_organisation_and_deletes_it(demo_db: str) -> No
 
 
 @pytest.mark.parametrize("role", ["staff", "auditor"])
-def test_no_one_else_gets_the_page(demo_db: str, role: str) -> None:
+def test_no_one_else_gets_the_page(app_env: str, role: str) -> None:
     at = sign_in(new_app(), ROLE_ACCOUNTS[role])
     assert not at.exception
     with pytest.raises(ValueError, match="Could not find a navigation page"):
