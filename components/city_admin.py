@@ -57,9 +57,9 @@ def _name(field: str) -> str:
     return _(FIELD_NAMES[field]) if field in FIELD_NAMES else field
 
 
-def _save(write: Any, done: str, /, **kwargs: Any) -> Any:
-    """Run ``write``; on success keep ``done`` for the next run and rerun, else explain
-    (each field's problem under the field's readable name)."""
+def _save(write: Any, done: str, /, then: Any = None, **kwargs: Any) -> Any:
+    """Run ``write``; on success call ``then`` (if given), keep ``done`` for the next run and
+    rerun, else explain (each field's problem under the field's readable name)."""
     try:
         result = data.write(write, **kwargs)
     except ValidationFailed as exc:
@@ -70,6 +70,8 @@ def _save(write: Any, done: str, /, **kwargs: Any) -> Any:
     except DomainError as exc:
         show_error(exc)
         return None
+    if then is not None:
+        then()
     flash("success", done, icon=":material/check:")
     st.rerun()
     return result  # pragma: no cover - st.rerun() does not return
@@ -177,6 +179,8 @@ def profile_form(actor: Actor, here: City, records_exist: bool) -> None:
         _save(
             edits.edit_profile,
             _("The city profile was saved."),
+            # this process's days and times follow the zone saved (possible before records)
+            then=lambda: clock.use_city_zone(edit.time_zone),
             actor=actor,
             version=here.version,
             edit=edit,
