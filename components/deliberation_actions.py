@@ -23,7 +23,6 @@ from components.labels import label
 from db import domain, meetings
 from db.errors import DomainError
 from db.meetings import MeetingRecord
-from db.meetings.scoring import DEFAULT_THRESHOLDS, Thresholds
 from db.policy import Actor
 
 
@@ -80,19 +79,11 @@ def schedule_form(actor: Actor) -> None:
         when, where = st.columns(2)
         day = when.date_input(_("Date"), value=None, format="YYYY-MM-DD")
         place = where.text_input(_("Location"), max_chars=200)
-        marks = st.columns(3)
-        quorum = marks[0].number_input(_("Quorum"), min_value=1, max_value=30, value=5)
-        stage1 = marks[1].number_input(
-            _("Stage 1 pass mark"),
-            min_value=0.0,
-            max_value=100.0,
-            value=DEFAULT_THRESHOLDS.stage1_pass,
-        )
-        overall = marks[2].number_input(
-            _("Overall pass mark"),
-            min_value=0.0,
-            max_value=100.0,
-            value=DEFAULT_THRESHOLDS.overall_pass,
+        st.caption(
+            _(
+                "The quorum, pass marks and panel rules are those of the regulation version in "
+                "force on the meeting's date (see the Regulation page)."
+            )
         )
         if st.form_submit_button(_("Schedule the meeting"), icon=":material/add:"):
             if not isinstance(day, dt.date):
@@ -106,8 +97,6 @@ def schedule_form(actor: Actor) -> None:
                 title=title,
                 scheduled_on=day,
                 location=place,
-                quorum=int(quorum),
-                thresholds=Thresholds(float(stage1), float(overall)),
             )
 
 
@@ -183,12 +172,6 @@ def _draw_form(actor: Actor, record: MeetingRecord) -> None:
             )
         )
         with st.form("dl_draw", border=False):
-            size = st.number_input(
-                _("Panel size"),
-                min_value=int(record.meeting["quorum"]),
-                max_value=15,
-                value=max(7, int(record.meeting["quorum"])),
-            )
             sure = st.checkbox(
                 _("I understand that the draw cannot be repeated."), key="dl_draw_sure"
             )
@@ -201,7 +184,6 @@ def _draw_form(actor: Actor, record: MeetingRecord) -> None:
                     meetings.draw_and_seat_panel,
                     _("The panel was drawn; its seed, pool and exclusions are recorded below."),
                     meeting_id=int(record.meeting["id"]),
-                    size=int(size),
                 )
 
 

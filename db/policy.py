@@ -66,6 +66,10 @@ PERSONAL_DATA_ROLES: Final = ("staff", "auditor")
 HISTORY_READERS: Final = ("auditor", "staff", "approver", "executive")
 """Reading one record's history: everyone who reads the registers."""
 
+REGULATION_READERS: Final = ("auditor", "staff", "approver", ADMIN)
+"""Reading the regulation's versions and the differences between two (administrators draft
+them: :data:`ADMINS`; an approver who did not draft one approves it: :data:`APPROVERS`)."""
+
 
 def require(
     actor: Actor,
@@ -138,5 +142,14 @@ class EditedByActor(PermissionDenied):
 
     message = N_(
         "You edited this item after it was proposed, so another approver must approve it. "
+        "Nothing was saved."
+    )
+
+
+class OwnDraft(PermissionDenied):
+    """Four eyes: the acting approver drafted the regulation version."""
+
+    message = N_(
+        "You drafted this regulation version, so another approver must approve it. "
         "Nothing was saved."
     )

@@ -37,6 +37,7 @@ TABLES = (
     "testbeds",
     "agenda_items",
     "evaluations",
+    "evaluation_scores",
     "inquiries",
     "inquiry_followups",
 )
