@@ -16,7 +16,8 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.deliberation import CRITERIA_NAMES, flash, pick
+from components import meeting_regulation as regulated
+from components.deliberation import flash, pick
 from components.forms import show_error
 from components.i18n import _, fmt_int
 from components.labels import label
@@ -120,9 +121,11 @@ def actions(actor: Actor, record: MeetingRecord, candidates: pd.DataFrame | None
     elif status == "scheduled":
         _hold_form(actor, record)
         _declaration_form(actor, record)
+        regulated.substitute_form(actor, record)
     elif status == "held":
         _attendance_form(actor, record)
         _declaration_form(actor, record)
+        regulated.substitute_form(actor, record)
         _scores_form(actor, record)
         _decision_form(actor, record)
         _close_form(actor, record)
@@ -244,6 +247,7 @@ def _declaration_form(actor: Actor, record: MeetingRecord) -> None:
         st.markdown("**" + _("Declarations of interest and recusals") + "**")
         with st.form("dl_declare", border=False):
             who = st.selectbox(_("Member"), list(members), format_func=members.__getitem__)
+            item_id = regulated.item_choice(record, "dl_declare_item")
             note = st.text_area(_("Note or reason"), max_chars=4000)
             outcome = st.radio(
                 _("Outcome"),
@@ -266,6 +270,7 @@ def _declaration_form(actor: Actor, record: MeetingRecord) -> None:
                     expert_id=int(who),
                     note=note,
                     recuse=outcome == "recuse",
+                    item_id=item_id,
                 )
 
 
@@ -292,16 +297,17 @@ def _scores_form(actor: Actor, record: MeetingRecord) -> None:
         with st.form("dl_scores", border=False):
             who = st.selectbox(_("Member"), list(members), format_func=members.__getitem__)
             entered: dict[str, int | None] = {}
-            boxes = st.columns(len(domain.CRITERIA))
-            for col, criterion in zip(boxes, domain.CRITERIA, strict=True):
+            criteria = regulated.criteria(record)
+            boxes = st.columns(len(criteria))
+            for col, (criterion, name) in zip(boxes, criteria, strict=True):
                 entered[criterion] = col.number_input(
-                    _(CRITERIA_NAMES[criterion]), min_value=0, max_value=100, value=None, step=1
+                    name, min_value=0, max_value=100, value=None, step=1
                 )
             comment = st.text_input(_("Comment"), max_chars=4000)
             if st.form_submit_button(_("Record the scores"), icon=":material/edit_note:"):
                 values = {c: int(v) for c, v in entered.items() if v is not None}
-                if len(values) < len(domain.CRITERIA):
-                    st.warning(_("Enter all five scores. Nothing was saved."))
+                if len(values) < len(criteria):
+                    st.warning(_("Enter a score for every criterion. Nothing was saved."))
                     return
                 _run(
                     actor,

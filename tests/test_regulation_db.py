@@ -574,3 +574,41 @@ def test_a_recusal_from_an_item_of_another_meeting_is_refused(w: World) -> None:
             reason="x",
             item_id=10_000,
         )
+
+
+# --- the fairness page flags exceptional settings and every seat filled by hand ---------------
+
+
+def test_the_fairness_report_flags_exceptional_settings_and_appointed_seats(w: World) -> None:
+    from sqlalchemy import update
+
+    from db.fairness.report import fairness_report
+
+    meeting_id, members = held(w)
+    outsider = next(
+        x for k, x in w.experts.items() if x not in members and k not in ("insider", "consultant")
+    )
+    write(w, meetings.appoint_member, meeting_id=meeting_id, expert_id=outsider, reason="Ill.")
+    with read_session(w.engine) as s:
+        report = fairness_report(session=s, actor=w.actors["auditor"])
+    kinds = list(report.flags["kind"])
+    assert kinds == ["appointed_seat"] and int(report.flags.iloc[0]["count"]) == 1
+    # A meeting of the time before the regulation was data: quorum 1, pass marks 0.
+    with write_session(w.engine) as s:
+        s.execute(update(Meeting).where(Meeting.id == meeting_id).values(quorum=1))
+        s.execute(
+            update(MeetingRules)
+            .where(MeetingRules.meeting_id == meeting_id)
+            .values(stage1_pass=0.0, overall_pass=0.0)
+        )
+    with read_session(w.engine) as s:
+        report = fairness_report(session=s, actor=w.actors["auditor"])
+        record = meeting_record(session=s, actor=w.actors["auditor"], meeting_id=meeting_id)
+    assert set(report.flags["kind"]) == {"appointed_seat", "exceptional_settings"}
+    assert record.regulation.exceptional and record.regulation.stored_quorum == 1
+    assert record.meeting["quorum"] == 5  # the version's quorum is the one that decides
+    assert {c.key: c.ok for c in record.checks}["settings"] is False
+    # Items are still decided by the version: zeros fail, whatever the stored marks say.
+    (t1, _t2) = items_of(w, meeting_id)
+    score_all(w, t1, members, ZERO)
+    assert write(w, meetings.record_decision, item_id=t1, reason="Zeros.").decision == "failed"

@@ -175,6 +175,47 @@ def compare_versions(
     return differences(pair[0], pair[1])
 
 
+@dataclass(frozen=True)
+class Criterion:
+    """A criterion of the city's vocabulary as the regulation's forms show it."""
+
+    code: str
+    ko: str
+    en: str
+    stage: int
+    retired: bool
+
+
+@dataclass(frozen=True)
+class RegulationOverview:
+    """What the regulation page shows: every version (newest number first), the one in force
+    on ``today``, and the city's criteria (a draft weighs those not retired)."""
+
+    versions: tuple[Version, ...]
+    in_force: Version | None
+    criteria: tuple[Criterion, ...]
+    today: dt.date
+
+    @property
+    def drafts(self) -> tuple[Version, ...]:
+        return tuple(v for v in self.versions if v.status == "draft")
+
+
+def regulation_overview(*, session: Session, actor: Actor) -> RegulationOverview:
+    """The versions, the one in force today and the criteria.
+
+    :raise PermissionDenied: the actor may not read the regulation.
+    """
+    listed = list_versions(session=session, actor=actor)
+    today = clock.city_today()
+    stages = regulation_criteria(session)
+    criteria = tuple(
+        Criterion(t.code, t.ko, t.en, stages.get(t.code, 0), t.retired)
+        for t in terms(session, "criteria")
+    )
+    return RegulationOverview(tuple(listed), in_force_on(session, today), criteria, today)
+
+
 def draft_criteria(session: Session) -> dict[str, int]:
     """Criterion -> stage of the criteria a new draft weighs (those not retired)."""
     offered = {t.code for t in terms(session, "criteria") if not t.retired}
