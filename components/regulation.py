@@ -20,6 +20,7 @@ from components import data
 from components.forms import show_error
 from components.i18n import N_, _, current_language, fmt_date, fmt_datetime
 from components.labels import label
+from components.registers import escape_markdown
 from db import domain
 from db.errors import DomainError
 from db.policy import Actor
@@ -195,9 +196,11 @@ def version_rules(view: reg.RegulationOverview) -> None:
     )
     version = next(v for v in view.versions if v.id == chosen)
     st.caption(
-        _("Directive: {directive}", directive=version.directive)
-        + " · "
-        + _("Source: {source}", source=version.source)
+        escape_markdown(
+            _("Directive: {directive}", directive=version.directive)
+            + " · "
+            + _("Source: {source}", source=version.source)
+        )
     )
     rules_table(view, version)
 
@@ -246,6 +249,9 @@ def _run(fn: Callable[..., Any], done: str, /, **kwargs: Any) -> bool:
         data.write(fn, **kwargs)
     except RulesInvalid as exc:
         rules_problems(exc)
+        return False
+    except reg.NotADraft as exc:  # the status in the reader's language
+        st.error(_(exc.message, **{**exc.params, "status": status_name(exc.params["status"])}))
         return False
     except DomainError as exc:
         show_error(exc)
@@ -434,11 +440,13 @@ def approvals(actor: Actor, view: reg.RegulationOverview) -> None:
                 + "**"
             )
             st.caption(
-                _(
-                    "Drafted by {who} at {when}. Directive: {directive}",
-                    who=draft.drafted_by,
-                    when=fmt_datetime(draft.drafted_at),
-                    directive=draft.directive,
+                escape_markdown(
+                    _(
+                        "Drafted by {who} at {when}. Directive: {directive}",
+                        who=draft.drafted_by,
+                        when=fmt_datetime(draft.drafted_at),
+                        directive=draft.directive,
+                    )
                 )
             )
             if view.in_force is not None:
