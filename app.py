@@ -10,11 +10,11 @@ import logging
 import streamlit as st
 
 from components import auth, data
+from components.cells import escape_markdown
 from components.forms import show_error
 from components.i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language, set_language
 from components.labels import label
 from components.navigation import build_navigation
-from components.registers import escape_markdown
 from db.engine import DatabaseUnreachable
 from db.errors import DatabaseUnavailable, DomainError
 

@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components import data
 from components.i18n import _, current_language
 from components.labels import label
 
@@ -22,7 +23,8 @@ FONT = "Noto Sans KR, Nanum Gothic, Malgun Gothic, sans-serif"
 
 def show(build: Callable[..., alt.Chart], /, *args: Any, **kwargs: Any) -> None:
     """``st.altair_chart(build(*args, **kwargs), width="stretch")``, with the chart built and
-    converted to Vega-Lite once per arguments and language instead of on every rerun.
+    converted to Vega-Lite once per arguments and language instead of on every rerun
+    (``components.data.chart_spec``).
 
     Altair validates the whole chart against the Vega-Lite schema when it is converted: about
     18 ms of CPU per chart, on every rerun. The converted specification is what Streamlit
@@ -30,30 +32,19 @@ def show(build: Callable[..., alt.Chart], /, *args: Any, **kwargs: Any) -> None:
     does), so the chart on screen is the same.
     """
     try:
-        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec  # noqa: F401
+        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec as convert
     except ImportError:  # a Streamlit without the converter: draw it the plain way
         st.altair_chart(build(*args, **kwargs), width="stretch")
         return
     name = f"{build.__module__}.{build.__qualname__}"
-    st.vega_lite_chart(_spec(name, current_language(), args, kwargs, build), width="stretch")
+    spec = data.chart_spec(
+        name, current_language(), args, kwargs, lambda: dict(convert(build(*args, **kwargs)))
+    )
+    st.vega_lite_chart(spec, width="stretch")
 
 
-@st.cache_data(ttl=300, show_spinner=False, max_entries=256)
-def _spec(
-    name: str,
-    lang: str,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    _build: Callable[..., alt.Chart],
-) -> dict[str, Any]:
-    """The Vega-Lite specification Streamlit makes of the chart (``name`` and ``lang`` key the
-    builder and the language its texts are in)."""
-    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
-
-    return dict(_convert_altair_to_vega_lite_spec(_build(*args, **kwargs)))
-
-
-def _configure(chart: alt.Chart) -> alt.Chart:
+def configure(chart: alt.Chart) -> alt.Chart:
+    """The app's fonts (with Hangul) on axes and legends; legends under the chart."""
     return chart.configure_axis(labelFont=FONT, titleFont=FONT).configure_legend(
         labelFont=FONT, titleFont=FONT, orient="bottom"
     )
@@ -77,7 +68,7 @@ def trend_chart(monthly: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=320)
     )
-    return _configure(chart)
+    return configure(chart)
 
 
 def pipeline_chart(stages: dict[str, int]) -> alt.Chart:
@@ -102,7 +93,7 @@ def pipeline_chart(stages: dict[str, int]) -> alt.Chart:
         )
         .properties(height=220)
     )
-    return _configure(chart)
+    return configure(chart)
 
 
 def breakdown_chart(frame: pd.DataFrame, *, kind: str, title: str) -> alt.Chart:
@@ -130,4 +121,4 @@ def breakdown_chart(frame: pd.DataFrame, *, kind: str, title: str) -> alt.Chart:
         )
         .properties(height=max(200, 44 * len(order)))
     )
-    return _configure(chart)
+    return configure(chart)

@@ -1,16 +1,24 @@
-"""The one place that caches: the engine (per process) and read results (with a TTL).
+# Over 500 lines on purpose: every st.cache_data/st.cache_resource of the app lives here.
+"""The one place that caches: the engine (per process) and read results (with a TTL), by
+domain: overview, registers, record history, meetings, fairness, inquiries, agreements,
+work queue, audit trail, and the charts' specifications.
 
 Cached readers take the database URL as their first argument so that a test or a second
 database never receives another one's results, and return plain values. They are shared
-by every user of the process: pages check the role *before* calling one. Writes call
-:func:`invalidate` right after committing.
+by every user of the process: the page guard, or the reader itself when it is given the
+actor, checks the role *before* a cache is consulted. Writes call :func:`invalidate` right
+after committing. This module imports no other part of the UI (``components.bootstrap``
+opens the database and holds no UI): where a cached result is shaped for the reader (a
+labelled frame, a file, a chart), the caller hands the shaping function in as an
+underscore argument, which the cache does not hash (the language is a keyed argument).
 
-Behind the process cache, the overview's figures and the registers' counts are *stored
-summaries* (``db.summaries``): computed once per data version and kept in the database, so
-a cold process (or the first view after a write) reads a row instead of rescanning the
-history. A successful :func:`write` also starts a background refresh of the default
-overview, so that the next viewer finds its figures ready. Only aggregates and
-role-independent reads go through summaries (see ``db.summaries``, "Security rule").
+Behind the process cache, the overview's figures, the registers' counts and the inter-city
+aggregates are *stored summaries* (``db.summaries``): computed once per data version and
+kept in the database, so a cold process (or the first view after a write) reads a row
+instead of rescanning the history. A successful :func:`write` also starts a background
+refresh of the default overview, so that the next viewer finds its figures ready. Only
+aggregates and role-independent reads go through summaries (see ``db.summaries``,
+"Security rule").
 """
 
 from __future__ import annotations
@@ -24,14 +32,45 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from components.bootstrap import prepare_database
-from db import clock, kpi, summaries
+from db import (
+    adoptions,
+    clock,
+    experts,
+    fairness,
+    intercity,
+    kpi,
+    meetings,
+    policy,
+    summaries,
+    technologies,
+)
+from db.approvals import queue
+from db.audit import trail as audit_trail
+from db.city import store as city_store
 from db.config import load_settings
-from db.errors import SaveInDoubt
+from db.errors import PermissionDenied, SaveInDoubt
+from db.intercity import analysis as ic
+from db.policy import (
+    AUDITORS,
+    HISTORY_READERS,
+    MEETING_READERS,
+    Actor,
+    may_see_personal_data,
+    require,
+    require_role,
+)
 from db.session import read_session, write_session
 
 T = TypeVar("T")
 
 READ_TTL_SECONDS = 300
+CHOICES_TTL_SECONDS = 60  # what a form offers to choose (agenda items, links)
+AUDIT_PAGE_TTL_SECONDS = 30  # events never change, but new ones arrive at the newest end
+
+Rows = tuple[pd.DataFrame, int]
+
+
+# --- engine, writes and uncached reads --------------------------------------------------------
 
 
 @st.cache_resource(show_spinner=False)
@@ -66,15 +105,24 @@ def _refresh_after_write() -> None:
     summaries.refresh_in_background(engine(), clock.city_today())
 
 
-@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def headline(url: str, as_of: dt.date) -> kpi.Headline:
-    return _stored(summaries.headline, as_of, kpi.ALL_TECHNOLOGIES)
+# --- the city's vocabularies ---------------------------------------------------------------
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def last_changed(url: str) -> dt.datetime | None:
+def vocabulary(url: str, name: str, offered: bool = False) -> tuple[str, ...]:
+    """The codes of the city's vocabulary ``name`` (``fields``, ``sectors``,
+    ``organisation_kinds``) in the city's order; ``offered``: only those a new record may
+    take (retired codes stay on older records and in filters)."""
     with read_session(engine()) as s:
-        return kpi.last_changed(session=s)
+        return city_store.codes(s, name, offered=offered)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def vocabulary_with(url: str, name: str, attribute: str) -> tuple[str, ...]:
+    """The codes of the city's vocabulary ``name`` whose ``attribute`` is true (e.g. the
+    kinds of organisation that ask about the platform, the sector outside the growth list)."""
+    with read_session(engine()) as s:
+        return city_store.with_attribute(s, name, attribute)
 
 
 def write(fn: Callable[..., T], /, **kwargs: Any) -> T:
@@ -110,11 +158,21 @@ def read(fn: Callable[..., T], /, **kwargs: Any) -> T:
         return fn(session=s, **kwargs)
 
 
-# --- Overview (issue 4) -------------------------------------------------------------------
+def _refused_unless(actor: Actor, roles: frozenset[str] | tuple[str, ...], action: str) -> None:
+    """Refuse before any shared cache is consulted; the refusal is audited like a refused
+    write (``write_session`` records a ``PermissionDenied`` raised inside it)."""
+    try:
+        require(actor, roles, action=action, entity="audit_event")
+    except PermissionDenied:
+        with write_session(engine()):
+            raise
+
+
+# --- overview (every signed-in role) ------------------------------------------------------------
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def headline_filtered(url: str, as_of: dt.date, tech: kpi.TechFilter) -> kpi.Headline:
+def headline(url: str, as_of: dt.date, tech: kpi.TechFilter) -> kpi.Headline:
     return _stored(summaries.headline, as_of, tech)
 
 
@@ -141,16 +199,37 @@ def last_changed_by_entity(url: str) -> dict[str, dt.datetime]:
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def records_behind(url: str, figure: str, as_of: dt.date) -> pd.DataFrame:
-    return _stored(summaries.records_behind, figure, as_of)
+def records_behind(
+    url: str,
+    figure: str,
+    as_of: dt.date,
+    lang: str,
+    _shape: Callable[[pd.DataFrame], tuple[pd.DataFrame, bytes]],
+) -> tuple[pd.DataFrame, pd.DataFrame, bytes | None]:
+    """The records behind an overview ``figure`` (at most 500): as read, as shown in ``lang``
+    and as CSV (``_shape(df)`` gives the last two); built once per figure, date and language
+    rather than on every rerun."""
+    df = _stored(summaries.records_behind, figure, as_of)
+    if df.empty:
+        return df, df, None
+    shown, csv = _shape(df)
+    return df, shown, csv
 
 
-# --- Registers (issue 4): technologies, experts, adoptions, inquiries ----------------------
-# Imported here so that this section stays one appended block (see the module docstring).
-from db import adoptions, experts, intercity, technologies  # noqa: E402
-from db.policy import Actor, may_see_personal_data  # noqa: E402
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False, max_entries=64)
+def table_files(
+    df: pd.DataFrame,
+    columns: tuple[str, ...],
+    sheet: str,
+    _write: Callable[[], tuple[bytes, bytes]],
+) -> tuple[bytes, bytes]:
+    """The CSV and Excel files of a small frame (``_write()`` makes them). Streamlit hashes
+    every cell of ``df``: a file is made again whenever a value, a column name (the language,
+    ``columns``) or the sheet name differs."""
+    return _write()
 
-Rows = tuple[pd.DataFrame, int]
+
+# --- registers: technologies, experts, adoptions, inquiries (every reader role) ---------------
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
@@ -171,7 +250,7 @@ def technologies_export(url: str, filters: technologies.TechnologyFilters, sort:
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def technology_detail(url: str, tech_id: int) -> dict[str, Any] | None:
+def technology_detail(url: str, tech_id: int) -> technologies.TechnologyDetail | None:
     with read_session(engine()) as s:
         return technologies.technology_detail(session=s, tech_id=tech_id)
 
@@ -187,7 +266,7 @@ def experts_page(
     """A page of experts for ``actor``. The cache is keyed on whether the actor may see
     personal data (not on who they are), and the db function decides the columns from the
     same actor, so a cached page with phone numbers never reaches the mayor's office."""
-    personal = may_see_personal_data(actor)
+    personal = policy.may_see_personal_data(actor)
     return _experts_page(url, personal, filters, sort, offset, limit, _actor=actor)
 
 
@@ -217,7 +296,7 @@ def _experts_page(
 
 def experts_export(url: str, actor: Actor, filters: experts.ExpertFilters, sort: str) -> Rows:
     """Every filtered expert for ``actor`` (personal data as in :func:`experts_page`)."""
-    personal = may_see_personal_data(actor)
+    personal = policy.may_see_personal_data(actor)
     return _experts_export(url, personal, filters, sort, _actor=actor)
 
 
@@ -229,16 +308,16 @@ def _experts_export(
         return experts.experts_export(session=s, actor=_actor, filters=filters, sort=sort)
 
 
-def expert_detail(url: str, actor: Actor, expert_id: int) -> dict[str, Any] | None:
+def expert_detail(url: str, actor: Actor, expert_id: int) -> experts.ExpertDetail | None:
     """One expert for ``actor`` (personal data as in :func:`experts_page`)."""
-    personal = may_see_personal_data(actor)
+    personal = policy.may_see_personal_data(actor)
     return _expert_detail(url, personal, expert_id, _actor=actor)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def _expert_detail(
     url: str, personal_data: bool, expert_id: int, _actor: Actor
-) -> dict[str, Any] | None:
+) -> experts.ExpertDetail | None:
     with read_session(engine()) as s:
         return experts.expert_detail(session=s, actor=_actor, expert_id=expert_id)
 
@@ -262,7 +341,7 @@ def adoptions_export(url: str, filters: adoptions.AdoptionFilters, sort: str) ->
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def adoption_detail(url: str, adoption_id: int) -> dict[str, Any] | None:
+def adoption_detail(url: str, adoption_id: int) -> adoptions.AdoptionDetail | None:
     with read_session(engine()) as s:
         return adoptions.adoption_detail(session=s, adoption_id=adoption_id)
 
@@ -284,20 +363,52 @@ def inquiries_export(url: str, filters: intercity.InquiryFilters, sort: str) -> 
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def inquiry_detail(url: str, inquiry_id: int) -> dict[str, Any] | None:
+def inquiry_detail(url: str, inquiry_id: int) -> intercity.InquiryDetail | None:
     with read_session(engine()) as s:
         return intercity.inquiry_detail(session=s, inquiry_id=inquiry_id)
 
 
-# --- Deliberations (issue 5): meetings, one meeting's record, fairness -----------------------
-from db import fairness, meetings  # noqa: E402
-from db.policy import AUDITORS, MEETING_READERS, require_role  # noqa: E402
+# --- a record's history (every reader role; checked here) ----------------------------------
 
 
-@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def meetings_list(url: str, filters: meetings.MeetingFilters) -> pd.DataFrame:
+def record_history(
+    url: str,
+    actor: Actor,
+    entity: str,
+    entity_id: str | int,
+    limit: int = audit_trail.HISTORY_PAGE,
+    related: tuple[tuple[str, str | int], ...] = (),
+) -> audit_trail.RecordHistory:
+    """A record's history for a detail card (everyone who reads the registers), newest
+    first. The role is checked before the shared cache is consulted, and the cache is keyed
+    on whether the actor may see experts' personal data."""
+    _refused_unless(actor, HISTORY_READERS, "audit_event.history")
+    personal = policy.may_see_personal_data(actor)
+    return _record_history(url, personal, entity, str(entity_id), limit, related, _actor=actor)
+
+
+@st.cache_data(ttl=AUDIT_PAGE_TTL_SECONDS, show_spinner=False)
+def _record_history(
+    url: str,
+    personal_data: bool,
+    entity: str,
+    entity_id: str,
+    limit: int,
+    related: tuple[tuple[str, str | int], ...],
+    _actor: Actor,
+) -> audit_trail.RecordHistory:
     with read_session(engine()) as s:
-        return meetings.meetings_list(session=s, filters=filters)
+        return audit_trail.record_history(
+            session=s,
+            actor=_actor,
+            entity=entity,
+            entity_id=entity_id,
+            related=related,
+            limit=limit,
+        )
+
+
+# --- meetings (auditors, staff, approvers; checked here) --------------------------------------
 
 
 def meeting_record(url: str, actor: Actor, meeting_id: int) -> meetings.MeetingRecord:
@@ -316,6 +427,15 @@ def _meeting_record(
         return meetings.meeting_record(session=s, actor=_actor, meeting_id=meeting_id)
 
 
+@st.cache_data(ttl=CHOICES_TTL_SECONDS, show_spinner=False)
+def agenda_candidates(url: str, meeting_id: int) -> pd.DataFrame:
+    with read_session(engine()) as s:
+        return meetings.agenda_candidates(session=s, meeting_id=meeting_id)
+
+
+# --- fairness (auditors; checked here) -------------------------------------------------------
+
+
 def fairness_report(
     url: str, actor: Actor, start: dt.date | None, end: dt.date | None
 ) -> fairness.FairnessReport:
@@ -332,28 +452,155 @@ def _fairness_report(
     return _stored(summaries.fairness, _actor, start, end)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def agenda_candidates(url: str, meeting_id: int) -> pd.DataFrame:
+# --- inquiries' analysis (every reader role) ------------------------------------------------------
+# Aggregates and the agreements' rows are stored summaries (``db.summaries.intercity``: computed
+# once per data version, shared by every reader role, no personal data), so a cold process reads
+# a row instead of counting every inquiry and agreement again.
+
+
+def _stored_intercity(read: str, **params: Any) -> Any:
     with read_session(engine()) as s:
-        return meetings.agenda_candidates(session=s, meeting_id=meeting_id)
+        return summaries.intercity(s, summaries.data_version(s), read, **params)
 
 
-# --- Audit trail (issue 6): auditors read, export and verify the trail; a record's history ---
-from db.audit import trail as audit_trail  # noqa: E402
-from db.errors import PermissionDenied  # noqa: E402
-from db.policy import HISTORY_READERS, require  # noqa: E402
-
-AUDIT_PAGE_TTL_SECONDS = 30  # events never change, but new ones arrive at the newest end
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def inquiry_summary(url: str, as_of: dt.date, days: int) -> dict[str, int]:
+    figures: dict[str, int] = _stored_intercity("inquiry_summary", as_of=as_of, overdue_days=days)
+    return figures
 
 
-def _refused_unless(actor: Actor, roles: frozenset[str] | tuple[str, ...], action: str) -> None:
-    """Refuse before any shared cache is consulted; the refusal is audited like a refused
-    write (``write_session`` records a ``PermissionDenied`` raised inside it)."""
-    try:
-        require(actor, roles, action=action, entity="audit_event")
-    except PermissionDenied:
-        with write_session(engine()):
-            raise
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def inquiries_by_kind(url: str, as_of: dt.date) -> pd.DataFrame:
+    frame: pd.DataFrame = _stored_intercity("inquiries_by_kind", as_of=as_of)
+    return frame
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def inquiries_by_region(url: str, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (
+        _stored_intercity("inquiries_by_region", as_of=as_of),
+        _stored_intercity("inquiries_abroad", as_of=as_of),
+    )
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def inquiries_over_time(url: str, as_of: dt.date, period: str) -> pd.DataFrame:
+    frame: pd.DataFrame = _stored_intercity("inquiries_over_time", as_of=as_of, period=period)
+    return frame
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def overdue_inquiries(
+    url: str, as_of: dt.date, days: int, offset: int, limit: int, total: int
+) -> pd.DataFrame:
+    """A page of the overdue inquiries (``total`` from :func:`inquiry_summary`; not stored:
+    the rows hold contact names)."""
+    with read_session(engine()) as s:
+        return ic.overdue(
+            session=s, as_of=as_of, days=days, offset=offset, limit=limit, total=total
+        )[0]
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False, max_entries=8)
+def overdue_inquiries_export(
+    url: str,
+    as_of: dt.date,
+    days: int,
+    limit: int,
+    lang: str,
+    _shape: Callable[[pd.DataFrame], pd.DataFrame],
+) -> tuple[pd.DataFrame, int]:
+    """Every overdue inquiry (up to ``limit``) as the files show them in ``lang``
+    (``_shape``), and how many there are; read when the user asks for the files."""
+    with read_session(engine()) as s:
+        df, total = ic.overdue(session=s, as_of=as_of, days=days, limit=limit)
+    return _shape(df), total
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def organizations(url: str) -> pd.DataFrame:
+    """The bodies an inquiry or agreement may name (staff forms)."""
+    with read_session(engine()) as s:
+        return ic.organizations(session=s)
+
+
+# --- agreements (every reader role) -------------------------------------------------------------
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def agreement_counts(
+    url: str, as_of: dt.date | None, status: str | None, kind: str | None
+) -> dict[str, int]:
+    counts: dict[str, int] = _stored_intercity(
+        "agreement_counts", as_of=as_of, status=status, kind=kind
+    )
+    return counts
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def agreements_page(
+    url: str, as_of: dt.date | None, status: str | None, kind: str | None, offset: int, limit: int
+) -> pd.DataFrame:
+    """A page of agreements (newest plan first)."""
+    frame: pd.DataFrame = _stored_intercity(
+        "agreements", as_of=as_of, status=status, kind=kind, offset=offset, limit=limit
+    )
+    return frame
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def agreement(url: str, agreement_id: int, as_of: dt.date | None) -> dict[str, Any] | None:
+    """One agreement as the list shows it (planned by ``as_of``), None when there is none."""
+    with read_session(engine()) as s:
+        df = ic.agreements(session=s, as_of=as_of, agreement_id=agreement_id)
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False, max_entries=8)
+def agreements_export(
+    url: str,
+    as_of: dt.date | None,
+    status: str | None,
+    kind: str | None,
+    limit: int,
+    lang: str,
+    _shape: Callable[[pd.DataFrame], pd.DataFrame],
+) -> pd.DataFrame:
+    """Every agreement of the filters (up to ``limit``) as the files show them in ``lang``
+    (``_shape``); read when the user asks for the files."""
+    with read_session(engine()) as s:
+        df = ic.agreements(session=s, as_of=as_of, status=status, kind=kind, limit=limit)
+    return _shape(df)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def agreement_products(url: str, agreement_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with read_session(engine()) as s:
+        return ic.agreement_products(session=s, agreement_id=agreement_id)
+
+
+@st.cache_data(ttl=CHOICES_TTL_SECONDS, show_spinner=False)
+def agreement_link_candidates(url: str, agreement_id: int, kind: str) -> pd.DataFrame:
+    with read_session(engine()) as s:
+        return ic.link_candidates(session=s, agreement_id=agreement_id, kind=kind)
+
+
+# --- work queue (staff; checked in db.approvals) ----------------------------------------------
+
+
+def work_queue_counts(actor: Actor) -> queue.QueueCounts:
+    """``db.approvals.queue_counts`` for ``actor``: the role is checked there first, then the
+    counts that are the same for every user are read from ``db.summaries.queue_counts``; the
+    actor's own counts are read live."""
+    with read_session(engine()) as s:
+        return queue.queue_counts(
+            session=s,
+            actor=actor,
+            shared=lambda: summaries.queue_counts(s, summaries.data_version(s)),
+        )
+
+
+# --- audit trail (auditors; checked here, and the refusal audited) -------------------------------
 
 
 def audit_page(
@@ -419,67 +666,31 @@ def _audit_export(
         return audit_trail.export_events(session=s, actor=_actor, filters=filters, limit=limit)
 
 
-def audit_event(url: str, actor: Actor, event_id: int) -> dict[str, Any]:
+def audit_event(url: str, actor: Actor, event_id: int) -> audit_trail.Event:
     """One event (events never change: cached for the usual time)."""
     _refused_unless(actor, AUDITORS, "audit_event.read")
     return _audit_event(url, event_id, _actor=actor)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def _audit_event(url: str, event_id: int, _actor: Actor) -> dict[str, Any]:
+def _audit_event(url: str, event_id: int, _actor: Actor) -> audit_trail.Event:
     with read_session(engine()) as s:
         return audit_trail.get_event(session=s, actor=_actor, event_id=event_id)
 
 
-def record_history(
-    url: str,
-    actor: Actor,
-    entity: str,
-    entity_id: str | int,
-    limit: int = audit_trail.HISTORY_PAGE,
-    related: tuple[tuple[str, str | int], ...] = (),
-) -> audit_trail.RecordHistory:
-    """A record's history for a detail card (everyone who reads the registers), newest
-    first. The role is checked before the shared cache is consulted, and the cache is keyed
-    on whether the actor may see experts' personal data."""
-    _refused_unless(actor, HISTORY_READERS, "audit_event.history")
-    personal = may_see_personal_data(actor)
-    return _record_history(url, personal, entity, str(entity_id), limit, related, _actor=actor)
+# --- charts: a UI computation, cached here with the rest ---------------------------------------
 
 
-@st.cache_data(ttl=AUDIT_PAGE_TTL_SECONDS, show_spinner=False)
-def _record_history(
-    url: str,
-    personal_data: bool,
-    entity: str,
-    entity_id: str,
-    limit: int,
-    related: tuple[tuple[str, str | int], ...],
-    _actor: Actor,
-) -> audit_trail.RecordHistory:
-    with read_session(engine()) as s:
-        return audit_trail.record_history(
-            session=s,
-            actor=_actor,
-            entity=entity,
-            entity_id=entity_id,
-            related=related,
-            limit=limit,
-        )
-
-
-# --- Work queue (issue 8): the counts every staff user shares come from a stored summary ----
-
-
-def work_queue_counts(actor: Actor) -> dict[str, int]:
-    """``db.approvals.queue_counts`` for ``actor``: the role is checked there first, then the
-    counts that are the same for every user are read from ``db.summaries.queue_counts``; the
-    actor's own counts are read live."""
-    from db.approvals import queue
-
-    with read_session(engine()) as s:
-        return queue.queue_counts(
-            session=s,
-            actor=actor,
-            shared=lambda: summaries.queue_counts(s, summaries.data_version(s)),
-        )
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False, max_entries=256)
+def chart_spec(
+    name: str,
+    lang: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    _make: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """The Vega-Lite specification of a chart (``_make()`` builds it from ``args`` and
+    ``kwargs``; ``name`` and ``lang`` key the builder and the language its texts are in).
+    It reads nothing from the database: it is cached because Altair validates a whole chart
+    against the Vega-Lite schema on every conversion (components.charts.show)."""
+    return _make()

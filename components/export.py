@@ -1,4 +1,5 @@
-"""CSV and Excel downloads that open as inert text, whatever the cells hold.
+"""Downloads: CSV and Excel files that open as inert text, whatever the cells hold; a long
+list's files and an evidence package made only when asked for.
 
 A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be read
 as a formula by a spreadsheet (CSV/formula injection); such text cells get a leading
@@ -15,7 +16,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components.forms import show_error
 from components.i18n import _, current_language, fmt_int
+from db.errors import DomainError
 
 # The signs, also as full-width forms (a Korean or Japanese keyboard types them), and the
 # blanks a spreadsheet may skip before them.
@@ -135,3 +138,34 @@ def files_on_request(
             )
         )
     download_buttons(shown, basename, key=f"{key}_dl")
+
+
+def evidence_download(make: Callable[[], bytes], *, key: str, name: str) -> None:
+    """Prepare the evidence package on request, then offer it for download."""
+    st.subheader(_("Evidence package"))
+    st.caption(
+        _(
+            "A zip with the records as CSV, the minutes, the audit events of these records and "
+            "a manifest of SHA-256 hashes (MANIFEST.sha256, checked with sha256sum -c), with the "
+            "audit chain's head at the time of export."
+        )
+    )
+    slot = f"{key}_zip"
+    if st.button(
+        _("Prepare the evidence package"), key=f"{key}_prepare", icon=":material/inventory_2:"
+    ):
+        try:
+            with st.spinner(_("Preparing the package...")):
+                st.session_state[slot] = (name, make())
+        except DomainError as exc:
+            show_error(exc)
+    ready = st.session_state.get(slot)
+    if ready and ready[0] == name:
+        st.download_button(
+            _("Download the evidence package"),
+            data=ready[1],
+            file_name=name,
+            mime="application/zip",
+            key=f"{key}_download",
+            icon=":material/download:",
+        )

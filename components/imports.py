@@ -23,10 +23,12 @@ from components.forms import show_error
 from components.i18n import N_, _, current_language, fmt_int, translate_in
 from components.labels import LABELS
 from components.navigation import pages_for
-from db import imports
+from db import clock, imports
+from db.city.store import terms
 from db.errors import DomainError
+from db.imports.checking import CITY_VOCABULARIES
 from db.imports.columns import VOCABULARIES, Column, Register
-from db.policy import Actor
+from db.policy import MIGRATORS, Actor
 
 TIE_LABELS = {
     "employment": N_("Employment"),
@@ -70,6 +72,8 @@ def _header(col: Column, lang: str) -> str:
 def _example(col: Column, lang: str) -> str:
     if not col.example:
         return ""
+    if col.kind == "date":  # a normal import dates nothing before today
+        return clock.city_today().isoformat()
     if col.kind == "bool" and col.example in BOOL_EXAMPLES:
         return translate_in(lang, BOOL_EXAMPLES[col.example])
     if col.vocab and col.kind in ("code", "codes"):
@@ -163,11 +167,19 @@ def template_xlsx(register: Register, lang: str) -> bytes:
     return buf.getvalue()
 
 
-def _rule_text(problem: imports.Problem) -> str:
-    """The broken rule as a sentence; allowed codes with their names in the UI language."""
+def _rule_text(problem: imports.Problem, city_labels: dict[str, dict[str, str]]) -> str:
+    """The broken rule as a sentence; allowed codes with their names in the UI language
+    (the city's vocabularies: the codes the check offered, with the labels of the
+    database's terms, ``city_labels``)."""
     params = dict(problem.params)
     vocab = params.pop("vocab", None)
-    if vocab and vocab in VOCABULARIES:
+    if vocab in CITY_VOCABULARIES:
+        labels = city_labels.get(vocab, {})
+        codes = [c.strip() for c in str(params.get("allowed", "")).split(",") if c.strip()]
+        params["allowed"] = ", ".join(
+            f"{labels[code]} ({code})" if code in labels else code for code in codes
+        )
+    elif vocab and vocab in VOCABULARIES:
         params["allowed"] = ", ".join(
             f"{_(_labels(vocab)[code])} ({code})" if code in _labels(vocab) else code
             for code in VOCABULARIES[vocab]
@@ -175,15 +187,28 @@ def _rule_text(problem: imports.Problem) -> str:
     return _(problem.rule, **params)
 
 
+def _city_labels(result: imports.CheckResult) -> dict[str, dict[str, str]]:
+    """Code -> label in the UI language of each city vocabulary a problem names."""
+    named = {str(p.params.get("vocab")) for p in result.problems} & set(CITY_VOCABULARIES)
+    lang = current_language()
+    return {
+        vocab: {
+            t.code: t.label(lang) for t in data.read(terms, vocabulary=CITY_VOCABULARIES[vocab])
+        }
+        for vocab in named
+    }
+
+
 def report_frame(result: imports.CheckResult) -> pd.DataFrame:
     """The listed problems as a table in the session's language."""
+    city_labels = _city_labels(result)
     return pd.DataFrame(
         [
             {
                 _("Row"): p.row,
                 _("Column"): p.column or "",
                 _("Value"): p.value,
-                _("Problem"): _rule_text(p),
+                _("Problem"): _rule_text(p, city_labels),
             }
             for p in result.problems
         ],
@@ -213,6 +238,31 @@ def empty_state() -> None:
             "same file again changes nothing."
         ),
         icon=":material/upload_file:",
+    )
+
+
+MODE_LABELS = {
+    imports.NORMAL: N_("Normal import"),
+    imports.MIGRATION: N_("Historical migration (confirmed by a second person)"),
+}
+
+
+def choose_mode(actor: Actor) -> str:
+    """Normal import or, for administrators, a historical migration."""
+    if not actor.has(*MIGRATORS):
+        return imports.NORMAL
+    return str(
+        st.radio(
+            _("What to import"),
+            list(MODE_LABELS),
+            format_func=lambda m: _(MODE_LABELS[m]),
+            captions=[
+                _("New records from today on; technologies as submitted."),
+                _("A city's history: past dates and later statuses, written once confirmed."),
+            ],
+            horizontal=True,
+            key="imp_mode",
+        )
     )
 
 
@@ -282,7 +332,8 @@ def upload() -> tuple[str, bytes] | None:
     return file.name, file.getvalue()
 
 
-def _progress_callback(bar: Any, text: str) -> Any:
+def progress_callback(bar: Any, text: str) -> Any:
+    """A ``progress`` callback of ``db.imports`` that moves ``bar`` (labelled by stage)."""
     stages = {"check": _("Checking rows…"), "write": _("Writing records…")}
 
     def report(fraction: float, stage: str) -> None:
@@ -291,11 +342,18 @@ def _progress_callback(bar: Any, text: str) -> Any:
     return report
 
 
-def check(actor: Actor, register_key: str, filename: str, content: bytes) -> imports.CheckResult:
-    """Check the file (with a progress bar), once per file content and register."""
+def check(
+    actor: Actor, register_key: str, filename: str, content: bytes, mode: str = imports.NORMAL
+) -> imports.CheckResult:
+    """Check the file (with a progress bar), once per file content, register and mode."""
     stored = st.session_state.get(STATE_RESULT)
     digest = hashlib.sha256(content).hexdigest()
-    if stored and stored.register == register_key and stored.sha256 == digest:
+    if (
+        stored
+        and stored.register == register_key
+        and stored.sha256 == digest
+        and stored.mode == mode
+    ):
         return stored
     bar = st.progress(0.0, text=_("Reading the file…"))
     try:
@@ -306,7 +364,8 @@ def check(actor: Actor, register_key: str, filename: str, content: bytes) -> imp
             filename=filename,
             data=content,
             vocabulary=vocabulary(),
-            progress=_progress_callback(bar, _("Checking rows…")),
+            progress=progress_callback(bar, _("Checking rows…")),
+            mode=mode,
         )
     except DomainError as exc:  # e.g. the user's roles changed since the page opened
         bar.empty()
@@ -418,7 +477,7 @@ def run_import(actor: Actor, register_key: str, filename: str, content: bytes) -
             filename=filename,
             data=content,
             vocabulary=vocabulary(),
-            progress=_progress_callback(bar, _("Writing records…")),
+            progress=progress_callback(bar, _("Writing records…")),
         )
     except imports.ImportRefused as refused:
         bar.empty()
@@ -432,9 +491,14 @@ def run_import(actor: Actor, register_key: str, filename: str, content: bytes) -
         return
     bar.empty()
     st.session_state[STATE_DONE] = summary
+    forget_upload()
+    st.rerun()
+
+
+def forget_upload() -> None:
+    """After a file was imported or submitted: an empty uploader, no stored check."""
     st.session_state.pop(STATE_RESULT, None)
     st.session_state[STATE_UPLOAD] = st.session_state.get(STATE_UPLOAD, 0) + 1
-    st.rerun()
 
 
 def show_done(actor: Actor) -> bool:
@@ -448,27 +512,27 @@ def show_done(actor: Actor) -> bool:
         _(
             "{file} imported into {register}: {added} added, {updated} updated, "
             "{unchanged} unchanged.",
-            file=summary["file"],
-            register=register_title(summary["register"]),
-            added=fmt_int(summary["added"]),
-            updated=fmt_int(summary["updated"]),
-            unchanged=fmt_int(summary["unchanged"]),
+            file=summary.file,
+            register=register_title(summary.register),
+            added=fmt_int(summary.added),
+            updated=fmt_int(summary.updated),
+            unchanged=fmt_int(summary.unchanged),
         ),
         icon=":material/task_alt:",
     )
     st.caption(
         _(
             "Recorded in the audit trail as event {event} (file SHA-256 {sha}).",
-            event=fmt_int(summary["event_id"]),
-            sha=summary["sha256"][:16] + "…",
+            event=fmt_int(summary.event_id),
+            sha=summary.sha256[:16] + "…",
         )
     )
     allowed = {p.url_path for p in pages_for(actor.roles)}
-    page = imports.REGISTERS[summary["register"]].page
+    page = imports.REGISTERS[summary.register].page
     if page and page in allowed:
         st.page_link(
             f"pages/{page}.py",
-            label=_("Open the {register} register", register=register_title(summary["register"])),
+            label=_("Open the {register} register", register=register_title(summary.register)),
             icon=":material/list:",
         )
     if st.button(_("Import another file"), key="imp_another"):

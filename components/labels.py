@@ -1,4 +1,5 @@
-"""Readable names of the codes in ``db.domain`` (marked for translation with ``N_``)."""
+"""Readable names of the codes in ``db.domain`` and of the workflow's own codes, marked for
+translation with ``N_``: one vocabulary per kind of code, read through :func:`label`."""
 
 from __future__ import annotations
 
@@ -175,6 +176,67 @@ LABELS: dict[str, dict[str, str]] = {
         "local": N_("Local firm"),
         "external": N_("External firm"),
     },
+    # Deliberations
+    "meeting_status": {
+        "scheduled": N_("Scheduled"),
+        "held": N_("Being held"),
+        "closed": N_("Closed"),
+    },
+    "exclusion_reason": {
+        "same_organization": N_("Same organisation as an applicant"),
+        "tie": N_("Tie to an applicant within three years"),
+        "seat_limit": N_("Already holds the most seats the regulation allows"),
+    },
+    "flag_kind": {
+        "decision_against_scores": N_("Decision against the scores"),
+        "decided_without_quorum": N_("Decided without quorum"),
+        "repeated_panelist_for_applicant": N_("Same expert again and again for an applicant"),
+        "seat_concentration": N_("Seats concentrated on one expert"),
+        "missing_reason": N_("Missing reason"),
+        "ineligible_scores": N_("Scores from a member who may not score"),
+        "conflict_not_recused": N_("Conflict of interest without recusal"),
+        "seated_despite_exclusion": N_("Seated although excluded by the draw"),
+        "draw_not_reproducible": N_("Draw does not replay from its seed"),
+        "exceptional_settings": N_("Held under exceptional settings"),
+        "appointed_seat": N_("Seat filled by hand"),
+    },
+    "missing_what": {
+        "decision": N_("decision without its reason"),
+        "declaration": N_("declaration or recusal without its note"),
+        "seat": N_("seat not filled by the draw, without a recorded reason"),
+        "minutes": N_("closed meeting without minutes"),
+    },
+    # The workflow's own codes (work queue, approvals)
+    "item_kind": {
+        "adoption": N_("Adoption"),
+        "technology": N_("Technology"),
+        "testbed": N_("Testbed"),
+        "testbed_step": N_("Testbed step"),
+        "technology_step": N_("End of registration"),
+    },
+    "proposal_status": {
+        "pending": N_("Waiting for an approver"),
+        "confirmed": N_("Approved"),
+        "declined": N_("Rejected"),
+    },
+    "decision_choice": {
+        "approve": N_("Approve"),
+        "reject": N_("Reject"),
+        "return": N_("Return for rework"),
+    },
+    "outcome": {
+        "done": N_("Recorded"),
+        "refused": N_("Refused"),
+        "conflict": N_("Already decided"),
+        "failed": N_("Not possible"),
+    },
+    "criterion": {
+        "novelty": N_("Novelty"),
+        "progressiveness": N_("Progressiveness"),
+        "applicability": N_("Field applicability"),
+        "economy": N_("Economy"),
+        "diffusion": N_("Diffusion"),
+    },
 }
 
 
@@ -186,37 +248,9 @@ def label(kind: str, code: str | None) -> str:
     return _(text) if text else code
 
 
-# --- Deliberations (issue 5) --------------------------------------------------------------
-LABELS.update(
-    {
-        "meeting_status": {
-            "scheduled": N_("Scheduled"),
-            "held": N_("Being held"),
-            "closed": N_("Closed"),
-        },
-        "exclusion_reason": {
-            "same_organization": N_("Same organisation as an applicant"),
-            "tie": N_("Tie to an applicant within three years"),
-            "seat_limit": N_("Already holds the most seats the regulation allows"),
-        },
-        "flag_kind": {
-            "decision_against_scores": N_("Decision against the scores"),
-            "decided_without_quorum": N_("Decided without quorum"),
-            "repeated_panelist_for_applicant": N_("Same expert again and again for an applicant"),
-            "seat_concentration": N_("Seats concentrated on one expert"),
-            "missing_reason": N_("Missing reason"),
-            "ineligible_scores": N_("Scores from a member who may not score"),
-            "conflict_not_recused": N_("Conflict of interest without recusal"),
-            "seated_despite_exclusion": N_("Seated although excluded by the draw"),
-            "draw_not_reproducible": N_("Draw does not replay from its seed"),
-            "exceptional_settings": N_("Held under exceptional settings"),
-            "appointed_seat": N_("Seat filled by hand"),
-        },
-        "missing_what": {
-            "decision": N_("decision without its reason"),
-            "declaration": N_("declaration or recusal without its note"),
-            "seat": N_("seat not filled by the draw, without a recorded reason"),
-            "minutes": N_("closed meeting without minutes"),
-        },
-    }
-)
+def status_label(entity: str, code: str | None) -> str:
+    """The status ``code`` of a technology, testbed or (otherwise) adoption."""
+    vocabulary = {"testbed": "testbed_stage", "technology": "tech_status"}.get(
+        entity, "adoption_status"
+    )
+    return label(vocabulary, code)

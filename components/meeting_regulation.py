@@ -3,8 +3,8 @@ sets, a warning when the meeting was held under exceptional settings, the criter
 scored on, the members recused from one item, and the staff form that replaces a member
 absent or recused by a substitute drawn by rule.
 
-Kept apart from ``components.deliberation`` (the record) and
-``components.deliberation_actions`` (the staff forms), which call these functions.
+Kept apart from ``components.meeting_record`` (the record) and ``components.meeting_forms``
+(the staff forms), which call these functions.
 """
 
 from __future__ import annotations
@@ -14,27 +14,19 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components import data
-from components.forms import show_error
-from components.i18n import _, current_language, fmt_date
-from components.registers import escape_markdown
+from components.cells import escape_markdown, missing, pick
+from components.forms import save
+from components.i18n import _, fmt_date
 from db import meetings
-from db.errors import DomainError
 from db.meetings import MeetingRecord
 from db.meetings.records import ItemRecord
 from db.policy import Actor
 from db.recording import yes
 
 
-def _pick(ko: Any, en: Any) -> str:
-    if current_language() == "en" and isinstance(en, str) and en.strip():
-        return en
-    return ko if isinstance(ko, str) else "-"
-
-
 def criteria(record: MeetingRecord) -> list[tuple[str, str]]:
     """``(code, name)`` of the criteria the meeting is scored on (its version's)."""
-    return [(c.code, _pick(c.ko, c.en)) for c in record.criteria]
+    return [(c.code, pick(c.ko, c.en)) for c in record.criteria]
 
 
 def stage1_names(record: MeetingRecord) -> str:
@@ -86,19 +78,20 @@ def exceptional_warning(record: MeetingRecord) -> None:
 def substitute_caption(row: Any, names: dict[int, str]) -> str | None:
     """For a substitute drawn by rule: whom they replaced (None for other seats)."""
     replaces = getattr(row, "replaces", None)
-    if replaces is None or replaces != replaces:
+    if replaces is None or missing(replaces):
         return None
+    replaced = int(replaces)
     return _(
         "{name} was drawn by rule to replace {replaced}.",
-        name=_pick(row.name, row.name_en),
-        replaced=names.get(int(replaces), str(int(replaces))),
+        name=pick(row.name, row.name_en),
+        replaced=names.get(replaced, str(replaced)),
     )
 
 
 def panel_names(record: MeetingRecord) -> dict[int, str]:
     panel = record.panel
     return {
-        int(e): _pick(n, ne)
+        int(e): pick(n, ne)
         for e, n, ne in zip(panel["expert_id"], panel["name"], panel["name_en"], strict=True)
     }
 
@@ -112,7 +105,7 @@ def item_recusals(item: ItemRecord) -> None:
     st.dataframe(
         pd.DataFrame(
             {
-                _("Member"): [_pick(k, e) for k, e in zip(df["name"], df["name_en"], strict=True)],
+                _("Member"): [pick(k, e) for k, e in zip(df["name"], df["name_en"], strict=True)],
                 _("Reason"): df["reason"],
             }
         ),
@@ -125,7 +118,7 @@ def item_choice(record: MeetingRecord, key: str) -> int | None:
     """Which item a recusal concerns: None for the whole meeting."""
     options: list[int | None] = [None, *(i.id for i in record.items)]
     names = {
-        i.id: f"{i.position}. {i.reg_no} · {_pick(i.applicant_ko, i.applicant_en)}"
+        i.id: f"{i.position}. {i.reg_no} · {pick(i.applicant_ko, i.applicant_en)}"
         for i in record.items
     }
     chosen: int | None = st.selectbox(
@@ -145,9 +138,9 @@ def substitute_form(actor: Actor, record: MeetingRecord) -> None:
     panel = record.panel
     if panel.empty:
         return
-    replaced = {int(r) for r in panel["replaces"] if r == r and r is not None}
+    replaced = {int(r) for r in panel["replaces"] if not missing(r)}
     waiting = {
-        int(e): _pick(n, ne)
+        int(e): pick(n, ne)
         for e, n, ne, a, r in zip(
             panel["expert_id"],
             panel["name"],
@@ -156,7 +149,7 @@ def substitute_form(actor: Actor, record: MeetingRecord) -> None:
             panel["recused"],
             strict=True,
         )
-        if (yes(r) or (a is not None and a == a and not bool(a))) and int(e) not in replaced
+        if (yes(r) or (not missing(a) and not bool(a))) and int(e) not in replaced
     }
     with st.container(border=True):
         st.markdown("**" + _("Substitutes") + "**")
@@ -184,19 +177,13 @@ def substitute_form(actor: Actor, record: MeetingRecord) -> None:
                 if not sure or who is None:
                     st.warning(_("Tick the box to confirm first. Nothing was drawn."))
                     return
-                try:
-                    data.write(
-                        meetings.draw_substitute,
-                        actor=actor,
-                        meeting_id=int(record.meeting["id"]),
-                        expert_id=int(who),
-                    )
-                except DomainError as exc:
-                    show_error(exc)
-                    return
-                from components.deliberation import flash
-
-                flash(
-                    escape_markdown(_("A substitute was drawn for {name}.", name=waiting[int(who)]))
+                save(
+                    meetings.draw_substitute,
+                    _(
+                        "A substitute was drawn for {name}.",
+                        name=escape_markdown(waiting[int(who)]),
+                    ),
+                    actor=actor,
+                    meeting_id=int(record.meeting["id"]),
+                    expert_id=int(who),
                 )
-                st.rerun()

@@ -97,7 +97,7 @@ PAGES: tuple[PageSpec, ...] = (
         "pages/imports.py",
         N_("Import"),
         ":material/upload_file:",
-        frozenset({"admin", "staff"}),
+        frozenset({"admin", "staff", "approver"}),  # approvers: historical migrations
         N_("System"),
     ),
     PageSpec(

@@ -1,5 +1,6 @@
-"""The mayor's-office overview, in parts: filters kept in the URL, tiles with deltas and
-drill-down links, trends, pipeline, breakdowns, downloads and the briefing.
+"""The mayor's-office overview, in parts: tiles with deltas, sparklines and drill-down links,
+trends, pipeline, breakdowns, downloads and the briefing (its filters are in
+``components.overview_filters``).
 
 ``pages/overview.py`` calls these in order; each part reads through ``components.data``.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 
 import pandas as pd
@@ -22,160 +23,17 @@ from components.i18n import (
     N_,
     _,
     current_language,
-    fmt_date,
     fmt_datetime,
     fmt_int,
     translate_in,
 )
-from components.labels import LABELS, label
+from components.labels import label
 from components.navigation import pages_for
+from components.overview_filters import PERIOD_NAMES, Filters, filters_in
+from components.tiles import Tile, tile_row
 from db import clock
-from db.domain import FIELDS, GROWTH_SECTORS
-from db.kpi.headline import ALL_TECHNOLOGIES, Headline, TechFilter
-from db.kpi.overview import month_start
+from db.kpi.headline import Headline
 from db.policy import Actor
-
-FIRST_DAY = dt.date(2018, 1, 1)
-PERIODS = {"month": 30, "quarter": 91, "year": 365}
-PERIOD_NAMES = {
-    "month": N_("30 days"),
-    "quarter": N_("3 months"),
-    "year": N_("12 months"),
-}
-LOCAL_CHOICES = {"all": None, "local": True, "external": False}
-ALL_SECTORS, ALL_FIELDS = N_("All sectors"), N_("All fields")
-LOCAL_NAMES = {
-    "all": N_("Local and external"),
-    "local": N_("Local only"),
-    "external": N_("External only"),
-}
-
-
-@dataclass(frozen=True)
-class Filters:
-    as_of: dt.date
-    period: str = "year"
-    tech: TechFilter = ALL_TECHNOLOGIES
-
-    def query(self) -> dict[str, str]:
-        """The filters as URL query parameters (defaults left out)."""
-        q = {"as_of": self.as_of.isoformat()}
-        if self.period != "year":
-            q["period"] = self.period
-        if self.tech.sector:
-            q["sector"] = self.tech.sector
-        if self.tech.field:
-            q["field"] = self.tech.field
-        if self.tech.local is not None:
-            q["local"] = "1" if self.tech.local else "0"
-        return q
-
-
-def parse_query(params: Mapping[str, str]) -> tuple[Filters, list[str]]:
-    """Filters from URL parameters, and a notice per parameter that was ignored."""
-    ignored: list[str] = []
-    as_of = clock.city_today()
-    if raw := params.get("as_of"):
-        try:
-            as_of = min(max(dt.date.fromisoformat(raw), FIRST_DAY), clock.city_today())
-        except ValueError:
-            ignored.append("as_of")
-    period = params.get("period", "year")
-    if period not in PERIODS:
-        ignored.append("period")
-        period = "year"
-    sector = params.get("sector")
-    if sector is not None and sector not in GROWTH_SECTORS:
-        ignored.append("sector")
-        sector = None
-    field = params.get("field")
-    if field is not None and field not in FIELDS:
-        ignored.append("field")
-        field = None
-    local = {"1": True, "0": False}.get(params.get("local", ""))
-    if "local" in params and params["local"] not in ("0", "1"):
-        ignored.append("local")
-    return Filters(as_of, period, TechFilter(sector, field, local)), ignored
-
-
-SELECT_KEYS = ("period", "sector", "field", "local")
-ALL = "all"
-
-
-def _index(key: str, options: list, value: object) -> int | None:
-    """The URL's choice for a select box the first time; afterwards the widget's own state
-    (handed back below), so its shown text follows a language switch."""
-    return None if key in st.session_state else options.index(value)
-
-
-def filter_bar(initial: Filters) -> Filters:
-    """The filter widgets, prefilled from the URL; writes the choice back to the URL."""
-    # Select boxes keep their shown text in the browser; handing the value back makes
-    # them redraw it in the current language after a language switch.
-    for key in SELECT_KEYS:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
-    c1, c2, c3, c4, c5 = st.columns([1.1, 1.1, 1.3, 1.3, 1.1])
-    as_of = c1.date_input(
-        _("As of"),
-        value=initial.as_of,
-        min_value=FIRST_DAY,
-        max_value=clock.city_today(),
-        key="as_of",
-        format="YYYY-MM-DD",
-    )
-    period = c2.selectbox(
-        _("Change over"),
-        list(PERIODS),
-        index=_index("period", list(PERIODS), initial.period),
-        format_func=lambda p: _(PERIOD_NAMES[p]),
-        key="period",
-    )
-    # "all" rather than None for "no filter": None is a select box's empty state.
-    sector = c3.selectbox(
-        _("Growth sector"),
-        [ALL, *GROWTH_SECTORS],
-        index=_index("sector", [ALL, *GROWTH_SECTORS], initial.tech.sector or ALL),
-        format_func=lambda s: _("All sectors") if s == ALL else label("growth_sector", s),
-        key="sector",
-    )
-    field = c4.selectbox(
-        _("Technical field"),
-        [ALL, *FIELDS],
-        index=_index("field", [ALL, *FIELDS], initial.tech.field or ALL),
-        format_func=lambda f: _("All fields") if f == ALL else label("field", f),
-        key="field",
-    )
-    local_key = {None: "all", True: "local", False: "external"}[initial.tech.local]
-    local = c5.selectbox(
-        _("Origin"),
-        list(LOCAL_CHOICES),
-        index=_index("local", list(LOCAL_CHOICES), local_key),
-        format_func=lambda k: _(LOCAL_NAMES[k]),
-        key="local",
-    )
-    chosen = Filters(
-        as_of or initial.as_of,
-        period or initial.period,
-        TechFilter(
-            None if sector in (ALL, None) else sector,
-            None if field in (ALL, None) else field,
-            LOCAL_CHOICES[local or "all"],
-        ),
-    )
-    if dict(st.query_params) != chosen.query():
-        st.query_params.from_dict(chosen.query())
-    return chosen
-
-
-def filters_in(lang: str, f: Filters) -> str:
-    """The technology filters in words, in ``lang``."""
-    parts = [
-        "All sectors" if f.tech.sector is None else LABELS["growth_sector"][f.tech.sector],
-        "All fields" if f.tech.field is None else LABELS["field"][f.tech.field],
-        LOCAL_NAMES[{None: "all", True: "local", False: "external"}[f.tech.local]],
-    ]
-    return " · ".join(translate_in(lang, p) for p in parts)
 
 
 @dataclass(frozen=True)
@@ -286,41 +144,44 @@ def tiles(
     """KPI tiles with change, sparkline of the last 12 months, last change and drill-down."""
     allowed = {p.path for p in pages_for(actor.roles)}
     by_series = {k: list(g["count"].tail(12)) for k, g in monthly.groupby("series", sort=False)}
-    for start in range(0, len(items), 4):
-        cols = st.columns(4)
-        for col, fig in zip(cols, items[start : start + 4], strict=False):
-            with col:
-                spark = None
-                if fig.series is not None:
-                    spark = by_series.get(fig.series, [])
-                st.metric(
-                    _(fig.name),
-                    fmt_int(fig.value),
-                    delta=fmt_int(fig.delta) if fig.delta else None,
-                    help=fig.help,
-                    border=True,
-                    chart_data=spark,
-                    chart_type="bar",
-                )
-                when = changed.get(fig.entity)
-                if when is not None:
-                    st.caption(_("Last changed {when}", when=fmt_datetime(when)))
-                if fig.register and fig.register in allowed:
-                    st.page_link(
-                        fig.register,
-                        label=_("Open the list"),
-                        icon=":material/list:",
-                        query_params=dict(fig.params or {}),
-                    )
-                elif fig.behind:
-                    with st.popover(_("Records"), icon=":material/list:"):
-                        records_table(fig.behind, fig)
+
+    def below(i: int) -> None:
+        fig = items[i]
+        when = changed.get(fig.entity)
+        if when is not None:
+            st.caption(_("Last changed {when}", when=fmt_datetime(when)))
+        if fig.register and fig.register in allowed:
+            st.page_link(
+                fig.register,
+                label=_("Open the list"),
+                icon=":material/list:",
+                query_params=dict(fig.params or {}),
+            )
+        elif fig.behind:
+            with st.popover(_("Records"), icon=":material/list:"):
+                records_table(fig.behind, fig)
+
+    tile_row(
+        [
+            Tile(
+                _(fig.name),
+                fig.value,
+                fig.help,
+                delta=fig.delta or None,
+                chart=None if fig.series is None else by_series.get(fig.series, []),
+            )
+            for fig in items
+        ],
+        below=below,
+    )
 
 
 def records_table(figure: str, fig: Figure) -> None:
     as_of = st.session_state["as_of"]
     basename = f"ntp-{figure}-{as_of}"
-    df, shown, files = _records(data.database_url(), figure, as_of, current_language(), basename)
+    df, shown, files = data.records_behind(
+        data.database_url(), figure, as_of, current_language(), partial(_shown_records, figure)
+    )
     if df.empty:
         st.info(_("No records stand behind this figure on that date."))
         return
@@ -332,15 +193,8 @@ def records_table(figure: str, fig: Figure) -> None:
     download_buttons(df, basename, key=f"dl_{figure}", files=(files, excel) if files else None)
 
 
-@st.cache_data(ttl=data.READ_TTL_SECONDS, show_spinner=False)
-def _records(
-    url: str, figure: str, as_of: dt.date, lang: str, basename: str
-) -> tuple[pd.DataFrame, pd.DataFrame, bytes | None]:
-    """The records behind ``figure`` (at most 500), as shown in ``lang`` and as CSV; built
-    once per figure, date and language rather than on every rerun."""
-    df = data.records_behind(url, figure, as_of)
-    if df.empty:
-        return df, df, None
+def _shown_records(figure: str, df: pd.DataFrame) -> tuple[pd.DataFrame, bytes]:
+    """The records behind ``figure`` as shown (codes as words), and as CSV."""
     shown = df.copy()
 
     def labelled(column: pd.Series, kind: str) -> pd.Series:
@@ -354,25 +208,24 @@ def _records(
         shown["stage"] = labelled(shown["stage"], "testbed_stage")
     if "status" in shown:
         shown["status"] = labelled(shown["status"], "agreement_status")
-    return df, shown, to_csv(df)
+    return shown, to_csv(df)
 
 
 # The overview's files are small (the records behind a figure are capped at 500 rows), so
-# Streamlit hashes their every cell: a file is rebuilt whenever a value, a column name (the
-# language) or the sheet name differs.
+# they are made once (components.data.table_files) rather than on every rerun.
 FILES_CACHE_MAX_ROWS = 20_000
-
-
-@st.cache_data(ttl=data.READ_TTL_SECONDS, show_spinner=False, max_entries=64)
-def _files(df: pd.DataFrame, columns: tuple[str, ...], sheet: str) -> tuple[bytes, bytes]:
-    return to_csv(df), to_xlsx(df, sheet=sheet)
 
 
 def _download(df: pd.DataFrame, basename: str, *, key: str) -> None:
     """The CSV and Excel buttons of ``df``; the files are built once, not on every rerun."""
     files = None
     if not df.empty and len(df) <= FILES_CACHE_MAX_ROWS:
-        files = _files(df, tuple(str(c) for c in df.columns), basename)
+        files = data.table_files(
+            df,
+            tuple(str(c) for c in df.columns),
+            basename,
+            lambda: (to_csv(df), to_xlsx(df, sheet=basename)),
+        )
     download_buttons(df, basename, key=key, files=files)
 
 
@@ -422,11 +275,13 @@ def breakdowns(by_sector: pd.DataFrame, by_field: pd.DataFrame, now: Headline) -
     reg_local = int(by_sector["registered_local"].sum()) if not by_sector.empty else 0
     ad_local = int(by_sector["adopted_local"].sum()) if not by_sector.empty else 0
     ad_total = int(by_sector["adopted"].sum()) if not by_sector.empty else 0
-    c1, c2 = st.columns(2)
-    c1.metric(
-        _("Local firms' share of registrations"), _percent(reg_local, now.technologies), border=True
+    tile_row(
+        [
+            Tile(_("Local firms' share of registrations"), _percent(reg_local, now.technologies)),
+            Tile(_("Local firms' share of adoptions"), _percent(ad_local, ad_total)),
+        ],
+        per_row=2,
     )
-    c2.metric(_("Local firms' share of adoptions"), _percent(ad_local, ad_total), border=True)
 
 
 def _percent(part: int, whole: int) -> str:
@@ -494,24 +349,3 @@ def downloads(
             icon=":material/print:",
             key="dl_briefing",
         )
-
-
-def earlier(f: Filters) -> Filters:
-    """The same view at the start of the comparison period."""
-    return replace(f, as_of=max(f.as_of - dt.timedelta(days=PERIODS[f.period]), FIRST_DAY))
-
-
-def trend_window(f: Filters) -> tuple[dt.date, dt.date]:
-    """The 24 months up to the as-of date."""
-    return month_start(f.as_of, 23), f.as_of
-
-
-def produced_caption(f: Filters) -> None:
-    st.caption(
-        _(
-            "As of {date} · {filters} · produced {when}",
-            date=fmt_date(f.as_of),
-            filters=filters_in(current_language(), f),
-            when=fmt_datetime(clock.now_utc()),
-        )
-    )

@@ -3,7 +3,9 @@ between two, the administrator's drafts and the approver's approval (with a conf
 before the irreversible step).
 
 Every write goes through one ``db.regulation.versions`` function (``components.data.write``),
-which checks the role, the four eyes and the rules again; a refusal is shown as sentences.
+which checks the role, the four eyes and the rules again; a refusal is shown as sentences
+where the form is (the form kit's ``show_error``, refused rules one per line), a success
+reruns the page with the kit's flash at its top.
 """
 
 from __future__ import annotations
@@ -17,17 +19,15 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.forms import show_error
-from components.i18n import N_, _, current_language, fmt_date, fmt_datetime
+from components.cells import escape_markdown, pick
+from components.forms import flash, show_error
+from components.i18n import N_, _, fmt_date, fmt_datetime
 from components.labels import label
-from components.registers import escape_markdown
 from db import domain
 from db.errors import DomainError
 from db.policy import Actor
 from db.regulation import versions as reg
 from db.regulation.rules import IMPORTABLE_STATUSES, KEYS, RulesInvalid
-
-FLASH = "rg_flash"
 
 RULE_NAMES: dict[str, str] = {
     "quorum": N_("Quorum: {kind}"),
@@ -53,20 +53,10 @@ SUBSTITUTE_NAMES = {"draw": N_("drawn by rule from the same pool")}
 # --- reading ---------------------------------------------------------------------------------
 
 
-def flash(message: str) -> None:
-    st.session_state[FLASH] = message
-
-
-def show_flash() -> None:
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        st.success(message, icon=":material/check:")
-
-
 def _criterion_name(view: reg.RegulationOverview, code: str) -> str:
     for c in view.criteria:
         if c.code == code:
-            return c.en if current_language() == "en" and c.en else c.ko
+            return pick(c.ko, c.en)
     return code
 
 
@@ -256,7 +246,7 @@ def _run(fn: Callable[..., Any], done: str, /, **kwargs: Any) -> bool:
     except DomainError as exc:
         show_error(exc)
         return False
-    flash(done)
+    flash("success", done, icon=":material/check:")
     st.rerun()
     return True  # pragma: no cover - st.rerun() does not return
 
@@ -330,7 +320,7 @@ def rules_inputs(view: reg.RegulationOverview, base: reg.Version | None, key: st
     out["max_seats_per_expert"] = _whole(middle, "max_seats_per_expert", raw, 24, key)
     out["seat_period_days"] = _whole(right, "seat_period_days", raw, 365, key)
     out["substitutes"] = "draw"
-    out["import_statuses"] = list(IMPORTABLE_STATUSES)
+    out["import_statuses"] = list(raw.get("import_statuses", IMPORTABLE_STATUSES))
     st.caption(
         _(
             "A member absent or recused is replaced by a substitute drawn by rule; a normal "

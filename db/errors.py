@@ -30,7 +30,8 @@ class DomainError(Exception):
 class PermissionDenied(DomainError):
     """The acting user's roles do not allow the action (checked server-side in ``db/``).
 
-    Carries who tried what, so the refusal itself can be audited after the rollback.
+    Carries who tried what, so the refusal itself can be audited after the rollback;
+    ``params`` fill the message of a subclass (e.g. a meeting's code).
     """
 
     message = N_("You are not allowed to do this ({action}). Nothing was saved.")
@@ -44,8 +45,9 @@ class PermissionDenied(DomainError):
         entity: str | None = None,
         entity_id: str | int | None = None,
         reason: str | None = None,
+        **params: Any,
     ) -> None:
-        super().__init__(action=action)
+        super().__init__(action=action, **params)
         self.action = action
         self.actor_id = actor_id
         self.actor_name = actor_name

@@ -9,12 +9,16 @@ the record id as the last sort key, so pages never overlap or skip a row.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from typing import Any, TypeAlias
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Protocol, TypeAlias
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
+
+from db.city.profile_file import CODE
+from db.city.store import is_code
 
 PAGE_LIMIT_MAX = 500
 """The most rows one page may ask for (the UI shows 50)."""
@@ -33,6 +37,33 @@ def check_code(name: str, value: str | None, allowed: Iterable[str]) -> None:
     """:raise ValueError: ``value`` is set and not one of ``allowed``."""
     if value is not None and value not in tuple(allowed):
         raise ValueError(f"unknown {name} {value!r}")
+
+
+class WithTerms(Protocol):
+    """Filters holding codes of the city's vocabularies: ``TERMS`` maps each such attribute
+    to its vocabulary (``{"field": "fields"}``)."""
+
+    TERMS: ClassVar[Mapping[str, str]]
+
+
+def check_term_shapes(filters: WithTerms) -> None:
+    """:raise ValueError: a code of the city's vocabularies (``filters.TERMS``) is set and
+    cannot be one (a code is lower-case ASCII): checked where the filters are made, without
+    a database; :func:`check_terms` checks the codes against the city's vocabularies."""
+    for attr in filters.TERMS:
+        value = getattr(filters, attr)
+        if value is not None and not (isinstance(value, str) and CODE.match(value)):
+            raise ValueError(f"unknown {attr} {value!r}")
+
+
+def check_terms(session: Session, filters: WithTerms) -> None:
+    """:raise ValueError: a code of the city's vocabularies (``filters.TERMS``) is set and is
+    not one of the city's (retired codes are: older records hold them). Every register read
+    and headline figure that takes such filters calls it."""
+    for attr, vocabulary in filters.TERMS.items():
+        value = getattr(filters, attr)
+        if value is not None and not is_code(session, vocabulary, value, for_new_use=False):
+            raise ValueError(f"unknown {attr} {value!r}")
 
 
 def check_period(start: dt.date | None, end: dt.date | None) -> None:
@@ -95,10 +126,30 @@ def fetch(
 
 
 def one_row(session: Session, query: AnySelect) -> dict[str, Any] | None:
-    """The single row of ``query`` as a plain dict, or None."""
+    """The single row of ``query`` by column label, or None (to build a :class:`Detail`)."""
     row = session.execute(query).first()
     return None if row is None else dict(row._mapping)
 
 
-def rows_as_dicts(session: Session, query: AnySelect) -> list[dict[str, Any]]:
-    return [dict(r._mapping) for r in session.execute(query).all()]
+def related(session: Session, query: AnySelect) -> pd.DataFrame:
+    """A detail's related list: the rows of ``query`` (columns: its labels, also when
+    empty)."""
+    return frame(session.execute(query).all(), query)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Detail:
+    """One record of a register as its detail card shows it. Subclasses declare the
+    fields (named as the register's columns) and the related lists (DataFrames);
+    ``withheld``: fields this reader may not see (an expert's phone, say), left empty."""
+
+    withheld: frozenset[str] = frozenset()
+
+    def card(self) -> dict[str, Any]:
+        """The fields and related lists the reader may see, by name: what the register's
+        generic card walks through by its column names."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "withheld" and f.name not in self.withheld
+        }

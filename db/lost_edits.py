@@ -21,13 +21,17 @@ can use it.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from db import clock, domain, policy, recording
+from db import clock, policy, recording
+from db.city.store import positions
 from db.errors import N_, Conflict, DomainError, ValidationFailed
 from db.models import Adoption, Expert, ExpertField, ExpertTie, Technology, Testbed
 from db.policy import STAFF, Actor
@@ -178,68 +182,122 @@ def current_version(session: Session, model: Any, record_id: int) -> int | None:
     return None if value is None else int(value)
 
 
-SNAPSHOT_FIELDS: dict[str, tuple[str, ...]] = {
-    "adoption": (
-        "technology_id", "project_name", "department", "budget_krw", "year", "justification",
-        "status",
-    ),
-    "technology": (
-        "title_ko", "title_en", "summary", "field", "growth_sector", "certification", "status",
-        "reg_no", "owner_org_id",
-    ),
-    "testbed": ("site", "status", "technology_id"),
-    "expert": (
-        "name", "name_en", "organization_id", "affiliation", "position", "phone", "email",
-        "registered_on", "retired_on",
-    ),
-}  # fmt: skip
+@dataclass(frozen=True, kw_only=True)
+class Snapshot:
+    """A record as an edit form starts from: its editable fields (subclasses) and the
+    ``version`` the edit will carry."""
+
+    id: int
+    version: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdoptionSnapshot(Snapshot):
+    technology_id: int
+    project_name: str
+    department: str
+    budget_krw: int
+    year: int
+    justification: str
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TechnologySnapshot(Snapshot):
+    title_ko: str
+    title_en: str | None
+    summary: str | None
+    field: str
+    growth_sector: str
+    certification: str
+    status: str
+    reg_no: str
+    owner_org_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TestbedSnapshot(Snapshot):
+    site: str | None
+    status: str
+    technology_id: int
+
+
+@dataclass(frozen=True)
+class DeclaredTie:
+    """An expert's declared tie to an organization, as stored."""
+
+    organization_id: int
+    kind: str
+    started_on: dt.date | None
+    ended_on: dt.date | None
+    note: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpertSnapshot(Snapshot):
+    """An expert with their technical fields (codes in the vocabulary's order) and ties."""
+
+    name: str
+    name_en: str | None
+    organization_id: int
+    affiliation: str
+    position: str | None
+    phone: str | None
+    email: str | None
+    registered_on: dt.date
+    retired_on: dt.date | None
+    fields: tuple[str, ...]
+    ties: tuple[DeclaredTie, ...]
+
+
+SNAPSHOTS: dict[str, tuple[Any, type[Snapshot]]] = {
+    "adoption": (Adoption, AdoptionSnapshot),
+    "technology": (Technology, TechnologySnapshot),
+    "testbed": (Testbed, TestbedSnapshot),
+    "expert": (Expert, ExpertSnapshot),
+}
+"""The model and the snapshot type of each record kind with edits."""
 
 
 def edit_snapshot(
     *, session: Session, actor: Actor, entity: str, record_id: int
-) -> dict[str, Any] | None:
-    """A record as an edit form starts from: its editable fields and its ``version`` (the
-    version the edit will carry), read now and uncached; experts with their field codes and
-    declared ties. None when there is no such record.
+) -> Snapshot | None:
+    """A record as an edit form starts from (:data:`SNAPSHOTS`): its editable fields and
+    its ``version`` (the version the edit will carry), read now and uncached; experts with
+    their field codes and declared ties. None when there is no such record.
 
     :raise PermissionDenied: the actor is not staff.
     :raise ValueError: an entity without edits.
     """
     policy.require_role(actor, STAFF, f"{entity}.edit", entity, record_id)
-    models: dict[str, Any] = {
-        "adoption": Adoption,
-        "technology": Technology,
-        "testbed": Testbed,
-        "expert": Expert,
-    }
-    if entity not in models:
+    if entity not in SNAPSHOTS:
         raise ValueError(f"no edits for {entity!r}")
-    model = models[entity]
-    columns = [getattr(model, c) for c in ("id", "version", *SNAPSHOT_FIELDS[entity])]
+    model, kind = SNAPSHOTS[entity]
+    extra = ("fields", "ties")
+    names = [f.name for f in dataclasses.fields(kind) if f.name not in extra]
+    columns = [getattr(model, c) for c in names]
     row = session.execute(select(*columns).where(model.id == record_id)).first()
     if row is None:
         return None
-    out = dict(row._mapping)
-    if entity == "expert":
-        order = {f: i for i, f in enumerate(domain.FIELDS)}
-        out["fields"] = sorted(
-            session.execute(
-                select(ExpertField.field).where(ExpertField.expert_id == record_id)
-            ).scalars(),
-            key=order.__getitem__,
+    if kind is not ExpertSnapshot:
+        return kind(**row._asdict())
+    order = positions(session, "fields")
+    codes = session.execute(
+        select(ExpertField.field).where(ExpertField.expert_id == record_id)
+    ).scalars()
+    ties = session.execute(
+        select(
+            ExpertTie.organization_id,
+            ExpertTie.kind,
+            ExpertTie.started_on,
+            ExpertTie.ended_on,
+            ExpertTie.note,
         )
-        out["ties"] = [
-            dict(r._mapping)
-            for r in session.execute(
-                select(
-                    ExpertTie.organization_id,
-                    ExpertTie.kind,
-                    ExpertTie.started_on,
-                    ExpertTie.ended_on,
-                    ExpertTie.note,
-                )
-                .where(ExpertTie.expert_id == record_id)
-                .order_by(ExpertTie.started_on, ExpertTie.id)
-            ).all()
-        ]
-    return out
+        .where(ExpertTie.expert_id == record_id)
+        .order_by(ExpertTie.started_on, ExpertTie.id)
+    ).all()
+    return ExpertSnapshot(
+        **row._asdict(),
+        fields=tuple(sorted(codes, key=lambda c: order.get(c, len(order)))),
+        ties=tuple(DeclaredTie(*t) for t in ties),
+    )

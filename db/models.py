@@ -800,3 +800,55 @@ class RegulationVersion(Base):
     drafted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+# --- Historical migrations (migration 0012) --------------------------------------------------
+
+MIGRATION_STATUSES = ("pending", "confirmed", "declined")
+
+
+class ImportMigration(Base):
+    """A city's history brought in from a file (``db.imports.historical``): checked and
+    submitted by an administrator with the file itself, its SHA-256 and the check's report
+    (JSON), then confirmed (written, in one transaction) or declined by a second person."""
+
+    __tablename__ = "import_migrations"
+    __table_args__ = (
+        one_of("status", MIGRATION_STATUSES),
+        Index("ix_import_migrations_status", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    register: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    report: Mapped[str] = mapped_column(Text)  # canonical JSON: counts, file facts, preview
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_by_name: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_name: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+    records: Mapped[int | None] = mapped_column(Integer)  # added + updated, once confirmed
+    event_id: Mapped[int | None] = mapped_column(BigInteger)  # the confirmation's audit event
+
+
+class MigratedRecord(Base):
+    """A record a confirmed historical migration created (``added``) or changed
+    (``updated``): the mark that tells auditors which records came in as history."""
+
+    __tablename__ = "migrated_records"
+    __table_args__ = (
+        one_of("action", ("added", "updated")),
+        Index("ix_migrated_records_entity", "entity", "entity_id"),
+    )
+
+    migration_id: Mapped[int] = mapped_column(ForeignKey("import_migrations.id"), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))

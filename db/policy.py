@@ -4,18 +4,23 @@ The acting user is an :class:`Actor`, built from the database at sign-in and pas
 read that depends on the role and every write. Each role set is named once here;
 :func:`require` (and :func:`require_role`, its positional form) raises
 :class:`~db.errors.PermissionDenied`, which ``db.session.write_session`` records as an audit
-event after rolling the write back. The four-eyes refusals (:class:`OwnProposal`,
-:class:`EditedByActor`) are ``PermissionDenied`` too, recorded the same way; :func:`refuse`
+event after rolling the write back. The four-eyes rules live here once
+(:func:`approval_refusal`); their refusals (:class:`OwnProposal`, :class:`EditedByActor`,
+:class:`RanTheMeeting`) are ``PermissionDenied`` too, recorded the same way; :func:`refuse`
 builds every one of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, ClassVar, Final
+
+from sqlalchemy import String, and_, cast, select
+from sqlalchemy.orm import Session
 
 from db.errors import N_, PermissionDenied
+from db.models import AgendaItem, AuditEvent, Evaluation, Meeting, MeetingCorrection, PanelSeat
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,17 @@ ACCOUNT_CREATORS: Final = (ADMIN, SYSTEM_ROLE)
 IMPORTERS: Final = (ADMIN, "staff")
 """Checking and running an import of register records."""
 
+MIGRATORS: Final = (ADMIN,)
+"""Checking and submitting a historical migration (records dated in the past, statuses past
+``submitted``), which a second person confirms."""
+
+MIGRATION_CONFIRMERS: Final = (ADMIN, "approver")
+"""Confirming (writing) or declining a historical migration: another administrator or an
+approver, never its submitter (four eyes: :class:`OwnMigration`)."""
+
+MIGRATION_READERS: Final = (ADMIN, "approver", "auditor")
+"""Reading the historical migrations and the records each one wrote."""
+
 MEETING_READERS: Final = ("auditor", "staff", "approver")
 """Reading a deliberation meeting's full record."""
 
@@ -96,9 +112,11 @@ def refuse(
     entity: str | None,
     entity_id: str | int | None,
     why: str,
+    **params: Any,
 ) -> PermissionDenied:
     """A refusal of ``action`` by ``actor`` (``cls``: :class:`~db.errors.PermissionDenied` or
-    a four-eyes refusal), carrying what the audit event of the refusal records."""
+    a four-eyes refusal, ``params`` filling its message), carrying what the audit event of
+    the refusal records."""
     return cls(
         action=action,
         actor_id=actor.id,
@@ -106,6 +124,7 @@ def refuse(
         entity=entity,
         entity_id=entity_id,
         reason=why,
+        **params,
     )
 
 
@@ -129,20 +148,222 @@ def may_see_personal_data(actor: Actor) -> bool:
 
 
 # --- Four eyes ------------------------------------------------------------------------------
+#
+# Whether an approver may approve an item that waits for one is answered here once
+# (:func:`approval_refusal`, :func:`approval_refusals` for a list; :func:`decision_refusal`
+# for deciding at all): the adoption writes, the step proposals, the batch decision, the
+# approvals list and the decision screen all ask it. The rules, in the order they are told:
+#
+# - the proposer may not decide it at all (approve, reject or return: decision_refusal);
+# - whoever edited it after it was proposed may not approve it;
+# - whoever ran the meeting that recommended it may not approve it. "Ran" is any write
+#   recorded on that meeting: scheduling it (also ``meetings.created_by_id``), its agenda,
+#   drawing or changing its panel, attendance, declarations, scores, decisions, minutes,
+#   closing, corrections; read from the audit events of the meeting and of its seats, agenda
+#   items, evaluations and corrections (refusals left out).
 
 
-class OwnProposal(PermissionDenied):
+class FourEyes(PermissionDenied):
+    """A four-eyes refusal: another person must decide. ``notice`` is the short form shown
+    in lists and on the decision screen before anyone tries; ``audit_reason`` is what the
+    ``permission.denied`` event records."""
+
+    notice: ClassVar[str]
+    audit_reason: ClassVar[str]
+
+
+class OwnProposal(FourEyes):
     """Four eyes: the acting approver proposed the item."""
 
     message = N_("You proposed this item, so another approver must decide it. Nothing was saved.")
+    notice = N_("You proposed it: another approver decides it.")
+    audit_reason = "four eyes: proposer"
 
 
-class EditedByActor(PermissionDenied):
+class EditedByActor(FourEyes):
     """Four eyes: the acting approver edited the item after it was proposed."""
 
     message = N_(
         "You edited this item after it was proposed, so another approver must approve it. "
         "Nothing was saved."
+    )
+    notice = N_("You edited it after it was proposed: another approver must approve it.")
+    audit_reason = "four eyes: editor"
+
+
+class RanTheMeeting(FourEyes):
+    """Four eyes: the acting approver ran the meeting that recommended the item."""
+
+    message = N_(
+        "You ran the meeting that recommended this item ({code}), so another approver must "
+        "decide it. Nothing was saved."
+    )
+    notice = N_(
+        "You ran the meeting that recommended it ({code}): another approver must approve it."
+    )
+    audit_reason = "four eyes: ran the meeting"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An item that waits for an approver, as the four-eyes rules see it.
+
+    ``entity``: ``adoption`` or ``proposal`` (its audit entity); ``meeting_id`` and
+    ``meeting_code``: the meeting whose decision the item rests on (the adoption review that
+    recommended an adoption, the testbed selection that passed or turned down an
+    application), None when none has.
+    """
+
+    entity: str
+    id: int
+    proposed_by_id: int | None
+    meeting_id: int | None = None
+    meeting_code: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.entity}:{self.id}"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why the actor may not take a decision on an item: the four-eyes rule (``rule``) and
+    the parameters of its sentences."""
+
+    rule: type[FourEyes]
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def notice(self) -> str:
+        """The short sentence (message template) for lists and the decision screen."""
+        return self.rule.notice
+
+    @property
+    def message(self) -> str:
+        """The refusal's sentence (message template), "... Nothing was saved."."""
+        return self.rule.message
+
+    @property
+    def kwargs(self) -> dict[str, str]:
+        """``params`` as the keyword arguments of the translated sentence."""
+        return dict(self.params)
+
+    def error(self, actor: Actor, action: str, item: Pending) -> FourEyes:
+        """The exception to raise (audited as ``permission.denied`` like every refusal)."""
+        denied = refuse(
+            self.rule, actor, action, item.entity, item.id, self.rule.audit_reason, **self.kwargs
+        )
+        assert isinstance(denied, FourEyes)
+        return denied
+
+
+def decision_refusal(actor: Actor, item: Pending) -> Refusal | None:
+    """Why ``actor`` may not decide ``item`` at all (approve, reject or return): they
+    proposed it. None when they may."""
+    if item.proposed_by_id is not None and item.proposed_by_id == actor.id:
+        return Refusal(OwnProposal)
+    return None
+
+
+def approval_refusal(session: Session, actor: Actor, item: Pending) -> Refusal | None:
+    """Why ``actor`` may not approve ``item`` (every rule above, in that order), or None."""
+    return approval_refusals(session, actor, [item])[item.key]
+
+
+def approval_refusals(
+    session: Session, actor: Actor, items: Sequence[Pending]
+) -> dict[str, Refusal | None]:
+    """:func:`approval_refusal` of several items by key (:attr:`Pending.key`), in a few
+    queries whatever their number."""
+    out = {i.key: decision_refusal(actor, i) for i in items}
+    rest = [i for i in items if out[i.key] is None]
+    if actor.id is None or not rest:
+        return out
+    edited: dict[str, set[int]] = {}
+    for entity in sorted({i.entity for i in rest}):
+        ids = [i.id for i in rest if i.entity == entity]
+        for record_id, editors in editors_of(session, entity, ids).items():
+            edited[f"{entity}:{record_id}"] = editors
+    runners = meeting_runners(session, [i.meeting_id for i in rest if i.meeting_id is not None])
+    for i in rest:
+        if actor.id in edited.get(i.key, set()):
+            out[i.key] = Refusal(EditedByActor)
+        elif i.meeting_id is not None and actor.id in runners.get(i.meeting_id, set()):
+            out[i.key] = Refusal(RanTheMeeting, (("code", i.meeting_code or "-"),))
+    return out
+
+
+def editors_of(session: Session, entity: str, record_ids: Sequence[int]) -> dict[int, set[int]]:
+    """Ids of everyone who edited each record (``<entity>.edit`` events) after it was
+    proposed, in one query (records nobody edited left out)."""
+    ids = sorted({str(int(i)) for i in record_ids})
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(AuditEvent.entity_id, AuditEvent.actor_id)
+        .where(
+            AuditEvent.entity == entity,
+            AuditEvent.entity_id.in_(ids),
+            AuditEvent.action == f"{entity}.edit",
+        )
+        .distinct()
+    ).all()
+    out: dict[int, set[int]] = {}
+    for entity_id, actor_id in rows:
+        if actor_id is not None:
+            out.setdefault(int(str(entity_id)), set()).add(int(actor_id))
+    return out
+
+
+def meeting_runners(session: Session, meeting_ids: Iterable[int]) -> dict[int, set[int]]:
+    """``{meeting id: ids of everyone who recorded a write on it}``: the meeting's own audit
+    events and those of its panel seats, agenda items, evaluations and corrections (refusals
+    left out), and who created it. One query per kind of record, each an index lookup of the
+    audit trail by (entity, entity_id)."""
+    mids = sorted({int(i) for i in meeting_ids})
+    if not mids:
+        return {}
+    ev = AuditEvent
+    written = and_(ev.actor_id.is_not(None), ev.action != "permission.denied")
+    parts: list[tuple[str, Any, Any, tuple[Any, ...]]] = [
+        # entity, the record's id column, its meeting id column, joins to reach the meeting
+        ("meeting", Meeting.id, Meeting.id, ()),
+        ("panel_seat", PanelSeat.id, PanelSeat.meeting_id, ()),
+        ("agenda_item", AgendaItem.id, AgendaItem.meeting_id, ()),
+        (
+            "evaluation",
+            Evaluation.id,
+            AgendaItem.meeting_id,
+            ((AgendaItem, AgendaItem.id == Evaluation.agenda_item_id),),
+        ),
+        ("meeting_correction", MeetingCorrection.id, MeetingCorrection.meeting_id, ()),
+    ]
+    out: dict[int, set[int]] = {}
+    for entity, record_id, meeting_id, joins in parts:
+        query = select(meeting_id, ev.actor_id).select_from(record_id.class_)
+        for target, on in joins:
+            query = query.join(target, on)
+        query = query.join(
+            ev, and_(ev.entity == entity, ev.entity_id == cast(record_id, String), written)
+        ).where(meeting_id.in_(mids))
+        for mid, actor_id in session.execute(query.distinct()).all():
+            out.setdefault(int(mid), set()).add(int(actor_id))
+    for mid, creator in session.execute(
+        select(Meeting.id, Meeting.created_by_id).where(
+            Meeting.id.in_(mids), Meeting.created_by_id.is_not(None)
+        )
+    ).all():
+        if creator is not None:
+            out.setdefault(int(mid), set()).add(int(creator))
+    return out
+
+
+class OwnMigration(PermissionDenied):
+    """Four eyes: the acting user submitted the historical migration."""
+
+    message = N_(
+        "You submitted this migration, so another administrator or an approver must confirm "
+        "it. Nothing was written."
     )
 
 

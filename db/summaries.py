@@ -158,10 +158,12 @@ DATA_ENTITIES: tuple[str, ...] = (
 )
 """Kinds of record (audit ``entity``) whose writes change what a summary may show."""
 
-NON_DATA_ENTITIES: tuple[str, ...] = ("user", "action", "audit_event", "import")
+NON_DATA_ENTITIES: tuple[str, ...] = ("user", "action", "audit_event", "import", "import_migration")
 """Audit entities that change no figure: accounts and sign-ins (``user``), refusals not tied
-to a record (``action``), refused audit-trail reads (``audit_event``) and refused imports
-(``import``; an import's records are audited as ``technology``, ``expert`` ...)."""
+to a record (``action``), refused audit-trail reads (``audit_event``), refused imports
+(``import``; an import's records are audited as ``technology``, ``expert`` ...) and
+historical migrations submitted, confirmed or declined (``import_migration``; the records a
+confirmed one writes are audited as ``technology``, ``expert`` ...)."""
 
 STORE_LOCK_WAIT_MS = 200
 MAX_AGE_DAYS = 30
@@ -684,7 +686,7 @@ def register_rows(
     )
 
 
-# --- inter-city work (components.intercity) -----------------------------------------------------
+# --- inter-city work (components.inquiries, components.agreements) ----------------------
 # Aggregates of inquiries (no contact names: only counts) and the agreements' rows (no
 # personal data; every reader role sees the same rows). The overdue inquiries' rows hold
 # contact names and are never stored.

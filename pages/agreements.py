@@ -7,22 +7,25 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, intercity
+from components import agreements, data
+from components.agreement_forms import agreement_form
+from components.bodies import may_write
+from components.forms import show_flash
 from components.i18n import _
 from components.navigation import READERS, guard
 
 actor = guard(*READERS)
 st.title(_("Agreements and partners"))
-intercity.show_flash()
+show_flash()
 url = data.database_url()
-view = intercity.agreement_filters()
-counts = intercity.agreement_counts(url, view.as_of, view.status, view.kind)
-intercity.agreement_tiles(counts, view.as_of)
-if intercity.may_write(actor):
+view = agreements.agreement_filters()
+counts = data.agreement_counts(url, view.as_of, view.status, view.kind)
+agreements.agreement_tiles(counts, view.as_of)
+if may_write(actor):
     with st.expander(_("Record an agreement"), icon=":material/add:"):
-        intercity.agreement_form(url, actor, None)
+        agreement_form(url, actor, None)
 if view.record is not None:
-    intercity.agreement_card(url, actor, view.record, view.as_of)
-first_page = intercity.agreements_table(url, view, counts)
+    agreements.agreement_card(url, actor, view.record, view.as_of)
+first_page = agreements.agreements_table(url, view, counts)
 if first_page is not None:
-    intercity.partner_chart(first_page, counts["total"])
+    agreements.partner_chart(first_page, counts["total"])

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components import approvals as ui
 from components import data
-from components import workflow as ui
+from components.forms import show_flash
 from components.i18n import _
 from components.navigation import guard
 from db import approvals
 
 actor = guard("approver")
 st.title(_("Approvals"))
-ui.show_flash()
+show_flash()
 
 show_all = st.toggle(_("Also show items I may not decide, with the reason"), key="ap_show_all")
 pending = data.read(approvals.pending_decisions, actor=actor, include_excluded=show_all)

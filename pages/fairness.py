@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data
-from components import deliberation as ui
+from components import data, fairness
+from components.export import evidence_download
 from components.i18n import _
 from components.navigation import guard
 from db.meetings import evidence_package
@@ -17,13 +17,13 @@ actor = guard("auditor")
 st.title(_("Fairness"))
 url = data.database_url()
 with st.container(border=True):
-    start, end = ui.fairness_period()
+    start, end = fairness.fairness_period()
 with st.spinner(_("Checking the meetings of the period...")):
     report = data.fairness_report(url, actor, start, end)
-ui.fairness_summary(report)
-ui.fairness_flags(report)
-ui.fairness_panels(report)
-ui.evidence_download(
+fairness.fairness_summary(report)
+fairness.fairness_flags(report)
+fairness.fairness_panels(report)
+evidence_download(
     lambda: data.read(evidence_package, actor=actor, period=(start, end)),
     key="dl_period_evidence",
     name=f"evidence-{start or 'start'}-{end or 'today'}.zip",

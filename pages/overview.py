@@ -6,21 +6,22 @@ import streamlit as st
 
 from components import data
 from components import overview as ov
+from components import overview_filters as of
 from components.i18n import _
 from components.navigation import guard
 
 actor = guard()
 st.title(_("New Technology Platform"))
-initial, ignored = ov.parse_query(st.query_params)
+initial, ignored = of.parse_query(st.query_params)
 if ignored:
     st.caption(_("Ignored invalid link parameters: {names}", names=", ".join(ignored)))
-f = ov.filter_bar(initial)
-ov.produced_caption(f)
+f = of.filter_bar(initial)
+of.produced_caption(f)
 
 url = data.database_url()
-now = data.headline_filtered(url, f.as_of, f.tech)
-before = data.headline_filtered(url, ov.earlier(f).as_of, f.tech)
-monthly = data.monthly_counts(url, *ov.trend_window(f), f.tech)
+now = data.headline(url, f.as_of, f.tech)
+before = data.headline(url, of.earlier(f).as_of, f.tech)
+monthly = data.monthly_counts(url, *of.trend_window(f), f.tech)
 stages, durations = data.pipeline(url, f.as_of, f.tech)
 items = ov.figures(f, now, before)
 

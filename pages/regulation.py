@@ -7,13 +7,14 @@ import streamlit as st
 
 from components import data
 from components import regulation as ui
+from components.forms import show_flash
 from components.i18n import _
 from components.navigation import guard
 from db.regulation.versions import regulation_overview
 
 actor = guard("admin", "approver", "auditor", "staff")
 st.title(_("Regulation"))
-ui.show_flash()
+show_flash()
 st.caption(
     _(
         "Meetings obey the version in force on their date: its quorum, pass marks, criteria "

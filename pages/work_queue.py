@@ -4,38 +4,25 @@ submission and propose testbed steps or the end of a registration."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from components import data, record_forms
-from components import workflow as ui
+from components import data, queue_forms, record_forms
+from components import work_queue as wq
+from components.forms import show_flash
 from components.i18n import _
 from components.navigation import guard
 from db import approvals
 
 actor = guard("staff")
 st.title(_("Work queue"))
-ui.show_flash()
+show_flash()
 
 # Each section is cut in SQL (its first rows, "Show more" for the next) and counted there;
-# the select boxes hold at most ui.CHOICE_LIMIT choices, narrowed by a search box.
-queue = data.read(approvals.work_queue, actor=actor, limit=ui.queue_limit())
+# the select boxes hold at most wq.CHOICE_LIMIT choices, narrowed by a search box.
+queue = data.read(approvals.work_queue, actor=actor, limit=wq.queue_limit())
 counts = data.work_queue_counts(actor)
-ui.queue_tiles(counts)
-ui.queue_sections(queue, counts)
-
-
-def technologies(search_key: str, statuses: tuple[str, ...]) -> pd.DataFrame:
-    choices = data.read(
-        approvals.technology_choices,
-        actor=actor,
-        statuses=statuses,
-        search=ui.choice_search(search_key),
-        limit=ui.CHOICE_LIMIT,
-    )
-    ui.choice_note(choices)
-    return choices
-
+wq.queue_tiles(counts)
+wq.queue_sections(queue, counts)
 
 st.divider()
 act = st.tabs(
@@ -47,28 +34,19 @@ act = st.tabs(
     ]
 )
 with act[0]:
-    ui.move_form(actor, technologies("wf_move_search", ("submitted", "screening")))
-with act[1]:
-    ui.propose_form(actor, technologies("wf_adopt_search", ("registered",)))
-with act[2]:
-    owners = data.read(
-        approvals.owner_choices,
-        actor=actor,
-        search=ui.choice_search("wf_reg_owner_search", ui.SEARCH_OWNER),
-        limit=ui.CHOICE_LIMIT,
+    queue_forms.move_form(
+        actor, wq.technologies(actor, "wf_move_search", ("submitted", "screening"))
     )
-    ui.choice_note(owners)
-    ui.register_form(actor, owners)
+with act[1]:
+    queue_forms.propose_form(actor, wq.technologies(actor, "wf_adopt_search", ("registered",)))
+with act[2]:
+    queue_forms.register_form(actor, wq.owners(actor))
     st.divider()
     record_forms.add_organization_form(actor)
 with act[3]:
-    testbeds = data.read(
-        approvals.testbed_choices,
-        actor=actor,
-        search=ui.choice_search("wf_tb_search", ui.SEARCH_TESTBED),
-        limit=ui.CHOICE_LIMIT,
-    )
-    ui.choice_note(testbeds)
-    ui.testbed_step_form(actor, testbeds)
+    testbeds = wq.testbeds(actor)
+    queue_forms.testbed_step_form(actor, testbeds)
     record_forms.edit_testbed_form(actor, testbeds)
-    ui.end_registration_form(actor, lambda: technologies("wf_end_search", ("registered",)))
+    queue_forms.end_registration_form(
+        actor, lambda: wq.technologies(actor, "wf_end_search", ("registered",))
+    )

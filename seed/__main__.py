@@ -1,7 +1,8 @@
-"""``python -m seed [--scale N] [--until YYYY-MM-DD] [--force] [--no-demo-accounts]``
+"""``python -m seed [--scale N] [--until DATE] [--force] [--profile FILE] [--no-demo-accounts]``
 
 Fills the database named by ``DATABASE_URL`` (default: the embedded SQLite file) with the
-demo data, after applying the migrations. Demo accounts can sign in only in demo mode unless
+demo data of a city (the profile file given, else the one the database holds, else the demo
+city's), after applying the migrations. Demo accounts can sign in only in demo mode unless
 asked otherwise. Problems a person can fix are printed as one sentence on stderr, exit code 2.
 """
 
@@ -19,6 +20,7 @@ from db.config import load_settings
 from db.engine import DatabaseConfigError, make_engine
 from db.migrate import upgrade
 from seed.build import SeedRefused, build
+from seed.city import ProfileNotBuildable
 from seed.constants import DEMO_ACCOUNTS, DEMO_END, DEMO_PASSWORD
 
 
@@ -103,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress=progress,
             profile=args.profile,
         )
-    except (SeedRefused, ProfileInvalid) as exc:
+    except (SeedRefused, ProfileInvalid, ProfileNotBuildable) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     finally:

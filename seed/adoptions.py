@@ -17,8 +17,8 @@ from seed.world import World, month_bounds
 
 def new_adoption(w: World, tech: Tech, proposed_on: dt.date) -> Adoption:
     """A proposal for ``tech`` in a plausible city project of its field group."""
-    district = w.pick(texts.DISTRICTS)
-    obj = w.pick(texts.PROJECT_OBJECTS[tech.group])
+    district = w.pick(w.city.districts)
+    obj = w.pick(w.city.project_objects[tech.group])
     budget = math.exp(w.rng.gauss(math.log(3e8), 0.9))
     budget = int(min(max(budget, 3e7), 5e9) // 1_000_000 * 1_000_000)
     a = Adoption(

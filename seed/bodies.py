@@ -64,6 +64,10 @@ DGIST: Final = Body(
     "KR-27",
 )
 HIROSHIMA: Final = Body("hiroshima", "히로시마시", "City of Hiroshima", "foreign_city", None, "JP")
+SUSEONG: Final = Body(
+    "suseong", "대구광역시 수성구", "Suseong-gu, Daegu", "local_government", "KR-27"
+)
+DALSEO: Final = Body("dalseo", "대구광역시 달서구", "Dalseo-gu, Daegu", "local_government", "KR-27")
 
 # Who else asks about the platform after 2019 (weights: how often).
 LATER_INQUIRERS: Final = (
@@ -95,11 +99,8 @@ LATER_INQUIRERS: Final = (
     (Body("suwon", "수원특례시", "Suwon Special City", "local_government", "KR-41"), 1),
     (Body("jeonju", "전주시", "Jeonju City", "local_government", "KR-45"), 1),
     (Body("cheongju", "청주시", "Cheongju City", "local_government", "KR-43"), 1),
-    (
-        Body("suseong", "대구광역시 수성구", "Suseong-gu, Daegu", "local_government", "KR-27"),
-        2,
-    ),
-    (Body("dalseo", "대구광역시 달서구", "Dalseo-gu, Daegu", "local_government", "KR-27"), 2),
+    (SUSEONG, 2),
+    (DALSEO, 2),
     (BUSAN, 1),
     (GYEONGBUK, 1),
     (MOLIT, 1),

@@ -14,18 +14,18 @@ from sqlalchemy import Engine
 
 from db.city.profile_file import CityProfile, read_profile
 from db.city.store import export_profile, has_profile
-from db.config import PROJECT_ROOT
 from db.errors import N_, DomainError
 from db.migrate import is_up_to_date
 from db.models import CityProfileRow
 from db.passwords import UNUSABLE_PASSWORD, hash_password
 from db.session import read_session
+from seed import city as seed_city
 from seed import store
 from seed.constants import DEMO_END, DEMO_PASSWORD, GO_LIVE, PLANTED_IRREGULARITIES
 from seed.project import project
 from seed.timeline import simulate
 
-DEFAULT_PROFILE = PROJECT_ROOT / "profiles" / "daegu.toml"
+DEFAULT_PROFILE = seed_city.DEMO_PROFILE
 """The city of the published figures, built when no other profile is given or held."""
 
 
@@ -88,8 +88,13 @@ def build(
     ``python -m db city init``: the database is rebuilt from it), else Daegu's
     (:data:`DEFAULT_PROFILE`, the city of the published figures).
 
+    Another city's world is the demo's in that city's words (``seed.city``): its fields,
+    sectors, kinds of organisation, home region(s), numbering, name and own bodies.
+
     :raise SeedRefused: the database is not migrated, or holds data and ``force`` is false.
     :raise ProfileInvalid: ``profile`` cannot be read.
+    :raise ProfileNotBuildable: the profile lacks what the demo world needs (four fields,
+        kinds of organisation like the demo's).
     :raise ValueError: ``scale`` < 1 or ``until`` before the platform went live.
     """
     say = progress or (lambda _msg: None)
@@ -101,13 +106,14 @@ def build(
     if not is_up_to_date(engine):
         raise SeedRefused(NOT_MIGRATED)
     city, source = _profile(engine, profile)
+    place = seed_city.for_profile(city)
     state = store.contents(engine)
     if state == "data" and not force:
         raise SeedRefused(NOT_EMPTY)
     if state != "empty":
         say("emptying the database (downgrade to base, upgrade to head)")
         store.reset(engine)
-    world = simulate(scale, max(until, DEMO_END), say)
+    world = simulate(scale, max(until, DEMO_END), say, place)
     say("projecting the records onto " + until.isoformat())
     password = hash_password(DEMO_PASSWORD) if demo_accounts else UNUSABLE_PASSWORD
     tables, log = project(

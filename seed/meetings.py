@@ -30,10 +30,11 @@ class Deliberations:
     def __init__(self, w: World) -> None:
         self.w = w
         self.rosters = people.rosters(w)
+        self.group_of = w.city.group_of_field
         self.employees = people.employees(w)
         self.ties = people.ties_by_org(w)
         self.queues: dict[str, list[tuple[dt.date, int, Tech]]] = {
-            g: [] for g in texts.FIELD_GROUPS
+            g: [] for g in w.city.field_groups
         }
         self.reserved: dict[str, list[Tech]] = {}
         self.proposals: list[Adoption] = []  # waiting adoption proposals, oldest first
@@ -76,7 +77,7 @@ class Deliberations:
         if not m.phase_a:
             self._agenda(m)
         group = m.group if m.kind == "registration_review" and m.group else "all"
-        excluded = panels.exclusions(m, group, self.employees, self.ties)
+        excluded = panels.exclusions(m, group, self.employees, self.ties, self.group_of)
         panels.draw(w, m, self.rosters[group], excluded)
         if m.planted == "repeated_panelist_for_applicant":
             self._seat_repeated_expert(m, excluded)
@@ -204,7 +205,9 @@ class Deliberations:
             half = "상반기" if m.held_on.month <= 6 else "하반기"
             m.title = f"{year}년 {half} 신기술 테스트베드 선정위원회"
         online = ONLINE[0] <= m.held_on <= ONLINE[1] and self.w.chance(0.7)
-        m.location = texts.ONLINE_LOCATION if online else self.w.pick(texts.LOCATIONS)
+        m.location = (
+            texts.ONLINE_LOCATION if online else self.w.city.with_city(self.w.pick(texts.LOCATIONS))
+        )
         voters = panels.scorers(m)
         passed = sum(1 for i in m.items if i.decision == "passed")
         attended = sum(1 for s in m.seats if s.attended)

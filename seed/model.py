@@ -27,12 +27,9 @@ class Org:
     region: str | None
     country: str = "KR"
     weight: float = 1.0  # how active a company is (owner of technologies, employer, ties)
+    is_local: bool = False  # in the city's home regions
     first_use: Date | None = None
     id: int = 0
-
-    @property
-    def is_local(self) -> bool:
-        return self.region == "KR-27"
 
     def use(self, on: Date) -> None:
         """Note that a record refers to this organisation on ``on`` (it must exist by then)."""

@@ -15,25 +15,6 @@ from seed.bodies import Body
 from seed.model import Org
 from seed.world import World
 
-# Where companies outside Daegu are (relative weights per region code).
-OTHER_REGIONS = {
-    "KR-11": 20,
-    "KR-41": 22,
-    "KR-47": 12,
-    "KR-26": 6,
-    "KR-48": 7,
-    "KR-28": 4,
-    "KR-44": 5,
-    "KR-43": 4,
-    "KR-30": 5,
-    "KR-29": 3,
-    "KR-31": 3,
-    "KR-45": 3,
-    "KR-46": 3,
-    "KR-42": 2,
-    "KR-50": 1,
-    "KR-49": 1,
-}
 _KIND_EN = {"(주)": "Co., Ltd.", "주식회사": "Co., Ltd.", "(유)": "Ltd.", "유한회사": "Ltd."}
 
 
@@ -49,8 +30,8 @@ class OrgPool:
         self.institutions: list[Org] = []
         self.universities: list[Org] = []
         self.offices: list[Org] = []
-        self._regions = list(OTHER_REGIONS)
-        self._region_weights = list(OTHER_REGIONS.values())
+        self._regions = list(world.city.other_regions)
+        self._region_weights = list(world.city.other_regions.values())
 
     def _add(
         self,
@@ -61,23 +42,35 @@ class OrgPool:
         country: str = "KR",
         weight: float = 1.0,
     ) -> Org:
-        org = Org(len(self.w.orgs), name_ko, name_en, kind, region, country, weight)
+        city = self.w.city
+        org = Org(
+            len(self.w.orgs),
+            name_ko,
+            name_en,
+            city.kinds[kind],
+            region,
+            country,
+            weight,
+            is_local=city.is_local(region),
+        )
         self._names.add((name_ko, kind))
         self.w.orgs.append(org)
         return org
 
     def body(self, b: Body) -> Org:
-        """The organisation of a real public body (created once)."""
-        org = self.w.bodies.get(b.key)
+        """The organisation of a real public body (created once), as the city has it (the
+        demo city's body, or the city's own, or a stand-in: ``seed.city.City.body``)."""
+        own = self.w.city.body(b)
+        org = self.w.bodies.get(own.key)
         if org is None:
-            org = self._add(b.name_ko, b.name_en, b.kind, b.region, b.country)
-            self.w.bodies[b.key] = org
+            org = self._add(own.name_ko, own.name_en, own.kind, own.region, own.country)
+            self.w.bodies[own.key] = org
         return org
 
     # --- companies ------------------------------------------------------------------------
 
     def new_company(self, local: bool) -> Org:
-        """A new synthetic company in Daegu (``local``) or elsewhere in Korea."""
+        """A new synthetic company in the city (``local``) or elsewhere in Korea."""
         fake, rng = self.w.fake, self.w.rng
         for attempt in range(50):
             words = [fake.company_name_word() for _ in range(rng.choice((1, 2, 2)))]
@@ -91,7 +84,7 @@ class OrgPool:
         form = fake.company_suffix()
         name_ko = f"{form} {core}"
         name_en = f"{romanize.word(''.join(words))} {brand_en} {_KIND_EN.get(form, 'Co., Ltd.')}"
-        region = "KR-27" if local else self.w.weighted(self._regions, self._region_weights)
+        region = self.w.city.home if local else self.w.weighted(self._regions, self._region_weights)
         weight = min(rng.paretovariate(1.4), 25.0)
         org = self._add(name_ko, name_en, "company", region, weight=weight)
         self.companies[local].append(org)
@@ -106,7 +99,7 @@ class OrgPool:
         return self.companies[local][min(i, len(cum) - 1)]
 
     def grow_companies(self, local: int, other: int) -> None:
-        """Add ``local`` Daegu companies and ``other`` companies elsewhere."""
+        """Add ``local`` companies in the city and ``other`` companies elsewhere."""
         for _ in range(local):
             self.new_company(True)
         for _ in range(other):
@@ -116,7 +109,7 @@ class OrgPool:
 
     def new_institution(self) -> Org:
         """A synthetic public institution or research institute (names are not real bodies)."""
-        prefixes = texts.INSTITUTION_PREFIXES
+        prefixes = self.w.city.institution_prefixes
         for _ in range(40):
             pko, pen, region, _wt = self.w.weighted(prefixes, [p[3] for p in prefixes])
             tko, ten = self.w.pick(texts.INSTITUTION_TOPICS)
@@ -131,7 +124,7 @@ class OrgPool:
     def new_university(self) -> Org:
         """A synthetic university (names chosen not to be real ones)."""
         for _ in range(40):
-            pko, pen, region = self.w.pick(texts.UNIVERSITY_PLACES)
+            pko, pen, region = self.w.pick(self.w.city.university_places)
             kko, ken = self.w.pick(texts.UNIVERSITY_KINDS)
             name = f"{pko}{kko}"
             if (name, "university") not in self._names:
@@ -148,7 +141,7 @@ class OrgPool:
             name = f"{person}기술사사무소"
             if (name, "company") not in self._names:
                 region = (
-                    "KR-27"
+                    self.w.city.home
                     if self.w.chance(0.5)
                     else self.w.weighted(self._regions, self._region_weights)
                 )

@@ -1,7 +1,7 @@
 """Panel draws, attendance, conflict declarations, scores and decisions of one meeting.
 
 The draw is reproducible from what the meeting records. The *roster* is every expert with a
-field in the meeting's field group (``seed.texts.FIELD_GROUPS``; everyone for adoption and
+field in the meeting's field group (``seed.city.City.field_groups``; everyone for adoption and
 testbed meetings), in id order, registered before the draw date. With
 ``r = random.Random(draw_seed)``, ``r.randrange(len(roster))`` is repeated, skipping experts
 who are excluded (``draw_exclusions``: same organisation as an applicant, or a declared tie
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Mapping
 
 from db.domain import CRITERIA
 from db.meetings.scoring import evaluate
@@ -38,15 +39,15 @@ class PanelError(RuntimeError):
     """Too few eligible experts to seat a panel (the world is inconsistent)."""
 
 
-def _in_group(e: Expert, group: str) -> bool:
-    return group == "all" or any(texts.GROUP_OF_FIELD[f] == group for f in e.fields)
+def _in_group(e: Expert, group: str, group_of: Mapping[str, str]) -> bool:
+    return group == "all" or any(group_of[f] == group for f in e.fields)
 
 
-def _eligible(e: Expert, group: str, m: Meeting) -> bool:
+def _eligible(e: Expert, group: str, m: Meeting, group_of: Mapping[str, str]) -> bool:
     return (
         e.registered_on < m.draw_on
         and (e.retired_on is None or e.retired_on > m.held_on)
-        and _in_group(e, group)
+        and _in_group(e, group, group_of)
     )
 
 
@@ -55,17 +56,19 @@ def exclusions(
     group: str,
     employees: dict[int, list[Expert]],
     ties: dict[int, list[Tie]],
+    group_of: Mapping[str, str],
 ) -> dict[int, str]:
-    """Expert id -> reason, for experts who may not sit on this meeting's panel."""
+    """Expert id -> reason, for experts who may not sit on this meeting's panel
+    (``group_of``: field -> its group)."""
     out: dict[int, str] = {}
     applicants = {item.tech.owner.seq: item.tech.owner for item in m.items}
     for seq in sorted(applicants):
         for e in employees.get(seq, ()):
-            if _eligible(e, group, m):
+            if _eligible(e, group, m, group_of):
                 out[e.id] = "same_organization"
         for t in ties.get(seq, ()):
             e = t.expert
-            if e.id in out or not _eligible(e, group, m) or t.recorded_on > m.draw_on:
+            if e.id in out or not _eligible(e, group, m, group_of) or t.recorded_on > m.draw_on:
                 continue
             if t.started_on <= m.held_on and (
                 t.ended_on is None or t.ended_on >= m.held_on - TIE_WINDOW

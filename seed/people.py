@@ -32,11 +32,11 @@ TIE_NOTES = {
 def _fields(w: World) -> tuple[str, ...]:
     groups = list(GROUP_WEIGHTS)
     group = w.weighted(groups, list(GROUP_WEIGHTS.values()))
-    in_group = texts.FIELD_GROUPS[group]
-    weights = [texts.FIELD_WEIGHTS[f] for f in in_group]
+    in_group = w.city.field_groups[group]
+    weights = [w.city.field_weights[f] for f in in_group]
     chosen = [w.weighted(in_group, weights)]
     for _ in range(w.weighted((0, 1, 2), (40, 40, 20))):
-        pool = in_group if w.chance(0.7) else tuple(texts.FIELD_WEIGHTS)
+        pool = in_group if w.chance(0.7) else tuple(w.city.field_weights)
         f = w.pick(pool)
         if f not in chosen:
             chosen.append(f)
@@ -144,9 +144,10 @@ class Roster:
 
 def rosters(w: World) -> dict[str, Roster]:
     """One roster per field group (experts with a field in it) and ``all`` (everyone)."""
-    out = {g: Roster() for g in (*texts.FIELD_GROUPS, "all")}
+    out = {g: Roster() for g in (*w.city.field_groups, "all")}
+    group_of = w.city.group_of_field
     for e in w.experts:
-        groups = {texts.GROUP_OF_FIELD[f] for f in e.fields} | {"all"}
+        groups = {group_of[f] for f in e.fields} | {"all"}
         for g in groups:
             r = out[g]
             r.members.append(e)

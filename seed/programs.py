@@ -13,7 +13,7 @@ import datetime as dt
 from seed import bodies, texts
 from seed.bodies import Body
 from seed.constants import PUBLISHED_AS_OF
-from seed.model import Agreement, Inquiry, Testbed
+from seed.model import Agreement, Inquiry, Org, Testbed
 from seed.orgs import OrgPool
 from seed.technologies import new_tech
 from seed.world import World, month_bounds
@@ -39,7 +39,7 @@ def published_testbeds(w: World, orgs: OrgPool) -> list[Testbed]:
                 w,
                 owner,
                 IMPORTED_ON,
-                field=spec["field"],
+                field=w.city.field(spec["field"]),
                 title=(spec["title_ko"] + suffix, spec["title_en"] + suffix),
                 sector=spec["sector"],
                 certification="patent",
@@ -49,7 +49,7 @@ def published_testbeds(w: World, orgs: OrgPool) -> list[Testbed]:
             t = Testbed(
                 seq=len(w.testbeds),
                 tech=tech,
-                site=spec["site"],
+                site=w.city.published_sites[spec["key"]],
                 applied_on=w.date_between(D(2018, 2, 12), D(2018, 3, 16)),
                 imported_on=IMPORTED_ON,
             )
@@ -83,7 +83,7 @@ def testbed_application(w: World, orgs: OrgPool, applied: dt.date, dge: list[Agr
     """One application: a local firm's new technology and a city site to try it on."""
     owner = orgs.new_company(True) if w.chance(0.5) else orgs.company(True)
     tech = new_tech(w, owner, applied)
-    site = w.pick(texts.TESTBED_SITES).format(d=w.pick(texts.DISTRICTS))
+    site = w.city.with_city(w.pick(texts.TESTBED_SITES), d=w.pick(w.city.districts))
     agreement = None
     if "학교" in site:  # school sites are offered under the education office's MOU
         active = [
@@ -262,13 +262,13 @@ def link_adoptions(w: World, agreements: list[Agreement]) -> None:
         a.agreement = mou
 
 
-def _titles(body: Body, kind: str, renewal: bool) -> tuple[str, str]:
+def _titles(partner: Org, kind: str, renewal: bool) -> tuple[str, str]:
     if kind == "joint_operation":
-        ko = f"{body.name_ko} 신기술 플랫폼 공동운영 협약"
-        en = f"Joint operation of the New Technology Platform with {body.name_en}"
+        ko = f"{partner.name_ko} 신기술 플랫폼 공동운영 협약"
+        en = f"Joint operation of the New Technology Platform with {partner.name_en}"
     else:
-        ko = f"{body.name_ko} 신기술 활용 업무협약"
-        en = f"MOU on the use of new technologies with {body.name_en}"
+        ko = f"{partner.name_ko} 신기술 활용 업무협약"
+        en = f"MOU on the use of new technologies with {partner.name_en}"
     if renewal:
         ko, en = ko + "(2차)", en + " (renewal)"
     return ko, en
@@ -312,7 +312,7 @@ def agreements(w: World, orgs: OrgPool) -> list[Agreement]:
                 end = dt.date(start.year + years, start.month, 1) - dt.timedelta(days=1)
                 org = orgs.body(body)
                 org.use(p_on)
-                ko, en = _titles(body, kind, renewal)
+                ko, en = _titles(org, kind, renewal)
                 a = Agreement(
                     len(w.agreements),
                     org,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from seed import texts
 from seed.adoptions import new_adoption
 from seed.constants import GO_LIVE, PUBLISHED
 from seed.model import Item, Meeting, Tech, Testbed
@@ -86,10 +85,8 @@ def registration_agendas(
         m = reg[i]
         is_local = j in local
         owner = orgs.new_company(is_local) if w.chance(0.3) else orgs.company(is_local)
-        field = w.weighted(
-            texts.FIELD_GROUPS[m.group or "civil"],
-            [texts.FIELD_WEIGHTS[f] for f in texts.FIELD_GROUPS[m.group or "civil"]],
-        )
+        in_group = w.city.field_groups[m.group or "civil"]
+        field = w.weighted(in_group, [w.city.field_weights[f] for f in in_group])
         sub, scr, rev = dates_before(w, m.agenda_on)
         tech = new_tech(w, owner, sub, field=field)
         tech.screening_on, tech.review_on = scr, rev

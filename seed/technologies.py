@@ -22,11 +22,11 @@ CERTIFICATIONS = {
     "innovation_product": 8,
     "none": 10,
 }
-FIELDS = list(texts.FIELD_WEIGHTS)
-FIELD_WEIGHTS = list(texts.FIELD_WEIGHTS.values())
 
 
 def _sector(w: World, field: str) -> str:
+    """A growth sector of the demo's for a technology of ``field`` (``new_tech`` makes it
+    the city's)."""
     r = w.rng.random()
     if field == "energy" and r < 0.7:
         return "renewable_energy"
@@ -55,22 +55,24 @@ def new_tech(
     certification: str | None = None,
 ) -> Tech:
     """A technology submitted on ``submitted_on`` by ``owner`` (lifecycle dates come later)."""
-    field = field or w.weighted(FIELDS, FIELD_WEIGHTS)
-    noun_ko, noun_en = w.pick(texts.TECH_NOUNS[field])
+    city = w.city
+    field = field or w.weighted(list(city.field_weights), list(city.field_weights.values()))
+    noun_ko, noun_en = w.pick(city.tech_nouns[field])
     if title is None:
         mod_ko, mod_en = w.pick(texts.TECH_MODIFIERS)
         suf_ko, suf_en = w.pick(texts.TECH_SUFFIXES)
         title = (f"{mod_ko} {noun_ko} {suf_ko}", f"{mod_en} {noun_en} {suf_en}")
     owner.use(submitted_on)
+    seq = len(w.techs)
     tech = Tech(
-        seq=len(w.techs),
+        seq=seq,
         title_ko=title[0],
         title_en=title[1],
         summary=w.pick(texts.TECH_SUMMARY).format(noun=noun_ko),
         owner=owner,
         field=field,
-        group=texts.GROUP_OF_FIELD[field],
-        sector=sector or _sector(w, field),
+        group=city.group_of_field[field],
+        sector=city.sector(sector or _sector(w, field), seq),
         certification=certification
         or w.weighted(list(CERTIFICATIONS), list(CERTIFICATIONS.values())),
         submitted_on=submitted_on,

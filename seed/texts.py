@@ -206,7 +206,8 @@ TECH_SUMMARY: Final = (
     "센서와 데이터 분석을 결합하여 {noun}의 상태를 상시 점검할 수 있는 기술.",
 )
 
-# The four technologies of the testbed program named in the press release (2018).
+# The four technologies of the testbed program named in the press release (2018), on the
+# demo city's sites (another city's: ``seed.city.PUBLISHED_SITES``).
 PUBLISHED_TESTBEDS: Final = (
     {
         "key": "acrylate",
@@ -255,6 +256,25 @@ POSITIONS: Final[dict[str, tuple[str, ...]]] = {
     "other": ("기술사", "대표 기술사", "자문위원"),
 }
 
+# Where companies outside the demo city are (relative weights per region code).
+OTHER_REGIONS = {
+    "KR-11": 20,
+    "KR-41": 22,
+    "KR-47": 12,
+    "KR-26": 6,
+    "KR-48": 7,
+    "KR-28": 4,
+    "KR-44": 5,
+    "KR-43": 4,
+    "KR-30": 5,
+    "KR-29": 3,
+    "KR-31": 3,
+    "KR-45": 3,
+    "KR-46": 3,
+    "KR-42": 2,
+    "KR-50": 1,
+    "KR-49": 1,
+}
 # Synthetic public institutions: prefix + topic + suffix (each with its English form and kind).
 INSTITUTION_PREFIXES: Final = (
     ("대경권", "Daegyeong", "KR-27", 6),
@@ -442,15 +462,16 @@ REJECT_COMMENTS: Final = (
     "심의 결과 경제성이 인정되지 않아 도입하지 않음.",
 )
 
+# Sites and rooms of the city: ``{city}`` is its short name (대구), ``{city_name}`` its name.
 TESTBED_SITES: Final = (
-    "대구 {d} 공영주차장 포장",
-    "대구 {d} 초등학교 옥상 방수",
-    "대구 {d} 하수관로 구간",
-    "대구 {d} 보도육교",
-    "대구 {d} 근린공원 산책로",
-    "대구 {d} 행정복지센터 외벽",
-    "대구 {d} 배수지 구조물",
-    "대구 {d} 교차로 신호체계",
+    "{city} {d} 공영주차장 포장",
+    "{city} {d} 초등학교 옥상 방수",
+    "{city} {d} 하수관로 구간",
+    "{city} {d} 보도육교",
+    "{city} {d} 근린공원 산책로",
+    "{city} {d} 행정복지센터 외벽",
+    "{city} {d} 배수지 구조물",
+    "{city} {d} 교차로 신호체계",
 )
 
 INQUIRY_TOPICS: Final = (
@@ -477,9 +498,9 @@ AGREEMENT_SCOPES: Final = {
 }
 
 LOCATIONS: Final = (
-    "대구광역시청 별관 대회의실",
-    "대구광역시청 본관 10층 회의실",
-    "대구광역시 건설본부 회의실",
-    "대구광역시 상수도사업본부 회의실",
+    "{city_name}청 별관 대회의실",
+    "{city_name}청 본관 10층 회의실",
+    "{city_name} 건설본부 회의실",
+    "{city_name} 상수도사업본부 회의실",
 )
 ONLINE_LOCATION: Final = "온라인 화상회의"

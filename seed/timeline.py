@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from seed import bodies, people, programs, published, schedule, texts
+from seed import bodies, people, programs, published, schedule
 from seed.adoptions import propose_month
+from seed.city import City
 from seed.constants import LOOKAHEAD_DAYS, PLANTED_BY_CODE, PUBLISHED_AS_OF, SETUP_DAY
 from seed.meetings import REPEATED_GROUP, Deliberations
 from seed.model import Meeting
@@ -25,10 +26,10 @@ Progress = Callable[[str], None]
 INTAKE_START = dt.date(2019, 6, 17)  # the running intake reviewed after the press release
 
 
-def simulate(scale: int, horizon: dt.date, progress: Progress) -> World:
-    """Every record of the demo at ``scale`` with lifecycles up to ``horizon`` (and the
-    meetings planned up to ``LOOKAHEAD_DAYS`` later)."""
-    w = World(scale=scale, horizon=horizon)
+def simulate(scale: int, horizon: dt.date, progress: Progress, city: City) -> World:
+    """Every record of the demo at ``scale`` in ``city`` with lifecycles up to ``horizon``
+    (and the meetings planned up to ``LOOKAHEAD_DAYS`` later)."""
+    w = World(scale=scale, horizon=horizon, city=city)
     orgs = OrgPool(w)
     for body in (bodies.CITY, bodies.BAI):
         orgs.body(body).use(SETUP_DAY)
@@ -94,9 +95,9 @@ def _reserve(
             continue
         repeated = PLANTED_BY_CODE[m.code] == "repeated_panelist_for_applicant"
         owner = applicant if repeated else orgs.company(w.chance(0.3))
-        group = REPEATED_GROUP if repeated else w.pick(list(texts.FIELD_GROUPS))
-        fields = texts.FIELD_GROUPS[group]
-        field = w.weighted(fields, [texts.FIELD_WEIGHTS[f] for f in fields])
+        group = REPEATED_GROUP if repeated else w.pick(list(w.city.field_groups))
+        fields = w.city.field_groups[group]
+        field = w.weighted(fields, [w.city.field_weights[f] for f in fields])
         sub, scr, rev = dates_before(w, m.agenda_on, m.agenda_on - dt.timedelta(days=90))
         tech = new_tech(w, owner, sub, field=field)
         tech.screening_on, tech.review_on = scr, rev

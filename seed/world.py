@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from faker import Faker
 
+from seed.city import City
 from seed.constants import SEED
 from seed.model import (
     Adoption,
@@ -61,11 +62,13 @@ def trend(year: int, month: int) -> float:
 
 
 class World:
-    """Records of the demo under construction, plus the helpers that generate them."""
+    """Records of the demo under construction, plus the helpers that generate them; ``city``
+    is the city it is built for (its vocabularies, places, bodies and numbering)."""
 
-    def __init__(self, *, scale: int, horizon: dt.date) -> None:
+    def __init__(self, *, scale: int, horizon: dt.date, city: City) -> None:
         self.scale = scale
         self.horizon = horizon
+        self.city = city
         self.rng = random.Random(SEED)
         self.fake = Faker("ko_KR")
         self.fake.seed_instance(SEED)

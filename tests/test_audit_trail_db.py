@@ -309,8 +309,8 @@ def test_one_event(t: Trail) -> None:
         ev = trail.get_event(session=s, actor=t.auditor, event_id=t.events[5].id)
         with pytest.raises(NotFound):
             trail.get_event(session=s, actor=t.auditor, event_id=99_999)
-    assert ev["id"] == t.events[5].id and ev["occurred_at"] == t.events[5].at
-    assert len(ev["hash"]) == 64
+    assert ev.id == t.events[5].id and ev.occurred_at == t.events[5].at
+    assert len(ev.hash) == 64
 
 
 def test_record_history_newest_first_with_who_and_why(t: Trail) -> None:

@@ -3,6 +3,8 @@
 Each bad file is checked and then offered for import: the import is refused, the report
 names the row (as Excel numbers it: header = row 1) and the column, and the database is
 exactly as before (row counts, versions and the audit head). Test files are generated here.
+Their records are dated today in the city or later (a normal import dates nothing in the
+past: ``tests/test_import_rules.py``).
 """
 
 from __future__ import annotations
@@ -83,13 +85,22 @@ def xlsx_bytes(rows: list[list[Any]]) -> bytes:
     return buf.getvalue()
 
 
+def day(offset: int = 0) -> dt.date:
+    """Today in the city, or ``offset`` days later: a date a normal import may write."""
+    return clock.city_today() + dt.timedelta(days=offset)
+
+
+def iso(offset: int = 0) -> str:
+    return day(offset).isoformat()
+
+
 def tech_row(n: int, **over: str) -> list[str]:
     row = {
         "reg_no": f"DG-2020-{n:03d}",
         "title": f"시험 기술 {n}",
         "owner": "새솔건설(주)",
         "field": "bridges",
-        "submitted": "2020-03-01",
+        "submitted": iso(),
     }
     row.update(over)
     return list(row.values())
@@ -127,7 +138,7 @@ def check(engine: Engine, register: str, filename: str, data: bytes) -> imports.
 
 def run_import(
     engine: Engine, register: str, filename: str, data: bytes, actor: Actor = ADMIN
-) -> dict[str, Any]:
+) -> imports.ImportSummary:
     from components.imports import vocabulary
 
     with write_session(engine) as s:
@@ -172,7 +183,7 @@ def test_korean_file_in_each_encoding_imports(engine: Engine, encoding: str, det
     assert result.ok, result.problems
     assert result.encoding == detected
     summary = run_import(engine, "technologies", "t.csv", data)
-    assert summary["added"] == 1
+    assert summary.added == 1
     with read_session(engine) as s:
         assert s.scalar(select(Technology.title_ko)) == "교량 받침 신공법"
 
@@ -203,7 +214,7 @@ def test_semicolon_and_tab_files_import(engine: Engine, delimiter: str) -> None:
     result = check(engine, "technologies", "t.csv", data)
     assert result.ok, result.problems
     assert result.delimiter == delimiter
-    assert run_import(engine, "technologies", "t.csv", data)["added"] == 1
+    assert run_import(engine, "technologies", "t.csv", data).added == 1
 
 
 def test_wrong_delimiter(engine: Engine) -> None:
@@ -260,9 +271,10 @@ def test_english_headers_and_labels_are_accepted(engine: Engine) -> None:
     header = ["Registration number", "Title (Korean)", "Owner organization", "Technical field"]
     header.append("Submitted on")
     data = csv_bytes([header, tech_row(1, owner="Saesol Construction", field="Bridges")])
-    assert run_import(engine, "technologies", "t.csv", data)["added"] == 1
-    data = csv_bytes([TECH_HEADER, tech_row(2, field="교량", submitted="2020. 3. 1.")])
-    assert run_import(engine, "technologies", "t.csv", data)["added"] == 1
+    assert run_import(engine, "technologies", "t.csv", data).added == 1
+    dotted = f"{day().year}. {day().month}. {day().day}."  # as 2020. 3. 1.
+    data = csv_bytes([TECH_HEADER, tech_row(2, field="교량", submitted=dotted)])
+    assert run_import(engine, "technologies", "t.csv", data).added == 1
     with read_session(engine) as s:
         assert set(s.scalars(select(Technology.field))) == {"bridges"}
 
@@ -286,7 +298,7 @@ def test_blank_rows_are_skipped_and_counted(engine: Engine) -> None:
     assert result.ok, result.problems
     assert (result.rows, result.blank_rows, result.to_add) == (2, 3, 2)
     summary = run_import(engine, "technologies", "t.csv", data)
-    assert (summary["added"], summary["blank_rows"]) == (2, 3)
+    assert (summary.added, summary.blank_rows) == (2, 3)
 
 
 def test_bad_value_at_data_row_10000(engine: Engine) -> None:
@@ -342,7 +354,7 @@ def test_formula_payloads_are_stored_as_typed_and_neutralised_in_exports(engine:
 
     rows = [TECH_HEADER] + [tech_row(n, title=p) for n, p in enumerate(PAYLOADS, start=1)]
     data = csv_bytes(rows)
-    assert run_import(engine, "technologies", "t.csv", data)["added"] == len(PAYLOADS)
+    assert run_import(engine, "technologies", "t.csv", data).added == len(PAYLOADS)
     with read_session(engine) as s:
         stored = dict(s.execute(select(Technology.reg_no, Technology.title_ko)).all())
         frame, _total = technologies_export(session=s, filters=TechnologyFilters())
@@ -398,7 +410,8 @@ def test_old_xls_and_unknown_suffix(engine: Engine) -> None:
 
 def test_xlsx_imports_with_dates_and_numbers(engine: Engine) -> None:
     rows: list[list[Any]] = [TECH_HEADER, tech_row(1)]
-    rows.append(["DG-2020-002", "엑셀 기술", "새솔건설(주)", "도로", dt.datetime(2020, 5, 4)])
+    when = dt.datetime.combine(day(30), dt.time())
+    rows.append(["DG-2020-002", "엑셀 기술", "새솔건설(주)", "도로", when])
     data = xlsx_bytes(rows)
     result = check(engine, "technologies", "t.xlsx", data)
     assert result.ok, result.problems
@@ -407,7 +420,7 @@ def test_xlsx_imports_with_dates_and_numbers(engine: Engine) -> None:
     with read_session(engine) as s:
         assert s.scalar(
             select(Technology.submitted_on).where(Technology.reg_no == "DG-2020-002")
-        ) == dt.date(2020, 5, 4)
+        ) == day(30)
 
 
 def test_xlsx_bad_cell_row_and_column(engine: Engine) -> None:
@@ -501,10 +514,10 @@ def test_xlsx_billion_laughs_is_refused_by_defusedxml(engine: Engine, part: str)
 def test_reimport_changes_nothing(engine: Engine) -> None:
     data = csv_bytes([TECH_HEADER, tech_row(1), tech_row(2)])
     first = run_import(engine, "technologies", "t.csv", data)
-    assert (first["added"], first["updated"], first["unchanged"]) == (2, 0, 0)
+    assert (first.added, first.updated, first.unchanged) == (2, 0, 0)
     before = snapshot(engine)
     again = run_import(engine, "technologies", "t.csv", data)
-    assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, 2)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
     after = snapshot(engine)
     assert {k: v for k, v in after.items() if not k.startswith("audit")} == {
         k: v for k, v in before.items() if not k.startswith("audit")
@@ -515,7 +528,7 @@ def test_reimport_changes_nothing(engine: Engine) -> None:
         assert (event.action, event.entity, event.entity_id) == (
             "import.completed",
             "import",
-            again["sha256"],
+            again.sha256,
         )
         assert '"unchanged":2' in (event.after or "")
         assert audit.verify(s).ok
@@ -527,7 +540,7 @@ def test_update_bumps_version_and_audits_each_record(engine: Engine) -> None:
     result = check(engine, "technologies", "t2.csv", changed)
     assert (result.to_add, result.to_update, result.unchanged) == (0, 1, 1)
     summary = run_import(engine, "technologies", "t2.csv", changed)
-    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 1, 1)
+    assert (summary.added, summary.updated, summary.unchanged) == (0, 1, 1)
     with read_session(engine) as s:
         tech = s.scalars(select(Technology).where(Technology.reg_no == "DG-2020-001")).one()
         assert (tech.title_ko, tech.version) == ("바뀐 제목", 2)
@@ -543,7 +556,7 @@ def test_update_bumps_version_and_audits_each_record(engine: Engine) -> None:
 def test_lifecycle_of_an_existing_technology_is_not_changed_by_import(engine: Engine) -> None:
     header = [*TECH_HEADER, "상태", "등록일"]
     run_import(engine, "technologies", "t.csv", csv_bytes([header, [*tech_row(1), "", ""]]))
-    data = csv_bytes([header, [*tech_row(1), "registered", "2020-06-01"]])
+    data = csv_bytes([header, [*tech_row(1), "registered", iso(10)]])
     problem = refused(engine, "technologies", "t.csv", data).problems[0]
     assert (problem.row, problem.column, problem.rule) == (2, "상태", rules.LIFECYCLE_BY_WORKFLOW)
 
@@ -564,7 +577,7 @@ def test_import_refused_for_other_roles_and_audited(engine: Engine) -> None:
             imports.check_file(
                 session=s, actor=EXECUTIVE, register="technologies", filename="t.csv", data=data
             )
-    assert run_import(engine, "technologies", "t.csv", data, actor=STAFF)["added"] == 1
+    assert run_import(engine, "technologies", "t.csv", data, actor=STAFF).added == 1
 
 
 # --- the other registers ------------------------------------------------------------------
@@ -586,7 +599,7 @@ def test_organizations_import_and_natural_key(engine: Engine) -> None:
     for r in rows[1:3]:
         r.append("")
     summary = run_import(engine, "organizations", "o.csv", csv_bytes(rows))
-    assert (summary["added"], summary["updated"], summary["unchanged"]) == (2, 0, 1)
+    assert (summary.added, summary.updated, summary.unchanged) == (2, 0, 1)
     with read_session(engine) as s:
         org = s.scalars(select(Organization).where(Organization.name_ko == "대구테크(주)")).one()
         assert (org.name_en, org.region, org.is_local, org.country) == (
@@ -601,29 +614,29 @@ def test_experts_with_fields_and_ties(engine: Engine) -> None:
     header = ["성명", "소속 기관", "소속 구분", "위촉일", "전문 분야", "이해관계 신고", "이메일"]
     rows = [
         header,
-        ["김민준", "한국도로공사", "공공기관", "2019-05-02", "교량; structural", "", "a@b.kr"],
+        ["김민준", "한국도로공사", "공공기관", iso(), "교량; structural", "", "a@b.kr"],
         [
             "이서연",
             "새솔건설(주)",
             "industry",
-            "2019.05.03",
+            day(1).strftime("%Y.%m.%d"),
             "도로",
             "새솔건설(주) | 재직 | 2015-01-01",
             "",
         ],
     ]
-    assert run_import(engine, "experts", "e.csv", csv_bytes(rows))["added"] == 2
+    assert run_import(engine, "experts", "e.csv", csv_bytes(rows)).added == 2
     with read_session(engine) as s:
         fields = set(s.execute(select(ExpertField.field)).scalars())
         assert fields == {"bridges", "structural", "roads"}
         tie = s.execute(select(ExpertTie.kind, ExpertTie.started_on)).one()
         assert tuple(tie) == ("employment", dt.date(2015, 1, 1))
     # Same file again: unchanged; a new tie and another field: one update, version 2.
-    assert run_import(engine, "experts", "e.csv", csv_bytes(rows))["unchanged"] == 2
+    assert run_import(engine, "experts", "e.csv", csv_bytes(rows)).unchanged == 2
     rows[2][4] = "도로; 터널"
     rows[2][5] += "; 한국도로공사 | consulting | 2018-01-01 | 2018-12-31"
     summary = run_import(engine, "experts", "e.csv", csv_bytes(rows))
-    assert (summary["updated"], summary["unchanged"]) == (1, 1)
+    assert (summary.updated, summary.unchanged) == (1, 1)
     with read_session(engine) as s:
         expert = s.scalars(select(Expert).where(Expert.name == "이서연")).one()
         assert expert.version == 2
@@ -631,7 +644,7 @@ def test_experts_with_fields_and_ties(engine: Engine) -> None:
         assert s.scalar(select(func.count()).select_from(ExpertTie)) == 2
     bad = [
         header,
-        ["박지호", "한국도로공사", "public", "2019-05-02", "", "한국도로공사 | 친척", "x@"],
+        ["박지호", "한국도로공사", "public", iso(), "", "한국도로공사 | 친척", "x@"],
     ]
     result = refused(engine, "experts", "e.csv", csv_bytes(bad))
     assert [(p.row, p.column) for p in result.problems] == [(2, "이해관계 신고"), (2, "이메일")]
@@ -662,20 +675,35 @@ def test_inquiries_import_with_status_dates(engine: Engine) -> None:
     header = ["기관", "접수일", "경로", "주제", "상태", "방문일"]
     rows = [
         header,
-        ["감사원", "2019-04-10", "방문", "플랫폼 운영 점검", "방문 완료", "2019-04-25"],
-        ["Board of Audit and Inspection", "2019-05-10", "email", "후속 문의", "visit_held", ""],
-        ["감사원", "2019-06-10", "call", "일정", "received", "2019-06-01"],
+        ["감사원", iso(), "방문", "플랫폼 운영 점검", "방문 완료", iso(15)],
+        ["Board of Audit and Inspection", iso(30), "email", "후속 문의", "visit_held", ""],
+        ["감사원", iso(60), "call", "일정", "received", iso(51)],
     ]
     result = refused(engine, "inquiries", "i.csv", csv_bytes(rows))
     assert [(p.row, p.column, p.rule) for p in result.problems] == [
         (3, "방문일", rules.STATUS_NEEDS_DATE),
         (4, "방문일", rules.DATE_BEFORE),
     ]
-    rows[2][5] = "2019-05-20"
+    rows[2][5] = iso(40)
     rows[3][5] = ""
     summary = run_import(engine, "inquiries", "i.csv", csv_bytes(rows))
-    assert summary["added"] == 3
-    assert run_import(engine, "inquiries", "i.csv", csv_bytes(rows))["unchanged"] == 3
+    assert summary.added == 3
+    assert run_import(engine, "inquiries", "i.csv", csv_bytes(rows)).unchanged == 3
+
+
+def test_an_import_records_later_inquiry_steps_never_earlier_ones(engine: Engine) -> None:
+    """The inquiry lifecycle (``db.domain``) holds for imports too: a re-import may move an
+    inquiry on (answered, then benchmarked without a visit), never back."""
+    header = ["기관", "접수일", "경로", "주제", "상태", "회신일", "벤치마킹일"]
+    today = day().isoformat()  # a normal import dates nothing before today in the city
+    row = ["감사원", today, "방문", "플랫폼 운영 점검", "answered", today, ""]
+    assert run_import(engine, "inquiries", "i.csv", csv_bytes([header, row])).added == 1
+    later = [*row[:4], "benchmarked", today, today]
+    assert run_import(engine, "inquiries", "i.csv", csv_bytes([header, later])).updated == 1
+    back = [*row[:4], "received", "", ""]
+    problem = only(refused(engine, "inquiries", "i.csv", csv_bytes([header, back])))
+    assert (problem.row, problem.column, problem.rule) == (2, "상태", rules.STATUS_GOES_BACK)
+    assert problem.params == {"current": "benchmarked"}
 
 
 def test_templates_import_cleanly(engine: Engine) -> None:
@@ -730,9 +758,9 @@ def test_100000_rows(engine: Engine, error_at_end: bool, backend: str) -> None:
     assert result.ok and result.to_add == n
     summary = run_import(engine, "technologies", "big.csv", data)
     imported = time.perf_counter() - started - checked
-    assert summary["added"] == n
+    assert summary.added == n
     again = time.perf_counter()
-    assert run_import(engine, "technologies", "big.csv", data)["unchanged"] == n
+    assert run_import(engine, "technologies", "big.csv", data).unchanged == n
     reimported = time.perf_counter() - again
     print(
         f"\n100,000 rows, {backend}: check {checked:.1f} s, import {imported:.1f} s "

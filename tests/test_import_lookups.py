@@ -11,6 +11,7 @@ organizations whose names normalise alike.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from db import imports
+from db import clock, imports
 from db.imports import checking
 from db.models import Expert, Inquiry, Organization, Technology
 from db.policy import Actor
@@ -55,6 +56,11 @@ HEADERS = {
 IRREGULAR = "ＡＬＰＨＡ  건설"  # full-width letters and a double space: "alpha 건설" normalised
 
 
+def iso(offset: int = 0) -> str:
+    """Today in the city, or ``offset`` days later (a normal import dates nothing earlier)."""
+    return (clock.city_today() + dt.timedelta(days=offset)).isoformat()
+
+
 def org_row(i: int) -> list[str]:
     return [f"시험기관 {i}", f"Test Org {i}", "company", "Daegu", "KR"]
 
@@ -65,18 +71,17 @@ def tech_row(i: int, owner: str | None = None) -> list[str]:
         f"시험 기술 {i}",
         owner or f"시험기관 {i % 400}",
         "bridges",
-        "2020-03-01",
+        iso(),
     ]
 
 
 def expert_row(i: int) -> list[str]:
     tie = f"시험기관 {(i + 1) % 400} | employment | 2015-01-01"
-    return [f"전문가 {i}", f"Test Org {i % 400}", "industry", "2019-05-02", "bridges; roads", tie]
+    return [f"전문가 {i}", f"Test Org {i % 400}", "industry", iso(), "bridges; roads", tie]
 
 
 def inquiry_row(i: int) -> list[str]:
-    day = 1 + i % 28
-    return [f"시험기관 {i % 400}", f"2019-04-{day:02d}", "visit", f"벤치마킹 {i}", "received"]
+    return [f"시험기관 {i % 400}", iso(1 + i % 28), "visit", f"벤치마킹 {i}", "received"]
 
 
 ROWS = {
@@ -93,7 +98,7 @@ def csv_bytes(register: str, rows: list[list[str]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def run_import(engine: Engine, register: str, rows: list[list[str]]) -> dict[str, Any]:
+def run_import(engine: Engine, register: str, rows: list[list[str]]) -> imports.ImportSummary:
     from components.imports import vocabulary
 
     with write_session(engine) as s:
@@ -174,7 +179,7 @@ def test_small_file_reads_only_what_it_refers_to(
     rows = [make(i) for i in range(500, 510)] + [make(first + 5000 + i) for i in range(10)]
     if register == "inquiries":
         rows = [make(i) for i in range(100, 110)] + [
-            [f"시험기관 {i}", "2019-05-02", "visit", f"새 문의 {i}", "received"] for i in range(10)
+            [f"시험기관 {i}", iso(40), "visit", f"새 문의 {i}", "received"] for i in range(10)
         ]
     result, fetched = checked(big, register, rows)
     assert result["problem_total"] == 0, result["problems"][:3]
@@ -200,7 +205,7 @@ def test_small_file_reads_only_what_it_refers_to(
             data=csv_bytes(register, rows),
             vocabulary=vocabulary(),
         )
-    assert (done["added"], done["updated"], done["unchanged"]) == (10, 0, 10)
+    assert (done.added, done.updated, done.unchanged) == (10, 0, 10)
     assert sum(counts) <= BOUND
     again, _ = checked(big, register, rows)
     assert (again["to_add"], again["to_update"], again["unchanged"]) == (0, 0, 20)
@@ -215,8 +220,8 @@ def test_names_that_match_only_once_normalised(
         tech_row(9003, owner="알파 베타"),  # two organizations: "알파 베타" and "알파  베타"
         tech_row(9004, owner="시험기관  7"),  # a double space in the file
         tech_row(9005, owner="Test org 8"),
-        ["DG-2020-0007", "시험 기술 7", "시험기관 7", "bridges", "2020-03-01"],  # unchanged
-        ["DG-2020-9006", " 시험  기술 8 ", "test org 8", "bridges", "2020-03-01"],  # title taken
+        ["DG-2020-0007", "시험 기술 7", "시험기관 7", "bridges", iso()],  # unchanged
+        ["DG-2020-9006", " 시험  기술 8 ", "test org 8", "bridges", iso()],  # title taken
     ]
     without_ambiguous = rows[:2] + rows[3:]
     expected = [

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from db import audit
+from db import audit, clock
 from db.engine import make_engine
 from db.models import AuditEvent, Organization, Technology
 from db.session import read_session
@@ -120,7 +120,8 @@ def test_file_with_errors_shows_the_report_and_writes_nothing(
 def test_valid_file_previews_confirms_and_imports(app_env: str) -> None:
     owner = _owner(app_env)
     rows = [HEADER]
-    rows += [[f"DG-2026-9{n:02d}", f"시험 기술 {n}", owner, "교량", "2026-01-05"] for n in range(3)]
+    today = clock.city_today().isoformat()  # a normal import dates nothing in the past
+    rows += [[f"DG-2026-9{n:02d}", f"시험 기술 {n}", owner, "교량", today] for n in range(3)]
     at = _open("staff.demo")
     before_count, before_head = _state(app_env)
     at.selectbox(key="imp_register").set_value("technologies").run()
@@ -155,15 +156,21 @@ def test_not_a_csv_is_explained(app_env: str) -> None:
     assert _state(app_env) == before
 
 
-def test_korean_page(app_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def open_korean(monkeypatch: pytest.MonkeyPatch, username: str = "admin.demo") -> AppTest:
+    """The Import page in Korean, signed in through the Korean sign-in form."""
     monkeypatch.setenv("NTP_LANG", "ko")
     at = new_app()
-    text_input(at, "사용자 이름").input("admin.demo")
+    text_input(at, "사용자 이름").input(username)
     text_input(at, "비밀번호").input("ntp-demo-2019-08-08")
     button(at, "로그인").click()
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
+    return at
+
+
+def test_korean_page(app_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_korean(monkeypatch)
     assert at.title[0].value == "일괄 등록"
     _upload(at, "빈.csv", "기관명,기관 유형,지역\n새 기관,없는유형,대구광역시\n".encode("cp949"))
     assert "발견된 문제" in [h.value for h in at.subheader]

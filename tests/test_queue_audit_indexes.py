@@ -20,7 +20,7 @@ def _actor(engine: Engine, username: str) -> Actor:
         return Actor(id=u.id, username=u.username, roles=u.role_names, display_name=u.display_name)
 
 
-def _stored_counts(engine: Engine, actor: Actor) -> dict[str, int]:
+def _stored_counts(engine: Engine, actor: Actor) -> approvals.QueueCounts:
     with read_session(engine) as s:
         return approvals.queue_counts(
             session=s,
@@ -43,12 +43,10 @@ def test_queue_counts_from_the_summary_equal_the_live_ones(seeded_engine: Engine
     # Only the shared counts are stored: the user's own ones are read live for each user.
     assert "my_proposals" not in row and "to_propose" in row
     one, two = _stored_counts(seeded_engine, staff), _stored_counts(seeded_engine, staff2)
-    assert one["to_propose"] == two["to_propose"]
+    assert one.to_propose == two.to_propose
     with read_session(seeded_engine) as s:
-        assert one["my_proposals"] == approvals.queue_counts(session=s, actor=staff)["my_proposals"]
-        assert (
-            two["my_proposals"] == approvals.queue_counts(session=s, actor=staff2)["my_proposals"]
-        )
+        assert one.my_proposals == approvals.queue_counts(session=s, actor=staff).my_proposals
+        assert two.my_proposals == approvals.queue_counts(session=s, actor=staff2).my_proposals
 
 
 def test_queue_counts_check_the_role_before_the_summary(seeded_engine: Engine) -> None:

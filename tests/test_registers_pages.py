@@ -286,7 +286,7 @@ def test_korean_interface_shows_korean_names(app_env: str, monkeypatch: pytest.M
     ],
 )
 def test_escaped_text_makes_no_links_icons_or_markup(text: str) -> None:
-    from components.registers import escape_markdown
+    from components.cells import escape_markdown
 
     shown = escape_markdown(text)
     # Every Markdown character is escaped ...

@@ -363,7 +363,13 @@ def test_each_kind_of_write_changes_the_stored_figures(
     csv.writer(buf, lineterminator="\r\n").writerows(
         [
             ["등록번호", "기술명", "보유 기관", "기술 분야", "신청일"],
-            ["DG-2020-901", "가져온 요약 시험 기술", "새솔건설(주)", "bridges", "2020-03-01"],
+            [
+                "DG-2020-901",
+                "가져온 요약 시험 기술",
+                "새솔건설(주)",
+                "bridges",
+                clock.city_today().isoformat(),  # a normal import dates nothing in the past
+            ],
         ]
     )
     step(
@@ -376,7 +382,7 @@ def test_each_kind_of_write_changes_the_stored_figures(
         ),
         clock.city_today(),
         technologies_all=1,
-        submitted=1,  # imported as submitted on 2020-03-01, not yet screened
+        submitted=1,  # imported as submitted today, not yet screened
     )
 
 

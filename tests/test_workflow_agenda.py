@@ -73,7 +73,7 @@ def test_the_agenda_puts_the_adoption_under_review_with_its_event(
     assert json.loads(event.after or "{}")["meeting_code"] == code
     # It waits for the meeting in the work queue, on that meeting's agenda.
     with read_session(migrated_engine) as s:
-        queue = approvals.work_queue(session=s, actor=staff)["awaiting_meeting"]
+        queue = approvals.work_queue(session=s, actor=staff).awaiting_meeting
     row = queue[(queue["kind"] == "adoption") & (queue["id"] == aid)]
     assert list(row["status"]) == ["under_review"] and list(row["meeting"]) == [code]
 

@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import Engine, select, update
 from streamlit.testing.v1 import AppTest
 
-from db import adoptions
+from db import adoptions, audit
 from db.accounts import create_user
 from db.engine import make_engine
-from db.models import Adoption, Organization, Technology, User
+from db.models import Adoption, AgendaItem, Meeting, Organization, Technology, User
 from db.policy import SYSTEM, Actor
 from db.session import read_session, write_session
 from tests import workflow_data as wd
@@ -176,6 +176,41 @@ def test_proposal_journey_four_eyes(app_db: Engine) -> None:
             "심의 권고에 따라 승인함",
         )
     assert f"adoption:{aid}" not in other.selectbox(key="ap_item").options
+
+
+def test_approvals_say_why_the_meeting_runner_cannot_approve(app_db: Engine) -> None:
+    """approver.demo (staff and approver) held the meeting that recommended staff.demo's
+    proposal: the list says why approval is off, the screen says it again and offers no
+    approval; the second approver may approve it."""
+    [aid] = new_items(app_db, "staff.demo", 1)
+    runner = actor(app_db, "approver.demo")
+    with write_session(app_db) as s:
+        meeting_id, code = s.execute(
+            select(Meeting.id, Meeting.code)
+            .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+            .where(AgendaItem.adoption_id == aid)
+        ).one()
+        audit.append(
+            s,
+            actor_id=runner.id,
+            actor_name=runner.username,
+            action="meeting.hold",
+            entity="meeting",
+            entity_id=meeting_id,
+            after={"status": "held"},
+        )
+    reason = f"You ran the meeting that recommended it ({code}): another approver must approve it."
+    at = open_page("approver.demo", "approvals")
+    pending = next(df.value for df in at.dataframe if "Why not" in df.value.columns)
+    [row] = pending[pending["Why not"] == reason].to_dict("records")
+    assert row["Can be approved"] == "Not yet"
+    at.selectbox(key="ap_item").set_value(f"adoption:{aid}").run()
+    assert reason in [w.value for w in at.warning]
+    assert at.radio(key="ap_decision").options == ["Reject", "Return for rework"]
+    assert "Approval is not possible now; see the reasons above." in page_text(at)
+    other = open_page(SECOND_APPROVER, "approvals", SECOND_PASSWORD)
+    other.selectbox(key="ap_item").set_value(f"adoption:{aid}").run()
+    assert not other.warning and "Approve" in other.radio(key="ap_decision").options
 
 
 def test_a_lost_race_says_who_won(app_db: Engine) -> None:

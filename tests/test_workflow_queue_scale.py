@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from db import approvals
+from db import approvals, policy
 from db.adoptions import writes as adoption_writes
 from db.models import Adoption, Technology, User
 from db.policy import Actor
@@ -30,22 +30,20 @@ def test_cut_sections_are_the_first_rows_and_counts_are_the_whole(seeded_engine:
     staff = _actor(seeded_engine, "staff.demo")
     whole = _read(seeded_engine, approvals.work_queue, actor=staff)
     counts = _read(seeded_engine, approvals.queue_counts, actor=staff)
-    for section, frame in whole.items():
-        assert counts[section] == len(frame), section
-    assert counts["my_open"] == int(whole["my_proposals"]["open"].sum())
-    assert counts["to_propose"] > 5 and counts["awaiting_meeting"] > 5
+    for section, frame in vars(whole).items():
+        assert getattr(counts, section) == len(frame), section
+    assert counts.my_open == int(whole.my_proposals["open"].sum())
+    assert counts.to_propose > 5 and counts.awaiting_meeting > 5
     cut = _read(seeded_engine, approvals.work_queue, actor=staff, limit=5)
-    for section, frame in cut.items():
+    for section, frame in vars(cut).items():
         assert len(frame) == 5, section
-        assert _records(frame) == _records(whole[section].head(5)), section
+        assert _records(frame) == _records(getattr(whole, section).head(5)), section
     # One's own proposals are cut in SQL by the same order as the whole list (open first,
     # newest first, then the key as text: "adoption:1003" before "adoption:998"), at any cut.
-    mine = whole["my_proposals"]
+    mine = whole.my_proposals
     assert len(mine) > 40
     for limit in (1, 7, 23, 40):
-        cut_mine = _read(seeded_engine, approvals.work_queue, actor=staff, limit=limit)[
-            "my_proposals"
-        ]
+        cut_mine = _read(seeded_engine, approvals.work_queue, actor=staff, limit=limit).my_proposals
         assert _records(cut_mine) == _records(mine.head(limit)), limit
 
 
@@ -132,12 +130,12 @@ def test_pending_decisions_batched_match_one_by_one(seeded_engine: Engine) -> No
     with read_session(seeded_engine) as s:
         ids += [int(i) for i in s.execute(select(Adoption.id).limit(40)).scalars()]
         together = adoption_writes.recommendations(s, ids)
-        editors = adoption_writes.editors_of(s, ids)
+        editors = policy.editors_of(s, "adoption", ids)
         assert set(together) == set(ids)
         assert {r.recommended for r in together.values()} == {True, False}
         for i in ids:
             assert together[i] == adoption_writes.recommendations(s, [i])[i]
-            assert editors.get(i, set()) == adoption_writes.editors_of(s, [i]).get(i, set())
+            assert editors.get(i, set()) == policy.editors_of(s, "adoption", [i]).get(i, set())
     recommended = dict(zip(pending["item_id"], pending["recommended"], strict=True))
     for i in pending.loc[pending["kind"] == "adoption", "item_id"]:
         assert bool(recommended[i]) == together[int(i)].recommended

@@ -426,8 +426,9 @@ def test_an_edit_after_the_recommendation_needs_a_new_one(
         approve(migrated_engine, approver, aid)
     assert caught.value.message == adoption_writes.RECOMMENDATION_STALE
     ctx = read(migrated_engine, approvals.decision_context, actor=approver, adoption_id=aid)
-    assert ctx["can_approve"] is False and adoption_writes.RECOMMENDATION_STALE in ctx["blocked"]
-    assert ctx["adoption"]["editors"] == ["Staff.User"]
+    blocked = [b.message for b in ctx.blocked]
+    assert ctx.can_approve is False and adoption_writes.RECOMMENDATION_STALE in blocked
+    assert ctx.editors == ("Staff.User",)
     with write_session(migrated_engine) as s:
         wd.recommend(s, aid, decided_at=clock.now_utc() + dt.timedelta(seconds=1))
     approve(migrated_engine, approver, aid)  # another approver, new recommendation
@@ -978,14 +979,14 @@ def test_work_queue_and_pending_decisions(
         wd.adoption(s, taken, other.id, status="proposed")
     mine = propose(migrated_engine, me, technology_id=free)
     queue = read(migrated_engine, approvals.work_queue, actor=me)
-    assert set(queue) == {"to_screen", "to_propose", "awaiting_meeting", "my_proposals"}
-    assert queue["to_screen"]["id"].tolist() == [submitted]
-    assert queue["to_screen"]["next_status"].tolist() == ["screening"]
-    assert free not in queue["to_propose"]["id"].tolist()
-    assert taken not in queue["to_propose"]["id"].tolist()
-    waiting = set(zip(queue["awaiting_meeting"]["kind"], queue["awaiting_meeting"]["id"]))
+    assert set(vars(queue)) == {"to_screen", "to_propose", "awaiting_meeting", "my_proposals"}
+    assert queue.to_screen["id"].tolist() == [submitted]
+    assert queue.to_screen["next_status"].tolist() == ["screening"]
+    assert free not in queue.to_propose["id"].tolist()
+    assert taken not in queue.to_propose["id"].tolist()
+    waiting = set(zip(queue.awaiting_meeting["kind"], queue.awaiting_meeting["id"]))
     assert ("technology", reviewing) in waiting and ("adoption", mine) in waiting
-    assert queue["my_proposals"]["key"].tolist() == [f"adoption:{mine}"]
+    assert queue.my_proposals["key"].tolist() == [f"adoption:{mine}"]
     with pytest.raises(PermissionDenied):
         read(migrated_engine, approvals.work_queue, actor=people["approver"])
 
@@ -1000,8 +1001,8 @@ def test_work_queue_and_pending_decisions(
     row = everything[everything["key"] == f"adoption:{own[0]}"].iloc[0]
     assert not row["can_decide"] and row["excluded_reason"]
     ctx = read(migrated_engine, approvals.decision_context, actor=me, adoption_id=theirs[0])
-    assert ctx["can_approve"] and ctx["recommendation"].recommended
-    assert ctx["deliberations"]["decision"].tolist() == ["passed"]
-    assert ctx["technology"]["owner_en"].startswith("Test Company")
+    assert ctx.can_approve and ctx.recommendation.recommended
+    assert ctx.deliberations["decision"].tolist() == ["passed"]
+    assert ctx.technology.owner_en.startswith("Test Company")
     with pytest.raises(PermissionDenied):
         read(migrated_engine, approvals.pending_decisions, actor=people["staff"])

@@ -5,6 +5,7 @@ meeting's recommendation). Deciding several pending items at once is
 """
 
 from db.adoptions.register import (
+    AdoptionDetail,
     AdoptionFilters,
     adoption_detail,
     adoptions_count,
@@ -14,6 +15,7 @@ from db.adoptions.register import (
 from db.adoptions.writes import decide_adoption, edit_adoption, propose_adoption, year_bounds
 
 __all__ = [
+    "AdoptionDetail",
     "AdoptionFilters",
     "adoption_detail",
     "adoptions_count",

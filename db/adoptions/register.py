@@ -16,8 +16,9 @@ Two ways to read it:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import pandas as pd
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -37,6 +38,8 @@ class AdoptionFilters:
         longer than ``listing.SEARCH_MAX_CHARS``.
     """
 
+    TERMS: ClassVar[Mapping[str, str]] = {"field": "fields", "sector": "sectors"}
+
     as_of: dt.date | None = None  # technologies adopted by then (first approval per technology)
     approved_from: dt.date | None = None
     approved_to: dt.date | None = None
@@ -47,8 +50,7 @@ class AdoptionFilters:
     q: str = ""  # project, department, registration number, technology title (ko/en)
 
     def __post_init__(self) -> None:
-        listing.check_code("field", self.field, domain.FIELDS)
-        listing.check_code("growth sector", self.sector, domain.GROWTH_SECTORS)
+        listing.check_term_shapes(self)
         listing.check_code("status", self.status, domain.ADOPTION_STATUSES)
         listing.check_period(self.approved_from, self.approved_to)
         listing.check_search(self.q)
@@ -148,6 +150,7 @@ def adoptions_count(*, session: Session, filters: AdoptionFilters) -> int:
 
     Counted on ``adoptions`` alone unless a filter or the search looks at the technology:
     every adoption has exactly one technology (a non-null foreign key)."""
+    listing.check_terms(session, filters)
     query = select(func.count()).select_from(Adoption)
     f = filters
     if f.local is not None or f.field is not None or f.sector is not None or f.q.strip():
@@ -172,9 +175,11 @@ def adoptions_page(
 
     ``total``: the count when the caller has it already (:func:`adoptions_count`).
 
-    :raise ValueError: a bad window (see ``listing.check_window``) or sort order.
+    :raise ValueError: a bad window (see ``listing.check_window``) or sort order, a code
+        that is not the city's.
     """
     listing.check_window(offset, limit)
+    listing.check_terms(session, filters)
     return listing.fetch(session, _query(filters, sort), offset=offset, limit=limit, total=total)
 
 
@@ -183,10 +188,44 @@ def adoptions_export(
 ) -> tuple[pd.DataFrame, int]:
     """Every adoption matching ``filters`` (at most ``listing.EXPORT_LIMIT``) and how many
     match in all; the columns of :func:`adoptions_page`."""
+    listing.check_terms(session, filters)
     return listing.fetch(session, _query(filters, sort), offset=0, limit=listing.EXPORT_LIMIT)
 
 
-def adoption_detail(*, session: Session, adoption_id: int) -> dict[str, Any] | None:
+@dataclass(frozen=True, kw_only=True)
+class AdoptionDetail(listing.Detail):
+    """One adoption with its technology and who proposed and decided it; related lists:
+    ``reviews`` (code, held_on, decision, decision_reason) and ``other_adoptions`` of the
+    technology (id, project_name, year, status, approved_on)."""
+
+    id: int
+    technology_id: int
+    reg_no: str
+    title_ko: str
+    title_en: str | None
+    owner_ko: str
+    owner_en: str | None
+    is_local: bool
+    field: str
+    growth_sector: str
+    project_name: str
+    department: str
+    budget_krw: int
+    year: int
+    justification: str
+    status: str
+    proposed_on: dt.date
+    proposed_by: str | None
+    review_on: dt.date | None
+    approved_on: dt.date | None
+    rejected_on: dt.date | None
+    decided_by: str | None
+    decision_comment: str | None
+    reviews: pd.DataFrame
+    other_adoptions: pd.DataFrame
+
+
+def adoption_detail(*, session: Session, adoption_id: int) -> AdoptionDetail | None:
     """One adoption with its technology, who proposed and decided it, the meetings that
     reviewed it and the technology's other adoptions; None when there is no such record."""
     a, t = Adoption, Technology
@@ -226,17 +265,19 @@ def adoption_detail(*, session: Session, adoption_id: int) -> dict[str, Any] | N
     )
     if record is None:
         return None
-    record["reviews"] = listing.rows_as_dicts(
-        session,
-        select(Meeting.code, Meeting.held_on, Item.decision, Item.decision_reason)
-        .join(Meeting, Meeting.id == Item.meeting_id)
-        .where(Item.adoption_id == adoption_id)
-        .order_by(Meeting.scheduled_on, Meeting.id),
+    return AdoptionDetail(
+        **record,
+        reviews=listing.related(
+            session,
+            select(Meeting.code, Meeting.held_on, Item.decision, Item.decision_reason)
+            .join(Meeting, Meeting.id == Item.meeting_id)
+            .where(Item.adoption_id == adoption_id)
+            .order_by(Meeting.scheduled_on, Meeting.id),
+        ),
+        other_adoptions=listing.related(
+            session,
+            select(a.id, a.project_name, a.year, a.status, a.approved_on)
+            .where(a.technology_id == record["technology_id"], a.id != adoption_id)
+            .order_by(a.proposed_on, a.id),
+        ),
     )
-    record["other_adoptions"] = listing.rows_as_dicts(
-        session,
-        select(a.id, a.project_name, a.year, a.status, a.approved_on)
-        .where(a.technology_id == record["technology_id"], a.id != adoption_id)
-        .order_by(a.proposed_on, a.id),
-    )
-    return record

@@ -7,16 +7,18 @@ review to ``proposed`` with a comment, for rework.
 Rules enforced here (and tested as a role x action x relation table):
 
 - proposing and editing need the ``staff`` role; deciding needs ``approver``;
-- four eyes: the proposer can never approve, reject or return their own proposal; whoever
-  edited it after it was proposed cannot approve it (they may still reject or return it).
-  Both refusals are :class:`~db.errors.PermissionDenied` subclasses, audited as
-  ``permission.denied``;
+- four eyes (:func:`db.policy.approval_refusal`): the proposer can never approve, reject or
+  return their own proposal; whoever edited it after it was proposed, or ran the meeting that
+  recommended it, cannot approve it (they may still reject or return it). The refusals are
+  :class:`~db.errors.PermissionDenied` subclasses, audited as ``permission.denied``;
 - approval needs an adoption review meeting's recommendation: the latest decision of a held
   or closed ``adoption_review`` meeting on this adoption is ``passed``, and it was made
   after the proposal last changed (an edit or a return), so a meeting never vouches for a
   text it did not see;
 - a comment is mandatory for every decision;
-- exactly once: the decision is a compare-and-set on ``status = 'under_review'``; the loser
+- the lifecycle (:data:`db.domain.ADOPTION_TRANSITIONS`) says from which status each
+  decision's outcome (:data:`OUTCOMES`) may be reached;
+- exactly once: the decision is a compare-and-set on the status it starts from; the loser
   of a race gets :class:`~db.errors.Conflict` naming the winner (display name) and the time
   in KST, and nothing is overwritten.
 
@@ -34,12 +36,15 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from db import clock, lost_edits, policy, recording
+from db import clock, domain, lost_edits, policy, recording
 from db.errors import N_, DomainError, NotFound, ValidationFailed
-from db.models import Adoption, AgendaItem, AuditEvent, Meeting, Technology
+from db.models import Adoption, AgendaItem, Meeting, Technology
 from db.policy import APPROVERS, STAFF, Actor
 
 DECISIONS = ("approve", "reject", "return")
+OUTCOMES = {"approve": "approved", "reject": "rejected", "return": "proposed"}
+"""The status each decision moves an adoption to; the lifecycle (``domain.TRANSITIONS``)
+says from which status it may (under review, for all three)."""
 DECISION_ACTIONS = ("adoption.approve", "adoption.reject", "adoption.return")
 EDITABLE = ("proposed", "under_review")
 BUDGET_MAX_KRW = 10**13  # 10 trillion won: more is a typing error
@@ -279,32 +284,6 @@ def _changed(session: Session, adoption_id: int) -> DomainError:
     return recording.not_waiting()
 
 
-def editors(session: Session, adoption_id: int) -> set[int]:
-    """Ids of everyone who edited the adoption after it was proposed."""
-    return editors_of(session, [adoption_id]).get(adoption_id, set())
-
-
-def editors_of(session: Session, adoption_ids: Sequence[int]) -> dict[int, set[int]]:
-    """:func:`editors` of several adoptions in one query (adoptions nobody edited left out)."""
-    ids = sorted({str(int(i)) for i in adoption_ids})
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(AuditEvent.entity_id, AuditEvent.actor_id)
-        .where(
-            AuditEvent.entity == "adoption",
-            AuditEvent.entity_id.in_(ids),
-            AuditEvent.action == "adoption.edit",
-        )
-        .distinct()
-    ).all()
-    out: dict[int, set[int]] = {}
-    for entity_id, actor_id in rows:
-        if actor_id is not None:
-            out.setdefault(int(str(entity_id)), set()).add(int(actor_id))
-    return out
-
-
 @dataclass(frozen=True)
 class Recommendation:
     """The deliberation state of an adoption, as far as approving it goes."""
@@ -316,6 +295,19 @@ class Recommendation:
     decision: str | None = None
     decided_at: dt.datetime | None = None
     changed_at: dt.datetime | None = None  # last edit or return
+
+
+def pending(adoption_id: int, proposed_by_id: int | None, rec: Recommendation) -> policy.Pending:
+    """The adoption as the four-eyes rules see it (:func:`db.policy.approval_refusal`): its
+    proposer, and the meeting that recommended it (its latest decision, when ``passed``)."""
+    passed = rec.decision == "passed"
+    return policy.Pending(
+        "adoption",
+        adoption_id,
+        proposed_by_id,
+        meeting_id=rec.meeting_id if passed else None,
+        meeting_code=rec.meeting_code if passed else None,
+    )
 
 
 def recommendation(session: Session, adoption_id: int) -> Recommendation:
@@ -384,9 +376,11 @@ def decide_adoption(
 ) -> None:
     """Approve, reject or return an adoption under review, with a mandatory comment.
 
-    :raise PermissionDenied: the actor is not an approver; or four eyes: they proposed it
-        (:class:`~db.policy.OwnProposal`), or edited it and want to approve it
-        (:class:`~db.policy.EditedByActor`).
+    :raise PermissionDenied: the actor is not an approver; or four eyes
+        (:func:`db.policy.approval_refusal`): they proposed it
+        (:class:`~db.policy.OwnProposal`), or want to approve it and edited it
+        (:class:`~db.policy.EditedByActor`) or ran the meeting that recommended it
+        (:class:`~db.policy.RanTheMeeting`).
     :raise NotFound: no such adoption.
     :raise ValidationFailed: no comment (``comment``); unknown decision (``decision``).
     :raise Conflict: someone decided it first (their name and the time, KST).
@@ -398,28 +392,27 @@ def decide_adoption(
     adoption = session.get(Adoption, adoption_id, populate_existing=True, with_for_update=True)
     if adoption is None:
         raise NotFound()
-    if adoption.proposed_by_id is not None and adoption.proposed_by_id == actor.id:
-        raise policy.refuse(
-            policy.OwnProposal, actor, action, "adoption", adoption_id, "four eyes: proposer"
-        )
+    rec = recommendation(session, adoption_id)
+    item = pending(adoption_id, adoption.proposed_by_id, rec)
+    refusal = policy.decision_refusal(actor, item)
+    if refusal is not None:
+        raise refusal.error(actor, action, item)
     errors: dict[str, str] = {}
     if decision not in DECISIONS:
         errors["decision"] = recording.UNKNOWN_CHOICE
     text = recording.clean_comment(comment, errors)
     if errors:
         raise ValidationFailed(errors)
-    if adoption.status != "under_review":
+    current, new_status = adoption.status, OUTCOMES[decision]
+    if not domain.allows("adoption", current, new_status):
         raise _changed(session, adoption_id)
     if decision == "approve":
-        if actor.id is not None and actor.id in editors(session, adoption_id):
-            raise policy.refuse(
-                policy.EditedByActor, actor, action, "adoption", adoption_id, "four eyes: editor"
-            )
-        rec = recommendation(session, adoption_id)
+        refusal = policy.approval_refusal(session, actor, item)
+        if refusal is not None:
+            raise refusal.error(actor, action, item)
         if not rec.recommended:
             raise DomainError(rec.problem)
     now, today = clock.now_utc(), clock.city_today()
-    new_status = {"approve": "approved", "reject": "rejected", "return": "proposed"}[decision]
     values: dict[str, Any] = {
         "status": new_status,
         "version": Adoption.version + 1,
@@ -439,7 +432,7 @@ def decide_adoption(
     if not recording.compare_and_set(
         session,
         update(Adoption)
-        .where(Adoption.id == adoption_id, Adoption.status == "under_review")
+        .where(Adoption.id == adoption_id, Adoption.status == current)
         .values(**values),
     ):
         raise _changed(session, adoption_id)
@@ -449,7 +442,7 @@ def decide_adoption(
         f"adoption.{decision}",
         "adoption",
         adoption_id,
-        before={"status": "under_review"},
+        before={"status": current},
         after=after,
         reason=text,
         at=now,

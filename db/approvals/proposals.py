@@ -6,8 +6,10 @@ expired | withdrawn). A record has at most one open proposal (``proposals.open_k
 unique). Confirming applies the step to the record with a compare-and-set on the status the
 proposal started from, closes the proposal with a compare-and-set on ``pending``, and
 records one audit event on the record (``testbed.select`` ..., ``technology.withdraw``)
-naming the proposal; declining records ``proposal.decline``. The proposer can never
-confirm or decline their own proposal (four eyes; refused and audited).
+naming the proposal; declining records ``proposal.decline``. Four eyes
+(:func:`db.policy.approval_refusal`; refused and audited): the proposer can never confirm or
+decline their own proposal, and whoever ran the selection meeting a testbed's selection or
+rejection rests on cannot confirm it.
 
 Steps that follow a meeting (testbed selected or rejected) need that meeting's decision: a
 testbed selection meeting, held or closed, whose agenda item for the testbed is ``passed``
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -53,7 +57,7 @@ ALREADY_OPEN = N_(
     "A step for this record is already waiting for an approver; it must be decided first. "
     "Nothing was saved."
 )
-STEP_NOT_POSSIBLE = N_("This step is not possible from the record's current state.")
+STEP_NOT_POSSIBLE = domain.STEP_NOT_POSSIBLE
 END_BEFORE_START = N_("The end must not be before the start.")
 DATE_IN_FUTURE = N_("This date must not be in the future.")
 CHOOSE_CERTIFICATION = N_("Choose the certification the technology won.")
@@ -62,30 +66,75 @@ NO_RETURN_FOR_STEPS = N_(
 )
 
 
-def _meeting_decision(session: Session, testbed_id: int) -> str | None:
-    """The latest decision of a held or closed testbed selection meeting on the testbed."""
-    row = session.execute(
-        select(AgendaItem.decision)
+@dataclass(frozen=True)
+class SelectionDecision:
+    """The latest decision of a held or closed testbed selection meeting on a testbed."""
+
+    decision: str
+    meeting_id: int
+    meeting_code: str
+
+
+def selection_decisions(
+    session: Session, testbed_ids: Sequence[int]
+) -> dict[int, SelectionDecision]:
+    """The latest selection meeting decision of each testbed (testbeds without one left
+    out), in one query."""
+    ids = sorted({int(i) for i in testbed_ids})
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(AgendaItem.testbed_id, AgendaItem.decision, Meeting.id, Meeting.code)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .where(
-            AgendaItem.testbed_id == testbed_id,
+            AgendaItem.testbed_id.in_(ids),
             Meeting.kind == "testbed_selection",
             Meeting.status.in_(("held", "closed")),
             AgendaItem.decision != "pending",
         )
         .order_by(Meeting.held_on.desc(), AgendaItem.id.desc())
-        .limit(1)
-    ).scalar()
-    return None if row is None else str(row)
+    ).all()
+    out: dict[int, SelectionDecision] = {}
+    for r in rows:  # the first of each testbed is its newest
+        out.setdefault(int(r.testbed_id), SelectionDecision(str(r.decision), r.id, str(r.code)))
+    return out
 
 
 def _check_meeting(session: Session, testbed_id: int, to: str) -> None:
     """:raise DomainError: the step needs a meeting decision that is not there."""
-    decision = _meeting_decision(session, testbed_id)
+    found = selection_decisions(session, [testbed_id]).get(testbed_id)
+    decision = found.decision if found is not None else None
     if to == "selected" and decision != "passed":
         raise DomainError(NO_SELECTION_DECISION)
     if to == "rejected" and decision != "failed":
         raise DomainError(NO_REJECTION_DECISION)
+
+
+MEETING_STEPS = {"selected": "passed", "rejected": "failed"}
+"""Testbed steps that follow a selection meeting, and the decision each needs."""
+
+
+def pending_items(session: Session, proposals: Sequence[Proposal]) -> dict[int, policy.Pending]:
+    """Step proposals as the four-eyes rules see them (:func:`db.policy.approval_refusal`):
+    their proposer and, for a testbed's selection or rejection, the selection meeting whose
+    decision it carries out; by proposal id."""
+    testbeds = [
+        p.entity_id for p in proposals if p.entity == "testbed" and p.to_status in MEETING_STEPS
+    ]
+    meetings = selection_decisions(session, testbeds)
+    out: dict[int, policy.Pending] = {}
+    for p in proposals:
+        found = meetings.get(p.entity_id) if p.entity == "testbed" else None
+        if found is None or MEETING_STEPS.get(p.to_status) != found.decision:
+            found = None
+        out[p.id] = policy.Pending(
+            "proposal",
+            p.id,
+            p.proposed_by_id,
+            meeting_id=found.meeting_id if found else None,
+            meeting_code=found.meeting_code if found else None,
+        )
+    return out
 
 
 def _testbed_details(
@@ -236,8 +285,7 @@ def propose_testbed_step(
         raise NotFound()
     if testbed.status != expected:
         raise changed(session, "testbed", testbed_id)
-    if to not in domain.TESTBED_TRANSITIONS[expected]:
-        raise ValidationFailed({"to": STEP_NOT_POSSIBLE})
+    domain.require_transition("testbed", expected, to)
     details = _testbed_details(
         to,
         testbed.started_on,
@@ -247,7 +295,7 @@ def propose_testbed_step(
         completed_on=completed_on,
         certification=certification,
     )
-    if to in ("selected", "rejected"):
+    if to in MEETING_STEPS:
         _check_meeting(session, testbed_id, to)
     errors: dict[str, str] = {}
     text = recording.clean_text(reason, "reason", errors, required=False)
@@ -275,8 +323,7 @@ def propose_technology_end(
     status = _current_status(session, "technology", tech_id)
     if status != expected:
         raise changed(session, "technology", tech_id)
-    if to not in domain.TECH_TRANSITIONS[expected]:
-        raise ValidationFailed({"to": STEP_NOT_POSSIBLE})
+    domain.require_transition("technology", expected, to)
     errors: dict[str, str] = {}
     text = recording.clean_text(reason, "reason", errors)
     if errors:
@@ -318,9 +365,11 @@ def _apply(
     """Apply a confirmed proposal to its record (compare-and-set); return what changed.
 
     :raise DomainError: the record is no longer in the proposal's starting state.
+    :raise ValidationFailed: the lifecycle no longer has the step.
     """
     details: dict[str, Any] = json.loads(proposal.details) if proposal.details else {}
     to = proposal.to_status
+    domain.require_transition(proposal.entity, proposal.from_status, to)
     values: dict[str, Any] = {"status": to, "updated_at": now, "updated_by_id": actor.id}
     model: type[Testbed] | type[Technology]
     if proposal.entity == "testbed":
@@ -365,7 +414,9 @@ def decide_proposal(
     Exactly once: the proposal is closed with a compare-and-set on ``pending``; whoever
     loses a race gets :class:`~db.errors.Conflict` naming the winner and the time.
 
-    :raise PermissionDenied: the actor is not an approver, or proposed it (four eyes).
+    :raise PermissionDenied: the actor is not an approver; four eyes
+        (:func:`db.policy.approval_refusal`): they proposed it, or want to approve the
+        selection or rejection of a testbed whose selection meeting they ran.
     :raise NotFound: no such proposal.
     :raise ValidationFailed: no comment (``comment``); an unknown decision (``decision``).
     :raise Conflict: someone decided it first.
@@ -385,10 +436,10 @@ def decide_proposal(
     proposal = session.get(Proposal, proposal_id, populate_existing=True, with_for_update=True)
     if proposal is None:
         raise NotFound()
-    if proposal.proposed_by_id == actor.id:
-        raise policy.refuse(
-            policy.OwnProposal, actor, action, "proposal", proposal_id, "four eyes: proposer"
-        )
+    item = pending_items(session, [proposal])[proposal.id]
+    refusal = policy.decision_refusal(actor, item)
+    if refusal is not None:
+        raise refusal.error(actor, action, item)
     errors: dict[str, str] = {}
     if decision not in DECISIONS:
         errors["decision"] = recording.UNKNOWN_CHOICE
@@ -398,12 +449,12 @@ def decide_proposal(
     if proposal.status != "pending":
         raise _proposal_conflict(session, proposal)
     now, today = clock.now_utc(), clock.city_today()
-    if (
-        decision == "approve"
-        and proposal.entity == "testbed"
-        and proposal.to_status in ("selected", "rejected")
-    ):
-        _check_meeting(session, proposal.entity_id, proposal.to_status)
+    if decision == "approve":
+        refusal = policy.approval_refusal(session, actor, item)
+        if refusal is not None:
+            raise refusal.error(actor, action, item)
+        if proposal.entity == "testbed" and proposal.to_status in MEETING_STEPS:
+            _check_meeting(session, proposal.entity_id, proposal.to_status)
     if not recording.compare_and_set(
         session,
         update(Proposal)

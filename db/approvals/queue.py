@@ -1,5 +1,5 @@
-"""Reads of the workflow: the staff work queue, what waits for an approver, and everything
-an approver needs to decide one item on one screen.
+"""Reads of the workflow: the staff work queue and what waits for an approver (one item on
+one screen: :mod:`db.approvals.screen`).
 
 All results are specific to the acting user (their own proposals, what they may decide), so
 the UI reads them uncached (``components.data.read``). Codes stay codes and names come in
@@ -8,8 +8,8 @@ both languages (``*_ko``/``*_en``); the UI labels them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -18,12 +18,8 @@ from sqlalchemy.orm import Session
 
 from db import clock, domain, policy
 from db.adoptions import writes as adoptions
-from db.approvals.decisions import parse_key
-from db.audit import trail as audit_trail
-from db.errors import N_, NotFound
-from db.meetings import scoring
-from db.meetings.common import regulation_of
-from db.meetings.sitting import item_scores
+from db.approvals import proposals
+from db.city.store import with_attribute
 from db.models import (
     Adoption,
     AgendaItem,
@@ -36,13 +32,9 @@ from db.models import (
 )
 from db.policy import APPROVERS, STAFF, Actor
 
-OWN_PROPOSAL = N_("You proposed it: another approver decides it.")
-EDITED_BY_YOU = N_("You edited it after it was proposed: another approver must approve it.")
-
 QUEUE_SECTIONS = ("to_screen", "to_propose", "awaiting_meeting", "my_proposals")
-OWNER_KINDS = ("company", "research_institute", "university", "public_institution")
 OPEN_ADOPTION = ("proposed", "under_review", "approved")
-TERMINAL_TESTBED = ("rejected", "certified")
+TERMINAL_TESTBED = domain.final_statuses("testbed")
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
@@ -59,10 +51,30 @@ def _names(session: Session) -> dict[int, str]:
 # --- Staff: the work queue --------------------------------------------------------------
 
 
-def work_queue(
-    *, session: Session, actor: Actor, limit: int | None = None
-) -> dict[str, pd.DataFrame]:
-    """The staff work queue, one DataFrame per section (:data:`QUEUE_SECTIONS`):
+@dataclass(frozen=True)
+class WorkQueue:
+    """The staff work queue, one DataFrame per section (:data:`QUEUE_SECTIONS`)."""
+
+    to_screen: pd.DataFrame
+    to_propose: pd.DataFrame
+    awaiting_meeting: pd.DataFrame
+    my_proposals: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """How many rows each :class:`WorkQueue` section has in all, and ``my_open``: how many
+    of the actor's proposals are still open."""
+
+    to_screen: int
+    to_propose: int
+    awaiting_meeting: int
+    my_proposals: int
+    my_open: int
+
+
+def work_queue(*, session: Session, actor: Actor, limit: int | None = None) -> WorkQueue:
+    """The staff work queue, one DataFrame per section (:class:`WorkQueue`):
 
     - ``to_screen``: submissions to screen and screenings to send to review (id, reg_no,
       title_ko, title_en, owner_ko, owner_en, field, status, since, next_status);
@@ -81,12 +93,12 @@ def work_queue(
     :raise PermissionDenied: the actor is not staff.
     """
     policy.require_role(actor, STAFF, "workflow.queue", "workflow")
-    return {
-        "to_screen": _to_screen(session, limit),
-        "to_propose": _to_propose(session, limit),
-        "awaiting_meeting": _awaiting_meeting(session, limit),
-        "my_proposals": _my_proposals(session, actor, limit),
-    }
+    return WorkQueue(
+        to_screen=_to_screen(session, limit),
+        to_propose=_to_propose(session, limit),
+        awaiting_meeting=_awaiting_meeting(session, limit),
+        my_proposals=_my_proposals(session, actor, limit),
+    )
 
 
 def _count(session: Session, query: Any) -> int:
@@ -97,9 +109,9 @@ def _count(session: Session, query: Any) -> int:
 
 def queue_counts(
     *, session: Session, actor: Actor, shared: Callable[[], dict[str, int]] | None = None
-) -> dict[str, int]:
-    """How many rows each :func:`work_queue` section has in all (:data:`QUEUE_SECTIONS`),
-    and ``my_open``: how many of the actor's proposals are still open. Counted in SQL.
+) -> QueueCounts:
+    """How many rows each :func:`work_queue` section has in all, and how many of the
+    actor's proposals are still open (:class:`QueueCounts`). Counted in SQL.
 
     ``shared``: where to take the counts that are the same for every user
     (:func:`shared_queue_counts`) from, e.g. ``db.summaries.queue_counts`` (stored once per
@@ -108,20 +120,23 @@ def queue_counts(
     :raise PermissionDenied: the actor is not staff.
     """
     policy.require_role(actor, STAFF, "workflow.queue", "workflow")
-    out = {
-        **(shared() if shared is not None else shared_queue_counts(session)),
-        "my_proposals": 0,
-        "my_open": 0,
-    }
+    common = shared() if shared is not None else shared_queue_counts(session)
+    mine = opened = 0
     if actor.id is not None:
         a = Adoption
         adopt = select(a.id).where(a.proposed_by_id == actor.id)
         steps = select(Proposal.id).where(Proposal.proposed_by_id == actor.id)
-        out["my_proposals"] = _count(session, adopt) + _count(session, steps)
-        out["my_open"] = _count(
-            session, adopt.where(a.status.in_(("proposed", "under_review")))
-        ) + _count(session, steps.where(Proposal.status == "pending"))
-    return out
+        mine = _count(session, adopt) + _count(session, steps)
+        opened = _count(session, adopt.where(a.status.in_(("proposed", "under_review")))) + _count(
+            session, steps.where(Proposal.status == "pending")
+        )
+    return QueueCounts(
+        to_screen=common["to_screen"],
+        to_propose=common["to_propose"],
+        awaiting_meeting=common["awaiting_meeting"],
+        my_proposals=mine,
+        my_open=opened,
+    )
 
 
 def shared_queue_counts(session: Session) -> dict[str, int]:
@@ -496,8 +511,9 @@ def technology_choices(
 def owner_choices(
     *, session: Session, actor: Actor, search: str = "", limit: int | None = None
 ) -> pd.DataFrame:
-    """Organizations that may own a technology (id, name_ko, name_en, kind, is_local), by
-    name; only those whose name contains ``search`` (when given), at most ``limit``.
+    """Organizations that may own a technology (of a kind with ``owns_technologies`` in the
+    city's profile: id, name_ko, name_en, kind, is_local), by name; only those whose name
+    contains ``search`` (when given), at most ``limit``.
 
     :raise PermissionDenied: the actor is not staff.
     """
@@ -505,7 +521,7 @@ def owner_choices(
     o = Organization
     query = (
         select(o.id, o.name_ko, o.name_en, o.kind, o.is_local)
-        .where(o.kind.in_(OWNER_KINDS))
+        .where(o.kind.in_(with_attribute(session, "organisation_kinds", "owns_technologies")))
         .order_by(o.name_ko, o.id)
     )
     if search.strip():
@@ -569,7 +585,7 @@ def testbed_choices(
 PENDING_COLUMNS = [
     "key", "kind", "item_id", "reg_no", "title_ko", "title_en", "subject", "department",
     "budget_krw", "from_status", "to_status", "proposed_by", "proposed_on", "recommended",
-    "can_decide", "can_approve", "excluded_reason", "approve_blocked",
+    "can_decide", "can_approve", "excluded_reason", "approve_blocked", "blocked_params",
 ]  # fmt: skip
 
 
@@ -582,7 +598,9 @@ def pending_decisions(
     Items the actor may not decide at all (their own proposals) are left out, or with
     ``include_excluded`` listed with ``can_decide`` False and ``excluded_reason`` (a message
     template). ``can_approve``/``approve_blocked`` say whether approval is possible now and
-    why not (edited by the actor; no or a stale meeting recommendation).
+    why not (a message template, its parameters in ``blocked_params``): four eyes
+    (:func:`db.policy.approval_refusals`: proposed, edited by the actor, or they ran the
+    meeting that recommended it), or no or a stale meeting recommendation.
 
     :raise PermissionDenied: the actor is not an approver.
     """
@@ -608,15 +626,16 @@ def pending_decisions(
     ).all()
     ids = [int(r.id) for r in under_review]
     recs = adoptions.recommendations(session, ids)  # one query per kind, not per item
-    editors = adoptions.editors_of(session, ids)
-    for r in under_review:
-        own = r.proposed_by_id is not None and r.proposed_by_id == actor.id
-        rec = recs[int(r.id)]
-        edited = actor.id is not None and actor.id in editors.get(int(r.id), set())
-        blocked = OWN_PROPOSAL if own else EDITED_BY_YOU if edited else rec.problem
+    items = [adoptions.pending(int(r.id), r.proposed_by_id, recs[int(r.id)]) for r in under_review]
+    refusals = policy.approval_refusals(session, actor, items)
+    for r, item in zip(under_review, items, strict=True):
+        rec = recs[item.id]
+        own = policy.decision_refusal(actor, item)
+        refusal = refusals[item.key]
+        blocked, params = (refusal.notice, refusal.kwargs) if refusal else (rec.problem, None)
         out.append(
             {
-                "key": f"adoption:{r.id}",
+                "key": item.key,
                 "kind": "adoption",
                 "item_id": r.id,
                 "reg_no": r.reg_no,
@@ -630,10 +649,11 @@ def pending_decisions(
                 "proposed_by": names.get(r.proposed_by_id, ""),
                 "proposed_on": r.proposed_on,
                 "recommended": rec.recommended,
-                "can_decide": not own,
+                "can_decide": own is None,
                 "can_approve": blocked is None,
-                "excluded_reason": OWN_PROPOSAL if own else None,
+                "excluded_reason": own.notice if own else None,
                 "approve_blocked": blocked,
+                "blocked_params": params,
             }
         )
     steps = list(
@@ -642,8 +662,11 @@ def pending_decisions(
         ).scalars()
     )
     subjects = _step_subjects(session, steps)
+    step_items = proposals.pending_items(session, steps)
+    step_refusals = policy.approval_refusals(session, actor, list(step_items.values()))
     for p in steps:
-        own = p.proposed_by_id == actor.id
+        own = policy.decision_refusal(actor, step_items[p.id])
+        refusal = step_refusals[f"proposal:{p.id}"]
         reg_no, title_ko, title_en, site = subjects.get((p.entity, p.entity_id), (None,) * 4)
         out.append(
             {
@@ -661,241 +684,16 @@ def pending_decisions(
                 "proposed_by": names.get(p.proposed_by_id, ""),
                 "proposed_on": clock.city_date(p.proposed_at),
                 "recommended": None,
-                "can_decide": not own,
-                "can_approve": not own,
-                "excluded_reason": OWN_PROPOSAL if own else None,
-                "approve_blocked": OWN_PROPOSAL if own else None,
+                "can_decide": own is None,
+                "can_approve": refusal is None,
+                "excluded_reason": own.notice if own else None,
+                "approve_blocked": refusal.notice if refusal else None,
+                "blocked_params": refusal.kwargs if refusal else None,
             }
         )
     if not include_excluded:
         out = [r for r in out if r["can_decide"]]
     return _frame(out, PENDING_COLUMNS)
-
-
-DELIBERATION_COLUMNS = [
-    "meeting_id", "code", "kind", "held_on", "meeting_status", "decision", "decision_reason",
-    "decided_at", "members", "stage1_mean", "overall_mean", "rule_passed", *domain.CRITERIA,
-]  # fmt: skip
-
-
-def deliberations(session: Session, condition: Any) -> pd.DataFrame:
-    """Agenda items matching ``condition`` with their meeting, decision and the scores
-    aggregated by :func:`db.meetings.scoring.evaluate` under the meeting's regulation
-    (columns :data:`DELIBERATION_COLUMNS`)."""
-    items = session.execute(
-        select(
-            AgendaItem.id,
-            Meeting.id.label("meeting_id"),
-            Meeting.code,
-            Meeting.kind,
-            Meeting.held_on,
-            Meeting.status,
-            AgendaItem.decision,
-            AgendaItem.decision_reason,
-            AgendaItem.decided_at,
-        )
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(condition)
-        .order_by(Meeting.scheduled_on, AgendaItem.id)
-    ).all()
-    out: list[dict[str, Any]] = []
-    for it in items:
-        meeting = session.get(Meeting, it.meeting_id)
-        assert meeting is not None
-        outcome = scoring.evaluate(
-            item_scores(session, it.id, without_recused=True),
-            regulation_of(session, meeting).thresholds,
-        )
-        out.append(
-            {
-                "meeting_id": it.meeting_id,
-                "code": it.code,
-                "kind": it.kind,
-                "held_on": it.held_on,
-                "meeting_status": it.status,
-                "decision": it.decision,
-                "decision_reason": it.decision_reason,
-                "decided_at": clock.as_utc(it.decided_at) if it.decided_at else None,
-                "members": outcome.members,
-                "stage1_mean": outcome.stage1_mean if outcome.members else None,
-                "overall_mean": outcome.overall_mean if outcome.members else None,
-                "rule_passed": outcome.passed if outcome.members else None,
-                **{
-                    c: round(outcome.criterion_means[c], 1)
-                    if outcome.members and c in outcome.criterion_means
-                    else None
-                    for c in domain.CRITERIA
-                },
-            }
-        )
-    return _frame(out, DELIBERATION_COLUMNS)
-
-
-def _technology(session: Session, tech_id: int) -> dict[str, Any]:
-    t = Technology
-    row = session.execute(
-        select(
-            t.id,
-            t.reg_no,
-            t.title_ko,
-            t.title_en,
-            t.summary,
-            t.is_local,
-            t.field,
-            t.growth_sector,
-            t.certification,
-            t.status,
-            t.submitted_on,
-            t.registered_on,
-            Organization.name_ko.label("owner_ko"),
-            Organization.name_en.label("owner_en"),
-        )
-        .join(Organization, Organization.id == t.owner_org_id)
-        .where(t.id == tech_id)
-    ).one()
-    return dict(row._asdict())
-
-
-def decision_context(*, session: Session, actor: Actor, adoption_id: int) -> dict[str, Any]:
-    """Everything to decide an adoption on one screen:
-
-    ``key``; ``adoption`` (its fields, ``proposed_by``, ``editors`` (names), ``decided_by``);
-    ``technology`` (register fields, owner names); ``deliberations`` (DataFrame: the adoption
-    review items of this adoption, then the technology's registration review, with scores);
-    ``recommendation`` (:class:`db.adoptions.writes.Recommendation`); ``history``
-    (:class:`db.audit.trail.RecordHistory`, newest first);
-    ``can_decide``/``can_approve`` and ``blocked`` (message templates saying why not).
-
-    :raise PermissionDenied: the actor is not an approver.
-    :raise NotFound: no such adoption.
-    """
-    policy.require_role(actor, APPROVERS, "workflow.context", "adoption", adoption_id)
-    adoption = session.get(Adoption, adoption_id)
-    if adoption is None:
-        raise NotFound()
-    names = _names(session)
-    editor_ids = adoptions.editors(session, adoption_id)
-    rec = adoptions.recommendation(session, adoption_id)
-    own = adoption.proposed_by_id is not None and adoption.proposed_by_id == actor.id
-    edited = actor.id is not None and actor.id in editor_ids
-    blocked: list[str] = []
-    if own:
-        blocked.append(OWN_PROPOSAL)
-    elif edited:
-        blocked.append(EDITED_BY_YOU)
-    if adoption.status == "under_review" and rec.problem is not None:
-        blocked.append(rec.problem)
-    adoption_review = and_(AgendaItem.adoption_id == adoption_id, Meeting.kind == "adoption_review")
-    registration = and_(
-        AgendaItem.technology_id == adoption.technology_id,
-        Meeting.kind == "registration_review",
-    )
-    fields = (
-        "id", "technology_id", "project_name", "department", "budget_krw", "year",
-        "justification", "status", "proposed_on", "review_on", "approved_on", "rejected_on",
-        "decision_comment",
-    )  # fmt: skip
-    return {
-        "key": f"adoption:{adoption_id}",
-        "adoption": {
-            **{f: getattr(adoption, f) for f in fields},
-            "proposed_by": names.get(adoption.proposed_by_id or -1, ""),
-            "editors": sorted(names.get(i, str(i)) for i in editor_ids),
-            "decided_by": names.get(adoption.decided_by_id or -1),
-            "decided_at": clock.as_utc(adoption.decided_at) if adoption.decided_at else None,
-        },
-        "technology": _technology(session, adoption.technology_id),
-        "deliberations": pd.concat(
-            [deliberations(session, adoption_review), deliberations(session, registration)],
-            ignore_index=True,
-        ),
-        "recommendation": rec,
-        "history": audit_trail.record_history(
-            session=session, actor=actor, entity="adoption", entity_id=adoption_id
-        ),
-        "can_decide": adoption.status == "under_review" and not own,
-        "can_approve": adoption.status == "under_review" and not blocked,
-        "blocked": blocked,
-    }
-
-
-def proposal_context(*, session: Session, actor: Actor, proposal_id: int) -> dict[str, Any]:
-    """Everything to decide a step proposal on one screen: ``key``; ``proposal`` (its fields,
-    ``details`` as a dict, ``proposed_by``, ``decided_by``); ``record`` (the testbed's or
-    technology's current fields); ``technology``; ``deliberations`` (testbed selection
-    items, or the technology's registration review); ``history`` (the record's and its
-    proposals' audit events); ``can_decide``/``can_approve``/``blocked``.
-
-    :raise PermissionDenied: the actor is not an approver.
-    :raise NotFound: no such proposal.
-    """
-    policy.require_role(actor, APPROVERS, "workflow.context", "proposal", proposal_id)
-    p = session.get(Proposal, proposal_id)
-    if p is None:
-        raise NotFound()
-    names = _names(session)
-    record: dict[str, Any]
-    if p.entity == "testbed":
-        tb = session.get(Testbed, p.entity_id)
-        if tb is None:
-            raise NotFound()
-        tech_id = tb.technology_id
-        record = {
-            c: getattr(tb, c)
-            for c in (
-                "id",
-                "site",
-                "status",
-                "applied_on",
-                "selected_on",
-                "started_on",
-                "completed_on",
-                "certified_on",
-                "certification",
-            )
-        }
-        condition = and_(AgendaItem.testbed_id == tb.id, Meeting.kind == "testbed_selection")
-    else:
-        tech_id = p.entity_id
-        record = {}
-        condition = and_(AgendaItem.technology_id == tech_id, Meeting.kind == "registration_review")
-    own = p.proposed_by_id == actor.id
-    blocked = [OWN_PROPOSAL] if own else []
-    return {
-        "key": f"proposal:{proposal_id}",
-        "proposal": {
-            "id": p.id,
-            "entity": p.entity,
-            "entity_id": p.entity_id,
-            "from_status": p.from_status,
-            "to_status": p.to_status,
-            "details": json.loads(p.details) if p.details else {},
-            "reason": p.reason,
-            "status": p.status,
-            "proposed_by": names.get(p.proposed_by_id, ""),
-            "proposed_at": clock.as_utc(p.proposed_at),
-            "decided_by": names.get(p.decided_by_id or -1),
-            "decided_at": clock.as_utc(p.decided_at) if p.decided_at else None,
-            "decision_comment": p.decision_comment,
-        },
-        "record": record,
-        "technology": _technology(session, tech_id),
-        "deliberations": deliberations(session, condition),
-        "history": audit_trail.record_history(
-            session=session, actor=actor, entity=p.entity, entity_id=p.entity_id
-        ),
-        "can_decide": p.status == "pending" and not own,
-        "can_approve": p.status == "pending" and not own,
-        "blocked": blocked,
-    }
-
-
-def item_context(*, session: Session, actor: Actor, key: str) -> dict[str, Any]:
-    """:func:`decision_context` or :func:`proposal_context` for an item key."""
-    kind, item_id = parse_key(key)
-    if kind == "adoption":
-        return decision_context(session=session, actor=actor, adoption_id=item_id)
-    return proposal_context(session=session, actor=actor, proposal_id=item_id)
 
 
 def organization_choices(*, session: Session, actor: Actor) -> pd.DataFrame:

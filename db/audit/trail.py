@@ -368,7 +368,26 @@ def export_events(
     return _frame(_rows_by_id(session, ids[:limit])[::-1], COLUMNS), truncated
 
 
-def get_event(*, session: Session, actor: Actor, event_id: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Event:
+    """One audit event, every column as stored (``occurred_at`` UTC-aware; ``before`` and
+    ``after`` the canonical JSON that was hashed)."""
+
+    id: int
+    occurred_at: dt.datetime
+    actor_id: int | None
+    actor_name: str
+    action: str
+    entity: str
+    entity_id: str | None
+    before: str | None
+    after: str | None
+    reason: str | None
+    prev_hash: str
+    hash: str
+
+
+def get_event(*, session: Session, actor: Actor, event_id: int) -> Event:
     """One event by id, every column (``occurred_at`` UTC-aware).
 
     :raise PermissionDenied: the actor is not an auditor.
@@ -379,8 +398,7 @@ def get_event(*, session: Session, actor: Actor, event_id: int) -> dict[str, Any
     if row is None:
         raise NotFound(N_("There is no audit event number {id}."), id=event_id)
     event = dict(zip(COLUMNS, row, strict=True))
-    event["occurred_at"] = clock.as_utc(event["occurred_at"])
-    return event
+    return Event(**{**event, "occurred_at": clock.as_utc(event["occurred_at"])})
 
 
 WITHHELD = "(withheld)"

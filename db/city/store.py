@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,7 @@ from db.models import (
     Technology,
 )
 from db.policy import SYSTEM, Actor
+from db.recording import UNKNOWN_CHOICE
 from db.regulation.rules import rules_from_json
 
 
@@ -50,6 +51,27 @@ class DatabaseNotEmpty(DomainError):
         "This database already holds records; a profile is applied only to an empty, "
         "upgraded database. Nothing was changed."
     )
+
+
+RETIRED_CODE: Mapping[str, str] = {
+    "fields": N_(
+        "This technical field is retired: older records keep it, but it cannot be chosen for "
+        "a new one. Choose another field."
+    ),
+    "sectors": N_(
+        "This growth sector is retired: older records keep it, but it cannot be chosen for a "
+        "new one. Choose another sector."
+    ),
+    "organisation_kinds": N_(
+        "This kind of organisation is retired: older records keep it, but it cannot be chosen "
+        "for a new one. Choose another kind."
+    ),
+    "criteria": N_(
+        "This criterion is retired: older records keep it, but it cannot be chosen for a new "
+        "one. Choose another criterion."
+    ),
+}
+"""What :func:`require_code` says about a retired code, per vocabulary."""
 
 
 class NoProfile(DomainError):
@@ -303,6 +325,36 @@ def is_code(session: Session, vocabulary: str, code: Any, *, for_new_use: bool =
     model = VOCABULARY_TABLES[vocabulary]
     row = session.get(model, code)
     return row is not None and not (for_new_use and row.retired_on is not None)
+
+
+def require_code(
+    session: Session,
+    vocabulary: str,
+    code: Any,
+    errors: dict[str, str],
+    field: str,
+    *,
+    kept: Collection[str] = (),
+) -> str:
+    """``code`` when this write may use it: a code of the city's ``vocabulary``, not
+    retired unless the record already holds it (``kept``: an edit may keep a retired code).
+    Otherwise the problem is recorded under ``field`` in ``errors`` (an unknown code: choose
+    from the list; a retired one: a sentence naming the vocabulary) and ``""`` returned.
+
+    The one check of a vocabulary code: every write that takes a field, growth sector or
+    kind of organisation calls it (the foreign keys refuse an unknown code as well, but
+    only as a database error, and they cannot tell a retired code)."""
+    if is_code(session, vocabulary, code, for_new_use=code not in kept):
+        return str(code)
+    retired = is_code(session, vocabulary, code, for_new_use=False)
+    errors[field] = RETIRED_CODE[vocabulary] if retired else UNKNOWN_CHOICE
+    return ""
+
+
+def positions(session: Session, vocabulary: str) -> dict[str, int]:
+    """Code -> its place in the city's order of ``vocabulary`` (to sort codes as forms and
+    tables show them)."""
+    return {t.code: i for i, t in enumerate(terms(session, vocabulary))}
 
 
 def with_attribute(session: Session, vocabulary: str, name: str) -> tuple[str, ...]:

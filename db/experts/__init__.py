@@ -5,6 +5,7 @@ retiring experts with their fields and declared ties; adding organizations).
 
 from db.experts.register import (
     PERSONAL_COLUMNS,
+    ExpertDetail,
     ExpertFilters,
     expert_detail,
     experts_count,
@@ -15,6 +16,7 @@ from db.experts.writes import TieInput, add_expert, add_organization, edit_exper
 
 __all__ = [
     "PERSONAL_COLUMNS",
+    "ExpertDetail",
     "ExpertFilters",
     "TieInput",
     "add_expert",

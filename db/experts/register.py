@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import pandas as pd
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import domain, listing
+from db.city.store import positions
 from db.listing import AnySelect
 from db.models import Expert, ExpertField, Meeting, Organization, PanelSeat
 from db.policy import Actor, may_see_personal_data
@@ -33,6 +35,8 @@ class ExpertFilters:
         longer than ``listing.SEARCH_MAX_CHARS``.
     """
 
+    TERMS: ClassVar[Mapping[str, str]] = {"field": "fields"}
+
     as_of: dt.date | None = None  # in the pool on that date
     joined_from: dt.date | None = None  # registered in the pool on or after
     joined_to: dt.date | None = None  # registered in the pool on or before
@@ -42,7 +46,7 @@ class ExpertFilters:
 
     def __post_init__(self) -> None:
         listing.check_code("affiliation", self.affiliation, domain.AFFILIATIONS)
-        listing.check_code("field", self.field, domain.FIELDS)
+        listing.check_term_shapes(self)
         listing.check_period(self.joined_from, self.joined_to)
         listing.check_search(self.q)
 
@@ -103,8 +107,8 @@ def _query(filters: ExpertFilters, sort: str, *, personal: bool) -> AnySelect:
 
 
 def _with_fields(session: Session, df: pd.DataFrame, ids: Any) -> pd.DataFrame:
-    """Add a ``fields`` column (list of field codes, in ``domain.FIELDS`` order)."""
-    order = {f: i for i, f in enumerate(domain.FIELDS)}
+    """Add a ``fields`` column (list of field codes, in the city's order)."""
+    order = positions(session, "fields")
     found: dict[int, list[str]] = defaultdict(list)
     if not df.empty:
         rows = session.execute(
@@ -127,6 +131,7 @@ def experts_count(*, session: Session, filters: ExpertFilters, personal: bool) -
     who may, ``personal``, or may not see personal data: the search then also looks at
     e-mail addresses). Only a number: no personal data leaves this function. Counted on
     ``experts`` alone unless the search needs the organisation (a non-null foreign key)."""
+    listing.check_terms(session, filters)
     query = select(func.count()).select_from(Expert)
     if filters.q.strip():
         query = query.join(Organization, Organization.id == Expert.organization_id)
@@ -151,9 +156,11 @@ def experts_page(
 
     ``total``: the count when the caller has it already (:func:`experts_count`).
 
-    :raise ValueError: a bad window (see ``listing.check_window``) or sort order.
+    :raise ValueError: a bad window (see ``listing.check_window``) or sort order, a code
+        that is not the city's.
     """
     listing.check_window(offset, limit)
+    listing.check_terms(session, filters)
     personal = may_see_personal_data(actor)
     df, total = listing.fetch(
         session, _query(filters, sort, personal=personal), offset=offset, limit=limit, total=total
@@ -166,6 +173,7 @@ def experts_export(
 ) -> tuple[pd.DataFrame, int]:
     """Every expert matching ``filters`` (at most ``listing.EXPORT_LIMIT``) and how many
     match in all; the columns of :func:`experts_page` (personal data by the same rule)."""
+    listing.check_terms(session, filters)
     personal = may_see_personal_data(actor)
     query = _query(filters, sort, personal=personal)
     df, total = listing.fetch(session, query, offset=0, limit=listing.EXPORT_LIMIT)
@@ -173,10 +181,37 @@ def experts_export(
     return _with_fields(session, df, ids), total
 
 
-def expert_detail(*, session: Session, actor: Actor, expert_id: int) -> dict[str, Any] | None:
+PERSONAL_FIELDS: Final = frozenset({"phone", "email"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpertDetail(listing.Detail):
+    """One expert with their organisation and technical fields (``fields``: codes in the
+    vocabulary's order); ``phone`` and ``email`` are None and withheld for a reader who
+    may not see personal data; related list ``panels`` (code, kind, held_on, method,
+    is_chair, attended, recused)."""
+
+    id: int
+    name: str
+    name_en: str | None
+    organization_ko: str
+    organization_en: str | None
+    organization_kind: str
+    organization_region: str | None
+    affiliation: str
+    position: str | None
+    registered_on: dt.date
+    retired_on: dt.date | None
+    phone: str | None = None
+    email: str | None = None
+    fields: tuple[str, ...]
+    panels: pd.DataFrame
+
+
+def expert_detail(*, session: Session, actor: Actor, expert_id: int) -> ExpertDetail | None:
     """One expert with organisation, fields and the panels they sat on; ``phone`` and
-    ``email`` only for those who may see personal data. None when there is no such
-    expert."""
+    ``email`` only for those who may see personal data (:data:`PERSONAL_FIELDS` withheld
+    otherwise). None when there is no such expert."""
     personal = may_see_personal_data(actor)
     e = Expert
     columns: list[Any] = [
@@ -202,26 +237,27 @@ def expert_detail(*, session: Session, actor: Actor, expert_id: int) -> dict[str
     )
     if record is None:
         return None
-    order = {f: i for i, f in enumerate(domain.FIELDS)}
-    record["fields"] = sorted(
-        session.execute(select(ExpertField.field).where(ExpertField.expert_id == expert_id))
-        .scalars()
-        .all(),
-        key=order.__getitem__,
+    order = positions(session, "fields")
+    codes = session.execute(
+        select(ExpertField.field).where(ExpertField.expert_id == expert_id)
+    ).scalars()
+    return ExpertDetail(
+        **record,
+        withheld=frozenset() if personal else PERSONAL_FIELDS,
+        fields=tuple(sorted(codes, key=lambda c: order.get(c, len(order)))),
+        panels=listing.related(
+            session,
+            select(
+                Meeting.code,
+                Meeting.kind,
+                Meeting.held_on,
+                PanelSeat.method,
+                PanelSeat.is_chair,
+                PanelSeat.attended,
+                PanelSeat.recused,
+            )
+            .join(Meeting, Meeting.id == PanelSeat.meeting_id)
+            .where(PanelSeat.expert_id == expert_id)
+            .order_by(Meeting.scheduled_on, Meeting.id),
+        ),
     )
-    record["panels"] = listing.rows_as_dicts(
-        session,
-        select(
-            Meeting.code,
-            Meeting.kind,
-            Meeting.held_on,
-            PanelSeat.method,
-            PanelSeat.is_chair,
-            PanelSeat.attended,
-            PanelSeat.recused,
-        )
-        .join(Meeting, Meeting.id == PanelSeat.meeting_id)
-        .where(PanelSeat.expert_id == expert_id)
-        .order_by(Meeting.scheduled_on, Meeting.id),
-    )
-    return record

@@ -24,6 +24,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from db import clock, domain, lost_edits, policy, recording
+from db.city.store import city, positions, require_code
 from db.errors import N_, DomainError, NotFound, ValidationFailed
 from db.fairness.store import refresh_for_experts
 from db.models import Expert, ExpertField, ExpertTie, Organization
@@ -46,6 +47,10 @@ DATE_IN_FUTURE = N_("This date must not be in the future.")
 RETIRED_BEFORE_JOINING = N_("The expert cannot leave the pool before joining it.")
 ALREADY_RETIRED = N_("This expert has already left the pool. Nothing was saved.")
 BAD_TIE = N_("Each declared tie needs an organization, a kind and a start date.")
+NOT_HOME_REGION = N_(
+    "An organization is inside the city when its region is one of the city's home regions: "
+    "choose its region, or leave it outside the city."
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,10 @@ def _clean_expert(
     email: str | None,
     fields: Sequence[str],
     ties: Sequence[TieInput],
+    held: Sequence[str] = (),
 ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]], dict[str, str]]:
+    """The expert's values, fields (in the city's order) and ties, cleaned, and per-field
+    problems; ``held``: the fields the expert has now (an edit may keep a retired one)."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {
         "name": recording.clean_text(name, "name", errors, max_chars=100),
@@ -100,12 +108,12 @@ def _clean_expert(
         errors["affiliation"] = recording.UNKNOWN_CHOICE
     if organization_id is None or session.get(Organization, organization_id) is None:
         errors["organization_id"] = UNKNOWN_ORGANIZATION
-    order = {f: i for i, f in enumerate(domain.FIELDS)}
-    chosen = sorted(set(fields or ()), key=lambda f: order.get(f, -1))
+    order = positions(session, "fields")
+    chosen = sorted(set(fields or ()), key=lambda f: (order.get(f, -1), str(f)))
     if not chosen:
         errors["fields"] = CHOOSE_FIELDS
-    elif any(f not in domain.FIELDS for f in chosen):
-        errors["fields"] = recording.UNKNOWN_CHOICE
+    for f in chosen:
+        require_code(session, "fields", f, errors, "fields", kept=held)
     tie_rows: list[dict[str, Any]] = []
     for tie in ties:
         if (
@@ -162,6 +170,17 @@ def _write_ties(session: Session, expert_id: int, ties: list[dict[str, Any]]) ->
     session.execute(delete(ExpertTie).where(ExpertTie.expert_id == expert_id))
     if ties:
         session.execute(insert(ExpertTie), [{"expert_id": expert_id, **t} for t in ties])
+
+
+def _fields_of(session: Session, expert_id: int) -> list[str]:
+    """The expert's field codes, in the city's order."""
+    order = positions(session, "fields")
+    return sorted(
+        session.execute(
+            select(ExpertField.field).where(ExpertField.expert_id == expert_id)
+        ).scalars(),
+        key=lambda f: (order.get(f, -1), f),
+    )
 
 
 def _write_fields(session: Session, expert_id: int, fields: list[str]) -> None:
@@ -269,6 +288,7 @@ def edit_expert(
     """
     policy.require_role(actor, STAFF, "expert.edit", "expert", expert_id)
     expert, seen = _locked_expert(session, expert_id, version)
+    held = _fields_of(session, expert_id)
     values, chosen, tie_rows, errors = _clean_expert(
         session,
         name=name,
@@ -280,6 +300,7 @@ def edit_expert(
         email=email,
         fields=fields,
         ties=ties,
+        held=held,
     )
     note = recording.clean_text(reason, "reason", errors, required=False)
     if (
@@ -292,12 +313,7 @@ def edit_expert(
     if errors:
         raise ValidationFailed(errors)
     before: dict[str, Any] = {k: getattr(expert, k) for k in values}
-    before["fields"] = sorted(
-        session.execute(
-            select(ExpertField.field).where(ExpertField.expert_id == expert_id)
-        ).scalars(),
-        key=domain.FIELDS.index,
-    )
+    before["fields"] = held
     before["ties"] = _ties_of(session, expert_id)
     after: dict[str, Any] = {**values, "fields": chosen, "ties": tie_rows}
     changes = lost_edits.changes_of(before, after)
@@ -383,22 +399,27 @@ def add_organization(
     name_en: str,
     kind: str,
     region: str | None,
-    is_local: bool,
+    is_local: bool | None = None,
 ) -> int:
     """Register an organization (a firm, institution, university ...); return its id.
 
+    It is local (a local firm) when its region is one of the city's home regions; a caller
+    that says whether it is (``is_local``) must agree.
+
     :raise PermissionDenied: the actor is not staff.
     :raise ValidationFailed: per field: name_ko, name_en (missing, too long, duplicate of
-        the same kind), kind, region.
+        the same kind), kind (not the city's, or retired), region, is_local.
     """
     policy.require_role(actor, STAFF, "organization.add", "organization")
     errors: dict[str, str] = {}
     ko = recording.clean_text(name_ko, "name_ko", errors, max_chars=200)
     en = recording.clean_text(name_en, "name_en", errors, max_chars=200)
-    if kind not in domain.ORG_KINDS:
-        errors["kind"] = recording.UNKNOWN_CHOICE
+    require_code(session, "organisation_kinds", kind, errors, "kind")
     if region is not None and region not in domain.REGIONS:
         errors["region"] = recording.UNKNOWN_CHOICE
+    local = city(session).is_home(region)
+    if is_local is not None and bool(is_local) != local:
+        errors["is_local"] = NOT_HOME_REGION
     if "kind" not in errors:
         for row in session.execute(
             select(Organization.name_ko, Organization.name_en).where(Organization.kind == kind)
@@ -411,7 +432,7 @@ def add_organization(
         raise ValidationFailed(errors)
     now = clock.now_utc()
     org = Organization(
-        name_ko=ko, name_en=en, kind=kind, region=region, is_local=bool(is_local), created_at=now
+        name_ko=ko, name_en=en, kind=kind, region=region, is_local=local, created_at=now
     )
     session.add(org)
     session.flush()
@@ -422,7 +443,7 @@ def add_organization(
         "organization",
         org.id,
         before=None,
-        after={"name_ko": ko, "name_en": en, "kind": kind, "region": region, "is_local": is_local},
+        after={"name_ko": ko, "name_en": en, "kind": kind, "region": region, "is_local": local},
         at=now,
     )
     return org.id

@@ -15,8 +15,18 @@ audited ``permission.denied``):
   the same file changes nothing ("0 added, 0 updated, N unchanged"). Every added or changed
   record is audited, and the import itself (file name, SHA-256, counts).
 
+What an import may write is one rule set, :class:`~db.imports.checking.Allowed`, built
+in the transaction of each check and each write (so both apply the same rules to the same
+register): a *normal* import creates technologies only in a status the regulation in force
+allows (``db.regulation.versions.import_statuses``), dates nothing before today in the city,
+and changes the owner of no technology that has been registered or adopted. Bringing in a city's
+history is a *historical migration* (``db.imports.historical``): checked under its own
+rules, submitted by an administrator and written only once a second person confirms it.
+
 Code columns accept codes and the labels the caller passes as a
-:class:`~db.imports.columns.Vocabulary` (the UI hands in its Korean and English names).
+:class:`~db.imports.columns.Vocabulary` (the UI hands in its Korean and English names); the
+codes of the city's vocabularies (fields, growth sectors, kinds of organisation) and their
+labels come from the database (``db.city.store``).
 """
 
 from __future__ import annotations
@@ -30,22 +40,29 @@ from sqlalchemy.orm import Session
 
 from db.errors import N_, DomainError, NotFound
 from db.imports import reading
-from db.imports.checking import Plan, check
+from db.imports.checking import MIGRATION, MODES, NORMAL, Allowed, Plan, allowed, check
 from db.imports.columns import CODES_ONLY, REGISTERS, Register, Vocabulary, norm_header
 from db.imports.report import Problem, Report
-from db.imports.writing import apply
-from db.policy import IMPORTERS, Actor, require
+from db.imports.writing import ImportSummary, apply
+from db.policy import IMPORTERS, MIGRATORS, Actor, require
 
 __all__ = [
     "CODES_ONLY",
     "IMPORTERS",
+    "MIGRATION",
+    "MODES",
+    "NORMAL",
     "REGISTERS",
     "CheckResult",
     "ImportRefused",
+    "ImportSummary",
     "Problem",
     "Vocabulary",
     "check_file",
+    "halves",
     "import_file",
+    "plan_file",
+    "valid_plan",
 ]
 
 Progress = Callable[[float, str], None]
@@ -68,6 +85,7 @@ class CheckResult:
     register: str
     filename: str
     sha256: str
+    mode: str = NORMAL
     format: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
@@ -93,17 +111,23 @@ def _register(key: str) -> Register:
         raise NotFound() from None
 
 
-def _plan(
+def plan_file(
     session: Session,
     register: Register,
     filename: str,
     data: bytes,
     vocabulary: Vocabulary,
     progress: Progress | None,
+    rules: Allowed,
 ) -> tuple[CheckResult, Plan | None]:
+    """Read and check ``data`` under ``rules``: the result, and the plan to write when the
+    file could be read (``check_file``, ``import_file`` and the historical migrations)."""
     report = Report()
     result = CheckResult(
-        register=register.key, filename=filename, sha256=hashlib.sha256(data).hexdigest()
+        register=register.key,
+        filename=filename,
+        sha256=hashlib.sha256(data).hexdigest(),
+        mode=rules.mode,
     )
     index = register.header_index()
 
@@ -118,7 +142,7 @@ def _plan(
             table.encoding,
             table.delimiter,
         )
-        plan = check(session, register, table, vocabulary, report, progress)
+        plan = check(session, register, table, vocabulary, report, progress, rules=rules)
         result.rows, result.blank_rows = plan.rows, plan.blank_rows
         result.headers = plan.headers
         if report.ok:
@@ -138,14 +162,22 @@ def check_file(
     data: bytes,
     vocabulary: Vocabulary = CODES_ONLY,
     progress: Progress | None = None,
+    mode: str = NORMAL,
 ) -> CheckResult:
-    """Check ``data`` as a file of ``register``; writes nothing.
+    """Check ``data`` as a file of ``register`` for a normal import or (``mode``
+    :data:`MIGRATION`) a historical migration; writes nothing.
 
-    :raise PermissionDenied: the actor is neither an administrator nor staff.
+    :raise PermissionDenied: the actor is neither an administrator nor staff; for a
+        historical migration, not an administrator.
     :raise NotFound: ``register`` is not one of :data:`REGISTERS`.
     """
-    require(actor, IMPORTERS, action="import.check", entity="import")
-    result, _plan_unused = _plan(session, _register(register), filename, data, vocabulary, progress)
+    if mode == MIGRATION:
+        require(actor, MIGRATORS, action="import_migration.check", entity="import_migration")
+    else:
+        require(actor, IMPORTERS, action="import.check", entity="import")
+    rules = allowed(session, mode)
+    reg = _register(register)
+    result, _plan_unused = plan_file(session, reg, filename, data, vocabulary, progress, rules)
     return result
 
 
@@ -158,11 +190,12 @@ def import_file(
     data: bytes,
     vocabulary: Vocabulary = CODES_ONLY,
     progress: Progress | None = None,
-) -> dict[str, Any]:
-    """Check and import ``data`` in the caller's write transaction: all rows or none.
+) -> ImportSummary:
+    """Check and import ``data`` in the caller's write transaction as a normal import: all
+    rows or none.
 
-    Returns the counts (``added``, ``updated``, ``unchanged``, ``rows``, ``blank_rows``),
-    the file's ``sha256`` and the id of the import's audit event.
+    Returns the :class:`ImportSummary` (counts, the file's ``sha256`` and the id of the
+    import's audit event).
 
     :raise PermissionDenied: the actor is neither an administrator nor staff (audited by
         ``db.session.write_session``).
@@ -171,6 +204,35 @@ def import_file(
     """
     require(actor, IMPORTERS, action="import.run", entity="import")
     reg = _register(register)
+    checking, writing = halves(progress)
+    result, plan = valid_plan(session, reg, filename, data, vocabulary, checking, NORMAL)
+    return apply(session, actor, plan, filename=filename, sha256=result.sha256, progress=writing)
+
+
+def valid_plan(
+    session: Session,
+    register: Register,
+    filename: str,
+    data: bytes,
+    vocabulary: Vocabulary,
+    progress: Progress | None,
+    mode: str,
+) -> tuple[CheckResult, Plan]:
+    """Check ``data`` under the rules of ``mode`` read in this transaction (a write checks
+    again what was checked before: the register or the regulation may have changed); the
+    result and the plan to write.
+
+    :raise ImportRefused: the file has problems (``.result`` lists them).
+    """
+    rules = allowed(session, mode)
+    result, plan = plan_file(session, register, filename, data, vocabulary, progress, rules)
+    if not result.ok or plan is None:
+        raise ImportRefused(result)
+    return result, plan
+
+
+def halves(progress: Progress | None) -> tuple[Progress, Progress]:
+    """``progress`` split for a write: its first half checking, its second half writing."""
 
     def checking(fraction: float, stage: str) -> None:
         if progress:
@@ -180,7 +242,4 @@ def import_file(
         if progress:
             progress(0.5 + fraction * 0.5, stage)
 
-    result, plan = _plan(session, reg, filename, data, vocabulary, checking)
-    if not result.ok or plan is None:
-        raise ImportRefused(result)
-    return apply(session, actor, plan, filename=filename, sha256=result.sha256, progress=writing)
+    return checking, writing

@@ -19,13 +19,23 @@ from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
-from db import domain
+from db import clock, domain
+from db.city import store
+from db.city.numbering import NumberPattern
 from db.errors import N_
-from db.imports.columns import Column, Register, Vocabulary, norm_header, norm_text
+from db.imports.columns import (
+    VOCABULARIES,
+    Column,
+    Register,
+    Vocabulary,
+    norm_header,
+    norm_text,
+)
 from db.imports.reading import Table
 from db.imports.report import Report
 from db.models import (
     IRREGULAR_ORG_NAMES,
+    Adoption,
     Expert,
     ExpertField,
     ExpertTie,
@@ -33,6 +43,7 @@ from db.models import (
     Organization,
     Technology,
 )
+from db.regulation.versions import import_statuses
 
 Progress = Callable[[float, str], None]
 
@@ -54,7 +65,7 @@ UNKNOWN_ORG = N_("No organization with this name in the register; import or regi
 AMBIGUOUS_ORG = N_(
     "{count} organizations in the register have this name; give the Korean name exactly."
 )
-BAD_REG_NO = N_("A registration number looks like DG-YYYY-NNN (e.g. DG-2019-041).")
+BAD_REG_NO = N_("A registration number looks like {pattern} (e.g. {example}).")
 BAD_EMAIL = N_("Not an e-mail address.")
 BAD_PHONE = N_("A telephone number holds digits, spaces, +, - and parentheses only.")
 BAD_COUNTRY = N_("Write a two-letter country code, such as KR.")
@@ -70,13 +81,40 @@ LIFECYCLE_BY_WORKFLOW = N_(
     "This technology is already in the register with {current}; its status and dates "
     "change through the workflow, not by an import."
 )
+STATUS_GOES_BACK = N_(
+    "This inquiry is already in the register with status={current}; an import may record its "
+    "later steps, never move it back."
+)
 DUPLICATE_TITLE = N_(
     "The owner already has technology {reg_no} with this title; import it under that number."
+)
+RETIRED_CODE = N_(
+    "This value is retired: it stays on the records that have it, but no new record or "
+    "change may use it."
+)
+STATUS_NOT_ALLOWED = N_(
+    "A normal import creates a technology only as {allowed}, as the regulation in force "
+    "says; the status {status} is reached through the workflow, or brought in by a "
+    "historical migration."
+)
+STEP_NOT_REACHED = N_(
+    "A technology with the status {status} has not reached this step; leave this date empty."
+)
+BACKDATED = N_(
+    "This date is before today ({today}): a normal import dates nothing in the past. Bring "
+    "in a city's history as a historical migration."
+)
+OWNER_OF_REGISTERED = N_(
+    "This technology has been registered, so a normal import cannot change its owner (a "
+    "historical migration, confirmed by a second person, can)."
+)
+OWNER_OF_ADOPTED = N_(
+    "This technology has an approved adoption, so a normal import cannot change its owner "
+    "(a historical migration, confirmed by a second person, can)."
 )
 
 FIRST_DATE = dt.date(1950, 1, 1)
 LAST_DATE = dt.date(2100, 12, 31)
-REG_NO = re.compile(r"DG-(\d{4})-(\d{3,})")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE = re.compile(r"[0-9+()\-.\s]{3,}")
 COUNTRY = re.compile(r"[A-Za-z]{2}")
@@ -102,6 +140,22 @@ STATUS_DATE = {
     "visit_held": "visit_on",
     "benchmarked": "benchmarked_on",
 }
+# The lifecycle dates a technology of each status may hold (the steps it has reached).
+STEP_DATES = {
+    "submitted": (),
+    "screening": ("screening_on",),
+    "under_review": ("screening_on", "review_on"),
+    "registered": ("screening_on", "review_on", "registered_on"),
+    "rejected": ("screening_on", "review_on", "rejected_on"),
+    "expired": ("screening_on", "review_on", "registered_on", "ended_on"),
+    "withdrawn": ("screening_on", "review_on", "registered_on", "ended_on"),
+}
+# Import code lists that are the city's vocabularies (data: ``db.city``), by their name there.
+CITY_VOCABULARIES = {
+    "field": "fields",
+    "growth_sector": "sectors",
+    "org_kind": "organisation_kinds",
+}
 # Model attribute of each file column that is stored under another name.
 ATTRIBUTE = {
     ("technologies", "owner"): "owner_org_id",
@@ -116,6 +170,40 @@ MODELS: dict[str, Any] = {
 }
 PREVIEW_ROWS = 20
 
+NORMAL = "normal"
+MIGRATION = "migration"
+MODES = (NORMAL, MIGRATION)
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """What an import may write: the one rule set that its check and its write share
+    (:func:`allowed` builds it in the transaction that checks, and again in the one that
+    writes).
+
+    A *normal* import creates technologies only in a status the regulation in force allows,
+    dates nothing before today in the city, and changes the owner of no registered
+    technology and of none with an approved adoption. A *historical migration* (brought in
+    by an administrator, confirmed by a second person: ``db.imports.historical``) may do all
+    three.
+    """
+
+    mode: str
+    today: dt.date
+    statuses: tuple[str, ...]  # a new technology's status is one of these
+    earliest: dt.date | None  # no written date before this one (None: any)
+    owners_of_decided: bool  # may change the owner of a registered or adopted technology
+
+
+def allowed(session: Session, mode: str = NORMAL) -> Allowed:
+    """The rules of an import in ``mode`` (:data:`NORMAL` or :data:`MIGRATION`) today."""
+    today = clock.city_today()
+    if mode == MIGRATION:
+        return Allowed(MIGRATION, today, domain.TECH_STATUSES, None, owners_of_decided=True)
+    if mode != NORMAL:
+        raise ValueError(mode)
+    return Allowed(NORMAL, today, import_statuses(session, today), today, owners_of_decided=False)
+
 
 @dataclass
 class Record:
@@ -128,6 +216,7 @@ class Record:
     ties: tuple[tuple[int, str, dt.date, dt.date | None], ...] = ()
     cells: list[str | None] = field(default_factory=list)  # as read, for the preview
     defaults: dict[str, Any] = field(default_factory=dict)  # for absent columns, new only
+    retired: frozenset[tuple[str, str]] = frozenset()  # (column key, code) of retired codes
 
 
 @dataclass
@@ -355,6 +444,15 @@ def existing_key(register: str, rec: dict[str, Any]) -> tuple[Any, ...]:
     return (rec["org_id"], rec["received_on"], norm_text(rec["topic"]))
 
 
+def reg_no_form(pattern: NumberPattern) -> dict[str, str]:
+    """How the city's registration numbers look (``DG-YYYY-NNN``) and one of them."""
+    shown = re.sub(r"\{year\}", "YYYY", pattern.pattern)
+    shown = re.sub(
+        r"\{seq\}", "N" * pattern.width, re.sub(r"\{seq:0?\d\}", "N" * pattern.width, shown)
+    )
+    return {"pattern": shown, "example": pattern.format(clock.city_today().year, 41)}
+
+
 def parse_date(text: str) -> dt.date | None:
     """A date in one of the forms offices write (ISO, dots, slashes, 년월일, YYYYMMDD)."""
     for form in DATE_FORMS:
@@ -387,17 +485,47 @@ class Checker:
         vocabulary: Vocabulary,
         report: Report,
         progress: Progress | None,
+        rules: Allowed,
     ) -> None:
         self.session = session
         self.register = register
         self.table = table
         self.report = report
         self.progress = progress
-        self.vocab = {c.vocab: vocabulary.lookup(c.vocab) for c in register.columns if c.vocab}
-        self.vocab["tie_kind"] = vocabulary.lookup("tie_kind")
+        self.rules = rules
+        kinds = {c.vocab for c in register.columns if c.vocab} | {"tie_kind"}
+        self.vocab: dict[str, dict[str, str]] = {}
+        self.offered: dict[str, tuple[str, ...]] = {}  # the city's codes a new record may use
+        self.usable: dict[tuple[str, str], bool] = {}  # is_code answers, once per code
+        for kind in sorted(kinds):
+            if kind in CITY_VOCABULARIES:
+                self.vocab[kind] = self._city_lookup(kind, vocabulary)
+            else:
+                self.vocab[kind] = vocabulary.lookup(kind)
         self.plan = Plan(register=register, report=report)
+        self._retired: set[tuple[str, str]] = set()
+        self._pattern: NumberPattern | None = None
+        self._reg_no = re.compile("")
+        self._city_row: store.City | None = None
+        self._outside: str | None = None
         self.positions: dict[str, int] = {}  # column key -> index in the row
         self.names: dict[str, str] = {}  # column key -> header as written in the file
+
+    def _city_lookup(self, kind: str, vocabulary: Vocabulary) -> dict[str, str]:
+        """Spelling -> code of one of the city's vocabularies, from the database: its codes
+        (retired ones too: they may stay on a stored record), their Korean and English
+        labels, and the caller's labels of those codes."""
+        terms = store.terms(self.session, CITY_VOCABULARIES[kind])
+        self.offered[kind] = tuple(t.code for t in terms if not t.retired)
+        table = {norm_text(t.code): t.code for t in terms}
+        for t in terms:
+            for label in (t.ko, t.en):
+                table.setdefault(norm_text(label), t.code)
+        codes = set(table.values())
+        for label, code in vocabulary.labels.get(kind, {}).items():
+            if code in codes:
+                table.setdefault(norm_text(label), code)
+        return table
 
     # --- header -------------------------------------------------------------------------
 
@@ -525,6 +653,7 @@ class Checker:
         fields: frozenset[str] | None = None
         ties: tuple[tuple[int, str, dt.date, dt.date | None], ...] = ()
         before = self.report.total
+        self._retired = set()
         for col, pos in self.ordered:
             raw = cells[pos] if pos < len(cells) else None
             value = self._cell(row, col, raw)
@@ -540,7 +669,8 @@ class Checker:
         if not self._row_rules(row, {**defaults, **values}):
             return None
         stored = {ATTRIBUTE.get((self.register.key, k), k): v for k, v in values.items()}
-        return Record(row, stored, self._key(values), fields, ties, cells, defaults)
+        retired = frozenset(self._retired)
+        return Record(row, stored, self._key(values), fields, ties, cells, defaults, retired)
 
     def _cell(self, row: int, col: Column, raw: str | None) -> Any:
         text = (raw or "").strip(PAD)
@@ -577,11 +707,16 @@ class Checker:
 
     def _code(self, row: int, col: Column, text: str, vocab: str) -> str | None:
         code = self.vocab[vocab].get(norm_text(text))
+        city = CITY_VOCABULARIES.get(vocab)
         if code is None:
-            from db.imports.columns import VOCABULARIES
-
-            allowed = ", ".join(VOCABULARIES[vocab])
-            self._bad(row, col, text, UNKNOWN_CODE, allowed=allowed, vocab=vocab)
+            codes = self.offered[vocab] if city else VOCABULARIES[vocab]
+            self._bad(row, col, text, UNKNOWN_CODE, allowed=", ".join(codes), vocab=vocab)
+        elif city:
+            # A retired code may stay on a stored record; a new use is refused (_compare).
+            if (city, code) not in self.usable:
+                self.usable[city, code] = store.is_code(self.session, city, code)
+            if not self.usable[city, code]:
+                self._retired.add((col.key, code))
         return code
 
     def _parse_code(self, row: int, col: Column, text: str) -> str | None:
@@ -625,11 +760,17 @@ class Checker:
         return self._org(row, col, text)
 
     def _parse_reg_no(self, row: int, col: Column, text: str) -> str | None:
-        value = unicodedata.normalize("NFKC", text).upper()
-        if not REG_NO.fullmatch(value):
-            self._bad(row, col, text, BAD_REG_NO)
-            return None
-        return value
+        """A registration number of the city's pattern (``{seq}`` at least its width)."""
+        if self._pattern is None:
+            self._pattern = store.city(self.session).reg_no_pattern
+            self._reg_no = self._pattern.regex()
+        typed = unicodedata.normalize("NFKC", text)
+        for value in (typed.upper(), typed):
+            m = self._reg_no.match(value)
+            if m is not None and len(m.group("seq")) >= self._pattern.width:
+                return value
+        self._bad(row, col, text, BAD_REG_NO, **reg_no_form(self._pattern))
+        return None
 
     def _parse_email(self, row: int, col: Column, text: str) -> str | None:
         if not EMAIL.fullmatch(text):
@@ -684,13 +825,13 @@ class Checker:
             derived = {
                 "name_en": values["name_ko"],
                 "country": "KR",
-                "is_local": values.get("region") == domain.HOME_REGION,
+                "is_local": self._city().is_home(values.get("region")),
             }
         elif reg == "technologies":
             derived = {
                 "title_en": values["title_ko"],
                 "is_local": self.lookups.org_local.get(values["owner"], False),
-                "growth_sector": "none",
+                "growth_sector": self._outside_sector(),
                 "certification": "none",
                 "status": "submitted",
             }
@@ -703,6 +844,17 @@ class Checker:
             elif values.get(key) is None or values.get(key) == "":
                 values[key] = default
         return absent
+
+    def _city(self) -> store.City:
+        if self._city_row is None:
+            self._city_row = store.city(self.session)
+        return self._city_row
+
+    def _outside_sector(self) -> str:
+        """The growth sector of technologies outside the city's growth sectors."""
+        if self._outside is None:
+            self._outside = store.outside_sector(self.session)
+        return self._outside
 
     def _row_rules(self, row: int, values: dict[str, Any]) -> bool:
         before = self.report.total
@@ -761,6 +913,7 @@ class Checker:
 
     def _compare(self, records: list[Record]) -> None:
         reg = self.register.key
+        adopted = self._adopted(records) if reg == "technologies" else set()
         for record in records:
             matches = self.lookups.existing.get(record.key, [])
             if len(matches) > 1:
@@ -779,6 +932,8 @@ class Checker:
                             reg_no=other,
                         )
                         continue
+                if not self._new_record_rules(record):
+                    continue
                 self.plan.add.append(record)
                 self._preview(record, "add")
                 continue
@@ -796,6 +951,23 @@ class Checker:
                         current=", ".join(f"{k}={current[k]}" for k in moved),
                     )
                     continue
+                if "owner_org_id" in before and not self._owner_may_change(
+                    record, current, adopted
+                ):
+                    continue
+            if (
+                reg == "inquiries"
+                and "status" in before
+                and not domain.reachable("inquiry", current["status"], record.values["status"])
+            ):
+                self._bad(
+                    record.row,
+                    self.register.column("status"),
+                    record.values["status"],
+                    STATUS_GOES_BACK,
+                    current=current["status"],
+                )
+                continue
             fields = None
             new_ties: tuple[Any, ...] = ()
             if reg == "experts":
@@ -809,6 +981,8 @@ class Checker:
                 new_ties = tuple(t for t in record.ties if t not in have)
                 if new_ties:
                     after["ties_added"] = [list(t) for t in new_ties]
+            if not self._change_rules(record, current, before):
+                continue
             if before or after:
                 self.plan.update.append(
                     Change(
@@ -825,6 +999,95 @@ class Checker:
             else:
                 self.plan.unchanged += 1
                 self._preview(record, "unchanged")
+
+    # --- what an import may write (the rules of self.rules) ---------------------------------
+
+    def _new_record_rules(self, record: Record) -> bool:
+        """A new record: its status (technologies), every date and every code it holds."""
+        before = self.report.total
+        values = {**record.defaults, **record.values}
+        if self.register.key == "technologies":
+            status = values.get("status") or "submitted"
+            if status not in self.rules.statuses:
+                self._bad(
+                    record.row,
+                    self.register.column("status"),
+                    status,
+                    STATUS_NOT_ALLOWED,
+                    allowed=", ".join(self.rules.statuses),
+                    status=status,
+                )
+            for key in TECH_LIFECYCLE[1:]:
+                if values.get(key) and key not in STEP_DATES.get(status, ()):
+                    col = self.register.column(key)
+                    shown = values[key].isoformat()
+                    self._bad(record.row, col, shown, STEP_NOT_REACHED, status=status)
+        self._no_back_dating(record, values)
+        for key, code in sorted(record.retired):
+            self._bad(record.row, self.register.column(key), code, RETIRED_CODE)
+        return self.report.total == before
+
+    def _change_rules(
+        self, record: Record, current: dict[str, Any], changed: dict[str, Any]
+    ) -> bool:
+        """A stored record the file changes: the dates and codes it changes (``changed``:
+        the stored values of the attributes the file changes)."""
+        before = self.report.total
+        self._no_back_dating(record, {k: record.values[k] for k in changed if k in record.values})
+        held = current.get("_fields", set())  # an expert's fields: each one a use
+        for key, code in sorted(record.retired):
+            if (code not in held) if key == "fields" else (key in changed):
+                self._bad(record.row, self.register.column(key), code, RETIRED_CODE)
+        return self.report.total == before
+
+    def _no_back_dating(self, record: Record, values: dict[str, Any]) -> None:
+        """Every date among ``values`` (the dates the import writes) on or after the
+        earliest day the rules allow. (A declared tie's dates describe a tie that began in
+        the past and are not the record's own dates.)"""
+        earliest = self.rules.earliest
+        if earliest is None:
+            return
+        for col in self.register.columns:
+            value = values.get(col.key)
+            if col.kind == "date" and value is not None and value < earliest:
+                self._bad(record.row, col, value.isoformat(), BACKDATED, today=earliest.isoformat())
+
+    def _adopted(self, records: list[Record]) -> set[int]:
+        """Ids of the stored technologies the file moves to another owner that have an
+        approved adoption (read for those only)."""
+        moving = []
+        for record in records:
+            matches = self.lookups.existing.get(record.key, [])
+            owner = record.values.get("owner_org_id")
+            if len(matches) == 1 and owner is not None and matches[0]["owner_org_id"] != owner:
+                moving.append(matches[0]["id"])
+        found: set[int] = set()
+        for chunk in _chunks(moving):
+            found.update(
+                self.session.execute(
+                    select(Adoption.technology_id).where(
+                        Adoption.technology_id.in_(chunk), Adoption.status == "approved"
+                    )
+                ).scalars()
+            )
+        return found
+
+    def _owner_may_change(self, record: Record, current: dict[str, Any], adopted: set[int]) -> bool:
+        """Whether the rules let the file give the stored technology ``current`` another
+        owner: never, in a normal import, once it has been registered or adopted."""
+        if self.rules.owners_of_decided:
+            return True
+        rule = None
+        if current["status"] == "registered" or current["registered_on"] is not None:
+            rule = OWNER_OF_REGISTERED
+        elif current["id"] in adopted:
+            rule = OWNER_OF_ADOPTED
+        if rule is None:
+            return True
+        pos = self.positions["owner"]  # a required column: the name as the file has it
+        typed = record.cells[pos] if pos < len(record.cells) else None
+        self._bad(record.row, self.register.column("owner"), typed or "", rule)
+        return False
 
     def _preview(self, record: Record, action: str) -> None:
         if len(self.plan.preview) < PREVIEW_ROWS:
@@ -843,6 +1106,10 @@ def check(
     vocabulary: Vocabulary,
     report: Report,
     progress: Progress | None = None,
+    *,
+    rules: Allowed | None = None,
 ) -> Plan:
-    """Check ``table`` as a file of ``register``; problems go to ``report``."""
-    return Checker(session, register, table, vocabulary, report, progress).run()
+    """Check ``table`` as a file of ``register`` under ``rules`` (default: a normal import
+    today); problems go to ``report``."""
+    rules = rules or allowed(session, NORMAL)
+    return Checker(session, register, table, vocabulary, report, progress, rules).run()

@@ -89,13 +89,62 @@ class Register:
         return ", ".join(c.ko if lang == "ko" else c.en for c in self.columns)
 
 
+# TODO(B5): the city's vocabularies are data now (db.city.store: terms, codes, is_code); these
+# private copies of the demo city's codes (what db.domain held) stay only until the import
+# checks its codes against the database.
+_ORG_KINDS = (
+    "company",
+    "public_institution",
+    "research_institute",
+    "university",
+    "ministry",
+    "metropolitan_city",
+    "province",
+    "local_government",
+    "audit_body",
+    "public_corporation",
+    "education_office",
+    "foreign_city",
+)
+_FIELDS = (
+    "water_sewage",
+    "bridges",
+    "building",
+    "equipment",
+    "roads",
+    "tunnels",
+    "geotechnical",
+    "structural",
+    "environment",
+    "landscaping",
+    "electrical",
+    "communications",
+    "fire_safety",
+    "disaster_prevention",
+    "rivers",
+    "railways",
+    "ports",
+    "materials",
+    "surveying",
+    "urban_planning",
+    "energy",
+)
+_GROWTH_SECTORS = (
+    "medical",
+    "intelligent_vehicle_robotics",
+    "renewable_energy",
+    "water",
+    "smart_city",
+    "none",
+)
+
 # Vocabularies: kind -> codes. The UI adds label -> code aliases in both languages.
 VOCABULARIES: dict[str, tuple[str, ...]] = {
-    "org_kind": domain.ORG_KINDS,
+    "org_kind": _ORG_KINDS,
     "region": domain.REGIONS,
     "affiliation": domain.AFFILIATIONS,
-    "field": domain.FIELDS,
-    "growth_sector": domain.GROWTH_SECTORS,
+    "field": _FIELDS,
+    "growth_sector": _GROWTH_SECTORS,
     "certification": domain.CERTIFICATIONS,
     "tech_status": domain.TECH_STATUSES,
     "inquiry_channel": domain.INQUIRY_CHANNELS,

@@ -6,12 +6,19 @@ ones one compare-and-set each (``UPDATE ... WHERE id = :id AND version = :seen``
 whole import fail and roll back. Every added or changed record gets its own audit event and
 the import one more (file name, SHA-256, counts); events are chained in one pass over the
 locked head row, the same hashes :func:`db.audit.append` would write one by one.
+
+A confirmed historical migration (``db.imports.historical``) writes its plan the same way,
+with its own actions (``technology.migrated``, ``technology.migration_updated``, and
+``import_migration.confirmed`` for the whole) and a ``migrated_records`` row per record it
+created or changed, naming the migration.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, update
@@ -21,7 +28,7 @@ from db import audit, clock
 from db.errors import N_, Conflict
 from db.fairness.store import refresh_for_experts, refresh_for_technologies
 from db.imports.checking import MODELS, Change, Plan, Record
-from db.models import ExpertField, ExpertTie
+from db.models import ExpertField, ExpertTie, MigratedRecord
 from db.policy import Actor
 
 BATCH = 1000
@@ -75,6 +82,23 @@ def _new_row(plan: Plan, record: Record, actor: Actor, now: dt.datetime) -> dict
     return values
 
 
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did: the register and file (name, SHA-256), how many records it added,
+    updated and left unchanged, the file's rows (and blank rows skipped), and the id of the
+    ``import.completed`` audit event."""
+
+    register: str
+    file: str
+    sha256: str
+    added: int
+    updated: int
+    unchanged: int
+    rows: int
+    blank_rows: int
+    event_id: int
+
+
 def apply(
     session: Session,
     actor: Actor,
@@ -83,13 +107,26 @@ def apply(
     filename: str,
     sha256: str,
     progress: Callable[[float, str], None] | None = None,
-) -> dict[str, Any]:
-    """Write ``plan`` (its report must be empty); the counts and the import event's id."""
+    migration_id: int | None = None,
+    extra: dict[str, Any] | None = None,
+) -> ImportSummary:
+    """Write ``plan`` (its report must be empty); what it did, with the import event's id.
+
+    ``migration_id``: the confirmed historical migration this is (its records are marked and
+    its events named after it); ``extra``: more to record in the last event.
+    """
     assert plan.report.ok
     reg = plan.register.key
     model = MODELS[reg]
     entity = plan.register.entity
-    events = _Events(actor, f"import {filename} sha256:{sha256[:16]}")
+    if migration_id is None:
+        added, updated = f"{entity}.imported", f"{entity}.import_updated"
+        reason = f"import {filename} sha256:{sha256[:16]}"
+    else:
+        added, updated = f"{entity}.migrated", f"{entity}.migration_updated"
+        reason = f"historical migration {migration_id}: {filename} sha256:{sha256[:16]}"
+    events = _Events(actor, reason)
+    marks: list[dict[str, Any]] = []
     now = clock.now_utc()
     total = max(len(plan.add) + len(plan.update), 1)
     done = 0
@@ -110,7 +147,8 @@ def apply(
                 if record.ties:
                     extra_ties += [_tie(new_id, t) for t in record.ties]
                     after["ties_added"] = [list(t) for t in record.ties]
-            events.add(f"{entity}.imported", entity, new_id, None, after)
+            events.add(added, entity, new_id, None, after)
+            marks.append({"entity": entity, "entity_id": new_id, "action": "added"})
         _insert(session, ExpertField, extra_fields)
         _insert(session, ExpertTie, extra_ties)
         done += len(batch)
@@ -118,9 +156,8 @@ def apply(
             progress(0.9 * done / total, "write")
     for change in plan.update:
         _update(session, model, reg, change, actor, now)
-        events.add(
-            f"{entity}.import_updated", entity, change.id, change.before, _jsonable(change.after)
-        )
+        events.add(updated, entity, change.id, change.before, _jsonable(change.after))
+        marks.append({"entity": entity, "entity_id": change.id, "action": "updated"})
         done += 1
         if progress and done % 500 == 0:
             progress(0.9 * done / total, "write")
@@ -133,21 +170,34 @@ def apply(
         )
     elif reg == "technologies":
         refresh_for_technologies(session, [c.id for c in plan.update if "owner_org_id" in c.after])
-    counts = {
-        "register": reg,
-        "file": filename,
-        "sha256": sha256,
-        "added": len(plan.add),
-        "updated": len(plan.update),
-        "unchanged": plan.unchanged,
-        "rows": plan.rows,
-        "blank_rows": plan.blank_rows,
-    }
-    events.add("import.completed", "import", sha256, None, counts)
+    summary = ImportSummary(
+        register=reg,
+        file=filename,
+        sha256=sha256,
+        added=len(plan.add),
+        updated=len(plan.update),
+        unchanged=plan.unchanged,
+        rows=plan.rows,
+        blank_rows=plan.blank_rows,
+        event_id=0,
+    )
+    counts = {k: v for k, v in dataclasses.asdict(summary).items() if k != "event_id"}
+    if migration_id is None:
+        events.add("import.completed", "import", sha256, None, {**counts, **(extra or {})})
+    else:
+        _insert(session, MigratedRecord, [{"migration_id": migration_id, **m} for m in marks])
+        last = {**counts, **(extra or {}), "migration": migration_id, "status": "confirmed"}
+        events.add(
+            "import_migration.confirmed",
+            "import_migration",
+            migration_id,
+            {"status": "pending"},
+            last,
+        )
     event_id = events.flush(session)
     if progress:
         progress(1.0, "write")
-    return {**counts, "event_id": event_id}
+    return dataclasses.replace(summary, event_id=event_id)
 
 
 def _insert_returning_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:

@@ -11,6 +11,7 @@ from db.intercity.agreements import create_agreement, edit_agreement, link_produ
 from db.intercity.common import NewOrganization
 from db.intercity.inquiries import NEXT, add_followup, edit_inquiry, log_inquiry, move_inquiry
 from db.intercity.register import (
+    InquiryDetail,
     InquiryFilters,
     inquiries_export,
     inquiries_page,
@@ -19,6 +20,7 @@ from db.intercity.register import (
 
 __all__ = [
     "NEXT",
+    "InquiryDetail",
     "InquiryFilters",
     "NewOrganization",
     "add_followup",

@@ -11,6 +11,7 @@ agreements planned on or before it, with their status on that date (the overview
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Final
 
 import pandas as pd
@@ -18,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from db import clock, domain
+from db.city.store import with_attribute
 from db.intercity.register import status_on
 from db.models import (
     Adoption,
@@ -39,10 +41,6 @@ OVERDUE_DAYS_DEFAULT: Final = 14
 OVERDUE_DAYS_MAX: Final = 365
 LIST_LIMIT: Final = 1000
 """The most rows a list (overdue inquiries, link candidates) returns; the count is exact."""
-
-CHOICE_KINDS: Final = tuple(k for k in domain.ORG_KINDS if k != "company")
-"""Kinds of body offered as asking bodies and partners (companies are thousands and
-neither ask nor sign agreements)."""
 
 
 def _received_by(as_of: dt.date | None) -> list[ColumnElement[bool]]:
@@ -274,7 +272,34 @@ def overdue(
     return df, total
 
 
-def inquiry_for_edit(*, session: Session, inquiry_id: int) -> dict[str, Any] | None:
+@dataclass(frozen=True, kw_only=True)
+class LastChange:
+    """Who (display name, else account name) last wrote the record, and when (None for a
+    record no audited write touched)."""
+
+    changed_by: str | None = None
+    changed_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class InquiryForEdit(LastChange):
+    """One inquiry as the staff forms need it: its fields, ``version`` and step dates."""
+
+    id: int
+    version: int
+    org_id: int
+    received_on: dt.date
+    channel: str
+    topic: str
+    contact_name: str | None
+    note: str | None
+    status: str
+    answered_on: dt.date | None
+    visit_on: dt.date | None
+    benchmarked_on: dt.date | None
+
+
+def inquiry_for_edit(*, session: Session, inquiry_id: int) -> InquiryForEdit | None:
     """What the staff forms need of one inquiry: its fields, ``version``, status and step
     dates, the asking body's id, and who last changed it and when (``changed_by``,
     ``changed_at``); None when there is no such inquiry."""
@@ -297,9 +322,7 @@ def inquiry_for_edit(*, session: Session, inquiry_id: int) -> dict[str, Any] | N
     ).first()
     if row is None:
         return None
-    out = dict(row._mapping)
-    out.update(_last_change(session, "inquiry", inquiry_id))
-    return out
+    return InquiryForEdit(**row._asdict(), **_last_change(session, "inquiry", inquiry_id))
 
 
 def _last_change(session: Session, entity: str, entity_id: int) -> dict[str, Any]:
@@ -323,9 +346,12 @@ def _last_change(session: Session, entity: str, entity_id: int) -> dict[str, Any
     return {"changed_by": event.who, "changed_at": event.occurred_at}
 
 
-def organizations(*, session: Session, kinds: tuple[str, ...] = CHOICE_KINDS) -> pd.DataFrame:
-    """Bodies that may ask or sign (``kinds``), by Korean name: ``id``, ``name_ko``,
-    ``name_en``, ``kind``, ``region``, ``country``."""
+def organizations(*, session: Session, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Bodies of ``kinds``, by Korean name: ``id``, ``name_ko``, ``name_en``, ``kind``,
+    ``region``, ``country``. By default the bodies that may ask or sign: of a kind with
+    ``inquires`` in the city's profile (companies are thousands and neither ask nor sign)."""
+    if kinds is None:
+        kinds = with_attribute(session, "organisation_kinds", "inquires")
     o = Organization
     rows = session.execute(
         select(o.id, o.name_ko, o.name_en, o.kind, o.region, o.country)
@@ -537,7 +563,28 @@ def agreements(
     )
 
 
-def agreement_detail(*, session: Session, agreement_id: int) -> dict[str, Any] | None:
+@dataclass(frozen=True, kw_only=True)
+class AgreementForEdit(LastChange):
+    """One agreement as the staff forms need it: every column, ``version``, the partner's
+    id and names."""
+
+    id: int
+    version: int
+    partner_org_id: int
+    partner_ko: str
+    partner_en: str | None
+    kind: str
+    title_ko: str
+    title_en: str
+    scope: str | None
+    status: str
+    planned_on: dt.date
+    signed_on: dt.date | None
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+
+
+def agreement_detail(*, session: Session, agreement_id: int) -> AgreementForEdit | None:
     """One agreement for the staff form: every column, ``version``, partner id and names,
     who last changed it and when; None when there is no such agreement."""
     a, o = Agreement, Organization
@@ -563,9 +610,7 @@ def agreement_detail(*, session: Session, agreement_id: int) -> dict[str, Any] |
     ).first()
     if row is None:
         return None
-    out = dict(row._mapping)
-    out.update(_last_change(session, "agreement", agreement_id))
-    return out
+    return AgreementForEdit(**row._asdict(), **_last_change(session, "agreement", agreement_id))
 
 
 def agreement_products(*, session: Session, agreement_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import clock, domain, recording
+from db.city.store import city, require_code, with_attribute
 from db.errors import N_, NotFound
 from db.models import Organization
 from db.policy import Actor
@@ -38,6 +39,9 @@ REGION_REQUIRED = N_("Choose the region of a Korean body.")
 REGION_ABROAD = N_("A body outside Korea has no Korean region; leave the region empty.")
 COUNTRY_INVALID = N_("Enter the country as two letters (ISO 3166), e.g. KR, JP, US.")
 FOREIGN_CITY_IN_KOREA = N_("A foreign city is outside Korea: enter its country.")
+NOT_ASKING_KIND = N_(
+    "A body of this kind does not ask about the platform or sign agreements; choose another kind."
+)
 
 
 def clean_date(
@@ -99,8 +103,10 @@ def resolve_organization(
     """The id of the chosen organisation, or of ``new`` once it is created (when ``write``
     is true and no other field has a problem). Problems go to ``errors``: the choice under
     ``field``, the new body's under ``org_name_ko``, ``org_name_en``, ``org_kind``,
-    ``org_region``, ``org_country``. A created organisation is audited as
-    ``organization.create``."""
+    ``org_region``, ``org_country``. A new body's kind is one of the city's kinds that ask
+    and sign (``inquires``); one that is abroad (``abroad``) has a country other than Korea
+    and no region; one in the city's home regions is local. A created organisation is
+    audited as ``organization.create``."""
     if org_id is not None:
         if session.get(Organization, org_id) is None:
             errors[field] = UNKNOWN_ORG
@@ -112,7 +118,10 @@ def resolve_organization(
     name_en = recording.clean_text(
         new.name_en, "org_name_en", errors, required=False, max_chars=200
     )
-    kind = choice(new.kind, "org_kind", domain.ORG_KINDS, errors)
+    kind = require_code(session, "organisation_kinds", new.kind, errors, "org_kind")
+    if kind and kind not in with_attribute(session, "organisation_kinds", "inquires"):
+        errors["org_kind"] = NOT_ASKING_KIND
+        kind = ""
     country = (new.country or "").strip().upper()
     if not COUNTRY.fullmatch(country):
         errors["org_country"] = COUNTRY_INVALID
@@ -122,7 +131,7 @@ def resolve_organization(
             errors["org_region"] = REGION_REQUIRED
         elif region not in domain.REGIONS:
             errors["org_region"] = recording.UNKNOWN_CHOICE
-        if kind == "foreign_city":
+        if kind in with_attribute(session, "organisation_kinds", "abroad"):
             errors["org_country"] = FOREIGN_CITY_IN_KOREA
     elif region is not None and COUNTRY.fullmatch(country):
         errors["org_region"] = REGION_ABROAD
@@ -142,7 +151,7 @@ def resolve_organization(
         name_en=name_en or name_ko,
         kind=kind,
         region=region if country == "KR" else None,
-        is_local=False,
+        is_local=country == "KR" and city(session).is_home(region),
         country=country,
         created_at=now,
     )

@@ -32,12 +32,8 @@ from db.intercity.common import NewOrganization
 from db.models import Inquiry, InquiryFollowup
 from db.policy import STAFF, Actor
 
-NEXT: Final[dict[str, tuple[str, ...]]] = {
-    "received": ("answered",),
-    "answered": ("visit_held", "benchmarked"),
-    "visit_held": ("benchmarked",),
-    "benchmarked": (),
-}
+NEXT: Final = domain.INQUIRY_TRANSITIONS
+"""The next steps of each status (the lifecycle in :mod:`db.domain`)."""
 DATE_COLUMN: Final = {
     "answered": "answered_on",
     "visit_held": "visit_on",
@@ -168,7 +164,7 @@ def move_inquiry(
     if inquiry.status != expected:
         raise lost_edits.stale_edit(session, "inquiry", inquiry_id)
     errors: dict[str, str] = {}
-    if to not in NEXT.get(expected, ()):
+    if not domain.allows("inquiry", expected, to):
         errors["status"] = STATUS_ORDER
     day = common.clean_date(on, "on", errors)
     previous = max((d for d in (inquiry.answered_on, inquiry.visit_on) if d), default=None)

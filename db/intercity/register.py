@@ -8,8 +8,9 @@ that date (column ``status_then``, from the answer, visit and benchmarking dates
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import pandas as pd
 from sqlalchemy import ColumnElement, case, select
@@ -28,6 +29,8 @@ class InquiryFilters:
         longer than ``listing.SEARCH_MAX_CHARS``.
     """
 
+    TERMS: ClassVar[Mapping[str, str]] = {"org_kind": "organisation_kinds"}
+
     as_of: dt.date | None = None  # received on or before
     received_from: dt.date | None = None
     received_to: dt.date | None = None
@@ -38,7 +41,7 @@ class InquiryFilters:
     q: str = ""  # topic, body's name (ko/en), contact
 
     def __post_init__(self) -> None:
-        listing.check_code("organisation kind", self.org_kind, domain.ORG_KINDS)
+        listing.check_term_shapes(self)
         listing.check_code("region", self.region, domain.REGIONS)
         listing.check_code("status", self.status, domain.INQUIRY_STATUSES)
         listing.check_code("channel", self.channel, domain.INQUIRY_CHANNELS)
@@ -128,9 +131,11 @@ def inquiries_page(
     contact_name, status, status_then (the status on ``as_of``, only when it is set),
     answered_on, visit_on, benchmarked_on.
 
-    :raise ValueError: a bad window (see ``listing.check_window``) or sort order.
+    :raise ValueError: a bad window (see ``listing.check_window``) or sort order, a code
+        that is not the city's.
     """
     listing.check_window(offset, limit)
+    listing.check_terms(session, filters)
     return listing.fetch(session, _query(filters, sort), offset=offset, limit=limit)
 
 
@@ -139,10 +144,34 @@ def inquiries_export(
 ) -> tuple[pd.DataFrame, int]:
     """Every inquiry matching ``filters`` (at most ``listing.EXPORT_LIMIT``) and how many
     match in all; the columns of :func:`inquiries_page`."""
+    listing.check_terms(session, filters)
     return listing.fetch(session, _query(filters, sort), offset=0, limit=listing.EXPORT_LIMIT)
 
 
-def inquiry_detail(*, session: Session, inquiry_id: int) -> dict[str, Any] | None:
+@dataclass(frozen=True, kw_only=True)
+class InquiryDetail(listing.Detail):
+    """One inquiry with the asking body and its step dates; related list ``followups``
+    (followed_on, note)."""
+
+    id: int
+    received_on: dt.date
+    org_ko: str
+    org_en: str | None
+    org_kind: str
+    region: str | None
+    country: str | None
+    channel: str
+    topic: str
+    contact_name: str | None
+    status: str
+    answered_on: dt.date | None
+    visit_on: dt.date | None
+    benchmarked_on: dt.date | None
+    note: str | None
+    followups: pd.DataFrame
+
+
+def inquiry_detail(*, session: Session, inquiry_id: int) -> InquiryDetail | None:
     """One inquiry with the asking body, its dates, note and follow-ups; None when there is
     no such inquiry."""
     i, o = Inquiry, Organization
@@ -170,10 +199,12 @@ def inquiry_detail(*, session: Session, inquiry_id: int) -> dict[str, Any] | Non
     )
     if record is None:
         return None
-    record["followups"] = listing.rows_as_dicts(
-        session,
-        select(InquiryFollowup.followed_on, InquiryFollowup.note)
-        .where(InquiryFollowup.inquiry_id == inquiry_id)
-        .order_by(InquiryFollowup.followed_on, InquiryFollowup.id),
+    return InquiryDetail(
+        **record,
+        followups=listing.related(
+            session,
+            select(InquiryFollowup.followed_on, InquiryFollowup.note)
+            .where(InquiryFollowup.inquiry_id == inquiry_id)
+            .order_by(InquiryFollowup.followed_on, InquiryFollowup.id),
+        ),
     )
-    return record

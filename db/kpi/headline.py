@@ -15,11 +15,14 @@ Definitions (the ones the published figures of 2019-08-08 are counted by):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from db import listing
 from db.models import Adoption, Agreement, Expert, Inquiry, Meeting, Technology, Testbed
 
 
@@ -28,11 +31,18 @@ class TechFilter:
     """Narrows the technology-based figures (registered, adopted) of the overview.
 
     ``None`` means "all". ``local`` True keeps local technologies only, False external only.
+    The figures that take it check its codes against the city's vocabularies
+    (:func:`db.listing.check_terms`: ``ValueError``).
     """
+
+    TERMS: ClassVar[Mapping[str, str]] = {"field": "fields", "sector": "sectors"}
 
     sector: str | None = None
     field: str | None = None
     local: bool | None = None
+
+    def __post_init__(self) -> None:
+        listing.check_term_shapes(self)
 
     def conditions(self) -> list[ColumnElement[bool]]:
         """WHERE conditions on :class:`Technology` for this filter."""
@@ -82,6 +92,7 @@ def technologies_registered(
     *, session: Session, as_of: dt.date, tech: TechFilter = ALL_TECHNOLOGIES
 ) -> tuple[int, int]:
     """(all, local) technologies registered on or before ``as_of``."""
+    listing.check_terms(session, tech)
     total, local = session.execute(
         select(
             func.count(),
@@ -100,6 +111,7 @@ def technologies_adopted(
     *, session: Session, as_of: dt.date, tech: TechFilter = ALL_TECHNOLOGIES
 ) -> int:
     """Distinct technologies with an adoption approved on or before ``as_of``."""
+    listing.check_terms(session, tech)
     query = select(func.count(func.distinct(Adoption.technology_id))).where(
         Adoption.status == "approved", Adoption.approved_on <= as_of
     )

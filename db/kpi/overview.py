@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Date, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from db import listing
 from db.kpi.headline import ALL_TECHNOLOGIES, TechFilter
 from db.models import Adoption, AuditEvent, Expert, Inquiry, Meeting, Technology
 
@@ -76,6 +77,7 @@ def monthly_counts(
 ) -> pd.DataFrame:
     """Events per month between ``start`` and ``end`` (inclusive), one row per month and
     series (``SERIES``), zero-filled. ``tech`` narrows registrations and adoptions."""
+    listing.check_terms(session, tech)
     parts = []
 
     def add(name: str, column: Any, *conditions: Any, join_tech: bool = False) -> None:
@@ -112,6 +114,7 @@ def pipeline(
     ``registered`` counts technologies registered and not (yet) adopted; ``adopted`` those
     with an approved adoption; rejected ones are left out of the pipeline.
     """
+    listing.check_terms(session, tech)
     adopted = (
         select(Adoption.technology_id)
         .where(Adoption.status == "approved", Adoption.approved_on <= as_of)
@@ -174,6 +177,7 @@ def stage_durations(
     """Median days each stage took, over transitions completed on or before ``as_of``:
     submission to screening, screening to review, review to decision (registered or
     rejected), registration to first approved adoption."""
+    listing.check_terms(session, tech)
     t = Technology
     cond = tech.conditions()
     decision_on = func.coalesce(t.registered_on, t.rejected_on)
@@ -220,6 +224,7 @@ def breakdown(
 ) -> Breakdown:
     """Technologies registered and adopted on or before ``as_of`` grouped by ``by``
     (``growth_sector`` or ``field``), with the local part of each."""
+    listing.check_terms(session, tech)
     column = {"growth_sector": Technology.growth_sector, "field": Technology.field}[by]
     adopted = (
         select(Adoption.technology_id)

@@ -300,6 +300,7 @@ def _adoption_under_review(
 
     :raise NotReadyForAgenda: an approver decided the proposal since it was checked.
     """
+    domain.require_transition("adoption", "proposed", "under_review")
     now = clock.now_utc()
     today = clock.city_today()
     moved = compare_and_set(

@@ -37,7 +37,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db import clock
+from db import clock, domain
 from db.errors import N_, ValidationFailed
 from db.fairness.store import store_meetings
 from db.meetings.common import (
@@ -593,6 +593,7 @@ def _register_or_reject(
     session: Session, actor: Actor, meeting: Meeting, item: AgendaItem, passed: bool, why: str
 ) -> None:
     new = "registered" if passed else "rejected"
+    domain.require_transition("technology", "under_review", new)
     day = meeting.held_on or meeting.scheduled_on
     values: dict[str, object] = {
         "status": new,

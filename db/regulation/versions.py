@@ -4,9 +4,11 @@ A version is a *draft* (editable, withdrawable by an administrator) until an app
 not draft it approves it (:class:`~db.policy.OwnDraft` otherwise); then it is never edited
 again, and a change is a new version. :func:`in_force_on` is the approved version with the
 latest effective date on or before a day (the highest number among equal dates): the version
-a meeting of that day is bound to when it is scheduled. Every write checks the role, changes
-the row with a compare-and-set and appends its audit event in the same transaction; the
-rules are checked by :func:`db.regulation.rules.parse_rules` on every path.
+a meeting of that day is bound to when it is scheduled, and whose rules a normal import of
+that day obeys (:func:`rules_in_force`, :func:`import_statuses`): the one place that decides
+which version is in force. Every write checks the role, changes the row with a
+compare-and-set and appends its audit event in the same transaction; the rules are checked by
+:func:`db.regulation.rules.parse_rules` on every path.
 
 Readers (:data:`~db.policy.REGULATION_READERS`) see every version and the difference between
 any two.
@@ -37,7 +39,7 @@ from db.recording import (
     last_event,
     record,
 )
-from db.regulation.rules import Rules, differences, parse_rules
+from db.regulation.rules import IMPORTABLE_STATUSES, Rules, differences, parse_rules
 
 ENTITY = "regulation_version"
 DIRECTIVE_MAX_CHARS = 300
@@ -136,6 +138,24 @@ def in_force_on(session: Session, day: dt.date) -> Version | None:
         .limit(1)
     ).scalar_one_or_none()
     return None if row is None else _view(session, row)
+
+
+def rules_in_force(session: Session, day: dt.date) -> Rules | None:
+    """The rules of the version in force on ``day`` (:func:`in_force_on`); None before the
+    first version.
+
+    :raise RulesInvalid: the stored rules were edited into something no regulation may say.
+    """
+    version = in_force_on(session, day)
+    return None if version is None else version.rules
+
+
+def import_statuses(session: Session, day: dt.date) -> tuple[str, ...]:
+    """The statuses a normal import may give a new technology on ``day``: the regulation's
+    ``import_statuses``, or the narrowest rule (:data:`IMPORTABLE_STATUSES`) where no version
+    is in force yet."""
+    rules = rules_in_force(session, day)
+    return rules.import_statuses if rules is not None else IMPORTABLE_STATUSES
 
 
 def version_by_id(session: Session, version_id: int) -> Version | None:

@@ -1,5 +1,5 @@
 """Technologies: the register (``register``: filtered pages, exports, one record) and the
-writes (``writes``: registering a submission with its ``DG-YYYY-NNN`` number, moving it
+writes (``writes``: registering a submission with its number in the city's pattern, moving it
 through screening and review, staff edits; ending a registration goes through a step
 proposal, :mod:`db.approvals.proposals`).
 
@@ -13,6 +13,7 @@ tile counts.
 """
 
 from db.technologies.register import (
+    TechnologyDetail,
     TechnologyFilters,
     technologies_count,
     technologies_export,
@@ -22,6 +23,7 @@ from db.technologies.register import (
 from db.technologies.writes import edit_technology, move_technology, register_technology
 
 __all__ = [
+    "TechnologyDetail",
     "TechnologyFilters",
     "edit_technology",
     "move_technology",

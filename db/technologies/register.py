@@ -12,8 +12,9 @@ review or rejected.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import pandas as pd
 from sqlalchemy import ColumnElement, case, func, select
@@ -32,6 +33,8 @@ class TechnologyFilters:
         longer than ``listing.SEARCH_MAX_CHARS``.
     """
 
+    TERMS: ClassVar[Mapping[str, str]] = {"field": "fields", "sector": "sectors"}
+
     as_of: dt.date | None = None  # registered on or before
     registered_from: dt.date | None = None
     registered_to: dt.date | None = None
@@ -42,8 +45,7 @@ class TechnologyFilters:
     q: str = ""  # registration number, title (ko/en), owner's name (ko/en)
 
     def __post_init__(self) -> None:
-        listing.check_code("field", self.field, domain.FIELDS)
-        listing.check_code("growth sector", self.sector, domain.GROWTH_SECTORS)
+        listing.check_term_shapes(self)
         listing.check_code("status", self.status, domain.TECH_STATUSES)
         listing.check_period(self.registered_from, self.registered_to)
         listing.check_search(self.q)
@@ -150,6 +152,7 @@ def technologies_count(*, session: Session, filters: TechnologyFilters) -> int:
     technology has exactly one owner (``owner_org_id`` is a non-null foreign key), so the
     join changes no count.
     """
+    listing.check_terms(session, filters)
     query = select(func.count()).select_from(Technology)
     if filters.q.strip():
         query = query.join(Organization, Organization.id == Technology.owner_org_id)
@@ -173,9 +176,11 @@ def technologies_page(
 
     ``total``: the count when the caller has it already (:func:`technologies_count`).
 
-    :raise ValueError: a bad window (see ``listing.check_window``) or sort order.
+    :raise ValueError: a bad window (see ``listing.check_window``) or sort order, a code
+        that is not the city's.
     """
     listing.check_window(offset, limit)
+    listing.check_terms(session, filters)
     return listing.fetch(session, _query(filters, sort), offset=offset, limit=limit, total=total)
 
 
@@ -184,10 +189,43 @@ def technologies_export(
 ) -> tuple[pd.DataFrame, int]:
     """Every technology matching ``filters`` (at most ``listing.EXPORT_LIMIT``) and how many
     match in all; the columns of :func:`technologies_page`."""
+    listing.check_terms(session, filters)
     return listing.fetch(session, _query(filters, sort), offset=0, limit=listing.EXPORT_LIMIT)
 
 
-def technology_detail(*, session: Session, tech_id: int) -> dict[str, Any] | None:
+@dataclass(frozen=True, kw_only=True)
+class TechnologyDetail(listing.Detail):
+    """One technology with its owner and lifecycle dates; related lists: ``reviews`` (code,
+    kind, held_on, decision, decision_reason), ``adoptions`` (id, project_name, department,
+    year, status, approved_on), ``testbeds`` (site, status, applied_on, selected_on,
+    completed_on, certification)."""
+
+    id: int
+    reg_no: str
+    title_ko: str
+    title_en: str | None
+    summary: str | None
+    owner_ko: str
+    owner_en: str | None
+    owner_kind: str
+    owner_region: str | None
+    is_local: bool
+    field: str
+    growth_sector: str
+    certification: str
+    status: str
+    submitted_on: dt.date | None
+    screening_on: dt.date | None
+    review_on: dt.date | None
+    registered_on: dt.date | None
+    rejected_on: dt.date | None
+    ended_on: dt.date | None
+    reviews: pd.DataFrame
+    adoptions: pd.DataFrame
+    testbeds: pd.DataFrame
+
+
+def technology_detail(*, session: Session, tech_id: int) -> TechnologyDetail | None:
     """One technology with its owner, lifecycle dates, the meetings that reviewed it, its
     adoptions and testbeds; None when there is no technology ``tech_id``."""
     t = Technology
@@ -220,43 +258,45 @@ def technology_detail(*, session: Session, tech_id: int) -> dict[str, Any] | Non
     )
     if record is None:
         return None
-    record["reviews"] = listing.rows_as_dicts(
-        session,
-        select(
-            Meeting.code,
-            Meeting.kind,
-            Meeting.held_on,
-            AgendaItem.decision,
-            AgendaItem.decision_reason,
-        )
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(AgendaItem.technology_id == tech_id)
-        .order_by(Meeting.scheduled_on, Meeting.id),
+    return TechnologyDetail(
+        **record,
+        reviews=listing.related(
+            session,
+            select(
+                Meeting.code,
+                Meeting.kind,
+                Meeting.held_on,
+                AgendaItem.decision,
+                AgendaItem.decision_reason,
+            )
+            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .where(AgendaItem.technology_id == tech_id)
+            .order_by(Meeting.scheduled_on, Meeting.id),
+        ),
+        adoptions=listing.related(
+            session,
+            select(
+                Adoption.id,
+                Adoption.project_name,
+                Adoption.department,
+                Adoption.year,
+                Adoption.status,
+                Adoption.approved_on,
+            )
+            .where(Adoption.technology_id == tech_id)
+            .order_by(Adoption.proposed_on, Adoption.id),
+        ),
+        testbeds=listing.related(
+            session,
+            select(
+                Testbed.site,
+                Testbed.status,
+                Testbed.applied_on,
+                Testbed.selected_on,
+                Testbed.completed_on,
+                Testbed.certification,
+            )
+            .where(Testbed.technology_id == tech_id)
+            .order_by(Testbed.applied_on, Testbed.id),
+        ),
     )
-    record["adoptions"] = listing.rows_as_dicts(
-        session,
-        select(
-            Adoption.id,
-            Adoption.project_name,
-            Adoption.department,
-            Adoption.year,
-            Adoption.status,
-            Adoption.approved_on,
-        )
-        .where(Adoption.technology_id == tech_id)
-        .order_by(Adoption.proposed_on, Adoption.id),
-    )
-    record["testbeds"] = listing.rows_as_dicts(
-        session,
-        select(
-            Testbed.site,
-            Testbed.status,
-            Testbed.applied_on,
-            Testbed.selected_on,
-            Testbed.completed_on,
-            Testbed.certification,
-        )
-        .where(Testbed.technology_id == tech_id)
-        .order_by(Testbed.applied_on, Testbed.id),
-    )
-    return record

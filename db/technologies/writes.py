@@ -11,8 +11,9 @@ registered -> expired | withdrawn. Who moves what:
   rule: staff *propose* the step with a reason, another person with the approver role
   confirms it (:mod:`db.approvals.proposals`).
 
-Registration numbers are the city's ``DG-YYYY-NNN``: the year of submission (KST) and a
-running number within the year. Two submissions at once never get the same number: on
+Registration numbers follow the city's pattern (``reg_no_pattern`` of its profile, such as
+``DG-{year}-{seq:03}``): the year of submission in the city and a running number within the
+year, the next after the highest given so far. Two submissions at once never get the same number: on
 PostgreSQL registrations take a transaction-level advisory lock (on SQLite ``BEGIN
 IMMEDIATE`` already serialises writers), and the unique constraint on ``reg_no`` backs it
 up: a clash (a writer that did not take the lock, such as an import) is retried with the
@@ -21,7 +22,6 @@ next number.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Any
 
@@ -31,12 +31,11 @@ from sqlalchemy.orm import Session
 
 from db import clock, domain, lost_edits, policy, recording
 from db.approvals import proposals
+from db.city.store import city, outside_sector, require_code, with_attribute
 from db.errors import N_, DomainError, NotFound, ValidationFailed
 from db.models import Organization, Technology
 from db.policy import STAFF, Actor
 
-REG_NO_PREFIX = "DG"
-REG_NO_PATTERN = re.compile(r"DG-(\d{4})-(\d{3,})")
 REGISTRATION_LOCK = 0x4E5450_01  # pg_advisory_xact_lock key: "NTP" + 1
 NUMBER_ATTEMPTS = 5
 
@@ -54,34 +53,53 @@ MEETING_DECIDES = N_(
     "Registration and rejection follow a registration review meeting's decision; record "
     "the decision with the meeting. Nothing was saved."
 )
-STEP_NOT_POSSIBLE = proposals.STEP_NOT_POSSIBLE
+STEP_NOT_POSSIBLE = domain.STEP_NOT_POSSIBLE
 
 
 def _check_codes(
-    field: str, growth_sector: str, certification: str, errors: dict[str, str]
+    session: Session,
+    field: str,
+    growth_sector: str,
+    certification: str,
+    errors: dict[str, str],
+    kept: Technology | None = None,
 ) -> None:
-    """Record a problem for each of the three codes that is not in its vocabulary."""
-    for name, value, allowed in (
-        ("field", field, domain.FIELDS),
-        ("growth_sector", growth_sector, domain.GROWTH_SECTORS),
-        ("certification", certification, domain.CERTIFICATIONS),
-    ):
-        if value not in allowed:
-            errors[name] = recording.UNKNOWN_CHOICE
+    """Record a problem for each of the three codes that this write may not use: the field
+    and growth sector are the city's (an edit may keep a retired one its record holds,
+    ``kept``), the certification a national one."""
+    require_code(session, "fields", field, errors, "field", kept=_held(kept, "field"))
+    require_code(
+        session,
+        "sectors",
+        growth_sector,
+        errors,
+        "growth_sector",
+        kept=_held(kept, "growth_sector"),
+    )
+    if certification not in domain.CERTIFICATIONS:
+        errors["certification"] = recording.UNKNOWN_CHOICE
+
+
+def _held(tech: Technology | None, name: str) -> tuple[str, ...]:
+    return () if tech is None else (getattr(tech, name),)
 
 
 def next_reg_no(session: Session, year: int) -> str:
-    """The next free registration number of ``year``: ``DG-YYYY-NNN`` (at least 3 digits)."""
-    prefix = f"{REG_NO_PREFIX}-{year}-"
+    """The next free registration number of ``year`` in the city's pattern: one more than
+    the highest number of that year given so far (of all time, for a pattern without
+    ``{year}``)."""
+    pattern = city(session).reg_no_pattern
     numbers = session.execute(
-        select(Technology.reg_no).where(Technology.reg_no.startswith(prefix, autoescape=True))
+        select(Technology.reg_no).where(
+            Technology.reg_no.startswith(pattern.prefix(year), autoescape=True)
+        )
     ).scalars()
     highest = 0
     for reg_no in numbers:
-        m = REG_NO_PATTERN.fullmatch(reg_no)
-        if m:
-            highest = max(highest, int(m.group(2)))
-    return f"{prefix}{highest + 1:03d}"
+        parsed = pattern.parse(reg_no)
+        if parsed is not None and parsed[0] in (year, None):
+            highest = max(highest, parsed[1])
+    return pattern.format(year, highest + 1)
 
 
 def _normalized(title: str) -> str:
@@ -118,15 +136,17 @@ def register_technology(
     title_en: str,
     owner_org_id: int | None,
     field: str,
-    growth_sector: str = "none",
+    growth_sector: str | None = None,
     certification: str = "none",
     summary: str | None = None,
 ) -> tuple[int, str]:
     """Record a technology submission (status ``submitted``) and give it its registration
-    number; return ``(id, reg_no)``.
+    number; return ``(id, reg_no)``. Without a growth sector the technology is outside the
+    city's growth sectors (the profile's ``outside`` sector).
 
-    A duplicate is the same title (Korean or English, ignoring case and spacing) for the
-    same owner among technologies that are not rejected, expired or withdrawn.
+    The owner must be an organisation whose kind may own technologies. A duplicate is the
+    same title (Korean or English, ignoring case and spacing) for the same owner among
+    technologies that are not rejected, expired or withdrawn.
 
     :raise PermissionDenied: the actor is not staff.
     :raise ValidationFailed: per field: title_ko, title_en (missing, too long, duplicate),
@@ -138,9 +158,13 @@ def register_technology(
     title_en = recording.clean_text(title_en, "title_en", errors, max_chars=300)
     summary_text = recording.clean_text(summary, "summary", errors, required=False)
     owner = session.get(Organization, owner_org_id) if owner_org_id is not None else None
-    if owner is None:
+    if owner is None or owner.kind not in with_attribute(
+        session, "organisation_kinds", "owns_technologies"
+    ):
         errors["owner_org_id"] = UNKNOWN_OWNER
-    _check_codes(field, growth_sector, certification, errors)
+    if growth_sector is None:
+        growth_sector = outside_sector(session)
+    _check_codes(session, field, growth_sector, certification, errors)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REGISTRATION_LOCK})
     if owner is not None and (title_ko or title_en):
@@ -232,8 +256,9 @@ def move_technology(
         raise NotFound()
     if tech.status != expected:
         raise proposals.changed(session, "technology", tech_id)
-    if to not in DIRECT_MOVES or to not in domain.TECH_TRANSITIONS[expected]:
+    if to not in DIRECT_MOVES:
         raise ValidationFailed({"to": STEP_NOT_POSSIBLE})
+    domain.require_transition("technology", expected, to)
     errors: dict[str, str] = {}
     note = recording.clean_text(reason, "reason", errors, required=False)
     if errors:
@@ -289,7 +314,7 @@ def edit_technology(
     :raise NotFound: no such technology.
     :raise StaleEdit: saved by someone else since ``version``.
     :raise ValidationFailed: per field (titles: missing, too long, duplicate of another
-        technology of the same owner; codes: unknown).
+        technology of the same owner; codes: unknown, or retired and not the record's own).
     :raise DomainError: nothing changed; the lifecycle has ended.
     """
     policy.require_role(actor, STAFF, "technology.edit", "technology", tech_id)
@@ -308,7 +333,7 @@ def edit_technology(
         "growth_sector": growth_sector,
         "certification": certification,
     }
-    _check_codes(field, growth_sector, certification, errors)
+    _check_codes(session, field, growth_sector, certification, errors, kept=tech)
     note = recording.clean_text(reason, "reason", errors, required=False)
     before = {k: getattr(tech, k) for k in TECHNOLOGY_FIELDS}
     others = _duplicate_fields(

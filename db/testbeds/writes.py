@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from db import lost_edits, policy, recording
+from db import domain, lost_edits, policy, recording
 from db.errors import DomainError, NotFound, ValidationFailed
 from db.models import Testbed
 from db.policy import STAFF, Actor
 
 TESTBED_FIELDS = ("site",)
-TESTBED_FINISHED = ("rejected", "certified")
+TESTBED_FINISHED = domain.final_statuses("testbed")
 
 
 def edit_testbed(

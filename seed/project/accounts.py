@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from db import domain
+from seed import bodies
 from seed.audit import SYSTEM
 from seed.constants import DEMO_ACCOUNTS, SETUP_DAY
 from seed.project.core import Projection
@@ -10,7 +11,7 @@ from seed.project.core import Projection
 
 def users(p: Projection) -> None:
     """The demo accounts (created in the set-up week by the system)."""
-    city, bai = p.w.bodies["daegu"], p.w.bodies["bai"]
+    city, bai = p.w.bodies[bodies.CITY.key], p.w.bodies[bodies.BAI.key]
     for i, acc in enumerate(DEMO_ACCOUNTS, 1):
         created = p.clock.at(SETUP_DAY, 10, i)
         p.tables["users"].append(

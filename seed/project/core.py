@@ -1,8 +1,9 @@
 """The state of one projection: ``until``, the ids, the rows collected so far, the clock.
 
 Ids follow creation order, so they grow with time like the app's own would (experts keep
-``idx + 1``, already used by the panel draws). Reference numbers ``DG-YYYY-NNN`` are
-assigned here too: year of submission, running number within the year.
+``idx + 1``, already used by the panel draws). Registration numbers are assigned here too, in
+the city's pattern: year of submission, running number within the year (within all time for
+a pattern without a year).
 """
 
 from __future__ import annotations
@@ -93,11 +94,13 @@ class Projection:
         self.techs = sorted(
             (t for t in w.techs if on(t.submitted_on)), key=lambda t: (t.submitted_on, t.seq)
         )
-        per_year: dict[int, int] = defaultdict(int)
+        pattern = w.city.reg_no
+        per_year: dict[int | None, int] = defaultdict(int)
         for i, t in enumerate(self.techs, 1):
             t.id = i
-            per_year[t.submitted_on.year] += 1
-            t.reg_no = f"DG-{t.submitted_on.year}-{per_year[t.submitted_on.year]:03d}"
+            year = t.submitted_on.year
+            per_year[year if pattern.has_year() else None] += 1
+            t.reg_no = pattern.format(year, per_year[year if pattern.has_year() else None])
         self.meetings = [m for m in w.meetings if on(m.created_on)]
         seat_id = item_id = eval_id = 0
         for i, m in enumerate(self.meetings, 1):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from db import clock
 from db.engine import make_engine
 from db.models import Organization, Technology
 from db.session import read_session
@@ -91,8 +92,9 @@ def test_import_report_and_summary_in_english(browser, server: AppServer) -> Non
     screenshot(page, "import-report-en")
     assert _owner_and_count(server.database_url)[1] == before
 
+    today = clock.city_today().isoformat()  # a normal import dates nothing in the past
     good = [HEADER_EN] + [
-        [f"DG-2026-9{n:02d}", f"시험 기술 {n}", owner, "Bridges", "2026-01-05"] for n in range(3)
+        [f"DG-2026-9{n:02d}", f"시험 기술 {n}", owner, "Bridges", today] for n in range(3)
     ]
     _upload(page, "good.csv", _csv(good))
     page.get_by_role("heading", name="Ready to import").wait_for(timeout=30_000)
@@ -122,8 +124,9 @@ def test_import_report_and_summary_in_korean(browser, server: AppServer) -> None
     screenshot(page, "import-empty-ko")
 
     _choose_register(page, "등록할 등록부", "기술")
-    bad = [HEADER_KO, ["DG-2026-901", "시험 기술", owner, "교량", "2026-01-05"]]
-    bad.append(["DG-2026-902", "시험 기술 2", owner, "우주", "2026-01-05"])
+    today = clock.city_today().isoformat()
+    bad = [HEADER_KO, ["DG-2026-901", "시험 기술", owner, "교량", today]]
+    bad.append(["DG-2026-902", "시험 기술 2", owner, "우주", today])
     _upload(page, "오류.csv", _csv(bad, encoding="cp949"))
     page.get_by_role("heading", name="발견된 문제").wait_for(timeout=30_000)
     page.get_by_role("cell", name="우주").wait_for(timeout=30_000)

@@ -1,24 +1,22 @@
 """Staff forms on the meetings page: schedule, agenda, draw, the meeting day, decision, close,
 corrections. Shown only to staff (``may_write``); ``db/`` refuses everyone else anyway.
 
-Every form calls one ``db.meetings`` write through ``components.data.write`` (one
-transaction, caches cleared after), shows a refusal as sentences (``show_error``), and after
-a success reruns the page with a short confirmation.
+Every form calls one ``db.meetings`` write through ``components.forms.save`` (one
+transaction, caches cleared after): a refusal is shown as sentences where the form is, a
+success reruns the page with a short confirmation at its top.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from components import data
 from components import meeting_regulation as regulated
-from components.deliberation import flash, pick
-from components.forms import show_error
+from components.cells import pick
+from components.forms import flash, save, show_error
 from components.i18n import _, fmt_int
 from components.labels import label
 from db import domain, meetings
@@ -30,18 +28,6 @@ from db.policy import Actor
 def may_write(actor: Actor) -> bool:
     """Whether to show the staff forms (the data layer checks again)."""
     return actor.has("staff")
-
-
-def _run(actor: Actor, fn: Callable[..., Any], done: str, /, **kwargs: Any) -> Any:
-    """Call the write; on success keep ``done`` for the next run and rerun the page."""
-    try:
-        result = data.write(fn, actor=actor, **kwargs)
-    except DomainError as exc:
-        show_error(exc)
-        return None
-    flash(done)
-    st.rerun()
-    return result  # pragma: no cover - st.rerun() does not return
 
 
 def _members(record: MeetingRecord, *, only_voting: bool = False) -> dict[int, str]:
@@ -90,10 +76,10 @@ def schedule_form(actor: Actor) -> None:
             if not isinstance(day, dt.date):
                 st.error(_("Choose a date."))
                 return
-            _run(
-                actor,
+            save(
                 meetings.schedule_meeting,
                 _("The meeting was scheduled."),
+                actor=actor,
                 kind=kind,
                 title=title,
                 scheduled_on=day,
@@ -153,10 +139,10 @@ def _agenda_form(actor: Actor, record: MeetingRecord, candidates: pd.DataFrame |
             chosen = st.selectbox(_("Agenda item"), options, format_func=name)
             if st.form_submit_button(_("Add to the agenda"), icon=":material/playlist_add:"):
                 r = candidates.iloc[int(chosen)]
-                _run(
-                    actor,
+                save(
                     meetings.add_agenda_item,
                     _("The item was added to the agenda."),
+                    actor=actor,
                     meeting_id=int(record.meeting["id"]),
                     technology_id=int(r["technology_id"]),
                     adoption_id=None if pd.isna(r["adoption_id"]) else int(r["adoption_id"]),
@@ -182,10 +168,10 @@ def _draw_form(actor: Actor, record: MeetingRecord) -> None:
                 if not sure:
                     st.warning(_("Tick the box to confirm first. Nothing was drawn."))
                     return
-                _run(
-                    actor,
+                save(
                     meetings.draw_and_seat_panel,
                     _("The panel was drawn; its seed, pool and exclusions are recorded below."),
+                    actor=actor,
                     meeting_id=int(record.meeting["id"]),
                 )
 
@@ -198,10 +184,10 @@ def _hold_form(actor: Actor, record: MeetingRecord) -> None:
                 _("Held on"), value=record.meeting["scheduled_on"], format="YYYY-MM-DD"
             )
             if st.form_submit_button(_("Record that the meeting is being held")):
-                _run(
-                    actor,
+                save(
                     meetings.hold_meeting,
                     _("The meeting is recorded as being held."),
+                    actor=actor,
                     meeting_id=int(record.meeting["id"]),
                     held_on=day,
                 )
@@ -237,7 +223,11 @@ def _attendance_form(actor: Actor, record: MeetingRecord) -> None:
                 except DomainError as exc:
                     show_error(exc)
                     return
-                flash(_("Attendance saved ({n} changes).", n=fmt_int(len(changed))))
+                flash(
+                    "success",
+                    _("Attendance saved ({n} changes).", n=fmt_int(len(changed))),
+                    icon=":material/check:",
+                )
                 st.rerun()
 
 
@@ -262,10 +252,10 @@ def _declaration_form(actor: Actor, record: MeetingRecord) -> None:
                 if outcome is None:
                     st.warning(_("Choose the outcome of the declaration. Nothing was saved."))
                     return
-                _run(
-                    actor,
+                save(
                     meetings.declare_conflict,
                     _("The declaration was recorded."),
+                    actor=actor,
                     meeting_id=int(record.meeting["id"]),
                     expert_id=int(who),
                     note=note,
@@ -309,10 +299,10 @@ def _scores_form(actor: Actor, record: MeetingRecord) -> None:
                 if len(values) < len(criteria):
                     st.warning(_("Enter a score for every criterion. Nothing was saved."))
                     return
-                _run(
-                    actor,
+                save(
                     meetings.record_evaluation,
                     _("The scores were recorded."),
+                    actor=actor,
                     item_id=int(item),
                     expert_id=int(who),
                     scores=values,
@@ -358,10 +348,10 @@ def _decision_form(actor: Actor, record: MeetingRecord) -> None:
             )
             reason = st.text_area(_("Reason for the decision"), max_chars=4000)
             if st.form_submit_button(_("Record the decision"), icon=":material/gavel:"):
-                _run(
-                    actor,
+                save(
                     meetings.record_decision,
                     _("The decision was recorded."),
+                    actor=actor,
                     item_id=int(item),
                     reason=reason,
                     decision=None if how == "rule" else "deferred",
@@ -375,7 +365,7 @@ def _close_form(actor: Actor, record: MeetingRecord) -> None:
             minutes = st.text_area(
                 _("Minutes"), value=record.meeting["minutes"] or "", max_chars=20_000, height=150
             )
-            save = st.form_submit_button(_("Save the minutes"), icon=":material/save:")
+            keep = st.form_submit_button(_("Save the minutes"), icon=":material/save:")
             sure = st.checkbox(
                 _("I confirm that the record is complete: once closed it cannot be edited."),
                 key="dl_close_sure",
@@ -384,11 +374,11 @@ def _close_form(actor: Actor, record: MeetingRecord) -> None:
                 _("Close the meeting"), icon=":material/lock:", type="primary"
             )
             meeting_id = int(record.meeting["id"])
-            if save:
-                _run(
-                    actor,
+            if keep:
+                save(
                     meetings.record_minutes,
                     _("The minutes were saved."),
+                    actor=actor,
                     meeting_id=meeting_id,
                     minutes=minutes,
                 )
@@ -396,10 +386,10 @@ def _close_form(actor: Actor, record: MeetingRecord) -> None:
                 if not sure:
                     st.warning(_("Tick the box to confirm first. The meeting is still open."))
                     return
-                _run(
-                    actor,
+                save(
                     meetings.close_meeting,
                     _("The meeting was closed."),
+                    actor=actor,
                     meeting_id=meeting_id,
                     minutes=minutes,
                 )
@@ -418,10 +408,10 @@ def _correction_form(actor: Actor, record: MeetingRecord) -> None:
             item = st.selectbox(_("About"), list(items), format_func=items.__getitem__)
             text = st.text_area(_("Correction"), max_chars=4000)
             if st.form_submit_button(_("Add the correction"), icon=":material/post_add:"):
-                _run(
-                    actor,
+                save(
                     meetings.add_correction,
                     _("The correction was added."),
+                    actor=actor,
                     meeting_id=int(record.meeting["id"]),
                     text=text,
                     agenda_item_id=item,

@@ -1,0 +1,72 @@
+"""Data grids: the height of one that scrolls after a number of rows, and the grid of workflow
+rows (work queue, approvals), each column a data key, a header (msgid) and how its value
+reads; translated headers, labels instead of codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components.cells import missing, moment, row_name
+from components.i18n import N_, _
+from components.labels import label
+
+ROW_PX = 35  # a data grid's row and header heights in Streamlit
+HEADER_PX = 38
+
+
+def height(rows: int, shown: int) -> int:
+    """The pixel height of a data grid of ``rows`` rows that scrolls after ``shown`` rows."""
+    return HEADER_PX + ROW_PX * min(rows, shown) + 2
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column of a workflow grid: data key, header msgid, how to show the value."""
+
+    key: str
+    header: str
+    show: Callable[[Any, Mapping[str, Any]], Any] | None = None
+    width: int | None = None  # pixels; Streamlit sizes the others to their content
+
+
+def table(df: pd.DataFrame, columns: Sequence[Col], *, empty: str, key: str) -> None:
+    """``df`` as a data grid with translated headers and labels, or ``empty`` (msgid)."""
+    if df.empty:
+        st.info(_(empty))
+        return
+    out = pd.DataFrame(index=range(len(df)))
+    rows = df.to_dict("records")  # plain dicts: iterrows builds a Series per row
+    for col in columns:
+        values = [
+            col.show(r.get(col.key), r)
+            if col.show
+            else ("" if missing(r.get(col.key)) else r.get(col.key))
+            for r in rows
+        ]
+        out[_(col.header)] = pd.Series(values, dtype=object)
+    config = {_(c.header): st.column_config.Column(width=c.width) for c in columns if c.width}
+    st.dataframe(
+        out,
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+        key=key,
+        height=min(HEADER_PX + ROW_PX * len(out), 420),
+    )
+
+
+def vocab(kind: str) -> Callable[[Any, Mapping[str, Any]], str]:
+    return lambda v, _r: "-" if missing(v) else label(kind, str(v))
+
+
+def title_col(header: str = N_("Technology")) -> Col:
+    return Col("title_ko", header, lambda _v, r: row_name(r, "title_ko", "title_en"))
+
+
+def date_col(key: str, header: str) -> Col:
+    return Col(key, header, lambda v, _r: moment(v))

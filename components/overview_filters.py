@@ -1,0 +1,187 @@
+"""The overview's filters: the as-of date, the period the changes are counted over, and the
+technology filters (growth sector, technical field, origin), read from and kept in the URL
+(``?as_of=&period=&sector=&field=&local=``, the links other pages and briefings carry)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import streamlit as st
+
+from components import data
+from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, translate_in
+from components.labels import LABELS, label
+from db import clock
+from db.kpi.headline import ALL_TECHNOLOGIES, TechFilter
+from db.kpi.overview import month_start
+
+FIRST_DAY = dt.date(2018, 1, 1)
+PERIODS = {"month": 30, "quarter": 91, "year": 365}
+PERIOD_NAMES = {
+    "month": N_("30 days"),
+    "quarter": N_("3 months"),
+    "year": N_("12 months"),
+}
+LOCAL_CHOICES = {"all": None, "local": True, "external": False}
+ALL_SECTORS, ALL_FIELDS = N_("All sectors"), N_("All fields")
+LOCAL_NAMES = {
+    "all": N_("Local and external"),
+    "local": N_("Local only"),
+    "external": N_("External only"),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    as_of: dt.date
+    period: str = "year"
+    tech: TechFilter = ALL_TECHNOLOGIES
+
+    def query(self) -> dict[str, str]:
+        """The filters as URL query parameters (defaults left out)."""
+        q = {"as_of": self.as_of.isoformat()}
+        if self.period != "year":
+            q["period"] = self.period
+        if self.tech.sector:
+            q["sector"] = self.tech.sector
+        if self.tech.field:
+            q["field"] = self.tech.field
+        if self.tech.local is not None:
+            q["local"] = "1" if self.tech.local else "0"
+        return q
+
+
+def parse_query(params: Mapping[str, str]) -> tuple[Filters, list[str]]:
+    """Filters from URL parameters, and a notice per parameter that was ignored."""
+    ignored: list[str] = []
+    as_of = clock.city_today()
+    if raw := params.get("as_of"):
+        try:
+            as_of = min(max(dt.date.fromisoformat(raw), FIRST_DAY), clock.city_today())
+        except ValueError:
+            ignored.append("as_of")
+    period = params.get("period", "year")
+    if period not in PERIODS:
+        ignored.append("period")
+        period = "year"
+    url = data.database_url()
+    sector = params.get("sector")
+    if sector is not None and sector not in data.vocabulary(url, "sectors"):
+        ignored.append("sector")
+        sector = None
+    field = params.get("field")
+    if field is not None and field not in data.vocabulary(url, "fields"):
+        ignored.append("field")
+        field = None
+    local = {"1": True, "0": False}.get(params.get("local", ""))
+    if "local" in params and params["local"] not in ("0", "1"):
+        ignored.append("local")
+    return Filters(as_of, period, TechFilter(sector, field, local)), ignored
+
+
+SELECT_KEYS = ("period", "sector", "field", "local")
+ALL = "all"
+
+
+def _index(key: str, options: list, value: object) -> int | None:
+    """The URL's choice for a select box the first time; afterwards the widget's own state
+    (handed back below), so its shown text follows a language switch."""
+    return None if key in st.session_state else options.index(value)
+
+
+def filter_bar(initial: Filters) -> Filters:
+    """The filter widgets, prefilled from the URL; writes the choice back to the URL."""
+    # Select boxes keep their shown text in the browser; handing the value back makes
+    # them redraw it in the current language after a language switch.
+    for key in SELECT_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+    c1, c2, c3, c4, c5 = st.columns([1.1, 1.1, 1.3, 1.3, 1.1])
+    as_of = c1.date_input(
+        _("As of"),
+        value=initial.as_of,
+        min_value=FIRST_DAY,
+        max_value=clock.city_today(),
+        key="as_of",
+        format="YYYY-MM-DD",
+    )
+    period = c2.selectbox(
+        _("Change over"),
+        list(PERIODS),
+        index=_index("period", list(PERIODS), initial.period),
+        format_func=lambda p: _(PERIOD_NAMES[p]),
+        key="period",
+    )
+    # "all" rather than None for "no filter": None is a select box's empty state.
+    sectors = [ALL, *data.vocabulary(data.database_url(), "sectors")]
+    fields = [ALL, *data.vocabulary(data.database_url(), "fields")]
+    sector = c3.selectbox(
+        _("Growth sector"),
+        sectors,
+        index=_index("sector", sectors, initial.tech.sector or ALL),
+        format_func=lambda s: _("All sectors") if s == ALL else label("growth_sector", s),
+        key="sector",
+    )
+    field = c4.selectbox(
+        _("Technical field"),
+        fields,
+        index=_index("field", fields, initial.tech.field or ALL),
+        format_func=lambda f: _("All fields") if f == ALL else label("field", f),
+        key="field",
+    )
+    local_key = {None: "all", True: "local", False: "external"}[initial.tech.local]
+    local = c5.selectbox(
+        _("Origin"),
+        list(LOCAL_CHOICES),
+        index=_index("local", list(LOCAL_CHOICES), local_key),
+        format_func=lambda k: _(LOCAL_NAMES[k]),
+        key="local",
+    )
+    chosen = Filters(
+        as_of or initial.as_of,
+        period or initial.period,
+        TechFilter(
+            None if sector in (ALL, None) else sector,
+            None if field in (ALL, None) else field,
+            LOCAL_CHOICES[local or "all"],
+        ),
+    )
+    if dict(st.query_params) != chosen.query():
+        st.query_params.from_dict(chosen.query())
+    return chosen
+
+
+def filters_in(lang: str, f: Filters) -> str:
+    """The technology filters in words, in ``lang``."""
+    parts = [
+        # (a code the catalogue does not label, e.g. another city's sector, reads as its code)
+        "All sectors"
+        if f.tech.sector is None
+        else LABELS["growth_sector"].get(f.tech.sector, f.tech.sector),
+        "All fields" if f.tech.field is None else LABELS["field"].get(f.tech.field, f.tech.field),
+        LOCAL_NAMES[{None: "all", True: "local", False: "external"}[f.tech.local]],
+    ]
+    return " · ".join(translate_in(lang, p) for p in parts)
+
+
+def earlier(f: Filters) -> Filters:
+    """The same view at the start of the comparison period."""
+    return replace(f, as_of=max(f.as_of - dt.timedelta(days=PERIODS[f.period]), FIRST_DAY))
+
+
+def trend_window(f: Filters) -> tuple[dt.date, dt.date]:
+    """The 24 months up to the as-of date."""
+    return month_start(f.as_of, 23), f.as_of
+
+
+def produced_caption(f: Filters) -> None:
+    st.caption(
+        _(
+            "As of {date} · {filters} · produced {when}",
+            date=fmt_date(f.as_of),
+            filters=filters_in(current_language(), f),
+            when=fmt_datetime(clock.now_utc()),
+        )
+    )
