@@ -16,7 +16,7 @@ import streamlit as st
 
 from components.cells import escape_markdown, missing, pick
 from components.forms import save
-from components.i18n import _, fmt_date
+from components.i18n import _, current_language, fmt_date
 from db import meetings
 from db.meetings import MeetingRecord
 from db.meetings.records import ItemRecord
@@ -125,7 +125,7 @@ def item_choice(record: MeetingRecord, key: str) -> int | None:
         _("Recused from"),
         options,
         format_func=lambda i: _("The whole meeting") if i is None else names[i],
-        key=key,
+        key=key if current_language() == "en" else f"{key}_{current_language()}",
         help=_(
             "A conflict with one applicant excludes the member from that applicant's item only."
         ),

@@ -21,7 +21,7 @@ import streamlit as st
 from components import data
 from components.cells import escape_markdown, pick
 from components.forms import flash, show_error
-from components.i18n import N_, _, fmt_date, fmt_datetime
+from components.i18n import N_, _, current_language, fmt_date, fmt_datetime
 from components.labels import label
 from db import domain
 from db.errors import DomainError
@@ -51,6 +51,13 @@ SUBSTITUTE_NAMES = {"draw": N_("drawn by rule from the same pool")}
 
 
 # --- reading ---------------------------------------------------------------------------------
+
+
+def _lang_key(key: str) -> str:
+    """A select box's key per language (``key`` in English, ``key_ko`` in Korean): a
+    language switch draws a new one (a select box keeps the text of its options otherwise)."""
+    lang = current_language()
+    return key if lang == "en" else f"{key}_{lang}"
 
 
 def _criterion_name(view: reg.RegulationOverview, code: str) -> str:
@@ -160,8 +167,25 @@ def _version_name(view: reg.RegulationOverview) -> Callable[[int], str]:
     return name
 
 
+def _in_order(view: reg.RegulationOverview, keys: list[str]) -> list[str]:
+    """``keys`` (``quorum.registration_review``, ``weights.novelty``, ...) in the order of the
+    rules, the kinds of meeting and the city's criteria (stored JSON sorts them by name)."""
+    heads = list(KEYS)
+    within = {
+        **{k: i for i, k in enumerate(domain.MEETING_KINDS)},
+        **{c.code: i for i, c in enumerate(view.criteria)},
+    }
+
+    def position(key: str) -> tuple[int, int, str]:
+        head, _dot, tail = key.partition(".")
+        return (heads.index(head) if head in heads else len(heads), within.get(tail, 0), tail)
+
+    return sorted(keys, key=position)
+
+
 def rules_table(view: reg.RegulationOverview, version: reg.Version) -> None:
-    rows = flat_rules(version.rules.as_json())
+    found = dict(flat_rules(version.rules.as_json()))
+    rows = [(k, found[k]) for k in _in_order(view, list(found))]
     st.dataframe(
         pd.DataFrame(
             {
@@ -182,7 +206,7 @@ def version_rules(view: reg.RegulationOverview) -> None:
     ids = [v.id for v in view.versions]
     default = ids.index(view.in_force.id) if view.in_force is not None else 0
     chosen = st.selectbox(
-        _("Version"), ids, index=default, format_func=_version_name(view), key="rg_show"
+        _("Version"), ids, index=default, format_func=_version_name(view), key=_lang_key("rg_show")
     )
     version = next(v for v in view.versions if v.id == chosen)
     st.caption(
@@ -204,10 +228,14 @@ def differences(actor: Actor, view: reg.RegulationOverview) -> None:
     ids = [v.id for v in view.versions]
     left, right = st.columns(2)
     first = left.selectbox(
-        _("First version"), ids, index=1, format_func=_version_name(view), key="rg_first"
+        _("First version"), ids, index=1, format_func=_version_name(view), key=_lang_key("rg_first")
     )
     second = right.selectbox(
-        _("Second version"), ids, index=0, format_func=_version_name(view), key="rg_second"
+        _("Second version"),
+        ids,
+        index=0,
+        format_func=_version_name(view),
+        key=_lang_key("rg_second"),
     )
     found = data.read(reg.compare_versions, actor=actor, first_id=first, second_id=second)
     difference_table(view, found)
@@ -217,6 +245,8 @@ def difference_table(view: reg.RegulationOverview, found: list[tuple[str, Any, A
     if not found:
         st.info(_("The two versions have the same rules."))
         return
+    by_key = {k: (a, b) for k, a, b in found}
+    found = [(k, *by_key[k]) for k in _in_order(view, list(by_key))]
     st.dataframe(
         pd.DataFrame(
             {
@@ -348,7 +378,7 @@ def draft_form(actor: Actor, view: reg.RegulationOverview) -> None:
             ids,
             index=ids.index(view.in_force.id) if view.in_force is not None else 0,
             format_func=_version_name(view),
-            key="rg_base",
+            key=_lang_key("rg_base"),
         )
         base = next((v for v in view.versions if v.id == start), None)
         with st.form("rg_draft", border=False):
@@ -377,7 +407,9 @@ def edit_forms(actor: Actor, view: reg.RegulationOverview) -> None:
         return
     with st.expander(_("Change or withdraw a draft"), icon=":material/edit_note:"):
         ids = [v.id for v in view.drafts]
-        chosen = st.selectbox(_("Draft"), ids, format_func=_version_name(view), key="rg_edit")
+        chosen = st.selectbox(
+            _("Draft"), ids, format_func=_version_name(view), key=_lang_key("rg_edit")
+        )
         draft = next(v for v in view.drafts if v.id == chosen)
         with st.form(f"rg_edit_{draft.id}_{draft.row_version}", border=False):
             left, right = st.columns(2)
