@@ -1,3 +1,5 @@
+# Over 500 lines on purpose: benchmark tooling, not shipped: every page measured under
+# AppTest.
 """Measure pages under AppTest in this process (run by ``bench.run`` in a subprocess).
 
     python -m bench.apptest_worker times --runs 5 --db 1=URL --db 100=URL --out FILE

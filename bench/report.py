@@ -1,3 +1,4 @@
+# Over 500 lines on purpose: benchmark tooling, not shipped: one report of every target.
 """Turn the raw results of ``bench.run`` into one markdown report with the issue's targets.
 
 ``python -m bench.report RESULTS.json [--out FILE]`` rebuilds the report from a saved run.

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
+from db import clock
+from db.city import store as city_store
 from db.engine import make_engine
 from db.errors import N_, DomainError
 from db.migrate import is_up_to_date, upgrade
@@ -31,7 +33,8 @@ def prepare_database(database_url: str, *, demo: bool) -> Engine:
     """Return an engine to a database ready for the app.
 
     In demo mode the schema is migrated and an empty database is filled with the demo data.
-    Outside demo mode nothing is changed: the schema must already be current.
+    Outside demo mode nothing is changed: the schema must already be current. The city's
+    time zone is taken from its profile (``db.clock.use_city_zone``).
 
     :raise DatabaseConfigError: ``DATABASE_URL`` is malformed or unreachable.
     :raise SchemaOutOfDate: outside demo mode, migrations are pending.
@@ -46,4 +49,7 @@ def prepare_database(database_url: str, *, demo: bool) -> Engine:
     elif not is_up_to_date(engine):
         engine.dispose()
         raise SchemaOutOfDate()
+    with read_session(engine) as s:
+        if city_store.has_profile(s):  # the city's days and times from here on
+            clock.use_city_zone(city_store.city(s).time_zone)
     return engine

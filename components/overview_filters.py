@@ -148,8 +148,13 @@ def filter_bar(initial: Filters) -> Filters:
             LOCAL_CHOICES[local or "all"],
         ),
     )
-    if dict(st.query_params) != chosen.query():
-        st.query_params.from_dict(chosen.query())
+    wanted = chosen.query()
+    if chosen.as_of == clock.city_today():
+        # Today is the default: a URL without a date follows the calendar, so an overview
+        # left open over the city's midnight shows the new day when it is reloaded.
+        del wanted["as_of"]
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
     return chosen
 
 

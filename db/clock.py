@@ -12,14 +12,29 @@ import datetime as dt
 from functools import cache
 from zoneinfo import ZoneInfo
 
-# The city's time zone, until the city profile carries it.
-CITY_TIME_ZONE = "Asia/Seoul"
+# The time zone of a process that has not read a city profile (tests, a database being set
+# up); a process serving a city takes its profile's (use_city_zone, at start-up).
+DEFAULT_TIME_ZONE = "Asia/Seoul"
+_zone_name = DEFAULT_TIME_ZONE
 
 
 @cache
 def city_zone() -> ZoneInfo:
     """The city's time zone (dates and times a person reads, days of periods)."""
-    return ZoneInfo(CITY_TIME_ZONE)
+    return ZoneInfo(_zone_name)
+
+
+def use_city_zone(name: str) -> None:
+    """Make ``name`` (an IANA zone, from the city profile) the city's time zone in this
+    process. One process serves one city's database, so this is set once when the database is
+    opened (``components.bootstrap``); the profile refuses changing it once records exist.
+
+    :raise zoneinfo.ZoneInfoNotFoundError: no such zone (the profile file's check prevents it).
+    """
+    global _zone_name
+    ZoneInfo(name)  # refuse an unknown zone before changing anything
+    _zone_name = name
+    city_zone.cache_clear()
 
 
 def now_utc() -> dt.datetime:

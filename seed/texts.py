@@ -1,3 +1,4 @@
+# Over 500 lines on purpose: word lists of the demo data, no logic.
 """Korean (and English) wording of the synthetic records: titles, comments, reasons, notes.
 
 Kept apart from the generator logic so that the logic reads as rules and this file as

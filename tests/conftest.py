@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -341,6 +342,30 @@ def seeded_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return path
+
+
+def app_on_copy(source: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """Point the app (pages under AppTest) at a private copy of the SQLite file ``source``,
+    with the demo accounts allowed to sign in, a fresh cookie key, in English; its URL.
+
+    The one app environment of the page tests: a test that needs another database (a
+    poisoned one, one with more accounts) passes it here instead of writing its own."""
+    dst = tmp_path / "app.sqlite3"
+    shutil.copyfile(source, dst)
+    url = f"sqlite:///{dst}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("NTP_DEMO", "1")  # demo accounts may sign in
+    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv("NTP_LANG", "en")
+    return url
+
+
+@pytest.fixture
+def app_env(seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """The app on a private copy of the seeded demo database, in English (see
+    :func:`app_on_copy`); the database's URL. Pages run on SQLite; the db functions they call
+    are tested on both databases."""
+    return app_on_copy(seeded_sqlite_file, monkeypatch, tmp_path)
 
 
 @pytest.fixture(autouse=True)

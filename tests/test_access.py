@@ -11,8 +11,6 @@ the right and records the refusal.
 
 from __future__ import annotations
 
-import secrets
-import shutil
 from pathlib import Path
 
 import pytest
@@ -26,18 +24,6 @@ from tests.apptest import ROLE_ACCOUNTS, new_app, page_text, sign_in
 from tests.security_payloads import call, demo_actor
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def app_env(seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    dst = tmp_path / "app.sqlite3"
-    shutil.copyfile(seeded_sqlite_file, dst)
-    url = f"sqlite:///{dst}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("NTP_DEMO", "1")
-    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
-    monkeypatch.setenv("NTP_LANG", "en")
-    return url
 
 
 def _engine(url: str) -> Engine:

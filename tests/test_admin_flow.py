@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
-import shutil
-from pathlib import Path
-
 import pytest
 
 from tests.apptest import button, new_app, page_text, sign_in, text_input
-
-
-@pytest.fixture
-def demo_app(seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    db = tmp_path / "app.sqlite3"
-    shutil.copyfile(seeded_sqlite_file, db)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
-    monkeypatch.setenv("NTP_DEMO", "1")
-    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
-    monkeypatch.setenv("NTP_LANG", "en")
 
 
 def create_account(username: str, roles: list[str]) -> str:
@@ -34,7 +20,7 @@ def create_account(username: str, roles: list[str]) -> str:
     return str(at.code[0].value)
 
 
-def test_new_account_must_change_its_one_time_password(demo_app: None) -> None:
+def test_new_account_must_change_its_one_time_password(app_env: str) -> None:
     otp = create_account("kim.test", ["executive"])
     at = sign_in(new_app(), "kim.test", otp)
     assert at.title[0].value == "My account"
@@ -62,7 +48,7 @@ def test_new_account_must_change_its_one_time_password(demo_app: None) -> None:
     assert "Experts registered" in page_text(at)
 
 
-def test_policy_problems_are_listed_and_nothing_changes(demo_app: None) -> None:
+def test_policy_problems_are_listed_and_nothing_changes(app_env: str) -> None:
     otp = create_account("lee.test", ["staff"])
     at = sign_in(new_app(), "lee.test", otp)
     text_input(at, "Current password").input(otp)
@@ -77,7 +63,7 @@ def test_policy_problems_are_listed_and_nothing_changes(demo_app: None) -> None:
     assert sign_in(new_app(), "lee.test", otp).title[0].value == "My account"
 
 
-def test_invalid_username_is_explained(demo_app: None) -> None:
+def test_invalid_username_is_explained(app_env: str) -> None:
     at = sign_in(new_app(), "admin.demo")
     at.text_input(key="new_username").input("<script>alert(1)</script>")
     at.text_input(key="new_display_name").input("x")

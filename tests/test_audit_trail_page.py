@@ -16,7 +16,6 @@ from db.models import AuditEvent
 from db.policy import Actor
 from db.session import read_session
 from tests.apptest import APP, button, new_app, page_text, sign_in
-from tests.test_pages import app_env  # noqa: F401  (fixture)
 
 
 def open_page() -> AppTest:

@@ -8,6 +8,7 @@ unchanged, its meetings bound to regulation version 1."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -247,3 +248,31 @@ def test_a_database_of_the_schema_before_profiles_upgrades_unchanged(seeded_copy
         assert headline(session=s, as_of=seed.PUBLISHED_AS_OF) == before
         assert audit.verify(s).ok
     e.dispose()
+
+
+def test_the_app_keeps_the_time_of_the_city_its_profile_names(unprofiled_engine: Engine) -> None:
+    """A city in another time zone: once the app opens its database, "today" and the days
+    of every period are that city's (here Auckland, a day ahead of Korea for an hour each
+    evening), not Korea's and not the server's."""
+    from dataclasses import replace
+
+    import time_machine
+
+    from components.bootstrap import prepare_database
+    from db import clock
+
+    e = unprofiled_engine
+    auckland = replace(read_profile(PROFILES / "daejeon.toml"), time_zone="Pacific/Auckland")
+    with write_session(e) as s:
+        apply_profile(s, auckland, source="auckland")
+    # 11:30 UTC on 6 December: 20:30 in Korea, 00:30 on 7 December in Auckland (summer time)
+    instant = dt.datetime(2026, 12, 6, 11, 30, tzinfo=dt.UTC)
+    try:
+        with time_machine.travel(instant, tick=False):
+            assert clock.city_today() == dt.date(2026, 12, 6)  # before: the default zone
+            prepare_database(e.url.render_as_string(hide_password=False), demo=False).dispose()
+            assert clock.city_zone().key == "Pacific/Auckland"
+            assert clock.city_today() == dt.date(2026, 12, 7)
+    finally:
+        clock.use_city_zone(clock.DEFAULT_TIME_ZONE)
+    assert clock.city_zone().key == "Asia/Seoul"

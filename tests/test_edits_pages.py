@@ -6,10 +6,7 @@ shows the edits, newest first."""
 
 from __future__ import annotations
 
-import secrets
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -24,17 +21,9 @@ from tests.apptest import button, new_app, page_text, shown_text, sign_in
 
 
 @pytest.fixture
-def app_db(
-    seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[Engine]:
-    dst = tmp_path / "app.sqlite3"
-    shutil.copyfile(seeded_sqlite_file, dst)
-    url = f"sqlite:///{dst}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("NTP_DEMO", "1")
-    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
-    monkeypatch.setenv("NTP_LANG", "en")
-    engine = make_engine(url)
+def app_db(app_env: str) -> Iterator[Engine]:
+    """The app on a private copy of the demo database (conftest's app_env); its engine."""
+    engine = make_engine(app_env)
     yield engine
     engine.dispose()
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import secrets
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from streamlit.testing.v1 import AppTest
 from components.export import neutralize
 from db.engine import make_engine
 from tests.apptest import ROLE_ACCOUNTS, capture_downloads, new_app, sign_in
+from tests.conftest import app_on_copy
 from tests.security_payloads import FORMULA, Poisoned, formula_like, poison
 
 NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
@@ -54,12 +54,7 @@ def app_env(
     formula_db: tuple[Path, Poisoned], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[Poisoned]:
     src, handles = formula_db
-    dst = tmp_path / "app.sqlite3"
-    shutil.copyfile(src, dst)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{dst}")
-    monkeypatch.setenv("NTP_DEMO", "1")
-    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
-    monkeypatch.setenv("NTP_LANG", "en")
+    app_on_copy(src, monkeypatch, tmp_path)
     yield handles
 
 

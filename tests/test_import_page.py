@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
-import shutil
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -22,18 +19,6 @@ from tests.apptest import button, capture_downloads, new_app, page_text, sign_in
 
 PAGE = "pages/imports.py"
 HEADER = ["등록번호", "기술명", "보유 기관", "기술 분야", "신청일"]
-
-
-@pytest.fixture
-def app_env(seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    dst = tmp_path / "app.sqlite3"
-    shutil.copyfile(seeded_sqlite_file, dst)
-    url = f"sqlite:///{dst}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("NTP_DEMO", "1")
-    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
-    monkeypatch.setenv("NTP_LANG", "en")
-    return url
 
 
 def _csv(rows: list[list[str]]) -> bytes:

@@ -9,10 +9,7 @@ The rules themselves are tested on both databases in ``test_intercity_db.py``.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,17 +42,9 @@ pytestmark = pytest.mark.usefixtures("city_after_midnight")
 
 
 @pytest.fixture
-def app_db(
-    seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[Engine]:
-    dst = tmp_path / "app.sqlite3"
-    shutil.copyfile(seeded_sqlite_file, dst)
-    url = f"sqlite:///{dst}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("NTP_DEMO", "1")
-    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
-    monkeypatch.setenv("NTP_LANG", "en")
-    engine = make_engine(url)
+def app_db(app_env: str) -> Iterator[Engine]:
+    """The app on a private copy of the demo database (conftest's app_env); its engine."""
+    engine = make_engine(app_env)
     yield engine
     engine.dispose()
 

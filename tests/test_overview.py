@@ -9,14 +9,15 @@ import io
 
 import openpyxl
 import pytest
+import time_machine
 from sqlalchemy import Engine
 
 from components.briefing import build_briefing
-from db import kpi
+from db import clock, kpi
 from db.kpi import overview as ov
 from db.session import read_session
 from tests.apptest import capture_downloads, new_app, page_text, sign_in
-from tests.test_pages import app_env  # noqa: F401  (fixture)
+from tests.conftest import city_night
 
 AS_OF = dt.date(2019, 8, 8)
 
@@ -49,6 +50,26 @@ def test_the_as_of_date_changes_the_figures(app_env: str) -> None:
     assert int(after["Experts registered"]) < int(before["Experts registered"])
     assert int(after["Technologies registered"]) < 305
     assert at.query_params["as_of"] == "2019-03-31"
+
+
+def test_an_overview_left_open_over_midnight_shows_the_new_day_when_reloaded(
+    app_env: str,
+) -> None:
+    """Today is the default date and stays out of the URL, so a reload after the city's
+    midnight shows the new day (an executive who opened the page at 23:59 and reloads at
+    00:01 sees that day's approvals); a chosen date stays in the URL."""
+    before = city_night("23:30")
+    with time_machine.travel(before, tick=False):
+        at = open_overview()
+        assert at.date_input(key="as_of").value == clock.city_date(before)
+        assert "as_of" not in at.query_params
+        url = dict(at.query_params)
+    after = city_night("00:30")
+    with time_machine.travel(after, tick=False):
+        reloaded = open_overview(url)
+        assert reloaded.date_input(key="as_of").value == clock.city_date(after)
+        reloaded.date_input(key="as_of").set_value(AS_OF).run()
+        assert reloaded.query_params["as_of"] == AS_OF.isoformat()
 
 
 def test_invalid_link_parameters_are_ignored_with_a_notice(app_env: str) -> None:

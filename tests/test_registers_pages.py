@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -34,19 +31,6 @@ REGISTERS = {
     "adoptions": "Adoptions",
     "inquiries": "Inquiries",
 }
-
-
-@pytest.fixture
-def app_env(seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    """The app on a private copy of the seeded SQLite database, in English (as in
-    ``tests/test_pages.py``)."""
-    dst = tmp_path / "app.sqlite3"
-    shutil.copyfile(seeded_sqlite_file, dst)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{dst}")
-    monkeypatch.setenv("NTP_DEMO", "1")
-    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
-    monkeypatch.setenv("NTP_LANG", "en")
-    return f"sqlite:///{dst}"
 
 
 def open_register(at: AppTest, register: str, **params: str) -> AppTest:

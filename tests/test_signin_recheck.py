@@ -17,7 +17,6 @@ from db.models import User
 from db.policy import Actor
 from db.session import write_session
 from tests.apptest import new_app, page_text, sign_in
-from tests.test_pages import app_env  # noqa: F401  (fixture)
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,6 @@ on both databases in ``test_workflow_rules.py``.
 from __future__ import annotations
 
 import re
-import secrets
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,18 +41,10 @@ SECOND_PASSWORD = "second approver pass 2026"
 
 
 @pytest.fixture
-def app_db(
-    seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[Engine]:
-    """A private copy of the demo database (English), with a second approver account."""
-    dst = tmp_path / "app.sqlite3"
-    shutil.copyfile(seeded_sqlite_file, dst)
-    url = f"sqlite:///{dst}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("NTP_DEMO", "1")
-    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
-    monkeypatch.setenv("NTP_LANG", "en")
-    engine = make_engine(url)
+def app_db(app_env: str) -> Iterator[Engine]:
+    """A private copy of the demo database (English; conftest's app_env), with a second
+    approver account."""
+    engine = make_engine(app_env)
     with write_session(engine) as s:
         uid, _pw = create_user(
             session=s,

@@ -6,7 +6,6 @@ in a download can run script when opened in a browser."""
 from __future__ import annotations
 
 import io
-import secrets
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import pytest
 from components.briefing import build_briefing
 from db.engine import make_engine
 from tests.apptest import ROLE_ACCOUNTS, capture_downloads, new_app, sign_in
+from tests.conftest import app_on_copy
 from tests.security_payloads import XSS, Poisoned, poison
 
 
@@ -69,12 +69,7 @@ def app_env(
     xss_db: tuple[Path, Poisoned], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[Poisoned]:
     src, handles = xss_db
-    dst = tmp_path / "app.sqlite3"
-    shutil.copyfile(src, dst)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{dst}")
-    monkeypatch.setenv("NTP_DEMO", "1")
-    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
-    monkeypatch.setenv("NTP_LANG", "en")
+    app_on_copy(src, monkeypatch, tmp_path)
     yield handles
 
 

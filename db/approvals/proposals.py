@@ -1,3 +1,5 @@
+# Over 500 lines on purpose: one proposal's lifecycle (propose, confirm or return, apply) for
+# testbeds and technology ends; its checks read best next to its writes.
 """Step proposals: a staff member proposes one lifecycle step, another person confirms it.
 
 Used for the testbed program (applied -> selected | rejected -> ...; selected -> in progress

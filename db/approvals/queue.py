@@ -1,3 +1,5 @@
+# Over 500 lines on purpose: the work queue's sections and the choices of its forms share the
+# technology columns and the 'not yet proposed' queries; the decision screen is in screen.py.
 """Reads of the workflow: the staff work queue and what waits for an approver (one item on
 one screen: :mod:`db.approvals.screen`).
 

@@ -1,3 +1,5 @@
+# Over 500 lines on purpose: append, the append-only guards and the chain check (with its
+# parallel ranges) are one mechanism; docs/audit-chain.md.
 """The tamper-evident audit trail: append-only, hash-chained events.
 
 Each event's ``hash`` is SHA-256 over the previous event's hash and the event's own fields

@@ -1,3 +1,5 @@
+# Over 500 lines on purpose: the trail as auditors read it: filters, pages, exports, one
+# event, a record's history, the chain head, each role-checked.
 """The audit trail as auditors read it: filtered, paged, exported, verified; a record's history.
 
 Reading the trail requires the ``auditor`` role, checked here on every call

@@ -1,3 +1,6 @@
+# Over 500 lines on purpose: every rule a file must pass (cells, rows, duplicates, the
+# regulation's limits) in the one Checker that walks the file once; split, a rule's order and
+# its row report would be spread over files.
 """Checking a file against a register: headers, every cell, every row, duplicates.
 
 The outcome is a :class:`Plan`: what would be added, updated or left unchanged, or the

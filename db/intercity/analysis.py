@@ -1,3 +1,6 @@
+# Over 500 lines on purpose: the reads behind the inquiries and agreements pages, short
+# queries sharing one period filter; splitting inquiries from agreements is noted on the
+# restructure issue.
 """Reads of inter-city work: who asks about the platform (by kind of body, by region, over
 time), which inquiries wait for an answer too long, and agreements with what they produced.
 

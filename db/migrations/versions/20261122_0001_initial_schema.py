@@ -1,3 +1,5 @@
+# Over 500 lines on purpose: the initial schema, frozen once released (migrations are never
+# edited).
 """Initial schema: every entity of design.md, the audit head row, append-only audit triggers.
 
 Revision ID: 0001
