@@ -6,9 +6,6 @@ draft it approves it after a confirmation; the page shows in Korean too."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,17 +15,6 @@ from streamlit.testing.v1 import AppTest
 from tests.apptest import DEMO_PASSWORD, button, new_app, page_text, sign_in, text_input
 
 PAGE = "pages/regulation.py"
-
-
-@pytest.fixture
-def app_db(seeded_sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    dst = tmp_path / "app.sqlite3"
-    shutil.copyfile(seeded_sqlite_file, dst)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{dst}")
-    monkeypatch.setenv("NTP_DEMO", "1")
-    monkeypatch.setenv("NTP_COOKIE_KEY", secrets.token_urlsafe(48))
-    monkeypatch.setenv("NTP_LANG", "en")
-    return f"sqlite:///{dst}"
 
 
 def query(url: str, sql: str, **params: object) -> list[Any]:
@@ -84,7 +70,7 @@ def a_draft(url: str, by: str = "admin.demo", **changes: Any) -> int:
 
 
 @pytest.mark.parametrize("username", ["auditor.demo", "staff.demo", "approver.demo", "admin.demo"])
-def test_every_reader_sees_the_versions_and_their_rules(app_db: str, username: str) -> None:
+def test_every_reader_sees_the_versions_and_their_rules(app_env: str, username: str) -> None:
     at = open_page(username)
     assert at.title[0].value == "Regulation"
     versions = next(df for df in tables(at) if "Directive" in df.columns)
@@ -102,13 +88,13 @@ def test_every_reader_sees_the_versions_and_their_rules(app_db: str, username: s
     assert "Drafts waiting for approval" in page_text(at) or username != "approver.demo"
 
 
-def test_the_executive_cannot_open_the_page(app_db: str) -> None:
+def test_the_executive_cannot_open_the_page(app_env: str) -> None:
     at = sign_in(new_app(), "executive.demo")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(PAGE)
 
 
-def test_an_administrator_drafts_and_a_bent_draft_is_refused(app_db: str) -> None:
+def test_an_administrator_drafts_and_a_bent_draft_is_refused(app_env: str) -> None:
     at = open_page("admin.demo")
     at.date_input(key="rg_new_day").set_value(dt.date(2027, 1, 1))
     at.text_input(key="rg_new_directive").input("Directive 2027-1")
@@ -117,12 +103,12 @@ def test_an_administrator_drafts_and_a_bent_draft_is_refused(app_db: str) -> Non
     errors = [e.value for e in at.error]
     assert "The rules were refused, and nothing was saved:" in errors
     assert any(e.startswith("quorum.registration_review: must be from 3") for e in errors)
-    assert query(app_db, "SELECT count(*) FROM regulation_versions") == [(1,)]
+    assert query(app_env, "SELECT count(*) FROM regulation_versions") == [(1,)]
     at.number_input(key="rg_new_q_registration_review").set_value(4)
     submit(at, "Save the draft")
     assert "The draft was saved." in page_text(at)
     assert query(
-        app_db, "SELECT number, status, directive FROM regulation_versions WHERE number = 2"
+        app_env, "SELECT number, status, directive FROM regulation_versions WHERE number = 2"
     ) == [(2, "draft", "Directive 2027-1")]
     # the differences between the two versions
     versions = next(df for df in tables(at) if "Directive" in df.columns)
@@ -132,35 +118,35 @@ def test_an_administrator_drafts_and_a_bent_draft_is_refused(app_db: str) -> Non
     assert (found.iloc[0]["First version"], found.iloc[0]["Second version"]) == ("5", "4")
 
 
-def test_an_approver_approves_after_confirming(app_db: str) -> None:
-    draft = a_draft(app_db, pass_marks={"1": 75.0, "2": 70.0})
+def test_an_approver_approves_after_confirming(app_env: str) -> None:
+    draft = a_draft(app_env, pass_marks={"1": 75.0, "2": 70.0})
     at = open_page("approver.demo")
     assert "Drafts waiting for approval" in page_text(at)
     changes = next(df for df in tables(at) if "First version" in df.columns)
     assert list(changes["Rule"]) == ["Pass mark, stage 1"]
     submit(at, "Approve version 2")
     assert "Tick the box to confirm first. Nothing was approved." in page_text(at)
-    assert query(app_db, "SELECT status FROM regulation_versions WHERE id = :v", v=draft) == [
+    assert query(app_env, "SELECT status FROM regulation_versions WHERE id = :v", v=draft) == [
         ("draft",)
     ]
     at.checkbox(key=f"rg_sure_{draft}").check()
     submit(at, "Approve version 2")
     assert "Version 2 was approved." in page_text(at)
-    assert query(app_db, "SELECT status FROM regulation_versions WHERE id = :v", v=draft) == [
+    assert query(app_env, "SELECT status FROM regulation_versions WHERE id = :v", v=draft) == [
         ("approved",)
     ]
     assert "No draft is waiting." in page_text(at)
 
 
-def test_an_approver_cannot_approve_their_own_draft(app_db: str) -> None:
-    a_draft(app_db, by="approver.demo")
+def test_an_approver_cannot_approve_their_own_draft(app_env: str) -> None:
+    a_draft(app_env, by="approver.demo")
     at = open_page("approver.demo")
     assert "You drafted this version: another approver must approve it." in page_text(at)
     assert "Approve version 2" not in {b.label for b in at.get("form_submit_button")}
 
 
-def test_auditors_and_staff_see_drafts_but_no_write_control(app_db: str) -> None:
-    a_draft(app_db)
+def test_auditors_and_staff_see_drafts_but_no_write_control(app_env: str) -> None:
+    a_draft(app_env)
     for username in ("auditor.demo", "staff.demo"):
         at = open_page(username)
         assert not at.get("form_submit_button") or all(
@@ -171,9 +157,9 @@ def test_auditors_and_staff_see_drafts_but_no_write_control(app_db: str) -> None
         assert list(versions["Status"]) == ["Draft", "Approved"]
 
 
-def test_the_page_in_korean(app_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_page_in_korean(app_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NTP_LANG", "ko")
-    a_draft(app_db)
+    a_draft(app_env)
     for username in ("admin.demo", "approver.demo", "auditor.demo"):
         at = new_app()
         text_input(at, "사용자 이름").input(username)
@@ -254,8 +240,8 @@ def open_meeting(meeting_id: int, username: str = "staff.demo") -> AppTest:
     return at
 
 
-def test_staff_replace_an_absent_member_by_a_drawn_substitute(app_db: str) -> None:
-    mid, members, _items = held_meeting(app_db)
+def test_staff_replace_an_absent_member_by_a_drawn_substitute(app_env: str) -> None:
+    mid, members, _items = held_meeting(app_env)
     at = open_meeting(mid)
     assert "Held under regulation version 1" in " ".join(str(c.value) for c in at.caption)
     submit(at, "Draw a substitute")
@@ -264,7 +250,7 @@ def test_staff_replace_an_absent_member_by_a_drawn_substitute(app_db: str) -> No
     submit(at, "Draw a substitute")
     assert "A substitute was drawn for" in page_text(at)
     rows = query(
-        app_db,
+        app_env,
         "SELECT s.expert_id, r.replaced_seat_id FROM panel_seats s JOIN panel_substitutions r "
         "ON r.seat_id = s.id WHERE s.meeting_id = :m AND s.method = 'substitute'",
         m=mid,
@@ -275,8 +261,8 @@ def test_staff_replace_an_absent_member_by_a_drawn_substitute(app_db: str) -> No
     assert "No member absent or recused is waiting for a substitute." in captions
 
 
-def test_staff_recuse_a_member_from_one_item(app_db: str) -> None:
-    mid, members, items = held_meeting(app_db, absent=0)
+def test_staff_recuse_a_member_from_one_item(app_env: str) -> None:
+    mid, members, items = held_meeting(app_env, absent=0)
     at = open_meeting(mid)
     at.selectbox(key="dl_declare_item").set_value(items[0])
     next(t for t in at.text_area if t.label == "Note or reason").input("Advised this applicant.")
@@ -284,7 +270,7 @@ def test_staff_recuse_a_member_from_one_item(app_db: str) -> None:
     submit(at, "Record the declaration")
     assert "The declaration was recorded." in page_text(at)
     assert query(
-        app_db,
+        app_env,
         "SELECT r.agenda_item_id, s.expert_id, r.reason FROM item_recusals r "
         "JOIN panel_seats s ON s.id = r.seat_id WHERE s.meeting_id = :m",
         m=mid,
@@ -293,9 +279,9 @@ def test_staff_recuse_a_member_from_one_item(app_db: str) -> None:
     assert len(recused) == 1
 
 
-def test_a_meeting_held_under_exceptional_settings_is_shown_so(app_db: str) -> None:
-    mid, _members, _items = held_meeting(app_db, absent=0)
-    execute(app_db, "UPDATE meetings SET quorum = 1 WHERE id = :m", m=mid)
+def test_a_meeting_held_under_exceptional_settings_is_shown_so(app_env: str) -> None:
+    mid, _members, _items = held_meeting(app_env, absent=0)
+    execute(app_env, "UPDATE meetings SET quorum = 1 WHERE id = :m", m=mid)
     at = open_meeting(mid, "auditor.demo")
     warnings = " ".join(str(w.value) for w in at.warning)
     assert "Held under exceptional settings: the meeting recorded quorum 1" in warnings
