@@ -1,3 +1,5 @@
+# Over 500 lines on purpose: the tables and the three forms (draft, edit, approve) share the
+# rules' names and inputs (RULE_NAMES, rules_inputs), declared once here.
 """The regulation page: its versions, the rules of each in a readable table, the differences
 between two, the administrator's drafts and the approver's approval (with a confirmation
 before the irreversible step).

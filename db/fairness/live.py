@@ -1,3 +1,5 @@
+# Over 500 lines on purpose: one meeting's checks read the same loaded records (Data) and
+# share its conflicts and voters; the report across meetings is report.py, the stored copy store.py.
 """Each meeting's own fairness results, computed from the records: what is stored for a
 closed meeting (:func:`meeting_results`, ``meeting_fairness``) and what the report computes
 live for the other meetings (:func:`load`, :func:`meeting_flags`, :func:`panel_counts`).
