@@ -25,6 +25,8 @@ def test_the_regulation_page_renders_in_both_languages(
     page.goto(f"{app_server.url}/regulation")
     page.get_by_role("heading", name="Versions", exact=True).wait_for(timeout=30_000)
     wait_ready(page)
+    page.wait_for_timeout(500)  # a fresh page load may rerun once more while it settles
+    wait_ready(page)
     page.get_by_text("In force today").first.wait_for(timeout=30_000)
     page.get_by_role("heading", name="Rules of a version").wait_for(timeout=30_000)
     if who == "admin.demo":
