@@ -145,6 +145,10 @@ FLAG_HELP = {
     ),
     "seated_despite_exclusion": N_("A member sat on a panel the draw had excluded them from."),
     "draw_not_reproducible": N_("Replaying the recorded seed gives another panel."),
+    "exceptional_settings": N_(
+        "The meeting's stored quorum or pass marks differ from its regulation version's."
+    ),
+    "appointed_seat": N_("A seat filled by hand, not by the draw."),
 }
 
 
@@ -177,6 +181,10 @@ def _flag_text(row: Any) -> str:
         return _("Item {position}: {expert}", position=position, expert=expert)
     if kind == "conflict_not_recused":
         return _("{expert} and {applicant}", expert=expert, applicant=applicant)
+    if kind == "appointed_seat":
+        return _("{expert} ({n} seats filled by hand)", expert=expert, n=count)
+    if kind == "exceptional_settings":
+        return _("Quorum or pass marks other than the regulation's")
     return expert
 
 

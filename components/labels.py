@@ -151,6 +151,7 @@ LABELS: dict[str, dict[str, str]] = {
     "exclusion_reason": {
         "same_organization": N_("Same organisation as an applicant"),
         "tie": N_("Tie to an applicant within three years"),
+        "seat_limit": N_("Already holds the most seats the regulation allows"),
     },
     "flag_kind": {
         "decision_against_scores": N_("Decision against the scores"),
@@ -162,6 +163,8 @@ LABELS: dict[str, dict[str, str]] = {
         "conflict_not_recused": N_("Conflict of interest without recusal"),
         "seated_despite_exclusion": N_("Seated although excluded by the draw"),
         "draw_not_reproducible": N_("Draw does not replay from its seed"),
+        "exceptional_settings": N_("Held under exceptional settings"),
+        "appointed_seat": N_("Seat filled by hand"),
     },
     "missing_what": {
         "decision": N_("decision without its reason"),

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
+from components import meeting_regulation as regulated
 from components.cells import pick
 from components.forms import flash, save, show_error
 from components.i18n import _, fmt_int
@@ -21,7 +22,6 @@ from components.labels import label
 from db import domain, meetings
 from db.errors import DomainError
 from db.meetings import MeetingRecord
-from db.meetings.scoring import DEFAULT_THRESHOLDS, Thresholds
 from db.policy import Actor
 
 
@@ -66,19 +66,11 @@ def schedule_form(actor: Actor) -> None:
         when, where = st.columns(2)
         day = when.date_input(_("Date"), value=None, format="YYYY-MM-DD")
         place = where.text_input(_("Location"), max_chars=200)
-        marks = st.columns(3)
-        quorum = marks[0].number_input(_("Quorum"), min_value=1, max_value=30, value=5)
-        stage1 = marks[1].number_input(
-            _("Stage 1 pass mark"),
-            min_value=0.0,
-            max_value=100.0,
-            value=DEFAULT_THRESHOLDS.stage1_pass,
-        )
-        overall = marks[2].number_input(
-            _("Overall pass mark"),
-            min_value=0.0,
-            max_value=100.0,
-            value=DEFAULT_THRESHOLDS.overall_pass,
+        st.caption(
+            _(
+                "The quorum, pass marks and panel rules are those of the regulation version in "
+                "force on the meeting's date (see the Regulation page)."
+            )
         )
         if st.form_submit_button(_("Schedule the meeting"), icon=":material/add:"):
             if not isinstance(day, dt.date):
@@ -92,8 +84,6 @@ def schedule_form(actor: Actor) -> None:
                 title=title,
                 scheduled_on=day,
                 location=place,
-                quorum=int(quorum),
-                thresholds=Thresholds(float(stage1), float(overall)),
             )
 
 
@@ -117,9 +107,11 @@ def actions(actor: Actor, record: MeetingRecord, candidates: pd.DataFrame | None
     elif status == "scheduled":
         _hold_form(actor, record)
         _declaration_form(actor, record)
+        regulated.substitute_form(actor, record)
     elif status == "held":
         _attendance_form(actor, record)
         _declaration_form(actor, record)
+        regulated.substitute_form(actor, record)
         _scores_form(actor, record)
         _decision_form(actor, record)
         _close_form(actor, record)
@@ -169,12 +161,6 @@ def _draw_form(actor: Actor, record: MeetingRecord) -> None:
             )
         )
         with st.form("dl_draw", border=False):
-            size = st.number_input(
-                _("Panel size"),
-                min_value=int(record.meeting["quorum"]),
-                max_value=15,
-                value=max(7, int(record.meeting["quorum"])),
-            )
             sure = st.checkbox(
                 _("I understand that the draw cannot be repeated."), key="dl_draw_sure"
             )
@@ -187,7 +173,6 @@ def _draw_form(actor: Actor, record: MeetingRecord) -> None:
                     _("The panel was drawn; its seed, pool and exclusions are recorded below."),
                     actor=actor,
                     meeting_id=int(record.meeting["id"]),
-                    size=int(size),
                 )
 
 
@@ -252,6 +237,7 @@ def _declaration_form(actor: Actor, record: MeetingRecord) -> None:
         st.markdown("**" + _("Declarations of interest and recusals") + "**")
         with st.form("dl_declare", border=False):
             who = st.selectbox(_("Member"), list(members), format_func=members.__getitem__)
+            item_id = regulated.item_choice(record, "dl_declare_item")
             note = st.text_area(_("Note or reason"), max_chars=4000)
             outcome = st.radio(
                 _("Outcome"),
@@ -274,6 +260,7 @@ def _declaration_form(actor: Actor, record: MeetingRecord) -> None:
                     expert_id=int(who),
                     note=note,
                     recuse=outcome == "recuse",
+                    item_id=item_id,
                 )
 
 
@@ -300,16 +287,17 @@ def _scores_form(actor: Actor, record: MeetingRecord) -> None:
         with st.form("dl_scores", border=False):
             who = st.selectbox(_("Member"), list(members), format_func=members.__getitem__)
             entered: dict[str, int | None] = {}
-            boxes = st.columns(len(domain.CRITERIA))
-            for col, criterion in zip(boxes, domain.CRITERIA, strict=True):
+            criteria = regulated.criteria(record)
+            boxes = st.columns(len(criteria))
+            for col, (criterion, name) in zip(boxes, criteria, strict=True):
                 entered[criterion] = col.number_input(
-                    label("criterion", criterion), min_value=0, max_value=100, value=None, step=1
+                    name, min_value=0, max_value=100, value=None, step=1
                 )
             comment = st.text_input(_("Comment"), max_chars=4000)
             if st.form_submit_button(_("Record the scores"), icon=":material/edit_note:"):
                 values = {c: int(v) for c, v in entered.items() if v is not None}
-                if len(values) < len(domain.CRITERIA):
-                    st.warning(_("Enter all five scores. Nothing was saved."))
+                if len(values) < len(criteria):
+                    st.warning(_("Enter a score for every criterion. Nothing was saved."))
                     return
                 save(
                     meetings.record_evaluation,

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components import meeting_regulation as regulated
 from components.cells import day, escape_markdown, pick, yes_no
 from components.grid import height
 from components.i18n import _, fmt_datetime, fmt_int
@@ -92,16 +93,9 @@ def _heading(record: MeetingRecord) -> None:
     ]
     if m["closed_at"] is not None:
         facts.append(_("Closed at {time}", time=fmt_datetime(m["closed_at"])))
-    marks = record.thresholds
-    facts.append(
-        _(
-            "Pass marks: stage 1 {stage1}, overall {overall}",
-            stage1=f"{marks.stage1_pass:g}",
-            overall=f"{marks.overall_pass:g}",
-        )
-        + ("" if record.own_thresholds else " " + _("(the defaults)"))
-    )
+    facts.append(regulated.regulation_fact(record))
     st.caption(escape_markdown(" · ".join(facts)))
+    regulated.exceptional_warning(record)
 
 
 def _summary(record: MeetingRecord) -> None:
@@ -173,10 +167,13 @@ def _panel(record: MeetingRecord) -> None:
         )
     )
     others = panel[panel["method"] != "random_draw"]
+    names = regulated.panel_names(record)
     for row in others.itertuples(index=False):
         reason = row.seat_reason if isinstance(row.seat_reason, str) else None
         name = pick(row.name, row.name_en)
-        if reason:
+        if drawn := regulated.substitute_caption(row, names):
+            st.caption(escape_markdown(drawn))
+        elif reason:
             st.caption(
                 escape_markdown(
                     _("{name} was seated as {method}: {reason}",
@@ -315,10 +312,10 @@ def _items(record: MeetingRecord) -> None:
             f"{item.position}. {item.reg_no} · {title} — {label('decision', item.decision)}{mark}"
         )
         with st.expander(escape_markdown(heading), expanded=item.follows is False):
-            _item(item, marks)
+            _item(item, marks, record)
 
 
-def _item(item: ItemRecord, marks: Any) -> None:
+def _item(item: ItemRecord, marks: Any, record: MeetingRecord) -> None:
     facts = [_("Applicant: {name}", name=pick(item.applicant_ko, item.applicant_en))]
     facts.append(_("Field: {field}", field=label("field", item.field)))
     if item.project:
@@ -333,13 +330,17 @@ def _item(item: ItemRecord, marks: Any) -> None:
             Tile(
                 _("Stage 1 mean"),
                 f"{o.stage1_mean:.2f}" if scored else "-",
-                help=_("Novelty and progressiveness; the change is against the pass mark."),
+                help=_(
+                    "The weighted mean of the stage-1 criteria ({criteria}); the change is "
+                    "against the pass mark.",
+                    criteria=regulated.stage1_names(record),
+                ),
                 delta=f"{o.stage1_mean - marks.stage1_pass:+.2f}" if scored else None,
             ),
             Tile(
                 _("Overall mean"),
                 f"{o.overall_mean:.2f}" if scored else "-",
-                help=_("All five criteria; the change is against the pass mark."),
+                help=_("The weighted mean of all criteria; the change is against the pass mark."),
                 delta=f"{o.overall_mean - marks.overall_pass:+.2f}" if scored else None,
             ),
             Tile(_("Members who scored"), o.members),
@@ -353,11 +354,14 @@ def _item(item: ItemRecord, marks: Any) -> None:
     st.caption(
         _(
             "How it is computed: each criterion's mean over the {n} members who scored; stage 1 "
-            "passes when the mean of novelty and progressiveness reaches {stage1}; then the "
-            "mean of all five criteria must reach {overall}.",
+            "passes when the weighted mean of {criteria} reaches {stage1}; then the weighted "
+            "mean of all criteria must reach {overall} (weights of regulation version "
+            "{version}).",
             n=o.members,
+            criteria=regulated.stage1_names(record),
             stage1=f"{marks.stage1_pass:g}",
             overall=f"{marks.overall_pass:g}",
+            version=record.regulation.number or "-",
         )
     )
     st.markdown("**" + _("Decision") + ":** " + label("decision", item.decision))
@@ -368,6 +372,7 @@ def _item(item: ItemRecord, marks: Any) -> None:
     for check in item.checks:
         if check.ok is not None:
             st.markdown(_check_line(check))
+    regulated.item_recusals(item)
     ev = item.evaluations
     if ev.empty:
         st.caption(_("No scores were recorded."))
@@ -375,8 +380,8 @@ def _item(item: ItemRecord, marks: Any) -> None:
     table = pd.DataFrame(
         {_("Member"): [pick(k, e) for k, e in zip(ev["name"], ev["name_en"], strict=True)]}
     )
-    for c in domain.CRITERIA:
-        table[label("criterion", c)] = ev[c].astype(int)
+    for c, name in regulated.criteria(record):
+        table[name] = ev[c].astype("Int64")
     table[_("Mean")] = ev["mean"]
     table[_("Comment")] = [c if isinstance(c, str) else "" for c in ev["comment"]]
     st.dataframe(table, hide_index=True, width="stretch")

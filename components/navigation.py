@@ -101,6 +101,13 @@ PAGES: tuple[PageSpec, ...] = (
         N_("System"),
     ),
     PageSpec(
+        "pages/regulation.py",
+        N_("Regulation"),
+        ":material/rule:",
+        frozenset({"admin", "approver", "auditor", "staff"}),
+        N_("System"),
+    ),
+    PageSpec(
         "pages/administration.py",
         N_("Administration"),
         ":material/manage_accounts:",

@@ -338,26 +338,71 @@ class AgendaItem(Base):
 
 
 class Evaluation(Base):
-    """One panel member's criterion scores (0-100) and comment on one agenda item."""
+    """One panel member's evaluation of one agenda item: the comment here, the score of each
+    criterion in ``evaluation_scores`` (migration 0011; the criteria are the city's
+    vocabulary, weighed by the meeting's regulation version)."""
 
     __tablename__ = "evaluations"
     __table_args__ = (
         UniqueConstraint("agenda_item_id", "seat_id", name="uq_evaluations_item_seat"),
-        *(CheckConstraint(f"{c} BETWEEN 0 AND 100", name=f"{c}_range") for c in domain.CRITERIA),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
     seat_id: Mapped[int] = mapped_column(ForeignKey("panel_seats.id"), index=True)
-    novelty: Mapped[int] = mapped_column(SmallInteger)
-    progressiveness: Mapped[int] = mapped_column(SmallInteger)
-    applicability: Mapped[int] = mapped_column(SmallInteger)
-    economy: Mapped[int] = mapped_column(SmallInteger)
-    diffusion: Mapped[int] = mapped_column(SmallInteger)
     comment: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
     item: Mapped[AgendaItem] = relationship(back_populates="evaluations")
+
+
+class EvaluationScore(Base):
+    """One criterion's score (0-100) in one evaluation."""
+
+    __tablename__ = "evaluation_scores"
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 0 AND 100", name="score_range"),
+        Index("ix_evaluation_scores_criterion", "criterion"),
+    )
+
+    evaluation_id: Mapped[int] = mapped_column(
+        ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True
+    )
+    criterion: Mapped[str] = mapped_column(ForeignKey("criterion_terms.code"), primary_key=True)
+    score: Mapped[int] = mapped_column(SmallInteger)
+
+
+class ItemRecusal(Base):
+    """A panel member recused from one agenda item only (a conflict with that item's
+    applicant): they do not score it nor count towards its quorum (migration 0011)."""
+
+    __tablename__ = "item_recusals"
+    __table_args__ = (
+        UniqueConstraint("agenda_item_id", "seat_id", name="uq_item_recusals_item_seat"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("panel_seats.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class PanelSubstitution(Base):
+    """A seat filled by a substitute drawn by rule for a member absent or recused
+    (``db.meetings.draw.draw_substitute``): the seed and the rule's inputs, enough to replay
+    the draw (migration 0011). ``seat_id`` is the substitute's seat."""
+
+    __tablename__ = "panel_substitutions"
+
+    seat_id: Mapped[int] = mapped_column(ForeignKey("panel_seats.id"), primary_key=True)
+    replaced_seat_id: Mapped[int] = mapped_column(ForeignKey("panel_seats.id"), unique=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    drawn_on: Mapped[dt.date] = mapped_column(Date)
+    inputs: Mapped[str] = mapped_column(Text)  # JSON: {affiliation, held, cap}
+    candidates: Mapped[str] = mapped_column(Text)  # JSON [[id, aff, match, seats]]
 
 
 class Agreement(Base):
@@ -577,15 +622,15 @@ from sqlalchemy import Float  # noqa: E402  (kept with the block it serves)
 
 
 class MeetingRules(Base):
-    """The scoring thresholds a meeting decides by, and how its panel was drawn.
+    """The pass marks a meeting was scheduled with, and how its panel was drawn.
 
-    Created when the app schedules a meeting (thresholds from
-    ``db.meetings.scoring.DEFAULT_THRESHOLDS`` unless given), so a later change of the defaults
-    never changes how an old decision is checked. The ``draw_*`` columns are set by
-    ``db.meetings`` when it draws the panel: the rule's name, the day, the panel size, the
-    agenda's fields, the affiliation targets and the admitted candidates (JSON), enough to
-    replay the draw from ``meetings.draw_seed``.
-    Meetings without a row (the demo history) use the default thresholds.
+    Created when the app schedules a meeting, with the pass marks of its regulation version
+    (``meetings.regulation_id``); a meeting whose marks here (or quorum) differ from its
+    version's was held under exceptional settings (the fairness report flags it). The
+    ``draw_*`` columns are set by ``db.meetings`` when it draws the panel: the rule's name,
+    the day, the panel size, the agenda's fields, the affiliation targets and the admitted
+    candidates (JSON), enough to replay the draw from ``meetings.draw_seed``.
+    Meetings without a row (the demo history) recorded no marks of their own.
     """
 
     __tablename__ = "meeting_rules"
@@ -647,7 +692,7 @@ class MeetingFairness(Base):
     id, what, count]``; the flags across meetings, repeats and concentration, depend on the
     period and are derived when the report is read); ``seats_<affiliation>`` count the panel
     by the members' affiliation. ``version`` is the rules' version
-    (:data:`db.fairness.report.RULES_VERSION`): a row of another version is ignored and
+    (:data:`db.fairness.live.RULES_VERSION`): a row of another version is ignored and
     the meeting computed live. Derived data: not audited, recomputable at any time.
     """
 

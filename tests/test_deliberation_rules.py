@@ -329,16 +329,31 @@ def test_a_decision_follows_the_scores(w: World) -> None:
     assert write(w, meetings.record_decision, item_id=t1, reason="Fails.", decision="failed")
 
 
-def test_a_meeting_decides_by_its_own_pass_marks(w: World) -> None:
-    from db.meetings.scoring import Thresholds
+def test_a_meeting_decides_by_its_regulation_versions_pass_marks(w: World) -> None:
+    """Pass marks are no longer a parameter of scheduling: they come from the regulation
+    version in force on the meeting's date (here a stricter version 2, approved by another
+    person than its drafter)."""
+    from db.regulation import versions
 
+    with read_session(w.engine) as s:
+        first = versions.in_force_on(s, MEETING_DAY)
+        assert first is not None
+        rules = {**json.loads(first.rules.as_json()), "pass_marks": {"1": 90, "2": 90}}
+    version_id = write(
+        w,
+        versions.draft_version,
+        "admin",
+        effective_on=MEETING_DAY,
+        directive="Strict marks",
+        rules=rules,
+    )
+    write(w, versions.approve_version, "approver", version_id=version_id)
     meeting_id = write(
         w,
         meetings.schedule_meeting,
         kind="registration_review",
         title="Strict review",
         scheduled_on=MEETING_DAY,
-        thresholds=Thresholds(stage1_pass=90, overall_pass=90),
     )
     write(w, meetings.add_agenda_item, meeting_id=meeting_id, technology_id=w.techs["t1"])
     draw = write(w, meetings.draw_and_seat_panel, meeting_id=meeting_id, seed=3, drawn_on=DRAW_DAY)
@@ -548,6 +563,10 @@ WRITES: dict[str, Callable[[World, int, list[int], list[int]], tuple[Callable[..
     "appoint_member": lambda w, m, x, i: (
         meetings.appoint_member,
         {"meeting_id": m, "expert_id": x[0], "reason": "r"},
+    ),
+    "draw_substitute": lambda w, m, x, i: (
+        meetings.draw_substitute,
+        {"meeting_id": m, "expert_id": x[0]},
     ),
     "hold_meeting": lambda w, m, x, i: (
         meetings.hold_meeting,

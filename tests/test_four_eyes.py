@@ -24,6 +24,7 @@ from db.models import (
     Adoption,
     AgendaItem,
     Evaluation,
+    EvaluationScore,
     Expert,
     Meeting,
     MeetingCorrection,
@@ -124,16 +125,15 @@ def _ran_by_deciding(s: Any, who: Actor, meeting_id: int) -> None:
 
 
 def _ran_by_scoring(s: Any, who: Actor, meeting_id: int) -> None:
-    scores = dict.fromkeys(("novelty", "progressiveness", "applicability", "economy"), 80)
     evaluation = Evaluation(
-        agenda_item_id=_item(s, meeting_id),
-        seat_id=_seat(s, meeting_id),
-        diffusion=80,
-        recorded_at=wd.NOW,
-        **scores,
+        agenda_item_id=_item(s, meeting_id), seat_id=_seat(s, meeting_id), recorded_at=wd.NOW
     )
     s.add(evaluation)
     s.flush()
+    s.add_all(
+        EvaluationScore(evaluation_id=evaluation.id, criterion=c, score=80)
+        for c in ("novelty", "progressiveness", "applicability", "economy", "diffusion")
+    )
     _event(s, who, "evaluation.record", "evaluation", evaluation.id)
 
 
@@ -448,3 +448,61 @@ def test_a_staff_approver_who_ran_the_meeting_alone_cannot_approve(
         adoption = s.get(Adoption, w.adoption_id)
         assert adoption is not None and adoption.status == "approved"
         assert adoption.decided_by_id == w.actors["approver_only"].id
+
+
+@pytest.mark.parametrize("write", ["a substitute draw", "a recusal from one item"])
+def test_who_only_drew_a_substitute_or_recused_a_member_from_an_item_ran_the_meeting(
+    migrated_engine: Engine, write: str
+) -> None:
+    """The regulation's own meeting writes (a substitute drawn by rule, a recusal from one
+    agenda item) count as running the meeting, like every other write on it."""
+    w = dd.build(migrated_engine)
+    meeting_id = dd.write(
+        w,
+        meetings.schedule_meeting,
+        "staff2",
+        kind="adoption_review",
+        title="Adoption review",
+        scheduled_on=dd.MEETING_DAY,
+    )
+    item_id = dd.write(
+        w, meetings.add_agenda_item, "staff2", meeting_id=meeting_id, adoption_id=w.adoption_id
+    )
+    draw = dd.write(
+        w,
+        meetings.draw_and_seat_panel,
+        "staff2",
+        meeting_id=meeting_id,
+        seed=5,
+        drawn_on=dd.DRAW_DAY,
+    )
+    dd.write(w, meetings.hold_meeting, "staff2", meeting_id=meeting_id, held_on=dd.MEETING_DAY)
+    first = draw.expert_ids[0]
+    runner = w.actors["approver"]
+    with read_session(migrated_engine) as s:
+        assert runner.id not in policy.meeting_runners(s, [meeting_id]).get(meeting_id, set())
+    if write == "a substitute draw":
+        dd.write(
+            w,
+            meetings.record_attendance,
+            "staff2",
+            meeting_id=meeting_id,
+            expert_id=first,
+            attended=False,
+        )
+        dd.write(
+            w, meetings.draw_substitute, "approver", meeting_id=meeting_id, expert_id=first, seed=7
+        )
+    else:
+        dd.write(
+            w,
+            meetings.declare_conflict,
+            "approver",
+            meeting_id=meeting_id,
+            expert_id=first,
+            note="Tie to the applicant.",
+            recuse=True,
+            item_id=item_id,
+        )
+    with read_session(migrated_engine) as s:
+        assert runner.id in policy.meeting_runners(s, [meeting_id])[meeting_id]

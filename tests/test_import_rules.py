@@ -26,7 +26,7 @@ from db.models import (
     RegulationVersion,
     Technology,
 )
-from db.regulation.in_force import import_statuses, rules_in_force
+from db.regulation.versions import import_statuses, rules_in_force
 from db.session import read_session, write_session
 from tests.test_import_db import (
     ADMIN,

@@ -14,8 +14,24 @@ from tests.apptest import ROLE_ACCOUNTS, new_app, page_text, sign_in
 REGISTERS = {"technologies", "experts", "adoptions", "inquiries", "agreements"}
 EXPECTED_PAGES = {
     "executive": {"overview", "account", *REGISTERS},
-    "auditor": {"overview", "account", "audit_trail", "meetings", "fairness", *REGISTERS},
-    "staff": {"overview", "account", "work_queue", "meetings", "imports", *REGISTERS},
+    "auditor": {
+        "overview",
+        "account",
+        "audit_trail",
+        "meetings",
+        "fairness",
+        "regulation",
+        *REGISTERS,
+    },
+    "staff": {
+        "overview",
+        "account",
+        "work_queue",
+        "meetings",
+        "imports",
+        "regulation",
+        *REGISTERS,
+    },
     # approver.demo is staff + approver
     "approver": {
         "overview",
@@ -24,9 +40,10 @@ EXPECTED_PAGES = {
         "approvals",
         "meetings",
         "imports",
+        "regulation",
         *REGISTERS,
     },
-    "admin": {"overview", "administration", "account", "imports"},
+    "admin": {"overview", "administration", "account", "imports", "regulation"},
 }
 EXPECTED_DEFAULT_TITLE = {
     "executive": "New Technology Platform",
@@ -95,6 +112,7 @@ PAGE_TITLES = {
     "meetings": "Meetings",
     "fairness": "Fairness",
     "imports": "Import",
+    "regulation": "Regulation",
 }
 
 

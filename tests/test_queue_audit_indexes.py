@@ -120,3 +120,39 @@ def test_audit_trail_count_reads_the_index_of_the_page(seeded_engine: Engine) ->
             plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query, params).all()
             detail = " ".join(str(r[-1]) for r in plan)
             assert "ix_audit_events_by_actor_entity" not in detail, detail
+
+
+def test_who_ran_the_meetings_is_read_by_record_from_the_audit_index(
+    seeded_engine: Engine,
+) -> None:
+    """Four eyes asks who ran the meetings behind every item an approver sees: each read of
+    the audit trail is a lookup of the (entity, entity_id) index, never a walk of every event
+    of a kind (a join let SQLite do that: 3 s for five meetings on the approvals page)."""
+    from db.models import Meeting
+    from db.policy import meeting_runners
+
+    if seeded_engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    statements: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append((statement, parameters))
+
+    with read_session(seeded_engine) as s:
+        mids = s.execute(select(Meeting.id).order_by(Meeting.id).limit(5)).scalars().all()
+    event.listen(seeded_engine, "before_cursor_execute", seen)
+    try:
+        with read_session(seeded_engine) as s:
+            runners = meeting_runners(s, mids)
+    finally:
+        event.remove(seeded_engine, "before_cursor_execute", seen)
+    assert set(runners) == set(mids)  # every demo meeting was run by someone
+    audit_reads = [(q, p) for q, p in statements if "audit_events" in q]
+    assert audit_reads
+    with seeded_engine.connect() as conn:
+        for query, params in audit_reads:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query, params).all()
+            lookups = [str(r[-1]) for r in plan if "audit_events" in str(r[-1])]
+            assert lookups and all(
+                "ix_audit_events_entity (entity=? AND entity_id=?)" in d for d in lookups
+            ), lookups

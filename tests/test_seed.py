@@ -186,10 +186,17 @@ def test_decisions_have_reasons_and_follow_the_rule_except_the_planted_one(
         "SELECT count(*) FROM agenda_items WHERE decision IN "
         "('passed', 'failed') AND (decision_reason IS NULL OR decision_reason = '')",
     ) == [(0,)]
+    by_evaluation: dict[int, tuple[int, dict[str, int]]] = {}
+    for item_id, evaluation_id, criterion, score in rows(
+        seeded_engine,
+        "SELECT e.agenda_item_id, s.evaluation_id, s.criterion, s.score FROM evaluation_scores s "
+        "JOIN evaluations e ON e.id = s.evaluation_id",
+    ):
+        by_evaluation.setdefault(evaluation_id, (item_id, {}))[1][criterion] = score
     scores: dict[int, list[dict[str, int]]] = defaultdict(list)
-    cols = ", ".join(CRITERIA)
-    for item_id, *values in rows(seeded_engine, f"SELECT agenda_item_id, {cols} FROM evaluations"):
-        scores[item_id].append(dict(zip(CRITERIA, values, strict=True)))
+    for item_id, values in by_evaluation.values():
+        assert set(values) == set(CRITERIA)
+        scores[item_id].append(values)
     against = {
         (code, pos)
         for item_id, code, pos, decision in rows(

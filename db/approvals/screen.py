@@ -29,13 +29,12 @@ from db.audit import trail as audit_trail
 from db.audit.trail import RecordHistory
 from db.errors import NotFound
 from db.meetings import scoring
+from db.meetings.common import regulation_of
+from db.meetings.sitting import item_scores
 from db.models import (
     Adoption,
     AgendaItem,
-    Evaluation,
     Meeting,
-    MeetingRules,
-    PanelSeat,
     Proposal,
     Testbed,
     User,
@@ -131,8 +130,8 @@ DELIBERATION_COLUMNS = [
 
 def deliberations(session: Session, condition: Any) -> pd.DataFrame:
     """Agenda items matching ``condition`` with their meeting, decision and the scores
-    aggregated by :func:`db.meetings.scoring.evaluate` under the meeting's own thresholds
-    (``meeting_rules``, else the defaults) (columns :data:`DELIBERATION_COLUMNS`)."""
+    aggregated by :func:`db.meetings.scoring.evaluate` under the meeting's regulation
+    (columns :data:`DELIBERATION_COLUMNS`)."""
     items = session.execute(
         select(
             AgendaItem.id,
@@ -144,28 +143,18 @@ def deliberations(session: Session, condition: Any) -> pd.DataFrame:
             AgendaItem.decision,
             AgendaItem.decision_reason,
             AgendaItem.decided_at,
-            MeetingRules.stage1_pass,
-            MeetingRules.overall_pass,
         )
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .outerjoin(MeetingRules, MeetingRules.meeting_id == Meeting.id)
         .where(condition)
         .order_by(Meeting.scheduled_on, AgendaItem.id)
     ).all()
     out: list[dict[str, Any]] = []
     for it in items:
-        scores = session.execute(
-            select(*(getattr(Evaluation, c) for c in domain.CRITERIA))
-            .join(PanelSeat, PanelSeat.id == Evaluation.seat_id)
-            .where(Evaluation.agenda_item_id == it.id, PanelSeat.recused.is_(False))
-        ).all()
-        thresholds = (
-            scoring.DEFAULT_THRESHOLDS
-            if it.stage1_pass is None
-            else scoring.Thresholds(it.stage1_pass, it.overall_pass)
-        )
+        meeting = session.get(Meeting, it.meeting_id)
+        assert meeting is not None
         outcome = scoring.evaluate(
-            [dict(zip(domain.CRITERIA, s, strict=True)) for s in scores], thresholds
+            item_scores(session, it.id, without_recused=True),
+            regulation_of(session, meeting).thresholds,
         )
         out.append(
             {
@@ -182,7 +171,9 @@ def deliberations(session: Session, condition: Any) -> pd.DataFrame:
                 "overall_mean": outcome.overall_mean if outcome.members else None,
                 "rule_passed": outcome.passed if outcome.members else None,
                 **{
-                    c: round(outcome.criterion_means[c], 1) if outcome.members else None
+                    c: round(outcome.criterion_means[c], 1)
+                    if outcome.members and c in outcome.criterion_means
+                    else None
                     for c in domain.CRITERIA
                 },
             }

@@ -1,7 +1,8 @@
 """Fairness across meetings, for the auditor: the report (``report``: panel balance, seat
-concentration, repeated panelists for an applicant, conflicts, decisions against the scores)
-and the per-meeting flags it reads, stored when a meeting closes or its experts or
-technologies change (``store``).
+concentration, repeated panelists for an applicant, and the flags), each meeting's own flags
+computed from the records (``live``: conflicts, decisions against the scores or without
+quorum, exceptional settings, seats filled by hand, ...), stored when a meeting closes or its
+experts or technologies change (``store``).
 """
 
 from db.fairness.report import FairnessReport, fairness_report

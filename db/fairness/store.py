@@ -1,7 +1,7 @@
 """The stored fairness results of closed meetings (table ``meeting_fairness``).
 
 A closed meeting's record never changes, so its own flags and its panel's seats per
-affiliation are computed once by :func:`db.fairness.report.meeting_results` (the same
+affiliation are computed once by :func:`db.fairness.live.meeting_results` (the same
 functions the live report uses) and stored:
 
 * :func:`store_meetings` in the transaction that closes a meeting
@@ -13,7 +13,7 @@ functions the live report uses) and stored:
   renaming changes nothing here; corrections (``add_correction``) are beside the record and
   change no input;
 * :func:`backfill` for every closed meeting: migration 0007, the demo seed, and a new
-  migration whenever a rule changes (with :data:`db.fairness.report.RULES_VERSION`
+  migration whenever a rule changes (with :data:`db.fairness.live.RULES_VERSION`
   raised; until it runs, rows of the old version are ignored and their meetings computed
   live).
 
@@ -28,9 +28,9 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-# The module, not its names: the report imports db.meetings, and closing a meeting
-# (db.meetings.sitting) imports this module, so the report may still be importing here.
-from db.fairness import report
+# The module, not its names: it imports db.meetings, and closing a meeting
+# (db.meetings.sitting) imports this module, so it may still be importing here.
+from db.fairness import live
 from db.models import AgendaItem, Meeting, MeetingFairness, PanelSeat
 
 BATCH = 1_000  # meetings computed together by the backfill
@@ -44,7 +44,7 @@ def store_meetings(session: Session, meeting_ids: Iterable[int]) -> int:
     for at in range(0, len(ids), BATCH):
         part = ids[at : at + BATCH]
         session.execute(delete(MeetingFairness).where(MeetingFairness.meeting_id.in_(part)))
-        rows = report.meeting_results(session, [Meeting.id.in_(part), Meeting.status == "closed"])
+        rows = live.meeting_results(session, [Meeting.id.in_(part), Meeting.status == "closed"])
         if rows:
             session.execute(insert(MeetingFairness), rows)
         written += len(rows)
@@ -105,7 +105,7 @@ def backfill(
     written = 0
     for first in range(0, len(ids), BATCH):
         low, high = ids[first], ids[min(first + BATCH, len(ids)) - 1]
-        rows = report.meeting_results(
+        rows = live.meeting_results(
             session, [Meeting.id >= low, Meeting.id <= high, Meeting.status == "closed"], at=at
         )
         if rows:

@@ -18,8 +18,8 @@ audited ``permission.denied``):
 What an import may write is one rule set, :class:`~db.imports.checking.Allowed`, built
 in the transaction of each check and each write (so both apply the same rules to the same
 register): a *normal* import creates technologies only in a status the regulation in force
-allows (``db.regulation.in_force``), dates nothing before today in the city, and changes
-the owner of no technology that has been registered or adopted. Bringing in a city's
+allows (``db.regulation.versions.import_statuses``), dates nothing before today in the city,
+and changes the owner of no technology that has been registered or adopted. Bringing in a city's
 history is a *historical migration* (``db.imports.historical``): checked under its own
 rules, submitted by an administrator and written only once a second person confirms it.
 

@@ -46,7 +46,7 @@ from db.models import (
     Organization,
     Technology,
 )
-from db.regulation.in_force import import_statuses
+from db.regulation.versions import import_statuses
 
 Progress = Callable[[float, str], None]
 

@@ -1,7 +1,8 @@
 """Deliberation meetings: fair panels, conflicts of interest, scores and decisions.
 
 ``draw``: the panel draw rule (pure). ``scoring``: the two-stage scoring rule (pure).
-``planning``: schedule, agenda, draw and seat the panel. ``sitting``: attendance,
+``planning``: schedule under the regulation in force, agenda, draw and seat the panel,
+substitutes drawn by rule. ``sitting``: attendance,
 declarations, recusals, scores, decisions, minutes, closing, corrections. ``records``: the
 meeting list and one meeting's full record for the auditor. ``evidence``: the evidence
 package. ``common``: what the meeting writes share; ``errors``: their messages; ``csvsafe``:
@@ -17,6 +18,7 @@ from db.meetings.planning import (
     agenda_candidates,
     appoint_member,
     draw_and_seat_panel,
+    draw_substitute,
     schedule_meeting,
 )
 from db.meetings.records import (
@@ -53,6 +55,7 @@ __all__ = [
     "declare_conflict",
     "draw_and_seat_panel",
     "draw_panel",
+    "draw_substitute",
     "evidence_package",
     "hold_meeting",
     "meeting_record",

@@ -3,11 +3,13 @@
 Rule ``balanced-v1``, step by step (``draw_panel`` runs all of it; the meeting records the
 seed, the candidates and the exclusions, so ``select_seats`` can replay the last two steps):
 
-1. **Conflicts.** An expert of the pool is excluded when they belong to the same
+1. **Conflicts and limits.** An expert of the pool is excluded when they belong to the same
    organization as an applicant (the owner of a technology on the agenda): reason
    ``same_organization``; or when they hold a tie to an applicant (``expert_ties``: employment,
    consulting, joint research, other) that had started by the meeting date and had not ended
-   more than three years before it: reason ``tie``.
+   more than the regulation's conflict window (three years in the demo) before it: reason
+   ``tie``; or when they already hold the regulation's most seats within its period
+   (``seat_limit``, counted by the caller).
 2. **Field.** Candidates are the remaining experts with at least one of the agenda's
    technical fields. When fewer than ``size`` of them remain, every remaining expert is a
    candidate and the field-matching ones are seated first (the draw says
@@ -15,22 +17,30 @@ seed, the candidates and the exclusions, so ``select_seats`` can replay the last
 3. **Targets.** The seats are apportioned to the affiliation categories (public, industry,
    academia, other) in proportion to the candidates of each, by largest remainder (ties:
    more candidates first, then the order of ``db.domain.AFFILIATIONS``), with no category
-   above half the seats (``size // 2``, at least 1); where the other categories have too
-   few candidates to fill the panel, that cap is raised just enough. So a 7-seat panel
+   above the regulation's affiliation cap (half the seats in the demo, ``size // 2``, at
+   least 1); where the other categories have too few candidates to fill the panel, that
+   cap is raised just enough. So a 7-seat panel
    drawn from the demo pool's 48/34/17/0.5 % split gets 3 public, 3 industry, 1 academia.
 4. **Lottery.** ``r = random.Random(seed)`` shuffles the candidates' ids sorted ascending;
    an expert's *ticket* is their position in the shuffled list.
 5. **Seating.** Within each category candidates queue by (field-matching first, fewer
    recent seats, ticket): fewer recent seats first is what spreads the seats, so nobody
-   sits again while a colleague of the same category has sat less (``seat_counts``: seats in
-   the 365 days before the draw, counted by the caller). In the field fallback, every
-   field-matching candidate is seated first (by queue order). Then each remaining seat goes
-   to the category furthest below its target (ties: the order of ``AFFILIATIONS``), to the
-   head of its queue. When the field-matching candidates suffice, the panel therefore holds
-   exactly the targets.
+   sits again while a colleague of the same category has sat less (``seat_counts``: seats
+   in the regulation's seat period before the draw, counted by the caller). In the field
+   fallback, every field-matching candidate is seated first (by queue order). Then each
+   remaining seat goes to the category furthest below its target (ties: the order of
+   ``AFFILIATIONS``), to the head of its queue. When the field-matching candidates
+   suffice, the panel therefore holds exactly the targets.
 
 The same seed and inputs always give the same panel. Fewer candidates than seats is refused
 (:class:`PoolTooSmall`).
+
+**Substitutes** (rule ``substitute-v1``, :func:`pick_substitute`): a seat left by a member
+absent or recused is refilled from the candidates of the same pool (free of conflicts and
+under the seat limit, not on the panel yet): queued by (would put their affiliation above
+the cap, another affiliation than the member replaced, no field match, recent seats, ticket
+of a new seeded lottery), the head of the queue is seated. The seed, the candidates and
+those inputs are recorded (``panel_substitutions``) and replay.
 
 The demo history (``seed/panels.py``) was drawn by a simpler documented rule: a uniform draw
 (``random.Random(seed).randrange`` over the field group's roster, skipping the excluded, the
@@ -57,8 +67,15 @@ from db.errors import N_, DomainError
 RULE = "balanced-v1"
 """Name of the rule above; recorded with every draw so a later rule cannot be confused with it."""
 
+SUBSTITUTE_RULE = "substitute-v1"
+"""Name of the substitute rule (:func:`draw_substitute`)."""
+
 TIE_WINDOW_YEARS = 3
-"""A tie that ended more than this many years before the meeting is no longer a conflict."""
+"""The demo regulation's conflict window: a tie that ended more than this many years before
+the meeting is no longer a conflict (a meeting uses its regulation version's)."""
+
+HALF = Fraction(1, 2)
+"""The demo regulation's affiliation cap: no affiliation above half the seats."""
 
 SEED_BITS = 62
 """Draw seeds are non-negative integers below ``2**62`` (they fit a signed BIGINT)."""
@@ -108,8 +125,8 @@ class Candidate:
 @dataclass(frozen=True)
 class Exclusion:
     expert_id: int
-    reason: str  # "same_organization" | "tie"
-    organization_id: int  # the applicant the conflict is with
+    reason: str  # "same_organization" | "tie" | "seat_limit"
+    organization_id: int | None  # the applicant the conflict is with (None: the seat limit)
 
 
 @dataclass(frozen=True)
@@ -152,13 +169,17 @@ def years_before(day: dt.date, years: int) -> dt.date:
 
 
 def conflict_reason(
-    expert: PoolExpert, applicant_org_ids: Collection[int], as_of: dt.date
+    expert: PoolExpert,
+    applicant_org_ids: Collection[int],
+    as_of: dt.date,
+    window_years: int = TIE_WINDOW_YEARS,
 ) -> tuple[str, int] | None:
     """``(reason, applicant organization id)`` when ``expert`` may not judge these
-    applicants on ``as_of``, else None (rule step 1)."""
+    applicants on ``as_of`` (a tie counts until ``window_years`` after it ended), else None
+    (rule step 1)."""
     if expert.organization_id in applicant_org_ids:
         return "same_organization", expert.organization_id
-    horizon = years_before(as_of, TIE_WINDOW_YEARS)
+    horizon = years_before(as_of, window_years)
     for tie in sorted(expert.ties, key=lambda t: (t.organization_id, t.started_on)):
         if (
             tie.organization_id in applicant_org_ids
@@ -169,14 +190,22 @@ def conflict_reason(
     return None
 
 
-def affiliation_targets(counts: Mapping[str, int], size: int) -> dict[str, int]:
+def cap_seats(size: int, cap: Fraction = HALF) -> int:
+    """The most seats one affiliation may hold on a panel of ``size`` (at least 1)."""
+    return max(1, int(size * cap))
+
+
+def affiliation_targets(
+    counts: Mapping[str, int], size: int, share: Fraction = HALF
+) -> dict[str, int]:
     """Seats per affiliation category for ``size`` seats and ``counts`` candidates per
-    category (rule step 3). Every category of ``counts`` appears in the result."""
+    category, no category above ``share`` of the seats (rule step 3). Every category of
+    ``counts`` appears in the result."""
     targets = {c: 0 for c in counts}
     total = sum(counts.values())
     if total <= size:
         return {c: int(n) for c, n in counts.items()}
-    cap = max(1, size // 2)
+    cap = cap_seats(size, share)
     while sum(min(n, cap) for n in counts.values()) < size:
         cap += 1  # the other categories cannot fill the panel: lift the cap just enough
     limit = {c: min(n, cap) for c, n in counts.items()}
@@ -214,9 +243,15 @@ def lottery(ids: Iterable[int], seed: int) -> dict[int, int]:
 
 
 def select_seats(
-    candidates: Iterable[Candidate], *, size: int, seed: int, field_matched: bool
+    candidates: Iterable[Candidate],
+    *,
+    size: int,
+    seed: int,
+    field_matched: bool,
+    cap: Fraction = HALF,
 ) -> tuple[dict[str, int], tuple[DrawnSeat, ...]]:
-    """Targets and seats from the admitted candidates (rule steps 3 to 5).
+    """Targets and seats from the admitted candidates (rule steps 3 to 5; ``cap``: the
+    regulation's affiliation cap).
 
     :raise PoolTooSmall: fewer candidates than ``size``.
     """
@@ -226,7 +261,7 @@ def select_seats(
     counts: dict[str, int] = {}
     for c in pool:
         counts[c.affiliation] = counts.get(c.affiliation, 0) + 1
-    targets = affiliation_targets(counts, size)
+    targets = affiliation_targets(counts, size, cap)
     tickets = lottery((c.id for c in pool), seed)
 
     def queue_key(c: Candidate) -> tuple[bool, int, int]:
@@ -266,13 +301,18 @@ def draw_panel(
     seed: int,
     as_of: dt.date,
     seat_counts: Mapping[int, int] | None = None,
+    window_years: int = TIE_WINDOW_YEARS,
+    cap: Fraction = HALF,
+    seat_limit: int | None = None,
 ) -> Draw:
     """Seat ``size`` experts of ``pool`` for a meeting on ``as_of`` by rule ``balanced-v1``.
 
     ``pool``: experts in the pool at the draw (the caller leaves out the retired and the
     not yet registered). ``applicant_org_ids``: owners of the agenda's technologies.
     ``fields``: the agenda's technical fields (empty or None: any). ``seat_counts``: expert
-    id -> seats in the 365 days before the draw.
+    id -> seats in the regulation's seat period before the draw. The regulation's conflict
+    window (``window_years``), affiliation cap (``cap``) and most seats per expert within
+    the period (``seat_limit``, None: no limit).
 
     :raise PoolTooSmall: fewer than ``size`` experts are free of conflicts.
     :raise ValueError: ``seed`` outside ``0 <= seed < 2**62``.
@@ -284,9 +324,11 @@ def draw_panel(
     counts = seat_counts or {}
     experts = sorted({e.id: e for e in pool}.values(), key=lambda e: e.id)
     free: list[PoolExpert] = []
-    conflicts: dict[int, tuple[str, int]] = {}
+    conflicts: dict[int, tuple[str, int | None]] = {}
     for e in experts:
-        found = conflict_reason(e, applicants, as_of)
+        found: tuple[str, int | None] | None = conflict_reason(e, applicants, as_of, window_years)
+        if found is None and seat_limit is not None and counts.get(e.id, 0) >= seat_limit:
+            found = ("seat_limit", None)
         if found is None:
             free.append(e)
         else:
@@ -302,7 +344,9 @@ def draw_panel(
     candidates = tuple(
         Candidate(e.id, e.affiliation, matches(e), int(counts.get(e.id, 0))) for e in admitted
     )
-    targets, seats = select_seats(candidates, size=size, seed=seed, field_matched=field_matched)
+    targets, seats = select_seats(
+        candidates, size=size, seed=seed, field_matched=field_matched, cap=cap
+    )
     return Draw(
         rule=RULE,
         seed=seed,
@@ -315,4 +359,49 @@ def draw_panel(
         seats=seats,
         exclusions=tuple(Exclusion(e.id, *conflicts[e.id]) for e in excluded),
         candidates=candidates,
+    )
+
+
+# --- substitutes ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubstituteInputs:
+    """What the substitute rule weighs besides the candidates: the affiliation of the member
+    replaced, the seats each affiliation holds among the members who remain, and the cap."""
+
+    affiliation: str
+    held: Mapping[str, int]
+    cap: int
+
+
+def pick_substitute(
+    candidates: Iterable[Candidate], *, seed: int, inputs: SubstituteInputs
+) -> DrawnSeat:
+    """The substitute for a seat left by a member absent or recused (rule ``substitute-v1``,
+    see the module docstring): the head of the queue of ``candidates``.
+
+    :raise PoolTooSmall: no candidate is left.
+    :raise ValueError: ``seed`` outside ``0 <= seed < 2**62``.
+    """
+    if not 0 <= seed < 2**SEED_BITS:
+        raise ValueError(f"draw seed out of range: {seed}")
+    pool = list(candidates)
+    if not pool:
+        raise PoolTooSmall(available=0, size=1)
+    tickets = lottery((c.id for c in pool), seed)
+
+    def queue_key(c: Candidate) -> tuple[bool, bool, bool, int, int]:
+        return (
+            inputs.held.get(c.affiliation, 0) + 1 > inputs.cap,
+            c.affiliation != inputs.affiliation,
+            not c.field_match,
+            c.recent_seats,
+            tickets[c.id],
+        )
+
+    chosen = min(pool, key=queue_key)
+    ticket = tickets[chosen.id]
+    return DrawnSeat(
+        chosen.id, chosen.affiliation, chosen.field_match, chosen.recent_seats, ticket, 1
     )

@@ -127,6 +127,51 @@ class AlreadyOnAgenda(DomainError):
     message = N_("{what} is already waiting on the agenda of meeting {code}. Nothing was saved.")
 
 
+class NoRegulationInForce(DomainError):
+    message = N_(
+        "No regulation version is in force on {day}, so no meeting of that day can be "
+        "scheduled: an administrator drafts a version and another person approves it first. "
+        "Nothing was saved."
+    )
+
+
+class TooManyAppointed(DomainError):
+    message = N_(
+        "Meeting {code} already has {n} seats filled by hand, the most its regulation allows "
+        "({most}). A member who is absent or recused is replaced by a substitute drawn by "
+        "rule. Nothing was saved."
+    )
+
+
+class SeatLimitReached(DomainError):
+    message = N_(
+        "{name} already holds {n} seats on meetings within {days} days, the most the "
+        "regulation allows. Nothing was saved."
+    )
+
+
+class NotReplaceable(DomainError):
+    message = N_(
+        "{name} is not recorded as absent and has not recused from meeting {code}: only a "
+        "member who is absent or recused is replaced by a substitute. Nothing was saved."
+    )
+
+
+class AlreadyReplaced(DomainError):
+    message = N_("A substitute was already drawn for {name} on meeting {code}. Nothing was saved.")
+
+
+class RecusedFromItem(DomainError):
+    message = N_(
+        "{name} recused themselves from this item; their scores on it cannot be recorded. "
+        "Nothing was saved."
+    )
+
+
+class AlreadyRecusedFromItem(DomainError):
+    message = N_("{name} has already recused themselves from this item. Nothing was saved.")
+
+
 class Recused(DomainError):
     message = N_(
         "{name} recused themselves from meeting {code}; their scores cannot be recorded. "
@@ -142,9 +187,9 @@ class Conflicted(DomainError):
         "item or sit on this panel. Nothing was saved."
     )
     TIE = N_(
-        "{name} has a recorded tie to the applicant {org} within the last three years: a "
-        "conflict of interest. They cannot score this item or sit on this panel. Nothing was "
-        "saved."
+        "{name} has a recorded tie to the applicant {org} within the regulation's conflict "
+        "window ({years} years): a conflict of interest. They cannot score this item or sit "
+        "on this panel. Nothing was saved."
     )
 
 
@@ -174,8 +219,9 @@ class ItemDecided(DomainError):
 
 class NoQuorum(DomainError):
     message = N_(
-        "Only {present} members who may vote are present, and meeting {code} needs {quorum}. "
-        "Without quorum an item can only be deferred. The decision was not recorded."
+        "Only {present} members who may vote on this item are present, and meeting {code} "
+        "needs {quorum} under its regulation. Without quorum an item can only be deferred. "
+        "The decision was not recorded."
     )
 
 

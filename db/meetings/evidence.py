@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import clock, domain
+from db import clock
 from db.errors import N_, DomainError
 from db.meetings.csvsafe import to_csv
 from db.meetings.records import MeetingRecord, meeting_record
@@ -168,7 +168,10 @@ def _meetings(records: list[MeetingRecord]) -> pd.DataFrame:
                 "scheduled_on": m["scheduled_on"],
                 "held_on": m["held_on"],
                 "location": m["location"],
+                "regulation_version": r.regulation.number,
                 "quorum": m["quorum"],
+                "stored_quorum": r.regulation.stored_quorum,
+                "exceptional_settings": r.regulation.exceptional,
                 "present_voting": r.present,
                 "quorum_met": r.quorum_met,
                 "closed_at": m["closed_at"],
@@ -196,7 +199,7 @@ def _with_code(records: Iterable[MeetingRecord], frames: Iterable[pd.DataFrame])
 SEAT_COLUMNS = [
     "expert_id", "name", "name_en", "organization_ko", "organization_en", "affiliation",
     "method", "is_chair", "attended", "conflict_declared", "conflict_note", "recused",
-    "votes", "rule_conflict", "seat_reason",
+    "votes", "rule_conflict", "seat_reason", "replaces", "substitute_replayed",
 ]  # fmt: skip
 
 
@@ -229,9 +232,9 @@ def _items(records: list[MeetingRecord]) -> pd.DataFrame:
                     "members_scored": i.outcome.members,
                     "stage1_mean": i.outcome.stage1_mean,
                     "overall_mean": i.outcome.overall_mean,
-                    **{
-                        f"{c}_mean": round(i.outcome.criterion_means[c], 2) for c in domain.CRITERIA
-                    },
+                    **{f"{c}_mean": round(m, 2) for c, m in i.outcome.criterion_means.items()},
+                    "members_voting": i.voters,
+                    "recused_from_item": len(i.recusals),
                     "rule_decision": i.rule_decision,
                     "follows_rules": i.follows,
                 }

@@ -5,7 +5,15 @@ Every write takes ``*, session`` (the caller owns the transaction, see
 (``PermissionDenied``, audited by the session); locks the meeting row first; changes state
 with a compare-and-set; and appends its audit event in the same transaction. Actions use the
 vocabulary of the demo history (``meeting.schedule``, ``agenda_item.add``,
-``meeting.draw_panel``, ``panel_seat.draw``) plus ``panel_seat.appoint``.
+``meeting.draw_panel``, ``panel_seat.draw``) plus ``panel_seat.appoint`` and
+``panel_seat.substitute``.
+
+A meeting obeys the regulation version in force on its date, bound when it is scheduled
+(``meetings.regulation_id``): its quorum and pass marks are the version's (staff cannot set
+them); its panel is drawn with the version's size, affiliation cap, conflict window and limit
+of seats per expert; seats filled by hand are limited to the version's ``max_appointed``; a
+drawn member who is absent or recused is replaced by a substitute drawn by rule
+(:func:`draw_substitute`).
 
 A scheduled meeting takes agenda items until its panel is drawn; then the agenda is fixed,
 because the draw checked conflicts of interest against exactly those applicants. A meeting's
@@ -30,34 +38,50 @@ from db.errors import N_, DomainError, ValidationFailed
 from db.listing import AnySelect
 from db.meetings.common import (
     TITLE_MAX_CHARS,
+    Regulated,
     find_seat,
     lock_meeting,
     refuse_conflict,
+    regulation_of,
     require_open,
 )
-from db.meetings.draw import SEED_BITS, Draw, PoolExpert, Tie, draw_panel
+from db.meetings.draw import (
+    SEED_BITS,
+    SUBSTITUTE_RULE,
+    Candidate,
+    Draw,
+    DrawnSeat,
+    PoolExpert,
+    SubstituteInputs,
+    Tie,
+    cap_seats,
+    conflict_reason,
+    draw_panel,
+    pick_substitute,
+)
 from db.meetings.errors import (
     F_DATE,
     F_KIND,
     F_NOTE,
-    F_OVERALL,
-    F_QUORUM,
-    F_STAGE1,
     F_TITLE,
-    OUT_OF_RANGE,
     AgendaFixed,
     AlreadyOnAgenda,
+    AlreadyReplaced,
     AlreadySeated,
     EmptyAgenda,
     MeetingNotFound,
+    NoRegulationInForce,
     NotOnPanel,
     NotReadyForAgenda,
+    NotReplaceable,
     PanelAlreadyDrawn,
     PanelBelowQuorum,
     PanelNotDrawn,
+    SeatLimitReached,
+    TooManyAppointed,
     WrongItemForMeeting,
 )
-from db.meetings.scoring import DEFAULT_THRESHOLDS, Thresholds
+from db.meetings.scoring import Thresholds
 from db.models import (
     Adoption,
     AgendaItem,
@@ -68,6 +92,7 @@ from db.models import (
     MeetingRules,
     Organization,
     PanelSeat,
+    PanelSubstitution,
     Technology,
     Testbed,
 )
@@ -80,10 +105,8 @@ from db.recording import (
     last_event,
     record,
 )
+from db.regulation.versions import in_force_on
 
-PANEL_SIZE = 7
-QUORUM = 5
-RECENT_SEATS_DAYS = 365
 CODE_PREFIX = "NTP"
 CODE_RE = re.compile(r"^NTP-(\d{4})-(\d+)$")
 
@@ -107,17 +130,17 @@ def schedule_meeting(
     title: str,
     scheduled_on: dt.date,
     location: str | None = None,
-    quorum: int = QUORUM,
-    thresholds: Thresholds | None = None,
 ) -> int:
-    """Schedule a meeting (code ``NTP-<year>-<nn>``, numbered within the year); its pass
-    marks are recorded with it (default ``db.meetings.scoring.DEFAULT_THRESHOLDS``). Returns its id.
+    """Schedule a meeting (code ``NTP-<year>-<nn>``, numbered within the year) under the
+    regulation version in force on ``scheduled_on``: it is bound to that version and records
+    the version's quorum for its kind and pass marks (staff cannot choose them). Returns its
+    id.
 
     :raise PermissionDenied: the actor is not staff.
     :raise ValidationFailed: a field is missing or out of range.
+    :raise NoRegulationInForce: no approved version is in force on that day.
     """
     require_role(actor, STAFF, "meeting.schedule", "meeting")
-    marks = thresholds or DEFAULT_THRESHOLDS
     errors: dict[str, str] = {}
     if kind not in domain.MEETING_KINDS:
         errors[F_KIND] = UNKNOWN_CHOICE
@@ -125,13 +148,13 @@ def schedule_meeting(
     place = clean_text(location, N_("Location"), errors, required=False, max_chars=200)
     if not isinstance(scheduled_on, dt.date):
         errors[F_DATE] = N_("Choose a date.")
-    if not 1 <= quorum <= 30:
-        errors[F_QUORUM] = OUT_OF_RANGE
-    for name, value in ((F_STAGE1, marks.stage1_pass), (F_OVERALL, marks.overall_pass)):
-        if not 0 <= value <= 100:
-            errors[name] = OUT_OF_RANGE
     if errors:
         raise ValidationFailed(errors)
+    version = in_force_on(session, scheduled_on)
+    if version is None:
+        raise NoRegulationInForce(day=scheduled_on.isoformat())
+    quorum = int(version.rules.quorum[kind])
+    marks = Thresholds.from_rules(version.rules)
     for _attempt in range(5):
         code = _next_code(session, scheduled_on.year)
         meeting = Meeting(
@@ -142,6 +165,7 @@ def schedule_meeting(
             location=place or None,
             status="scheduled",
             quorum=quorum,
+            regulation_id=version.id,
             created_by_id=actor.id,
         )
         try:
@@ -176,6 +200,8 @@ def schedule_meeting(
             "status": "scheduled",
             "stage1_pass": marks.stage1_pass,
             "overall_pass": marks.overall_pass,
+            "regulation_id": version.id,
+            "regulation_number": version.number,
         },
     )
     return meeting.id
@@ -387,11 +413,18 @@ def pool_for(
 
 
 def recent_seat_counts(
-    session: Session, *, drawn_on: dt.date, except_meeting: int | None = None
+    session: Session,
+    *,
+    drawn_on: dt.date,
+    days: int,
+    except_meeting: int | None = None,
+    experts: list[int] | None = None,
 ) -> dict[int, int]:
-    """Expert id -> seats on meetings dated from 365 days before ``drawn_on`` on (meetings
-    still to come included: a seat already promised is a seat taken)."""
-    since = drawn_on - dt.timedelta(days=RECENT_SEATS_DAYS)
+    """Expert id -> seats on meetings dated from ``days`` before ``drawn_on`` on (meetings
+    still to come included: a seat already promised is a seat taken); only ``experts`` when
+    given. The writes count from the day of the draw, or the meeting's date if earlier (a
+    meeting recorded after the fact)."""
+    since = drawn_on - dt.timedelta(days=days)
     query = (
         select(PanelSeat.expert_id, func.count())
         .join(Meeting, Meeting.id == PanelSeat.meeting_id)
@@ -400,6 +433,8 @@ def recent_seat_counts(
     )
     if except_meeting is not None:
         query = query.where(Meeting.id != except_meeting)
+    if experts is not None:
+        query = query.where(PanelSeat.expert_id.in_(experts))
     return {int(e): int(n) for e, n in session.execute(query)}
 
 
@@ -408,14 +443,15 @@ def draw_and_seat_panel(
     session: Session,
     actor: Actor,
     meeting_id: int,
-    size: int = PANEL_SIZE,
     seed: int | None = None,
     drawn_on: dt.date | None = None,
 ) -> Draw:
     """Draw the panel of a scheduled meeting by rule ``balanced-v1``
-    (``db.meetings.draw``) and seat it; record the seed, the pool size, the exclusions
-    and why on the meeting, and the rule's inputs in ``meeting_rules``. ``seed`` defaults to
-    a fresh random 62-bit number; ``drawn_on`` to today (KST). A meeting is drawn once.
+    (``db.meetings.draw``) with its regulation's panel size, affiliation cap, conflict window
+    and limit of seats per expert, and seat it; record the seed, the pool size, the
+    exclusions and why on the meeting, and the rule's inputs in ``meeting_rules``. ``seed``
+    defaults to a fresh random 62-bit number; ``drawn_on`` to today (KST). A meeting is
+    drawn once.
 
     :raise PermissionDenied: the actor is not staff.
     :raise PanelAlreadyDrawn/EmptyAgenda/PanelBelowQuorum/PoolTooSmall: see the messages.
@@ -428,8 +464,10 @@ def draw_and_seat_panel(
     applicants, fields = _applicants(session, meeting.id)
     if not applicants:
         raise EmptyAgenda(code=meeting.code)
-    if size < meeting.quorum:
-        raise PanelBelowQuorum(size=size, quorum=meeting.quorum)
+    reg = regulation_of(session, meeting)
+    size = reg.panel_size
+    if size < reg.quorum:
+        raise PanelBelowQuorum(size=size, quorum=reg.quorum)
     day = drawn_on or clock.city_today()
     chosen_seed = secrets.randbits(SEED_BITS) if seed is None else seed
     result = draw_panel(
@@ -441,7 +479,15 @@ def draw_and_seat_panel(
         size=size,
         seed=chosen_seed,
         as_of=meeting.scheduled_on,
-        seat_counts=recent_seat_counts(session, drawn_on=day, except_meeting=meeting.id),
+        seat_counts=recent_seat_counts(
+            session,
+            drawn_on=min(day, meeting.scheduled_on),
+            days=reg.seat_period_days,
+            except_meeting=meeting.id,
+        ),
+        window_years=reg.window_years,
+        cap=reg.cap,
+        seat_limit=reg.seat_limit,
     )
     exclusions = [{"expert_id": x.expert_id, "reason": x.reason} for x in result.exclusions]
     done = compare_and_set(
@@ -462,8 +508,8 @@ def draw_and_seat_panel(
     if rules is None:
         rules = MeetingRules(
             meeting_id=meeting.id,
-            stage1_pass=DEFAULT_THRESHOLDS.stage1_pass,
-            overall_pass=DEFAULT_THRESHOLDS.overall_pass,
+            stage1_pass=reg.thresholds.stage1_pass,
+            overall_pass=reg.thresholds.overall_pass,
         )
         session.add(rules)
     rules.draw_rule = result.rule
@@ -471,10 +517,7 @@ def draw_and_seat_panel(
     rules.draw_size = size
     rules.draw_fields = json.dumps(list(result.fields))
     rules.draw_targets = json.dumps(result.targets, sort_keys=True)
-    rules.draw_candidates = json.dumps(
-        [[c.id, c.affiliation, c.field_match, c.recent_seats] for c in result.candidates],
-        separators=(",", ":"),
-    )
+    rules.draw_candidates = _candidates_json(result.candidates)
     record(
         session,
         actor,
@@ -514,15 +557,40 @@ def draw_and_seat_panel(
     return result
 
 
+def _candidates_json(candidates: tuple[Candidate, ...] | list[Candidate]) -> str:
+    return json.dumps(
+        [[c.id, c.affiliation, c.field_match, c.recent_seats] for c in candidates],
+        separators=(",", ":"),
+    )
+
+
+def _refuse_seat_limit(session: Session, reg: Regulated, expert: Expert, meeting: Meeting) -> None:
+    """:raise SeatLimitReached: ``expert`` holds the regulation's most seats in its period."""
+    if reg.seat_limit is None:
+        return
+    held = recent_seat_counts(
+        session,
+        drawn_on=min(clock.city_today(), meeting.scheduled_on),
+        days=reg.seat_period_days,
+        except_meeting=meeting.id,
+        experts=[expert.id],
+    ).get(expert.id, 0)
+    if held >= reg.seat_limit:
+        raise SeatLimitReached(name=expert.name, n=held, days=reg.seat_period_days)
+
+
 def appoint_member(
     *, session: Session, actor: Actor, meeting_id: int, expert_id: int, reason: str
 ) -> int:
-    """Seat one more expert by appointment (e.g. a substitute for a member who cannot come),
-    with the reason; the expert must be free of conflicts with the applicants and not sit on
-    the panel already. Returns the seat id.
+    """Seat one more expert by appointment, with the reason, within the regulation's limit of
+    seats filled by hand (``max_appointed``); the expert must be free of conflicts with the
+    applicants, under the limit of seats per expert and not on the panel already. A member
+    who is absent or recused is replaced by :func:`draw_substitute` instead. Returns the seat
+    id.
 
     :raise PermissionDenied: the actor is not staff.
-    :raise AlreadySeated/Conflicted/PanelNotDrawn/MeetingClosed: see the messages.
+    :raise TooManyAppointed/SeatLimitReached/AlreadySeated/Conflicted/PanelNotDrawn/
+        MeetingClosed: see the messages.
     """
     require_role(actor, STAFF, "panel_seat.appoint", "meeting", meeting_id)
     errors: dict[str, str] = {}
@@ -538,10 +606,19 @@ def appoint_member(
         raise NotOnPanel(code=meeting.code)
     if find_seat(session, meeting.id, expert_id) is not None:
         raise AlreadySeated(name=expert.name, code=meeting.code)
+    reg = regulation_of(session, meeting)
+    appointed = session.execute(
+        select(func.count())
+        .select_from(PanelSeat)
+        .where(PanelSeat.meeting_id == meeting.id, PanelSeat.method == "appointed")
+    ).scalar_one()
+    if reg.max_appointed is not None and appointed >= reg.max_appointed:
+        raise TooManyAppointed(code=meeting.code, n=int(appointed), most=reg.max_appointed)
     for item in session.execute(
         select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
     ).scalars():
-        refuse_conflict(session, meeting, item, expert)
+        refuse_conflict(session, meeting, item, expert, reg.window_years)
+    _refuse_seat_limit(session, reg, expert, meeting)
     seat = PanelSeat(meeting_id=meeting.id, expert_id=expert_id, method="appointed")
     try:
         with session.begin_nested():
@@ -559,6 +636,121 @@ def appoint_member(
         reason=why,
     )
     return seat.id
+
+
+def draw_substitute(
+    *,
+    session: Session,
+    actor: Actor,
+    meeting_id: int,
+    expert_id: int,
+    seed: int | None = None,
+    drawn_on: dt.date | None = None,
+) -> DrawnSeat:
+    """Replace the member ``expert_id``, absent or recused from the meeting, by a substitute
+    drawn by rule ``substitute-v1`` (``db.meetings.draw``) from the same pool: free of
+    conflicts with the applicants, under the limit of seats per expert, not on the panel.
+    The seed (default: a fresh random 62-bit number), the candidates and the rule's inputs
+    are recorded (``panel_substitutions``), so the draw replays. ``drawn_on`` defaults to
+    today (KST). Returns the substitute.
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise NotOnPanel/NotReplaceable/AlreadyReplaced/PanelNotDrawn/PoolTooSmall/
+        MeetingClosed: see the messages.
+    """
+    require_role(actor, STAFF, "panel_seat.substitute", "meeting", meeting_id)
+    meeting = lock_meeting(session, meeting_id)
+    require_open(meeting, "scheduled", "held")
+    if meeting.draw_seed is None:
+        raise PanelNotDrawn(code=meeting.code)
+    replaced = find_seat(session, meeting.id, expert_id)
+    if replaced is None:
+        raise NotOnPanel(code=meeting.code)
+    member = session.get(Expert, expert_id)
+    assert member is not None
+    if not (replaced.recused or replaced.attended is False):
+        raise NotReplaceable(name=member.name, code=meeting.code)
+    earlier = session.execute(
+        select(PanelSubstitution.seat_id).where(PanelSubstitution.replaced_seat_id == replaced.id)
+    ).scalar()
+    if earlier is not None:
+        raise AlreadyReplaced(name=member.name, code=meeting.code)
+    reg = regulation_of(session, meeting)
+    day = drawn_on or clock.city_today()
+    applicants, fields = _applicants(session, meeting.id)
+    seats = list(
+        session.execute(select(PanelSeat).where(PanelSeat.meeting_id == meeting.id)).scalars()
+    )
+    seated = {s.expert_id for s in seats}
+    counts = recent_seat_counts(
+        session,
+        drawn_on=min(day, meeting.scheduled_on),
+        days=reg.seat_period_days,
+        except_meeting=meeting.id,
+    )
+    on = meeting.held_on or meeting.scheduled_on
+    candidates = [
+        Candidate(e.id, e.affiliation, not fields or bool(e.fields & fields), counts.get(e.id, 0))
+        for e in sorted(
+            pool_for(session, drawn_on=day, meeting_on=on, applicants=applicants),
+            key=lambda e: e.id,
+        )
+        if e.id not in seated
+        and conflict_reason(e, applicants, on, reg.window_years) is None
+        and (reg.seat_limit is None or counts.get(e.id, 0) < reg.seat_limit)
+    ]
+    held: dict[str, int] = {}
+    affiliation = {
+        e: a
+        for e, a in session.execute(
+            select(Expert.id, Expert.affiliation).where(Expert.id.in_(sorted(seated)))
+        )
+    }
+    for s in seats:
+        if not s.recused and s.attended is not False:
+            held[affiliation[s.expert_id]] = held.get(affiliation[s.expert_id], 0) + 1
+    inputs = SubstituteInputs(member.affiliation, held, cap_seats(reg.panel_size, reg.cap))
+    chosen_seed = secrets.randbits(SEED_BITS) if seed is None else seed
+    chosen = pick_substitute(candidates, seed=chosen_seed, inputs=inputs)
+    seat = PanelSeat(meeting_id=meeting.id, expert_id=chosen.expert_id, method="substitute")
+    session.add(seat)
+    session.flush()
+    session.add(
+        PanelSubstitution(
+            seat_id=seat.id,
+            replaced_seat_id=replaced.id,
+            rule=SUBSTITUTE_RULE,
+            seed=chosen_seed,
+            drawn_on=day,
+            inputs=json.dumps(
+                {"affiliation": inputs.affiliation, "held": dict(inputs.held), "cap": inputs.cap},
+                sort_keys=True,
+            ),
+            candidates=_candidates_json(candidates),
+        )
+    )
+    session.flush()
+    record(
+        session,
+        actor,
+        "panel_seat.substitute",
+        "panel_seat",
+        seat.id,
+        after={
+            "meeting_id": meeting.id,
+            "expert_id": chosen.expert_id,
+            "method": "substitute",
+            "replaces_seat_id": replaced.id,
+            "replaces_expert_id": expert_id,
+            "why": "recused" if replaced.recused else "absent",
+            "rule": SUBSTITUTE_RULE,
+            "seed": chosen_seed,
+            "candidates": len(candidates),
+            "ticket": chosen.ticket,
+            "drawn_on": day,
+        },
+    )
+    return chosen
 
 
 def agenda_candidates(*, session: Session, meeting_id: int) -> pd.DataFrame:

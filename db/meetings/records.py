@@ -3,9 +3,11 @@
 :func:`meeting_record` gathers on one screen's worth of values everything needed to judge a
 meeting's fairness: the panel with affiliations, how it was drawn (seed, pool size,
 exclusions and why, and, for draws made by the app's rule, whether replaying the seed gives
-the same panel), declarations and recusals, every score, each item's aggregate by
-``db.meetings.scoring.evaluate`` with the meeting's pass marks, the decision and its reason, and a
-list of checks saying whether the decision follows from the scores and the rules.
+the same panel; substitutes drawn by rule and whom they replaced), declarations and recusals
+(from the meeting, or from one item), every score, each item's aggregate by
+``db.meetings.scoring.evaluate`` under the meeting's regulation version (named in the record),
+the decision and its reason, and a list of checks saying whether the decision follows from
+the scores and the rules.
 
 Readers: auditors, staff and approvers (``PermissionDenied`` otherwise). Experts' phone
 numbers and e-mail addresses are included for staff and auditors only.
@@ -25,23 +27,37 @@ from sqlalchemy.orm import Session
 
 from db import domain
 from db.errors import N_
-from db.meetings.common import thresholds_of
-from db.meetings.draw import RULE, Candidate, PoolExpert, Tie, conflict_reason, select_seats
+from db.meetings.common import Regulated, Regulations, regulation_of
+from db.meetings.draw import (
+    RULE,
+    SUBSTITUTE_RULE,
+    Candidate,
+    PoolExpert,
+    SubstituteInputs,
+    Tie,
+    conflict_reason,
+    pick_substitute,
+    select_seats,
+)
 from db.meetings.errors import MeetingNotFound
 from db.meetings.scoring import Outcome, Thresholds, evaluate
 from db.models import (
     Adoption,
     AgendaItem,
     AuditEvent,
+    CriterionTerm,
     Evaluation,
+    EvaluationScore,
     Expert,
     ExpertField,
     ExpertTie,
+    ItemRecusal,
     Meeting,
     MeetingCorrection,
     MeetingRules,
     Organization,
     PanelSeat,
+    PanelSubstitution,
     Technology,
     Testbed,
     User,
@@ -111,6 +127,8 @@ class ItemRecord:
     outcome: Outcome
     rule_decision: str | None  # what the scores give ("passed"/"failed"), None without scores
     checks: tuple[Check, ...]
+    recusals: pd.DataFrame  # the members recused from this item alone (RECUSAL_COLUMNS)
+    voters: int  # members present who may vote on this item
 
     @property
     def follows(self) -> bool | None:
@@ -121,10 +139,36 @@ class ItemRecord:
 
 
 @dataclass(frozen=True)
+class RegulationRecord:
+    """The regulation version a meeting was held under, and whether its stored settings
+    differ from the version's (*held under exceptional settings*)."""
+
+    id: int | None
+    number: int | None
+    directive: str | None
+    effective_on: dt.date | None
+    quorum: int
+    stored_quorum: int
+    stored_marks: tuple[float, float] | None
+    exceptional: bool
+
+
+@dataclass(frozen=True)
+class CriterionRecord:
+    code: str
+    ko: str
+    en: str
+    weight: float
+    stage: int
+
+
+@dataclass(frozen=True)
 class MeetingRecord:
     meeting: dict[str, Any]
     thresholds: Thresholds
     own_thresholds: bool
+    regulation: RegulationRecord
+    criteria: tuple[CriterionRecord, ...]
     draw: DrawRecord
     panel: pd.DataFrame
     present: int  # members attending and not recused
@@ -190,8 +234,9 @@ def meetings_list(
 ) -> pd.DataFrame:
     """Meetings matching ``filters``, newest first (scheduled date, then id), ``limit`` of
     them from ``offset``, with their agenda size, decisions, panel size and members present
-    (attending, not recused). The page is chosen first and only its meetings are
-    aggregated, so a page costs the same however long the history.
+    (attending, not recused); ``quorum`` is the quorum of each meeting's regulation version.
+    The page is chosen first and only its meetings are aggregated, so a page costs the same
+    however long the history.
 
     :raise ValueError: an unknown kind or status, or a period that ends before it starts.
     """
@@ -206,6 +251,7 @@ def meetings_list(
             Meeting.scheduled_on,
             Meeting.held_on,
             Meeting.quorum,
+            Meeting.regulation_id,
         )
         .where(*_matching(filters))
         .order_by(Meeting.scheduled_on.desc(), Meeting.id.desc())
@@ -236,7 +282,19 @@ def meetings_list(
             seats[int(mid)] = (int(n), int(present or 0))
     columns = ["id", "code", "kind", "title", "status", "scheduled_on", "held_on", "quorum",
                "items", "passed", "pending", "seats", "present"]  # fmt: skip
-    rows = [(*r, *items.get(int(r[0]), (0, 0, 0)), *seats.get(int(r[0]), (0, 0))) for r in page]
+    regulations = Regulations(session)
+    rows = [
+        (
+            *r[:7],
+            regulations.of(
+                kind=r.kind, regulation_id=r.regulation_id, scheduled_on=r.scheduled_on,
+                quorum=r.quorum, marks=None,
+            ).quorum,
+            *items.get(int(r[0]), (0, 0, 0)),
+            *seats.get(int(r[0]), (0, 0)),
+        )
+        for r in page
+    ]  # fmt: skip
     df = pd.DataFrame([tuple(r) for r in rows], columns=columns)
     for col in ("items", "passed", "pending", "seats", "present", "quorum"):
         df[col] = df[col].astype(int)
@@ -273,11 +331,12 @@ def meeting_record(*, session: Session, actor: Actor, meeting_id: int) -> Meetin
     if meeting is None:
         raise MeetingNotFound(id=meeting_id)
     personal = may_see_personal_data(actor)
-    marks, own = thresholds_of(session, meeting.id)
-    panel = _panel(session, meeting, personal)
-    items = _items(session, meeting, panel, marks)
+    reg = regulation_of(session, meeting)
+    marks = reg.thresholds
+    panel = _panel(session, meeting, personal, reg.window_years)
+    items = _items(session, meeting, panel, reg)
     exclusions = _exclusions(session, meeting)
-    draw = _draw(session, meeting, panel, exclusions)
+    draw = _draw(session, meeting, panel, exclusions, reg)
     present = int(panel["votes"].sum()) if not panel.empty else 0
     corrections = _corrections(session, meeting.id)
     info = {
@@ -289,16 +348,19 @@ def meeting_record(*, session: Session, actor: Actor, meeting_id: int) -> Meetin
         "scheduled_on": meeting.scheduled_on,
         "held_on": meeting.held_on,
         "location": meeting.location,
-        "quorum": meeting.quorum,
+        "quorum": reg.quorum,
         "minutes": meeting.minutes,
         "closed_at": meeting.closed_at,
         "created_by": _user_name(session, meeting.created_by_id),
     }
-    checks = _meeting_checks(meeting, panel, draw, present, items)
+    regulation = _regulation(reg)
+    checks = _meeting_checks(meeting, panel, draw, present, reg, items)
     return MeetingRecord(
         meeting=info,
         thresholds=marks,
-        own_thresholds=own,
+        own_thresholds=reg.stored_marks is not None,
+        regulation=regulation,
+        criteria=_criteria(session, marks),
         draw=draw,
         panel=panel,
         present=present,
@@ -306,6 +368,33 @@ def meeting_record(*, session: Session, actor: Actor, meeting_id: int) -> Meetin
         corrections=corrections,
         checks=tuple(checks),
         personal_data=personal,
+    )
+
+
+def _regulation(reg: Regulated) -> RegulationRecord:
+    v = reg.version
+    return RegulationRecord(
+        id=v.id if v else None,
+        number=v.number if v else None,
+        directive=v.directive if v else None,
+        effective_on=v.effective_on if v else None,
+        quorum=reg.quorum,
+        stored_quorum=reg.stored_quorum,
+        stored_marks=reg.stored_marks,
+        exceptional=reg.exceptional,
+    )
+
+
+def _criteria(session: Session, marks: Thresholds) -> tuple[CriterionRecord, ...]:
+    labels = {
+        code: (ko, en)
+        for code, ko, en in session.execute(
+            select(CriterionTerm.code, CriterionTerm.label_ko, CriterionTerm.label_en)
+        )
+    }
+    return tuple(
+        CriterionRecord(c, *labels.get(c, (c, c)), weight=w, stage=stage)
+        for c, w, stage in marks.criteria
     )
 
 
@@ -325,7 +414,7 @@ def _applicants(session: Session, meeting_id: int) -> set[int]:
     )
 
 
-def _panel(session: Session, meeting: Meeting, personal: bool) -> pd.DataFrame:
+def _panel(session: Session, meeting: Meeting, personal: bool, window_years: int) -> pd.DataFrame:
     columns = [
         PanelSeat.id.label("seat_id"),
         PanelSeat.expert_id,
@@ -389,18 +478,63 @@ def _panel(session: Session, meeting: Meeting, personal: bool) -> pd.DataFrame:
         candidate = PoolExpert(
             int(expert_id), int(org_id), str(affiliation), ties=tuple(ties.get(int(expert_id), ()))
         )
-        hits = [h for a in sorted(applicants) if (h := conflict_reason(candidate, {a}, on))]
+        hits = [
+            h
+            for a in sorted(applicants)
+            if (h := conflict_reason(candidate, {a}, on, window_years))
+        ]
         reasons.append(hits[0][0] if hits else None)
         orgs.append(tuple(h[1] for h in hits))
     df["rule_conflict"] = reasons
     df["rule_conflict_orgs"] = orgs
+    _substitutions(session, df)
     df["seat_reason"] = _seat_reasons(session, df)
     return df
 
 
+def _substitutions(session: Session, panel: pd.DataFrame) -> None:
+    """Add to ``panel``: ``replaces`` (the expert id a substitute drawn by rule replaced,
+    else None) and ``substitute_replayed`` (whether replaying its recorded seed gives it)."""
+    replaces: dict[int, int] = {}
+    replayed: dict[int, bool] = {}
+    ids = [int(i) for i in panel["seat_id"]] if not panel.empty else []
+    expert_of = dict(zip(ids, (int(e) for e in panel.get("expert_id", [])), strict=True))
+    if ids:
+        for row in session.execute(
+            select(PanelSubstitution).where(PanelSubstitution.seat_id.in_(ids))
+        ).scalars():
+            replaced = expert_of.get(int(row.replaced_seat_id))
+            if replaced is not None:
+                replaces[int(row.seat_id)] = replaced
+            replayed[int(row.seat_id)] = replay_substitute(row) == expert_of.get(int(row.seat_id))
+    panel["replaces"] = [replaces.get(i) for i in ids]
+    panel["substitute_replayed"] = [replayed.get(i) for i in ids]
+
+
+def replay_substitute(row: PanelSubstitution) -> int | None:
+    """The expert the recorded seed and inputs of a substitute draw give (None: unreadable)."""
+    if row.rule != SUBSTITUTE_RULE:
+        return None
+    try:
+        inputs = json.loads(row.inputs)
+        candidates = [Candidate(*c) for c in json.loads(row.candidates)]
+        return pick_substitute(
+            candidates,
+            seed=int(row.seed),
+            inputs=SubstituteInputs(
+                str(inputs["affiliation"]),
+                {str(k): int(v) for k, v in inputs["held"].items()},
+                int(inputs["cap"]),
+            ),
+        ).expert_id
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def _seat_reasons(session: Session, panel: pd.DataFrame) -> list[str | None]:
     """The recorded reason of each seat not filled by the draw (substitute, appointed):
-    the reason of its audit event; None for drawn seats and where none was recorded."""
+    the reason of its audit event; None for drawn seats and where none was recorded (a
+    substitute drawn by rule has its reason in ``replaces``)."""
     others = [
         int(i) for i, m in zip(panel["seat_id"], panel["method"], strict=True) if m != "random_draw"
     ]
@@ -410,12 +544,16 @@ def _seat_reasons(session: Session, panel: pd.DataFrame) -> list[str | None]:
             select(AuditEvent.entity_id, AuditEvent.reason).where(
                 AuditEvent.entity == "panel_seat",
                 AuditEvent.entity_id.in_([str(i) for i in others]),
-                AuditEvent.action.in_(("panel_seat.draw", "panel_seat.appoint")),
+                AuditEvent.action.in_(SEAT_ACTIONS),
             )
         ):
             if entity_id is not None and reason and reason.strip():
                 found[int(entity_id)] = reason
     return [found.get(int(i)) for i in panel["seat_id"]]
+
+
+SEAT_ACTIONS = ("panel_seat.draw", "panel_seat.appoint", "panel_seat.substitute")
+"""The audit events that seat a member (their reason explains a seat not drawn)."""
 
 
 def _exclusions(session: Session, meeting: Meeting) -> pd.DataFrame:
@@ -455,7 +593,11 @@ def _exclusions(session: Session, meeting: Meeting) -> pd.DataFrame:
 
 
 def _draw(
-    session: Session, meeting: Meeting, panel: pd.DataFrame, exclusions: pd.DataFrame
+    session: Session,
+    meeting: Meeting,
+    panel: pd.DataFrame,
+    exclusions: pd.DataFrame,
+    reg: Regulated,
 ) -> DrawRecord:
     rules = session.get(MeetingRules, meeting.id)
     event = session.execute(
@@ -486,6 +628,7 @@ def _draw(
                     size=int(rules.draw_size),
                     seed=int(meeting.draw_seed),
                     field_matched=matched,
+                    cap=reg.cap,
                 )
             except ValueError:
                 replayed = False
@@ -509,8 +652,9 @@ def _draw(
 
 
 def _items(
-    session: Session, meeting: Meeting, panel: pd.DataFrame, marks: Thresholds
+    session: Session, meeting: Meeting, panel: pd.DataFrame, reg: Regulated
 ) -> list[ItemRecord]:
+    marks = reg.thresholds
     query = (
         select(
             AgendaItem.id,
@@ -537,19 +681,21 @@ def _items(
         .order_by(AgendaItem.position, AgendaItem.id)
     )
     rows = session.execute(query).all()
-    evaluations = _evaluations(session, meeting.id)
+    codes = marks.codes
+    evaluations = _evaluations(session, meeting.id, codes)
+    recusals = _item_recusals(session, meeting.id)
     seat_info = {int(r.seat_id): r for r in panel.itertuples(index=False)}
-    present = sum(1 for r in seat_info.values() if r.votes)
     out: list[ItemRecord] = []
     for r in rows:
-        evals = evaluations.get(int(r.id), pd.DataFrame(columns=EVALUATION_COLUMNS))
-        scores = [{c: int(v[c]) for c in domain.CRITERIA} for v in evals.to_dict("records")]
+        evals = evaluations.get(int(r.id), pd.DataFrame(columns=evaluation_columns(codes)))
+        scores = [{c: int(v[c]) for c in codes} for v in evals.to_dict("records")]
         outcome = evaluate(scores, marks)
         rule_decision = None if not scores else ("passed" if outcome.passed else "failed")
+        recused = recusals.get(int(r.id), pd.DataFrame(columns=RECUSAL_COLUMNS))
+        voting = _item_voting(seat_info, int(r.applicant_id), set(recused["seat_id"]))
         checks = _item_checks(
-            r.decision, r.decision_reason, r.applicant_id, evals, seat_info, present, meeting,
-            rule_decision,
-        )  # fmt: skip
+            r.decision, r.decision_reason, evals, seat_info, voting, reg.quorum, rule_decision
+        )
         out.append(
             ItemRecord(
                 id=int(r.id),
@@ -571,25 +717,62 @@ def _items(
                 outcome=outcome,
                 rule_decision=rule_decision,
                 checks=tuple(checks),
+                recusals=recused,
+                voters=len(voting),
             )
         )
     return out
 
 
-EVALUATION_COLUMNS = [
-    "evaluation_id",
-    "seat_id",
-    "expert_id",
-    "name",
-    "name_en",
-    *domain.CRITERIA,
-    "mean",
-    "comment",
-    "recorded_at",
-]
+def _item_voting(seats: dict[int, Any], applicant_id: int, recused: set[int]) -> set[int]:
+    """The seats present who may vote on an item: voting at the meeting, not recused from
+    the item, no conflict by the rule with its applicant."""
+    return {
+        sid
+        for sid, r in seats.items()
+        if r.votes and sid not in recused and applicant_id not in r.rule_conflict_orgs
+    }
 
 
-def _evaluations(session: Session, meeting_id: int) -> dict[int, pd.DataFrame]:
+RECUSAL_COLUMNS = ["seat_id", "expert_id", "name", "name_en", "reason", "recorded_at"]
+
+
+def _item_recusals(session: Session, meeting_id: int) -> dict[int, pd.DataFrame]:
+    """Per agenda item, the members recused from it alone."""
+    rows = session.execute(
+        select(
+            ItemRecusal.agenda_item_id,
+            ItemRecusal.seat_id,
+            PanelSeat.expert_id,
+            Expert.name,
+            Expert.name_en,
+            ItemRecusal.reason,
+            ItemRecusal.recorded_at,
+        )
+        .join(AgendaItem, AgendaItem.id == ItemRecusal.agenda_item_id)
+        .join(PanelSeat, PanelSeat.id == ItemRecusal.seat_id)
+        .join(Expert, Expert.id == PanelSeat.expert_id)
+        .where(AgendaItem.meeting_id == meeting_id)
+        .order_by(ItemRecusal.id)
+    ).all()
+    by_item: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for r in rows:
+        by_item[int(r[0])].append(tuple(r[1:]))
+    return {k: pd.DataFrame(v, columns=RECUSAL_COLUMNS) for k, v in by_item.items()}
+
+
+def evaluation_columns(criteria: tuple[str, ...]) -> list[str]:
+    """The columns of an item's evaluations: who, each criterion's score, the member's
+    weighted mean, the comment and when."""
+    return [
+        "evaluation_id", "seat_id", "expert_id", "name", "name_en", *criteria, "mean", "comment",
+        "recorded_at",
+    ]  # fmt: skip
+
+
+def _evaluations(
+    session: Session, meeting_id: int, codes: tuple[str, ...]
+) -> dict[int, pd.DataFrame]:
     query = (
         select(
             Evaluation.agenda_item_id,
@@ -598,7 +781,6 @@ def _evaluations(session: Session, meeting_id: int) -> dict[int, pd.DataFrame]:
             PanelSeat.expert_id,
             Expert.name,
             Expert.name_en,
-            *(getattr(Evaluation, c) for c in domain.CRITERIA),
             Evaluation.comment,
             Evaluation.recorded_at,
         )
@@ -609,9 +791,20 @@ def _evaluations(session: Session, meeting_id: int) -> dict[int, pd.DataFrame]:
         .order_by(Evaluation.agenda_item_id, PanelSeat.id)
     )
     rows = session.execute(query).all()
+    scores: dict[int, dict[str, int]] = defaultdict(dict)
+    for evaluation_id, criterion, score in session.execute(
+        select(EvaluationScore.evaluation_id, EvaluationScore.criterion, EvaluationScore.score)
+        .join(Evaluation, Evaluation.id == EvaluationScore.evaluation_id)
+        .join(AgendaItem, AgendaItem.id == Evaluation.agenda_item_id)
+        .where(AgendaItem.meeting_id == meeting_id)
+    ):
+        scores[int(evaluation_id)][criterion] = int(score)
     by_item: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for r in rows:
-        values = [int(getattr(r, c)) for c in domain.CRITERIA]
+        given = scores.get(int(r.evaluation_id), {})
+        values = [given.get(c) for c in codes]
+        known = [v for v in values if v is not None]
+        mean = round(sum(known) / len(known), 2) if known else None
         by_item[int(r.agenda_item_id)].append(
             (
                 int(r.evaluation_id),
@@ -620,20 +813,20 @@ def _evaluations(session: Session, meeting_id: int) -> dict[int, pd.DataFrame]:
                 r.name,
                 r.name_en,
                 *values,
-                round(sum(values) / len(values), 2),
+                mean,
                 r.comment,
                 r.recorded_at,
             )
         )
-    return {k: pd.DataFrame(v, columns=EVALUATION_COLUMNS) for k, v in by_item.items()}
+    return {k: pd.DataFrame(v, columns=evaluation_columns(codes)) for k, v in by_item.items()}
 
 
 # Check templates (msgids). Keys are stable codes for tests and the fairness report.
 CHECK_TEXTS: dict[str, tuple[str, str]] = {
     "reason": (N_("The decision gives its reason"), N_("The decision has no reason")),
     "quorum": (
-        N_("Quorum: {present} members present who may vote, {quorum} needed"),
-        N_("No quorum: {present} members present who may vote, {quorum} needed"),
+        N_("Quorum: {present} members present who may vote on this item, {quorum} needed"),
+        N_("No quorum: {present} members present who may vote on this item, {quorum} needed"),
     ),
     "all_scored": (
         N_("Every member present who may vote scored ({scored} of {present})"),
@@ -642,6 +835,21 @@ CHECK_TEXTS: dict[str, tuple[str, str]] = {
     "eligible": (
         N_("Only members present, not recused and free of conflicts scored"),
         N_("Scores were recorded for a member who was absent, recused or had a conflict"),
+    ),
+    "settings": (
+        N_("Held under its regulation version's quorum and pass marks"),
+        N_(
+            "Held under exceptional settings: its quorum or pass marks differ from its "
+            "regulation version's"
+        ),
+    ),
+    "appointed": (
+        N_("Seats filled by hand: {n}, within the regulation's {most}"),
+        N_("Seats filled by hand: {n}, more than the regulation's {most}"),
+    ),
+    "substitutes": (
+        N_("Replaying each substitute's recorded seed gives the seated substitute"),
+        N_("Replaying a substitute's recorded seed gives another expert"),
     ),
     "rule": (
         N_("The decision is what the scores give under the two-stage rule ({expected})"),
@@ -658,7 +866,8 @@ CHECK_TEXTS: dict[str, tuple[str, str]] = {
     "no_conflict": (
         N_(
             "No member has a conflict of interest with an applicant (same organisation, or a "
-            "tie within three years) without having recused"
+            "tie within the regulation's window) without having recused from that applicant's "
+            "items"
         ),
         N_("A member has a conflict of interest with an applicant and did not recuse"),
     ),
@@ -687,11 +896,10 @@ def _check(key: str, ok: bool | None, params: dict[str, Any] | None = None) -> C
 def _item_checks(
     decision: str,
     reason: str | None,
-    applicant_id: int,
     evals: pd.DataFrame,
     seats: dict[int, Any],
-    present: int,
-    meeting: Meeting,
+    voting: set[int],
+    quorum: int,
     rule_decision: str | None,
 ) -> list[Check]:
     decided = decision != "pending"
@@ -700,12 +908,11 @@ def _item_checks(
         _check("reason", bool(text_of(reason)) if decided else None),
         _check(
             "quorum",
-            present >= meeting.quorum if judged else None,
-            {"present": present, "quorum": meeting.quorum},
+            len(voting) >= quorum if judged else None,
+            {"present": len(voting), "quorum": quorum},
         ),
     ]
     scored = {int(s) for s in evals["seat_id"]} if not evals.empty else set()
-    voting = {sid for sid, r in seats.items() if r.votes}
     checks.append(
         _check(
             "all_scored",
@@ -713,11 +920,7 @@ def _item_checks(
             {"scored": len(scored & voting), "present": len(voting)},
         )
     )
-    ineligible = [
-        sid
-        for sid in scored
-        if sid not in seats or not seats[sid].votes or applicant_id in seats[sid].rule_conflict_orgs
-    ]
+    ineligible = [sid for sid in scored if sid not in seats or sid not in voting]
     checks.append(_check("eligible", not ineligible if scored else None))
     checks.append(
         _check(
@@ -734,15 +937,22 @@ def _meeting_checks(
     panel: pd.DataFrame,
     draw: DrawRecord,
     present: int,
+    reg: Regulated,
     items: list[ItemRecord],
 ) -> list[Check]:
     sat = meeting.status != "scheduled"
     excluded = set(draw.exclusions["expert_id"]) if not draw.exclusions.empty else set()
     seated = {int(x) for x in panel["expert_id"]}
+    recused_from: dict[int, set[int]] = defaultdict(set)  # seat -> applicants recused from
+    for item in items:
+        for seat_id in item.recusals["seat_id"]:
+            recused_from[int(seat_id)].add(item.applicant_id)
     conflicted = [
         1
-        for c, r in zip(panel["rule_conflict"], panel["recused"], strict=True)
-        if isinstance(c, str) and not yes(r)
+        for sid, orgs, r in zip(
+            panel["seat_id"], panel["rule_conflict_orgs"], panel["recused"], strict=True
+        )
+        if orgs and not yes(r) and not set(orgs) <= recused_from.get(int(sid), set())
     ]
     unnoted = [
         1
@@ -753,23 +963,40 @@ def _meeting_checks(
     ]
     unexplained = [
         1
-        for m, why in zip(panel["method"], panel["seat_reason"], strict=True)
-        if m != "random_draw" and not text_of(why)
+        for m, why, replaces in zip(
+            panel["method"], panel["seat_reason"], panel["replaces"], strict=True
+        )
+        if m != "random_draw" and not text_of(why) and not _known(replaces)
     ]
+    appointed = int((panel["method"] == "appointed").sum()) if not panel.empty else 0
+    substitutes = [v for v in panel["substitute_replayed"] if v is not None] if seated else []
     closed = meeting.status == "closed"
+    most = reg.max_appointed
     return [
         _check(
             "meeting_quorum",
-            present >= meeting.quorum if sat else None,
-            {"present": present, "quorum": meeting.quorum},
+            present >= reg.quorum if sat else None,
+            {"present": present, "quorum": reg.quorum},
         ),
+        _check("settings", not reg.exceptional if reg.version is not None else None),
         _check("not_excluded", not (excluded & seated) if seated else None),
         _check("no_conflict", not conflicted if seated else None),
         _check("notes", not unnoted if seated else None),
         _check("seat_reasons", not unexplained if seated else None),
+        _check(
+            "appointed",
+            appointed <= most if appointed and most is not None else None,
+            {"n": appointed, "most": most if most is not None else "-"},
+        ),
         _check("minutes", bool(text_of(meeting.minutes)) if closed else None),
         _check("replay", draw.replayed),
+        _check("substitutes", all(bool(v) for v in substitutes) if substitutes else None),
     ]
+
+
+def _known(value: Any) -> bool:
+    """A cell that holds a value (not None/NaN)."""
+    return value is not None and value == value
 
 
 def _corrections(session: Session, meeting_id: int) -> pd.DataFrame:

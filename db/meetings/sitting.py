@@ -8,13 +8,18 @@ Rules decided here where the issue is silent:
 
 * A declaration of interest is either upheld, and the member recuses (``recuse=True``), or
   judged no conflict by the committee, and the member stays and scores; the note records
-  which and why. A member who recused, or who has a conflict by the draw's rule with an
-  item's applicant (same organization, or a tie within three years), cannot be scored.
+  which and why. Recusal is from the whole meeting, or (``item_id``) from one agenda item
+  only: a conflict with one applicant excludes the member from that applicant's item. A
+  member who recused (from the meeting or the item), or who has a conflict by the draw's
+  rule with an item's applicant (same organization, or a tie within the regulation's
+  window: computed from the records, as well as declared), cannot be scored on it.
 * Only members recorded as attending score; a member who has scored cannot be marked absent
   or recuse afterwards (their scores would silently lose their basis).
-* Passing or failing needs the quorum of attending, non-recused members and a score from
-  every one of them; the decision is what ``db.meetings.scoring.evaluate`` gives with the meeting's
-  pass marks (given, it must agree; omitted, it is computed). Deferring needs only a reason
+* Passing or failing an item needs the regulation's quorum of members present who may vote
+  on that item (attending, not recused from the meeting or the item, no conflict with its
+  applicant) and a score from every one of them; the decision is what
+  ``db.meetings.scoring.evaluate`` gives under the meeting's regulation (criteria, weights,
+  pass marks; given, it must agree; omitted, it is computed). Deferring needs only a reason
   (a meeting without quorum can still defer).
 * Closing needs every item decided (or deferred) and the minutes. Afterwards the record is
   never edited; :func:`add_correction` adds a dated, audited correction beside it. Closing
@@ -37,10 +42,12 @@ from db.errors import N_, ValidationFailed
 from db.fairness.store import store_meetings
 from db.meetings.common import (
     find_seat,
+    item_recused,
+    item_voters,
     lock_meeting,
     refuse_conflict,
+    regulation_of,
     require_open,
-    thresholds_of,
 )
 from db.meetings.errors import (
     CRITERION_LABELS,
@@ -52,6 +59,7 @@ from db.meetings.errors import (
     F_REASON,
     REQUIRED_MINUTES,
     SCORE_RANGE,
+    AlreadyRecusedFromItem,
     AlreadyScored,
     DecisionAgainstScores,
     HasScored,
@@ -64,13 +72,17 @@ from db.meetings.errors import (
     NotOnPanel,
     PanelNotDrawn,
     Recused,
+    RecusedFromItem,
     ScoresMissing,
 )
 from db.meetings.scoring import Outcome, Thresholds, evaluate
 from db.models import (
     AgendaItem,
+    CriterionTerm,
     Evaluation,
+    EvaluationScore,
     Expert,
+    ItemRecusal,
     Meeting,
     MeetingCorrection,
     PanelSeat,
@@ -194,13 +206,15 @@ def declare_conflict(
     expert_id: int,
     note: str,
     recuse: bool,
+    item_id: int | None = None,
 ) -> None:
     """Record a member's declaration of interest and how it was settled: ``recuse=True``
-    (the member recuses and does not score) or ``False`` (the committee judged it no
-    conflict; the note says why). Allowed before and during the meeting.
+    (the member recuses and does not score: from the whole meeting, or with ``item_id`` from
+    that agenda item only) or ``False`` (the committee judged it no conflict; the note says
+    why). Allowed before and during the meeting.
 
     :raise PermissionDenied: the actor is not staff.
-    :raise ValidationFailed: no note.
+    :raise ValidationFailed: no note, or an item of another meeting.
     :raise NotOnPanel/HasScored/MeetingClosed: see the messages.
     """
     require_role(actor, STAFF, "panel_seat.declare_conflict", "meeting", meeting_id)
@@ -208,6 +222,9 @@ def declare_conflict(
     text = clean_text(note, F_NOTE, errors)
     if errors:
         raise ValidationFailed(errors)
+    if recuse and item_id is not None:
+        _recuse_from_item(session, actor, meeting_id, expert_id, item_id, text, declared=True)
+        return
     meeting = lock_meeting(session, meeting_id)
     require_open(meeting, "scheduled", "held")
     seat = _seat_or_refuse(session, meeting, expert_id)
@@ -230,18 +247,30 @@ def declare_conflict(
     )
 
 
-def recuse(*, session: Session, actor: Actor, meeting_id: int, expert_id: int, reason: str) -> None:
-    """Recuse a panel member (with or without an earlier declaration), with the reason.
+def recuse(
+    *,
+    session: Session,
+    actor: Actor,
+    meeting_id: int,
+    expert_id: int,
+    reason: str,
+    item_id: int | None = None,
+) -> None:
+    """Recuse a panel member (with or without an earlier declaration), with the reason: from
+    the whole meeting, or with ``item_id`` from that agenda item only.
 
     :raise PermissionDenied: the actor is not staff.
-    :raise ValidationFailed: no reason.
-    :raise NotOnPanel/HasScored/MeetingClosed: see the messages.
+    :raise ValidationFailed: no reason, or an item of another meeting.
+    :raise NotOnPanel/HasScored/AlreadyRecusedFromItem/MeetingClosed: see the messages.
     """
     require_role(actor, STAFF, "panel_seat.recuse", "meeting", meeting_id)
     errors: dict[str, str] = {}
     text = clean_text(reason, F_NOTE, errors)
     if errors:
         raise ValidationFailed(errors)
+    if item_id is not None:
+        _recuse_from_item(session, actor, meeting_id, expert_id, item_id, text, declared=False)
+        return
     meeting = lock_meeting(session, meeting_id)
     require_open(meeting, "scheduled", "held")
     seat = _seat_or_refuse(session, meeting, expert_id)
@@ -264,6 +293,65 @@ def recuse(*, session: Session, actor: Actor, meeting_id: int, expert_id: int, r
     )
 
 
+def _recuse_from_item(
+    session: Session,
+    actor: Actor,
+    meeting_id: int,
+    expert_id: int,
+    item_id: int,
+    text: str,
+    *,
+    declared: bool,
+) -> None:
+    """Recuse a member from one agenda item (``item_recusals``), audited as
+    ``agenda_item.recuse``."""
+    meeting = lock_meeting(session, meeting_id)
+    require_open(meeting, "scheduled", "held")
+    item = session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        raise ValidationFailed({F_ITEM: UNKNOWN_CHOICE})
+    seat = _seat_or_refuse(session, meeting, expert_id)
+    name = _expert_name(session, expert_id)
+    if seat.id in item_recused(session, item.id):
+        raise AlreadyRecusedFromItem(name=name)
+    scored = session.execute(
+        select(func.count())
+        .select_from(Evaluation)
+        .where(Evaluation.seat_id == seat.id, Evaluation.agenda_item_id == item.id)
+    ).scalar_one()
+    if scored:
+        raise HasScored(name=name, n=int(scored), code=meeting.code)
+    now = clock.now_utc()
+    row = ItemRecusal(
+        agenda_item_id=item.id,
+        seat_id=seat.id,
+        reason=text,
+        recorded_at=now,
+        recorded_by_id=actor.id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # pragma: no cover - the meeting lock makes this unreachable
+        raise AlreadyRecusedFromItem(name=name) from None
+    record(
+        session,
+        actor,
+        "agenda_item.recuse",
+        "agenda_item",
+        item.id,
+        after={
+            "seat_id": seat.id,
+            "expert_id": expert_id,
+            "position": item.position,
+            "declared": declared,
+        },
+        reason=text,
+        at=now,
+    )
+
+
 def _item_in_meeting(session: Session, item_id: int) -> tuple[AgendaItem, Meeting]:
     item = session.get(AgendaItem, item_id)
     if item is None:
@@ -271,6 +359,17 @@ def _item_in_meeting(session: Session, item_id: int) -> tuple[AgendaItem, Meetin
     meeting = lock_meeting(session, item.meeting_id)
     session.refresh(item)
     return item, meeting
+
+
+def criteria_labels(session: Session, codes: tuple[str, ...]) -> dict[str, str]:
+    """The field name (msgid) of each criterion in a refusal: the interface's name of the
+    demo city's criteria, else the vocabulary's English label."""
+    labels = dict(
+        session.execute(
+            select(CriterionTerm.code, CriterionTerm.label_en).where(CriterionTerm.code.in_(codes))
+        ).all()
+    )
+    return {c: CRITERION_LABELS.get(c) or labels.get(c) or c for c in codes}
 
 
 def record_evaluation(
@@ -282,34 +381,40 @@ def record_evaluation(
     scores: Mapping[str, int],
     comment: str | None = None,
 ) -> int:
-    """Record one attending member's five criterion scores (0-100) and comment on an
-    undecided item of a meeting being held. Returns the evaluation's id.
+    """Record one attending member's criterion scores (0-100: one per criterion of the
+    meeting's regulation version) and comment on an undecided item of a meeting being held.
+    Returns the evaluation's id.
 
     :raise PermissionDenied: the actor is not staff.
     :raise ValidationFailed: a score missing or outside 0-100.
-    :raise NotOnPanel/Recused/Conflicted/NotAttending/AlreadyScored/ItemDecided/
-        MeetingNotHeld/MeetingClosed: see the messages.
+    :raise NotOnPanel/Recused/RecusedFromItem/Conflicted/NotAttending/AlreadyScored/
+        ItemDecided/MeetingNotHeld/MeetingClosed: see the messages.
     """
     require_role(actor, STAFF, "evaluation.record", "agenda_item", item_id)
+    item, meeting = _item_in_meeting(session, item_id)
+    reg = regulation_of(session, meeting)
+    codes = reg.thresholds.codes
+    labels = criteria_labels(session, codes)
     errors: dict[str, str] = {}
     values: dict[str, int] = {}
-    for criterion in domain.CRITERIA:
+    for criterion in codes:
         value = scores.get(criterion)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
-            errors[CRITERION_LABELS[criterion]] = SCORE_RANGE
+            errors[labels[criterion]] = SCORE_RANGE
         else:
             values[criterion] = value
     note = clean_text(comment, N_("Comment"), errors, required=False)
     if errors:
         raise ValidationFailed(errors)
-    item, meeting = _item_in_meeting(session, item_id)
     require_open(meeting, "held")
     seat = _seat_or_refuse(session, meeting, expert_id)
     expert = session.get(Expert, expert_id)
     assert expert is not None
     if seat.recused:
         raise Recused(name=expert.name, code=meeting.code)
-    refuse_conflict(session, meeting, item, expert)
+    if seat.id in item_recused(session, item.id):
+        raise RecusedFromItem(name=expert.name)
+    refuse_conflict(session, meeting, item, expert, reg.window_years)
     if seat.attended is not True:
         raise NotAttending(name=expert.name, code=meeting.code)
     if item.decision != "pending":
@@ -326,7 +431,6 @@ def record_evaluation(
         seat_id=seat.id,
         comment=note or None,
         recorded_at=clock.now_utc(),
-        **values,
     )
     try:
         with session.begin_nested():
@@ -334,6 +438,11 @@ def record_evaluation(
             session.flush()
     except IntegrityError:  # pragma: no cover - the meeting lock makes this unreachable
         raise AlreadyScored(name=expert.name, at="-") from None
+    session.add_all(
+        EvaluationScore(evaluation_id=evaluation.id, criterion=c, score=v)
+        for c, v in values.items()
+    )
+    session.flush()
     record(
         session,
         actor,
@@ -346,7 +455,7 @@ def record_evaluation(
 
 
 def voters(session: Session, meeting_id: int) -> list[PanelSeat]:
-    """Seats that may vote: attending and not recused."""
+    """Seats present who may vote at the meeting: attending and not recused from it."""
     return list(
         session.execute(
             select(PanelSeat).where(
@@ -358,13 +467,25 @@ def voters(session: Session, meeting_id: int) -> list[PanelSeat]:
     )
 
 
-def item_scores(session: Session, item_id: int) -> list[dict[str, int]]:
-    rows = session.execute(
-        select(*(getattr(Evaluation, c) for c in domain.CRITERIA)).where(
-            Evaluation.agenda_item_id == item_id
+def item_scores(
+    session: Session, item_id: int, *, without_recused: bool = False
+) -> list[dict[str, int]]:
+    """Each evaluation of the item as criterion -> score (``without_recused``: leaving out
+    the members recused from the meeting)."""
+    query = (
+        select(EvaluationScore.evaluation_id, EvaluationScore.criterion, EvaluationScore.score)
+        .join(Evaluation, Evaluation.id == EvaluationScore.evaluation_id)
+        .where(Evaluation.agenda_item_id == item_id)
+        .order_by(EvaluationScore.evaluation_id)
+    )
+    if without_recused:
+        query = query.join(PanelSeat, PanelSeat.id == Evaluation.seat_id).where(
+            PanelSeat.recused.is_(False)
         )
-    ).all()
-    return [dict(zip(domain.CRITERIA, map(int, r), strict=True)) for r in rows]
+    by_evaluation: dict[int, dict[str, int]] = {}
+    for evaluation_id, criterion, score in session.execute(query):
+        by_evaluation.setdefault(int(evaluation_id), {})[criterion] = int(score)
+    return list(by_evaluation.values())
 
 
 def record_decision(
@@ -377,13 +498,14 @@ def record_decision(
 ) -> DecisionResult:
     """Record an item's decision with its reason.
 
-    ``passed``/``failed`` need the quorum of members present who may vote, a score from each
-    of them, and agreement with ``db.meetings.scoring.evaluate`` under the meeting's pass
-    marks (with ``decision=None`` the rule's result is recorded). ``deferred`` needs only the
-    reason. A registration review's decision registers or rejects the technology (on the
-    meeting's date); an adoption review's is the meeting's recommendation on the proposal
-    (the approver decides the adoption); a testbed selection's is the meeting's selection
-    (the testbed's next step is proposed and confirmed in the workflow).
+    ``passed``/``failed`` need the regulation's quorum of members present who may vote on
+    this item, a score from each of them, and agreement with ``db.meetings.scoring.evaluate``
+    under the meeting's regulation (with ``decision=None`` the rule's result is recorded).
+    ``deferred`` needs only the reason. A registration review's decision registers or rejects
+    the technology (on the meeting's date); an adoption review's is the meeting's
+    recommendation on the proposal (the approver decides the adoption); a testbed
+    selection's is the meeting's selection (the testbed's next step is proposed and
+    confirmed in the workflow).
 
     :raise PermissionDenied: the actor is not staff.
     :raise ValidationFailed: no reason, or an unknown decision.
@@ -404,13 +526,14 @@ def record_decision(
         raise conflict_from(
             session, last_event(session, "agenda_item", item.id, ("agenda_item.decide",))
         )
-    marks, _own = thresholds_of(session, meeting.id)
+    reg = regulation_of(session, meeting)
+    marks = reg.thresholds
     scores = item_scores(session, item.id)
     outcome = evaluate(scores, marks)
     if decision != "deferred":
-        present = voters(session, meeting.id)
-        if len(present) < meeting.quorum:
-            raise NoQuorum(present=len(present), quorum=meeting.quorum, code=meeting.code)
+        present = item_voters(session, meeting, item, reg.window_years)
+        if len(present) < reg.quorum:
+            raise NoQuorum(present=len(present), quorum=reg.quorum, code=meeting.code)
         scored = set(
             session.execute(
                 select(Evaluation.seat_id).where(Evaluation.agenda_item_id == item.id)

@@ -38,6 +38,7 @@ TABLES = (
     "testbeds",
     "agenda_items",
     "evaluations",
+    "evaluation_scores",
     "inquiries",
     "inquiry_followups",
 )

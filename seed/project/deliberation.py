@@ -194,10 +194,12 @@ def _deliberation(p: Projection, m: Meeting) -> dict[int, dt.datetime]:
                     "id": ev.id,
                     "agenda_item_id": it.id,
                     "seat_id": ev.seat.id,
-                    **scores,
                     "comment": ev.comment,
                     "recorded_at": at,
                 }
+            )
+            p.tables["evaluation_scores"].extend(
+                {"evaluation_id": ev.id, "criterion": c, "score": v} for c, v in scores.items()
             )
             log.add(
                 at,

@@ -12,12 +12,11 @@ Create Date: 2026-11-22 09:00:00
   ``ix_experts_affiliation_registered`` (affiliation, registered_on): the pool per affiliation
   on a day (the report's composition, the overview) is then counted from the index alone
   (at scale 100 on SQLite about 50 ms -> 12 ms of CPU).
-- The rows of the meetings already closed are computed here by the app's own code
-  (``db.deliberation.fairness_store.backfill``, in batches of meetings), so the stored
-  results are exactly what the report computes live. The backfill uses the app's models as
-  they are at this revision: should a later migration change a table it reads, keep this
-  step working (or make it compute nothing: a closed meeting without a row is computed live
-  by the report).
+- The rows of the meetings already closed were computed here by the app's own code until
+  migration 0011, which changed the tables that computation reads (the scores became rows):
+  today's code could no longer read this revision's scores, so this step now computes
+  nothing and migration 0011 computes every closed meeting's row (a closed meeting without a
+  row is computed live by the report meanwhile).
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
 revision: str = "0007"
 down_revision: str | Sequence[str] | None = "0006"
@@ -54,11 +52,7 @@ def upgrade() -> None:
     )
     op.drop_index("ix_experts_affiliation_registered", table_name="experts")
     op.create_index("ix_experts_pool", "experts", ["affiliation", "registered_on", "retired_on"])
-    from db.fairness.store import backfill
-
-    with Session(bind=op.get_bind()) as session:
-        backfill(session)
-        session.flush()
+    # The closed meetings' rows: computed by migration 0011 (see the module docstring).
 
 
 def downgrade() -> None:

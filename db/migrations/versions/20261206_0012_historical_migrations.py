@@ -1,7 +1,7 @@
 """Historical migrations: a city's history brought in by two people, and the records marked.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-06 19:00:00
 
 - ``import_migrations``: a file an administrator checked and submitted (the file itself, its
@@ -11,7 +11,7 @@ Create Date: 2026-12-06 19:00:00
 - ``migrated_records``: every record a confirmed migration created or changed, naming the
   migration (the auditors' list of what came in as history).
 
-(Revision 0011 is another branch's; the lead chains this one after it when merging.)
+(It follows 0011, the regulation in meetings.)
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0010"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
