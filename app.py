@@ -1,4 +1,5 @@
-"""Entry point: page config, database, language, sign-in, navigation by role, run the page.
+"""Entry point: page config, database, the city and language, sign-in, navigation by role, run
+the page.
 
 This file is a router (see ``shared/conventions.md``): no queries here.
 """
@@ -9,34 +10,38 @@ import logging
 
 import streamlit as st
 
-from components import auth, data
+from components import auth, city, data
 from components.cells import escape_markdown
 from components.forms import show_error
-from components.i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language, set_language
+from components.i18n import _
 from components.labels import label
 from components.navigation import build_navigation
+from db.city.store import City
 from db.engine import DatabaseUnreachable
 from db.errors import DatabaseUnavailable, DomainError
 
-st.set_page_config(page_title="New Technology Platform", page_icon=":material/hub:", layout="wide")
-
-lang = st.sidebar.selectbox(
-    "언어 / Language",
-    LANGUAGES,
-    index=LANGUAGES.index(current_language()),
-    format_func=LANGUAGE_NAMES.__getitem__,
-    key="lang_select",
+st.set_page_config(
+    page_title=_("New Technology Platform"), page_icon=":material/hub:", layout="wide"
 )
-set_language(lang)
 
+here: City | None = None
+framed = False  # the language choice is drawn (the error paths draw it otherwise)
 try:
     with st.spinner(_("Opening the database...")):
         data.engine()
+    here = city.profile()
+    city.frame(here)  # tab title, logo, the city's name and the language choice
+    framed = True
+    signed_out_top = st.container()
     actor = auth.signed_in_actor()
 except DatabaseUnavailable as exc:  # down, restarting, busy: say so, without a traceback
+    if not framed:
+        city.language_picker()
     show_error(exc.as_read())
     st.stop()
 except DatabaseUnreachable as exc:  # the address is for the log, not for every visitor
+    if not framed:
+        city.language_picker()
     logging.getLogger("ntp.app").error("The app cannot start: %s", exc)
     st.error(
         _("The app cannot start.")
@@ -48,12 +53,16 @@ except DatabaseUnreachable as exc:  # the address is for the log, not for every 
     )
     st.stop()
 except DomainError as exc:  # bad DATABASE_URL, pending migrations, weak cookie key
+    if not framed:
+        city.language_picker()
     st.error(_("The app cannot start.") + " " + _(exc.message, **exc.params))
     st.stop()
 
 if actor is None:
     # Signed out: the only page is the sign-in form drawn above, so any page URL resolves
     # to it (Streamlit would otherwise fall back to running files from pages/ by name).
+    with signed_out_top:
+        city.sign_in_heading(here)
     auth.show_notice()
     st.navigation(
         [st.Page(auth.signed_out_page, title=_("Sign in"), default=True)], position="hidden"

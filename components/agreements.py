@@ -19,9 +19,10 @@ from components.agreement_forms import agreement_form, link_forms
 from components.bodies import may_write
 from components.cells import day, escape_markdown, missing, region_name, row_name, text
 from components.charts import configure, show
+from components.city import first_day
 from components.export import EXPORT_LIMIT, files_on_request
 from components.i18n import N_, _, current_language, fmt_datetime, fmt_int, md_date
-from components.labels import label
+from components.labels import label, labeller
 from components.pager import PAGE_SIZE, page_offset, pager
 from components.tiles import Tile, tile_row
 from db import clock, domain
@@ -53,9 +54,10 @@ AGREEMENT_COLUMNS = (
 def agreements_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Agreements with translated headers and labels (for the grid and the files)."""
     records = df.to_dict("records")
+    kind_name = labeller("org_kind")
     values = {
         "partner": [row_name(r, "partner_ko", "partner_en") for r in records],
-        "partner_kind": [label("org_kind", r["partner_kind"]) for r in records],
+        "partner_kind": [kind_name(r["partner_kind"]) for r in records],
         "region": [region_name(r.get("region"), r.get("country")) for r in records],
         "kind": [label("agreement_kind", r["kind"]) for r in records],
         "title": [row_name(r, "title_ko", "title_en") for r in records],
@@ -111,6 +113,8 @@ def agreement_filters() -> AgreementView:
             day: dt.date | None = dt.date.fromisoformat(params.get("as_of", ""))
         except ValueError:
             day = None
+        if day is not None and not first_day() <= day <= dt.date(2100, 12, 31):
+            day = None  # outside what the picker offers
         st.session_state["ic_ag_as_of"] = day
         status = params.get("status")
         st.session_state["ic_ag_status"] = status if status in domain.AGREEMENT_STATUSES else ""
@@ -127,7 +131,7 @@ def agreement_filters() -> AgreementView:
             st.date_input(
                 _("Status on (date)"),
                 value=None,
-                min_value=dt.date(2000, 1, 1),
+                min_value=first_day(),
                 max_value=dt.date(2100, 12, 31),
                 format="YYYY-MM-DD",
                 key="ic_ag_as_of",

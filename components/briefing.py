@@ -61,11 +61,13 @@ def build_briefing(
     pipeline: Mapping[str, int],
     durations: Mapping[str, float | None],
     filters_text: str,
+    city_name: str = "",
 ) -> bytes:
     """The briefing as UTF-8 HTML bytes.
 
     ``figures`` are (msgid of the figure's name, value, change over the period).
-    ``period_label`` and ``filters_text`` are already in ``lang``.
+    ``period_label``, ``filters_text`` and ``city_name`` (the city running the platform,
+    named in the title) are already in ``lang``.
     """
     rows = "".join(
         f"<tr><td>{_t(lang, name)}</td><td class='n'>{_n(lang, value)}</td>"
@@ -88,7 +90,11 @@ def build_briefing(
     produced = produced_at.strftime("%Y-%m-%d %H:%M") + " KST"
     # Texts are translated before the template: the catalogue extractor cannot see
     # calls inside an f-string.
-    title = _t(lang, "New Technology Platform briefing")
+    title = (
+        _t(lang, "{city} New Technology Platform briefing", city=city_name)
+        if city_name
+        else _t(lang, "New Technology Platform briefing")
+    )
     as_of_text = _t(lang, "As of {date}", date=as_of.isoformat())
     produced_text = _t(lang, "Produced {when}", when=produced)
     local_text = _t(

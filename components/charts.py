@@ -16,7 +16,7 @@ import streamlit as st
 
 from components import data
 from components.i18n import _, current_language
-from components.labels import label
+from components.labels import label, labeller
 
 FONT = "Noto Sans KR, Nanum Gothic, Malgun Gothic, sans-serif"
 
@@ -99,7 +99,7 @@ def pipeline_chart(stages: dict[str, int]) -> alt.Chart:
 def breakdown_chart(frame: pd.DataFrame, *, kind: str, title: str) -> alt.Chart:
     """Grouped horizontal bars of registered and adopted technologies per code of ``kind``."""
     names = {"registered": _("Registered"), "adopted": _("Adopted")}
-    df = frame.assign(name=frame["code"].map(lambda c: label(kind, c)))
+    df = frame.assign(name=frame["code"].map(labeller(kind)))
     long = df.melt(
         id_vars=["name"], value_vars=["registered", "adopted"], var_name="what", value_name="n"
     )

@@ -105,7 +105,15 @@ def _refresh_after_write() -> None:
     summaries.refresh_in_background(engine(), clock.city_today())
 
 
-# --- the city's vocabularies ---------------------------------------------------------------
+# --- the city: its profile and vocabularies ---------------------------------------------------
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def city(url: str) -> city_store.City | None:
+    """The city running this instance (name, logo, numbering, first day, language, ...);
+    None while the database has no profile (``python -m db city init`` not run yet)."""
+    with read_session(engine()) as s:
+        return city_store.city(s) if city_store.has_profile(s) else None
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
@@ -115,6 +123,14 @@ def vocabulary(url: str, name: str, offered: bool = False) -> tuple[str, ...]:
     take (retired codes stay on older records and in filters)."""
     with read_session(engine()) as s:
         return city_store.codes(s, name, offered=offered)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def term_names(url: str, name: str, lang: str) -> dict[str, str]:
+    """Code -> its name in ``lang`` for every code of the city's vocabulary ``name``, retired
+    ones too (old records keep their names): what tables, charts and options show."""
+    with read_session(engine()) as s:
+        return {t.code: t.label(lang) for t in city_store.terms(s, name)}
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)

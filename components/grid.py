@@ -13,7 +13,7 @@ import streamlit as st
 
 from components.cells import missing, moment, row_name
 from components.i18n import N_, _
-from components.labels import label
+from components.labels import label, labeller
 
 ROW_PX = 35  # a data grid's row and header heights in Streamlit
 HEADER_PX = 38
@@ -42,10 +42,9 @@ def table(df: pd.DataFrame, columns: Sequence[Col], *, empty: str, key: str) -> 
     out = pd.DataFrame(index=range(len(df)))
     rows = df.to_dict("records")  # plain dicts: iterrows builds a Series per row
     for col in columns:
+        show = col.show.bound() if isinstance(col.show, Vocab) else col.show
         values = [
-            col.show(r.get(col.key), r)
-            if col.show
-            else ("" if missing(r.get(col.key)) else r.get(col.key))
+            show(r.get(col.key), r) if show else ("" if missing(r.get(col.key)) else r.get(col.key))
             for r in rows
         ]
         out[_(col.header)] = pd.Series(values, dtype=object)
@@ -60,8 +59,23 @@ def table(df: pd.DataFrame, columns: Sequence[Col], *, empty: str, key: str) -> 
     )
 
 
-def vocab(kind: str) -> Callable[[Any, Mapping[str, Any]], str]:
-    return lambda v, _r: "-" if missing(v) else label(kind, str(v))
+@dataclass(frozen=True)
+class Vocab:
+    """How a code of vocabulary ``kind`` reads in a column: its label."""
+
+    kind: str
+
+    def __call__(self, value: Any, _row: Mapping[str, Any]) -> str:
+        return "-" if missing(value) else label(self.kind, str(value))
+
+    def bound(self) -> Callable[[Any, Mapping[str, Any]], str]:
+        """The same with the labels read once (a whole column)."""
+        name = labeller(self.kind)
+        return lambda value, _row: "-" if missing(value) else name(str(value))
+
+
+def vocab(kind: str) -> Vocab:
+    return Vocab(kind)
 
 
 def title_col(header: str = N_("Technology")) -> Col:

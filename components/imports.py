@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import io
-from functools import cache
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from components import data
+from components import city, data
 from components.export import neutralized, to_csv
 from components.forms import show_error
 from components.i18n import N_, _, current_language, fmt_int, translate_in
 from components.labels import LABELS
 from components.navigation import pages_for
 from db import clock, imports
-from db.city.store import terms
 from db.errors import DomainError
 from db.imports.checking import CITY_VOCABULARIES
 from db.imports.columns import VOCABULARIES, Column, Register
@@ -44,21 +42,29 @@ STATE_UPLOAD = "imp_upload_round"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _labels(kind: str) -> dict[str, str]:
-    return TIE_LABELS if kind == "tie_kind" else LABELS.get(kind, {})
+def _names(kind: str, lang: str) -> dict[str, str]:
+    """Code -> its name in ``lang``: the city's vocabularies as its profile names them."""
+    if kind in CITY_VOCABULARIES:
+        return data.term_names(data.database_url(), CITY_VOCABULARIES[kind], lang)
+    table = TIE_LABELS if kind == "tie_kind" else LABELS.get(kind, {})
+    return {code: translate_in(lang, msgid) for code, msgid in table.items()}
 
 
-@cache
+def _codes(kind: str) -> tuple[str, ...]:
+    """The codes a file may give for ``kind`` (of a city vocabulary: those not retired)."""
+    if kind in CITY_VOCABULARIES:
+        return data.vocabulary(data.database_url(), CITY_VOCABULARIES[kind], True)
+    return VOCABULARIES[kind]
+
+
 def vocabulary() -> imports.Vocabulary:
     """Every code's Korean and English name, accepted in import files beside the code."""
-    names: dict[str, dict[str, str]] = {}
-    for kind in VOCABULARIES:
-        table: dict[str, str] = {}
-        for code, msgid in _labels(kind).items():
-            for lang in ("ko", "en"):
-                table[translate_in(lang, msgid)] = code
-        names[kind] = table
-    return imports.Vocabulary(labels=names)
+    return imports.Vocabulary(
+        labels={
+            kind: {name: code for lang in ("ko", "en") for code, name in _names(kind, lang).items()}
+            for kind in VOCABULARIES
+        }
+    )
 
 
 def register_title(key: str) -> str:
@@ -69,17 +75,29 @@ def _header(col: Column, lang: str) -> str:
     return col.ko if lang == "ko" else col.en
 
 
+# Examples that depend on the city (``Column.example`` of ``db.imports.columns``).
+CITY_EXAMPLES = {
+    "{reg_no}": lambda: city.example_number(901),
+    "{home_region}": lambda: city.home_region(),
+}
+
+
 def _example(col: Column, lang: str) -> str:
     if not col.example:
         return ""
+    if col.example in CITY_EXAMPLES:
+        return CITY_EXAMPLES[col.example]()
     if col.kind == "date":  # a normal import dates nothing before today
         return clock.city_today().isoformat()
     if col.kind == "bool" and col.example in BOOL_EXAMPLES:
         return translate_in(lang, BOOL_EXAMPLES[col.example])
     if col.vocab and col.kind in ("code", "codes"):
         codes = [c.strip() for c in col.example.split(";")]
-        names = [translate_in(lang, _labels(col.vocab).get(c, c)) for c in codes]
-        return "; ".join(names)
+        offered = _codes(col.vocab)
+        if not set(codes) <= set(offered):  # another city's codes: the first of this one's
+            codes = list(offered[: len(codes)])
+        names = _names(col.vocab, lang)
+        return "; ".join(names.get(c, c) for c in codes)
     return col.example
 
 
@@ -94,23 +112,22 @@ def template_frame(register: Register, lang: str) -> pd.DataFrame:
 def _allowed(col: Column, lang: str) -> str:
     if col.vocab:
         kind = col.vocab
+        names = _names(kind, lang)
         return "; ".join(
-            f"{translate_in(lang, _labels(kind).get(code, code))} ({code})"
-            for code in VOCABULARIES[kind]
-            if kind != "locality"
+            f"{names.get(code, code)} ({code})" for code in _codes(kind) if kind != "locality"
         ) or translate_in(lang, N_("yes or no"))
     if col.kind == "bool":
         return translate_in(lang, N_("yes or no"))
     if col.kind == "date":
         return "YYYY-MM-DD"
     if col.kind == "reg_no":
-        return "DG-YYYY-NNN"
+        return city.number_shape()
     if col.kind == "org":
         return translate_in(lang, N_("An organization's Korean or English name as in the register"))
     if col.kind == "email":
         return "name@example.kr"
     if col.kind == "phone":
-        return "053-123-4567"
+        return "010-1234-5678"
     if col.kind == "country":
         return "KR, JP, US, …"
     if col.kind == "ties":
@@ -132,7 +149,9 @@ def guide_frame(register: Register, lang: str) -> pd.DataFrame:
                     n for n in (c.en if lang == "ko" else c.ko, c.key) if n
                 ),
                 t(N_("Required")): t(N_("yes")) if c.required else "",
-                t(N_("What it holds")): t(c.help),
+                t(N_("What it holds")): t(
+                    c.help, shape=city.number_shape(), example=city.example_number(41)
+                ),
                 t(N_("Allowed values")): _allowed(c, lang),
             }
             for c in register.columns
@@ -167,48 +186,31 @@ def template_xlsx(register: Register, lang: str) -> bytes:
     return buf.getvalue()
 
 
-def _rule_text(problem: imports.Problem, city_labels: dict[str, dict[str, str]]) -> str:
+def _rule_text(problem: imports.Problem) -> str:
     """The broken rule as a sentence; allowed codes with their names in the UI language
-    (the city's vocabularies: the codes the check offered, with the labels of the
-    database's terms, ``city_labels``)."""
+    (the city's vocabularies: the codes the check offered, with their labels from the
+    database)."""
     params = dict(problem.params)
     vocab = params.pop("vocab", None)
-    if vocab in CITY_VOCABULARIES:
-        labels = city_labels.get(vocab, {})
+    if vocab in CITY_VOCABULARIES:  # the codes the check offered, named by the city
+        names = _names(vocab, current_language())
         codes = [c.strip() for c in str(params.get("allowed", "")).split(",") if c.strip()]
-        params["allowed"] = ", ".join(
-            f"{labels[code]} ({code})" if code in labels else code for code in codes
-        )
+        params["allowed"] = ", ".join(f"{names.get(code, code)} ({code})" for code in codes)
     elif vocab and vocab in VOCABULARIES:
-        params["allowed"] = ", ".join(
-            f"{_(_labels(vocab)[code])} ({code})" if code in _labels(vocab) else code
-            for code in VOCABULARIES[vocab]
-        )
+        names = _names(vocab, current_language())
+        params["allowed"] = ", ".join(f"{names.get(code, code)} ({code})" for code in _codes(vocab))
     return _(problem.rule, **params)
-
-
-def _city_labels(result: imports.CheckResult) -> dict[str, dict[str, str]]:
-    """Code -> label in the UI language of each city vocabulary a problem names."""
-    named = {str(p.params.get("vocab")) for p in result.problems} & set(CITY_VOCABULARIES)
-    lang = current_language()
-    return {
-        vocab: {
-            t.code: t.label(lang) for t in data.read(terms, vocabulary=CITY_VOCABULARIES[vocab])
-        }
-        for vocab in named
-    }
 
 
 def report_frame(result: imports.CheckResult) -> pd.DataFrame:
     """The listed problems as a table in the session's language."""
-    city_labels = _city_labels(result)
     return pd.DataFrame(
         [
             {
                 _("Row"): p.row,
                 _("Column"): p.column or "",
                 _("Value"): p.value,
-                _("Problem"): _rule_text(p, city_labels),
+                _("Problem"): _rule_text(p),
             }
             for p in result.problems
         ],

@@ -20,7 +20,7 @@ from components.charts import configure, show
 from components.export import EXPORT_LIMIT, files_on_request
 from components.i18n import N_, _, current_language, fmt_int, md_date
 from components.korea_map import short_name, tile_map
-from components.labels import label
+from components.labels import label, labeller
 from components.pager import PAGE_SIZE, page_offset, pager
 from components.tiles import Tile, tile_row
 from db import domain
@@ -90,7 +90,7 @@ def analysis(url: str, as_of: dt.date, as_of_chosen: bool) -> None:
 def _kind_bars(df: pd.DataFrame) -> alt.Chart:
     """Inquiries per kind of body, coloured by status (built once per data and language)."""
     shown = df.assign(
-        body=df["kind"].map(lambda k: label("org_kind", k)),
+        body=df["kind"].map(labeller("org_kind")),
         outcome=df["status"].map(lambda s: label("inquiry_status", s)),
     )
     totals = shown.groupby("body")["n"].sum().sort_values(ascending=False)
@@ -121,7 +121,7 @@ def _kind_bars(df: pd.DataFrame) -> alt.Chart:
 def _kind_chart(df: pd.DataFrame) -> None:
     st.caption(_("How many inquiries each kind of body sent, coloured by what came of them."))
     shown = df.assign(
-        body=df["kind"].map(lambda k: label("org_kind", k)),
+        body=df["kind"].map(labeller("org_kind")),
         outcome=df["status"].map(lambda s: label("inquiry_status", s)),
     )
     totals = shown.groupby("body")["n"].sum().sort_values(ascending=False)
@@ -280,11 +280,12 @@ OVERDUE_COLUMNS = (
 def overdue_frame(df: pd.DataFrame) -> pd.DataFrame:
     """The overdue list with translated headers and labels (for the grid and the files)."""
     records = df.to_dict("records")
+    kind_name = labeller("org_kind")
     shown = {
         "received_on": [r["received_on"] for r in records],
         "days_waiting": [int(r["days_waiting"]) for r in records],
         "org": [row_name(r, "org_ko", "org_en") for r in records],
-        "org_kind": [label("org_kind", r["org_kind"]) for r in records],
+        "org_kind": [kind_name(r["org_kind"]) for r in records],
         "region": [region_name(r.get("region"), r.get("country")) for r in records],
         "channel": [label("inquiry_channel", r["channel"]) for r in records],
         "topic": [text(r["topic"]) for r in records],

@@ -1,9 +1,20 @@
-"""Readable names of the codes in ``db.domain`` and of the workflow's own codes, marked for
-translation with ``N_``: one vocabulary per kind of code, read through :func:`label`."""
+"""Readable names of codes, read through :func:`label` (one value) or :func:`labeller` (a
+column or a list of options): the national codes of ``db.domain`` and the workflow's own
+codes are marked for translation here (``LABELS``, gettext); the city's vocabularies
+(technical fields, growth sectors, kinds of organisation, criteria) are data, labelled in
+both languages by the city's profile (``db.city``) and read through ``components.data``."""
 
 from __future__ import annotations
 
-from components.i18n import N_, _
+from collections.abc import Callable
+
+from components import data
+from components.i18n import N_, _, current_language, translate_in
+from db.imports.checking import CITY_VOCABULARIES as IMPORT_VOCABULARIES
+
+# The city's vocabularies (``db.city``) by the name a column, filter or form gives its codes
+# (those of an import file's columns, and the criteria of meetings).
+CITY_VOCABULARIES: dict[str, str] = {**IMPORT_VOCABULARIES, "criterion": "criteria"}
 
 LABELS: dict[str, dict[str, str]] = {
     "role": {
@@ -26,37 +37,6 @@ LABELS: dict[str, dict[str, str]] = {
         "in_progress": N_("In progress"),
         "completed": N_("Completed"),
         "certified": N_("Certified"),
-    },
-    "field": {
-        "water_sewage": N_("Water and sewage"),
-        "bridges": N_("Bridges"),
-        "building": N_("Building"),
-        "equipment": N_("Equipment"),
-        "roads": N_("Roads"),
-        "tunnels": N_("Tunnels"),
-        "geotechnical": N_("Geotechnical"),
-        "structural": N_("Structural"),
-        "environment": N_("Environment"),
-        "landscaping": N_("Landscaping"),
-        "electrical": N_("Electrical"),
-        "communications": N_("Communications"),
-        "fire_safety": N_("Fire safety"),
-        "disaster_prevention": N_("Disaster prevention"),
-        "rivers": N_("Rivers"),
-        "railways": N_("Railways"),
-        "ports": N_("Ports"),
-        "materials": N_("Materials"),
-        "surveying": N_("Surveying"),
-        "urban_planning": N_("Urban planning"),
-        "energy": N_("Energy"),
-    },
-    "growth_sector": {
-        "medical": N_("Medical industry"),
-        "intelligent_vehicle_robotics": N_("Intelligent vehicles and robotics"),
-        "renewable_energy": N_("Renewable energy"),
-        "water": N_("Water industry"),
-        "smart_city": N_("Smart city"),
-        "none": N_("Outside the growth sectors"),
     },
     "tech_status": {
         "submitted": N_("Submitted"),
@@ -127,20 +107,6 @@ LABELS: dict[str, dict[str, str]] = {
         "answered": N_("Answered"),
         "visit_held": N_("Visit held"),
         "benchmarked": N_("Benchmarked"),
-    },
-    "org_kind": {
-        "company": N_("Company"),
-        "public_institution": N_("Public institution"),
-        "research_institute": N_("Research institute"),
-        "university": N_("University"),
-        "ministry": N_("Central government"),
-        "metropolitan_city": N_("Metropolitan city"),
-        "province": N_("Province"),
-        "local_government": N_("Local government"),
-        "audit_body": N_("Audit body"),
-        "public_corporation": N_("Public corporation"),
-        "education_office": N_("Education office"),
-        "foreign_city": N_("Foreign city"),
     },
     "region": {
         "KR-11": N_("Seoul"),
@@ -230,22 +196,29 @@ LABELS: dict[str, dict[str, str]] = {
         "conflict": N_("Already decided"),
         "failed": N_("Not possible"),
     },
-    "criterion": {
-        "novelty": N_("Novelty"),
-        "progressiveness": N_("Progressiveness"),
-        "applicability": N_("Field applicability"),
-        "economy": N_("Economy"),
-        "diffusion": N_("Diffusion"),
-    },
 }
 
 
+def labeller(kind: str, lang: str | None = None) -> Callable[[str | None], str]:
+    """:func:`label` for many codes of ``kind``, in ``lang`` (default: the reader's): the
+    names are read once, so a table column or a list of options costs one cached read."""
+    if kind in CITY_VOCABULARIES:
+        names = data.term_names(
+            data.database_url(), CITY_VOCABULARIES[kind], lang or current_language()
+        )
+        return lambda code: "-" if code is None else names.get(code, code)
+    table = LABELS.get(kind, {})
+    if lang is None:
+        return lambda code: "-" if code is None else (_(table[code]) if code in table else code)
+    return lambda code: (
+        "-" if code is None else (translate_in(lang, table[code]) if code in table else code)
+    )
+
+
 def label(kind: str, code: str | None) -> str:
-    """The translated name of ``code`` in vocabulary ``kind`` (the code itself if unknown)."""
-    if code is None:
-        return "-"
-    text = LABELS.get(kind, {}).get(code)
-    return _(text) if text else code
+    """The name of ``code`` in vocabulary ``kind`` in the reader's language (the code itself
+    if unknown, "-" for none). A city vocabulary's retired codes keep their names."""
+    return labeller(kind)(code)
 
 
 def status_label(entity: str, code: str | None) -> str:

@@ -15,7 +15,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from components import data
+from components import city, data
 from components.briefing import build_briefing
 from components.charts import breakdown_chart, pipeline_chart, show, trend_chart
 from components.export import download_buttons, to_csv, to_xlsx
@@ -340,6 +340,7 @@ def downloads(
             pipeline=stages,
             durations=durations,
             filters_text=filters_in(lang, f),
+            city_name=here.name(lang) if (here := city.profile()) else "",
         )
         st.download_button(
             _("Download briefing"),

@@ -11,13 +11,13 @@ from dataclasses import dataclass, replace
 import streamlit as st
 
 from components import data
+from components.city import first_day
 from components.i18n import N_, _, current_language, fmt_date, fmt_datetime, translate_in
-from components.labels import LABELS, label
+from components.labels import labeller
 from db import clock
 from db.kpi.headline import ALL_TECHNOLOGIES, TechFilter
 from db.kpi.overview import month_start
 
-FIRST_DAY = dt.date(2018, 1, 1)
 PERIODS = {"month": 30, "quarter": 91, "year": 365}
 PERIOD_NAMES = {
     "month": N_("30 days"),
@@ -59,7 +59,7 @@ def parse_query(params: Mapping[str, str]) -> tuple[Filters, list[str]]:
     as_of = clock.city_today()
     if raw := params.get("as_of"):
         try:
-            as_of = min(max(dt.date.fromisoformat(raw), FIRST_DAY), clock.city_today())
+            as_of = min(max(dt.date.fromisoformat(raw), first_day()), clock.city_today())
         except ValueError:
             ignored.append("as_of")
     period = params.get("period", "year")
@@ -102,7 +102,7 @@ def filter_bar(initial: Filters) -> Filters:
     as_of = c1.date_input(
         _("As of"),
         value=initial.as_of,
-        min_value=FIRST_DAY,
+        min_value=first_day(),
         max_value=clock.city_today(),
         key="as_of",
         format="YYYY-MM-DD",
@@ -117,18 +117,19 @@ def filter_bar(initial: Filters) -> Filters:
     # "all" rather than None for "no filter": None is a select box's empty state.
     sectors = [ALL, *data.vocabulary(data.database_url(), "sectors")]
     fields = [ALL, *data.vocabulary(data.database_url(), "fields")]
+    sector_name, field_name = labeller("growth_sector"), labeller("field")
     sector = c3.selectbox(
         _("Growth sector"),
         sectors,
         index=_index("sector", sectors, initial.tech.sector or ALL),
-        format_func=lambda s: _("All sectors") if s == ALL else label("growth_sector", s),
+        format_func=lambda s: _(ALL_SECTORS) if s == ALL else sector_name(s),
         key="sector",
     )
     field = c4.selectbox(
         _("Technical field"),
         fields,
         index=_index("field", fields, initial.tech.field or ALL),
-        format_func=lambda f: _("All fields") if f == ALL else label("field", f),
+        format_func=lambda f: _(ALL_FIELDS) if f == ALL else field_name(f),
         key="field",
     )
     local_key = {None: "all", True: "local", False: "external"}[initial.tech.local]
@@ -160,20 +161,23 @@ def filter_bar(initial: Filters) -> Filters:
 
 def filters_in(lang: str, f: Filters) -> str:
     """The technology filters in words, in ``lang``."""
-    parts = [
-        # (a code the catalogue does not label, e.g. another city's sector, reads as its code)
-        "All sectors"
-        if f.tech.sector is None
-        else LABELS["growth_sector"].get(f.tech.sector, f.tech.sector),
-        "All fields" if f.tech.field is None else LABELS["field"].get(f.tech.field, f.tech.field),
-        LOCAL_NAMES[{None: "all", True: "local", False: "external"}[f.tech.local]],
-    ]
-    return " · ".join(translate_in(lang, p) for p in parts)
+    local = LOCAL_NAMES[{None: "all", True: "local", False: "external"}[f.tech.local]]
+    return " · ".join(
+        (
+            translate_in(lang, ALL_SECTORS)
+            if f.tech.sector is None
+            else labeller("growth_sector", lang)(f.tech.sector),
+            translate_in(lang, ALL_FIELDS)
+            if f.tech.field is None
+            else labeller("field", lang)(f.tech.field),
+            translate_in(lang, local),
+        )
+    )
 
 
 def earlier(f: Filters) -> Filters:
     """The same view at the start of the comparison period."""
-    return replace(f, as_of=max(f.as_of - dt.timedelta(days=PERIODS[f.period]), FIRST_DAY))
+    return replace(f, as_of=max(f.as_of - dt.timedelta(days=PERIODS[f.period]), first_day()))
 
 
 def trend_window(f: Filters) -> tuple[dt.date, dt.date]:

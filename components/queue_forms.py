@@ -16,6 +16,7 @@ import streamlit as st
 
 from components import data
 from components.cells import row_name
+from components.city import number_shape
 from components.forms import Form
 from components.i18n import N_, _, current_language
 from components.labels import label, status_label
@@ -236,7 +237,12 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
             form.field_error("certification")
         st.text_area(_("Summary (optional)"), max_chars=4000, key=form.key("wf_reg_summary"))
         form.field_error("summary")
-        st.caption(_("The registration number (DG-year-number) is assigned when it is saved."))
+        st.caption(
+            _(
+                "The registration number ({shape}) is assigned when it is saved.",
+                shape=number_shape(),
+            )
+        )
 
         def write() -> tuple[int, str]:
             result: tuple[int, str] = data.write(

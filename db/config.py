@@ -23,7 +23,8 @@ class Settings:
     database_url: str
     demo: bool
     data_dir: Path
-    default_language: str
+    default_language: str  # NTP_LANG, else ko
+    language_set: bool = False  # NTP_LANG was given: it overrides the city's default language
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -40,12 +41,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         url = f"sqlite:///{data_dir / DEFAULT_SQLITE_NAME}"
     demo_flag = (env.get("NTP_DEMO") or "").strip().lower()
     demo = embedded if demo_flag == "" else demo_flag in {"1", "true", "yes", "on"}
-    lang = (env.get("NTP_LANG") or "ko").strip().lower()
+    lang = (env.get("NTP_LANG") or "").strip().lower()
     return Settings(
         database_url=url,
         demo=demo,
         data_dir=data_dir,
         default_language=lang if lang in {"ko", "en"} else "ko",
+        language_set=lang in {"ko", "en"},
     )
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from db import clock, kpi
+from db.city import store as city_store
 from db.engine import SQLITE_BUSY_TIMEOUT_MS
 from db.fairness.report import FairnessReport, fairness_report
 from db.kpi import overview
@@ -628,7 +629,7 @@ def intercity(session: Session, version: int, read: str, **params: Any) -> Any:
 # --- keeping the default views current --------------------------------------------------------
 
 PERIOD_DAYS = (30, 91, 365)  # components.overview.PERIODS
-FIRST_DAY = dt.date(2018, 1, 1)  # components.overview.FIRST_DAY
+FIRST_DAY = dt.date(2018, 1, 1)  # before a city profile: components.city.FALLBACK_FIRST_DAY
 BEHIND = ("meetings", "testbeds", "agreements")
 
 
@@ -721,13 +722,16 @@ class _Read:
         return self.read(session, version, *self.args)
 
 
-def default_reads(as_of: dt.date) -> list[Callable[[Session, int], Any]]:
+def default_reads(
+    as_of: dt.date, first_day: dt.date = FIRST_DAY
+) -> list[Callable[[Session, int], Any]]:
     """What the overview shows with no filter on ``as_of`` (and the comparison dates of
-    each period), and the registers' default counts; each a call ``(session, version)``."""
+    each period, not before the city's ``first_day``), and the registers' default counts;
+    each a call ``(session, version)``."""
     from db import adoptions, experts, technologies
 
     tech = ALL_TECHNOLOGIES
-    earlier = [max(as_of - dt.timedelta(days=days), FIRST_DAY) for days in PERIOD_DAYS]
+    earlier = [max(as_of - dt.timedelta(days=days), first_day) for days in PERIOD_DAYS]
     return [
         _Read(headline, (as_of, tech)),
         *[_Read(headline, (day, tech)) for day in earlier],
@@ -751,7 +755,8 @@ def refresh(engine: Engine, as_of: dt.date) -> int:
     version, then :func:`prune`; returns the data version refreshed."""
     with Session(engine) as s:
         version = data_version(s)
-        for read in default_reads(as_of):
+        first = city_store.city(s).first_operating_day if city_store.has_profile(s) else FIRST_DAY
+        for read in default_reads(as_of, first):
             read(s, version)
     prune(engine, version)
     return version

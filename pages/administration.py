@@ -1,4 +1,5 @@
-"""Administration: accounts and roles (admin only; every action checked again in ``db/``)."""
+"""Administration: accounts and roles, and the city profile (admin only; every action
+checked again in ``db/``)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,20 @@ import streamlit as st
 
 from components import accounts as admin
 from components import data
+from components.city_admin import city_profile_page
 from components.i18n import _
 from components.navigation import guard
 from db import accounts
 
 actor = guard("admin")
 st.title(_("Administration"))
-users = data.read(accounts.list_users, actor=actor)
-admin.accounts_table(users)
-left, right = st.columns(2)
-admin.create_account(actor, left)
-with right:
-    admin.change_account(actor, users)
+accounts_tab, city_tab = st.tabs([_("Accounts"), _("City profile")])
+with accounts_tab:
+    users = data.read(accounts.list_users, actor=actor)
+    admin.accounts_table(users)
+    left, right = st.columns(2)
+    admin.create_account(actor, left)
+    with right:
+        admin.change_account(actor, users)
+with city_tab:
+    city_profile_page(actor)

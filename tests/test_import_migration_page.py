@@ -15,9 +15,7 @@ from db.models import ImportMigration, Technology, User
 from db.policy import Actor
 from db.session import read_session, write_session
 from tests.apptest import new_app, page_text, sign_in
-from tests.test_import_page import _csv, _open, _owner, _state, _upload, app_env, open_korean
-
-__all__ = ["app_env"]  # the fixture: a copy of the demo database, in English
+from tests.test_import_page import _csv, _open, _owner, _state, _upload, open_korean
 
 HEADER = ["등록번호", "기술명", "보유 기관", "기술 분야", "신청일", "상태", "등록일"]
 

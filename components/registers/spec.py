@@ -15,11 +15,10 @@ import streamlit as st
 from components import data
 from components.cells import in_language, missing, money, yes_no
 from components.i18n import _, fmt_date, fmt_int
-from components.labels import label
+from components.labels import CITY_VOCABULARIES, label, labeller
 
 PAGE_SIZE = 50
 TABLE_ROWS_SHOWN = 15  # rows visible before the table scrolls
-DATE_MIN = dt.date(2000, 1, 1)
 DATE_MAX = dt.date(2100, 12, 31)
 RESERVED = ("sort", "page", "id")  # URL parameters besides the filters
 
@@ -40,17 +39,9 @@ class Filter:
     help: str | None = None  # msgid
 
 
-# The city's vocabularies (data, ``db.city``) by their name in ``components.labels``: a code
-# filter on one of them offers the city's codes, read from the database.
-CITY_VOCABULARIES = {
-    "field": "fields",
-    "growth_sector": "sectors",
-    "org_kind": "organisation_kinds",
-}
-
-
 def filter_codes(flt: Filter) -> tuple[str, ...]:
-    """The codes a code filter offers and accepts."""
+    """The codes a code filter offers and accepts (a city vocabulary's are read from the
+    database, retired ones included: older records hold them)."""
     if flt.vocabulary in CITY_VOCABULARIES:
         return data.vocabulary(data.database_url(), CITY_VOCABULARIES[flt.vocabulary])
     return flt.codes
@@ -140,17 +131,24 @@ def state_key(reg: Register, name: str) -> str:
     return f"reg_{reg.key}_{name}"
 
 
-def text_of(column: Column, record: Mapping[str, Any]) -> Any:
-    """The value of ``column`` in ``record`` for a person: labels, local/external, money."""
+def text_of(
+    column: Column, record: Mapping[str, Any], name: Callable[[str | None], str] | None = None
+) -> Any:
+    """The value of ``column`` in ``record`` for a person: labels, local/external, money.
+    ``name``: the column vocabulary's :func:`~components.labels.labeller`, when the caller
+    reads many records."""
     value: Any = record.get(column.key)
     if column.en:
         value = in_language(value, record.get(column.en))
     if missing(value):
         return None
+    if column.vocabulary and name is None:
+        name = labeller(column.vocabulary)
     if column.kind == "codes":
-        return ", ".join(label(column.vocabulary, c) for c in value)
-    if column.vocabulary:
-        return label(column.vocabulary, str(value))
+        assert name is not None
+        return ", ".join(name(c) for c in value)
+    if name is not None:
+        return name(str(value))
     if column.kind == "local":
         return label("locality", "local" if value else "external")
     if column.kind == "bool":
@@ -180,7 +178,8 @@ def display_frame(columns: tuple[Column, ...], df: pd.DataFrame) -> pd.DataFrame
     for column in columns:
         if column.key not in df.columns:
             continue
-        out[_(column.header)] = pd.Series([text_of(column, r) for r in records], dtype=object)
+        name = labeller(column.vocabulary) if column.vocabulary else None
+        out[_(column.header)] = pd.Series([text_of(column, r, name) for r in records], dtype=object)
     return out
 
 

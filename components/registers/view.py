@@ -12,11 +12,11 @@ from typing import Any
 import streamlit as st
 
 from components.cells import escape_markdown
+from components.city import first_day
 from components.i18n import N_, _
-from components.labels import label
+from components.labels import label, labeller
 from components.registers.spec import (
     DATE_MAX,
-    DATE_MIN,
     RESERVED,
     Filter,
     Msgid,
@@ -63,7 +63,7 @@ def _parse_value(flt: Filter, raw: str) -> Any:
             day = dt.date.fromisoformat(raw)
         except ValueError:
             return None
-        return day if DATE_MIN <= day <= DATE_MAX else None
+        return day if first_day() <= day <= DATE_MAX else None
     if flt.kind == "local":
         return {"1": True, "0": False}.get(raw)
     if flt.kind == "code":
@@ -168,7 +168,7 @@ def _widget(reg: Register, flt: Filter) -> None:
         st.date_input(
             _(flt.label),
             value=None,
-            min_value=DATE_MIN,
+            min_value=first_day(),
             max_value=DATE_MAX,
             key=key,
             format="YYYY-MM-DD",
@@ -184,10 +184,10 @@ def _widget(reg: Register, flt: Filter) -> None:
             _(flt.label), list(names), format_func=names.__getitem__, key=key, help=help_text
         )
     else:
-        vocabulary = flt.vocabulary
+        named = labeller(flt.vocabulary)
 
         def name(code: str) -> str:
-            return label(vocabulary, code) if code else _("All")
+            return named(code) if code else _("All")
 
         st.selectbox(
             _(flt.label), ["", *filter_codes(flt)], format_func=name, key=key, help=help_text

@@ -55,6 +55,15 @@ class NumberPattern:
 
         return _PLACEHOLDER.sub(fill, self.pattern)
 
+    def shape(self) -> str:
+        """The pattern as a person reads it, e.g. ``DG-YYYY-NNN`` (YYYY the year, one N per
+        digit of the number)."""
+
+        def fill(m: re.Match[str]) -> str:
+            return "YYYY" if m.group(1) == "year" else "N" * self.width
+
+        return _PLACEHOLDER.sub(fill, self.pattern)
+
     def regex(self) -> re.Pattern[str]:
         """Matches this pattern's numbers; groups ``year`` (if any) and ``seq``."""
         out, pos = [], 0

@@ -287,17 +287,27 @@ def _logo(folder: Path, name: Any, bad: Any) -> tuple[bytes, str]:
     except OSError:
         bad("city.logo", N_("{value} was not found beside the profile"), value=name)
         return b"", ""
+    logo_type, problem, params = check_logo(content)
+    if problem:
+        bad("city.logo", problem, **({"value": name} | params))
+    return (content, logo_type) if logo_type else (b"", "")
+
+
+def check_logo(content: bytes) -> tuple[str, str | None, dict[str, Any]]:
+    """``(media type, problem, its parameters)`` of a logo's bytes: an SVG without scripts or
+    a PNG of at most ``LOGO_MAX_BYTES``; the type is empty when it is neither, the problem
+    None when the logo is fine (a profile file's logo and one uploaded in the app)."""
     if len(content) > LOGO_MAX_BYTES:
-        bad("city.logo", N_("at most {n} bytes"), n=LOGO_MAX_BYTES)
+        kind = "image/png" if content.startswith(b"\x89PNG") else ""
+        return kind, N_("at most {n} bytes"), {"n": LOGO_MAX_BYTES}
     if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return content, "image/png"
+        return "image/png", None, {}
     head = content[:512].lstrip().lower()
     if head.startswith((b"<svg", b"<?xml")) and b"<svg" in content[:4096].lower():
         if re.search(rb"<script|javascript:|\bon\w+\s*=|<foreignobject", content, re.I):
-            bad("city.logo", N_("an SVG logo may not hold scripts or event handlers"))
-        return content, "image/svg+xml"
-    bad("city.logo", N_("{value} is neither an SVG nor a PNG image"), value=name)
-    return b"", ""
+            return "image/svg+xml", N_("an SVG logo may not hold scripts or event handlers"), {}
+        return "image/svg+xml", None, {}
+    return "", N_("{value} is neither an SVG nor a PNG image"), {}
 
 
 def _terms(name: str, raw: Any, bad: Any) -> tuple[Term, ...]:

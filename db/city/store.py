@@ -286,6 +286,7 @@ class VocabularyTerm:
     position: int
     attributes: Mapping[str, Any]
     retired_on: dt.date | None
+    version: int = 1  # compare-and-set of an administrator's edit (``db.city.edits``)
 
     def label(self, lang: str) -> str:
         return self.ko if lang == "ko" else self.en
@@ -307,6 +308,7 @@ def terms(session: Session, vocabulary: str) -> tuple[VocabularyTerm, ...]:
             r.position,
             json.loads(r.attributes or "{}"),
             r.retired_on,
+            r.version,
         )
         for r in rows
     )

@@ -59,12 +59,14 @@ class Column:
     en: str
     ko: str
     kind: str
-    help: str  # N_ template: what the column holds (template's guide sheet)
+    help: str  # N_ template: what the column holds (guide sheet; {shape}, {example}: numbering)
     required: bool = False
     max_len: int = TEXT_MAX_CHARS
     vocab: str | None = None
     aliases: tuple[str, ...] = ()
-    example: str = ""  # a code for code columns, translated to a label by the UI
+    # A code for code columns, translated to a label by the UI; "{reg_no}" and
+    # "{home_region}" stand for the city's (a number of its pattern, its home region).
+    example: str = ""
 
     def names(self) -> tuple[str, ...]:
         return (self.key, self.en, self.ko, *self.aliases)
@@ -218,7 +220,7 @@ ORGANIZATIONS = Register(
             N_("One of the 17 metropolitan and provincial governments; required for Korea."),
             vocab="region",
             aliases=("시도", "광역자치단체"),
-            example="KR-27",
+            example="{home_region}",
         ),
         Column(
             "is_local",
@@ -254,11 +256,11 @@ TECHNOLOGIES = Register(
             "Registration number",
             "등록번호",
             "reg_no",
-            N_("The city's registration number, DG-YYYY-NNN (e.g. DG-2019-041)."),
+            N_("The city's registration number, {shape} (e.g. {example})."),
             required=True,
             max_len=_length(Technology, "reg_no"),
             aliases=("reg no", "registration no", "번호"),
-            example="DG-2026-901",
+            example="{reg_no}",
         ),
         Column(
             "title_ko",
@@ -456,7 +458,7 @@ EXPERTS = Register(
             N_("Telephone (digits, spaces, +, - and parentheses)."),
             max_len=_length(Expert, "phone"),
             aliases=("연락처", "telephone"),
-            example="053-000-0000",
+            example="010-1234-5678",
         ),
         Column(
             "email",
