@@ -136,7 +136,7 @@ DELIBERATION = (
     ),
     Col(
         "stage1_mean",
-        N_("Novelty and progressiveness (mean)"),
+        N_("First-stage criteria (mean)"),
         lambda v, _r: "-" if missing(v) else f"{v:.1f}",
     ),
     Col("overall_mean", N_("All criteria (mean)"), lambda v, _r: "-" if missing(v) else f"{v:.1f}"),

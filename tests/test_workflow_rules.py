@@ -20,6 +20,8 @@ from sqlalchemy import Engine, select, update
 
 from db import adoptions, approvals, clock, lost_edits, models, policy, technologies
 from db.adoptions import writes as adoption_writes
+from db.approvals import screen
+from db.city import store as city_store
 from db.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import Adoption, Proposal, Technology
 from db.policy import Actor
@@ -1003,6 +1005,11 @@ def test_work_queue_and_pending_decisions(
     ctx = read(migrated_engine, approvals.decision_context, actor=me, adoption_id=theirs[0])
     assert ctx.can_approve and ctx.recommendation.recommended
     assert ctx.deliberations["decision"].tolist() == ["passed"]
+    # one column per criterion of the meeting's regulation, in the city's order (no list in code)
+    with read_session(migrated_engine) as s:
+        city_criteria = [t.code for t in city_store.terms(s, "criteria")]
+    scored = list(ctx.deliberations.columns[len(screen.DELIBERATION_COLUMNS) :])
+    assert scored == city_criteria and scored
     assert ctx.technology.owner_en.startswith("Test Company")
     with pytest.raises(PermissionDenied):
         read(migrated_engine, approvals.pending_decisions, actor=people["staff"])

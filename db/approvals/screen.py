@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from db import clock, domain, policy
+from db import clock, policy
 from db.adoptions import writes as adoptions
 from db.adoptions.register import AdoptionDetail, adoption_detail
 from db.adoptions.writes import Recommendation
@@ -27,6 +27,7 @@ from db.approvals import proposals
 from db.approvals.decisions import parse_key
 from db.audit import trail as audit_trail
 from db.audit.trail import RecordHistory
+from db.city.store import positions
 from db.errors import NotFound
 from db.meetings import scoring
 from db.meetings.common import regulation_of
@@ -124,14 +125,15 @@ class ProposalContext(ItemContext):
 
 DELIBERATION_COLUMNS = [
     "meeting_id", "code", "kind", "held_on", "meeting_status", "decision", "decision_reason",
-    "decided_at", "members", "stage1_mean", "overall_mean", "rule_passed", *domain.CRITERIA,
+    "decided_at", "members", "stage1_mean", "overall_mean", "rule_passed",
 ]  # fmt: skip
 
 
 def deliberations(session: Session, condition: Any) -> pd.DataFrame:
     """Agenda items matching ``condition`` with their meeting, decision and the scores
     aggregated by :func:`db.meetings.scoring.evaluate` under the meeting's regulation
-    (columns :data:`DELIBERATION_COLUMNS`)."""
+    (columns :data:`DELIBERATION_COLUMNS`, then the mean of each criterion those
+    regulations score, in the city's order of criteria; None where a meeting's did not)."""
     items = session.execute(
         select(
             AgendaItem.id,
@@ -149,13 +151,13 @@ def deliberations(session: Session, condition: Any) -> pd.DataFrame:
         .order_by(Meeting.scheduled_on, AgendaItem.id)
     ).all()
     out: list[dict[str, Any]] = []
+    criteria: set[str] = set()
     for it in items:
         meeting = session.get(Meeting, it.meeting_id)
         assert meeting is not None
-        outcome = scoring.evaluate(
-            item_scores(session, it.id, without_recused=True),
-            regulation_of(session, meeting).thresholds,
-        )
+        thresholds = regulation_of(session, meeting).thresholds
+        criteria.update(thresholds.codes)
+        outcome = scoring.evaluate(item_scores(session, it.id, without_recused=True), thresholds)
         out.append(
             {
                 "meeting_id": it.meeting_id,
@@ -171,14 +173,14 @@ def deliberations(session: Session, condition: Any) -> pd.DataFrame:
                 "overall_mean": outcome.overall_mean if outcome.members else None,
                 "rule_passed": outcome.passed if outcome.members else None,
                 **{
-                    c: round(outcome.criterion_means[c], 1)
-                    if outcome.members and c in outcome.criterion_means
-                    else None
-                    for c in domain.CRITERIA
+                    c: round(mean, 1) if outcome.members else None
+                    for c, mean in outcome.criterion_means.items()
                 },
             }
         )
-    return pd.DataFrame(out, columns=DELIBERATION_COLUMNS)
+    order = positions(session, "criteria")
+    scored = sorted(criteria, key=lambda c: (order.get(c, len(order)), c))
+    return pd.DataFrame(out, columns=[*DELIBERATION_COLUMNS, *scored])
 
 
 def _names(session: Session) -> dict[int, str]:
