@@ -145,7 +145,7 @@ def profile_form(actor: Actor, here: City, records_exist: bool) -> None:
             _name("reg_no_pattern"),
             here.reg_no_pattern.pattern,
             max_chars=40,
-            help=fixed or _("For example DG-{year}-{seq:03}: the year and a zero-padded number."),
+            help=fixed or _("For example AB-{year}-{seq:03}: the year and a zero-padded number."),
         )
         zone = right.text_input(_name("time_zone"), here.time_zone, max_chars=64, help=fixed)
         st.caption(_name("targets"))

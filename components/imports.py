@@ -1,3 +1,5 @@
+# Over 500 lines on purpose: the import screen's steps (templates, check report, preview,
+# write) hand one state along; the historical migrations are components/migrations.py.
 """The bulk import screen's pieces: templates, the check report, the preview, the import.
 
 ``db.imports`` does the reading, checking and writing; this module turns its results into

@@ -1,3 +1,5 @@
+# Over 500 lines on purpose: the schema as one file of typed models, the map every query
+# reads; split by domain it would hide the foreign keys between them.
 """Typed SQLAlchemy 2 models of the shared database (one class per entity of design.md).
 
 The schema itself is built by Alembic (``db/migrations``); these classes describe it for

@@ -1,10 +1,10 @@
+# Over 500 lines on purpose: the codec, the store and the stored reads are one mechanism whose
+# invariants (versioning, the security rule) must be read together; docs/stored-summaries.md.
 """Stored summaries: expensive figures computed once per *data version*, kept in the
 database (``stored_summaries``) and served by one primary-key lookup while the data has not
 changed. Only aggregates and role-independent reads without contact data are stored;
-payloads are tagged JSON, never pickle. Over 500 lines on purpose: the codec, the store and
-the stored reads are one mechanism whose invariants (versioning, the security rule) must be
-read together. The design (what is stored, the security rule, versioning and invalidation,
-refresh on write, bounds): ``docs/stored-summaries.md``.
+payloads are tagged JSON, never pickle. The design (what is stored, the security rule,
+versioning and invalidation, refresh on write, bounds): ``docs/stored-summaries.md``.
 """
 
 from __future__ import annotations

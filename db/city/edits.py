@@ -1,3 +1,5 @@
+# Over 500 lines on purpose: every administrator edit of the profile and its vocabularies,
+# each with its refusal; they share the uses count and the compare-and-set.
 """An administrator's edits of the city profile and its vocabularies (the *City profile* page).
 
 Every write checks the role here (administrators), compares and sets the row's ``version``

@@ -1,4 +1,4 @@
-"""A city's registration-number pattern, such as ``DG-{year}-{seq:03}`` (pure).
+"""A city's registration-number pattern, such as ``AB-{year}-{seq:03}`` (pure).
 
 ``{year}`` is the year of submission, ``{seq}`` the number within the year (or within all
 time, when the pattern has no ``{year}``), zero-padded to the width after the colon. The
@@ -56,7 +56,7 @@ class NumberPattern:
         return _PLACEHOLDER.sub(fill, self.pattern)
 
     def shape(self) -> str:
-        """The pattern as a person reads it, e.g. ``DG-YYYY-NNN`` (YYYY the year, one N per
+        """The pattern as a person reads it, e.g. ``AB-YYYY-NNN`` (YYYY the year, one N per
         digit of the number)."""
 
         def fill(m: re.Match[str]) -> str:

@@ -1,3 +1,6 @@
+# Over 500 lines on purpose: the report across meetings (composition, concentration, repeated
+# panelists, the flags of a period) reads one period's records together; each meeting's own
+# results are live.py.
 """The fairness report across meetings, for auditors.
 
 For the meetings scheduled in a period: panel composition against the pool, seats per expert

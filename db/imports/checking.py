@@ -448,7 +448,7 @@ def existing_key(register: str, rec: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def reg_no_form(pattern: NumberPattern) -> dict[str, str]:
-    """How the city's registration numbers look (``DG-YYYY-NNN``) and one of them."""
+    """How the city's registration numbers look (``AB-YYYY-NNN``) and one of them."""
     shown = re.sub(r"\{year\}", "YYYY", pattern.pattern)
     shown = re.sub(
         r"\{seq\}", "N" * pattern.width, re.sub(r"\{seq:0?\d\}", "N" * pattern.width, shown)

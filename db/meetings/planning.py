@@ -1,3 +1,5 @@
+# Over 500 lines on purpose: scheduling, the agenda and the panel (draw, appointment,
+# substitutes) obey one regulation version and share its pool and seat-limit reads.
 """Before the meeting: schedule it, set its agenda, draw and seat its panel.
 
 Every write takes ``*, session`` (the caller owns the transaction, see

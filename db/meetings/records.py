@@ -1,3 +1,6 @@
+# Over 500 lines on purpose: one meeting's full record for the auditor (draw, seats, recusals,
+# scores under its regulation, checks) is one read whose parts check each other; the meeting
+# list is its index.
 """Reading deliberations: the meeting list, and one meeting's full record for the auditor.
 
 :func:`meeting_record` gathers on one screen's worth of values everything needed to judge a

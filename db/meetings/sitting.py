@@ -1,3 +1,5 @@
+# Over 500 lines on purpose: the writes of a sitting (attendance, recusals, scores, decisions,
+# minutes, closing, corrections) share the meeting lock and the quorum of those who may vote.
 """At and after the meeting: attendance, declarations and recusals, scores, decisions,
 minutes, closing, and corrections to a closed record.
 

@@ -12,7 +12,7 @@ registered -> expired | withdrawn. Who moves what:
   confirms it (:mod:`db.approvals.proposals`).
 
 Registration numbers follow the city's pattern (``reg_no_pattern`` of its profile, such as
-``DG-{year}-{seq:03}``): the year of submission in the city and a running number within the
+``AB-{year}-{seq:03}``): the year of submission in the city and a running number within the
 year, the next after the highest given so far. Two submissions at once never get the same number: on
 PostgreSQL registrations take a transaction-level advisory lock (on SQLite ``BEGIN
 IMMEDIATE`` already serialises writers), and the unique constraint on ``reg_no`` backs it
