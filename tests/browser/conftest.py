@@ -145,6 +145,46 @@ def wait_ready(page, timeout: float = 30_000) -> None:  # type: ignore[no-untype
     page.wait_for_selector(READY, timeout=timeout)
 
 
+# The script is idle and nothing on the page is left over from an earlier run (Streamlit marks
+# such elements data-stale until the run that replaces them finishes).
+SETTLED = (
+    '() => !!document.querySelector("' + READY + '")'
+    " && !document.querySelector(\"[data-stale='true']\")"
+    " && document.querySelectorAll('input[type=password]').length <= 1"
+)
+
+
+def fill_sign_in(  # type: ignore[no-untyped-def]
+    page,
+    username: str,
+    password: str,
+    signed_in,
+    words: dict[str, str] | None = None,
+) -> bool:
+    """Sign in through the form already loaded in ``page``; True once ``signed_in`` (a
+    locator) shows. A fresh session reruns once more while it settles (its cookie component
+    reports in), and during that rerun the old form can show beside the new one for a moment
+    or come back empty; so the form is filled only when the page has settled, and filled
+    again (up to five times) when a rerun redrew it meanwhile. ``words``: the labels of the
+    form (``user``, ``password``, ``sign_in``) in the page's language (English by default)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    w = {"user": "Username", "password": "Password", "sign_in": "Sign in", **(words or {})}
+    for _attempt in range(5):
+        page.wait_for_function(SETTLED, timeout=30_000)
+        if signed_in.count():
+            return True
+        try:
+            page.get_by_role("textbox", name=w["user"]).fill(username)
+            page.get_by_role("textbox", name=w["password"]).fill(password)
+            page.get_by_role("button", name=w["sign_in"]).click()
+            signed_in.first.wait_for(timeout=15_000)
+            return True
+        except PlaywrightError:  # two forms for a moment, or one redrawn empty: again
+            continue
+    return bool(signed_in.count())
+
+
 def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

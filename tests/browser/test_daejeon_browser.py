@@ -14,14 +14,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from db.city.store import city, terms
 from db.engine import make_engine
 from db.models import Technology
 from db.session import read_session
-from tests.browser.conftest import ARTIFACTS, AppServer, screenshot, start_app, stop_app, wait_ready
+from tests.browser.conftest import (
+    ARTIFACTS,
+    AppServer,
+    fill_sign_in,
+    screenshot,
+    start_app,
+    stop_app,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,22 +81,7 @@ def daejeon_app(
 def _sign_in(page, server: AppServer, lang: str, username: str) -> None:  # type: ignore[no-untyped-def]
     words = WORDS[lang]
     page.goto(server.url)
-    signed_in = page.get_by_text(words["in"])
-    for _attempt in range(3):
-        wait_ready(page)
-        page.wait_for_timeout(500)
-        wait_ready(page)
-        if signed_in.count():
-            break
-        page.get_by_role("textbox", name=words["user"]).fill(username)
-        page.get_by_role("textbox", name=words["password"]).fill(PASSWORD)
-        page.get_by_role("button", name=words["sign_in"]).click()
-        try:
-            signed_in.first.wait_for(timeout=15_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    else:
+    if not fill_sign_in(page, username, PASSWORD, page.get_by_text(words["in"]), words):
         screenshot(page, f"FAILED-daejeon-sign-in-{username}-{lang}")
         raise AssertionError("could not sign in: " + page.inner_text("body")[:500])
     wait_ready(page)

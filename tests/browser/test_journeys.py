@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
@@ -31,7 +30,7 @@ from components.i18n import fmt_int, set_language, translate_in
 from db.engine import make_engine
 from db.models import Adoption, AuditEvent, Meeting
 from db.session import read_session
-from tests.browser.conftest import AppServer, screenshot, start_app, wait_ready
+from tests.browser.conftest import AppServer, fill_sign_in, screenshot, start_app, wait_ready
 from tests.security_payloads import demo_actor, recommend
 
 pytestmark = pytest.mark.browser
@@ -75,24 +74,12 @@ class T:
 
 
 def sign_in(page: Page, server: AppServer, t: T, username: str) -> None:
-    """Sign in through the form (filled again if a settling rerun redrew it)."""
+    """Sign in through the form (see ``fill_sign_in``: filled once the page has settled,
+    again if a settling rerun redrew it)."""
     page.goto(server.url)
+    words = {"user": t("Username"), "password": t("Password"), "sign_in": t("Sign in")}
     signed_in = page.get_by_role("button", name=t("Sign out"))
-    for _attempt in range(3):
-        wait_ready(page)
-        page.wait_for_timeout(500)
-        wait_ready(page)
-        if signed_in.count():
-            break
-        try:
-            page.get_by_role("textbox", name=t("Username")).fill(username)
-            page.get_by_role("textbox", name=t("Password")).fill(PASSWORD)
-            page.get_by_role("button", name=t("Sign in")).click()
-            signed_in.first.wait_for(timeout=15_000)
-            break
-        except PlaywrightError:  # a rerun redrew the form meanwhile (two forms for a moment)
-            continue
-    else:
+    if not fill_sign_in(page, username, PASSWORD, signed_in, words):
         screenshot(page, f"FAILED-journey-sign-in-{username}-{t.lang}")
         raise AssertionError("could not sign in: " + page.inner_text("body")[:500])
     wait_ready(page)

@@ -3,35 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.conftest import AppServer, screenshot, wait_ready
+from tests.browser.conftest import AppServer, fill_sign_in, screenshot, wait_ready
 
 pytestmark = pytest.mark.browser
 PASSWORD = "ntp-demo-2019-08-08"
 
 
 def sign_in(page, server: AppServer, username: str) -> None:  # type: ignore[no-untyped-def]
-    """Sign in through the form. The first page load of a fresh server reruns once more
-    while it settles (its cookie component reports in), which can redraw the form under
-    the typing; so the form is filled again if it came back empty."""
+    """Sign in through the form (see ``fill_sign_in``: filled once the page has settled,
+    again if a settling rerun redrew it)."""
     page.goto(server.url)
-    signed_in = page.get_by_text("Signed in as")
-    for _attempt in range(3):
-        wait_ready(page)
-        page.wait_for_timeout(500)  # let a settling rerun start, if one is coming
-        wait_ready(page)
-        if signed_in.count():
-            break
-        page.get_by_role("textbox", name="Username").fill(username)
-        page.get_by_role("textbox", name="Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        try:
-            signed_in.wait_for(timeout=15_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    else:
+    if not fill_sign_in(page, username, PASSWORD, page.get_by_text("Signed in as")):
         screenshot(page, f"FAILED-sign-in-{username}")
         raise AssertionError("could not sign in: " + page.inner_text("body")[:500])
     wait_ready(page)
