@@ -171,6 +171,8 @@ def fill_sign_in(  # type: ignore[no-untyped-def]
 
     w = {"user": "Username", "password": "Password", "sign_in": "Sign in", **(words or {})}
     for _attempt in range(5):
+        if signed_in.count():  # (a signed-in page may hold password boxes of its own)
+            return True
         page.wait_for_function(SETTLED, timeout=30_000)
         if signed_in.count():
             return True
