@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from db.city.store import city, terms
@@ -97,7 +98,7 @@ def _open(page, server: AppServer, path: str) -> str:  # type: ignore[no-untyped
     # page exists then): Streamlit says "Page not found" while the next run shows the page.
     if page.get_by_text("Page not found").count():
         page.keyboard.press("Escape")
-        page.get_by_text("Page not found").wait_for(state="hidden", timeout=15_000)
+        expect(page.get_by_text("Page not found")).to_have_count(0, timeout=15_000)
         wait_ready(page)
     return str(page.inner_text("body"))
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 def _korean(page: Any) -> None:
     page.get_by_role("combobox").first.click()
     page.get_by_role("option", name="한국어").click()
-    page.get_by_text("로그인 중").wait_for(timeout=30_000)
+    page.get_by_text("로그인 중").first.wait_for(timeout=30_000)
     wait_ready(page)
 
 
@@ -26,10 +26,10 @@ def test_a_flag_opens_its_meeting(browser: Any, app_server: AppServer) -> None:
     sign_in(page, app_server, "auditor.demo")
     # The panel opens on the last 12 months; the planted 2021 flag is in the period 2021.
     page.goto(f"{app_server.url}/fairness?from=2021-01-01&to=2021-12-31")
-    page.get_by_role("heading", name="Flagged records").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Flagged records").first.wait_for(timeout=30_000)
     wait_ready(page)
     page.get_by_role("link", name="NTP-2021-04").first.click()
-    page.get_by_text("5 of 6 decisions follow from the scores and the rules.").wait_for(
+    page.get_by_text("5 of 6 decisions follow from the scores and the rules.").first.wait_for(
         timeout=30_000
     )
     wait_ready(page)
@@ -51,16 +51,16 @@ def test_a_row_of_the_list_opens_the_record(browser: Any, app_server: AppServer)
     grid = page.locator("[data-testid='stDataFrame']").first
     grid.wait_for(timeout=30_000)
     wait_ready(page)
-    page.get_by_text("Page 1 of").wait_for(timeout=30_000)
+    page.get_by_text("Page 1 of").first.wait_for(timeout=30_000)
     page.get_by_role("button", name="Next").click()
-    page.get_by_text("Page 2 of").wait_for(timeout=30_000)
+    page.get_by_text("Page 2 of").first.wait_for(timeout=30_000)
     wait_ready(page)
     screenshot(page, "meetings-list-page-2-en")
     grid = page.locator("[data-testid='stDataFrame']").first
     box = grid.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection cell
-    page.get_by_role("button", name="Back to the list of meetings").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Back to the list of meetings").first.wait_for(timeout=30_000)
     wait_ready(page)
     assert "id=" in page.url
     assert page.locator("[data-testid='stException']").count() == 0

@@ -50,16 +50,16 @@ def test_admin_submits_and_the_approver_confirms(browser, server: AppServer) -> 
     wait_ready(page)
     row = ["DG-2019-961", "이관 기술", owner, "Bridges", "2019-03-04", "registered", "2019-07-30"]
     _upload(page, "history.csv", _csv([HEADER, row]))
-    page.get_by_role("heading", name="Ready to submit as a historical migration").wait_for(
+    page.get_by_role("heading", name="Ready to submit as a historical migration").first.wait_for(
         timeout=30_000
     )
     screenshot(page, "migration-ready-en")
     page.get_by_text("I have checked the summary and the preview of this history.").click()
     wait_ready(page)
     page.get_by_role("button", name="Submit for confirmation").click()
-    page.get_by_text("Nothing was written to the registers yet.").wait_for(timeout=30_000)
+    page.get_by_text("Nothing was written to the registers yet.").first.wait_for(timeout=30_000)
     wait_ready(page)
-    page.get_by_text("You submitted this migration").wait_for(timeout=30_000)
+    page.get_by_text("You submitted this migration").first.wait_for(timeout=30_000)
     screenshot(page, "migration-submitted-en")
     assert _owner_and_count(server.database_url)[1] == before
     assert _migrations(server.database_url) == 1
@@ -69,7 +69,7 @@ def test_admin_submits_and_the_approver_confirms(browser, server: AppServer) -> 
     page = ctx.new_page()
     sign_in(page, server, "approver.demo")
     _open_import(page, server, "Import")
-    page.get_by_role("heading", name="Migrations waiting for confirmation").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Migrations waiting for confirmation").first.wait_for(timeout=30_000)
     assert page.get_by_role("button", name="Confirm and write").is_disabled()
     page.wait_for_timeout(1500)  # (the first page load settles: its screenshot)
     wait_ready(page)
@@ -77,7 +77,7 @@ def test_admin_submits_and_the_approver_confirms(browser, server: AppServer) -> 
     page.get_by_text("I have checked this file").click()
     wait_ready(page)
     page.get_by_role("button", name="Confirm and write").click()
-    page.get_by_text("confirmed: 1 added, 0 updated").wait_for(timeout=60_000)
+    page.get_by_text("confirmed: 1 added, 0 updated").first.wait_for(timeout=60_000)
     wait_ready(page)
     screenshot(page, "migration-confirmed-en")
     assert page.locator("[data-testid='stException']").count() == 0

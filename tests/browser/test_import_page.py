@@ -80,14 +80,14 @@ def test_import_report_and_summary_in_english(browser, server: AppServer) -> Non
 
     _choose_register(page, "Register to import into", "Technologies")
     page.get_by_text("Templates and column guide").click()
-    page.get_by_role("button", name="Excel template").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Excel template").first.wait_for(timeout=30_000)
     screenshot(page, "import-templates-en")
     bad = [HEADER_EN, ["DG-2026-901", "시험 기술", owner, "Bridges", "2026-01-05"]]
     bad.append(["DG-2026-902", '=HYPERLINK("http://x")', "No such firm", "Space", "2026-02-30"])
     _upload(page, "with-errors.csv", _csv(bad))
-    page.get_by_role("heading", name="Problems found").wait_for(timeout=30_000)
-    page.get_by_text("3 problems found in with-errors.csv").wait_for(timeout=30_000)
-    page.get_by_role("cell", name="No such firm").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Problems found").first.wait_for(timeout=30_000)
+    page.get_by_text("3 problems found in with-errors.csv").first.wait_for(timeout=30_000)
+    page.get_by_role("cell", name="No such firm").first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "import-report-en")
     assert _owner_and_count(server.database_url)[1] == before
@@ -97,13 +97,13 @@ def test_import_report_and_summary_in_english(browser, server: AppServer) -> Non
         [f"DG-2026-9{n:02d}", f"시험 기술 {n}", owner, "Bridges", today] for n in range(3)
     ]
     _upload(page, "good.csv", _csv(good))
-    page.get_by_role("heading", name="Ready to import").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Ready to import").first.wait_for(timeout=30_000)
     wait_ready(page)
     screenshot(page, "import-preview-en")
     page.get_by_text("I have checked the summary and the preview.").click()
     wait_ready(page)
     page.get_by_role("button", name="Import 3 records").click()
-    page.get_by_role("heading", name="Import finished").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Import finished").first.wait_for(timeout=60_000)
     wait_ready(page)
     assert page.get_by_text("3 added, 0 updated, 0 unchanged").count() == 1
     screenshot(page, "import-summary-en")
@@ -128,20 +128,20 @@ def test_import_report_and_summary_in_korean(browser, server: AppServer) -> None
     bad = [HEADER_KO, ["DG-2026-901", "시험 기술", owner, "교량", today]]
     bad.append(["DG-2026-902", "시험 기술 2", owner, "우주", today])
     _upload(page, "오류.csv", _csv(bad, encoding="cp949"))
-    page.get_by_role("heading", name="발견된 문제").wait_for(timeout=30_000)
-    page.get_by_role("cell", name="우주").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="발견된 문제").first.wait_for(timeout=30_000)
+    page.get_by_role("cell", name="우주").first.wait_for(timeout=30_000)
     screenshot(page, "import-report-ko")
     assert _owner_and_count(server.database_url)[1] == before
 
     bad[2][3] = "교량"
     _upload(page, "수정.csv", _csv(bad, encoding="cp949"))
-    page.get_by_role("heading", name="등록 준비 완료").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="등록 준비 완료").first.wait_for(timeout=30_000)
     wait_ready(page)
     screenshot(page, "import-preview-ko")
     page.get_by_text("요약과 미리 보기를 확인했습니다.").click()
     wait_ready(page)
     page.get_by_role("button", name="2건 등록").click()
-    page.get_by_role("heading", name="등록 완료").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="등록 완료").first.wait_for(timeout=60_000)
     wait_ready(page)
     screenshot(page, "import-summary-ko")
     assert _owner_and_count(server.database_url)[1] == before + 2

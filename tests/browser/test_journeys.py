@@ -204,7 +204,7 @@ def approved(browser: Any, server: tuple[str, AppServer]) -> dict[str, Any]:
     wait_ready(staff)
     staff.get_by_text(
         t("Your proposal was saved. It now waits for an adoption review meeting.")
-    ).wait_for(timeout=30_000)
+    ).first.wait_for(timeout=30_000)
     screenshot(staff, f"journey-staff-proposed-{lang}")
     adoption_id = _find_adoption(srv.database_url, project)
 
@@ -236,7 +236,7 @@ def approved(browser: Any, server: tuple[str, AppServer]) -> dict[str, Any]:
     # Without the confirmation nothing is saved.
     decision.get_by_role("button", name=t("Record the decision")).click()
     wait_ready(appr)
-    appr.get_by_text(t("Tick the confirmation first. Nothing was saved.")).wait_for(timeout=30_000)
+    appr.get_by_text(t("Tick the confirmation first. Nothing was saved.")).first.wait_for(timeout=30_000)
     decision = appr.locator("[data-testid='stForm']").filter(has_text=t("Your decision")).first
     if decision.count() == 0:  # the item is chosen again after the warning
         appr.get_by_role("combobox", name=t("Item")).click()
@@ -254,7 +254,7 @@ def approved(browser: Any, server: tuple[str, AppServer]) -> dict[str, Any]:
     decision.get_by_role("button", name=t("Record the decision")).click()
     wait_ready(appr)
     done = t("Decision recorded: {decision}.", decision=t("Approve"))
-    appr.get_by_text(done).wait_for(timeout=30_000)
+    appr.get_by_text(done).first.wait_for(timeout=30_000)
     body = appr.inner_text("body")
     screenshot(appr, f"journey-approver-approved-{lang}")
 
@@ -385,7 +385,7 @@ def test_admin_imports_a_file_with_an_error_and_sees_the_report(
     )  # fmt: skip
     page.wait_for_timeout(500)
     wait_ready(page)
-    page.get_by_role("heading", name=t("Problems found")).wait_for(timeout=60_000)
+    page.get_by_role("heading", name=t("Problems found")).first.wait_for(timeout=60_000)
     page.get_by_role("cell", name=field[1]).first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, f"journey-admin-import-report-{lang}")

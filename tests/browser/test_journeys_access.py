@@ -33,7 +33,7 @@ def test_pages_outside_the_role_are_not_found(
         page.goto(f"{app_server.url}/{spec.url_path}")
         wait_ready(page)
         page.get_by_text("Signed in as").first.wait_for(timeout=30_000)
-        page.get_by_text("Page not found").wait_for(timeout=15_000)
+        page.get_by_text("Page not found").first.wait_for(timeout=15_000)
         wait_ready(page)
         title = translate_in("en", spec.title)
         headings = page.locator("h1").all_inner_texts()

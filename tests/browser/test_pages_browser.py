@@ -30,7 +30,7 @@ def test_page_in_both_languages(
     page = ctx.new_page()
     sign_in(page, app_server, account)
     page.goto(f"{app_server.url}/{path}")
-    page.get_by_role("heading", name=title_en).wait_for(timeout=30_000)
+    page.get_by_role("heading", name=title_en).first.wait_for(timeout=30_000)
     wait_ready(page)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_text("Page not found").count() == 0
@@ -38,7 +38,7 @@ def test_page_in_both_languages(
 
     page.get_by_role("combobox").first.click()
     page.get_by_role("option", name="한국어").click()
-    page.get_by_role("heading", name=title_ko).wait_for(timeout=30_000)
+    page.get_by_role("heading", name=title_ko).first.wait_for(timeout=30_000)
     wait_ready(page)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_text("로그인 중").count() == 1

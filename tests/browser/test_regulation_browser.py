@@ -23,23 +23,23 @@ def test_the_regulation_page_renders_in_both_languages(
     page = ctx.new_page()
     sign_in(page, app_server, who)
     page.goto(f"{app_server.url}/regulation")
-    page.get_by_role("heading", name="Versions", exact=True).wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Versions", exact=True).first.wait_for(timeout=30_000)
     wait_ready(page)
     page.wait_for_timeout(500)  # a fresh page load may rerun once more while it settles
     wait_ready(page)
     page.get_by_text("In force today").first.wait_for(timeout=30_000)
-    page.get_by_role("heading", name="Rules of a version").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Rules of a version").first.wait_for(timeout=30_000)
     if who == "admin.demo":
         page.get_by_text("Draft a new version").click()
-        page.get_by_text("Quorum per kind of meeting").wait_for(timeout=30_000)
+        page.get_by_text("Quorum per kind of meeting").first.wait_for(timeout=30_000)
         wait_ready(page)
     else:
-        page.get_by_role("heading", name="Drafts waiting for approval").wait_for(timeout=30_000)
+        page.get_by_role("heading", name="Drafts waiting for approval").first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     name = who.split(".")[0]
     screenshot(page, f"regulation-{name}-en")
     _korean(page)
-    page.get_by_role("heading", name="버전 목록", exact=True).wait_for(timeout=30_000)
+    page.get_by_role("heading", name="버전 목록", exact=True).first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, f"regulation-{name}-ko")
     ctx.close()

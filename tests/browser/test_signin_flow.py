@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import AppServer, fill_sign_in, screenshot, wait_ready
 
@@ -27,7 +28,7 @@ def test_sign_in_sign_out_and_replayed_cookie_is_refused(browser, app_server: Ap
     page = ctx.new_page()
     sign_in(page, app_server, "executive.demo")
     # The executive lands on the overview and sees the figures.
-    page.get_by_role("heading", name="New Technology Platform").wait_for()
+    page.get_by_role("heading", name="New Technology Platform").first.wait_for()
     page.get_by_text("Experts registered").first.wait_for(timeout=30_000)
     wait_ready(page)
     screenshot(page, "signin-executive-overview-en")
@@ -35,12 +36,12 @@ def test_sign_in_sign_out_and_replayed_cookie_is_refused(browser, app_server: Ap
     # A typed URL to a page outside the role is not served.
     page.goto(app_server.url + "/administration")
     wait_ready(page)
-    page.get_by_text("Signed in as").wait_for(timeout=30_000)
-    page.get_by_text("Page not found").wait_for(timeout=15_000)
+    page.get_by_text("Signed in as").first.wait_for(timeout=30_000)
+    page.get_by_text("Page not found").first.wait_for(timeout=15_000)
     assert page.get_by_text("Create an account").count() == 0
     screenshot(page, "executive-typed-admin-url-en")
     page.keyboard.press("Escape")
-    page.get_by_text("Page not found").wait_for(state="hidden", timeout=15_000)
+    expect(page.get_by_text("Page not found")).to_have_count(0, timeout=15_000)
 
     cookies = [c for c in ctx.cookies() if c["name"] == "ntp_signin"]
     assert cookies, "the sign-in cookie was set"
@@ -50,11 +51,11 @@ def test_sign_in_sign_out_and_replayed_cookie_is_refused(browser, app_server: Ap
     ctx_live.add_cookies(cookies)
     live = ctx_live.new_page()
     live.goto(app_server.url)
-    live.get_by_text("Signed in as").wait_for(timeout=30_000)
+    live.get_by_text("Signed in as").first.wait_for(timeout=30_000)
     ctx_live.close()
 
     page.get_by_role("button", name="Sign out").click()
-    page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Sign in").first.wait_for(timeout=30_000)
     assert not page.get_by_text("Signed in as").is_visible()
 
     # ...and after signing out, replaying the same cookie no longer signs in.
@@ -63,7 +64,7 @@ def test_sign_in_sign_out_and_replayed_cookie_is_refused(browser, app_server: Ap
     replay = ctx_replay.new_page()
     replay.goto(app_server.url)
     wait_ready(replay)
-    replay.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    replay.get_by_role("button", name="Sign in").first.wait_for(timeout=30_000)
     wait_ready(replay)
     assert replay.get_by_text("Signed in as").count() == 0
     assert replay.get_by_text("Experts registered").count() == 0
@@ -79,7 +80,7 @@ def test_signed_out_visitor_to_a_page_url_gets_the_sign_in_form(
     page = ctx.new_page()
     page.goto(app_server.url + "/administration")
     wait_ready(page)
-    page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Sign in").first.wait_for(timeout=30_000)
     wait_ready(page)
     assert page.get_by_text("Create an account").count() == 0
     assert page.get_by_text("Accounts").count() == 0

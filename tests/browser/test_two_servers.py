@@ -118,7 +118,7 @@ def sign_in(page: Any, server: AppServer, username: str) -> None:
 def open_approvals(page: Any, server: AppServer) -> None:
     page.goto(server.url + "/approvals")
     wait_ready(page)
-    page.get_by_role("heading", name="Approvals").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Approvals").first.wait_for(timeout=30_000)
     wait_ready(page)
 
 
@@ -248,6 +248,6 @@ def test_database_down_while_deciding(browser: Any, replicas: Replicas) -> None:
     open_approvals(page, server)
     prepare(page, reg_no, "approve", "재시도 승인").click()
     wait_ready(page)
-    page.get_by_text("Decision recorded: Approve.").wait_for(timeout=30_000)
+    page.get_by_text("Decision recorded: Approve.").first.wait_for(timeout=30_000)
     assert len(decisions_of(replicas.engine, adoption_id)) == 1
     ctx.close()
