@@ -69,7 +69,9 @@ def test_admin_submits_and_the_approver_confirms(browser, server: AppServer) -> 
     page = ctx.new_page()
     sign_in(page, server, "approver.demo")
     _open_import(page, server, "Import")
-    page.get_by_role("heading", name="Migrations waiting for confirmation").first.wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Migrations waiting for confirmation").first.wait_for(
+        timeout=30_000
+    )
     assert page.get_by_role("button", name="Confirm and write").is_disabled()
     page.wait_for_timeout(1500)  # (the first page load settles: its screenshot)
     wait_ready(page)

@@ -236,7 +236,9 @@ def approved(browser: Any, server: tuple[str, AppServer]) -> dict[str, Any]:
     # Without the confirmation nothing is saved.
     decision.get_by_role("button", name=t("Record the decision")).click()
     wait_ready(appr)
-    appr.get_by_text(t("Tick the confirmation first. Nothing was saved.")).first.wait_for(timeout=30_000)
+    appr.get_by_text(t("Tick the confirmation first. Nothing was saved.")).first.wait_for(
+        timeout=30_000
+    )
     decision = appr.locator("[data-testid='stForm']").filter(has_text=t("Your decision")).first
     if decision.count() == 0:  # the item is chosen again after the warning
         appr.get_by_role("combobox", name=t("Item")).click()

@@ -34,7 +34,9 @@ def test_the_regulation_page_renders_in_both_languages(
         page.get_by_text("Quorum per kind of meeting").first.wait_for(timeout=30_000)
         wait_ready(page)
     else:
-        page.get_by_role("heading", name="Drafts waiting for approval").first.wait_for(timeout=30_000)
+        page.get_by_role("heading", name="Drafts waiting for approval").first.wait_for(
+            timeout=30_000
+        )
     assert page.locator("[data-testid='stException']").count() == 0
     name = who.split(".")[0]
     screenshot(page, f"regulation-{name}-en")
