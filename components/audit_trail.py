@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components import audit_words as words
 from components import data
 from components.export import download_buttons
 from components.forms import show_error
@@ -23,7 +24,7 @@ from components.grid import HEADER_PX, ROW_PX
 from components.i18n import _, fmt_int
 from db import clock
 from db.audit import VerifyResult
-from db.audit.trail import AuditFilters, ChainHead, PageInfo, verify_chain
+from db.audit.trail import AuditFilters, ChainHead, EventNames, PageInfo, verify_chain
 from db.errors import DomainError, ValidationFailed
 from db.policy import Actor
 
@@ -33,6 +34,7 @@ CURSOR = "audit_cursor"  # ("older" | "newer", id) or None: where the page start
 SHOWN_FILTERS = "audit_cursor_filters"  # the filters the cursor belongs to
 EXPORT_READY = "audit_export_ready"  # the filters the files were asked for
 VERIFIED = "audit_verified"  # the last verification: (result, expected head, when)
+SIGN_IN = "signin."  # sign-ins and sessions: a tab of their own
 
 
 def _kst(ts: Any) -> str:
@@ -52,45 +54,58 @@ def explain(exc: DomainError) -> None:
 # --- filters -------------------------------------------------------------------------------
 
 
-def _action_label(option: str) -> str:
-    if option.endswith("."):
-        return _("{prefix}* (all)", prefix=option)
-    return option
-
-
-def filter_form(users: list[str], kinds: list[str], actions: list[str]) -> AuditFilters:
-    families = sorted({a.split(".", 1)[0] + "." for a in actions if "." in a})
+def filter_form(
+    users: list[str], kinds: list[str], actions: list[str], sign_ins: bool = False
+) -> AuditFilters:
+    """The filters of a tab: the sign-ins tab (``sign_ins``) shows only sign-in actions, the
+    events tab every other one; kinds of record and actions are offered in words."""
+    k = "as" if sign_ins else "at"
+    actions = [a for a in actions if a.startswith(SIGN_IN) == sign_ins]
+    families = [] if sign_ins else sorted({a.split(".", 1)[0] + "." for a in actions if "." in a})
     top = st.columns(4)
     actor = top[0].selectbox(
-        _("User"), users, index=None, placeholder=_("All users"), key="at_user"
+        _("User"), users, index=None, placeholder=_("All users"), key=f"{k}_user"
     )
-    entity = top[1].selectbox(
-        _("Kind of record"), kinds, index=None, placeholder=_("All kinds"), key="at_entity"
-    )
-    entity_id = top[2].text_input(
-        _("Record number"),
-        max_chars=64,
-        key="at_entity_id",
-        help=_("The number of one record of the chosen kind."),
-        disabled=entity is None,
-    )
+    entity = None
+    entity_id = ""
+    if not sign_ins:
+        entity = top[1].selectbox(
+            _("Kind of record"),
+            kinds,
+            index=None,
+            format_func=words.entity_label,
+            placeholder=_("All kinds"),
+            key="at_entity",
+        )
+        entity_id = top[2].text_input(
+            _("Record number"),
+            max_chars=64,
+            key="at_entity_id",
+            help=_("The number of one record of the chosen kind."),
+            disabled=entity is None,
+        )
     action = top[3].selectbox(
         _("Action"),
         families + actions,
         index=None,
-        format_func=_action_label,
+        format_func=words.action_label,
         placeholder=_("All actions"),
-        key="at_action",
+        key=f"{k}_action",
     )
     low = st.columns(4)
     today = clock.city_today()
     date_from = low[0].date_input(
-        _("From (KST)"), value=None, max_value=today, format="YYYY-MM-DD", key="at_from"
+        _("From (KST)"), value=None, max_value=today, format="YYYY-MM-DD", key=f"{k}_from"
     )
     date_to = low[1].date_input(
-        _("To (KST)"), value=None, max_value=today, format="YYYY-MM-DD", key="at_to"
+        _("To (KST)"), value=None, max_value=today, format="YYYY-MM-DD", key=f"{k}_to"
     )
-    low[2].selectbox(_("Events per page"), PAGE_SIZES, index=1, key="at_size")
+    low[2].selectbox(_("Events per page"), PAGE_SIZES, index=1, key=f"{k}_size")
+    low[3].toggle(
+        _("Show codes and raw values"),
+        key=f"{k}_raw",
+        help=_("Adds the user name, action, kind of record, its id and the stored JSON."),
+    )
     return AuditFilters(
         actor=actor,
         entity=entity,
@@ -99,23 +114,56 @@ def filter_form(users: list[str], kinds: list[str], actions: list[str]) -> Audit
         action_prefix=bool(action and action.endswith(".")),
         date_from=date_from if isinstance(date_from, dt.date) else None,
         date_to=date_to if isinstance(date_to, dt.date) else None,
+        sign_ins=sign_ins,
     )
 
 
 # --- the events table and the pager --------------------------------------------------------
 
 
-def events_table(df: pd.DataFrame, key: str) -> int | None:
-    """The page of events (empty values blank, JSON as the text it is stored as); returns
-    the number of the event whose row is selected, if any."""
-    text = ["actor_name", "action", "entity", "entity_id", "reason", "before", "after"]
-    cells = df[text].astype(object).where(df[text].notna(), "")
-    shown = pd.DataFrame(
-        {
-            _("No."): df["id"],
-            _("Time (KST)"): df["occurred_at"]
-            .dt.tz_convert(clock.city_zone())
-            .dt.tz_localize(None),
+def _prefix(filters: AuditFilters) -> str:
+    """The widget keys' prefix of a tab: ``as`` for sign-ins, ``at`` for the other events."""
+    return "as" if filters.sign_ins else "at"
+
+
+def page_names(url: str, actor: Actor, df: pd.DataFrame) -> EventNames:
+    """The human numbers of the page's records and the names of its actors."""
+    records = tuple(
+        (str(e), None if pd.isna(i) else str(i))
+        for e, i in zip(df["entity"], df["entity_id"], strict=True)
+    )
+    actor_ids = tuple(None if pd.isna(i) else int(i) for i in df["actor_id"])
+    return data.audit_names(url, actor, records, actor_ids)
+
+
+def sentences(df: pd.DataFrame, names: EventNames) -> tuple[list[str], list[str]]:
+    """Each event as a sentence, and its changes in words."""
+    rows = df.to_dict("records")
+    said = [words.sentence(r, names.records, names.actors) for r in rows]
+    changed = [words.changes_text(str(r["entity"]), r["before"], r["after"]) for r in rows]
+    return said, changed
+
+
+def events_table(df: pd.DataFrame, names: EventNames, key: str, raw: bool) -> int | None:
+    """The page of events as sentences with their changes in words (``raw``: also the codes
+    and the JSON as stored); returns the number of the event whose row is selected, if any."""
+    said, changed = sentences(df, names)
+    columns: dict[str, Any] = {
+        _("No."): df["id"],
+        _("Time (KST)"): df["occurred_at"].dt.tz_convert(clock.city_zone()).dt.tz_localize(None),
+        _("What happened"): said,
+        _("Changes"): changed,
+    }
+    config: dict[str, Any] = {
+        _("No."): st.column_config.NumberColumn(format="%d", width=70),
+        _("Time (KST)"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss", width=150),
+        _("What happened"): st.column_config.TextColumn(width=420),
+        _("Changes"): st.column_config.TextColumn(width=320),
+    }
+    if raw:
+        text = ["actor_name", "action", "entity", "entity_id", "reason", "before", "after"]
+        cells = df[text].astype(object).where(df[text].notna(), "")
+        columns |= {
             _("User"): cells["actor_name"],
             _("Action"): cells["action"],
             _("Kind of record"): cells["entity"],
@@ -124,38 +172,25 @@ def events_table(df: pd.DataFrame, key: str) -> int | None:
             _("Before"): cells["before"],
             _("After"): cells["after"],
         }
-    )
     picked = st.dataframe(
-        shown,
+        pd.DataFrame(columns),
         hide_index=True,
         width="stretch",
-        height=min(HEADER_PX + ROW_PX * len(shown), 600),
+        height=min(HEADER_PX + ROW_PX * len(df), 600),
         on_select="rerun",
         selection_mode="single-row",
         key=key,
-        column_config={
-            _("No."): st.column_config.NumberColumn(format="%d", width=70),
-            _("Time (KST)"): st.column_config.DatetimeColumn(
-                format="YYYY-MM-DD HH:mm:ss", width=150
-            ),
-            _("User"): st.column_config.TextColumn(width=110),
-            _("Action"): st.column_config.TextColumn(width=170),
-            _("Kind of record"): st.column_config.TextColumn(width=100),
-            _("Record number"): st.column_config.TextColumn(width=110),
-            _("Reason"): st.column_config.TextColumn(width=150),
-            _("Before"): st.column_config.TextColumn(width=200),
-            _("After"): st.column_config.TextColumn(width=300),
-        },
+        column_config=config,
     )
     rows = picked.selection.rows
     return int(df["id"].iloc[rows[0]]) if rows else None
 
 
-def _go(kind: str, event_id: int) -> None:
-    st.session_state[CURSOR] = (kind, int(event_id))
+def _go(k: str, kind: str, event_id: int) -> None:
+    st.session_state[f"{k}_{CURSOR}"] = (kind, int(event_id))
 
 
-def pager(info: PageInfo, shown: int) -> None:
+def pager(info: PageInfo, shown: int, k: str = "at") -> None:
     total = (
         _("more than {n}", n=fmt_int(info.total))
         if info.total_is_lower_bound
@@ -164,10 +199,10 @@ def pager(info: PageInfo, shown: int) -> None:
     left, middle, right = st.columns([1, 3, 1], vertical_alignment="center")
     left.button(
         _("Newer"),
-        key="at_newer",
+        key=f"{k}_newer",
         disabled=not info.has_newer,
         on_click=_go,
-        args=("newer", info.newest_id or 0),
+        args=(k, "newer", info.newest_id or 0),
         icon=":material/chevron_left:",
         width="stretch",
     )
@@ -182,20 +217,20 @@ def pager(info: PageInfo, shown: int) -> None:
     )
     right.button(
         _("Older"),
-        key="at_older",
+        key=f"{k}_older",
         disabled=not info.has_older,
         on_click=_go,
-        args=("older", info.oldest_id or 0),
+        args=(k, "older", info.oldest_id or 0),
         icon=":material/chevron_right:",
         icon_position="right",
         width="stretch",
     )
     if info.has_newer:
-        st.button(_("Back to the newest events"), key="at_top", on_click=_reset_cursor)
+        st.button(_("Back to the newest events"), key=f"{k}_top", on_click=_reset_cursor, args=(k,))
 
 
-def _reset_cursor() -> None:
-    st.session_state[CURSOR] = None
+def _reset_cursor(k: str = "at") -> None:
+    st.session_state[f"{k}_{CURSOR}"] = None
 
 
 # --- one event in full ---------------------------------------------------------------------
@@ -215,7 +250,8 @@ def _json_or_text(label: str, value: str | None) -> None:
 def event_detail(
     url: str, actor: Actor, head: ChainHead, newest: int, selected: int | None
 ) -> None:
-    """One event: the row selected in the table, or any number typed in."""
+    """One event: the row selected in the table, or any number typed in: its sentence, its
+    changes field by field, every stored value, the JSON when asked for, the hashes."""
     if selected is not None and selected != st.session_state.get("at_detail_applied"):
         st.session_state["at_detail_id"] = selected
         st.session_state["at_detail_applied"] = selected
@@ -235,6 +271,19 @@ def event_detail(
         except DomainError as exc:
             explain(exc)
             return
+        row = {
+            "actor_id": ev.actor_id,
+            "actor_name": ev.actor_name,
+            "action": ev.action,
+            "entity": ev.entity,
+            "entity_id": ev.entity_id,
+            "reason": ev.reason,
+        }
+        names = data.audit_names(url, actor, ((ev.entity, ev.entity_id),), (ev.actor_id,))
+        st.text(_kst(ev.occurred_at) + "  " + words.sentence(row, names.records, names.actors))
+        changes = words.changes(ev.entity, ev.before, ev.after)
+        if len(changes):
+            st.dataframe(changes, hide_index=True, width="stretch")
         fields = pd.DataFrame(
             {
                 _("Attribute"): [
@@ -261,12 +310,14 @@ def event_detail(
                 ],
             }
         )
+        st.markdown("**" + _("As stored") + "**")
         st.dataframe(fields, hide_index=True, width="stretch")
-        left, right = st.columns(2)
-        with left:
-            _json_or_text(_("Before"), ev.before)
-        with right:
-            _json_or_text(_("After"), ev.after)
+        if st.toggle(_("Show the stored JSON"), key="at_detail_json"):
+            left, right = st.columns(2)
+            with left:
+                _json_or_text(_("Before"), ev.before)
+            with right:
+                _json_or_text(_("After"), ev.after)
         st.markdown("**" + _("Previous hash") + "**")
         st.code(ev.prev_hash, language=None)
         st.markdown("**" + _("Hash") + "**")
@@ -276,14 +327,18 @@ def event_detail(
 # --- downloads -----------------------------------------------------------------------------
 
 
-def _export_frame(df: pd.DataFrame) -> pd.DataFrame:
+def _export_frame(df: pd.DataFrame, names: EventNames) -> pd.DataFrame:
+    """The events as files: the sentence and the changes in words, then every raw field."""
     times = df["occurred_at"]
+    said, changed = sentences(df, names)
     return pd.DataFrame(
         {
             _("No."): df["id"],
             _("Time (KST)"): times.dt.tz_convert(clock.city_zone()).dt.strftime(
                 "%Y-%m-%d %H:%M:%S"
             ),
+            _("What happened"): said,
+            _("Changes"): changed,
             _("Time (UTC, as hashed)"): times.dt.strftime("%Y-%m-%dT%H:%M:%S.%f"),
             _("User"): df["actor_name"],
             _("User id"): df["actor_id"],
@@ -304,17 +359,18 @@ def downloads(url: str, actor: Actor, filters: AuditFilters, matching: PageInfo)
     """Files of the filtered events, written only when asked for. Inside a fragment: the
     download buttons rerun only this part, and any other use of the page drops the files
     (so they are not written again on every rerun)."""
+    k = _prefix(filters)
     st.markdown("**" + _("Download the filtered events") + "**")
-    if st.session_state.get(EXPORT_READY) != filters:
+    if st.session_state.get(f"{k}_{EXPORT_READY}") != filters:
         if matching.total_is_lower_bound or matching.total > DOWNLOAD_LIMIT:
             label = _("Prepare the files (the newest {n} events)", n=fmt_int(DOWNLOAD_LIMIT))
         else:
             label = _("Prepare the files ({n} events)", n=fmt_int(matching.total))
         spot = st.empty()
-        if not spot.button(label, key="at_prepare", icon=":material/file_download:"):
+        if not spot.button(label, key=f"{k}_prepare", icon=":material/file_download:"):
             return
         spot.empty()
-        st.session_state[EXPORT_READY] = filters
+        st.session_state[f"{k}_{EXPORT_READY}"] = filters
     with st.spinner(_("Writing the files…")):
         df, truncated = data.audit_export(url, actor, filters, DOWNLOAD_LIMIT)
         if truncated:
@@ -327,8 +383,11 @@ def downloads(url: str, actor: Actor, filters: AuditFilters, matching: PageInfo)
             )
         else:
             st.caption(_("{n} events, oldest first, with their hashes.", n=fmt_int(len(df))))
+        names = page_names(url, actor, df)
         stamp = clock.city_now()
-        download_buttons(_export_frame(df), f"audit-trail-{stamp:%Y%m%d-%H%M}", key="at_files")
+        download_buttons(
+            _export_frame(df, names), f"audit-trail-{stamp:%Y%m%d-%H%M}", key=f"{k}_files"
+        )
 
 
 # --- head and verification -----------------------------------------------------------------
@@ -441,20 +500,23 @@ def verdict(result: VerifyResult, exported: str, when: dt.datetime) -> None:
 
 def new_run() -> None:
     """A full rerun of the page: files are written again only if asked for."""
-    st.session_state.pop(EXPORT_READY, None)
+    for k in ("at", "as"):
+        st.session_state.pop(f"{k}_{EXPORT_READY}", None)
 
 
-def page_size() -> int:
-    return int(st.session_state.get("at_size", 50))
+def page_size(filters: AuditFilters | None = None) -> int:
+    k = "at" if filters is None else _prefix(filters)
+    return int(st.session_state.get(f"{k}_size", 50))
 
 
 def cursor(filters: AuditFilters) -> tuple[int | None, int | None]:
     """Where the page starts: (after_id, before_id); back to the newest events when the
     filters changed."""
-    if st.session_state.get(SHOWN_FILTERS) != filters:
-        st.session_state[SHOWN_FILTERS] = filters
-        st.session_state[CURSOR] = None
-    at = st.session_state.get(CURSOR)
+    k = _prefix(filters)
+    if st.session_state.get(f"{k}_{SHOWN_FILTERS}") != filters:
+        st.session_state[f"{k}_{SHOWN_FILTERS}"] = filters
+        st.session_state[f"{k}_{CURSOR}"] = None
+    at = st.session_state.get(f"{k}_{CURSOR}")
     return (
         at[1] if at and at[0] == "newer" else None,
         at[1] if at and at[0] == "older" else None,
@@ -470,17 +532,21 @@ def events(
     info: PageInfo,
 ) -> None:
     """The page of events with its pager, the selected event in full, and the files."""
-    if df.empty and filters.is_empty:
+    k = _prefix(filters)
+    if df.empty and filters.is_empty_but_tab:
         st.info(_("The audit trail is empty: no event has been recorded yet."))
     elif df.empty:
         st.info(_("No event matches these filters. Widen the period or clear a filter."))
     else:
-        at = st.session_state.get(CURSOR)
-        table_key = f"at_table_{at}_{abs(hash(filters))}"  # a new page, no selection
-        selected = events_table(df, table_key)
-        st.caption(_("Select a row to see that event in full below."))
-        pager(info, len(df))
-        event_detail(url, actor, head, int(df["id"].iloc[0]), selected)
+        at = st.session_state.get(f"{k}_{CURSOR}")
+        table_key = f"{k}_table_{at}_{abs(hash(filters))}"  # a new page, no selection
+        names = page_names(url, actor, df)
+        selected = events_table(df, names, table_key, bool(st.session_state.get(f"{k}_raw")))
+        if not filters.sign_ins:
+            st.caption(_("Select a row to see that event in full below."))
+        pager(info, len(df), k)
+        if not filters.sign_ins:
+            event_detail(url, actor, head, int(df["id"].iloc[0]), selected)
         downloads(url, actor, filters, info)
 
 

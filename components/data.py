@@ -682,6 +682,30 @@ def _audit_export(
         return audit_trail.export_events(session=s, actor=_actor, filters=filters, limit=limit)
 
 
+def audit_names(
+    url: str,
+    actor: Actor,
+    records: tuple[tuple[str, str | None], ...],
+    actor_ids: tuple[int | None, ...],
+) -> audit_trail.EventNames:
+    """The human numbers of the records and the names of the actors of a page of events."""
+    _refused_unless(actor, AUDITORS, "audit_event.read")
+    return _audit_names(url, records, actor_ids, _actor=actor)
+
+
+@st.cache_data(ttl=AUDIT_PAGE_TTL_SECONDS, show_spinner=False)
+def _audit_names(
+    url: str,
+    records: tuple[tuple[str, str | None], ...],
+    actor_ids: tuple[int | None, ...],
+    _actor: Actor,
+) -> audit_trail.EventNames:
+    with read_session(engine()) as s:
+        return audit_trail.name_events(
+            session=s, actor=_actor, records=records, actor_ids=actor_ids
+        )
+
+
 def audit_event(url: str, actor: Actor, event_id: int) -> audit_trail.Event:
     """One event (events never change: cached for the usual time)."""
     _refused_unless(actor, AUDITORS, "audit_event.read")

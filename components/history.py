@@ -114,7 +114,7 @@ HISTORY_MAX = 200
 WITHHELD = "(withheld)"
 
 
-def _history_value(entity: str, key: str, value: Any) -> str:
+def history_value(entity: str, key: str, value: Any) -> str:
     if value is None or value == "":
         return "-"
     if value == WITHHELD:
@@ -143,9 +143,9 @@ def _history_changes(entity: str, before: Any, after: Any) -> str:
         if key not in HISTORY_FIELDS:
             continue
         name = _(HISTORY_FIELDS[key])
-        new = _history_value(entity, key, after.get(key))
+        new = history_value(entity, key, after.get(key))
         if key in before:
-            old = _history_value(entity, key, before.get(key))
+            old = history_value(entity, key, before.get(key))
             parts.append(f"{name}: {old} → {new}")
         else:
             parts.append(f"{name}: {new}")

@@ -1,4 +1,5 @@
-"""Audit trail (auditors): every event, filtered and paged newest first; one event in full;
+"""Audit trail (auditors): every event as a sentence, filtered and paged newest first (sign-ins
+on their own tab); one event in full;
 downloads of the filtered events; the chain's head, and verification of its integrity.
 The historical migrations (who submitted and confirmed each, the records it wrote).
 Auditors read here and change nothing."""
@@ -25,22 +26,28 @@ st.caption(
 )
 url = data.database_url()
 head = data.read(chain_head, actor=actor)
-events_tab, integrity_tab, migrations_tab = st.tabs(
-    [_("Events"), _("Integrity"), _("Historical migrations")]
+events_tab, signins_tab, integrity_tab, migrations_tab = st.tabs(
+    [_("Events"), _("Sign-ins"), _("Integrity"), _("Historical migrations")]
 )
+users, kinds, actions = data.audit_filter_values(url, actor)
 
-with events_tab:
-    users, kinds, actions = data.audit_filter_values(url, actor)
-    filters = audit.filter_form(users, kinds, actions)
-    after_id, before_id = audit.cursor(filters)
-    try:
-        df, info = data.audit_page(
-            url, actor, filters, after_id=after_id, before_id=before_id, limit=audit.page_size()
-        )
-    except DomainError as exc:
-        audit.explain(exc)
-    else:
-        audit.events(url, actor, head, filters, df, info)
+for tab, sign_ins in ((events_tab, False), (signins_tab, True)):
+    with tab:
+        filters = audit.filter_form(users, kinds, actions, sign_ins=sign_ins)
+        after_id, before_id = audit.cursor(filters)
+        try:
+            df, info = data.audit_page(
+                url,
+                actor,
+                filters,
+                after_id=after_id,
+                before_id=before_id,
+                limit=audit.page_size(filters),
+            )
+        except DomainError as exc:
+            audit.explain(exc)
+        else:
+            audit.events(url, actor, head, filters, df, info)
 
 with integrity_tab:
     audit.integrity(actor, head)

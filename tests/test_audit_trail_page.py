@@ -25,8 +25,21 @@ def open_page() -> AppTest:
     return at
 
 
-def table(at: AppTest) -> Any:
-    return at.dataframe[0].value
+def table(at: AppTest, tab: str = "at") -> Any:
+    """The events tab's table (``at``), or the sign-ins tab's (``as``)."""
+    (found,) = [d for d in at.dataframe if str(d.key).startswith(f"{tab}_table")]
+    return found.value
+
+
+def newest_ids(url: str, n: int, sign_ins: bool) -> list[int]:
+    engine = make_engine(url)
+    signin = AuditEvent.action.like("signin.%")
+    try:
+        with read_session(engine) as s:
+            query = select(AuditEvent.id).where(signin if sign_ins else ~signin)
+            return list(s.execute(query.order_by(AuditEvent.id.desc()).limit(n)).scalars())
+    finally:
+        engine.dispose()
 
 
 def head_of(url: str) -> tuple[int, str]:
@@ -39,20 +52,27 @@ def head_of(url: str) -> tuple[int, str]:
 
 
 def test_the_auditor_sees_the_newest_events(app_env: str) -> None:
+    """Sign-ins are on a tab of their own: the events tab starts at the newest other event."""
     at = open_page()
     df = table(at)
     last_id, last_hash = head_of(app_env)
+    expected = newest_ids(app_env, 50, sign_ins=False)
     assert len(df) == 50
-    assert list(df["No."]) == list(range(last_id, last_id - 50, -1))
+    assert list(df["No."]) == expected
+    assert {"Time (KST)", "What happened", "Changes"} <= set(df)
+    at.toggle(key="at_raw").set_value(True).run()
+    df = table(at)
     assert {"Time (KST)", "User", "Action", "Kind of record", "Before", "After"} <= set(df)
     text = page_text(at)
-    assert f"Events {last_id:,} to {last_id - 49:,}, newest first" in text
-    assert f"{last_id:,} match" in text
+    assert f"Events {expected[0]:,} to {expected[-1]:,}, newest first" in text
+    assert list(table(at, "as")["No."]) == newest_ids(app_env, 50, sign_ins=True)
+    assert int(table(at, "as")["No."].iloc[0]) == last_id  # the auditor's own sign-in
     assert last_hash in [c.value for c in at.code]  # the head, to note down
 
 
 def test_filters_narrow_the_events(app_env: str) -> None:
     at = open_page()
+    at.toggle(key="at_raw").set_value(True).run()
     at.selectbox(key="at_user").set_value("approver.demo").run()
     df = table(at)
     assert len(df) and set(df["User"]) == {"approver.demo"}
@@ -83,7 +103,7 @@ def test_nothing_matches_is_explained(app_env: str) -> None:
     at.selectbox(key="at_entity").set_value("agreement").run()
     at.text_input(key="at_entity_id").input("no-such-record").run()
     assert "No event matches these filters" in page_text(at)
-    assert not at.dataframe
+    assert not [d for d in at.dataframe if str(d.key).startswith("at_table")]
 
 
 def test_reversed_period_is_explained(app_env: str) -> None:
@@ -194,3 +214,43 @@ def test_the_cached_readers_refuse_other_roles_and_audit_it(app_env: str, role: 
         (f"{role}.demo", '{"action":"audit_event.read"}'),
         (f"{role}.demo", '{"action":"audit_event.export"}'),
     ]
+
+
+def test_events_read_as_sentences_with_human_numbers(app_env: str) -> None:
+    from db.models import Adoption, Technology
+
+    at = open_page()
+    at.selectbox(key="at_action").set_value("adoption.approve").run()
+    df = table(at)
+    engine = make_engine(app_env)
+    try:
+        with read_session(engine) as s:
+            ev = s.get(AuditEvent, int(df["No."].iloc[0]))
+            assert ev is not None and ev.entity_id is not None
+            adoption = s.get(Adoption, int(ev.entity_id))
+            assert adoption is not None
+            technology = s.get(Technology, adoption.technology_id)
+            assert technology is not None
+            reg_no, project = technology.reg_no, adoption.project_name
+    finally:
+        engine.dispose()
+    said = str(df["What happened"].iloc[0])
+    assert f"approved the adoption of {reg_no} ({project})" in said
+    assert "(Approver" in said  # the actor's role
+    assert "Status: Under review → Approved" in str(df["Changes"].iloc[0])
+    assert ev.entity_id not in said.split()  # the internal id is not the record's name
+
+
+def test_sentences_in_korean(app_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NTP_LANG", "ko")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    boxes = list(at.text_input)
+    boxes[0].input("auditor.demo")
+    boxes[1].input("ntp-demo-2019-08-08")
+    at.button[0].click().run()
+    at.switch_page("pages/audit_trail.py").run()
+    at.selectbox(key="at_action").set_value("adoption.approve").run()
+    said = str(table(at)["내용"].iloc[0])
+    assert "도입을 승인했습니다" in said
+    assert "상태: 심의 중 → 승인" in str(table(at)["변경 내용"].iloc[0])

@@ -31,10 +31,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db import audit, clock
+from db.audit import describe
 from db.errors import N_, NotFound, ValidationFailed
 from db.models import PROPOSAL_ENTITIES, AuditEvent, Proposal, User
 from db.policy import AUDITORS, HISTORY_READERS, Actor, may_see_personal_data, require, require_role
@@ -74,6 +75,8 @@ _SELECTED = tuple(getattr(AuditEvent, c) for c in COLUMNS)
 
 DATES_REVERSED = N_("The end date is before the start date.")
 ENTITY_ID_WITHOUT_ENTITY = N_("Choose the kind of record first, then its number.")
+SIGN_IN_PREFIX = "signin."
+"""Actions of signing in and sessions: a tab of their own, apart from the records' history."""
 BAD_HEAD_HASH = N_("A head hash is 64 characters, each 0-9 or a-f.")
 
 
@@ -83,7 +86,8 @@ class AuditFilters:
 
     ``actor`` is the username recorded on the event; ``action`` is exact, or a prefix
     (``technology.`` or ``technology``) with ``action_prefix``; ``date_from``/``date_to``
-    are inclusive days in KST.
+    are inclusive days in KST. ``sign_ins``: only sign-ins and sessions (``True``), none of
+    them (``False``), or both (``None``).
     """
 
     actor: str | None = None
@@ -93,6 +97,7 @@ class AuditFilters:
     action_prefix: bool = False
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    sign_ins: bool | None = None
 
     def cleaned(self) -> AuditFilters:
         """Blank strings as ``None``, surrounding spaces removed."""
@@ -113,6 +118,11 @@ class AuditFilters:
     def is_empty(self) -> bool:
         c = self.cleaned()
         return not any((c.actor, c.entity, c.entity_id, c.action, c.date_from, c.date_to))
+
+    @property
+    def is_empty_but_tab(self) -> bool:
+        """No filter other than the tab's (sign-ins or the rest)."""
+        return replace(self, sign_ins=None).is_empty
 
 
 @dataclass(frozen=True)
@@ -189,6 +199,16 @@ def _where(session: Session, filters: AuditFilters) -> _Where:
         actions = tuple(a for a in _distinct(session, AuditEvent.action) if a.startswith(prefix))
     elif f.action:
         conds.append(AuditEvent.action == f.action)
+    if f.sign_ins is not None:
+        sign_ins = tuple(
+            a for a in _distinct(session, AuditEvent.action) if a.startswith(SIGN_IN_PREFIX)
+        )
+        if not f.sign_ins:
+            conds.append(AuditEvent.action.not_in(sign_ins) if sign_ins else true())
+        elif actions is None and not (f.action and not f.action_prefix):
+            actions = sign_ins
+        else:
+            conds.append(AuditEvent.action.in_(sign_ins) if sign_ins else false())
     period = _period(session, f.date_from, f.date_to) if f.date_from or f.date_to else []
     return _Where(conds + period, actions, bool(period))
 
@@ -575,3 +595,31 @@ def verify_chain(
     ):
         raise ValidationFailed({"expected_head": BAD_HEAD_HASH})
     return audit.verify(session, expected_head=expected, progress=progress)
+
+
+@dataclass(frozen=True)
+class EventNames:
+    """What the events of a page name, as a person reads it: records by ``(entity,
+    entity_id)`` and actors by user id (:mod:`db.audit.describe`)."""
+
+    records: dict[tuple[str, str], describe.RecordName]
+    actors: dict[int, describe.ActorName]
+
+
+def name_events(
+    *,
+    session: Session,
+    actor: Actor,
+    records: Sequence[tuple[str, str | None]],
+    actor_ids: Sequence[int | None],
+) -> EventNames:
+    """The human numbers of ``records`` and the names and roles of ``actor_ids`` (one query
+    per kind of record).
+
+    :raise PermissionDenied: the actor is not an auditor.
+    """
+    require_role(actor, AUDITORS, "audit_event.read", "audit_event")
+    return EventNames(
+        records=describe.record_names(session, records),
+        actors=describe.actor_names(session, actor_ids),
+    )
