@@ -21,10 +21,19 @@ from components import data
 from components.export import download_buttons
 from components.forms import show_error
 from components.grid import HEADER_PX, ROW_PX
-from components.i18n import _, fmt_int
+from components.i18n import N_, _, fmt_int
 from db import clock
 from db.audit import VerifyResult
-from db.audit.trail import AuditFilters, ChainHead, EventNames, PageInfo, verify_chain
+from db.audit.records import CHANGED, DELETED, ENTITY_OF, INSERTED, SEALS_ALTERED
+from db.audit.trail import (
+    CHAIN_PHASE,
+    AuditFilters,
+    ChainHead,
+    EventNames,
+    Integrity,
+    PageInfo,
+    verify_integrity,
+)
 from db.errors import DomainError, ValidationFailed
 from db.policy import Actor
 
@@ -431,19 +440,26 @@ def verify_panel(actor: Actor) -> None:
     if st.button(_("Verify integrity"), type="primary", icon=":material/verified:"):
         bar = st.progress(0.0, text=_("Checking the chain…"))
 
-        def progress(done: int, total: int) -> None:
-            bar.progress(
-                min(1.0, done / total) if total else 1.0,
-                text=_(
+        def progress(phase: str, done: int, total: int) -> None:
+            share = min(1.0, done / total) if total else 1.0
+            if phase == CHAIN_PHASE:
+                text = _(
                     "Checked {done} of {total} events…",
                     done=fmt_int(done),
                     total=fmt_int(total),
-                ),
-            )
+                )
+                bar.progress(share * 0.5, text=text)
+            else:
+                text = _(
+                    "Checking the records against their seals: {done} of {total} steps…",
+                    done=fmt_int(done),
+                    total=fmt_int(total),
+                )
+                bar.progress(0.5 + share * 0.5, text=text)
 
         try:
             result = data.read(
-                verify_chain, actor=actor, expected_head=expected or None, progress=progress
+                verify_integrity, actor=actor, expected_head=expected or None, progress=progress
             )
         except DomainError as exc:
             bar.empty()
@@ -454,7 +470,8 @@ def verify_panel(actor: Actor) -> None:
     shown = st.session_state.get(VERIFIED)
     if shown is not None:
         result, exported, when = shown
-        verdict(result, exported, when)
+        verdict(result.chain, exported, when)
+        records_verdict(result)
 
 
 def verdict(result: VerifyResult, exported: str, when: dt.datetime) -> None:
@@ -493,6 +510,76 @@ def verdict(result: VerifyResult, exported: str, when: dt.datetime) -> None:
             )
         )
     st.caption(checked)
+
+
+def records_verdict(result: Integrity) -> None:
+    """The records against their seals: all as their audited writes left them, or each
+    record that differs (table, its number, the fields) in a table."""
+    found = result.records
+    if found.unsealed:
+        st.info(
+            _(
+                "No record is sealed yet, so the records cannot be compared: the administrator "
+                "runs `python -m db upgrade` once to seal them."
+            )
+        )
+        return
+    if found.ok:
+        st.success(
+            _(
+                "All {n} audited records in {tables} tables are as their audited writes left them.",
+                n=fmt_int(found.checked),
+                tables=fmt_int(len(found.tables)),
+            ),
+            icon=":material/verified:",
+        )
+        return
+    st.error(
+        _(
+            "{n} records differ from what their audited writes left: changed, inserted or "
+            "deleted directly in the database.",
+            n=fmt_int(len(found.problems)) + ("+" if found.more else ""),
+        ),
+        icon=":material/gpp_bad:",
+    )
+    rows = []
+    for p in found.problems:
+        entity = ENTITY_OF.get(p.table, p.table)
+        named = result.names.get((entity, str(p.record_id)))
+        rows.append(
+            (
+                words.entity_label(entity),
+                p.table,
+                str(p.record_id),
+                named.number if named else "",
+                _(PROBLEMS.get(p.kind, p.kind)),
+                ", ".join(_(words.FIELDS[f]) if f in words.FIELDS else f for f in p.fields)
+                or ("" if p.event_id is None else _("event {n}", n=fmt_int(p.event_id))),
+            )
+        )
+    st.dataframe(
+        pd.DataFrame(
+            rows,
+            columns=[
+                _("Kind of record"),
+                _("Table"),
+                _("Id"),
+                _("Record number"),
+                _("What differs"),
+                _("Fields"),
+            ],
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+PROBLEMS = {
+    CHANGED: N_("changed outside the audited writes"),
+    INSERTED: N_("inserted outside the audited writes"),
+    DELETED: N_("deleted outside the audited writes"),
+    SEALS_ALTERED: N_("its stored seals were altered"),
+}
 
 
 # --- the events tab ------------------------------------------------------------------------

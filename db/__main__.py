@@ -43,6 +43,10 @@ def _upgrade(engine: Engine, _args: argparse.Namespace) -> int:
 
     upgrade(engine)
     print(f"Database is at migration {current_revision(engine)} (head {head_revision()}).")
+    with write_session(engine) as s:
+        sealed = audit.seal_baseline(s)
+    if sealed:
+        print(f"Sealed {sealed:,} audited records held before record seals (a baseline).")
     return 0
 
 
@@ -54,30 +58,54 @@ def _current(engine: Engine, _args: argparse.Namespace) -> int:
     return 0
 
 
-@command("verify-audit", "recompute the audit trail's hash chain")
+@command("verify-audit", "recompute the audit trail's hash chain and check every audited record")
 def _verify(engine: Engine, args: argparse.Namespace) -> int:
+    from db.audit import records
+
     started = time.perf_counter()
     show = _progress_line if sys.stderr.isatty() else None
     with read_session(engine) as s:
+        head_id, _hash = audit.read_head(s)
         result = audit.verify(
             s, expected_head=args.expected_head, progress=show, processes=args.processes
         )
-    if show is not None:
-        print(file=sys.stderr)
+        if show is not None:
+            print(file=sys.stderr)
+        chain_seconds = time.perf_counter() - started
+        found = records.verify_records(s, head_id=head_id)
     seconds = time.perf_counter() - started
     processes = "1 process" if result.processes == 1 else f"{result.processes} processes"
-    print(f"Checked {result.checked:,} events in {seconds:.1f} s ({processes}).")
+    print(f"Checked {result.checked:,} events in {chain_seconds:.1f} s ({processes}).")
+    print(
+        f"Checked {found.checked:,} records in {len(found.tables)} tables against their seals "
+        f"({seconds - chain_seconds:.1f} s)."
+    )
+    status = 0
+    if found.unsealed:
+        print("No record is sealed yet: `python -m db upgrade` seals them once (a baseline).")
+    elif found.ok:
+        print("Every audited record is as its audited writes left it.")
+    else:
+        more = " (and more)" if found.more else ""
+        print(
+            f"{len(found.problems)} records differ from their audited writes{more}:",
+            file=sys.stderr,
+        )
+        for problem in found.problems:
+            print(f"  {records.describe_problem(problem)}", file=sys.stderr)
+        status = 1
     if result.ok:
         print(
             f"Audit trail intact up to event {result.last_good_id}, head hash {result.head_hash}."
         )
-        return 0
-    print(
-        f"Audit trail broken at event {result.first_bad_id}: {result.problem}. "
-        f"Intact up to event {result.last_good_id}, head hash {result.head_hash}.",
-        file=sys.stderr,
-    )
-    return 1
+    else:
+        print(
+            f"Audit trail broken at event {result.first_bad_id}: {result.problem}. "
+            f"Intact up to event {result.last_good_id}, head hash {result.head_hash}.",
+            file=sys.stderr,
+        )
+        status = 1
+    return status
 
 
 def _progress_line(done: int, total: int) -> None:

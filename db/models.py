@@ -566,6 +566,24 @@ class AuditEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 over the record seals this event wrote (migration 0013), hashed with the event.
+    seal: Mapped[str | None] = mapped_column(String(64))
+
+
+class RecordSeal(Base):
+    """An audited record's state as an audited write left it (``db.audit.records``): the
+    digest of every column (``None``: the record was deleted) and a short digest per field
+    (JSON) to name what differs. Append-only, like the events; the event's ``seal`` covers
+    its seals."""
+
+    __tablename__ = "record_seals"
+    __table_args__ = (Index("ix_record_seals_record", "table_name", "record_id", "event_id"),)
+
+    event_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    digest: Mapped[str | None] = mapped_column(String(64))
+    fields: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditHead(Base):

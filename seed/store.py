@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Integer, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from db import audit
 from db.fairness.store import backfill
 from db.migrate import downgrade, upgrade
 from db.models import AuditEvent, AuditHead, Base
@@ -98,10 +99,12 @@ def write(
             counts[name] = len(rows)
         say(f"writing audit_events ({len(log):,} events, hash-chained)")
         last_id, last_hash = 0, None
+        last_at = None
         events = Base.metadata.tables["audit_events"]
         for batch in _batches(log.chain()):
             conn.execute(insert(events), batch)
             last_id, last_hash = EventLog.head(batch)
+            last_at = batch[-1]["occurred_at"]
         counts["audit_events"] = last_id
         if last_hash is not None:
             conn.execute(
@@ -114,6 +117,10 @@ def write(
         with Session(bind=conn) as session:  # stamped with the last close: deterministic
             counts["meeting_fairness"] = backfill(session, at=max(closed, default=None))
             session.flush()
+            say("sealing the audited records (db.audit.records)")
+            sealed = audit.seal_baseline(session, at=last_at)
+            session.flush()
+            counts["audit_events"] = audit.read_head(session)[0] if sealed else last_id
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn)
         if sqlite:

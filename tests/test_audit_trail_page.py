@@ -152,11 +152,23 @@ def test_downloads_are_prepared_when_asked(app_env: str) -> None:
 
 
 def test_verify_reports_intact_on_the_demo_data(app_env: str) -> None:
+    from db.audit.records import SEALED
+
     at = open_page()
     button(at, "Verify integrity").click().run()
     last_id, last_hash = head_of(app_env)
+    engine = make_engine(app_env)
+    try:
+        with engine.connect() as conn:
+            n = sum(
+                conn.exec_driver_sql(f"SELECT count(*) FROM {k.table}").scalar_one()
+                for k in SEALED.values()
+            )
+    finally:
+        engine.dispose()
     assert [s.value for s in at.success] == [
-        f"Intact up to event {last_id:,}, head hash {last_hash}."
+        f"Intact up to event {last_id:,}, head hash {last_hash}.",
+        f"All {n:,} audited records in {len(SEALED)} tables are as their audited writes left them.",
     ]
 
 
@@ -168,7 +180,7 @@ def test_verify_against_an_exported_head(app_env: str) -> None:
     assert at.success and "The exported head hash is part of the chain." in page_text(at)
     at.text_input(key="at_expected").input("ab" * 32).run()
     button(at, "Verify integrity").click().run()
-    (error,) = [e.value for e in at.error]
+    (error,) = [e.value for e in at.error]  # the records verify
     assert error.startswith(f"Broken at event {last_id + 1:,}: the exported head hash is not")
     at.text_input(key="at_expected").input("not a hash").run()
     button(at, "Verify integrity").click().run()
@@ -254,3 +266,37 @@ def test_sentences_in_korean(app_env: str, monkeypatch: pytest.MonkeyPatch) -> N
     said = str(table(at)["내용"].iloc[0])
     assert "도입을 승인했습니다" in said
     assert "상태: 심의 중 → 승인" in str(table(at)["변경 내용"].iloc[0])
+
+
+def test_verify_names_a_record_changed_directly(app_env: str) -> None:
+    """A direct SQL update of an adoption's status (no event) is named by the Verify button:
+    the table, the record's number and the field."""
+    from sqlalchemy import text
+
+    engine = make_engine(app_env)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE adoptions SET status = 'rejected' WHERE id = 3"))
+            reg_no = conn.execute(
+                text(
+                    "SELECT t.reg_no FROM adoptions a JOIN technologies t "
+                    "ON t.id = a.technology_id WHERE a.id = 3"
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    at = open_page()
+    button(at, "Verify integrity").click().run()
+    assert len(at.success) == 1  # the chain is intact
+    assert at.error[0].value.startswith("1 records differ from what their audited writes left")
+    (found,) = [d.value for d in at.dataframe if "What differs" in d.value.columns]
+    assert found.to_dict("records") == [
+        {
+            "Kind of record": "Adoption",
+            "Table": "adoptions",
+            "Id": "3",
+            "Record number": reg_no,
+            "What differs": "changed outside the audited writes",
+            "Fields": "Status",
+        }
+    ]

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, TextClause, event, func, insert, select, upda
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from db import clock
-from db.audit import chain
+from db.audit import chain, records
 from db.audit.chain import GENESIS_HASH
 from db.audit.chain import chain_hash as _chain_hash
 from db.audit.chain import timestamp as _timestamp
@@ -68,6 +68,7 @@ def event_hash(
     before: str | None,
     after: str | None,
     reason: str | None,
+    seal: str | None = None,
 ) -> str:
     """The chain hash of one event given its predecessor's hash (the hash itself lives in
     :mod:`db.audit.chain`, which verification processes import without SQLAlchemy).
@@ -75,7 +76,8 @@ def event_hash(
     SHA-256 (hex) of the UTF-8 JSON list ``[prev_hash, id, occurred_at, actor_id, actor_name,
     action, entity, entity_id, before, after, reason]`` as ``json.dumps(..., separators=(",",
     ":"), ensure_ascii=False)`` writes it, ``occurred_at`` in UTC without offset, with
-    microseconds (``2019-08-08T01:02:03.000000``).
+    microseconds (``2019-08-08T01:02:03.000000``); an event that sealed records adds
+    ``seal`` as a twelfth item (:mod:`db.audit.records`).
     """
     return _chain_hash(
         prev_hash,
@@ -89,6 +91,7 @@ def event_hash(
         before,
         after,
         reason,
+        seal,
     )
 
 
@@ -111,8 +114,13 @@ def append(
     after: dict[str, Any] | None = None,
     reason: str | None = None,
     at: dt.datetime | None = None,
+    also_seal: Sequence[records.SealEntry] = (),
 ) -> AuditEvent:
     """Append one event in the caller's transaction and return it.
+
+    An event about an audited kind of record also seals that record's state as it is now
+    (:mod:`db.audit.records`): call it after the write, as every write does. ``also_seal``:
+    more seals this event carries (the baseline of :func:`seal_baseline`).
 
     :raise RuntimeError: the head row is missing (the database was not migrated).
     """
@@ -121,6 +129,9 @@ def append(
     ).scalar_one_or_none()
     if head is None:
         raise RuntimeError("audit_head is missing: run `python -m db upgrade`.")
+    seals = [*records.seals_for(session, [(entity, entity_id)]), *also_seal]
+    if seals and not also_seal:  # the first seal of a database carries every record's
+        seals = _with_baseline(session, seals)
     occurred = clock.as_utc(at or clock.now_utc())
     fields: dict[str, Any] = dict(
         id=head.last_id + 1,
@@ -133,11 +144,13 @@ def append(
         before=canonical_json(before),
         after=canonical_json(after),
         reason=reason,
+        seal=records.seal_digest(seals) if seals else None,
     )
     digest = event_hash(head.last_hash, **fields)
     event = AuditEvent(prev_hash=head.last_hash, hash=digest, **fields)
     session.add(event)
     session.flush()
+    records.store_seals(session, event.id, seals)
     session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1, AuditHead.last_id == head.last_id)
@@ -174,8 +187,20 @@ def append_many(
     occurred = clock.now_utc()
     last_id, last_hash = head.last_id, head.last_hash
     rows: list[dict[str, Any]] = []
+    sealed: list[tuple[int, list[records.SealEntry]]] = []
+    states = {
+        (e.table, e.record_id): e
+        for e in records.seals_for(session, [(i["entity"], i.get("entity_id")) for i in events])
+    }
+    baseline = _with_baseline(session, []) if states else []
     for item in events:
         entity_id = item.get("entity_id")
+        kind = records.SEALED.get(item["entity"])
+        own = None if kind is None or entity_id is None else (kind.table, _int_or_none(entity_id))
+        seals = [states[own]] if own in states else []
+        if seals and baseline:
+            seals = [e for e in baseline if (e.table, e.record_id) != own] + seals
+            baseline = []
         fields: dict[str, Any] = dict(
             id=last_id + 1,
             occurred_at=occurred,
@@ -187,15 +212,20 @@ def append_many(
             before=canonical_json(item.get("before")),
             after=canonical_json(item.get("after")),
             reason=reason,
+            seal=records.seal_digest(seals) if seals else None,
         )
         digest = event_hash(last_hash, **fields)
         rows.append({**fields, "prev_hash": last_hash, "hash": digest})
+        if seals:
+            sealed.append((last_id + 1, seals))
         last_id, last_hash = last_id + 1, digest
         if len(rows) >= batch:
             _insert_events(session, rows)
             rows = []
     if rows:
         _insert_events(session, rows)
+    for event_id, seals in sealed:
+        records.store_seals(session, event_id, seals)
     session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1, AuditHead.last_id == head.last_id)
@@ -204,6 +234,50 @@ def append_many(
     )
     session.expire(head)
     return int(last_id)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if str(value).isdigit() else None
+
+
+BASELINE_CHUNK = 5_000
+
+
+def _with_baseline(session: Session, seals: list[records.SealEntry]) -> list[records.SealEntry]:
+    """``seals``, and every other audited record's if no record was ever sealed (a database
+    upgraded to migration 0013 but not yet through ``python -m db upgrade``'s baseline): the
+    first audited write seals what the database held."""
+    mine = {(e.table, e.record_id) for e in seals}
+    rest = [
+        e
+        for part in records.baseline_seals(session, BASELINE_CHUNK)
+        for e in part
+        if (e.table, e.record_id) not in mine
+    ]
+    return rest + seals
+
+
+def seal_baseline(session: Session, *, at: dt.datetime | None = None) -> int:
+    """Seal every audited record once, when none was ever sealed (the seed's records, or a
+    database that held records before migration 0013): ``records.seal`` events by the system,
+    :data:`BASELINE_CHUNK` records each. Returns how many records were sealed (0 once any
+    seal exists: a record inserted by hand later is never sealed by this)."""
+    sealed = 0
+    for part in records.baseline_seals(session, BASELINE_CHUNK):
+        append(
+            session,
+            actor_id=None,
+            actor_name=SYSTEM_ACTOR,
+            action="records.seal",
+            entity="records",
+            entity_id=None,
+            after={"records": len(part), "tables": sorted({e.table for e in part})},
+            reason="baseline: records held before they were sealed",
+            at=at,
+            also_seal=part,
+        )
+        sealed += len(part)
+    return sealed
 
 
 def _insert_events(session: Session, rows: list[dict[str, Any]]) -> None:

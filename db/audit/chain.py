@@ -71,14 +71,17 @@ def chain_hash(
     before: str | None,
     after: str | None,
     reason: str | None,
+    seal: str | None = None,
 ) -> str:
     """:func:`db.audit.event_hash` with the time already in its hashed form.
 
     Writes the JSON by hand, byte for byte what the encoder writes for these types (ints,
     strings, None), which is about a third faster; any other type falls back to the encoder.
+    An event that sealed records (``seal``, migration 0013) hashes it as a twelfth item;
+    events without one hash as they always did.
     """
     try:
-        payload = "[%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s]" % (  # noqa: UP031
+        payload = "[%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s%s]" % (  # noqa: UP031
             _quote(prev_hash),
             _int(id),
             _quote(timestamp),
@@ -90,23 +93,23 @@ def chain_hash(
             "null" if before is None else _quote(before),
             "null" if after is None else _quote(after),
             "null" if reason is None else _quote(reason),
+            "" if seal is None else "," + _quote(seal),
         )
     except TypeError:
-        payload = _encode(
-            [
-                prev_hash,
-                id,
-                timestamp,
-                actor_id,
-                actor_name,
-                action,
-                entity,
-                entity_id,
-                before,
-                after,
-                reason,
-            ]
-        )
+        items = [
+            prev_hash,
+            id,
+            timestamp,
+            actor_id,
+            actor_name,
+            action,
+            entity,
+            entity_id,
+            before,
+            after,
+            reason,
+        ]
+        payload = _encode(items if seal is None else [*items, seal])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -142,7 +145,7 @@ class Span:
         return self.end - self.start + 1
 
 
-Row = Sequence[Any]  # id, time as text, actor_id, ..., reason, prev_hash, hash (COLUMNS)
+Row = Sequence[Any]  # id, time as text, actor_id, ..., reason, prev_hash, hash, seal
 
 
 def check_span(
@@ -167,7 +170,7 @@ def check_span(
     last = prev
     for row in rows:
         (id_, occurred, actor_id, actor_name, action, entity, entity_id, before, after,
-         reason, prev_hash, digest) = row  # fmt: skip
+         reason, prev_hash, digest, seal) = row  # fmt: skip
         if id_ != expected:
             if isinstance(id_, int) and id_ > expected:
                 problem, bad, params = MISSING, expected, {"found": id_}
@@ -181,7 +184,7 @@ def check_span(
         try:
             recomputed: str | None = chain_hash(
                 last, id_, timestamp(occurred), actor_id, actor_name, action, entity,
-                entity_id, before, after, reason,
+                entity_id, before, after, reason, seal,
             )  # fmt: skip
         except (TypeError, ValueError, AttributeError):
             recomputed = None
@@ -203,13 +206,14 @@ def check_span(
 # 1-9999, which no append can have written, becomes text that never matches). The first
 # range has no lower bound, so that a forged event numbered 0 or below is seen.
 _SQLITE_FIRST = """SELECT id, occurred_at, actor_id, actor_name, action, entity, entity_id,
- before, after, reason, prev_hash, hash FROM audit_events WHERE id <= ? ORDER BY id"""
+ before, after, reason, prev_hash, hash, seal FROM audit_events WHERE id <= ? ORDER BY id"""
 _SQLITE_NEXT = """SELECT id, occurred_at, actor_id, actor_name, action, entity, entity_id,
- before, after, reason, prev_hash, hash FROM audit_events WHERE id > ? AND id <= ? ORDER BY id"""
+ before, after, reason, prev_hash, hash, seal FROM audit_events WHERE id > ? AND id <= ?
+ ORDER BY id"""
 _PG_FIRST = """SELECT id,
  CASE WHEN occurred_at >= '0001-01-01 00:00:00+00' AND occurred_at < '10000-01-01 00:00:00+00'
  THEN to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') ELSE 'not a time' END,
- actor_id, actor_name, action, entity, entity_id, before, after, reason, prev_hash, hash
+ actor_id, actor_name, action, entity, entity_id, before, after, reason, prev_hash, hash, seal
  FROM audit_events WHERE id <= %s ORDER BY id"""
 _PG_NEXT = _PG_FIRST.replace("WHERE id <= %s", "WHERE id > %s AND id <= %s")
 _SQL = {"sqlite": (_SQLITE_FIRST, _SQLITE_NEXT), "postgresql": (_PG_FIRST, _PG_NEXT)}

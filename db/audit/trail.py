@@ -35,7 +35,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tr
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db import audit, clock
-from db.audit import describe
+from db.audit import describe, records
 from db.errors import N_, NotFound, ValidationFailed
 from db.models import PROPOSAL_ENTITIES, AuditEvent, Proposal, User
 from db.policy import AUDITORS, HISTORY_READERS, Actor, may_see_personal_data, require, require_role
@@ -623,3 +623,51 @@ def name_events(
         records=describe.record_names(session, records),
         actors=describe.actor_names(session, actor_ids),
     )
+
+
+@dataclass(frozen=True)
+class Integrity:
+    """Both checks: the chain (:func:`db.audit.verify`) and the records against their seals
+    (:func:`db.audit.records.verify_records`), with the records' names for the problems."""
+
+    chain: audit.VerifyResult
+    records: records.RecordsResult
+    names: dict[tuple[str, str], describe.RecordName]
+
+    @property
+    def ok(self) -> bool:
+        return self.chain.ok and self.records.ok
+
+
+CHAIN_PHASE = "chain"
+RECORDS_PHASE = "records"
+
+
+def verify_integrity(
+    *,
+    session: Session,
+    actor: Actor,
+    expected_head: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Integrity:
+    """The chain, then every audited record against its newest seal, up to the head the
+    chain check read. ``progress(phase, done, total)``: :data:`CHAIN_PHASE` with events,
+    then :data:`RECORDS_PHASE` with tables. Reads only.
+
+    :raise PermissionDenied: the actor is not an auditor.
+    :raise ValidationFailed: ``expected_head`` is not a 64-character hexadecimal hash.
+    """
+    head_id, _hash = audit.read_head(session)
+    chain = verify_chain(
+        session=session,
+        actor=actor,
+        expected_head=expected_head,
+        progress=None if progress is None else lambda d, t: progress(CHAIN_PHASE, d, t),
+    )
+    found = records.verify_records(
+        session,
+        head_id=head_id,
+        progress=None if progress is None else lambda d, t: progress(RECORDS_PHASE, d, t),
+    )
+    wanted = [(records.ENTITY_OF[p.table], str(p.record_id)) for p in found.problems]
+    return Integrity(chain, found, describe.record_names(session, wanted))

@@ -1,0 +1,262 @@
+"""Records made tamper-evident, not only the log, on SQLite and PostgreSQL: each audited write
+seals its record (``db.audit.records``); a direct SQL update, insert or delete of an audited
+table is found and named (table, record, field); a clean database verifies; verifying
+changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from db import audit
+from db.audit import records
+from db.audit.records import CHANGED, DELETED, INSERTED, SEALS_ALTERED, RecordProblem
+from db.models import (
+    Adoption,
+    AgendaItem,
+    AuditEvent,
+    Evaluation,
+    EvaluationScore,
+    Expert,
+    Meeting,
+    Organization,
+    PanelSeat,
+    RecordSeal,
+    Technology,
+)
+from db.session import read_session, write_session
+
+T0 = dt.datetime(2020, 3, 2, 1, 0, tzinfo=dt.UTC)
+DAY = T0.date()
+
+
+@dataclass(frozen=True)
+class Ids:
+    org: int
+    spare_org: int
+    tech: int
+    adoption: int
+    evaluation: int
+
+
+def _audited(s: object, entity: str, entity_id: int, action: str) -> None:
+    audit.append(
+        s,  # type: ignore[arg-type]
+        actor_id=None,
+        actor_name="staff.kim",
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        after={"id": entity_id},
+    )
+
+
+def _fill(engine: Engine) -> Ids:
+    """A few records, each written with its audit event as the app's writes do (after the
+    baseline that seals what the database held: the profile's regulation version)."""
+    with write_session(engine) as s:
+        audit.seal_baseline(s)
+        org = Organization(name_ko="가나건설", name_en="Gana", kind="company", region="KR-27",
+                           created_at=T0)  # fmt: skip
+        spare = Organization(name_ko="다라기술", name_en="Dara", kind="company",
+                             region="KR-27", created_at=T0)  # fmt: skip
+        s.add_all([org, spare])
+        s.flush()
+        _audited(s, "organization", org.id, "organization.create")
+        _audited(s, "organization", spare.id, "organization.create")
+        tech = Technology(reg_no="AB-2020-001", title_ko="포장", title_en="Paving",
+                          owner_org_id=org.id, is_local=True, field="roads",
+                          growth_sector="medical", submitted_on=DAY)  # fmt: skip
+        s.add(tech)
+        s.flush()
+        _audited(s, "technology", tech.id, "technology.submit")
+        adoption = Adoption(technology_id=tech.id, project_name="정수장 개량", department="상수도",
+                            budget_krw=10, year=2020, justification="-", proposed_on=DAY,
+                            status="under_review")  # fmt: skip
+        expert = Expert(name="김전문", organization_id=spare.id, affiliation="industry",
+                        registered_on=DAY, created_at=T0)  # fmt: skip
+        meeting = Meeting(code="NTP-2020-01", kind="adoption_review", title="제1차",
+                          scheduled_on=DAY)  # fmt: skip
+        s.add_all([adoption, expert, meeting])
+        s.flush()
+        _audited(s, "adoption", adoption.id, "adoption.propose")
+        _audited(s, "expert", expert.id, "expert.add")
+        _audited(s, "meeting", meeting.id, "meeting.schedule")
+        seat = PanelSeat(meeting_id=meeting.id, expert_id=expert.id)
+        item = AgendaItem(meeting_id=meeting.id, position=1, technology_id=tech.id,
+                          adoption_id=adoption.id)  # fmt: skip
+        s.add_all([seat, item])
+        s.flush()
+        _audited(s, "panel_seat", seat.id, "panel_seat.draw")
+        _audited(s, "agenda_item", item.id, "agenda_item.add")
+        evaluation = Evaluation(agenda_item_id=item.id, seat_id=seat.id, recorded_at=T0)
+        s.add(evaluation)
+        s.flush()
+        s.add_all(
+            [
+                EvaluationScore(evaluation_id=evaluation.id, criterion=c, score=80)
+                for c in ("novelty", "economy")
+            ]
+        )
+        s.flush()
+        _audited(s, "evaluation", evaluation.id, "evaluation.record")
+        return Ids(org.id, spare.id, tech.id, adoption.id, evaluation.id)
+
+
+def _verify(engine: Engine) -> records.RecordsResult:
+    with read_session(engine) as s:
+        head_id, _hash = audit.read_head(s)
+        return records.verify_records(s, head_id=head_id)
+
+
+def _sql(engine: Engine, statement: str, **params: object) -> None:
+    """A direct statement, as someone with database access would run it (no event)."""
+    with engine.begin() as conn:
+        conn.execute(text(statement), params)
+
+
+def _state(engine: Engine) -> tuple[int, int, tuple[int, str]]:
+    with read_session(engine) as s:
+        events = s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+        seals = s.execute(select(func.count()).select_from(RecordSeal)).scalar_one()
+        return events, seals, audit.read_head(s)
+
+
+def test_a_clean_database_verifies_and_verifying_changes_nothing(migrated_engine: Engine) -> None:
+    _fill(migrated_engine)
+    before = _state(migrated_engine)
+    result = _verify(migrated_engine)
+    assert result.ok, result.problems
+    assert result.tables["evaluations"] == 1 and result.checked == 10
+    assert _state(migrated_engine) == before
+    with read_session(migrated_engine) as s:
+        assert audit.verify(s).ok  # the seals are part of the chain and it still verifies
+
+
+def test_an_audited_change_is_sealed_again(migrated_engine: Engine) -> None:
+    ids = _fill(migrated_engine)
+    with write_session(migrated_engine) as s:
+        s.get(Adoption, ids.adoption).status = "approved"  # type: ignore[union-attr]
+        s.flush()
+        _audited(s, "adoption", ids.adoption, "adoption.approve")
+    assert _verify(migrated_engine).ok
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        (
+            "UPDATE adoptions SET status = 'approved' WHERE id = :adoption",
+            RecordProblem(CHANGED, "adoptions", 0, ("status",)),
+        ),
+        (
+            "UPDATE technologies SET owner_org_id = :spare_org WHERE id = :tech",
+            RecordProblem(CHANGED, "technologies", 0, ("owner_org_id",)),
+        ),
+        (
+            "UPDATE evaluation_scores SET score = 100 "
+            "WHERE evaluation_id = :evaluation AND criterion = 'novelty'",
+            RecordProblem(CHANGED, "evaluations", 0, ("score:novelty",)),
+        ),
+        (
+            "INSERT INTO evaluation_scores (evaluation_id, criterion, score) "
+            "VALUES (:evaluation, 'diffusion', 100)",
+            RecordProblem(CHANGED, "evaluations", 0, ("score:diffusion",)),
+        ),
+        (
+            "INSERT INTO organizations (id, name_ko, name_en, kind, region, is_local, country,"
+            " created_at) VALUES (900, '가짜', 'Fake', 'company', 'KR-27', false, 'KR',"
+            " '2020-01-01 00:00:00')",
+            RecordProblem(INSERTED, "organizations", 900),
+        ),
+        (
+            "DELETE FROM organizations WHERE id = :spare_org_unreferenced",
+            RecordProblem(DELETED, "organizations", 0),
+        ),
+    ],
+    ids=["status-flip", "owner-change", "score-change", "score-added", "inserted", "deleted"],
+)
+def test_a_direct_write_is_found_and_named(
+    migrated_engine: Engine, statement: str, expected: RecordProblem
+) -> None:
+    ids = _fill(migrated_engine)
+    with write_session(migrated_engine) as s:  # an organization nothing refers to
+        lone = Organization(name_ko="마바", name_en="Maba", kind="company", region="KR-27",
+                            created_at=T0)  # fmt: skip
+        s.add(lone)
+        s.flush()
+        _audited(s, "organization", lone.id, "organization.create")
+        lone_id = lone.id
+    params = {
+        "adoption": ids.adoption,
+        "tech": ids.tech,
+        "spare_org": ids.spare_org,
+        "evaluation": ids.evaluation,
+        "spare_org_unreferenced": lone_id,
+    }
+    _sql(migrated_engine, statement, **{k: v for k, v in params.items() if f":{k}" in statement})
+    before = _state(migrated_engine)
+    result = _verify(migrated_engine)
+    record_id = (
+        expected.record_id
+        or {
+            "adoptions": ids.adoption,
+            "technologies": ids.tech,
+            "evaluations": ids.evaluation,
+            "organizations": lone_id,
+        }[expected.table]
+    )
+    assert result.problems == (
+        RecordProblem(expected.kind, expected.table, record_id, expected.fields),
+    )
+    assert _state(migrated_engine) == before  # the check itself changed nothing
+
+
+def test_a_forged_seal_is_found(migrated_engine: Engine) -> None:
+    """Sealing a forged record by adding a seal row breaks the seals of the event it names."""
+    ids = _fill(migrated_engine)
+    with read_session(migrated_engine) as s:
+        last = s.execute(select(func.max(RecordSeal.event_id))).scalar_one()
+    _sql(
+        migrated_engine,
+        "INSERT INTO organizations (id, name_ko, name_en, kind, region, is_local, country,"
+        " created_at) VALUES (901, '가짜', 'Fake', 'company', 'KR-27', false, 'KR',"
+        " '2020-01-01 00:00:00')",
+    )
+    _sql(
+        migrated_engine,
+        "INSERT INTO record_seals (event_id, table_name, record_id, digest, fields) "
+        "VALUES (:e, 'organizations', 901, 'x', '{}')",
+        e=last,
+    )
+    problems = _verify(migrated_engine).problems
+    assert RecordProblem(SEALS_ALTERED, "evaluations", ids.evaluation, event_id=last) in problems
+
+
+def test_seals_cannot_be_rewritten(migrated_engine: Engine) -> None:
+    _fill(migrated_engine)
+    with pytest.raises(Exception, match="append-only"):
+        _sql(migrated_engine, "UPDATE record_seals SET digest = 'x'")
+    with pytest.raises(Exception, match="append-only"):
+        _sql(migrated_engine, "DELETE FROM record_seals")
+
+
+def test_the_baseline_seals_once(migrated_engine: Engine) -> None:
+    """Records written before any seal (an upgraded database, the seed) are sealed once;
+    after that a record inserted by hand is never sealed by the baseline."""
+    with write_session(migrated_engine) as s:
+        s.add(Organization(name_ko="옛기관", name_en="Old", kind="company", region="KR-27",
+                           created_at=T0))  # fmt: skip
+    assert INSERTED in [p.kind for p in _verify(migrated_engine).problems]
+    with write_session(migrated_engine) as s:
+        assert audit.seal_baseline(s) == 2  # and the profile's regulation version
+    assert _verify(migrated_engine).ok
+    with write_session(migrated_engine) as s:
+        s.add(Organization(name_ko="새기관", name_en="New", kind="company", region="KR-27",
+                           created_at=T0))  # fmt: skip
+    with write_session(migrated_engine) as s:
+        assert audit.seal_baseline(s) == 0
+    assert [p.kind for p in _verify(migrated_engine).problems] == [INSERTED]
