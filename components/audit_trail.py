@@ -32,6 +32,8 @@ from db.audit.trail import (
     EventNames,
     Integrity,
     PageInfo,
+    check_head_receipt,
+    head_receipt,
     verify_integrity,
 )
 from db.errors import DomainError, ValidationFailed
@@ -426,6 +428,36 @@ def head_panel(head: ChainHead) -> None:
     )
 
 
+@st.fragment
+def receipt_panel(actor: Actor) -> None:
+    """A head receipt (the head MACed with the audit key kept outside the database), made
+    when asked for."""
+    st.markdown("**" + _("Head receipt") + "**")
+    st.caption(
+        _(
+            "A receipt holds the head, a fingerprint of every event and a MAC made with the "
+            "audit key, which the database never holds. Keep it away from the database "
+            "server: checked against it later, a rewritten history is named at its first "
+            "changed event."
+        )
+    )
+    if not st.button(_("Make a head receipt"), key="at_make_receipt", icon=":material/key:"):
+        return
+    try:
+        text = data.read(head_receipt, actor=actor)
+    except DomainError as exc:
+        explain(exc)
+        return
+    st.download_button(
+        _("Download the receipt"),
+        text.encode("utf-8"),
+        file_name=f"audit-receipt-{clock.city_today().isoformat()}.json",
+        mime="application/json",
+        key="at_receipt_file",
+        icon=":material/download:",
+    )
+
+
 def verify_panel(actor: Actor) -> None:
     expected = st.text_input(
         _("Head hash exported earlier (optional)"),
@@ -472,6 +504,26 @@ def verify_panel(actor: Actor) -> None:
         result, exported, when = shown
         verdict(result.chain, exported, when)
         records_verdict(result)
+    receipt_check(actor)
+
+
+def receipt_check(actor: Actor) -> None:
+    """The chain checked against a head receipt kept outside the database."""
+    uploaded = st.file_uploader(
+        _("Check against a head receipt"), type=["json"], key="at_receipt_upload"
+    )
+    if uploaded is None:
+        return
+    try:
+        checked = data.read(check_head_receipt, actor=actor, content=uploaded.getvalue())
+    except DomainError as exc:
+        explain(exc)
+        return
+    message = _(checked.template, **checked.params)
+    if checked.ok:
+        st.success(message, icon=":material/verified:")
+    else:
+        st.error(message, icon=":material/gpp_bad:")
 
 
 def verdict(result: VerifyResult, exported: str, when: dt.datetime) -> None:
@@ -644,5 +696,6 @@ def integrity(actor: Actor, head: ChainHead) -> None:
     left, right = st.columns([2, 3], gap="large")
     with left:
         head_panel(head)
+        receipt_panel(actor)
     with right:
         verify_panel(actor)

@@ -1,5 +1,5 @@
-"""Database commands: ``python -m db upgrade | verify-audit | current | create-admin NAME |
-city check|init PROFILE | city export [FOLDER]``.
+"""Database commands: ``python -m db upgrade | verify-audit [--receipt FILE] | audit-receipt
+[--out PATH] | current | create-admin NAME | city check|init PROFILE | city export [FOLDER]``.
 
 Every command works on the database named by ``DATABASE_URL`` (default: the embedded SQLite
 file). Problems a person can fix are printed as one sentence on stderr with exit code 2.
@@ -105,7 +105,59 @@ def _verify(engine: Engine, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         status = 1
+    if args.receipt:
+        status = max(status, _check_receipt(engine, args.receipt))
     return status
+
+
+RECEIPTS_ENV = "NTP_AUDIT_RECEIPTS"
+
+
+@command(
+    "audit-receipt",
+    "write a head receipt (head, fingerprints, HMAC with NTP_AUDIT_KEY) to --out or the "
+    "folder NTP_AUDIT_RECEIPTS, else print it",
+)
+def _receipt(engine: Engine, args: argparse.Namespace) -> int:
+    import os
+
+    from db.audit.keys import load_key
+    from db.audit.receipt import make_receipt, receipt_text
+
+    key = load_key()
+    with read_session(engine) as s:
+        receipt = make_receipt(s, key)
+    text = receipt_text(receipt)
+    target = args.out or os.environ.get(RECEIPTS_ENV) or "-"
+    if target == "-":
+        sys.stdout.write(text)
+        return 0
+    path = Path(target)
+    if path.is_dir() or not path.suffix:
+        path.mkdir(parents=True, exist_ok=True)
+        path = path / f"audit-receipt-{receipt['date']}-event-{receipt['event']}.json"
+    path.write_text(text, encoding="utf-8")
+    demo = " (DEMO KEY: not a secret, for demonstration only)" if key.is_demo else ""
+    print(f"Wrote the receipt of event {receipt['event']} to {path}{demo}.")
+    return 0
+
+
+def _check_receipt(engine: Engine, file: str) -> int:
+    from db.audit.keys import load_key
+    from db.audit.receipt import NOT_A_RECEIPT, check_receipt, read_receipt
+
+    key = load_key()
+    receipt = read_receipt(Path(file).read_bytes())
+    if receipt is None:
+        print(NOT_A_RECEIPT, file=sys.stderr)
+        return 1
+    with read_session(engine) as s:
+        checked = check_receipt(s, receipt, key)
+    if checked.ok:
+        print(checked.problem)
+        return 0
+    print(f"Against the receipt {file}: {checked.problem}", file=sys.stderr)
+    return 1
 
 
 def _progress_line(done: int, total: int) -> None:
@@ -203,11 +255,16 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
         if name == "verify-audit":
             p.add_argument("--expected-head", help="a head hash exported earlier")
+            p.add_argument("--receipt", metavar="FILE", help="also check against a head receipt")
             p.add_argument(
                 "--processes",
                 type=int,
                 metavar="N",
                 help="check with N processes at once (default: one per core for long chains)",
+            )
+        if name == "audit-receipt":
+            p.add_argument(
+                "--out", metavar="PATH", help="a file or folder to write to ('-': print it)"
             )
         if name == "create-admin":
             p.add_argument("username")

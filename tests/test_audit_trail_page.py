@@ -300,3 +300,24 @@ def test_verify_names_a_record_changed_directly(app_env: str) -> None:
             "Fields": "Status",
         }
     ]
+
+
+def test_a_head_receipt_is_made_and_checked(app_env: str) -> None:
+    """In demo mode the receipt is MACed with the (public) demo key; the auditor downloads it
+    and checks the chain against it."""
+    from db.audit import receipt
+    from db.audit.keys import load_key
+
+    at = open_page()
+    button(at, "Make a head receipt").click().run()
+    assert not at.exception, at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download the receipt" in labels
+    engine = make_engine(app_env)
+    try:
+        with read_session(engine) as s:
+            made = receipt.make_receipt(s, load_key())
+            checked = receipt.check_receipt(s, made, load_key())
+    finally:
+        engine.dispose()
+    assert made["demo_key"] is True and checked.ok

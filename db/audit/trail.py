@@ -35,7 +35,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tr
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db import audit, clock
-from db.audit import describe, records
+from db.audit import describe, keys, receipt, records
 from db.errors import N_, NotFound, ValidationFailed
 from db.models import PROPOSAL_ENTITIES, AuditEvent, Proposal, User
 from db.policy import AUDITORS, HISTORY_READERS, Actor, may_see_personal_data, require, require_role
@@ -671,3 +671,27 @@ def verify_integrity(
     )
     wanted = [(records.ENTITY_OF[p.table], str(p.record_id)) for p in found.problems]
     return Integrity(chain, found, describe.record_names(session, wanted))
+
+
+def head_receipt(*, session: Session, actor: Actor) -> str:
+    """A head receipt of the chain now, as the file a city keeps (:mod:`db.audit.receipt`).
+
+    :raise PermissionDenied: the actor is not an auditor.
+    :raise AuditKeyMissing: no audit key outside demo mode.
+    """
+    require_role(actor, AUDITORS, "audit_event.receipt", "audit_event")
+    return receipt.receipt_text(receipt.make_receipt(session, keys.load_key()))
+
+
+def check_head_receipt(*, session: Session, actor: Actor, content: bytes) -> receipt.ReceiptCheck:
+    """The chain checked against a receipt's file (:func:`db.audit.receipt.check_receipt`).
+
+    :raise PermissionDenied: the actor is not an auditor.
+    :raise AuditKeyMissing: no audit key outside demo mode.
+    """
+    require_role(actor, AUDITORS, "audit_event.verify", "audit_event")
+    key = keys.load_key()
+    found = receipt.read_receipt(content)
+    if found is None:
+        return receipt.ReceiptCheck(False, receipt.NOT_A_RECEIPT, {})
+    return receipt.check_receipt(session, found, key)
