@@ -250,7 +250,8 @@ def test_the_baseline_seals_once(migrated_engine: Engine) -> None:
     with write_session(migrated_engine) as s:
         s.add(Organization(name_ko="옛기관", name_en="Old", kind="company", region="KR-27",
                            created_at=T0))  # fmt: skip
-    assert INSERTED in [p.kind for p in _verify(migrated_engine).problems]
+    unsealed = _verify(migrated_engine)  # nothing to compare yet: said, not a false alarm
+    assert unsealed.ok and unsealed.unsealed
     with write_session(migrated_engine) as s:
         assert audit.seal_baseline(s) == 2  # and the profile's regulation version
     assert _verify(migrated_engine).ok
@@ -260,3 +261,21 @@ def test_the_baseline_seals_once(migrated_engine: Engine) -> None:
     with write_session(migrated_engine) as s:
         assert audit.seal_baseline(s) == 0
     assert [p.kind for p in _verify(migrated_engine).problems] == [INSERTED]
+
+
+def test_the_first_audited_write_seals_what_the_database_held(migrated_engine: Engine) -> None:
+    """Upgraded to 0013 but not yet through ``python -m db upgrade``'s baseline: the first
+    audited write carries every record's seal, so nothing is left unsealed."""
+    with write_session(migrated_engine) as s:
+        s.add(Organization(name_ko="옛기관", name_en="Old", kind="company", region="KR-27",
+                           created_at=T0))  # fmt: skip
+    with write_session(migrated_engine) as s:
+        new = Organization(name_ko="새기관", name_en="New", kind="company", region="KR-27",
+                           created_at=T0)  # fmt: skip
+        s.add(new)
+        s.flush()
+        _audited(s, "organization", new.id, "organization.create")
+    result = _verify(migrated_engine)
+    assert result.ok and not result.unsealed and result.tables["organizations"] == 2
+    with read_session(migrated_engine) as s:
+        assert audit.verify(s).ok
