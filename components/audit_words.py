@@ -213,6 +213,7 @@ MORE_FIELDS: dict[str, str] = {
 }
 FIELDS: dict[str, str] = {**HISTORY_FIELDS, **MORE_FIELDS}
 _VOCABULARIES = {"decision": "decision", "method": "seat_method", "channel": "inquiry_channel"}
+_STATUSES = {"meeting": "meeting_status", "agreement": "agreement_status"}
 
 
 def entity_label(entity: str) -> str:
@@ -297,6 +298,8 @@ def field_value(entity: str, key: str, value: Any) -> str:
     yes or no; lists and objects briefly."""
     if key in _VOCABULARIES and isinstance(value, str):
         return label(_VOCABULARIES[key], value)
+    if key == "status" and entity in _STATUSES and isinstance(value, str):
+        return label(_STATUSES[entity], value)
     if key == "roles" and isinstance(value, list):
         return ", ".join(label("role", str(v)) for v in value) or "-"
     if isinstance(value, float):
@@ -319,7 +322,8 @@ def changes(entity: str, before: Any, after: Any) -> pd.DataFrame:
     keys = [*new, *(k for k in old if k not in new)]
     rows = []
     for key in keys:
-        name = _(FIELDS[key]) if key in FIELDS else key
+        # a field of its own, else a criterion of the city's (an evaluation's scores)
+        name = _(FIELDS[key]) if key in FIELDS else label("criterion", key)
         rows.append(
             (
                 name,
