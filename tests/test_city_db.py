@@ -195,6 +195,7 @@ def _contents(engine: Engine) -> dict[str, str]:
         "panel_substitutions",
         "import_migrations",  # 0012
         "migrated_records",
+        "record_seals",  # 0013 (its audit_events.seal column outlives a downgrade)
     }
     out = {}
     with engine.connect() as conn:

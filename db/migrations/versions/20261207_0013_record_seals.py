@@ -12,6 +12,7 @@ Create Date: 2026-12-07 00:10:00
   UPDATE and DELETE, like ``audit_events``.
 
 A database that already holds records is sealed by ``python -m db upgrade`` (one baseline).
+A downgrade drops ``record_seals`` but keeps ``audit_events.seal``, which the chain hashes.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ MESSAGE = "record_seals is append-only"
 
 
 def upgrade() -> None:
-    op.add_column("audit_events", sa.Column("seal", sa.String(length=64), nullable=True))
+    columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("audit_events")}
+    if "seal" not in columns:  # kept by a downgrade (see there)
+        op.add_column("audit_events", sa.Column("seal", sa.String(length=64), nullable=True))
     op.create_table(
         "record_seals",
         sa.Column("event_id", sa.BigInteger(), nullable=False),
@@ -76,4 +79,5 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS record_seals_append_only()")
     op.drop_index("ix_record_seals_record", table_name="record_seals")
     op.drop_table("record_seals")
-    op.drop_column("audit_events", "seal")
+    # audit_events.seal stays: the events' hashes cover it, so dropping it would break the
+    # chain at every event that sealed records. (The upgrade adds it only when missing.)
