@@ -79,9 +79,6 @@ MEETING_STATUSES: Final = ("scheduled", "held", "closed")
 SEAT_METHODS: Final = ("random_draw", "substitute", "appointed")
 DECISIONS: Final = ("pending", "passed", "failed", "deferred")
 
-# Evaluation criteria, in the order of the two-stage scoring rule.
-CRITERIA: Final = ("novelty", "progressiveness", "applicability", "economy", "diffusion")
-
 ADOPTION_STATUSES: Final = ("proposed", "under_review", "approved", "rejected")
 ADOPTION_TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
     "proposed": ("under_review",),  # put before an adoption review meeting

@@ -122,7 +122,7 @@ class Evaluation:
     """One scoring member's five criterion scores and comment."""
 
     seat: Seat
-    scores: tuple[int, int, int, int, int]
+    scores: tuple[int, ...]  # one per criterion of the city's rule, in its order
     comment: str
     id: int = 0
 
