@@ -118,7 +118,7 @@ def _create_admin(engine: Engine, args: argparse.Namespace) -> int:
     "PROFILE), or write the current one out (export [FOLDER])",
 )
 def _city(engine: Engine, args: argparse.Namespace) -> int:
-    from db.city.profile_file import ProfileInvalid, profile_toml, read_profile
+    from db.city.profile_file import ProfileInvalid, logo_file_name, profile_toml, read_profile
     from db.city.store import apply_profile, export_profile
     from db.migrate import is_up_to_date
 
@@ -160,7 +160,7 @@ def _city(engine: Engine, args: argparse.Namespace) -> int:
     with read_session(engine) as s:
         profile = export_profile(s)
     folder.mkdir(parents=True, exist_ok=True)
-    logo = f"{profile.code}-logo." + ("svg" if profile.logo_type == "image/svg+xml" else "png")
+    logo = logo_file_name(profile)
     (folder / logo).write_bytes(profile.logo)
     target = folder / f"{profile.code}.toml"
     target.write_text(profile_toml(profile, logo), encoding="utf-8")

@@ -81,9 +81,9 @@ def require_open(meeting: Meeting, *statuses: str) -> None:
 class Regulated:
     """What the regulation gives one meeting: its version (the one it is bound to, else the
     one in force on its date; None for a meeting recorded before the city's first version, see
-    :func:`unregulated_rule`), the quorum and the scoring rule it decides by, and the quorum and pass marks it
-    stored when it was scheduled (a meeting of the time before the regulation was data may
-    hold others: *held under exceptional settings*)."""
+    :func:`unregulated_rule`), the quorum and the scoring rule it decides by, and the quorum
+    and pass marks it stored when it was scheduled (a meeting of the time before the
+    regulation was data may hold others: *held under exceptional settings*)."""
 
     version: Version | None
     quorum: int
