@@ -377,6 +377,7 @@ def test_a_meeting_without_a_version_is_weighed_by_the_citys_criteria(w: World) 
     marks it kept; nothing of the rule comes from code."""
     from db.city.store import terms
     from db.meetings.common import Regulations
+    from db.regulation import versions
 
     with read_session(w.engine) as s:
         reg = Regulations(s).of(
@@ -387,6 +388,8 @@ def test_a_meeting_without_a_version_is_weighed_by_the_citys_criteria(w: World) 
             marks=(61.0, 66.0),
         )
         criteria = terms(s, "criteria")
+        first = versions.first_version(s)
+    assert first is not None and reg.rules == first.rules  # its panel: the first version's
     assert reg.version is None and reg.quorum == 3
     assert (reg.thresholds.stage1_pass, reg.thresholds.overall_pass) == (61.0, 66.0)
     assert reg.thresholds.criteria == tuple(

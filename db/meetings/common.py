@@ -40,6 +40,7 @@ from db.models import (
     PanelSeat,
     Technology,
 )
+from db.regulation.rules import Rules
 from db.regulation.versions import Version, first_version, in_force_on, version_by_id
 
 TITLE_MAX_CHARS: Final = 300
@@ -90,6 +91,12 @@ class Regulated:
     thresholds: Thresholds
     stored_quorum: int
     stored_marks: tuple[float, float] | None  # meeting_rules' (None: none recorded)
+    fallback: Rules | None = None  # a meeting without a version: the city's first version's
+
+    @property
+    def rules(self) -> Rules | None:
+        """The rules the meeting's panel obeys: its version's, else the city's first."""
+        return self.version.rules if self.version else self.fallback
 
     @property
     def exceptional(self) -> bool:
@@ -103,27 +110,27 @@ class Regulated:
 
     @property
     def panel_size(self) -> int:
-        return self.version.rules.panel_size if self.version else PANEL_SIZE
+        return self.rules.panel_size if self.rules else PANEL_SIZE
 
     @property
     def cap(self) -> Fraction:
-        return self.version.rules.affiliation_cap if self.version else HALF
+        return self.rules.affiliation_cap if self.rules else HALF
 
     @property
     def window_years(self) -> int:
-        return self.version.rules.conflict_window_years if self.version else TIE_WINDOW_YEARS
+        return self.rules.conflict_window_years if self.rules else TIE_WINDOW_YEARS
 
     @property
     def max_appointed(self) -> int | None:
-        return self.version.rules.max_appointed if self.version else None
+        return self.rules.max_appointed if self.rules else None
 
     @property
     def seat_limit(self) -> int | None:
-        return self.version.rules.max_seats_per_expert if self.version else None
+        return self.rules.max_seats_per_expert if self.rules else None
 
     @property
     def seat_period_days(self) -> int:
-        return self.version.rules.seat_period_days if self.version else SEAT_PERIOD_DAYS
+        return self.rules.seat_period_days if self.rules else SEAT_PERIOD_DAYS
 
 
 def regulated(
@@ -131,7 +138,7 @@ def regulated(
     kind: str,
     stored_quorum: int,
     stored_marks: tuple[float, float] | None,
-    unregulated: Thresholds | None = None,
+    unregulated: tuple[Thresholds, Rules] | None = None,
 ) -> Regulated:
     """:class:`Regulated` of a meeting of ``kind`` under ``version``. Without a version (a
     meeting recorded before the regulation was data): the stored quorum, and the scoring rule
@@ -140,12 +147,13 @@ def regulated(
     if version is None:
         if unregulated is None:
             raise NoRegulationInForce(day="-")
+        rule, first = unregulated
         marks = (
-            unregulated
+            rule
             if stored_marks is None
-            else replace(unregulated, stage1_pass=stored_marks[0], overall_pass=stored_marks[1])
+            else replace(rule, stage1_pass=stored_marks[0], overall_pass=stored_marks[1])
         )
-        return Regulated(None, stored_quorum, marks, stored_quorum, stored_marks)
+        return Regulated(None, stored_quorum, marks, stored_quorum, stored_marks, first)
     rules = version.rules
     return Regulated(
         version,
@@ -156,20 +164,22 @@ def regulated(
     )
 
 
-def unregulated_rule(session: Session) -> Thresholds | None:
+def unregulated_rule(session: Session) -> tuple[Thresholds, Rules] | None:
     """The scoring rule of a meeting recorded without a regulation version: the city's
     criteria (its vocabulary, in its order, each with its stage), unweighted, and the pass
     marks of the city's first approved version (a meeting that kept its own marks decides by
-    those). None when the city has no approved version at all."""
+    those); with that version's rules for its panel. None when the city has no approved
+    version at all."""
     first = first_version(session)
     if first is None:
         return None
     marks = Thresholds.from_rules(first.rules)
-    return Thresholds(
+    rule = Thresholds(
         stage1_pass=marks.stage1_pass,
         overall_pass=marks.overall_pass,
         criteria=tuple((c, 1.0, stage) for c, stage in regulation_criteria(session).items()),
     )
+    return rule, first.rules
 
 
 class Regulations:
@@ -179,7 +189,7 @@ class Regulations:
         self.session = session
         self._by_id: dict[int, Version | None] = {}
         self._on: dict[dt.date, Version | None] = {}
-        self._unregulated: tuple[Thresholds | None] | None = None
+        self._unregulated: tuple[tuple[Thresholds, Rules] | None] | None = None
 
     def version(self, regulation_id: int | None, day: dt.date) -> Version | None:
         """The version ``regulation_id``, else the one in force on ``day``."""
