@@ -26,7 +26,7 @@ from components.labels import label, labeller
 from components.pager import PAGE_SIZE, page_offset, pager
 from components.tiles import Tile, tile_row
 from db import clock, domain
-from db.intercity import analysis as q
+from db.intercity import agreement_reads as q
 from db.policy import Actor
 
 CHART_AGREEMENTS_MAX = 40  # bars in the terms chart (one row each)

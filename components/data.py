@@ -49,6 +49,7 @@ from db.audit import trail as audit_trail
 from db.city import store as city_store
 from db.config import load_settings
 from db.errors import PermissionDenied, SaveInDoubt
+from db.intercity import agreement_reads as ar
 from db.intercity import analysis as ic
 from db.policy import (
     AUDITORS,
@@ -568,7 +569,7 @@ def agreements_page(
 def agreement(url: str, agreement_id: int, as_of: dt.date | None) -> dict[str, Any] | None:
     """One agreement as the list shows it (planned by ``as_of``), None when there is none."""
     with read_session(engine()) as s:
-        df = ic.agreements(session=s, as_of=as_of, agreement_id=agreement_id)
+        df = ar.agreements(session=s, as_of=as_of, agreement_id=agreement_id)
     return None if df.empty else df.iloc[0].to_dict()
 
 
@@ -585,20 +586,20 @@ def agreements_export(
     """Every agreement of the filters (up to ``limit``) as the files show them in ``lang``
     (``_shape``); read when the user asks for the files."""
     with read_session(engine()) as s:
-        df = ic.agreements(session=s, as_of=as_of, status=status, kind=kind, limit=limit)
+        df = ar.agreements(session=s, as_of=as_of, status=status, kind=kind, limit=limit)
     return _shape(df)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def agreement_products(url: str, agreement_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     with read_session(engine()) as s:
-        return ic.agreement_products(session=s, agreement_id=agreement_id)
+        return ar.agreement_products(session=s, agreement_id=agreement_id)
 
 
 @st.cache_data(ttl=CHOICES_TTL_SECONDS, show_spinner=False)
 def agreement_link_candidates(url: str, agreement_id: int, kind: str) -> pd.DataFrame:
     with read_session(engine()) as s:
-        return ic.link_candidates(session=s, agreement_id=agreement_id, kind=kind)
+        return ar.link_candidates(session=s, agreement_id=agreement_id, kind=kind)
 
 
 # --- work queue (staff; checked in db.approvals) ----------------------------------------------

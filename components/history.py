@@ -13,6 +13,7 @@ from components.cells import missing, yes_no
 from components.grid import height as grid_height
 from components.i18n import N_, _, fmt_datetime, fmt_int
 from components.labels import label
+from db.technologies import fields as technology_fields
 
 HISTORY_ACTIONS: dict[str, str] = {
     "adoption.propose": N_("Proposed"),
@@ -62,19 +63,14 @@ HISTORY_ACTIONS: dict[str, str] = {
     "permission.denied": N_("Refused"),
 }
 HISTORY_FIELDS: dict[str, str] = {
+    **{k: technology_fields.LABELS[k] for k in technology_fields.CORRECTED},
     "status": N_("Status"),
     "project_name": N_("Project"),
     "department": N_("Department"),
     "budget_krw": N_("Budget"),
     "year": N_("Year"),
     "justification": N_("Justification"),
-    "title_ko": N_("Title in Korean"),
-    "title_en": N_("Title in English"),
-    "summary": N_("Summary"),
-    "field": N_("Field"),
     "fields": N_("Fields"),
-    "growth_sector": N_("Growth sector"),
-    "certification": N_("Certification"),
     "site": N_("Site"),
     "name": N_("Name in Korean"),
     "name_en": N_("Name in English"),

@@ -599,6 +599,7 @@ def register_rows(
 
 
 def _intercity_reads() -> dict[str, tuple[Callable[..., Any], Any]]:
+    from db.intercity import agreement_reads as ar
     from db.intercity import analysis as ic
 
     return {
@@ -607,14 +608,15 @@ def _intercity_reads() -> dict[str, tuple[Callable[..., Any], Any]]:
         "inquiries_by_region": (ic.by_region, pd.DataFrame),
         "inquiries_abroad": (ic.abroad_by_country, pd.DataFrame),
         "inquiries_over_time": (ic.over_time, pd.DataFrame),
-        "agreement_counts": (ic.agreement_counts, dict[str, int]),
-        "agreements": (ic.agreements, pd.DataFrame),
+        "agreement_counts": (ar.agreement_counts, dict[str, int]),
+        "agreements": (ar.agreements, pd.DataFrame),
     }
 
 
 def intercity(session: Session, version: int, read: str, **params: Any) -> Any:
-    """``db.intercity.analysis.<read>(**params)`` stored (``read`` one of
-    :func:`_intercity_reads`: aggregates of inquiries, agreements' counts and rows)."""
+    """A read of ``db.intercity.analysis`` or ``agreement_reads`` (``read``, one of
+    :func:`_intercity_reads`: aggregates of inquiries, agreements' counts and rows) with
+    ``params``, stored."""
     fn, expect = _intercity_reads()[read]
     return stored(
         session,
