@@ -101,7 +101,15 @@ def record_contract(
     return add_contract(session, actor, adoption.id, values)
 
 
-def add_contract(session: Session, actor: Actor, adoption_id: int, values: dict[str, Any]) -> int:
+def add_contract(
+    session: Session,
+    actor: Actor,
+    adoption_id: int,
+    values: dict[str, Any],
+    *,
+    action: str = "contract.record",
+    reason: str | None = None,
+) -> int:
     """Insert a checked contract (:func:`check_contract`) and its audit event."""
     now = clock.now_utc()
     row = Contract(adoption_id=adoption_id, created_at=now, created_by_id=actor.id, **values)
@@ -110,10 +118,11 @@ def add_contract(session: Session, actor: Actor, adoption_id: int, values: dict[
     recording.record(
         session,
         actor,
-        "contract.record",
+        action,
         "contract",
         row.id,
         after={"adoption_id": adoption_id, **values},
+        reason=reason,
         at=now,
     )
     return row.id
