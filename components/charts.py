@@ -205,7 +205,12 @@ def satisfaction_chart(satisfaction: pd.DataFrame) -> alt.LayerChart:
     long = long[long["n"] > 0]
     departments = list(satisfaction["department"])
     base = alt.Chart(long).encode(
-        y=alt.Y("department:N", title=None, sort=departments, axis=alt.Axis(labelLimit=200)),
+        y=alt.Y(
+            "department:N",
+            title=None,
+            sort=departments,
+            axis=alt.Axis(labelLimit=200, labelOverlap=False),
+        ),
         x=alt.X("n:Q", title=_("Evaluations"), stack="zero"),
         order=alt.Order("rank:Q"),
         tooltip=[
@@ -224,7 +229,7 @@ def satisfaction_chart(satisfaction: pd.DataFrame) -> alt.LayerChart:
     text = base.mark_text(color="white", dx=-8, align="right").encode(
         text=alt.Text("n:Q", format=",")
     )
-    chart = (bars + text).properties(height=max(180, 28 * len(departments)))
+    chart = (bars + text).properties(height=max(180, 34 * len(departments)))
     return configure(chart)
 
 

@@ -79,7 +79,7 @@ def _billions(amount: int) -> str:
     """A large amount as a person reads it: billions of won in English, 억 (10^8) in Korean."""
     if current_language() == "ko":
         return _("{n} hundred million won", n=f"{amount / 1e8:,.0f}")
-    return _("{n} billion won", n=f"{amount / 1e9:,.1f}")
+    return _("₩{n}bn", n=f"{amount / 1e9:,.1f}")
 
 
 def tiles(o: Outcomes) -> None:
@@ -192,6 +192,9 @@ def targets(frame: pd.DataFrame) -> None:
         return
     if frame["actual"].notna().any():
         show(targets_chart, frame)
+        st.caption(
+            _("The chosen date's year counts up to that date; 100 % means the target is met.")
+        )
     _table(TARGET_COLUMNS, frame, "targets", empty="")
 
 
