@@ -728,6 +728,18 @@ def _outcome_targets(url: str, as_of: dt.date, _actor: Actor) -> pd.DataFrame:
         return outcome_figures.targets(session=s, actor=_actor, as_of=as_of)
 
 
+def contracts(url: str, actor: Actor, as_of: dt.date) -> pd.DataFrame:
+    """Every contract signed by ``as_of`` (the Outcomes page's download)."""
+    _refused_unless(actor, OUTCOME_READERS, "outcome.read", "outcome")
+    return _contracts(url, as_of, _actor=actor)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False, max_entries=8)
+def _contracts(url: str, as_of: dt.date, _actor: Actor) -> pd.DataFrame:
+    with read_session(engine()) as s:
+        return outcome_figures.contracts(session=s, actor=_actor, as_of=as_of)
+
+
 def testbed_outcomes(url: str, actor: Actor) -> pd.DataFrame:
     """Every testbed with its details and sales totals (the Testbeds register)."""
     _refused_unless(actor, OUTCOME_READERS, "testbed.read", "outcome")

@@ -118,26 +118,39 @@ def contract_form(actor: Actor, adoptions: pd.DataFrame) -> None:
 
 
 def evaluation_form(actor: Actor, adoptions: pd.DataFrame) -> None:
-    """Record the using department's evaluation of an approved adoption (one each)."""
-    waiting = adoptions[adoptions["evaluation_id"].isna()] if len(adoptions) else adoptions
-    if waiting.empty:
-        st.info(_("Every approved adoption has its evaluation."))
+    """Record the using department's evaluation of an approved adoption (one each), or
+    correct the one recorded (an edit carries the version its editor saw)."""
+    if adoptions.empty:
+        st.info(_("No adoption is approved yet, so no evaluation can be recorded."))
         return
-    row = _adoption_choice(waiting, "oc_evaluation_adoption")
+    row = _adoption_choice(adoptions, "oc_evaluation_adoption")
     if row is None:
         return
     adoption_id = int(row["id"])
-    form = Form(f"evaluation_{adoption_id}", scope="oc")
+    evaluated = not pd.isna(row.get("evaluation_id"))
+    version = int(row["evaluation_version"]) if evaluated else 0
+    form = Form(f"evaluation_{adoption_id}_{version}", scope="oc")
+    if evaluated:
+        st.caption(
+            _(
+                "This adoption's evaluation is recorded; saving corrects it. If someone else "
+                "saves it before you, your change is refused and nothing is overwritten."
+            )
+        )
+    performance = row.get("performance") if evaluated else None
     with st.form(form.name):
         st.text_input(
-            _("Department"), value=row["department"], max_chars=200, key=form.key("department")
+            _("Department"),
+            value=row["evaluation_department"] if evaluated else row["department"],
+            max_chars=200,
+            key=form.key("department"),
         )
         form.field_error("department")
         left, right = st.columns(2)
         with left:
             st.date_input(
                 _("Evaluated on"),
-                value=None,
+                value=row["evaluated_on"] if evaluated else None,
                 max_value=clock.city_today(),
                 format="YYYY-MM-DD",
                 key=form.key("evaluated_on"),
@@ -148,29 +161,47 @@ def evaluation_form(actor: Actor, adoptions: pd.DataFrame) -> None:
                 _("Performance against expectation"),
                 domain.PERFORMANCES,
                 format_func=lambda p: label("performance", p),
-                index=None,
+                index=domain.PERFORMANCES.index(performance) if performance else None,
                 key=form.key("performance"),
             )
             form.field_error("performance")
-        st.text_area(_("Problems met (optional)"), max_chars=4000, key=form.key("problems"))
+        st.text_area(
+            _("Problems met (optional)"),
+            value=(row.get("problems") or "") if evaluated else "",
+            max_chars=4000,
+            key=form.key("problems"),
+        )
         form.field_error("problems")
-        st.checkbox(_("The department would use it again"), key=form.key("would_use_again"))
+        st.checkbox(
+            _("The department would use it again"),
+            value=bool(row.get("would_use_again")) if evaluated else False,
+            key=form.key("would_use_again"),
+        )
 
         def write() -> int:
-            result: int = data.write(
-                outcomes.record_evaluation,
-                actor=actor,
-                adoption_id=adoption_id,
+            values = dict(
                 department=form.value("department") or "",
                 evaluated_on=form.value("evaluated_on"),
                 performance=form.value("performance"),
                 problems=form.value("problems") or "",
                 would_use_again=bool(form.value("would_use_again")),
             )
-            return result
+            if evaluated:
+                result: int = data.write(
+                    outcomes.edit_evaluation,
+                    actor=actor,
+                    evaluation_id=int(row["evaluation_id"]),
+                    version=version,
+                    **values,
+                )
+                return result
+            new_id: int = data.write(
+                outcomes.record_evaluation, actor=actor, adoption_id=adoption_id, **values
+            )
+            return new_id
 
         st.form_submit_button(
-            _("Record the evaluation"),
+            _("Save the evaluation") if evaluated else _("Record the evaluation"),
             type="primary",
             on_click=form.submit(
                 (*EVALUATION_FIELDS, "adoption_id"),

@@ -18,7 +18,7 @@ from components.charts import (
     show,
     targets_chart,
 )
-from components.export import download_buttons
+from components.export import download_buttons, files_on_request
 from components.i18n import N_, _, current_language, fmt_int
 from components.labels import label
 from components.registers.spec import Column, column_config, display_frame
@@ -112,13 +112,36 @@ def _table(columns: tuple[Column, ...], df: pd.DataFrame, basename: str, *, empt
     download_buttons(shown, basename, key=f"outcomes_{basename}")
 
 
-def by_year(o: Outcomes) -> None:
+CONTRACT_COLUMNS = (
+    Column("id", N_("Contract")),
+    Column("contracted_on", N_("Contract date"), "date"),
+    Column("department", N_("Department")),
+    Column("project_name", N_("Project")),
+    Column("amount_krw", N_("Amount (won)"), "money"),
+    Column("quantity", N_("Quantity"), "int"),
+    Column("adoption_id", N_("Adoption")),
+    Column("reg_no", N_("Registration number")),
+    Column("title_ko", N_("Technology"), en="title_en"),
+    Column("is_local", N_("Local or external"), "local"),
+)
+
+
+def by_year(actor: Actor, o: Outcomes) -> None:
     st.subheader(_("Contract value and count by year"))
     if o.by_year.empty:
         st.info(_("No contract had been recorded by this date."))
         return
     show(contracts_by_year_chart, o.by_year)
     _table(BY_YEAR_COLUMNS, o.by_year, "contracts_by_year", empty="")
+    files_on_request(
+        "outcomes_contracts",
+        o.as_of,
+        o.contracts,
+        lambda: display_frame(
+            CONTRACT_COLUMNS, data.contracts(data.database_url(), actor, o.as_of)
+        ),
+        f"contracts-{o.as_of.isoformat()}",
+    )
 
 
 def funnel(o: Outcomes) -> None:

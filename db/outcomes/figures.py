@@ -86,7 +86,7 @@ class Outcomes:
 
 INT_COLUMNS: Final = frozenset(
     {"year", "contracts", "amount_krw", "local_krw", "evaluations", "above", "as_expected"}
-    | {"below", "again", "sales_krw", "public_krw", "budget_krw", "days"}
+    | {"below", "again", "sales_krw", "public_krw", "budget_krw", "days", "quantity"}
 )
 
 
@@ -296,7 +296,8 @@ def testbed_sales(*, session: Session, actor: Actor, testbed_id: int) -> pd.Data
 def adoption_outcomes(*, session: Session, actor: Actor) -> pd.DataFrame:
     """Approved adoptions with their contracts and evaluation, for staff's forms and the
     list: id, reg_no, title_ko, title_en, project_name, department, approved_on, contracts,
-    amount_krw, evaluation_id, evaluation_version, performance, would_use_again.
+    amount_krw, evaluation_id, evaluation_version, evaluation_department, evaluated_on,
+    performance, problems, would_use_again.
 
     :raise PermissionDenied: the actor may not read outcomes.
     """
@@ -325,7 +326,10 @@ def adoption_outcomes(*, session: Session, actor: Actor) -> pd.DataFrame:
             func.coalesce(totals.c.amount_krw, 0).label("amount_krw"),
             e.id.label("evaluation_id"),
             e.version.label("evaluation_version"),
+            e.department.label("evaluation_department"),
+            e.evaluated_on,
             e.performance,
+            e.problems,
             e.would_use_again,
         )
         .join(t, t.id == a.technology_id)
@@ -333,6 +337,38 @@ def adoption_outcomes(*, session: Session, actor: Actor) -> pd.DataFrame:
         .outerjoin(e, e.adoption_id == a.id)
         .where(a.status == "approved")
         .order_by(a.approved_on.desc(), a.id.desc()),
+    )
+
+
+def contracts(*, session: Session, actor: Actor, as_of: dt.date) -> pd.DataFrame:
+    """Every contract signed on or before ``as_of``, newest first, with its adoption and
+    technology: id, contracted_on, department, project_name, amount_krw, quantity,
+    adoption_id, reg_no, title_ko, title_en, is_local.
+
+    :raise PermissionDenied: the actor may not read outcomes.
+    """
+    _require(actor, "outcome.read")
+    c, a, t = Contract, Adoption, Technology
+    return _frame(
+        session,
+        select(
+            c.id,
+            c.contracted_on,
+            c.department,
+            c.project_name,
+            c.amount_krw,
+            c.quantity,
+            c.adoption_id,
+            t.reg_no,
+            t.title_ko,
+            t.title_en,
+            t.is_local,
+        )
+        .join(a, a.id == c.adoption_id)
+        .join(t, t.id == a.technology_id)
+        .where(c.contracted_on <= as_of)
+        .order_by(c.contracted_on.desc(), c.id.desc())
+        .limit(listing.EXPORT_LIMIT),
     )
 
 

@@ -8,6 +8,7 @@ outcomes leaves every other record and event exactly as before.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import Any
 
@@ -48,87 +49,56 @@ def outcomes(p: Projection) -> None:
                     {field: None},
                     {field: value},
                 )
-    contracts = sorted(
-        (c for c in p.w.contracts if p.on(c.on) and c.adoption.id),
-        key=lambda c: (c.on, c.adoption.id),
-    )
-    for i, c in enumerate(contracts, 1):
-        at = clock.office(c.on)
-        values = {
+    contracts = [
+        (c.on, "adoption_id", c.adoption.id, {
             "department": c.department,
             "project_name": c.project_name,
             "amount_krw": c.amount_krw,
             "quantity": c.quantity,
             "contracted_on": c.on,
-        }
-        log.add(
-            at,
-            staff,
-            "contract.record",
-            "contract",
-            i,
-            None,
-            {"adoption_id": c.adoption.id, **values},
-        )
-        p.tables["contracts"].append(
-            {
-                "id": i,
-                "version": 1,
-                "adoption_id": c.adoption.id,
-                **values,
-                "created_at": at,
-                "created_by_id": staff[0],
-                "updated_at": None,
-                "updated_by_id": None,
-            }
-        )
-    evaluations = sorted(
-        (e for e in p.w.evaluations_after_use if p.on(e.on) and e.adoption.id),
-        key=lambda e: (e.on, e.adoption.id),
-    )
-    for i, e in enumerate(evaluations, 1):
-        at = clock.office(e.on)
-        values = {
+        })
+        for c in p.w.contracts
+        if p.on(c.on) and c.adoption.id
+    ]  # fmt: skip
+    _recorded(p, clock, "contracts", "contract", contracts)
+    evaluations = [
+        (e.on, "adoption_id", e.adoption.id, {
             "department": e.department,
             "evaluated_on": e.on,
             "performance": e.performance,
             "problems": e.problems,
             "would_use_again": e.again,
-        }
-        log.add(
-            at,
-            staff,
-            "evaluation.record",
-            "evaluation",
-            i,
-            None,
-            {"adoption_id": e.adoption.id, **values},
-        )
-        p.tables["adoption_evaluations"].append(
+        })
+        for e in p.w.evaluations_after_use
+        if p.on(e.on) and e.adoption.id
+    ]  # fmt: skip
+    _recorded(p, clock, "adoption_evaluations", "evaluation", evaluations)
+    sales = [
+        (s.on, "testbed_id", s.testbed.id,
+         {"kind": s.kind, "buyer": s.buyer, "amount_krw": s.amount_krw, "sold_on": s.on})
+        for s in p.w.sales
+        if p.on(s.on) and s.testbed.id
+    ]  # fmt: skip
+    _recorded(p, clock, "testbed_sales", "sale", sales)
+
+
+Recorded = tuple[dt.date, str, int, dict[str, Any]]  # day, parent column, parent id, values
+
+
+def _recorded(p: Projection, clock: Clock, table: str, entity: str, items: list[Recorded]) -> None:
+    """Rows of ``table`` (ids in order of day, then parent) and their ``<entity>.record``
+    events by staff, each stamped at a time of its day."""
+    staff = p.actor("staff")
+    for i, (day, parent, parent_id, values) in enumerate(
+        sorted(items, key=lambda r: (r[0], r[2])), 1
+    ):
+        at = clock.office(day)
+        p.log.add(at, staff, f"{entity}.record", entity, i, None, {parent: parent_id, **values})
+        p.tables[table].append(
             {
                 "id": i,
                 "version": 1,
-                "adoption_id": e.adoption.id,
-                **values,
-                "created_at": at,
-                "created_by_id": staff[0],
-                "updated_at": None,
-                "updated_by_id": None,
-            }
-        )
-    sales = sorted(
-        (s for s in p.w.sales if p.on(s.on) and s.testbed.id),
-        key=lambda s: (s.on, s.testbed.id),
-    )
-    for i, s in enumerate(sales, 1):
-        at = clock.office(s.on)
-        values = {"kind": s.kind, "buyer": s.buyer, "amount_krw": s.amount_krw, "sold_on": s.on}
-        log.add(at, staff, "sale.record", "sale", i, None, {"testbed_id": s.testbed.id, **values})
-        p.tables["testbed_sales"].append(
-            {
-                "id": i,
-                "version": 1,
-                "testbed_id": s.testbed.id,
+                parent: parent_id,
                 **values,
                 "created_at": at,
                 "created_by_id": staff[0],
