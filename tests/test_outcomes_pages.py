@@ -156,3 +156,38 @@ def test_pages_in_korean_and_targets_on_the_overview(
     at.switch_page("pages/testbeds.py").run()
     assert not at.exception
     assert at.title[0].value == "테스트베드"
+
+
+def test_staff_records_then_corrects_an_evaluation(app_env: str) -> None:
+    """A new evaluation is recorded; opened again, the form corrects it (its version moves
+    on by one) instead of refusing a second one."""
+    at = open_page("staff.demo", "outcomes")
+    choice = at.selectbox(key="oc_evaluation_adoption")
+    engine = create_engine(app_env)
+    with engine.connect() as conn:
+        evaluated = set(conn.execute(select(models.AdoptionEvaluation.adoption_id)).scalars())
+    ids = [int(o.split(" · ")[0].removeprefix("#")) for o in choice.options]
+    target = next(i for i in ids if i not in evaluated)
+    choice.set_value(target).run()
+    assert "Record the evaluation" in [b.label for b in at.button]
+    next(d for d in at.date_input if d.label == "Evaluated on").set_value(
+        clock.city_today() - dt.timedelta(days=1)
+    )
+    at.radio[0].set_value("below")
+    next(t for t in at.text_area if t.label == "Problems met (optional)").input("균열")
+    at.button[[b.label for b in at.button].index("Record the evaluation")].click().run()
+    assert not at.exception
+    assert any("evaluation was recorded" in s.value for s in at.success)
+    at.selectbox(key="oc_evaluation_adoption").set_value(target).run()
+    assert "Save the evaluation" in [b.label for b in at.button]
+    at.radio[0].set_value("as_expected")
+    at.button[[b.label for b in at.button].index("Save the evaluation")].click().run()
+    assert not at.exception
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(models.AdoptionEvaluation.performance, models.AdoptionEvaluation.version).where(
+                models.AdoptionEvaluation.adoption_id == target
+            )
+        ).one()
+    engine.dispose()
+    assert tuple(row) == ("as_expected", 2)
