@@ -33,7 +33,13 @@ def write(engine: Engine, fn: Callable[..., Any], **kwargs: Any) -> Any:
 
 @pytest.fixture
 def people(migrated_engine: Engine) -> dict[str, Actor]:
-    roles = {"kim": ["staff"], "lee": ["staff"], "approver": ["approver"], "exec": ["executive"]}
+    roles = {
+        "kim": ["staff"],
+        "lee": ["staff"],
+        "approver": ["approver"],
+        "exec": ["executive"],
+        "admin": ["admin"],
+    }
     return {
         name: actor_of(migrated_engine, make_user(migrated_engine, f"{name}.user", r))
         for name, r in roles.items()
@@ -53,7 +59,7 @@ def records(migrated_engine: Engine) -> dict[str, int]:
         proposed = wd.adoption(s, tech, None, status="proposed")
         tb = s.get(models.Testbed, wd.testbed(s, tech, status="completed"))
         assert tb is not None
-        tb.status, tb.started_on = "certified", STARTED_ON
+        tb.status, tb.selected_on, tb.started_on = "certified", dt.date(2026, 3, 20), STARTED_ON
         tb.certification, tb.certified_on = "construction_new_technology", dt.date(2026, 6, 1)
         applied = wd.testbed(s, tech)
         s.flush()
@@ -428,3 +434,53 @@ def test_testbed_outcome_and_sales(
         assert row is not None and (row.sold_on, row.version) == (dt.date(2026, 7, 2), 2)
     assert events(migrated_engine, "sale.record") == 1
     assert events(migrated_engine, "testbed.edit") == 1
+
+
+def test_figures_read_what_was_recorded(
+    migrated_engine: Engine, people: dict[str, Actor], records: dict[str, int]
+) -> None:
+    """The Outcomes figures on both databases: by year, repeat use, first use, funnel,
+    satisfaction, targets against actual; readers only."""
+    from db.outcomes import figures
+
+    for on, amount in ((dt.date(2026, 5, 4), 85_000_000), (dt.date(2026, 6, 1), 15_000_000)):
+        write(
+            migrated_engine,
+            outcomes.record_contract,
+            actor=people["kim"],
+            **contract(records["approved"], contracted_on=on, amount_krw=amount),
+        )
+    write(
+        migrated_engine,
+        outcomes.record_evaluation,
+        actor=people["kim"],
+        **evaluation(records["approved"], performance="above"),
+    )
+    write(
+        migrated_engine,
+        outcomes.record_sale,
+        actor=people["kim"],
+        testbed_id=records["testbed"],
+        kind="private_sale",
+        buyer="민간",
+        amount_krw=1_000_000,
+        sold_on=dt.date(2026, 7, 1),
+    )
+    as_of = clock.city_today()
+    with read_session(migrated_engine) as s:
+        o = figures.outcomes(session=s, actor=people["exec"], as_of=as_of)
+        targets = figures.targets(session=s, actor=people["exec"], as_of=as_of)
+        with pytest.raises(PermissionDenied):
+            figures.outcomes(session=s, actor=people["admin"], as_of=as_of)
+        early = figures.outcomes(session=s, actor=people["exec"], as_of=dt.date(2026, 5, 31))
+    assert (o.contracts, o.amount_krw, o.local_krw) == (2, 100_000_000, 100_000_000)
+    assert o.by_year.to_dict("records") == [
+        {"year": 2026, "contracts": 2, "amount_krw": 100_000_000, "local_krw": 100_000_000}
+    ]
+    assert list(o.repeat["contracts"]) == [2]
+    assert list(o.first_use["days"]) == [(dt.date(2026, 5, 4) - dt.date(2026, 3, 2)).days]
+    assert dict(zip(o.funnel["stage"], o.funnel["testbeds"], strict=True))["first_sale"] == 1
+    assert o.satisfaction.to_dict("records")[0]["above"] == 1
+    assert early.contracts == 1 and early.satisfaction.empty
+    mine = targets[(targets["year"] == 2026) & (targets["figure"] == "contracts")]
+    assert list(mine["actual"]) == [2]
