@@ -190,6 +190,29 @@ LABELS: dict[str, dict[str, str]] = {
         "reject": N_("Reject"),
         "return": N_("Return for rework"),
     },
+    "performance": {
+        "above": N_("Better than expected"),
+        "as_expected": N_("As expected"),
+        "below": N_("Worse than expected"),
+    },
+    "sale_kind": {
+        "private_sale": N_("Sale"),
+        "public_purchase": N_("Public purchase"),
+    },
+    "funnel_stage": {
+        "testbed": N_("Selected for a testbed"),
+        "completed": N_("Testbed completed"),
+        "certified": N_("Certified"),
+        "first_sale": N_("First sale"),
+    },
+    "target_figure": {
+        "technologies_registered": N_("Technologies registered"),
+        "technologies_adopted": N_("Technologies adopted"),
+        "contracts": N_("Contracts"),
+        "contract_value_krw": N_("Contract value (won)"),
+        "technologies_used": N_("Technologies used in contracts"),
+        "first_sales": N_("Testbed first sales"),
+    },
     "outcome": {
         "done": N_("Recorded"),
         "refused": N_("Refused"),

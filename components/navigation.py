@@ -37,6 +37,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "pages/overview.py", N_("Overview"), ":material/dashboard:", EVERYONE, N_("Dashboard")
     ),
+    PageSpec("pages/outcomes.py", N_("Outcomes"), ":material/insights:", READERS, N_("Dashboard")),
     PageSpec(
         "pages/technologies.py",
         N_("Technologies"),
@@ -48,6 +49,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "pages/adoptions.py", N_("Adoptions"), ":material/handshake:", READERS, N_("Registers")
     ),
+    PageSpec("pages/testbeds.py", N_("Testbeds"), ":material/science:", READERS, N_("Registers")),
     PageSpec(
         "pages/inquiries.py", N_("Inquiries"), ":material/contact_mail:", READERS, N_("Registers")
     ),

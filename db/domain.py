@@ -118,6 +118,11 @@ AGREEMENT_STATUSES: Final = ("planned", "signed", "active", "expired")
 # An agreement has no steps: its status is an edited field that must agree with its dates
 # (db.intercity.agreements), so a correction may set any status its dates allow.
 
+# Outcomes (issue 20): the using department's judgement against its expectation, and what a
+# testbed's technology sold after it (to anyone, or bought by a public body).
+PERFORMANCES: Final = ("below", "as_expected", "above")
+SALE_KINDS: Final = ("private_sale", "public_purchase")
+
 TIE_KINDS: Final = ("employment", "consulting", "joint_research", "other")
 
 # The city's vocabularies (their codes are data: ``db.city``, ``profiles/*.toml``).

@@ -489,6 +489,9 @@ class Testbed(Base):
     completed_on: Mapped[dt.date | None] = mapped_column(Date)
     certified_on: Mapped[dt.date | None] = mapped_column(Date)
     certification: Mapped[str | None] = mapped_column(String(32))
+    budget_krw: Mapped[int | None] = mapped_column(BigInteger)  # 0016
+    result: Mapped[str | None] = mapped_column(Text)  # 0016
+    certificate_no: Mapped[str | None] = mapped_column(String(64))  # 0016
     updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -854,3 +857,73 @@ class MigratedRecord(Base):
     entity: Mapped[str] = mapped_column(String(32), primary_key=True)
     entity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     action: Mapped[str] = mapped_column(String(16))
+
+
+# --- Outcomes (migration 0016): contracts, evaluations after use, testbed sales -------------
+
+
+class Contract(Base):
+    """A city contract that used an approved adoption's technology."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (
+        CheckConstraint("amount_krw > 0", name="amount_positive"),
+        CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
+        Index("ix_contracts_contracted_on", "contracted_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    adoption_id: Mapped[int] = mapped_column(ForeignKey("adoptions.id"), index=True)
+    department: Mapped[str] = mapped_column(String(200))
+    project_name: Mapped[str] = mapped_column(String(300))
+    amount_krw: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    contracted_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AdoptionEvaluation(Base):
+    """The using department's evaluation of an adopted technology after use (one per
+    adoption)."""
+
+    __tablename__ = "adoption_evaluations"
+    __table_args__ = (one_of("performance", domain.PERFORMANCES),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    adoption_id: Mapped[int] = mapped_column(ForeignKey("adoptions.id"), unique=True)
+    department: Mapped[str] = mapped_column(String(200))
+    evaluated_on: Mapped[dt.date] = mapped_column(Date)
+    performance: Mapped[str] = mapped_column(String(16))
+    problems: Mapped[str | None] = mapped_column(Text)
+    would_use_again: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class TestbedSale(Base):
+    """What a testbed's technology sold afterwards: to anyone, or bought by a public body."""
+
+    __tablename__ = "testbed_sales"
+    __table_args__ = (
+        one_of("kind", domain.SALE_KINDS),
+        CheckConstraint("amount_krw > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    testbed_id: Mapped[int] = mapped_column(ForeignKey("testbeds.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    buyer: Mapped[str] = mapped_column(String(200))
+    amount_krw: Mapped[int] = mapped_column(BigInteger)
+    sold_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -82,6 +82,10 @@ PERSONAL_DATA_ROLES: Final = ("staff", "auditor")
 HISTORY_READERS: Final = ("auditor", "staff", "approver", "executive")
 """Reading one record's history: everyone who reads the registers."""
 
+OUTCOME_READERS: Final = ("executive", "auditor", "staff", "approver")
+"""Reading outcomes (contracts, evaluations, testbeds and their sales, targets against
+actual): everyone who reads the registers; staff record them (:data:`STAFF`)."""
+
 REGULATION_READERS: Final = ("auditor", "staff", "approver", ADMIN)
 """Reading the regulation's versions and the differences between two (administrators draft
 them: :data:`ADMINS`; an approver who did not draft one approves it: :data:`APPROVERS`)."""
