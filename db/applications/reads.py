@@ -262,8 +262,12 @@ def applications_waiting(
     )
 
 
-def waiting_count(session: Session) -> int:
-    """How many applications wait for staff (the work queue's tile; staff only read it)."""
+def waiting_count(*, session: Session, actor: Actor) -> int:
+    """How many applications wait for staff (new or answered).
+
+    :raise PermissionDenied: the actor is not staff.
+    """
+    require(actor, APPLICATION_HANDLERS, action="application.list", entity="application")
     return int(
         session.execute(
             select(func.count(Application.id)).where(Application.status == "submitted")
