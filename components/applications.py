@@ -22,6 +22,8 @@ from db.errors import DomainError, ValidationFailed
 from db.policy import Actor
 from db.session import write_session
 
+ROW_PX = 35  # a table row's height
+
 FIELD_NAMES = {
     "organisation": N_("Company"),
     "contact_name": N_("Contact person"),
@@ -95,7 +97,10 @@ def details(view: applications.ApplicationView) -> None:
         (_("Registration number"), view.reg_no or "-"),
     ]
     st.dataframe(
-        pd.DataFrame(rows, columns=[_("Item"), _("Value")]), hide_index=True, width="stretch"
+        pd.DataFrame(rows, columns=[_("Item"), _("Value")]),
+        hide_index=True,
+        width="stretch",
+        height=ROW_PX * (len(rows) + 1) + 3,  # every row, no scrolling
     )
     st.caption(_("Description"))
     st.text(view.description)
