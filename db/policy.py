@@ -94,8 +94,11 @@ INTERNAL_ROLES: Final = ("executive", "auditor", "staff", "approver", ADMIN)
 """The city's own roles; an applicant account holds none of them (:func:`require_applicant`)."""
 
 APPLICATION_HANDLERS: Final = ("staff",)
-"""Reading every application, asking an applicant for more information, taking an
-application into the registration path."""
+"""Asking an applicant for more information, taking an application into the registration
+path."""
+
+APPLICATION_READERS: Final = ("staff", "auditor")
+"""Reading every application (an applicant reads their own only)."""
 
 
 def require(

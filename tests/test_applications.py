@@ -13,9 +13,11 @@ from db import applications, mail
 from db.applications import attachments as files
 from db.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from db.models import (
+    AgendaItem,
     Application,
     ApplicationAttachment,
     AuditEvent,
+    RegulationVersion,
     Technology,
 )
 from db.policy import Actor
@@ -23,6 +25,7 @@ from db.session import read_session, write_session
 from tests import pdfs
 from tests import workflow_data as wd
 from tests.applicant_data import applicant, fields, submit
+from tests.security_payloads import FORMULA, fit, formula_like
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401
 
 
@@ -151,7 +154,7 @@ READS = [
     ("lee", False),
     ("staff", True),
     ("approver", None),
-    ("auditor", None),
+    ("auditor", True),  # reads everything, changes nothing
     ("admin", None),
     ("executive", None),
 ]
@@ -303,3 +306,79 @@ def test_withdraw_before_review(migrated_engine: Engine, people: dict[str, Actor
     assert (v.status, v.step, v.may_withdraw) == ("withdrawn", "withdrawn", False)
     with read_session(migrated_engine) as s:
         assert applications.applications_waiting(session=s, actor=people["staff"]).empty
+
+
+def _accepted(engine: Engine, people: dict[str, Actor], **changes: str) -> tuple[int, int]:
+    app_id = submit(engine, people["kim"], **changes)
+    with write_session(engine) as s:
+        owner = wd.org(s)
+    tech_id, _reg_no = write(
+        engine,
+        applications.accept_application,
+        actor=people["staff"],
+        application_id=app_id,
+        version=1,
+        owner_org_id=owner,
+    )
+    return app_id, tech_id
+
+
+def test_the_decision_with_its_reason_and_regulation_version(
+    migrated_engine: Engine, people: dict[str, Actor]
+) -> None:
+    e = migrated_engine
+    app_id, tech_id = _accepted(e, people)
+    with write_session(e) as s:
+        meeting_id = wd.meeting(s, kind="registration_review")
+        number = s.execute(select(func.max(RegulationVersion.number))).scalar()
+        regulation = s.execute(
+            select(RegulationVersion.id).where(RegulationVersion.number == number)
+        ).scalar()
+        meeting = s.get(wd.Meeting, meeting_id)
+        assert meeting is not None
+        meeting.regulation_id = regulation
+        s.add(
+            AgendaItem(
+                meeting_id=meeting_id,
+                position=1,
+                technology_id=tech_id,
+                decision="passed",
+                decision_reason="Novel and applicable on city sites.",
+                decided_at=wd.NOW,
+            )
+        )
+        tech = s.get(Technology, tech_id)
+        assert tech is not None
+        tech.status = "registered"
+    v = view(e, people["kim"], app_id)
+    assert v.step == "decided" and v.decision is not None
+    assert (v.decision.outcome, v.decision.reason) == (
+        "registered",
+        "Novel and applicable on city sites.",
+    )
+    assert v.decision.regulation_number == number
+
+
+@pytest.mark.parametrize("payload", FORMULA[:6])
+def test_formula_payloads_from_applicants_are_inert_in_exports(
+    migrated_engine: Engine, people: dict[str, Actor], payload: str
+) -> None:
+    from components.export import to_csv
+    from db.technologies.register import TechnologyFilters, technologies_export
+
+    _accepted(
+        migrated_engine,
+        people,
+        title_ko=fit(payload, 300),
+        title_en=fit(payload, 300),
+        description=fit(payload, 4000),
+    )
+    with read_session(migrated_engine) as s:
+        frame, _count = technologies_export(session=s, filters=TechnologyFilters(q=""))
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(to_csv(frame).decode("utf-8-sig"))))
+    cells = [c for row in rows for c in row]
+    assert len(rows) == 2 and rows[1][rows[0].index("title_en")].startswith("'")
+    assert not [c for c in cells if formula_like(c)]

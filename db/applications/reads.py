@@ -28,7 +28,7 @@ from db.models import (
     Technology,
     User,
 )
-from db.policy import APPLICANTS, APPLICATION_HANDLERS, Actor, require
+from db.policy import APPLICANTS, APPLICATION_HANDLERS, APPLICATION_READERS, Actor, require
 
 STEP_OF_TECHNOLOGY = {
     "submitted": "screening",
@@ -111,11 +111,11 @@ def step_of(status: str, tech_status: str | None) -> str:
 
 
 def _may_read(session: Session, actor: Actor, application_id: int) -> Application:
-    """:raise PermissionDenied: neither staff nor an applicant. :raise NotFound: no such
-    application, or another applicant's."""
+    """:raise PermissionDenied: neither staff, an auditor nor an applicant. :raise NotFound:
+    no such application, or another applicant's."""
     require(
         actor,
-        (*APPLICANTS, *APPLICATION_HANDLERS),
+        (*APPLICANTS, *APPLICATION_READERS),
         action="application.read",
         entity="application",
         entity_id=application_id,
@@ -123,7 +123,7 @@ def _may_read(session: Session, actor: Actor, application_id: int) -> Applicatio
     row = session.get(Application, application_id)
     if row is None:
         raise NotFound()
-    if not actor.has(*APPLICATION_HANDLERS) and row.applicant_id != actor.id:
+    if not actor.has(*APPLICATION_READERS) and row.applicant_id != actor.id:
         raise NotFound()
     return row
 
@@ -223,7 +223,7 @@ def attachment(*, session: Session, actor: Actor, attachment_id: int) -> tuple[s
     if found is None:
         require(
             actor,
-            (*APPLICANTS, *APPLICATION_HANDLERS),
+            (*APPLICANTS, *APPLICATION_READERS),
             action="application.read",
             entity="application",
         )
