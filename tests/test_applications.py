@@ -382,3 +382,20 @@ def test_formula_payloads_from_applicants_are_inert_in_exports(
     cells = [c for row in rows for c in row]
     assert len(rows) == 2 and rows[1][rows[0].index("title_en")].startswith("'")
     assert not [c for c in cells if formula_like(c)]
+
+
+def test_the_technology_history_begins_with_the_applicant_submission(
+    migrated_engine: Engine, people: dict[str, Actor]
+) -> None:
+    from db.audit import trail
+
+    _app_id, tech_id = _accepted(migrated_engine, people)
+    with read_session(migrated_engine) as s:
+        hist = trail.record_history(
+            session=s, actor=people["executive"], entity="technology", entity_id=tech_id
+        )
+    events = hist.events.sort_values("id")
+    first = events.iloc[0]
+    assert (first["action"], first["actor_name"]) == ("application.submit", "kim@firm.example")
+    assert first["after"]["contact_email"] == trail.WITHHELD  # the executive sees no contacts
+    assert "technology.submit" in set(events["action"])
