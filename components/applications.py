@@ -23,6 +23,7 @@ from db.policy import Actor
 from db.session import write_session
 
 ROW_PX = 35  # a table row's height
+UPLOAD_MB = applications.MAX_BYTES // (1024 * 1024)  # the browser refuses more at once
 
 FIELD_NAMES = {
     "organisation": N_("Company"),
@@ -189,6 +190,7 @@ def new_application(actor: Actor, me: applicants.Applicant) -> None:
             _("Attachments (PDF, at most 5 files of 10 MB each)"),
             type=["pdf"],
             accept_multiple_files=True,
+            max_upload_size=UPLOAD_MB,
         )
         sent = st.form_submit_button(_("Submit the application"), type="primary")
     if not sent:
@@ -260,7 +262,10 @@ def answer_form(actor: Actor, view: applications.ApplicationView) -> None:
         st.subheader(_("Answer the request"))
         answer = st.text_area(_("Your answer"), max_chars=4000)
         more = st.file_uploader(
-            _("More attachments (PDF)"), type=["pdf"], accept_multiple_files=True
+            _("More attachments (PDF)"),
+            type=["pdf"],
+            accept_multiple_files=True,
+            max_upload_size=UPLOAD_MB,
         )
         sent = st.form_submit_button(_("Send the answer"), type="primary")
     if sent:
