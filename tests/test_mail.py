@@ -229,3 +229,22 @@ def test_a_server_that_is_down_leaves_mail_queued_then_failed(migrated_engine: E
     state, attempts, error = status(migrated_engine, message_id)
     assert (state, attempts) == ("failed", smtp.MAX_ATTEMPTS) and error
     assert mail.deliver_queued(migrated_engine, settings) == mail.DeliveryReport()
+
+
+def test_the_send_mail_command(
+    migrated_url: str,
+    migrated_engine: Engine,
+    plain_server: tuple[Inbox, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from db.__main__ import main
+
+    inbox, port = plain_server
+    queue(migrated_engine, deliver=True)
+    monkeypatch.setenv("DATABASE_URL", migrated_url)
+    monkeypatch.setenv("NTP_DEMO", "0")
+    monkeypatch.setenv("NTP_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("NTP_SMTP_PORT", str(port))
+    monkeypatch.setenv("NTP_SMTP_STARTTLS", "0")
+    assert main(["send-mail"]) == 0
+    assert len(inbox.envelopes) == 1
