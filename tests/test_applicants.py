@@ -184,3 +184,17 @@ def test_an_applicant_holds_no_other_role(migrated_engine: Engine) -> None:
     with pytest.raises(PermissionDenied):
         require_applicant(mixed, action="application.submit")
     require_applicant(actor_of(migrated_engine, user_id), action="application.submit")
+
+
+def test_submissions_are_rate_limited_per_account_and_per_client(migrated_engine: Engine) -> None:
+    limit = ratelimit.LIMITS["submit"]
+
+    def attempt(account: str, client: str) -> None:
+        with write_session(migrated_engine) as s:
+            ratelimit.take(s, "submit", {"account": account, "client": client})
+
+    for i in range(limit.per_key["account"]):
+        attempt("7", f"10.0.1.{i}")
+    with pytest.raises(ratelimit.RateLimited):
+        attempt("7", "10.0.2.1")
+    attempt("8", "10.0.2.1")  # another account is not held back
