@@ -133,7 +133,7 @@ def files(actor: Actor, view: applications.ApplicationView) -> None:
     for f in view.files:
         name, content = data.read(applications.attachment, actor=actor, attachment_id=f.id)
         st.download_button(
-            f"{name} ({f.size:,} B)",
+            f"{escape_markdown(name)} ({f.size:,} B)",  # a label renders Markdown
             content,
             file_name=name,
             mime="application/pdf",

@@ -17,6 +17,7 @@ from db import applications, mail
 from db.models import Application, User
 from db.session import read_session, write_session
 from tests import applicant_data as ad
+from tests import pdfs
 from tests.apptest import button, new_app, page_text, rendered_html, sign_in, text_input
 from tests.security_payloads import FORMULA, XSS, fit
 
@@ -162,3 +163,35 @@ def test_an_unknown_link_is_a_sentence(app_env: str) -> None:
     with write_session(engine) as s:
         assert s.execute(select(User.id).where(User.email_verified_at.is_not(None))).first() is None
     engine.dispose()
+
+
+def test_every_xss_payload_in_every_applicant_field_is_inert(app_env: str) -> None:
+    """All 30 payloads, each in every free-text field of its own application; the applicant
+    opens each one."""
+    engine = create_engine(app_env)
+    kim = ad.applicant(engine, EMAIL)
+    limits = {"organisation": 200, "contact_name": 120, "contact_phone": 32}
+    ids = []
+    for payload in XSS:
+        changes = {
+            f.name: fit(payload, limits.get(f.name, 300))
+            for f in dc_fields(applications.ApplicationInput)
+            if f.name not in ("field", "growth_sector", "certification", "contact_email")
+        }
+        changes["description"] = payload
+        ids.append(
+            ad.submit(engine, kim, uploads=[(f"{payload[:40]}.pdf", pdfs.real_pdf())], **changes)
+        )
+    engine.dispose()
+    at = sign_in(new_app(), EMAIL, ad.PASSWORD)
+    assert not at.exception, at.exception
+    for app_id, payload in zip(ids, XSS, strict=True):
+        [choice] = [s for s in at.selectbox if s.label == "Application"]
+        choice.set_value(app_id).run()
+        assert not at.exception, at.exception
+        _inert(at)
+        assert payload in [t.value for t in at.text]  # shown as typed, as plain text
+        assert at.get("download_button")
+        for b in at.get("download_button"):
+            label = rendered_html(str(b.proto.label)).lower()
+            assert "<script" not in label and "<img" not in label and "<svg" not in label
