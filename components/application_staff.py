@@ -68,7 +68,7 @@ def queue_list(actor: Actor) -> int | None:
         index=None,
         format_func=lambda i: titles[int(i)],
         placeholder=_("Choose an application"),
-        key="wq_application",
+        key=f"wq_application_{current_language()}",  # the options' text is the language's
     )
     return None if chosen is None else int(chosen)
 

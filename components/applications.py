@@ -101,7 +101,8 @@ def details(view: applications.ApplicationView) -> None:
         pd.DataFrame(rows, columns=[_("Item"), _("Value")]),
         hide_index=True,
         width="stretch",
-        height=ROW_PX * (len(rows) + 1) + 3,  # every row, no scrolling
+        row_height=ROW_PX,
+        height=ROW_PX * (len(rows) + 1) + 4,  # every row, no scrolling
     )
     st.caption(_("Description"))
     st.text(view.description)
@@ -245,7 +246,7 @@ def my_applications(actor: Actor) -> None:
         ids,
         index=ids.index(remembered) if remembered in ids else 0,
         format_func=lambda i: str(titles[i]),
-        key="my_application_choice",
+        key=f"my_application_choice_{current_language()}",  # options' text is the language's
     )
     view = data.read(applications.application_view, actor=actor, application_id=int(chosen))
     steps(view)

@@ -208,7 +208,7 @@ LABELS: dict[str, dict[str, str]] = {
         "info_requested": N_("Information requested"),
         "screening": N_("Screening"),
         "under_review": N_("Under review"),
-        "decided": N_("Decided"),
+        "decided": N_("Decision given"),
         "withdrawn": N_("Withdrawn"),
     },
 }
