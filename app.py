@@ -15,7 +15,7 @@ from components.cells import escape_markdown
 from components.forms import show_error
 from components.i18n import _
 from components.labels import label
-from components.navigation import build_navigation
+from components.navigation import build_navigation, signed_out_pages
 from db.city.store import City
 from db.engine import DatabaseUnreachable
 from db.errors import DatabaseUnavailable, DomainError
@@ -65,7 +65,8 @@ if actor is None:
         city.sign_in_heading(here)
     auth.show_notice()
     st.navigation(
-        [st.Page(auth.signed_out_page, title=_("Sign in"), default=True)], position="hidden"
+        [st.Page(auth.signed_out_page, title=_("Sign in"), default=True), *signed_out_pages()],
+        position="hidden",
     ).run()
     st.stop()
 

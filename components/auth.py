@@ -254,7 +254,13 @@ def sign_out_button() -> None:
 
 
 def signed_out_page() -> None:
-    """The page of a signed-out visitor: the sign-in form is drawn by ``app.py`` already."""
+    """The page of a signed-out visitor: the sign-in form is drawn by ``app.py`` already;
+    under it, the way for a company to create an account."""
+    st.page_link(
+        "pages/sign_up.py",
+        label=_("No account yet? Create a company account to apply"),
+        icon=":material/person_add:",
+    )
 
 
 def show_notice() -> None:

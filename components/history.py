@@ -67,6 +67,11 @@ HISTORY_ACTIONS: dict[str, str] = {
     "meeting.minutes": N_("Minutes recorded"),
     "meeting.close": N_("Closed"),
     "meeting.correct": N_("Correction added"),
+    "application.submit": N_("Application submitted by the company"),
+    "application.request_info": N_("More information requested"),
+    "application.answer": N_("Company answered"),
+    "application.withdraw": N_("Application withdrawn"),
+    "application.accept": N_("Taken into registration"),
     "permission.denied": N_("Refused"),
 }
 HISTORY_FIELDS: dict[str, str] = {

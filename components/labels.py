@@ -23,6 +23,7 @@ LABELS: dict[str, dict[str, str]] = {
         "staff": N_("Staff"),
         "approver": N_("Approver"),
         "admin": N_("Administrator"),
+        "applicant": N_("Applicant (company)"),
     },
     "affiliation": {
         "public": N_("Public institutions"),
@@ -218,6 +219,20 @@ LABELS: dict[str, dict[str, str]] = {
         "refused": N_("Refused"),
         "conflict": N_("Already decided"),
         "failed": N_("Not possible"),
+    },
+    "mail_status": {
+        "queued": N_("Waiting to be sent"),
+        "local": N_("Kept in the local outbox"),
+        "sent": N_("Sent"),
+        "failed": N_("Not delivered"),
+    },
+    "application_step": {
+        "submitted": N_("Submitted"),
+        "info_requested": N_("Information requested"),
+        "screening": N_("Screening"),
+        "under_review": N_("Under review"),
+        "decided": N_("Decision given"),
+        "withdrawn": N_("Withdrawn"),
     },
 }
 

@@ -116,7 +116,46 @@ PAGES: tuple[PageSpec, ...] = (
         frozenset({"admin"}),
         N_("System"),
     ),
-    PageSpec("pages/account.py", N_("My account"), ":material/person:", EVERYONE, N_("System")),
+    PageSpec(
+        "pages/applications.py",
+        N_("My applications"),
+        ":material/assignment:",
+        frozenset({"applicant"}),
+        N_("Applications"),
+    ),
+    PageSpec(
+        "pages/verify_email.py",
+        N_("E-mail verification"),
+        ":material/mark_email_read:",
+        frozenset({"applicant"}),
+        N_("System"),
+    ),
+    PageSpec(
+        "pages/account.py",
+        N_("My account"),
+        ":material/person:",
+        EVERYONE | {"applicant"},
+        N_("System"),
+    ),
+)
+
+# Pages a visitor who is not signed in may open, besides the sign-in form: creating a company
+# account, and the e-mail verification link's landing page.
+SIGNED_OUT_PAGES: tuple[PageSpec, ...] = (
+    PageSpec(
+        "pages/sign_up.py",
+        N_("Create a company account"),
+        ":material/person_add:",
+        frozenset(),
+        N_("Applications"),
+    ),
+    PageSpec(
+        "pages/verify_email.py",
+        N_("E-mail verification"),
+        ":material/mark_email_read:",
+        frozenset(),
+        N_("Applications"),
+    ),
 )
 
 # The page each role lands on, in order of precedence for users with several roles.
@@ -126,6 +165,7 @@ DEFAULT_PAGE: tuple[tuple[str, str], ...] = (
     ("staff", "overview"),
     ("auditor", "overview"),
     ("admin", "administration"),
+    ("applicant", "applications"),
 )
 
 
@@ -157,6 +197,14 @@ def build_navigation(actor: Actor, *, only_account: bool = False) -> st.navigati
         )
         sections.setdefault(_(spec.section), []).append(page)
     return st.navigation(sections)
+
+
+def signed_out_pages() -> list[st.Page]:
+    """The pages of :data:`SIGNED_OUT_PAGES`, for the signed-out navigation."""
+    return [
+        st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=spec.url_path)
+        for spec in SIGNED_OUT_PAGES
+    ]
 
 
 def guard(*roles: str) -> Actor:

@@ -1,5 +1,5 @@
 """Database commands: ``python -m db upgrade | verify-audit | current | create-admin NAME |
-city check|init PROFILE | city export [FOLDER]``.
+city check|init PROFILE | city export [FOLDER] | send-mail``.
 
 Every command works on the database named by ``DATABASE_URL`` (default: the embedded SQLite
 file). Problems a person can fix are printed as one sentence on stderr with exit code 2.
@@ -166,6 +166,19 @@ def _city(engine: Engine, args: argparse.Namespace) -> int:
     target.write_text(profile_toml(profile, logo), encoding="utf-8")
     print(f"Wrote {target} and {folder / logo}.")
     return 0
+
+
+@command("send-mail", "send the mail waiting in the outbox (run it now and then, e.g. by cron)")
+def _send_mail(engine: Engine, _args: argparse.Namespace) -> int:
+    from db import mail
+
+    settings = mail.load_mail_settings(demo=load_settings().demo)
+    if not settings.deliver:
+        print("No mail is sent: demo mode, or NTP_SMTP_HOST is not set.")
+        return 0
+    report = mail.deliver_queued(engine, settings, limit=500)
+    print(f"Sent {len(report.sent)}, to retry {len(report.retry)}, failed {len(report.failed)}.")
+    return 1 if report.retry or report.failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,7 +19,8 @@ from typing import Final
 
 from db.errors import N_, ValidationFailed
 
-ROLES: Final = ("executive", "auditor", "staff", "approver", "admin")
+ROLES: Final = ("executive", "auditor", "staff", "approver", "admin", "applicant")
+"""``applicant``: a company's representative, signed up by themselves (e-mail verified)."""
 
 # Korea's 17 metropolitan and provincial governments (ISO 3166-2:KR codes, English names as
 # a reminder; what a person reads comes from the catalogue).
@@ -129,6 +130,24 @@ TIE_KINDS: Final = ("employment", "consulting", "joint_research", "other")
 VOCABULARIES: Final = ("fields", "sectors", "organisation_kinds", "criteria")
 
 REGULATION_STATUSES: Final = ("draft", "approved", "withdrawn")
+
+# A company's application (``db.applications``): submitted, waiting for the applicant's
+# answer to a request for information, taken into the registration path (a technology record
+# then carries it: screening, review and decision are the technology's), or withdrawn. Its
+# writes check their step in APPLICATION_TRANSITIONS (kept out of TRANSITIONS, the table of
+# the registers' lifecycles).
+APPLICATION_STATUSES: Final = ("submitted", "info_requested", "accepted", "withdrawn")
+APPLICATION_TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
+    "submitted": ("info_requested", "accepted", "withdrawn"),
+    "info_requested": ("submitted", "withdrawn"),  # submitted: the applicant answered
+    "accepted": (),
+    "withdrawn": (),
+}
+APPLICATION_MESSAGE_KINDS: Final = ("request", "answer")
+
+# The mail outbox (``db.mail``): queued for SMTP, kept in the local outbox only (demo mode,
+# tests, no SMTP configured), sent, or failed after its last attempt.
+MAIL_STATUSES: Final = ("queued", "local", "sent", "failed")
 
 # --- Lifecycles: the transition tables are what every status write checks -------------------
 

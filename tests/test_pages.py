@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.navigation import PAGES, default_page_for, pages_for
+from components.navigation import PAGES, SIGNED_OUT_PAGES, default_page_for, pages_for
 from tests.apptest import ROLE_ACCOUNTS, new_app, page_text, sign_in
 
 REGISTERS = {"technologies", "experts", "adoptions", "testbeds", "inquiries", "agreements"}
@@ -79,7 +79,7 @@ def test_every_page_is_in_the_map() -> None:
     from pathlib import Path
 
     on_disk = {f"pages/{p.name}" for p in Path("pages").glob("*.py")}
-    assert on_disk == {p.path for p in PAGES}
+    assert on_disk == {p.path for p in (*PAGES, *SIGNED_OUT_PAGES)}
 
 
 def test_signed_out_sees_only_the_sign_in_form(app_env: str) -> None:

@@ -53,6 +53,9 @@ DISPLAY_NAME_INVALID = N_("Enter a display name of at most 120 characters.")
 EMAIL_INVALID = N_("Enter a valid e-mail address of at most 254 characters, or leave it empty.")
 ROLES_EMPTY = N_("Choose at least one role.")
 ROLES_UNKNOWN = N_("Choose roles from the list only.")
+ROLES_APPLICANT_ALONE = N_(
+    "An applicant account is a company's: it cannot hold any of the city's roles as well."
+)
 CANNOT_DISABLE_SELF = N_(
     "You cannot disable your own account; another administrator must do it. Nothing was saved."
 )
@@ -101,6 +104,17 @@ def password_problems(username: str, password: str) -> list[str]:
     if lowered.strip() in common_passwords():
         problems.append(PASSWORD_TOO_COMMON)
     return problems
+
+
+def email_is_valid(email: str) -> bool:
+    """At most 254 characters, one ``@`` with text on both sides, no whitespace or control
+    characters (a mail header cannot be smuggled in)."""
+    return (
+        0 < len(email) <= 254
+        and email.count("@") == 1
+        and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in email)
+        and all(email.split("@"))
+    )
 
 
 def generate_password(username: str) -> str:
@@ -175,6 +189,8 @@ def _clean_roles(roles: Iterable[str], errors: dict[str, str]) -> list[str]:
         errors["roles"] = ROLES_EMPTY
     elif not chosen <= set(domain.ROLES):
         errors["roles"] = ROLES_UNKNOWN
+    elif "applicant" in chosen and len(chosen) > 1:
+        errors["roles"] = ROLES_APPLICANT_ALONE
     return sorted(chosen & set(domain.ROLES), key=domain.ROLES.index)
 
 
@@ -247,12 +263,7 @@ def create_user(
     if not display_name or len(display_name) > 120:
         errors["display_name"] = DISPLAY_NAME_INVALID
     email = (email or "").strip() or None
-    if email is not None and (
-        len(email) > 254
-        or email.count("@") != 1
-        or any(c.isspace() for c in email)
-        or not all(email.split("@"))
-    ):
+    if email is not None and not email_is_valid(email):
         errors["email"] = EMAIL_INVALID
     chosen = _clean_roles(roles, errors)
     if password is None:
