@@ -7,7 +7,7 @@ so a typed URL to any other page is "page not found". Pages guard themselves aga
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -16,6 +16,9 @@ from components.i18n import N_, _
 from db.policy import Actor
 
 EVERYONE = frozenset({"executive", "auditor", "staff", "approver", "admin"})
+PUBLIC: frozenset[str] = frozenset()
+"""The roles of a public page: none. Visitors who are not signed in see these pages (and the
+sign-in); they read only through ``db.public``."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,36 @@ PAGES: tuple[PageSpec, ...] = (
         N_("System"),
     ),
     PageSpec("pages/account.py", N_("My account"), ":material/person:", EVERYONE, N_("System")),
+    PageSpec(
+        "pages/catalogue.py",
+        N_("Technology catalogue"),
+        ":material/menu_book:",
+        PUBLIC,
+        N_("Public information"),
+    ),
+    PageSpec(
+        "pages/technology.py",
+        N_("Registered technology"),
+        ":material/article:",
+        PUBLIC,
+        N_("Public information"),
+    ),
+    PageSpec(
+        "pages/figures.py",
+        N_("Public figures"),
+        ":material/query_stats:",
+        PUBLIC,
+        N_("Public information"),
+    ),
+    PageSpec(
+        "pages/open_data.py",
+        N_("Open data"),
+        ":material/dataset:",
+        PUBLIC,
+        N_("Public information"),
+    ),
 )
+HIDDEN_IN_MENU = frozenset({"technology"})  # reached from the catalogue, by its permanent URL
 
 # The page each role lands on, in order of precedence for users with several roles.
 DEFAULT_PAGE: tuple[tuple[str, str], ...] = (
@@ -155,6 +187,24 @@ def build_navigation(actor: Actor, *, only_account: bool = False) -> st.navigati
         )
         sections.setdefault(_(spec.section), []).append(page)
     return st.navigation(sections)
+
+
+def build_public_navigation(sign_in: Callable[[], None]) -> st.navigation:  # type: ignore[valid-type]
+    """``st.navigation`` of a visitor who is not signed in: the public pages beside the
+    sign-in, which is the default page (so a link to any other page opens the sign-in)."""
+    public = [
+        st.Page(
+            spec.path,
+            title=_(spec.title),
+            icon=spec.icon,
+            url_path=spec.url_path,
+            visibility="hidden" if spec.url_path in HIDDEN_IN_MENU else "visible",
+        )
+        for spec in PAGES
+        if spec.roles == PUBLIC
+    ]
+    signin = st.Page(sign_in, title=_("Sign in"), icon=":material/login:", default=True)
+    return st.navigation([*public, signin])
 
 
 def guard(*roles: str) -> Actor:
