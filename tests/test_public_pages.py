@@ -69,6 +69,11 @@ def test_catalogue_search_filters_and_paging(app_env: str) -> None:
     assert total > 50
     assert len(at.dataframe[0].value) == 50
     assert "Page 1 of" in " ".join(n.label for n in at.number_input)
+    first = list(at.dataframe[0].value["Registration number"])
+    at.button(key="reg_public_next").click().run()  # the page file alone, as a visitor
+    assert not at.exception, at.exception
+    assert "Page 2 of" in " ".join(n.label for n in at.number_input)
+    assert not set(at.dataframe[0].value["Registration number"]) & set(first)
     with Session(make_engine(app_env)) as s:
         reg_no = s.execute(
             select(Technology.reg_no).where(Technology.status == "registered").limit(1)

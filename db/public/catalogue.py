@@ -116,6 +116,27 @@ SORTS: Final[dict[str, tuple[Any, ...]]] = {
 DEFAULT_SORT: Final = "registered_desc"
 
 
+def _published_select(*more: Any) -> listing.AnySelect:
+    """The published columns of a technology (with its row id) and ``more``, its owner
+    joined: the one list of what the public reads of a technology."""
+    t = Technology
+    return select(
+        t.id,
+        t.reg_no,
+        t.title_ko,
+        t.title_en,
+        Organization.name_ko.label("owner_ko"),
+        Organization.name_en.label("owner_en"),
+        t.field,
+        t.growth_sector,
+        t.certification,
+        t.registered_on,
+        t.status,
+        t.ended_on,
+        *more,
+    ).join(Organization, Organization.id == t.owner_org_id)
+
+
 def _query(filters: CatalogueFilters, sort: str) -> listing.AnySelect:
     """The published columns of the matching technologies, with how many approved adoptions
     each has (a count per row of the page, read from ``ix_adoptions_technology_status``)."""
@@ -128,22 +149,7 @@ def _query(filters: CatalogueFilters, sort: str) -> listing.AnySelect:
         .scalar_subquery()
     )
     return (
-        select(
-            t.id,
-            t.reg_no,
-            t.title_ko,
-            t.title_en,
-            Organization.name_ko.label("owner_ko"),
-            Organization.name_en.label("owner_en"),
-            t.field,
-            t.growth_sector,
-            t.certification,
-            t.registered_on,
-            t.status,
-            t.ended_on,
-            adopted.label("adoptions"),
-        )
-        .join(Organization, Organization.id == t.owner_org_id)
+        _published_select(adopted.label("adoptions"))
         .where(*filters.conditions())
         .order_by(*SORTS[sort])
     )
@@ -165,7 +171,18 @@ def catalogue_page(
     """
     listing.check_window(offset, limit)
     listing.check_terms(session, filters)
-    return listing.fetch(session, _query(filters, sort), offset=offset, limit=limit)
+    total = catalogue_count(session=session, filters=filters)
+    return listing.fetch(session, _query(filters, sort), offset=offset, limit=limit, total=total)
+
+
+def catalogue_count(*, session: Session, filters: CatalogueFilters) -> int:
+    """How many published technologies match ``filters``: counted on ``technologies`` alone
+    (from its status index) unless the search reads the owner's name; every technology has
+    exactly one owner, so the join changes no count."""
+    query = select(func.count()).select_from(Technology)
+    if filters.q.strip():
+        query = query.join(Organization, Organization.id == Technology.owner_org_id)
+    return int(session.execute(query.where(*filters.conditions())).scalar_one())
 
 
 def catalogue_export(
@@ -175,7 +192,10 @@ def catalogue_export(
     how many match; columns :data:`EXPORT_COLUMNS`, the adoptions as "project (year)"
     joined by "; " (the approved ones, oldest first)."""
     listing.check_terms(session, filters)
-    df, total = listing.fetch(session, _query(filters, sort), offset=0, limit=listing.EXPORT_LIMIT)
+    total = catalogue_count(session=session, filters=filters)
+    df, total = listing.fetch(
+        session, _query(filters, sort), offset=0, limit=listing.EXPORT_LIMIT, total=total
+    )
     ids = [int(i) for i in df["id"]]
     projects: dict[int, list[str]] = {}
     if ids:
@@ -231,25 +251,7 @@ def public_technology(*, session: Session, reg_no: str) -> PublicTechnology | No
     t = Technology
     if not reg_no or len(reg_no) > t.reg_no.type.length:
         return None
-    record = listing.one_row(
-        session,
-        select(
-            t.id,
-            t.reg_no,
-            t.title_ko,
-            t.title_en,
-            Organization.name_ko.label("owner_ko"),
-            Organization.name_en.label("owner_en"),
-            t.field,
-            t.growth_sector,
-            t.certification,
-            t.registered_on,
-            t.status,
-            t.ended_on,
-        )
-        .join(Organization, Organization.id == t.owner_org_id)
-        .where(t.reg_no == reg_no, published()),
-    )
+    record = listing.one_row(session, _published_select().where(t.reg_no == reg_no, published()))
     if record is None:
         return None
     tech_id = record.pop("id")
