@@ -207,6 +207,22 @@ def build_public_navigation(sign_in: Callable[[], None]) -> st.navigation:  # ty
     return st.navigation([*public, signin])
 
 
+def through_router() -> None:
+    """Make sure this page runs inside ``app.py``'s navigation, not alone.
+
+    Until a run of the server process has called ``st.navigation``, Streamlit runs a URL that
+    names a file of ``pages/`` by that file alone (its old multipage mode, with every file
+    listed in the sidebar), and stays in that mode for every visitor while only such URLs are
+    opened. A public page is the first page many visitors open, so it leaves that mode and
+    runs again through ``app.py`` (same URL, same page; the language, the city's frame and the
+    visitor's navigation are drawn there)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def guard(*roles: str) -> Actor:
     """Stop the page unless the signed-in user holds one of ``roles`` (defence in depth)."""
     actor: Actor | None = st.session_state.get("ntp_actor")

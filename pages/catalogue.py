@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from components import public
 from components.i18n import N_
+from components.navigation import through_router
 from components.registers import open_view
 
+through_router()
 public.heading(N_("Technology catalogue"))
 view = open_view(public.catalogue_register())
 public.open_selected(view)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from components import data, public
 from components.i18n import N_
+from components.navigation import through_router
 
+through_router()
 public.heading(N_("Public figures"))
 as_of = public.as_of_picker()
 figures = data.public_figures(data.database_url(), as_of)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from components import public
 from components.i18n import N_
+from components.navigation import through_router
 
+through_router()
 public.heading(N_("Open data"))
 public.open_data()

@@ -7,7 +7,9 @@ import streamlit as st
 
 from components import data, public
 from components.i18n import N_, _
+from components.navigation import through_router
 
+through_router()
 public.heading(N_("Registered technology"))
 reg_no = str(st.query_params.get("reg_no", "")).strip()
 tech = data.public_technology(data.database_url(), reg_no) if reg_no else None
