@@ -138,21 +138,23 @@ def _published_select(*more: Any) -> listing.AnySelect:
 
 
 def _query(filters: CatalogueFilters, sort: str) -> listing.AnySelect:
-    """The published columns of the matching technologies, with how many approved adoptions
-    each has (a count per row of the page, read from ``ix_adoptions_technology_status``)."""
+    """The published columns of the matching technologies, in ``sort`` order."""
     listing.check_sort(sort, SORTS)
-    t = Technology
-    adopted = (
-        select(func.count())
-        .select_from(Adoption)
-        .where(Adoption.technology_id == t.id, approved_adoption())
-        .scalar_subquery()
-    )
-    return (
-        _published_select(adopted.label("adoptions"))
-        .where(*filters.conditions())
-        .order_by(*SORTS[sort])
-    )
+    return _published_select().where(*filters.conditions()).order_by(*SORTS[sort])
+
+
+def _adoption_counts(session: Session, ids: list[int]) -> dict[int, int]:
+    """How many approved adoptions each of ``ids`` (one page) has, from
+    ``ix_adoptions_technology_status``: counted for the page's rows only, not for every
+    match before the page is cut."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Adoption.technology_id, func.count())
+        .where(Adoption.technology_id.in_(ids), approved_adoption())
+        .group_by(Adoption.technology_id)
+    ).all()
+    return {int(tech_id): int(n) for tech_id, n in rows}
 
 
 def catalogue_page(
@@ -172,7 +174,12 @@ def catalogue_page(
     listing.check_window(offset, limit)
     listing.check_terms(session, filters)
     total = catalogue_count(session=session, filters=filters)
-    return listing.fetch(session, _query(filters, sort), offset=offset, limit=limit, total=total)
+    df, total = listing.fetch(
+        session, _query(filters, sort), offset=offset, limit=limit, total=total
+    )
+    counts = _adoption_counts(session, [int(i) for i in df["id"]])
+    df["adoptions"] = pd.Series([counts.get(int(i), 0) for i in df["id"]], dtype="int64")
+    return df, total
 
 
 def catalogue_count(*, session: Session, filters: CatalogueFilters) -> int:
