@@ -78,9 +78,11 @@ class CatalogueFilters:
         ):
             raise ValueError(f"bad year {self.year!r}")
 
-    def conditions(self) -> list[ColumnElement[bool]]:
+    def conditions(self, *, in_order: bool = False) -> list[ColumnElement[bool]]:
+        """WHERE conditions; ``in_order``: for a page read in the order of its sort key
+        (see :func:`published`)."""
         t = Technology
-        out: list[ColumnElement[bool]] = [published()]
+        out: list[ColumnElement[bool]] = [published(in_order=in_order)]
         if self.field is not None:
             out.append(t.field == self.field)
         if self.sector is not None:
@@ -99,9 +101,17 @@ class CatalogueFilters:
         return out
 
 
-def published() -> ColumnElement[bool]:
-    """The condition every public read of technologies carries."""
-    return Technology.status.in_(PUBLISHED_STATUSES) & Technology.registered_on.is_not(None)
+def published(*, in_order: bool = False) -> ColumnElement[bool]:
+    """The condition every public read of technologies carries.
+
+    ``in_order``: the same rows (``status`` is never NULL), written so that the planner does
+    not pick the status index: a page is then read in its order from the index of its sort
+    key (``ix_technologies_registered_on``, the unique ``reg_no``) and stops after the page,
+    as the technologies register's is, instead of sorting every published technology (scale
+    100 on SQLite: the first page ~1.1 s -> ~18 ms). Counts keep the status index
+    (covering)."""
+    status = func.coalesce(Technology.status, "") if in_order else Technology.status
+    return status.in_(PUBLISHED_STATUSES) & Technology.registered_on.is_not(None)
 
 
 def approved_adoption() -> ColumnElement[bool]:
@@ -140,7 +150,7 @@ def _published_select(*more: Any) -> listing.AnySelect:
 def _query(filters: CatalogueFilters, sort: str) -> listing.AnySelect:
     """The published columns of the matching technologies, in ``sort`` order."""
     listing.check_sort(sort, SORTS)
-    return _published_select().where(*filters.conditions()).order_by(*SORTS[sort])
+    return _published_select().where(*filters.conditions(in_order=True)).order_by(*SORTS[sort])
 
 
 def _adoption_counts(session: Session, ids: list[int]) -> dict[int, int]:
