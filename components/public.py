@@ -19,8 +19,8 @@ import streamlit as st
 
 from components import city, data
 from components.cells import escape_markdown
-from components.export import download_buttons, to_csv
-from components.i18n import N_, _, fmt_date, fmt_datetime, translate_in
+from components.export import download_buttons, to_csv, to_xlsx
+from components.i18n import N_, _, fmt_date, fmt_datetime, fmt_int, translate_in
 from components.labels import labeller
 from components.registers import Column, Filter, Register, View, sync_url, table
 from components.registers import rows as register_rows
@@ -28,6 +28,7 @@ from components.registers.spec import column_config, display_frame, shown, state
 from components.tiles import Tile, tile_row
 from db import clock, public
 from db.public import CatalogueFilters, PublicFigure, PublicTechnology
+from db.public.catalogue import DEFAULT_SORT
 
 TECHNOLOGY_PAGE = "pages/technology.py"
 LICENCE_NAME: Final = N_("Korea Open Government Licence, Type 1 (attribution)")
@@ -330,11 +331,34 @@ def build_files() -> dict[str, bytes]:
 MIMES: Final = {"csv": "text/csv", "json": "application/json"}
 
 
-def file_button(files: dict[str, bytes], name: str, label: str) -> None:
-    """A download button with a stable key and file name (``open_<name>``)."""
+READY_KEY = "open_ready"
+
+
+def _files_when_asked(url: str, today: dt.date) -> dict[str, bytes] | None:
+    """Today's files once the visitor asked for them (*Prepare the files*): writing every
+    registered technology takes a while at a large scale, so opening the page does not pay
+    it; the files are then cached for the day and shared by every visitor."""
+    if st.session_state.get(READY_KEY) != today:
+        _page, total = data.catalogue_page(url, CatalogueFilters(), DEFAULT_SORT, 0, 1)
+        st.button(
+            _("Prepare the files ({n} records)", n=fmt_int(total)),
+            key="open_prepare",
+            on_click=lambda: st.session_state.__setitem__(READY_KEY, today),
+            icon=":material/file_download:",
+            type="primary",
+        )
+        return None
+    with st.spinner(_("Preparing the files...")):
+        return data.open_data_files(url, today, build_files)
+
+
+def file_button(files: dict[str, bytes] | None, name: str, label: str) -> None:
+    """A download button with a stable key and file name (``open_<name>``), disabled until
+    the files are prepared."""
     st.download_button(
         label,
-        data=files[name],
+        data=files[name] if files else b"",
+        disabled=files is None,
         file_name=name,
         mime=MIMES[name.rsplit(".", 1)[1]],
         key="open_" + name.replace(".", "_").replace("-", "_"),
@@ -346,7 +370,6 @@ def open_data() -> None:
     """The open-data files, their licence, date of update and data dictionaries."""
     url = data.database_url()
     today = clock.city_today()
-    files = data.open_data_files(url, today, build_files)
     updated = data.public_last_updated(url)
     st.markdown(
         _("**Licence:** {licence} ({url})", licence=_(LICENCE_NAME), url=LICENCE_URL)
@@ -362,6 +385,7 @@ def open_data() -> None:
             "with an apostrophe."
         )
     )
+    files = _files_when_asked(url, today)
     st.subheader(_(CATALOGUE_TITLE))
     left, middle, right = st.columns(3)
     with left:
@@ -397,8 +421,13 @@ def _dictionary_table(df: pd.DataFrame, key: str) -> None:
 
 
 def figures_downloads(figures: Sequence[PublicFigure], as_of: dt.date) -> None:
-    """The figures shown, as CSV and Excel."""
-    download_buttons(figures_file_frame(figures, as_of), f"figures-{as_of}", key="pub_fig")
+    """The figures shown, as CSV and Excel (made once per date, not on every rerun)."""
+    df = figures_file_frame(figures, as_of)
+    name = f"figures-{as_of}"
+    files = data.table_files(
+        df, tuple(df.columns), name, lambda: (to_csv(df), to_xlsx(df, sheet=name))
+    )
+    download_buttons(df, name, key="pub_fig", files=files)
 
 
 def heading(title: str) -> None:

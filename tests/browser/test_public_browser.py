@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -87,6 +88,10 @@ def test_visitor_browses_opens_a_technology_and_downloads_the_csv(
     page.get_by_role("heading", name="Open data").first.wait_for(timeout=60_000)
     wait_ready(page)
     screenshot(page, "public-open-data-en")
+    page.get_by_role("button", name="Prepare the files").first.click()
+    page.get_by_role("button", name="Download CSV").first.wait_for(timeout=60_000)
+    wait_ready(page)
+    expect(page.get_by_role("button", name="Download CSV").first).to_be_enabled(timeout=60_000)
     with page.expect_download(timeout=60_000) as caught:
         page.get_by_role("button", name="Download CSV").first.click()
     download = caught.value
