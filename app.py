@@ -15,7 +15,7 @@ from components.cells import escape_markdown
 from components.forms import show_error
 from components.i18n import _
 from components.labels import label
-from components.navigation import build_navigation, signed_out_pages
+from components.navigation import build_navigation, build_public_navigation
 from db.city.store import City
 from db.engine import DatabaseUnreachable
 from db.errors import DatabaseUnavailable, DomainError
@@ -32,8 +32,7 @@ try:
     here = city.profile()
     city.frame(here)  # tab title, logo, the city's name and the language choice
     framed = True
-    signed_out_top = st.container()
-    actor = auth.signed_in_actor()
+    actor = auth.signed_in_actor(form=False)  # the sign-in page draws the form
 except DatabaseUnavailable as exc:  # down, restarting, busy: say so, without a traceback
     if not framed:
         city.language_picker()
@@ -59,15 +58,13 @@ except DomainError as exc:  # bad DATABASE_URL, pending migrations, weak cookie 
     st.stop()
 
 if actor is None:
-    # Signed out: the only page is the sign-in form drawn above, so any page URL resolves
-    # to it (Streamlit would otherwise fall back to running files from pages/ by name).
-    with signed_out_top:
-        city.sign_in_heading(here)
-    auth.show_notice()
-    st.navigation(
-        [st.Page(auth.signed_out_page, title=_("Sign in"), default=True), *signed_out_pages()],
-        position="hidden",
-    ).run()
+    # Signed out: the public pages and the sign-in (the default page), so any other page URL
+    # resolves to the sign-in (Streamlit would otherwise fall back to running files from
+    # pages/ by name).
+    try:
+        build_public_navigation(auth.signed_out_page).run()
+    except DatabaseUnavailable as exc:
+        show_error(exc)
     st.stop()
 
 with st.sidebar:

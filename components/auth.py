@@ -27,7 +27,7 @@ import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from components import data
+from components import city, data
 from components.i18n import _
 from db import accounts
 from db.accounts import signin
@@ -164,8 +164,10 @@ def _forget(auth: stauth.Authenticate, notice: str | None) -> None:
         st.session_state[NOTICE_KEY] = notice
 
 
-def signed_in_actor() -> Actor | None:
-    """Render the sign-in form if needed; return the signed-in user, checked on the server."""
+def signed_in_actor(*, form: bool = True) -> Actor | None:
+    """Render the sign-in form if needed (``form=False``: only recognise a sign-in cookie,
+    the form is drawn by the sign-in page); return the signed-in user, checked on the
+    server."""
     auth = authenticator()
     fields = {
         "Form name": _("Sign in"),
@@ -174,7 +176,7 @@ def signed_in_actor() -> Actor | None:
         "Login": _("Sign in"),
     }
     try:
-        auth.login(location="main", fields=fields, key="signin")
+        auth.login(location="main" if form else "unrendered", fields=fields, key="signin")
     except stauth.utilities.LoginError:
         _forget(auth, _("Your sign-in is no longer valid. Please sign in again."))
         return None
@@ -254,8 +256,12 @@ def sign_out_button() -> None:
 
 
 def signed_out_page() -> None:
-    """The page of a signed-out visitor: the sign-in form is drawn by ``app.py`` already;
-    under it, the way for a company to create an account."""
+    """The sign-in page of a visitor: the city's name, the form, what went wrong; once the
+    form signs in, the app runs again with the signed-in user's pages."""
+    city.sign_in_heading(city.profile())
+    if signed_in_actor() is not None:
+        st.rerun()
+    show_notice()
     st.page_link(
         "pages/sign_up.py",
         label=_("No account yet? Create a company account to apply"),

@@ -41,6 +41,7 @@ from db import (
     kpi,
     meetings,
     policy,
+    public,
     summaries,
     technologies,
 )
@@ -277,6 +278,63 @@ def technologies_export(url: str, filters: technologies.TechnologyFilters, sort:
 def technology_detail(url: str, tech_id: int) -> technologies.TechnologyDetail | None:
     with read_session(engine()) as s:
         return technologies.technology_detail(session=s, tech_id=tech_id)
+
+
+# --- public: anyone, not signed in (db.public returns only published fields) ------------------
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def catalogue_page(
+    url: str, filters: public.CatalogueFilters, sort: str, offset: int, limit: int
+) -> Rows:
+    with read_session(engine()) as s:
+        return public.catalogue_page(
+            session=s, filters=filters, sort=sort, offset=offset, limit=limit
+        )
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def catalogue_export(url: str, filters: public.CatalogueFilters, sort: str) -> Rows:
+    with read_session(engine()) as s:
+        return public.catalogue_export(session=s, filters=filters, sort=sort)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def catalogue_years(url: str) -> tuple[int, ...]:
+    with read_session(engine()) as s:
+        return public.catalogue_years(session=s)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def public_technology(url: str, reg_no: str) -> public.PublicTechnology | None:
+    with read_session(engine()) as s:
+        return public.public_technology(session=s, reg_no=reg_no)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def public_reg_no(url: str, tech_id: int) -> str | None:
+    with read_session(engine()) as s:
+        return public.reg_no_of(session=s, tech_id=tech_id)
+
+
+def public_figures(url: str, as_of: dt.date) -> tuple[public.PublicFigure, ...]:
+    """The published figures on ``as_of``, from the overview's cached headline."""
+    return public.figures_of(headline(url, as_of, kpi.ALL_TECHNOLOGIES))
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def public_last_updated(url: str) -> dt.datetime | None:
+    with read_session(engine()) as s:
+        return public.last_updated(session=s)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False, max_entries=8)
+def open_data_files(
+    url: str, today: dt.date, _build: Callable[[], dict[str, bytes]]
+) -> dict[str, bytes]:
+    """The open-data files of ``today`` by file name (``_build()`` makes them): written once
+    per day and data version for every visitor, not on every download."""
+    return _build()
 
 
 def experts_page(

@@ -7,7 +7,7 @@ so a typed URL to any other page is "page not found". Pages guard themselves aga
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -16,6 +16,9 @@ from components.i18n import N_, _
 from db.policy import Actor
 
 EVERYONE = frozenset({"executive", "auditor", "staff", "approver", "admin"})
+PUBLIC: frozenset[str] = frozenset()
+"""The roles of a public page: none. Visitors who are not signed in see these pages (and the
+sign-in); they read only through ``db.public``."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,36 @@ PAGES: tuple[PageSpec, ...] = (
         EVERYONE | {"applicant"},
         N_("System"),
     ),
+    PageSpec(
+        "pages/catalogue.py",
+        N_("Technology catalogue"),
+        ":material/menu_book:",
+        PUBLIC,
+        N_("Public information"),
+    ),
+    PageSpec(
+        "pages/technology.py",
+        N_("Registered technology"),
+        ":material/article:",
+        PUBLIC,
+        N_("Public information"),
+    ),
+    PageSpec(
+        "pages/figures.py",
+        N_("Public figures"),
+        ":material/query_stats:",
+        PUBLIC,
+        N_("Public information"),
+    ),
+    PageSpec(
+        "pages/open_data.py",
+        N_("Open data"),
+        ":material/dataset:",
+        PUBLIC,
+        N_("Public information"),
+    ),
 )
+
 
 # Pages a visitor who is not signed in may open, besides the sign-in form: creating a company
 # account, and the e-mail verification link's landing page.
@@ -157,6 +189,9 @@ SIGNED_OUT_PAGES: tuple[PageSpec, ...] = (
         N_("Applications"),
     ),
 )
+# Reached by their address only: a technology from the catalogue (its permanent URL), the
+# verification page from the link mailed to a new company account.
+HIDDEN_IN_MENU = frozenset({"technology", "verify_email"})
 
 # The page each role lands on, in order of precedence for users with several roles.
 DEFAULT_PAGE: tuple[tuple[str, str], ...] = (
@@ -199,12 +234,38 @@ def build_navigation(actor: Actor, *, only_account: bool = False) -> st.navigati
     return st.navigation(sections)
 
 
-def signed_out_pages() -> list[st.Page]:
-    """The pages of :data:`SIGNED_OUT_PAGES`, for the signed-out navigation."""
-    return [
-        st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=spec.url_path)
-        for spec in SIGNED_OUT_PAGES
+def build_public_navigation(sign_in: Callable[[], None]) -> st.navigation:  # type: ignore[valid-type]
+    """``st.navigation`` of a visitor who is not signed in: the public pages and a company's
+    sign-up and e-mail verification beside the sign-in, which is the default page (so a link
+    to any other page opens the sign-in)."""
+    public = [
+        st.Page(
+            spec.path,
+            title=_(spec.title),
+            icon=spec.icon,
+            url_path=spec.url_path,
+            visibility="hidden" if spec.url_path in HIDDEN_IN_MENU else "visible",
+        )
+        for spec in (*(p for p in PAGES if p.roles == PUBLIC), *SIGNED_OUT_PAGES)
     ]
+    signin = st.Page(sign_in, title=_("Sign in"), icon=":material/login:", default=True)
+    return st.navigation([*public, signin])
+
+
+def through_router() -> None:
+    """Make sure this page runs inside ``app.py``'s navigation, not alone.
+
+    Until a run of the server process has called ``st.navigation``, Streamlit runs a URL that
+    names a file of ``pages/`` by that file alone (its old multipage mode, with every file
+    listed in the sidebar), and stays in that mode for every visitor while only such URLs are
+    opened. A public page is the first page many visitors open, so it leaves that mode and
+    runs again through ``app.py`` (same URL, same page; the language, the city's frame and the
+    visitor's navigation are drawn there)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def guard(*roles: str) -> Actor:
