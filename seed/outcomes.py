@@ -10,10 +10,12 @@ testbed ended), as the release says; each later certified testbed usually finds 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import random
 
+from db.city.profile_file import CityProfile
 from seed.constants import PUBLISHED_AS_OF, SEED
 from seed.model import Contract, Sale, Testbed, UseEvaluation
 from seed.world import World
@@ -32,6 +34,39 @@ PROBLEMS = (
 )
 PUBLIC_BUYERS = ("한국도로공사", "한국토지주택공사", "한국수자원공사", "국가철도공단")
 PRIVATE_BUYERS = ("(주)한빛종합건설", "동진산업개발(주)", "(주)삼정건설", "(주)세원이앤씨")
+
+
+DEMO_TARGETS: dict[int, dict[str, int]] = {
+    2024: {
+        "technologies_registered": 80,
+        "technologies_adopted": 30,
+        "contracts": 45,
+        "contract_value_krw": 12_000_000_000,
+        "first_sales": 3,
+    },
+    2025: {
+        "technologies_registered": 85,
+        "technologies_adopted": 32,
+        "contracts": 50,
+        "contract_value_krw": 13_000_000_000,
+        "first_sales": 3,
+    },
+    2026: {
+        "technologies_registered": 90,
+        "technologies_adopted": 35,
+        "contracts": 55,
+        "contract_value_krw": 15_000_000_000,
+        "first_sales": 4,
+    },
+}
+"""The demo city's annual targets (its work plan's, invented for the demo), shown against the
+actual on the Outcomes page and the overview. ``profiles/daegu.toml`` itself stays the
+profile migration 0010 installs; the demo adds these when it builds the city from it."""
+
+
+def with_demo_targets(profile: CityProfile) -> CityProfile:
+    """``profile`` with :data:`DEMO_TARGETS` when it sets no targets of its own."""
+    return profile if profile.targets else dataclasses.replace(profile, targets=DEMO_TARGETS)
 
 
 class _Draw:

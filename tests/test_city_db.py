@@ -195,13 +195,22 @@ def _contents(engine: Engine) -> dict[str, str]:
         "panel_substitutions",
         "import_migrations",  # 0012
         "migrated_records",
+        "contracts",  # 0016 (outcomes)
+        "adoption_evaluations",
+        "testbed_sales",
+    }
+    new_columns = {  # columns added later to tables the schema before 0010 had
+        ("meetings", "regulation_id"),
+        ("testbeds", "budget_krw"),  # 0016
+        ("testbeds", "result"),
+        ("testbeds", "certificate_no"),
     }
     out = {}
     with engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
             if table.name in new:
                 continue
-            cols = [c for c in table.columns if c.name != "regulation_id"]
+            cols = [c for c in table.columns if (table.name, c.name) not in new_columns]
             rows = conn.execute(select(*cols).order_by(*table.primary_key.columns)).all()
             out[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
     return out

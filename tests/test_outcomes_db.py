@@ -6,6 +6,7 @@ edit made on an old version is refused without writing anything."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -466,6 +467,10 @@ def test_figures_read_what_was_recorded(
         amount_krw=1_000_000,
         sold_on=dt.date(2026, 7, 1),
     )
+    with write_session(migrated_engine) as s:  # the city's targets for this year
+        row = s.get(models.CityProfileRow, 1)
+        assert row is not None
+        row.targets = json.dumps({str(clock.city_today().year): {"contracts": 3, "other": 1}})
     as_of = clock.city_today()
     with read_session(migrated_engine) as s:
         o = figures.outcomes(session=s, actor=people["exec"], as_of=as_of)
@@ -482,5 +487,9 @@ def test_figures_read_what_was_recorded(
     assert dict(zip(o.funnel["stage"], o.funnel["testbeds"], strict=True))["first_sale"] == 1
     assert o.satisfaction.to_dict("records")[0]["above"] == 1
     assert early.contracts == 1 and early.satisfaction.empty
-    mine = targets[(targets["year"] == 2026) & (targets["figure"] == "contracts")]
-    assert list(mine["actual"]) == [2]
+    rows = targets.to_dict("records")
+    assert [(r["year"], r["figure"], r["target"]) for r in rows] == [
+        (as_of.year, "contracts", 3),
+        (as_of.year, "other", 1),
+    ]
+    assert rows[0]["actual"] == 2 and rows[1]["actual"] != rows[1]["actual"]  # NaN: unmeasured

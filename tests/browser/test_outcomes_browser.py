@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from db import clock
 from tests.browser.conftest import ARTIFACTS, AppServer, screenshot, wait_ready
 from tests.browser.test_signin_flow import sign_in
 
@@ -38,6 +39,18 @@ def test_outcomes_and_testbeds_in_both_languages(browser, app_server: AppServer)
             page.locator("[data-testid='stSidebar'] [role='combobox']").first.click()
             page.get_by_role("option", name="한국어").click()
             wait_ready(page)
+        # the city's targets for this year on the overview (the demo profile sets 2024-2026)
+        year = clock.city_today().year
+        overview, targets = (
+            ("Overview", f"Targets for {year}") if lang == "en" else ("현황", f"{year}년 목표")
+        )
+        page.locator("[data-testid='stSidebarNav'] a", has_text=overview).first.click()
+        wait_ready(page)
+        page.get_by_role("heading", name=targets).first.wait_for(timeout=60_000)
+        page.get_by_role("heading", name=targets).first.evaluate(
+            "e => e.scrollIntoView({block: 'start'})"
+        )
+        page.screenshot(path=str(ARTIFACTS / f"overview-targets-{lang}.png"))
         for name, (title, heading, word) in PAGES[lang].items():
             # by the sidebar: a new page load would start a new session in the default language
             page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
