@@ -198,12 +198,20 @@ def _contents(engine: Engine) -> dict[str, str]:
         "contracts",  # 0016 (outcomes)
         "adoption_evaluations",
         "testbed_sales",
+        "mail_outbox",  # 0015 (mail, company accounts, applications)
+        "email_tokens",
+        "rate_limit_hits",
+        "applications",
+        "application_attachments",
+        "application_messages",
     }
     new_columns = {  # columns added later to tables the schema before 0010 had
         ("meetings", "regulation_id"),
         ("testbeds", "budget_krw"),  # 0016
         ("testbeds", "result"),
         ("testbeds", "certificate_no"),
+        ("users", "email_verified_at"),  # 0015
+        ("users", "company_name"),
     }
     out = {}
     with engine.connect() as conn:
