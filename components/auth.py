@@ -43,6 +43,7 @@ TOKEN_KEY = "ntp_token"  # noqa: S105 - a session-state key, not a secret
 ACTOR_KEY = "ntp_actor"
 NOTICE_KEY = "ntp_signin_notice"
 CHECKED_KEY = "ntp_signin_checked"
+COOKIE_PENDING_KEY = "ntp_cookie_pending"  # a password sign-in's cookie, written once more
 # How long a successful server-side check of the sign-in row stands for this browser session.
 # Within it, reruns (every click) reuse the checked actor instead of querying the sign-in,
 # user and password-change rows again: revocation takes effect at the first rerun after
@@ -188,6 +189,8 @@ def signed_in_actor(*, form: bool = True) -> Actor | None:
         # Pages read the actor from the session (``navigation.guard``): it is always the
         # one the server checked, whatever else has been put under that key.
         st.session_state[ACTOR_KEY] = recent
+        if not form and token and st.session_state.pop(COOKIE_PENDING_KEY, False):
+            _write_cookie(auth, token)
         return recent
     now = now_utc()
     if token is None and st.session_state.get(ACTOR_KEY) is not None:
@@ -202,6 +205,7 @@ def signed_in_actor(*, form: bool = True) -> Actor | None:
                 lifetime=LIFETIME,
             )
         st.session_state[TOKEN_KEY] = token
+        st.session_state[COOKIE_PENDING_KEY] = True
     elif token is None:
         # Signed in from the cookie: it must match a live server-side sign-in.
         token = st.context.cookies.get(COOKIE_NAME)
@@ -224,7 +228,20 @@ def signed_in_actor(*, form: bool = True) -> Actor | None:
         st.rerun()
     st.session_state[ACTOR_KEY] = actor
     st.session_state[CHECKED_KEY] = (token, time.monotonic(), actor, must_change)
+    if not form and token and st.session_state.pop(COOKIE_PENDING_KEY, False):
+        _write_cookie(auth, token)
     return actor
+
+
+def _write_cookie(auth: stauth.Authenticate, token: str) -> None:
+    """Write the sign-in cookie once more, in the first run of the signed-in pages: the sign-in
+    page's run sets it too, but it reruns into the signed-in pages at once, and the browser
+    may drop that run's cookie writer before it ran (the user would be signed out by the next
+    reload). The same token the server recorded, so the cookie signs in again."""
+    cm = auth.cookie_controller.cookie_model
+    cm.cookie_manager.set(
+        cm.cookie_name, token, expires_at=now_utc() + dt.timedelta(days=cm.cookie_expiry_days)
+    )
 
 
 def _recent_check(token: str | None) -> Actor | None:

@@ -269,10 +269,7 @@ def through_router() -> None:
 
 
 def guard(*roles: str) -> Actor:
-    """Stop the page unless the signed-in user holds one of ``roles`` (defence in depth). A
-    page opened by its address as a fresh server's first view runs through the router first
-    (:func:`through_router`), so it never shows the bare list of page files."""
-    through_router()
+    """Stop the page unless the signed-in user holds one of ``roles`` (defence in depth)."""
     actor: Actor | None = st.session_state.get("ntp_actor")
     if actor is None or not actor.roles.intersection(roles or EVERYONE):
         st.error(_("You do not have access to this page."))

@@ -3,8 +3,5 @@
 from __future__ import annotations
 
 from components.applicant_account import sign_up_page
-from components.navigation import through_router
-
-through_router()  # often the first page a fresh server opens (a mailed link)
 
 sign_up_page()

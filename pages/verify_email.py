@@ -6,8 +6,5 @@ from __future__ import annotations
 import streamlit as st
 
 from components.applicant_account import verify_page
-from components.navigation import through_router
-
-through_router()  # often the first page a fresh server opens (a mailed link)
 
 verify_page(st.session_state.get("ntp_actor"))
