@@ -20,9 +20,9 @@ from db.city.store import City
 from db.engine import DatabaseUnreachable
 from db.errors import DatabaseUnavailable, DomainError
 
-st.set_page_config(
-    page_title=_("New Technology Platform"), page_icon=":material/hub:", layout="wide"
-)
+# The tab's icon is a file of the app's (a ":material/...:" icon would be fetched from an
+# outside font server: the app makes no request to any host but its own).
+st.set_page_config(page_title=_("New Technology Platform"), page_icon=city.ICON, layout="wide")
 
 here: City | None = None
 framed = False  # the language choice is drawn (the error paths draw it otherwise)
