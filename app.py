@@ -10,7 +10,7 @@ import logging
 
 import streamlit as st
 
-from components import auth, city, data
+from components import auth, city, data, first_start
 from components.cells import escape_markdown
 from components.forms import show_error
 from components.i18n import _
@@ -27,6 +27,7 @@ st.set_page_config(page_title=_("New Technology Platform"), page_icon=city.ICON,
 here: City | None = None
 framed = False  # the language choice is drawn (the error paths draw it otherwise)
 try:
+    first_start.ensure_demo_database()  # demo mode's first start: build it, show progress
     with st.spinner(_("Opening the database...")):
         data.engine()
     here = city.profile()
@@ -64,6 +65,7 @@ if actor is None:
     with signed_out_top:
         city.sign_in_heading(here)
     auth.show_notice()
+    auth.demo_hint()
     st.navigation(
         [st.Page(auth.signed_out_page, title=_("Sign in"), default=True)], position="hidden"
     ).run()

@@ -29,6 +29,7 @@ import streamlit_authenticator as stauth
 
 from components import data
 from components.i18n import _
+from components.labels import label
 from db import accounts
 from db.accounts import signin
 from db.clock import now_utc
@@ -255,6 +256,27 @@ def sign_out_button() -> None:
 
 def signed_out_page() -> None:
     """The page of a signed-out visitor: the sign-in form is drawn by ``app.py`` already."""
+
+
+def demo_hint() -> None:
+    """In demo mode, below the sign-in form: the demo accounts and their password."""
+    if not _demo():
+        return
+    from seed.constants import DEMO_PASSWORD  # public on purpose, demo mode only
+
+    accounts_ = data.read(signin.demo_accounts)
+    if not accounts_:
+        return
+    lines = [
+        _(
+            "Demo: sign in as one of these accounts, each with the password {password}.",
+            password=f"`{DEMO_PASSWORD}`",
+        )
+    ]
+    lines += [
+        f"- `{name}`: " + ", ".join(label("role", r) for r in roles) for name, roles in accounts_
+    ]
+    st.info("\n".join(lines), icon=":material/info:")
 
 
 def show_notice() -> None:

@@ -318,6 +318,15 @@ def usable_credentials(
     }
 
 
+def demo_accounts(*, session: Session) -> list[tuple[str, tuple[str, ...]]]:
+    """(username, roles) of the active demo accounts, for the sign-in page's hint in demo
+    mode (only then: outside it they cannot sign in, see :func:`authenticate`)."""
+    users = session.execute(
+        select(User).where(User.is_demo.is_(True), User.is_active.is_(True)).order_by(User.username)
+    ).scalars()
+    return [(u.username, tuple(sorted(u.role_names))) for u in users]
+
+
 def start_signin(
     *,
     session: Session,
