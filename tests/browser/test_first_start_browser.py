@@ -18,9 +18,7 @@ def test_first_start_shows_progress_then_the_sign_in_page(browser, tmp_path: Pat
     try:
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         page.goto(server.url)
-        page.get_by_text("First start: preparing the demo database").first.wait_for(
-            timeout=30_000
-        )
+        page.get_by_text("First start: preparing the demo database").first.wait_for(timeout=30_000)
         page.get_by_role("progressbar").first.wait_for(timeout=15_000)
         screenshot(page, "first-start-progress-en")
         page.get_by_role("button", name="Sign in").first.wait_for(timeout=120_000)
