@@ -26,8 +26,18 @@ def test_demo_first_start_creates_migrates_and_fills_the_database(
     assert int(metrics["Experts registered"].replace(",", "")) > 817
 
 
-def test_malformed_database_url_stops_with_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", "definitely not a url")
+@pytest.mark.parametrize(
+    "url",
+    [
+        "definitely not a url",
+        "postgresql+psycopg://u:p@localhost:notaport/db",  # a port that is not a number
+        "postgresql+psycopg://u:p@[::1/db",  # an IPv6 host not closed
+    ],
+)
+def test_malformed_database_url_stops_with_one_sentence(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("NTP_LANG", "en")
     at = new_app()
     assert not at.exception
