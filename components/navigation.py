@@ -152,16 +152,17 @@ def build_navigation(actor: Actor, *, only_account: bool = False) -> st.navigati
     sections: dict[str, list[st.Page]] = {}
     for spec in specs:
         is_default = spec.url_path == default
+        aliased = is_default and not only_account  # (one-time password: one page, at the root)
         page = st.Page(
             spec.path,
             title=_(spec.title),
             icon=spec.icon,
             # (a default page's address is the root; this only keeps it apart from the alias)
-            url_path=f"{spec.url_path}-home" if is_default else spec.url_path,
+            url_path=f"{spec.url_path}-home" if aliased else spec.url_path,
             default=is_default,
         )
         sections.setdefault(_(spec.section), []).append(page)
-        if is_default:
+        if aliased:
             alias = st.Page(
                 spec.path,
                 title=_(spec.title),
