@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import ipaddress
 import time
 from typing import Any
 
@@ -67,6 +68,25 @@ def _credentials() -> dict[str, Any]:
     return {"usernames": users}
 
 
+def client_address() -> str | None:
+    """Where a sign-in attempt comes from, for the back-off per client: the ``X-Real-IP``
+    that the proxy sets when the request came through one on this host or the private
+    network (``deploy/nginx.conf``), else the peer's address; None when unknown (a browser
+    on this machine without a proxy, tests)."""
+    peer = st.context.ip_address  # None for a loopback peer
+    peer = peer if isinstance(peer, str) and peer else None  # (AppTest has no connection)
+    real = st.context.headers.get("X-Real-IP")
+    real = real.strip() if isinstance(real, str) else ""
+    if real:
+        try:
+            proxied = peer is None or ipaddress.ip_address(peer).is_private
+        except ValueError:
+            proxied = False
+        if proxied:
+            return real[:64]
+    return peer
+
+
 def _check_credentials(username: str, password: str) -> bool:
     """Replaces the authenticator's in-memory check with the database one."""
     try:
@@ -77,6 +97,7 @@ def _check_credentials(username: str, password: str) -> bool:
                 password=password,
                 now=now_utc(),
                 allow_demo_accounts=_demo(),
+                client=client_address(),
             )
     except signin.SignInFailed as failed:
         st.session_state[NOTICE_KEY] = _(failed.message, **failed.params)

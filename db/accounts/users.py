@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from db import audit, domain, passwords, recording
 from db.clock import as_utc, now_utc
 from db.errors import N_, Conflict, DomainError, NotFound, ValidationFailed
-from db.models import AuthSession, User, UserRole
+from db.models import AuthSession, SigninThrottle, User, UserRole
 from db.policy import ACCOUNT_CREATORS, ADMIN, ADMINS, Actor, require, require_role
 
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parents[1] / "data" / "common-passwords.txt.gz"
@@ -178,23 +178,44 @@ def _clean_roles(roles: Iterable[str], errors: dict[str, str]) -> list[str]:
     return sorted(chosen & set(domain.ROLES), key=domain.ROLES.index)
 
 
-def list_users(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
+def list_users(
+    *, session: Session, actor: Actor, now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
     """Every account, by username: id, username, display_name, email, roles, is_active,
-    is_demo, must_change_password, created_at, last_signin_at (None if never).
+    is_demo, must_change_password, created_at, last_signin_at (None if never),
+    failed_attempts (of its current failure streak, from any client) and waiting_until
+    (when the last client kept waiting by the sign-in back-off may try again; None if none
+    waits at ``now``).
 
     :raise PermissionDenied: the actor is not an administrator.
     """
     require_role(actor, ADMINS, "user.list", "user")
+    now = as_utc(now or now_utc())
     last_signin = (
         select(AuthSession.user_id, func.max(AuthSession.created_at).label("at"))
         .group_by(AuthSession.user_id)
         .subquery()
     )
+    throttled = (
+        select(
+            SigninThrottle.user_id,
+            func.max(SigninThrottle.failed_attempts).label("failures"),
+            func.max(SigninThrottle.next_attempt_at).label("until"),
+        )
+        .group_by(SigninThrottle.user_id)
+        .subquery()
+    )
     rows = session.execute(
-        select(User, last_signin.c.at)
+        select(User, last_signin.c.at, throttled.c.failures, throttled.c.until)
         .outerjoin(last_signin, last_signin.c.user_id == User.id)
+        .outerjoin(throttled, throttled.c.user_id == User.id)
         .order_by(User.username)
     ).all()
+
+    def waiting_until(*times: dt.datetime | None) -> dt.datetime | None:
+        later = [as_utc(t) for t in times if t is not None and as_utc(t) > now]
+        return max(later, default=None)
+
     return [
         {
             "id": u.id,
@@ -207,9 +228,51 @@ def list_users(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
             "must_change_password": u.must_change_password,
             "created_at": as_utc(u.created_at),
             "last_signin_at": None if at is None else as_utc(at),
+            "failed_attempts": max(u.failed_attempts or 0, failures or 0),
+            "waiting_until": waiting_until(u.next_attempt_at, until),
         }
-        for u, at in rows
+        for u, at, failures, until in rows
     ]
+
+
+def release(
+    *, session: Session, actor: Actor, user_id: int, now: dt.datetime | None = None
+) -> bool:
+    """Let an account waiting after failed sign-ins try again at once, from every client
+    (its failure streaks are cleared); its sign-ins and password are unchanged. False if
+    there was nothing to release (then nothing is recorded).
+
+    :raise PermissionDenied: the actor is not an administrator.
+    :raise NotFound: no such user.
+    """
+    require_role(actor, ADMINS, "user.release", "user", user_id)
+    now = as_utc(now or now_utc())
+    user = _load(session, user_id)
+    streaks = session.execute(
+        select(func.count(), func.max(SigninThrottle.failed_attempts)).where(
+            SigninThrottle.user_id == user_id
+        )
+    ).one()
+    if not (user.failed_attempts or user.next_attempt_at or streaks[0]):
+        return False
+    before = {"failed_attempts": max(user.failed_attempts or 0, streaks[1] or 0)}
+    session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(failed_attempts=0, first_failed_at=None, next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(SigninThrottle).where(SigninThrottle.user_id == user_id))
+    _audit(
+        session,
+        actor,
+        "user.release",
+        user_id,
+        before=before,
+        after={"failed_attempts": 0},
+        now=now,
+    )
+    return True
 
 
 def create_user(
