@@ -19,12 +19,14 @@ from db.errors import DomainError
 from db.policy import Actor
 
 
-def signin_state(user: dict[str, Any]) -> str:
+def signin_state(state: accounts.SigninState | None) -> str:
     """What the sign-in back-off does to the account now: waiting, failed attempts, or ""."""
-    if user.get("waiting_until"):
-        return _("Waiting until {time}", time=fmt_datetime(user["waiting_until"]))
-    if user.get("failed_attempts"):
-        return _("{n} failed attempts", n=user["failed_attempts"])
+    if state is None:
+        return ""
+    if state.waiting_until:
+        return _("Waiting until {time}", time=fmt_datetime(state.waiting_until))
+    if state.failed_attempts:
+        return _("{n} failed attempts", n=state.failed_attempts)
     return ""
 
 
@@ -35,7 +37,7 @@ def matches(user: dict[str, Any], query: str) -> bool:
     return not needle or any(needle in f.casefold() for f in fields)
 
 
-def accounts_table(users: list[dict[str, Any]]) -> None:
+def accounts_table(users: list[dict[str, Any]], states: dict[int, accounts.SigninState]) -> None:
     st.subheader(_("Accounts"))
     query = st.text_input(
         _("Search accounts"), placeholder=_("Username, name or e-mail"), key="account_search"
@@ -51,7 +53,7 @@ def accounts_table(users: list[dict[str, Any]]) -> None:
                 _("Last sign-in"): fmt_datetime(u["last_signin_at"])
                 if u.get("last_signin_at")
                 else _("never"),
-                _("Sign-in state"): signin_state(u),
+                _("Sign-in state"): signin_state(states.get(u["id"])),
                 _("Created"): fmt_datetime(u["created_at"]) if u.get("created_at") else "",
             }
             for u in shown
@@ -108,7 +110,9 @@ def create_account(actor: Actor, column: Any) -> None:
             _show_one_time_password(username.strip(), otp)
 
 
-def change_account(actor: Actor, users: list[dict[str, Any]]) -> None:
+def change_account(
+    actor: Actor, users: list[dict[str, Any]], states: dict[int, accounts.SigninState]
+) -> None:
     """Choose an account, then change its roles, whether it may sign in, or its password."""
     st.subheader(_("Change an account"))
     by_name = {u["username"]: u for u in users}
@@ -122,7 +126,7 @@ def change_account(actor: Actor, users: list[dict[str, Any]]) -> None:
     if not chosen:
         return
     user = by_name[chosen]
-    release_wait(actor, user)
+    release_wait(actor, user, states.get(user["id"]))
     with st.form("edit_user"):
         new_roles = st.multiselect(
             _("Roles"),
@@ -156,9 +160,9 @@ def change_account(actor: Actor, users: list[dict[str, Any]]) -> None:
                 _show_one_time_password(chosen, otp)
 
 
-def release_wait(actor: Actor, user: dict[str, Any]) -> None:
+def release_wait(actor: Actor, user: dict[str, Any], signin: accounts.SigninState | None) -> None:
     """For an account the sign-in back-off holds: its state and a button to release it."""
-    state = signin_state(user)
+    state = signin_state(signin)
     if not state:
         return
     st.warning(

@@ -24,6 +24,7 @@ from db.accounts.users import (
     ROLES_UNKNOWN,
     USERNAME_INVALID,
     USERNAME_TAKEN,
+    SigninState,
     change_own_password,
     common_passwords,
     create_user,
@@ -35,6 +36,7 @@ from db.accounts.users import (
     reset_password,
     set_active,
     set_roles,
+    signin_states,
 )
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "ROLES_UNKNOWN",
     "USERNAME_INVALID",
     "USERNAME_TAKEN",
+    "SigninState",
     "change_own_password",
     "common_passwords",
     "create_user",
@@ -66,4 +69,5 @@ __all__ = [
     "reset_password",
     "set_active",
     "set_roles",
+    "signin_states",
 ]

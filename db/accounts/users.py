@@ -16,6 +16,7 @@ import gzip
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -178,44 +179,23 @@ def _clean_roles(roles: Iterable[str], errors: dict[str, str]) -> list[str]:
     return sorted(chosen & set(domain.ROLES), key=domain.ROLES.index)
 
 
-def list_users(
-    *, session: Session, actor: Actor, now: dt.datetime | None = None
-) -> list[dict[str, Any]]:
+def list_users(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
     """Every account, by username: id, username, display_name, email, roles, is_active,
-    is_demo, must_change_password, created_at, last_signin_at (None if never),
-    failed_attempts (of its current failure streak, from any client) and waiting_until
-    (when the last client kept waiting by the sign-in back-off may try again; None if none
-    waits at ``now``).
+    is_demo, must_change_password, created_at, last_signin_at (None if never).
 
     :raise PermissionDenied: the actor is not an administrator.
     """
     require_role(actor, ADMINS, "user.list", "user")
-    now = as_utc(now or now_utc())
     last_signin = (
         select(AuthSession.user_id, func.max(AuthSession.created_at).label("at"))
         .group_by(AuthSession.user_id)
         .subquery()
     )
-    throttled = (
-        select(
-            SigninThrottle.user_id,
-            func.max(SigninThrottle.failed_attempts).label("failures"),
-            func.max(SigninThrottle.next_attempt_at).label("until"),
-        )
-        .group_by(SigninThrottle.user_id)
-        .subquery()
-    )
     rows = session.execute(
-        select(User, last_signin.c.at, throttled.c.failures, throttled.c.until)
+        select(User, last_signin.c.at)
         .outerjoin(last_signin, last_signin.c.user_id == User.id)
-        .outerjoin(throttled, throttled.c.user_id == User.id)
         .order_by(User.username)
     ).all()
-
-    def waiting_until(*times: dt.datetime | None) -> dt.datetime | None:
-        later = [as_utc(t) for t in times if t is not None and as_utc(t) > now]
-        return max(later, default=None)
-
     return [
         {
             "id": u.id,
@@ -228,11 +208,49 @@ def list_users(
             "must_change_password": u.must_change_password,
             "created_at": as_utc(u.created_at),
             "last_signin_at": None if at is None else as_utc(at),
-            "failed_attempts": max(u.failed_attempts or 0, failures or 0),
-            "waiting_until": waiting_until(u.next_attempt_at, until),
         }
-        for u, at, failures, until in rows
+        for u, at in rows
     ]
+
+
+@dataclass(frozen=True)
+class SigninState:
+    """What the sign-in back-off does to an account: the failed attempts of its current
+    streak (the most of any client) and until when a client is kept waiting (None if none
+    waits now)."""
+
+    failed_attempts: int
+    waiting_until: dt.datetime | None
+
+
+def signin_states(
+    *, session: Session, actor: Actor, now: dt.datetime | None = None
+) -> dict[int, SigninState]:
+    """The sign-in state of every account with failed attempts, by user id (others have
+    none).
+
+    :raise PermissionDenied: the actor is not an administrator.
+    """
+    require_role(actor, ADMINS, "user.list", "user")
+    now = as_utc(now or now_utc())
+    states: dict[int, SigninState] = {}
+
+    def add(user_id: int, failures: int, until: dt.datetime | None) -> None:
+        old = states.get(user_id, SigninState(0, None))
+        waits = [t for t in (old.waiting_until, until and as_utc(until)) if t and t > now]
+        states[user_id] = SigninState(max(old.failed_attempts, failures), max(waits, default=None))
+
+    for user_id, failures, until in session.execute(
+        select(User.id, User.failed_attempts, User.next_attempt_at).where(User.failed_attempts > 0)
+    ):
+        add(user_id, failures, until)
+    for user_id, failures, until in session.execute(
+        select(
+            SigninThrottle.user_id, SigninThrottle.failed_attempts, SigninThrottle.next_attempt_at
+        ).where(SigninThrottle.failed_attempts > 0)
+    ):
+        add(user_id, failures, until)
+    return states
 
 
 def release(
