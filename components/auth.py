@@ -290,7 +290,7 @@ def demo_hint() -> None:
         return
     lines = [
         _(
-            "Demo: sign in as one of these accounts, each with the password {password}.",
+            "Demo: sign in with one of these usernames, each with the password {password}.",
             password=f"`{DEMO_PASSWORD}`",
         )
     ]
