@@ -10,7 +10,7 @@ import logging
 
 import streamlit as st
 
-from components import auth, city, data
+from components import auth, city, data, first_start
 from components.cells import escape_markdown
 from components.forms import show_error
 from components.i18n import _
@@ -20,13 +20,14 @@ from db.city.store import City
 from db.engine import DatabaseUnreachable
 from db.errors import DatabaseUnavailable, DomainError
 
-st.set_page_config(
-    page_title=_("New Technology Platform"), page_icon=":material/hub:", layout="wide"
-)
+# The tab's icon is a file of the app's (a ":material/...:" icon would be fetched from an
+# outside font server: the app makes no request to any host but its own).
+st.set_page_config(page_title=_("New Technology Platform"), page_icon=city.ICON, layout="wide")
 
 here: City | None = None
 framed = False  # the language choice is drawn (the error paths draw it otherwise)
 try:
+    first_start.ensure_demo_database()  # demo mode's first start: build it, show progress
     with st.spinner(_("Opening the database...")):
         data.engine()
     here = city.profile()

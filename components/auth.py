@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import ipaddress
 import time
 from typing import Any
 
@@ -29,6 +30,7 @@ import streamlit_authenticator as stauth
 
 from components import city, data
 from components.i18n import _
+from components.labels import label
 from db import accounts
 from db.accounts import signin
 from db.clock import now_utc
@@ -67,6 +69,25 @@ def _credentials() -> dict[str, Any]:
     return {"usernames": users}
 
 
+def client_address() -> str | None:
+    """Where a sign-in attempt comes from, for the back-off per client: the ``X-Real-IP``
+    that the proxy sets when the request came through one on this host or the private
+    network (``deploy/nginx.conf``), else the peer's address; None when unknown (a browser
+    on this machine without a proxy, tests)."""
+    peer = st.context.ip_address  # None for a loopback peer
+    peer = peer if isinstance(peer, str) and peer else None  # (AppTest has no connection)
+    real = st.context.headers.get("X-Real-IP")
+    real = real.strip() if isinstance(real, str) else ""
+    if real:
+        try:
+            proxied = peer is None or ipaddress.ip_address(peer).is_private
+        except ValueError:
+            proxied = False
+        if proxied:
+            return real[:64]
+    return peer
+
+
 def _check_credentials(username: str, password: str) -> bool:
     """Replaces the authenticator's in-memory check with the database one."""
     try:
@@ -77,6 +98,7 @@ def _check_credentials(username: str, password: str) -> bool:
                 password=password,
                 now=now_utc(),
                 allow_demo_accounts=_demo(),
+                client=client_address(),
             )
     except signin.SignInFailed as failed:
         st.session_state[NOTICE_KEY] = _(failed.message, **failed.params)
@@ -279,11 +301,33 @@ def signed_out_page() -> None:
     if signed_in_actor() is not None:
         st.rerun()
     show_notice()
+    demo_hint()
     st.page_link(
         "pages/sign_up.py",
         label=_("No account yet? Create a company account to apply"),
         icon=":material/person_add:",
     )
+
+
+def demo_hint() -> None:
+    """In demo mode, below the sign-in form: the demo accounts and their password."""
+    if not _demo():
+        return
+    from seed.constants import DEMO_PASSWORD  # public on purpose, demo mode only
+
+    accounts_ = data.read(signin.demo_accounts)
+    if not accounts_:
+        return
+    lines = [
+        _(
+            "Demo: sign in with one of these usernames, each with the password {password}.",
+            password=f"`{DEMO_PASSWORD}`",
+        )
+    ]
+    lines += [
+        f"- `{name}`: " + ", ".join(label("role", r) for r in roles) for name, roles in accounts_
+    ]
+    st.info("\n".join(lines), icon=":material/info:")
 
 
 def show_notice() -> None:

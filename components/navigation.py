@@ -218,19 +218,36 @@ def default_page_for(roles: Iterable[str]) -> str:
 
 
 def build_navigation(actor: Actor, *, only_account: bool = False) -> st.navigation:  # type: ignore[valid-type]
-    """``st.navigation`` with the actor's pages grouped by section, default page first."""
+    """``st.navigation`` with the actor's pages grouped by section, default page first.
+
+    Streamlit serves the default page only at the app's root: its own address (``/overview``
+    typed, bookmarked or reloaded) would open it under a "Page not found" dialog. So the
+    default page is registered once more, hidden, under its own address.
+    """
     specs = [p for p in pages_for(actor.roles) if not only_account or p.url_path == "account"]
     default = "account" if only_account else default_page_for(actor.roles)
     sections: dict[str, list[st.Page]] = {}
     for spec in specs:
+        is_default = spec.url_path == default
+        aliased = is_default and not only_account  # (one-time password: one page, at the root)
         page = st.Page(
             spec.path,
             title=_(spec.title),
             icon=spec.icon,
-            url_path=spec.url_path,
-            default=spec.url_path == default,
+            # (a default page's address is the root; this only keeps it apart from the alias)
+            url_path=f"{spec.url_path}-home" if aliased else spec.url_path,
+            default=is_default,
         )
         sections.setdefault(_(spec.section), []).append(page)
+        if aliased:
+            alias = st.Page(
+                spec.path,
+                title=_(spec.title),
+                icon=spec.icon,
+                url_path=spec.url_path,
+                visibility="hidden",
+            )
+            sections[_(spec.section)].append(alias)
     return st.navigation(sections)
 
 

@@ -155,6 +155,21 @@ class UserRole(Base):
     user: Mapped[User] = relationship(back_populates="roles")
 
 
+class SigninThrottle(Base):
+    """The sign-in back-off of one account from one client (the SHA-256 of its address):
+    its failure streak and when that client may try again (``db.accounts.signin``)."""
+
+    __tablename__ = "signin_throttles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
 class AuthSession(Base):
     """A server-side sign-in: the cookie only carries its id; lifetime and idle time live here."""
 

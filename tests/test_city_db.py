@@ -204,6 +204,7 @@ def _contents(engine: Engine) -> dict[str, str]:
         "applications",
         "application_attachments",
         "application_messages",
+        "signin_throttles",  # 0017
     }
     new_columns = {  # columns added later to tables the schema before 0010 had
         ("meetings", "regulation_id"),

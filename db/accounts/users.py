@@ -16,6 +16,7 @@ import gzip
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from db import audit, domain, passwords, recording
 from db.clock import as_utc, now_utc
 from db.errors import N_, Conflict, DomainError, NotFound, ValidationFailed
-from db.models import AuthSession, User, UserRole
+from db.models import AuthSession, SigninThrottle, User, UserRole
 from db.policy import ACCOUNT_CREATORS, ADMIN, ADMINS, Actor, require, require_role
 
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parents[1] / "data" / "common-passwords.txt.gz"
@@ -226,6 +227,86 @@ def list_users(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
         }
         for u, at in rows
     ]
+
+
+@dataclass(frozen=True)
+class SigninState:
+    """What the sign-in back-off does to an account: the failed attempts of its current
+    streak (the most of any client) and until when a client is kept waiting (None if none
+    waits now)."""
+
+    failed_attempts: int
+    waiting_until: dt.datetime | None
+
+
+def signin_states(
+    *, session: Session, actor: Actor, now: dt.datetime | None = None
+) -> dict[int, SigninState]:
+    """The sign-in state of every account with failed attempts, by user id (others have
+    none).
+
+    :raise PermissionDenied: the actor is not an administrator.
+    """
+    require_role(actor, ADMINS, "user.list", "user")
+    now = as_utc(now or now_utc())
+    states: dict[int, SigninState] = {}
+
+    def add(user_id: int, failures: int, until: dt.datetime | None) -> None:
+        old = states.get(user_id, SigninState(0, None))
+        waits = [t for t in (old.waiting_until, until and as_utc(until)) if t and t > now]
+        states[user_id] = SigninState(max(old.failed_attempts, failures), max(waits, default=None))
+
+    for user_id, failures, until in session.execute(
+        select(User.id, User.failed_attempts, User.next_attempt_at).where(User.failed_attempts > 0)
+    ):
+        add(user_id, failures, until)
+    for user_id, failures, until in session.execute(
+        select(
+            SigninThrottle.user_id, SigninThrottle.failed_attempts, SigninThrottle.next_attempt_at
+        ).where(SigninThrottle.failed_attempts > 0)
+    ):
+        add(user_id, failures, until)
+    return states
+
+
+def release(
+    *, session: Session, actor: Actor, user_id: int, now: dt.datetime | None = None
+) -> bool:
+    """Let an account waiting after failed sign-ins try again at once, from every client
+    (its failure streaks are cleared); its sign-ins and password are unchanged. False if
+    there was nothing to release (then nothing is recorded).
+
+    :raise PermissionDenied: the actor is not an administrator.
+    :raise NotFound: no such user.
+    """
+    require_role(actor, ADMINS, "user.release", "user", user_id)
+    now = as_utc(now or now_utc())
+    user = _load(session, user_id)
+    streaks = session.execute(
+        select(func.count(), func.max(SigninThrottle.failed_attempts)).where(
+            SigninThrottle.user_id == user_id
+        )
+    ).one()
+    if not (user.failed_attempts or user.next_attempt_at or streaks[0]):
+        return False
+    before = {"failed_attempts": max(user.failed_attempts or 0, streaks[1] or 0)}
+    session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(failed_attempts=0, first_failed_at=None, next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(SigninThrottle).where(SigninThrottle.user_id == user_id))
+    _audit(
+        session,
+        actor,
+        "user.release",
+        user_id,
+        before=before,
+        after={"failed_attempts": 0},
+        now=now,
+    )
+    return True
 
 
 def create_user(
