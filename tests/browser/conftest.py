@@ -154,6 +154,31 @@ SETTLED = (
 )
 
 
+WATCH_RUN = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    window.__ntpRan = false;
+    // The attribute changes only when a run starts or ends: any change is a run (a quick one
+    // may have started and ended before this callback reads the attribute).
+    new MutationObserver((_m, obs) => {
+        window.__ntpRan = true;
+        obs.disconnect();
+    }).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+}"""
+RAN_AND_SETTLED = (
+    '() => window.__ntpRan && !!document.querySelector("' + READY + '")'
+    " && !document.querySelector(\"[data-stale='true']\")"
+)
+
+
+def rerun_after(page, action, timeout: float = 60_000) -> None:  # type: ignore[no-untyped-def]
+    """Do ``action`` (a click, an upload) and wait for the rerun it causes to finish with
+    nothing stale left on the page: a wait on the idle state alone can return before that
+    rerun has even started (a busy machine), and the next step then acts on the old page."""
+    page.evaluate(WATCH_RUN)
+    action()
+    page.wait_for_function(RAN_AND_SETTLED, timeout=timeout)
+
+
 def fill_sign_in(  # type: ignore[no-untyped-def]
     page,
     username: str,
