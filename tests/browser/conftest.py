@@ -170,6 +170,18 @@ RAN_AND_SETTLED = (
 )
 
 
+IDLE_AND_FRESH = (
+    '() => !!document.querySelector("' + READY + '")'
+    " && !document.querySelector(\"[data-stale='true']\")"
+)
+
+
+def settle(page, timeout: float = 60_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the script is idle and nothing from an earlier run is left on the page
+    (every element of the page drawn, so every request it makes has been started)."""
+    page.wait_for_function(IDLE_AND_FRESH, timeout=timeout)
+
+
 def rerun_after(page, action, timeout: float = 60_000) -> None:  # type: ignore[no-untyped-def]
     """Do ``action`` (a click, an upload) and wait for the rerun it causes to finish with
     nothing stale left on the page: a wait on the idle state alone can return before that
