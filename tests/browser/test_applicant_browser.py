@@ -8,13 +8,21 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import create_engine, select
 
 from db import mail
 from db.models import Application, FieldTerm
 from db.session import read_session
 from tests import pdfs
-from tests.browser.conftest import READY, AppServer, fill_sign_in, screenshot, wait_ready
+from tests.browser.conftest import (
+    READY,
+    AppServer,
+    fill_sign_in,
+    screenshot,
+    settle,
+    wait_ready,
+)
 from tests.browser.test_signin_flow import sign_in as staff_sign_in
 
 pytestmark = pytest.mark.browser
@@ -154,10 +162,19 @@ def test_sign_up_verify_apply_request_and_answer(browser: Any, app_server: AppSe
 
     page.reload()
     page.get_by_text("Staff asked for more information").first.wait_for(timeout=30_000)
-    wait_ready(page)
+    settle(page)
     screenshot(page, "applicant-request-en")
-    page.get_by_role("textbox", name="Your answer").fill("The certificate is attached.")
-    page.get_by_role("button", name="Send the answer").click()
+    # A reload signs in from the cookie and reruns once more while it settles, drawing the
+    # answer box again beside the old one for a moment: filled once the page has settled,
+    # again if that rerun redrew it meanwhile.
+    for _attempt in range(5):
+        settle(page)
+        try:
+            page.get_by_role("textbox", name="Your answer").fill("The certificate is attached.")
+            break
+        except PlaywrightError:
+            continue
+    page.get_by_role("button", name="Send the answer").first.click()
     page.get_by_text("Staff asked for more information").first.wait_for(
         state="detached", timeout=30_000
     )
