@@ -19,6 +19,7 @@ from tests.browser.conftest import (
     READY,
     AppServer,
     fill_sign_in,
+    open_tab,
     screenshot,
     settle,
     wait_ready,
@@ -121,7 +122,7 @@ def test_sign_up_verify_apply_request_and_answer(browser: Any, app_server: AppSe
     page.get_by_role("heading", name="My applications").first.wait_for(timeout=30_000)
     page.wait_for_function("document.cookie.includes('ntp_signin=')", timeout=15_000)
     _settle(page)
-    page.get_by_role("tab", name="New application").first.click()
+    open_tab(page, "New application")
     page.get_by_role("textbox", name="Title (Korean)").fill("아크릴레이트 노출 복합방수")
     page.get_by_role("textbox", name="Title (English)").fill(TITLE)
     page.get_by_label("Field").click()
@@ -143,8 +144,7 @@ def test_sign_up_verify_apply_request_and_answer(browser: Any, app_server: AppSe
     staff_sign_in(staff, app_server, "staff.demo")
     staff.goto(app_server.url + "/work_queue")
     staff.get_by_text("applications from companies wait for staff").first.wait_for(timeout=30_000)
-    wait_ready(staff)
-    staff.get_by_role("tab", name="Applications from companies").first.click()
+    open_tab(staff, "Applications from companies")
     staff.get_by_label("Application", exact=True).first.click()
     staff.get_by_role("option", name=re.compile(TITLE)).first.click()
     staff.get_by_role("textbox", name="What is missing").fill(
