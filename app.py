@@ -10,30 +10,30 @@ import logging
 
 import streamlit as st
 
-from components import auth, city, data
+from components import auth, city, data, first_start
 from components.cells import escape_markdown
 from components.forms import show_error
 from components.i18n import _
 from components.labels import label
-from components.navigation import build_navigation
+from components.navigation import build_navigation, build_public_navigation
 from db.city.store import City
 from db.engine import DatabaseUnreachable
 from db.errors import DatabaseUnavailable, DomainError
 
-st.set_page_config(
-    page_title=_("New Technology Platform"), page_icon=":material/hub:", layout="wide"
-)
+# The tab's icon is a file of the app's (a ":material/...:" icon would be fetched from an
+# outside font server: the app makes no request to any host but its own).
+st.set_page_config(page_title=_("New Technology Platform"), page_icon=city.ICON, layout="wide")
 
 here: City | None = None
 framed = False  # the language choice is drawn (the error paths draw it otherwise)
 try:
+    first_start.ensure_demo_database()  # demo mode's first start: build it, show progress
     with st.spinner(_("Opening the database...")):
         data.engine()
     here = city.profile()
     city.frame(here)  # tab title, logo, the city's name and the language choice
     framed = True
-    signed_out_top = st.container()
-    actor = auth.signed_in_actor()
+    actor = auth.signed_in_actor(form=False)  # the sign-in page draws the form
 except DatabaseUnavailable as exc:  # down, restarting, busy: say so, without a traceback
     if not framed:
         city.language_picker()
@@ -59,14 +59,13 @@ except DomainError as exc:  # bad DATABASE_URL, pending migrations, weak cookie 
     st.stop()
 
 if actor is None:
-    # Signed out: the only page is the sign-in form drawn above, so any page URL resolves
-    # to it (Streamlit would otherwise fall back to running files from pages/ by name).
-    with signed_out_top:
-        city.sign_in_heading(here)
-    auth.show_notice()
-    st.navigation(
-        [st.Page(auth.signed_out_page, title=_("Sign in"), default=True)], position="hidden"
-    ).run()
+    # Signed out: the public pages and the sign-in (the default page), so any other page URL
+    # resolves to the sign-in (Streamlit would otherwise fall back to running files from
+    # pages/ by name).
+    try:
+        build_public_navigation(auth.signed_out_page).run()
+    except DatabaseUnavailable as exc:
+        show_error(exc)
     st.stop()
 
 with st.sidebar:

@@ -165,8 +165,9 @@ def _error(ctx: Any) -> None:
 
 
 def open_signed_in(target: Target) -> AppTest:
-    """A fresh AppTest of the target's app, signed in as its main role (not timed)."""
-    if not target.is_bare and target.account is None:
+    """A fresh AppTest of the target's app, signed in as its main role (not timed; a public
+    page's visitor is not signed in)."""
+    if not target.is_bare and not target.public and target.account is None:
         raise PageFailed("no demo account holds a role that may open this page")
     at = AppTest.from_file(target.entry, default_timeout=RUN_TIMEOUT_S)
     at.run()

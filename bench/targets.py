@@ -33,11 +33,12 @@ class Target:
     name: str  # url path of the page, or BARE
     entry: str  # the main script AppTest runs
     path: str  # the page file, relative to the entry's folder
-    role: str | None  # None for the bare page (no sign-in)
+    role: str | None  # None for the bare page and the public pages (no sign-in)
     url_path: str  # where the page is in a real server
     # Widget values set (by session-state key) before each render: a view of the page that
     # a user reaches through its widgets, e.g. the audit trail filtered.
     state: tuple[tuple[str, Any], ...] = ()
+    public: bool = False  # a page for visitors who are not signed in (opened signed out)
 
     @property
     def account(self) -> str | None:
@@ -88,9 +89,17 @@ def shell_target() -> Target:
 
 
 def page_targets() -> list[Target]:
-    """Every page in ``PAGES``, in their order (role None: no demo account may open it)."""
+    """Every page in ``PAGES``, in their order (role None: no demo account may open it; a
+    public page is opened by a visitor who is not signed in)."""
     return [
-        Target(spec.url_path, str(APP), spec.path, main_role(spec.roles), spec.url_path)
+        Target(
+            spec.url_path,
+            str(APP),
+            spec.path,
+            main_role(spec.roles),
+            spec.url_path,
+            public=spec.roles == navigation.PUBLIC,
+        )
         for spec in navigation.PAGES
         if not isinstance(spec, _ShellSpec)
     ]

@@ -19,7 +19,30 @@ from db.errors import DomainError
 from db.policy import Actor
 
 
-def accounts_table(users: list[dict[str, Any]]) -> None:
+def signin_state(state: accounts.SigninState | None) -> str:
+    """What the sign-in back-off does to the account now: waiting, failed attempts, or ""."""
+    if state is None:
+        return ""
+    if state.waiting_until:
+        return _("Waiting until {time}", time=fmt_datetime(state.waiting_until))
+    if state.failed_attempts:
+        return _("{n} failed attempts", n=state.failed_attempts)
+    return ""
+
+
+def matches(user: dict[str, Any], query: str) -> bool:
+    """Whether the search ``query`` is in the account's username, name or e-mail."""
+    needle = query.strip().casefold()
+    fields = (user["username"], user["display_name"], user.get("email") or "")
+    return not needle or any(needle in f.casefold() for f in fields)
+
+
+def accounts_table(users: list[dict[str, Any]], states: dict[int, accounts.SigninState]) -> None:
+    st.subheader(_("Accounts"))
+    query = st.text_input(
+        _("Search accounts"), placeholder=_("Username, name or e-mail"), key="account_search"
+    )
+    shown = [u for u in users if matches(u, query)]
     table = pd.DataFrame(
         [
             {
@@ -27,12 +50,16 @@ def accounts_table(users: list[dict[str, Any]]) -> None:
                 _("Name"): u["display_name"],
                 _("Roles"): ", ".join(label("role", r) for r in sorted(u["roles"])),
                 _("Active"): bool(u["is_active"]),
+                _("Last sign-in"): fmt_datetime(u["last_signin_at"])
+                if u.get("last_signin_at")
+                else _("never"),
+                _("Sign-in state"): signin_state(states.get(u["id"])),
                 _("Created"): fmt_datetime(u["created_at"]) if u.get("created_at") else "",
             }
-            for u in users
+            for u in shown
         ]
     )
-    st.subheader(_("Accounts"))
+    st.caption(_("{shown} of {total} accounts", shown=len(shown), total=len(users)))
     st.dataframe(table, hide_index=True, width="stretch")
 
 
@@ -83,16 +110,23 @@ def create_account(actor: Actor, column: Any) -> None:
             _show_one_time_password(username.strip(), otp)
 
 
-def change_account(actor: Actor, users: list[dict[str, Any]]) -> None:
+def change_account(
+    actor: Actor, users: list[dict[str, Any]], states: dict[int, accounts.SigninState]
+) -> None:
     """Choose an account, then change its roles, whether it may sign in, or its password."""
     st.subheader(_("Change an account"))
     by_name = {u["username"]: u for u in users}
     chosen = st.selectbox(
-        _("Account"), list(by_name), index=None, placeholder=_("Choose an account")
+        _("Account"),
+        list(by_name),
+        index=None,
+        placeholder=_("Choose an account"),
+        key="change_account",
     )
     if not chosen:
         return
     user = by_name[chosen]
+    release_wait(actor, user, states.get(user["id"]))
     with st.form("edit_user"):
         new_roles = st.multiselect(
             _("Roles"),
@@ -124,3 +158,22 @@ def change_account(actor: Actor, users: list[dict[str, Any]]) -> None:
             st.success(_("Saved."))
             if otp:
                 _show_one_time_password(chosen, otp)
+
+
+def release_wait(actor: Actor, user: dict[str, Any], signin: accounts.SigninState | None) -> None:
+    """For an account the sign-in back-off holds: its state and a button to release it."""
+    state = signin_state(signin)
+    if not state:
+        return
+    st.warning(
+        _("Sign-in: {state}.", state=state)
+        + " "
+        + _("Releasing lets it try again at once, from every place; nothing else changes.")
+    )
+    if st.button(_("Release the sign-in wait"), key=f"release_{user['id']}"):
+        try:
+            data.write(accounts.release, actor=actor, user_id=user["id"])
+        except DomainError as exc:
+            show_error(exc)
+        else:
+            st.success(_("{username} may sign in again now.", username=user["username"]))

@@ -22,7 +22,7 @@ from components.labels import label
 from db import domain
 from db import intercity as ic
 from db.errors import ValidationFailed
-from db.intercity import analysis as q
+from db.intercity import agreement_reads as q
 from db.policy import Actor
 
 

@@ -25,8 +25,9 @@ from components.i18n import N_, _, current_language, fmt_datetime, fmt_int, md_d
 from components.labels import label, labeller
 from components.pager import PAGE_SIZE, page_offset, pager
 from components.tiles import Tile, tile_row
+from components.url_state import must_sync
 from db import clock, domain
-from db.intercity import analysis as q
+from db.intercity import agreement_reads as q
 from db.policy import Actor
 
 CHART_AGREEMENTS_MAX = 40  # bars in the terms chart (one row each)
@@ -108,7 +109,7 @@ def agreement_filters() -> AgreementView:
     """Filter bar: as-of date, status, kind; prefilled from ``?as_of=&status=&kind=`` when
     the URL changed from outside (e.g. the overview's tile), written back to the URL."""
     params = {k: str(v) for k, v in st.query_params.to_dict().items()}
-    if params != st.session_state.get("ic_ag_synced"):
+    if must_sync(params, "ic_ag_synced", ("ic_ag_as_of", "ic_ag_status", "ic_ag_kind")):
         try:
             day: dt.date | None = dt.date.fromisoformat(params.get("as_of", ""))
         except ValueError:

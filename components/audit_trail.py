@@ -24,7 +24,7 @@ from components.grid import HEADER_PX, ROW_PX
 from components.i18n import N_, _, fmt_int
 from db import clock
 from db.audit import VerifyResult
-from db.audit.records import CHANGED, DELETED, ENTITY_OF, INSERTED, SEALS_ALTERED
+from db.audit.records import CHANGED, DELETED, ENTITY_OF, INSERTED, SEALS_ALTERED, kind_of
 from db.audit.trail import (
     CHAIN_PHASE,
     AuditFilters,
@@ -140,8 +140,10 @@ def _prefix(filters: AuditFilters) -> str:
 def page_names(url: str, actor: Actor, df: pd.DataFrame) -> EventNames:
     """The human numbers of the page's records and the names of its actors."""
     records = tuple(
-        (str(e), None if pd.isna(i) else str(i))
-        for e, i in zip(df["entity"], df["entity_id"], strict=True)
+        (kind_of(str(e), str(a), after), None if pd.isna(i) else str(i))
+        for e, a, after, i in zip(
+            df["entity"], df["action"], df["after"], df["entity_id"], strict=True
+        )
     )
     actor_ids = tuple(None if pd.isna(i) else int(i) for i in df["actor_id"])
     return data.audit_names(url, actor, records, actor_ids)
@@ -290,7 +292,8 @@ def event_detail(
             "entity_id": ev.entity_id,
             "reason": ev.reason,
         }
-        names = data.audit_names(url, actor, ((ev.entity, ev.entity_id),), (ev.actor_id,))
+        kind = kind_of(ev.entity, ev.action, ev.after)
+        names = data.audit_names(url, actor, ((kind, ev.entity_id),), (ev.actor_id,))
         st.text(_kst(ev.occurred_at) + "  " + words.sentence(row, names.records, names.actors))
         changes = words.changes(ev.entity, ev.before, ev.after)
         if len(changes):

@@ -15,6 +15,7 @@ from components.history import HISTORY_FIELDS, history_value
 from components.i18n import N_, _, current_language
 from components.labels import label
 from db.audit.describe import ActorName, RecordName
+from db.audit.records import kind_of
 
 # What each action did, as a sentence about {who} and {record}.
 ACTIONS: dict[str, str] = {
@@ -26,10 +27,21 @@ ACTIONS: dict[str, str] = {
     "adoption.return": N_("{who} returned the adoption of {record} for rework"),
     "adoption.import": N_("{who} imported the adoption of {record}"),
     "adoption.decide": N_("{who} decided the adoption of {record}"),
+    "adoption.decide_many": N_("{who} decided several adoptions at once"),
+    "adoption_evaluation.record": N_("{who} recorded the evaluation of the adoption {record}"),
+    "adoption_evaluation.edit": N_("{who} corrected the evaluation of the adoption {record}"),
+    "account.signup": N_("{who} signed up as a company, account {record}"),
+    "account.verify": N_("{who} verified the e-mail address of the account {record}"),
+    "account.resend_link": N_("{who} asked for a new verification link for {record}"),
     "adoption.link_agreement": N_("{who} linked the adoption of {record} to an agreement"),
     "agenda_item.add": N_("{who} put {record} on the agenda"),
     "agenda_item.decide": N_("{who} recorded the decision on agenda item {record}"),
     "agenda_item.recuse": N_("{who} recorded a recusal on agenda item {record}"),
+    "application.submit": N_("{who} submitted the application {record}"),
+    "application.withdraw": N_("{who} withdrew the application {record}"),
+    "application.request_info": N_("{who} asked for more information on the application {record}"),
+    "application.answer": N_("{who} answered the request on the application {record}"),
+    "application.accept": N_("{who} took the application {record} into registration"),
     "agreement.plan": N_("{who} planned the agreement {record}"),
     "agreement.sign": N_("{who} recorded the signing of the agreement {record}"),
     "agreement.start": N_("{who} started the agreement {record}"),
@@ -37,6 +49,9 @@ ACTIONS: dict[str, str] = {
     "agreement.edit": N_("{who} edited the agreement {record}"),
     "city.init": N_("{who} set up the city's profile"),
     "city.edit": N_("{who} edited the city's profile"),
+    "contract.record": N_("{who} recorded a contract for the adoption {record}"),
+    "contract.import": N_("{who} imported a contract for the adoption {record}"),
+    "contract.edit": N_("{who} corrected the contract {record}"),
     "evaluation.record": N_("{who} recorded the scores of {record}"),
     "expert.add": N_("{who} added the expert {record} to the pool"),
     "expert.register": N_("{who} added the expert {record} to the pool"),
@@ -76,6 +91,8 @@ ACTIONS: dict[str, str] = {
     "regulation.approve": N_("{who} approved the regulation version {record}"),
     "regulation.withdraw": N_("{who} withdrew the regulation version {record}"),
     "regulation.install": N_("{who} installed the regulation version {record}"),
+    "sale.record": N_("{who} recorded a sale after the testbed of {record}"),
+    "sale.edit": N_("{who} corrected a sale after the testbed of {record}"),
     "signin.success": N_("{who} signed in"),
     "signin.failure": N_("{who} failed to sign in"),
     "signin.session": N_("{who} started a session"),
@@ -104,12 +121,17 @@ ACTIONS: dict[str, str] = {
     "user.enable": N_("{who} enabled the account {record}"),
     "user.disable": N_("{who} disabled the account {record}"),
     "user.set_active": N_("{who} changed whether the account {record} may sign in"),
+    "user.release": N_("{who} lifted the sign-in back-off of the account {record}"),
 }
 OTHER_ACTION = N_("{who}: {action} on {record}")
 
 # The kinds of record, for the filter and for records named by their id only.
 ENTITIES: dict[str, str] = {
     "adoption": N_("Adoption"),
+    "adoption_evaluation": N_("Evaluation of an adoption"),
+    "application": N_("Application"),
+    "contract": N_("Contract"),
+    "sale": N_("Sale after a testbed"),
     "agenda_item": N_("Agenda item"),
     "agreement": N_("Agreement"),
     "city_profile": N_("City profile"),
@@ -133,7 +155,11 @@ ENTITIES: dict[str, str] = {
 
 # The families of actions, for the filter ("technology." covers every technology action).
 FAMILIES: dict[str, str] = {
+    "account.": N_("Company accounts: every action"),
     "adoption.": N_("Adoptions: every action"),
+    "application.": N_("Applications: every action"),
+    "contract.": N_("Contracts: every action"),
+    "sale.": N_("Sales after testbeds: every action"),
     "agenda_item.": N_("Agenda items: every action"),
     "agreement.": N_("Agreements: every action"),
     "city.": N_("City profile: every action"),
@@ -198,6 +224,26 @@ MORE_FIELDS: dict[str, str] = {
     "completed_on": N_("Completed on"),
     "certified_on": N_("Certified on"),
     "applied_on": N_("Applied on"),
+    "amount_krw": N_("Amount (won)"),
+    "quantity": N_("Quantity"),
+    "contracted_on": N_("Contracted on"),
+    "evaluated_on": N_("Evaluated on"),
+    "performance": N_("Performance"),
+    "problems": N_("Problems met"),
+    "would_use_again": N_("Would use again"),
+    "buyer": N_("Buyer"),
+    "sold_on": N_("Sold on"),
+    "organisation": N_("Organisation"),
+    "contact_name": N_("Contact person"),
+    "contact_email": N_("Contact e-mail"),
+    "contact_phone": N_("Contact telephone"),
+    "description": N_("Description"),
+    "language": N_("Language"),
+    "attachments": N_("Attachments"),
+    "result": N_("Result"),
+    "certificate_no": N_("Certificate number"),
+    "company": N_("Company"),
+    "email_verified_at": N_("E-mail verified at"),
     "proposed_on": N_("Proposed on"),
     "username": N_("Username"),
     "display_name": N_("Display name"),
@@ -212,7 +258,12 @@ MORE_FIELDS: dict[str, str] = {
     "effective_on": N_("In force from"),
 }
 FIELDS: dict[str, str] = {**HISTORY_FIELDS, **MORE_FIELDS}
-_VOCABULARIES = {"decision": "decision", "method": "seat_method", "channel": "inquiry_channel"}
+_VOCABULARIES = {
+    "decision": "decision",
+    "method": "seat_method",
+    "channel": "inquiry_channel",
+    "performance": "performance",
+}
 _STATUSES = {"meeting": "meeting_status", "agreement": "agreement_status"}
 
 
@@ -263,12 +314,15 @@ def sentence(
     """One event as a sentence: who (role) did what to which record — reason."""
     actor_id = row.get("actor_id")
     user = actors.get(int(actor_id)) if actor_id is not None and not pd.isna(actor_id) else None
-    entity = str(row["entity"])
+    entity, action = str(row["entity"]), str(row["action"])
+    kind = kind_of(entity, action, row.get("after"))
+    if kind != entity:  # the outcomes' evaluation of an adoption: its own sentences
+        action = kind + action[len(entity) :]
     entity_id = row.get("entity_id")
     entity_id = None if entity_id is None or pd.isna(entity_id) else str(entity_id)
-    named = records.get((entity, entity_id)) if entity_id is not None else None
-    record = record_text(entity, entity_id, named)
-    template = ACTIONS.get(str(row["action"]))
+    named = records.get((kind, entity_id)) if entity_id is not None else None
+    record = record_text(kind, entity_id, named)
+    template = ACTIONS.get(action)
     if template is None:
         text = _(
             OTHER_ACTION, who=who(str(row["actor_name"]), user), action=row["action"], record=record

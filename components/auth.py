@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import ipaddress
 import time
 from typing import Any
 
@@ -27,8 +28,9 @@ import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from components import data
+from components import city, data
 from components.i18n import _
+from components.labels import label
 from db import accounts
 from db.accounts import signin
 from db.clock import now_utc
@@ -43,6 +45,7 @@ TOKEN_KEY = "ntp_token"  # noqa: S105 - a session-state key, not a secret
 ACTOR_KEY = "ntp_actor"
 NOTICE_KEY = "ntp_signin_notice"
 CHECKED_KEY = "ntp_signin_checked"
+COOKIE_PENDING_KEY = "ntp_cookie_pending"  # a password sign-in's cookie, written once more
 # How long a successful server-side check of the sign-in row stands for this browser session.
 # Within it, reruns (every click) reuse the checked actor instead of querying the sign-in,
 # user and password-change rows again: revocation takes effect at the first rerun after
@@ -66,6 +69,25 @@ def _credentials() -> dict[str, Any]:
     return {"usernames": users}
 
 
+def client_address() -> str | None:
+    """Where a sign-in attempt comes from, for the back-off per client: the ``X-Real-IP``
+    that the proxy sets when the request came through one on this host or the private
+    network (``deploy/nginx.conf``), else the peer's address; None when unknown (a browser
+    on this machine without a proxy, tests)."""
+    peer = st.context.ip_address  # None for a loopback peer
+    peer = peer if isinstance(peer, str) and peer else None  # (AppTest has no connection)
+    real = st.context.headers.get("X-Real-IP")
+    real = real.strip() if isinstance(real, str) else ""
+    if real:
+        try:
+            proxied = peer is None or ipaddress.ip_address(peer).is_private
+        except ValueError:
+            proxied = False
+        if proxied:
+            return real[:64]
+    return peer
+
+
 def _check_credentials(username: str, password: str) -> bool:
     """Replaces the authenticator's in-memory check with the database one."""
     try:
@@ -76,6 +98,7 @@ def _check_credentials(username: str, password: str) -> bool:
                 password=password,
                 now=now_utc(),
                 allow_demo_accounts=_demo(),
+                client=client_address(),
             )
     except signin.SignInFailed as failed:
         st.session_state[NOTICE_KEY] = _(failed.message, **failed.params)
@@ -164,8 +187,10 @@ def _forget(auth: stauth.Authenticate, notice: str | None) -> None:
         st.session_state[NOTICE_KEY] = notice
 
 
-def signed_in_actor() -> Actor | None:
-    """Render the sign-in form if needed; return the signed-in user, checked on the server."""
+def signed_in_actor(*, form: bool = True) -> Actor | None:
+    """Render the sign-in form if needed (``form=False``: only recognise a sign-in cookie,
+    the form is drawn by the sign-in page); return the signed-in user, checked on the
+    server."""
     auth = authenticator()
     fields = {
         "Form name": _("Sign in"),
@@ -174,7 +199,7 @@ def signed_in_actor() -> Actor | None:
         "Login": _("Sign in"),
     }
     try:
-        auth.login(location="main", fields=fields, key="signin")
+        auth.login(location="main" if form else "unrendered", fields=fields, key="signin")
     except stauth.utilities.LoginError:
         _forget(auth, _("Your sign-in is no longer valid. Please sign in again."))
         return None
@@ -186,6 +211,8 @@ def signed_in_actor() -> Actor | None:
         # Pages read the actor from the session (``navigation.guard``): it is always the
         # one the server checked, whatever else has been put under that key.
         st.session_state[ACTOR_KEY] = recent
+        if not form and token and st.session_state.pop(COOKIE_PENDING_KEY, False):
+            _write_cookie(auth, token)
         return recent
     now = now_utc()
     if token is None and st.session_state.get(ACTOR_KEY) is not None:
@@ -200,6 +227,7 @@ def signed_in_actor() -> Actor | None:
                 lifetime=LIFETIME,
             )
         st.session_state[TOKEN_KEY] = token
+        st.session_state[COOKIE_PENDING_KEY] = True
     elif token is None:
         # Signed in from the cookie: it must match a live server-side sign-in.
         token = st.context.cookies.get(COOKIE_NAME)
@@ -222,7 +250,20 @@ def signed_in_actor() -> Actor | None:
         st.rerun()
     st.session_state[ACTOR_KEY] = actor
     st.session_state[CHECKED_KEY] = (token, time.monotonic(), actor, must_change)
+    if not form and token and st.session_state.pop(COOKIE_PENDING_KEY, False):
+        _write_cookie(auth, token)
     return actor
+
+
+def _write_cookie(auth: stauth.Authenticate, token: str) -> None:
+    """Write the sign-in cookie once more, in the first run of the signed-in pages: the sign-in
+    page's run sets it too, but it reruns into the signed-in pages at once, and the browser
+    may drop that run's cookie writer before it ran (the user would be signed out by the next
+    reload). The same token the server recorded, so the cookie signs in again."""
+    cm = auth.cookie_controller.cookie_model
+    cm.cookie_manager.set(
+        cm.cookie_name, token, expires_at=now_utc() + dt.timedelta(days=cm.cookie_expiry_days)
+    )
 
 
 def _recent_check(token: str | None) -> Actor | None:
@@ -254,7 +295,39 @@ def sign_out_button() -> None:
 
 
 def signed_out_page() -> None:
-    """The page of a signed-out visitor: the sign-in form is drawn by ``app.py`` already."""
+    """The sign-in page of a visitor: the city's name, the form, what went wrong; once the
+    form signs in, the app runs again with the signed-in user's pages."""
+    city.sign_in_heading(city.profile())
+    if signed_in_actor() is not None:
+        st.rerun()
+    show_notice()
+    demo_hint()
+    st.page_link(
+        "pages/sign_up.py",
+        label=_("No account yet? Create a company account to apply"),
+        icon=":material/person_add:",
+    )
+
+
+def demo_hint() -> None:
+    """In demo mode, below the sign-in form: the demo accounts and their password."""
+    if not _demo():
+        return
+    from seed.constants import DEMO_PASSWORD  # public on purpose, demo mode only
+
+    accounts_ = data.read(signin.demo_accounts)
+    if not accounts_:
+        return
+    lines = [
+        _(
+            "Demo: sign in with one of these usernames, each with the password {password}.",
+            password=f"`{DEMO_PASSWORD}`",
+        )
+    ]
+    lines += [
+        f"- `{name}`: " + ", ".join(label("role", r) for r in roles) for name, roles in accounts_
+    ]
+    st.info("\n".join(lines), icon=":material/info:")
 
 
 def show_notice() -> None:

@@ -8,7 +8,7 @@ handling in Vega-Lite beyond a font that has Hangul, which the browser provides.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import altair as alt
 import pandas as pd
@@ -21,7 +21,7 @@ from components.labels import label, labeller
 FONT = "Noto Sans KR, Nanum Gothic, Malgun Gothic, sans-serif"
 
 
-def show(build: Callable[..., alt.Chart], /, *args: Any, **kwargs: Any) -> None:
+def show(build: Callable[..., alt.Chart | alt.LayerChart], /, *args: Any, **kwargs: Any) -> None:
     """``st.altair_chart(build(*args, **kwargs), width="stretch")``, with the chart built and
     converted to Vega-Lite once per arguments and language instead of on every rerun
     (``components.data.chart_spec``).
@@ -43,7 +43,10 @@ def show(build: Callable[..., alt.Chart], /, *args: Any, **kwargs: Any) -> None:
     st.vega_lite_chart(spec, width="stretch")
 
 
-def configure(chart: alt.Chart) -> alt.Chart:
+C = TypeVar("C", alt.Chart, alt.LayerChart)
+
+
+def configure(chart: C) -> C:
     """The app's fonts (with Hangul) on axes and legends; legends under the chart."""
     return chart.configure_axis(labelFont=FONT, titleFont=FONT).configure_legend(
         labelFont=FONT, titleFont=FONT, orient="bottom"
@@ -121,4 +124,140 @@ def breakdown_chart(frame: pd.DataFrame, *, kind: str, title: str) -> alt.Chart:
         )
         .properties(height=max(200, 44 * len(order)))
     )
+    return configure(chart)
+
+
+# --- outcomes (issue 20) ----------------------------------------------------------------------
+
+
+def _bars_with_values(
+    base: alt.Chart, *, x: alt.X, y: alt.Y, value: str, fmt: str, horizontal: bool = False
+) -> alt.LayerChart:
+    """Bars and their values written at their ends (every figure readable without hovering)."""
+    bars = base.mark_bar().encode(x=x, y=y)
+    text = base.mark_text(
+        align="left" if horizontal else "center",
+        baseline="middle" if horizontal else "bottom",
+        dx=3 if horizontal else 0,
+        dy=0 if horizontal else -3,
+    ).encode(x=x, y=y, text=alt.Text(value, format=fmt))
+    return bars + text
+
+
+def contracts_by_year_chart(by_year: pd.DataFrame) -> alt.LayerChart:
+    """Bars of contract value per year (billions of won) with the number of contracts."""
+    df = by_year.assign(
+        billions=(by_year["amount_krw"].astype(float) / 1e9).round(2),
+        year=by_year["year"].astype(str),
+        contracts=by_year["contracts"].astype(int),
+    )
+    base = alt.Chart(df).encode(
+        tooltip=[
+            alt.Tooltip("year:O", title=_("Year")),
+            alt.Tooltip("contracts:Q", title=_("Contracts"), format=","),
+            alt.Tooltip("billions:Q", title=_("Value (billion won)"), format=",.2f"),
+        ]
+    )
+    chart = _bars_with_values(
+        base,
+        x=alt.X("year:O", title=_("Year"), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("billions:Q", title=_("Value (billion won)")),
+        value="billions:Q",
+        fmt=",.1f",
+    ).properties(height=300)
+    return configure(chart)
+
+
+def funnel_chart(funnel: pd.DataFrame) -> alt.LayerChart:
+    """Horizontal bars: testbeds at each stage of testbed -> certification -> first sale."""
+    df = funnel.assign(
+        stage=[label("funnel_stage", s) for s in funnel["stage"]],
+        testbeds=funnel["testbeds"].astype(int),
+    )
+    base = alt.Chart(df).encode(
+        tooltip=[
+            alt.Tooltip("stage:N", title=_("Stage")),
+            alt.Tooltip("testbeds:Q", title=_("Testbeds"), format=","),
+        ]
+    )
+    chart = _bars_with_values(
+        base,
+        y=alt.Y("stage:N", title=None, sort=list(df["stage"]), axis=alt.Axis(labelLimit=200)),
+        x=alt.X("testbeds:Q", title=_("Testbeds")),
+        value="testbeds:Q",
+        fmt=",",
+        horizontal=True,
+    ).properties(height=200)
+    return configure(chart)
+
+
+def satisfaction_chart(satisfaction: pd.DataFrame) -> alt.LayerChart:
+    """Stacked horizontal bars per department: evaluations better than, as, worse than
+    expected, with the counts written in the bars."""
+    order = ["above", "as_expected", "below"]
+    names = [label("performance", p) for p in order]
+    long = satisfaction.melt(
+        id_vars=["department"], value_vars=order, var_name="performance", value_name="n"
+    )
+    long["n"] = long["n"].astype(int)
+    long["what"] = long["performance"].map(lambda p: label("performance", p))
+    long["rank"] = long["performance"].map(order.index)
+    long = long[long["n"] > 0]
+    departments = list(satisfaction["department"])
+    base = alt.Chart(long).encode(
+        y=alt.Y(
+            "department:N",
+            title=None,
+            sort=departments,
+            axis=alt.Axis(labelLimit=200, labelOverlap=False),
+        ),
+        x=alt.X("n:Q", title=_("Evaluations"), stack="zero"),
+        order=alt.Order("rank:Q"),
+        tooltip=[
+            alt.Tooltip("department:N", title=_("Department")),
+            alt.Tooltip("what:N", title=_("Performance")),
+            alt.Tooltip("n:Q", title=_("Evaluations"), format=","),
+        ],
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "what:N",
+            title=None,
+            scale=alt.Scale(domain=names, range=["#2e7d32", "#90a4ae", "#c62828"]),
+        )
+    )
+    text = base.mark_text(color="white", dx=-8, align="right").encode(
+        text=alt.Text("n:Q", format=",")
+    )
+    chart = (bars + text).properties(height=max(180, 34 * len(departments)))
+    return configure(chart)
+
+
+def targets_chart(targets: pd.DataFrame) -> alt.LayerChart:
+    """Per figure and year, the actual as a share of the target (100 % = met), labelled."""
+    df = targets.dropna(subset=["actual"]).copy()
+    df = df[df["target"] > 0]
+    df["percent"] = (df["actual"].astype(float) / df["target"].astype(float) * 100).round(0)
+    df["figure"] = df["figure"].map(lambda f: label("target_figure", f))
+    df["year"] = df["year"].astype(str)
+    base = alt.Chart(df).encode(
+        tooltip=[
+            alt.Tooltip("figure:N", title=_("Figure")),
+            alt.Tooltip("year:O", title=_("Year")),
+            alt.Tooltip("target:Q", title=_("Target"), format=","),
+            alt.Tooltip("actual:Q", title=_("Actual"), format=","),
+            alt.Tooltip("percent:Q", title=_("Achieved (%)"), format=",.0f"),
+        ]
+    )
+    y = alt.Y("figure:N", title=None, axis=alt.Axis(labelLimit=220))
+    x = alt.X("percent:Q", title=_("Achieved (%)"))
+    bars = base.mark_bar().encode(
+        x=x, y=y, yOffset=alt.YOffset("year:O"), color=alt.Color("year:O", title=_("Year"))
+    )
+    text = base.mark_text(align="left", dx=3, baseline="middle").encode(
+        x=x, y=y, yOffset=alt.YOffset("year:O"), text=alt.Text("percent:Q", format=",.0f")
+    )
+    rule = alt.Chart(pd.DataFrame({"percent": [100]})).mark_rule(strokeDash=[4, 4]).encode(x=x)
+    n = df["figure"].nunique() * max(df["year"].nunique(), 1)
+    chart = (bars + text + rule).properties(height=max(160, 22 * n))
     return configure(chart)

@@ -11,6 +11,7 @@ from Streamlit's media store): the page makes no outside request.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import streamlit as st
 
@@ -31,6 +32,8 @@ from db.config import load_settings
 # Before a profile exists (and for the overview's oldest date then): the demo's first day.
 FALLBACK_FIRST_DAY = dt.date(2018, 1, 1)
 STARTED_KEY = "ntp_lang_started"
+# The browser tab's icon, served by the app (Streamlit sends an SVG file as a data address).
+ICON = str(Path(__file__).parent / "assets" / "favicon.svg")
 
 
 def profile() -> City | None:

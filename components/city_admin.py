@@ -9,6 +9,7 @@ version read, audited); this module draws the forms and says what came of them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -21,12 +22,13 @@ from components.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, fmt_int
 from components.labels import label
 from db import clock
 from db.city import edits
-from db.city.store import City, city, terms
+from db.city.store import City, ProfileView, city, profile_view, terms
 from db.domain import REGIONS
 from db.errors import DomainError, ValidationFailed
 from db.policy import Actor
 
 VOCABULARY_TITLES = {
+    "criteria": N_("Evaluation criteria"),
     "fields": N_("Technical fields"),
     "sectors": N_("Growth sectors"),
     "organisation_kinds": N_("Kinds of organisation"),
@@ -360,4 +362,102 @@ def city_profile_page(actor: Actor) -> None:
             "The criteria of the deliberations change with the regulation, not here. Every "
             "change on this page is on the audit trail."
         )
+    )
+
+
+# --- read only: the profile beside the regulation (auditors and every reader of it) -------
+
+
+def _facts(here: City) -> pd.DataFrame:
+    rows = [
+        ("code", here.code),
+        ("name_ko", here.name_ko),
+        ("name_en", here.name_en),
+        ("home_regions", ", ".join(label("region", r) for r in here.home_regions)),
+        ("reg_no_pattern", here.reg_no_pattern.pattern),
+        ("time_zone", here.time_zone),
+        ("first_operating_day", here.first_operating_day.isoformat()),
+        ("default_language", LANGUAGE_NAMES.get(here.default_language, here.default_language)),
+    ]
+    return pd.DataFrame(
+        {_("Setting"): [_name(k) for k, _v in rows], _("Value"): [v for _k, v in rows]}
+    )
+
+
+ATTRIBUTE_NAMES = {
+    **KIND_ATTRIBUTE_NAMES,
+    "outside": N_("The sector of technologies outside the growth sectors"),
+}
+
+
+def _attributes_text(attributes: Mapping[str, Any]) -> str:
+    """A code's attributes in words: the names of those that hold, a criterion's stage."""
+    parts = []
+    for key, value in sorted(attributes.items()):
+        if key == "stage":
+            parts.append(_("Stage {stage}", stage=value))
+        elif value is True:
+            parts.append(_(ATTRIBUTE_NAMES.get(key, key)))
+        elif value not in (False, None):
+            parts.append(f"{_(ATTRIBUTE_NAMES.get(key, key))}: {value}")
+    return " · ".join(parts)
+
+
+def _read_only_terms(view: ProfileView, vocabulary: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                _("Order"): i,
+                _("Code"): t.code,
+                _("Korean"): t.ko,
+                _("English"): t.en,
+                _("Attributes"): _attributes_text(t.attributes),
+                _("Retired on"): t.retired_on.isoformat() if t.retired_on else "",
+            }
+            for i, t in enumerate(view.vocabularies[vocabulary], start=1)
+        ],
+        columns=[
+            _("Order"),
+            _("Code"),
+            _("Korean"),
+            _("English"),
+            _("Attributes"),
+            _("Retired on"),
+        ],
+    )
+
+
+def profile_read_only(actor: Actor) -> None:
+    """The city's profile as it stands, read only (no form, no button that writes): its
+    settings, targets and every vocabulary with retired codes, and the profile file another
+    city would start from. ``db.city.store.profile_view`` checks the role."""
+    view = data.read(profile_view, actor=actor)
+    st.caption(
+        _(
+            "What the regulation's rules are applied to: the city's settings and vocabularies "
+            "as they stand. Administrators change them under Administration → City profile; "
+            "every change is on the audit trail."
+        )
+    )
+    st.dataframe(_facts(view.city), hide_index=True, width="stretch")
+    targets = _targets_frame(view.city)
+    if not targets.empty:
+        st.markdown("**" + _name("targets") + "**")
+        st.dataframe(
+            targets.rename(
+                columns={"year": _("Year"), "figure": _("Figure"), "target": _("Target")}
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    for vocabulary in view.vocabularies:
+        st.markdown("**" + _(VOCABULARY_TITLES[vocabulary]) + "**")
+        st.dataframe(_read_only_terms(view, vocabulary), hide_index=True, width="stretch")
+    st.download_button(
+        _("Download the profile file (TOML)"),
+        data=view.profile_file.encode("utf-8"),
+        file_name=view.file_name,
+        mime="application/toml",
+        key="city_profile_file",
+        icon=":material/download:",
     )

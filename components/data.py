@@ -1,7 +1,7 @@
 # Over 500 lines on purpose: every st.cache_data/st.cache_resource of the app lives here.
 """The one place that caches: the engine (per process) and read results (with a TTL), by
 domain: overview, registers, record history, meetings, fairness, inquiries, agreements,
-work queue, audit trail, and the charts' specifications.
+work queue, audit trail, outcomes, and the charts' specifications.
 
 Cached readers take the database URL as their first argument so that a test or a second
 database never receives another one's results, and return plain values. They are shared
@@ -41,6 +41,7 @@ from db import (
     kpi,
     meetings,
     policy,
+    public,
     summaries,
     technologies,
 )
@@ -49,11 +50,14 @@ from db.audit import trail as audit_trail
 from db.city import store as city_store
 from db.config import load_settings
 from db.errors import PermissionDenied, SaveInDoubt
+from db.intercity import agreement_reads as ar
 from db.intercity import analysis as ic
+from db.outcomes import figures as outcome_figures
 from db.policy import (
     AUDITORS,
     HISTORY_READERS,
     MEETING_READERS,
+    OUTCOME_READERS,
     Actor,
     may_see_personal_data,
     require,
@@ -174,11 +178,16 @@ def read(fn: Callable[..., T], /, **kwargs: Any) -> T:
         return fn(session=s, **kwargs)
 
 
-def _refused_unless(actor: Actor, roles: frozenset[str] | tuple[str, ...], action: str) -> None:
+def _refused_unless(
+    actor: Actor,
+    roles: frozenset[str] | tuple[str, ...],
+    action: str,
+    entity: str = "audit_event",
+) -> None:
     """Refuse before any shared cache is consulted; the refusal is audited like a refused
     write (``write_session`` records a ``PermissionDenied`` raised inside it)."""
     try:
-        require(actor, roles, action=action, entity="audit_event")
+        require(actor, roles, action=action, entity=entity)
     except PermissionDenied:
         with write_session(engine()):
             raise
@@ -269,6 +278,63 @@ def technologies_export(url: str, filters: technologies.TechnologyFilters, sort:
 def technology_detail(url: str, tech_id: int) -> technologies.TechnologyDetail | None:
     with read_session(engine()) as s:
         return technologies.technology_detail(session=s, tech_id=tech_id)
+
+
+# --- public: anyone, not signed in (db.public returns only published fields) ------------------
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def catalogue_page(
+    url: str, filters: public.CatalogueFilters, sort: str, offset: int, limit: int
+) -> Rows:
+    with read_session(engine()) as s:
+        return public.catalogue_page(
+            session=s, filters=filters, sort=sort, offset=offset, limit=limit
+        )
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def catalogue_export(url: str, filters: public.CatalogueFilters, sort: str) -> Rows:
+    with read_session(engine()) as s:
+        return public.catalogue_export(session=s, filters=filters, sort=sort)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def catalogue_years(url: str) -> tuple[int, ...]:
+    with read_session(engine()) as s:
+        return public.catalogue_years(session=s)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def public_technology(url: str, reg_no: str) -> public.PublicTechnology | None:
+    with read_session(engine()) as s:
+        return public.public_technology(session=s, reg_no=reg_no)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def public_reg_no(url: str, tech_id: int) -> str | None:
+    with read_session(engine()) as s:
+        return public.reg_no_of(session=s, tech_id=tech_id)
+
+
+def public_figures(url: str, as_of: dt.date) -> tuple[public.PublicFigure, ...]:
+    """The published figures on ``as_of``, from the overview's cached headline."""
+    return public.figures_of(headline(url, as_of, kpi.ALL_TECHNOLOGIES))
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def public_last_updated(url: str) -> dt.datetime | None:
+    with read_session(engine()) as s:
+        return public.last_updated(session=s)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False, max_entries=8)
+def open_data_files(
+    url: str, today: dt.date, _build: Callable[[], dict[str, bytes]]
+) -> dict[str, bytes]:
+    """The open-data files of ``today`` by file name (``_build()`` makes them): written once
+    per day and data version for every visitor, not on every download."""
+    return _build()
 
 
 def experts_page(
@@ -568,7 +634,7 @@ def agreements_page(
 def agreement(url: str, agreement_id: int, as_of: dt.date | None) -> dict[str, Any] | None:
     """One agreement as the list shows it (planned by ``as_of``), None when there is none."""
     with read_session(engine()) as s:
-        df = ic.agreements(session=s, as_of=as_of, agreement_id=agreement_id)
+        df = ar.agreements(session=s, as_of=as_of, agreement_id=agreement_id)
     return None if df.empty else df.iloc[0].to_dict()
 
 
@@ -585,20 +651,20 @@ def agreements_export(
     """Every agreement of the filters (up to ``limit``) as the files show them in ``lang``
     (``_shape``); read when the user asks for the files."""
     with read_session(engine()) as s:
-        df = ic.agreements(session=s, as_of=as_of, status=status, kind=kind, limit=limit)
+        df = ar.agreements(session=s, as_of=as_of, status=status, kind=kind, limit=limit)
     return _shape(df)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def agreement_products(url: str, agreement_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     with read_session(engine()) as s:
-        return ic.agreement_products(session=s, agreement_id=agreement_id)
+        return ar.agreement_products(session=s, agreement_id=agreement_id)
 
 
 @st.cache_data(ttl=CHOICES_TTL_SECONDS, show_spinner=False)
 def agreement_link_candidates(url: str, agreement_id: int, kind: str) -> pd.DataFrame:
     with read_session(engine()) as s:
-        return ic.link_candidates(session=s, agreement_id=agreement_id, kind=kind)
+        return ar.link_candidates(session=s, agreement_id=agreement_id, kind=kind)
 
 
 # --- work queue (staff; checked in db.approvals) ----------------------------------------------
@@ -716,6 +782,81 @@ def audit_event(url: str, actor: Actor, event_id: int) -> audit_trail.Event:
 def _audit_event(url: str, event_id: int, _actor: Actor) -> audit_trail.Event:
     with read_session(engine()) as s:
         return audit_trail.get_event(session=s, actor=_actor, event_id=event_id)
+
+
+# --- outcomes (issue 20): readers of outcomes only; role checked before the cache ---------------
+
+
+def outcomes(url: str, actor: Actor, as_of: dt.date) -> outcome_figures.Outcomes:
+    """The Outcomes page's figures as of ``as_of``."""
+    _refused_unless(actor, OUTCOME_READERS, "outcome.read", "outcome")
+    return _outcomes(url, as_of, _actor=actor)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _outcomes(url: str, as_of: dt.date, _actor: Actor) -> outcome_figures.Outcomes:
+    with read_session(engine()) as s:
+        return outcome_figures.outcomes(session=s, actor=_actor, as_of=as_of)
+
+
+def outcome_targets(url: str, actor: Actor, as_of: dt.date) -> pd.DataFrame:
+    """The city's annual targets against actual up to ``as_of``."""
+    _refused_unless(actor, OUTCOME_READERS, "outcome.read", "outcome")
+    return _outcome_targets(url, as_of, _actor=actor)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _outcome_targets(url: str, as_of: dt.date, _actor: Actor) -> pd.DataFrame:
+    with read_session(engine()) as s:
+        return outcome_figures.targets(session=s, actor=_actor, as_of=as_of)
+
+
+def contracts(url: str, actor: Actor, as_of: dt.date) -> pd.DataFrame:
+    """Every contract signed by ``as_of`` (the Outcomes page's download)."""
+    _refused_unless(actor, OUTCOME_READERS, "outcome.read", "outcome")
+    return _contracts(url, as_of, _actor=actor)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False, max_entries=8)
+def _contracts(url: str, as_of: dt.date, _actor: Actor) -> pd.DataFrame:
+    with read_session(engine()) as s:
+        return outcome_figures.contracts(session=s, actor=_actor, as_of=as_of)
+
+
+def testbed_outcomes(url: str, actor: Actor) -> pd.DataFrame:
+    """Every testbed with its details and sales totals (the Testbeds register)."""
+    _refused_unless(actor, OUTCOME_READERS, "testbed.read", "outcome")
+    return _testbed_outcomes(url, _actor=actor)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _testbed_outcomes(url: str, _actor: Actor) -> pd.DataFrame:
+    with read_session(engine()) as s:
+        return outcome_figures.testbeds(session=s, actor=_actor)
+
+
+def testbed_sales(url: str, actor: Actor, testbed_id: int) -> pd.DataFrame:
+    """One testbed's sales, oldest first."""
+    _refused_unless(actor, OUTCOME_READERS, "testbed.read", "outcome")
+    return _testbed_sales(url, testbed_id, _actor=actor)
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _testbed_sales(url: str, testbed_id: int, _actor: Actor) -> pd.DataFrame:
+    with read_session(engine()) as s:
+        return outcome_figures.testbed_sales(session=s, actor=_actor, testbed_id=testbed_id)
+
+
+def adoption_outcomes(url: str, actor: Actor) -> pd.DataFrame:
+    """Approved adoptions with their contract totals and evaluation."""
+    _refused_unless(actor, OUTCOME_READERS, "outcome.read", "outcome")
+    return _adoption_outcomes(url, _actor=actor)
+
+
+@st.cache_data(ttl=CHOICES_TTL_SECONDS, show_spinner=False)
+def _adoption_outcomes(url: str, _actor: Actor) -> pd.DataFrame:
+    with read_session(engine()) as s:
+        return outcome_figures.adoption_outcomes(session=s, actor=_actor)
 
 
 # --- charts: a UI computation, cached here with the rest ---------------------------------------

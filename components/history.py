@@ -13,6 +13,7 @@ from components.cells import missing, yes_no
 from components.grid import height as grid_height
 from components.i18n import N_, _, fmt_datetime, fmt_int
 from components.labels import label
+from db.technologies import fields as technology_fields
 
 HISTORY_ACTIONS: dict[str, str] = {
     "adoption.propose": N_("Proposed"),
@@ -32,6 +33,13 @@ HISTORY_ACTIONS: dict[str, str] = {
     "testbed.complete": N_("Completed"),
     "testbed.certify": N_("Certified"),
     "testbed.edit": N_("Edited"),
+    "contract.record": N_("Recorded"),
+    "contract.import": N_("Imported"),
+    "contract.edit": N_("Edited"),
+    "evaluation.record": N_("Recorded"),
+    "evaluation.edit": N_("Edited"),
+    "sale.record": N_("Recorded"),
+    "sale.edit": N_("Edited"),
     "technology.submit": N_("Submitted"),
     "technology.screen": N_("Moved to screening"),
     "technology.review": N_("Sent to review"),
@@ -59,22 +67,22 @@ HISTORY_ACTIONS: dict[str, str] = {
     "meeting.minutes": N_("Minutes recorded"),
     "meeting.close": N_("Closed"),
     "meeting.correct": N_("Correction added"),
+    "application.submit": N_("Application submitted by the company"),
+    "application.request_info": N_("More information requested"),
+    "application.answer": N_("Company answered"),
+    "application.withdraw": N_("Application withdrawn"),
+    "application.accept": N_("Taken into registration"),
     "permission.denied": N_("Refused"),
 }
 HISTORY_FIELDS: dict[str, str] = {
+    **{k: technology_fields.LABELS[k] for k in technology_fields.CORRECTED},
     "status": N_("Status"),
     "project_name": N_("Project"),
     "department": N_("Department"),
     "budget_krw": N_("Budget"),
     "year": N_("Year"),
     "justification": N_("Justification"),
-    "title_ko": N_("Title in Korean"),
-    "title_en": N_("Title in English"),
-    "summary": N_("Summary"),
-    "field": N_("Field"),
     "fields": N_("Fields"),
-    "growth_sector": N_("Growth sector"),
-    "certification": N_("Certification"),
     "site": N_("Site"),
     "name": N_("Name in Korean"),
     "name_en": N_("Name in English"),

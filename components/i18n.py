@@ -28,6 +28,7 @@ from babel.numbers import format_decimal
 
 from db.clock import city_zone
 from db.config import load_settings
+from db.errors import Named
 
 LANGUAGES = ("ko", "en")
 LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
@@ -62,9 +63,9 @@ def set_language(lang: str) -> None:
 
 
 def _(message: str, /, **params: object) -> str:
-    """Translate ``message`` into the session's language; ``{name}`` fields take ``params``."""
-    text = translations(current_language()).gettext(message)
-    return text.format(**params) if params else text
+    """Translate ``message`` into the session's language; ``{name}`` fields take ``params``.
+    A :class:`~db.errors.Named` (the city's data) is shown in that language as it is."""
+    return translate_in(current_language(), message, **params)
 
 
 def N_(message: str) -> str:
@@ -74,7 +75,10 @@ def N_(message: str) -> str:
 
 def translate_in(lang: str, message: str, /, **params: object) -> str:
     """Translate into a given language (briefings in a chosen language, tests)."""
-    text = translations(lang).gettext(message)
+    if isinstance(message, Named):
+        text = message.labels.get(lang, str(message))
+    else:
+        text = translations(lang).gettext(message)
     return text.format(**params) if params else text
 
 

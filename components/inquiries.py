@@ -23,6 +23,7 @@ from components.korea_map import short_name, tile_map
 from components.labels import label, labeller
 from components.pager import PAGE_SIZE, page_offset, pager
 from components.tiles import Tile, tile_row
+from components.url_state import must_sync
 from db import domain
 from db.intercity import analysis as q
 
@@ -364,7 +365,7 @@ def overdue_days_setting() -> int:
     ``?overdue_days=N`` (left out when it is the default, 14). A link sets it."""
     key, synced = "ic_days", "ic_days_synced"
     raw = st.query_params.get(DAYS_PARAM)
-    if raw != st.session_state.get(synced, "__unset__"):
+    if must_sync(raw, synced, [key]):
         st.session_state[synced] = raw
         try:
             days = int(raw) if raw is not None else q.OVERDUE_DAYS_DEFAULT

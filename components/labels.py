@@ -23,6 +23,7 @@ LABELS: dict[str, dict[str, str]] = {
         "staff": N_("Staff"),
         "approver": N_("Approver"),
         "admin": N_("Administrator"),
+        "applicant": N_("Applicant (company)"),
     },
     "affiliation": {
         "public": N_("Public institutions"),
@@ -190,11 +191,48 @@ LABELS: dict[str, dict[str, str]] = {
         "reject": N_("Reject"),
         "return": N_("Return for rework"),
     },
+    "performance": {
+        "above": N_("Better than expected"),
+        "as_expected": N_("As expected"),
+        "below": N_("Worse than expected"),
+    },
+    "sale_kind": {
+        "private_sale": N_("Sale"),
+        "public_purchase": N_("Public purchase"),
+    },
+    "funnel_stage": {
+        "testbed": N_("Selected for a testbed"),
+        "completed": N_("Testbed completed"),
+        "certified": N_("Certified"),
+        "first_sale": N_("First sale"),
+    },
+    "target_figure": {
+        "technologies_registered": N_("Technologies registered"),
+        "technologies_adopted": N_("Technologies adopted"),
+        "contracts": N_("Contracts"),
+        "contract_value_krw": N_("Contract value (won)"),
+        "technologies_used": N_("Technologies used in contracts"),
+        "first_sales": N_("Testbed first sales"),
+    },
     "outcome": {
         "done": N_("Recorded"),
         "refused": N_("Refused"),
         "conflict": N_("Already decided"),
         "failed": N_("Not possible"),
+    },
+    "mail_status": {
+        "queued": N_("Waiting to be sent"),
+        "local": N_("Kept in the local outbox"),
+        "sent": N_("Sent"),
+        "failed": N_("Not delivered"),
+    },
+    "application_step": {
+        "submitted": N_("Submitted"),
+        "info_requested": N_("Information requested"),
+        "screening": N_("Screening"),
+        "under_review": N_("Under review"),
+        "decided": N_("Decision given"),
+        "withdrawn": N_("Withdrawn"),
     },
 }
 

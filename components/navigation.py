@@ -7,7 +7,7 @@ so a typed URL to any other page is "page not found". Pages guard themselves aga
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -16,6 +16,9 @@ from components.i18n import N_, _
 from db.policy import Actor
 
 EVERYONE = frozenset({"executive", "auditor", "staff", "approver", "admin"})
+PUBLIC: frozenset[str] = frozenset()
+"""The roles of a public page: none. Visitors who are not signed in see these pages (and the
+sign-in); they read only through ``db.public``."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "pages/overview.py", N_("Overview"), ":material/dashboard:", EVERYONE, N_("Dashboard")
     ),
+    PageSpec("pages/outcomes.py", N_("Outcomes"), ":material/insights:", READERS, N_("Dashboard")),
     PageSpec(
         "pages/technologies.py",
         N_("Technologies"),
@@ -48,6 +52,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "pages/adoptions.py", N_("Adoptions"), ":material/handshake:", READERS, N_("Registers")
     ),
+    PageSpec("pages/testbeds.py", N_("Testbeds"), ":material/science:", READERS, N_("Registers")),
     PageSpec(
         "pages/inquiries.py", N_("Inquiries"), ":material/contact_mail:", READERS, N_("Registers")
     ),
@@ -114,8 +119,79 @@ PAGES: tuple[PageSpec, ...] = (
         frozenset({"admin"}),
         N_("System"),
     ),
-    PageSpec("pages/account.py", N_("My account"), ":material/person:", EVERYONE, N_("System")),
+    PageSpec(
+        "pages/applications.py",
+        N_("My applications"),
+        ":material/assignment:",
+        frozenset({"applicant"}),
+        N_("Applications"),
+    ),
+    PageSpec(
+        "pages/verify_email.py",
+        N_("E-mail verification"),
+        ":material/mark_email_read:",
+        frozenset({"applicant"}),
+        N_("System"),
+    ),
+    PageSpec(
+        "pages/account.py",
+        N_("My account"),
+        ":material/person:",
+        EVERYONE | {"applicant"},
+        N_("System"),
+    ),
+    PageSpec(
+        "pages/catalogue.py",
+        N_("Technology catalogue"),
+        ":material/menu_book:",
+        PUBLIC,
+        N_("Public information"),
+    ),
+    PageSpec(
+        "pages/technology.py",
+        N_("Registered technology"),
+        ":material/article:",
+        PUBLIC,
+        N_("Public information"),
+    ),
+    PageSpec(
+        "pages/figures.py",
+        N_("Public figures"),
+        ":material/query_stats:",
+        PUBLIC,
+        N_("Public information"),
+    ),
+    PageSpec(
+        "pages/open_data.py",
+        N_("Open data"),
+        ":material/dataset:",
+        PUBLIC,
+        N_("Public information"),
+    ),
 )
+
+
+# Pages a visitor who is not signed in may open, besides the sign-in form: creating a company
+# account, and the e-mail verification link's landing page.
+SIGNED_OUT_PAGES: tuple[PageSpec, ...] = (
+    PageSpec(
+        "pages/sign_up.py",
+        N_("Create a company account"),
+        ":material/person_add:",
+        frozenset(),
+        N_("Applications"),
+    ),
+    PageSpec(
+        "pages/verify_email.py",
+        N_("E-mail verification"),
+        ":material/mark_email_read:",
+        frozenset(),
+        N_("Applications"),
+    ),
+)
+# Reached by their address only: a technology from the catalogue (its permanent URL), the
+# verification page from the link mailed to a new company account.
+HIDDEN_IN_MENU = frozenset({"technology", "verify_email"})
 
 # The page each role lands on, in order of precedence for users with several roles.
 DEFAULT_PAGE: tuple[tuple[str, str], ...] = (
@@ -124,6 +200,7 @@ DEFAULT_PAGE: tuple[tuple[str, str], ...] = (
     ("staff", "overview"),
     ("auditor", "overview"),
     ("admin", "administration"),
+    ("applicant", "applications"),
 )
 
 
@@ -141,20 +218,71 @@ def default_page_for(roles: Iterable[str]) -> str:
 
 
 def build_navigation(actor: Actor, *, only_account: bool = False) -> st.navigation:  # type: ignore[valid-type]
-    """``st.navigation`` with the actor's pages grouped by section, default page first."""
+    """``st.navigation`` with the actor's pages grouped by section, default page first.
+
+    Streamlit serves the default page only at the app's root: its own address (``/overview``
+    typed, bookmarked or reloaded) would open it under a "Page not found" dialog. So the
+    default page is registered once more, hidden, under its own address.
+    """
     specs = [p for p in pages_for(actor.roles) if not only_account or p.url_path == "account"]
     default = "account" if only_account else default_page_for(actor.roles)
     sections: dict[str, list[st.Page]] = {}
     for spec in specs:
+        is_default = spec.url_path == default
+        aliased = is_default and not only_account  # (one-time password: one page, at the root)
         page = st.Page(
             spec.path,
             title=_(spec.title),
             icon=spec.icon,
-            url_path=spec.url_path,
-            default=spec.url_path == default,
+            # (a default page's address is the root; this only keeps it apart from the alias)
+            url_path=f"{spec.url_path}-home" if aliased else spec.url_path,
+            default=is_default,
         )
         sections.setdefault(_(spec.section), []).append(page)
+        if aliased:
+            alias = st.Page(
+                spec.path,
+                title=_(spec.title),
+                icon=spec.icon,
+                url_path=spec.url_path,
+                visibility="hidden",
+            )
+            sections[_(spec.section)].append(alias)
     return st.navigation(sections)
+
+
+def build_public_navigation(sign_in: Callable[[], None]) -> st.navigation:  # type: ignore[valid-type]
+    """``st.navigation`` of a visitor who is not signed in: the public pages and a company's
+    sign-up and e-mail verification beside the sign-in, which is the default page (so a link
+    to any other page opens the sign-in)."""
+    public = [
+        st.Page(
+            spec.path,
+            title=_(spec.title),
+            icon=spec.icon,
+            url_path=spec.url_path,
+            visibility="hidden" if spec.url_path in HIDDEN_IN_MENU else "visible",
+        )
+        for spec in (*(p for p in PAGES if p.roles == PUBLIC), *SIGNED_OUT_PAGES)
+    ]
+    signin = st.Page(sign_in, title=_("Sign in"), icon=":material/login:", default=True)
+    return st.navigation([*public, signin])
+
+
+def through_router() -> None:
+    """Make sure this page runs inside ``app.py``'s navigation, not alone.
+
+    Until a run of the server process has called ``st.navigation``, Streamlit runs a URL that
+    names a file of ``pages/`` by that file alone (its old multipage mode, with every file
+    listed in the sidebar), and stays in that mode for every visitor while only such URLs are
+    opened. A public page is the first page many visitors open, so it leaves that mode and
+    runs again through ``app.py`` (same URL, same page; the language, the city's frame and the
+    visitor's navigation are drawn there)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def guard(*roles: str) -> Actor:

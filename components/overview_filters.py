@@ -53,15 +53,53 @@ class Filters:
         return q
 
 
+# The picker takes any date a person may type (Streamlit's own refusal of a date outside its
+# bounds is a red icon with an English tooltip, and the figures stay on the old date); a date
+# outside the platform's days is brought into them, with a message that says so.
+PICKER_FLOOR = dt.date(1900, 1, 1)
+PICKER_CEILING = dt.date(2100, 12, 31)
+NOTICE_KEY = "as_of_notice"
+
+
+def in_range(day: dt.date) -> dt.date:
+    """``day`` brought into the platform's days (its first day to today)."""
+    return min(max(day, first_day()), clock.city_today())
+
+
+def range_notice(typed: dt.date, shown: dt.date) -> str:
+    return _(
+        "There are no figures for {typed}: the platform's records run from {first} to "
+        "{today}. The figures below are as of {shown}.",
+        typed=fmt_date(typed),
+        first=fmt_date(first_day()),
+        today=fmt_date(clock.city_today()),
+        shown=fmt_date(shown),
+    )
+
+
+def _keep_in_range() -> None:
+    """The date picker's change: a date outside the platform's days becomes the nearest
+    one, and the message says so (shown once, under the filters)."""
+    day = st.session_state.get("as_of")
+    if isinstance(day, dt.date) and in_range(day) != day:
+        st.session_state["as_of"] = in_range(day)
+        st.session_state[NOTICE_KEY] = (day, in_range(day))
+
+
 def parse_query(params: Mapping[str, str]) -> tuple[Filters, list[str]]:
-    """Filters from URL parameters, and a notice per parameter that was ignored."""
+    """Filters from URL parameters, and a notice per parameter that was ignored. A link's
+    date outside the platform's days is brought into them (and said so under the filters)."""
     ignored: list[str] = []
     as_of = clock.city_today()
     if raw := params.get("as_of"):
         try:
-            as_of = min(max(dt.date.fromisoformat(raw), first_day()), clock.city_today())
+            linked = dt.date.fromisoformat(raw)
         except ValueError:
             ignored.append("as_of")
+        else:
+            as_of = in_range(linked)
+            if as_of != linked and "as_of" not in st.session_state:  # (first drawn from it)
+                st.session_state[NOTICE_KEY] = (linked, as_of)
     period = params.get("period", "year")
     if period not in PERIODS:
         ignored.append("period")
@@ -102,10 +140,15 @@ def filter_bar(initial: Filters) -> Filters:
     as_of = c1.date_input(
         _("As of"),
         value=initial.as_of,
-        min_value=first_day(),
-        max_value=clock.city_today(),
+        min_value=PICKER_FLOOR,
+        max_value=PICKER_CEILING,
         key="as_of",
         format="YYYY-MM-DD",
+        on_change=_keep_in_range,
+        help=_(
+            "The day the figures are counted on: from {first} to today.",
+            first=fmt_date(first_day()),
+        ),
     )
     period = c2.selectbox(
         _("Change over"),
@@ -140,8 +183,10 @@ def filter_bar(initial: Filters) -> Filters:
         format_func=lambda k: _(LOCAL_NAMES[k]),
         key="local",
     )
+    if notice := st.session_state.pop(NOTICE_KEY, None):
+        st.warning(range_notice(*notice), icon=":material/event_busy:")
     chosen = Filters(
-        as_of or initial.as_of,
+        in_range(as_of or initial.as_of),
         period or initial.period,
         TechFilter(
             None if sector in (ALL, None) else sector,

@@ -20,9 +20,11 @@ from components.city import number_shape
 from components.forms import Form
 from components.i18n import N_, _, current_language
 from components.labels import label, status_label
+from components.technology_inputs import technology_inputs
 from db import adoptions, approvals, clock, domain, technologies
 from db.adoptions.writes import year_bounds
 from db.policy import Actor
+from db.technologies import fields
 
 
 def _choice_label(df: pd.DataFrame) -> Callable[[int], str]:
@@ -171,15 +173,7 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
         )
 
 
-REGISTER_FIELDS = (
-    "title_ko",
-    "title_en",
-    "owner_org_id",
-    "field",
-    "growth_sector",
-    "certification",
-    "summary",
-)
+REGISTER_FIELDS = fields.SUBMITTED
 
 
 def register_form(actor: Actor, owners: pd.DataFrame) -> None:
@@ -191,52 +185,12 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
         for r in owners.to_dict("records")
     }
     with st.form(form.name):
-        st.text_input(_("Title (Korean)"), max_chars=300, key=form.key("wf_reg_title_ko"))
-        form.field_error("title_ko")
-        st.text_input(_("Title (English)"), max_chars=300, key=form.key("wf_reg_title_en"))
-        form.field_error("title_en")
-        st.selectbox(
-            _("Owner"),
-            list(names),
-            format_func=lambda i: names.get(int(i), "-"),
-            index=None,
-            placeholder=_("Choose an organization"),
-            key=form.key("wf_reg_owner_org_id"),
+        technology_inputs(
+            form,
+            fields.TECHNOLOGY,
+            lambda k: form.key(f"wf_reg_{k}"),
+            organisations=names,
         )
-        form.field_error("owner_org_id")
-        left, mid, right = st.columns(3)
-        with left:
-            st.selectbox(
-                _("Field"),
-                data.vocabulary(data.database_url(), "fields", offered=True),
-                format_func=lambda c: label("field", c),
-                index=None,
-                placeholder=_("Choose a field"),
-                key=form.key("wf_reg_field"),
-            )
-            form.field_error("field")
-        with mid:
-            sectors = data.vocabulary(data.database_url(), "sectors", offered=True)
-            outside = data.vocabulary_with(data.database_url(), "sectors", "outside")
-            st.selectbox(
-                _("Growth sector"),
-                sectors,
-                format_func=lambda c: label("growth_sector", c),
-                index=next((i for i, c in enumerate(sectors) if c in outside), None),
-                key=form.key("wf_reg_growth_sector"),
-            )
-            form.field_error("growth_sector")
-        with right:
-            st.selectbox(
-                _("Certification"),
-                domain.CERTIFICATIONS,
-                format_func=lambda c: label("certification", c),
-                index=len(domain.CERTIFICATIONS) - 1,
-                key=form.key("wf_reg_certification"),
-            )
-            form.field_error("certification")
-        st.text_area(_("Summary (optional)"), max_chars=4000, key=form.key("wf_reg_summary"))
-        form.field_error("summary")
         st.caption(
             _(
                 "The registration number ({shape}) is assigned when it is saved.",

@@ -20,10 +20,12 @@ from components import data
 from components.forms import Form
 from components.i18n import _
 from components.labels import label
+from components.technology_inputs import technology_inputs
 from db import adoptions, domain, experts, lost_edits, technologies
 from db.adoptions.writes import EDITABLE as ADOPTION_EDITABLE
 from db.adoptions.writes import year_bounds
 from db.policy import Actor
+from db.technologies import fields
 from db.technologies.writes import ACTIVE as TECH_EDITABLE
 
 SNAPSHOT = "rf_snapshot_{entity}_{id}"
@@ -191,9 +193,8 @@ def edit_adoption_form(actor: Actor, record_id: int) -> None:
 
 # --- technologies ----------------------------------------------------------------------------
 
-TECHNOLOGY_FIELDS = (
-    "title_ko", "title_en", "field", "growth_sector", "certification", "summary", "reason",
-)  # fmt: skip
+TECHNOLOGY_FIELDS = (*fields.CORRECTED, "reason")
+CORRECTED = tuple(f for f in fields.TECHNOLOGY if f.corrected)
 
 
 def code_select(
@@ -219,55 +220,12 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
     with st.expander(_("Edit this technology"), icon=":material/edit:"):
         version_caption(snap)
         with st.form(form.name):
-            st.text_input(
-                _("Title (Korean)"),
-                value=snap.title_ko,
-                max_chars=300,
-                key=widget_key(form, "ko"),
+            technology_inputs(
+                form,
+                CORRECTED,
+                lambda k: widget_key(form, k),
+                {f.key: getattr(snap, f.key) for f in CORRECTED},
             )
-            form.field_error("title_ko")
-            st.text_input(
-                _("Title (English)"),
-                value=snap.title_en,
-                max_chars=300,
-                key=widget_key(form, "en"),
-            )
-            form.field_error("title_en")
-            left, mid, right = st.columns(3)
-            with left:
-                code_select(
-                    _("Field"),
-                    "field",
-                    data.vocabulary(data.database_url(), "fields", offered=True),
-                    snap.field,
-                    widget_key(form, "field"),
-                )
-                form.field_error("field")
-            with mid:
-                code_select(
-                    _("Growth sector"),
-                    "growth_sector",
-                    data.vocabulary(data.database_url(), "sectors", offered=True),
-                    snap.growth_sector,
-                    widget_key(form, "sector"),
-                )
-                form.field_error("growth_sector")
-            with right:
-                code_select(
-                    _("Certification"),
-                    "certification",
-                    domain.CERTIFICATIONS,
-                    snap.certification,
-                    widget_key(form, "cert"),
-                )
-                form.field_error("certification")
-            st.text_area(
-                _("Summary (optional)"),
-                value=snap.summary or "",
-                max_chars=4000,
-                key=widget_key(form, "summary"),
-            )
-            form.field_error("summary")
             st.text_input(
                 _("Why this change (optional)"), max_chars=500, key=widget_key(form, "reason")
             )
@@ -279,11 +237,11 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
                     actor=actor,
                     tech_id=record_id,
                     version=snap.version,
-                    title_ko=widget_value(form, "ko") or "",
-                    title_en=widget_value(form, "en") or "",
+                    title_ko=widget_value(form, "title_ko") or "",
+                    title_en=widget_value(form, "title_en") or "",
                     field=widget_value(form, "field") or "",
-                    growth_sector=widget_value(form, "sector") or "",
-                    certification=widget_value(form, "cert") or "",
+                    growth_sector=widget_value(form, "growth_sector") or "",
+                    certification=widget_value(form, "certification") or "",
                     summary=widget_value(form, "summary"),
                     reason=widget_value(form, "reason") or "",
                 )

@@ -223,9 +223,9 @@ def technologies(actor: Actor, search_key: str, statuses: tuple[str, ...]) -> pd
     )
 
 
-def owners(actor: Actor) -> pd.DataFrame:
+def owners(actor: Actor, search_key: str = "wf_reg_owner_search") -> pd.DataFrame:
     """The organizations a submission may name as its owner, narrowed by a search box."""
-    search = choice_search("wf_reg_owner_search", SEARCH_OWNER)
+    search = choice_search(search_key, SEARCH_OWNER)
     return _choices(approvals.owner_choices, search, actor=actor)
 
 

@@ -1,5 +1,6 @@
 """Database commands: ``python -m db upgrade | verify-audit [--receipt FILE] | audit-receipt
-[--out PATH] | current | create-admin NAME | city check|init PROFILE | city export [FOLDER]``.
+[--out PATH] | current | create-admin NAME | city check|init PROFILE | city export [FOLDER] |
+send-mail``.
 
 Every command works on the database named by ``DATABASE_URL`` (default: the embedded SQLite
 file). Problems a person can fix are printed as one sentence on stderr with exit code 2.
@@ -198,7 +199,7 @@ def _create_admin(engine: Engine, args: argparse.Namespace) -> int:
     "PROFILE), or write the current one out (export [FOLDER])",
 )
 def _city(engine: Engine, args: argparse.Namespace) -> int:
-    from db.city.profile_file import ProfileInvalid, profile_toml, read_profile
+    from db.city.profile_file import ProfileInvalid, logo_file_name, profile_toml, read_profile
     from db.city.store import apply_profile, export_profile
     from db.migrate import is_up_to_date
 
@@ -240,12 +241,25 @@ def _city(engine: Engine, args: argparse.Namespace) -> int:
     with read_session(engine) as s:
         profile = export_profile(s)
     folder.mkdir(parents=True, exist_ok=True)
-    logo = f"{profile.code}-logo." + ("svg" if profile.logo_type == "image/svg+xml" else "png")
+    logo = logo_file_name(profile)
     (folder / logo).write_bytes(profile.logo)
     target = folder / f"{profile.code}.toml"
     target.write_text(profile_toml(profile, logo), encoding="utf-8")
     print(f"Wrote {target} and {folder / logo}.")
     return 0
+
+
+@command("send-mail", "send the mail waiting in the outbox (run it now and then, e.g. by cron)")
+def _send_mail(engine: Engine, _args: argparse.Namespace) -> int:
+    from db import mail
+
+    settings = mail.load_mail_settings(demo=load_settings().demo)
+    if not settings.deliver:
+        print("No mail is sent: demo mode, or NTP_SMTP_HOST is not set.")
+        return 0
+    report = mail.deliver_queued(engine, settings, limit=500)
+    print(f"Sent {len(report.sent)}, to retry {len(report.retry)}, failed {len(report.failed)}.")
+    return 1 if report.retry or report.failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,7 +19,8 @@ from typing import Final
 
 from db.errors import N_, ValidationFailed
 
-ROLES: Final = ("executive", "auditor", "staff", "approver", "admin")
+ROLES: Final = ("executive", "auditor", "staff", "approver", "admin", "applicant")
+"""``applicant``: a company's representative, signed up by themselves (e-mail verified)."""
 
 # Korea's 17 metropolitan and provincial governments (ISO 3166-2:KR codes, English names as
 # a reminder; what a person reads comes from the catalogue).
@@ -79,9 +80,6 @@ MEETING_STATUSES: Final = ("scheduled", "held", "closed")
 SEAT_METHODS: Final = ("random_draw", "substitute", "appointed")
 DECISIONS: Final = ("pending", "passed", "failed", "deferred")
 
-# Evaluation criteria, in the order of the two-stage scoring rule.
-CRITERIA: Final = ("novelty", "progressiveness", "applicability", "economy", "diffusion")
-
 ADOPTION_STATUSES: Final = ("proposed", "under_review", "approved", "rejected")
 ADOPTION_TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
     "proposed": ("under_review",),  # put before an adoption review meeting
@@ -121,12 +119,35 @@ AGREEMENT_STATUSES: Final = ("planned", "signed", "active", "expired")
 # An agreement has no steps: its status is an edited field that must agree with its dates
 # (db.intercity.agreements), so a correction may set any status its dates allow.
 
+# Outcomes (issue 20): the using department's judgement against its expectation, and what a
+# testbed's technology sold after it (to anyone, or bought by a public body).
+PERFORMANCES: Final = ("below", "as_expected", "above")
+SALE_KINDS: Final = ("private_sale", "public_purchase")
+
 TIE_KINDS: Final = ("employment", "consulting", "joint_research", "other")
 
 # The city's vocabularies (their codes are data: ``db.city``, ``profiles/*.toml``).
 VOCABULARIES: Final = ("fields", "sectors", "organisation_kinds", "criteria")
 
 REGULATION_STATUSES: Final = ("draft", "approved", "withdrawn")
+
+# A company's application (``db.applications``): submitted, waiting for the applicant's
+# answer to a request for information, taken into the registration path (a technology record
+# then carries it: screening, review and decision are the technology's), or withdrawn. Its
+# writes check their step in APPLICATION_TRANSITIONS (kept out of TRANSITIONS, the table of
+# the registers' lifecycles).
+APPLICATION_STATUSES: Final = ("submitted", "info_requested", "accepted", "withdrawn")
+APPLICATION_TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
+    "submitted": ("info_requested", "accepted", "withdrawn"),
+    "info_requested": ("submitted", "withdrawn"),  # submitted: the applicant answered
+    "accepted": (),
+    "withdrawn": (),
+}
+APPLICATION_MESSAGE_KINDS: Final = ("request", "answer")
+
+# The mail outbox (``db.mail``): queued for SMTP, kept in the local outbox only (demo mode,
+# tests, no SMTP configured), sent, or failed after its last attempt.
+MAIL_STATUSES: Final = ("queued", "local", "sent", "failed")
 
 # --- Lifecycles: the transition tables are what every status write checks -------------------
 

@@ -36,7 +36,7 @@ class DatabaseUnreachable(DatabaseConfigError):
 def _parse(url: str) -> URL:
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number, "[::1"
         raise DatabaseConfigError(
             N_("DATABASE_URL is not a valid database address (expected e.g. {example})."),
             example="postgresql+psycopg://user:password@host:5432/dbname",

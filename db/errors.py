@@ -66,6 +66,20 @@ class Conflict(DomainError):
     message = N_("Already decided by {by} at {at}. Your action was not saved.")
 
 
+class Named(str):
+    """A name that is the city's data, not the interface's (a vocabulary label such as a
+    criterion's), carried with its label in each language: ``components.i18n._`` shows the
+    one of the reader's language instead of looking it up in the catalogue. As a ``str`` it
+    is the English label (logs, tests, a field key of :class:`ValidationFailed`)."""
+
+    labels: dict[str, str]
+
+    def __new__(cls, labels: dict[str, str]) -> Named:
+        name = super().__new__(cls, labels.get("en") or next(iter(labels.values()), ""))
+        name.labels = dict(labels)
+        return name
+
+
 class ValidationFailed(DomainError):
     """Input failed validation; ``errors`` maps field name to a message template."""
 

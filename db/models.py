@@ -129,6 +129,10 @@ class User(Base):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # A self-signed-up applicant's e-mail, proved by a verification link (migration 0015);
+    # NULL until then (and for accounts an administrator created).
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    company_name: Mapped[str | None] = mapped_column(String(200))  # an applicant's company
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -149,6 +153,21 @@ class UserRole(Base):
     role: Mapped[str] = mapped_column(String(16), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="roles")
+
+
+class SigninThrottle(Base):
+    """The sign-in back-off of one account from one client (the SHA-256 of its address):
+    its failure streak and when that client may try again (``db.accounts.signin``)."""
+
+    __tablename__ = "signin_throttles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class AuthSession(Base):
@@ -489,6 +508,9 @@ class Testbed(Base):
     completed_on: Mapped[dt.date | None] = mapped_column(Date)
     certified_on: Mapped[dt.date | None] = mapped_column(Date)
     certification: Mapped[str | None] = mapped_column(String(32))
+    budget_krw: Mapped[int | None] = mapped_column(BigInteger)  # 0016
+    result: Mapped[str | None] = mapped_column(Text)  # 0016
+    certificate_no: Mapped[str | None] = mapped_column(String(64))  # 0016
     updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -872,3 +894,192 @@ class MigratedRecord(Base):
     entity: Mapped[str] = mapped_column(String(32), primary_key=True)
     entity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     action: Mapped[str] = mapped_column(String(16))
+
+
+# --- Outcomes (migration 0016): contracts, evaluations after use, testbed sales -------------
+
+
+class Contract(Base):
+    """A city contract that used an approved adoption's technology."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (
+        CheckConstraint("amount_krw > 0", name="amount_positive"),
+        CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
+        Index("ix_contracts_contracted_on", "contracted_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    adoption_id: Mapped[int] = mapped_column(ForeignKey("adoptions.id"), index=True)
+    department: Mapped[str] = mapped_column(String(200))
+    project_name: Mapped[str] = mapped_column(String(300))
+    amount_krw: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    contracted_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AdoptionEvaluation(Base):
+    """The using department's evaluation of an adopted technology after use (one per
+    adoption)."""
+
+    __tablename__ = "adoption_evaluations"
+    __table_args__ = (one_of("performance", domain.PERFORMANCES),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    adoption_id: Mapped[int] = mapped_column(ForeignKey("adoptions.id"), unique=True)
+    department: Mapped[str] = mapped_column(String(200))
+    evaluated_on: Mapped[dt.date] = mapped_column(Date)
+    performance: Mapped[str] = mapped_column(String(16))
+    problems: Mapped[str | None] = mapped_column(Text)
+    would_use_again: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class TestbedSale(Base):
+    """What a testbed's technology sold afterwards: to anyone, or bought by a public body."""
+
+    __tablename__ = "testbed_sales"
+    __table_args__ = (
+        one_of("kind", domain.SALE_KINDS),
+        CheckConstraint("amount_krw > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    testbed_id: Mapped[int] = mapped_column(ForeignKey("testbeds.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    buyer: Mapped[str] = mapped_column(String(200))
+    amount_krw: Mapped[int] = mapped_column(BigInteger)
+    sold_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# --- Mail outbox, applicants, applications (migration 0015) ---------------------------------
+
+
+class MailMessage(Base):
+    """A mail to send (``db.mail``): queued for SMTP, kept in the local outbox only (demo
+    mode, tests), sent, or failed after its last attempt."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        one_of("status", domain.MAIL_STATUSES),
+        Index("ix_mail_outbox_status", "status", "id"),
+        Index("ix_mail_outbox_recipient", "recipient", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(32))  # what it is about: verify, info_request...
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class EmailToken(Base):
+    """A single-use, expiring link sent by mail (e-mail verification): only the SHA-256 of
+    the token is stored."""
+
+    __tablename__ = "email_tokens"
+    __table_args__ = (one_of("purpose", ("verify",)),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class RateLimitHit(Base):
+    """One counted attempt of a rate-limited action (``db.ratelimit``): sign-up, submission;
+    ``key`` is the SHA-256 of what is limited (an e-mail address, a client address)."""
+
+    __tablename__ = "rate_limit_hits"
+    __table_args__ = (Index("ix_rate_limit_hits_key", "bucket", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class Application(Base):
+    """A company's application for a technology (``db.applications``); once staff take it
+    into the registration path, ``technology_id`` names the technology record that carries
+    its screening, review and decision."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        one_of("status", domain.APPLICATION_STATUSES),
+        one_of("certification", domain.CERTIFICATIONS),
+        Index("ix_applications_status", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organisation: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str] = mapped_column(String(120))
+    contact_email: Mapped[str] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    title_ko: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    field: Mapped[str] = mapped_column(ForeignKey("field_terms.code"))
+    growth_sector: Mapped[str] = mapped_column(ForeignKey("sector_terms.code"))
+    certification: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))  # of the applicant's mail
+    status: Mapped[str] = mapped_column(String(16))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    technology_id: Mapped[int | None] = mapped_column(ForeignKey("technologies.id"), index=True)
+
+
+class ApplicationAttachment(Base):
+    """A PDF attached to an application, checked by content before it was stored."""
+
+    __tablename__ = "application_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class ApplicationMessage(Base):
+    """Staff's request for more information on an application, or the applicant's answer."""
+
+    __tablename__ = "application_messages"
+    __table_args__ = (one_of("kind", domain.APPLICATION_MESSAGE_KINDS),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

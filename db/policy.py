@@ -82,9 +82,27 @@ PERSONAL_DATA_ROLES: Final = ("staff", "auditor")
 HISTORY_READERS: Final = ("auditor", "staff", "approver", "executive")
 """Reading one record's history: everyone who reads the registers."""
 
+OUTCOME_READERS: Final = ("executive", "auditor", "staff", "approver")
+"""Reading outcomes (contracts, evaluations, testbeds and their sales, targets against
+actual): everyone who reads the registers; staff record them (:data:`STAFF`)."""
+
 REGULATION_READERS: Final = ("auditor", "staff", "approver", ADMIN)
 """Reading the regulation's versions and the differences between two (administrators draft
 them: :data:`ADMINS`; an approver who did not draft one approves it: :data:`APPROVERS`)."""
+
+
+APPLICANTS: Final = ("applicant",)
+"""A company's representative: submitting and following their own applications."""
+
+INTERNAL_ROLES: Final = ("executive", "auditor", "staff", "approver", ADMIN)
+"""The city's own roles; an applicant account holds none of them (:func:`require_applicant`)."""
+
+APPLICATION_HANDLERS: Final = ("staff",)
+"""Asking an applicant for more information, taking an application into the registration
+path."""
+
+APPLICATION_READERS: Final = ("staff", "auditor")
+"""Reading every application (an applicant reads their own only)."""
 
 
 def require(
@@ -140,6 +158,20 @@ def require_role(
     :raise PermissionDenied: the actor holds none of ``roles``.
     """
     require(actor, roles, action=action, entity=entity, entity_id=entity_id)
+
+
+def require_applicant(
+    actor: Actor, *, action: str, entity: str = "application", entity_id: int | None = None
+) -> None:
+    """Refuse unless ``actor`` is a company's applicant account and nothing else: an
+    official (staff, an approver...) never submits or answers as a company.
+
+    :raise PermissionDenied: the actor is not an applicant, or also holds an internal role.
+    """
+    require(actor, APPLICANTS, action=action, entity=entity, entity_id=entity_id)
+    if actor.has(*INTERNAL_ROLES):
+        why = "an official account cannot act as an applicant"
+        raise refuse(PermissionDenied, actor, action, entity, entity_id, why)
 
 
 def may_see_personal_data(actor: Actor) -> bool:

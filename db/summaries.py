@@ -47,6 +47,7 @@ DATA_ENTITIES: tuple[str, ...] = (
     "agenda_item",
     "agreement",
     "city_profile",
+    "contract",
     "evaluation",
     "expert",
     "expert_tie",
@@ -58,18 +59,31 @@ DATA_ENTITIES: tuple[str, ...] = (
     "panel_seat",
     "proposal",
     "regulation_version",
+    "sale",
     "technology",
     "testbed",
     "vocabulary_term",
 )
 """Kinds of record (audit ``entity``) whose writes change what a summary may show."""
 
-NON_DATA_ENTITIES: tuple[str, ...] = ("user", "action", "audit_event", "import", "import_migration")
+NON_DATA_ENTITIES: tuple[str, ...] = (
+    "user",
+    "action",
+    "audit_event",
+    "import",
+    "import_migration",
+    "application",
+    "outcome",
+)
 """Audit entities that change no figure: accounts and sign-ins (``user``), refusals not tied
 to a record (``action``), refused audit-trail reads (``audit_event``), refused imports
 (``import``; an import's records are audited as ``technology``, ``expert`` ...) and
 historical migrations submitted, confirmed or declined (``import_migration``; the records a
-confirmed one writes are audited as ``technology``, ``expert`` ...)."""
+confirmed one writes are audited as ``technology``, ``expert`` ...) and companies'
+applications (``application``; one taken into registration is audited as ``technology``) and refused
+reads of the outcomes (``outcome``).
+Outcomes' contracts and testbed sales (``contract``, ``sale``) are data: the overview shows
+their targets against actual."""
 
 STORE_LOCK_WAIT_MS = 200
 MAX_AGE_DAYS = 30
@@ -599,6 +613,7 @@ def register_rows(
 
 
 def _intercity_reads() -> dict[str, tuple[Callable[..., Any], Any]]:
+    from db.intercity import agreement_reads as ar
     from db.intercity import analysis as ic
 
     return {
@@ -607,14 +622,15 @@ def _intercity_reads() -> dict[str, tuple[Callable[..., Any], Any]]:
         "inquiries_by_region": (ic.by_region, pd.DataFrame),
         "inquiries_abroad": (ic.abroad_by_country, pd.DataFrame),
         "inquiries_over_time": (ic.over_time, pd.DataFrame),
-        "agreement_counts": (ic.agreement_counts, dict[str, int]),
-        "agreements": (ic.agreements, pd.DataFrame),
+        "agreement_counts": (ar.agreement_counts, dict[str, int]),
+        "agreements": (ar.agreements, pd.DataFrame),
     }
 
 
 def intercity(session: Session, version: int, read: str, **params: Any) -> Any:
-    """``db.intercity.analysis.<read>(**params)`` stored (``read`` one of
-    :func:`_intercity_reads`: aggregates of inquiries, agreements' counts and rows)."""
+    """A read of ``db.intercity.analysis`` or ``agreement_reads`` (``read``, one of
+    :func:`_intercity_reads`: aggregates of inquiries, agreements' counts and rows) with
+    ``params``, stored."""
     fn, expect = _intercity_reads()[read]
     return stored(
         session,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data
+from components import data, outcomes
 from components import overview as ov
 from components import overview_filters as of
 from components.i18n import _
@@ -28,6 +28,7 @@ items = ov.figures(f, now, before)
 if now.experts == 0 and now.technologies == 0 and now.meetings == 0:
     st.info(_("The platform had no records yet on this date. Choose a later date."))
 ov.tiles(actor, items, monthly, data.last_changed_by_entity(url))
+outcomes.overview_targets(actor, f.as_of)
 ov.trends(monthly)
 ov.pipeline(stages, durations)
 ov.breakdowns(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data
+from components import city_admin, data
 from components import regulation as ui
 from components.forms import show_flash
 from components.i18n import _
@@ -32,3 +32,5 @@ if actor.has("admin"):
     ui.edit_forms(actor, view)
 ui.version_rules(view)
 ui.differences(actor, view)
+st.subheader(_("The city's profile"))
+city_admin.profile_read_only(actor)

@@ -1,12 +1,13 @@
 """Work queue (staff): what to screen, what to propose, what waits for a meeting, one's own
 proposals; and the forms to move a technology forward, propose an adoption, register a
-submission and propose testbed steps or the end of a registration."""
+submission and propose testbed steps or the end of a registration; companies' applications
+(ask for more information, take into registration)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components import data, queue_forms, record_forms
+from components import application_staff, data, queue_forms, record_forms
 from components import work_queue as wq
 from components.forms import show_flash
 from components.i18n import _
@@ -22,6 +23,7 @@ show_flash()
 queue = data.read(approvals.work_queue, actor=actor, limit=wq.queue_limit())
 counts = data.work_queue_counts(actor)
 wq.queue_tiles(counts)
+application_staff.waiting_note(actor)
 wq.queue_sections(queue, counts)
 
 st.divider()
@@ -31,6 +33,7 @@ act = st.tabs(
         _("Propose an adoption"),
         _("Register a submission"),
         _("Testbeds and registrations"),
+        _("Applications from companies"),
     ]
 )
 with act[0]:
@@ -50,3 +53,5 @@ with act[3]:
     queue_forms.end_registration_form(
         actor, lambda: wq.technologies(actor, "wf_end_search", ("registered",))
     )
+with act[4]:
+    application_staff.handle(actor, lambda: wq.owners(actor, "wf_app_owner_search"))

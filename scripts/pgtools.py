@@ -18,6 +18,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sqlalchemy.engine import URL, make_url  # noqa: E402
+from sqlalchemy.exc import ArgumentError  # noqa: E402
 
 HEAD_SUFFIX = ".audit-head"
 SUM_SUFFIX = ".sha256"
@@ -34,7 +35,13 @@ class Failure(Exception):
 def postgres_url(raw: str | None) -> URL:
     if not raw:
         raise Failure("DATABASE_URL is not set (e.g. postgresql+psycopg://ntp@db:5432/ntp).")
-    url = make_url(raw)
+    try:
+        url = make_url(raw)
+    except (ArgumentError, ValueError) as exc:  # e.g. a port that is not a number
+        raise Failure(
+            "DATABASE_URL is not a valid database address "
+            "(e.g. postgresql+psycopg://ntp@db:5432/ntp)."
+        ) from exc
     if url.get_backend_name() != "postgresql":
         raise Failure(
             "These scripts back up PostgreSQL. For the embedded SQLite file, stop the app and "

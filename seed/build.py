@@ -20,6 +20,7 @@ from db.models import CityProfileRow
 from db.passwords import UNUSABLE_PASSWORD, hash_password
 from db.session import read_session
 from seed import city as seed_city
+from seed import outcomes as seed_outcomes
 from seed import store
 from seed.constants import DEMO_END, DEMO_PASSWORD, GO_LIVE, PLANTED_IRREGULARITIES
 from seed.project import project
@@ -140,7 +141,10 @@ def _profile(engine: Engine, path: Path | None) -> tuple[CityProfile, str]:
                 return export_profile(s), row.source if row is not None else ""
         path = DEFAULT_PROFILE
     content = path.read_bytes()
-    return read_profile(path), f"{path.name} (SHA-256 {hashlib.sha256(content).hexdigest()})"
+    profile = read_profile(path)
+    if path == DEFAULT_PROFILE:  # the demo city's work plan sets annual targets
+        profile = seed_outcomes.with_demo_targets(profile)
+    return profile, f"{path.name} (SHA-256 {hashlib.sha256(content).hexdigest()})"
 
 
 def _head_hash(engine: Engine) -> str:

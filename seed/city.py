@@ -31,6 +31,7 @@ from db.city.numbering import NumberPattern
 from db.city.profile_file import CityProfile, Term, read_profile
 from db.config import PROJECT_ROOT
 from db.errors import N_, DomainError
+from db.meetings.scoring import Thresholds
 from seed import bodies, texts
 from seed.bodies import Body
 
@@ -128,6 +129,7 @@ class City:
     project_objects: Mapping[str, tuple[str, ...]]
     published_sites: Mapping[str, str]  # the 2018 testbeds' sites, by key
     bodies: Mapping[str, Body]  # a body of the demo (by key) -> the body in this world
+    rule: Thresholds  # the scoring rule of the profile's first regulation version
 
     @property
     def home(self) -> str:
@@ -210,6 +212,7 @@ def for_profile(profile: CityProfile) -> City:
         project_objects=texts.PROJECT_OBJECTS,
         published_sites={t["key"]: t["site"] for t in texts.PUBLISHED_TESTBEDS},
         bodies={},
+        rule=_rule(profile, demo),
     )
     return city if profile.code == DEMO_CODE else _elsewhere(city, profile)
 
@@ -266,6 +269,14 @@ def _kinds(profile: CityProfile, demo: CityProfile) -> dict[str, str]:
             raise ProfileNotBuildable(MISSING_KIND, kind=d.code)
         out[d.code] = (same or close)[0]
     return out
+
+
+def _rule(profile: CityProfile, demo: CityProfile) -> Thresholds:
+    """The scoring rule of the history: the profile's first regulation version, else the
+    demo city's (whose profile always carries one)."""
+    regulation = profile.regulation or demo.regulation
+    assert regulation is not None, "profiles/daegu.toml carries its regulation"
+    return Thresholds.from_rules(regulation.rules)
 
 
 def _other_regions(home: tuple[str, ...]) -> dict[str, int]:

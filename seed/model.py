@@ -122,7 +122,7 @@ class Evaluation:
     """One scoring member's five criterion scores and comment."""
 
     seat: Seat
-    scores: tuple[int, int, int, int, int]
+    scores: tuple[int, ...]  # one per criterion of the city's rule, in its order
     comment: str
     id: int = 0
 
@@ -207,6 +207,10 @@ class Testbed:
     certification: str | None = None
     agreement: Agreement | None = None
     imported_on: Date | None = None  # pre-platform testbeds are imported at go-live
+    budget_krw: int | None = None  # outcomes (seed.outcomes): recorded when it started
+    result: str | None = None  # ... when it completed
+    certificate_no: str | None = None  # ... when it was certified
+    details_on: Date | None = None  # the day staff recorded them (its last step so far)
     id: int = 0
 
 
@@ -242,4 +246,45 @@ class Agreement:
     signed_on: Date | None = None
     starts_on: Date | None = None
     ends_on: Date | None = None
+    id: int = 0
+
+
+# --- Outcomes (seed.outcomes): what adopted and testbed technologies achieved -------------
+
+
+@dataclass(slots=True, eq=False)
+class Contract:
+    """A city contract that used an approved adoption's technology."""
+
+    adoption: Adoption
+    department: str
+    project_name: str
+    amount_krw: int
+    quantity: int | None
+    on: Date
+    id: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class UseEvaluation:
+    """The using department's evaluation of an adoption after use."""
+
+    adoption: Adoption
+    department: str
+    on: Date
+    performance: str
+    problems: str | None
+    again: bool
+    id: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class Sale:
+    """What a testbed's technology sold afterwards."""
+
+    testbed: Testbed
+    kind: str
+    buyer: str
+    amount_krw: int
+    on: Date
     id: int = 0

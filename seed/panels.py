@@ -24,7 +24,6 @@ import datetime as dt
 import random
 from collections.abc import Mapping
 
-from db.domain import CRITERIA
 from db.meetings.scoring import evaluate
 from seed import texts
 from seed.constants import PANEL_SIZE, QUORUM
@@ -136,7 +135,9 @@ def _clamp(x: float) -> int:
     return 0 if x < 0 else 100 if x > 100 else round(x)
 
 
-def _scores(w: World, n: int, plan: str) -> list[tuple[int, int, int, int, int]]:
+def _scores(w: World, n: int, plan: str) -> list[tuple[int, ...]]:
+    """``n`` members' scores of the criteria of the city's rule (in its order), drawn so
+    that the item passes or fails the stage that ``plan`` names."""
     rng = w.rng
     if plan == "pass":
         s1 = rng.uniform(73, 90)
@@ -147,21 +148,17 @@ def _scores(w: World, n: int, plan: str) -> list[tuple[int, int, int, int, int]]
     elif plan == "near_fail1":  # a narrow stage-1 failure (the planted decision)
         s1 = rng.uniform(64, 68)
         rest = rng.uniform(72, 78)
-    else:  # fail2: novelty and progressiveness suffice, the rest does not
+    else:  # fail2: the first stage suffices, the rest does not
         s1 = rng.uniform(71, 80)
         rest = rng.uniform(48, 62)
-    means = (
-        s1 + rng.gauss(0, 2),
-        s1 + rng.gauss(0, 2),
-        rest + rng.gauss(0, 3),
-        rest + rng.gauss(0, 3),
-        rest + rng.gauss(0, 3),
+    first = set(w.city.rule.stage1)
+    means = tuple(
+        s1 + rng.gauss(0, 2) if c in first else rest + rng.gauss(0, 3) for c in w.city.rule.codes
     )
     out = []
     for _ in range(n):
         bias = rng.gauss(0, 4)
-        a, b, c, d, e = (_clamp(mu + bias + rng.gauss(0, 5)) for mu in means)
-        out.append((a, b, c, d, e))
+        out.append(tuple(_clamp(mu + bias + rng.gauss(0, 5)) for mu in means))
     return out
 
 
@@ -182,7 +179,8 @@ def score(w: World, m: Meeting, item: Item, passed: bool, *, against: bool = Fal
     for _ in range(200):
         plan = "near_fail1" if against else "pass" if want_pass else w.pick(("fail1", "fail2"))
         rows = _scores(w, len(voters), plan)
-        outcome = evaluate([dict(zip(CRITERIA, r, strict=True)) for r in rows])
+        rule = w.city.rule
+        outcome = evaluate([dict(zip(rule.codes, r, strict=True)) for r in rows], rule)
         if outcome.passed == want_pass:
             break
     else:  # pragma: no cover - the plans above agree with the rule almost always

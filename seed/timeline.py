@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from seed import bodies, people, programs, published, schedule
+from seed import bodies, outcomes, people, programs, published, schedule
 from seed.adoptions import propose_month
 from seed.city import City
 from seed.constants import LOOKAHEAD_DAYS, PLANTED_BY_CODE, PUBLISHED_AS_OF, SETUP_DAY
@@ -75,6 +75,7 @@ def simulate(scale: int, horizon: dt.date, progress: Progress, city: City) -> Wo
         if t.certified_on is None and t.tech.decided_on is not None:
             programs.certify_acrylate(w, t)
     programs.link_adoptions(w, agreements)
+    outcomes.plan(w)  # last, with its own random draws: nothing above changes
     return w
 
 

@@ -20,13 +20,16 @@ from seed.constants import SEED
 from seed.model import (
     Adoption,
     Agreement,
+    Contract,
     Expert,
     Inquiry,
     Meeting,
     Org,
+    Sale,
     Tech,
     Testbed,
     Tie,
+    UseEvaluation,
 )
 
 T = TypeVar("T")
@@ -81,6 +84,9 @@ class World:
         self.testbeds: list[Testbed] = []
         self.inquiries: list[Inquiry] = []
         self.agreements: list[Agreement] = []
+        self.contracts: list[Contract] = []  # outcomes (seed.outcomes)
+        self.evaluations_after_use: list[UseEvaluation] = []
+        self.sales: list[Sale] = []
         self.bodies: dict[str, Org] = {}
 
     # --- random helpers -------------------------------------------------------------------

@@ -73,3 +73,35 @@ def test_invalid_username_is_explained(app_env: str) -> None:
     assert not at.exception
     assert "Use 1 to 64 letters" in page_text(at)
     assert not at.success
+
+
+def test_admin_finds_a_waiting_account_and_releases_it(app_env: str) -> None:
+    from db.accounts import signin
+    from db.clock import now_utc
+    from db.engine import make_engine
+    from db.session import write_session
+
+    engine = make_engine(app_env)
+    for _ in range(5):  # someone keeps guessing staff.demo's password from one address
+        with pytest.raises(signin.SignInFailed), write_session(engine) as s:
+            signin.authenticate(
+                session=s, username="staff.demo", password="guess", now=now_utc(), client="x"
+            )
+    engine.dispose()
+
+    at = sign_in(new_app(), "admin.demo")
+    at.text_input(key="account_search").input("STAFF").run()
+    table = at.dataframe[0].value
+    assert sorted(table["Username"]) == ["staff.demo", "staff2.demo"]  # any case
+    state = dict(zip(table["Username"], table["Sign-in state"], strict=True))
+    assert state["staff.demo"].startswith("Waiting until")
+    assert state["staff2.demo"] == ""
+    assert "2 of 6 accounts" in page_text(at)
+    last = dict(zip(table["Username"], table["Last sign-in"], strict=True))
+    assert last["staff2.demo"] == "never"
+
+    at.selectbox(key="change_account").set_value("staff.demo").run()
+    assert "Sign-in: Waiting until" in page_text(at)
+    button(at, "Release the sign-in wait").click()
+    at.run()
+    assert "staff.demo may sign in again now." in page_text(at)

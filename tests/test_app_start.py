@@ -26,8 +26,18 @@ def test_demo_first_start_creates_migrates_and_fills_the_database(
     assert int(metrics["Experts registered"].replace(",", "")) > 817
 
 
-def test_malformed_database_url_stops_with_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", "definitely not a url")
+@pytest.mark.parametrize(
+    "url",
+    [
+        "definitely not a url",
+        "postgresql+psycopg://u:p@localhost:notaport/db",  # a port that is not a number
+        "postgresql+psycopg://u:p@[::1/db",  # an IPv6 host not closed
+    ],
+)
+def test_malformed_database_url_stops_with_one_sentence(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("NTP_LANG", "en")
     at = new_app()
     assert not at.exception
@@ -96,3 +106,38 @@ def test_empty_fields_say_what_is_missing(production_like: None) -> None:
     button(at, "Sign in").click()
     at.run()
     assert "Enter both your username and your password." in page_text(at)
+
+
+def test_sign_in_page_names_the_city_and_the_product_and_hints_the_demo_accounts(
+    app_env: str,
+) -> None:
+    at = new_app()
+    assert not at.exception
+    text = page_text(at)
+    assert "Daegu Metropolitan City" in text  # from the city profile in the database
+    assert "New Technology Platform" in text
+    hint = "\n".join(i.value for i in at.info)
+    assert "ntp-demo-2019-08-08" in hint
+    for username in ("executive.demo", "auditor.demo", "staff.demo", "admin.demo"):
+        assert f"`{username}`" in hint
+    assert "Approver" in hint
+
+
+def test_no_demo_hint_outside_demo_mode(production_like: None) -> None:
+    at = new_app()
+    assert not at.exception
+    assert "ntp-demo-2019-08-08" not in page_text(at)
+    assert "Daegu Metropolitan City" in page_text(at)
+
+
+def test_first_start_reports_each_step_of_building_the_demo_database(tmp_path: Path) -> None:
+    from components.bootstrap import prepare_database
+    from components.first_start import step
+
+    heard: list[str] = []
+    prepare_database(f"sqlite:///{tmp_path}/new.sqlite3", demo=True, progress=heard.append)
+    assert heard[0] == "migrating" and len(heard) > 10
+    shown = [step(m) for m in heard]
+    assert all(0 < done < 1 for done, _text in shown)
+    assert [d for d, _t in shown] == sorted(d for d, _t in shown)  # it only moves forward
+    assert "Preparing the demo database" not in {text for _d, text in shown}  # all known

@@ -16,8 +16,10 @@ from db.audit import records
 from db.audit.records import CHANGED, DELETED, INSERTED, SEALS_ALTERED, RecordProblem
 from db.models import (
     Adoption,
+    AdoptionEvaluation,
     AgendaItem,
     AuditEvent,
+    Contract,
     Evaluation,
     EvaluationScore,
     Expert,
@@ -27,6 +29,8 @@ from db.models import (
     RecordSeal,
     Technology,
 )
+from db.models import Testbed as TestbedRow
+from db.models import TestbedSale as SaleRow
 from db.session import read_session, write_session
 
 T0 = dt.datetime(2020, 3, 2, 1, 0, tzinfo=dt.UTC)
@@ -279,3 +283,51 @@ def test_the_first_audited_write_seals_what_the_database_held(migrated_engine: E
     assert result.ok and not result.unsealed and result.tables["organizations"] == 2
     with read_session(migrated_engine) as s:
         assert audit.verify(s).ok
+
+
+def test_the_outcome_records_are_sealed_and_an_adoption_evaluation_is_not_a_panel_score(
+    migrated_engine: Engine,
+) -> None:
+    """Contracts, evaluations of adoptions and sales after a testbed (``db.outcomes``) are
+    sealed like the rest; the outcomes' ``evaluation`` events seal ``adoption_evaluations``
+    (the entity ``evaluation`` is also a panel member's scores), never a panel evaluation
+    that happens to have the same id."""
+    ids = _fill(migrated_engine)
+    with write_session(migrated_engine) as s:
+        testbed = TestbedRow(technology_id=ids.tech, applied_on=DAY, status="completed")
+        s.add(testbed)
+        s.flush()
+        _audited(s, "testbed", testbed.id, "testbed.apply")
+        contract = Contract(adoption_id=ids.adoption, department="상수도", project_name="개량",
+                            amount_krw=1_000, contracted_on=DAY, created_at=T0)  # fmt: skip
+        judged = AdoptionEvaluation(adoption_id=ids.adoption, department="상수도",
+                                    evaluated_on=DAY, performance="above",
+                                    would_use_again=True, created_at=T0)  # fmt: skip
+        sale = SaleRow(testbed_id=testbed.id, kind="private_sale", buyer="가나",
+                           amount_krw=5, sold_on=DAY, created_at=T0)  # fmt: skip
+        s.add_all([contract, judged, sale])
+        s.flush()
+        for entity, rid, action, after in (
+            ("contract", contract.id, "contract.record", {"adoption_id": ids.adoption}),
+            ("evaluation", judged.id, "evaluation.record", {"adoption_id": ids.adoption}),
+            ("sale", sale.id, "sale.record", {"testbed_id": testbed.id}),
+        ):
+            audit.append(s, actor_id=None, actor_name="staff.kim", action=action,
+                         entity=entity, entity_id=rid, after=after)  # fmt: skip
+        assert judged.id == ids.evaluation  # the same id as the panel member's scores
+        sealed = s.execute(
+            select(RecordSeal.table_name).where(RecordSeal.record_id == judged.id)
+        ).scalars()
+        assert "adoption_evaluations" in set(sealed)
+    result = _verify(migrated_engine)
+    assert result.ok, result.problems
+    assert result.tables["contracts"] == result.tables["testbed_sales"] == 1
+    assert result.tables["adoption_evaluations"] == 1
+    _sql(migrated_engine, "UPDATE contracts SET amount_krw = 9 WHERE id = :c", c=contract.id)
+    _sql(migrated_engine, "UPDATE adoption_evaluations SET performance = 'below'")
+    _sql(migrated_engine, "DELETE FROM testbed_sales")
+    assert _verify(migrated_engine).problems == (
+        RecordProblem(CHANGED, "contracts", contract.id, ("amount_krw",)),
+        RecordProblem(CHANGED, "adoption_evaluations", judged.id, ("performance",)),
+        RecordProblem(DELETED, "testbed_sales", sale.id),
+    )

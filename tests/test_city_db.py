@@ -196,13 +196,31 @@ def _contents(engine: Engine) -> dict[str, str]:
         "import_migrations",  # 0012
         "migrated_records",
         "record_seals",  # 0013 (its audit_events.seal column outlives a downgrade)
+        "contracts",  # 0016 (outcomes)
+        "adoption_evaluations",
+        "testbed_sales",
+        "mail_outbox",  # 0015 (mail, company accounts, applications)
+        "email_tokens",
+        "rate_limit_hits",
+        "applications",
+        "application_attachments",
+        "application_messages",
+        "signin_throttles",  # 0017
+    }
+    new_columns = {  # columns added later to tables the schema before 0010 had
+        ("meetings", "regulation_id"),
+        ("testbeds", "budget_krw"),  # 0016
+        ("testbeds", "result"),
+        ("testbeds", "certificate_no"),
+        ("users", "email_verified_at"),  # 0015
+        ("users", "company_name"),
     }
     out = {}
     with engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
             if table.name in new:
                 continue
-            cols = [c for c in table.columns if c.name != "regulation_id"]
+            cols = [c for c in table.columns if (table.name, c.name) not in new_columns]
             rows = conn.execute(select(*cols).order_by(*table.primary_key.columns)).all()
             out[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
     return out

@@ -347,3 +347,30 @@ def test_the_outside_sector_and_the_criteria_are_kept(
     with read_session(e) as s:
         assert not any(t.retired for t in terms(s, "sectors"))
         assert s.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == 1
+
+
+def test_readers_of_the_regulation_read_the_profile_and_others_are_refused(
+    migrated_engine: Engine,
+) -> None:
+    """An auditor reads the profile as it stands (with retired codes and the profile file a
+    new instance would start from); an executive is refused in ``db/``, whatever a page
+    shows."""
+    import tomllib
+
+    from db.city.store import profile_view
+
+    e = migrated_engine
+    auditor = actor_of(e, make_user(e, "aud", ["auditor"]))
+    executive = actor_of(e, make_user(e, "exe", ["executive"]))
+    with read_session(e) as s:
+        view = profile_view(session=s, actor=auditor)
+        with pytest.raises(PermissionDenied):
+            profile_view(session=s, actor=executive)
+    with read_session(e) as s:
+        assert view.city == city(s)
+    assert set(view.vocabularies) == {"fields", "sectors", "organisation_kinds", "criteria"}
+    written = tomllib.loads(view.profile_file)
+    assert (written["city"]["code"], written["city"]["name_en"]) == (
+        view.city.code,
+        view.city.name_en,
+    )

@@ -25,6 +25,8 @@ def test_database_url_turns_demo_off() -> None:
     ("url", "words"),
     [
         ("not a url", "not a valid database address"),
+        ("postgresql+psycopg://u:p@localhost:notaport/db", "not a valid database address"),
+        ("postgresql+psycopg://u:p@[::1/db", "not a valid database address"),
         ("mysql://u@h/db", "unsupported database"),
         ("postgresql+psycopg://u@127.0.0.1:1/db", "cannot be reached"),
     ],
@@ -78,3 +80,18 @@ def test_demo_mode_generates_one_key_and_keeps_it(
     assert len(first) >= 32
     assert cookie_key(settings) == first
     assert (tmp_path / "cookie_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql+psycopg://u:p@localhost:notaport/db", "postgresql+psycopg://u:p@[::1/db"]
+)
+def test_db_command_with_a_malformed_url_prints_one_sentence(
+    url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from db.__main__ import main
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["upgrade"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0 and "Traceback" not in err
+    assert "DATABASE_URL is not a valid database address" in err

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from db import meetings
-from db.errors import Conflict, PermissionDenied, ValidationFailed
+from db.errors import Conflict, Named, PermissionDenied, ValidationFailed
 from db.meetings import errors as e
 from db.meetings.draw import Candidate, select_seats
 from db.models import (
@@ -217,6 +217,11 @@ def test_scores_are_recorded_once_and_checked(w: World) -> None:
             scores={**PASSING, "economy": 101, "diffusion": "x"},
         )
     assert set(bad.value.errors) == {"Economy", "Diffusion"}
+    # the criteria are named by the city's own labels, in each language
+    assert {k.labels["ko"] for k in bad.value.errors if isinstance(k, Named)} == {
+        "경제성",
+        "보급성",
+    }
     with pytest.raises(e.HasScored):
         write(
             w,
@@ -364,6 +369,32 @@ def test_a_meeting_decides_by_its_regulation_versions_pass_marks(w: World) -> No
     score_all(w, t1, list(draw.expert_ids), PASSING)
     result = write(w, meetings.record_decision, item_id=t1, reason="Below the strict marks.")
     assert result.decision == "failed" and result.thresholds.stage1_pass == 90
+
+
+def test_a_meeting_without_a_version_is_weighed_by_the_citys_criteria(w: World) -> None:
+    """A meeting recorded before the regulation was data (no version bound, none in force on
+    its date) decides by the city's criteria, unweighted, in their stages, and by the pass
+    marks it kept; nothing of the rule comes from code."""
+    from db.city.store import terms
+    from db.meetings.common import Regulations
+    from db.regulation import versions
+
+    with read_session(w.engine) as s:
+        reg = Regulations(s).of(
+            kind="registration_review",
+            regulation_id=None,
+            scheduled_on=dt.date(1990, 1, 1),
+            quorum=3,
+            marks=(61.0, 66.0),
+        )
+        criteria = terms(s, "criteria")
+        first = versions.first_version(s)
+    assert first is not None and reg.rules == first.rules  # its panel: the first version's
+    assert reg.version is None and reg.quorum == 3
+    assert (reg.thresholds.stage1_pass, reg.thresholds.overall_pass) == (61.0, 66.0)
+    assert reg.thresholds.criteria == tuple(
+        (t.code, 1.0, int(t.attributes["stage"])) for t in criteria
+    )
 
 
 def test_a_second_decision_is_told_who_decided_first(w: World) -> None:

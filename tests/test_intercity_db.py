@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select
 from db import clock, domain, models
 from db import intercity as ic
 from db.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from db.intercity import agreement_reads as ar
 from db.intercity import analysis as q
 from db.lost_edits import StaleEdit
 from db.models import (
@@ -637,7 +638,7 @@ def test_agreements_whose_status_and_dates_agree_are_recorded(
         # the stored status is what a date reading of today gives
         assert (
             s.execute(
-                select(q.agreement_status_on(clock.city_today())).where(Agreement.id == aid)
+                select(ar.agreement_status_on(clock.city_today())).where(Agreement.id == aid)
             ).scalar_one()
             == status
         )
@@ -786,10 +787,10 @@ def test_linking_what_an_agreement_produced(
     ]
     refused(e, link, DomainError, actor=staff, agreement_id=active, kind=kind, product_id=ok)
     with read_session(e) as s:
-        df = q.agreements(session=s)
+        df = ar.agreements(session=s)
         row = df[df["id"] == active].iloc[0]
-        adoptions, testbeds = q.agreement_products(session=s, agreement_id=active)
-        candidates = q.link_candidates(session=s, agreement_id=active, kind=kind)
+        adoptions, testbeds = ar.agreement_products(session=s, agreement_id=active)
+        candidates = ar.link_candidates(session=s, agreement_id=active, kind=kind)
     produced = adoptions if kind == "adoption" else testbeds
     assert list(produced["id"]) == [ok]
     assert int(row["adoptions" if kind == "adoption" else "testbeds"]) == 1
@@ -799,7 +800,7 @@ def test_linking_what_an_agreement_produced(
     run(e, link, actor=staff, agreement_id=active, kind=kind, product_id=ok, linked=False)
     assert events(e)[-1].action == f"{kind}.unlink_agreement"
     with read_session(e) as s:
-        assert q.link_candidates(session=s, agreement_id=active, kind=kind)["id"].tolist() == [ok]
+        assert ar.link_candidates(session=s, agreement_id=active, kind=kind)["id"].tolist() == [ok]
 
 
 # --- reads against the demo data ----------------------------------------------------------------
@@ -872,8 +873,8 @@ def test_overdue_list_matches_the_rule_counted_by_hand(seeded_engine: Engine) ->
 
 def test_agreements_as_of_the_press_release_and_their_products(seeded_engine: Engine) -> None:
     with read_session(seeded_engine) as s:
-        then = q.agreements(session=s, as_of=AS_OF)
-        now = q.agreements(session=s)
+        then = ar.agreements(session=s, as_of=AS_OF)
+        now = ar.agreements(session=s)
         testbeds = dict(
             s.execute(
                 select(models.Testbed.agreement_id, func.count())
@@ -910,10 +911,10 @@ def test_agreements_as_of_the_press_release_and_their_products(seeded_engine: En
 
 def test_status_filter_and_unknown_codes(seeded_engine: Engine) -> None:
     with read_session(seeded_engine) as s:
-        active = q.agreements(session=s, status="active")
+        active = ar.agreements(session=s, status="active")
         assert set(active["status_then"]) == {"active"}
         with pytest.raises(ValueError):
-            q.agreements(session=s, status="ratified")
+            ar.agreements(session=s, status="ratified")
         with pytest.raises(ValueError):
             q.over_time(session=s, as_of=AS_OF, period="week")
 
@@ -945,23 +946,25 @@ def test_agreement_counts_and_pages_equal_the_whole_list(
     any size put together are the whole list in its order, and one agreement read by its
     number is its row of the list (or nothing when it was not planned by the date)."""
     with read_session(seeded_engine) as s:
-        whole = q.agreements(session=s, as_of=as_of, status=status, kind=kind)
-        counts = q.agreement_counts(session=s, as_of=as_of, status=status, kind=kind)
+        whole = ar.agreements(session=s, as_of=as_of, status=status, kind=kind)
+        counts = ar.agreement_counts(session=s, as_of=as_of, status=status, kind=kind)
         for size in (1, 5, 50):
             pages = [
-                q.agreements(session=s, as_of=as_of, status=status, kind=kind, offset=o, limit=size)
+                ar.agreements(
+                    session=s, as_of=as_of, status=status, kind=kind, offset=o, limit=size
+                )
                 for o in range(0, len(whole) + size, size)
             ]
             joined = pd.concat(pages, ignore_index=True) if pages else whole
             assert list(joined["id"]) == list(whole["id"])
             assert pages[-1].empty
-        everyone = q.agreements(session=s)
+        everyone = ar.agreements(session=s)
         for aid in everyone["id"]:
-            one = q.agreements(session=s, as_of=as_of, agreement_id=int(aid))
+            one = ar.agreements(session=s, as_of=as_of, agreement_id=int(aid))
             if as_of is None:
                 assert plain(one) == plain(everyone[everyone["id"] == aid])
             else:
-                listed = q.agreements(session=s, as_of=as_of)
+                listed = ar.agreements(session=s, as_of=as_of)
                 assert list(one["id"]) == [i for i in listed["id"] if i == aid]
     assert counts["total"] == len(whole)
     statuses = whole["status_then"].value_counts().to_dict()
@@ -1044,8 +1047,8 @@ def test_stored_intercity_figures_equal_the_computed_ones(
         "inquiries_by_region": q.by_region,
         "inquiries_abroad": q.abroad_by_country,
         "inquiries_over_time": q.over_time,
-        "agreement_counts": q.agreement_counts,
-        "agreements": q.agreements,
+        "agreement_counts": ar.agreement_counts,
+        "agreements": ar.agreements,
     }
     for name, params in reads:
         with read_session(e) as s:

@@ -52,6 +52,29 @@ def test_the_as_of_date_changes_the_figures(app_env: str) -> None:
     assert at.query_params["as_of"] == "2019-03-31"
 
 
+def test_a_date_outside_the_platforms_days_is_said_and_the_figures_name_their_date(
+    app_env: str,
+) -> None:
+    from components.city import first_day
+
+    at = open_overview({"as_of": "2019-08-08"})
+    at.date_input(key="as_of").set_value(dt.date(1999, 5, 1)).run()
+    assert not at.exception
+    first = first_day()
+    warning = " ".join(w.value for w in at.warning)
+    assert "There are no figures for 1 May 1999" in warning
+    assert f"as of {first.day} {first:%b %Y}" in warning
+    assert at.date_input(key="as_of").value == first  # the picker shows the date used
+    assert f"As of {first.day} {first:%b %Y}" in page_text(at)  # and so do the figures
+    assert at.query_params["as_of"] == first.isoformat()
+
+    # a link's date after today: the same
+    at = open_overview({"as_of": "2999-01-01"})
+    warning = " ".join(w.value for w in at.warning)
+    assert "There are no figures for 1 Jan 2999" in warning
+    assert at.date_input(key="as_of").value == clock.city_today()
+
+
 def test_an_overview_left_open_over_midnight_shows_the_new_day_when_reloaded(
     app_env: str,
 ) -> None:

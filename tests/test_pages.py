@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from components.navigation import PAGES, default_page_for, pages_for
+from components.navigation import PAGES, SIGNED_OUT_PAGES, default_page_for, pages_for
 from tests.apptest import ROLE_ACCOUNTS, new_app, page_text, sign_in
 
-REGISTERS = {"technologies", "experts", "adoptions", "inquiries", "agreements"}
+REGISTERS = {"technologies", "experts", "adoptions", "testbeds", "inquiries", "agreements"}
+READERS = {*REGISTERS, "outcomes"}  # the registers and the Outcomes page (issue 20)
 EXPECTED_PAGES = {
-    "executive": {"overview", "account", *REGISTERS},
+    "executive": {"overview", "account", *READERS},
     "auditor": {
         "overview",
         "account",
@@ -21,7 +22,7 @@ EXPECTED_PAGES = {
         "meetings",
         "fairness",
         "regulation",
-        *REGISTERS,
+        *READERS,
     },
     "staff": {
         "overview",
@@ -30,7 +31,7 @@ EXPECTED_PAGES = {
         "meetings",
         "imports",
         "regulation",
-        *REGISTERS,
+        *READERS,
     },
     # approver.demo is staff + approver
     "approver": {
@@ -41,7 +42,7 @@ EXPECTED_PAGES = {
         "meetings",
         "imports",
         "regulation",
-        *REGISTERS,
+        *READERS,
     },
     "admin": {"overview", "administration", "account", "imports", "regulation"},
 }
@@ -78,7 +79,7 @@ def test_every_page_is_in_the_map() -> None:
     from pathlib import Path
 
     on_disk = {f"pages/{p.name}" for p in Path("pages").glob("*.py")}
-    assert on_disk == {p.path for p in PAGES}
+    assert on_disk == {p.path for p in (*PAGES, *SIGNED_OUT_PAGES)}
 
 
 def test_signed_out_sees_only_the_sign_in_form(app_env: str) -> None:
@@ -113,6 +114,8 @@ PAGE_TITLES = {
     "fairness": "Fairness",
     "imports": "Import",
     "regulation": "Regulation",
+    "testbeds": "Testbeds",
+    "outcomes": "Outcomes",
 }
 
 

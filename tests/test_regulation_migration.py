@@ -13,12 +13,14 @@ from sqlalchemy import Engine, text
 
 import seed
 from db import audit
-from db.domain import CRITERIA
 from db.engine import make_engine
 from db.kpi import headline
 from db.migrate import current_revision, downgrade, head_revision, upgrade
 from db.session import read_session
 from tests.conftest import PgServer, create_database
+
+CRITERIA = ("novelty", "progressiveness", "applicability", "economy", "diffusion")
+"""The score columns of ``evaluations`` before revision 0011 (the demo city's criteria)."""
 
 
 @pytest.fixture(params=("sqlite", "postgresql"))

@@ -286,3 +286,23 @@ def test_a_meeting_held_under_exceptional_settings_is_shown_so(app_env: str) -> 
     warnings = " ".join(str(w.value) for w in at.warning)
     assert "Held under exceptional settings: the meeting recorded quorum 1" in warnings
     assert "Held under exceptional settings: its quorum or pass marks differ" in page_text(at)
+
+
+def test_an_auditor_reads_the_citys_profile_beside_the_regulation(app_env: str) -> None:
+    """The settings and every vocabulary the rules apply to, a retired code with its date,
+    and the profile file; nothing on the page writes (the role is checked in ``db/`` too:
+    tests/test_city_edits.py)."""
+    execute(app_env, "UPDATE field_terms SET retired_on = '2026-01-05' WHERE code = 'bridges'")
+    at = open_page("auditor.demo")
+    facts = next(df for df in tables(at) if "Setting" in df.columns)
+    shown = dict(zip(facts["Setting"], facts["Value"], strict=True))
+    (name_en, pattern) = query(app_env, "SELECT name_en, reg_no_pattern FROM city_profile")[0]
+    assert shown["Name (English)"] == name_en and shown["Registration number pattern"] == pattern
+    vocabularies = [df for df in tables(at) if "Retired on" in df.columns]
+    criteria = query(app_env, "SELECT label_en FROM criterion_terms ORDER BY position")
+    assert any(list(df["English"]) == [c for (c,) in criteria] for df in vocabularies)
+    fields = next(df for df in vocabularies if "bridges" in set(df["Code"]))
+    assert fields.loc[fields["Code"] == "bridges", "Retired on"].item() == "2026-01-05"
+    assert not at.get("form_submit_button") and not at.get("data_editor")
+    (download,) = [b for b in at.get("download_button") if "profile file" in b.proto.label]
+    assert download.proto.label == "Download the profile file (TOML)"

@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 
 import seed
 from db import audit, models
-from db.domain import CRITERIA
 from db.engine import make_engine
 from db.kpi.headline import headline
-from db.meetings.scoring import evaluate
+from db.meetings.common import Regulations
+from db.meetings.scoring import Thresholds, evaluate
 from db.migrate import upgrade
 from db.models import Agreement, Base, Inquiry, Meeting, Organization, Technology, User
 from db.passwords import UNUSABLE_PASSWORD, check_password
@@ -186,6 +186,16 @@ def test_decisions_have_reasons_and_follow_the_rule_except_the_planted_one(
         "SELECT count(*) FROM agenda_items WHERE decision IN "
         "('passed', 'failed') AND (decision_reason IS NULL OR decision_reason = '')",
     ) == [(0,)]
+    with Session(seeded_engine) as session:  # the rule the app checks decisions by
+        regulation = Regulations(session)
+        versions = {
+            code: regulation.version(reg_id, day)
+            for code, reg_id, day in session.execute(
+                select(Meeting.code, Meeting.regulation_id, Meeting.scheduled_on)
+            )
+        }
+    rule = {code: Thresholds.from_rules(v.rules) for code, v in versions.items() if v}
+    assert set(rule) == set(versions)
     by_evaluation: dict[int, tuple[int, dict[str, int]]] = {}
     for item_id, evaluation_id, criterion, score in rows(
         seeded_engine,
@@ -195,8 +205,13 @@ def test_decisions_have_reasons_and_follow_the_rule_except_the_planted_one(
         by_evaluation.setdefault(evaluation_id, (item_id, {}))[1][criterion] = score
     scores: dict[int, list[dict[str, int]]] = defaultdict(list)
     for item_id, values in by_evaluation.values():
-        assert set(values) == set(CRITERIA)
         scores[item_id].append(values)
+    for item_id, code in rows(
+        seeded_engine,
+        "SELECT i.id, m.code FROM agenda_items i JOIN meetings m ON m.id = i.meeting_id "
+        "WHERE i.decision IN ('passed', 'failed')",
+    ):
+        assert all(set(v) == set(rule[code].codes) for v in scores[item_id]), code
     against = {
         (code, pos)
         for item_id, code, pos, decision in rows(
@@ -205,7 +220,7 @@ def test_decisions_have_reasons_and_follow_the_rule_except_the_planted_one(
             SELECT i.id, m.code, i.position, i.decision FROM agenda_items i
             JOIN meetings m ON m.id = i.meeting_id WHERE i.decision IN ('passed', 'failed')""",
         )
-        if evaluate(scores[item_id]).passed != (decision == "passed")
+        if evaluate(scores[item_id], rule[code]).passed != (decision == "passed")
     }
     planted = next(p for p in seed.PLANTED_IRREGULARITIES if p["kind"] == "decision_against_scores")
     assert against == {(planted["meeting_codes"][0], planted["position"])}

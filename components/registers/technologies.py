@@ -8,6 +8,7 @@ from components.i18n import N_
 from components.registers.spec import Column, Filter, Register, Related
 from db import domain
 from db.technologies import TechnologyFilters
+from db.technologies.fields import LABELS
 
 TECHNOLOGIES = Register(
     key="technologies",
@@ -55,8 +56,8 @@ TECHNOLOGIES = Register(
     empty=N_("No technologies match these filters."),
     heading=(Column("reg_no", ""), Column("title_ko", "", en="title_en")),
     fields=(
-        Column("title_ko", N_("Title in Korean")),
-        Column("title_en", N_("Title in English")),
+        Column("title_ko", LABELS["title_ko"]),
+        Column("title_en", LABELS["title_en"]),
         Column("owner_ko", N_("Owner"), en="owner_en"),
         Column("owner_kind", N_("Kind of owner"), vocabulary="org_kind"),
         Column("owner_region", N_("Owner's region"), vocabulary="region"),
@@ -71,7 +72,7 @@ TECHNOLOGIES = Register(
         Column("registered_on", N_("Registered"), "date"),
         Column("rejected_on", N_("Rejected"), "date"),
         Column("ended_on", N_("Expired or withdrawn"), "date"),
-        Column("summary", N_("Summary"), wide=True),
+        Column("summary", LABELS["summary"], wide=True),
     ),
     related=(
         Related(

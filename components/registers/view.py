@@ -26,6 +26,7 @@ from components.registers.spec import (
     filter_codes,
     state_key,
 )
+from components.url_state import must_sync
 from db.listing import SEARCH_MAX_CHARS
 
 
@@ -200,7 +201,8 @@ def open_view(reg: Register) -> View:
     params = {k: str(v) for k, v in st.query_params.to_dict().items() if k not in reg.keep}
     slot = st.container()
     kept = state_key(reg, "notices")  # notices about the link, kept until the user acts
-    if params != st.session_state.get(state_key(reg, "synced")):
+    widgets = [state_key(reg, name) for name in [f.param for f in reg.filters] + ["sort"]]
+    if must_sync(params, state_key(reg, "synced"), widgets):
         notices: list[Notice] = []
         _load_from_url(reg, params, notices)
         st.session_state[kept] = notices

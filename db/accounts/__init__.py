@@ -24,6 +24,7 @@ from db.accounts.users import (
     ROLES_UNKNOWN,
     USERNAME_INVALID,
     USERNAME_TAKEN,
+    SigninState,
     change_own_password,
     common_passwords,
     create_user,
@@ -31,9 +32,11 @@ from db.accounts.users import (
     list_users,
     needs_password_change,
     password_problems,
+    release,
     reset_password,
     set_active,
     set_roles,
+    signin_states,
 )
 
 __all__ = [
@@ -54,6 +57,7 @@ __all__ = [
     "ROLES_UNKNOWN",
     "USERNAME_INVALID",
     "USERNAME_TAKEN",
+    "SigninState",
     "change_own_password",
     "common_passwords",
     "create_user",
@@ -61,7 +65,9 @@ __all__ = [
     "list_users",
     "needs_password_change",
     "password_problems",
+    "release",
     "reset_password",
     "set_active",
     "set_roles",
+    "signin_states",
 ]

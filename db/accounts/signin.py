@@ -2,10 +2,13 @@
 
 Attempts (:func:`authenticate`) fail with one generic :class:`SignInFailed` whatever went
 wrong, so the page cannot tell anyone whether a username exists, is disabled or is waiting.
-Failures are counted per account in ``users``: five failures within 15 minutes make the
-account wait 30 s before its next attempt is even checked; every further failure doubles the
-wait, up to 15 minutes. It is a back-off, not a lock: the owner can always sign in again
-later, and a success clears the count. Every attempt is an audit event.
+Failures are counted per account and client (``signin_throttles``; per account alone in
+``users`` when the caller cannot name the client): five failures within 15 minutes make that
+client wait 30 s before its next attempt is even checked; every further failure doubles the
+wait, up to 15 minutes. It is a back-off, not a lock: a trickle of wrong passwords from one
+address slows down that address only, so the owner signing in from elsewhere is never kept
+out by it (``docs/sign-in.md``); a success clears the count, and an administrator can
+release an account (:func:`release`). Every attempt is an audit event.
 
 A successful sign-in becomes a row of ``auth_sessions`` (:func:`start_signin`). The browser
 cookie carries only a random token; the table stores its SHA-256, so a copy of the database
@@ -31,13 +34,14 @@ import hashlib
 import secrets
 from typing import NoReturn
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import audit, passwords, recording
 from db.clock import as_utc
 from db.errors import N_, DatabaseFull, DatabaseReadOnly, DomainError, NotFound
-from db.models import AuthSession, User
+from db.models import AuthSession, SigninThrottle, User
 from db.policy import Actor
 from db.session import read_session, write_session
 
@@ -222,6 +226,60 @@ def _record_failure(session: Session, user_id: int, now: dt.datetime) -> None:
             return
 
 
+def client_id(address: str) -> str:
+    """How a client is stored: the SHA-256 of its address (no address is kept)."""
+    return hashlib.sha256(address.encode("utf-8", "replace")).hexdigest()
+
+
+def _throttle(session: Session, user_id: int, client: str) -> SigninThrottle | None:
+    return session.execute(
+        select(SigninThrottle)
+        .where(SigninThrottle.user_id == user_id, SigninThrottle.client == client)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def _client_waiting(session: Session, user_id: int, client: str, now: dt.datetime) -> bool:
+    row = _throttle(session, user_id, client)
+    return row is not None and row.next_attempt_at is not None and now < as_utc(row.next_attempt_at)
+
+
+def _record_client_failure(session: Session, user_id: int, client: str, now: dt.datetime) -> None:
+    """Count one failure of ``client`` on the account (compare-and-set, as above; the first
+    failure inserts the row in a savepoint, and a concurrent insert makes it an update)."""
+    while True:
+        row = _throttle(session, user_id, client)
+        if row is None:
+            count, first, nxt = after_failure(0, None, None, now)
+            try:
+                with session.begin_nested():
+                    session.add(
+                        SigninThrottle(
+                            user_id=user_id,
+                            client=client,
+                            failed_attempts=count,
+                            first_failed_at=first,
+                            next_attempt_at=nxt,
+                        )
+                    )
+                return
+            except IntegrityError:  # another attempt of this client inserted it: count on
+                continue
+        seen = row.failed_attempts
+        count, first, nxt = after_failure(seen, row.first_failed_at, row.next_attempt_at, now)
+        if recording.compare_and_set(
+            session,
+            update(SigninThrottle)
+            .where(
+                SigninThrottle.user_id == user_id,
+                SigninThrottle.client == client,
+                SigninThrottle.failed_attempts == seen,
+            )
+            .values(failed_attempts=count, first_failed_at=first, next_attempt_at=nxt),
+        ):
+            return
+
+
 def _refuse(
     session: Session, *, user: User | None, typed: str, reason: str, now: dt.datetime
 ) -> NoReturn:
@@ -238,8 +296,13 @@ def authenticate(
     password: str,
     now: dt.datetime,
     allow_demo_accounts: bool = True,
+    client: str | None = None,
 ) -> Actor:
     """Check a username and password; return the signed-in :class:`Actor`.
+
+    ``client``: the address the attempt comes from (see :func:`client_id`); the back-off then
+    counts this client's failures on the account only. Without it (scripts, tests) they are
+    counted on the account as a whole.
 
     Every attempt appends ``signin.success`` or ``signin.failure`` (reason
     ``unknown_user``, ``disabled``, ``waiting`` or ``wrong_password``). Unknown, disabled
@@ -259,18 +322,31 @@ def authenticate(
     typed = username if isinstance(username, str) else ""
     secret = password if isinstance(password, str) else ""
     user = _find_user(session, typed)
+    who = None if client is None else client_id(client)
     if user is not None and user.is_demo and not allow_demo_accounts:
         _check(secret, None)
         _refuse(session, user=user, typed=typed, reason="demo_account", now=now)
-    if user is None or not user.is_active or _is_waiting(user, now):
+    waiting = user is not None and (
+        _is_waiting(user, now) if who is None else _client_waiting(session, user.id, who, now)
+    )
+    if user is None or not user.is_active or waiting:
         _check(secret, None)
         reason = "unknown_user" if user is None else "disabled" if not user.is_active else "waiting"
         _refuse(session, user=user, typed=typed, reason=reason, now=now)
     assert user is not None
     if not _check(secret, user.password_hash):
-        _record_failure(session, user.id, now)
+        if who is None:
+            _record_failure(session, user.id, now)
+        else:
+            _record_client_failure(session, user.id, who, now)
         _refuse(session, user=user, typed=typed, reason="wrong_password", now=now)
-    if user.failed_attempts or user.first_failed_at or user.next_attempt_at:
+    if who is not None:
+        session.execute(
+            delete(SigninThrottle).where(
+                SigninThrottle.user_id == user.id, SigninThrottle.client == who
+            )
+        )
+    elif user.failed_attempts or user.first_failed_at or user.next_attempt_at:
         session.execute(
             update(User)
             .where(User.id == user.id)
@@ -316,6 +392,15 @@ def usable_credentials(
         }
         for u in users
     }
+
+
+def demo_accounts(*, session: Session) -> list[tuple[str, tuple[str, ...]]]:
+    """(username, roles) of the active demo accounts, for the sign-in page's hint in demo
+    mode (only then: outside it they cannot sign in, see :func:`authenticate`)."""
+    users = session.execute(
+        select(User).where(User.is_demo.is_(True), User.is_active.is_(True)).order_by(User.username)
+    ).scalars()
+    return [(u.username, tuple(sorted(u.role_names))) for u in users]
 
 
 def start_signin(

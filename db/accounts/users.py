@@ -16,6 +16,7 @@ import gzip
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from db import audit, domain, passwords, recording
 from db.clock import as_utc, now_utc
 from db.errors import N_, Conflict, DomainError, NotFound, ValidationFailed
-from db.models import AuthSession, User, UserRole
+from db.models import AuthSession, SigninThrottle, User, UserRole
 from db.policy import ACCOUNT_CREATORS, ADMIN, ADMINS, Actor, require, require_role
 
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parents[1] / "data" / "common-passwords.txt.gz"
@@ -53,6 +54,9 @@ DISPLAY_NAME_INVALID = N_("Enter a display name of at most 120 characters.")
 EMAIL_INVALID = N_("Enter a valid e-mail address of at most 254 characters, or leave it empty.")
 ROLES_EMPTY = N_("Choose at least one role.")
 ROLES_UNKNOWN = N_("Choose roles from the list only.")
+ROLES_APPLICANT_ALONE = N_(
+    "An applicant account is a company's: it cannot hold any of the city's roles as well."
+)
 CANNOT_DISABLE_SELF = N_(
     "You cannot disable your own account; another administrator must do it. Nothing was saved."
 )
@@ -101,6 +105,17 @@ def password_problems(username: str, password: str) -> list[str]:
     if lowered.strip() in common_passwords():
         problems.append(PASSWORD_TOO_COMMON)
     return problems
+
+
+def email_is_valid(email: str) -> bool:
+    """At most 254 characters, one ``@`` with text on both sides, no whitespace or control
+    characters (a mail header cannot be smuggled in)."""
+    return (
+        0 < len(email) <= 254
+        and email.count("@") == 1
+        and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in email)
+        and all(email.split("@"))
+    )
 
 
 def generate_password(username: str) -> str:
@@ -175,6 +190,8 @@ def _clean_roles(roles: Iterable[str], errors: dict[str, str]) -> list[str]:
         errors["roles"] = ROLES_EMPTY
     elif not chosen <= set(domain.ROLES):
         errors["roles"] = ROLES_UNKNOWN
+    elif "applicant" in chosen and len(chosen) > 1:
+        errors["roles"] = ROLES_APPLICANT_ALONE
     return sorted(chosen & set(domain.ROLES), key=domain.ROLES.index)
 
 
@@ -212,6 +229,86 @@ def list_users(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class SigninState:
+    """What the sign-in back-off does to an account: the failed attempts of its current
+    streak (the most of any client) and until when a client is kept waiting (None if none
+    waits now)."""
+
+    failed_attempts: int
+    waiting_until: dt.datetime | None
+
+
+def signin_states(
+    *, session: Session, actor: Actor, now: dt.datetime | None = None
+) -> dict[int, SigninState]:
+    """The sign-in state of every account with failed attempts, by user id (others have
+    none).
+
+    :raise PermissionDenied: the actor is not an administrator.
+    """
+    require_role(actor, ADMINS, "user.list", "user")
+    now = as_utc(now or now_utc())
+    states: dict[int, SigninState] = {}
+
+    def add(user_id: int, failures: int, until: dt.datetime | None) -> None:
+        old = states.get(user_id, SigninState(0, None))
+        waits = [t for t in (old.waiting_until, until and as_utc(until)) if t and t > now]
+        states[user_id] = SigninState(max(old.failed_attempts, failures), max(waits, default=None))
+
+    for user_id, failures, until in session.execute(
+        select(User.id, User.failed_attempts, User.next_attempt_at).where(User.failed_attempts > 0)
+    ):
+        add(user_id, failures, until)
+    for user_id, failures, until in session.execute(
+        select(
+            SigninThrottle.user_id, SigninThrottle.failed_attempts, SigninThrottle.next_attempt_at
+        ).where(SigninThrottle.failed_attempts > 0)
+    ):
+        add(user_id, failures, until)
+    return states
+
+
+def release(
+    *, session: Session, actor: Actor, user_id: int, now: dt.datetime | None = None
+) -> bool:
+    """Let an account waiting after failed sign-ins try again at once, from every client
+    (its failure streaks are cleared); its sign-ins and password are unchanged. False if
+    there was nothing to release (then nothing is recorded).
+
+    :raise PermissionDenied: the actor is not an administrator.
+    :raise NotFound: no such user.
+    """
+    require_role(actor, ADMINS, "user.release", "user", user_id)
+    now = as_utc(now or now_utc())
+    user = _load(session, user_id)
+    streaks = session.execute(
+        select(func.count(), func.max(SigninThrottle.failed_attempts)).where(
+            SigninThrottle.user_id == user_id
+        )
+    ).one()
+    if not (user.failed_attempts or user.next_attempt_at or streaks[0]):
+        return False
+    before = {"failed_attempts": max(user.failed_attempts or 0, streaks[1] or 0)}
+    session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(failed_attempts=0, first_failed_at=None, next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(SigninThrottle).where(SigninThrottle.user_id == user_id))
+    _audit(
+        session,
+        actor,
+        "user.release",
+        user_id,
+        before=before,
+        after={"failed_attempts": 0},
+        now=now,
+    )
+    return True
+
+
 def create_user(
     *,
     session: Session,
@@ -247,12 +344,7 @@ def create_user(
     if not display_name or len(display_name) > 120:
         errors["display_name"] = DISPLAY_NAME_INVALID
     email = (email or "").strip() or None
-    if email is not None and (
-        len(email) > 254
-        or email.count("@") != 1
-        or any(c.isspace() for c in email)
-        or not all(email.split("@"))
-    ):
+    if email is not None and not email_is_valid(email):
         errors["email"] = EMAIL_INVALID
     chosen = _clean_roles(roles, errors)
     if password is None:

@@ -129,7 +129,8 @@ def append(
     ).scalar_one_or_none()
     if head is None:
         raise RuntimeError("audit_head is missing: run `python -m db upgrade`.")
-    seals = [*records.seals_for(session, [(entity, entity_id)]), *also_seal]
+    kind = records.kind_of(entity, action, after)
+    seals = [*records.seals_for(session, [(kind, entity_id)]), *also_seal]
     if seals and not also_seal:  # the first seal of a database carries every record's
         seals = _with_baseline(session, seals)
     occurred = clock.as_utc(at or clock.now_utc())
@@ -188,14 +189,17 @@ def append_many(
     last_id, last_hash = head.last_id, head.last_hash
     rows: list[dict[str, Any]] = []
     sealed: list[tuple[int, list[records.SealEntry]]] = []
+    kinds = [records.kind_of(i["entity"], i["action"], i.get("after")) for i in events]
     states = {
         (e.table, e.record_id): e
-        for e in records.seals_for(session, [(i["entity"], i.get("entity_id")) for i in events])
+        for e in records.seals_for(
+            session, [(k, i.get("entity_id")) for k, i in zip(kinds, events, strict=True)]
+        )
     }
     baseline = _with_baseline(session, []) if states else []
-    for item in events:
+    for item, kind_name in zip(events, kinds, strict=True):
         entity_id = item.get("entity_id")
-        kind = records.SEALED.get(item["entity"])
+        kind = records.SEALED.get(kind_name)
         own = None if kind is None or entity_id is None else (kind.table, _int_or_none(entity_id))
         seals = [states[own]] if own in states else []
         if seals and baseline:

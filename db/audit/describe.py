@@ -17,8 +17,11 @@ from sqlalchemy.orm import Session, aliased
 
 from db.models import (
     Adoption,
+    AdoptionEvaluation,
     AgendaItem,
     Agreement,
+    Application,
+    Contract,
     Evaluation,
     Expert,
     ExpertTie,
@@ -31,6 +34,7 @@ from db.models import (
     RegulationVersion,
     Technology,
     Testbed,
+    TestbedSale,
     User,
     UserRole,
 )
@@ -196,6 +200,45 @@ def _agreements(session: Session, ids: list[int]) -> dict[int, RecordName]:
     return {r.id: RecordName(r.title_ko, "", r.title_en) for r in rows}
 
 
+def _contracts(session: Session, ids: list[int]) -> dict[int, RecordName]:
+    rows = session.execute(
+        select(Contract.id, Technology.reg_no, Contract.project_name)
+        .join(Adoption, Adoption.id == Contract.adoption_id)
+        .join(Technology, Technology.id == Adoption.technology_id)
+        .where(Contract.id.in_(ids))
+    )
+    return {r.id: RecordName(r.reg_no, r.project_name, r.project_name) for r in rows}
+
+
+def _adoption_evaluations(session: Session, ids: list[int]) -> dict[int, RecordName]:
+    rows = session.execute(
+        select(AdoptionEvaluation.id, Technology.reg_no, Adoption.project_name)
+        .join(Adoption, Adoption.id == AdoptionEvaluation.adoption_id)
+        .join(Technology, Technology.id == Adoption.technology_id)
+        .where(AdoptionEvaluation.id.in_(ids))
+    )
+    return {r.id: RecordName(r.reg_no, r.project_name, r.project_name) for r in rows}
+
+
+def _sales(session: Session, ids: list[int]) -> dict[int, RecordName]:
+    rows = session.execute(
+        select(TestbedSale.id, Technology.reg_no, TestbedSale.buyer)
+        .join(Testbed, Testbed.id == TestbedSale.testbed_id)
+        .join(Technology, Technology.id == Testbed.technology_id)
+        .where(TestbedSale.id.in_(ids))
+    )
+    return {r.id: RecordName(r.reg_no, r.buyer, r.buyer) for r in rows}
+
+
+def _applications(session: Session, ids: list[int]) -> dict[int, RecordName]:
+    rows = session.execute(
+        select(
+            Application.id, Application.organisation, Application.title_ko, Application.title_en
+        ).where(Application.id.in_(ids))
+    )
+    return {r.id: RecordName(r.organisation, r.title_ko, r.title_en) for r in rows}
+
+
 def _users(session: Session, ids: list[int]) -> dict[int, RecordName]:
     rows = session.execute(
         select(User.id, User.username, User.display_name).where(User.id.in_(ids))
@@ -241,6 +284,10 @@ _READERS = {
     "user": _users,
     "regulation_version": _regulations,
     "proposal": _proposals,
+    "contract": _contracts,
+    "adoption_evaluation": _adoption_evaluations,
+    "sale": _sales,
+    "application": _applications,
 }
 
 

@@ -61,10 +61,37 @@ SEALED: dict[str, Sealed] = {
     "inquiry_followup": Sealed("inquiry_followups"),
     "agreement": Sealed("agreements"),
     "regulation_version": Sealed("regulation_versions"),
+    "contract": Sealed("contracts"),
+    "adoption_evaluation": Sealed("adoption_evaluations"),
+    "sale": Sealed("testbed_sales"),
+    "application": Sealed(
+        "applications", ("application_attachments", "application_id", "id", "sha256")
+    ),
 }
-"""The audited kinds of record (the event's ``entity``) and their tables."""
+"""The audited kinds of record (the event's ``entity``, see :func:`kind_of`) and their
+tables. Not sealed: accounts, sign-in throttles, sessions and the mail outbox, which sign-ins
+and the mailer change without an audit event of their own."""
 BY_TABLE = {s.table: s for s in SEALED.values()}
 ENTITY_OF = {s.table: entity for entity, s in SEALED.items()}
+
+OUTCOME_EVALUATION = "adoption_evaluation"
+
+
+def kind_of(entity: str, action: str, after: Any) -> str:
+    """The kind of record an event is about. Its ``entity``, except that the outcomes'
+    evaluation of an adoption (``db.outcomes``) and a panel member's scores share the entity
+    ``evaluation``: the outcomes' one is :data:`OUTCOME_EVALUATION` (its ``evaluation.edit``,
+    or an ``after`` that names the adoption)."""
+    if entity != "evaluation":
+        return entity
+    if action == "evaluation.edit":
+        return OUTCOME_EVALUATION
+    if isinstance(after, str) and after:
+        try:
+            after = json.loads(after)
+        except ValueError:
+            return entity
+    return OUTCOME_EVALUATION if isinstance(after, dict) and "adoption_id" in after else entity
 
 
 # --- A record's digest ----------------------------------------------------------------------

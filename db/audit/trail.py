@@ -37,7 +37,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from db import audit, clock
 from db.audit import describe, keys, receipt, records
 from db.errors import N_, NotFound, ValidationFailed
-from db.models import PROPOSAL_ENTITIES, AuditEvent, Proposal, User
+from db.models import PROPOSAL_ENTITIES, Application, AuditEvent, Proposal, User
 from db.policy import AUDITORS, HISTORY_READERS, Actor, may_see_personal_data, require, require_role
 
 MAX_PAGE_SIZE = 500
@@ -427,6 +427,7 @@ WITHHELD = "(withheld)"
 """What replaces an expert's phone or e-mail in a history read by someone who may not see
 personal data (the mayor's office, approvers without the staff role)."""
 PERSONAL_KEYS = frozenset({"phone", "email"})
+APPLICANT_PERSONAL_KEYS = frozenset({"contact_name", "contact_email", "contact_phone"})
 HISTORY_PAGE = 20
 HISTORY_PAGE_MAX = 200
 
@@ -444,10 +445,12 @@ class RecordHistory:
     has_older: bool
 
 
-def _withheld(value: dict[str, Any] | None) -> dict[str, Any] | None:
+def _withheld(
+    value: dict[str, Any] | None, keys: frozenset[str] = PERSONAL_KEYS
+) -> dict[str, Any] | None:
     if not value:
         return value
-    return {k: (WITHHELD if k in PERSONAL_KEYS and v is not None else v) for k, v in value.items()}
+    return {k: (WITHHELD if k in keys and v is not None else v) for k, v in value.items()}
 
 
 def record_history(
@@ -463,10 +466,11 @@ def record_history(
     """Everything that happened to one record, newest first: who (username, and the name
     the account has now), what (action, before, after as dicts), when, and why (reason).
     Refused attempts on the record are part of it, and so are the step proposals made for
-    a testbed or technology. ``related``: more ``(entity, id)`` records to show in the same
-    list. One page of
-    ``limit`` events (clamped to 1..:data:`HISTORY_PAGE_MAX`), older ones with
-    ``before_id``; ``total`` counts them all.
+    a testbed or technology, and the events of the company's application a technology came
+    in as (its contact details withheld like an expert's). ``related``: more
+    ``(entity, id)`` records to show in the same list. One page of ``limit`` events
+    (clamped to 1..:data:`HISTORY_PAGE_MAX`), older ones with ``before_id``; ``total``
+    counts them all.
 
     Open to everyone who reads the registers (:data:`HISTORY_READERS`). An expert's phone and
     e-mail in before/after are replaced by :data:`WITHHELD` for whoever may not see personal
@@ -486,6 +490,13 @@ def record_history(
             )
         ).scalars()
         records += [("proposal", str(i)) for i in steps if ("proposal", str(i)) not in records]
+    if entity == "technology" and str(entity_id).isdigit():
+        # A technology that came in as a company's application: its history begins with the
+        # applicant's submission.
+        came_from = session.execute(
+            select(Application.id).where(Application.technology_id == int(entity_id))
+        ).scalars()
+        records += [("application", str(i)) for i in came_from]
     which = or_(*(and_(AuditEvent.entity == e, AuditEvent.entity_id == i) for e, i in records))
     query = (
         select(
@@ -516,6 +527,9 @@ def record_history(
         after = json.loads(r.after) if r.after else None
         if not personal and r.entity == "expert":
             before, after = _withheld(before), _withheld(after)
+        if not personal and r.entity == "application":  # the applicant's contact details
+            before = _withheld(before, APPLICANT_PERSONAL_KEYS)
+            after = _withheld(after, APPLICANT_PERSONAL_KEYS)
         out.append((*r[:7], before, after, r.reason))
     return RecordHistory(
         events=_frame(out, HISTORY_COLUMNS), total=total, has_older=len(rows) > limit

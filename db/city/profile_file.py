@@ -406,6 +406,11 @@ def _regulation(raw: Any, stages: Mapping[str, int], bad: Any) -> RegulationDraf
     return RegulationDraft(effective, directive.strip(), rules)
 
 
+def logo_file_name(profile: CityProfile) -> str:
+    """The name of the logo file beside an exported profile (``profile_toml`` refers to it)."""
+    return f"{profile.code}-logo." + ("svg" if profile.logo_type == "image/svg+xml" else "png")
+
+
 def profile_toml(profile: CityProfile, logo_name: str) -> str:
     """``profile`` as a profile file (the logo is written beside it as ``logo_name``)."""
     doc: dict[str, Any] = {
@@ -449,6 +454,7 @@ __all__ = [
     "ProfileInvalid",
     "RegulationDraft",
     "Term",
+    "logo_file_name",
     "profile_toml",
     "read_profile",
 ]

@@ -22,7 +22,14 @@ from sqlalchemy.orm import Session
 
 from db import audit, clock
 from db.city.numbering import NumberPattern
-from db.city.profile_file import VOCABULARIES, CityProfile, RegulationDraft, Term
+from db.city.profile_file import (
+    VOCABULARIES,
+    CityProfile,
+    RegulationDraft,
+    Term,
+    logo_file_name,
+    profile_toml,
+)
 from db.errors import N_, DomainError
 from db.models import (
     VOCABULARY_TABLES,
@@ -34,7 +41,7 @@ from db.models import (
     RegulationVersion,
     Technology,
 )
-from db.policy import SYSTEM, Actor
+from db.policy import REGULATION_READERS, SYSTEM, Actor, require_role
 from db.recording import UNKNOWN_CHOICE
 from db.regulation.rules import rules_from_json
 
@@ -418,4 +425,33 @@ def export_profile(session: Session) -> CityProfile:
         targets=c.targets,
         vocabularies=vocabularies,
         regulation=regulation,
+    )
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """The city's profile as readers of the regulation see it (read only): its facts, every
+    vocabulary with retired codes, and the profile file another city would start from."""
+
+    city: City
+    vocabularies: Mapping[str, tuple[VocabularyTerm, ...]]
+    profile_file: str
+    file_name: str
+
+
+def profile_view(*, session: Session, actor: Actor) -> ProfileView:
+    """The profile in force, for an auditor (or any reader of the regulation) to inspect
+    beside the regulation versions.
+
+    :raise PermissionDenied: the actor may not read the regulation.
+    :raise NoProfile: no profile was applied yet.
+    """
+    require_role(actor, REGULATION_READERS, "city_profile.read", "city_profile")
+    here = city(session)
+    profile = export_profile(session)
+    return ProfileView(
+        city=here,
+        vocabularies={v: terms(session, v) for v in VOCABULARIES},
+        profile_file=profile_toml(profile, logo_file_name(profile)),
+        file_name=f"{profile.code}.toml",
     )

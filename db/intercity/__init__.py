@@ -4,7 +4,8 @@ status steps) and agreements with partners (with what they produced).
 ``inquiries`` and ``agreements``: the writes, role-checked (staff), validated per field,
 compare-and-set against lost edits, and audited in the caller's transaction. ``register``:
 the inquiries register (filtered pages, exports, one record). ``analysis``: the figures of
-the inter-city page (who asks, from where, over time; overdue inquiries; agreements).
+the inquiries page (who asks, from where, over time; overdue inquiries); ``agreement_reads``:
+the agreements' counts and rows, one agreement and what it produced.
 """
 
 from db.intercity.agreements import create_agreement, edit_agreement, link_product

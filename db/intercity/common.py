@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from db import clock, domain, recording
 from db.city.store import city, require_code, with_attribute
 from db.errors import N_, NotFound
-from db.models import Organization
+from db.models import AuditEvent, Organization, User
 from db.policy import Actor
 
 # Messages a person reads (English templates; the UI translates them).
@@ -178,3 +178,37 @@ def resolve_organization(
 
 def not_found() -> NotFound:
     return NotFound()
+
+
+LIST_LIMIT: Final = 1000
+"""The most rows a list (overdue inquiries, link candidates) returns; the count is exact."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LastChange:
+    """Who (display name, else account name) last wrote the record, and when (None for a
+    record no audited write touched)."""
+
+    changed_by: str | None = None
+    changed_at: dt.datetime | None = None
+
+
+def last_change(session: Session, entity: str, entity_id: int) -> dict[str, Any]:
+    """Who (display name, else account name) last wrote the record, and when."""
+    event = session.execute(
+        select(
+            func.coalesce(User.display_name, AuditEvent.actor_name).label("who"),
+            AuditEvent.occurred_at,
+        )
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.entity == entity,
+            AuditEvent.entity_id == str(entity_id),
+            AuditEvent.action != "permission.denied",
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    if event is None:
+        return {"changed_by": None, "changed_at": None}
+    return {"changed_by": event.who, "changed_at": event.occurred_at}

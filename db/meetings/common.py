@@ -11,13 +11,14 @@ refused by every write, in ``db/``, whatever a page shows.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.city.store import regulation_criteria
 from db.meetings.draw import HALF, TIE_WINDOW_YEARS, PoolExpert, Tie, conflict_reason
 from db.meetings.errors import (
     Conflicted,
@@ -25,8 +26,9 @@ from db.meetings.errors import (
     MeetingClosed,
     MeetingNotFound,
     MeetingNotHeld,
+    NoRegulationInForce,
 )
-from db.meetings.scoring import DEFAULT_THRESHOLDS, Thresholds
+from db.meetings.scoring import Thresholds
 from db.models import (
     AgendaItem,
     Expert,
@@ -38,7 +40,8 @@ from db.models import (
     PanelSeat,
     Technology,
 )
-from db.regulation.versions import Version, in_force_on, version_by_id
+from db.regulation.rules import Rules
+from db.regulation.versions import Version, first_version, in_force_on, version_by_id
 
 TITLE_MAX_CHARS: Final = 300
 PANEL_SIZE: Final = 7
@@ -78,16 +81,22 @@ def require_open(meeting: Meeting, *statuses: str) -> None:
 @dataclass(frozen=True)
 class Regulated:
     """What the regulation gives one meeting: its version (the one it is bound to, else the
-    one in force on its date; None where the database has no regulation, and today's rules
-    apply), the quorum and the scoring rule it decides by, and the quorum and pass marks it
-    stored when it was scheduled (a meeting of the time before the regulation was data may
-    hold others: *held under exceptional settings*)."""
+    one in force on its date; None for a meeting recorded before the city's first version, see
+    :func:`unregulated_rule`), the quorum and the scoring rule it decides by, and the quorum
+    and pass marks it stored when it was scheduled (a meeting of the time before the
+    regulation was data may hold others: *held under exceptional settings*)."""
 
     version: Version | None
     quorum: int
     thresholds: Thresholds
     stored_quorum: int
     stored_marks: tuple[float, float] | None  # meeting_rules' (None: none recorded)
+    fallback: Rules | None = None  # a meeting without a version: the city's first version's
+
+    @property
+    def rules(self) -> Rules | None:
+        """The rules the meeting's panel obeys: its version's, else the city's first."""
+        return self.version.rules if self.version else self.fallback
 
     @property
     def exceptional(self) -> bool:
@@ -101,27 +110,27 @@ class Regulated:
 
     @property
     def panel_size(self) -> int:
-        return self.version.rules.panel_size if self.version else PANEL_SIZE
+        return self.rules.panel_size if self.rules else PANEL_SIZE
 
     @property
     def cap(self) -> Fraction:
-        return self.version.rules.affiliation_cap if self.version else HALF
+        return self.rules.affiliation_cap if self.rules else HALF
 
     @property
     def window_years(self) -> int:
-        return self.version.rules.conflict_window_years if self.version else TIE_WINDOW_YEARS
+        return self.rules.conflict_window_years if self.rules else TIE_WINDOW_YEARS
 
     @property
     def max_appointed(self) -> int | None:
-        return self.version.rules.max_appointed if self.version else None
+        return self.rules.max_appointed if self.rules else None
 
     @property
     def seat_limit(self) -> int | None:
-        return self.version.rules.max_seats_per_expert if self.version else None
+        return self.rules.max_seats_per_expert if self.rules else None
 
     @property
     def seat_period_days(self) -> int:
-        return self.version.rules.seat_period_days if self.version else SEAT_PERIOD_DAYS
+        return self.rules.seat_period_days if self.rules else SEAT_PERIOD_DAYS
 
 
 def regulated(
@@ -129,12 +138,22 @@ def regulated(
     kind: str,
     stored_quorum: int,
     stored_marks: tuple[float, float] | None,
+    unregulated: tuple[Thresholds, Rules] | None = None,
 ) -> Regulated:
-    """:class:`Regulated` of a meeting of ``kind`` under ``version`` (None: the stored
-    quorum and pass marks, else today's defaults)."""
+    """:class:`Regulated` of a meeting of ``kind`` under ``version``. Without a version (a
+    meeting recorded before the regulation was data): the stored quorum, and the scoring rule
+    ``unregulated`` (:func:`unregulated_rule`) with the stored pass marks where the meeting
+    kept them."""
     if version is None:
-        marks = Thresholds(*stored_marks) if stored_marks is not None else DEFAULT_THRESHOLDS
-        return Regulated(None, stored_quorum, marks, stored_quorum, stored_marks)
+        if unregulated is None:
+            raise NoRegulationInForce(day="-")
+        rule, first = unregulated
+        marks = (
+            rule
+            if stored_marks is None
+            else replace(rule, stage1_pass=stored_marks[0], overall_pass=stored_marks[1])
+        )
+        return Regulated(None, stored_quorum, marks, stored_quorum, stored_marks, first)
     rules = version.rules
     return Regulated(
         version,
@@ -145,6 +164,24 @@ def regulated(
     )
 
 
+def unregulated_rule(session: Session) -> tuple[Thresholds, Rules] | None:
+    """The scoring rule of a meeting recorded without a regulation version: the city's
+    criteria (its vocabulary, in its order, each with its stage), unweighted, and the pass
+    marks of the city's first approved version (a meeting that kept its own marks decides by
+    those); with that version's rules for its panel. None when the city has no approved
+    version at all."""
+    first = first_version(session)
+    if first is None:
+        return None
+    marks = Thresholds.from_rules(first.rules)
+    rule = Thresholds(
+        stage1_pass=marks.stage1_pass,
+        overall_pass=marks.overall_pass,
+        criteria=tuple((c, 1.0, stage) for c, stage in regulation_criteria(session).items()),
+    )
+    return rule, first.rules
+
+
 class Regulations:
     """Versions read once per id and per day, for reads over many meetings."""
 
@@ -152,6 +189,7 @@ class Regulations:
         self.session = session
         self._by_id: dict[int, Version | None] = {}
         self._on: dict[dt.date, Version | None] = {}
+        self._unregulated: tuple[tuple[Thresholds, Rules] | None] | None = None
 
     def version(self, regulation_id: int | None, day: dt.date) -> Version | None:
         """The version ``regulation_id``, else the one in force on ``day``."""
@@ -172,7 +210,12 @@ class Regulations:
         quorum: int,
         marks: tuple[float, float] | None,
     ) -> Regulated:
-        return regulated(self.version(regulation_id, scheduled_on), kind, int(quorum), marks)
+        version = self.version(regulation_id, scheduled_on)
+        if version is not None:
+            return regulated(version, kind, int(quorum), marks)
+        if self._unregulated is None:
+            self._unregulated = (unregulated_rule(self.session),)
+        return regulated(None, kind, int(quorum), marks, self._unregulated[0])
 
 
 def regulation_of(session: Session, meeting: Meeting) -> Regulated:

@@ -28,14 +28,6 @@ SCORE_RANGE = N_("A whole number from 0 to 100.")
 
 REQUIRED_MINUTES = N_("Write the minutes before closing the meeting.")
 
-CRITERION_LABELS: dict[str, str] = {
-    "novelty": N_("Novelty"),
-    "progressiveness": N_("Progressiveness"),
-    "applicability": N_("Field applicability"),
-    "economy": N_("Economy"),
-    "diffusion": N_("Diffusion"),
-}
-
 
 class MeetingNotFound(NotFound):
     message = N_("There is no meeting with the record number {id}. Nothing was saved.")

@@ -1,12 +1,13 @@
 """The deliberation scoring rule: one function, used to record decisions and to check them.
 
 Two stages, as the platform's regulation describes them: a technology must first show what
-the stage-1 criteria weigh (in the demo city novelty and progressiveness: the weighted mean
-of the panel's means of those criteria at or above the stage-1 pass mark); only then are the
-others weighed (stage 2: the weighted mean of all criteria at or above the stage-2 pass
-mark). The criteria, their stages and weights, and the pass marks are the regulation's
-(:meth:`Thresholds.from_rules`); with every weight 1 and marks 70/70 (:data:`DEFAULT_THRESHOLDS`,
-the demo city's version 1) the rule is the one the platform always used. Scores are 0-100
+the stage-1 criteria weigh (the weighted mean of the panel's means of those criteria at or
+above the stage-1 pass mark); only then are the others weighed (stage 2: the weighted mean of
+all criteria at or above the stage-2 pass mark). The criteria, their stages and weights, and
+the pass marks are the regulation's (:meth:`Thresholds.from_rules`); a meeting recorded
+without a version is weighed by the city's criteria, unweighted
+(:func:`db.meetings.common.unregulated_rule`). Nothing here names a criterion or a pass mark:
+they are the city's data. Scores are 0-100
 per criterion; each criterion's mean is over the members who scored (recused members never
 score).
 """
@@ -16,15 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from db.domain import CRITERIA
 from db.regulation.rules import Rules
-
-STAGE1 = ("novelty", "progressiveness")
 
 Criterion = tuple[str, float, int]
 """A criterion of the rule: its code, weight and stage."""
-
-DEFAULT_CRITERIA: tuple[Criterion, ...] = tuple((c, 1.0, 1 if c in STAGE1 else 2) for c in CRITERIA)
 
 
 @dataclass(frozen=True)
@@ -32,9 +28,9 @@ class Thresholds:
     """The scoring rule one meeting decides by: the pass mark of the first stage and of the
     whole, and each criterion's weight and stage (in the city's order)."""
 
-    stage1_pass: float = 70.0
-    overall_pass: float = 70.0
-    criteria: tuple[Criterion, ...] = DEFAULT_CRITERIA
+    stage1_pass: float
+    overall_pass: float
+    criteria: tuple[Criterion, ...]
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -61,9 +57,6 @@ class Thresholds:
         )
 
 
-DEFAULT_THRESHOLDS = Thresholds()
-
-
 @dataclass(frozen=True)
 class Outcome:
     """The aggregate of a set of evaluations and the decision the rule implies."""
@@ -80,9 +73,7 @@ def _weighted(means: Mapping[str, float], criteria: Sequence[Criterion]) -> floa
     return sum(w * means[c] for c, w, _s in criteria) / sum(w for _c, w, _s in criteria)
 
 
-def evaluate(
-    evaluations: Sequence[Mapping[str, float]], thresholds: Thresholds = DEFAULT_THRESHOLDS
-) -> Outcome:
+def evaluate(evaluations: Sequence[Mapping[str, float]], thresholds: Thresholds) -> Outcome:
     """Aggregate per-member criterion scores (code -> score) and apply the two-stage rule.
 
     With no evaluations the outcome is not passed, with ``failed_stage`` None.

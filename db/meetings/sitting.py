@@ -40,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import clock, domain
-from db.errors import N_, ValidationFailed
+from db.errors import N_, Named, ValidationFailed
 from db.fairness.store import store_meetings
 from db.meetings.common import (
     find_seat,
@@ -52,7 +52,6 @@ from db.meetings.common import (
     require_open,
 )
 from db.meetings.errors import (
-    CRITERION_LABELS,
     F_CORRECTION,
     F_DECISION,
     F_ITEM,
@@ -364,14 +363,17 @@ def _item_in_meeting(session: Session, item_id: int) -> tuple[AgendaItem, Meetin
 
 
 def criteria_labels(session: Session, codes: tuple[str, ...]) -> dict[str, str]:
-    """The field name (msgid) of each criterion in a refusal: the interface's name of the
-    demo city's criteria, else the vocabulary's English label."""
-    labels = dict(
-        session.execute(
-            select(CriterionTerm.code, CriterionTerm.label_en).where(CriterionTerm.code.in_(codes))
-        ).all()
-    )
-    return {c: CRITERION_LABELS.get(c) or labels.get(c) or c for c in codes}
+    """The field name of each criterion in a refusal: the city's label of it in each
+    language (:class:`~db.errors.Named`), else its code."""
+    labels = {
+        code: Named({"ko": ko, "en": en})
+        for code, ko, en in session.execute(
+            select(CriterionTerm.code, CriterionTerm.label_ko, CriterionTerm.label_en).where(
+                CriterionTerm.code.in_(codes)
+            )
+        )
+    }
+    return {c: labels.get(c, c) for c in codes}
 
 
 def record_evaluation(

@@ -140,6 +140,18 @@ def in_force_on(session: Session, day: dt.date) -> Version | None:
     return None if row is None else _view(session, row)
 
 
+def first_version(session: Session) -> Version | None:
+    """The city's first approved version (earliest effective date, then lowest number); None
+    while none is approved."""
+    row = session.execute(
+        select(RegulationVersion)
+        .where(RegulationVersion.status == "approved")
+        .order_by(RegulationVersion.effective_on, RegulationVersion.number)
+        .limit(1)
+    ).scalar_one_or_none()
+    return None if row is None else _view(session, row)
+
+
 def rules_in_force(session: Session, day: dt.date) -> Rules | None:
     """The rules of the version in force on ``day`` (:func:`in_force_on`); None before the
     first version.

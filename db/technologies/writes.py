@@ -35,6 +35,7 @@ from db.city.store import city, outside_sector, require_code, with_attribute
 from db.errors import N_, DomainError, NotFound, ValidationFailed
 from db.models import Organization, Technology
 from db.policy import STAFF, Actor
+from db.technologies import fields
 
 REGISTRATION_LOCK = 0x4E5450_01  # pg_advisory_xact_lock key: "NTP" + 1
 NUMBER_ATTEMPTS = 5
@@ -42,7 +43,6 @@ NUMBER_ATTEMPTS = 5
 DIRECT_MOVES = {"screening": "screen", "under_review": "review"}
 BY_MEETING = ("registered", "rejected")
 ACTIVE = ("submitted", "screening", "under_review", "registered")
-TECHNOLOGY_FIELDS = ("title_ko", "title_en", "summary", "field", "growth_sector", "certification")
 
 DUPLICATE_TITLE = N_(
     "This organization already has a technology with this title in the register; "
@@ -154,9 +154,11 @@ def register_technology(
     """
     policy.require_role(actor, STAFF, "technology.submit", "technology")
     errors: dict[str, str] = {}
-    title_ko = recording.clean_text(title_ko, "title_ko", errors, max_chars=300)
-    title_en = recording.clean_text(title_en, "title_en", errors, max_chars=300)
-    summary_text = recording.clean_text(summary, "summary", errors, required=False)
+    title_ko = recording.clean_text(title_ko, "title_ko", errors, max_chars=fields.TITLE_MAX_CHARS)
+    title_en = recording.clean_text(title_en, "title_en", errors, max_chars=fields.TITLE_MAX_CHARS)
+    summary_text = recording.clean_text(
+        summary, "summary", errors, required=False, max_chars=fields.SUMMARY_MAX_CHARS
+    )
     owner = session.get(Organization, owner_org_id) if owner_org_id is not None else None
     if owner is None or owner.kind not in with_attribute(
         session, "organisation_kinds", "owns_technologies"
@@ -326,16 +328,23 @@ def edit_technology(
         raise DomainError(lost_edits.NOT_EDITABLE)
     errors: dict[str, str] = {}
     values: dict[str, Any] = {
-        "title_ko": recording.clean_text(title_ko, "title_ko", errors, max_chars=300),
-        "title_en": recording.clean_text(title_en, "title_en", errors, max_chars=300),
-        "summary": recording.clean_text(summary, "summary", errors, required=False) or None,
+        "title_ko": recording.clean_text(
+            title_ko, "title_ko", errors, max_chars=fields.TITLE_MAX_CHARS
+        ),
+        "title_en": recording.clean_text(
+            title_en, "title_en", errors, max_chars=fields.TITLE_MAX_CHARS
+        ),
+        "summary": recording.clean_text(
+            summary, "summary", errors, required=False, max_chars=fields.SUMMARY_MAX_CHARS
+        )
+        or None,
         "field": field,
         "growth_sector": growth_sector,
         "certification": certification,
     }
     _check_codes(session, field, growth_sector, certification, errors, kept=tech)
     note = recording.clean_text(reason, "reason", errors, required=False)
-    before = {k: getattr(tech, k) for k in TECHNOLOGY_FIELDS}
+    before = {k: getattr(tech, k) for k in fields.CORRECTED}
     others = _duplicate_fields(
         session,
         tech.owner_org_id,

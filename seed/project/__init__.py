@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from db.city.profile_file import CityProfile
 from db.city.store import profile_events, profile_rows
 from seed.audit import SYSTEM, EventLog
-from seed.project import accounts, deliberation, lifecycles, relations
+from seed.project import accounts, deliberation, lifecycles, outcomes, relations
 from seed.project.core import TABLES, Projection, Row
 from seed.world import World
 
@@ -48,4 +48,5 @@ def project(
     lifecycles.adoptions(p)
     lifecycles.testbeds(p)
     relations.inquiries(p)
+    outcomes.outcomes(p)  # last: its event times draw nothing any other record uses
     return p.tables, p.log

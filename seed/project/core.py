@@ -41,6 +41,9 @@ TABLES = (
     "evaluation_scores",
     "inquiries",
     "inquiry_followups",
+    "contracts",
+    "adoption_evaluations",
+    "testbed_sales",
 )
 """Every table the seed fills, in an order that satisfies the foreign keys."""
 

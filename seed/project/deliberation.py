@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from db import domain
 from seed.model import Item, Meeting
 from seed.project.core import Projection
 
@@ -188,7 +187,7 @@ def _deliberation(p: Projection, m: Meeting) -> dict[int, dt.datetime]:
         decided = start + dt.timedelta(minutes=10 + step * it.position)
         for j, ev in enumerate(it.evaluations):
             at = decided - dt.timedelta(minutes=3) + dt.timedelta(seconds=20 * j)
-            scores = dict(zip(domain.CRITERIA, ev.scores, strict=True))
+            scores = dict(zip(p.w.city.rule.codes, ev.scores, strict=True))
             p.tables["evaluations"].append(
                 {
                     "id": ev.id,

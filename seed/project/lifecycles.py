@@ -8,6 +8,7 @@ from typing import Any
 
 from seed.audit import SYSTEM
 from seed.model import Tech, Testbed
+from seed.project import outcomes
 from seed.project.core import Projection
 
 
@@ -307,6 +308,7 @@ def _testbed(p: Projection, t: Testbed) -> None:
             "completed_on": t.completed_on if on(t.completed_on) else None,
             "certified_on": t.certified_on if on(t.certified_on) else None,
             "certification": t.certification if on(t.certified_on) else None,
+            **outcomes.testbed_details(p, t),
             "updated_at": last_at,
             "updated_by_id": last_who[0],
         }

@@ -154,6 +154,59 @@ SETTLED = (
 )
 
 
+WATCH_RUN = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    window.__ntpRan = false;
+    // The attribute changes only when a run starts or ends: any change is a run (a quick one
+    // may have started and ended before this callback reads the attribute).
+    new MutationObserver((_m, obs) => {
+        window.__ntpRan = true;
+        obs.disconnect();
+    }).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+}"""
+RAN_AND_SETTLED = (
+    '() => window.__ntpRan && !!document.querySelector("' + READY + '")'
+    " && !document.querySelector(\"[data-stale='true']\")"
+)
+
+
+IDLE_AND_FRESH = (
+    '() => !!document.querySelector("' + READY + '")'
+    " && !document.querySelector(\"[data-stale='true']\")"
+)
+
+
+def settle(page, timeout: float = 60_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the script is idle and nothing from an earlier run is left on the page
+    (every element of the page drawn, so every request it makes has been started)."""
+    page.wait_for_function(IDLE_AND_FRESH, timeout=timeout)
+
+
+def open_tab(page, name: str, *, exact: bool = True) -> None:  # type: ignore[no-untyped-def]
+    """Open the tab called ``name`` once the page has settled. A rerun that starts meanwhile
+    (a cookie or component reporting in) draws the tabs again beside the stale ones for a
+    moment, so the click goes to the newest tab and is repeated until a tab of that name is
+    the selected one on a settled page."""
+    tabs = page.get_by_role("tab", name=name, exact=exact)
+    selected = page.locator("[role='tab'][aria-selected='true']").filter(has_text=name)
+    for _attempt in range(5):
+        settle(page)
+        tabs.last.click()
+        settle(page)
+        if selected.count() >= 1:
+            return
+    raise AssertionError(f"the tab {name!r} did not open")
+
+
+def rerun_after(page, action, timeout: float = 60_000) -> None:  # type: ignore[no-untyped-def]
+    """Do ``action`` (a click, an upload) and wait for the rerun it causes to finish with
+    nothing stale left on the page: a wait on the idle state alone can return before that
+    rerun has even started (a busy machine), and the next step then acts on the old page."""
+    page.evaluate(WATCH_RUN)
+    action()
+    page.wait_for_function(RAN_AND_SETTLED, timeout=timeout)
+
+
 def fill_sign_in(  # type: ignore[no-untyped-def]
     page,
     username: str,

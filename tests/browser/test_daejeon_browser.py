@@ -25,6 +25,7 @@ from tests.browser.conftest import (
     ARTIFACTS,
     AppServer,
     fill_sign_in,
+    open_tab,
     screenshot,
     start_app,
     stop_app,
@@ -145,8 +146,7 @@ def test_daejeon_is_shown_and_daegu_never(browser, daejeon_app, daejeon_file: Pa
     # The city profile tab: the city's own fields and sectors in the vocabulary pickers.
     _open(page, server, "administration")
     tab = "도시 프로필" if lang == "ko" else "City profile"
-    page.get_by_role("tab", name=tab).click()
-    wait_ready(page)
+    open_tab(page, tab)
     screenshot(page, f"daejeon-admin-city-profile-{lang}")
     fields = "기술 분야" if lang == "ko" else "Technical fields"
     page.get_by_role("heading", name=fields, exact=True).scroll_into_view_if_needed()

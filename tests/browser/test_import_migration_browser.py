@@ -7,12 +7,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from db.engine import make_engine
 from db.models import ImportMigration, Technology
 from db.session import read_session
-from tests.browser.conftest import AppServer, screenshot, start_app, stop_app, wait_ready
+from tests.browser.conftest import (
+    AppServer,
+    rerun_after,
+    screenshot,
+    start_app,
+    stop_app,
+    wait_ready,
+)
 from tests.browser.test_import_page import _csv, _open_import, _owner_and_count, _upload
 from tests.browser.test_signin_flow import sign_in
 
@@ -43,19 +51,24 @@ def test_admin_submits_and_the_approver_confirms(browser, server: AppServer) -> 
     page = ctx.new_page()
     sign_in(page, server, "admin.demo")
     _open_import(page, server, "Import")
-    page.get_by_text("Historical migration (confirmed by a second person)").click()
-    wait_ready(page)
-    page.get_by_label("Register to import into").click()
-    page.get_by_role("option", name="Technologies").click()
-    wait_ready(page)
+    rerun_after(
+        page,
+        lambda: page.get_by_text("Historical migration (confirmed by a second person)").click(),
+    )
+    page.get_by_label("Register to import into").first.click()
+    rerun_after(page, lambda: page.get_by_role("option", name="Technologies").click())
     row = ["DG-2019-961", "이관 기술", owner, "Bridges", "2019-03-04", "registered", "2019-07-30"]
-    _upload(page, "history.csv", _csv([HEADER, row]))
+    rerun_after(page, lambda: _upload(page, "history.csv", _csv([HEADER, row])))
     page.get_by_role("heading", name="Ready to submit as a historical migration").first.wait_for(
         timeout=30_000
     )
     screenshot(page, "migration-ready-en")
-    page.get_by_text("I have checked the summary and the preview of this history.").click()
-    wait_ready(page)
+    rerun_after(
+        page,
+        lambda: page.get_by_text(
+            "I have checked the summary and the preview of this history."
+        ).click(),
+    )
     page.get_by_role("button", name="Submit for confirmation").click()
     page.get_by_text("Nothing was written to the registers yet.").first.wait_for(timeout=30_000)
     wait_ready(page)
@@ -72,13 +85,11 @@ def test_admin_submits_and_the_approver_confirms(browser, server: AppServer) -> 
     page.get_by_role("heading", name="Migrations waiting for confirmation").first.wait_for(
         timeout=30_000
     )
-    assert page.get_by_role("button", name="Confirm and write").is_disabled()
-    page.wait_for_timeout(1500)  # (the first page load settles: its screenshot)
+    expect(page.get_by_role("button", name="Confirm and write").first).to_be_disabled()
     wait_ready(page)
     screenshot(page, "migration-pending-en")
-    page.get_by_text("I have checked this file").click()
-    wait_ready(page)
-    page.get_by_role("button", name="Confirm and write").click()
+    rerun_after(page, lambda: page.get_by_text("I have checked this file").first.click())
+    page.get_by_role("button", name="Confirm and write").first.click()
     page.get_by_text("confirmed: 1 added, 0 updated").first.wait_for(timeout=60_000)
     wait_ready(page)
     screenshot(page, "migration-confirmed-en")

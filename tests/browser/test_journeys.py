@@ -30,7 +30,15 @@ from components.i18n import fmt_int, set_language, translate_in
 from db.engine import make_engine
 from db.models import Adoption, AuditEvent, Meeting
 from db.session import read_session
-from tests.browser.conftest import AppServer, fill_sign_in, screenshot, start_app, wait_ready
+from tests.browser.conftest import (
+    AppServer,
+    fill_sign_in,
+    open_tab,
+    screenshot,
+    settle,
+    start_app,
+    wait_ready,
+)
 from tests.security_payloads import demo_actor, recommend
 
 pytestmark = pytest.mark.browser
@@ -88,9 +96,8 @@ def sign_in(page: Page, server: AppServer, t: T, username: str) -> None:
 
 def open_page(page: Page, server: AppServer, path: str) -> None:
     page.goto(f"{server.url}/{path}")
-    wait_ready(page)
-    page.wait_for_timeout(300)
-    wait_ready(page)
+    page.locator("h1").first.wait_for(timeout=60_000)
+    settle(page)
 
 
 def metric(page: Page, name: str) -> str:
@@ -191,7 +198,7 @@ def approved(browser: Any, server: tuple[str, AppServer]) -> dict[str, Any]:
     staff = staff_ctx.new_page()
     sign_in(staff, srv, t, "staff.demo")
     open_page(staff, srv, "work_queue")
-    staff.get_by_role("tab", name=t("Propose an adoption"), exact=True).click()
+    open_tab(staff, t("Propose an adoption"))
     form = staff.locator("[data-testid='stForm']").filter(has_text=t("City project")).first
     form.get_by_label(t("Registered technology")).click()
     staff.keyboard.type(reg_no)  # the list is long: filter it
@@ -320,7 +327,7 @@ def test_auditor_opens_the_meeting_record_and_verifies_the_audit_chain(
     screenshot(page, f"journey-auditor-meeting-{lang}")
 
     open_page(page, srv, "audit_trail")
-    page.get_by_role("tab", name=t("Integrity"), exact=True).click()
+    open_tab(page, t("Integrity"))
     page.get_by_role("button", name=t("Verify integrity")).click()
     sentence = t.pattern("Intact up to event {n}, head hash {hash}.")
     intact = page.get_by_text(re.compile(re.sub(r"\(\?P<\w+>", "(", sentence.pattern)))

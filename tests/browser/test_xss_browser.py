@@ -25,7 +25,7 @@ import pytest
 
 from components.navigation import pages_for
 from db.engine import make_engine
-from tests.browser.conftest import AppServer, screenshot, start_app, wait_ready
+from tests.browser.conftest import AppServer, open_tab, screenshot, start_app, wait_ready
 from tests.browser.test_signin_flow import sign_in
 from tests.security_payloads import XSS_USER_PASSWORD, Poisoned, poison
 
@@ -251,8 +251,7 @@ def test_approver_decision_screens_run_no_payload(
         w.check(f"approvals item {n}")
     screenshot(w.page, "xss-approver-decision-screen")
     # The bulk tab lists the same items with their text.
-    w.page.get_by_role("tab", name="Decide several items").click()
-    wait_ready(w.page)
+    open_tab(w.page, "Decide several items")
     w.check("approvals bulk")
     w.close()
 

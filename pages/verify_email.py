@@ -1,0 +1,10 @@
+"""E-mail verification: the mailed link lands here (signed out or in); an applicant signed in
+asks here for a new link."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.applicant_account import verify_page
+
+verify_page(st.session_state.get("ntp_actor"))
