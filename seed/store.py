@@ -53,7 +53,7 @@ def contents(engine: Engine) -> str:
         if not filled:
             last = conn.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar()
             return "data" if last else "empty"
-        if filled <= PROFILE_TABLES | {"audit_events"}:
+        if filled <= PROFILE_TABLES | {"audit_events", "record_seals"}:  # and their seals
             actions = set(conn.execute(select(AuditEvent.action).distinct()).scalars())
             if actions <= PROFILE_ACTIONS:
                 return "profile"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from db import audit
+from db import audit, models
 from db.audit import records
 from db.audit.records import CHANGED, DELETED, INSERTED, SEALS_ALTERED, RecordProblem
 from db.models import (
@@ -29,8 +29,6 @@ from db.models import (
     RecordSeal,
     Technology,
 )
-from db.models import Testbed as TestbedRow
-from db.models import TestbedSale as SaleRow
 from db.session import read_session, write_session
 
 T0 = dt.datetime(2020, 3, 2, 1, 0, tzinfo=dt.UTC)
@@ -294,7 +292,7 @@ def test_the_outcome_records_are_sealed_and_an_adoption_evaluation_is_not_a_pane
     that happens to have the same id."""
     ids = _fill(migrated_engine)
     with write_session(migrated_engine) as s:
-        testbed = TestbedRow(technology_id=ids.tech, applied_on=DAY, status="completed")
+        testbed = models.Testbed(technology_id=ids.tech, applied_on=DAY, status="completed")
         s.add(testbed)
         s.flush()
         _audited(s, "testbed", testbed.id, "testbed.apply")
@@ -303,7 +301,7 @@ def test_the_outcome_records_are_sealed_and_an_adoption_evaluation_is_not_a_pane
         judged = AdoptionEvaluation(adoption_id=ids.adoption, department="상수도",
                                     evaluated_on=DAY, performance="above",
                                     would_use_again=True, created_at=T0)  # fmt: skip
-        sale = SaleRow(testbed_id=testbed.id, kind="private_sale", buyer="가나",
+        sale = models.TestbedSale(testbed_id=testbed.id, kind="private_sale", buyer="가나",
                            amount_krw=5, sold_on=DAY, created_at=T0)  # fmt: skip
         s.add_all([contract, judged, sale])
         s.flush()
@@ -330,4 +328,27 @@ def test_the_outcome_records_are_sealed_and_an_adoption_evaluation_is_not_a_pane
         RecordProblem(CHANGED, "contracts", contract.id, ("amount_krw",)),
         RecordProblem(CHANGED, "adoption_evaluations", judged.id, ("performance",)),
         RecordProblem(DELETED, "testbed_sales", sale.id),
+    )
+
+
+def test_tables_checked_by_several_processes_find_the_same(migrated_engine: Engine) -> None:
+    """``processes=2``: each table in a worker on its own connection, one line per table as
+    it ends; the same problems as one process, and a clean database still verifies."""
+    ids = _fill(migrated_engine)
+    lines: list[tuple[str, int]] = []
+    with read_session(migrated_engine) as s:
+        head_id, _hash = audit.read_head(s)
+        clean = records.verify_records(
+            s, head_id=head_id, processes=2, on_table=lambda t, n, _s: lines.append((t, n))
+        )
+    assert clean.ok and clean.checked == 10
+    assert sorted(t for t, _n in lines) == sorted([records.SEAL_LOG, *records.BY_TABLE])
+    _sql(migrated_engine, "UPDATE adoptions SET status = 'approved' WHERE id = :a", a=ids.adoption)
+    with read_session(migrated_engine) as s:
+        one = records.verify_records(s, head_id=head_id)
+        two = records.verify_records(s, head_id=head_id, processes=2)
+    assert (
+        one.problems
+        == two.problems
+        == (RecordProblem(CHANGED, "adoptions", ids.adoption, ("status",)),)
     )

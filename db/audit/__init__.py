@@ -188,22 +188,16 @@ def append_many(
     occurred = clock.now_utc()
     last_id, last_hash = head.last_id, head.last_hash
     rows: list[dict[str, Any]] = []
-    sealed: list[tuple[int, list[records.SealEntry]]] = []
+    seal_rows: list[dict[str, Any]] = []
     kinds = [records.kind_of(i["entity"], i["action"], i.get("after")) for i in events]
-    states = {
-        (e.table, e.record_id): e
-        for e in records.seals_for(
-            session, [(k, i.get("entity_id")) for k, i in zip(kinds, events, strict=True)]
-        )
-    }
-    baseline = _with_baseline(session, []) if states else []
+    states, baseline = _states_of(session, kinds, [i.get("entity_id") for i in events])
     for item, kind_name in zip(events, kinds, strict=True):
         entity_id = item.get("entity_id")
         kind = records.SEALED.get(kind_name)
         own = None if kind is None or entity_id is None else (kind.table, _int_or_none(entity_id))
         seals = [states[own]] if own in states else []
         if seals and baseline:
-            seals = [e for e in baseline if (e.table, e.record_id) != own] + seals
+            seals = baseline + seals
             baseline = []
         fields: dict[str, Any] = dict(
             id=last_id + 1,
@@ -221,15 +215,14 @@ def append_many(
         digest = event_hash(last_hash, **fields)
         rows.append({**fields, "prev_hash": last_hash, "hash": digest})
         if seals:
-            sealed.append((last_id + 1, seals))
+            seal_rows += records.seal_rows(last_id + 1, seals)
         last_id, last_hash = last_id + 1, digest
         if len(rows) >= batch:
             _insert_events(session, rows)
             rows = []
     if rows:
         _insert_events(session, rows)
-    for event_id, seals in sealed:
-        records.store_seals(session, event_id, seals)
+    records.insert_seal_rows(session, seal_rows)
     session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1, AuditHead.last_id == head.last_id)
@@ -242,6 +235,34 @@ def append_many(
 
 def _int_or_none(value: Any) -> int | None:
     return int(value) if str(value).isdigit() else None
+
+
+Key = tuple[str, int | None]
+
+
+def _states_of(
+    session: Session, kinds: Sequence[str], ids: Sequence[Any]
+) -> tuple[dict[Key, records.SealEntry], list[records.SealEntry]]:
+    """The seals of the audited records among ``(kinds[i], ids[i])``, each read once, and
+    the baseline (every other audited record's seal) when no record was ever sealed."""
+    wanted = [(k, i) for k, i in zip(kinds, ids, strict=True) if k in records.SEALED]
+    if not wanted:
+        return {}, []
+    if records.any_sealed(session):
+        return {(e.table, e.record_id): e for e in records.seals_for(session, wanted)}, []
+    keys = {(records.SEALED[k].table, _int_or_none(i)) for k, i in wanted}
+    states: dict[Key, records.SealEntry] = {}
+    baseline: list[records.SealEntry] = []
+    for part in records.baseline_seals(session, BASELINE_CHUNK):
+        for e in part:
+            key = (e.table, e.record_id)
+            if key in keys:
+                states[key] = e
+            else:
+                baseline.append(e)
+    gone = [(k, i) for k, i in wanted if (records.SEALED[k].table, _int_or_none(i)) not in states]
+    states.update({(e.table, e.record_id): e for e in records.seals_for(session, gone)})
+    return states, baseline
 
 
 BASELINE_CHUNK = 5_000

@@ -1,10 +1,12 @@
 """Record seals: the audited records themselves made tamper-evident, not only the log.
 
 Every audit event about a record of an audited kind (:data:`SEALED`) seals that record's
-state as the write left it: a SHA-256 digest over every column (with an evaluation's scores
-and an expert's fields, which are written with them) and a short digest per field, stored in
-``record_seals`` with the event's id. The event's ``seal`` column, part of its chain hash,
-is the SHA-256 over its seals, so a seal cannot be changed without breaking the chain.
+state as the write left it: a SHA-256 digest over every column (with an evaluation's scores,
+an expert's fields and an application's attachments, which are written with them) and a
+short digest per field, stored in ``record_seals`` with the event's id; a bulk write seals
+its records in one read per 5,000 and one insert per 10,000. The event's ``seal`` column,
+part of its chain hash, is the SHA-256 over its seals, so a seal cannot be changed without
+breaking the chain.
 
 :func:`verify_records` then compares every audited table with the newest seal of each
 record: a record changed, inserted or deleted outside the audited writes (a direct SQL
@@ -19,20 +21,23 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import hashlib
 import json
+import struct
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import LargeBinary, Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from db.clock import utc_naive
 from db.models import Base, RecordSeal
 
-FIELD_DIGEST_CHARS = 12
+FIELD_DIGEST_CHARS = 8  # hex digits of a field's CRC-32
 
 
 @dataclass(frozen=True)
@@ -97,8 +102,26 @@ def kind_of(entity: str, action: str, after: Any) -> str:
 # --- A record's digest ----------------------------------------------------------------------
 
 
+# --- A record's state -----------------------------------------------------------------------
+#
+# A record's state is its column values as text, in the table's column order (a value's
+# ``repr``: one C call a value), then its child rows as ``name 0x1F value`` in name order; its
+# digest is the SHA-256 of them all. Each field also has a short digest (its CRC-32) so that a
+# difference can be named: a seal's ``fields`` holds the columns' one after the other, then
+# ``|`` and the child rows' as ``name=digest`` separated by ``;``. A table whose columns
+# change (a later migration) shows every column of a sealed record as differing until sealed
+# again.
+
+_sha256 = hashlib.sha256
+
+
 def _text(value: Any) -> str:
     """A column value as sealed: the same text for the same value on every read."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int:
+        return str(value)
     if value is None:
         return "\x00"
     if isinstance(value, bool):
@@ -112,64 +135,115 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, (bytes, memoryview)):
-        return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
+        return "sha256:" + _sha256(bytes(value)).hexdigest()
     return str(value)
 
 
-def _fields(table: Table, row: Sequence[Any], children: Iterable[Sequence[Any]]) -> dict[str, str]:
-    out = {c.name: _text(v) for c, v in zip(table.columns, row, strict=True)}
-    for child in children:
-        out[f"{child[0]}"] = _text(child[1]) if len(child) > 1 else "true"
-    return out
+@functools.cache
+def _plain(table_name: str) -> bool:
+    """Whether every column's value reads back as a value whose ``repr`` is the same on
+    every read (no binary column, whose driver may hand out a memoryview)."""
+    return not any(isinstance(c.type, LargeBinary) for c in _table(table_name).columns)
 
 
-def digest_of(fields: dict[str, str]) -> tuple[str, dict[str, str]]:
-    """The record's digest (SHA-256 over every name and value) and a short digest per field."""
-    whole = hashlib.sha256()
-    short: dict[str, str] = {}
-    for name in sorted(fields):
-        item = f"{name}\x1f{fields[name]}\x1e".encode()
-        whole.update(item)
-        short[name] = hashlib.sha256(item).hexdigest()[:FIELD_DIGEST_CHARS]
-    return whole.hexdigest(), short
+def _names(table_name: str) -> tuple[str, ...]:
+    return tuple(_table(table_name).c.keys())
+
+
+def _short(texts: Iterable[str]) -> str:
+    """The short digests of ``texts``, one after the other (CRC-32, 8 hex digits each: they
+    only name the field that differs; the record's SHA-256 is what detects a change)."""
+    codes = list(map(zlib.crc32, map(str.encode, texts)))
+    return struct.pack(f">{len(codes)}I", *codes).hex()
+
+
+@dataclass(frozen=True)
+class State:
+    """A record's state: its column values as text in the table's column order, and its
+    child rows as ``name 0x1F value`` in name order (``score:novelty``, ``field:roads``)."""
+
+    texts: tuple[str, ...]
+    kids: tuple[str, ...] = ()
+
+    @property
+    def digest(self) -> str:
+        text = "\x1e".join(self.texts)
+        if self.kids:
+            text += "\x1d" + "\x1e".join(self.kids)
+        return _sha256(text.encode()).hexdigest()
+
+    def fields(self) -> str:
+        """The short digests as a seal stores them: the columns' one after the other, then
+        ``|`` and the child rows' as ``name=digest`` separated by ``;``."""
+        if not self.kids:
+            return _short(self.texts)
+        n = FIELD_DIGEST_CHARS
+        codes = _short(self.kids)
+        tail = ";".join(
+            f"{k[: k.index(chr(0x1F))]}={codes[j * n : (j + 1) * n]}"
+            for j, k in enumerate(self.kids)
+        )
+        return f"{_short(self.texts)}|{tail}"
+
+
+def _state(table_name: str, row: Sequence[Any], children: Sequence[str] = ()) -> State:
+    """A row's state. A value's text is its ``repr`` (one C call a value; the same value
+    reads back as the same type from the same database), a binary value's its SHA-256."""
+    texts = tuple(map(repr, row)) if _plain(table_name) else tuple(map(_text, row))
+    if not children:
+        return State(texts)
+    return State(texts, tuple(sorted(children)))
 
 
 def _table(name: str) -> Table:
     return Base.metadata.tables[name]
 
 
-def _child_query(sealed: Sealed, ids: Sequence[int] | None = None) -> Any:
+def _child_query(sealed: Sealed) -> Any:
     assert sealed.child is not None
     name, parent, key, value = sealed.child
     child = _table(name)
     cols = [child.c[parent], child.c[key]] + ([child.c[value]] if value else [])
-    query = select(*cols).order_by(child.c[parent], child.c[key])
-    if ids is not None:
-        query = query.where(child.c[parent].in_(ids))
-    return query
+    return select(*cols).order_by(child.c[parent], child.c[key])
 
 
-def _child_label(sealed: Sealed, row: Sequence[Any]) -> tuple[Any, ...]:
-    """(name, value) of a child row: ``score:novelty``/92, ``field:roads``."""
+_PREFIXES = {"evaluation_scores": "score", "application_attachments": "attachment"}
+
+
+def _child_label(sealed: Sealed, row: Sequence[Any]) -> str:
+    """A child row as sealed, ``name 0x1F value``: ``score:novelty``/92, ``field:roads``
+    (a set of codes: ``true``), ``attachment:3``/its SHA-256."""
     assert sealed.child is not None
-    prefix = "score" if sealed.child[3] else "field"
-    return (f"{prefix}:{row[1]}", *row[2:])
+    prefix = _PREFIXES.get(sealed.child[0], "field")
+    value = _text(row[2]) if len(row) > 2 else "true"
+    return f"{prefix}:{row[1]}\x1f{value}"
 
 
-def current_states(
-    session: Session, sealed: Sealed, ids: Sequence[int]
-) -> dict[int, tuple[str, dict[str, str]]]:
-    """The digests of records ``ids`` as they are now (missing ones left out)."""
+def _among(column: Any, ids: Sequence[int]) -> Any:
+    """``column IN ids``; as a range when ``ids`` (sorted) are dense, as an import's are (a
+    range is one bound pair, an IN list one parameter an id)."""
+    if ids[-1] - ids[0] < 2 * len(ids):
+        return column.between(ids[0], ids[-1])
+    return column.in_(ids)
+
+
+def current_states(session: Session, sealed: Sealed, ids: Sequence[int]) -> dict[int, State]:
+    """The states of records ``ids`` (sorted) as they are now (missing ones left out)."""
     table = _table(sealed.table)
-    rows = session.execute(select(table).where(table.c.id.in_(ids))).all()
-    children: dict[int, list[tuple[Any, ...]]] = {}
+    wanted = set(ids)
+    rows = session.execute(select(table).where(_among(table.c.id, ids))).all()
+    children: dict[int, list[str]] = {}
     if sealed.child is not None:
-        for r in session.execute(_child_query(sealed, ids)).all():
+        child = _child_query(sealed)
+        parent = _table(sealed.child[0]).c[sealed.child[1]]
+        for r in session.execute(child.where(_among(parent, ids))).all():
             children.setdefault(int(r[0]), []).append(_child_label(sealed, r))
+    position = table.c.keys().index("id")
     out = {}
     for row in rows:
-        rid = int(row.id)
-        out[rid] = digest_of(_fields(table, tuple(row), children.get(rid, ())))
+        rid = int(row[position])
+        if rid in wanted:
+            out[rid] = _state(sealed.table, row, children.get(rid, ()))
     return out
 
 
@@ -181,12 +255,18 @@ class SealEntry:
     table: str
     record_id: int
     digest: str | None  # None: the record is gone
-    fields: str | None  # JSON {field: short digest}
+    fields: str | None  # the short digests (:meth:`State.fields`)
+
+
+def _entry(table: str, record_id: int, state: State | None) -> SealEntry:
+    if state is None:
+        return SealEntry(table, record_id, None, None)
+    return SealEntry(table, record_id, state.digest, state.fields())
 
 
 def seals_for(session: Session, records: Iterable[tuple[str, Any]]) -> list[SealEntry]:
-    """The seals of the audited records among ``(entity, entity_id)`` as they are now (the
-    caller has flushed its writes)."""
+    """The seals of the audited records among ``(kind, entity_id)`` as they are now (the
+    caller has flushed its writes): each table read once per 5,000 records."""
     wanted: dict[str, set[int]] = {}
     for entity, entity_id in records:
         sealed = SEALED.get(entity)
@@ -200,36 +280,29 @@ def seals_for(session: Session, records: Iterable[tuple[str, Any]]) -> list[Seal
         for start in range(0, len(ids), 5_000):
             part = ids[start : start + 5_000]
             states = current_states(session, sealed, part)
-            for rid in part:
-                state = states.get(rid)
-                if state is None:
-                    entries.append(SealEntry(sealed.table, rid, None, None))
-                else:
-                    entries.append(SealEntry(sealed.table, rid, state[0], _compact(state[1])))
+            entries += [_entry(sealed.table, rid, states.get(rid)) for rid in part]
     return entries
-
-
-def _compact(short: dict[str, str]) -> str:
-    return json.dumps(short, sort_keys=True, separators=(",", ":"))
 
 
 def seal_digest(entries: Iterable[SealEntry | Sequence[Any]]) -> str:
     """SHA-256 over an event's seals in (table, record) order: the event's ``seal``."""
-    h = hashlib.sha256()
     rows = [
-        (e.table, e.record_id, e.digest, e.fields) if isinstance(e, SealEntry) else tuple(e)
+        (e.table, e.record_id, e.digest, e.fields)
+        if isinstance(e, SealEntry)
+        else (str(e[0]), int(e[1]), e[2], e[3])
         for e in entries
     ]
-    for table, rid, digest, fields in sorted(rows, key=lambda r: (r[0], int(r[1]))):
-        h.update(f"{table}\x1f{int(rid)}\x1f{digest or '-'}\x1f{fields or '-'}\x1e".encode())
-    return h.hexdigest()
+    rows.sort(key=lambda r: (r[0], r[1]))
+    text = "".join(
+        f"{table}\x1f{rid}\x1f{digest or '-'}\x1f{fields or '-'}\x1e"
+        for table, rid, digest, fields in rows
+    )
+    return _sha256(text.encode()).hexdigest()
 
 
-def store_seals(session: Session, event_id: int, entries: Sequence[SealEntry]) -> None:
-    """Insert the seals of event ``event_id``."""
-    if not entries:
-        return
-    rows = [
+def seal_rows(event_id: int, entries: Iterable[SealEntry]) -> list[dict[str, Any]]:
+    """The ``record_seals`` rows of event ``event_id``."""
+    return [
         {
             "event_id": event_id,
             "table_name": e.table,
@@ -239,8 +312,31 @@ def store_seals(session: Session, event_id: int, entries: Sequence[SealEntry]) -
         }
         for e in entries
     ]
-    for start in range(0, len(rows), 2_000):
-        session.execute(insert(RecordSeal), rows[start : start + 2_000])
+
+
+def insert_seal_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``record_seals`` rows in one executemany per 10,000 (on PostgreSQL through
+    psycopg's own, which pipelines the rows of one parsed statement)."""
+    if not rows:
+        return
+    conn = session.connection()
+    statement = insert(_table("record_seals"))
+    for start in range(0, len(rows), 10_000):
+        part = rows[start : start + 10_000]
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(str(statement.compile(dialect=conn.dialect)), part)
+        else:
+            conn.execute(statement, part)
+
+
+def store_seals(session: Session, event_id: int, entries: Sequence[SealEntry]) -> None:
+    """Insert the seals of event ``event_id``."""
+    insert_seal_rows(session, seal_rows(event_id, entries))
+
+
+def any_sealed(session: Session) -> bool:
+    """Whether any record was ever sealed."""
+    return session.execute(select(RecordSeal.event_id).limit(1)).first() is not None
 
 
 def baseline_seals(session: Session, chunk: int) -> Iterator[list[SealEntry]]:
@@ -248,12 +344,12 @@ def baseline_seals(session: Session, chunk: int) -> Iterator[list[SealEntry]]:
     (a database that held records before migration 0013, or the seed's); nothing once any
     seal exists, so a record inserted by hand later is never sealed by this. Each table is
     read once, in id order."""
-    if session.execute(select(RecordSeal.event_id).limit(1)).first() is not None:
+    if any_sealed(session):
         return
     part: list[SealEntry] = []
     for sealed in SEALED.values():
-        for rid, (digest, short) in list(_current(session, sealed)):
-            part.append(SealEntry(sealed.table, rid, digest, _compact(short)))
+        for rid, state in list(_current(session, sealed)):
+            part.append(_entry(sealed.table, rid, state))
             if len(part) >= chunk:
                 yield part
                 part = []
@@ -344,31 +440,51 @@ def _latest_seals(session: Session, table: str, head_id: int) -> Iterator[Any]:
     return _stream(session, query)
 
 
-def _current(session: Session, sealed: Sealed) -> Iterator[tuple[int, tuple[str, dict[str, str]]]]:
-    """Every record of the table with its digests, by id (children merged in, streamed)."""
+def _current(session: Session, sealed: Sealed) -> Iterator[tuple[int, State]]:
+    """Every record of the table with its state, by id (children merged in, streamed)."""
     table = _table(sealed.table)
+    position = table.c.keys().index("id")
     rows = _stream(session, select(table).order_by(table.c.id))
     if sealed.child is None:
+        name = sealed.table
         for row in rows:
-            yield int(row.id), digest_of(_fields(table, tuple(row), ()))
+            yield int(row[position]), _state(name, row)
         return
     kids = groupby(_stream(session, _child_query(sealed)), key=lambda r: int(r[0]))
     pending = next(kids, None)
     for row in rows:
-        rid = int(row.id)
+        rid = int(row[position])
         while pending is not None and pending[0] < rid:
             pending = next(kids, None)
-        children: list[tuple[Any, ...]] = []
+        children: list[str] = []
         if pending is not None and pending[0] == rid:
             children = [_child_label(sealed, r) for r in pending[1]]
             pending = next(kids, None)
-        yield rid, digest_of(_fields(table, tuple(row), children))
+        yield rid, _state(sealed.table, row, children)
 
 
-def _differing(expected: str | None, actual: dict[str, str]) -> tuple[str, ...]:
-    sealed = json.loads(expected) if expected else {}
-    names = sorted(set(sealed) | set(actual))
-    return tuple(n for n in names if sealed.get(n) != actual.get(n))
+def _differing(table_name: str, expected: str | None, state: State) -> tuple[str, ...]:
+    """The fields whose short digests differ from the sealed ones (every column when the
+    table's columns are not the sealed ones)."""
+    n = FIELD_DIGEST_CHARS
+    names = _names(table_name)
+    head, _sep, tail = (expected or "").partition("|")
+    now_head, _sep, now_tail = state.fields().partition("|")
+    if len(head) != len(now_head):
+        out = set(names)
+    else:
+        out = {
+            name
+            for k, name in enumerate(names)
+            if head[k * n : (k + 1) * n] != now_head[k * n : (k + 1) * n]
+        }
+
+    def pairs(text: str) -> dict[str, str]:
+        return dict(p.rsplit("=", 1) for p in text.split(";") if p)
+
+    was, now = pairs(tail), pairs(now_tail)
+    out |= {k for k in set(was) | set(now) if was.get(k) != now.get(k)}
+    return tuple(sorted(out))
 
 
 def _check_seal_log(session: Session, head_id: int, problems: list[RecordProblem]) -> None:
@@ -417,57 +533,155 @@ def _check_seal_log(session: Session, head_id: int, problems: list[RecordProblem
         group = next(seals, None)
 
 
+def _check_table(
+    session: Session, sealed: Sealed, head_id: int, problems: list[RecordProblem]
+) -> int:
+    """Compare one table with its records' newest seals; how many records it holds."""
+    count = 0
+    expected = _latest_seals(session, sealed.table, head_id)
+    want = next(expected, None)
+    for rid, state in _current(session, sealed):
+        count += 1
+        while want is not None and int(want.record_id) < rid:
+            if want.digest is not None:
+                problems.append(RecordProblem(DELETED, sealed.table, int(want.record_id)))
+            want = next(expected, None)
+        if want is None or int(want.record_id) > rid:
+            problems.append(RecordProblem(INSERTED, sealed.table, rid))
+            continue
+        if want.digest is None:
+            problems.append(RecordProblem(INSERTED, sealed.table, rid))
+        elif want.digest != state.digest:
+            names = _differing(sealed.table, want.fields, state)
+            problems.append(RecordProblem(CHANGED, sealed.table, rid, names))
+        want = next(expected, None)
+        if len(problems) > MAX_PROBLEMS:
+            return count
+    while want is not None:
+        if want.digest is not None:
+            problems.append(RecordProblem(DELETED, sealed.table, int(want.record_id)))
+        want = next(expected, None)
+    return count
+
+
+SEAL_LOG = "record_seals"
+"""The job name of the seals' own check (:func:`verify_records`'s ``on_table``)."""
+
+
+def _job(session: Session, name: str, head_id: int) -> tuple[int, list[RecordProblem]]:
+    """One part of the verification: the seals' own check or one table's."""
+    problems: list[RecordProblem] = []
+    if name == SEAL_LOG:
+        _check_seal_log(session, head_id, problems)
+        return 0, problems
+    return _check_table(session, BY_TABLE[name], head_id, problems), problems
+
+
+def _job_in_process(url: str, name: str, head_id: int) -> tuple[int, list[RecordProblem], float]:
+    """:func:`_job` in a worker process, on its own connection."""
+    import time
+
+    from db.engine import make_engine
+    from db.session import read_session
+
+    started = time.perf_counter()
+    engine = make_engine(url)
+    try:
+        with read_session(engine) as s:
+            count, problems = _job(s, name, head_id)
+    finally:
+        engine.dispose()
+    return count, problems, time.perf_counter() - started
+
+
+def _recheck(session: Session, head_id: int, problem: RecordProblem) -> RecordProblem | None:
+    """A problem a worker found, checked again in ``session`` (whose reads are those of the
+    chain check): a record a worker read after a later write is not reported."""
+    if problem.kind == SEALS_ALTERED:
+        return problem
+    sealed = BY_TABLE[problem.table]
+    rs = RecordSeal.__table__
+    want = session.execute(
+        select(rs.c.digest, rs.c.fields)
+        .where(
+            rs.c.table_name == problem.table,
+            rs.c.record_id == problem.record_id,
+            rs.c.event_id <= head_id,
+        )
+        .order_by(rs.c.event_id.desc())
+        .limit(1)
+    ).first()
+    state = current_states(session, sealed, [problem.record_id]).get(problem.record_id)
+    if state is None:
+        return None if want is None or want.digest is None else problem
+    if want is None or want.digest is None:
+        return RecordProblem(INSERTED, problem.table, problem.record_id)
+    if want.digest == state.digest:
+        return None
+    names = _differing(problem.table, want.fields, state)
+    return RecordProblem(CHANGED, problem.table, problem.record_id, names)
+
+
 def verify_records(
     session: Session,
     *,
     head_id: int,
     progress: Callable[[int, int], None] | None = None,
+    processes: int = 1,
+    on_table: Callable[[str, int, float], None] | None = None,
 ) -> RecordsResult:
     """Compare every audited table with its records' newest seals (up to event ``head_id``,
     the head the chain check read): the first :data:`MAX_PROBLEMS` records that differ, by
-    table and id. ``progress(done, total)`` after each table (total: the tables, plus one for
-    the seals' own check). A database where no record was ever sealed (before the baseline
-    of ``python -m db upgrade``) has nothing to compare: ``unsealed``. Reads only."""
-    problems: list[RecordProblem] = []
-    tables: dict[str, int] = {}
+    table and id. Each table is streamed in id order beside its seals, so memory stays flat.
+
+    ``progress(done, total)`` after each table (total: the tables, plus one for the seals'
+    own check); ``on_table(table, records, seconds)`` too (:data:`SEAL_LOG` for the seals'
+    check). ``processes`` > 1: the tables are checked by that many worker processes at once,
+    each on its own connection (a database in memory is checked here); what a worker finds
+    is checked again in ``session``, so a write made meanwhile is not reported. A database
+    where no record was ever sealed (before the baseline of ``python -m db upgrade``) has
+    nothing to compare: ``unsealed``. Reads only."""
+    import time
+
     total = len(SEALED) + 1
-    if session.execute(select(RecordSeal.event_id).limit(1)).first() is None:
+    if not any_sealed(session):
         if progress is not None:
             progress(total, total)
         return RecordsResult(checked=0, tables={}, unsealed=True)
-    _check_seal_log(session, head_id, problems)
-    if progress is not None:
-        progress(1, total)
-    for n, sealed in enumerate(SEALED.values(), start=2):
-        count = 0
-        expected = _latest_seals(session, sealed.table, head_id)
-        want = next(expected, None)
-        for rid, (digest, short) in _current(session, sealed):
-            count += 1
-            while want is not None and int(want.record_id) < rid:
-                if want.digest is not None:
-                    problems.append(RecordProblem(DELETED, sealed.table, int(want.record_id)))
-                want = next(expected, None)
-            if want is None or int(want.record_id) > rid:
-                problems.append(RecordProblem(INSERTED, sealed.table, rid))
-                continue
-            if want.digest is None:
-                problems.append(RecordProblem(INSERTED, sealed.table, rid))
-            elif want.digest != digest:
-                names = _differing(want.fields, short)
-                problems.append(RecordProblem(CHANGED, sealed.table, rid, names))
-            want = next(expected, None)
-        while want is not None:
-            if want.digest is not None:
-                problems.append(RecordProblem(DELETED, sealed.table, int(want.record_id)))
-            want = next(expected, None)
-        tables[sealed.table] = count
+    names = [SEAL_LOG, *(s.table for s in SEALED.values())]
+    found: dict[str, tuple[int, list[RecordProblem]]] = {}
+
+    def done(name: str, count: int, problems: list[RecordProblem], seconds: float) -> None:
+        found[name] = (count, problems)
+        if on_table is not None:
+            on_table(name, count, seconds)
         if progress is not None:
-            progress(n, total)
-    more = len(problems) > MAX_PROBLEMS
+            progress(len(found), total)
+
+    url = session.get_bind().engine.url
+    parallel = processes > 1 and url.database not in (None, "", ":memory:")
+    if parallel:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        address = url.render_as_string(hide_password=False)
+        with ProcessPoolExecutor(max_workers=processes) as pool:
+            futures = {pool.submit(_job_in_process, address, n, head_id): n for n in names}
+            for future in as_completed(futures):
+                count, problems, seconds = future.result()
+                done(futures[future], count, problems, seconds)
+    else:
+        for name in names:
+            started = time.perf_counter()
+            count, problems = _job(session, name, head_id)
+            done(name, count, problems, time.perf_counter() - started)
+    problems = [p for n in names for p in found[n][1]]
+    if parallel:
+        checked = (_recheck(session, head_id, p) for p in problems[: MAX_PROBLEMS + 1])
+        problems = [p for p in checked if p is not None]
+    tables = {n: found[n][0] for n in names[1:]}
     return RecordsResult(
         checked=sum(tables.values()),
         tables=tables,
         problems=tuple(problems[:MAX_PROBLEMS]),
-        more=more,
+        more=len(problems) > MAX_PROBLEMS,
     )
