@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from db import clock
 from db.engine import make_engine
-from db.inbox import awaiting
+from db.inbox import awaiting, my_subscriptions
 from db.models import User
 from db.policy import Actor
 from db.session import read_session, write_session
@@ -55,3 +55,27 @@ def test_an_empty_inbox_says_so(app_env: str) -> None:
     at = sign_in(new_app(), "executive.demo")
     assert "Nothing awaits you." in page_text(at)
     assert not _page_links(at)
+
+
+def test_the_approver_chooses_the_digest_on_my_account(app_env: str) -> None:
+    at = sign_in(new_app(), "approver.demo")
+    at.switch_page("pages/account.py").run()
+    assert "Messages by e-mail" in page_text(at)
+    labels = [c.label for c in at.checkbox]
+    # approver.demo is staff too: the digest and the overdue inquiries; nothing of others
+    assert labels == [
+        "Daily digest of the decisions pending for more than some days",
+        "Daily list of the inquiries waiting too long for an answer",
+    ]
+    at.checkbox(key="sub_approval_digest").check()
+    at.number_input[0].set_value(5)
+    at.button(key="FormSubmitter:subscriptions-Save my choices").click()
+    at.run()
+    assert not at.exception
+    assert "Your choices are saved." in page_text(at)
+    engine = make_engine(app_env)
+    with read_session(engine) as s:
+        approver = _actor(app_env, "approver.demo")
+        chosen = my_subscriptions(session=s, actor=approver)
+    engine.dispose()
+    assert [(c.kind, c.days, c.language) for c in chosen] == [("approval_digest", 5, "en")]

@@ -11,6 +11,7 @@ from db.inbox.items import KINDS, InboxItem, awaiting, verification_failure
 from db.inbox.subscriptions import (
     SUBSCRIPTION_KINDS,
     SubscriptionChoice,
+    mail_address,
     my_subscriptions,
     offered_kinds,
     set_subscriptions,
@@ -22,6 +23,7 @@ __all__ = [
     "InboxItem",
     "SubscriptionChoice",
     "awaiting",
+    "mail_address",
     "my_subscriptions",
     "offered_kinds",
     "set_subscriptions",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from db import policy, recording
 from db.clock import as_utc, now_utc
 from db.errors import N_, NotFound, ValidationFailed
-from db.models import Subscription
+from db.models import Subscription, User
 from db.policy import APPROVERS, AUDITORS, STAFF, Actor
 
 EXECUTIVES: Final = ("executive",)
@@ -65,6 +65,14 @@ def my_subscriptions(*, session: Session, actor: Actor) -> list[SubscriptionChoi
         select(Subscription).where(Subscription.user_id == actor.id).order_by(Subscription.kind)
     ).scalars()
     return [SubscriptionChoice(r.kind, r.language, r.days) for r in rows if r.kind in offered]
+
+
+def mail_address(*, session: Session, actor: Actor) -> str | None:
+    """The acting user's e-mail address, where their messages go (None: they get none)."""
+    if actor.id is None:
+        return None
+    email = session.execute(select(User.email).where(User.id == actor.id)).scalar_one_or_none()
+    return (email or "").strip() or None
 
 
 def set_subscriptions(
