@@ -37,10 +37,8 @@ def age_text(days: int | None) -> str:
 
 
 def item_label(item: InboxItem) -> str:
-    """The link's text: what, how many, how old."""
-    what = _(KIND_LABELS.get(item.kind, item.kind))
-    parts = [f"{what}: {item.count}", age_text(item.oldest_days)]
-    return " · ".join(p for p in parts if p)
+    """The link's text: what and how many (how old is the line under it)."""
+    return f"{_(KIND_LABELS.get(item.kind, item.kind))}: {item.count}"
 
 
 def sidebar_inbox(actor: Actor) -> None:
@@ -51,9 +49,13 @@ def sidebar_inbox(actor: Actor) -> None:
         return
     st.caption(_("Awaiting you"))
     for item in items:
+        age = age_text(item.oldest_days)
         st.page_link(
             item.page,
             label=item_label(item),
             icon=":material/notifications:",
+            help=age or None,
             query_params=dict(item.query) or None,
         )
+        if age:
+            st.caption(age)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data
+from components.cells import escape_markdown
 from components.forms import save, show_flash
 from components.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, current_language
 from db.inbox import (
@@ -45,7 +46,7 @@ def subscriptions_form(actor: Actor) -> None:
             )
         )
     else:
-        st.caption(_("Messages go to {email}.", email=email))
+        st.caption(_("Messages go to {email}.", email=escape_markdown(email)))
     chosen = {c.kind: c for c in data.read(my_subscriptions, actor=actor)}
     language = next(iter(chosen.values())).language if chosen else current_language()
     with st.form("subscriptions"):
