@@ -6,11 +6,9 @@ and shown to the administrator, and a digest received by a real SMTP server (aio
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, func, select, update
 
 from db import clock, mail
@@ -22,7 +20,7 @@ from db.session import read_session, write_session
 from jobs import runner
 from jobs.__main__ import describe
 from tests import workflow_data as wd
-from tests.test_mail import Inbox, _free_port
+from tests.test_mail import Inbox, _free_port, plain_server  # noqa: F401
 from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401
 
 LOCAL = MailSettings(demo=True)  # the local outbox: nothing goes over SMTP
@@ -202,22 +200,10 @@ def test_an_unreachable_server_leaves_mail_queued_and_tells_the_admin(
     assert again.queued == [] and again.delivery is not None and len(again.delivery.retry) == 3
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
-
-
 def test_a_real_smtp_server_receives_the_digest_and_the_briefing(
-    migrated_engine: Engine, people: dict[str, int], smtp_server: tuple[Inbox, int]
+    migrated_engine: Engine, people: dict[str, int], plain_server: tuple[Inbox, int]
 ) -> None:
-    inbox, port = smtp_server
+    inbox, port = plain_server
     settings = MailSettings(
         host="127.0.0.1", port=port, starttls=False, sender="ntp@city.example", demo=False
     )
