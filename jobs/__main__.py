@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING
 
 import streamlit.logger
 
-from db import mail
+from db import clock, mail
+from db.city import store as city_store
 from db.config import load_settings
 from db.engine import DatabaseConfigError, make_engine
 from db.errors import DomainError
+from db.migrate import is_up_to_date
+from db.session import read_session
 
 if TYPE_CHECKING:
     from jobs.runner import RunReport
@@ -59,6 +62,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     try:
+        if not is_up_to_date(engine):
+            print(
+                "The database is not upgraded: run `python -m db upgrade` first.", file=sys.stderr
+            )
+            return 2
+        with read_session(engine) as s:  # the city's days (daily, weekly periods) from here on
+            if city_store.has_profile(s):
+                clock.use_city_zone(city_store.city(s).time_zone)
         mail_settings = mail.load_mail_settings(demo=settings.demo)
         report = run_due(engine, mail_settings, verify=not args.no_verify)
     except DomainError as exc:

@@ -28,7 +28,7 @@ from db.policy import Actor
 from db.session import read_session, write_session
 from jobs import letters
 
-Compose = Callable[[Session, Actor, Subscription, str], Letter | None]
+Compose = Callable[[Session, Actor, Subscription, str, dt.datetime], Letter | None]
 
 
 @dataclass
@@ -71,9 +71,12 @@ def _periods(session: Session, actor: Actor, sub: Subscription, today: dt.date) 
     return [today.isoformat()]
 
 
-def compose(session: Session, actor: Actor, sub: Subscription, period: str) -> Letter | None:
-    """The message of ``sub`` for ``period``, read as ``actor`` (None: nothing to say)."""
-    lang, today = sub.language, clock.city_today()
+def compose(
+    session: Session, actor: Actor, sub: Subscription, period: str, now: dt.datetime
+) -> Letter | None:
+    """The message of ``sub`` for ``period``, read as ``actor`` on the city's day of ``now``
+    (None: nothing to say)."""
+    lang, today = sub.language, clock.city_date(now)
     if sub.kind == "approval_digest":
         days = sub.days if sub.days is not None else DIGEST_DAYS_DEFAULT
         items = digests.approval_digest(session=session, actor=actor, today=today, days=days)
@@ -85,7 +88,7 @@ def compose(session: Session, actor: Actor, sub: Subscription, period: str) -> L
         figures = digests.weekly_figures(session=session, actor=actor, today=today)
         here = city_store.city(session) if city_store.has_profile(session) else None
         return letters.weekly_briefing(
-            lang, _name(actor), period, today, clock.city_now(), figures,
+            lang, _name(actor), period, today, now.astimezone(clock.city_zone()), figures,
             here.name(lang) if here else "",
         )  # fmt: skip
     if sub.kind == "auditor_alerts":
@@ -134,7 +137,7 @@ def _claim_and_queue(
             sub = s.get(Subscription, (user_id, kind))
             if user is None or sub is None or not user.email:
                 raise _DoneBefore()  # (gone meanwhile: roll back the claim)
-            letter = compose(s, _actor(user), sub, period)
+            letter = compose(s, _actor(user), sub, period, now)
             if letter is None:
                 run.status = "nothing"
                 return None

@@ -6,6 +6,8 @@ and shown to the administrator, and a digest received by a real SMTP server (aio
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -217,4 +219,59 @@ def test_a_real_smtp_server_receives_the_digest_and_the_briefing(
     [attached] = list(briefing.iter_attachments())
     assert attached.get_filename().endswith("-ko.html")
     assert runner.run_due(migrated_engine, settings, verify=False).queued == []
+    assert len(inbox.envelopes) == 3
+
+
+def test_two_servers_at_once_send_each_message_once(
+    backend: str, migrated_engine: Engine, people: dict[str, int]
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("several app servers share one PostgreSQL; SQLite serves one")
+
+    def slow(*args: Any) -> Any:
+        time.sleep(0.3)  # the other server reaches the same item meanwhile
+        return runner.compose(*args)
+
+    reports: list[runner.RunReport] = []
+    threads = [
+        threading.Thread(
+            target=lambda: reports.append(
+                runner.run_due(migrated_engine, LOCAL, verify=False, compose=slow)
+            )
+        )
+        for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(reports) == 2
+    assert sum(len(r.queued) for r in reports) == 3
+    assert sum(r.done_before for r in reports) == 3
+    assert _mails(migrated_engine) == EVERYONE
+
+
+def test_the_run_due_command(
+    migrated_url: str,
+    migrated_engine: Engine,
+    people: dict[str, int],
+    plain_server: tuple[Inbox, int],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from jobs.__main__ import main
+
+    inbox, port = plain_server
+    monkeypatch.setenv("DATABASE_URL", migrated_url)
+    monkeypatch.setenv("NTP_DEMO", "0")
+    monkeypatch.setenv("NTP_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("NTP_SMTP_PORT", str(port))
+    monkeypatch.setenv("NTP_SMTP_STARTTLS", "0")
+    assert main(["run-due"]) == 0
+    out = capsys.readouterr().out
+    assert "Queued 3 message(s)" in out and "nomail (approval_digest)" in out
+    assert "Audit trail verification: ok." in out and "Sent 3, to retry 0, failed 0." in out
+    assert len(inbox.envelopes) == 3
+    assert main(["run-due"]) == 0
+    assert "Queued 0 message(s); nothing to say in 0; done before 3." in capsys.readouterr().out
     assert len(inbox.envelopes) == 3
