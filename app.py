@@ -10,7 +10,7 @@ import logging
 
 import streamlit as st
 
-from components import auth, city, data, first_start
+from components import auth, city, data, first_start, inbox
 from components.cells import escape_markdown
 from components.forms import show_error
 from components.i18n import _
@@ -68,6 +68,8 @@ if actor is None:
         show_error(exc)
     st.stop()
 
+only_account = auth.must_change_password(actor)
+pg = build_navigation(actor, only_account=only_account)  # (before the inbox's page links)
 with st.sidebar:
     st.caption(
         _(
@@ -76,10 +78,11 @@ with st.sidebar:
             roles=", ".join(label("role", r) for r in sorted(actor.roles)),
         )
     )
+    if not only_account:
+        inbox.sidebar_inbox(actor)
     auth.sign_out_button()
 
 auth.show_notice()
-pg = build_navigation(actor, only_account=auth.must_change_password(actor))
 try:
     pg.run()
 except DatabaseUnavailable as exc:  # a page's read (or an uncaught write) met a database fault

@@ -45,6 +45,7 @@ from db import (
     summaries,
     technologies,
 )
+from db import inbox as inbox_reads
 from db.approvals import queue
 from db.audit import trail as audit_trail
 from db.city import store as city_store
@@ -857,6 +858,25 @@ def adoption_outcomes(url: str, actor: Actor) -> pd.DataFrame:
 def _adoption_outcomes(url: str, _actor: Actor) -> pd.DataFrame:
     with read_session(engine()) as s:
         return outcome_figures.adoption_outcomes(session=s, actor=_actor)
+
+
+# --- the inbox: what awaits the signed-in user (every page's sidebar) ---------------------------
+
+INBOX_TTL_SECONDS = 30  # short: a decision taken elsewhere leaves the list within half a minute
+
+
+def inbox(url: str, actor: Actor, today: dt.date) -> tuple[inbox_reads.InboxItem, ...]:
+    """What waits for ``actor`` (:func:`db.inbox.awaiting`, which reads only the kinds of the
+    actor's roles and checks each), cached per user: the key is the user and their roles."""
+    return _inbox(url, actor.id, tuple(sorted(actor.roles)), today, _actor=actor)
+
+
+@st.cache_data(ttl=INBOX_TTL_SECONDS, show_spinner=False, max_entries=1024)
+def _inbox(
+    url: str, user_id: int | None, roles: tuple[str, ...], today: dt.date, _actor: Actor
+) -> tuple[inbox_reads.InboxItem, ...]:
+    with read_session(engine()) as s:
+        return tuple(inbox_reads.awaiting(_actor, session=s, today=today))
 
 
 # --- charts: a UI computation, cached here with the rest ---------------------------------------

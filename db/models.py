@@ -991,6 +991,9 @@ class MailMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # A file sent with the message (the weekly briefing; migration 0019).
+    attachment_name: Mapped[str | None] = mapped_column(String(120))
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class EmailToken(Base):
@@ -1082,4 +1085,40 @@ class ApplicationMessage(Base):
     kind: Mapped[str] = mapped_column(String(16))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+# --- What awaits a user by mail: subscriptions and the jobs' record (migration 0019) --------
+
+
+class Subscription(Base):
+    """A message a user chose to receive (``db.inbox.subscriptions``): its kind, the
+    language it is written in, and for a digest after how many days an item counts."""
+
+    __tablename__ = "subscriptions"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+    days: Mapped[int | None] = mapped_column(SmallInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class JobRun(Base):
+    """One (job, recipient, period) that ``python -m jobs run-due`` handled: the message it
+    queued, or why none (nothing to say, no e-mail address), or a check's result. The unique
+    key is what makes a second run, or a second server, send nothing twice."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "recipient", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(64))  # a user's id, or "" for none
+    period: Mapped[str] = mapped_column(String(32))  # 2026-12-07, 2026-W50, meeting-12...
+    status: Mapped[str] = mapped_column(String(16))
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("mail_outbox.id"))
+    detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import auth
+from components import auth, subscriptions
 from components.forms import show_error
 from components.i18n import _
 from components.labels import label
@@ -38,3 +38,6 @@ if submitted:
             show_error(exc)
         else:
             st.rerun()
+
+if not auth.must_change_password(actor):
+    subscriptions.subscriptions_form(actor)

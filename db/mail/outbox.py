@@ -27,6 +27,8 @@ class Letter:
     subject: str
     body: str
     language: str
+    attachment_name: str | None = None  # a file sent with it (the weekly briefing)
+    attachment: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ def enqueue(
         body=letter.body,
         language=letter.language,
         kind=kind,
+        attachment_name=letter.attachment_name if letter.attachment else None,
+        attachment=letter.attachment,
         status="queued" if deliver else "local",
         attempts=0,
         created_at=as_utc(now or now_utc()),

@@ -99,6 +99,10 @@ def _message(settings: MailSettings, row: MailMessage) -> EmailMessage:
     msg["Message-ID"] = email.utils.make_msgid(idstring=f"ntp{row.id}")
     msg["Content-Language"] = row.language
     msg.set_content(row.body)
+    if row.attachment is not None:
+        name = row.attachment_name or "attachment"
+        kind = ("text", "html") if name.endswith(".html") else ("application", "octet-stream")
+        msg.add_attachment(row.attachment, maintype=kind[0], subtype=kind[1], filename=name)
     return msg
 
 
