@@ -122,6 +122,7 @@ ACTIONS: dict[str, str] = {
     "user.disable": N_("{who} disabled the account {record}"),
     "user.set_active": N_("{who} changed whether the account {record} may sign in"),
     "user.release": N_("{who} lifted the sign-in back-off of the account {record}"),
+    "user.subscriptions": N_("{who} changed the messages the account {record} receives"),
 }
 OTHER_ACTION = N_("{who}: {action} on {record}")
 
@@ -243,6 +244,7 @@ MORE_FIELDS: dict[str, str] = {
     "result": N_("Result"),
     "certificate_no": N_("Certificate number"),
     "company": N_("Company"),
+    "subscriptions": N_("Messages received"),
     "email_verified_at": N_("E-mail verified at"),
     "proposed_on": N_("Proposed on"),
     "username": N_("Username"),

@@ -206,6 +206,8 @@ def _contents(engine: Engine) -> dict[str, str]:
         "application_attachments",
         "application_messages",
         "signin_throttles",  # 0017
+        "subscriptions",  # 0019
+        "job_runs",
     }
     new_columns = {  # columns added later to tables the schema before 0010 had
         ("meetings", "regulation_id"),
