@@ -24,6 +24,7 @@ LABELS: dict[str, dict[str, str]] = {
         "approver": N_("Approver"),
         "admin": N_("Administrator"),
         "applicant": N_("Applicant (company)"),
+        "expert": N_("Expert (pool member)"),
     },
     "affiliation": {
         "public": N_("Public institutions"),

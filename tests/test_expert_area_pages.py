@@ -86,9 +86,13 @@ def test_an_expert_declares_and_scores_from_their_page(app_env: str) -> None:
     assert not at.exception, at.exception
     assert at.title[0].value == "Expert area"
     assert world["code"] in page_text(at)
-    # staff's pages are not theirs
+    # staff's pages are not theirs; their account page is
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/meetings.py")
+    at.switch_page("pages/account.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "My account"
+    at.switch_page("pages/expert.py").run()
     next(t for t in at.text_area if t.label == "Statement").input("No tie to the applicant.")
     next(b for b in at.get("form_submit_button") if b.label == "Sign the declaration").click()
     at.run()
