@@ -149,6 +149,7 @@ FLAG_HELP = {
         "The meeting's stored quorum or pass marks differ from its regulation version's."
     ),
     "appointed_seat": N_("A seat filled by hand, not by the draw."),
+    "proxy_scores": N_("Staff entered a member's scores from a signed paper sheet."),
 }
 
 

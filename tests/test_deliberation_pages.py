@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 import seed
 from tests.apptest import capture_downloads, new_app, page_text, sign_in
+from tests.pdfs import real_pdf
 
 PLANTED_CODES = {c for p in seed.PLANTED_IRREGULARITIES for c in p["meeting_codes"]}
 WRITE_LABELS = {
@@ -362,6 +363,11 @@ def test_staff_hold_score_decide_and_close_from_the_page(app_db: str) -> None:
             strict=True,
         ):
             next(x for x in at.number_input if x.label == label).set_value(value)
+        # staff enter a member's scores only as a proxy of their signed paper sheet
+        next(t for t in at.text_input if t.label == "Why staff enter this sheet").input(
+            "Scored on paper at the meeting."
+        )
+        at.file_uploader[0].upload("sheet.pdf", real_pdf(), "application/pdf")
         submit("Record the scores")
         assert "The scores were recorded." in page_text(at), n
     assert "Every member present who may vote has scored this item." in page_text(at)
