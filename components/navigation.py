@@ -304,6 +304,10 @@ def through_router() -> None:
 def guard(*roles: str) -> Actor:
     """Stop the page unless the signed-in user holds one of ``roles`` (defence in depth)."""
     actor: Actor | None = st.session_state.get("ntp_actor")
+    if actor is None:
+        # Opened by its address as a fresh server's first view, the page runs alone, before
+        # app.py could sign the user in from the cookie: run it again through the router.
+        through_router()
     if actor is None or not actor.roles.intersection(roles or EVERYONE):
         st.error(_("You do not have access to this page."))
         st.stop()
