@@ -196,6 +196,18 @@ def fairness_summary(report: FairnessReport) -> None:
             Tile(_("Seats"), report.seats),
             Tile(_("Meetings flagged"), int(flagged)),
             Tile(
+                _("Panels with a one-affiliation majority"),
+                _(
+                    "{n} of {m}",
+                    n=fmt_int(len(report.one_sided_panels)),
+                    m=fmt_int(report.meetings_held),
+                ),
+                help=_(
+                    "Panels on which experts of one affiliation (public institutions, "
+                    "industry, academia, other) held more than half the seats."
+                ),
+            ),
+            Tile(
                 _("Seats held by the busiest tenth"),
                 f"{report.top_decile_share * 100:.0f}%",
                 help=_(
@@ -203,6 +215,7 @@ def fairness_summary(report: FairnessReport) -> None:
                 ),
             ),
         ],
+        per_row=5,
         border=False,
     )
 
@@ -211,9 +224,32 @@ def fairness_flags(report: FairnessReport) -> None:
     """The flagged records, by kind, each linking to its meeting's record."""
     st.subheader(_("Flagged records"))
     flags = report.flags
+    sided = len(report.one_sided_panels)
+    if flags.empty and sided:
+        # (not a green "nothing found" above a list of one-sided panels: the summary says both)
+        st.info(
+            _(
+                "No record is flagged by the checks for this period; but {n} of {m} panels had "
+                'a majority from one affiliation (listed below under "Panels where one '
+                'affiliation held the majority").',
+                n=fmt_int(sided),
+                m=fmt_int(report.meetings_held),
+            ),
+            icon=":material/info:",
+        )
+        return
     if flags.empty:
         st.success(_("Nothing is flagged for this period."), icon=":material/verified:")
         return
+    if sided:
+        st.caption(
+            _(
+                "Besides these, {n} of {m} panels had a majority from one affiliation (listed "
+                "below).",
+                n=fmt_int(sided),
+                m=fmt_int(report.meetings_held),
+            )
+        )
     for kind, group in flags.groupby("kind", sort=False):
         with st.container(border=True):
             st.markdown(f"**{label('flag_kind', str(kind))}** ({fmt_int(len(group))})")
@@ -346,8 +382,9 @@ def fairness_panels(report: FairnessReport) -> None:
     else:
         st.caption(
             _(
-                "{n} of {m} panels. The app's draw caps any affiliation at half the seats; the "
-                "demo history was drawn without that cap.",
+                "{n} of {m} panels. The app's panel draw keeps each affiliation within the "
+                "regulation's cap; a panel above it was not drawn by the app or was filled by "
+                "hand.",
                 n=fmt_int(len(sided)),
                 m=fmt_int(report.meetings_held),
             )
