@@ -197,11 +197,7 @@ def fairness_summary(report: FairnessReport) -> None:
             Tile(_("Meetings flagged"), int(flagged)),
             Tile(
                 _("Panels with a one-affiliation majority"),
-                _(
-                    "{n} of {m}",
-                    n=fmt_int(len(report.one_sided_panels)),
-                    m=fmt_int(report.meetings_held),
-                ),
+                f"{fmt_int(len(report.one_sided_panels))} / {fmt_int(report.meetings_held)}",
                 help=_(
                     "Panels on which experts of one affiliation (public institutions, "
                     "industry, academia, other) held more than half the seats."

@@ -263,7 +263,7 @@ def test_fairness_summary_does_not_say_nothing_found_above_one_sided_panels(
     held = next(m for m in at.metric if m.label == "Meetings held").value
     assert f"{len(sided)} of {held} panels had a majority from one affiliation" in info
     tile = next(m for m in at.metric if m.label == "Panels with a one-affiliation majority")
-    assert tile.value == f"{len(sided)} of {held}"
+    assert tile.value == f"{len(sided)} / {held}"
     assert "demo" not in page_text(at).lower()
 
 
