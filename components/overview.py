@@ -232,6 +232,7 @@ def tiles(
             Tile(
                 _(fig.name),
                 fig.value,
+                fig.help,  # (also shown under the figure: the split is read, not hovered for)
                 delta=fig.delta,
                 delta_color="normal" if fig.delta else "off",
                 delta_arrow="auto" if fig.delta else "off",

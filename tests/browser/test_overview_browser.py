@@ -9,16 +9,10 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import AppServer, screenshot, settle
+from tests.browser.test_deliberation_browser import _korean
 from tests.browser.test_signin_flow import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _korean(page: Any) -> None:
-    page.get_by_role("combobox").first.click()
-    page.get_by_role("option", name="한국어").click()
-    page.get_by_text("로그인 중").first.wait_for(timeout=30_000)
-    settle(page)
 
 
 def test_a_card_says_what_it_counts_and_opens_its_list(browser: Any, app_server: AppServer) -> None:
@@ -44,6 +38,7 @@ def test_a_card_says_what_it_counts_and_opens_its_list(browser: Any, app_server:
     page.goto(f"{app_server.url}/?as_of=2019-08-08")
     page.get_by_text("Technologies registered on or before").first.wait_for(timeout=30_000)
     _korean(page)
+    settle(page)
     page.get_by_text("2018. 8. 8. 대비").first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "overview-cards-ko")
@@ -66,6 +61,7 @@ def test_the_evidence_package_shows_its_progress_then_is_ready(
     page.get_by_text("The package is ready.").first.wait_for(timeout=30_000)
     screenshot(page, "fairness-evidence-ready-en")
     _korean(page)
+    settle(page)
     page.get_by_role("heading", name="지적 사항").first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "fairness-summary-ko")
