@@ -58,12 +58,17 @@ def configure(chart: C) -> C:
 PALETTE = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2")
 
 
+def _js(text: str) -> str:
+    """``text`` as a string literal of a Vega expression (JSON's quoting; Hangul kept)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
 def coded_color(field: str, codes: Sequence[str], names: Mapping[str, str]) -> alt.Color:
     """Colour by the code in ``field`` (the same colour for a code in every language), the
     legend showing ``names[code]``; the legend is ordered as ``codes``."""
     expr = "datum.value"
     for code in reversed(codes):
-        expr = f"datum.value === {json.dumps(code)} ? {json.dumps(names.get(code, code))} : {expr}"
+        expr = f"datum.value === {_js(code)} ? {_js(names.get(code, code))} : {expr}"
     return alt.Color(
         f"{field}:N",
         title=None,

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from components.cells import day, escape_markdown, pick
-from components.charts import configure, show
+from components.charts import coded_color, configure, show
 from components.grid import height
 from components.i18n import N_, _, fmt_date, fmt_int
 from components.labels import label
@@ -268,6 +268,7 @@ def _composition_chart(comp: pd.DataFrame) -> alt.Chart:
         var_name="what",
         value_name="share",
     )
+    long["code"] = long["what"]
     long["what"] = long["what"].map(names)
     order = [label("affiliation", a) for a in domain.AFFILIATIONS]
     chart = (
@@ -275,9 +276,9 @@ def _composition_chart(comp: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("name:N", title=None, sort=order),
-            yOffset=alt.YOffset("what:N", sort=list(names.values())),
+            yOffset=alt.YOffset("code:N", sort=list(names)),
             x=alt.X("share:Q", title=_("Share"), axis=alt.Axis(format="%")),
-            color=alt.Color("what:N", title=None, sort=list(names.values())),
+            color=coded_color("code", list(names), names),
             tooltip=[
                 alt.Tooltip("name:N", title=_("Affiliation")),
                 alt.Tooltip("what:N", title=_("Figure")),

@@ -270,3 +270,30 @@ def test_each_tile_says_what_it_counts_and_since_when_it_changed(app_env: str) -
     # (the last day of a month: that month is complete)
     at = open_overview({"as_of": "2019-07-31"})
     assert "is left out of the chart" not in page_text(at)
+
+
+def test_chart_colours_follow_the_category_not_the_language() -> None:
+    """Item 7 of issue #16: a series keeps its colour when the language changes (the scale's
+    domain is the code; only the legend's words are translated)."""
+    import pandas as pd
+
+    from components.charts import breakdown_chart, trend_chart
+    from components.i18n import set_language
+
+    monthly = pd.DataFrame(
+        [
+            {"month": m, "series": s, "count": n}
+            for n, s in enumerate(ov.SERIES)
+            for m in ("2019-06", "2019-07")
+        ]
+    )
+    frame = pd.DataFrame({"code": ["roads"], "registered": [3], "adopted": [1]})
+    colours = {}
+    for lang in ("en", "ko"):
+        set_language(lang)
+        trend = trend_chart(monthly).to_dict()["encoding"]["color"]
+        bars = breakdown_chart(frame, kind="field", title="x").to_dict()["encoding"]["color"]
+        colours[lang] = (trend["field"], trend["scale"], bars["field"], bars["scale"])
+        assert trend["scale"]["domain"] == list(ov.SERIES)
+        assert ("전문가 신규 등록" in trend["legend"]["labelExpr"]) == (lang == "ko")
+    assert colours["en"] == colours["ko"]
