@@ -57,7 +57,9 @@ else:
         meeting_forms.actions(actor, record, data.agenda_candidates(url, meeting_id))
     if actor.has("auditor"):
         evidence_download(
-            lambda: data.read(evidence_package, actor=actor, meeting_ids=[meeting_id]),
+            lambda progress: data.read(
+                evidence_package, actor=actor, meeting_ids=[meeting_id], progress=progress
+            ),
             key="dl_meeting_evidence",
             name=f"evidence-{record.meeting['code']}.zip",
         )
