@@ -42,13 +42,19 @@ def client_address() -> str | None:
 
 
 def verify_link(token: str) -> str:
-    """The link that verifies: ``NTP_PUBLIC_URL`` (set it in production: a Host header is
-    the client's to choose), else the address this page was opened at."""
+    """The link that verifies (:func:`mailed_link`)."""
+    return mailed_link(VERIFY_PATH, token)
+
+
+def mailed_link(path: str, token: str) -> str:
+    """A link to the page ``path`` carrying ``token``: on ``NTP_PUBLIC_URL`` (set it in
+    production: a Host header is the client's to choose), else the address this page was
+    opened at."""
     base = (os.environ.get("NTP_PUBLIC_URL") or "").strip()
     if not base:
         parts = urlsplit(st.context.url or "http://localhost:8501/")
         base = f"{parts.scheme}://{parts.netloc}{parts.path.rsplit('/', 1)[0]}"
-    return f"{base.rstrip('/')}/{VERIFY_PATH}?token={token}"
+    return f"{base.rstrip('/')}/{path}?token={token}"
 
 
 def _take(bucket: str, keys: dict[str, str | None]) -> None:

@@ -7,7 +7,8 @@ handling in Vega-Lite beyond a font that has Hangul, which the browser provides.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import altair as alt
@@ -53,16 +54,41 @@ def configure(chart: C) -> C:
     )
 
 
+# Colours of categories, fixed per code whatever the language (Tableau 10, Vega's default).
+PALETTE = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2")
+
+
+def _js(text: str) -> str:
+    """``text`` as a string literal of a Vega expression (JSON's quoting; Hangul kept)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def coded_color(field: str, codes: Sequence[str], names: Mapping[str, str]) -> alt.Color:
+    """Colour by the code in ``field`` (the same colour for a code in every language), the
+    legend showing ``names[code]``; the legend is ordered as ``codes``."""
+    expr = "datum.value"
+    for code in reversed(codes):
+        expr = f"datum.value === {_js(code)} ? {_js(names.get(code, code))} : {expr}"
+    return alt.Color(
+        f"{field}:N",
+        title=None,
+        scale=alt.Scale(domain=list(codes), range=list(PALETTE[: len(codes)])),
+        sort=list(codes),
+        legend=alt.Legend(labelExpr=expr),
+    )
+
+
 def trend_chart(monthly: pd.DataFrame) -> alt.Chart:
     """Lines per series over months (``month``, ``series``, ``count``)."""
     df = monthly.assign(what=monthly["series"].map(lambda s: label("series", s)))
+    codes = list(dict.fromkeys(monthly["series"]))
     chart = (
         alt.Chart(df)
         .mark_line(point=True)
         .encode(
             x=alt.X("month:O", title=_("Month"), axis=alt.Axis(labelAngle=-45)),
             y=alt.Y("count:Q", title=_("Count")),
-            color=alt.Color("what:N", title=None),
+            color=coded_color("series", codes, {c: label("series", c) for c in codes}),
             tooltip=[
                 alt.Tooltip("month:O", title=_("Month")),
                 alt.Tooltip("what:N", title=_("Series")),
@@ -87,7 +113,7 @@ def pipeline_chart(stages: dict[str, int]) -> alt.Chart:
         alt.Chart(df)
         .mark_bar()
         .encode(
-            y=alt.Y("stage:N", title=None, sort=list(df["stage"])),
+            y=alt.Y("stage:N", title=None, sort=list(df["stage"]), axis=alt.Axis(labelLimit=0)),
             x=alt.X("count:Q", title=_("Technologies")),
             tooltip=[
                 alt.Tooltip("stage:N", title=_("Stage")),
@@ -104,18 +130,18 @@ def breakdown_chart(frame: pd.DataFrame, *, kind: str, title: str) -> alt.Chart:
     names = {"registered": _("Registered"), "adopted": _("Adopted")}
     df = frame.assign(name=frame["code"].map(labeller(kind)))
     long = df.melt(
-        id_vars=["name"], value_vars=["registered", "adopted"], var_name="what", value_name="n"
+        id_vars=["name"], value_vars=["registered", "adopted"], var_name="code", value_name="n"
     )
-    long["what"] = long["what"].map(names)
+    long["what"] = long["code"].map(names)
     order = list(df.sort_values("registered", ascending=False)["name"])
     chart = (
         alt.Chart(long)
         .mark_bar()
         .encode(
             y=alt.Y("name:N", title=None, sort=order, axis=alt.Axis(labelLimit=180)),
-            yOffset=alt.YOffset("what:N"),
+            yOffset=alt.YOffset("code:N", sort=list(names)),
             x=alt.X("n:Q", title=_("Technologies")),
-            color=alt.Color("what:N", title=None),
+            color=coded_color("code", list(names), names),
             tooltip=[
                 alt.Tooltip("name:N", title=title),
                 alt.Tooltip("what:N", title=_("Figure")),

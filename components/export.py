@@ -140,8 +140,11 @@ def files_on_request(
     download_buttons(shown, basename, key=f"{key}_dl")
 
 
-def evidence_download(make: Callable[[], bytes], *, key: str, name: str) -> None:
-    """Prepare the evidence package on request, then offer it for download."""
+def evidence_download(
+    make: Callable[[Callable[[int, int], None]], bytes], *, key: str, name: str
+) -> None:
+    """Prepare the evidence package on request, showing how many meetings are read
+    (``make(progress)`` calls ``progress(done, total)``), then offer it for download."""
     st.subheader(_("Evidence package"))
     st.caption(
         _(
@@ -154,11 +157,28 @@ def evidence_download(make: Callable[[], bytes], *, key: str, name: str) -> None
     if st.button(
         _("Prepare the evidence package"), key=f"{key}_prepare", icon=":material/inventory_2:"
     ):
-        try:
-            with st.spinner(_("Preparing the package...")):
-                st.session_state[slot] = (name, make())
-        except DomainError as exc:
-            show_error(exc)
+        with st.status(_("Preparing the package..."), expanded=True) as status:
+            bar = st.progress(0.0)
+
+            def progress(done: int, total: int) -> None:
+                bar.progress(
+                    done / total if total else 1.0,
+                    text=_(
+                        "Meetings read: {done} of {total}",
+                        done=fmt_int(done),
+                        total=fmt_int(total),
+                    )
+                    if done < total
+                    else _("Writing the files and their hashes..."),
+                )
+
+            try:
+                st.session_state[slot] = (name, make(progress))
+            except DomainError as exc:
+                status.update(label=_("No package was made."), state="error", expanded=True)
+                show_error(exc)
+            else:
+                status.update(label=_("The package is ready."), state="complete", expanded=False)
     ready = st.session_state.get(slot)
     if ready and ready[0] == name:
         st.download_button(

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from components.cells import day, escape_markdown, pick
-from components.charts import configure, show
+from components.charts import coded_color, configure, show
 from components.grid import height
 from components.i18n import N_, _, fmt_date, fmt_int
 from components.labels import label
@@ -149,6 +149,7 @@ FLAG_HELP = {
         "The meeting's stored quorum or pass marks differ from its regulation version's."
     ),
     "appointed_seat": N_("A seat filled by hand, not by the draw."),
+    "proxy_scores": N_("Staff entered a member's scores from a signed paper sheet."),
 }
 
 
@@ -196,6 +197,14 @@ def fairness_summary(report: FairnessReport) -> None:
             Tile(_("Seats"), report.seats),
             Tile(_("Meetings flagged"), int(flagged)),
             Tile(
+                _("Panels with a one-affiliation majority"),
+                f"{fmt_int(len(report.one_sided_panels))} / {fmt_int(report.meetings_held)}",
+                help=_(
+                    "Panels on which experts of one affiliation (public institutions, "
+                    "industry, academia, other) held more than half the seats."
+                ),
+            ),
+            Tile(
                 _("Seats held by the busiest tenth"),
                 f"{report.top_decile_share * 100:.0f}%",
                 help=_(
@@ -203,6 +212,7 @@ def fairness_summary(report: FairnessReport) -> None:
                 ),
             ),
         ],
+        per_row=5,
         border=False,
     )
 
@@ -211,9 +221,32 @@ def fairness_flags(report: FairnessReport) -> None:
     """The flagged records, by kind, each linking to its meeting's record."""
     st.subheader(_("Flagged records"))
     flags = report.flags
+    sided = len(report.one_sided_panels)
+    if flags.empty and sided:
+        # (not a green "nothing found" above a list of one-sided panels: the summary says both)
+        st.info(
+            _(
+                "No record is flagged by the checks for this period; but {n} of {m} panels had "
+                'a majority from one affiliation (listed below under "Panels where one '
+                'affiliation held the majority").',
+                n=fmt_int(sided),
+                m=fmt_int(report.meetings_held),
+            ),
+            icon=":material/info:",
+        )
+        return
     if flags.empty:
         st.success(_("Nothing is flagged for this period."), icon=":material/verified:")
         return
+    if sided:
+        st.caption(
+            _(
+                "Besides these, {n} of {m} panels had a majority from one affiliation (listed "
+                "below).",
+                n=fmt_int(sided),
+                m=fmt_int(report.meetings_held),
+            )
+        )
     for kind, group in flags.groupby("kind", sort=False):
         with st.container(border=True):
             st.markdown(f"**{label('flag_kind', str(kind))}** ({fmt_int(len(group))})")
@@ -236,6 +269,7 @@ def _composition_chart(comp: pd.DataFrame) -> alt.Chart:
         var_name="what",
         value_name="share",
     )
+    long["code"] = long["what"]
     long["what"] = long["what"].map(names)
     order = [label("affiliation", a) for a in domain.AFFILIATIONS]
     chart = (
@@ -243,9 +277,9 @@ def _composition_chart(comp: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("name:N", title=None, sort=order),
-            yOffset=alt.YOffset("what:N", sort=list(names.values())),
+            yOffset=alt.YOffset("code:N", sort=list(names)),
             x=alt.X("share:Q", title=_("Share"), axis=alt.Axis(format="%")),
-            color=alt.Color("what:N", title=None, sort=list(names.values())),
+            color=coded_color("code", list(names), names),
             tooltip=[
                 alt.Tooltip("name:N", title=_("Affiliation")),
                 alt.Tooltip("what:N", title=_("Figure")),
@@ -346,8 +380,9 @@ def fairness_panels(report: FairnessReport) -> None:
     else:
         st.caption(
             _(
-                "{n} of {m} panels. The app's draw caps any affiliation at half the seats; the "
-                "demo history was drawn without that cap.",
+                "{n} of {m} panels. The app's panel draw keeps each affiliation within the "
+                "regulation's cap; a panel above it was not drawn by the app or was filled by "
+                "hand.",
                 n=fmt_int(len(sided)),
                 m=fmt_int(report.meetings_held),
             )

@@ -24,6 +24,7 @@ LABELS: dict[str, dict[str, str]] = {
         "approver": N_("Approver"),
         "admin": N_("Administrator"),
         "applicant": N_("Applicant (company)"),
+        "expert": N_("Expert (pool member)"),
     },
     "affiliation": {
         "public": N_("Public institutions"),
@@ -166,6 +167,20 @@ LABELS: dict[str, dict[str, str]] = {
         "draw_not_reproducible": N_("Draw does not replay from its seed"),
         "exceptional_settings": N_("Held under exceptional settings"),
         "appointed_seat": N_("Seat filled by hand"),
+        "proxy_scores": N_("Scores entered by staff as proxy"),
+    },
+    "evaluation_origin": {
+        "self": N_("entered by the member"),
+        "proxy": N_("entered by staff from the signed paper sheet"),
+        "legacy": N_("entered by staff"),
+    },
+    "seat_response": {
+        "confirmed": N_("Confirmed"),
+        "declined": N_("Declined"),
+    },
+    "declaration": {
+        "none": N_("No conflict"),
+        "conflict": N_("Conflict"),
     },
     "missing_what": {
         "decision": N_("decision without its reason"),

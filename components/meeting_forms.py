@@ -284,6 +284,13 @@ def _scores_form(actor: Actor, record: MeetingRecord) -> None:
         if not members:
             st.caption(_("Every member present who may vote has scored this item."))
             return
+        st.caption(
+            _(
+                "Members enter their own scores in the expert area. Enter a member's scores "
+                "here only from the paper sheet they signed, with the reason and its scan "
+                "(PDF): the entry is marked as a proxy and flagged for the auditors."
+            )
+        )
         with st.form("dl_scores", border=False):
             who = st.selectbox(_("Member"), list(members), format_func=members.__getitem__)
             entered: dict[str, int | None] = {}
@@ -294,6 +301,8 @@ def _scores_form(actor: Actor, record: MeetingRecord) -> None:
                     name, min_value=0, max_value=100, value=None, step=1
                 )
             comment = st.text_input(_("Comment"), max_chars=4000)
+            reason = st.text_input(_("Why staff enter this sheet"), max_chars=4000)
+            sheet = st.file_uploader(_("Scan of the signed score sheet (PDF)"), type=["pdf"])
             if st.form_submit_button(_("Record the scores"), icon=":material/edit_note:"):
                 values = {c: int(v) for c, v in entered.items() if v is not None}
                 if len(values) < len(criteria):
@@ -307,6 +316,9 @@ def _scores_form(actor: Actor, record: MeetingRecord) -> None:
                     expert_id=int(who),
                     scores=values,
                     comment=comment,
+                    reason=reason,
+                    sheet_name=sheet.name if sheet else "",
+                    sheet=sheet.getvalue() if sheet else b"",
                 )
 
 

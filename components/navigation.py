@@ -134,10 +134,17 @@ PAGES: tuple[PageSpec, ...] = (
         N_("System"),
     ),
     PageSpec(
+        "pages/expert.py",
+        N_("Expert area"),
+        ":material/rate_review:",
+        frozenset({"expert"}),
+        N_("Deliberations"),
+    ),
+    PageSpec(
         "pages/account.py",
         N_("My account"),
         ":material/person:",
-        EVERYONE | {"applicant"},
+        EVERYONE | {"applicant", "expert"},
         N_("System"),
     ),
     PageSpec(
@@ -172,7 +179,7 @@ PAGES: tuple[PageSpec, ...] = (
 
 
 # Pages a visitor who is not signed in may open, besides the sign-in form: creating a company
-# account, and the e-mail verification link's landing page.
+# account, the e-mail verification link's landing page, and an expert's invitation link's.
 SIGNED_OUT_PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "pages/sign_up.py",
@@ -188,10 +195,18 @@ SIGNED_OUT_PAGES: tuple[PageSpec, ...] = (
         frozenset(),
         N_("Applications"),
     ),
+    PageSpec(
+        "pages/expert_invitation.py",
+        N_("Open your expert account"),
+        ":material/how_to_reg:",
+        frozenset(),
+        N_("Applications"),
+    ),
 )
 # Reached by their address only: a technology from the catalogue (its permanent URL), the
-# verification page from the link mailed to a new company account.
-HIDDEN_IN_MENU = frozenset({"technology", "verify_email"})
+# verification page from the link mailed to a new company account, the invitation page from
+# the link mailed to an expert.
+HIDDEN_IN_MENU = frozenset({"technology", "verify_email", "expert_invitation"})
 
 # The page each role lands on, in order of precedence for users with several roles.
 DEFAULT_PAGE: tuple[tuple[str, str], ...] = (
@@ -201,6 +216,7 @@ DEFAULT_PAGE: tuple[tuple[str, str], ...] = (
     ("auditor", "overview"),
     ("admin", "administration"),
     ("applicant", "applications"),
+    ("expert", "expert"),
 )
 
 
@@ -288,6 +304,10 @@ def through_router() -> None:
 def guard(*roles: str) -> Actor:
     """Stop the page unless the signed-in user holds one of ``roles`` (defence in depth)."""
     actor: Actor | None = st.session_state.get("ntp_actor")
+    if actor is None:
+        # Opened by its address as a fresh server's first view, the page runs alone, before
+        # app.py could sign the user in from the cookie: run it again through the router.
+        through_router()
     if actor is None or not actor.roles.intersection(roles or EVERYONE):
         st.error(_("You do not have access to this page."))
         st.stop()

@@ -23,8 +23,10 @@ from components.i18n import (
     N_,
     _,
     current_language,
+    fmt_date,
     fmt_datetime,
     fmt_int,
+    md_date,
     translate_in,
 )
 from components.labels import label
@@ -32,7 +34,7 @@ from components.navigation import pages_for
 from components.overview_filters import PERIOD_NAMES, Filters, filters_in
 from components.tiles import Tile, tile_row
 from db import clock
-from db.kpi.headline import Headline
+from db.kpi.headline import ALL_TECHNOLOGIES, Headline
 from db.policy import Actor
 
 
@@ -49,6 +51,8 @@ class Figure:
     params: Mapping[str, str] | None = None
     behind: str | None = None  # records_behind figure shown inline when no register exists
     series: str | None = None  # trend series for the sparkline
+    counts: str = ""  # msgid with {date}: what the figure counts, said on its card
+    narrowed: bool = False  # the technology filters (sector, field, origin) apply to it
 
 
 def figures(f: Filters, now: Headline, before: Headline) -> list[Figure]:
@@ -76,6 +80,7 @@ def figures(f: Filters, now: Headline, before: Headline) -> list[Figure]:
             "pages/experts.py",
             as_of_q,
             series="experts",
+            counts=N_("Experts in the pool on {date}: registered by then, not retired."),
         ),
         Figure(
             N_("Technologies registered"),
@@ -88,6 +93,11 @@ def figures(f: Filters, now: Headline, before: Headline) -> list[Figure]:
             "pages/technologies.py",
             tech_q,
             series="registrations",
+            counts=N_(
+                "Technologies registered on or before {date}, also those that expired or were "
+                "withdrawn later."
+            ),
+            narrowed=True,
         ),
         Figure(
             N_("Deliberation meetings held"),
@@ -96,6 +106,7 @@ def figures(f: Filters, now: Headline, before: Headline) -> list[Figure]:
             "meeting",
             behind="meetings",
             series="meetings",
+            counts=N_("Deliberation meetings held on or before {date}."),
         ),
         Figure(
             N_("Technologies adopted"),
@@ -106,6 +117,8 @@ def figures(f: Filters, now: Headline, before: Headline) -> list[Figure]:
             "pages/adoptions.py",
             tech_q,
             series="adoptions",
+            counts=N_("Technologies with an adoption approved on or before {date}, each once."),
+            narrowed=True,
         ),
         Figure(
             N_("Testbeds"),
@@ -114,6 +127,7 @@ def figures(f: Filters, now: Headline, before: Headline) -> list[Figure]:
             "testbed",
             stages or None,
             behind="testbeds",
+            counts=N_("Technologies selected into the testbed programme on or before {date}."),
         ),
         Figure(
             N_("Inter-city inquiries"),
@@ -124,6 +138,7 @@ def figures(f: Filters, now: Headline, before: Headline) -> list[Figure]:
             "pages/inquiries.py",
             as_of_q,
             series="inquiries",
+            counts=N_("Inquiries received on or before {date}."),
         ),
         Figure(
             N_("Agreements"),
@@ -134,22 +149,72 @@ def figures(f: Filters, now: Headline, before: Headline) -> list[Figure]:
             "pages/agreements.py",
             as_of_q,
             behind="agreements",
+            counts=N_("Agreements planned on or before {date}."),
         ),
     ]
 
 
+TILE_HEIGHT = 500  # px: every card of the row the same height (the longest: experts, in Korean)
+
+
+def complete_months(monthly: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """``monthly`` without the month of ``as_of`` when that month is not over on ``as_of``:
+    counted only to that day, it would show as a plunge in the trend."""
+    return monthly[monthly["month"] != partial_month(as_of)] if partial_month(as_of) else monthly
+
+
+def partial_month(as_of: dt.date) -> str | None:
+    """The ``YYYY-MM`` key of ``as_of``'s month when ``as_of`` is not its last day."""
+    return None if (as_of + dt.timedelta(days=1)).day == 1 else f"{as_of:%Y-%m}"
+
+
 def tiles(
-    actor: Actor, items: list[Figure], monthly: pd.DataFrame, changed: Mapping[str, dt.datetime]
+    actor: Actor,
+    f: Filters,
+    since: dt.date,
+    items: list[Figure],
+    monthly: pd.DataFrame,
+    changed: Mapping[str, dt.datetime],
 ) -> None:
-    """KPI tiles with change, sparkline of the last 12 months, last change and drill-down."""
+    """KPI cards: the figure, its change since ``since``, what it counts on the as-of date,
+    its split, bars of the last 12 complete months, when its records last changed, and the
+    link to the list behind it (the register on that date, with the same count)."""
     allowed = {p.path for p in pages_for(actor.roles)}
-    by_series = {k: list(g["count"].tail(12)) for k, g in monthly.groupby("series", sort=False)}
+    done = complete_months(monthly, f.as_of)
+    by_series = {k: g.tail(12) for k, g in done.groupby("series", sort=False)}
+    filtered = f.tech != ALL_TECHNOLOGIES
 
     def below(i: int) -> None:
         fig = items[i]
+        if fig.help:
+            st.caption(fig.help)
+        st.caption(_(fig.counts, date=md_date(f.as_of)))
+        if filtered and not fig.narrowed:
+            st.caption(
+                ":material/filter_alt_off: "
+                + _("Not narrowed by the sector, field and origin filters.")
+            )
+        bars = by_series.get(fig.series or "")
+        if bars is not None and len(bars) and int(bars["count"].max()) > 0:
+            top = bars.loc[bars["count"].idxmax()]
+            st.caption(
+                _(
+                    "Bars: new per month, {first} to {last}; highest {n} ({month}).",
+                    first=bars["month"].iloc[0],
+                    last=bars["month"].iloc[-1],
+                    n=fmt_int(int(top["count"])),
+                    month=top["month"],
+                )
+            )
         when = changed.get(fig.entity)
         if when is not None:
-            st.caption(_("Last changed {when}", when=fmt_datetime(when)))
+            st.caption(
+                _(
+                    "Records last changed {when}; the figure counts them as they stood on {date}.",
+                    when=fmt_datetime(when),
+                    date=md_date(f.as_of),
+                )
+            )
         if fig.register and fig.register in allowed:
             st.page_link(
                 fig.register,
@@ -161,19 +226,37 @@ def tiles(
             with st.popover(_("Records"), icon=":material/list:"):
                 records_table(fig.behind, fig)
 
+    since_text = _("since {date}", date=fmt_date(since))
     tile_row(
         [
             Tile(
                 _(fig.name),
                 fig.value,
-                fig.help,
-                delta=fig.delta or None,
-                chart=None if fig.series is None else by_series.get(fig.series, []),
+                fig.help,  # (also shown under the figure: the split is read, not hovered for)
+                delta=fig.delta,
+                delta_color="normal" if fig.delta else "off",
+                delta_arrow="auto" if fig.delta else "off",
+                delta_description=since_text,
+                chart=None if fig.series is None else _bars(by_series, fig.series),
             )
             for fig in items
         ],
         below=below,
+        height=TILE_HEIGHT,
     )
+    st.caption(
+        _(
+            "Each card counts the records as they stood on {date}, as it says under its "
+            "figure. A register opened from the menu lists every record of any status "
+            "(also submitted, rejected, withdrawn or retired ones), so its total is larger; "
+            '"Open the list" opens it on this date, with the card\'s count.',
+            date=md_date(f.as_of),
+        )
+    )
+
+
+def _bars(by_series: Mapping[str, pd.DataFrame], series: str) -> list[int]:
+    return [int(n) for n in by_series[series]["count"]] if series in by_series else []
 
 
 def records_table(figure: str, fig: Figure) -> None:
@@ -229,12 +312,21 @@ def _download(df: pd.DataFrame, basename: str, *, key: str) -> None:
     download_buttons(df, basename, key=key, files=files)
 
 
-def trends(monthly: pd.DataFrame) -> None:
+def trends(monthly: pd.DataFrame, as_of: dt.date) -> None:
     st.subheader(_("Trends by month"))
     if monthly["count"].sum() == 0:
         st.info(_("Nothing happened in these months; choose a later date to see trends."))
         return
-    show(trend_chart, monthly)
+    show(trend_chart, complete_months(monthly, as_of))
+    if month := partial_month(as_of):
+        st.caption(
+            _(
+                "{month} is left out of the chart: it is counted only to {date} (the "
+                "download has it).",
+                month=month,
+                date=md_date(as_of),
+            )
+        )
 
 
 def pipeline(stages: Mapping[str, int], durations: Mapping[str, float | None]) -> None:

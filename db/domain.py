@@ -19,7 +19,7 @@ from typing import Final
 
 from db.errors import N_, ValidationFailed
 
-ROLES: Final = ("executive", "auditor", "staff", "approver", "admin", "applicant")
+ROLES: Final = ("executive", "auditor", "staff", "approver", "admin", "applicant", "expert")
 """``applicant``: a company's representative, signed up by themselves (e-mail verified)."""
 
 # Korea's 17 metropolitan and provincial governments (ISO 3166-2:KR codes, English names as
@@ -78,6 +78,11 @@ TECH_TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
 MEETING_KINDS: Final = ("registration_review", "adoption_review", "testbed_selection")
 MEETING_STATUSES: Final = ("scheduled", "held", "closed")
 SEAT_METHODS: Final = ("random_draw", "substitute", "appointed")
+SEAT_RESPONSES: Final = ("confirmed", "declined")
+"""A panel member's own answer to their seat (the expert area)."""
+EVALUATION_ORIGINS: Final = ("legacy", "self", "proxy")
+"""Where an evaluation came from: typed by staff before experts scored themselves, the
+expert's own sign-in, or staff's proxy entry of a signed paper sheet."""
 DECISIONS: Final = ("pending", "passed", "failed", "deferred")
 
 ADOPTION_STATUSES: Final = ("proposed", "under_review", "approved", "rejected")

@@ -209,6 +209,8 @@ class Expert(Base):
     retired_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # The expert's own account, once they accepted an invitation (migration 0018).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
 
     organization: Mapped[Organization] = relationship()
     fields: Mapped[list[ExpertField]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -319,6 +321,7 @@ class PanelSeat(Base):
     __table_args__ = (
         UniqueConstraint("meeting_id", "expert_id", name="uq_panel_seats_meeting_expert"),
         one_of("method", domain.SEAT_METHODS),
+        one_of("response", domain.SEAT_RESPONSES),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -330,6 +333,10 @@ class PanelSeat(Base):
     conflict_declared: Mapped[bool] = mapped_column(Boolean, default=False)
     conflict_note: Mapped[str | None] = mapped_column(Text)
     recused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The member's own answer to the invitation to sit (migration 0018): confirmed or
+    # declined, and when; NULL until they answer.
+    response: Mapped[str | None] = mapped_column(String(16))
+    responded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
     meeting: Mapped[Meeting] = relationship(back_populates="seats")
     expert: Mapped[Expert] = relationship()
@@ -361,11 +368,17 @@ class AgendaItem(Base):
 class Evaluation(Base):
     """One panel member's evaluation of one agenda item: the comment here, the score of each
     criterion in ``evaluation_scores`` (migration 0011; the criteria are the city's
-    vocabulary, weighed by the meeting's regulation version)."""
+    vocabulary, weighed by the meeting's regulation version).
+
+    Its origin (migration 0018): ``self`` (the expert, signed in), ``proxy`` (staff typed a
+    paper sheet: ``proxy_reason`` and the scan in ``evaluation_sheets``), or ``legacy``
+    (typed by staff before experts scored themselves); ``entered_by_id`` who entered it,
+    ``updated_at`` its last change (an expert changes theirs until the scoring closes)."""
 
     __tablename__ = "evaluations"
     __table_args__ = (
         UniqueConstraint("agenda_item_id", "seat_id", name="uq_evaluations_item_seat"),
+        one_of("origin", domain.EVALUATION_ORIGINS),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -373,6 +386,10 @@ class Evaluation(Base):
     seat_id: Mapped[int] = mapped_column(ForeignKey("panel_seats.id"), index=True)
     comment: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    origin: Mapped[str] = mapped_column(String(8), default="legacy", server_default="legacy")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    proxy_reason: Mapped[str | None] = mapped_column(Text)
 
     item: Mapped[AgendaItem] = relationship(back_populates="evaluations")
 
@@ -391,6 +408,56 @@ class EvaluationScore(Base):
     )
     criterion: Mapped[str] = mapped_column(ForeignKey("criterion_terms.code"), primary_key=True)
     score: Mapped[int] = mapped_column(SmallInteger)
+
+
+class EvaluationSheet(Base):
+    """The scan (PDF, checked like an application's attachment) of the signed paper score
+    sheet behind a proxy evaluation (migration 0018)."""
+
+    __tablename__ = "evaluation_sheets"
+
+    evaluation_id: Mapped[int] = mapped_column(
+        ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class ItemDeclaration(Base):
+    """A panel member's own signed statement on one agenda item: a conflict with its
+    applicant (they recuse from it) or none (migration 0018). Changeable by them until the
+    item's scoring closes (a "none" may become a conflict before they score), never after."""
+
+    __tablename__ = "item_declarations"
+    __table_args__ = (
+        UniqueConstraint("agenda_item_id", "seat_id", name="uq_item_declarations_item_seat"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("panel_seats.id"), index=True)
+    conflict: Mapped[bool] = mapped_column(Boolean)
+    statement: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    signed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class ExpertInvitation(Base):
+    """A one-time link inviting an expert of the pool to open their account (migration
+    0018): only the SHA-256 of its token is stored; it works once, until ``expires_at``."""
+
+    __tablename__ = "expert_invitations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class ItemRecusal(Base):

@@ -97,6 +97,14 @@ APPLICANTS: Final = ("applicant",)
 INTERNAL_ROLES: Final = ("executive", "auditor", "staff", "approver", ADMIN)
 """The city's own roles; an applicant account holds none of them (:func:`require_applicant`)."""
 
+EXPERTS: Final = ("expert",)
+"""A member of the expert pool with their own account (invited by staff): answering their
+seats, declaring conflicts and entering their own scores, on their own meetings only
+(:mod:`db.meetings.panelist`)."""
+
+EXPERT_INVITERS: Final = ("staff",)
+"""Inviting an expert of the pool to open their account."""
+
 APPLICATION_HANDLERS: Final = ("staff",)
 """Asking an applicant for more information, taking an application into the registration
 path."""

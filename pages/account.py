@@ -8,10 +8,10 @@ from components import auth, subscriptions
 from components.forms import show_error
 from components.i18n import _
 from components.labels import label
-from components.navigation import guard
+from components.navigation import EVERYONE, guard
 from db.errors import DomainError
 
-actor = guard()
+actor = guard(*EVERYONE, "applicant", "expert")  # as the page map opens it to
 st.title(_("My account"))
 st.write(_("Username: {username}", username=actor.username))
 st.write(_("Roles: {roles}", roles=", ".join(label("role", r) for r in sorted(actor.roles))))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, expert_forms, registers
+from components import data, expert_accounts, expert_forms, registers
 from components.forms import show_flash
 from components.i18n import _
 from components.navigation import READERS, guard
@@ -28,7 +28,12 @@ if view.record_id is not None:
     registers.detail(
         view,
         data.expert_detail(url, actor, expert_id),
-        actions=(lambda: expert_forms.edit_expert_form(actor, expert_id, orgs))
+        actions=(
+            lambda: (
+                expert_forms.edit_expert_form(actor, expert_id, orgs),
+                expert_accounts.invite_form(actor, expert_id),
+            )
+        )
         if orgs is not None
         else None,
         history=lambda limit: data.record_history(url, actor, "expert", expert_id, limit),

@@ -24,7 +24,9 @@ fairness.fairness_summary(report)
 fairness.fairness_flags(report)
 fairness.fairness_panels(report)
 evidence_download(
-    lambda: data.read(evidence_package, actor=actor, period=(start, end)),
+    lambda progress: data.read(
+        evidence_package, actor=actor, period=(start, end), progress=progress
+    ),
     key="dl_period_evidence",
     name=f"evidence-{start or 'start'}-{end or 'today'}.zip",
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data, meeting_forms, meetings
+from components.expert_area import member_progress
 from components.export import EXPORT_LIMIT, evidence_download
 from components.forms import show_error, show_flash
 from components.history import history_panel
@@ -46,6 +47,7 @@ else:
     if staff:
         meeting_forms.actions_link()
     meeting_view(record)
+    member_progress(actor, meeting_id)
     opened: int = meeting_id
     history_panel(
         lambda limit: data.record_history(url, actor, "meeting", opened, limit),
@@ -55,7 +57,9 @@ else:
         meeting_forms.actions(actor, record, data.agenda_candidates(url, meeting_id))
     if actor.has("auditor"):
         evidence_download(
-            lambda: data.read(evidence_package, actor=actor, meeting_ids=[meeting_id]),
+            lambda progress: data.read(
+                evidence_package, actor=actor, meeting_ids=[meeting_id], progress=progress
+            ),
             key="dl_meeting_evidence",
             name=f"evidence-{record.meeting['code']}.zip",
         )

@@ -20,16 +20,17 @@ of.produced_caption(f)
 
 url = data.database_url()
 now = data.headline(url, f.as_of, f.tech)
-before = data.headline(url, of.earlier(f).as_of, f.tech)
+since = of.earlier(f).as_of
+before = data.headline(url, since, f.tech)
 monthly = data.monthly_counts(url, *of.trend_window(f), f.tech)
 stages, durations = data.pipeline(url, f.as_of, f.tech)
 items = ov.figures(f, now, before)
 
 if now.experts == 0 and now.technologies == 0 and now.meetings == 0:
     st.info(_("The platform had no records yet on this date. Choose a later date."))
-ov.tiles(actor, items, monthly, data.last_changed_by_entity(url))
+ov.tiles(actor, f, since, items, monthly, data.last_changed_by_entity(url))
 outcomes.overview_targets(actor, f.as_of)
-ov.trends(monthly)
+ov.trends(monthly, f.as_of)
 ov.pipeline(stages, durations)
 ov.breakdowns(
     data.breakdown(url, f.as_of, "growth_sector", f.tech),

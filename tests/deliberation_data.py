@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 
 from db import audit, meetings
+from db.meetings import panelist
 from db.models import (
     Adoption,
     AuditEvent,
@@ -30,6 +31,7 @@ from db.models import (
 from db.passwords import UNUSABLE_PASSWORD
 from db.policy import Actor
 from db.session import read_session, write_session
+from tests.pdfs import real_pdf
 
 MEETING_DAY = dt.date(2024, 6, 20)
 DRAW_DAY = dt.date(2024, 6, 1)
@@ -71,6 +73,15 @@ class World:
     @property
     def staff(self) -> Actor:
         return self.actors["staff"]
+
+
+PROXY: dict[str, Any] = {
+    "reason": "The member scored on paper; the signed sheet is scanned.",
+    "sheet_name": "score-sheet.pdf",
+    "sheet": real_pdf(),
+}
+"""What staff's proxy entry of a member's paper sheet needs (``meetings.record_evaluation``):
+the tests of the deliberation rules enter scores this way since experts enter their own."""
 
 
 def build(engine: Engine) -> World:
@@ -247,9 +258,50 @@ def items_of(w: World, meeting_id: int) -> list[int]:
         )
 
 
-def score_all(w: World, item_id: int, experts: list[int], scores: dict[str, int]) -> None:
+def score_all(
+    w: World, item_id: int, experts: list[int], scores: dict[str, int], *, own: bool = False
+) -> None:
+    """Every member in ``experts`` scores the item: by staff's proxy entry of their paper
+    sheets, or (``own``) each signed in with their own account, declaring no conflict first."""
     for expert_id in experts:
-        write(w, meetings.record_evaluation, item_id=item_id, expert_id=expert_id, scores=scores)
+        if not own:
+            write(
+                w,
+                meetings.record_evaluation,
+                item_id=item_id,
+                expert_id=expert_id,
+                scores=scores,
+                **PROXY,
+            )
+            continue
+        me = expert_account(w, expert_id)
+        with write_session(w.engine) as s:
+            panelist.declare(
+                session=s, actor=me, item_id=item_id, conflict=False, statement="No conflict."
+            )
+            panelist.score(session=s, actor=me, item_id=item_id, scores=scores)
+
+
+def expert_account(w: World, expert_id: int) -> Actor:
+    """The expert's own account (role ``expert``), created and linked on first use."""
+    with write_session(w.engine) as s:
+        expert = s.get(Expert, expert_id)
+        assert expert is not None
+        if expert.user_id is None:
+            account = User(
+                username=f"expert{expert_id}.test",
+                display_name=expert.name,
+                password_hash=UNUSABLE_PASSWORD,
+                created_at=CREATED,
+                roles=[UserRole(role="expert")],
+            )
+            s.add(account)
+            s.flush()
+            expert.user_id = account.id
+            s.flush()
+        user = s.get(User, expert.user_id)
+        assert user is not None
+        return Actor(user.id, user.username, frozenset({"expert"}), user.display_name)
 
 
 def seats(w: World, meeting_id: int) -> list[PanelSeat]:

@@ -30,6 +30,7 @@ from db.models import (
 )
 from db.policy import Actor
 from db.session import read_session, write_session
+from tests.pdfs import real_pdf
 
 XSS: tuple[str, ...] = (
     # 1-8: HTML tags and event handlers in several quotings
@@ -127,7 +128,7 @@ where :func:`poison` puts the payloads (``i`` runs over all 30):
 - testbeds: propose_testbed_step(site, reason), edit_testbed(site, reason),
   decide_proposal(comment);
 - meetings: schedule_meeting(title, location), declare_conflict(note), recuse(reason),
-  appoint_member(reason), record_evaluation(comment), record_decision(reason),
+  appoint_member(reason), record_evaluation(comment, reason), record_decision(reason),
   record_minutes(minutes), add_correction(text);
 - accounts: create_user(display_name);
 - inquiries: log_inquiry(topic, contact_name, note), add_followup(note);
@@ -264,6 +265,9 @@ def recommend(
                 expert_id=expert_id,
                 scores=PASSING_SCORES,
                 comment=t(n),
+                reason=t(n + 1),
+                sheet_name="score-sheet.pdf",
+                sheet=real_pdf(),
             )
             n += 1
         call(

@@ -96,6 +96,8 @@ def test_forged_actor_without_a_sign_in_gets_only_its_database_roles(app_env: st
         ("meetings", "executive"),
         ("administration", "staff"),
         ("administration", "auditor"),
+        ("expert", "staff"),  # the expert area is the expert's own
+        ("expert", "auditor"),
     ],
 )
 def test_a_page_run_by_a_session_without_its_role_stops(app_env: str, page: str, role: str) -> None:

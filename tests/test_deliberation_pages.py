@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 import seed
 from tests.apptest import capture_downloads, new_app, page_text, sign_in
+from tests.pdfs import real_pdf
 
 PLANTED_CODES = {c for p in seed.PLANTED_IRREGULARITIES for c in p["meeting_codes"]}
 WRITE_LABELS = {
@@ -246,6 +247,43 @@ def test_fairness_panel_evidence_package_downloads(
     assert "MANIFEST.sha256" in z.namelist() and "meetings.csv" in z.namelist()
 
 
+def test_fairness_summary_does_not_say_nothing_found_above_one_sided_panels(
+    app_db: str,
+) -> None:
+    """In 2019 no record is flagged, yet most panels had a majority from one affiliation: the
+    page says both at the top (issue #16, item 9), and nothing on it tells how the demo data
+    was made (that is in the README)."""
+    at = open_page(
+        "auditor.demo", "pages/fairness.py", **{"from": "2019-01-01", "to": "2019-08-08"}
+    )
+    sided = next(df for df in tables(at) if {"Meeting", "Affiliation"} <= set(df.columns))
+    assert len(sided) > 0
+    assert not [x for x in at.success if "Nothing is flagged" in x.value]
+    info = " ".join(x.value for x in at.info)
+    assert "No record is flagged by the checks for this period" in info
+    held = next(m for m in at.metric if m.label == "Meetings held").value
+    assert f"{len(sided)} of {held} panels had a majority from one affiliation" in info
+    tile = next(m for m in at.metric if m.label == "Panels with a one-affiliation majority")
+    assert tile.value == f"{len(sided)} / {held}"
+    assert "demo" not in page_text(at).lower()
+
+
+def test_the_evidence_package_shows_its_progress(
+    app_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Preparing a period's package draws a status with a progress bar, closed and marked
+    ready when the package is made (issue #16, item 13)."""
+    files = capture_downloads(monkeypatch)
+    at = open_page(
+        "auditor.demo", "pages/fairness.py", **{"from": "2019-01-01", "to": "2019-08-08"}
+    )
+    at.button(key="dl_period_evidence_prepare").click().run()
+    assert not at.exception
+    assert [x.label for x in at.status] == ["The package is ready."]
+    assert len(at.status[0].get("progress")) == 1
+    assert any(n.startswith("evidence-") for n in files)
+
+
 def test_the_executive_cannot_open_the_pages(app_db: str) -> None:
     at = sign_in(new_app(), "executive.demo")
     for page in ("pages/meetings.py", "pages/fairness.py"):
@@ -362,6 +400,11 @@ def test_staff_hold_score_decide_and_close_from_the_page(app_db: str) -> None:
             strict=True,
         ):
             next(x for x in at.number_input if x.label == label).set_value(value)
+        # staff enter a member's scores only as a proxy of their signed paper sheet
+        next(t for t in at.text_input if t.label == "Why staff enter this sheet").input(
+            "Scored on paper at the meeting."
+        )
+        at.file_uploader[0].upload("sheet.pdf", real_pdf(), "application/pdf")
         submit("Record the scores")
         assert "The scores were recorded." in page_text(at), n
     assert "Every member present who may vote has scored this item." in page_text(at)

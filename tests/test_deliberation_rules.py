@@ -38,6 +38,7 @@ from tests.deliberation_data import (
     FAILING,
     MEETING_DAY,
     PASSING,
+    PROXY,
     World,
     audit_count,
     build,
@@ -152,12 +153,16 @@ def test_a_recused_expert_cannot_be_scored(w: World) -> None:
         recuse=True,
     )
     with pytest.raises(e.Recused):
-        write(w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
+        write(
+            w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING, **PROXY
+        )
     write(
         w, meetings.recuse, meeting_id=meeting_id, expert_id=members[1], reason="Chair's request."
     )
     with pytest.raises(e.Recused):
-        write(w, meetings.record_evaluation, item_id=t1, expert_id=members[1], scores=PASSING)
+        write(
+            w, meetings.record_evaluation, item_id=t1, expert_id=members[1], scores=PASSING, **PROXY
+        )
 
 
 def test_a_declaration_judged_no_conflict_keeps_the_member_scoring(w: World) -> None:
@@ -171,7 +176,7 @@ def test_a_declaration_judged_no_conflict_keeps_the_member_scoring(w: World) -> 
         note="Attended the applicant's briefing; the committee sees no interest.",
         recuse=False,
     )
-    write(w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
+    write(w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING, **PROXY)
 
 
 def test_a_conflicted_expert_cannot_be_scored(w: World) -> None:
@@ -189,25 +194,33 @@ def test_a_conflicted_expert_cannot_be_scored(w: World) -> None:
             )
         )
     with pytest.raises(e.Conflicted):
-        write(w, meetings.record_evaluation, item_id=t1, expert_id=members[2], scores=PASSING)
+        write(
+            w, meetings.record_evaluation, item_id=t1, expert_id=members[2], scores=PASSING, **PROXY
+        )
 
 
 def test_absent_and_non_panel_experts_cannot_be_scored(w: World) -> None:
     meeting_id, members = held(w, absent=1)
     t1, _ = items_of(w, meeting_id)
     with pytest.raises(e.NotAttending):
-        write(w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
+        write(
+            w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING, **PROXY
+        )
     outsider = next(x for k, x in w.experts.items() if k.startswith("bridges"))
     with pytest.raises(e.NotOnPanel):
-        write(w, meetings.record_evaluation, item_id=t1, expert_id=outsider, scores=PASSING)
+        write(
+            w, meetings.record_evaluation, item_id=t1, expert_id=outsider, scores=PASSING, **PROXY
+        )
 
 
 def test_scores_are_recorded_once_and_checked(w: World) -> None:
     meeting_id, members = held(w)
     t1, _ = items_of(w, meeting_id)
-    write(w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
+    write(w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING, **PROXY)
     with pytest.raises(e.AlreadyScored):
-        write(w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
+        write(
+            w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING, **PROXY
+        )
     with pytest.raises(ValidationFailed) as bad:
         write(
             w,
@@ -215,6 +228,7 @@ def test_scores_are_recorded_once_and_checked(w: World) -> None:
             item_id=t1,
             expert_id=members[1],
             scores={**PASSING, "economy": 101, "diffusion": "x"},
+            **PROXY,
         )
     assert set(bad.value.errors) == {"Economy", "Diffusion"}
     # the criteria are named by the city's own labels, in each language
@@ -241,7 +255,12 @@ def test_scores_wait_for_the_meeting_to_be_held(w: World) -> None:
     t1, _ = items_of(w, meeting_id)
     with pytest.raises(e.MeetingNotHeld):
         write(
-            w, meetings.record_evaluation, item_id=t1, expert_id=draw.expert_ids[0], scores=PASSING
+            w,
+            meetings.record_evaluation,
+            item_id=t1,
+            expert_id=draw.expert_ids[0],
+            scores=PASSING,
+            **PROXY,
         )
 
 
@@ -406,7 +425,9 @@ def test_a_second_decision_is_told_who_decided_first(w: World) -> None:
         write(w, meetings.record_decision, "staff2", item_id=t1, reason="Passes too.")
     assert lost.value.params["by"] == "Staff Tester"
     with pytest.raises(e.ItemDecided):
-        write(w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
+        write(
+            w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING, **PROXY
+        )
 
 
 def test_an_adoption_review_records_a_recommendation_only(w: World) -> None:
@@ -486,7 +507,7 @@ def test_a_closed_meeting_cannot_be_edited(w: World) -> None:
         (meetings.recuse, {"meeting_id": meeting_id, "expert_id": members[0], "reason": "x"}),
         (
             meetings.record_evaluation,
-            {"item_id": items[0], "expert_id": members[0], "scores": PASSING},
+            {"item_id": items[0], "expert_id": members[0], "scores": PASSING, **PROXY},
         ),
         (meetings.record_decision, {"item_id": items[0], "reason": "x", "decision": "deferred"}),
         (meetings.record_minutes, {"meeting_id": meeting_id, "minutes": "Rewritten."}),
@@ -617,7 +638,7 @@ WRITES: dict[str, Callable[[World, int, list[int], list[int]], tuple[Callable[..
     ),
     "record_evaluation": lambda w, m, x, i: (
         meetings.record_evaluation,
-        {"item_id": i[0], "expert_id": x[0], "scores": PASSING},
+        {"item_id": i[0], "expert_id": x[0], "scores": PASSING, **PROXY},
     ),
     "record_decision": lambda w, m, x, i: (
         meetings.record_decision,

@@ -254,3 +254,22 @@ def test_evidence_csv_cells_are_neutralised() -> None:
     for cell in ("'=1+1", "'+2", "'-3", "'@SUM(A1)", "plain", "한글"):
         assert cell in text
     assert "\r\n" in text and to_csv(df).startswith("\ufeff".encode())
+
+
+def test_the_evidence_package_tells_its_progress(seeded_engine: Engine, auditor: Actor) -> None:
+    """``progress(done, total)`` before each meeting's record and once more at the end; the
+    package is the same with or without it."""
+    seen: list[tuple[int, int]] = []
+    at = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    period = (GO_LIVE, seed.PUBLISHED_AS_OF)
+    with read_session(seeded_engine) as s:
+        told = evidence_package(
+            session=s,
+            actor=auditor,
+            period=period,
+            now=at,
+            progress=lambda d, t: seen.append((d, t)),
+        )
+        plain = evidence_package(session=s, actor=auditor, period=period, now=at)
+    assert told == plain
+    assert seen == [(n, 23) for n in range(24)]

@@ -126,7 +126,7 @@ def decided(w: World) -> tuple[int, list[int]]:
     """A meeting being held with every item scored and passed (ready to close)."""
     meeting_id, members = held(w)
     for item_id in items_of(w, meeting_id):
-        score_all(w, item_id, members, PASSING)
+        score_all(w, item_id, members, PASSING, own=True)
         write(w, meetings.record_decision, item_id=item_id, reason="Passes.")
     return meeting_id, members
 
@@ -148,7 +148,7 @@ def test_closing_a_meeting_stores_its_results_in_the_same_transaction(w: World) 
         write(w, meetings.close_meeting, meeting_id=meeting_id, minutes="Too early.")
     assert stored_row(w, meeting_id) is None
     for item_id in items_of(w, meeting_id):
-        score_all(w, item_id, members, PASSING)
+        score_all(w, item_id, members, PASSING, own=True)
         write(w, meetings.record_decision, item_id=item_id, reason="Passes.")
     # The row is written inside the closing transaction, and goes with it when it rolls back.
     with pytest.raises(RuntimeError), write_session(w.engine) as s:

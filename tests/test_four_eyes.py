@@ -413,7 +413,13 @@ def test_a_staff_approver_who_ran_the_meeting_alone_cannot_approve(
             w, meetings.record_attendance, alone, meeting_id=meeting_id, expert_id=x, attended=True
         )
         dd.write(
-            w, meetings.record_evaluation, alone, item_id=item_id, expert_id=x, scores=dd.PASSING
+            w,
+            meetings.record_evaluation,
+            alone,
+            item_id=item_id,
+            expert_id=x,
+            scores=dd.PASSING,
+            **dd.PROXY,
         )
     dd.write(w, meetings.record_decision, alone, item_id=item_id, reason="Recommended.")
     dd.write(w, meetings.close_meeting, alone, meeting_id=meeting_id, minutes="Recommended.")

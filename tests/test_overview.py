@@ -220,3 +220,80 @@ def test_each_drill_down_link_opens_the_register_with_the_tiles_count(
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception, at.exception
         assert f"**{tiles[tile_name]} {noun}**" in page_text(at), (page, tiles[tile_name])
+
+
+@pytest.mark.parametrize("as_of", ["2019-08-08", "2026-11-20"])
+def test_the_tiles_without_a_register_link_count_what_their_lists_show(
+    app_env: str, as_of: str
+) -> None:
+    """The agreements link opens the agreements page on the tile's date with the tile's
+    count; the meetings and testbeds tiles list their records in place, as many as the tile
+    says (issue #16, item 6: every tile's drill-down shows its own count)."""
+    import re
+    from urllib.parse import parse_qsl
+
+    at = open_overview({"as_of": as_of})
+    tiles = metrics(at)
+    listed = [
+        c.value
+        for c in at.caption
+        if re.fullmatch(r"[\d,]+ records", c.value) or c.value == "No records"
+    ]
+    assert listed == [
+        f"{tiles['Deliberation meetings held']} records",
+        f"{tiles['Testbeds']} records",
+    ]
+    links = {link.proto.page: link.proto.query_string for link in at.get("page_link")}
+    at.query_params.clear()
+    at.query_params.update(dict(parse_qsl(links["agreements"])))
+    at.switch_page("pages/agreements.py").run()
+    assert not at.exception, at.exception
+    assert metrics(at)["Agreements"] == tiles["Agreements"]
+
+
+def test_each_tile_says_what_it_counts_and_since_when_it_changed(app_env: str) -> None:
+    """Item 7 of issue #16: the change names its period, the split of experts and of
+    technologies is on the page (not only in a tooltip), a filter that does not narrow a
+    tile says so on it, and the month still running is not drawn as a plunge."""
+    at = open_overview({"as_of": "2019-08-08", "local": "1"})
+    assert not at.exception
+    shown = page_text(at)
+    deltas = {m.label: m.proto.delta_description for m in at.metric}
+    since = "since 8 Aug 2018"
+    assert deltas["Experts registered"] == since and deltas["Technologies registered"] == since
+    assert "Public institutions 393, Industry 278, Academia 142, Other 4" in shown
+    assert "Local: 43 · External: 0" in shown
+    assert shown.count("Not narrowed by the sector, field and origin filters.") == 5
+    assert "Technologies registered on or before 8 Aug 2019" in shown
+    assert "Experts in the pool on 8 Aug 2019" in shown
+    assert "2019-08 is left out of the chart" in shown
+    # (the last day of a month: that month is complete)
+    at = open_overview({"as_of": "2019-07-31"})
+    assert "is left out of the chart" not in page_text(at)
+
+
+def test_chart_colours_follow_the_category_not_the_language() -> None:
+    """Item 7 of issue #16: a series keeps its colour when the language changes (the scale's
+    domain is the code; only the legend's words are translated)."""
+    import pandas as pd
+
+    from components.charts import breakdown_chart, trend_chart
+    from components.i18n import set_language
+
+    monthly = pd.DataFrame(
+        [
+            {"month": m, "series": s, "count": n}
+            for n, s in enumerate(ov.SERIES)
+            for m in ("2019-06", "2019-07")
+        ]
+    )
+    frame = pd.DataFrame({"code": ["roads"], "registered": [3], "adopted": [1]})
+    colours = {}
+    for lang in ("en", "ko"):
+        set_language(lang)
+        trend = trend_chart(monthly).to_dict()["encoding"]["color"]
+        bars = breakdown_chart(frame, kind="field", title="x").to_dict()["encoding"]["color"]
+        colours[lang] = (trend["field"], trend["scale"], bars["field"], bars["scale"])
+        assert trend["scale"]["domain"] == list(ov.SERIES)
+        assert ("전문가 신규 등록" in trend["legend"]["labelExpr"]) == (lang == "ko")
+    assert colours["en"] == colours["ko"]

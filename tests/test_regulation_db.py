@@ -35,6 +35,7 @@ from db.session import read_session, write_session
 from tests.deliberation_data import (
     MEETING_DAY,
     PASSING,
+    PROXY,
     World,
     audit_count,
     build,
@@ -513,8 +514,10 @@ def test_recusal_is_per_agenda_item(w: World) -> None:
     )
     assert last_actions(w, 1) == ["agenda_item.recuse"]
     with pytest.raises(e.RecusedFromItem):
-        write(w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING)
-    write(w, meetings.record_evaluation, item_id=t2, expert_id=members[0], scores=PASSING)
+        write(
+            w, meetings.record_evaluation, item_id=t1, expert_id=members[0], scores=PASSING, **PROXY
+        )
+    write(w, meetings.record_evaluation, item_id=t2, expert_id=members[0], scores=PASSING, **PROXY)
     with pytest.raises(e.AlreadyRecusedFromItem):
         write(
             w, meetings.recuse, meeting_id=meeting_id, expert_id=members[0], reason="x", item_id=t1
@@ -554,7 +557,9 @@ def test_a_computed_conflict_excludes_the_member_from_that_item_only(w: World) -
             )
         )
     with pytest.raises(e.Conflicted):
-        write(w, meetings.record_evaluation, item_id=t1, expert_id=present[0], scores=PASSING)
+        write(
+            w, meetings.record_evaluation, item_id=t1, expert_id=present[0], scores=PASSING, **PROXY
+        )
     score_all(w, t2, present, PASSING)
     assert write(w, meetings.record_decision, item_id=t2, reason="Passes.").decision == "passed"
     score_all(w, t1, present[1:], PASSING)

@@ -57,6 +57,10 @@ ROLES_UNKNOWN = N_("Choose roles from the list only.")
 ROLES_APPLICANT_ALONE = N_(
     "An applicant account is a company's: it cannot hold any of the city's roles as well."
 )
+ROLES_EXPERT_ALONE = N_(
+    "An expert account is a pool member's own, opened by invitation: it cannot hold any "
+    "other role as well."
+)
 CANNOT_DISABLE_SELF = N_(
     "You cannot disable your own account; another administrator must do it. Nothing was saved."
 )
@@ -192,6 +196,8 @@ def _clean_roles(roles: Iterable[str], errors: dict[str, str]) -> list[str]:
         errors["roles"] = ROLES_UNKNOWN
     elif "applicant" in chosen and len(chosen) > 1:
         errors["roles"] = ROLES_APPLICANT_ALONE
+    elif "expert" in chosen and len(chosen) > 1:
+        errors["roles"] = ROLES_EXPERT_ALONE
     return sorted(chosen & set(domain.ROLES), key=domain.ROLES.index)
 
 

@@ -34,7 +34,10 @@ meetings (:data:`ACROSS_MEETINGS`, derived by :mod:`db.fairness.report` over a p
     under exceptional settings);
 ``appointed_seat``
     every seat filled by hand (``count``: the seats filled by hand on the meeting, against
-    the regulation's limit).
+    the regulation's limit);
+``proxy_scores``
+    a member's scores on an item entered by staff as a proxy of their signed paper sheet,
+    not by the member themselves (``expert_id`` is theirs).
 """
 
 from __future__ import annotations
@@ -99,6 +102,7 @@ FLAG_KINDS = (
     "draw_not_reproducible",
     "exceptional_settings",
     "appointed_seat",
+    "proxy_scores",  # no version bump: no evaluation was a proxy before migration 0018
 )
 ACROSS_MEETINGS = ("repeated_panelist_for_applicant", "seat_concentration")
 
@@ -124,6 +128,7 @@ class Data:
     rules_in: Any = None  # the condition on MeetingRules.meeting_id for the meetings
     recused: dict[int, set[int]] = field(default_factory=dict)  # item id -> seats recused
     substitutes: dict[int, bool] = field(default_factory=dict)  # seat id -> replays
+    proxies: dict[int, set[int]] = field(default_factory=dict)  # item id -> seats by proxy
     _rows: dict[int, tuple[str, dt.date]] | None = field(default=None, repr=False)
 
     def meeting_rows(self) -> dict[int, tuple[str, dt.date]]:
@@ -234,13 +239,18 @@ def load(session: Session, conditions: Sequence[Any]) -> Data:
         sums[int(item_id)][str(criterion)] = int(total)
     scored_by: dict[int, set[int]] = defaultdict(set)
     seat_expert: dict[int, int] = {}
-    for item_id, seat_id, expert_id in session.execute(
-        select(Evaluation.agenda_item_id, Evaluation.seat_id, PanelSeat.expert_id)
+    proxies: dict[int, set[int]] = defaultdict(set)
+    for item_id, seat_id, expert_id, origin in session.execute(
+        select(
+            Evaluation.agenda_item_id, Evaluation.seat_id, PanelSeat.expert_id, Evaluation.origin
+        )
         .join(PanelSeat, PanelSeat.id == Evaluation.seat_id)
         .where(score_in)
     ):
         scored_by[int(item_id)].add(int(seat_id))
         seat_expert[int(seat_id)] = int(expert_id)
+        if origin == "proxy":
+            proxies[int(item_id)].add(int(seat_id))
     scores = {i: (len(scored_by[i]), s) for i, s in sums.items()}
     marks = {
         int(m): (float(a), float(b))
@@ -299,6 +309,7 @@ def load(session: Session, conditions: Sequence[Any]) -> Data:
         rules_in,
         dict(recused),
         substitutes,
+        dict(proxies),
     )
 
 
@@ -448,6 +459,12 @@ def _records(data: Data, flags: list[Flag]) -> None:
         for s in bad:
             flags.append(
                 flag("ineligible_scores", int(r.meeting_id), position=int(r.position),
+                     expert_id=data.seat_expert.get(s))
+            )  # fmt: skip
+    for r in data.items.itertuples(index=False):
+        for s in sorted(data.proxies.get(int(r.item_id), ())):
+            flags.append(
+                flag("proxy_scores", int(r.meeting_id), position=int(r.position),
                      expert_id=data.seat_expert.get(s))
             )  # fmt: skip
     seated: dict[int, set[int]] = defaultdict(set)  # meeting -> experts holding a seat

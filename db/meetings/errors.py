@@ -22,6 +22,10 @@ F_DECISION = N_("Decision")
 F_MINUTES = N_("Minutes")
 F_CORRECTION = N_("Correction")
 F_ITEM = N_("Agenda item")
+F_PROXY_REASON = N_("Why staff enter this sheet")
+F_SHEET = N_("Scan of the signed score sheet (PDF)")
+F_STATEMENT = N_("Statement")
+SHEET_MISSING = N_("Attach the scan of the score sheet the member signed.")
 OUT_OF_RANGE = N_("Out of range.")
 SCORE_RANGE = N_("A whole number from 0 to 100.")
 
@@ -250,4 +254,56 @@ class MeetingStillOpen(DomainError):
     message = N_(
         "Meeting {code} is not closed yet: edit its record directly. Corrections are for "
         "closed meetings. Nothing was saved."
+    )
+
+
+# --- the expert area (db.meetings.panelist) ---------------------------------------------------
+
+
+class NoExpertRecord(DomainError):
+    message = N_(
+        "Your account is not linked to an expert record of the pool. Nothing was saved; ask "
+        "the platform's staff for a new invitation."
+    )
+
+
+class AnswerClosed(DomainError):
+    message = N_(
+        "Meeting {code} is no longer ahead, so your seat can no longer be confirmed or "
+        "declined. Nothing was saved."
+    )
+
+
+class AlreadyDeclined(DomainError):
+    message = N_(
+        "You declined your seat on meeting {code} at {at}; a substitute was drawn for it. "
+        "Nothing was saved."
+    )
+
+
+class DeclarationClosed(DomainError):
+    message = N_(
+        "The scoring of this item has closed, so your declaration on it can no longer change. "
+        "Nothing was saved."
+    )
+
+
+class ConflictDeclared(DomainError):
+    message = N_(
+        "You declared a conflict of interest on this item at {at}: it stands, and you do not "
+        "score the item. Nothing was saved."
+    )
+
+
+class DeclareFirst(DomainError):
+    message = N_(
+        "Declare first that you have no conflict of interest with this item's applicant; "
+        "then enter your scores. Nothing was saved."
+    )
+
+
+class ScoredByProxy(DomainError):
+    message = N_(
+        "Staff entered your signed paper score sheet for this item at {at}; it stands as "
+        "entered. Nothing was saved."
     )

@@ -661,6 +661,23 @@ def draw_substitute(
         MeetingClosed: see the messages.
     """
     require_role(actor, STAFF, "panel_seat.substitute", "meeting", meeting_id)
+    return substitute_by_rule(
+        session=session, actor=actor, meeting_id=meeting_id, expert_id=expert_id, seed=seed,
+        drawn_on=drawn_on,
+    )  # fmt: skip
+
+
+def substitute_by_rule(
+    *,
+    session: Session,
+    actor: Actor,
+    meeting_id: int,
+    expert_id: int,
+    seed: int | None = None,
+    drawn_on: dt.date | None = None,
+) -> DrawnSeat:
+    """:func:`draw_substitute` once the caller's right to ask for it is settled: staff, or
+    the member themselves declining their seat (``db.meetings.panelist.respond``)."""
     meeting = lock_meeting(session, meeting_id)
     require_open(meeting, "scheduled", "held")
     if meeting.draw_seed is None:
@@ -744,7 +761,13 @@ def draw_substitute(
             "method": "substitute",
             "replaces_seat_id": replaced.id,
             "replaces_expert_id": expert_id,
-            "why": "recused" if replaced.recused else "absent",
+            "why": (
+                "recused"
+                if replaced.recused
+                else "declined"
+                if replaced.response == "declined"
+                else "absent"
+            ),
             "rule": SUBSTITUTE_RULE,
             "seed": chosen_seed,
             "candidates": len(candidates),

@@ -685,16 +685,22 @@ def _items(
     )
     rows = session.execute(query).all()
     codes = marks.codes
-    evaluations = _evaluations(session, meeting.id, codes)
+    evaluations, given = _evaluations(session, meeting.id, codes)
     recusals = _item_recusals(session, meeting.id)
     seat_info = {int(r.seat_id): r for r in panel.itertuples(index=False)}
     out: list[ItemRecord] = []
     for r in rows:
-        evals = evaluations.get(int(r.id), pd.DataFrame(columns=evaluation_columns(codes)))
-        scores = [{c: int(v[c]) for c in codes} for v in evals.to_dict("records")]
+        # (the empty frames are made only for items without evaluations or recusals: a
+        # DataFrame per item and call made a period's evidence package several times slower)
+        evals = evaluations.get(int(r.id))
+        if evals is None:
+            evals = pd.DataFrame(columns=evaluation_columns(codes))
+        scores = given.get(int(r.id), [])
         outcome = evaluate(scores, marks)
         rule_decision = None if not scores else ("passed" if outcome.passed else "failed")
-        recused = recusals.get(int(r.id), pd.DataFrame(columns=RECUSAL_COLUMNS))
+        recused = recusals.get(int(r.id))
+        if recused is None:
+            recused = pd.DataFrame(columns=RECUSAL_COLUMNS)
         voting = _item_voting(seat_info, int(r.applicant_id), set(recused["seat_id"]))
         checks = _item_checks(
             r.decision, r.decision_reason, evals, seat_info, voting, reg.quorum, rule_decision
@@ -775,7 +781,9 @@ def evaluation_columns(criteria: tuple[str, ...]) -> list[str]:
 
 def _evaluations(
     session: Session, meeting_id: int, codes: tuple[str, ...]
-) -> dict[int, pd.DataFrame]:
+) -> tuple[dict[int, pd.DataFrame], dict[int, list[dict[str, int]]]]:
+    """Per agenda item, its evaluations (:func:`evaluation_columns`) and the criterion scores
+    of each (``{criterion: score}``, in the same order) that the two-stage rule reads."""
     query = (
         select(
             Evaluation.agenda_item_id,
@@ -803,9 +811,11 @@ def _evaluations(
     ):
         scores[int(evaluation_id)][criterion] = int(score)
     by_item: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    scored: dict[int, list[dict[str, int]]] = defaultdict(list)
     for r in rows:
         given = scores.get(int(r.evaluation_id), {})
         values = [given.get(c) for c in codes]
+        scored[int(r.agenda_item_id)].append({c: int(given[c]) for c in codes})
         known = [v for v in values if v is not None]
         mean = round(sum(known) / len(known), 2) if known else None
         by_item[int(r.agenda_item_id)].append(
@@ -821,7 +831,8 @@ def _evaluations(
                 r.recorded_at,
             )
         )
-    return {k: pd.DataFrame(v, columns=evaluation_columns(codes)) for k, v in by_item.items()}
+    frames = {k: pd.DataFrame(v, columns=evaluation_columns(codes)) for k, v in by_item.items()}
+    return frames, dict(scored)
 
 
 # Check templates (msgids). Keys are stable codes for tests and the fairness report.

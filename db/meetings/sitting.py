@@ -32,6 +32,7 @@ Rules decided here where the issue is silent:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -40,6 +41,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import clock, domain
+from db.applications.attachments import problem as attachment_problem
+from db.applications.attachments import safe_name
 from db.errors import N_, Named, ValidationFailed
 from db.fairness.store import store_meetings
 from db.meetings.common import (
@@ -57,9 +60,12 @@ from db.meetings.errors import (
     F_ITEM,
     F_MINUTES,
     F_NOTE,
+    F_PROXY_REASON,
     F_REASON,
+    F_SHEET,
     REQUIRED_MINUTES,
     SCORE_RANGE,
+    SHEET_MISSING,
     AlreadyRecusedFromItem,
     AlreadyScored,
     DecisionAgainstScores,
@@ -82,6 +88,7 @@ from db.models import (
     CriterionTerm,
     Evaluation,
     EvaluationScore,
+    EvaluationSheet,
     Expert,
     ItemRecusal,
     Meeting,
@@ -376,32 +383,18 @@ def criteria_labels(session: Session, codes: tuple[str, ...]) -> dict[str, str]:
     return {c: labels.get(c, c) for c in codes}
 
 
-def record_evaluation(
-    *,
-    session: Session,
-    actor: Actor,
-    item_id: int,
-    expert_id: int,
-    scores: Mapping[str, int],
-    comment: str | None = None,
-) -> int:
-    """Record one attending member's criterion scores (0-100: one per criterion of the
-    meeting's regulation version) and comment on an undecided item of a meeting being held.
-    Returns the evaluation's id.
+def score_values(
+    session: Session, reg_codes: tuple[str, ...], scores: Mapping[str, int], comment: str | None
+) -> tuple[dict[str, int], str]:
+    """The criterion scores (0-100: one per criterion of the meeting's regulation version)
+    and the comment, checked.
 
-    :raise PermissionDenied: the actor is not staff.
-    :raise ValidationFailed: a score missing or outside 0-100.
-    :raise NotOnPanel/Recused/RecusedFromItem/Conflicted/NotAttending/AlreadyScored/
-        ItemDecided/MeetingNotHeld/MeetingClosed: see the messages.
+    :raise ValidationFailed: a score missing or outside 0-100, a comment too long.
     """
-    require_role(actor, STAFF, "evaluation.record", "agenda_item", item_id)
-    item, meeting = _item_in_meeting(session, item_id)
-    reg = regulation_of(session, meeting)
-    codes = reg.thresholds.codes
-    labels = criteria_labels(session, codes)
+    labels = criteria_labels(session, reg_codes)
     errors: dict[str, str] = {}
     values: dict[str, int] = {}
-    for criterion in codes:
+    for criterion in reg_codes:
         value = scores.get(criterion)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
             errors[labels[criterion]] = SCORE_RANGE
@@ -410,6 +403,20 @@ def record_evaluation(
     note = clean_text(comment, N_("Comment"), errors, required=False)
     if errors:
         raise ValidationFailed(errors)
+    return values, note
+
+
+def scoring_seat(
+    session: Session, meeting: Meeting, item: AgendaItem, expert_id: int, window_years: int
+) -> tuple[PanelSeat, Expert]:
+    """The seat of ``expert_id`` if they may score ``item`` now: the scoring window is open
+    (the meeting is being held and the item undecided), they sit on the panel, attend, are
+    recused neither from the meeting nor from the item, and have no conflict with its
+    applicant.
+
+    :raise NotOnPanel/Recused/RecusedFromItem/Conflicted/NotAttending/ItemDecided/
+        MeetingNotHeld/MeetingClosed: see the messages.
+    """
     require_open(meeting, "held")
     seat = _seat_or_refuse(session, meeting, expert_id)
     expert = session.get(Expert, expert_id)
@@ -418,44 +425,160 @@ def record_evaluation(
         raise Recused(name=expert.name, code=meeting.code)
     if seat.id in item_recused(session, item.id):
         raise RecusedFromItem(name=expert.name)
-    refuse_conflict(session, meeting, item, expert, reg.window_years)
+    refuse_conflict(session, meeting, item, expert, window_years)
     if seat.attended is not True:
         raise NotAttending(name=expert.name, code=meeting.code)
     if item.decision != "pending":
         raise ItemDecided()
-    earlier = session.execute(
-        select(Evaluation).where(
-            Evaluation.agenda_item_id == item.id, Evaluation.seat_id == seat.id
-        )
+    return seat, expert
+
+
+def evaluation_of(session: Session, item_id: int, seat_id: int) -> Evaluation | None:
+    """The evaluation of ``item_id`` by the seat ``seat_id``, if any."""
+    return session.execute(
+        select(Evaluation)
+        .where(Evaluation.agenda_item_id == item_id, Evaluation.seat_id == seat_id)
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
+
+
+def write_evaluation(
+    session: Session,
+    actor: Actor,
+    item: AgendaItem,
+    seat: PanelSeat,
+    values: Mapping[str, int],
+    note: str,
+    *,
+    origin: str,
+    earlier: Evaluation | None = None,
+    proxy_reason: str | None = None,
+) -> Evaluation:
+    """Store the seat's evaluation of ``item`` (or replace the scores and comment of
+    ``earlier``), with who entered it and its origin; audited as ``evaluation.record`` (or
+    ``evaluation.change`` with the scores before)."""
+    now = clock.now_utc()
+    after = {
+        "agenda_item_id": item.id,
+        "seat_id": seat.id,
+        **values,
+        "comment": note or None,
+        "origin": origin,
+    }
+    if proxy_reason is not None:
+        after["proxy_reason"] = proxy_reason
     if earlier is not None:
-        raise AlreadyScored(name=expert.name, at=clock.city_time_text(earlier.recorded_at))
+        before: dict[str, object] = {
+            **{
+                c: int(v)
+                for c, v in session.execute(
+                    select(EvaluationScore.criterion, EvaluationScore.score).where(
+                        EvaluationScore.evaluation_id == earlier.id
+                    )
+                )
+            },
+            "comment": earlier.comment,
+        }
+        earlier.comment = note or None
+        earlier.updated_at = now
+        earlier.entered_by_id = actor.id
+        for row in session.execute(
+            select(EvaluationScore).where(EvaluationScore.evaluation_id == earlier.id)
+        ).scalars():
+            row.score = values[row.criterion]
+        session.flush()
+        record(session, actor, "evaluation.change", "evaluation", earlier.id, before=before,
+               after=after, at=now)  # fmt: skip
+        return earlier
     evaluation = Evaluation(
         agenda_item_id=item.id,
         seat_id=seat.id,
         comment=note or None,
-        recorded_at=clock.now_utc(),
+        recorded_at=now,
+        origin=origin,
+        entered_by_id=actor.id,
+        proxy_reason=proxy_reason,
     )
     try:
         with session.begin_nested():
             session.add(evaluation)
             session.flush()
     except IntegrityError:  # pragma: no cover - the meeting lock makes this unreachable
-        raise AlreadyScored(name=expert.name, at="-") from None
+        raise AlreadyScored(name="-", at="-") from None
     session.add_all(
         EvaluationScore(evaluation_id=evaluation.id, criterion=c, score=v)
         for c, v in values.items()
     )
     session.flush()
-    record(
-        session,
-        actor,
-        "evaluation.record",
-        "evaluation",
-        evaluation.id,
-        after={"agenda_item_id": item.id, "seat_id": seat.id, **values, "comment": note or None},
+    record(session, actor, "evaluation.record", "evaluation", evaluation.id, after=after, at=now)
+    return evaluation
+
+
+def record_evaluation(
+    *,
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    expert_id: int,
+    scores: Mapping[str, int],
+    reason: str,
+    sheet_name: str,
+    sheet: bytes,
+    comment: str | None = None,
+) -> int:
+    """Staff's *proxy entry* of an attending member's signed paper score sheet: the criterion
+    scores (0-100: one per criterion of the meeting's regulation version) and comment on an
+    undecided item of a meeting being held, with the reason the member did not enter them
+    themselves and the scan of the signed sheet (a PDF, checked as an application's
+    attachment). Marked ``proxy`` on the record, and flagged on the fairness page. Staff
+    never type a member's scores otherwise (members enter their own: ``db.meetings.panelist``).
+    Returns the evaluation's id.
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise ValidationFailed: a score missing or outside 0-100, no reason, the sheet missing
+        or not an acceptable PDF.
+    :raise NotOnPanel/Recused/RecusedFromItem/Conflicted/NotAttending/AlreadyScored/
+        ItemDecided/MeetingNotHeld/MeetingClosed: see the messages.
+    """
+    require_role(actor, STAFF, "evaluation.record", "agenda_item", item_id)
+    errors: dict[str, str] = {}
+    why = clean_text(reason, F_PROXY_REASON, errors)
+    found = sheet_problem(sheet_name, sheet)
+    params: dict[str, str] = {}
+    if found is not None:
+        errors[F_SHEET], params = found
+    if errors:
+        raise ValidationFailed(errors, **params)
+    item, meeting = _item_in_meeting(session, item_id)
+    reg = regulation_of(session, meeting)
+    values, note = score_values(session, reg.thresholds.codes, scores, comment)
+    seat, expert = scoring_seat(session, meeting, item, expert_id, reg.window_years)
+    earlier = evaluation_of(session, item.id, seat.id)
+    if earlier is not None:
+        raise AlreadyScored(name=expert.name, at=clock.city_time_text(earlier.recorded_at))
+    evaluation = write_evaluation(
+        session, actor, item, seat, values, note, origin="proxy", proxy_reason=why
     )
+    session.add(
+        EvaluationSheet(
+            evaluation_id=evaluation.id,
+            filename=safe_name(sheet_name),
+            size=len(sheet),
+            sha256=hashlib.sha256(sheet).hexdigest(),
+            content=sheet,
+            created_at=evaluation.recorded_at,
+        )
+    )
+    session.flush()
     return evaluation.id
+
+
+def sheet_problem(name: str, content: bytes) -> tuple[str, dict[str, str]] | None:
+    """Why a scanned score sheet may not be stored (the check of an application's
+    attachments: a PDF, read by content), as (message template, parameters); None if it may."""
+    if not content:
+        return SHEET_MISSING, {}
+    return attachment_problem(name, content)
 
 
 def voters(session: Session, meeting_id: int) -> list[PanelSeat]:

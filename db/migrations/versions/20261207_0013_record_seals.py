@@ -1,7 +1,7 @@
 """Record seals: the audited records made tamper-evident, not only the log.
 
 Revision ID: 0013
-Revises: 0019
+Revises: 0018
 Create Date: 2026-12-07 00:10:00
 
 - ``audit_events.seal``: SHA-256 over the seals the event wrote (below), part of the event's
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0019"
+down_revision: str | Sequence[str] | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

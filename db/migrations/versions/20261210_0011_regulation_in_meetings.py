@@ -13,13 +13,11 @@ Create Date: 2026-12-10 09:00:00
 - ``item_recusals``: a member recused from one agenda item only.
 - ``panel_substitutions``: a seat filled by a substitute drawn by rule, with its seed and
   inputs.
-- The fairness results of closed meetings are computed again by the app's code (their rules
-  changed: ``db.fairness.live.RULES_VERSION`` 2), and the stored summaries are emptied (the
-  fairness report stored per period holds the old rules' flags). The backfill uses the app's
-  models as they are at this revision: should a later migration change a table it reads,
-  keep this step working or make it compute nothing (a closed meeting without a row is
-  computed live by the report). It is also where the backfill of migration 0007 went: that
-  one could no longer read the scores of its revision with today's models.
+- The stored summaries are emptied (the fairness report stored per period holds the old
+  rules' flags: ``db.fairness.live.RULES_VERSION`` 2). The fairness results of closed
+  meetings were computed again here by the app's code; that backfill moved to migration
+  0018 (the app's models read a column it adds), as the backfill of migration 0007 had
+  moved here: should a later migration change a table it reads, move it again.
 
 The downgrade puts the five columns back from the rows (a city whose criteria are not those
 five cannot go back below this revision: the columns are NOT NULL) and drops the new tables.
@@ -31,7 +29,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
 revision: str = "0011"
 down_revision: str | Sequence[str] | None = "0010"
@@ -165,11 +162,9 @@ def upgrade() -> None:
         for criterion in CRITERIA:  # each column's CHECK goes with it
             op.drop_column("evaluations", criterion)
     op.execute("DELETE FROM stored_summaries")
-    from db.fairness.store import backfill
-
-    with Session(bind=bind) as session:
-        backfill(session)
-        session.flush()
+    # The backfill of the fairness results moved to migration 0018, whose columns the app's
+    # models read (``evaluations.origin``): a closed meeting without a row meanwhile is
+    # computed live by the report.
 
 
 def downgrade() -> None:

@@ -1,0 +1,68 @@
+"""The overview's cards in a real browser (issue #16, items 6 and 7), and the evidence
+package's progress (item 13): a card's link opens the register with the card's count."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import AppServer, screenshot, settle
+from tests.browser.test_deliberation_browser import _korean
+from tests.browser.test_signin_flow import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_card_says_what_it_counts_and_opens_its_list(browser: Any, app_server: AppServer) -> None:
+    ctx = browser.new_context(viewport={"width": 1440, "height": 2600})
+    page = ctx.new_page()
+    sign_in(page, app_server, "executive.demo")
+    page.goto(f"{app_server.url}/?as_of=2019-08-08")
+    page.get_by_text("Technologies registered on or before").first.wait_for(timeout=30_000)
+    settle(page)
+    assert page.get_by_text("since 8 Aug 2018").count() >= 7
+    assert page.get_by_text("Public institutions 393, Industry 278, Academia 142, Other 4").count()
+    assert page.locator("[data-testid='stException']").count() == 0
+    screenshot(page, "overview-cards-en")
+    card = page.locator("[data-testid='stVerticalBlock']").filter(
+        has=page.get_by_text("Technologies registered", exact=True)
+    )
+    value = card.last.locator("[data-testid='stMetricValue']").first.inner_text()
+    card.last.get_by_role("link", name="Open the list").click()
+    page.get_by_text(re.compile(rf"^{re.escape(value)} technologies")).first.wait_for(
+        timeout=30_000
+    )
+    settle(page)
+    page.goto(f"{app_server.url}/?as_of=2019-08-08")
+    page.get_by_text("Technologies registered on or before").first.wait_for(timeout=30_000)
+    _korean(page)
+    settle(page)
+    page.get_by_text("2018. 8. 8. 대비").first.wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    screenshot(page, "overview-cards-ko")
+    ctx.close()
+
+
+def test_the_evidence_package_shows_its_progress_then_is_ready(
+    browser: Any, app_server: AppServer
+) -> None:
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1400})
+    page = ctx.new_page()
+    sign_in(page, app_server, "auditor.demo")
+    page.goto(f"{app_server.url}/fairness?from=2019-01-01&to=2019-08-08")
+    page.get_by_role("heading", name="Flagged records").first.wait_for(timeout=30_000)
+    settle(page)
+    assert page.get_by_text("No record is flagged by the checks for this period").count()
+    screenshot(page, "fairness-summary-en")
+    page.get_by_role("button", name="Prepare the evidence package").click()
+    page.get_by_role("button", name="Download the evidence package").wait_for(timeout=120_000)
+    page.get_by_text("The package is ready.").first.wait_for(timeout=30_000)
+    screenshot(page, "fairness-evidence-ready-en")
+    _korean(page)
+    settle(page)
+    page.get_by_role("heading", name="지적 사항").first.wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    screenshot(page, "fairness-summary-ko")
+    ctx.close()
