@@ -296,7 +296,10 @@ def through_router() -> None:
     visitor's navigation are drawn there)."""
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    # Once per session: a run that follows in the same session (a form's submission) keeps
+    # its widget values. (Streamlit's test harness enters the old mode again for every run.)
+    if PagesManager.uses_pages_directory and not st.session_state.get("ntp_routed"):
+        st.session_state["ntp_routed"] = True
         PagesManager.uses_pages_directory = False
         st.rerun()
 

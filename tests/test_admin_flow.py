@@ -36,11 +36,11 @@ def test_new_account_must_change_its_one_time_password(app_env: str) -> None:
     button(at, "Change password").click()
     at.run()
     assert not at.exception
-    # This browser session is signed out, with the notice queued for the sign-in form.
-    # (Under AppTest the rerun runs pages/account.py alone, see tests/apptest.py, so the
-    # notice is read from the session rather than from the page.)
+    # This browser session is signed out and the sign-in form says why. (The rerun runs
+    # through app.py, as on a server: components.navigation.through_router.)
     assert at.session_state["ntp_actor"] is None
-    assert at.session_state["ntp_signin_notice"].startswith("Your password was changed")
+    assert "Your password was changed. Please sign in with the new password." in page_text(at)
+    assert text_input(at, "Password") is not None
     assert "Sign-in failed" in page_text(sign_in(new_app(), "kim.test", otp))  # old password gone
 
     at = sign_in(new_app(), "kim.test", new_password)
