@@ -10,7 +10,7 @@ import logging
 
 import streamlit as st
 
-from components import auth, city, data, first_start
+from components import auth, city, data, first_start, page_fixes
 from components.cells import escape_markdown
 from components.forms import show_error
 from components.i18n import _
@@ -23,6 +23,7 @@ from db.errors import DatabaseUnavailable, DomainError
 # The tab's icon is a file of the app's (a ":material/...:" icon would be fetched from an
 # outside font server: the app makes no request to any host but its own).
 st.set_page_config(page_title=_("New Technology Platform"), page_icon=city.ICON, layout="wide")
+page_fixes.install()  # the app's own browser-side fixes (select boxes that open on a click)
 
 here: City | None = None
 framed = False  # the language choice is drawn (the error paths draw it otherwise)
