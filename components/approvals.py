@@ -75,9 +75,8 @@ def pending_list(pending: pd.DataFrame) -> None:
             "{n} items wait for a decision.",
             n=fmt_int(int(pending["can_decide"].sum()) if len(pending) else 0),
         )
-        + " "
-        + _("Click a row to open the item and decide it under the list.")
     )
+    st.caption(_("Click a row to open the item and decide it under the list."))
     table(
         pending,
         PENDING,
