@@ -23,7 +23,6 @@ from db.errors import DatabaseUnavailable, DomainError
 # The tab's icon is a file of the app's (a ":material/...:" icon would be fetched from an
 # outside font server: the app makes no request to any host but its own).
 st.set_page_config(page_title=_("New Technology Platform"), page_icon=city.ICON, layout="wide")
-page_fixes.install()  # the app's own browser-side fixes (select boxes that open on a click)
 
 here: City | None = None
 framed = False  # the language choice is drawn (the error paths draw it otherwise)
@@ -33,6 +32,7 @@ try:
         data.engine()
     here = city.profile()
     city.frame(here)  # tab title, logo, the city's name and the language choice
+    page_fixes.install()  # select boxes that open on a click; Streamlit's words translated
     framed = True
     actor = auth.signed_in_actor(form=False)  # the sign-in page draws the form
 except DatabaseUnavailable as exc:  # down, restarting, busy: say so, without a traceback

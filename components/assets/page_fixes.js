@@ -31,3 +31,62 @@
     true,
   );
 })();
+
+// Streamlit's own interface words in the reader's language (see components/page_fixes.py):
+// whole texts and placeholder / screen-reader labels, never inside Markdown (the app's and
+// the users' texts), replaced as Streamlit draws them.
+(() => {
+  if (window.__ntpWords) return;
+  let rules = [];
+  const ATTRS = ["placeholder", "aria-label", "title"];
+  const SKIP = "[data-testid='stMarkdownContainer'], [data-testid='stCode'], textarea";
+  // (the file uploader's button label is Streamlit's, drawn as Markdown)
+  const OWN = "[data-testid='stFileUploaderDropzone']";
+  const skipped = (el) => !el.closest(OWN) && !!el.closest(SKIP);
+  const say = (text) => {
+    if (!text) return null;
+    const trimmed = text.trim();
+    for (const [re, to] of rules) {
+      const m = re.exec(trimmed);
+      if (m) return text.replace(trimmed, to.replace("{1}", m[1] ?? ""));
+    }
+    return null;
+  };
+  const fixNode = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) {
+      const parent = node.parentElement;
+      if (!parent || skipped(parent)) return;
+      const to = say(node.nodeValue);
+      if (to !== null && to !== node.nodeValue) node.nodeValue = to;
+      return;
+    }
+    if (node.nodeType !== Node.ELEMENT_NODE || skipped(node)) return;
+    for (const a of ATTRS) {
+      const to = say(node.getAttribute(a));
+      if (to !== null && to !== node.getAttribute(a)) node.setAttribute(a, to);
+    }
+  };
+  const fixTree = (root) => {
+    fixNode(root);
+    if (root.nodeType !== Node.ELEMENT_NODE) return;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+    let n;
+    while ((n = walker.nextNode())) fixNode(n);
+  };
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === "childList") r.addedNodes.forEach(fixTree);
+      else fixNode(r.target);
+    }
+  }).observe(document.body, {
+    subtree: true,
+    childList: true,
+    characterData: true,
+    attributes: true,
+    attributeFilter: ATTRS,
+  });
+  window.__ntpWords = (pairs) => {
+    rules = pairs.map(([pattern, to]) => [new RegExp("^(?:" + pattern + ")$"), to]);
+    fixTree(document.body);
+  };
+})();
