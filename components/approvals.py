@@ -56,16 +56,16 @@ def _why_not(v: Any, r: Mapping[str, Any]) -> str:
     return _(str(v), **(params if isinstance(params, Mapping) else {}))
 
 
-PENDING = (
+PENDING = (  # at 1440 px the proposer and the budget stay in view; "why not" comes last
     Col("kind", N_("Kind"), vocab("item_kind")),
     Col("reg_no", N_("Registration number")),
-    Col("title_ko", N_("Technology"), lambda _v, r: row_name(r, "title_ko", "title_en"), width=240),
-    Col("subject", N_("Project or step"), _subject, width=200),
-    Col("can_approve", N_("Can be approved"), _approvable),
-    Col("approve_blocked", N_("Why not"), lambda v, r: _why_not(v, r), width=330),
+    Col("title_ko", N_("Technology"), lambda _v, r: row_name(r, "title_ko", "title_en"), width=200),
+    Col("subject", N_("Project or step"), _subject, width=180),
     Col("proposed_by", N_("Proposed by")),
     date_col("proposed_on", N_("Proposed")),
     Col("budget_krw", N_("Budget"), lambda v, _r: "" if missing(v) else money(v)),
+    Col("can_approve", N_("Can be approved"), _approvable),
+    Col("approve_blocked", N_("Why not"), lambda v, r: _why_not(v, r), width=330),
 )
 
 
