@@ -4,14 +4,14 @@
 // box scrolls. A click on a box that is partly out of view (or while the page still glides
 // after the mouse wheel) scrolls the page to show it, and that scroll arrives just after the
 // click has opened the list: the list shut again at once, so a select box low on a long page
-// opened only by typing or the down arrow. A scroll that starts within a moment of pressing
+// opened only by typing or the down arrow. A scroll that starts within a second of pressing
 // on a select box no longer reaches the pop-over's "close on scroll" (the list follows the
 // box as it moves); any later scroll closes it as before.
 (() => {
   if (window.__ntpPageFixes) return;
   window.__ntpPageFixes = true;
   const SELECTS = "[data-testid='stSelectbox'], [data-testid='stMultiSelect']";
-  const GRACE_MS = 600;
+  const GRACE_MS = 1000;
   let pressedUntil = 0;
   document.addEventListener(
     "pointerdown",
