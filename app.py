@@ -10,7 +10,7 @@ import logging
 
 import streamlit as st
 
-from components import auth, city, data, first_start, inbox
+from components import auth, city, data, first_start, inbox, page_fixes
 from components.cells import escape_markdown
 from components.forms import show_error
 from components.i18n import _
@@ -32,6 +32,7 @@ try:
         data.engine()
     here = city.profile()
     city.frame(here)  # tab title, logo, the city's name and the language choice
+    page_fixes.install()  # select boxes that open on a click; Streamlit's words translated
     framed = True
     actor = auth.signed_in_actor(form=False)  # the sign-in page draws the form
 except DatabaseUnavailable as exc:  # down, restarting, busy: say so, without a traceback

@@ -56,16 +56,16 @@ def _why_not(v: Any, r: Mapping[str, Any]) -> str:
     return _(str(v), **(params if isinstance(params, Mapping) else {}))
 
 
-PENDING = (
+PENDING = (  # at 1440 px the proposer and the budget stay in view; "why not" comes last
     Col("kind", N_("Kind"), vocab("item_kind")),
     Col("reg_no", N_("Registration number")),
-    Col("title_ko", N_("Technology"), lambda _v, r: row_name(r, "title_ko", "title_en"), width=240),
-    Col("subject", N_("Project or step"), _subject, width=200),
-    Col("can_approve", N_("Can be approved"), _approvable),
-    Col("approve_blocked", N_("Why not"), lambda v, r: _why_not(v, r), width=330),
+    Col("title_ko", N_("Technology"), lambda _v, r: row_name(r, "title_ko", "title_en"), width=200),
+    Col("subject", N_("Project or step"), _subject, width=180),
     Col("proposed_by", N_("Proposed by")),
     date_col("proposed_on", N_("Proposed")),
     Col("budget_krw", N_("Budget"), lambda v, _r: "" if missing(v) else money(v)),
+    Col("can_approve", N_("Can be approved"), _approvable),
+    Col("approve_blocked", N_("Why not"), lambda v, r: _why_not(v, r), width=330),
 )
 
 
@@ -76,7 +76,23 @@ def pending_list(pending: pd.DataFrame) -> None:
             n=fmt_int(int(pending["can_decide"].sum()) if len(pending) else 0),
         )
     )
-    table(pending, PENDING, empty=N_("Nothing waits for your decision."), key="ap_pending")
+    st.caption(_("Click a row to open the item and decide it under the list."))
+    table(
+        pending,
+        PENDING,
+        empty=N_("Nothing waits for your decision."),
+        key="ap_pending",
+        on_open=_open_item,
+    )
+
+
+ITEM_KEY = "ap_item"  # the item chosen in "Decide one item"
+
+
+def _open_item(row: Mapping[str, Any]) -> None:
+    """A click on a row that the approver may decide opens it below, with its form."""
+    if row.get("can_decide"):
+        st.session_state[ITEM_KEY] = str(row["key"])
 
 
 def item_label(pending: pd.DataFrame) -> Callable[[str], str]:
@@ -125,7 +141,7 @@ def _technology_card(tech: TechnologyDetail) -> None:
 
 
 DELIBERATION = (
-    Col("code", N_("Meeting")),
+    Col("code", N_("Meeting"), link=lambda r: f"meetings?id={int(r['meeting_id'])}"),
     Col("kind", N_("Kind"), vocab("meeting_kind")),
     date_col("held_on", N_("Held on")),
     Col("decision", N_("Decision"), vocab("decision")),
@@ -271,8 +287,20 @@ def _proposal_screen(ctx: ProposalContext) -> None:
     _deliberations(ctx)
 
 
-def decision_form(actor: Actor, ctx: ItemContext) -> None:
-    """Approve, reject or return with a mandatory comment, after ticking the confirmation."""
+CHOOSE_DECISION = N_("Choose a decision.")
+
+
+def _chosen_decision(form: Form, key: str) -> str:
+    """The decision chosen in the form's radio (none is chosen for the approver)."""
+    decision = form.value(key)
+    if decision is None:
+        raise ValidationFailed({"decision": CHOOSE_DECISION})
+    return str(decision)
+
+
+def decision_form(actor: Actor, ctx: ItemContext, name: str) -> None:
+    """Approve, reject or return with a mandatory comment, after ticking the confirmation;
+    no decision is chosen beforehand, and the confirmation names the item (``name``)."""
     if not ctx.can_decide:
         st.info(_("You cannot decide this item."))
         return
@@ -287,8 +315,10 @@ def decision_form(actor: Actor, ctx: ItemContext) -> None:
             choices,
             format_func=lambda c: label("decision_choice", c),
             horizontal=True,
+            index=None,
             key=form.key("ap_decision"),
         )
+        form.field_error("decision")
         if not ctx.can_approve:
             st.caption(_("Approval is not possible now; see the reasons above."))
         st.text_area(
@@ -303,7 +333,7 @@ def decision_form(actor: Actor, ctx: ItemContext) -> None:
         )
 
         def write() -> str:
-            decision = str(form.value("ap_decision"))
+            decision = _chosen_decision(form, "ap_decision")
             data.write(
                 approvals.decide_one,
                 actor=actor,
@@ -317,10 +347,12 @@ def decision_form(actor: Actor, ctx: ItemContext) -> None:
             _("Record the decision"),
             type="primary",
             on_click=form.submit(
-                ("comment",),
+                ("comment", "decision"),
                 write,
-                lambda decision: _(
-                    "Decision recorded: {decision}.", decision=label("decision_choice", decision)
+                lambda decision: (
+                    _("Decision recorded: {decision}.", decision=label("decision_choice", decision))
+                    + " "
+                    + _("Item: {item}.", item=name)
                 ),
                 confirm="ap_confirm",
             ),
@@ -356,8 +388,10 @@ def bulk_form(actor: Actor, pending: pd.DataFrame) -> None:
             ["approve", "reject", "return"],
             format_func=lambda c: label("decision_choice", c),
             horizontal=True,
+            index=None,
             key=form.key("ap_bulk_decision"),
         )
+        form.field_error("decision")
         st.text_area(
             _("Comment (required, kept with each decision)"),
             max_chars=2000,
@@ -380,7 +414,7 @@ def bulk_form(actor: Actor, pending: pd.DataFrame) -> None:
                 approvals.decide_many,
                 actor=actor,
                 keys=keys,
-                decision=str(form.value("ap_bulk_decision")),
+                decision=_chosen_decision(form, "ap_bulk_decision"),
                 comment=form.value("ap_bulk_comment") or "",
             )
             st.session_state[OUTCOMES_KEY] = (outcomes, {k: fmt(k) for k in keys})
@@ -390,7 +424,7 @@ def bulk_form(actor: Actor, pending: pd.DataFrame) -> None:
             _("Record the decisions"),
             type="primary",
             on_click=form.submit(
-                ("comment", "keys"),
+                ("comment", "keys", "decision"),
                 write,
                 lambda outcomes: _(
                     "{done} of {n} decisions recorded; see the result of each item below.",

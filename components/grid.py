@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
@@ -32,10 +33,28 @@ class Col:
     header: str
     show: Callable[[Any, Mapping[str, Any]], Any] | None = None
     width: int | None = None  # pixels; Streamlit sizes the others to their content
+    link: Callable[[Mapping[str, Any]], str] | None = None  # the value links to this page
 
 
-def table(df: pd.DataFrame, columns: Sequence[Col], *, empty: str, key: str) -> None:
-    """``df`` as a data grid with translated headers and labels, or ``empty`` (msgid)."""
+LINK_TEXT = r"[?&]show=([^&]*)$"  # a link cell reads as its ``show=`` parameter
+
+
+def link_cell(address: str, text: Any) -> str:
+    """A link column's value: the page ``address`` that reads as ``text``."""
+    sep = "&" if "?" in address else "?"
+    return f"{address}{sep}show={quote(str(text), safe='')}"
+
+
+def table(
+    df: pd.DataFrame,
+    columns: Sequence[Col],
+    *,
+    empty: str,
+    key: str,
+    on_open: Callable[[Mapping[str, Any]], None] | None = None,
+) -> None:
+    """``df`` as a data grid with translated headers and labels, or ``empty`` (msgid).
+    ``on_open``: a click on a row opens it (called with the row of ``df``, before the rerun)."""
     if df.empty:
         st.info(_(empty))
         return
@@ -47,15 +66,39 @@ def table(df: pd.DataFrame, columns: Sequence[Col], *, empty: str, key: str) -> 
             show(r.get(col.key), r) if show else ("" if missing(r.get(col.key)) else r.get(col.key))
             for r in rows
         ]
+        if col.link is not None:
+            values = [
+                link_cell(col.link(r), v) if v not in ("", "-") else None
+                for r, v in zip(rows, values, strict=True)
+            ]
         out[_(col.header)] = pd.Series(values, dtype=object)
-    config = {_(c.header): st.column_config.Column(width=c.width) for c in columns if c.width}
+    config: dict[str, Any] = {
+        _(c.header): st.column_config.Column(width=c.width) for c in columns if c.width
+    }
+    for c in columns:
+        if c.link is not None:
+            config[_(c.header)] = st.column_config.LinkColumn(width=c.width, display_text=LINK_TEXT)
+    height_px = min(HEADER_PX + ROW_PX * len(out), 420)
+    if on_open is None:
+        st.dataframe(
+            out, hide_index=True, width="stretch", column_config=config, key=key, height=height_px
+        )
+        return
+
+    def opened() -> None:
+        chosen = st.session_state[key].selection.rows
+        if chosen and chosen[0] < len(rows):
+            on_open(rows[chosen[0]])
+
     st.dataframe(
         out,
         hide_index=True,
         width="stretch",
         column_config=config,
         key=key,
-        height=min(HEADER_PX + ROW_PX * len(out), 420),
+        height=height_px,
+        on_select=opened,
+        selection_mode="single-row",
     )
 
 

@@ -24,17 +24,18 @@ ui.pending_list(pending)
 one, several = st.tabs([_("Decide one item"), _("Decide several items")])
 with one:
     decidable = [str(k) for k in pending.loc[pending["can_decide"], "key"]] if len(pending) else []
+    name = ui.item_label(pending)
     key = st.selectbox(
         _("Item"),
         decidable,
-        format_func=ui.item_label(pending),
+        format_func=name,
         index=None,
         placeholder=_("Choose an item to see everything about it"),
-        key="ap_item",
+        key=ui.ITEM_KEY,
     )
     if key:
         context = data.read(approvals.item_context, actor=actor, key=key)
         ui.decision_screen(context)
-        ui.decision_form(actor, context)
+        ui.decision_form(actor, context, name(key))
 with several:
     ui.bulk_form(actor, pending)

@@ -156,7 +156,9 @@ def test_proposal_journey_four_eyes(app_db: Engine) -> None:
     other.text_area(key="ap_comment").input("심의 권고에 따라 승인함")
     other.checkbox(key="ap_confirm").check()
     submit(other, "Record the decision")
-    assert [s.value for s in other.success] == ["Decision recorded: Approve."]
+    # the confirmation names the item (issue 16, item 8)
+    [done] = [s.value for s in other.success]
+    assert done.startswith("Decision recorded: Approve. Item: ") and "수성못 산책로 정비" in done
     with read_session(app_db) as s:
         decided = s.get(Adoption, aid)
         assert decided is not None

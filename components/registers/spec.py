@@ -183,11 +183,28 @@ def display_frame(columns: tuple[Column, ...], df: pd.DataFrame) -> pd.DataFrame
     return out
 
 
+NAME_PX = 150  # a name or title column of a register table
+
+
 def column_config(columns: tuple[Column, ...]) -> dict[str, Any]:
+    """How the table shows each column. At 1440 px the dates stay in view: names and titles
+    (the ``en`` columns) and labels of codes take a bounded width (the whole text is in the
+    record, a click away) and the first column (the record's number) stays pinned."""
     config: dict[str, Any] = {}
-    for column in columns:
+    for i, column in enumerate(columns):
+        pinned = i == 0
         if column.kind in ("money", "int"):
-            config[_(column.header)] = st.column_config.NumberColumn(format="localized")
+            config[_(column.header)] = st.column_config.NumberColumn(
+                format="localized", pinned=pinned
+            )
         elif column.kind == "date":
-            config[_(column.header)] = st.column_config.DateColumn(format="YYYY-MM-DD")
+            config[_(column.header)] = st.column_config.DateColumn(
+                format="YYYY-MM-DD", pinned=pinned
+            )
+        elif column.en:
+            config[_(column.header)] = st.column_config.TextColumn(width=NAME_PX, pinned=pinned)
+        elif column.vocabulary:
+            config[_(column.header)] = st.column_config.TextColumn(width="small", pinned=pinned)
+        elif pinned:
+            config[_(column.header)] = st.column_config.TextColumn(pinned=True)
     return config

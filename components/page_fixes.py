@@ -1,0 +1,91 @@
+"""The app's own script in every page: fixes of how the browser side behaves that Streamlit
+offers no parameter for (see ``assets/page_fixes.js``). The script is the app's file, with
+no user text in it.
+
+It also puts Streamlit's own interface words (a file uploader's "Upload", "No results", "Press
+Enter to submit form", a date field's "yyyy", the sidebar's "View 3 more", the screen-reader
+label "Choose date"...) into the reader's language: Streamlit writes them in English only and
+has no parameter for most of them. Each is matched as a whole text or attribute, outside
+Markdown (so no text of the app's or of a user's is touched)."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import streamlit as st
+
+from components.i18n import N_, current_language, translate_in
+
+SCRIPT = Path(__file__).parent / "assets" / "page_fixes.js"
+
+# (what Streamlit writes, a regular expression of the whole text; its words as a msgid, where
+# {1} stands for the expression's first group)
+BUILTIN_WORDS: tuple[tuple[str, str], ...] = (
+    (r"Choose an option", N_("Choose an option")),
+    (r"Choose options", N_("Choose options")),
+    (r"No results", N_("No results")),
+    (r"Press Enter to submit form", N_("Press Enter to submit form")),
+    (r"Press Enter to apply", N_("Press Enter to apply")),
+    (r"Press (⌘|Ctrl)\+Enter to submit form", N_("Press {1}+Enter to submit form")),
+    (r"Press (⌘|Ctrl)\+Enter to apply", N_("Press {1}+Enter to apply")),
+    (r"Upload", N_("Upload")),
+    (r"Drag and drop file here", N_("Drag and drop file here")),
+    (r"Drag and drop files here", N_("Drag and drop files here")),
+    (r"(\d+(?:\.\d+)?[KMG]B) per file", N_("{1} per file")),
+    (r"Skip to main content", N_("Skip to main content")),
+    (r"View less", N_("View less")),
+    (r"View (\d+) more", N_("View {1} more")),
+    (r"yyyy", N_("yyyy")),
+    (r"mm", N_("mm")),
+    (r"dd", N_("dd")),
+    (r"Choose date", N_("Choose date")),
+    (r"Choose date range", N_("Choose date range")),
+    (r"Clear date", N_("Clear date")),
+    (r"Clear dates", N_("Clear dates")),
+    (r"Clear value", N_("Clear value")),
+    (r"Value must be (.+) or later\.", N_("Value must be {1} or later.")),
+    (r"Value must be (.+) or earlier\.", N_("Value must be {1} or earlier.")),
+    (r"End date must be >= start date", N_("End date must be >= start date")),
+)
+
+
+@cache
+def _script() -> str:
+    return SCRIPT.read_text(encoding="utf-8")
+
+
+def _template_pattern(text: str) -> str:
+    """A translated template as a whole-text expression ({1} becomes a group)."""
+    return re.escape(text).replace(re.escape("{1}"), "(.+)")
+
+
+@cache
+def builtin_words(lang: str) -> tuple[tuple[str, str], ...]:
+    """(expression, replacement) pairs that put Streamlit's words into ``lang``; from the
+    other language's words back to English for English (a switch back)."""
+    pairs: list[tuple[str, str]] = []
+    for pattern, msgid in BUILTIN_WORDS:
+        if lang == "en":
+            for other in ("ko",):
+                said = translate_in(other, msgid)
+                if said != msgid:
+                    pairs.append((_template_pattern(said), msgid))
+        else:
+            pairs.append((pattern, translate_in(lang, msgid)))
+    return tuple(pairs)
+
+
+def install() -> None:
+    """Run the script in the page (once per page load; a rerun finds it installed) with the
+    interface words of the reader's language (they change with the language choice)."""
+    words = json.dumps(builtin_words(current_language()), ensure_ascii=False).replace("</", "<\\/")
+    st.html(
+        # The element that carries the script takes no room on the page.
+        "<style>[data-testid='stElementContainer']:has(#ntp-page-fixes){display:none}</style>"
+        f"<span id='ntp-page-fixes'></span><script>{_script()}"
+        f"window.__ntpWords({words});</script>",
+        unsafe_allow_javascript=True,
+    )
