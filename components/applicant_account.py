@@ -46,15 +46,20 @@ def verify_link(token: str) -> str:
     return mailed_link(VERIFY_PATH, token)
 
 
-def mailed_link(path: str, token: str) -> str:
-    """A link to the page ``path`` carrying ``token``: on ``NTP_PUBLIC_URL`` (set it in
+def app_link(path: str) -> str:
+    """A link to the page ``path`` for a message: on ``NTP_PUBLIC_URL`` (set it in
     production: a Host header is the client's to choose), else the address this page was
     opened at."""
     base = (os.environ.get("NTP_PUBLIC_URL") or "").strip()
     if not base:
         parts = urlsplit(st.context.url or "http://localhost:8501/")
         base = f"{parts.scheme}://{parts.netloc}{parts.path.rsplit('/', 1)[0]}"
-    return f"{base.rstrip('/')}/{path}?token={token}"
+    return f"{base.rstrip('/')}/{path}"
+
+
+def mailed_link(path: str, token: str) -> str:
+    """A link to the page ``path`` carrying ``token`` (see :func:`app_link`)."""
+    return f"{app_link(path)}?token={token}"
 
 
 def _take(bucket: str, keys: dict[str, str | None]) -> None:

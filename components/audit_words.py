@@ -75,6 +75,7 @@ ACTIONS: dict[str, str] = {
     "meeting.minutes": N_("{who} recorded the minutes of the meeting {record}"),
     "meeting.close": N_("{who} closed the meeting {record}"),
     "meeting.correct": N_("{who} added a correction to the meeting {record}"),
+    "meeting.remind": N_("{who} reminded the panel of the meeting {record} by e-mail"),
     "organization.add": N_("{who} added the organisation {record}"),
     "organization.create": N_("{who} added the organisation {record}"),
     "panel_seat.draw": N_("{who} seated {record} by draw"),

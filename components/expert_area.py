@@ -10,10 +10,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import data
-from components.cells import pick
+from components import data, mailing
+from components.applicant_account import app_link
+from components.cells import escape_markdown, pick
 from components.forms import save, show_error
-from components.i18n import _, current_language, fmt_date, fmt_datetime
+from components.i18n import N_, _, current_language, fmt_date, fmt_datetime
 from components.labels import label
 from db.errors import DomainError
 from db.meetings import panelist
@@ -233,3 +234,80 @@ def member_progress(actor: Actor, meeting_id: int) -> None:
             }
         )
         st.dataframe(table, hide_index=True, width="stretch")
+        if "staff" in actor.roles:
+            _remind(actor, meeting_id)
+
+
+REMIND_SUBJECT = N_("A meeting of the New Technology Platform waits for you")
+REMIND_BODY = N_(
+    "Hello {name},\n\nyou sit on a panel of the city's New Technology Platform that still waits "
+    "for you: {declarations} declaration(s) of conflict of interest and {scores} score "
+    "sheet(s). Please sign in to the expert area:\n\n{link}\n\nIf you have already answered, "
+    "please disregard this message."
+)
+
+
+GAP_HOURS = int(panelist.REMINDER_GAP.total_seconds() // 3600)
+
+
+def _remind(actor: Actor, meeting_id: int) -> None:
+    """Staff: mail the members who still owe a declaration or their scores."""
+    st.caption(
+        _(
+            "Members who still owe a declaration or their scores can be reminded by e-mail, "
+            "each at most once in {hours} hours; members without an account are listed to call.",
+            hours=GAP_HOURS,
+        )
+    )
+    if not st.button(
+        _("Remind those who have not declared or scored"),
+        key=f"remind_panel_{meeting_id}",
+        icon=":material/notifications:",
+    ):
+        return
+    lang = current_language()
+    link = app_link("expert")
+    try:
+        done = data.write(
+            panelist.remind_panel,
+            actor=actor,
+            meeting_id=meeting_id,
+            compose=lambda name, declarations, scores: mailing.letter(
+                lang,
+                REMIND_SUBJECT,
+                REMIND_BODY,
+                name=name,
+                declarations=declarations,
+                scores=scores,
+                link=link,
+            ),
+            deliver=mailing.settings().deliver,
+        )
+    except DomainError as exc:
+        show_error(exc)
+        return
+    mailing.send_queued()
+    if not done.owing:
+        st.info(_("Every member has declared and scored what is open. Nobody was reminded."))
+        return
+    if done.sent:
+        st.success(_("Reminded: {names}.", names=_names(done.sent)), icon=":material/check:")
+    if done.recent:
+        st.info(
+            _(
+                "Reminded less than {hours} hours ago, not again: {names}.",
+                hours=GAP_HOURS,
+                names=_names(done.recent),
+            )
+        )
+    if done.no_account:
+        st.warning(
+            _(
+                "No expert account with an address, please call: {names}.",
+                names=_names(done.no_account),
+            )
+        )
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(escape_markdown(n) for n in names)

@@ -358,3 +358,70 @@ def test_panel_progress_is_for_meeting_readers(w: World) -> None:
         with pytest.raises(PermissionDenied):
             read_as(w, who, panelist.panel_progress, meeting_id=meeting_id)
     assert read_as(w, w.actors["auditor"], panelist.panel_progress, meeting_id=meeting_id)
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+
+def reminder(name: str, declarations: int, scores: int) -> mail.Letter:
+    return mail.Letter("Waiting for you", f"{name}: {declarations} / {scores}", "en")
+
+
+def remind(w: World, actor: str = "staff", **kw: Any) -> panelist.Reminded:
+    with write_session(w.engine) as s:
+        return panelist.remind_panel(
+            session=s,
+            actor=w.actors[actor],
+            meeting_id=kw.pop("meeting_id"),
+            compose=reminder,
+            deliver=False,
+            **kw,
+        )
+
+
+def test_staff_remind_the_members_who_owe_a_declaration_or_scores(w: World) -> None:
+    meeting_id, members = held(w)
+    t1, t2 = items_of(w, meeting_id)
+    done_id, owing_id, *others = members
+    done, owing = expert_actor(w, done_id), expert_actor(w, owing_id)
+    # one member has declared a conflict on the first item and scored the second: owes nothing
+    as_expert(w, done, panelist.declare, item_id=t1, conflict=True, statement="My client.")
+    as_expert(w, done, panelist.declare, item_id=t2, conflict=False, statement="No tie.")
+    as_expert(w, done, panelist.score, item_id=t2, scores=PASSING)
+    # another has declared on one item only: owes a declaration and both score sheets
+    as_expert(w, owing, panelist.declare, item_id=t1, conflict=False, statement="No tie.")
+    for role in ("auditor", "approver_only", "executive"):
+        with pytest.raises(PermissionDenied):
+            remind(w, role, meeting_id=meeting_id)
+    first = remind(w, meeting_id=meeting_id, now=dt.datetime(2026, 12, 7, 1, tzinfo=dt.UTC))
+    with read_session(w.engine) as s:
+        names = dict(s.execute(select(Expert.id, Expert.name)).all())
+        address = s.execute(select(User.email).where(User.id == owing.id)).scalar_one()
+        sent = [m for m in mail.messages_to(s, address) if m.kind == panelist.REMINDER_KIND]
+        assert [m.body for m in sent] == [f"{names[owing_id]}: 1 / 2"]
+        assert not [
+            m for m in mail.messages_to(s, done.username) if m.kind == panelist.REMINDER_KIND
+        ]
+        event = s.execute(select(AuditEvent).where(AuditEvent.action == "meeting.remind"))
+        assert json.loads(event.scalar_one().after or "")["reminded"] == [names[owing_id]]
+    assert first.sent == [names[owing_id]]
+    # the members without an account are listed for a call, not mailed
+    assert sorted(first.no_account) == sorted(names[x] for x in others)
+    assert first.owing == 1 + len(others)
+    # pressed again the same evening: nobody is mailed twice; the next day, again
+    again = remind(w, meeting_id=meeting_id, now=dt.datetime(2026, 12, 7, 9, tzinfo=dt.UTC))
+    assert again.sent == [] and again.recent == [names[owing_id]]
+    later = remind(w, meeting_id=meeting_id, now=dt.datetime(2026, 12, 8, 2, tzinfo=dt.UTC))
+    assert later.sent == [names[owing_id]]
+
+
+def test_nobody_is_reminded_of_a_closed_window(w: World) -> None:
+    meeting_id, members = held(w)
+    t1, t2 = items_of(w, meeting_id)
+    expert_actor(w, members[0])
+    for item in (t1, t2):
+        for x in members:
+            write(w, meetings.record_evaluation, item_id=item, expert_id=x, scores=PASSING, **PROXY)
+        write(w, meetings.record_decision, item_id=item, reason="Scores pass.")
+    done = remind(w, meeting_id=meeting_id)
+    assert (done.sent, done.no_account, done.owing) == ([], [], 0)

@@ -134,3 +134,30 @@ def test_the_expert_area_in_korean(app_env: str, monkeypatch: pytest.MonkeyPatch
     assert not at.exception, at.exception
     assert at.title[0].value == "전문가 공간"
     assert "신고서 서명" in {b.label for b in at.get("form_submit_button")}
+
+
+def test_staff_remind_the_members_who_have_not_answered(app_env: str) -> None:
+    world = prepare(app_env)
+    staff = sign_in(new_app(), "staff.demo")
+    staff.switch_page("pages/meetings.py").run()
+    staff.query_params["id"] = str(world["meeting_id"])
+    staff.run()
+    assert not staff.exception, staff.exception
+    button = "Remind those who have not declared or scored"
+    next(b for b in staff.button if b.label == button).click()
+    staff.run()
+    assert not staff.exception, staff.exception
+    text = page_text(staff)
+    # the invited member (an account with an address) is mailed; the others are to be called
+    assert "Reminded: " in text and "please call: " in text
+    engine = make_engine(app_env)
+    try:
+        with read_session(engine) as s:
+            kinds = [m.kind for m in mail.messages_to(s, world["email"])]
+            assert kinds.count("panel_reminder") == 1
+    finally:
+        engine.dispose()
+    # pressed again: nobody is mailed twice the same day
+    next(b for b in staff.button if b.label == button).click()
+    staff.run()
+    assert "Reminded less than 20 hours ago, not again: " in page_text(staff)

@@ -27,13 +27,15 @@ Rules decided here where the issue is silent:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import clock
+from db import clock, mail
 from db.errors import PermissionDenied, ValidationFailed
+from db.mail import Letter
 from db.meetings.common import find_seat, item_recused, lock_meeting, regulation_of
 from db.meetings.draw import PoolTooSmall
 from db.meetings.errors import (
@@ -65,6 +67,7 @@ from db.models import (
     EvaluationSheet,
     Expert,
     ItemDeclaration,
+    MailMessage,
     Meeting,
     Organization,
     PanelSeat,
@@ -72,7 +75,7 @@ from db.models import (
     Technology,
     User,
 )
-from db.policy import EXPERTS, MEETING_READERS, Actor, refuse, require_role
+from db.policy import EXPERTS, MEETING_READERS, STAFF, Actor, refuse, require_role
 from db.recording import clean_text, record
 
 
@@ -547,3 +550,109 @@ def panel_progress(*, session: Session, actor: Actor, meeting_id: int) -> list[P
                 )
             )
     return out
+
+
+# A member is reminded at most once in this time, however often staff press the button.
+REMINDER_GAP = dt.timedelta(hours=20)
+REMINDER_KIND = "panel_reminder"
+
+
+@dataclass(frozen=True)
+class Reminded:
+    """What :func:`remind_panel` did, by the members' names."""
+
+    sent: list[str]  # mailed now
+    recent: list[str]  # reminded less than REMINDER_GAP ago: not again
+    no_account: list[str]  # owe something but have no account with an address: staff call them
+    owing: int  # members who still owe a declaration or scores
+
+
+def remind_panel(
+    *,
+    session: Session,
+    actor: Actor,
+    meeting_id: int,
+    compose: Callable[[str, int, int], Letter],
+    deliver: bool,
+    now: dt.datetime | None = None,
+) -> Reminded:
+    """Staff: mail each member of the meeting's panel who still owes a declaration (on an
+    undecided item, before the meeting closes) or their scores (while it is held), through
+    their expert account's address. ``compose(name, declarations, scores)`` writes the
+    message for a member who owes that many. A member reminded less than ``REMINDER_GAP``
+    ago is not mailed again; members without an account are listed for a call. Audited as
+    ``meeting.remind`` with the names mailed.
+
+    :raise PermissionDenied: the actor is not staff.
+    :raise MeetingNotFound: no such meeting.
+    """
+    require_role(actor, STAFF, "meeting.remind", "meeting", meeting_id)
+    now = clock.as_utc(now or clock.now_utc())
+    meeting = lock_meeting(session, meeting_id)
+    items = session.execute(
+        select(AgendaItem.id).where(
+            AgendaItem.meeting_id == meeting_id, AgendaItem.decision == "pending"
+        )
+    ).scalars()
+    pending = {int(i) for i in items}
+    declaring = meeting.status in ("scheduled", "held")
+    scoring = meeting.status == "held"
+    seats = session.execute(
+        select(PanelSeat.id, PanelSeat.expert_id, Expert.name, User.email, PanelSeat.response)
+        .join(Expert, Expert.id == PanelSeat.expert_id)
+        .outerjoin(User, (User.id == Expert.user_id) & User.is_active.is_(True))
+        .where(PanelSeat.meeting_id == meeting_id)
+        .order_by(PanelSeat.id)
+    ).all()
+    replaced = _replaced(session, [int(s.id) for s in seats])
+    progress = panel_progress(session=session, actor=actor, meeting_id=meeting_id)
+    by_expert: dict[int, list[Progress]] = {}
+    for p in progress:
+        by_expert.setdefault(p.expert_id, []).append(p)
+    sent: list[str] = []
+    recent: list[str] = []
+    no_account: list[str] = []
+    owing = 0
+    for seat_id, expert_id, name, email, response in seats:
+        if int(seat_id) in replaced or response == "declined":
+            continue
+        mine = [p for p in by_expert.get(int(expert_id), []) if p.item_id in pending]
+        declarations = sum(1 for p in mine if declaring and p.declared is None)
+        scores = sum(1 for p in mine if scoring and p.declared != "conflict" and p.origin is None)
+        if not declarations and not scores:
+            continue
+        owing += 1
+        address = (email or "").strip()
+        if not address:
+            no_account.append(str(name))
+            continue
+        last = session.execute(
+            select(MailMessage.id).where(
+                MailMessage.recipient == address,
+                MailMessage.kind == REMINDER_KIND,
+                MailMessage.created_at > now - REMINDER_GAP,
+            )
+        ).first()
+        if last is not None:
+            recent.append(str(name))
+            continue
+        mail.enqueue(
+            session,
+            recipient=address,
+            letter=compose(str(name), declarations, scores),
+            kind=REMINDER_KIND,
+            deliver=deliver,
+            now=now,
+        )
+        sent.append(str(name))
+    if sent:
+        record(
+            session,
+            actor,
+            "meeting.remind",
+            "meeting",
+            meeting_id,
+            after={"reminded": sent},
+            at=now,
+        )
+    return Reminded(sent=sent, recent=recent, no_account=no_account, owing=owing)
