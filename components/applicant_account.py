@@ -124,21 +124,31 @@ def sign_up_page() -> None:
     )
 
 
+VERIFY_OUTCOME = "ntp_verify_outcome"  # the last link's outcome in this session
+
+
 def verify_page(actor: Actor | None) -> None:
     """Use the link's token (``?token=``), then forget it from the address bar; a signed-in
     applicant whose address is not verified may ask for a new link."""
     st.header(_("E-mail verification"))
     token = st.query_params.get("token")
     if token:
+        # The outcome is kept for the session: a fresh page load reruns at once (its cookie
+        # component reports in), and that run no longer has the token in the address.
         try:
             data.write(applicants.verify_email, token=token)
         except DomainError as exc:
-            show_error(exc)
+            st.session_state[VERIFY_OUTCOME] = exc
         else:
-            st.success(_("Your e-mail address is verified. You can now submit applications."))
+            st.session_state[VERIFY_OUTCOME] = True
         st.query_params.clear()
+    outcome = st.session_state.get(VERIFY_OUTCOME)
+    if isinstance(outcome, DomainError):
+        show_error(outcome)
+    elif outcome:
+        st.success(_("Your e-mail address is verified. You can now submit applications."))
     if actor is None or not actor.has("applicant"):
-        if not token:
+        if outcome is None:
             st.info(_("Open the link we mailed you to verify your e-mail address."))
         return
     me = data.read(applicants.applicant, actor=actor)

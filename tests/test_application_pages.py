@@ -65,6 +65,11 @@ def test_sign_up_then_verify_by_the_mailed_link(app_env: str) -> None:
     at.switch_page("pages/verify_email.py").run()
     assert not at.exception, at.exception
     assert "Your e-mail address is verified" in page_text(at)
+    # A fresh page load reruns at once (its cookie component reports in), without the token
+    # in the address any more: the outcome stays on the page.
+    at.run()
+    assert "Your e-mail address is verified" in page_text(at)
+    assert "Open the link we mailed you" not in page_text(at)
     at = new_app()  # the same link again: refused with a sentence
     at.query_params["token"] = token
     at.switch_page("pages/verify_email.py").run()

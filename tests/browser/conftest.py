@@ -182,19 +182,29 @@ def settle(page, timeout: float = 60_000) -> None:  # type: ignore[no-untyped-de
     page.wait_for_function(IDLE_AND_FRESH, timeout=timeout)
 
 
-def open_tab(page, name: str, *, exact: bool = True) -> None:  # type: ignore[no-untyped-def]
+def open_tab(page, name: str, *, exact: bool = True, shows=None) -> None:  # type: ignore[no-untyped-def]
     """Open the tab called ``name`` once the page has settled. A rerun that starts meanwhile
     (a cookie or component reporting in) draws the tabs again beside the stale ones for a
     moment, so the click goes to the newest tab and is repeated until a tab of that name is
-    the selected one on a settled page."""
+    the selected one on a settled page and (``shows``, a locator) its content is visible: a
+    rerun that starts only after that can draw the tabs anew with the first one selected."""
+    from playwright.sync_api import Error as PlaywrightError
+
     tabs = page.get_by_role("tab", name=name, exact=exact)
     selected = page.locator("[role='tab'][aria-selected='true']").filter(has_text=name)
     for _attempt in range(5):
         settle(page)
         tabs.last.click()
         settle(page)
-        if selected.count() >= 1:
+        if selected.count() < 1:
+            continue
+        if shows is None:
             return
+        try:
+            shows.first.wait_for(state="visible", timeout=10_000)
+            return
+        except PlaywrightError:
+            continue
     raise AssertionError(f"the tab {name!r} did not open")
 
 

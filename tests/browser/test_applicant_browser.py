@@ -20,6 +20,7 @@ from tests.browser.conftest import (
     AppServer,
     fill_sign_in,
     open_tab,
+    rerun_after,
     screenshot,
     settle,
     wait_ready,
@@ -122,7 +123,7 @@ def test_sign_up_verify_apply_request_and_answer(browser: Any, app_server: AppSe
     page.get_by_role("heading", name="My applications").first.wait_for(timeout=30_000)
     page.wait_for_function("document.cookie.includes('ntp_signin=')", timeout=15_000)
     _settle(page)
-    open_tab(page, "New application")
+    open_tab(page, "New application", shows=page.get_by_role("textbox", name="Title (Korean)"))
     page.get_by_role("textbox", name="Title (Korean)").fill("아크릴레이트 노출 복합방수")
     page.get_by_role("textbox", name="Title (English)").fill(TITLE)
     page.get_by_label("Field").click()
@@ -144,7 +145,11 @@ def test_sign_up_verify_apply_request_and_answer(browser: Any, app_server: AppSe
     staff_sign_in(staff, app_server, "staff.demo")
     staff.goto(app_server.url + "/work_queue")
     staff.get_by_text("applications from companies wait for staff").first.wait_for(timeout=30_000)
-    open_tab(staff, "Applications from companies")
+    open_tab(
+        staff,
+        "Applications from companies",
+        shows=staff.get_by_label("Application", exact=True),
+    )
     staff.get_by_label("Application", exact=True).first.click()
     staff.get_by_role("option", name=re.compile(TITLE)).first.click()
     staff.get_by_role("textbox", name="What is missing").fill(
@@ -165,16 +170,20 @@ def test_sign_up_verify_apply_request_and_answer(browser: Any, app_server: AppSe
     settle(page)
     screenshot(page, "applicant-request-en")
     # A reload signs in from the cookie and reruns once more while it settles, drawing the
-    # answer box again beside the old one for a moment: filled once the page has settled,
-    # again if that rerun redrew it meanwhile.
+    # answer box again beside the old one for a moment: the answer is typed and sent once the
+    # page has settled, and again if that rerun redrew the form meanwhile (the typing or the
+    # click then went to the old form, and nothing was sent).
+    answer = page.get_by_role("textbox", name="Your answer")
     for _attempt in range(5):
         settle(page)
-        try:
-            page.get_by_role("textbox", name="Your answer").fill("The certificate is attached.")
+        if _status(app_server) == "submitted":
             break
+        try:
+            answer.fill("The certificate is attached.")
+            send = page.get_by_role("button", name="Send the answer").first
+            rerun_after(page, send.click, timeout=20_000)
         except PlaywrightError:
             continue
-    page.get_by_role("button", name="Send the answer").first.click()
     page.get_by_text("Staff asked for more information").first.wait_for(
         state="detached", timeout=30_000
     )
