@@ -208,6 +208,44 @@ def open_tab(page, name: str, *, exact: bool = True, shows=None) -> None:  # typ
     raise AssertionError(f"the tab {name!r} did not open")
 
 
+def choose(page, box, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick the option of the select box ``box`` (a locator) that contains ``text``, typing
+    ``text`` to filter a long list. A rerun that lands between the click and the typing
+    draws the box anew and closes its list (the typing then goes nowhere): so the box is
+    opened on a settled page, and again until the option could be clicked."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    option = page.get_by_role("option").filter(has_text=text).first
+    for _attempt in range(5):
+        settle(page)
+        box.click()
+        page.keyboard.type(text)
+        try:
+            option.click(timeout=10_000)
+            return
+        except PlaywrightError:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"no option {text!r} could be chosen")
+
+
+def expand(page, expander, shows) -> None:  # type: ignore[no-untyped-def]
+    """Open the expander ``expander`` (a locator of ``stExpander``) until ``shows`` (a
+    locator inside it) is visible: a rerun that lands on the click draws it anew, folded."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for _attempt in range(5):
+        settle(page)
+        if shows.first.is_visible():
+            return
+        expander.locator("summary").first.click()
+        try:
+            shows.first.wait_for(state="visible", timeout=10_000)
+            return
+        except PlaywrightError:
+            continue
+    raise AssertionError("the expander did not open")
+
+
 def rerun_after(page, action, timeout: float = 60_000) -> None:  # type: ignore[no-untyped-def]
     """Do ``action`` (a click, an upload) and wait for the rerun it causes to finish with
     nothing stale left on the page: a wait on the idle state alone can return before that

@@ -32,6 +32,8 @@ from db.models import Adoption, AuditEvent, Meeting
 from db.session import read_session
 from tests.browser.conftest import (
     AppServer,
+    choose,
+    expand,
     fill_sign_in,
     open_tab,
     screenshot,
@@ -200,9 +202,7 @@ def approved(browser: Any, server: tuple[str, AppServer]) -> dict[str, Any]:
     open_page(staff, srv, "work_queue")
     open_tab(staff, t("Propose an adoption"))
     form = staff.locator("[data-testid='stForm']").filter(has_text=t("City project")).first
-    form.get_by_label(t("Registered technology")).click()
-    staff.keyboard.type(reg_no)  # the list is long: filter it
-    staff.get_by_role("option").filter(has_text=reg_no).first.click()
+    choose(staff, form.get_by_label(t("Registered technology")), reg_no)  # a long list: typed
     form.get_by_label(t("City project")).fill(project)
     form.get_by_label(t("Department")).fill("Roads division")
     form.get_by_label(t("Budget (won)")).fill("250000000")
@@ -230,9 +230,7 @@ def approved(browser: Any, server: tuple[str, AppServer]) -> dict[str, Any]:
     appr = appr_ctx.new_page()
     sign_in(appr, srv, t, "approver.demo")
     open_page(appr, srv, "approvals")
-    appr.get_by_role("combobox", name=t("Item")).click()
-    appr.keyboard.type(project)
-    appr.get_by_role("option").filter(has_text=project).first.click()
+    choose(appr, appr.get_by_role("combobox", name=t("Item")), project)
     wait_ready(appr)
     decision = appr.locator("[data-testid='stForm']").filter(has_text=t("Your decision")).first
     decision.wait_for(timeout=30_000)
@@ -248,9 +246,7 @@ def approved(browser: Any, server: tuple[str, AppServer]) -> dict[str, Any]:
     )
     decision = appr.locator("[data-testid='stForm']").filter(has_text=t("Your decision")).first
     if decision.count() == 0:  # the item is chosen again after the warning
-        appr.get_by_role("combobox", name=t("Item")).click()
-        appr.keyboard.type(project)
-        appr.get_by_role("option").filter(has_text=project).first.click()
+        choose(appr, appr.get_by_role("combobox", name=t("Item")), project)
         wait_ready(appr)
         decision = appr.locator("[data-testid='stForm']").filter(has_text=t("Your decision"))
     decision.get_by_text(t("Approve"), exact=True).click()
@@ -321,8 +317,7 @@ def test_auditor_opens_the_meeting_record_and_verifies_the_audit_chain(
     page.get_by_text(approved["meeting_code"]).first.wait_for(timeout=30_000)
     # The agenda item (folded when it follows the rules) names the adoption's project.
     item = page.locator("[data-testid='stExpander']").filter(has_text=approved["project"]).first
-    item.locator("summary").click()
-    item.get_by_text(approved["project"]).first.wait_for(timeout=30_000)
+    expand(page, item, item.get_by_text(approved["project"]))
     item.scroll_into_view_if_needed()
     screenshot(page, f"journey-auditor-meeting-{lang}")
 

@@ -70,8 +70,9 @@ ALLOWED_EN = {
     "zip",
     "ZIP",
 }
-CODE = re.compile(  # digests, file names (a name, or an extension alone), usernames, a command
-    r"\b[0-9a-f]{6,}\b|[\w.-]*\.(?:toml|csv|xlsx|zip|sha256|json|pdf|txt)\b|\b[a-z]+\.demo\b"
+CODE = re.compile(  # e-mail addresses, digests, file names (a name, or an extension alone),
+    # usernames, a command
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[0-9a-f]{6,}\b|[\w.-]*\.(?:toml|csv|xlsx|zip|sha256|json|pdf|txt)\b|\b[a-z]+\.demo\b"
     r"|\bsha256sum\b"
 )
 ALLOWED_KO = {"언어"}  # the language choice's label names both languages
