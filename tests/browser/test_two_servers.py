@@ -182,7 +182,9 @@ def test_two_servers_one_winner_per_item(browser: Any, replicas: Replicas) -> No
         winner = next(u for u in names if DECISION[u] == winner_event.action.split(".")[1])
         loser = next(u for u in names if u != winner)
         won, lost = saw[names.index(winner)], saw[names.index(loser)]
-        assert f"Decision recorded: {CHOICE_LABEL[DECISION[winner]]}." in won, won
+        # the confirmation names the decision and the item it was about
+        recorded = f"Decision recorded: {CHOICE_LABEL[DECISION[winner]]}. Item: {reg_no} "
+        assert any(t.startswith(recorded) for t in won), won
         [message] = [t for t in lost if t.startswith("Already decided")] or [repr(lost)]
         assert re.fullmatch(
             rf"Already decided by {APPROVERS[winner]} at \d{{4}}-\d\d-\d\d \d\d:\d\d KST\. "
