@@ -27,6 +27,7 @@ STEPS: tuple[tuple[str, float, str], ...] = (
     ("writing audit_events", 0.60, N_("Writing the hash-chained audit trail")),
     ("writing", 0.35, N_("Writing the records")),
     ("computing", 0.85, N_("Computing the fairness results of the closed meetings")),
+    ("sealing", 0.92, N_("Sealing the records so that a change outside the app shows")),
 )
 
 _building = threading.Lock()

@@ -53,6 +53,7 @@ DATA_ENTITIES: tuple[str, ...] = (
     "expert_tie",
     "inquiry",
     "inquiry_followup",
+    "item_declaration",
     "meeting",
     "meeting_correction",
     "organization",
@@ -74,6 +75,7 @@ NON_DATA_ENTITIES: tuple[str, ...] = (
     "import_migration",
     "application",
     "outcome",
+    "records",
 )
 """Audit entities that change no figure: accounts and sign-ins (``user``), refusals not tied
 to a record (``action``), refused audit-trail reads (``audit_event``), refused imports
@@ -81,7 +83,8 @@ to a record (``action``), refused audit-trail reads (``audit_event``), refused i
 historical migrations submitted, confirmed or declined (``import_migration``; the records a
 confirmed one writes are audited as ``technology``, ``expert`` ...) and companies'
 applications (``application``; one taken into registration is audited as ``technology``) and refused
-reads of the outcomes (``outcome``).
+reads of the outcomes (``outcome``) and the baseline seals of records written before the
+seals (``records``).
 Outcomes' contracts and testbed sales (``contract``, ``sale``) are data: the overview shows
 their targets against actual."""
 
