@@ -67,6 +67,25 @@ def _take(bucket: str, keys: dict[str, str | None]) -> None:
         ratelimit.take(s, bucket, keys)
 
 
+def new_password_inputs() -> tuple[str, str]:
+    """A new account's password and its repetition, inside the caller's form (a company's
+    sign-up, an invited expert's account)."""
+    password = st.text_input(
+        _("Password"),
+        type="password",
+        help=_("At least 12 characters, not your username, not a common password."),
+    )
+    return password, st.text_input(_("Repeat the password"), type="password")
+
+
+def same_passwords(password: str, repeat: str) -> bool:
+    """False, with the reason shown, when the two typed passwords differ."""
+    if password != repeat:
+        st.error(_("The two passwords differ. Nothing was saved."))
+        return False
+    return True
+
+
 def sign_up_page() -> None:
     st.header(_("Create a company account"))
     st.caption(
@@ -79,17 +98,11 @@ def sign_up_page() -> None:
         company = st.text_input(_("Company"), max_chars=200)
         name = st.text_input(_("Your name"), max_chars=120)
         email = st.text_input(_("E-mail"), max_chars=64)
-        password = st.text_input(
-            _("Password"),
-            type="password",
-            help=_("At least 12 characters, not your username, not a common password."),
-        )
-        repeat = st.text_input(_("Repeat the password"), type="password")
+        password, repeat = new_password_inputs()
         sent = st.form_submit_button(_("Create account"), type="primary")
     if not sent:
         return
-    if password != repeat:
-        st.error(_("The two passwords differ. Nothing was saved."))
+    if not same_passwords(password, repeat):
         return
     lang = current_language()
     try:

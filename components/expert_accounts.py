@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data, mailing
-from components.applicant_account import mailed_link
+from components.applicant_account import mailed_link, new_password_inputs, same_passwords
 from components.cells import escape_markdown
 from components.forms import flash, show_error
 from components.i18n import N_, _, current_language
@@ -79,17 +79,11 @@ def invitation_page() -> None:
         )
     )
     with st.form("expert_invitation"):
-        password = st.text_input(
-            _("Password"),
-            type="password",
-            help=_("At least 12 characters, not your username, not a common password."),
-        )
-        repeat = st.text_input(_("Repeat the password"), type="password")
+        password, repeat = new_password_inputs()
         sent = st.form_submit_button(_("Open my account"), type="primary")
     if not sent:
         return
-    if password != repeat:
-        st.error(_("The two passwords differ. Nothing was saved."))
+    if not same_passwords(password, repeat):
         return
     try:
         data.write(invitations.accept_invitation, token=token, password=password)
