@@ -137,9 +137,6 @@ def _table_line(table: str, count: int, seconds: float) -> None:
         print(f"  {table}: {count:,} records checked ({seconds:.1f} s)")
 
 
-RECEIPTS_ENV = "NTP_AUDIT_RECEIPTS"
-
-
 @command(
     "audit-receipt",
     "write a head receipt (head, fingerprints, HMAC with NTP_AUDIT_KEY) to --out or the "
@@ -149,21 +146,16 @@ def _receipt(engine: Engine, args: argparse.Namespace) -> int:
     import os
 
     from db.audit.keys import load_key
-    from db.audit.receipt import make_receipt, receipt_text
+    from db.audit.receipt import RECEIPTS_ENV, make_receipt, receipt_text, write_receipt
 
     key = load_key()
     with read_session(engine) as s:
         receipt = make_receipt(s, key)
-    text = receipt_text(receipt)
     target = args.out or os.environ.get(RECEIPTS_ENV) or "-"
     if target == "-":
-        sys.stdout.write(text)
+        sys.stdout.write(receipt_text(receipt))
         return 0
-    path = Path(target)
-    if path.is_dir() or not path.suffix:
-        path.mkdir(parents=True, exist_ok=True)
-        path = path / f"audit-receipt-{receipt['date']}-event-{receipt['event']}.json"
-    path.write_text(text, encoding="utf-8")
+    path = write_receipt(receipt, target)
     demo = " (DEMO KEY: not a secret, for demonstration only)" if key.is_demo else ""
     print(f"Wrote the receipt of event {receipt['event']} to {path}{demo}.")
     return 0

@@ -5,6 +5,7 @@ outbox), 1 when some mail waits for a retry or failed, 2 for a problem a person 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -12,6 +13,8 @@ from typing import TYPE_CHECKING
 import streamlit.logger
 
 from db import clock, mail
+from db.audit.keys import load_key
+from db.audit.receipt import RECEIPTS_ENV
 from db.city import store as city_store
 from db.config import load_settings
 from db.engine import DatabaseConfigError, make_engine
@@ -36,6 +39,8 @@ def describe(report: RunReport) -> list[str]:
         lines += [f"  {username} ({job})" for job, username in report.no_address]
     if report.verification is not None:
         lines.append(f"Audit trail verification: {report.verification}.")
+    if report.receipt is not None:
+        lines.append(f"Wrote the day's head receipt to {report.receipt}.")
     d = report.delivery
     if d is not None and (d.sent or d.retry or d.failed):
         lines.append(f"Sent {len(d.sent)}, to retry {len(d.retry)}, failed {len(d.failed)}.")
@@ -71,9 +76,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             if city_store.has_profile(s):
                 clock.use_city_zone(city_store.city(s).time_zone)
         mail_settings = mail.load_mail_settings(demo=settings.demo)
-        report = run_due(engine, mail_settings, verify=not args.no_verify)
+        # The day's head receipt where the city keeps them (docs/audit-chain.md): refused
+        # without an audit key outside demo mode, before anything is sent.
+        target = os.environ.get(RECEIPTS_ENV, "").strip()
+        receipts = (load_key(), target) if target else None
+        report = run_due(engine, mail_settings, verify=not args.no_verify, receipts=receipts)
     except DomainError as exc:
         print(str(exc), file=sys.stderr)
+        return 2
+    except OSError as exc:  # the receipts' folder cannot be written
+        print(f"The head receipt could not be written: {exc}. Nothing was recorded for "
+              "today; the next run tries again.", file=sys.stderr)  # fmt: skip
         return 2
     finally:
         engine.dispose()

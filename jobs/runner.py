@@ -12,12 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Engine, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import audit, clock, mail
+from db.audit.keys import AuditKey
+from db.audit.receipt import make_receipt, write_receipt
 from db.city import store as city_store
 from db.inbox import digests
 from db.inbox.items import VERIFY_JOB
@@ -27,6 +30,10 @@ from db.models import JobRun, Subscription, User
 from db.policy import Actor
 from db.session import read_session, write_session
 from jobs import letters
+
+RECEIPT_JOB = "audit-receipt"
+"""The job (``job_runs.job``) that records the day's head receipt written where the city
+keeps receipts (``NTP_AUDIT_RECEIPTS``)."""
 
 Compose = Callable[[Session, Actor, Subscription, str, dt.datetime], Letter | None]
 
@@ -42,6 +49,7 @@ class RunReport:
     nothing: int = 0
     done_before: int = 0
     verification: str | None = None  # "ok", "failed", or None when done earlier today
+    receipt: Path | None = None  # the day's head receipt written by this run
     delivery: mail.DeliveryReport | None = None
 
 
@@ -174,21 +182,49 @@ def verify_daily(engine: Engine, today: dt.date, now: dt.datetime) -> str | None
     return status
 
 
+def receipt_daily(
+    engine: Engine, key: AuditKey, target: str | Path, today: dt.date, now: dt.datetime
+) -> Path | None:
+    """Write the day's head receipt to ``target`` (a folder or file the city keeps away from
+    the database server) once a day, recorded in ``job_runs`` (job :data:`RECEIPT_JOB`); None
+    when done earlier today. The file is written before the day is recorded: a run that stops
+    in between writes the day's receipt again (a second, later receipt is harmless), never
+    none. An unwritable target raises ``OSError`` and nothing is recorded."""
+    period = today.isoformat()
+    with read_session(engine) as s:
+        if s.scalar(select(exists().where(JobRun.job == RECEIPT_JOB, JobRun.period == period))):
+            return None
+        receipt = make_receipt(s, key, now=now)
+    path = write_receipt(receipt, target)
+    detail = f"event {receipt['event']}, {receipt['hash']}, {path}"
+    try:
+        with write_session(engine) as s:
+            s.add(JobRun(job=RECEIPT_JOB, recipient="", period=period, status="ok",
+                         detail=detail, created_at=now))  # fmt: skip
+    except IntegrityError:
+        return None
+    return path
+
+
 def run_due(
     engine: Engine,
     settings: MailSettings,
     *,
     now: dt.datetime | None = None,
     verify: bool = True,
+    receipts: tuple[AuditKey, str | Path] | None = None,
     compose: Compose = compose,
 ) -> RunReport:
     """Do what is due at ``now`` (default: the clock): the daily verification (unless
-    ``verify`` is false), every subscription's message, then deliver the outbox."""
+    ``verify`` is false), the day's head receipt (when ``receipts`` gives the key and where
+    the city keeps them), every subscription's message, then deliver the outbox."""
     at = clock.as_utc(now or clock.now_utc())
     today = clock.city_date(at)
     report = RunReport()
     if verify:
         report.verification = verify_daily(engine, today, at)
+    if receipts is not None:
+        report.receipt = receipt_daily(engine, receipts[0], receipts[1], today, at)
     with read_session(engine) as s:
         rows = s.execute(
             select(Subscription, User)

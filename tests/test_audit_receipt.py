@@ -173,3 +173,38 @@ def test_the_key_comes_from_outside_the_database() -> None:
     real = keys.load_key({"DATABASE_URL": "postgresql+psycopg://db/ntp", keys.ENV: "s" * 40})
     assert not real.is_demo and real.key_id.startswith("k-")
     assert real.mac("x") != demo.mac("x")
+
+
+def test_the_receipt_command_writes_where_the_city_keeps_receipts(
+    migrated_url: str,
+    migrated_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """``python -m db audit-receipt``: into the folder NTP_AUDIT_RECEIPTS names, to a file
+    given by --out, printed with --out -; refused without a key outside demo mode, with
+    nothing written; the receipt written checks out with the same key."""
+    from db.__main__ import main
+
+    _chain(migrated_engine, 5)
+    monkeypatch.setenv("DATABASE_URL", migrated_url)
+    monkeypatch.setenv("NTP_DEMO", "0")
+    monkeypatch.setenv("NTP_AUDIT_RECEIPTS", str(tmp_path / "kept"))
+    monkeypatch.delenv(keys.ENV, raising=False)
+    assert main(["audit-receipt"]) == 2
+    assert "No audit key is configured" in capsys.readouterr().err
+    assert not (tmp_path / "kept").exists()
+    secret = "a key of the deployment, long enough: 0123456789"
+    monkeypatch.setenv(keys.ENV, secret)
+    assert main(["audit-receipt"]) == 0
+    written = list((tmp_path / "kept").iterdir())
+    assert len(written) == 1 and written[0].name.endswith("-event-5.json")
+    assert f"to {written[0]}" in capsys.readouterr().out
+    assert main(["audit-receipt", "--out", str(tmp_path / "one.json")]) == 0
+    assert main(["audit-receipt", "--out", "-"]) == 0
+    printed = receipt.read_receipt(capsys.readouterr().out.split("\n", 1)[1])
+    kept = receipt.read_receipt((tmp_path / "one.json").read_bytes())
+    assert kept is not None and printed is not None and kept["event"] == printed["event"] == 5
+    key = keys.load_key({keys.ENV: secret})
+    assert _check(migrated_engine, kept, key).ok

@@ -15,10 +15,12 @@ import pytest
 from sqlalchemy import Engine, select
 
 import seed
+from db.audit.keys import AuditKey
+from db.audit.receipt import check_receipt, read_receipt
 from db.errors import PermissionDenied
 from db.fairness.report import fairness_report
 from db.meetings.csvsafe import to_csv
-from db.meetings.evidence import MANIFEST, NothingToExport, evidence_package
+from db.meetings.evidence import MANIFEST, RECEIPT, NothingToExport, evidence_package
 from db.meetings.records import MeetingFilters, meeting_record, meetings_list
 from db.models import AuditHead, Meeting, PanelSeat, User
 from db.policy import Actor
@@ -27,6 +29,9 @@ from seed.constants import GO_LIVE
 
 PLANTED = {(p["kind"], c) for p in seed.PLANTED_IRREGULARITIES for c in p["meeting_codes"]}
 PLANTED_CODES = {c for _kind, c in PLANTED}
+
+
+KEY = AuditKey(b"a test key that is long enough for HMAC use", "k-test")
 
 
 def actor(engine: Engine, username: str) -> Actor:
@@ -195,11 +200,12 @@ def test_the_evidence_package_manifest_matches_its_files(
     ids = [meeting_id(seeded_engine, c) for c in codes]
     at = dt.datetime(2026, 11, 22, 1, 2, 3, tzinfo=dt.UTC)
     with read_session(seeded_engine) as s:
-        data = evidence_package(session=s, actor=auditor, meeting_ids=ids, now=at)
+        data = evidence_package(session=s, actor=auditor, meeting_ids=ids, now=at, key=KEY)
         head = s.execute(select(AuditHead.last_id, AuditHead.last_hash)).one()
     z = zipfile.ZipFile(io.BytesIO(data))
     names = set(z.namelist())
     assert {
+        RECEIPT,
         "meetings.csv",
         "panel_seats.csv",
         "draw_exclusions.csv",
@@ -234,9 +240,44 @@ def test_the_evidence_package_manifest_matches_its_files(
     # The same records give the same files (only the time of export differs).
     with read_session(seeded_engine) as s:
         again = zipfile.ZipFile(
-            io.BytesIO(evidence_package(session=s, actor=auditor, meeting_ids=ids, now=at))
+            io.BytesIO(evidence_package(session=s, actor=auditor, meeting_ids=ids, now=at, key=KEY))
         )
     assert again.read(MANIFEST) == z.read(MANIFEST)
+
+
+def test_the_evidence_package_carries_a_head_receipt_of_its_head(
+    seeded_engine: Engine, auditor: Actor
+) -> None:
+    """The package's receipt names the head the package names, is MACed with the audit key,
+    and the database checks out against it; with another key it is refused."""
+    ids = [meeting_id(seeded_engine, "NTP-2021-04")]
+    at = dt.datetime(2026, 11, 22, 1, 2, 3, tzinfo=dt.UTC)
+    with read_session(seeded_engine) as s:
+        z = zipfile.ZipFile(
+            io.BytesIO(evidence_package(session=s, actor=auditor, meeting_ids=ids, now=at, key=KEY))
+        )
+        head = s.execute(select(AuditHead.last_id, AuditHead.last_hash)).one()
+    receipt = read_receipt(z.read(RECEIPT))
+    assert receipt is not None
+    assert (receipt["event"], receipt["hash"], receipt["key_id"]) == (head[0], head[1], "k-test")
+    assert receipt["issued_at"] == "2026-11-22T01:02:03+00:00"
+    assert f"python -m db verify-audit --receipt {RECEIPT}" in z.read("README.txt").decode()
+    with read_session(seeded_engine) as s:
+        assert check_receipt(s, receipt, KEY).ok
+        other = AuditKey(b"another key, also long enough to be accepted", "k-other")
+        assert not check_receipt(s, receipt, other).ok
+
+
+def test_without_an_audit_key_the_package_says_it_has_no_receipt(
+    seeded_engine: Engine, auditor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NTP_DEMO", "0")
+    monkeypatch.delenv("NTP_AUDIT_KEY", raising=False)
+    ids = [meeting_id(seeded_engine, "NTP-2021-04")]
+    with read_session(seeded_engine) as s:
+        z = zipfile.ZipFile(io.BytesIO(evidence_package(session=s, actor=auditor, meeting_ids=ids)))
+    assert RECEIPT not in z.namelist()
+    assert "No head receipt: the server has no audit key" in z.read("README.txt").decode()
 
 
 def test_an_empty_choice_exports_nothing(seeded_engine: Engine, auditor: Actor) -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, update
 
 from db import clock, mail
+from db.audit.keys import AuditKey
+from db.audit.receipt import check_receipt, read_receipt
 from db.inbox import SubscriptionChoice, awaiting, set_subscriptions
 from db.inbox.items import VERIFY_JOB
 from db.mail import MailSettings
@@ -27,6 +30,7 @@ from tests.users import actor_of, cheap_bcrypt, make_user  # noqa: F401
 
 LOCAL = MailSettings(demo=True)  # the local outbox: nothing goes over SMTP
 YESTERDAY = clock.now_utc() - dt.timedelta(days=1)
+KEY = AuditKey(b"a test key that is long enough for HMAC use", "k-test")
 
 
 def _user(engine: Engine, name: str, roles: list[str], email: str | None) -> int:
@@ -275,3 +279,48 @@ def test_the_run_due_command(
     assert main(["run-due"]) == 0
     assert "Queued 0 message(s); nothing to say in 0; done before 3." in capsys.readouterr().out
     assert len(inbox.envelopes) == 3
+
+
+def test_the_days_head_receipt_is_written_once_where_the_city_keeps_it(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    """Once a day into the receipts' folder, recorded; the file checks out against the
+    database with the key; an unwritable folder records nothing, so the next run writes it."""
+    folder = tmp_path / "receipts"
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the folder should be")
+    with pytest.raises(OSError):
+        runner.run_due(migrated_engine, LOCAL, receipts=(KEY, blocked / "sub"))
+    with read_session(migrated_engine) as s:
+        assert s.scalar(select(func.count()).where(JobRun.job == runner.RECEIPT_JOB)) == 0
+    first = runner.run_due(migrated_engine, LOCAL, receipts=(KEY, folder)).receipt
+    assert first is not None and first.parent == folder
+    assert runner.run_due(migrated_engine, LOCAL, receipts=(KEY, folder)).receipt is None
+    assert [p.name for p in folder.iterdir()] == [first.name]
+    made = read_receipt(first.read_text(encoding="utf-8"))
+    assert made is not None and made["key_id"] == "k-test"
+    assert made["date"] == clock.city_today().isoformat()
+    with read_session(migrated_engine) as s:
+        assert check_receipt(s, made, KEY).ok
+        assert s.scalar(select(func.count()).where(JobRun.job == runner.RECEIPT_JOB)) == 1
+
+
+def test_the_run_due_command_refuses_receipts_without_a_key(
+    migrated_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from jobs.__main__ import main
+
+    monkeypatch.setenv("DATABASE_URL", migrated_url)
+    monkeypatch.setenv("NTP_DEMO", "0")
+    monkeypatch.setenv("NTP_AUDIT_RECEIPTS", str(tmp_path / "receipts"))
+    monkeypatch.delenv("NTP_AUDIT_KEY", raising=False)
+    assert main(["run-due"]) == 2
+    assert "No audit key is configured" in capsys.readouterr().err
+    assert not (tmp_path / "receipts").exists()
+    monkeypatch.setenv("NTP_AUDIT_KEY", "k" * 40)
+    assert main(["run-due"]) == 0
+    assert "Wrote the day's head receipt to " in capsys.readouterr().out
+    assert len(list((tmp_path / "receipts").iterdir())) == 1

@@ -18,6 +18,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +30,7 @@ from db.errors import N_
 from db.models import AuditEvent
 
 KIND = "ntp-audit-head-receipt"
+RECEIPTS_ENV = "NTP_AUDIT_RECEIPTS"  # the folder (or file) where the city keeps receipts
 VERSION = 1
 FINGERPRINT = 16  # characters of each event's hash kept in a receipt
 
@@ -84,9 +86,15 @@ def _events(session: Session, up_to: int) -> Any:
 
 
 def make_receipt(
-    session: Session, key: AuditKey, *, progress: Callable[[int, int], None] | None = None
+    session: Session,
+    key: AuditKey,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """The receipt of the chain's recorded head now (reads only)."""
+    """The receipt of the chain's recorded head, issued at ``now`` (default: the clock;
+    reads only)."""
+    at = now or clock.now_utc()
     head_id, head_hash = audit.read_head(session)
     prints: list[str] = []
     first = ""
@@ -99,8 +107,8 @@ def make_receipt(
     receipt: dict[str, Any] = {
         "kind": KIND,
         "version": VERSION,
-        "date": clock.city_today().isoformat(),
-        "issued_at": clock.now_utc().astimezone(dt.UTC).isoformat(timespec="seconds"),
+        "date": clock.city_date(at).isoformat(),
+        "issued_at": clock.as_utc(at).isoformat(timespec="seconds"),
         "event": head_id,
         "hash": head_hash,
         "chain": first,
@@ -117,6 +125,22 @@ def receipt_text(receipt: dict[str, Any]) -> str:
     ordered = {k: receipt[k] for k in sorted(receipt) if k != "fingerprints"}
     ordered["fingerprints"] = receipt.get("fingerprints", "")
     return json.dumps(ordered, ensure_ascii=False, indent=1) + "\n"
+
+
+def receipt_name(receipt: dict[str, Any]) -> str:
+    """The file name a receipt is kept under: its date and head event."""
+    return f"audit-receipt-{receipt['date']}-event-{receipt['event']}.json"
+
+
+def write_receipt(receipt: dict[str, Any], target: str | Path) -> Path:
+    """Write ``receipt`` to ``target``: a file path (with a suffix), or a folder (created if
+    missing) in which it is named by :func:`receipt_name`. Returns the file written."""
+    path = Path(target)
+    if path.is_dir() or not path.suffix:
+        path.mkdir(parents=True, exist_ok=True)
+        path = path / receipt_name(receipt)
+    path.write_text(receipt_text(receipt), encoding="utf-8")
+    return path
 
 
 def read_receipt(text: str | bytes) -> dict[str, Any] | None:

@@ -3,7 +3,9 @@
 For the chosen meetings (by id, or every meeting scheduled in a period) it holds the records
 as CSV (formula-neutralised, ``db.meetings.csvsafe``), each meeting's minutes as text,
 the audit events of those records (with their chain hashes), ``AUDIT_HEAD.txt`` (the audit
-chain's head when the package was made), a ``README.txt``, and ``MANIFEST.sha256``: the
+chain's head when the package was made), ``HEAD_RECEIPT.json`` (a head receipt of that head,
+MACed with the audit key kept outside the database, :mod:`db.audit.receipt`; left out, and
+the README says why, when the server has no key), a ``README.txt``, and ``MANIFEST.sha256``: the
 SHA-256 of every other file, in the format ``sha256sum -c MANIFEST.sha256`` checks, headed by
 comment lines with the audit head. Experts' phone numbers and e-mail addresses are left out:
 the evidence does not need them.
@@ -23,6 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import clock
+from db.audit.keys import AuditKey, AuditKeyMissing, load_key
+from db.audit.receipt import make_receipt, receipt_text
 from db.errors import N_, DomainError
 from db.meetings.csvsafe import to_csv
 from db.meetings.records import MeetingRecord, meeting_record
@@ -33,6 +37,7 @@ MAX_MEETINGS = 400
 """The most meetings one package holds (a year of meetings is well below it)."""
 
 MANIFEST = "MANIFEST.sha256"
+RECEIPT = "HEAD_RECEIPT.json"
 CHUNK = 500
 
 
@@ -52,11 +57,13 @@ def evidence_package(
     period: tuple[dt.date | None, dt.date | None] | None = None,
     now: dt.datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    key: AuditKey | None = None,
 ) -> bytes:
     """The zip (bytes) for ``meeting_ids`` or for the meetings scheduled in ``period``;
     ``progress(done, total)`` is told after each meeting's record is read (the long part:
     a year of meetings takes seconds) and once more, ``done == total``, before the files
-    are written.
+    are written. ``key``: the audit key for the head receipt (default: the configured one,
+    :func:`db.audit.keys.load_key`; none configured outside demo mode: no receipt).
 
     :raise PermissionDenied: the actor is not an auditor.
     :raise NothingToExport: no meeting matches.
@@ -80,6 +87,7 @@ def evidence_package(
     if progress is not None:
         progress(len(records), len(ids))
     head = session.execute(select(AuditHead.last_id, AuditHead.last_hash)).one()
+    receipt = _receipt(session, key, at)
     files: dict[str, bytes] = {
         "meetings.csv": to_csv(_meetings(records)),
         "panel_seats.csv": to_csv(_seats(records)),
@@ -97,7 +105,11 @@ def evidence_package(
         f"last_event_id: {int(head[0])}\nlast_hash: {head[1]}\nexported_at: {at.isoformat()}\n"
     )
     files["AUDIT_HEAD.txt"] = head_text.encode("utf-8")
-    files["README.txt"] = _readme(records, actor, at, int(head[0]), str(head[1])).encode("utf-8")
+    if receipt is not None:
+        files[RECEIPT] = receipt_text(receipt).encode("utf-8")
+    files["README.txt"] = _readme(records, actor, at, int(head[0]), str(head[1]), receipt).encode(
+        "utf-8"
+    )
     files[MANIFEST] = manifest(files, head=(int(head[0]), str(head[1])), at=at).encode("utf-8")
     return _zip(files, at)
 
@@ -144,10 +156,40 @@ def _zip(files: dict[str, bytes], at: dt.datetime) -> bytes:
     return buf.getvalue()
 
 
+def _receipt(session: Session, key: AuditKey | None, at: dt.datetime) -> dict[str, Any] | None:
+    """The head receipt put in the package (the session's snapshot: the head it names is the
+    head the package names), or None when the server has no audit key."""
+    if key is None:
+        try:
+            key = load_key()
+        except AuditKeyMissing:
+            return None
+    return make_receipt(session, key, now=at)
+
+
 def _readme(
-    records: list[MeetingRecord], actor: Actor, at: dt.datetime, head_id: int, head_hash: str
+    records: list[MeetingRecord],
+    actor: Actor,
+    at: dt.datetime,
+    head_id: int,
+    head_hash: str,
+    receipt: dict[str, Any] | None,
 ) -> str:
     codes = ", ".join(r.meeting["code"] for r in records)
+    if receipt is None:
+        anchored = (
+            "No head receipt: the server has no audit key (NTP_AUDIT_KEY), so this package\n"
+            "names the head without a signature. Check it against the city's daily receipts.\n"
+        )
+    else:
+        demo = " (the public DEMO key: proves nothing)" if receipt.get("demo_key") else ""
+        anchored = (
+            f"{RECEIPT}: a head receipt of event {receipt['event']}, MACed with the audit key\n"
+            f"{receipt['key_id']}{demo}, which the database does not hold. Check the platform\n"
+            f"against it: `python -m db verify-audit --receipt {RECEIPT}` (or the audit trail\n"
+            "page, Check against a head receipt). A history rewritten after this export is\n"
+            "found and its first rewritten event named.\n"
+        )
     return (
         "Evidence package of deliberation records (New Technology Platform)\n"
         "심의 기록 증거 자료 (신기술 플랫폼)\n\n"
@@ -158,6 +200,7 @@ def _readme(
         "Files: meetings.csv, panel_seats.csv, draw_exclusions.csv, agenda_items.csv,\n"
         "evaluations.csv, checks.csv, corrections.csv, audit_events.csv (the audit events of\n"
         "these records, with their chain hashes), minutes/<code>.txt, AUDIT_HEAD.txt.\n\n"
+        f"{anchored}\n"
         "To verify that nothing changed: unzip, then run `sha256sum -c MANIFEST.sha256` in the\n"
         "unzipped folder; every line must say OK. The audit head lets the platform's audit\n"
         "trail be checked against this package later (`python -m db verify-audit`).\n"
