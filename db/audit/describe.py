@@ -271,9 +271,7 @@ def _proposals(session: Session, ids: list[int]) -> dict[int, RecordName]:
 def _publications(session: Session, ids: list[int]) -> dict[int, RecordName]:
     """A publication named by its as-of date (and its title)."""
     rows = session.execute(
-        select(Publication.id, Publication.as_of, Publication.title).where(
-            Publication.id.in_(ids)
-        )
+        select(Publication.id, Publication.as_of, Publication.title).where(Publication.id.in_(ids))
     )
     return {r.id: RecordName(r.as_of.isoformat(), r.title or "", r.title or "") for r in rows}
 

@@ -18,6 +18,7 @@ from db.publications.frozen import (
     digest,
     figures_of,
     filters_text,
+    headline_of,
 )
 from db.publications.publish import (
     FUTURE_DATE,
@@ -43,6 +44,7 @@ __all__ = [
     "digest",
     "figures_of",
     "filters_text",
+    "headline_of",
     "publication",
     "publications",
     "publish",

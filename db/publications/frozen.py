@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from db.kpi.headline import TechFilter
+from db.kpi.headline import Headline, TechFilter
 from db.models import Publication as PublicationRow
 
 FIGURE_KEYS = (
@@ -67,6 +67,28 @@ def figures_of(headline: Any) -> dict[str, int]:
         for code, n in split.items():
             out[f"{key}.{code}"] = int(n)
     return {k: int(v) for k, v in out.items()}
+
+
+def headline_of(as_of: dt.date, figures: dict[str, int]) -> Headline:
+    """The published figures as a :class:`~db.kpi.Headline` (the briefing prints them)."""
+
+    def split(key: str) -> dict[str, int]:
+        return {k.split(".", 1)[1]: v for k, v in figures.items() if k.startswith(key + ".")}
+
+    return Headline(
+        as_of=as_of,
+        experts=figures.get("experts", 0),
+        experts_by_affiliation=split("experts"),
+        technologies=figures.get("technologies", 0),
+        technologies_local=figures.get("technologies.local", 0),
+        meetings=figures.get("meetings", 0),
+        adopted=figures.get("adopted", 0),
+        testbeds=figures.get("testbeds", 0),
+        testbeds_by_stage=split("testbeds"),
+        inquiries=figures.get("inquiries", 0),
+        agreements=figures.get("agreements", 0),
+        agreements_by_status=split("agreements"),
+    )
 
 
 def filters_text(tech: TechFilter) -> str:
