@@ -123,8 +123,8 @@ def comparison(cmp: pub.Comparison, *, key: str) -> None:
         return
     st.warning(
         _(
-            "Recomputed today, {n} figures differ from the published ones: records dated on "
-            "or before {date} were changed after the publication.",
+            "Recomputed today, figures differ from the published ones ({n}): records dated "
+            "on or before {date} were changed after the publication.",
             n=fmt_int(len(cmp.differing)),
             date=fmt_date(p.as_of),
         ),
@@ -291,10 +291,10 @@ def auditors_list(actor: Actor) -> None:
             _("Title"): [c.publication.title for c in compared],
             _("Published"): [fmt_datetime(c.publication.published_at) for c in compared],
             _("By"): [c.publication.published_by for c in compared],
-            _("Hash"): [c.publication.sha256 for c in compared],
             _("Hash check"): [_("matches") if c.intact else _("does not match") for c in compared],
             _("Figures that differ today"): [len(c.differing) for c in compared],
             _("Records changed since"): [len(c.changed) for c in compared],
+            _("Hash"): [c.publication.sha256 for c in compared],
         }
     )
     st.dataframe(frame, hide_index=True, width="stretch")
@@ -306,16 +306,17 @@ def auditors_list(actor: Actor) -> None:
     )
     for c in compared:
         p = c.publication
-        mark = "" if c.intact and not c.differs else " ⚠"
-        with st.expander(
-            _(
-                "{date} · published {when} · hash {hash}",
-                date=fmt_date(p.as_of),
-                when=fmt_datetime(p.published_at),
-                hash=p.short_hash,
-            )
-            + mark
-        ):
+        summary = _(
+            "{date} · published {when} · hash {hash} · figures that differ today: {n}",
+            date=fmt_date(p.as_of),
+            when=fmt_datetime(p.published_at),
+            hash=p.short_hash,
+            n=fmt_int(len(c.differing)),
+        )
+        if not c.intact:
+            summary += " · " + _("hash does not match")
+        icon = ":material/verified:" if c.intact and not c.differs else ":material/difference:"
+        with st.expander(summary, icon=icon if c.intact else ":material/gpp_bad:"):
             st.caption(published_line(p))
             comparison(c, key=f"audit_pub_{p.id}")
 

@@ -134,7 +134,7 @@ def test_publish_with_confirmation_then_a_back_dated_change_shows_both(
     back_dated_inquiry(app_env, "Back-dated City")
     at = overview()
     text = shown_text(at)
-    assert "Recomputed today, 1 figures differ from the published ones" in text
+    assert "Recomputed today, figures differ from the published ones (1)" in text
     figures, changed = (d.value for d in at.dataframe[:2])
     assert list(figures.itertuples(index=False, name=None)) == [("Inter-city inquiries", 7, 8, 1)]
     (who, what, record) = changed.iloc[0][["Who", "What", "Record"]]
@@ -156,7 +156,7 @@ def test_in_korean(app_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
     (row,) = stored(app_env)
     mayor = actor(app_env, "executive.demo").display_name
     assert "기준 공표 수치" in text and f"{mayor}이(가) 공표, 해시 {row.sha256[:12]}." in text
-    assert "1개 수치가 공표값과 다릅니다" in text
+    assert "공표값과 다른 수치가 있습니다(1개)" in text
     changed = at.dataframe[1].value
     assert list(changed["기록"]) == ["소급시"]
 
