@@ -14,8 +14,8 @@ from components import audit_words as words
 from components import data
 from components.cells import escape_markdown
 from components.export import download_buttons, to_csv, to_xlsx
-from components.forms import Form, flash, show_flash
-from components.i18n import N_, _, fmt_date, fmt_datetime, fmt_int
+from components.forms import Form, show_flash
+from components.i18n import N_, _, current_language, fmt_datetime, fmt_int, md_date
 from components.labels import label
 from components.overview_filters import Filters, filters_in
 from db import publications as pub
@@ -56,7 +56,7 @@ def published_line(p: pub.Publication) -> str:
     return _(
         "Published on {when} by {name}, hash {hash}.",
         when=fmt_datetime(p.published_at),
-        name=p.published_by or "-",
+        name=escape_markdown(p.published_by) if p.published_by else "-",
         hash=p.short_hash,
     )
 
@@ -126,7 +126,7 @@ def comparison(cmp: pub.Comparison, *, key: str) -> None:
             "Recomputed today, figures differ from the published ones ({n}): records dated "
             "on or before {date} were changed after the publication.",
             n=fmt_int(len(cmp.differing)),
-            date=fmt_date(p.as_of),
+            date=md_date(p.as_of),
         ),
         icon=":material/difference:",
     )
@@ -163,7 +163,7 @@ def overview_section(actor: Actor, f: Filters, now: Headline) -> pub.Publication
                 "figures as they stand on that date, with a hash and the time of "
                 "publication; the overview then shows them beside today's recomputation and "
                 "names any record changed afterwards.",
-                date=fmt_date(f.as_of),
+                date=md_date(f.as_of),
             ),
             icon=":material/publish:",
         )
@@ -172,7 +172,7 @@ def overview_section(actor: Actor, f: Filters, now: Headline) -> pub.Publication
             title = f" · {escape_markdown(current.title)}" if current.title else ""
             st.markdown(
                 "**"
-                + _("Published figures as of {date}", date=fmt_date(current.as_of))
+                + _("Published figures as of {date}", date=md_date(current.as_of))
                 + "**"
                 + title
             )
@@ -193,20 +193,14 @@ def _confirmation(f: Filters, now: Headline) -> str:
     return _(
         "I publish the figures as of {date} ({filters}): {figures}. A publication cannot be "
         "changed or withdrawn.",
-        date=fmt_date(f.as_of),
-        filters=filters_in(_lang(), f),
+        date=md_date(f.as_of),
+        filters=filters_in(current_language(), f),
         figures=figures,
     )
 
 
-def _lang() -> str:
-    from components.i18n import current_language
-
-    return current_language()
-
-
 def _filters(p: pub.Publication) -> str:
-    return filters_in(_lang(), Filters(p.as_of, tech=p.tech))
+    return filters_in(current_language(), Filters(p.as_of, tech=p.tech))
 
 
 def publish_form(actor: Actor, f: Filters, now: Headline, *, again: bool) -> None:
@@ -247,7 +241,7 @@ def publish_form(actor: Actor, f: Filters, now: Headline, *, again: bool) -> Non
                 lambda _id: _(
                     "Published the figures as of {date}. Nothing can change them now; "
                     "the overview compares them with today's recomputation.",
-                    date=fmt_date(as_of),
+                    date=md_date(as_of),
                 ),
                 confirm="confirm",
             ),
@@ -284,13 +278,10 @@ def auditors_list(actor: Actor) -> None:
     frame = pd.DataFrame(
         {
             _("As of"): [c.publication.as_of.isoformat() for c in compared],
-            _("Filters"): [
-                filters_in(_lang(), Filters(c.publication.as_of, tech=c.publication.tech))
-                for c in compared
-            ],
-            _("Title"): [c.publication.title for c in compared],
-            _("Published"): [fmt_datetime(c.publication.published_at) for c in compared],
-            _("By"): [c.publication.published_by for c in compared],
+            _("Filters"): [_filters(c.publication) for c in compared],
+            _("Publication title"): [c.publication.title for c in compared],
+            _("Published at"): [fmt_datetime(c.publication.published_at) for c in compared],
+            _("Published by"): [c.publication.published_by for c in compared],
             _("Hash check"): [_("matches") if c.intact else _("does not match") for c in compared],
             _("Figures that differ today"): [len(c.differing) for c in compared],
             _("Records changed since"): [len(c.changed) for c in compared],
@@ -308,7 +299,7 @@ def auditors_list(actor: Actor) -> None:
         p = c.publication
         summary = _(
             "{date} · published {when} · hash {hash} · figures that differ today: {n}",
-            date=fmt_date(p.as_of),
+            date=md_date(p.as_of),
             when=fmt_datetime(p.published_at),
             hash=p.short_hash,
             n=fmt_int(len(c.differing)),
@@ -321,4 +312,4 @@ def auditors_list(actor: Actor) -> None:
             comparison(c, key=f"audit_pub_{p.id}")
 
 
-__all__ = ["auditors_list", "flash", "overview_section"]
+__all__ = ["auditors_list", "overview_section"]

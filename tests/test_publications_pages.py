@@ -187,7 +187,7 @@ def test_auditors_list_every_publication_with_its_difference(
     assert row.id == pub_id
     first = listed.iloc[0]
     assert first["As of"] == "2019-08-08" and first["Hash"] == row.sha256
-    assert first["Hash check"] == "matches" and first["Title"] == "Q3"
+    assert first["Hash check"] == "matches" and first["Publication title"] == "Q3"
     assert first["Figures that differ today"] == 1 and first["Records changed since"] == 1
     (changed,) = [d.value for d in at.dataframe if "Record" in d.value.columns]
     assert list(changed["Record"]) == ["Late City"]
