@@ -11,7 +11,7 @@ import datetime as dt
 import io
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from db import publications
 from db.engine import make_engine
@@ -195,3 +195,23 @@ def test_auditors_list_every_publication_with_its_difference(
     assert [(r["As of"], r["Hash"], r["Figures that differ today"]) for r in rows] == [
         ("2019-08-08", row.sha256, "1")
     ]
+
+
+def test_a_publication_changed_outside_the_app_says_so(app_env: str) -> None:
+    pub_id = publish_directly(app_env)
+    engine = make_engine(app_env)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE publications SET figures = :f WHERE id = :id"),
+                {"f": '{"inquiries":9}', "id": pub_id},
+            )
+    finally:
+        engine.dispose()
+    at = overview()
+    assert "This publication's stored figures no longer match its hash" in page_text(at)
+    at = sign_in(new_app(), "auditor.demo")
+    at.switch_page("pages/audit_trail.py").run()
+    (listed,) = [d.value for d in at.dataframe if "Hash check" in d.value.columns]
+    assert list(listed["Hash check"]) == ["does not match"]
+    assert "hash does not match" in " ".join(e.label for e in at.expander)
