@@ -17,7 +17,7 @@ from db.errors import PermissionDenied, ValidationFailed
 from db.intercity import inquiries as ic
 from db.intercity.common import NewOrganization
 from db.kpi.headline import TechFilter
-from db.models import AuditEvent, Publication
+from db.models import AuditEvent, Inquiry, Publication
 from db.policy import Actor
 from db.session import read_session, write_session
 from tests.users import actor_of, make_user
@@ -143,6 +143,36 @@ def test_back_dated_write_after_publication_is_named(
     assert c.event_id == event.id and c.figure == "inquiries"
     assert c.occurred_at == clock.as_utc(event.occurred_at)
     assert c.occurred_at > p.published_at
+
+
+def test_a_correction_that_moves_a_record_out_of_the_date_is_named(
+    migrated_engine: Engine, people: dict[str, Actor]
+) -> None:
+    moved = _inquiry(migrated_engine, people["staff"], AS_OF - dt.timedelta(days=2), "부산광역시")
+    _inquiry(migrated_engine, people["staff"], AS_OF - dt.timedelta(days=9), "대구광역시")
+    pub_id = _publish(migrated_engine, people["mayor"])
+    with read_session(migrated_engine) as s:
+        row = s.get(Inquiry, moved)
+        assert row is not None
+        version, org_id = row.version, row.org_id
+    with write_session(migrated_engine) as s:
+        ic.edit_inquiry(
+            session=s,
+            actor=people["staff"],
+            inquiry_id=moved,
+            version=version,
+            received_on=AS_OF + dt.timedelta(days=1),
+            channel="email",
+            topic="Benchmarking visit",
+            org_id=org_id,
+        )
+    p = _read(migrated_engine, people["auditor"], pub_id)
+    with read_session(migrated_engine) as s:
+        cmp = publications.compare(session=s, actor=people["auditor"], publication=p)
+    assert [(r.key, r.published, r.now) for r in cmp.differing] == [("inquiries", 2, 1)]
+    assert [(c.entity_id, c.action, c.number) for c in cmp.changed] == [
+        (str(moved), "inquiry.edit", "부산광역시")
+    ]
 
 
 def test_unchanged_publication_compares_equal(

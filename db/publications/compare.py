@@ -5,13 +5,16 @@ with the published value. When a figure differs, the records behind it are found
 audit trail: events recorded after the publication's own event (the chain's order, the same
 on every database) on the kind of record the figure counts, whose record is dated on or
 before the as-of date (registered, held, approved, selected, received, planned): back-dated
-imports, corrections and historical migrations. Each is named as the audit trail names it
+imports, corrections and historical migrations; and the corrections that moved a record's
+date from on or before the as-of date to after it (the event's ``before`` holds the old
+date), which take a record out of a figure. Each is named as the audit trail names it
 (a technology's registration number, a meeting's code), with who and when.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,6 +162,31 @@ def _dated_ids(entity: str, as_of: dt.date, tech: TechFilter) -> Any:
     return query
 
 
+def _moved_out(session: Session, after: Any, entity: str, as_of: dt.date) -> list[AuditEvent]:
+    """Corrections after the publication whose old date (the event's ``before``) was on or
+    before ``as_of``: the record counted then, and may not now."""
+    column = _DATED[entity][1].key
+    candidates = session.execute(
+        select(AuditEvent)
+        .where(
+            after,
+            AuditEvent.entity == entity,
+            AuditEvent.before.like('%"' + column + '":"%'),
+        )
+        .order_by(AuditEvent.id)
+        .limit(CHANGED_MAX)
+    ).scalars()
+    out = []
+    for e in candidates:
+        try:
+            day = dt.date.fromisoformat(str(json.loads(e.before or "{}")[column])[:10])
+        except (ValueError, KeyError, TypeError):
+            continue
+        if day <= as_of:
+            out.append(e)
+    return out
+
+
 def changed_records(
     session: Session, publication: Publication, figures: list[str]
 ) -> list[ChangedRecord]:
@@ -168,16 +196,24 @@ def changed_records(
     events: list[tuple[str, AuditEvent]] = []
     for figure in figures:
         entity = FIGURE_ENTITIES[figure]
-        found = session.execute(
-            select(AuditEvent)
-            .where(
-                after,
-                AuditEvent.entity == entity,
-                AuditEvent.entity_id.in_(_dated_ids(entity, publication.as_of, publication.tech)),
-            )
-            .order_by(AuditEvent.id)
-            .limit(CHANGED_MAX)
-        ).scalars()
+        found = list(
+            session.execute(
+                select(AuditEvent)
+                .where(
+                    after,
+                    AuditEvent.entity == entity,
+                    AuditEvent.entity_id.in_(
+                        _dated_ids(entity, publication.as_of, publication.tech)
+                    ),
+                )
+                .order_by(AuditEvent.id)
+                .limit(CHANGED_MAX)
+            ).scalars()
+        )
+        seen = {e.id for e in found}
+        found += [
+            e for e in _moved_out(session, after, entity, publication.as_of) if e.id not in seen
+        ]
         events += [(figure, e) for e in found]
     events.sort(key=lambda fe: fe[1].id)
     names = record_names(session, ((e.entity, e.entity_id) for _, e in events))
