@@ -251,3 +251,18 @@ def test_direct_update_of_a_publication_is_detected(
     assert [(x.kind, x.table, x.record_id, x.fields) for x in found.problems] == [
         (CHANGED, "publications", pub_id, ("figures",))
     ]
+
+
+DEMO_2019_08_08 = "6efa9314685506f253760630d001962307bab36a900b25900af61460ae443c5f"
+
+
+def test_the_demo_figures_hash_alike_on_both_backends(seeded_engine: Engine) -> None:
+    """The seeded demo data as of 2019-08-08 (the published figures of the first document)
+    gives the same canonical figures and hash on SQLite and PostgreSQL (read only: the
+    seeded database is shared)."""
+    with read_session(seeded_engine) as s:
+        figures = publications.compute(session=s, as_of=dt.date(2019, 8, 8))
+    assert figures["experts"] == 817 and figures["technologies"] == 305
+    text_ = publications.canonical(figures)
+    filters = publications.filters_text(TechFilter())
+    assert publications.digest(dt.date(2019, 8, 8), filters, text_) == DEMO_2019_08_08
