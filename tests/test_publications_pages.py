@@ -12,6 +12,7 @@ import io
 
 import pytest
 from sqlalchemy import select, text
+from streamlit.testing.v1 import AppTest
 
 from db import publications
 from db.engine import make_engine
@@ -84,7 +85,7 @@ def publish_directly(url: str) -> int:
         engine.dispose()
 
 
-def overview(username: str = "executive.demo", *, ko: bool = False):  # type: ignore[no-untyped-def]
+def overview(username: str = "executive.demo", *, ko: bool = False) -> AppTest:
     at = new_app()
     at.query_params["as_of"] = AS_OF.isoformat()
     if ko:
