@@ -62,12 +62,14 @@ def build_briefing(
     durations: Mapping[str, float | None],
     filters_text: str,
     city_name: str = "",
+    published: tuple[str, str] | None = None,
 ) -> bytes:
     """The briefing as UTF-8 HTML bytes.
 
     ``figures`` are (msgid of the figure's name, value, change over the period).
     ``period_label``, ``filters_text`` and ``city_name`` (the city running the platform,
-    named in the title) are already in ``lang``.
+    named in the title) are already in ``lang``. ``published``: (when, SHA-256) of the
+    publication whose figures these are, printed under the title.
     """
     rows = "".join(
         f"<tr><td>{_t(lang, name)}</td><td class='n'>{_n(lang, value)}</td>"
@@ -97,6 +99,19 @@ def build_briefing(
     )
     as_of_text = _t(lang, "As of {date}", date=as_of.isoformat())
     produced_text = _t(lang, "Produced {when}", when=produced)
+    published_text = (
+        ""
+        if published is None
+        else "<div class='meta'>"
+        + _t(
+            lang,
+            "Published figures as of {date}: published {when}, SHA-256 {hash}",
+            date=as_of.isoformat(),
+            when=published[0],
+            hash=published[1],
+        )
+        + "</div>"
+    )
     local_text = _t(
         lang,
         "Local technologies: {n}",
@@ -116,6 +131,7 @@ def build_briefing(
 <style>{STYLE}</style></head><body>
 <h1>{title}</h1>
 <div class="meta">{as_of_text} &middot; {produced_text} &middot; {html.escape(filters_text)}</div>
+{published_text}
 <h2>{h_figures}</h2>
 <table><thead><tr><th>{c_figure}</th><th class="n">{c_value}</th>
 <th class="n">{html.escape(period_label)}</th></tr></thead><tbody>{rows}</tbody></table>

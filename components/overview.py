@@ -36,6 +36,7 @@ from components.tiles import Tile, tile_row
 from db import clock
 from db.kpi.headline import ALL_TECHNOLOGIES, Headline
 from db.policy import Actor
+from db.publications import FIGURE_KEYS, Publication, headline_of
 
 
 @dataclass(frozen=True)
@@ -398,6 +399,7 @@ def downloads(
     now: Headline,
     stages: Mapping[str, int],
     durations: Mapping[str, float | None],
+    published: Publication | None = None,
 ) -> None:
     st.subheader(_("Downloads"))
     c1, c2, c3 = st.columns(3)
@@ -420,6 +422,17 @@ def downloads(
             format_func={"ko": "한국어", "en": "English"}.__getitem__,
         )
         produced = clock.city_now()
+        values: list[tuple[str, int, int | None]] = [(i.name, i.value, i.delta) for i in items]
+        stamp = None
+        if published is not None and published.intact:
+            # A published date's briefing prints the published figures, with date and hash.
+            frozen = published.figures
+            values = [
+                (i.name, frozen.get(k, 0), i.delta - i.value + frozen.get(k, 0))
+                for i, k in zip(items, FIGURE_KEYS, strict=True)
+            ]
+            now = headline_of(f.as_of, frozen)
+            stamp = (clock.city_time_text(published.published_at), published.sha256)
         body = build_briefing(
             lang=lang,
             as_of=f.as_of,
@@ -427,12 +440,13 @@ def downloads(
             period_label=translate_in(
                 lang, "Change over {period}", period=translate_in(lang, PERIOD_NAMES[f.period])
             ),
-            figures=[(i.name, i.value, i.delta) for i in items],
+            figures=values,
             headline=now,
             pipeline=stages,
             durations=durations,
             filters_text=filters_in(lang, f),
             city_name=here.name(lang) if (here := city.profile()) else "",
+            published=stamp,
         )
         st.download_button(
             _("Download briefing"),

@@ -1189,3 +1189,24 @@ class JobRun(Base):
     mail_id: Mapped[int | None] = mapped_column(ForeignKey("mail_outbox.id"))
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class Publication(Base):
+    """The mayor's office's figures as of a date, frozen (``db.publications``): the overview's
+    filters (canonical JSON), the figures computed from the database at publication time
+    (canonical JSON, sorted keys) and the SHA-256 over date, filters and figures. Appended,
+    never updated or deleted by the app; sealed like every audited record. A later one for the
+    same date and filters becomes the current one."""
+
+    __tablename__ = "publications"
+    __table_args__ = (Index("ix_publications_as_of", "as_of", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    filters: Mapped[str] = mapped_column(Text)
+    figures: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)

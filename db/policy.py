@@ -91,6 +91,15 @@ REGULATION_READERS: Final = ("auditor", "staff", "approver", ADMIN)
 them: :data:`ADMINS`; an approver who did not draft one approves it: :data:`APPROVERS`)."""
 
 
+PUBLISHERS: Final = ("executive",)
+"""Publishing the overview's figures as of a date (the mayor's office): frozen, never
+changed afterwards (:mod:`db.publications`)."""
+
+PUBLICATION_READERS: Final = ("executive", "auditor", "staff", "approver", ADMIN)
+"""Reading the publications and their difference to today's recomputation: every role that
+reads the overview (published figures carry no personal data)."""
+
+
 APPLICANTS: Final = ("applicant",)
 """A company's representative: submitting and following their own applications."""
 

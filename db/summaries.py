@@ -76,6 +76,7 @@ NON_DATA_ENTITIES: tuple[str, ...] = (
     "application",
     "outcome",
     "records",
+    "publication",
 )
 """Audit entities that change no figure: accounts and sign-ins (``user``), refusals not tied
 to a record (``action``), refused audit-trail reads (``audit_event``), refused imports
@@ -84,7 +85,8 @@ historical migrations submitted, confirmed or declined (``import_migration``; th
 confirmed one writes are audited as ``technology``, ``expert`` ...) and companies'
 applications (``application``; one taken into registration is audited as ``technology``) and refused
 reads of the outcomes (``outcome``) and the baseline seals of records written before the
-seals (``records``).
+seals (``records``) and published figures (``publication``: a frozen copy of figures, which
+changes none).
 Outcomes' contracts and testbed sales (``contract``, ``sale``) are data: the overview shows
 their targets against actual."""
 

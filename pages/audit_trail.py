@@ -1,7 +1,8 @@
 """Audit trail (auditors): every event as a sentence, filtered and paged newest first (sign-ins
 on their own tab); one event in full;
 downloads of the filtered events; the chain's head, and verification of its integrity.
-The historical migrations (who submitted and confirmed each, the records it wrote).
+The historical migrations (who submitted and confirmed each, the records it wrote). Every
+publication of figures and its difference to today.
 Auditors read here and change nothing."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import audit_trail as audit
-from components import data, migrations
+from components import data, migrations, publications
 from components.i18n import _
 from components.navigation import guard
 from db.audit.trail import chain_head
@@ -26,8 +27,8 @@ st.caption(
 )
 url = data.database_url()
 head = data.read(chain_head, actor=actor)
-events_tab, signins_tab, integrity_tab, migrations_tab = st.tabs(
-    [_("Events"), _("Sign-ins"), _("Integrity"), _("Historical migrations")]
+events_tab, signins_tab, integrity_tab, migrations_tab, publications_tab = st.tabs(
+    [_("Events"), _("Sign-ins"), _("Integrity"), _("Historical migrations"), _("Publications")]
 )
 users, kinds, actions = data.audit_filter_values(url, actor)
 
@@ -54,3 +55,6 @@ with integrity_tab:
 
 with migrations_tab:
     migrations.history(actor)
+
+with publications_tab:
+    publications.auditors_list(actor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, outcomes
+from components import data, outcomes, publications
 from components import overview as ov
 from components import overview_filters as of
 from components.i18n import _
@@ -26,6 +26,7 @@ monthly = data.monthly_counts(url, *of.trend_window(f), f.tech)
 stages, durations = data.pipeline(url, f.as_of, f.tech)
 items = ov.figures(f, now, before)
 
+published = publications.overview_section(actor, f, now)
 if now.experts == 0 and now.technologies == 0 and now.meetings == 0:
     st.info(_("The platform had no records yet on this date. Choose a later date."))
 ov.tiles(actor, f, since, items, monthly, data.last_changed_by_entity(url))
@@ -37,4 +38,4 @@ ov.breakdowns(
     data.breakdown(url, f.as_of, "field", f.tech),
     now,
 )
-ov.downloads(f, items, monthly, now, stages, durations)
+ov.downloads(f, items, monthly, now, stages, durations, published)

@@ -31,6 +31,7 @@ from db.models import (
     Organization,
     PanelSeat,
     Proposal,
+    Publication,
     RegulationVersion,
     Technology,
     Testbed,
@@ -267,6 +268,14 @@ def _proposals(session: Session, ids: list[int]) -> dict[int, RecordName]:
     return out
 
 
+def _publications(session: Session, ids: list[int]) -> dict[int, RecordName]:
+    """A publication named by its as-of date (and its title)."""
+    rows = session.execute(
+        select(Publication.id, Publication.as_of, Publication.title).where(Publication.id.in_(ids))
+    )
+    return {r.id: RecordName(r.as_of.isoformat(), r.title or "", r.title or "") for r in rows}
+
+
 _READERS = {
     "technology": _technologies,
     "adoption": _adoptions,
@@ -288,6 +297,7 @@ _READERS = {
     "adoption_evaluation": _adoption_evaluations,
     "sale": _sales,
     "application": _applications,
+    "publication": _publications,
 }
 
 

@@ -72,6 +72,7 @@ SEALED: dict[str, Sealed] = {
     "application": Sealed(
         "applications", ("application_attachments", "application_id", "id", "sha256")
     ),
+    "publication": Sealed("publications"),
 }
 """The audited kinds of record (the event's ``entity``, see :func:`kind_of`) and their
 tables. Not sealed: accounts, sign-in throttles, sessions and the mail outbox, which sign-ins
