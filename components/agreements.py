@@ -292,6 +292,7 @@ def agreements_table(url: str, view: AgreementView, counts: dict[str, int]) -> p
         on_select=opened,
         selection_mode="single-row",
         key=table,
+        placeholder="",
     )
     st.caption(_("Select a row to see what the agreement produced."))
     pager(key, total)
@@ -334,6 +335,7 @@ def _products(adoptions: pd.DataFrame, testbeds: pd.DataFrame) -> None:
             ),
             hide_index=True,
             width="stretch",
+            placeholder="",
         )
     st.markdown("**" + _("Testbeds under this agreement ({n})", n=fmt_int(len(testbeds))) + "**")
     if testbeds.empty:
@@ -358,6 +360,7 @@ def _products(adoptions: pd.DataFrame, testbeds: pd.DataFrame) -> None:
             ),
             hide_index=True,
             width="stretch",
+            placeholder="",
         )
 
 

@@ -108,7 +108,13 @@ def _table(columns: tuple[Column, ...], df: pd.DataFrame, basename: str, *, empt
         st.info(_(empty))
         return
     shown = display_frame(columns, df)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config(columns))
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config=column_config(columns),
+        placeholder="",
+    )
     download_buttons(shown, basename, key=f"outcomes_{basename}")
 
 
