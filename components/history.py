@@ -246,4 +246,10 @@ def history_table(hist: Any, key: str, *, rows_shown: int | None = None) -> None
         key=key,
         height=height,
         placeholder="",
+        # the reason ("Why") stays in view at 1440 px: who and what changed take a bounded
+        # width (the whole event is in the audit trail)
+        column_config={
+            _("Who"): st.column_config.TextColumn(width=180),
+            _("Changes"): st.column_config.TextColumn(width=360),
+        },
     )

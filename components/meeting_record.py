@@ -155,9 +155,28 @@ def _panel(record: MeetingRecord) -> None:
         }
     )
     if record.personal_data and "phone" in panel.columns:
-        table[_("Phone")] = panel["phone"]
-        table[_("E-mail")] = panel["email"]
-    st.dataframe(table, hide_index=True, width="stretch", placeholder="")
+        # How to reach a member, beside the name (at 1440 px the last columns are off view)
+        table.insert(2, _("Phone"), panel["phone"])
+        table.insert(3, _("E-mail"), panel["email"])
+    narrow = st.column_config.TextColumn(width="small")
+    yes_no_columns = (
+        _("Chair"),
+        _("Attended"),
+        _("Declared an interest"),
+        _("Recused"),
+        _("Votes"),
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        placeholder="",
+        column_config={
+            _("Name"): st.column_config.TextColumn(pinned=True),
+            _("Organisation"): st.column_config.TextColumn(width=150),
+            **dict.fromkeys(yes_no_columns, narrow),
+        },
+    )
     counts = panel["affiliation"].value_counts()
     st.caption(
         _("Affiliations on the panel: {counts}").format(

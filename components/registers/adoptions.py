@@ -95,7 +95,7 @@ ADOPTIONS = Register(
                 Column("code", N_("Meeting")),
                 Column("held_on", N_("Held on"), "date"),
                 Column("decision", N_("Decision"), vocabulary="decision"),
-                Column("decision_reason", N_("Reason")),
+                Column("decision_reason", N_("Reason"), wide=True),
             ),
             N_("No meeting has reviewed this adoption yet."),
         ),

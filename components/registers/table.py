@@ -21,6 +21,7 @@ from components.pager import pager
 from components.registers.spec import (
     PAGE_SIZE,
     TABLE_ROWS_SHOWN,
+    WRAPPED_ROW_PX,
     Column,
     Notice,
     Register,
@@ -198,6 +199,7 @@ def detail(
                     hide_index=True,
                     width="stretch",
                     column_config=column_config(rel.columns),
+                    row_height=WRAPPED_ROW_PX if any(c.wide for c in rel.columns) else None,
                     placeholder="",
                 )
             else:

@@ -83,7 +83,7 @@ TECHNOLOGIES = Register(
                 Column("kind", N_("Kind of meeting"), vocabulary="meeting_kind"),
                 Column("held_on", N_("Held on"), "date"),
                 Column("decision", N_("Decision"), vocabulary="decision"),
-                Column("decision_reason", N_("Reason")),
+                Column("decision_reason", N_("Reason"), wide=True),
             ),
             N_("No meeting has reviewed this technology yet."),
         ),
