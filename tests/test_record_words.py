@@ -80,3 +80,18 @@ def test_no_attribute_of_the_demo_trail_is_shown_by_its_key(seeded_sqlite_file: 
             if key not in audit_words.FIELDS and key not in criteria
         }
     assert not bare, sorted(bare)
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_panel_draws_rule_has_a_described_name(
+    monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """The rule a meeting records for its draw (``balanced-v1``) reads as words; the
+    identifier itself is left to a caption for auditors."""
+    from components.labels import label
+    from db.meetings.draw import RULE
+
+    monkeypatch.setenv("NTP_LANG", lang)
+    name = label("panel_rule", RULE)
+    assert name != RULE
+    assert {"ko": "균형", "en": "balanced draw"}[lang] in name
