@@ -86,6 +86,10 @@ class Register:
     as_of_note: str = ""  # msgid shown under the count when the as-of filter is set
     count_as_of: str = ""  # msgid with {n} used instead of ``count`` when as-of is set
     keep: tuple[str, ...] = ()  # URL parameters another part of the page owns (left alone)
+    # What the count includes while none of ``scope_filters`` (attributes) is set, where that
+    # differs from the overview's figure of the same records (msgid), e.g. every status
+    count_scope: str = ""
+    scope_filters: tuple[str, ...] = ()
 
 
 class Msgid(str):
