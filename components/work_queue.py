@@ -67,10 +67,11 @@ def action_tabs() -> Sequence[Any]:
     number, so the choices hold it however long the list)."""
     opened = st.session_state.get(OPENED_KEY)
     if opened and opened.get("fresh"):
-        form, box, search = _ACTION_FORM[opened["action"]]
+        action = str(opened["action"])  # a msgid
+        form, box, search = _ACTION_FORM[action]
         st.session_state[search] = str(opened["reg_no"])
         st.session_state[Form(form).key(box)] = int(opened["id"])
-        st.session_state[_tab_key()] = _(opened["action"])
+        st.session_state[_tab_key()] = _(action)
         st.session_state[OPENED_KEY] = {**opened, "fresh": False}
     return st.tabs([_(a) for a in ACTIONS], key=_tab_key(), on_change="rerun")
 
