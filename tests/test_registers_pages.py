@@ -305,7 +305,7 @@ def test_escaped_text_makes_no_links_icons_or_markup(text: str) -> None:
         ),
     ],
 )
-def test_a_registers_count_says_what_it_includes_beside_the_overviews(  # type: ignore[no-untyped-def]
+def test_a_registers_count_says_what_it_includes_beside_the_overviews(
     app_env: str, register: str, count: str, scope: str, narrowed: list[dict[str, str]]
 ) -> None:
     """Issue 16: a register's count that is not the overview's figure says why (every status,

@@ -383,7 +383,7 @@ def test_pages_refuse_other_roles(app_db: Engine) -> None:
         ("wq_propose", "Propose an adoption", "wf_adopt_technology_id"),
     ],
 )
-def test_a_queue_row_opens_its_item_with_its_form(  # type: ignore[no-untyped-def]
+def test_a_queue_row_opens_its_item_with_its_form(
     app_db: Engine, table: str, action: str, box: str
 ) -> None:
     """Issue 16, item 8: a row of "To screen" or "To propose" opens its item under the list,

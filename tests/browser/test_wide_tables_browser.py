@@ -36,7 +36,8 @@ WRAPPING_ROW_PX = 64  # Streamlit wraps cell text in rows taller than this (4rem
 
 # (account, what the page shows, the page, a column that identifies the table, the columns
 # that must be in view, each with the column after it or None for the last one), per language
-CASES = {
+Wanted = list[tuple[str, str | None]]
+CASES: dict[str, tuple[str, str, dict[str, tuple[str, Wanted]]]] = {
     "agreement-signed": (
         "staff.demo",
         "agreements",
@@ -78,7 +79,7 @@ def _address(server: AppServer, shows: str) -> str:
     return f"{server.url}/agreements"
 
 
-def _in_view(page, table: str, wanted: list[tuple[str, str | None]]) -> list[str]:  # type: ignore[no-untyped-def]
+def _in_view(page, table: str, wanted: Wanted) -> list[str]:  # type: ignore[no-untyped-def]
     """The columns of ``wanted`` that are not in view in the table that has ``table``."""
     tables = []
     for _attempt in range(3):  # a rerun may draw the table anew meanwhile
