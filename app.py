@@ -32,9 +32,10 @@ try:
         data.engine()
     here = city.profile()
     city.frame(here)  # tab title, logo, the city's name and the language choice
-    page_fixes.install()  # select boxes that open on a click; Streamlit's words translated
     framed = True
-    actor = auth.signed_in_actor(form=False)  # the sign-in page draws the form
+    with page_fixes.hidden():  # app-made elements that take no room, not even while loading
+        page_fixes.install()  # select boxes that open on a click; Streamlit's words translated
+        actor = auth.signed_in_actor(form=False)  # the sign-in page draws the form
 except DatabaseUnavailable as exc:  # down, restarting, busy: say so, without a traceback
     if not framed:
         city.language_picker()

@@ -60,7 +60,7 @@ def accounts_table(users: list[dict[str, Any]], states: dict[int, accounts.Signi
         ]
     )
     st.caption(_("{shown} of {total} accounts", shown=len(shown), total=len(users)))
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="")
 
 
 def _show_one_time_password(username: str, password: str) -> None:

@@ -24,6 +24,7 @@ from components.export import EXPORT_LIMIT, files_on_request
 from components.i18n import N_, _, current_language, fmt_datetime, fmt_int, md_date
 from components.labels import label, labeller
 from components.pager import PAGE_SIZE, page_offset, pager
+from components.registers.spec import NAME_PX
 from components.tiles import Tile, tile_row
 from components.url_state import must_sync
 from db import clock, domain
@@ -271,11 +272,19 @@ def agreements_table(url: str, view: AgreementView, counts: dict[str, int]) -> p
     offset = page_offset(key, filters, total)
     df = data.agreements_page(url, *filters, offset, PAGE_SIZE)
     shown = agreements_frame(df)
-    date_cols = {
+    # At 1440 px the dates (the signing first) stay in view: names and titles take a bounded
+    # width (the whole text is in the agreement, a click away), labels of codes a small one.
+    config = {
         _(h): st.column_config.DateColumn(format="YYYY-MM-DD")
         for k, h in AGREEMENT_COLUMNS
         if k.endswith("_on")
     }
+    config[_("Record number")] = st.column_config.NumberColumn(pinned=True)
+    for k, h in AGREEMENT_COLUMNS:
+        if k in ("partner", "title"):
+            config[_(h)] = st.column_config.TextColumn(width=NAME_PX)
+        elif k in ("partner_kind", "region", "kind", "status_then"):
+            config[_(h)] = st.column_config.TextColumn(width="small")
     ids = [int(i) for i in df["id"]]
     table = f"ic_agreements_table_{offset}"
 
@@ -288,10 +297,11 @@ def agreements_table(url: str, view: AgreementView, counts: dict[str, int]) -> p
         shown,
         hide_index=True,
         width="stretch",
-        column_config=date_cols,
+        column_config=config,
         on_select=opened,
         selection_mode="single-row",
         key=table,
+        placeholder="",
     )
     st.caption(_("Select a row to see what the agreement produced."))
     pager(key, total)
@@ -334,6 +344,7 @@ def _products(adoptions: pd.DataFrame, testbeds: pd.DataFrame) -> None:
             ),
             hide_index=True,
             width="stretch",
+            placeholder="",
         )
     st.markdown("**" + _("Testbeds under this agreement ({n})", n=fmt_int(len(testbeds))) + "**")
     if testbeds.empty:
@@ -358,6 +369,7 @@ def _products(adoptions: pd.DataFrame, testbeds: pd.DataFrame) -> None:
             ),
             hide_index=True,
             width="stretch",
+            placeholder="",
         )
 
 

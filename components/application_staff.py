@@ -57,7 +57,7 @@ def queue_list(actor: Actor) -> int | None:
             _("Step"): [label("application_step", s) for s in table["status"]],
         }
     )
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="")
     titles = {
         int(r["id"]): f"{r['organisation']} · {r['title_en' if english else 'title_ko']}"
         for r in table.to_dict("records")

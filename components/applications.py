@@ -102,7 +102,7 @@ def details(view: applications.ApplicationView) -> None:
         hide_index=True,
         width="stretch",
         row_height=ROW_PX,
-        height=ROW_PX * (len(rows) + 1) + 4,  # every row, no scrolling
+        height=ROW_PX * (len(rows) + 1) + 4,  # every row, no scrolling, placeholder="",
     )
     st.caption(_("Description"))
     st.text(view.description)
@@ -237,7 +237,7 @@ def my_applications(actor: Actor) -> None:
             _("Registration number"): table["reg_no"].fillna("-"),
         }
     )
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="")
     titles = dict(zip(table["id"], table["title_en" if english else "title_ko"], strict=True))
     ids = list(titles)
     remembered = st.session_state.get("my_application")

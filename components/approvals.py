@@ -446,4 +446,4 @@ def outcomes_table(outcomes: Sequence[ItemOutcome], labels: dict[str, str]) -> N
             _("Details"): [_(o.message, **o.params) if o.message else "" for o in outcomes],
         }
     )
-    st.dataframe(df, hide_index=True, width="stretch", key="ap_outcomes_table")
+    st.dataframe(df, hide_index=True, width="stretch", key="ap_outcomes_table", placeholder="")

@@ -194,6 +194,7 @@ def events_table(df: pd.DataFrame, names: EventNames, key: str, raw: bool) -> in
         selection_mode="single-row",
         key=key,
         column_config=config,
+        placeholder="",
     )
     rows = picked.selection.rows
     return int(df["id"].iloc[rows[0]]) if rows else None
@@ -297,7 +298,7 @@ def event_detail(
         st.text(_kst(ev.occurred_at) + "  " + words.sentence(row, names.records, names.actors))
         changes = words.changes(ev.entity, ev.before, ev.after)
         if len(changes):
-            st.dataframe(changes, hide_index=True, width="stretch")
+            st.dataframe(changes, hide_index=True, width="stretch", placeholder="")
         fields = pd.DataFrame(
             {
                 _("Attribute"): [
@@ -325,7 +326,7 @@ def event_detail(
             }
         )
         st.markdown("**" + _("As stored") + "**")
-        st.dataframe(fields, hide_index=True, width="stretch")
+        st.dataframe(fields, hide_index=True, width="stretch", placeholder="")
         if st.toggle(_("Show the stored JSON"), key="at_detail_json"):
             left, right = st.columns(2)
             with left:
@@ -626,6 +627,7 @@ def records_verdict(result: Integrity) -> None:
         ),
         hide_index=True,
         width="stretch",
+        placeholder="",
     )
 
 

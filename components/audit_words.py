@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from components.history import HISTORY_FIELDS, history_value
+from components.history import HISTORY_FIELDS, field_name, history_value
 from components.i18n import N_, _, current_language
 from components.labels import label
 from db.audit.describe import ActorName, RecordName
@@ -263,6 +263,17 @@ MORE_FIELDS: dict[str, str] = {
     "number": N_("Number"),
     "directive": N_("Directive"),
     "effective_on": N_("In force from"),
+    "name_ko": N_("Name (Korean)"),
+    "region": N_("Region"),
+    "home_regions": N_("Home regions"),
+    "default_language": N_("Default language"),
+    "first_operating_day": N_("First operating day"),
+    "reg_no_pattern": N_("Registration number pattern"),
+    "time_zone": N_("Time zone"),
+    "terms": N_("Vocabularies"),
+    "rules": N_("Rules of the regulation"),
+    "records": N_("Records"),
+    "tables": N_("Tables"),
 }
 FIELDS: dict[str, str] = {**HISTORY_FIELDS, **MORE_FIELDS}
 _VOCABULARIES = {
@@ -270,6 +281,7 @@ _VOCABULARIES = {
     "method": "seat_method",
     "channel": "inquiry_channel",
     "performance": "performance",
+    "region": "region",
 }
 _STATUSES = {"meeting": "meeting_status", "agreement": "agreement_status"}
 
@@ -384,7 +396,7 @@ def changes(entity: str, before: Any, after: Any) -> pd.DataFrame:
     rows = []
     for key in keys:
         # a field of its own, else a criterion of the city's (an evaluation's scores)
-        name = _(FIELDS[key]) if key in FIELDS else label("criterion", key)
+        name = field_name(entity, key, FIELDS) if key in FIELDS else label("criterion", key)
         rows.append(
             (
                 name,

@@ -162,6 +162,7 @@ def profile_form(actor: Actor, here: City, records_exist: bool) -> None:
                 "figure": st.column_config.TextColumn(_("Figure")),
                 "target": st.column_config.NumberColumn(_("Target"), min_value=0, step=1),
             },
+            placeholder="",
         )
         submitted = st.form_submit_button(_("Save the profile"), type="primary")
     if submitted:
@@ -230,6 +231,7 @@ def vocabulary_section(actor: Actor, vocabulary: str) -> None:
                 "retired": st.column_config.CheckboxColumn(_("Retired")),
                 "uses": st.column_config.NumberColumn(_("Records using it")),
             },
+            placeholder="",
         )
         st.caption(
             _(
@@ -439,7 +441,7 @@ def profile_read_only(actor: Actor) -> None:
             "every change is on the audit trail."
         )
     )
-    st.dataframe(_facts(view.city), hide_index=True, width="stretch")
+    st.dataframe(_facts(view.city), hide_index=True, width="stretch", placeholder="")
     targets = _targets_frame(view.city)
     if not targets.empty:
         st.markdown("**" + _name("targets") + "**")
@@ -449,10 +451,13 @@ def profile_read_only(actor: Actor) -> None:
             ),
             hide_index=True,
             width="stretch",
+            placeholder="",
         )
     for vocabulary in view.vocabularies:
         st.markdown("**" + _(VOCABULARY_TITLES[vocabulary]) + "**")
-        st.dataframe(_read_only_terms(view, vocabulary), hide_index=True, width="stretch")
+        st.dataframe(
+            _read_only_terms(view, vocabulary), hide_index=True, width="stretch", placeholder=""
+        )
     st.download_button(
         _("Download the profile file (TOML)"),
         data=view.profile_file.encode("utf-8"),

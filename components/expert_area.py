@@ -233,7 +233,7 @@ def member_progress(actor: Actor, meeting_id: int) -> None:
                 _("Sheet (SHA-256)"): [(r.sheet_sha256 or "-")[:16] for r in rows],
             }
         )
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="")
         if "staff" in actor.roles:
             _remind(actor, meeting_id)
 

@@ -95,6 +95,7 @@ def _ties_editor(key: str, names: dict[int, str], ties: Sequence[DeclaredTie]) -
             "ended_on": st.column_config.DateColumn(_("Until"), format="YYYY-MM-DD"),
             "note": st.column_config.TextColumn(_("Note"), max_chars=500),
         },
+        placeholder="",
     )
 
 

@@ -349,6 +349,7 @@ def fairness_panels(report: FairnessReport) -> None:
             hide_index=True,
             width="stretch",
             height=height(len(top), 8),
+            placeholder="",
         )
     st.subheader(_("Experts who sat many times for the same applicant"))
     rep = report.repeated
@@ -372,6 +373,7 @@ def fairness_panels(report: FairnessReport) -> None:
             ),
             hide_index=True,
             width="stretch",
+            placeholder="",
         )
     sided = report.one_sided_panels
     st.subheader(_("Panels where one affiliation held the majority"))
@@ -406,4 +408,5 @@ def fairness_panels(report: FairnessReport) -> None:
             width="stretch",
             height=height(len(sided), 8),
             column_config={_("Date"): st.column_config.DateColumn(format="YYYY-MM-DD")},
+            placeholder="",
         )

@@ -81,7 +81,13 @@ def table(
     height_px = min(HEADER_PX + ROW_PX * len(out), 420)
     if on_open is None:
         st.dataframe(
-            out, hide_index=True, width="stretch", column_config=config, key=key, height=height_px
+            out,
+            hide_index=True,
+            width="stretch",
+            column_config=config,
+            key=key,
+            height=height_px,
+            placeholder="",
         )
         return
 
@@ -99,6 +105,7 @@ def table(
         height=height_px,
         on_select=opened,
         selection_mode="single-row",
+        placeholder="",
     )
 
 

@@ -116,10 +116,21 @@ _STATUS_VOCABULARY = {
     "adoption": "adoption_status",
     "testbed": "testbed_stage",
     "inquiry": "inquiry_status",
+    "meeting": "meeting_status",
+    "agreement": "agreement_status",
 }
+# A field whose name depends on the record: a meeting's title is the meeting's name, not a
+# technology's ("기술명").
+_ENTITY_FIELDS: dict[tuple[str, str], str] = {("meeting", "title"): N_("Meeting title")}
 HISTORY_STEP = 20
 HISTORY_MAX = 200
 WITHHELD = "(withheld)"
+
+
+def field_name(entity: str, key: str, fields: Mapping[str, str] | None = None) -> str:
+    """A field's label in the reader's language, as the record of ``entity`` names it."""
+    text = _ENTITY_FIELDS.get((entity, key)) or (fields or HISTORY_FIELDS)[key]
+    return _(text)
 
 
 def history_value(entity: str, key: str, value: Any) -> str:
@@ -150,7 +161,7 @@ def _history_changes(entity: str, before: Any, after: Any) -> str:
     for key in [*after, *(k for k in before if k not in after)]:
         if key not in HISTORY_FIELDS:
             continue
-        name = _(HISTORY_FIELDS[key])
+        name = field_name(entity, key)
         new = history_value(entity, key, after.get(key))
         if key in before:
             old = history_value(entity, key, before.get(key))
@@ -235,4 +246,10 @@ def history_table(hist: Any, key: str, *, rows_shown: int | None = None) -> None
         key=key,
         height=height,
         placeholder="",
+        # the reason ("Why") stays in view at 1440 px: who and what changed take a bounded
+        # width (the whole event is in the audit trail)
+        column_config={
+            _("Who"): st.column_config.TextColumn(width=180),
+            _("Changes"): st.column_config.TextColumn(width=360),
+        },
     )

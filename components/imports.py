@@ -455,7 +455,7 @@ def show_ready(result: imports.CheckResult) -> bool:
     )
     if result.preview:
         st.markdown("**" + _("Preview of the first rows") + "**")
-        st.dataframe(preview_frame(result), hide_index=True, width="stretch")
+        st.dataframe(preview_frame(result), hide_index=True, width="stretch", placeholder="")
     if result.to_add + result.to_update == 0:
         st.info(_("Nothing would change: every record is already in the register as in the file."))
     confirmed = st.checkbox(

@@ -135,7 +135,7 @@ def _kind_chart(df: pd.DataFrame) -> None:
     )
     table.insert(0, _("Inquiries"), totals)
     table.index.name = _("Kind of body")
-    st.dataframe(table.reset_index(), hide_index=True, width="stretch")
+    st.dataframe(table.reset_index(), hide_index=True, width="stretch", placeholder="")
 
 
 def _region_bars(bars: pd.DataFrame) -> alt.Chart:
@@ -346,6 +346,7 @@ def _overdue_view(url: str, as_of: dt.date, days: int) -> None:
         key=table,
         on_select=opened,
         selection_mode="single-row",
+        placeholder="",
     )
     st.caption(_("Select a row to open the inquiry under the filters below."))
     pager(key, total)

@@ -150,6 +150,10 @@ LABELS: dict[str, dict[str, str]] = {
         "held": N_("Being held"),
         "closed": N_("Closed"),
     },
+    # a panel draw's rule, by the identifier a meeting records (db.meetings.draw.RULE)
+    "panel_rule": {
+        "balanced-v1": N_("balanced draw, version 1"),
+    },
     "exclusion_reason": {
         "same_organization": N_("Same organisation as an applicant"),
         "tie": N_("Tie to an applicant within three years"),

@@ -155,9 +155,28 @@ def _panel(record: MeetingRecord) -> None:
         }
     )
     if record.personal_data and "phone" in panel.columns:
-        table[_("Phone")] = panel["phone"]
-        table[_("E-mail")] = panel["email"]
-    st.dataframe(table, hide_index=True, width="stretch")
+        # How to reach a member, beside the name (at 1440 px the last columns are off view)
+        table.insert(2, _("Phone"), panel["phone"])
+        table.insert(3, _("E-mail"), panel["email"])
+    narrow = st.column_config.TextColumn(width="small")
+    yes_no_columns = (
+        _("Chair"),
+        _("Attended"),
+        _("Declared an interest"),
+        _("Recused"),
+        _("Votes"),
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        placeholder="",
+        column_config={
+            _("Name"): st.column_config.TextColumn(pinned=True),
+            _("Organisation"): st.column_config.TextColumn(width=150),
+            **dict.fromkeys(yes_no_columns, narrow),
+        },
+    )
     counts = panel["affiliation"].value_counts()
     st.caption(
         _("Affiliations on the panel: {counts}").format(
@@ -212,6 +231,7 @@ def _declarations(record: MeetingRecord) -> None:
         ),
         hide_index=True,
         width="stretch",
+        placeholder="",
     )
 
 
@@ -236,15 +256,16 @@ def _draw(record: MeetingRecord) -> None:
         st.markdown(
             escape_markdown(
                 _(
-                    "Drawn by rule {rule} at {when} by {who}: conflicts excluded, experts of the "
-                    "agenda's fields first, seats balanced across affiliations, fewest recent "
-                    "seats first, then the seeded lottery.",
-                    rule=draw.rule,
+                    "Drawn under the rule “{rule}” at {when} by {who}: conflicts excluded, "
+                    "experts of the agenda's fields first, seats balanced across affiliations, "
+                    "fewest recent seats first, then the seeded lottery.",
+                    rule=label("panel_rule", draw.rule),
                     when=when,
                     who=draw.drawn_by or "-",
                 )
             )
         )
+        st.caption(_("Rule identifier (for auditors): {rule}", rule=f"`{draw.rule}`"))
         targets = ", ".join(f"{label('affiliation', a)} {n}" for a, n in draw.targets.items() if n)
         fields = ", ".join(label("field", f) for f in draw.fields) or _("any")
         st.caption(
@@ -296,6 +317,7 @@ def _draw(record: MeetingRecord) -> None:
         hide_index=True,
         width="stretch",
         height=height(len(ex), 8),
+        placeholder="",
     )
 
 
@@ -384,7 +406,7 @@ def _item(item: ItemRecord, marks: Any, record: MeetingRecord) -> None:
         table[name] = ev[c].astype("Int64")
     table[_("Mean")] = ev["mean"]
     table[_("Comment")] = [c if isinstance(c, str) else "" for c in ev["comment"]]
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="")
 
 
 def _minutes(record: MeetingRecord) -> None:
@@ -415,4 +437,5 @@ def _corrections(record: MeetingRecord) -> None:
         ),
         hide_index=True,
         width="stretch",
+        placeholder="",
     )

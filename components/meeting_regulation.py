@@ -111,6 +111,7 @@ def item_recusals(item: ItemRecord) -> None:
         ),
         hide_index=True,
         width="stretch",
+        placeholder="",
     )
 
 

@@ -181,6 +181,7 @@ def meetings_table(df: pd.DataFrame, total: int, page: int) -> None:
         key=key,
         on_select=functools.partial(_selected, key),
         selection_mode="single-row",
+        placeholder="",
     )
     st.caption(_("Select a row to see the meeting's whole record."))
     pages = max(1, math.ceil(total / LIST_PAGE_SIZE))

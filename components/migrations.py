@@ -75,7 +75,7 @@ def submit(
     )
     if result.preview:
         st.markdown("**" + _("Preview of the first rows") + "**")
-        st.dataframe(ui.preview_frame(result), hide_index=True, width="stretch")
+        st.dataframe(ui.preview_frame(result), hide_index=True, width="stretch", placeholder="")
     if result.to_add + result.to_update == 0:
         st.info(_("Nothing would change: every record is already in the register as in the file."))
         return
@@ -209,7 +209,7 @@ def pending(actor: Actor) -> None:
             preview = _preview(m)
             if not preview.empty:
                 with st.expander(_("Preview of the first rows")):
-                    st.dataframe(preview, hide_index=True, width="stretch")
+                    st.dataframe(preview, hide_index=True, width="stretch", placeholder="")
             own = m.submitted_by_id == actor.id
             if own:
                 st.info(
@@ -278,7 +278,7 @@ def history(actor: Actor) -> None:
             for m in migrations
         ]
     ).astype({_("Records written"): "Int64", _("Audit event"): "Int64"})
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(frame, hide_index=True, width="stretch", placeholder="")
     written = [m for m in migrations if m.status == "confirmed"]
     if not written:
         return
@@ -303,4 +303,5 @@ def history(actor: Actor) -> None:
         ),
         hide_index=True,
         width="stretch",
+        placeholder="",
     )

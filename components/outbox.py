@@ -46,7 +46,7 @@ def outbox_view(actor: Actor) -> None:
             for r in rows
         ]
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="")
     pager(PAGE_KEY, total)
     by_id = {r.id: r for r in rows}
     chosen = st.selectbox(

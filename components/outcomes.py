@@ -108,7 +108,13 @@ def _table(columns: tuple[Column, ...], df: pd.DataFrame, basename: str, *, empt
         st.info(_(empty))
         return
     shown = display_frame(columns, df)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config(columns))
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config=column_config(columns),
+        placeholder="",
+    )
     download_buttons(shown, basename, key=f"outcomes_{basename}")
 
 
@@ -237,7 +243,9 @@ def overview_targets(actor: Actor, as_of: dt.date) -> None:
         money = r["figure"].endswith("_krw")
         tiles_.append(
             Tile(
-                _("{figure} against the target", figure=label("target_figure", r["figure"])),
+                # the heading says these are the year's targets; the change says how far
+                # (a longer label is cut at 1440 px)
+                label("target_figure", r["figure"]),
                 _billions(actual) if money else actual,
                 _(
                     "Target {target}; actual up to {date}.",
@@ -249,4 +257,4 @@ def overview_targets(actor: Actor, as_of: dt.date) -> None:
                 delta_arrow="off",
             )
         )
-    tile_row(tiles_, per_row=max(len(tiles_), 4))
+    tile_row(tiles_, per_row=3 if len(tiles_) > 4 else 4)  # wide enough for their labels

@@ -270,7 +270,7 @@ def records_table(figure: str, fig: Figure) -> None:
         st.info(_("No records stand behind this figure on that date."))
         return
     st.caption(_("{n} records", n=fmt_int(len(df))))
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="")
     # The Excel file is built when it is asked for: three popovers of up to 500 rows each
     # cost ~200 ms of openpyxl on every cold overview, for a file few people download.
     excel = partial(to_xlsx, df, sheet=basename)
@@ -349,6 +349,7 @@ def pipeline(stages: Mapping[str, int], durations: Mapping[str, float | None]) -
             ),
             hide_index=True,
             width="stretch",
+            placeholder="",
         )
         st.caption(_("Medians over the transitions completed by the chosen date."))
 

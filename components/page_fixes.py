@@ -14,12 +14,14 @@ import json
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 from components.i18n import N_, current_language, translate_in
 
 SCRIPT = Path(__file__).parent / "assets" / "page_fixes.js"
+FIXES_KEY = "ntp_page_fixes"  # the container of the script's element
 
 # (what Streamlit writes, a regular expression of the whole text; its words as a msgid, where
 # {1} stands for the expression's first group)
@@ -78,13 +80,26 @@ def builtin_words(lang: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def hidden() -> Any:
+    """A container for app-made elements that take no room and show nothing: the page
+    script (:func:`install`) and the sign-in cookie's reader. Until the browser has loaded
+    Streamlit's code for such an element (on a first view), Streamlit draws a grey
+    placeholder in its place: the "empty grey box" above the city's name. The container is
+    one pixel high, which hides the placeholders; the page script's style, once loaded,
+    removes the container with its spacing."""
+    return st.container(key=FIXES_KEY, height=1, border=False)
+
+
 def install() -> None:
     """Run the script in the page (once per page load; a rerun finds it installed) with the
     interface words of the reader's language (they change with the language choice)."""
     words = json.dumps(builtin_words(current_language()), ensure_ascii=False).replace("</", "<\\/")
+    # The element that carries the script takes no room on the page (nor, see hidden(), the
+    # container it is drawn in).
     st.html(
-        # The element that carries the script takes no room on the page.
-        "<style>[data-testid='stElementContainer']:has(#ntp-page-fixes){display:none}</style>"
+        f"<style>[data-testid='stLayoutWrapper']:has(> .st-key-{FIXES_KEY}),"
+        f".st-key-{FIXES_KEY},"
+        "[data-testid='stElementContainer']:has(#ntp-page-fixes){display:none}</style>"
         f"<span id='ntp-page-fixes'></span><script>{_script()}"
         f"window.__ntpWords({words});</script>",
         unsafe_allow_javascript=True,

@@ -418,7 +418,7 @@ def _dictionary_table(df: pd.DataFrame, key: str) -> None:
                 "description_en": _("Description in English"),
             }
         )
-        st.dataframe(shown_df, hide_index=True, width="stretch", key=f"dict_{key}")
+        st.dataframe(shown_df, hide_index=True, width="stretch", key=f"dict_{key}", placeholder="")
 
 
 def figures_downloads(figures: Sequence[PublicFigure], as_of: dt.date) -> None:

@@ -151,6 +151,7 @@ def versions_table(view: reg.RegulationOverview) -> None:
         hide_index=True,
         width="stretch",
         column_config={_("Effective date"): st.column_config.DateColumn(format="YYYY-MM-DD")},
+        placeholder="",
     )
 
 
@@ -197,6 +198,7 @@ def rules_table(view: reg.RegulationOverview, version: reg.Version) -> None:
         ),
         hide_index=True,
         width="stretch",
+        placeholder="",
     )
 
 
@@ -259,6 +261,7 @@ def difference_table(view: reg.RegulationOverview, found: list[tuple[str, Any, A
         ),
         hide_index=True,
         width="stretch",
+        placeholder="",
     )
 
 

@@ -85,7 +85,11 @@ def table(frame: pd.DataFrame) -> None:
         return
     shown_frame = display_frame(COLUMNS, frame)
     st.dataframe(
-        shown_frame, hide_index=True, width="stretch", column_config=column_config(COLUMNS)
+        shown_frame,
+        hide_index=True,
+        width="stretch",
+        column_config=column_config(COLUMNS),
+        placeholder="",
     )
     download_buttons(shown_frame, "testbeds", key="tb_download")
 
@@ -127,6 +131,7 @@ def card(actor: Actor, frame: pd.DataFrame) -> None:
                 hide_index=True,
                 width="stretch",
                 column_config=column_config(SALE_COLUMNS),
+                placeholder="",
             )
     if actor.has("staff"):
         with st.expander(_("Record the budget, result and certificate"), icon=":material/edit:"):

@@ -6,16 +6,17 @@ meeting, my proposals), each cut in SQL with "Show more", and the choices its fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from components import data
-from components.cells import row_name
+from components.cells import day, escape_markdown, row_name
+from components.forms import Form
 from components.grid import Col, date_col, table, title_col, vocab
-from components.i18n import N_, _, fmt_int
+from components.i18n import N_, _, current_language, fmt_int
 from components.labels import label, status_label
 from components.tiles import Tile, tile_row
 from db import approvals
@@ -33,6 +34,108 @@ def queue_limit() -> int:
 
 def _show_more() -> None:
     st.session_state[LIMIT_KEY] = queue_limit() + QUEUE_PAGE
+
+
+# The forms under the lists, one tab each (msgids); a click on a row of "To screen" or "To
+# propose" opens that item in its form's tab, with the item's facts above the form.
+MOVE = N_("Move a technology forward")
+PROPOSE = N_("Propose an adoption")
+ACTIONS = (
+    MOVE,
+    PROPOSE,
+    N_("Register a submission"),
+    N_("Testbeds and registrations"),
+    N_("Applications from companies"),
+)
+OPENED_KEY = "wq_opened"  # the item opened from a list: {"action": msgid, "id", "reg_no", "fresh"}
+TECHNOLOGIES_PAGE = "pages/technologies.py"
+# The form of each action: its name, its technology box and the search box above it.
+_ACTION_FORM = {
+    MOVE: ("move", "wf_move_tech", "wf_move_search"),
+    PROPOSE: ("propose", "wf_adopt_technology_id", "wf_adopt_search"),
+}
+
+
+def _tab_key() -> str:
+    # the active tab is kept by its label, which is in the reader's language
+    return f"wq_action_tab_{current_language()}"
+
+
+def action_tabs() -> Sequence[Any]:
+    """The forms' tabs; an item just opened from a list (:func:`_opener`) makes its form's
+    tab the active one and is chosen in that form (its search box set to its registration
+    number, so the choices hold it however long the list)."""
+    opened = st.session_state.get(OPENED_KEY)
+    if opened and opened.get("fresh"):
+        action = str(opened["action"])  # a msgid
+        form, box, search = _ACTION_FORM[action]
+        st.session_state[search] = str(opened["reg_no"])
+        st.session_state[Form(form).key(box)] = int(opened["id"])
+        st.session_state[_tab_key()] = _(action)
+        st.session_state[OPENED_KEY] = {**opened, "fresh": False}
+    return st.tabs([_(a) for a in ACTIONS], key=_tab_key(), on_change="rerun")
+
+
+def _opener(action: str) -> Callable[[Mapping[str, Any]], None]:
+    """A click on a row opens its item in the form of ``action`` (see :func:`action_tabs`)."""
+
+    def open_row(row: Mapping[str, Any]) -> None:
+        st.session_state[OPENED_KEY] = {
+            "action": action,
+            "id": int(row["id"]),
+            "reg_no": str(row["reg_no"]),
+            "fresh": True,
+        }
+
+    return open_row
+
+
+def _close() -> None:
+    opened = st.session_state.pop(OPENED_KEY, None)
+    if opened:
+        form, box, search = _ACTION_FORM[opened["action"]]
+        st.session_state[search] = ""
+        st.session_state.pop(Form(form).key(box), None)
+
+
+def opened_item(action: str, listed: pd.DataFrame) -> None:
+    """Above the form of ``action``: the item opened from the list, if it is one of this
+    form's, as the list (``listed``) has it now, with a link to its whole record and a button
+    that closes it. An item that has left the list (moved on) closes."""
+    opened = st.session_state.get(OPENED_KEY)
+    if not opened or opened["action"] != action:
+        return
+    now = listed[listed["id"] == opened["id"]] if len(listed) else listed
+    if now.empty:
+        st.session_state.pop(OPENED_KEY, None)
+        return
+    row = now.iloc[0].to_dict()
+    since = row.get("since") or row.get("registered_on")
+    with st.container(border=True):
+        st.markdown(
+            "**"
+            + escape_markdown(f"{row['reg_no']} · {row_name(row, 'title_ko', 'title_en')}")
+            + "**"
+        )
+        facts = [
+            _("Owner: {name}", name=row_name(row, "owner_ko", "owner_en")),
+            _("Field: {field}", field=label("field", row.get("field"))),
+        ]
+        if row.get("status"):
+            facts.append(status_label("technology", str(row["status"])))
+        if since is not None:
+            facts.append(_("since {day}", day=day(since)))
+        st.caption(escape_markdown(" · ".join(facts)))
+        left, right = st.columns([3, 1])
+        with left:
+            st.page_link(
+                TECHNOLOGIES_PAGE,
+                label=_("Open the technology's whole record"),
+                icon=":material/open_in_new:",
+                query_params={"id": str(int(row["id"]))},
+            )
+        with right:
+            st.button(_("Close"), key="wq_opened_close", on_click=_close, icon=":material/close:")
 
 
 def queue_tiles(counts: approvals.QueueCounts) -> None:
@@ -151,15 +254,24 @@ def queue_sections(queue: approvals.WorkQueue, counts: approvals.QueueCounts) ->
     )
     with tabs[0]:
         st.caption(_("Submissions to screen, and screened technologies to send to review."))
-        table(queue.to_screen, TO_SCREEN, empty=N_("Nothing to screen."), key="wq_screen")
+        st.caption(_("Click a row to open the item with its form under the list."))
+        table(
+            queue.to_screen,
+            TO_SCREEN,
+            empty=N_("Nothing to screen."),
+            key="wq_screen",
+            on_open=_opener(MOVE),
+        )
         _more("to_screen", len(queue.to_screen), counts.to_screen)
     with tabs[1]:
         st.caption(_("Registered technologies that no city project has proposed yet."))
+        st.caption(_("Click a row to open the item with its form under the list."))
         table(
             queue.to_propose,
             TO_PROPOSE,
             empty=N_("Every registered technology has a proposal."),
             key="wq_propose",
+            on_open=_opener(PROPOSE),
         )
         _more("to_propose", len(queue.to_propose), counts.to_propose)
     with tabs[2]:

@@ -27,20 +27,14 @@ application_staff.waiting_note(actor)
 wq.queue_sections(queue, counts)
 
 st.divider()
-act = st.tabs(
-    [
-        _("Move a technology forward"),
-        _("Propose an adoption"),
-        _("Register a submission"),
-        _("Testbeds and registrations"),
-        _("Applications from companies"),
-    ]
-)
+act = wq.action_tabs()  # a row opened in a list above opens its form's tab
 with act[0]:
+    wq.opened_item(wq.MOVE, queue.to_screen)
     queue_forms.move_form(
         actor, wq.technologies(actor, "wf_move_search", ("submitted", "screening"))
     )
 with act[1]:
+    wq.opened_item(wq.PROPOSE, queue.to_propose)
     queue_forms.propose_form(actor, wq.technologies(actor, "wf_adopt_search", ("registered",)))
 with act[2]:
     queue_forms.register_form(actor, wq.owners(actor))

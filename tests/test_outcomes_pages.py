@@ -140,8 +140,11 @@ def test_pages_in_korean_and_targets_on_the_overview(
     app_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = sign_in(new_app(), "executive.demo")
-    labels = [m.label for m in at.metric]
-    assert "Contracts against the target" in labels
+    # under "Targets for <year>": each figure by its name, how far as "<p> of target"
+    assert any(h.value.startswith("Targets for ") for h in at.subheader)
+    targets = {m.label: m.proto.delta for m in at.metric if m.proto.delta.endswith(" of target")}
+    assert "Contracts" in targets, targets
+    assert "Technologies registered" in targets, targets
     monkeypatch.setenv("NTP_LANG", "ko")
     at = new_app()
     at.text_input[0].input("executive.demo")

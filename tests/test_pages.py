@@ -130,6 +130,12 @@ def test_role_by_page_table(app_env: str, role: str, spec) -> None:  # type: ign
         at.switch_page(spec.path).run()
         assert not at.exception, (spec.path, at.exception)
         assert at.title[0].value == PAGE_TITLES[spec.url_path]
+        # An empty cell reads empty, not "None" (Streamlit's default text for a missing value;
+        # issue 16 item 5).
+        unset = [
+            df.key or i for i, df in enumerate(at.dataframe) if not df.proto.HasField("placeholder")
+        ]
+        assert not unset, (spec.path, unset)
     else:
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(spec.path)

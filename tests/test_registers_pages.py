@@ -280,3 +280,40 @@ def test_escaped_text_makes_no_links_icons_or_markup(text: str) -> None:
     for trigger in ("://", "www.", "a@b", ":material/"):
         assert trigger not in unescaped, trigger
     assert unescaped.replace("\u200b", "") == text
+
+
+@pytest.mark.parametrize(
+    ("register", "count", "scope", "narrowed"),
+    [
+        (
+            "technologies",
+            "**1,017 technologies**",
+            "every status; the overview counts the registered ones",
+            [{"status": "registered"}, {"as_of": "2019-08-08"}],
+        ),
+        (
+            "adoptions",
+            "**289 adoptions**",
+            "every proposal in every status; the overview counts the technologies adopted",
+            [{"status": "approved"}, {"as_of": "2019-08-08"}],
+        ),
+        (
+            "experts",
+            "**1,671 experts**",
+            "with those who have left the pool; the overview counts the experts in the pool",
+            [{"as_of": "2019-08-08"}],
+        ),
+    ],
+)
+def test_a_registers_count_says_what_it_includes_beside_the_overviews(
+    app_env: str, register: str, count: str, scope: str, narrowed: list[dict[str, str]]
+) -> None:
+    """Issue 16: a register's count that is not the overview's figure says why (every status,
+    those who left the pool); a count narrowed to what the overview counts says nothing more."""
+    at = signed_in("staff")
+    open_register(at, register)
+    text = page_text(at)
+    assert f"{count} ({scope}" in text, text[:400]
+    for params in narrowed:
+        open_register(at, register, **params)
+        assert scope not in page_text(at), params

@@ -61,6 +61,11 @@ ADOPTIONS = Register(
     ),
     count=N_("{n} adoptions"),
     count_as_of=N_("{n} technologies adopted"),
+    count_scope=N_(
+        "every proposal in every status; the overview counts the technologies adopted, each "
+        "once: choose a date to count them"
+    ),
+    scope_filters=("status", "as_of"),
     as_of_note=N_(
         "One row per adopted technology: its first adoption approved on or before the date. "
         "Its other adoptions are listed in its record."
@@ -95,7 +100,7 @@ ADOPTIONS = Register(
                 Column("code", N_("Meeting")),
                 Column("held_on", N_("Held on"), "date"),
                 Column("decision", N_("Decision"), vocabulary="decision"),
-                Column("decision_reason", N_("Reason")),
+                Column("decision_reason", N_("Reason"), wide=True),
             ),
             N_("No meeting has reviewed this adoption yet."),
         ),

@@ -44,6 +44,11 @@ EXPERTS = Register(
         Column("email", N_("E-mail")),
     ),
     count=N_("{n} experts"),
+    count_scope=N_(
+        "with those who have left the pool; the overview counts the experts in the pool: "
+        "choose a date to count them"
+    ),
+    scope_filters=("as_of",),
     empty=N_("No experts match these filters."),
     heading=(Column("name", "", en="name_en"), Column("organization_ko", "", en="organization_en")),
     fields=(

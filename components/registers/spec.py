@@ -56,7 +56,8 @@ class Column:
     kind: ColumnKind = "text"
     vocabulary: str = ""  # codes shown as labels
     en: str = ""  # column holding the English text, shown in the English interface
-    wide: bool = False  # detail card: a paragraph across the card
+    wide: bool = False  # detail card: a paragraph across the card; a related table: a sentence
+    # that takes the room left and wraps (a decision's reason)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,10 @@ class Register:
     as_of_note: str = ""  # msgid shown under the count when the as-of filter is set
     count_as_of: str = ""  # msgid with {n} used instead of ``count`` when as-of is set
     keep: tuple[str, ...] = ()  # URL parameters another part of the page owns (left alone)
+    # What the count includes while none of ``scope_filters`` (attributes) is set, where that
+    # differs from the overview's figure of the same records (msgid), e.g. every status
+    count_scope: str = ""
+    scope_filters: tuple[str, ...] = ()
 
 
 class Msgid(str):
@@ -184,6 +189,9 @@ def display_frame(columns: tuple[Column, ...], df: pd.DataFrame) -> pd.DataFrame
 
 
 NAME_PX = 150  # a name or title column of a register table
+# A row of a table with a sentence in it (a decision's reason): Streamlit wraps the text of
+# its cells only in rows taller than 4rem (64 px); three lines of it.
+WRAPPED_ROW_PX = 72
 
 
 def column_config(columns: tuple[Column, ...]) -> dict[str, Any]:
@@ -201,6 +209,8 @@ def column_config(columns: tuple[Column, ...]) -> dict[str, Any]:
             config[_(column.header)] = st.column_config.DateColumn(
                 format="YYYY-MM-DD", pinned=pinned
             )
+        elif column.wide:
+            config[_(column.header)] = st.column_config.TextColumn(width="large")
         elif column.en:
             config[_(column.header)] = st.column_config.TextColumn(width=NAME_PX, pinned=pinned)
         elif column.vocabulary:

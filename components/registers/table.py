@@ -21,6 +21,7 @@ from components.pager import pager
 from components.registers.spec import (
     PAGE_SIZE,
     TABLE_ROWS_SHOWN,
+    WRAPPED_ROW_PX,
     Column,
     Notice,
     Register,
@@ -85,7 +86,10 @@ def table(view: View, df: pd.DataFrame, total: int) -> None:
     words = describe(view)
     as_of = view.values.get("as_of") is not None
     noun = reg.count_as_of if as_of and reg.count_as_of else reg.count
-    st.markdown(f"**{_(noun, n=fmt_int(total))}**" + (f" · {words}" if words else ""))
+    scope = ""
+    if reg.count_scope and not any(view.values.get(f) not in (None, "") for f in reg.scope_filters):
+        scope = " (" + _(reg.count_scope) + ")"
+    st.markdown(f"**{_(noun, n=fmt_int(total))}**{scope}" + (f" · {words}" if words else ""))
     if as_of and reg.as_of_note:
         st.caption(_(reg.as_of_note))
     if total == 0:
@@ -198,6 +202,7 @@ def detail(
                     hide_index=True,
                     width="stretch",
                     column_config=column_config(rel.columns),
+                    row_height=WRAPPED_ROW_PX if any(c.wide for c in rel.columns) else None,
                     placeholder="",
                 )
             else:

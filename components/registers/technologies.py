@@ -53,6 +53,8 @@ TECHNOLOGIES = Register(
         Column("ended_on", N_("Expired or withdrawn"), "date"),
     ),
     count=N_("{n} technologies"),
+    count_scope=N_("every status; the overview counts the registered ones"),
+    scope_filters=("status", "as_of"),
     empty=N_("No technologies match these filters."),
     heading=(Column("reg_no", ""), Column("title_ko", "", en="title_en")),
     fields=(
@@ -83,7 +85,7 @@ TECHNOLOGIES = Register(
                 Column("kind", N_("Kind of meeting"), vocabulary="meeting_kind"),
                 Column("held_on", N_("Held on"), "date"),
                 Column("decision", N_("Decision"), vocabulary="decision"),
-                Column("decision_reason", N_("Reason")),
+                Column("decision_reason", N_("Reason"), wide=True),
             ),
             N_("No meeting has reviewed this technology yet."),
         ),

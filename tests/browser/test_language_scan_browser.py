@@ -5,6 +5,7 @@ English ones (issue 16, item 5): every page of every role's navigation, its visi
 from __future__ import annotations
 
 import re
+from urllib.parse import urlparse
 
 import pytest
 
@@ -78,10 +79,32 @@ CODE = re.compile(  # e-mail addresses, digests, file names (a name, or an exten
 ALLOWED_KO = {"언어"}  # the language choice's label names both languages
 
 
+# Pages already photographed, (page, language): each page once per language in the CI's
+# artifacts (issue 16), by the first account whose navigation holds it.
+PHOTOGRAPHED: set[tuple[str, str]] = set()
+
+
+def _photograph(page, account: str, url: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    name = urlparse(url).path.strip("/") or "default"
+    if (name, lang) in PHOTOGRAPHED and name != "default":  # each role's own default page
+        return
+    PHOTOGRAPHED.add((name, lang))
+    screenshot(page, f"page-{name}-{account.split('.')[0]}-{lang}")
+
+
 def _pages(page, server: AppServer) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every page of the navigation (unfolded if folded: a click on an unfolded one folds it
+    and would leave the pages under the fold out)."""
     more = page.locator("[data-testid='stSidebarNavViewButton']")
-    if more.count() and more.first.is_visible():
+    if (
+        more.count()
+        and more.first.is_visible()
+        and re.search("more|더 보기", more.first.inner_text())
+    ):
         more.first.click()
+        page.locator("[data-testid='stSidebarNavViewButton']").filter(
+            has_text=re.compile("less|접기")
+        ).first.wait_for(timeout=30_000)
     hrefs = page.locator("[data-testid='stSidebarNav'] a").evaluate_all(
         "(links) => links.map((a) => a.getAttribute('href'))"
     )
@@ -122,6 +145,7 @@ def test_no_english_on_korean_pages_nor_korean_on_english_ones(  # type: ignore[
         settle(page)
         page.locator("h1").first.wait_for(timeout=30_000)
         settle(page)
+        _photograph(page, account, url, "en")
         words = HANGUL.findall(page.evaluate(INTERFACE))
         left = sorted({w for w in words if w not in ALLOWED_KO})
         if left:
@@ -132,6 +156,7 @@ def test_no_english_on_korean_pages_nor_korean_on_english_ones(  # type: ignore[
     leftovers: dict[str, list[str]] = {}
     for url in _pages(page, app_server):
         _open(page, url)
+        _photograph(page, account, url, "ko")
         text = CODE.sub(" ", page.evaluate(VISIBLE).replace("\u200b", ""))
         left = sorted({w for w in WORD.findall(text) if w not in ALLOWED_EN})
         if left:
