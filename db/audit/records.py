@@ -23,15 +23,16 @@ import datetime as dt
 import decimal
 import functools
 import hashlib
+import heapq
 import json
 import struct
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import LargeBinary, Table, func, insert, select
+from sqlalchemy import LargeBinary, Table, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from db.clock import utc_naive
@@ -157,6 +158,25 @@ def _short(texts: Iterable[str]) -> str:
     return struct.pack(f">{len(codes)}I", *codes).hex()
 
 
+def _digest(head: str, kids: Sequence[str]) -> str:
+    """A record's SHA-256: its columns' texts joined (``head``), then its child rows'."""
+    text = head + "\x1d" + "\x1e".join(kids) if kids else head
+    return _sha256(text.encode()).hexdigest()
+
+
+def _fields(short: str, kids: Sequence[str]) -> str:
+    """The short digests as a seal stores them: the columns' (``short``), then ``|`` and
+    the child rows' as ``name=digest`` separated by ``;``."""
+    if not kids:
+        return short
+    n = FIELD_DIGEST_CHARS
+    codes = _short(kids)
+    tail = ";".join(
+        f"{k[: k.index(chr(0x1F))]}={codes[j * n : (j + 1) * n]}" for j, k in enumerate(kids)
+    )
+    return f"{short}|{tail}"
+
+
 @dataclass(frozen=True)
 class State:
     """A record's state: its column values as text in the table's column order, and its
@@ -167,23 +187,11 @@ class State:
 
     @property
     def digest(self) -> str:
-        text = "\x1e".join(self.texts)
-        if self.kids:
-            text += "\x1d" + "\x1e".join(self.kids)
-        return _sha256(text.encode()).hexdigest()
+        return _digest("\x1e".join(self.texts), self.kids)
 
     def fields(self) -> str:
-        """The short digests as a seal stores them: the columns' one after the other, then
-        ``|`` and the child rows' as ``name=digest`` separated by ``;``."""
-        if not self.kids:
-            return _short(self.texts)
-        n = FIELD_DIGEST_CHARS
-        codes = _short(self.kids)
-        tail = ";".join(
-            f"{k[: k.index(chr(0x1F))]}={codes[j * n : (j + 1) * n]}"
-            for j, k in enumerate(self.kids)
-        )
-        return f"{_short(self.texts)}|{tail}"
+        """The short digests as a seal stores them (:func:`_fields`)."""
+        return _fields(_short(self.texts), self.kids)
 
 
 def _state(table_name: str, row: Sequence[Any], children: Sequence[str] = ()) -> State:
@@ -264,6 +272,88 @@ def _entry(table: str, record_id: int, state: State | None) -> SealEntry:
     return SealEntry(table, record_id, state.digest, state.fields())
 
 
+# --- Seals of the rows a write returned -----------------------------------------------------
+#
+# A bulk write (an import, the seed) seals its records from the rows its INSERT returns
+# (``RETURNING`` every column, :func:`returning`) instead of reading them back: the rows
+# come from the database through the same column types as a read, so their seals are the
+# ones a read would give, byte for byte.
+
+
+def returning(table_name: str) -> tuple[Any, ...]:
+    """The columns an INSERT into ``table_name`` returns for :func:`entries_of_rows` (every
+    column in the table's order); for a child table of an audited kind, the columns its
+    rows are sealed by (parent, name, value)."""
+    for sealed in SEALED.values():
+        if sealed.child is not None and sealed.child[0] == table_name:
+            name, parent, key, value = sealed.child
+            child = _table(name)
+            return (child.c[parent], child.c[key]) + ((child.c[value],) if value else ())
+    return tuple(_table(table_name).c)
+
+
+def parent_of(table_name: str) -> Sealed | None:
+    """The audited kind whose records own the rows of child table ``table_name``."""
+    return next((s for s in SEALED.values() if s.child and s.child[0] == table_name), None)
+
+
+def child_labels(sealed: Sealed, rows: Iterable[Sequence[Any]]) -> dict[int, list[str]]:
+    """The child rows (as :func:`returning` gives them) as sealed, by parent id."""
+    out: dict[int, list[str]] = {}
+    for row in rows:
+        out.setdefault(int(row[0]), []).append(_child_label(sealed, row))
+    return out
+
+
+def entries_of_rows(
+    table_name: str,
+    rows: Iterable[Sequence[Any]],
+    children: dict[int, list[str]] | None = None,
+) -> list[SealEntry]:
+    """The seals of records ``rows`` of ``table_name`` as an INSERT or UPDATE returned them
+    (every column, in the table's order); ``children``: the child rows of a kind that has
+    them, by parent id (as :func:`child_labels` gives them; none when left out)."""
+    position = _table(table_name).c.keys().index("id")
+    kids = children or {}
+    return [
+        _entry(
+            table_name,
+            int(row[position]),
+            _state(table_name, row, kids.get(int(row[position]), ())),
+        )
+        for row in rows
+    ]
+
+
+class Pending:
+    """Records of a kind with child rows, written before their children (the seed writes
+    every table in foreign-key order): their columns held as a seal needs them (joined text
+    and short digests), sealed by :meth:`entries` once the children are written."""
+
+    def __init__(self, table_name: str) -> None:
+        self.table = table_name
+        self.sealed = BY_TABLE[table_name]
+        self.heads: dict[int, tuple[str, str]] = {}
+        self.kids: dict[int, list[str]] = {}
+
+    def add_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        position = _table(self.table).c.keys().index("id")
+        for row in rows:
+            texts = _state(self.table, row).texts
+            self.heads[int(row[position])] = ("\x1e".join(texts), _short(texts))
+
+    def add_children(self, rows: Iterable[Sequence[Any]]) -> None:
+        for rid, labels in child_labels(self.sealed, rows).items():
+            self.kids.setdefault(rid, []).extend(labels)
+
+    def entries(self) -> list[SealEntry]:
+        out = []
+        for rid, (head, short) in self.heads.items():
+            kids = sorted(self.kids.get(rid, ()))
+            out.append(SealEntry(self.table, rid, _digest(head, kids), _fields(short, kids)))
+        return out
+
+
 def seals_for(session: Session, records: Iterable[tuple[str, Any]]) -> list[SealEntry]:
     """The seals of the audited records among ``(kind, entity_id)`` as they are now (the
     caller has flushed its writes): each table read once per 5,000 records."""
@@ -339,17 +429,24 @@ def any_sealed(session: Session) -> bool:
     return session.execute(select(RecordSeal.event_id).limit(1)).first() is not None
 
 
-def baseline_seals(session: Session, chunk: int) -> Iterator[list[SealEntry]]:
+def baseline_seals(
+    session: Session, chunk: int, *, known: Mapping[str, Sequence[SealEntry]] | None = None
+) -> Iterator[list[SealEntry]]:
     """The seals of every audited record, ``chunk`` at a time, when no record was ever sealed
     (a database that held records before migration 0013, or the seed's); nothing once any
     seal exists, so a record inserted by hand later is never sealed by this. Each table is
-    read once, in id order."""
+    read once, in id order. ``known``: seals already computed from the rows a write
+    returned, by table (the seed's, an import's new records): those records are not read
+    again (a table's read leaves their ids out when they are one range)."""
     if any_sealed(session):
         return
     part: list[SealEntry] = []
     for sealed in SEALED.values():
-        for rid, state in list(_current(session, sealed)):
-            part.append(_entry(sealed.table, rid, state))
+        have = sorted((known or {}).get(sealed.table, ()), key=lambda e: e.record_id)
+        skip = [e.record_id for e in have]
+        read = (_entry(sealed.table, rid, state) for rid, state in _current(session, sealed, skip))
+        for entry in heapq.merge(read, have, key=lambda e: e.record_id) if have else read:
+            part.append(entry)
             if len(part) >= chunk:
                 yield part
                 part = []
@@ -440,17 +537,32 @@ def _latest_seals(session: Session, table: str, head_id: int) -> Iterator[Any]:
     return _stream(session, query)
 
 
-def _current(session: Session, sealed: Sealed) -> Iterator[tuple[int, State]]:
-    """Every record of the table with its state, by id (children merged in, streamed)."""
+def _current(
+    session: Session, sealed: Sealed, skip: Sequence[int] = ()
+) -> Iterator[tuple[int, State]]:
+    """Every record of the table with its state, by id (children merged in, streamed);
+    ``skip``: ids (sorted) left out (in the query when they are one range of ids)."""
     table = _table(sealed.table)
     position = table.c.keys().index("id")
-    rows = _stream(session, select(table).order_by(table.c.id))
-    if sealed.child is None:
+    query, kid_query = select(table).order_by(table.c.id), None
+    if sealed.child is not None:
+        kid_query = _child_query(sealed)
+    left_out = frozenset(skip)
+    if skip and skip[-1] - skip[0] + 1 == len(left_out):
+        query = query.where(or_(table.c.id < skip[0], table.c.id > skip[-1]))
+        if kid_query is not None:
+            parent = _table(sealed.child[0]).c[sealed.child[1]]  # type: ignore[index]
+            kid_query = kid_query.where(or_(parent < skip[0], parent > skip[-1]))
+        left_out = frozenset()
+    rows = _stream(session, query)
+    if kid_query is None:
         name = sealed.table
         for row in rows:
-            yield int(row[position]), _state(name, row)
+            rid = int(row[position])
+            if rid not in left_out:
+                yield rid, _state(name, row)
         return
-    kids = groupby(_stream(session, _child_query(sealed)), key=lambda r: int(r[0]))
+    kids = groupby(_stream(session, kid_query), key=lambda r: int(r[0]))
     pending = next(kids, None)
     for row in rows:
         rid = int(row[position])
@@ -460,7 +572,8 @@ def _current(session: Session, sealed: Sealed) -> Iterator[tuple[int, State]]:
         if pending is not None and pending[0] == rid:
             children = [_child_label(sealed, r) for r in pending[1]]
             pending = next(kids, None)
-        yield rid, _state(sealed.table, row, children)
+        if rid not in left_out:
+            yield rid, _state(sealed.table, row, children)
 
 
 def _differing(table_name: str, expected: str | None, state: State) -> tuple[str, ...]:
