@@ -3,14 +3,12 @@
 Rows carry their primary keys, so inserts are plain ``executemany`` batches through
 SQLAlchemy Core with no round trip per row; everything is written in one transaction, so a
 failed seed leaves the database as it was. On PostgreSQL the id sequences are moved past the
-inserted ids afterwards, so the app's own inserts do not collide. The audited records are
-sealed from the rows their INSERT returns (``RETURNING``), not read back
-(:class:`Seals`).
+inserted ids afterwards, so the app's own inserts do not collide.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
 
@@ -18,7 +16,6 @@ from sqlalchemy import Connection, Engine, Integer, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db import audit
-from db.audit import records
 from db.fairness.store import backfill
 from db.migrate import downgrade, upgrade
 from db.models import AuditEvent, AuditHead, Base
@@ -94,17 +91,11 @@ def write(
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:  # a big page cache while indexes grow; back to the default afterwards
             conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-        seals = Seals()
         for name, rows in tables.items():
             say(f"writing {name} ({len(rows):,} rows)")
             table = Base.metadata.tables[name]
-            returned = seals.returning(name)
             for batch in _batches(rows):
-                if returned:
-                    statement = insert(table).returning(*returned, sort_by_parameter_order=True)
-                    seals.add(name, conn.execute(statement, batch).all())
-                else:
-                    conn.execute(insert(table), batch)
+                conn.execute(insert(table), batch)
             counts[name] = len(rows)
         say(f"writing audit_events ({len(log):,} events, hash-chained)")
         last_id, last_hash = 0, None
@@ -127,7 +118,7 @@ def write(
             counts["meeting_fairness"] = backfill(session, at=max(closed, default=None))
             session.flush()
             say("sealing the audited records (db.audit.records)")
-            sealed = audit.seal_baseline(session, at=last_at, known=seals.entries())
+            sealed = audit.seal_baseline(session, at=last_at)
             session.flush()
             counts["audit_events"] = audit.read_head(session)[0] if sealed else last_id
         if conn.dialect.name == "postgresql":
@@ -135,41 +126,6 @@ def write(
         if sqlite:
             conn.exec_driver_sql("PRAGMA cache_size = -2000")
     return counts
-
-
-class Seals:
-    """The seals of the audited records the seed writes, from the rows their INSERT
-    returns: a record with child rows (an evaluation's scores, an expert's fields) is held
-    (:class:`records.Pending`) until they are written."""
-
-    def __init__(self) -> None:
-        self.done: dict[str, list[records.SealEntry]] = {}
-        self.pending: dict[str, records.Pending] = {}
-
-    @staticmethod
-    def returning(table_name: str) -> tuple[Any, ...]:
-        """The columns to return from an insert into ``table_name`` (none: not sealed)."""
-        if table_name in records.BY_TABLE or records.parent_of(table_name) is not None:
-            return records.returning(table_name)
-        return ()
-
-    def add(self, table_name: str, rows: Sequence[Any]) -> None:
-        parent = records.parent_of(table_name)
-        if parent is not None:
-            self._pending(parent.table).add_children(rows)
-        elif records.BY_TABLE[table_name].child is not None:
-            self._pending(table_name).add_rows(rows)
-        else:
-            self.done.setdefault(table_name, []).extend(records.entries_of_rows(table_name, rows))
-
-    def _pending(self, table_name: str) -> records.Pending:
-        if table_name not in self.pending:
-            self.pending[table_name] = records.Pending(table_name)
-        return self.pending[table_name]
-
-    def entries(self) -> dict[str, Sequence[records.SealEntry]]:
-        """Every written record's seal, by table."""
-        return {**self.done, **{t: p.entries() for t, p in self.pending.items()}}
 
 
 def _reset_sequences(conn: Connection) -> None:

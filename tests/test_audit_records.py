@@ -455,9 +455,9 @@ def test_an_import_seals_its_records_as_a_read_of_them_would(migrated_engine: En
 
 
 def test_the_seed_seals_its_records_as_a_read_of_them_would(seeded_engine: Engine) -> None:
-    """The seed seals its records from the rows its INSERTs return: every seal equals the one
-    a read gives, the demo database verifies, and a direct change is named (made and rolled
-    back in one transaction: the shared demo database is left as it was)."""
+    """The seed's baseline seals (every record of the demo database): each equals the one a
+    read gives now, the demo database verifies, and a direct change is named (made and
+    rolled back in one transaction: the shared demo database is left as it was)."""
     assert _stored_are_read_back(seeded_engine) > 10_000
     with read_session(seeded_engine) as s:
         head_id, _hash = audit.read_head(s)
@@ -472,7 +472,8 @@ def test_the_seed_seals_its_records_as_a_read_of_them_would(seeded_engine: Engin
                      {"t": tech})  # fmt: skip
         conn.execute(
             text(
-                "UPDATE evaluation_scores SET score = score + 1 "
+                "UPDATE evaluation_scores SET score = CASE WHEN score > 0 THEN score - 1 "
+                "ELSE 1 END "
                 "WHERE evaluation_id = :e AND criterion = :c"
             ),
             {"e": evaluation, "c": criterion},

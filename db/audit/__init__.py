@@ -191,7 +191,7 @@ def append_many(
     occurred = clock.now_utc()
     last_id, last_hash = head.last_id, head.last_hash
     rows: list[dict[str, Any]] = []
-    seal_rows: list[dict[str, Any]] = []
+    seal_rows: list[records.SealRow] = []
     kinds = [records.kind_of(i["entity"], i["action"], i.get("after")) for i in events]
     states, baseline = _states_of(session, kinds, [i.get("entity_id") for i in events], known)
     for item, kind_name in zip(events, kinds, strict=True):

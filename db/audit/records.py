@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import LargeBinary, Table, func, insert, or_, select
+from sqlalchemy import LargeBinary, Table, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.clock import utc_naive
@@ -155,7 +155,12 @@ def _short(texts: Iterable[str]) -> str:
     """The short digests of ``texts``, one after the other (CRC-32, 8 hex digits each: they
     only name the field that differs; the record's SHA-256 is what detects a change)."""
     codes = list(map(zlib.crc32, map(str.encode, texts)))
-    return struct.pack(f">{len(codes)}I", *codes).hex()
+    return _packer(len(codes)).pack(*codes).hex()
+
+
+@functools.cache
+def _packer(n: int) -> struct.Struct:
+    return struct.Struct(f">{n}I")
 
 
 def _digest(head: str, kids: Sequence[str]) -> str:
@@ -280,23 +285,6 @@ def _entry(table: str, record_id: int, state: State | None) -> SealEntry:
 # ones a read would give, byte for byte.
 
 
-def returning(table_name: str) -> tuple[Any, ...]:
-    """The columns an INSERT into ``table_name`` returns for :func:`entries_of_rows` (every
-    column in the table's order); for a child table of an audited kind, the columns its
-    rows are sealed by (parent, name, value)."""
-    for sealed in SEALED.values():
-        if sealed.child is not None and sealed.child[0] == table_name:
-            name, parent, key, value = sealed.child
-            child = _table(name)
-            return (child.c[parent], child.c[key]) + ((child.c[value],) if value else ())
-    return tuple(_table(table_name).c)
-
-
-def parent_of(table_name: str) -> Sealed | None:
-    """The audited kind whose records own the rows of child table ``table_name``."""
-    return next((s for s in SEALED.values() if s.child and s.child[0] == table_name), None)
-
-
 def child_labels(sealed: Sealed, rows: Iterable[Sequence[Any]]) -> dict[int, list[str]]:
     """The child rows (as :func:`returning` gives them) as sealed, by parent id."""
     out: dict[int, list[str]] = {}
@@ -311,47 +299,26 @@ def entries_of_rows(
     children: dict[int, list[str]] | None = None,
 ) -> list[SealEntry]:
     """The seals of records ``rows`` of ``table_name`` as an INSERT or UPDATE returned them
-    (every column, in the table's order); ``children``: the child rows of a kind that has
-    them, by parent id (as :func:`child_labels` gives them; none when left out)."""
+    (every column, in the table's order): what :func:`_state` and :func:`_entry` give for
+    a read of them, in one pass. ``children``: the child rows of a kind that has them, by
+    parent id (as :func:`child_labels` gives them; none when left out)."""
     position = _table(table_name).c.keys().index("id")
-    kids = children or {}
-    return [
-        _entry(
-            table_name,
-            int(row[position]),
-            _state(table_name, row, kids.get(int(row[position]), ())),
-        )
-        for row in rows
-    ]
-
-
-class Pending:
-    """Records of a kind with child rows, written before their children (the seed writes
-    every table in foreign-key order): their columns held as a seal needs them (joined text
-    and short digests), sealed by :meth:`entries` once the children are written."""
-
-    def __init__(self, table_name: str) -> None:
-        self.table = table_name
-        self.sealed = BY_TABLE[table_name]
-        self.heads: dict[int, tuple[str, str]] = {}
-        self.kids: dict[int, list[str]] = {}
-
-    def add_rows(self, rows: Iterable[Sequence[Any]]) -> None:
-        position = _table(self.table).c.keys().index("id")
-        for row in rows:
-            texts = _state(self.table, row).texts
-            self.heads[int(row[position])] = ("\x1e".join(texts), _short(texts))
-
-    def add_children(self, rows: Iterable[Sequence[Any]]) -> None:
-        for rid, labels in child_labels(self.sealed, rows).items():
-            self.kids.setdefault(rid, []).extend(labels)
-
-    def entries(self) -> list[SealEntry]:
-        out = []
-        for rid, (head, short) in self.heads.items():
-            kids = sorted(self.kids.get(rid, ()))
-            out.append(SealEntry(self.table, rid, _digest(head, kids), _fields(short, kids)))
-        return out
+    text = repr if _plain(table_name) else _text
+    join, sha, crc = "\x1e".join, _sha256, zlib.crc32
+    out = []
+    for row in rows:
+        rid = int(row[position])
+        texts = tuple(map(text, row))
+        kids = sorted(children.get(rid, ())) if children else ()
+        if kids:
+            entry = SealEntry(
+                table_name, rid, _digest(join(texts), kids), _fields(_short(texts), kids)
+            )
+        else:
+            codes = _packer(len(texts)).pack(*map(crc, map(str.encode, texts))).hex()
+            entry = SealEntry(table_name, rid, sha(join(texts).encode()).hexdigest(), codes)
+        out.append(entry)
+    return out
 
 
 def seals_for(session: Session, records: Iterable[tuple[str, Any]]) -> list[SealEntry]:
@@ -376,6 +343,10 @@ def seals_for(session: Session, records: Iterable[tuple[str, Any]]) -> list[Seal
 
 def seal_digest(entries: Iterable[SealEntry | Sequence[Any]]) -> str:
     """SHA-256 over an event's seals in (table, record) order: the event's ``seal``."""
+    if isinstance(entries, list) and len(entries) == 1 and isinstance(entries[0], SealEntry):
+        e = entries[0]  # an event of one record (an import's): the same text, made at once
+        one = f"{e.table}\x1f{e.record_id}\x1f{e.digest or '-'}\x1f{e.fields or '-'}\x1e"
+        return _sha256(one.encode()).hexdigest()
     rows = [
         (e.table, e.record_id, e.digest, e.fields)
         if isinstance(e, SealEntry)
@@ -390,33 +361,31 @@ def seal_digest(entries: Iterable[SealEntry | Sequence[Any]]) -> str:
     return _sha256(text.encode()).hexdigest()
 
 
-def seal_rows(event_id: int, entries: Iterable[SealEntry]) -> list[dict[str, Any]]:
+SealRow = tuple[int, str, int, str | None, str | None]
+"""A ``record_seals`` row: event, table, record, digest, short digests."""
+_INSERT_SEALS = {
+    "sqlite": "INSERT INTO record_seals (event_id, table_name, record_id, digest, fields) "
+    "VALUES (?, ?, ?, ?, ?)",
+    "postgresql": "INSERT INTO record_seals (event_id, table_name, record_id, digest, fields) "
+    "VALUES (%s, %s, %s, %s, %s)",
+}
+
+
+def seal_rows(event_id: int, entries: Iterable[SealEntry]) -> list[SealRow]:
     """The ``record_seals`` rows of event ``event_id``."""
-    return [
-        {
-            "event_id": event_id,
-            "table_name": e.table,
-            "record_id": e.record_id,
-            "digest": e.digest,
-            "fields": e.fields,
-        }
-        for e in entries
-    ]
+    return [(event_id, e.table, e.record_id, e.digest, e.fields) for e in entries]
 
 
-def insert_seal_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``record_seals`` rows in one executemany per 10,000 (on PostgreSQL through
-    psycopg's own, which pipelines the rows of one parsed statement)."""
+def insert_seal_rows(session: Session, rows: Sequence[SealRow]) -> None:
+    """Insert ``record_seals`` rows in one executemany of the driver per 10,000 (the rows as
+    they are, without SQLAlchemy's work per row; on PostgreSQL psycopg pipelines the rows of
+    one parsed statement)."""
     if not rows:
         return
     conn = session.connection()
-    statement = insert(_table("record_seals"))
+    statement = _INSERT_SEALS[conn.dialect.name]
     for start in range(0, len(rows), 10_000):
-        part = rows[start : start + 10_000]
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(str(statement.compile(dialect=conn.dialect)), part)
-        else:
-            conn.execute(statement, part)
+        conn.exec_driver_sql(statement, list(rows[start : start + 10_000]))
 
 
 def store_seals(session: Session, event_id: int, entries: Sequence[SealEntry]) -> None:
