@@ -487,3 +487,44 @@ def test_the_seed_seals_its_records_as_a_read_of_them_would(seeded_engine: Engin
         RecordProblem(CHANGED, "technologies", tech, ("is_local",)),
         RecordProblem(CHANGED, "evaluations", evaluation, (f"score:{criterion}",)),
     }
+
+
+def test_tables_checked_in_parts_find_the_same(
+    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large table is checked by several processes in ranges of ids (here every table of
+    two records or more): a change, a deletion at the end and an insertion past the last
+    seal are each found once, as one process finds them, and each table reported once."""
+    ids = _fill(migrated_engine)
+    with write_session(migrated_engine) as s:  # the largest id of organizations
+        lone = Organization(name_ko="마바", name_en="Maba", kind="company", region="KR-27",
+                            created_at=T0)  # fmt: skip
+        s.add(lone)
+        s.flush()
+        _audited(s, "organization", lone.id, "organization.create")
+        lone_id = lone.id
+    monkeypatch.setattr(records, "SPLIT_FROM", 2)
+    _sql(migrated_engine, "UPDATE technologies SET title_en = 'x' WHERE id = :t", t=ids.tech)
+    _sql(migrated_engine, "DELETE FROM organizations WHERE id = :o", o=lone_id)
+    _sql(
+        migrated_engine,
+        "INSERT INTO organizations (id, name_ko, name_en, kind, region, is_local, country,"
+        " created_at) VALUES (900, '가짜', 'Fake', 'company', 'KR-27', false, 'KR',"
+        " '2020-01-01 00:00:00')",
+    )
+    lines: list[str] = []
+    with read_session(migrated_engine) as s:
+        head_id, _hash = audit.read_head(s)
+        assert any(span != records.WHOLE for _t, span, _n in records._parts(s, 2))
+        one = records.verify_records(s, head_id=head_id)
+        two = records.verify_records(
+            s, head_id=head_id, processes=2, on_table=lambda t, _n, _s: lines.append(t)
+        )
+    assert sorted(lines) == sorted([records.SEAL_LOG, *records.BY_TABLE])
+    assert one.problems == two.problems
+    assert set(two.problems) == {
+        RecordProblem(CHANGED, "technologies", ids.tech, ("title_en",)),
+        RecordProblem(DELETED, "organizations", lone_id),
+        RecordProblem(INSERTED, "organizations", 900),
+    }
+    assert one.tables == two.tables

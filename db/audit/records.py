@@ -30,6 +30,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import LargeBinary, Table, func, or_, select
@@ -230,6 +231,16 @@ def _child_label(sealed: Sealed, row: Sequence[Any]) -> str:
     prefix = _PREFIXES.get(sealed.child[0], "field")
     value = _text(row[2]) if len(row) > 2 else "true"
     return f"{prefix}:{row[1]}\x1f{value}"
+
+
+def _labeller(sealed: Sealed) -> Callable[[Iterable[Sequence[Any]]], list[str]]:
+    """:func:`_child_label` for many child rows of one kind at once (the verification's)."""
+    assert sealed.child is not None
+    prefix = _PREFIXES.get(sealed.child[0], "field")
+    if sealed.child[3] is None:
+        return lambda rows: [f"{prefix}:{r[1]}\x1ftrue" for r in rows]
+    text = _text
+    return lambda rows: [f"{prefix}:{r[1]}\x1f{text(r[2])}" for r in rows]
 
 
 def _among(column: Any, ids: Sequence[int]) -> Any:
@@ -478,11 +489,24 @@ _CHUNK = 5_000
 
 
 def _stream(session: Session, query: Any) -> Iterator[Any]:
+    """The rows of ``query``, fetched :data:`_CHUNK` at a time (a batch of rows made at once:
+    iterating a result row by row costs a fetch call a row)."""
     result = session.execute(query.execution_options(yield_per=_CHUNK))
-    yield from result
+    for part in result.partitions():
+        yield from part
 
 
-def _latest_seals(session: Session, table: str, head_id: int) -> Iterator[Any]:
+Span = tuple[int, int | None]
+"""Records ``lo <= id < hi`` (``hi`` ``None``: no upper bound): a part of a table."""
+WHOLE: Span = (0, None)
+
+
+def _in_span(column: Any, span: Span) -> Any:
+    lo, hi = span
+    return column >= lo if hi is None else column.between(lo, hi - 1)
+
+
+def _latest_seals(session: Session, table: str, head_id: int, span: Span = WHOLE) -> Iterator[Any]:
     """The newest seal of each record of ``table`` (up to event ``head_id``), by record."""
     rs = RecordSeal.__table__
     ranked = (
@@ -496,6 +520,7 @@ def _latest_seals(session: Session, table: str, head_id: int) -> Iterator[Any]:
             .label("rn"),
         )
         .where(rs.c.table_name == table, rs.c.event_id <= head_id)
+        .where(_in_span(rs.c.record_id, span))
         .subquery()
     )
     query = (
@@ -507,15 +532,20 @@ def _latest_seals(session: Session, table: str, head_id: int) -> Iterator[Any]:
 
 
 def _current(
-    session: Session, sealed: Sealed, skip: Sequence[int] = ()
+    session: Session, sealed: Sealed, skip: Sequence[int] = (), span: Span = WHOLE
 ) -> Iterator[tuple[int, State]]:
-    """Every record of the table with its state, by id (children merged in, streamed);
-    ``skip``: ids (sorted) left out (in the query when they are one range of ids)."""
+    """Every record of the table (in ``span``) with its state, by id (children merged in,
+    streamed); ``skip``: ids (sorted) left out (in the query when they are one range)."""
     table = _table(sealed.table)
     position = table.c.keys().index("id")
     query, kid_query = select(table).order_by(table.c.id), None
     if sealed.child is not None:
         kid_query = _child_query(sealed)
+    if span != WHOLE:
+        query = query.where(_in_span(table.c.id, span))
+        if kid_query is not None:
+            parent = _table(sealed.child[0]).c[sealed.child[1]]  # type: ignore[index]
+            kid_query = kid_query.where(_in_span(parent, span))
     left_out = frozenset(skip)
     if skip and skip[-1] - skip[0] + 1 == len(left_out):
         query = query.where(or_(table.c.id < skip[0], table.c.id > skip[-1]))
@@ -531,7 +561,8 @@ def _current(
             if rid not in left_out:
                 yield rid, _state(name, row)
         return
-    kids = groupby(_stream(session, kid_query), key=lambda r: int(r[0]))
+    kids = groupby(_stream(session, kid_query), key=itemgetter(0))
+    labels = _labeller(sealed)
     pending = next(kids, None)
     for row in rows:
         rid = int(row[position])
@@ -539,7 +570,7 @@ def _current(
             pending = next(kids, None)
         children: list[str] = []
         if pending is not None and pending[0] == rid:
-            children = [_child_label(sealed, r) for r in pending[1]]
+            children = labels(pending[1])
             pending = next(kids, None)
         if rid not in left_out:
             yield rid, _state(sealed.table, row, children)
@@ -616,13 +647,18 @@ def _check_seal_log(session: Session, head_id: int, problems: list[RecordProblem
 
 
 def _check_table(
-    session: Session, sealed: Sealed, head_id: int, problems: list[RecordProblem]
+    session: Session,
+    sealed: Sealed,
+    head_id: int,
+    problems: list[RecordProblem],
+    span: Span = WHOLE,
 ) -> int:
-    """Compare one table with its records' newest seals; how many records it holds."""
+    """Compare one table (the records in ``span``) with its records' newest seals; how many
+    records it holds."""
     count = 0
-    expected = _latest_seals(session, sealed.table, head_id)
+    expected = _latest_seals(session, sealed.table, head_id, span)
     want = next(expected, None)
-    for rid, state in _current(session, sealed):
+    for rid, state in _current(session, sealed, span=span):
         count += 1
         while want is not None and int(want.record_id) < rid:
             if want.digest is not None:
@@ -650,16 +686,47 @@ SEAL_LOG = "record_seals"
 """The job name of the seals' own check (:func:`verify_records`'s ``on_table``)."""
 
 
-def _job(session: Session, name: str, head_id: int) -> tuple[int, list[RecordProblem]]:
-    """One part of the verification: the seals' own check or one table's."""
+def _job(
+    session: Session, name: str, head_id: int, span: Span = WHOLE
+) -> tuple[int, list[RecordProblem]]:
+    """One part of the verification: the seals' own check, or one table's (its records in
+    ``span``)."""
     problems: list[RecordProblem] = []
     if name == SEAL_LOG:
         _check_seal_log(session, head_id, problems)
         return 0, problems
-    return _check_table(session, BY_TABLE[name], head_id, problems), problems
+    return _check_table(session, BY_TABLE[name], head_id, problems, span), problems
 
 
-def _job_in_process(url: str, name: str, head_id: int) -> tuple[int, list[RecordProblem], float]:
+SPLIT_FROM = 100_000
+"""Records (by largest id) from which a table is checked in parts, one a process, when
+several processes check: the largest table would otherwise be the last job running alone."""
+
+
+def _parts(session: Session, processes: int) -> list[tuple[str, Span, int]]:
+    """The jobs of a check by ``processes`` processes, largest first (for the pool to start
+    them in that order): the seals' own check, and each table whole or, from
+    :data:`SPLIT_FROM` records, in ``processes`` ranges of ids; with a size to order by."""
+    sizes = {
+        s.table: int(session.execute(select(func.max(_table(s.table).c.id))).scalar() or 0)
+        for s in SEALED.values()
+    }
+    jobs: list[tuple[str, Span, int]] = [(SEAL_LOG, WHOLE, sum(sizes.values()))]
+    for table, size in sizes.items():
+        if size < SPLIT_FROM:
+            jobs.append((table, WHOLE, size))
+            continue
+        step = size // processes + 1
+        bounds = [k * step for k in range(processes)]
+        for k, lo in enumerate(bounds):
+            hi = bounds[k + 1] if k + 1 < len(bounds) else None
+            jobs.append((table, (lo, hi), step))
+    return sorted(jobs, key=lambda j: -j[2])
+
+
+def _job_in_process(
+    url: str, name: str, head_id: int, span: Span = WHOLE
+) -> tuple[int, list[RecordProblem], float]:
     """:func:`_job` in a worker process, on its own connection."""
     import time
 
@@ -670,7 +737,7 @@ def _job_in_process(url: str, name: str, head_id: int) -> tuple[int, list[Record
     engine = make_engine(url)
     try:
         with read_session(engine) as s:
-            count, problems = _job(s, name, head_id)
+            count, problems = _job(s, name, head_id, span)
     finally:
         engine.dispose()
     return count, problems, time.perf_counter() - started
@@ -746,11 +813,27 @@ def verify_records(
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         address = url.render_as_string(hide_password=False)
+        jobs = _parts(session, processes)
+        left = {n: sum(1 for j in jobs if j[0] == n) for n in names}
+        parts: dict[str, list[tuple[Span, int, list[RecordProblem], float]]] = {}
         with ProcessPoolExecutor(max_workers=processes) as pool:
-            futures = {pool.submit(_job_in_process, address, n, head_id): n for n in names}
+            futures = {
+                pool.submit(_job_in_process, address, name, head_id, span): (name, span)
+                for name, span, _size in jobs
+            }
             for future in as_completed(futures):
+                name, span = futures[future]
                 count, problems, seconds = future.result()
-                done(futures[future], count, problems, seconds)
+                parts.setdefault(name, []).append((span, count, problems, seconds))
+                left[name] -= 1
+                if not left[name]:  # a table whose parts are all checked
+                    mine = sorted(parts[name], key=lambda p: p[0][0])
+                    done(
+                        name,
+                        sum(p[1] for p in mine),
+                        [x for p in mine for x in p[2]],
+                        max(p[3] for p in mine),
+                    )
     else:
         for name in names:
             started = time.perf_counter()
