@@ -4,7 +4,8 @@ Every audit event about a record of an audited kind (:data:`SEALED`) seals that 
 state as the write left it: a SHA-256 digest over every column (with an evaluation's scores,
 an expert's fields and an application's attachments, which are written with them) and a
 short digest per field, stored in ``record_seals`` with the event's id; a bulk write seals
-its records in one read per 5,000 and one insert per 10,000. The event's ``seal`` column,
+its records in one read per 5,000 (an import: from the rows its statements return, no read)
+and one insert per 10,000. The event's ``seal`` column,
 part of its chain hash, is the SHA-256 over its seals, so a seal cannot be changed without
 breaking the chain.
 
