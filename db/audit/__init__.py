@@ -266,9 +266,10 @@ def _states_of(
     by_table: dict[str, list[records.SealEntry]] = {}
     for e in known:
         by_table.setdefault(e.table, []).append(e)
-    states: dict[Key, records.SealEntry] = {}
-    baseline: list[records.SealEntry] = []
-    for part in records.baseline_seals(session, BASELINE_CHUNK, known=by_table):
+    states = {key: e for key, e in given.items() if key in keys}  # the rest: read below
+    baseline = [e for key, e in given.items() if key not in keys]
+    parts = records.baseline_seals(session, BASELINE_CHUNK, known=by_table, with_known=False)
+    for part in parts:
         for e in part:
             key = (e.table, e.record_id)
             if key in keys:

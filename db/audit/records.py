@@ -411,14 +411,19 @@ def any_sealed(session: Session) -> bool:
 
 
 def baseline_seals(
-    session: Session, chunk: int, *, known: Mapping[str, Sequence[SealEntry]] | None = None
+    session: Session,
+    chunk: int,
+    *,
+    known: Mapping[str, Sequence[SealEntry]] | None = None,
+    with_known: bool = True,
 ) -> Iterator[list[SealEntry]]:
     """The seals of every audited record, ``chunk`` at a time, when no record was ever sealed
     (a database that held records before migration 0013, or the seed's); nothing once any
     seal exists, so a record inserted by hand later is never sealed by this. Each table is
     read once, in id order. ``known``: seals already computed from the rows a write
-    returned, by table (the seed's, an import's new records): those records are not read
-    again (a table's read leaves their ids out when they are one range)."""
+    returned, by table (an import's records): those records are not read again (a table's
+    read leaves their ids out when they are one range), and given among the others unless
+    ``with_known`` is false."""
     if any_sealed(session):
         return
     part: list[SealEntry] = []
@@ -426,7 +431,8 @@ def baseline_seals(
         have = sorted((known or {}).get(sealed.table, ()), key=lambda e: e.record_id)
         skip = [e.record_id for e in have]
         read = (_entry(sealed.table, rid, state) for rid, state in _current(session, sealed, skip))
-        for entry in heapq.merge(read, have, key=lambda e: e.record_id) if have else read:
+        merged = heapq.merge(read, have, key=lambda e: e.record_id)
+        for entry in merged if have and with_known else read:
             part.append(entry)
             if len(part) >= chunk:
                 yield part
