@@ -256,13 +256,12 @@ def _states_of(
     if not wanted:
         return {}, []
     given: dict[Key, records.SealEntry] = {(e.table, e.record_id): e for e in known}
+    at = [(records.SEALED[k].table, _int_or_none(i)) for k, i in wanted]
     if records.any_sealed(session):
-        unknown = [
-            (k, i) for k, i in wanted if (records.SEALED[k].table, _int_or_none(i)) not in given
-        ]
+        unknown = [w for w, key in zip(wanted, at, strict=True) if key not in given]
         read = records.seals_for(session, unknown)
         return {**given, **{(e.table, e.record_id): e for e in read}}, []
-    keys = {(records.SEALED[k].table, _int_or_none(i)) for k, i in wanted}
+    keys = set(at)
     by_table: dict[str, list[records.SealEntry]] = {}
     for e in known:
         by_table.setdefault(e.table, []).append(e)
@@ -276,7 +275,7 @@ def _states_of(
                 states[key] = e
             else:
                 baseline.append(e)
-    gone = [(k, i) for k, i in wanted if (records.SEALED[k].table, _int_or_none(i)) not in states]
+    gone = [w for w, key in zip(wanted, at, strict=True) if key not in states]
     states.update({(e.table, e.record_id): e for e in records.seals_for(session, gone)})
     return states, baseline
 
