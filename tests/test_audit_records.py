@@ -466,7 +466,7 @@ def test_the_seed_seals_its_records_as_a_read_of_them_would(seeded_engine: Engin
         evaluation, criterion = s.execute(
             select(EvaluationScore.evaluation_id, EvaluationScore.criterion).limit(1)
         ).one()
-        tech = s.execute(select(Technology.id).order_by(Technology.id.desc())).scalars().first()
+        tech = s.execute(select(func.max(Technology.id))).scalar_one()
     with seeded_engine.connect() as conn:
         conn.execute(text("UPDATE technologies SET is_local = NOT is_local WHERE id = :t"),
                      {"t": tech})  # fmt: skip
