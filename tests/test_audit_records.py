@@ -352,3 +352,179 @@ def test_tables_checked_by_several_processes_find_the_same(migrated_engine: Engi
         == two.problems
         == (RecordProblem(CHANGED, "adoptions", ids.adoption, ("status",)),)
     )
+
+
+# --- Seals from the rows a write returns (an import, the seed) --------------------------------
+
+
+def _stored_are_read_back(engine: Engine) -> int:
+    """Every sealed record's newest stored seal is, byte for byte, the seal a read of the
+    record gives now (``records.seals_for``, what the writes computed before they sealed from
+    the rows their statements return); how many records."""
+    rs = RecordSeal.__table__
+    with read_session(engine) as s:
+        newest = {
+            (t, i): (d, f)
+            for t, i, d, f in s.execute(
+                select(rs.c.table_name, rs.c.record_id, rs.c.digest, rs.c.fields).order_by(
+                    rs.c.event_id
+                )
+            )
+        }
+        read = records.seals_for(s, [(records.ENTITY_OF[t], i) for t, i in newest])
+    assert {(e.table, e.record_id): (e.digest, e.fields) for e in read} == newest
+    return len(newest)
+
+
+def _import(engine: Engine, register: str, rows: list[list[str]]) -> object:
+    from tests.test_import_db import csv_bytes, run_import
+
+    return run_import(engine, register, f"{register}.csv", csv_bytes(rows))
+
+
+def test_an_import_seals_its_records_as_a_read_of_them_would(migrated_engine: Engine) -> None:
+    """An import seals its new and changed records from the rows its INSERT and UPDATE return:
+    the seals equal those a read gives (dates, times, booleans, empty values, an expert's
+    fields), the records verify, and a direct change afterwards is still named."""
+    from tests.test_import_db import TECH_HEADER, day, iso, tech_row
+
+    with write_session(migrated_engine) as s:  # held before any seal: sealed by the import
+        s.add_all(
+            [
+                Organization(
+                    name_ko="새솔건설(주)",
+                    name_en="Saesol",
+                    kind="company",
+                    region="KR-27",
+                    is_local=True,
+                    created_at=T0,
+                ),
+                Organization(
+                    name_ko="한국도로공사",
+                    name_en="Korea Expressway Corporation",
+                    kind="public_corporation",
+                    region="KR-47",
+                    created_at=T0,
+                ),
+            ]
+        )
+    for n in (1, 2, 3):
+        _import(migrated_engine, "technologies", [TECH_HEADER, tech_row(n)])
+    # Added (3) and changed (1 and 3: not one range of ids) at once, the first seal of these.
+    header = [*TECH_HEADER, "영문 기술명", "요약"]
+    _import(
+        migrated_engine,
+        "technologies",
+        [
+            header,
+            [*tech_row(1, title="바뀐 제목"), "Changed", "요약"],
+            [*tech_row(3, field="roads"), "", ""],
+            [*tech_row(4), "Fourth", ""],
+        ],
+    )
+    organizations = [["기관명", "영문 기관명", "기관 유형", "지역", "지역 소재"]]
+    organizations.append(["대구테크(주)", "", "기업", "대구광역시", ""])
+    _import(migrated_engine, "organizations", organizations)
+    experts = [
+        ["성명", "소속 기관", "소속 구분", "위촉일", "전문 분야", "이해관계 신고", "이메일"],
+        ["김민준", "한국도로공사", "공공기관", iso(), "교량; structural", "", "a@b.kr"],
+        [
+            "이서연",
+            "새솔건설(주)",
+            "industry",
+            day(1).strftime("%Y.%m.%d"),
+            "도로",
+            "새솔건설(주) | 재직 | 2015-01-01",
+            "",
+        ],
+    ]
+    _import(migrated_engine, "experts", experts)
+    experts[2][4] = "도로; 터널"  # fields changed: sealed from the rows written
+    experts[1][6] = "c@d.kr"  # fields as they were: read back
+    _import(migrated_engine, "experts", experts)
+    assert _stored_are_read_back(migrated_engine) == 4 + 3 + 2 + 1  # and the regulation
+    result = _verify(migrated_engine)
+    assert result.ok and result.tables["technologies"] == 4, result.problems
+    with read_session(migrated_engine) as s:
+        tech = s.scalars(select(Technology).where(Technology.reg_no == "DG-2020-004")).one()
+    _sql(migrated_engine, "UPDATE technologies SET submitted_on = '2019-01-02' WHERE id = :t",
+         t=tech.id)  # fmt: skip
+    assert _verify(migrated_engine).problems == (
+        RecordProblem(CHANGED, "technologies", tech.id, ("submitted_on",)),
+    )
+
+
+def test_the_seed_seals_its_records_as_a_read_of_them_would(seeded_engine: Engine) -> None:
+    """The seed's baseline seals (every record of the demo database): each equals the one a
+    read gives now, the demo database verifies, and a direct change is named (made and
+    rolled back in one transaction: the shared demo database is left as it was)."""
+    assert _stored_are_read_back(seeded_engine) > 10_000
+    with read_session(seeded_engine) as s:
+        head_id, _hash = audit.read_head(s)
+        result = records.verify_records(s, head_id=head_id)
+        assert result.ok and not result.unsealed, result.problems
+        evaluation, criterion = s.execute(
+            select(EvaluationScore.evaluation_id, EvaluationScore.criterion).limit(1)
+        ).one()
+        tech = s.execute(select(func.max(Technology.id))).scalar_one()
+    with seeded_engine.connect() as conn:
+        conn.execute(text("UPDATE technologies SET is_local = NOT is_local WHERE id = :t"),
+                     {"t": tech})  # fmt: skip
+        conn.execute(
+            text(
+                "UPDATE evaluation_scores SET score = CASE WHEN score > 0 THEN score - 1 "
+                "ELSE 1 END "
+                "WHERE evaluation_id = :e AND criterion = :c"
+            ),
+            {"e": evaluation, "c": criterion},
+        )
+        from sqlalchemy.orm import Session
+
+        with Session(bind=conn) as s:
+            found = records.verify_records(s, head_id=head_id).problems
+        conn.rollback()
+    assert set(found) == {
+        RecordProblem(CHANGED, "technologies", tech, ("is_local",)),
+        RecordProblem(CHANGED, "evaluations", evaluation, (f"score:{criterion}",)),
+    }
+
+
+def test_tables_checked_in_parts_find_the_same(
+    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large table is checked by several processes in ranges of ids (here every table of
+    two records or more): a change, a deletion at the end and an insertion past the last
+    seal are each found once, as one process finds them, and each table reported once."""
+    ids = _fill(migrated_engine)
+    with write_session(migrated_engine) as s:  # the largest id of organizations
+        lone = Organization(name_ko="마바", name_en="Maba", kind="company", region="KR-27",
+                            created_at=T0)  # fmt: skip
+        s.add(lone)
+        s.flush()
+        _audited(s, "organization", lone.id, "organization.create")
+        lone_id = lone.id
+    monkeypatch.setattr(records, "SPLIT_FROM", 2)
+    _sql(migrated_engine, "UPDATE technologies SET title_en = 'x' WHERE id = :t", t=ids.tech)
+    _sql(migrated_engine, "DELETE FROM organizations WHERE id = :o", o=lone_id)
+    _sql(
+        migrated_engine,
+        "INSERT INTO organizations (id, name_ko, name_en, kind, region, is_local, country,"
+        " created_at) VALUES (900, '가짜', 'Fake', 'company', 'KR-27', false, 'KR',"
+        " '2020-01-01 00:00:00')",
+    )
+    lines: list[str] = []
+    with read_session(migrated_engine) as s:
+        head_id, _hash = audit.read_head(s)
+        assert any(span != records.WHOLE for _t, span, _n in records._parts(s, 2))
+        one = records.verify_records(s, head_id=head_id)
+        two = records.verify_records(
+            s, head_id=head_id, processes=2, on_table=lambda t, _n, _s: lines.append(t)
+        )
+    assert sorted(lines) == sorted([records.SEAL_LOG, *records.BY_TABLE])
+    assert one.problems == two.problems
+    assert set(two.problems) == {
+        RecordProblem(CHANGED, "technologies", ids.tech, ("title_en",)),
+        RecordProblem(DELETED, "organizations", lone_id),
+        RecordProblem(INSERTED, "organizations", 900),
+    }
+    assert one.tables == two.tables

@@ -170,13 +170,16 @@ def append_many(
     actor_name: str,
     reason: str | None = None,
     batch: int = 1000,
+    known: Sequence[records.SealEntry] = (),
 ) -> int:
     """Append several events of one actor in the caller's transaction; the last event's id.
 
     Each of ``events`` holds ``action``, ``entity``, ``entity_id`` and optionally
     ``before``/``after``. The chain is the one :func:`append` writes event by event (same
     hashes), computed in one pass over the locked head and inserted in batches: a bulk
-    import audits every record without one round trip per event.
+    import audits every record without one round trip per event. ``known``: seals of
+    records the caller computed from the rows its write returned
+    (:func:`records.entries_of_rows`), which are then not read back.
 
     :raise RuntimeError: the head row is missing (the database was not migrated).
     """
@@ -188,9 +191,9 @@ def append_many(
     occurred = clock.now_utc()
     last_id, last_hash = head.last_id, head.last_hash
     rows: list[dict[str, Any]] = []
-    seal_rows: list[dict[str, Any]] = []
+    seal_rows: list[records.SealRow] = []
     kinds = [records.kind_of(i["entity"], i["action"], i.get("after")) for i in events]
-    states, baseline = _states_of(session, kinds, [i.get("entity_id") for i in events])
+    states, baseline = _states_of(session, kinds, [i.get("entity_id") for i in events], known)
     for item, kind_name in zip(events, kinds, strict=True):
         entity_id = item.get("entity_id")
         kind = records.SEALED.get(kind_name)
@@ -241,26 +244,38 @@ Key = tuple[str, int | None]
 
 
 def _states_of(
-    session: Session, kinds: Sequence[str], ids: Sequence[Any]
+    session: Session,
+    kinds: Sequence[str],
+    ids: Sequence[Any],
+    known: Sequence[records.SealEntry] = (),
 ) -> tuple[dict[Key, records.SealEntry], list[records.SealEntry]]:
-    """The seals of the audited records among ``(kinds[i], ids[i])``, each read once, and
-    the baseline (every other audited record's seal) when no record was ever sealed."""
+    """The seals of the audited records among ``(kinds[i], ids[i])``, each read once (those
+    in ``known`` not at all), and the baseline (every other audited record's seal) when no
+    record was ever sealed."""
     wanted = [(k, i) for k, i in zip(kinds, ids, strict=True) if k in records.SEALED]
     if not wanted:
         return {}, []
+    given: dict[Key, records.SealEntry] = {(e.table, e.record_id): e for e in known}
+    at = [(records.SEALED[k].table, _int_or_none(i)) for k, i in wanted]
     if records.any_sealed(session):
-        return {(e.table, e.record_id): e for e in records.seals_for(session, wanted)}, []
-    keys = {(records.SEALED[k].table, _int_or_none(i)) for k, i in wanted}
-    states: dict[Key, records.SealEntry] = {}
-    baseline: list[records.SealEntry] = []
-    for part in records.baseline_seals(session, BASELINE_CHUNK):
+        unknown = [w for w, key in zip(wanted, at, strict=True) if key not in given]
+        read = records.seals_for(session, unknown)
+        return {**given, **{(e.table, e.record_id): e for e in read}}, []
+    keys = set(at)
+    by_table: dict[str, list[records.SealEntry]] = {}
+    for e in known:
+        by_table.setdefault(e.table, []).append(e)
+    states = {key: e for key, e in given.items() if key in keys}  # the rest: read below
+    baseline = [e for key, e in given.items() if key not in keys]
+    parts = records.baseline_seals(session, BASELINE_CHUNK, known=by_table, with_known=False)
+    for part in parts:
         for e in part:
             key = (e.table, e.record_id)
             if key in keys:
                 states[key] = e
             else:
                 baseline.append(e)
-    gone = [(k, i) for k, i in wanted if (records.SEALED[k].table, _int_or_none(i)) not in states]
+    gone = [w for w, key in zip(wanted, at, strict=True) if key not in states]
     states.update({(e.table, e.record_id): e for e in records.seals_for(session, gone)})
     return states, baseline
 
@@ -282,13 +297,20 @@ def _with_baseline(session: Session, seals: list[records.SealEntry]) -> list[rec
     return rest + seals
 
 
-def seal_baseline(session: Session, *, at: dt.datetime | None = None) -> int:
+def seal_baseline(
+    session: Session,
+    *,
+    at: dt.datetime | None = None,
+    known: dict[str, Sequence[records.SealEntry]] | None = None,
+) -> int:
     """Seal every audited record once, when none was ever sealed (the seed's records, or a
     database that held records before migration 0013): ``records.seal`` events by the system,
-    :data:`BASELINE_CHUNK` records each. Returns how many records were sealed (0 once any
-    seal exists: a record inserted by hand later is never sealed by this)."""
+    :data:`BASELINE_CHUNK` records each. ``known``: seals computed from the rows a write
+    returned, by table (the seed's), which are not read back. Returns how many records were
+    sealed (0 once any seal exists: a record inserted by hand later is never sealed by this).
+    """
     sealed = 0
-    for part in records.baseline_seals(session, BASELINE_CHUNK):
+    for part in records.baseline_seals(session, BASELINE_CHUNK, known=known):
         append(
             session,
             actor_id=None,

@@ -4,7 +4,8 @@ Every audit event about a record of an audited kind (:data:`SEALED`) seals that 
 state as the write left it: a SHA-256 digest over every column (with an evaluation's scores,
 an expert's fields and an application's attachments, which are written with them) and a
 short digest per field, stored in ``record_seals`` with the event's id; a bulk write seals
-its records in one read per 5,000 and one insert per 10,000. The event's ``seal`` column,
+its records in one read per 5,000 (an import: from the rows its statements return, no read)
+and one insert per 10,000. The event's ``seal`` column,
 part of its chain hash, is the SHA-256 over its seals, so a seal cannot be changed without
 breaking the chain.
 
@@ -23,15 +24,17 @@ import datetime as dt
 import decimal
 import functools
 import hashlib
+import heapq
 import json
 import struct
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import LargeBinary, Table, func, insert, select
+from sqlalchemy import LargeBinary, Table, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.clock import utc_naive
@@ -155,7 +158,31 @@ def _short(texts: Iterable[str]) -> str:
     """The short digests of ``texts``, one after the other (CRC-32, 8 hex digits each: they
     only name the field that differs; the record's SHA-256 is what detects a change)."""
     codes = list(map(zlib.crc32, map(str.encode, texts)))
-    return struct.pack(f">{len(codes)}I", *codes).hex()
+    return _packer(len(codes)).pack(*codes).hex()
+
+
+@functools.cache
+def _packer(n: int) -> struct.Struct:
+    return struct.Struct(f">{n}I")
+
+
+def _digest(head: str, kids: Sequence[str]) -> str:
+    """A record's SHA-256: its columns' texts joined (``head``), then its child rows'."""
+    text = head + "\x1d" + "\x1e".join(kids) if kids else head
+    return _sha256(text.encode()).hexdigest()
+
+
+def _fields(short: str, kids: Sequence[str]) -> str:
+    """The short digests as a seal stores them: the columns' (``short``), then ``|`` and
+    the child rows' as ``name=digest`` separated by ``;``."""
+    if not kids:
+        return short
+    n = FIELD_DIGEST_CHARS
+    codes = _short(kids)
+    tail = ";".join(
+        f"{k[: k.index(chr(0x1F))]}={codes[j * n : (j + 1) * n]}" for j, k in enumerate(kids)
+    )
+    return f"{short}|{tail}"
 
 
 @dataclass(frozen=True)
@@ -168,23 +195,11 @@ class State:
 
     @property
     def digest(self) -> str:
-        text = "\x1e".join(self.texts)
-        if self.kids:
-            text += "\x1d" + "\x1e".join(self.kids)
-        return _sha256(text.encode()).hexdigest()
+        return _digest("\x1e".join(self.texts), self.kids)
 
     def fields(self) -> str:
-        """The short digests as a seal stores them: the columns' one after the other, then
-        ``|`` and the child rows' as ``name=digest`` separated by ``;``."""
-        if not self.kids:
-            return _short(self.texts)
-        n = FIELD_DIGEST_CHARS
-        codes = _short(self.kids)
-        tail = ";".join(
-            f"{k[: k.index(chr(0x1F))]}={codes[j * n : (j + 1) * n]}"
-            for j, k in enumerate(self.kids)
-        )
-        return f"{_short(self.texts)}|{tail}"
+        """The short digests as a seal stores them (:func:`_fields`)."""
+        return _fields(_short(self.texts), self.kids)
 
 
 def _state(table_name: str, row: Sequence[Any], children: Sequence[str] = ()) -> State:
@@ -218,6 +233,16 @@ def _child_label(sealed: Sealed, row: Sequence[Any]) -> str:
     prefix = _PREFIXES.get(sealed.child[0], "field")
     value = _text(row[2]) if len(row) > 2 else "true"
     return f"{prefix}:{row[1]}\x1f{value}"
+
+
+def _labeller(sealed: Sealed) -> Callable[[Iterable[Sequence[Any]]], list[str]]:
+    """:func:`_child_label` for many child rows of one kind at once (the verification's)."""
+    assert sealed.child is not None
+    prefix = _PREFIXES.get(sealed.child[0], "field")
+    if sealed.child[3] is None:
+        return lambda rows: [f"{prefix}:{r[1]}\x1ftrue" for r in rows]
+    text = _text
+    return lambda rows: [f"{prefix}:{r[1]}\x1f{text(r[2])}" for r in rows]
 
 
 def _among(column: Any, ids: Sequence[int]) -> Any:
@@ -265,6 +290,50 @@ def _entry(table: str, record_id: int, state: State | None) -> SealEntry:
     return SealEntry(table, record_id, state.digest, state.fields())
 
 
+# --- Seals of the rows a write returned -----------------------------------------------------
+#
+# A bulk write (an import, the seed) seals its records from the rows its INSERT returns
+# (``RETURNING`` every column, :func:`returning`) instead of reading them back: the rows
+# come from the database through the same column types as a read, so their seals are the
+# ones a read would give, byte for byte.
+
+
+def child_labels(sealed: Sealed, rows: Iterable[Sequence[Any]]) -> dict[int, list[str]]:
+    """The child rows (as :func:`returning` gives them) as sealed, by parent id."""
+    out: dict[int, list[str]] = {}
+    for row in rows:
+        out.setdefault(int(row[0]), []).append(_child_label(sealed, row))
+    return out
+
+
+def entries_of_rows(
+    table_name: str,
+    rows: Iterable[Sequence[Any]],
+    children: dict[int, list[str]] | None = None,
+) -> list[SealEntry]:
+    """The seals of records ``rows`` of ``table_name`` as an INSERT or UPDATE returned them
+    (every column, in the table's order): what :func:`_state` and :func:`_entry` give for
+    a read of them, in one pass. ``children``: the child rows of a kind that has them, by
+    parent id (as :func:`child_labels` gives them; none when left out)."""
+    position = _table(table_name).c.keys().index("id")
+    text = repr if _plain(table_name) else _text
+    join, sha, crc = "\x1e".join, _sha256, zlib.crc32
+    out = []
+    for row in rows:
+        rid = int(row[position])
+        texts = tuple(map(text, row))
+        kids = sorted(children.get(rid, ())) if children else ()
+        if kids:
+            entry = SealEntry(
+                table_name, rid, _digest(join(texts), kids), _fields(_short(texts), kids)
+            )
+        else:
+            codes = _packer(len(texts)).pack(*map(crc, map(str.encode, texts))).hex()
+            entry = SealEntry(table_name, rid, sha(join(texts).encode()).hexdigest(), codes)
+        out.append(entry)
+    return out
+
+
 def seals_for(session: Session, records: Iterable[tuple[str, Any]]) -> list[SealEntry]:
     """The seals of the audited records among ``(kind, entity_id)`` as they are now (the
     caller has flushed its writes): each table read once per 5,000 records."""
@@ -287,6 +356,10 @@ def seals_for(session: Session, records: Iterable[tuple[str, Any]]) -> list[Seal
 
 def seal_digest(entries: Iterable[SealEntry | Sequence[Any]]) -> str:
     """SHA-256 over an event's seals in (table, record) order: the event's ``seal``."""
+    if isinstance(entries, list) and len(entries) == 1 and isinstance(entries[0], SealEntry):
+        e = entries[0]  # an event of one record (an import's): the same text, made at once
+        one = f"{e.table}\x1f{e.record_id}\x1f{e.digest or '-'}\x1f{e.fields or '-'}\x1e"
+        return _sha256(one.encode()).hexdigest()
     rows = [
         (e.table, e.record_id, e.digest, e.fields)
         if isinstance(e, SealEntry)
@@ -301,33 +374,31 @@ def seal_digest(entries: Iterable[SealEntry | Sequence[Any]]) -> str:
     return _sha256(text.encode()).hexdigest()
 
 
-def seal_rows(event_id: int, entries: Iterable[SealEntry]) -> list[dict[str, Any]]:
+SealRow = tuple[int, str, int, str | None, str | None]
+"""A ``record_seals`` row: event, table, record, digest, short digests."""
+_INSERT_SEALS = {
+    "sqlite": "INSERT INTO record_seals (event_id, table_name, record_id, digest, fields) "
+    "VALUES (?, ?, ?, ?, ?)",
+    "postgresql": "INSERT INTO record_seals (event_id, table_name, record_id, digest, fields) "
+    "VALUES (%s, %s, %s, %s, %s)",
+}
+
+
+def seal_rows(event_id: int, entries: Iterable[SealEntry]) -> list[SealRow]:
     """The ``record_seals`` rows of event ``event_id``."""
-    return [
-        {
-            "event_id": event_id,
-            "table_name": e.table,
-            "record_id": e.record_id,
-            "digest": e.digest,
-            "fields": e.fields,
-        }
-        for e in entries
-    ]
+    return [(event_id, e.table, e.record_id, e.digest, e.fields) for e in entries]
 
 
-def insert_seal_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``record_seals`` rows in one executemany per 10,000 (on PostgreSQL through
-    psycopg's own, which pipelines the rows of one parsed statement)."""
+def insert_seal_rows(session: Session, rows: Sequence[SealRow]) -> None:
+    """Insert ``record_seals`` rows in one executemany of the driver per 10,000 (the rows as
+    they are, without SQLAlchemy's work per row; on PostgreSQL psycopg pipelines the rows of
+    one parsed statement)."""
     if not rows:
         return
     conn = session.connection()
-    statement = insert(_table("record_seals"))
+    statement = _INSERT_SEALS[conn.dialect.name]
     for start in range(0, len(rows), 10_000):
-        part = rows[start : start + 10_000]
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(str(statement.compile(dialect=conn.dialect)), part)
-        else:
-            conn.execute(statement, part)
+        conn.exec_driver_sql(statement, list(rows[start : start + 10_000]))
 
 
 def store_seals(session: Session, event_id: int, entries: Sequence[SealEntry]) -> None:
@@ -340,17 +411,30 @@ def any_sealed(session: Session) -> bool:
     return session.execute(select(RecordSeal.event_id).limit(1)).first() is not None
 
 
-def baseline_seals(session: Session, chunk: int) -> Iterator[list[SealEntry]]:
+def baseline_seals(
+    session: Session,
+    chunk: int,
+    *,
+    known: Mapping[str, Sequence[SealEntry]] | None = None,
+    with_known: bool = True,
+) -> Iterator[list[SealEntry]]:
     """The seals of every audited record, ``chunk`` at a time, when no record was ever sealed
     (a database that held records before migration 0013, or the seed's); nothing once any
     seal exists, so a record inserted by hand later is never sealed by this. Each table is
-    read once, in id order."""
+    read once, in id order. ``known``: seals already computed from the rows a write
+    returned, by table (an import's records): those records are not read again (a table's
+    read leaves their ids out when they are one range), and given among the others unless
+    ``with_known`` is false."""
     if any_sealed(session):
         return
     part: list[SealEntry] = []
     for sealed in SEALED.values():
-        for rid, state in list(_current(session, sealed)):
-            part.append(_entry(sealed.table, rid, state))
+        have = sorted((known or {}).get(sealed.table, ()), key=lambda e: e.record_id)
+        skip = [e.record_id for e in have]
+        read = (_entry(sealed.table, rid, state) for rid, state in _current(session, sealed, skip))
+        merged = heapq.merge(read, have, key=lambda e: e.record_id)
+        for entry in merged if have and with_known else read:
+            part.append(entry)
             if len(part) >= chunk:
                 yield part
                 part = []
@@ -413,11 +497,24 @@ _CHUNK = 5_000
 
 
 def _stream(session: Session, query: Any) -> Iterator[Any]:
+    """The rows of ``query``, fetched :data:`_CHUNK` at a time (a batch of rows made at once:
+    iterating a result row by row costs a fetch call a row)."""
     result = session.execute(query.execution_options(yield_per=_CHUNK))
-    yield from result
+    for part in result.partitions():
+        yield from part
 
 
-def _latest_seals(session: Session, table: str, head_id: int) -> Iterator[Any]:
+Span = tuple[int, int | None]
+"""Records ``lo <= id < hi`` (``hi`` ``None``: no upper bound): a part of a table."""
+WHOLE: Span = (0, None)
+
+
+def _in_span(column: Any, span: Span) -> Any:
+    lo, hi = span
+    return column >= lo if hi is None else column.between(lo, hi - 1)
+
+
+def _latest_seals(session: Session, table: str, head_id: int, span: Span = WHOLE) -> Iterator[Any]:
     """The newest seal of each record of ``table`` (up to event ``head_id``), by record."""
     rs = RecordSeal.__table__
     ranked = (
@@ -431,6 +528,7 @@ def _latest_seals(session: Session, table: str, head_id: int) -> Iterator[Any]:
             .label("rn"),
         )
         .where(rs.c.table_name == table, rs.c.event_id <= head_id)
+        .where(_in_span(rs.c.record_id, span))
         .subquery()
     )
     query = (
@@ -441,17 +539,38 @@ def _latest_seals(session: Session, table: str, head_id: int) -> Iterator[Any]:
     return _stream(session, query)
 
 
-def _current(session: Session, sealed: Sealed) -> Iterator[tuple[int, State]]:
-    """Every record of the table with its state, by id (children merged in, streamed)."""
+def _current(
+    session: Session, sealed: Sealed, skip: Sequence[int] = (), span: Span = WHOLE
+) -> Iterator[tuple[int, State]]:
+    """Every record of the table (in ``span``) with its state, by id (children merged in,
+    streamed); ``skip``: ids (sorted) left out (in the query when they are one range)."""
     table = _table(sealed.table)
     position = table.c.keys().index("id")
-    rows = _stream(session, select(table).order_by(table.c.id))
-    if sealed.child is None:
+    query, kid_query = select(table).order_by(table.c.id), None
+    if sealed.child is not None:
+        kid_query = _child_query(sealed)
+    if span != WHOLE:
+        query = query.where(_in_span(table.c.id, span))
+        if kid_query is not None:
+            parent = _table(sealed.child[0]).c[sealed.child[1]]  # type: ignore[index]
+            kid_query = kid_query.where(_in_span(parent, span))
+    left_out = frozenset(skip)
+    if skip and skip[-1] - skip[0] + 1 == len(left_out):
+        query = query.where(or_(table.c.id < skip[0], table.c.id > skip[-1]))
+        if kid_query is not None:
+            parent = _table(sealed.child[0]).c[sealed.child[1]]  # type: ignore[index]
+            kid_query = kid_query.where(or_(parent < skip[0], parent > skip[-1]))
+        left_out = frozenset()
+    rows = _stream(session, query)
+    if kid_query is None:
         name = sealed.table
         for row in rows:
-            yield int(row[position]), _state(name, row)
+            rid = int(row[position])
+            if rid not in left_out:
+                yield rid, _state(name, row)
         return
-    kids = groupby(_stream(session, _child_query(sealed)), key=lambda r: int(r[0]))
+    kids = groupby(_stream(session, kid_query), key=itemgetter(0))
+    labels = _labeller(sealed)
     pending = next(kids, None)
     for row in rows:
         rid = int(row[position])
@@ -459,9 +578,10 @@ def _current(session: Session, sealed: Sealed) -> Iterator[tuple[int, State]]:
             pending = next(kids, None)
         children: list[str] = []
         if pending is not None and pending[0] == rid:
-            children = [_child_label(sealed, r) for r in pending[1]]
+            children = labels(pending[1])
             pending = next(kids, None)
-        yield rid, _state(sealed.table, row, children)
+        if rid not in left_out:
+            yield rid, _state(sealed.table, row, children)
 
 
 def _differing(table_name: str, expected: str | None, state: State) -> tuple[str, ...]:
@@ -535,13 +655,18 @@ def _check_seal_log(session: Session, head_id: int, problems: list[RecordProblem
 
 
 def _check_table(
-    session: Session, sealed: Sealed, head_id: int, problems: list[RecordProblem]
+    session: Session,
+    sealed: Sealed,
+    head_id: int,
+    problems: list[RecordProblem],
+    span: Span = WHOLE,
 ) -> int:
-    """Compare one table with its records' newest seals; how many records it holds."""
+    """Compare one table (the records in ``span``) with its records' newest seals; how many
+    records it holds."""
     count = 0
-    expected = _latest_seals(session, sealed.table, head_id)
+    expected = _latest_seals(session, sealed.table, head_id, span)
     want = next(expected, None)
-    for rid, state in _current(session, sealed):
+    for rid, state in _current(session, sealed, span=span):
         count += 1
         while want is not None and int(want.record_id) < rid:
             if want.digest is not None:
@@ -569,16 +694,47 @@ SEAL_LOG = "record_seals"
 """The job name of the seals' own check (:func:`verify_records`'s ``on_table``)."""
 
 
-def _job(session: Session, name: str, head_id: int) -> tuple[int, list[RecordProblem]]:
-    """One part of the verification: the seals' own check or one table's."""
+def _job(
+    session: Session, name: str, head_id: int, span: Span = WHOLE
+) -> tuple[int, list[RecordProblem]]:
+    """One part of the verification: the seals' own check, or one table's (its records in
+    ``span``)."""
     problems: list[RecordProblem] = []
     if name == SEAL_LOG:
         _check_seal_log(session, head_id, problems)
         return 0, problems
-    return _check_table(session, BY_TABLE[name], head_id, problems), problems
+    return _check_table(session, BY_TABLE[name], head_id, problems, span), problems
 
 
-def _job_in_process(url: str, name: str, head_id: int) -> tuple[int, list[RecordProblem], float]:
+SPLIT_FROM = 100_000
+"""Records (by largest id) from which a table is checked in parts, one a process, when
+several processes check: the largest table would otherwise be the last job running alone."""
+
+
+def _parts(session: Session, processes: int) -> list[tuple[str, Span, int]]:
+    """The jobs of a check by ``processes`` processes, largest first (for the pool to start
+    them in that order): the seals' own check, and each table whole or, from
+    :data:`SPLIT_FROM` records, in ``processes`` ranges of ids; with a size to order by."""
+    sizes = {
+        s.table: int(session.execute(select(func.max(_table(s.table).c.id))).scalar() or 0)
+        for s in SEALED.values()
+    }
+    jobs: list[tuple[str, Span, int]] = [(SEAL_LOG, WHOLE, sum(sizes.values()))]
+    for table, size in sizes.items():
+        if size < SPLIT_FROM:
+            jobs.append((table, WHOLE, size))
+            continue
+        step = size // processes + 1
+        bounds = [k * step for k in range(processes)]
+        for k, lo in enumerate(bounds):
+            hi = bounds[k + 1] if k + 1 < len(bounds) else None
+            jobs.append((table, (lo, hi), step))
+    return sorted(jobs, key=lambda j: -j[2])
+
+
+def _job_in_process(
+    url: str, name: str, head_id: int, span: Span = WHOLE
+) -> tuple[int, list[RecordProblem], float]:
     """:func:`_job` in a worker process, on its own connection."""
     import time
 
@@ -589,7 +745,7 @@ def _job_in_process(url: str, name: str, head_id: int) -> tuple[int, list[Record
     engine = make_engine(url)
     try:
         with read_session(engine) as s:
-            count, problems = _job(s, name, head_id)
+            count, problems = _job(s, name, head_id, span)
     finally:
         engine.dispose()
     return count, problems, time.perf_counter() - started
@@ -665,11 +821,27 @@ def verify_records(
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         address = url.render_as_string(hide_password=False)
+        jobs = _parts(session, processes)
+        left = {n: sum(1 for j in jobs if j[0] == n) for n in names}
+        parts: dict[str, list[tuple[Span, int, list[RecordProblem], float]]] = {}
         with ProcessPoolExecutor(max_workers=processes) as pool:
-            futures = {pool.submit(_job_in_process, address, n, head_id): n for n in names}
+            futures = {
+                pool.submit(_job_in_process, address, name, head_id, span): (name, span)
+                for name, span, _size in jobs
+            }
             for future in as_completed(futures):
+                name, span = futures[future]
                 count, problems, seconds = future.result()
-                done(futures[future], count, problems, seconds)
+                parts.setdefault(name, []).append((span, count, problems, seconds))
+                left[name] -= 1
+                if not left[name]:  # a table whose parts are all checked
+                    mine = sorted(parts[name], key=lambda p: p[0][0])
+                    done(
+                        name,
+                        sum(p[1] for p in mine),
+                        [x for p in mine for x in p[2]],
+                        max(p[3] for p in mine),
+                    )
     else:
         for name in names:
             started = time.perf_counter()

@@ -5,7 +5,9 @@ ones one compare-and-set each (``UPDATE ... WHERE id = :id AND version = :seen``
 ``version``), so a record edited in the app between the check and the write makes the
 whole import fail and roll back. Every added or changed record gets its own audit event and
 the import one more (file name, SHA-256, counts); events are chained in one pass over the
-locked head row, the same hashes :func:`db.audit.append` would write one by one.
+locked head row, the same hashes :func:`db.audit.append` would write one by one. Both
+statements return every column of the record they write, from which its seal is computed
+(:func:`db.audit.records.entries_of_rows`) instead of reading the record back.
 
 A confirmed historical migration (``db.imports.historical``) writes its plan the same way,
 with its own actions (``technology.migrated``, ``technology.migration_updated``, and
@@ -25,6 +27,7 @@ from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
 from db import audit, clock
+from db.audit import records
 from db.errors import N_, Conflict
 from db.fairness.store import refresh_for_experts, refresh_for_technologies
 from db.imports.checking import MODELS, Change, Plan, Record
@@ -61,14 +64,16 @@ class _Events:
             }
         )
 
-    def flush(self, session: Session) -> int:
-        """Append every collected event to the chain; the id of the last one."""
+    def flush(self, session: Session, known: Sequence[records.SealEntry]) -> int:
+        """Append every collected event to the chain (``known``: the seals of the records
+        written, from the rows the writes returned); the id of the last one."""
         return audit.append_many(
             session,
             self.items,
             actor_id=self.actor.id,
             actor_name=self.actor.username,
             reason=self.reason,
+            known=known,
         )
 
 
@@ -126,14 +131,19 @@ def apply(
         added, updated = f"{entity}.migrated", f"{entity}.migration_updated"
         reason = f"historical migration {migration_id}: {filename} sha256:{sha256[:16]}"
     events = _Events(actor, reason)
+    seals: list[records.SealEntry] = []
     marks: list[dict[str, Any]] = []
     now = clock.now_utc()
     total = max(len(plan.add) + len(plan.update), 1)
     done = 0
+    table = model.__table__.name
+    kind = records.SEALED[entity]
+    position = model.__table__.c.keys().index("id")
     for start in range(0, len(plan.add), BATCH):
         batch = plan.add[start : start + BATCH]
         rows = [_new_row(plan, r, actor, now) for r in batch]
-        ids = _insert_returning_ids(session, model, rows)
+        written = _insert_returning(session, model, rows)
+        ids = [int(w[position]) for w in written]
         extra_fields: list[dict[str, Any]] = []
         extra_ties: list[dict[str, Any]] = []
         for record, new_id, row in zip(batch, ids, rows, strict=True):
@@ -151,11 +161,12 @@ def apply(
             marks.append({"entity": entity, "entity_id": new_id, "action": "added"})
         _insert(session, ExpertField, extra_fields)
         _insert(session, ExpertTie, extra_ties)
+        seals += records.entries_of_rows(table, written, _children(kind, extra_fields))
         done += len(batch)
         if progress:
             progress(0.9 * done / total, "write")
     for change in plan.update:
-        _update(session, model, reg, change, actor, now)
+        seals += _update(session, model, reg, change, actor, now)
         events.add(updated, entity, change.id, change.before, _jsonable(change.after))
         marks.append({"entity": entity, "entity_id": change.id, "action": "updated"})
         done += 1
@@ -194,26 +205,29 @@ def apply(
             {"status": "pending"},
             last,
         )
-    event_id = events.flush(session)
+    event_id = events.flush(session, seals)
     if progress:
         progress(1.0, "write")
     return dataclasses.replace(summary, event_id=event_id)
 
 
-def _insert_returning_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` (all with the same keys) and return their new ids in order.
+def _insert_returning(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[Any]:
+    """Insert ``rows`` (all with the same keys) and return the new records as the database
+    holds them, in order: every column, in the table's order (their seals are computed from
+    them, byte for byte what a read would give).
 
     On PostgreSQL through psycopg's ``executemany(..., returning=True)``: the statement is
     parsed once and the rows pipelined, several times faster for a large import than
-    SQLAlchemy's multi-row VALUES (whose long statements psycopg parses anew for each page).
+    SQLAlchemy's multi-row VALUES (whose long statements psycopg parses anew for each page);
+    the values pass through the columns' result processors as a read's would.
     """
     conn = session.connection()
+    table = model.__table__
     if conn.dialect.name != "postgresql" or not rows:
         result = session.execute(
-            insert(model).returning(model.id, sort_by_parameter_order=True), rows
+            insert(model).returning(*table.c, sort_by_parameter_order=True), rows
         )
-        return list(result.scalars().all())
-    table = model.__table__
+        return list(result.all())
     keys = list(rows[0])
     assert all(list(r) == keys for r in rows), "rows of one batch share their columns"
     # The driver gets the rows as they are: add the model's Python-side defaults itself.
@@ -225,18 +239,35 @@ def _insert_returning_ids(session: Session, model: Any, rows: list[dict[str, Any
     if defaults:
         rows = [{**r, **defaults} for r in rows]
         keys = list(rows[0])
-    statement = insert(model.__table__).returning(model.__table__.c.id)
+    statement = insert(table).returning(*table.c)
     sql = str(statement.compile(dialect=conn.dialect, column_keys=keys))
     raw = conn.connection.driver_connection
     assert raw is not None
-    ids: list[int] = []
+    out: list[Any] = []
     with raw.cursor() as cursor:
         cursor.executemany(sql, rows, returning=True)
         while True:
-            ids.append(int(cursor.fetchone()[0]))
+            out.append(cursor.fetchone())
             if not cursor.nextset():
                 break
-    return ids
+        assert cursor.description is not None
+        processors = [
+            c.type._cached_result_processor(conn.dialect, d.type_code)
+            for c, d in zip(table.c, cursor.description, strict=True)
+        ]
+    if any(processors):
+        out = [
+            tuple(v if p is None else p(v) for p, v in zip(processors, r, strict=True)) for r in out
+        ]
+    return out
+
+
+def _children(kind: records.Sealed, rows: list[dict[str, Any]]) -> dict[int, list[str]] | None:
+    """An expert's fields written with it, as its seal holds them (by expert id)."""
+    if kind.child is None:
+        return None
+    _name, parent, key, _value = kind.child
+    return records.child_labels(kind, [(r[parent], r[key]) for r in rows])
 
 
 def _tie(expert_id: int, tie: Sequence[Any]) -> dict[str, Any]:
@@ -257,8 +288,14 @@ def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
 
 def _update(
     session: Session, model: Any, reg: str, change: Change, actor: Actor, now: dt.datetime
-) -> None:
+) -> list[records.SealEntry]:
+    """Write ``change`` as a compare-and-set; the record's seal from the row the UPDATE
+    returns (none for an expert whose fields are left as they were: read back instead).
+
+    :raise Conflict: the record was changed since the file was checked.
+    """
     values = {k: v for k, v in change.after.items() if k not in ("fields", "ties_added")}
+    table = model.__table__
     stmt = update(model).where(model.id == change.id)
     if change.version is not None:
         stmt = stmt.where(model.version == change.version)
@@ -267,14 +304,17 @@ def _update(
         values["updated_at"] = now
     if reg == "technologies":
         values["updated_by_id"] = actor.id
-    result = session.execute(stmt.values(**values))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    row = session.execute(stmt.values(**values).returning(*table.c)).first()
+    if row is None:
         raise Conflict(CHANGED_UNDER_US, row=change.record.row)
+    kind = records.BY_TABLE[table.name]
+    children: dict[int, list[str]] | None = None
     if change.fields is not None:
         session.execute(delete(ExpertField).where(ExpertField.expert_id == change.id))
-        _insert(
-            session,
-            ExpertField,
-            [{"expert_id": change.id, "field": f} for f in sorted(change.fields)],
-        )
+        fields = [{"expert_id": change.id, "field": f} for f in sorted(change.fields)]
+        _insert(session, ExpertField, fields)
+        children = _children(kind, fields) or {change.id: []}
     _insert(session, ExpertTie, [_tie(change.id, t) for t in change.new_ties])
+    if kind.child is not None and children is None:
+        return []
+    return records.entries_of_rows(table.name, [row], children)
