@@ -234,6 +234,10 @@ def _bare_round(browser: Any, bare: Server, figs: BrowserFigures, key: str) -> N
         _timed(page, _nav_link(page, "", "").click)  # to the start page
         t = _timed(page, _nav_link(page, "bare_page", "").click, extra="[data-testid='stMetric']")
         figs.add(key, "bare: open", t)
+        page.wait_for_timeout(300)
+        page.wait_for_selector(READY, timeout=TIMEOUT_MS)
+        rerun = page.get_by_role("button", name="Rerun")
+        figs.add(key, "bare: rerun", _timed(page, rerun.click, extra="[data-testid='stMetric']"))
     except Exception as exc:
         figs.fail(key, "bare", exc)
     finally:
@@ -272,15 +276,69 @@ def _role_round(
         ctx.close()
 
 
+def _interaction_round(
+    browser: Any, server: Server, db_url: str, inter: Any, figs: BrowserFigures, key: str
+) -> None:
+    """One interaction (``bench.interactions``) in a fresh context signed in as its role."""
+    from tests.apptest import ROLE_ACCOUNTS
+
+    name = f"do {inter.name}"
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1200})
+    try:
+        page = ctx.new_page()
+        sign_in(page, server.url, ROLE_ACCOUNTS[inter.role], extra=None)
+        figs.add(key, name, inter.run(page, server.url, db_url))
+    except Exception as exc:
+        figs.fail(key, name, exc)
+    finally:
+        ctx.close()
+
+
+def _public_round(browser: Any, server: Server, targets: list[Target], figs: BrowserFigures,
+                  key: str) -> None:  # fmt: skip
+    """The public pages, opened by a visitor who is not signed in: the address typed (a
+    page load), until the script finished, beside the bare app's load."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = ctx.new_page()
+        page.goto(server.url)
+        _settle(page)
+        for target in targets:
+            try:
+                page.evaluate(WATCH_JS)
+                t0 = time.perf_counter()
+                page.goto(f"{server.url}/{target.url_path}")
+                page.wait_for_selector("[data-testid='stMain'] h1", timeout=TIMEOUT_MS)
+                page.wait_for_selector(READY, timeout=TIMEOUT_MS)
+                figs.add(key, f"load {target.name} (public)", time.perf_counter() - t0)
+                _no_exception(page, target.name)
+            except Exception as exc:
+                figs.fail(key, f"load {target.name} (public)", exc)
+    finally:
+        ctx.close()
+
+
 def measure(
-    servers: dict[str, Server], bare: Server, runs: int, *, roles: list[str] | None = None
+    servers: dict[str, Server],
+    bare: Server,
+    runs: int,
+    *,
+    roles: list[str] | None = None,
+    db_urls: dict[str, str] | None = None,
+    interactions: bool = False,
 ) -> BrowserFigures:
     """Sign-in to the landing page and opening each page, on every server in turn, ``runs``
     times (plus one dropped warm-up round), with the bare floor.
 
     ``roles``: whose sign-in is timed and who opens each register (the pages of the
-    *Registers* section that role may open); ``None``: every page as its main role."""
+    *Registers* section that role may open); ``None``: every page as its main role, and the
+    public pages loaded by a visitor. ``interactions`` (needs ``db_urls``, the database of
+    each server): also every interaction of ``bench.interactions``, beside the bare app's
+    button rerun."""
+    from bench.interactions import INTERACTIONS
+
     figs = BrowserFigures()
+    public = [t for t in page_targets() if t.public] if roles is None else []
     by_role: dict[str, list[Target]] = {}
     if roles is None:
         for t in page_targets():
@@ -304,6 +362,11 @@ def measure(
                 _bare_round(browser, bare, figs, k)
                 for role in roles:
                     _role_round(browser, server, role, by_role[role], figs, k)
+                if public:
+                    _public_round(browser, server, public, figs, k)
+                if interactions and db_urls:
+                    for inter in INTERACTIONS:
+                        _interaction_round(browser, server, db_urls[key], inter, figs, k)
     figs.samples.pop("warm-up", None)
     figs.errors.pop("warm-up", None)
     return figs
