@@ -345,9 +345,10 @@ http {{
   access_log off;
   client_body_temp_path {dir}/body; proxy_temp_path {dir}/proxy;
   fastcgi_temp_path {dir}/fcgi; uwsgi_temp_path {dir}/uwsgi; scgi_temp_path {dir}/scgi;
-  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+  map $cookie_ntp_route $ntp_route {{ "" $request_id; default $cookie_ntp_route; }}
+  map $http_upgrade $connection_upgrade {{ default upgrade; "" close; }}
   upstream ntp_app {{
-    ip_hash;
+    hash $ntp_route consistent;
     server 127.0.0.1:{a};
     server 127.0.0.1:{b};
   }}
@@ -369,19 +370,21 @@ http {{
 
 @contextlib.contextmanager
 def two_servers(database_url: str) -> Iterator[tuple[str, list[int]]]:
-    """Two app processes on one database behind nginx. nginx balances per connection
-    (round robin; ``ip_hash`` would send every loopback session to one server, so the
-    driver's sessions are spread by the upstream's round robin instead)."""
+    """Two app processes on one database behind nginx with ``deploy/nginx.conf``'s proxy
+    settings: WebSocket upgrade, long read timeout, and its affinity (a random routing key
+    per browser without the ``ntp_route`` cookie, ``hash ... consistent``): each driver
+    session is one new browser, so the sessions spread over the two servers."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         raise RuntimeError("nginx is not installed (apt-get install nginx-light)")
     a = browser.start_server(APP, database_url, LOGS / "concurrency-two-a.log")
     b = browser.start_server(APP, database_url, LOGS / "concurrency-two-b.log")
     work = Path(tempfile.mkdtemp(prefix="ntp-nginx-"))
+    work.chmod(0o755)  # nginx's workers (nobody) write their temporary files there
     port = free_port()
     conf = NGINX_CONF.format(
         dir=work, a=a.url.rsplit(":", 1)[1], b=b.url.rsplit(":", 1)[1], port=port
-    ).replace("    ip_hash;\n", "")
+    )
     (work / "nginx.conf").write_text(conf)
     proc = subprocess.Popen(  # noqa: S603 (fixed arguments)
         [nginx, "-c", str(work / "nginx.conf"), "-p", str(work), "-g", "daemon off;"],

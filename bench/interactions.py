@@ -191,11 +191,32 @@ def approval(page: Any, server_url: str, db: str) -> float:
 
 
 def _import_csv(db: str) -> tuple[str, bytes]:
-    from bench.apptest_worker import _import_file
+    """IMPORT_ROWS new technologies from the import template (as ``bench.apptest_worker``
+    builds them: new registration numbers and titles, an owner of the database)."""
+    import pandas as pd
+
+    from components.imports import template_frame
+    from db.imports.columns import REGISTERS
+    from db.models import Organization, Technology
+    from db.session import read_session
 
     stamp = f"{time.time_ns() // 1_000_000 % 10**12:012d}"
-    content, _reg_nos = _import_file(db, stamp)
-    return f"bench-{stamp}.csv", content
+    eng = _engine(db)
+    try:
+        with read_session(eng) as s:
+            owner_id = s.scalar(select(Technology.owner_org_id).order_by(Technology.id).limit(1))
+            owner = s.scalar(select(Organization.name_ko).where(Organization.id == owner_id))
+    finally:
+        eng.dispose()
+    template = template_frame(REGISTERS["technologies"], "en")
+    header = {c.key: c.en for c in REGISTERS["technologies"].columns}
+    rows = pd.concat([template] * IMPORT_ROWS, ignore_index=True)
+    reg_nos = [f"DG-2026-{stamp}{i:02d}" for i in range(IMPORT_ROWS)]
+    rows[header["reg_no"]] = reg_nos
+    rows[header["title_ko"]] = [f"벤치마크 시험 기술 {n}" for n in reg_nos]
+    rows[header["title_en"]] = [f"Benchmark technology {n}" for n in reg_nos]
+    rows[header["owner"]] = owner
+    return f"bench-{stamp}.csv", rows.to_csv(index=False).encode("utf-8-sig")
 
 
 def import_check(page: Any, server_url: str, db: str) -> float:
