@@ -190,8 +190,8 @@ def approval(page: Any, server_url: str, db: str) -> float:
     return t
 
 
-def _import_csv(db: str) -> tuple[str, bytes]:
-    """IMPORT_ROWS new technologies from the import template (as ``bench.apptest_worker``
+def import_csv(db: str, n: int = IMPORT_ROWS) -> tuple[str, bytes]:
+    """``n`` new technologies from the import template (as ``bench.apptest_worker``
     builds them: new registration numbers and titles, an owner of the database)."""
     import pandas as pd
 
@@ -210,8 +210,8 @@ def _import_csv(db: str) -> tuple[str, bytes]:
         eng.dispose()
     template = template_frame(REGISTERS["technologies"], "en")
     header = {c.key: c.en for c in REGISTERS["technologies"].columns}
-    rows = pd.concat([template] * IMPORT_ROWS, ignore_index=True)
-    reg_nos = [f"DG-2026-{stamp}{i:02d}" for i in range(IMPORT_ROWS)]
+    rows = pd.concat([template] * n, ignore_index=True)
+    reg_nos = [f"DG-2026-{stamp}{i:06d}" for i in range(n)]
     rows[header["reg_no"]] = reg_nos
     rows[header["title_ko"]] = [f"벤치마크 시험 기술 {n}" for n in reg_nos]
     rows[header["title_en"]] = [f"Benchmark technology {n}" for n in reg_nos]
@@ -224,7 +224,7 @@ def import_check(page: Any, server_url: str, db: str) -> float:
     *No problems in ...* is shown (the file read and every row checked)."""
     from tests.browser.conftest import choose
 
-    name, content = _import_csv(db)
+    name, content = import_csv(db)
     _goto(page, server_url, "imports", "[data-testid='stFileUploader']")
     choose(page, page.get_by_label("Register to import into"), "Technologies")
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
