@@ -112,6 +112,7 @@ class Open:
 class SessionResult:
     role: str
     opens: list[Open] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)  # the pages its navigation offered
     error: str = ""
 
 
@@ -175,6 +176,7 @@ async def session(
             t0 = time.monotonic()
             ok, why = await _until_finished(ws, pages)
             res.opens.append(Open("(load)", t0, time.monotonic() - t0, ok, why))
+            res.pages = sorted(pages)
             names = [p for p in pages if p and p != "account"] or [""]
             weights = [WEIGHTS.get(p, 1) for p in names]
             while time.monotonic() < deadline:
@@ -300,6 +302,7 @@ def run_level(
         "failed": sum(not o.ok for o in opens),
         "failures": sorted({o.why for o in opens if not o.ok})[:5],
         "session_errors": [r.error for r in results if r.error][:5],
+        "pages_by_role": {r.role: r.pages for r in results},
         "opens_per_minute": round(len(good) * 60 / seconds, 1),
         "p50_s": pct(good, 0.5),
         "p95_s": pct(good, 0.95),
