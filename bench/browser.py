@@ -180,12 +180,19 @@ def sign_in(page: Any, url: str, username: str, *, extra: str | None) -> float:
 def _nav_link(page: Any, url_path: str, default: str) -> Any:
     """The sidebar link to ``url_path`` (the default page's link is the bare root)."""
     want = "" if url_path == default else url_path
-    links = page.locator("[data-testid='stSidebarNav'] a")
-    for i in range(links.count()):
-        link = links.nth(i)
-        href = link.get_attribute("href") or ""
-        if urllib.parse.urlparse(href).path.strip("/") == want:
-            return link
+    for _attempt in range(2):
+        links = page.locator("[data-testid='stSidebarNav'] a")
+        for i in range(links.count()):
+            link = links.nth(i)
+            href = link.get_attribute("href") or ""
+            if urllib.parse.urlparse(href).path.strip("/") == want:
+                return link
+        # A long page list is cut after ten links behind "View more": show them all.
+        more = page.locator("[data-testid='stSidebarNavViewButton']")
+        if more.count() == 0 or "less" in more.first.inner_text().lower():
+            break
+        more.first.click()
+        page.wait_for_timeout(200)
     raise RuntimeError(f"no sidebar link to {url_path!r}")
 
 

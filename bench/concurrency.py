@@ -410,6 +410,60 @@ def two_servers(database_url: str) -> Iterator[tuple[str, list[int]]]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _py_spy(pid: int, seconds: float, tag: str) -> tuple[subprocess.Popen[bytes], Path] | None:
+    """``py-spy record`` of the server during a level (collapsed stacks), if py-spy is there."""
+    spy = shutil.which("py-spy")
+    if spy is None:
+        return None
+    out = LOGS / ("py-spy-" + "".join(c if c.isalnum() else "-" for c in tag) + ".txt")
+    proc = subprocess.Popen(  # noqa: S603 (fixed arguments)
+        [spy, "record", "-p", str(pid), "-d", str(int(seconds + RAMP_S + 5)), "-r", "50",
+         "--nonblocking", "-f", "raw", "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    return proc, out
+
+
+def _spy_summary(proc: subprocess.Popen[bytes], out: Path) -> dict[str, Any]:
+    """Share of the samples in which a frame of each kind is on the stack."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=60)
+    if not out.exists():
+        return {"error": "no profile"}
+    kinds = {
+        "app code (pages, components)": ("/pages/", "/components/"),
+        "db/ (rules, queries)": ("/db/",),
+        "SQLAlchemy": ("sqlalchemy/",),
+        "pandas": ("pandas/",),
+        "Altair / vega": ("altair/", "vl_convert", "jsonschema/"),
+        "Arrow serialisation": ("pyarrow/", "dataframe_util", "arrow"),
+        "Streamlit (elements, messages)": ("streamlit/",),
+        "garbage collection": ("gc_collect", "postScriptGC", "(gc)"),
+        "idle (event loop)": ("select (selectors.py", "_run_once", "epoll"),
+    }
+    total = 0
+    hits = dict.fromkeys(kinds, 0)
+    running = 0
+    for line in out.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        if "ScriptRunner" in stack or "_run_script" in stack:
+            running += n
+        for k, needles in kinds.items():
+            if any(x in stack for x in needles):
+                hits[k] += n
+    return {
+        "samples": total,
+        "script_runner_share": round(running / total, 3) if total else None,
+        "shares": {k: round(v / total, 3) for k, v in hits.items()} if total else {},
+        "file": str(out),
+    }
+
+
 # Main -------------------------------------------------------------------------------------
 
 
@@ -422,7 +476,12 @@ def _pin_driver() -> str:
 
 
 def run_setup(
-    label: str, server: Any, sessions: list[int], seconds: float, say_: Any = say
+    label: str,
+    server: Any,
+    sessions: list[int],
+    seconds: float,
+    say_: Any = say,
+    profile: int | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"setup": label, "levels": []}
     with server as (url, pids):
@@ -431,7 +490,7 @@ def run_setup(
         before = os.sched_getaffinity(0)
         out["pinning"] = _pin_driver()  # after the servers and Chromium started: not them
         try:
-            _levels(out, label, url, pids, cookies, sessions, seconds, say_)
+            _levels(out, label, url, pids, cookies, sessions, seconds, say_, profile)
         finally:
             os.sched_setaffinity(0, before)
     return out
@@ -446,13 +505,17 @@ def _levels(
     sessions: list[int],
     seconds: float,
     say_: Any,
+    profile: int | None = None,
 ) -> None:
     if True:
         # one warm-up session (first imports, caches), not counted
         run_level(url, pids, cookies, 1, 10)
         for n in sessions:
             say_(f"{label}: {n} sessions for {seconds:.0f} s")
+            spy = _py_spy(pids[0], seconds, f"{label}-{n}") if n == profile else None
             level = run_level(url, pids, cookies, n, seconds)
+            if spy is not None:
+                level["profile"] = _spy_summary(*spy)
             say_(
                 f"  {level['opens_per_minute']} opens/min, p50 {level['p50_s']}, p95 "
                 f"{level['p95_s']}, failed {level['failed']}, server CPU "
@@ -534,6 +597,9 @@ def main(argv: list[str] | None = None) -> int:
         "--two-servers", action="store_true", help="two processes behind nginx on PostgreSQL"
     )
     p.add_argument("--out", type=Path, help="JSON of the figures")
+    p.add_argument(
+        "--profile", type=int, help="py-spy record the (first) server during this N's window"
+    )
     args = p.parse_args(argv)
     if not (args.sqlite or args.postgresql or args.two_servers):
         args.sqlite = True
@@ -559,7 +625,9 @@ def main(argv: list[str] | None = None) -> int:
             with dbs.working_copy(built, f"conc_{backend}") as url:
                 server = two_servers(url) if label.startswith("two") else one_server(url, backend)
                 try:
-                    res["setups"].append(run_setup(label, server, sessions, args.seconds))
+                    res["setups"].append(
+                        run_setup(label, server, sessions, args.seconds, profile=args.profile)
+                    )
                 except Exception as exc:
                     res["setups"].append({"setup": label, "error": f"{exc}"[:300]})
     finally:
