@@ -215,13 +215,16 @@ class BrowserFigures:
     """Samples (seconds) per database key; errors per figure."""
 
     samples: dict[str, dict[str, list[float]]] = field(default_factory=dict)
-    errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)  # the first, per figure
+    failed: dict[str, dict[str, int]] = field(default_factory=dict)  # how many runs failed
 
     def add(self, key: str, figure: str, value: float) -> None:
         self.samples.setdefault(key, {}).setdefault(figure, []).append(value)
 
     def fail(self, key: str, figure: str, exc: BaseException) -> None:
         self.errors.setdefault(key, {}).setdefault(figure, f"{type(exc).__name__}: {exc}"[:300])
+        counts = self.failed.setdefault(key, {})
+        counts[figure] = counts.get(figure, 0) + 1
 
 
 def _bare_round(browser: Any, bare: Server, figs: BrowserFigures, key: str) -> None:
@@ -376,4 +379,5 @@ def measure(
                         _interaction_round(browser, server, db_urls[key], inter, figs, k)
     figs.samples.pop("warm-up", None)
     figs.errors.pop("warm-up", None)
+    figs.failed.pop("warm-up", None)
     return figs

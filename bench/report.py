@@ -658,8 +658,8 @@ def quick_table(results: dict[str, Any]) -> str:
                 f"{BACKEND_NAMES.get(backend, backend)} @{scale}, headless Chromium, median of "
                 f"{runs} runs (load average at start {results['machine'].get('load_start')})",
                 "",
-                "| figure | median | floor | x floor | target | result |",
-                "| --- | --- | --- | --- | --- | --- |",
+                "| figure | runs | median | floor | x floor | target | result |",
+                "| --- | --- | --- | --- | --- | --- | --- |",
             ]
             figures = [f for f in [*got, *errs] if f != "bare"]
             figures = sorted(
@@ -682,9 +682,11 @@ def quick_table(results: dict[str, Any]) -> str:
                     passed, failed = passed + ok, failed + (not ok)
                     verdict_ = verdict(ok)
                 if errs.get(f):
-                    verdict_ += f" (error: {one_line(errs[f], 120)})"
+                    n_failed = (br.get("failed") or {}).get(scale, {}).get(f, 1)
+                    verdict_ += f" ({n_failed} failed: {one_line(errs[f], 120)})"
                 lines.append(
-                    f"| {f} | {secs(med)} | {browser_floor(f) if not f.startswith('bare') else '-'}"
+                    f"| {f} | {len(got.get(f, []))} | {secs(med)}"
+                    f" | {browser_floor(f) if not f.startswith('bare') else '-'}"
                     f" | {fx(r) if not f.startswith('bare') else '-'}"
                     f" | {'' if target is None else f'<= {target[1]:g}x'} | {verdict_} |"
                 )

@@ -312,7 +312,7 @@ def browser_figures(
         figs = browser.measure(
             servers, bare, runs, roles=roles, db_urls=urls, interactions=interactions
         )
-        return {"samples": figs.samples, "errors": figs.errors}
+        return {"samples": figs.samples, "errors": figs.errors, "failed": figs.failed}
     finally:
         for s in [*servers.values(), *([bare] if bare else [])]:
             s.stop()
