@@ -180,7 +180,8 @@ class Report:
         mem = b.get("memory") or {}
         scales = sorted(app, key=int)
         if not scales:
-            self.out("No AppTest figures (see the error above).", "")
+            why = "see the error above" if b.get("error") else "not run: `--no-apptest`"
+            self.out(f"No AppTest figures ({why}).", "")
             return
         lo, hi = scales[0], scales[-1]
         two = lo != hi
