@@ -79,13 +79,16 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def start_server(entry: Path, database_url: str | None, log: Path) -> Server:
-    """``streamlit run entry`` on a free loopback port; raise if it is not up in 120 s."""
+def start_server(
+    entry: Path, database_url: str | None, log: Path, *, cookie_key: str | None = None
+) -> Server:
+    """``streamlit run entry`` on a free loopback port; raise if it is not up in 120 s.
+    ``cookie_key``: the sign-in cookie's key (servers that share one, as replicas do)."""
     port = free_port()
     env = {
         **os.environ,
         "NTP_DEMO": "1",
-        "NTP_COOKIE_KEY": secrets.token_urlsafe(48),
+        "NTP_COOKIE_KEY": cookie_key or secrets.token_urlsafe(48),
         "NTP_LANG": "en",
     }
     if database_url:

@@ -33,6 +33,7 @@ import contextlib
 import json
 import os
 import random
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -365,6 +366,8 @@ http {{
       proxy_set_header Host $host;
       proxy_set_header X-Real-IP $remote_addr;
       proxy_read_timeout 86400;
+      add_header Set-Cookie
+        "ntp_route=$ntp_route; Path=/; Max-Age=43200; HttpOnly; SameSite=Lax" always;
     }}
   }}
 }}
@@ -380,8 +383,9 @@ def two_servers(database_url: str) -> Iterator[tuple[str, list[int]]]:
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         raise RuntimeError("nginx is not installed (apt-get install nginx-light)")
-    a = browser.start_server(APP, database_url, LOGS / "concurrency-two-a.log")
-    b = browser.start_server(APP, database_url, LOGS / "concurrency-two-b.log")
+    key = secrets.token_urlsafe(48)  # replicas share the sign-in cookie's key
+    a = browser.start_server(APP, database_url, LOGS / "concurrency-two-a.log", cookie_key=key)
+    b = browser.start_server(APP, database_url, LOGS / "concurrency-two-b.log", cookie_key=key)
     work = Path(tempfile.mkdtemp(prefix="ntp-nginx-"))
     work.chmod(0o755)  # nginx's workers (nobody) write their temporary files there
     port = free_port()
