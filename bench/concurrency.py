@@ -429,41 +429,65 @@ def _py_spy(pid: int, seconds: float, tag: str) -> tuple[subprocess.Popen[bytes]
     return proc, out
 
 
+SPY_KINDS = (
+    ("garbage collection", ("gc_collect", "postScriptGC")),
+    ("event loop wake-up per message (waits for the GIL)", ("_write_to_self",)),
+    ("app code (pages/, components/, db/)", ("(components/", "(pages/", "(db/", "(app.py")),
+    ("SQLAlchemy and the database driver", ("sqlalchemy/", "sqlite3", "psycopg")),
+    ("pandas / numpy", ("pandas/", "numpy/")),
+    ("Arrow (tables sent to the browser)", ("pyarrow/",)),
+    ("openpyxl (Excel files of download buttons)", ("openpyxl/",)),
+    ("Streamlit (elements, state, messages)", ("streamlit/",)),
+)
+OTHER = "other (standard library, json, ...)"
+
+
+def _spy_kind(frames: list[str]) -> str:
+    """The kind of the innermost frame of a known kind (the code the sample was spent in)."""
+    for frame in reversed(frames):
+        for kind, needles in SPY_KINDS:
+            if any(n in frame for n in needles):
+                return kind
+    return OTHER
+
+
 def _spy_summary(proc: subprocess.Popen[bytes], out: Path) -> dict[str, Any]:
-    """Share of the samples in which a frame of each kind is on the stack."""
+    """Share of the samples (threads not idle, so including waits for the GIL) by the kind
+    of code they were in, and by page script."""
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=60)
     if not out.exists():
         return {"error": "no profile"}
-    kinds = {
-        "app code (pages, components)": ("/pages/", "/components/"),
-        "db/ (rules, queries)": ("/db/",),
-        "SQLAlchemy": ("sqlalchemy/",),
-        "pandas": ("pandas/",),
-        "Altair / vega": ("altair/", "vl_convert", "jsonschema/"),
-        "Arrow serialisation": ("pyarrow/", "dataframe_util", "arrow"),
-        "Streamlit (elements, messages)": ("streamlit/",),
-        "garbage collection": ("gc_collect", "postScriptGC", "(gc)"),
-        "idle (event loop)": ("select (selectors.py", "_run_once", "epoll"),
-    }
     total = 0
-    hits = dict.fromkeys(kinds, 0)
-    running = 0
+    kinds: dict[str, int] = {}
+    pages: dict[str, int] = {}
     for line in out.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
         n = int(count)
         total += n
-        if "ScriptRunner" in stack or "_run_script" in stack:
-            running += n
-        for k, needles in kinds.items():
-            if any(x in stack for x in needles):
-                hits[k] += n
+        frames = stack.split(";")
+        kind = _spy_kind(frames)
+        kinds[kind] = kinds.get(kind, 0) + n
+        page = next(
+            (
+                f
+                for f in frames
+                if f.startswith("<module> (") and "/" not in f and "(app.py" not in f
+            ),
+            None,
+        )
+        if page:
+            name = page.split(" (")[1].split(":")[0]
+            pages[name] = pages.get(name, 0) + n
+    share = {k: round(v / total, 3) for k, v in sorted(kinds.items(), key=lambda x: -x[1])}
     return {
         "samples": total,
-        "script_runner_share": round(running / total, 3) if total else None,
-        "shares": {k: round(v / total, 3) for k, v in hits.items()} if total else {},
+        "shares": share if total else {},
+        "pages": {k: round(v / total, 3) for k, v in sorted(pages.items(), key=lambda x: -x[1])}
+        if total
+        else {},
         "file": str(out),
     }
 
