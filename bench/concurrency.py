@@ -53,7 +53,7 @@ from bench.pg import free_port
 from bench.targets import APP
 from db import clock
 
-LOGS = CACHE / "logs"
+LOGS = CACHE / "concurrency"  # not logs/: bench.run empties that at its start
 # The mix: what officials open most (each role's pages, weighted). A session picks its role
 # round-robin over these, then pages with these weights; the rest of a role's pages weight 1.
 ROLES = ("executive", "staff", "executive", "auditor", "approver", "staff", "executive", "admin")
