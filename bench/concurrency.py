@@ -79,12 +79,13 @@ def say(msg: str) -> None:
 # Sign-in cookies -------------------------------------------------------------------------
 
 
-def sign_in_cookies(url: str, roles: set[str]) -> dict[str, str]:
-    """The ``ntp_signin`` cookie of each role, signed in through the form in Chromium."""
+def sign_in_cookies(url: str, roles: set[str], chromium: Any = None) -> dict[str, str]:
+    """The ``ntp_signin`` cookie of each role, signed in through the form in Chromium
+    (``chromium``: a Playwright browser already running, else one is started)."""
     from tests.apptest import ROLE_ACCOUNTS
 
     cookies: dict[str, str] = {}
-    with browser.chromium() as b:
+    with contextlib.nullcontext(chromium) if chromium else browser.chromium() as b:
         for role in sorted(roles):
             ctx = b.new_context()
             try:
@@ -258,6 +259,26 @@ def pct(xs: list[float], q: float) -> float | None:
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
+def _in_thread(main: Any) -> list[SessionResult]:
+    """``asyncio.run(main())`` in a thread of its own (the caller's thread may run an event
+    loop already, e.g. Playwright's sync API)."""
+    out: list[list[SessionResult]] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            out.append(asyncio.run(main()))
+        except BaseException as exc:  # handed to the caller
+            errors.append(exc)
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if errors:
+        raise errors[0]
+    return out[0]
+
+
 def run_level(
     url: str, server_pids: list[int], cookies: dict[str, str], n: int, seconds: float
 ) -> dict[str, Any]:
@@ -285,7 +306,7 @@ def run_level(
     with Monitor(server_pids) as mon:
         d0 = me.cpu_times()
         wall0 = time.monotonic()
-        results = asyncio.run(main())
+        results = _in_thread(main)
         wall = time.monotonic() - wall0
         d1 = me.cpu_times()
     opens = [o for r in results for o in r.opens if o.page != "(load)" and o.started >= window0]

@@ -28,7 +28,7 @@ def test_an_interaction_is_timed_to_what_it_shows(browser: Any, app_server: AppS
 
 
 def test_the_concurrency_driver_browses_signed_in(browser: Any, app_server: AppServer) -> None:
-    cookies = concurrency.sign_in_cookies(app_server.url, {"executive", "staff"})
+    cookies = concurrency.sign_in_cookies(app_server.url, {"executive", "staff"}, browser)
     level = concurrency.run_level(app_server.url, [app_server.process.pid], cookies, 2, seconds=4)
     assert level["session_errors"] == [] and level["failed"] == 0, level
     assert level["opens"] >= 1 and level["p50_s"] is not None
