@@ -2,9 +2,12 @@
 
 Builds (or reuses, from ``bench/.cache/``) the demo database at each scale on each backend,
 then measures every page of ``components.navigation.PAGES`` as its main role beside its
-floors, and prints one markdown table with the targets of issue 8, also written to
-``bench/RESULTS.md`` (``--quick``: scale 1, SQLite, 2 runs, written to
-``bench/.cache/RESULTS-quick.md`` so the committed baseline stays).
+floors, and prints one markdown table with the targets of issues 8 and 22, also written to
+``bench/RESULTS.md``. ``--quick``: scale 1, SQLite, 3 runs, the browser only (every role's
+pages, the public pages and the interactions of ``bench/interactions.py``), one table with
+each figure's ratio to its floor and pass/fail (``bench.report.quick_table``), the report
+written to ``bench/.cache/RESULTS-quick.md`` so the committed baseline stays; about 17
+minutes at a load average of 10.
 
 Per backend, on throwaway copies of the cached databases:
 
@@ -18,7 +21,9 @@ Per backend, on throwaway copies of the cached databases:
    confirmation) and a 20-row import (check, then import);
 3. headless Chromium against ``streamlit run`` on each scale, with the bare app as floor:
    the executive's sign-in to the overview and opening each register from the sidebar;
-   ``--browser-all-roles``: every role's sign-in and every page as its main role.
+   ``--browser-all-roles``: every role's sign-in and every page as its main role, and the
+   public pages; and the interactions (``--no-interactions``: not) beside the bare app's
+   button rerun.
 
 A full run (scales 1 and 100, both backends, 5 runs, ``--parallel``) took about 61 minutes on
 a loaded 2-core VM before the first view after a write, the SQL alone and the interactions
