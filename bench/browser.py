@@ -79,13 +79,16 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def start_server(entry: Path, database_url: str | None, log: Path) -> Server:
-    """``streamlit run entry`` on a free loopback port; raise if it is not up in 120 s."""
+def start_server(
+    entry: Path, database_url: str | None, log: Path, *, cookie_key: str | None = None
+) -> Server:
+    """``streamlit run entry`` on a free loopback port; raise if it is not up in 120 s.
+    ``cookie_key``: the sign-in cookie's key (servers that share one, as replicas do)."""
     port = free_port()
     env = {
         **os.environ,
         "NTP_DEMO": "1",
-        "NTP_COOKIE_KEY": secrets.token_urlsafe(48),
+        "NTP_COOKIE_KEY": cookie_key or secrets.token_urlsafe(48),
         "NTP_LANG": "en",
     }
     if database_url:
@@ -132,12 +135,27 @@ def _settle(page: Any) -> None:
     page.wait_for_selector(READY, timeout=TIMEOUT_MS)
 
 
-def _timed(page: Any, action: Any, *, extra: str | None = None) -> float:
-    """Seconds from ``action()`` to the rerun it caused being finished (and ``extra`` drawn)."""
+def _timed(
+    page: Any, action: Any, *, extra: str | None = None, changed: str | None = None
+) -> float:
+    """Seconds from ``action()`` to the rerun it caused being finished (and ``extra`` drawn).
+
+    ``changed``: a JavaScript expression true once the action's result is on the page (the
+    address of the page opened, a run counter): it stands for the run having been seen. A
+    run fast enough to start and end within one frame never changes the script state's
+    attribute, so without it the bench waited 30 s for a run that had long finished (the
+    bare app's open and rerun failed 4 runs of 5 that way at a load average of 11)."""
     page.evaluate(WATCH_JS)
     t0 = time.perf_counter()
     action()
-    page.wait_for_function(DONE_JS, timeout=TIMEOUT_MS, polling=10)
+    done = DONE_JS
+    if changed:
+        done = (
+            "() => (window.__benchSawRun === true || (" + changed + ")) && "
+            "document.querySelector(\"[data-testid='stApp'][data-test-script-state="
+            "'notRunning']\") !== null"
+        )
+    page.wait_for_function(done, timeout=TIMEOUT_MS, polling=10)
     if extra:
         page.wait_for_selector(extra, timeout=TIMEOUT_MS)
         page.wait_for_selector(READY, timeout=TIMEOUT_MS)
@@ -180,12 +198,19 @@ def sign_in(page: Any, url: str, username: str, *, extra: str | None) -> float:
 def _nav_link(page: Any, url_path: str, default: str) -> Any:
     """The sidebar link to ``url_path`` (the default page's link is the bare root)."""
     want = "" if url_path == default else url_path
-    links = page.locator("[data-testid='stSidebarNav'] a")
-    for i in range(links.count()):
-        link = links.nth(i)
-        href = link.get_attribute("href") or ""
-        if urllib.parse.urlparse(href).path.strip("/") == want:
-            return link
+    for _attempt in range(2):
+        links = page.locator("[data-testid='stSidebarNav'] a")
+        for i in range(links.count()):
+            link = links.nth(i)
+            href = link.get_attribute("href") or ""
+            if urllib.parse.urlparse(href).path.strip("/") == want:
+                return link
+        # A long page list is cut after ten links behind "View more": show them all.
+        more = page.locator("[data-testid='stSidebarNavViewButton']")
+        if more.count() == 0 or "less" in more.first.inner_text().lower():
+            break
+        more.first.click()
+        page.wait_for_timeout(200)
     raise RuntimeError(f"no sidebar link to {url_path!r}")
 
 
@@ -203,18 +228,29 @@ def open_page(page: Any, target: Target, default: str, other: str) -> float:
     return elapsed
 
 
+def _at_path(url_path: str) -> str:
+    """JavaScript: the address is the bare app's page ``url_path`` ("" the start page) and
+    that page's content is drawn (only the bare page has a metric)."""
+    metric = "document.querySelector(\"[data-testid='stMetric']\")"
+    drawn = f"{metric} !== null" if url_path else f"{metric} === null"
+    return f"location.pathname.replace(/^\\/+|\\/+$/g, '') === {url_path!r} && {drawn}"
+
+
 @dataclass
 class BrowserFigures:
     """Samples (seconds) per database key; errors per figure."""
 
     samples: dict[str, dict[str, list[float]]] = field(default_factory=dict)
-    errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)  # the first, per figure
+    failed: dict[str, dict[str, int]] = field(default_factory=dict)  # how many runs failed
 
     def add(self, key: str, figure: str, value: float) -> None:
         self.samples.setdefault(key, {}).setdefault(figure, []).append(value)
 
     def fail(self, key: str, figure: str, exc: BaseException) -> None:
         self.errors.setdefault(key, {}).setdefault(figure, f"{type(exc).__name__}: {exc}"[:300])
+        counts = self.failed.setdefault(key, {})
+        counts[figure] = counts.get(figure, 0) + 1
 
 
 def _bare_round(browser: Any, bare: Server, figs: BrowserFigures, key: str) -> None:
@@ -231,9 +267,27 @@ def _bare_round(browser: Any, bare: Server, figs: BrowserFigures, key: str) -> N
         figs.add(key, "bare: load", time.perf_counter() - t0)
         page.wait_for_timeout(300)
         page.wait_for_selector(READY, timeout=TIMEOUT_MS)
-        _timed(page, _nav_link(page, "", "").click)  # to the start page
-        t = _timed(page, _nav_link(page, "bare_page", "").click, extra="[data-testid='stMetric']")
+        # to the start page, then the bare page again
+        _timed(page, _nav_link(page, "", "").click, changed=_at_path(""))
+        t = _timed(
+            page,
+            _nav_link(page, "bare_page", "").click,
+            extra="[data-testid='stMetric']",
+            changed=_at_path("bare_page"),
+        )
         figs.add(key, "bare: open", t)
+        page.wait_for_timeout(300)
+        page.wait_for_selector(READY, timeout=TIMEOUT_MS)
+        rerun = page.get_by_role("button", name="Rerun")
+        shown = page.get_by_text("Run ", exact=False).last.inner_text()  # "Run N"
+        n = int(shown.split()[-1]) + 1
+        t = _timed(
+            page,
+            rerun.click,
+            extra="[data-testid='stMetric']",
+            changed=f"document.body.innerText.includes('Run {n}')",
+        )
+        figs.add(key, "bare: rerun", t)
     except Exception as exc:
         figs.fail(key, "bare", exc)
     finally:
@@ -272,15 +326,69 @@ def _role_round(
         ctx.close()
 
 
+def _interaction_round(
+    browser: Any, server: Server, db_url: str, inter: Any, figs: BrowserFigures, key: str
+) -> None:
+    """One interaction (``bench.interactions``) in a fresh context signed in as its role."""
+    from tests.apptest import ROLE_ACCOUNTS
+
+    name = f"do {inter.name}"
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1200})
+    try:
+        page = ctx.new_page()
+        sign_in(page, server.url, ROLE_ACCOUNTS[inter.role], extra=None)
+        figs.add(key, name, inter.run(page, server.url, db_url))
+    except Exception as exc:
+        figs.fail(key, name, exc)
+    finally:
+        ctx.close()
+
+
+def _public_round(browser: Any, server: Server, targets: list[Target], figs: BrowserFigures,
+                  key: str) -> None:  # fmt: skip
+    """The public pages, opened by a visitor who is not signed in: the address typed (a
+    page load), until the script finished, beside the bare app's load."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = ctx.new_page()
+        page.goto(server.url)
+        _settle(page)
+        for target in targets:
+            try:
+                page.evaluate(WATCH_JS)
+                t0 = time.perf_counter()
+                page.goto(f"{server.url}/{target.url_path}")
+                page.wait_for_selector("[data-testid='stMain'] h1", timeout=TIMEOUT_MS)
+                page.wait_for_selector(READY, timeout=TIMEOUT_MS)
+                figs.add(key, f"load {target.name} (public)", time.perf_counter() - t0)
+                _no_exception(page, target.name)
+            except Exception as exc:
+                figs.fail(key, f"load {target.name} (public)", exc)
+    finally:
+        ctx.close()
+
+
 def measure(
-    servers: dict[str, Server], bare: Server, runs: int, *, roles: list[str] | None = None
+    servers: dict[str, Server],
+    bare: Server,
+    runs: int,
+    *,
+    roles: list[str] | None = None,
+    db_urls: dict[str, str] | None = None,
+    interactions: bool = False,
 ) -> BrowserFigures:
     """Sign-in to the landing page and opening each page, on every server in turn, ``runs``
     times (plus one dropped warm-up round), with the bare floor.
 
     ``roles``: whose sign-in is timed and who opens each register (the pages of the
-    *Registers* section that role may open); ``None``: every page as its main role."""
+    *Registers* section that role may open); ``None``: every page as its main role, and the
+    public pages loaded by a visitor. ``interactions`` (needs ``db_urls``, the database of
+    each server): also every interaction of ``bench.interactions``, beside the bare app's
+    button rerun."""
+    from bench.interactions import INTERACTIONS
+
     figs = BrowserFigures()
+    public = [t for t in page_targets() if t.public] if roles is None else []
     by_role: dict[str, list[Target]] = {}
     if roles is None:
         for t in page_targets():
@@ -304,6 +412,12 @@ def measure(
                 _bare_round(browser, bare, figs, k)
                 for role in roles:
                     _role_round(browser, server, role, by_role[role], figs, k)
+                if public:
+                    _public_round(browser, server, public, figs, k)
+                if interactions and db_urls:
+                    for inter in INTERACTIONS:
+                        _interaction_round(browser, server, db_urls[key], inter, figs, k)
     figs.samples.pop("warm-up", None)
     figs.errors.pop("warm-up", None)
+    figs.failed.pop("warm-up", None)
     return figs

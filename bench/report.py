@@ -13,7 +13,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from bench.targets import AUDIT, AUDIT_FILTERED, BARE, SHELL
+from bench.targets import (
+    AUDIT,
+    AUDIT_FILTERED,
+    BARE,
+    PAGE_GROWTH_MAX,
+    SHELL,
+    browser_floor,
+    browser_target,
+)
 
 # Targets of issue 8 (ratios within one run, medians).
 WARM_MAX = 3.0  # page warm <= 3x the bare page
@@ -172,7 +180,8 @@ class Report:
         mem = b.get("memory") or {}
         scales = sorted(app, key=int)
         if not scales:
-            self.out("No AppTest figures (see the error above).", "")
+            why = "see the error above" if b.get("error") else "not run: `--no-apptest`"
+            self.out(f"No AppTest figures ({why}).", "")
             return
         lo, hi = scales[0], scales[-1]
         two = lo != hi
@@ -469,8 +478,12 @@ class Report:
             "",
             "Sign-in: from the click on *Sign in* to the landing page rendered (script "
             "finished; for the overview, its first metric drawn). Open: from the click on the "
-            "page's sidebar link to the page's script finished. Floors: the bare app's page "
-            "loaded by URL, and opened from its sidebar, in the same rounds.",
+            "page's sidebar link to the page's script finished. Load (public): the address "
+            "typed by a visitor who is not signed in, to the script finished. Do: one "
+            "interaction of `bench/interactions.py`, click to settled (script finished and "
+            "what the action shows drawn). Floors: the bare app's page loaded by URL (sign-in, "
+            "load), opened from its sidebar (open) and its button's rerun (do), in the same "
+            "rounds.",
             "",
         )
         cols = ["figure", *[f"@{s}" for s in scales]]
@@ -487,7 +500,7 @@ class Report:
         figures.sort(key=lambda f: (not f.startswith("bare"), not f.startswith("sign-in"), f))
         for f in figures:
             med = {s: median(samples.get(s, {}).get(f, [])) for s in scales}
-            floor_name = "bare: load" if f.startswith("sign-in") else "bare: open"
+            floor_name = browser_floor(f)
             floors = {s: median(samples.get(s, {}).get(floor_name, [])) for s in scales}
             row = [f]
             for s in scales:
@@ -500,15 +513,30 @@ class Report:
                 row += ["floor"] * len(scales) + ["floor"]
             else:
                 row += [fx(ratio(med[s], floors[s])) for s in scales]
+                verdicts = []
                 if f == "sign-in (executive)" and two:
-                    row.append(
+                    verdicts.append(
                         self.count(
                             f"browser sign-in to overview @{hi} <= {BROWSER_GROWTH_MAX}x @{lo}",
                             _check(growth, BROWSER_GROWTH_MAX),
                         )
                     )
-                else:
-                    row.append("")
+                target = browser_target(f)
+                if target:
+                    tname, limit = target
+                    ok = _check(ratio(med[hi], floors[hi]), limit)
+                    if ok is None and errors.get(hi, {}).get(f):
+                        ok = False
+                    verdicts.append(f"@{hi} " + self.count(f"{tname} @{hi}", ok))
+                    if two and f.startswith("open "):
+                        verdicts.append(
+                            "growth "
+                            + self.count(
+                                f"page open @{hi} <= {PAGE_GROWTH_MAX}x @{lo}",
+                                _check(growth, PAGE_GROWTH_MAX),
+                            )
+                        )
+                row.append(", ".join(verdicts))
             self.out("| " + " | ".join(row) + " |")
         errs = [f"- @{s} {f}: {one_line(e)}" for s, d in errors.items() for f, e in d.items()]
         self.out("")
@@ -610,6 +638,61 @@ class Report:
         notes = self.r.get("notes") or []
         if notes:
             self.out("## Notes", "", *[f"- {n}" for n in notes], "")
+
+
+def quick_table(results: dict[str, Any]) -> str:
+    """One table of the browser figures: one line per page and interaction, its median, its
+    floor, the ratio and pass/fail against the issue #22 target (``bench/targets.py``)."""
+    lines: list[str] = []
+    for backend, b in results["backends"].items():
+        br = b.get("browser") or {}
+        if not br:
+            why = one_line(b.get("browser_error") or b.get("error") or "not run")
+            lines += [f"{BACKEND_NAMES.get(backend, backend)}: no browser figures: {why}", ""]
+            continue
+        samples: dict[str, dict[str, list[float]]] = br["samples"]
+        errors: dict[str, dict[str, str]] = br["errors"]
+        for scale in sorted(set(samples) | set(errors), key=int):
+            got, errs = samples.get(scale, {}), errors.get(scale, {})
+            runs = max((len(v) for v in got.values()), default=0)
+            lines += [
+                f"{BACKEND_NAMES.get(backend, backend)} @{scale}, headless Chromium, median of "
+                f"{runs} runs (load average at start {results['machine'].get('load_start')})",
+                "",
+                "| figure | runs | median | floor | x floor | target | result |",
+                "| --- | --- | --- | --- | --- | --- | --- |",
+            ]
+            figures = [f for f in [*got, *errs] if f != "bare"]
+            figures = sorted(
+                dict.fromkeys(figures),
+                key=lambda f: (not f.startswith("bare"), f.startswith("do "), f),
+            )
+            passed = failed = 0
+            for f in figures:
+                med = median(got.get(f, []))
+                floor = median(got.get(browser_floor(f), []))
+                target = browser_target(f)
+                r = ratio(med, floor)
+                if f.startswith("bare"):
+                    verdict_ = "floor"
+                elif target is None:
+                    verdict_ = "-"
+                else:
+                    ok = _check(r, target[1])
+                    ok = False if ok is None else ok
+                    passed, failed = passed + ok, failed + (not ok)
+                    verdict_ = verdict(ok)
+                if errs.get(f):
+                    n_failed = (br.get("failed") or {}).get(scale, {}).get(f, 1)
+                    verdict_ += f" ({n_failed} failed: {one_line(errs[f], 120)})"
+                lines.append(
+                    f"| {f} | {len(got.get(f, []))} | {secs(med)}"
+                    f" | {browser_floor(f) if not f.startswith('bare') else '-'}"
+                    f" | {fx(r) if not f.startswith('bare') else '-'}"
+                    f" | {'' if target is None else f'<= {target[1]:g}x'} | {verdict_} |"
+                )
+            lines += ["", f"{passed} pass, {failed} fail.", ""]
+    return "\n".join(lines) + "\n"
 
 
 def render(results: dict[str, Any]) -> str:

@@ -2,9 +2,12 @@
 
 Builds (or reuses, from ``bench/.cache/``) the demo database at each scale on each backend,
 then measures every page of ``components.navigation.PAGES`` as its main role beside its
-floors, and prints one markdown table with the targets of issue 8, also written to
-``bench/RESULTS.md`` (``--quick``: scale 1, SQLite, 2 runs, written to
-``bench/.cache/RESULTS-quick.md`` so the committed baseline stays).
+floors, and prints one markdown table with the targets of issues 8 and 22, also written to
+``bench/RESULTS.md``. ``--quick``: scale 1, SQLite, 3 runs, the browser only (every role's
+pages, the public pages and the interactions of ``bench/interactions.py``), one table with
+each figure's ratio to its floor and pass/fail (``bench.report.quick_table``), the report
+written to ``bench/.cache/RESULTS-quick.md`` so the committed baseline stays; about 17
+minutes at a load average of 10.
 
 Per backend, on throwaway copies of the cached databases:
 
@@ -18,7 +21,9 @@ Per backend, on throwaway copies of the cached databases:
    confirmation) and a 20-row import (check, then import);
 3. headless Chromium against ``streamlit run`` on each scale, with the bare app as floor:
    the executive's sign-in to the overview and opening each register from the sidebar;
-   ``--browser-all-roles``: every role's sign-in and every page as its main role.
+   ``--browser-all-roles``: every role's sign-in and every page as its main role, and the
+   public pages; and the interactions (``--no-interactions``: not) beside the bare app's
+   button rerun.
 
 A full run (scales 1 and 100, both backends, 5 runs, ``--parallel``) took about 61 minutes on
 a loaded 2-core VM before the first view after a write, the SQL alone and the interactions
@@ -76,8 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[1])
     p.add_argument("--scales", default="1,100", help="comma-separated scales (default 1,100)")
     p.add_argument("--backends", default="sqlite,postgresql", help="sqlite,postgresql")
-    p.add_argument("--runs", type=int, default=5, help="runs per figure; medians (default 5)")
-    p.add_argument("--quick", action="store_true", help="scale 1, SQLite, 2 runs (smoke test)")
+    p.add_argument("--runs", type=int, help="runs per figure; medians (default 5, quick 3)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="scale 1, SQLite, 3 runs, browser only (every role's pages, the public pages and "
+        "the interactions): one table with each figure's ratio and pass/fail",
+    )
+    p.add_argument(
+        "--no-apptest",
+        action="store_true",
+        help="skip the AppTest figures and the audit verification (browser only)",
+    )
+    p.add_argument("--no-interactions", action="store_true", help="browser: pages only")
     p.add_argument("--no-browser", action="store_true", help="skip the Chromium figures")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory figures")
     p.add_argument(
@@ -290,7 +306,7 @@ def inline_memory(apptest: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def browser_figures(
-    urls: dict[str, str], runs: int, tag: str, roles: list[str] | None
+    urls: dict[str, str], runs: int, tag: str, roles: list[str] | None, interactions: bool
 ) -> dict[str, Any]:
     servers: dict[str, browser.Server] = {}
     bare = None
@@ -298,8 +314,10 @@ def browser_figures(
         for scale, url in urls.items():
             servers[scale] = browser.start_server(APP, url, LOGS / f"streamlit-{tag}-s{scale}.log")
         bare = browser.start_server(BARE_APP, None, LOGS / f"streamlit-{tag}-bare.log")
-        figs = browser.measure(servers, bare, runs, roles=roles)
-        return {"samples": figs.samples, "errors": figs.errors}
+        figs = browser.measure(
+            servers, bare, runs, roles=roles, db_urls=urls, interactions=interactions
+        )
+        return {"samples": figs.samples, "errors": figs.errors, "failed": figs.failed}
     finally:
         for s in [*servers.values(), *([bare] if bare else [])]:
             s.stop()
@@ -314,7 +332,7 @@ def run_backend(
             s: stack.enter_context(dbs.working_copy(b, f"{backend}_s{s}")) for s, b in built.items()
         }
         res["verify"] = {}
-        for scale, url in urls.items():
+        for scale, url in urls.items() if not args.no_apptest else ():
             say(f"{backend} @{scale}: python -m db verify-audit x{args.runs}")
             try:
                 res["verify"][scale] = verify(
@@ -322,13 +340,14 @@ def run_backend(
                 )
             except Exception as exc:
                 res["verify"][scale] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
-        say(f"{backend}: AppTest page times, scales {', '.join(urls)}, {args.runs} runs")
-        try:
-            measured = apptest_times(urls, args.runs, LOGS / f"apptest-{backend}.log")
-            res["apptest"] = measured["pages"]
-            res["interactions"] = measured["interactions"]
-        except Exception as exc:
-            res["error"] = f"AppTest timings failed: {exc}"[:1500]
+        if not args.no_apptest:
+            say(f"{backend}: AppTest page times, scales {', '.join(urls)}, {args.runs} runs")
+            try:
+                measured = apptest_times(urls, args.runs, LOGS / f"apptest-{backend}.log")
+                res["apptest"] = measured["pages"]
+                res["interactions"] = measured["interactions"]
+            except Exception as exc:
+                res["error"] = f"AppTest timings failed: {exc}"[:1500]
         if not args.no_memory and args.memory_processes:
             say(f"{backend}: peak memory per page, one process each")
             try:
@@ -343,7 +362,9 @@ def run_backend(
             say(f"{backend}: headless Chromium, {args.runs} runs")
             roles = None if args.browser_all_roles else ["executive"]
             try:
-                res["browser"] = browser_figures(urls, args.runs, backend, roles)
+                res["browser"] = browser_figures(
+                    urls, args.runs, backend, roles, not args.no_interactions
+                )
             except Exception as exc:
                 res["browser_error"] = f"{type(exc).__name__}: {exc}"[:600]
     return res
@@ -368,7 +389,14 @@ def _cleanup_on_signals() -> Iterator[None]:
 def run_in_parallel(args: argparse.Namespace, backends: list[str], out: Path) -> int:
     """One ``python -m bench.run --backends B`` per backend at the same time; one report."""
     passed = ["--scales", args.scales, "--runs", str(args.runs)]
-    for flag in ("no_browser", "no_memory", "memory_processes", "browser_all_roles"):
+    for flag in (
+        "no_browser",
+        "no_memory",
+        "memory_processes",
+        "browser_all_roles",
+        "no_apptest",
+        "no_interactions",
+    ):
         if getattr(args, flag):
             passed.append("--" + flag.replace("_", "-"))
     for flag in ("rebuild", "reseed"):
@@ -414,7 +442,9 @@ def run_in_parallel(args: argparse.Namespace, backends: list[str], out: Path) ->
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.quick:
-        args.scales, args.backends, args.runs = "1", "sqlite", 2
+        args.scales, args.backends, args.runs = "1", "sqlite", args.runs or 3
+        args.no_apptest = args.no_memory = args.browser_all_roles = True
+    args.runs = args.runs or 5
     scales = [int(s) for s in _csv(args.scales)]
     backends = _csv(args.backends)
     unknown = set(backends) - {"sqlite", "postgresql"}
@@ -460,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
     raw.write_text(json.dumps(results, indent=1))
     text = report.render(results)
     report.write(out, text)
-    print(text)
+    print(report.quick_table(results) if args.quick else text)
     say(f"report written to {out} (raw figures: {raw})")
     return 0
 

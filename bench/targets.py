@@ -118,3 +118,38 @@ def audit_filtered_target() -> Target | None:
 def all_targets() -> list[Target]:
     filtered = audit_filtered_target()
     return [bare_target(), shell_target(), *page_targets(), *([filtered] if filtered else [])]
+
+
+# Targets of issue #22 (browser, ratios to the bare app's floors measured in the same rounds).
+PAGE_OPEN_MAX = 2.0  # a page open (sidebar click -> painted) <= 2x the bare page's open
+PAGE_GROWTH_MAX = 1.1  # a page open at scale 100 <= 1.1x itself at scale 1
+INTERACTION_MAX = 2.0  # an interaction (click -> settled) <= 2x the bare app's button rerun
+SIGN_IN_MAX = 1.5  # sign-in to the overview painted <= 1.5x the bare app's load
+PUBLIC_LOAD_MAX = 2.0  # a public page loaded by a visitor <= 2x the bare app's load
+CONCURRENT_P95_MAX = 3.0  # p95 with 32 sessions on one process <= 3x the one-session p95
+TWO_SERVERS_MIN = 1.7  # two processes on one PostgreSQL serve >= 1.7x one's throughput
+
+
+def browser_floor(figure: str) -> str:
+    """The bare app's figure a browser figure is compared with."""
+    if figure.startswith("do "):
+        return "bare: rerun"
+    if figure.startswith(("sign-in", "load ")):
+        return "bare: load"
+    return "bare: open"
+
+
+def browser_target(figure: str) -> tuple[str, float] | None:
+    """(name, limit) of the issue #22 target a browser figure is judged by (its ratio to its
+    floor), or None (a floor, or a sign-in that does not land on the overview)."""
+    if figure.startswith("bare"):
+        return None
+    if figure.startswith("do "):
+        return (f"interaction <= {INTERACTION_MAX:g}x bare rerun", INTERACTION_MAX)
+    if figure == "sign-in (executive)":
+        return (f"sign-in to the overview <= {SIGN_IN_MAX:g}x bare load", SIGN_IN_MAX)
+    if figure.startswith("sign-in"):
+        return None
+    if figure.startswith("load "):
+        return (f"public page load <= {PUBLIC_LOAD_MAX:g}x bare load", PUBLIC_LOAD_MAX)
+    return (f"page open <= {PAGE_OPEN_MAX:g}x bare open", PAGE_OPEN_MAX)

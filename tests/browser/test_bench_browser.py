@@ -1,0 +1,39 @@
+"""The bench's browser tools still run against the app (``bench/interactions.py``, the
+driver of ``bench/concurrency.py``): a timed interaction settles on what it shows, and
+signed-in sessions of the concurrency driver open the pages of their role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bench import concurrency
+from bench.browser import sign_in
+from bench.interactions import INTERACTIONS
+from tests.browser.conftest import AppServer
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_interaction_is_timed_to_what_it_shows(browser: Any, app_server: AppServer) -> None:
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = ctx.new_page()
+    sign_in(page, app_server.url, "executive.demo", extra=None)
+    inter = next(i for i in INTERACTIONS if i.name == "technologies: open a record")
+    seconds = inter.run(page, app_server.url, app_server.database_url)
+    assert 0 < seconds < 30
+    page.get_by_role("button", name="Close").first.wait_for(timeout=5_000)  # the record's card
+    ctx.close()
+
+
+def test_the_concurrency_driver_browses_signed_in(browser: Any, app_server: AppServer) -> None:
+    cookies = concurrency.sign_in_cookies(app_server.url, {"executive", "staff"}, browser)
+    level = concurrency.run_level(app_server.url, [app_server.process.pid], cookies, 2, seconds=4)
+    assert level["session_errors"] == [] and level["failed"] == 0, level
+    assert level["opens"] >= 1 and level["p50_s"] is not None
+    # Signed in: the staff session's pages include the work queue (a signed-out session
+    # has only the sign-in form and the public pages).
+    assert "work_queue" in level["pages_by_role"]["staff"], level["pages_by_role"]
+    assert "work_queue" not in level["pages_by_role"]["executive"]
+    assert level["server_cpu_s"] > 0

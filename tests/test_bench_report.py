@@ -1,0 +1,61 @@
+"""The bench's quick table (``python -m bench.run --quick``): each browser figure is judged
+against its issue #22 target by its ratio to the right floor of the same rounds."""
+
+from __future__ import annotations
+
+from bench.report import quick_table
+from bench.targets import browser_floor, browser_target
+
+
+def results(samples: dict[str, list[float]], errors: dict[str, str] | None = None) -> dict:
+    return {
+        "machine": {"load_start": "1.0 1.0 1.0"},
+        "backends": {
+            "sqlite": {"browser": {"samples": {"1": samples}, "errors": {"1": errors or {}}}}
+        },
+    }
+
+
+def row(table: str, figure: str) -> list[str]:
+    line = next(x for x in table.splitlines() if x.startswith(f"| {figure} |"))
+    return [c.strip() for c in line.strip("|").split("|")]
+
+
+def test_each_figure_is_compared_with_its_own_floor() -> None:
+    assert browser_floor("do approvals: approve an adoption") == "bare: rerun"
+    assert browser_floor("sign-in (executive)") == "bare: load"
+    assert browser_floor("load catalogue (public)") == "bare: load"
+    assert browser_floor("open overview") == "bare: open"
+    assert browser_target("bare: open") is None
+    assert browser_target("sign-in (staff)") is None  # lands elsewhere than the overview
+    assert browser_target("sign-in (executive)") == (
+        "sign-in to the overview <= 1.5x bare load",
+        1.5,
+    )
+
+
+def test_the_quick_table_passes_and_fails_by_ratio() -> None:
+    table = quick_table(
+        results(
+            {
+                "bare: load": [1.0, 1.0, 1.0],
+                "bare: open": [0.2, 0.2, 0.2],
+                "bare: rerun": [0.1, 0.1, 0.1],
+                "open overview": [0.5, 0.6, 0.7],  # 3x the bare open
+                "open account": [0.3, 0.3, 0.3],  # 1.5x
+                "do technologies: filter": [0.19, 0.2, 0.21],  # 2.0x the rerun: at the limit
+                "sign-in (executive)": [1.6, 1.6, 1.6],  # 1.6x the load
+            },
+            errors={"do imports: check a 20-row file": "TimeoutError: no summary"},
+        )
+    )
+    assert row(table, "open overview")[4:] == ["3.0x", "<= 2x", "**FAIL**"]
+    assert row(table, "open account")[4:] == ["1.5x", "<= 2x", "pass"]
+    assert row(table, "do technologies: filter")[3:] == ["bare: rerun", "2.0x", "<= 2x", "pass"]
+    assert row(table, "sign-in (executive)")[6] == "**FAIL**"
+    # A figure that never came back fails, and says why.
+    failed = row(table, "do imports: check a 20-row file")
+    assert failed[1:3] == ["0", "-"]
+    assert failed[6].startswith("**FAIL** (1 failed: TimeoutError")
+    assert row(table, "bare: rerun")[6] == "floor"
+    assert "2 pass, 3 fail." in table
