@@ -62,7 +62,11 @@ def _current(engine: Engine, _args: argparse.Namespace) -> int:
 @command("verify-audit", "recompute the audit trail's hash chain and check every audited record")
 def _verify(engine: Engine, args: argparse.Namespace) -> int:
     from db.audit import records
+    from db.migrate import is_up_to_date
 
+    if not is_up_to_date(engine):  # the records' tables of a newer schema are not there yet
+        print("The database is not upgraded: run `python -m db upgrade` first.", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     show = _progress_line if sys.stderr.isatty() else None
     with read_session(engine) as s:

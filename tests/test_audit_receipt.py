@@ -208,3 +208,22 @@ def test_the_receipt_command_writes_where_the_city_keeps_receipts(
     assert kept is not None and printed is not None and kept["event"] == printed["event"] == 5
     key = keys.load_key({keys.ENV: secret})
     assert _check(migrated_engine, kept, key).ok
+
+
+def test_verifying_a_database_not_yet_upgraded_says_so(
+    migrated_url: str,
+    migrated_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A server with newer code than its database (a table of audited records missing) is
+    told to upgrade, in one sentence, instead of a traceback."""
+    from db.__main__ import main
+    from db.migrate import downgrade
+
+    downgrade(migrated_engine, "0013")
+    monkeypatch.setenv("DATABASE_URL", migrated_url)
+    assert main(["verify-audit"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "The database is not upgraded: run `python -m db upgrade` first."
+    )
