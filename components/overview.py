@@ -187,6 +187,18 @@ def tiles(
 
     def below(i: int) -> None:
         fig = items[i]
+        # The list first, right under the figure: a card's texts may be taller than the card
+        # (it scrolls), and the way to the records behind the figure must stay in view.
+        if fig.register and fig.register in allowed:
+            st.page_link(
+                fig.register,
+                label=_("Open the list"),
+                icon=":material/list:",
+                query_params=dict(fig.params or {}),
+            )
+        elif fig.behind:
+            with st.popover(_("Records"), icon=":material/list:"):
+                records_table(fig.behind, fig)
         if fig.help:
             st.caption(fig.help)
         st.caption(_(fig.counts, date=md_date(f.as_of)))
@@ -216,16 +228,6 @@ def tiles(
                     date=md_date(f.as_of),
                 )
             )
-        if fig.register and fig.register in allowed:
-            st.page_link(
-                fig.register,
-                label=_("Open the list"),
-                icon=":material/list:",
-                query_params=dict(fig.params or {}),
-            )
-        elif fig.behind:
-            with st.popover(_("Records"), icon=":material/list:"):
-                records_table(fig.behind, fig)
 
     since_text = _("since {date}", date=fmt_date(since))
     tile_row(

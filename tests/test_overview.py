@@ -23,7 +23,12 @@ AS_OF = dt.date(2019, 8, 8)
 
 
 def metrics(at) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {m.label: m.value for m in at.metric}
+    """The headline cards' figures by label: the first metric of each label (the cards come
+    first; the year's targets further down reuse some labels, under their own heading)."""
+    found: dict[str, str] = {}
+    for m in at.metric:
+        found.setdefault(m.label, m.value)
+    return found
 
 
 def open_overview(params: dict[str, str] | None = None):  # type: ignore[no-untyped-def]

@@ -1,5 +1,6 @@
 """Tables wider than the page keep the columns an official looks for in view at 1440 px, in
-English and in Korean (issue 16, item 4): an agreement's signing date, the panel's phones and
+English and in Korean (issue 16, item 4): a technology's registration date in the register,
+an agreement's signing date, the panel's phones and
 e-mail addresses in a meeting's record, the reasons of the decisions in a technology's record.
 
 A table is drawn on a canvas; Streamlit's grid also lists, for screen readers, the columns it
@@ -34,6 +35,8 @@ TABLES = """() => [...document.querySelectorAll("[data-testid='stDataFrame']")].
 HEADER_PX = 40  # a table's header row and borders
 WRAPPING_ROW_PX = 64  # Streamlit wraps cell text in rows taller than this (4rem)
 
+ANY = "*"  # "the column after it": whichever column follows it, listed too
+
 # (account, what the page shows, the page, a column that identifies the table, the columns
 # that must be in view, each with the column after it or None for the last one), per language
 Wanted = list[tuple[str, str | None]]
@@ -50,6 +53,11 @@ CASES: dict[str, tuple[str, str, dict[str, tuple[str, Wanted]]]] = {
             "en": ("Seated by", [("Phone", "E-mail"), ("E-mail", "Affiliation")]),
             "ko": ("선정 방식", [("전화번호", "이메일"), ("이메일", "소속 구분")]),
         },
+    ),
+    "technology-registered": (
+        "staff.demo",
+        "technologies",
+        {"en": ("Owner", [("Registered", ANY)]), "ko": ("보유 기관", [("등록", ANY)])},
     ),
     "decision-reasons": (
         "staff.demo",
@@ -76,6 +84,8 @@ def _address(server: AppServer, shows: str) -> str:
                 "ORDER BY length(a.decision_reason) DESC, a.technology_id"
             ).fetchone()
             return f"{server.url}/technologies?id={technology}"
+    if shows == "technologies":
+        return f"{server.url}/technologies"
     return f"{server.url}/agreements"
 
 
@@ -95,6 +105,9 @@ def _in_view(page, table: str, wanted: Wanted) -> list[str]:  # type: ignore[no-
     for column, after in wanted:
         if after is None:  # the last column, a sentence: in view, its rows wrapping
             if column not in listed or sideways > 1 or row_px <= WRAPPING_ROW_PX:
+                hidden.append(column)
+        elif after == ANY:  # listed, and not the last one listed (which may be cut)
+            if column not in listed or (listed[-1] == column and sideways > 1):
                 hidden.append(column)
         elif column not in listed or after not in listed:
             hidden.append(column)
