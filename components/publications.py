@@ -156,16 +156,16 @@ def overview_section(actor: Actor, f: Filters, now: Headline) -> pub.Publication
     except DomainError as exc:
         st.caption(_(exc.message, **exc.params))
         return None
-    if current is None:
-        st.info(
-            _(
+    if current is None:  # one line: the overview's figures come first
+        st.caption(
+            ":material/publish: "
+            + _(
                 "No publication for {date} with these filters. Publishing freezes the "
                 "figures as they stand on that date, with a hash and the time of "
                 "publication; the overview then shows them beside today's recomputation and "
                 "names any record changed afterwards.",
                 date=md_date(f.as_of),
-            ),
-            icon=":material/publish:",
+            )
         )
     else:
         with st.container(border=True):
@@ -212,7 +212,7 @@ def publish_form(actor: Actor, f: Filters, now: Headline, *, again: bool) -> Non
         else _("Publish these figures")
     )
     with (
-        st.expander(heading, icon=":material/publish:", expanded=not again),
+        st.expander(heading, icon=":material/publish:", expanded=False),
         st.form(FORM.key("form")),
     ):
         st.text_input(_("Title (optional)"), key=FORM.key("title"), max_chars=200)

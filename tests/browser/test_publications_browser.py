@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import screenshot, settle, start_app, stop_app
+from tests.browser.conftest import expand, screenshot, settle, start_app, stop_app
 from tests.browser.test_deliberation_browser import _korean
 from tests.browser.test_signin_flow import sign_in
 
@@ -28,8 +28,9 @@ def test_the_mayors_office_publishes_the_figures(
         page.get_by_text("No publication for 8 Aug 2019 with these filters").first.wait_for(
             timeout=30_000
         )
-        settle(page)
         confirm = page.get_by_text("I publish the figures as of 8 Aug 2019").first
+        # folded: the overview's figures come first
+        expand(page, page.locator("[data-testid='stExpander']", has_text="Publish these"), confirm)
         assert "Experts registered 817" in confirm.inner_text()
         confirm.click()  # the tick box's label
         page.get_by_role("button", name="Publish", exact=True).click()
