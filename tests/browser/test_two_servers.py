@@ -30,7 +30,16 @@ from db.models import Adoption, AuditEvent, Technology, User
 from db.policy import SYSTEM
 from db.session import read_session, write_session
 from tests import workflow_data as wd
-from tests.browser.conftest import AppServer, screenshot, start_app, stop_app, wait_ready
+from tests.browser.conftest import (
+    AppServer,
+    choose,
+    fill_sign_in,
+    screenshot,
+    settle,
+    start_app,
+    stop_app,
+    wait_ready,
+)
 from tests.conftest import PgServer, create_database
 
 pytestmark = pytest.mark.browser
@@ -95,43 +104,27 @@ def replicas(
 def sign_in(page: Any, server: AppServer, username: str) -> None:
     page.goto(server.url)
     signed_in = page.get_by_text("Signed in as")
-    for _attempt in range(3):
-        wait_ready(page)
-        page.wait_for_timeout(500)  # a fresh server's first page reruns once more
-        wait_ready(page)
-        if signed_in.count():
-            break
-        page.get_by_role("textbox", name="Username").fill(username)
-        page.get_by_role("textbox", name="Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        try:
-            signed_in.wait_for(timeout=15_000)
-            break
-        except Exception:
-            continue
-    else:
+    if not fill_sign_in(page, username, PASSWORD, signed_in):
         screenshot(page, f"FAILED-two-servers-sign-in-{username}")
         raise AssertionError("could not sign in: " + page.inner_text("body")[:500])
-    wait_ready(page)
+    settle(page)
 
 
 def open_approvals(page: Any, server: AppServer) -> None:
     page.goto(server.url + "/approvals")
-    wait_ready(page)
     page.get_by_role("heading", name="Approvals").first.wait_for(timeout=30_000)
-    wait_ready(page)
+    settle(page)
 
 
 def prepare(page: Any, reg_no: str, decision: str, comment: str) -> Any:
-    """Choose the item, fill the decision form; return its submit button (not pressed)."""
-    page.wait_for_timeout(500)  # a page opened by URL may rerun once more (seen under load)
-    wait_ready(page)
-    page.get_by_role("combobox", name="Item").click()
-    page.keyboard.type(reg_no)  # the list filters as one types: the option is drawn
-    page.get_by_role("option", name=re.compile(re.escape(reg_no))).click()
-    wait_ready(page)
+    """Choose the item, fill the decision form; return its submit button (not pressed).
+    The item is chosen on a settled page, again if a rerun closed the list (``choose``),
+    and the form is filled once the run that draws it has settled."""
+    choose(page, page.get_by_role("combobox", name="Item"), reg_no)
+    settle(page)
     form = page.locator("[data-testid='stForm']").first
     form.wait_for(timeout=30_000)
+    settle(page)
     form.get_by_text(CHOICE_LABEL[decision], exact=True).click()
     form.get_by_role("textbox").fill(comment)
     form.get_by_text("I have reviewed the proposal").click()
@@ -220,8 +213,7 @@ def test_database_down_while_deciding(browser: Any, replicas: Replicas) -> None:
         wait_ready(page)
         not_saved = page.get_by_text("Not saved: the database could not be reached.")
         not_saved.wait_for(timeout=30_000)
-        page.wait_for_timeout(500)
-        wait_ready(page)
+        settle(page)
         not_saved.scroll_into_view_if_needed()
         texts = alert_texts(page)
         assert "Not saved: the database could not be reached. Please retry in a moment." in texts
@@ -231,9 +223,8 @@ def test_database_down_while_deciding(browser: Any, replicas: Replicas) -> None:
         # in Korean too
         page.get_by_role("combobox").first.click()
         page.get_by_role("option", name="한국어").click()
-        wait_ready(page)
-        page.wait_for_timeout(500)
-        wait_ready(page)
+        page.get_by_text("데이터베이스").first.wait_for(timeout=30_000)
+        settle(page)
         body = page.inner_text("body")
         assert "데이터베이스" in body and "Traceback" not in body, body[:800]
         screenshot(page, "two-servers-database-down-ko")
