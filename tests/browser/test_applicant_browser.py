@@ -81,12 +81,6 @@ def _settle(page: Any) -> None:
         " && !document.querySelector(\"[data-stale='true']\")",
         timeout=30_000,
     )
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        '() => !!document.querySelector("' + READY + '")'
-        " && !document.querySelector(\"[data-stale='true']\")",
-        timeout=30_000,
-    )
 
 
 def _korean(page: Any) -> None:

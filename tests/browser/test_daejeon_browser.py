@@ -27,6 +27,7 @@ from tests.browser.conftest import (
     fill_sign_in,
     open_tab,
     screenshot,
+    settle,
     start_app,
     stop_app,
     wait_ready,
@@ -92,9 +93,7 @@ def _sign_in(page, server: AppServer, lang: str, username: str) -> None:  # type
 
 def _open(page, server: AppServer, path: str) -> str:  # type: ignore[no-untyped-def]
     page.goto(f"{server.url}/{path}")
-    wait_ready(page)
-    page.wait_for_timeout(1500)  # charts and tables draw after the script
-    wait_ready(page)
+    settle(page)  # every element of the run drawn
     # A full load's first run may come before the sign-in cookie is read (only the sign-in
     # page exists then): Streamlit says "Page not found" while the next run shows the page.
     if page.get_by_text("Page not found").count():
@@ -150,7 +149,7 @@ def test_daejeon_is_shown_and_daegu_never(browser, daejeon_app, daejeon_file: Pa
     screenshot(page, f"daejeon-admin-city-profile-{lang}")
     fields = "기술 분야" if lang == "ko" else "Technical fields"
     page.get_by_role("heading", name=fields, exact=True).scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    settle(page)
     page.screenshot(path=str(ARTIFACTS / f"daejeon-admin-city-fields-{lang}.png"))
     ctx.close()
 

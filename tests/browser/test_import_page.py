@@ -14,7 +14,14 @@ from db import clock
 from db.engine import make_engine
 from db.models import Organization, Technology
 from db.session import read_session
-from tests.browser.conftest import AppServer, screenshot, start_app, stop_app, wait_ready
+from tests.browser.conftest import (
+    AppServer,
+    rerun_after,
+    screenshot,
+    start_app,
+    stop_app,
+    wait_ready,
+)
 from tests.browser.test_signin_flow import sign_in
 
 pytestmark = pytest.mark.browser
@@ -62,11 +69,11 @@ def _choose_register(page, label: str, option: str) -> None:
 
 
 def _upload(page, name: str, data: bytes) -> None:
-    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(
-        files=[{"name": name, "mimeType": "text/csv", "buffer": data}]
+    box = page.locator("[data-testid='stFileUploader'] input[type='file']")
+    rerun_after(
+        page,
+        lambda: box.set_input_files(files=[{"name": name, "mimeType": "text/csv", "buffer": data}]),
     )
-    page.wait_for_timeout(500)
-    wait_ready(page)
 
 
 def test_import_report_and_summary_in_english(browser, server: AppServer) -> None:

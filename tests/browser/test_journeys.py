@@ -36,6 +36,7 @@ from tests.browser.conftest import (
     expand,
     fill_sign_in,
     open_tab,
+    rerun_after,
     screenshot,
     settle,
     start_app,
@@ -383,12 +384,11 @@ def test_admin_imports_a_file_with_an_error_and_sees_the_report(
     ]
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(rows)
-    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(
+    box = page.locator("[data-testid='stFileUploader'] input[type='file']")
+    rerun_after(page, lambda: box.set_input_files(
         files=[{"name": "journey.csv", "mimeType": "text/csv",
                 "buffer": buf.getvalue().encode("utf-8-sig")}]
-    )  # fmt: skip
-    page.wait_for_timeout(500)
-    wait_ready(page)
+    ))  # fmt: skip
     page.get_by_role("heading", name=t("Problems found")).first.wait_for(timeout=60_000)
     page.get_by_role("cell", name=field[1]).first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import AppServer, screenshot, wait_ready
+from tests.browser.conftest import AppServer, screenshot, settle, wait_ready
 from tests.browser.test_deliberation_browser import _korean
 from tests.browser.test_signin_flow import sign_in
 
@@ -24,9 +24,7 @@ def test_the_regulation_page_renders_in_both_languages(
     sign_in(page, app_server, who)
     page.goto(f"{app_server.url}/regulation")
     page.get_by_role("heading", name="Versions", exact=True).first.wait_for(timeout=30_000)
-    wait_ready(page)
-    page.wait_for_timeout(500)  # a fresh page load may rerun once more while it settles
-    wait_ready(page)
+    settle(page)  # a fresh page load may rerun once more while it settles
     page.get_by_text("In force today").first.wait_for(timeout=30_000)
     page.get_by_role("heading", name="Rules of a version").first.wait_for(timeout=30_000)
     if who == "admin.demo":
