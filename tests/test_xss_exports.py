@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from components.briefing import build_briefing
+from db.audit.receipt import read_receipt
 from db.engine import make_engine
+from db.meetings.evidence import RECEIPT
 from tests.apptest import ROLE_ACCOUNTS, capture_downloads, new_app, sign_in
 from tests.conftest import app_on_copy
 from tests.security_payloads import XSS, Poisoned, poison
@@ -135,7 +137,13 @@ def test_evidence_package_holds_only_csv_and_text(
     for name, blob in zips.items():
         with zipfile.ZipFile(io.BytesIO(blob)) as zf:
             members = zf.namelist()
-            assert all(m.endswith((".csv", ".txt", ".sha256")) for m in members), members
+            # inert files only: CSV, text, the manifest, and the head receipt (JSON the
+            # platform writes, no user text)
+            assert all(m.endswith((".csv", ".txt", ".sha256")) or m == RECEIPT for m in members), (
+                members
+            )
+            if RECEIPT in members:
+                assert read_receipt(zf.read(RECEIPT)) is not None
             minutes = [m for m in members if m.startswith("minutes/")]
             assert minutes, members
             text = zf.read(minutes[0]).decode("utf-8")

@@ -111,8 +111,19 @@ def sign_in(page: Any, server: AppServer, username: str) -> None:
 
 
 def open_approvals(page: Any, server: AppServer) -> None:
+    """Open the approvals by address (a full load: sign-in cookie read, page routed). Two
+    servers, PostgreSQL and two browsers share the CI machine's two cores, so the page has
+    the minute other page opens get; if it does not come, the failure shows what came."""
+    from playwright.sync_api import Error as PlaywrightError
+
     page.goto(server.url + "/approvals")
-    page.get_by_role("heading", name="Approvals").first.wait_for(timeout=30_000)
+    try:
+        page.get_by_role("heading", name="Approvals").first.wait_for(timeout=60_000)
+    except PlaywrightError:
+        screenshot(page, "FAILED-two-servers-approvals")
+        raise AssertionError(
+            "the approvals page did not open: " + page.inner_text("body")[:800]
+        ) from None
     settle(page)
 
 
