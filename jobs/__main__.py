@@ -84,13 +84,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DomainError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    except OSError as exc:  # the receipts' folder cannot be written
-        print(f"The head receipt could not be written: {exc}. Nothing was recorded for "
-              "today; the next run tries again.", file=sys.stderr)  # fmt: skip
-        return 2
     finally:
         engine.dispose()
     print("\n".join(describe(report)))
+    if report.receipt_error is not None:  # the receipts' folder cannot be written
+        print(f"The head receipt could not be written: {report.receipt_error}. Nothing was "
+              "recorded for today; the next run tries again.", file=sys.stderr)  # fmt: skip
+        return 2
     d = report.delivery
     return 1 if d is not None and (d.retry or d.failed) else 0
 

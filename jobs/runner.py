@@ -50,6 +50,7 @@ class RunReport:
     done_before: int = 0
     verification: str | None = None  # "ok", "failed", or None when done earlier today
     receipt: Path | None = None  # the day's head receipt written by this run
+    receipt_error: str | None = None  # why it could not be written (the next run retries)
     delivery: mail.DeliveryReport | None = None
 
 
@@ -189,7 +190,8 @@ def receipt_daily(
     the database server) once a day, recorded in ``job_runs`` (job :data:`RECEIPT_JOB`); None
     when done earlier today. The file is written before the day is recorded: a run that stops
     in between writes the day's receipt again (a second, later receipt is harmless), never
-    none. An unwritable target raises ``OSError`` and nothing is recorded."""
+    none. An unwritable target raises ``OSError`` and nothing is recorded (:func:`run_due`
+    reports it and goes on with the mail)."""
     period = today.isoformat()
     with read_session(engine) as s:
         if s.scalar(select(exists().where(JobRun.job == RECEIPT_JOB, JobRun.period == period))):
@@ -223,8 +225,11 @@ def run_due(
     report = RunReport()
     if verify:
         report.verification = verify_daily(engine, today, at)
-    if receipts is not None:
-        report.receipt = receipt_daily(engine, receipts[0], receipts[1], today, at)
+    if receipts is not None:  # a receipts' folder that cannot be written stops no mail
+        try:
+            report.receipt = receipt_daily(engine, receipts[0], receipts[1], today, at)
+        except OSError as exc:
+            report.receipt_error = str(exc)
     with read_session(engine) as s:
         rows = s.execute(
             select(Subscription, User)

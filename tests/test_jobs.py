@@ -285,12 +285,14 @@ def test_the_days_head_receipt_is_written_once_where_the_city_keeps_it(
     migrated_engine: Engine, tmp_path: Path
 ) -> None:
     """Once a day into the receipts' folder, recorded; the file checks out against the
-    database with the key; an unwritable folder records nothing, so the next run writes it."""
+    database with the key; an unwritable folder records nothing and stops no mail, and the
+    next run writes it."""
     folder = tmp_path / "receipts"
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the folder should be")
-    with pytest.raises(OSError):
-        runner.run_due(migrated_engine, LOCAL, receipts=(KEY, blocked / "sub"))
+    failed = runner.run_due(migrated_engine, LOCAL, receipts=(KEY, blocked / "sub"))
+    assert failed.receipt is None and failed.receipt_error is not None
+    assert failed.delivery is not None  # the mail went on regardless
     with read_session(migrated_engine) as s:
         assert s.scalar(select(func.count()).where(JobRun.job == runner.RECEIPT_JOB)) == 0
     first = runner.run_due(migrated_engine, LOCAL, receipts=(KEY, folder)).receipt
