@@ -16,7 +16,6 @@ from db.models import Application, FieldTerm
 from db.session import read_session
 from tests import pdfs
 from tests.browser.conftest import (
-    READY,
     AppServer,
     fill_sign_in,
     open_tab,
@@ -74,15 +73,6 @@ def _status(server: AppServer) -> str:
     return str(status)
 
 
-def _settle(page: Any) -> None:
-    """The script is idle and no element is left stale by an earlier run."""
-    page.wait_for_function(
-        '() => !!document.querySelector("' + READY + '")'
-        " && !document.querySelector(\"[data-stale='true']\")",
-        timeout=30_000,
-    )
-
-
 def _korean(page: Any) -> None:
     page.get_by_role("combobox").first.click()
     page.get_by_role("option", name="한국어").click()
@@ -97,7 +87,7 @@ def test_sign_up_verify_apply_request_and_answer(browser: Any, app_server: AppSe
     page.get_by_text("No account yet? Create a company account").first.wait_for(timeout=30_000)
     page.goto(app_server.url + "/sign_up")  # where that link leads
     page.get_by_role("button", name="Create account").first.wait_for(timeout=30_000)
-    _settle(page)
+    settle(page)
     screenshot(page, "applicant-sign-up-en")
     page.get_by_role("textbox", name="Company").fill("(주)방수기술")
     page.get_by_role("textbox", name="Your name").fill("김대표")
@@ -116,7 +106,7 @@ def test_sign_up_verify_apply_request_and_answer(browser: Any, app_server: AppSe
     assert fill_sign_in(page, EMAIL, PASSWORD, page.get_by_text("Signed in as"))
     page.get_by_role("heading", name="My applications").first.wait_for(timeout=30_000)
     page.wait_for_function("document.cookie.includes('ntp_signin=')", timeout=15_000)
-    _settle(page)
+    settle(page)
     open_tab(page, "New application", shows=page.get_by_role("textbox", name="Title (Korean)"))
     page.get_by_role("textbox", name="Title (Korean)").fill("아크릴레이트 노출 복합방수")
     page.get_by_role("textbox", name="Title (English)").fill(TITLE)
