@@ -282,10 +282,25 @@ def fill_sign_in(  # type: ignore[no-untyped-def]
             page.get_by_role("textbox", name=w["password"]).fill(password)
             page.get_by_role("button", name=w["sign_in"]).click()
             signed_in.first.wait_for(timeout=15_000)
-            return True
         except PlaywrightError:  # two forms for a moment, or one redrawn empty: again
             continue
+        wait_signin_cookie(page)
+        return True
     return bool(signed_in.count())
+
+
+def wait_signin_cookie(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the browser holds the sign-in cookie. The page shows "Signed in as" as soon
+    as the server has checked the password; the cookie is written by a component in the
+    browser a moment later, and a page opened by address before then is signed out."""
+    page.wait_for_function(
+        "document.cookie.split('; ').some(c => c.startsWith('ntp_signin='))", timeout=30_000
+    )
+
+
+def kpi_tile(page, name: str):  # type: ignore[no-untyped-def]
+    """The KPI tile labelled ``name`` (not the same words in a folded form or a caption)."""
+    return page.locator("[data-testid='stMetric']").filter(has_text=name).first
 
 
 def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -105,7 +105,6 @@ def test_sign_up_verify_apply_request_and_answer(browser: Any, app_server: AppSe
     page.goto(app_server.url)
     assert fill_sign_in(page, EMAIL, PASSWORD, page.get_by_text("Signed in as"))
     page.get_by_role("heading", name="My applications").first.wait_for(timeout=30_000)
-    page.wait_for_function("document.cookie.includes('ntp_signin=')", timeout=15_000)
     settle(page)
     open_tab(page, "New application", shows=page.get_by_role("textbox", name="Title (Korean)"))
     page.get_by_role("textbox", name="Title (Korean)").fill("아크릴레이트 노출 복합방수")

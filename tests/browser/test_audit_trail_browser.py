@@ -28,7 +28,6 @@ def _tour(page, server: AppServer, lang: str, verify: str, tab: str) -> None:  #
     words = KO if lang == "ko" else None
     assert fill_sign_in(page, "auditor.demo", PASSWORD, signed_in, words), "could not sign in"
     wait_ready(page)
-    page.wait_for_function("document.cookie.includes('ntp_signin=')", timeout=15_000)
     page.goto(server.url + "/audit_trail")
     wait_ready(page)
     page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)

@@ -88,7 +88,6 @@ def _sign_in(page, server: AppServer, lang: str, username: str) -> None:  # type
         screenshot(page, f"FAILED-daejeon-sign-in-{username}-{lang}")
         raise AssertionError("could not sign in: " + page.inner_text("body")[:500])
     wait_ready(page)
-    page.wait_for_function("document.cookie.includes('ntp_signin=')", timeout=15_000)
 
 
 def _open(page, server: AppServer, path: str) -> str:  # type: ignore[no-untyped-def]

@@ -35,6 +35,7 @@ from tests.browser.conftest import (
     choose,
     expand,
     fill_sign_in,
+    kpi_tile,
     open_tab,
     rerun_after,
     screenshot,
@@ -94,7 +95,6 @@ def sign_in(page: Page, server: AppServer, t: T, username: str) -> None:
         screenshot(page, f"FAILED-journey-sign-in-{username}-{t.lang}")
         raise AssertionError("could not sign in: " + page.inner_text("body")[:500])
     wait_ready(page)
-    page.wait_for_function("document.cookie.includes('ntp_signin=')", timeout=15_000)
 
 
 def open_page(page: Page, server: AppServer, path: str) -> None:
@@ -105,7 +105,7 @@ def open_page(page: Page, server: AppServer, path: str) -> None:
 
 def metric(page: Page, name: str) -> str:
     """The value shown on the KPI tile called ``name``."""
-    tile = page.locator("[data-testid='stMetric']").filter(has_text=name).first
+    tile = kpi_tile(page, name)
     tile.wait_for(timeout=30_000)
     return tile.locator("[data-testid='stMetricValue']").inner_text().strip()
 

@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 
 from db.engine import make_engine
 from db.models import Adoption, Organization, Technology
-from tests.browser.conftest import AppServer, screenshot, settle, start_app, stop_app, wait_ready
+from tests.browser.conftest import (
+    AppServer,
+    kpi_tile,
+    screenshot,
+    settle,
+    start_app,
+    stop_app,
+    wait_ready,
+)
 from tests.browser.test_xss_browser import Watch
 from tests.security_payloads import XSS
 
@@ -78,7 +86,7 @@ def test_visitor_browses_opens_a_technology_and_downloads_the_csv(
 
     # the public figures, with their date
     page.goto(app_server.url + "/figures?as_of=2019-08-08")
-    page.get_by_text("Experts registered").first.wait_for(timeout=60_000)
+    kpi_tile(page, "Experts registered").wait_for(timeout=60_000)
     wait_ready(page)
     page.get_by_text("817").first.wait_for(timeout=60_000)
     screenshot(page, "public-figures-en")

@@ -10,7 +10,7 @@ import openpyxl
 from sqlalchemy import create_engine, func, select
 
 from db.models import StoredSummary
-from tests.browser.conftest import AppServer, screenshot, wait_ready
+from tests.browser.conftest import AppServer, kpi_tile, screenshot, wait_ready
 from tests.browser.test_signin_flow import sign_in
 
 
@@ -23,7 +23,7 @@ def test_overview_from_stored_summaries_and_excel_on_click(  # type: ignore[no-u
     for attempt in range(2):  # the first visit computes and stores, the second reads rows
         page.goto(f"{app_server.url}/?as_of=2019-08-08")
         wait_ready(page)
-        page.get_by_text("Experts registered").first.wait_for(timeout=30_000)
+        kpi_tile(page, "Experts registered").wait_for(timeout=30_000)
         body = page.inner_text("body")
         for figure in ("817", "305", "23", "54"):
             assert figure in body, (attempt, figure)
@@ -52,7 +52,7 @@ def test_overview_from_stored_summaries_and_excel_on_click(  # type: ignore[no-u
     page.locator("[data-testid='stSidebar'] [role='combobox']").first.click()
     page.get_by_role("option", name="한국어").click()
     wait_ready(page)
-    page.get_by_text("등록 전문가").first.wait_for(timeout=30_000)
+    kpi_tile(page, "등록 전문가").wait_for(timeout=30_000)
     body = page.inner_text("body")
     assert "817" in body and "305" in body
     screenshot(page, "overview-stored-summaries-ko")
