@@ -376,6 +376,7 @@ def measure(
     roles: list[str] | None = None,
     db_urls: dict[str, str] | None = None,
     interactions: bool = False,
+    only: list[str] | None = None,
 ) -> BrowserFigures:
     """Sign-in to the landing page and opening each page, on every server in turn, ``runs``
     times (plus one dropped warm-up round), with the bare floor.
@@ -384,15 +385,21 @@ def measure(
     *Registers* section that role may open); ``None``: every page as its main role, and the
     public pages loaded by a visitor. ``interactions`` (needs ``db_urls``, the database of
     each server): also every interaction of ``bench.interactions``, beside the bare app's
-    button rerun."""
+    button rerun. ``only``: just the pages whose address is named and the interactions whose
+    name contains one of the words (the bare floors and the sign-ins are always taken)."""
     from bench.interactions import INTERACTIONS
 
+    def wanted(path: str) -> bool:
+        return only is None or path in only
+
+    chosen = [inter for inter in INTERACTIONS if only is None or any(w in inter.name for w in only)]
+
     figs = BrowserFigures()
-    public = [t for t in page_targets() if t.public] if roles is None else []
+    public = [t for t in page_targets() if t.public and wanted(t.url_path)] if roles is None else []
     by_role: dict[str, list[Target]] = {}
     if roles is None:
         for t in page_targets():
-            if t.role:
+            if t.role and wanted(t.url_path):
                 by_role.setdefault(t.role, []).append(t)
     else:
         specs = {spec.url_path: spec for spec in navigation.PAGES}
@@ -401,6 +408,7 @@ def measure(
                 replace(t, role=role)
                 for t in page_targets()
                 if t.url_path in specs
+                and wanted(t.url_path)
                 and role in specs[t.url_path].roles
                 and specs[t.url_path].section == "Registers"
             ]
@@ -415,7 +423,7 @@ def measure(
                 if public:
                     _public_round(browser, server, public, figs, k)
                 if interactions and db_urls:
-                    for inter in INTERACTIONS:
+                    for inter in chosen:
                         _interaction_round(browser, server, db_urls[key], inter, figs, k)
     figs.samples.pop("warm-up", None)
     figs.errors.pop("warm-up", None)

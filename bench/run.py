@@ -94,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip the AppTest figures and the audit verification (browser only)",
     )
     p.add_argument("--no-interactions", action="store_true", help="browser: pages only")
+    p.add_argument(
+        "--only",
+        help="browser: just these pages (addresses, e.g. work_queue,overview) and the "
+        "interactions whose name holds one of the words (e.g. filter); floors and sign-ins "
+        "are always taken",
+    )
     p.add_argument("--no-browser", action="store_true", help="skip the Chromium figures")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory figures")
     p.add_argument(
@@ -306,7 +312,12 @@ def inline_memory(apptest: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def browser_figures(
-    urls: dict[str, str], runs: int, tag: str, roles: list[str] | None, interactions: bool
+    urls: dict[str, str],
+    runs: int,
+    tag: str,
+    roles: list[str] | None,
+    interactions: bool,
+    only: list[str] | None = None,
 ) -> dict[str, Any]:
     servers: dict[str, browser.Server] = {}
     bare = None
@@ -315,7 +326,7 @@ def browser_figures(
             servers[scale] = browser.start_server(APP, url, LOGS / f"streamlit-{tag}-s{scale}.log")
         bare = browser.start_server(BARE_APP, None, LOGS / f"streamlit-{tag}-bare.log")
         figs = browser.measure(
-            servers, bare, runs, roles=roles, db_urls=urls, interactions=interactions
+            servers, bare, runs, roles=roles, db_urls=urls, interactions=interactions, only=only
         )
         return {"samples": figs.samples, "errors": figs.errors, "failed": figs.failed}
     finally:
@@ -363,7 +374,12 @@ def run_backend(
             roles = None if args.browser_all_roles else ["executive"]
             try:
                 res["browser"] = browser_figures(
-                    urls, args.runs, backend, roles, not args.no_interactions
+                    urls,
+                    args.runs,
+                    backend,
+                    roles,
+                    not args.no_interactions,
+                    _csv(args.only) if args.only else None,
                 )
             except Exception as exc:
                 res["browser_error"] = f"{type(exc).__name__}: {exc}"[:600]
@@ -402,6 +418,8 @@ def run_in_parallel(args: argparse.Namespace, backends: list[str], out: Path) ->
     for flag in ("rebuild", "reseed"):
         if getattr(args, flag):
             passed.append("--" + flag)
+    if args.only:
+        passed += ["--only", args.only]
     procs = {}
     for backend in backends:
         cmd = [sys.executable, "-m", "bench.run", "--child", "--backends", backend, *passed]

@@ -74,7 +74,9 @@ def download_buttons(
     ``files``: the CSV and Excel bytes of ``df`` made earlier (``to_csv(df)``,
     ``to_xlsx(df, sheet=basename)``, e.g. cached by the caller), so a rerun need not build
     them again; either may be a function that builds them, called when the button is
-    clicked (Streamlit's deferred download)."""
+    clicked (Streamlit's deferred download). Without ``files`` the Excel file is built only
+    when its button is clicked: openpyxl takes far longer than the page's own query, and
+    most views of a page download nothing."""
     left, right = st.columns(2)
     empty = df.empty
     csv_bytes, xlsx_bytes = (b"", b"") if empty else (files or (b"", b""))
@@ -91,7 +93,7 @@ def download_buttons(
     with right:
         st.download_button(
             _("Download Excel"),
-            data=b"" if empty else (xlsx_bytes or to_xlsx(df, sheet=basename)),
+            data=b"" if empty else (xlsx_bytes or (lambda: to_xlsx(df, sheet=basename))),
             file_name=f"{basename}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}_xlsx",

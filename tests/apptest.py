@@ -116,16 +116,27 @@ def shown_text(at: AppTest) -> str:
 
 
 def capture_downloads(monkeypatch) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
-    """Record the bytes behind every download button rendered under AppTest, by file name."""
+    """Record the bytes behind every download button rendered under AppTest, by file name.
+    A deferred file (a function called when its button is clicked) is built here as a click
+    would build it, so tests read what the user would get."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
     files: dict[str, bytes] = {}
     original = MemoryMediaFileStorage.load_and_get_id
+    original_deferred = MediaFileManager.add_deferred
 
     def load(self, path_or_data, mimetype, kind, filename=None):  # type: ignore[no-untyped-def]
         if filename and isinstance(path_or_data, bytes):
             files[filename] = path_or_data
         return original(self, path_or_data, mimetype, kind, filename)
 
+    def deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):  # type: ignore[no-untyped-def]
+        if file_name:
+            data = data_callable()
+            files[file_name] = data.encode("utf-8") if isinstance(data, str) else data
+        return original_deferred(self, data_callable, mimetype, coordinates, file_name, **kw)
+
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", deferred)
     return files
