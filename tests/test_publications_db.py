@@ -20,6 +20,7 @@ from db.kpi.headline import TechFilter
 from db.models import AuditEvent, Inquiry, Publication
 from db.policy import Actor
 from db.session import read_session, write_session
+from tests.tamper import unguarded
 from tests.users import actor_of, make_user
 
 AS_OF = dt.date(2020, 3, 31)
@@ -230,11 +231,36 @@ def test_figures_never_come_from_the_caller(
         assert s.execute(select(Publication)).first() is None
 
 
+def test_a_publication_cannot_be_changed_or_deleted_in_the_database(
+    migrated_engine: Engine, people: dict[str, Actor]
+) -> None:
+    """Not even by a direct statement with the app's own database rights."""
+    pub_id = _publish(migrated_engine, people["mayor"])
+    for statement in (
+        "UPDATE publications SET figures = '{}' WHERE id = :id",
+        "DELETE FROM publications WHERE id = :id",
+    ):
+        with (
+            pytest.raises(Exception, match="publications is append-only"),
+            migrated_engine.begin() as conn,
+        ):
+            conn.execute(text(statement), {"id": pub_id})
+    if migrated_engine.dialect.name == "postgresql":
+        with (
+            pytest.raises(Exception, match="publications is append-only"),
+            migrated_engine.begin() as conn,
+        ):
+            conn.exec_driver_sql("TRUNCATE publications")
+    p = _read(migrated_engine, people["auditor"], pub_id)
+    assert p.intact
+
+
 def test_direct_update_of_a_publication_is_detected(
     migrated_engine: Engine, people: dict[str, Actor]
 ) -> None:
     _inquiry(migrated_engine, people["staff"], AS_OF - dt.timedelta(days=10), "부산광역시")
     pub_id = _publish(migrated_engine, people["mayor"])
+    unguarded(migrated_engine, "publications")
     with migrated_engine.begin() as conn:
         conn.execute(
             text("UPDATE publications SET figures = :f WHERE id = :id"),

@@ -31,6 +31,7 @@ from tests.apptest import (
     sign_in,
     text_input,
 )
+from tests.tamper import unguarded
 
 AS_OF = dt.date(2019, 8, 8)
 
@@ -202,6 +203,7 @@ def test_a_publication_changed_outside_the_app_says_so(app_env: str) -> None:
     pub_id = publish_directly(app_env)
     engine = make_engine(app_env)
     try:
+        unguarded(engine, "publications")
         with engine.begin() as conn:
             conn.execute(
                 text("UPDATE publications SET figures = :f WHERE id = :id"),
