@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 
 import openpyxl
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest import (
     DEMO_PASSWORD,
     ROLE_ACCOUNTS,
     button,
+    capture_downloads,
     new_app,
     page_text,
     sign_in,
@@ -148,38 +147,23 @@ def test_executive_sees_no_personal_data_of_experts(app_env: str) -> None:
     assert "**Phone**" in page_text(staff)
 
 
-@pytest.fixture
-def saved_files(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[bytes, str]]]:
-    """The bytes and mimetype of every file a download button is given."""
-    files: list[tuple[bytes, str]] = []
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def spy(self, path_or_data, mimetype, kind, filename=None):  # type: ignore[no-untyped-def]
-        if isinstance(path_or_data, bytes):
-            files.append((path_or_data, mimetype))
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
-    yield files
-
-
 def test_downloads_hold_every_filtered_record(
-    app_env: str, saved_files: list[tuple[bytes, str]]
+    app_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = signed_in("executive")
     open_register(at, "experts", as_of="2019-08-08", affiliation="industry")
     assert "**278 experts**" in page_text(at)
     assert len(at.dataframe[-1].value) == 50  # the page shows 50 ...
-    saved_files.clear()
+    saved = capture_downloads(monkeypatch)
     button(at, "Prepare the files (278 records)").click().run()
     assert not at.exception
     assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download Excel"]
-    csv_data = next(data for data, mime in saved_files if mime == "text/csv")
+    csv_data = next(data for name, data in saved.items() if name.endswith(".csv"))
     rows = list(csv.reader(io.StringIO(csv_data.decode("utf-8-sig"), newline="")))
     assert len(rows) - 1 == 278  # ... the file holds all 278
     assert "Phone" not in rows[0] and "E-mail" not in rows[0]
     assert {r[rows[0].index("Affiliation")] for r in rows[1:]} == {"Industry"}
-    xlsx = next(data for data, mime in saved_files if "spreadsheet" in mime)
+    xlsx = next(data for name, data in saved.items() if name.endswith(".xlsx"))
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
     assert sheet.max_row - 1 == 278
 
