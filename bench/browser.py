@@ -1,8 +1,9 @@
 """Real-browser figures: headless Chromium (Playwright, the system binary) against real
 ``streamlit run`` servers, one per database plus one of ``bare_app.py`` as the floor.
 
-A page counts as rendered when the script state went to *running* after the action and is
-back to *not running*, and (for the overview) its first metric is drawn.
+A page counts as rendered when the run the action caused has finished on the server (seen
+on the page's websocket: ``RunWatch``), the browser shows the script as not running, and
+(for the overview) its first metric is drawn.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,27 +30,81 @@ from tests.apptest import DEMO_PASSWORD
 from tests.browser.conftest import CHROMIUM_ARGS, READY, chromium_path
 
 TIMEOUT_MS = 30_000
-# Records that a run was requested or ran after the mark was set (or was running). A quick
-# run's "running" can be drawn in the same frame as its end and never show: the click's own
-# "rerunRequested" marks it then (without it, bench/server_cpu.py counted 1-7 of 36 quick page
-# opens as runs that never finished; with it, 1).
-WATCH_JS = """() => {
-  const app = document.querySelector("[data-testid='stApp']");
-  const attr = 'data-test-script-state';
-  const busy = (v) => v === 'running' || v === 'rerunRequested';
-  window.__benchSawRun = busy(app.getAttribute(attr));
-  if (window.__benchObserver) window.__benchObserver.disconnect();
-  window.__benchObserver = new MutationObserver((records) => {
-    for (const r of records) {
-      if (busy(r.oldValue) || busy(app.getAttribute(attr))) {
-        window.__benchSawRun = true;
-      }
-    }
-  });
-  window.__benchObserver.observe(app, {attributeFilter: [attr], attributeOldValue: true});
-}"""
-DONE_JS = """() => window.__benchSawRun === true && document.querySelector(
-  "[data-testid='stApp'][data-test-script-state='notRunning']") !== null"""
+
+
+class RunWatch:
+    """The script runs of one browser page, as the server reports them on its websocket.
+
+    A click counts as finished when, after it, the browser sent a rerun request, the server
+    started a run after that (``new_session``) and reported it finished (``script_finished``,
+    not "finished early for a rerun": a run that ``st.rerun()`` ends is followed by the next).
+    Until session 8 the bench watched the ``data-test-script-state`` attribute instead, with a
+    MutationObserver: when the browser handles the run's start and end in one frame (a fast
+    run, or a loaded machine delivering the run's messages together) the attribute never
+    changes, and the bench waited 30 s for a run that had finished and was drawn (2 of 3
+    opens of administration and meetings in a quick run; the server's log and the websocket
+    showed one request, one run, finished in time)."""
+
+    def __init__(self) -> None:
+        self.phase = 0  # 0 waiting for a request, 1 for its run's start, 2 for its end, 3 done
+        self.finished_runs = 0
+
+    def attach(self, ws: Any) -> None:
+        if ws.url.rstrip("/").endswith("/_stcore/stream"):
+            ws.on("framesent", self._sent)
+            ws.on("framereceived", self._received)
+
+    def _sent(self, payload: bytes | str) -> None:
+        if isinstance(payload, str) or self.phase != 0:
+            return
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        msg = BackMsg()
+        msg.ParseFromString(payload)
+        if msg.WhichOneof("type") == "rerun_script":
+            self.phase = 1
+
+    def _received(self, payload: bytes | str) -> None:
+        if isinstance(payload, str):
+            return
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = ForwardMsg()
+        msg.ParseFromString(payload)
+        kind = msg.WhichOneof("type")
+        if kind == "new_session" and self.phase in (1, 2):
+            self.phase = 2
+        elif kind == "script_finished":
+            self.finished_runs += 1
+            early = msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN
+            if self.phase == 2 and not early:
+                self.phase = 3
+
+    def arm(self) -> None:
+        """From now on, wait for the next request's run."""
+        self.phase = 0
+
+    def wait(self, page: Any, timeout_ms: int = TIMEOUT_MS) -> None:
+        """Until the run of the request sent after ``arm()`` has finished (Playwright hands
+        the websocket's frames to this object while it waits)."""
+        deadline = time.perf_counter() + timeout_ms / 1000
+        while self.phase != 3:
+            if time.perf_counter() > deadline:
+                state = ("no rerun request sent", "no run started", "its run never finished")
+                raise TimeoutError(f"{state[self.phase]} within {timeout_ms} ms of the action")
+            page.wait_for_timeout(5)
+
+
+_WATCHES: weakref.WeakKeyDictionary[Any, RunWatch] = weakref.WeakKeyDictionary()
+
+
+def watch(page: Any) -> RunWatch:
+    """The run watch of ``page``; attach it before the page's first ``goto`` (it sees the
+    websockets opened after that)."""
+    if page not in _WATCHES:
+        _WATCHES[page] = w = RunWatch()
+        page.on("websocket", w.attach)
+    return _WATCHES[page]
 
 
 class BrowserUnavailable(RuntimeError):
@@ -135,27 +191,15 @@ def _settle(page: Any) -> None:
     page.wait_for_selector(READY, timeout=TIMEOUT_MS)
 
 
-def _timed(
-    page: Any, action: Any, *, extra: str | None = None, changed: str | None = None
-) -> float:
-    """Seconds from ``action()`` to the rerun it caused being finished (and ``extra`` drawn).
-
-    ``changed``: a JavaScript expression true once the action's result is on the page (the
-    address of the page opened, a run counter): it stands for the run having been seen. A
-    run fast enough to start and end within one frame never changes the script state's
-    attribute, so without it the bench waited 30 s for a run that had long finished (the
-    bare app's open and rerun failed 4 runs of 5 that way at a load average of 11)."""
-    page.evaluate(WATCH_JS)
+def _timed(page: Any, action: Any, *, extra: str | None = None) -> float:
+    """Seconds from ``action()`` to the run it caused finished on the server (``RunWatch``),
+    the browser showing the script not running and ``extra`` (if given) drawn."""
+    runs = watch(page)
+    runs.arm()
     t0 = time.perf_counter()
     action()
-    done = DONE_JS
-    if changed:
-        done = (
-            "() => (window.__benchSawRun === true || (" + changed + ")) && "
-            "document.querySelector(\"[data-testid='stApp'][data-test-script-state="
-            "'notRunning']\") !== null"
-        )
-    page.wait_for_function(done, timeout=TIMEOUT_MS, polling=10)
+    runs.wait(page)
+    page.wait_for_selector(READY, timeout=TIMEOUT_MS)
     if extra:
         page.wait_for_selector(extra, timeout=TIMEOUT_MS)
         page.wait_for_selector(READY, timeout=TIMEOUT_MS)
@@ -174,6 +218,7 @@ def sign_in(page: Any, url: str, username: str, *, extra: str | None) -> float:
     (script finished, and ``extra``, e.g. the overview's first metric, drawn)."""
     from playwright.sync_api import Error as PlaywrightError
 
+    watch(page)
     for _attempt in range(3):
         page.goto(url)
         _settle(page)
@@ -228,14 +273,6 @@ def open_page(page: Any, target: Target, default: str, other: str) -> float:
     return elapsed
 
 
-def _at_path(url_path: str) -> str:
-    """JavaScript: the address is the bare app's page ``url_path`` ("" the start page) and
-    that page's content is drawn (only the bare page has a metric)."""
-    metric = "document.querySelector(\"[data-testid='stMetric']\")"
-    drawn = f"{metric} !== null" if url_path else f"{metric} === null"
-    return f"location.pathname.replace(/^\\/+|\\/+$/g, '') === {url_path!r} && {drawn}"
-
-
 @dataclass
 class BrowserFigures:
     """Samples (seconds) per database key; errors per figure."""
@@ -257,9 +294,9 @@ def _bare_round(browser: Any, bare: Server, figs: BrowserFigures, key: str) -> N
     ctx = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = ctx.new_page()
+        watch(page)
         page.goto(bare.url)
         _settle(page)
-        page.evaluate(WATCH_JS)
         t0 = time.perf_counter()
         page.goto(f"{bare.url}/bare_page")
         page.wait_for_selector("[data-testid='stMetric']", timeout=TIMEOUT_MS)
@@ -268,25 +305,15 @@ def _bare_round(browser: Any, bare: Server, figs: BrowserFigures, key: str) -> N
         page.wait_for_timeout(300)
         page.wait_for_selector(READY, timeout=TIMEOUT_MS)
         # to the start page, then the bare page again
-        _timed(page, _nav_link(page, "", "").click, changed=_at_path(""))
-        t = _timed(
-            page,
-            _nav_link(page, "bare_page", "").click,
-            extra="[data-testid='stMetric']",
-            changed=_at_path("bare_page"),
-        )
+        _timed(page, _nav_link(page, "", "").click)
+        t = _timed(page, _nav_link(page, "bare_page", "").click, extra="[data-testid='stMetric']")
         figs.add(key, "bare: open", t)
         page.wait_for_timeout(300)
         page.wait_for_selector(READY, timeout=TIMEOUT_MS)
         rerun = page.get_by_role("button", name="Rerun")
         shown = page.get_by_text("Run ", exact=False).last.inner_text()  # "Run N"
         n = int(shown.split()[-1]) + 1
-        t = _timed(
-            page,
-            rerun.click,
-            extra="[data-testid='stMetric']",
-            changed=f"document.body.innerText.includes('Run {n}')",
-        )
+        t = _timed(page, rerun.click, extra=f"text='Run {n}'")
         figs.add(key, "bare: rerun", t)
     except Exception as exc:
         figs.fail(key, "bare", exc)
@@ -355,7 +382,6 @@ def _public_round(browser: Any, server: Server, targets: list[Target], figs: Bro
         _settle(page)
         for target in targets:
             try:
-                page.evaluate(WATCH_JS)
                 t0 = time.perf_counter()
                 page.goto(f"{server.url}/{target.url_path}")
                 page.wait_for_selector("[data-testid='stMain'] h1", timeout=TIMEOUT_MS)

@@ -3,9 +3,10 @@
 Each interaction signs its role in (a fresh browser context, not timed), opens its page and
 prepares what it needs (a pending adoption, a regulation draft, a file; not timed), then
 times one action: from the click (or key press, or upload) until the run it caused has
-finished (``data-test-script-state`` back to *notRunning* after the click's own run was seen)
-and the content the action shows is drawn. The floor is the bare app's button rerun
-(``bench/bare_page.py``'s *Rerun*) measured in the same rounds.
+finished (the server's ``script_finished`` for the run requested after the action, seen on
+the websocket: ``bench.browser.RunWatch``) and the content the action shows is drawn. The
+floor is the bare app's button rerun (``bench/bare_page.py``'s *Rerun*) measured in the same
+rounds.
 
 Interactions that write (approval, regulation approval) decide another record each round:
 the database is a throwaway copy (``bench.databases.Databases.working_copy``).
@@ -66,13 +67,15 @@ def _goto(page: Any, server_url: str, url_path: str, shows: str) -> None:
 
 
 def _timed(page: Any, action: Callable[[], Any], shows: Callable[[], Any]) -> float:
-    """Seconds from ``action()`` to its run finished and ``shows()`` satisfied."""
-    from bench.browser import DONE_JS, READY, WATCH_JS
+    """Seconds from ``action()`` to its run finished (``bench.browser.RunWatch``) and
+    ``shows()`` satisfied."""
+    from bench.browser import READY, watch
 
-    page.evaluate(WATCH_JS)
+    runs = watch(page)
+    runs.arm()
     t0 = time.perf_counter()
     action()
-    page.wait_for_function(DONE_JS, timeout=TIMEOUT_MS, polling=10)
+    runs.wait(page, TIMEOUT_MS)
     shows()
     page.wait_for_selector(READY, timeout=TIMEOUT_MS)
     return time.perf_counter() - t0
