@@ -213,7 +213,9 @@ def _no_exception(page: Any, what: str) -> None:
         raise RuntimeError(f"{what}: page not found")
 
 
-def sign_in(page: Any, url: str, username: str, *, extra: str | None) -> float:
+def sign_in(
+    page: Any, url: str, username: str, *, extra: str | None, password: str = DEMO_PASSWORD
+) -> float:
     """Sign in through the form; seconds from the click to the landing page fully rendered
     (script finished, and ``extra``, e.g. the overview's first metric, drawn)."""
     from playwright.sync_api import Error as PlaywrightError
@@ -224,7 +226,7 @@ def sign_in(page: Any, url: str, username: str, *, extra: str | None) -> float:
         _settle(page)
         try:
             page.get_by_role("textbox", name="Username").fill(username)
-            page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
+            page.get_by_role("textbox", name="Password").fill(password)
             button = page.get_by_role("button", name="Sign in")
             elapsed = _timed(page, button.click, extra=extra)
             page.get_by_text("Signed in as").first.wait_for(timeout=5_000)
@@ -363,7 +365,11 @@ def _interaction_round(
     ctx = browser.new_context(viewport={"width": 1400, "height": 1200})
     try:
         page = ctx.new_page()
-        sign_in(page, server.url, ROLE_ACCOUNTS[inter.role], extra=None)
+        if inter.account is not None:
+            username, password = inter.account(db_url)
+            sign_in(page, server.url, username, extra=None, password=password)
+        else:
+            sign_in(page, server.url, ROLE_ACCOUNTS[inter.role], extra=None)
         figs.add(key, name, inter.run(page, server.url, db_url))
     except Exception as exc:
         figs.fail(key, name, exc)
