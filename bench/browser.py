@@ -2,7 +2,7 @@
 ``streamlit run`` servers, one per database plus one of ``bare_app.py`` as the floor.
 
 A page counts as rendered when the run the action caused has finished on the server (seen
-on the page's websocket: ``RunWatch``), the browser shows the script as not running, and
+on the page's websocket: ``RUNS_JS``), the browser shows the script as not running, and
 (for the overview) its first metric is drawn.
 """
 
@@ -16,7 +16,6 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,79 +31,90 @@ from tests.browser.conftest import CHROMIUM_ARGS, READY, chromium_path
 TIMEOUT_MS = 30_000
 
 
-class RunWatch:
-    """The script runs of one browser page, as the server reports them on its websocket.
-
-    A click counts as finished when, after it, the browser sent a rerun request, the server
-    started a run after that (``new_session``) and reported it finished (``script_finished``,
-    not "finished early for a rerun": a run that ``st.rerun()`` ends is followed by the next).
-    Until session 8 the bench watched the ``data-test-script-state`` attribute instead, with a
-    MutationObserver: when the browser handles the run's start and end in one frame (a fast
-    run, or a loaded machine delivering the run's messages together) the attribute never
-    changes, and the bench waited 30 s for a run that had finished and was drawn (2 of 3
-    opens of administration and meetings in a quick run; the server's log and the websocket
-    showed one request, one run, finished in time)."""
-
-    def __init__(self) -> None:
-        self.phase = 0  # 0 waiting for a request, 1 for its run's start, 2 for its end, 3 done
-        self.finished_runs = 0
-
-    def attach(self, ws: Any) -> None:
-        if ws.url.rstrip("/").endswith("/_stcore/stream"):
-            ws.on("framesent", self._sent)
-            ws.on("framereceived", self._received)
-
-    def _sent(self, payload: bytes | str) -> None:
-        if isinstance(payload, str) or self.phase != 0:
-            return
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-
-        msg = BackMsg()
-        msg.ParseFromString(payload)
-        if msg.WhichOneof("type") == "rerun_script":
-            self.phase = 1
-
-    def _received(self, payload: bytes | str) -> None:
-        if isinstance(payload, str):
-            return
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        msg = ForwardMsg()
-        msg.ParseFromString(payload)
-        kind = msg.WhichOneof("type")
-        if kind == "new_session" and self.phase in (1, 2):
-            self.phase = 2
-        elif kind == "script_finished":
-            self.finished_runs += 1
-            early = msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN
-            if self.phase == 2 and not early:
-                self.phase = 3
-
-    def arm(self) -> None:
-        """From now on, wait for the next request's run."""
-        self.phase = 0
-
-    def wait(self, page: Any, timeout_ms: int = TIMEOUT_MS) -> None:
-        """Until the run of the request sent after ``arm()`` has finished (Playwright hands
-        the websocket's frames to this object while it waits)."""
-        deadline = time.perf_counter() + timeout_ms / 1000
-        while self.phase != 3:
-            if time.perf_counter() > deadline:
-                state = ("no rerun request sent", "no run started", "its run never finished")
-                raise TimeoutError(f"{state[self.phase]} within {timeout_ms} ms of the action")
-            page.wait_for_timeout(5)
-
-
-_WATCHES: weakref.WeakKeyDictionary[Any, RunWatch] = weakref.WeakKeyDictionary()
+# Installed in every page before its scripts run (``watch``): follows the script runs on
+# Streamlit's websocket, reading the top-level field numbers of its protobuf messages
+# (BackMsg.rerun_script 11; ForwardMsg.new_session 4, script_finished 6, whose value 2 is
+# "finished early for a rerun"). After ``arm()``, ``phase`` goes 1 when a rerun request is
+# sent, 2 when the server starts a run after it, 3 when that run (or the one ``st.rerun()``
+# started after it) finished, and 4 once the app has handled that message (a task later).
+# Until session 8 the bench watched the ``data-test-script-state`` attribute with a
+# MutationObserver: the browser can leave it unchanged through a whole run (seen for 0.4-0.7 s
+# runs too), and the bench then waited 30 s for a page that had been drawn (2 of 3 opens of
+# administration and of meetings in a quick run; the websocket showed one request and one
+# run, finished in time, and the page's title drawn).
+RUNS_JS = """(() => {
+  if (window.__benchRuns) return;
+  const runs = (window.__benchRuns = {phase: 0});
+  const bytes = (d) => (d instanceof ArrayBuffer ? new Uint8Array(d)
+    : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : null);
+  const fields = (b) => {
+    const out = [];
+    let i = 0;
+    const varint = () => {
+      let v = 0, s = 0, c;
+      do { c = b[i++]; v += (c & 127) * 2 ** s; s += 7; } while (c & 128 && i < b.length);
+      return v;
+    };
+    while (i < b.length) {
+      const tag = varint(), num = Math.floor(tag / 8), wire = tag & 7;
+      if (wire === 0) out.push([num, varint()]);
+      else if (wire === 2) { const n = varint(); out.push([num, null]); i += n; }
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else break;
+    }
+    return out;
+  };
+  const handled = () => setTimeout(() => { if (runs.phase === 3) runs.phase = 4; }, 0);
+  const Native = window.WebSocket;
+  const send = Native.prototype.send;
+  Native.prototype.send = function (data) {
+    const b = bytes(data);
+    if (b && runs.phase === 0 && fields(b).some(([n]) => n === 11)) runs.phase = 1;
+    return send.call(this, data);
+  };
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (e) => {
+        const b = bytes(e.data);
+        if (!b) return;
+        for (const [n, v] of fields(b)) {
+          if (n === 4 && (runs.phase === 1 || runs.phase === 2)) runs.phase = 2;
+          if (n === 6 && runs.phase === 2 && v !== 2) { runs.phase = 3; handled(); }
+        }
+      });
+    }
+  };
+})();"""
+ARM_JS = "() => { window.__benchRuns.phase = 0; }"
+DONE_JS = """() => window.__benchRuns.phase === 4 && document.querySelector(
+  "[data-testid='stApp'][data-test-script-state='notRunning']") !== null"""
+PHASES = ("no rerun request sent", "no run started", "its run never finished")
 
 
-def watch(page: Any) -> RunWatch:
-    """The run watch of ``page``; attach it before the page's first ``goto`` (it sees the
-    websockets opened after that)."""
-    if page not in _WATCHES:
-        _WATCHES[page] = w = RunWatch()
-        page.on("websocket", w.attach)
-    return _WATCHES[page]
+def watch(page: Any) -> None:
+    """Follow ``page``'s script runs (``RUNS_JS``); call before its first ``goto``."""
+    if not getattr(page, "_bench_watched", False):
+        page.add_init_script(RUNS_JS)
+        page._bench_watched = True
+
+
+def arm(page: Any) -> None:
+    """From now on, wait for the run of the next rerun request."""
+    page.evaluate(ARM_JS)
+
+
+def wait_run(page: Any, timeout_ms: int = TIMEOUT_MS) -> None:
+    """Until the run requested after ``arm(page)`` finished and the app handled it; else a
+    ``TimeoutError`` saying how far it got."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(DONE_JS, timeout=timeout_ms, polling=10)
+    except PlaywrightTimeout:
+        phase = int(page.evaluate("() => window.__benchRuns.phase"))
+        raise TimeoutError(f"{PHASES[min(phase, 3)]} within {timeout_ms} ms") from None
 
 
 class BrowserUnavailable(RuntimeError):
@@ -192,14 +202,12 @@ def _settle(page: Any) -> None:
 
 
 def _timed(page: Any, action: Any, *, extra: str | None = None) -> float:
-    """Seconds from ``action()`` to the run it caused finished on the server (``RunWatch``),
-    the browser showing the script not running and ``extra`` (if given) drawn."""
-    runs = watch(page)
-    runs.arm()
+    """Seconds from ``action()`` to the run it caused finished (``RUNS_JS``),
+    the browser showing the script not running, and ``extra`` (if given) drawn."""
+    arm(page)
     t0 = time.perf_counter()
     action()
-    runs.wait(page)
-    page.wait_for_selector(READY, timeout=TIMEOUT_MS)
+    wait_run(page)
     if extra:
         page.wait_for_selector(extra, timeout=TIMEOUT_MS)
         page.wait_for_selector(READY, timeout=TIMEOUT_MS)

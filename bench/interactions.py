@@ -4,7 +4,7 @@ Each interaction signs its role in (a fresh browser context, not timed), opens i
 prepares what it needs (a pending adoption, a regulation draft, a file; not timed), then
 times one action: from the click (or key press, or upload) until the run it caused has
 finished (the server's ``script_finished`` for the run requested after the action, seen on
-the websocket: ``bench.browser.RunWatch``) and the content the action shows is drawn. The
+the websocket: ``bench.browser.RUNS_JS``) and the content the action shows is drawn. The
 floor is the bare app's button rerun (``bench/bare_page.py``'s *Rerun*) measured in the same
 rounds.
 
@@ -71,15 +71,14 @@ def _goto(page: Any, server_url: str, url_path: str, shows: str) -> None:
 
 
 def _timed(page: Any, action: Callable[[], Any], shows: Callable[[], Any]) -> float:
-    """Seconds from ``action()`` to its run finished (``bench.browser.RunWatch``) and
+    """Seconds from ``action()`` to its run finished (``bench.browser.RUNS_JS``) and
     ``shows()`` satisfied."""
-    from bench.browser import READY, watch
+    from bench.browser import READY, arm, wait_run
 
-    runs = watch(page)
-    runs.arm()
+    arm(page)
     t0 = time.perf_counter()
     action()
-    runs.wait(page, TIMEOUT_MS)
+    wait_run(page, TIMEOUT_MS)
     shows()
     page.wait_for_selector(READY, timeout=TIMEOUT_MS)
     return time.perf_counter() - t0
