@@ -106,15 +106,16 @@ def arm(page: Any) -> None:
 
 
 def wait_run(page: Any, timeout_ms: int = TIMEOUT_MS) -> None:
-    """Until the run requested after ``arm(page)`` finished and the app handled it; else a
-    ``TimeoutError`` saying how far it got."""
+    """Until the run requested after ``arm(page)`` finished and the app handled it; else
+    Playwright's ``TimeoutError`` saying how far it got (callers retry on Playwright's
+    errors, as they did when this was a plain ``wait_for_function``)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
         page.wait_for_function(DONE_JS, timeout=timeout_ms, polling=10)
     except PlaywrightTimeout:
         phase = int(page.evaluate("() => window.__benchRuns.phase"))
-        raise TimeoutError(f"{PHASES[min(phase, 3)]} within {timeout_ms} ms") from None
+        raise PlaywrightTimeout(f"{PHASES[min(phase, 3)]} within {timeout_ms} ms") from None
 
 
 class BrowserUnavailable(RuntimeError):

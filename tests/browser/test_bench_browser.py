@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from bench import concurrency
@@ -56,7 +57,7 @@ def test_a_click_counts_as_finished_by_its_run_on_the_websocket(
     page = ctx.new_page()
     sign_in(page, app_server.url, "executive.demo", extra=None)
     arm(page)
-    with pytest.raises(TimeoutError, match="no rerun request sent"):
+    with pytest.raises(PlaywrightTimeout, match="no rerun request sent"):
         wait_run(page, 1_000)  # nothing clicked: no run to wait for
     target = next(t for t in page_targets() if t.url_path == "technologies")
     seconds = open_page(page, target, "overview", "experts")
