@@ -1,8 +1,9 @@
 """Real-browser figures: headless Chromium (Playwright, the system binary) against real
 ``streamlit run`` servers, one per database plus one of ``bare_app.py`` as the floor.
 
-A page counts as rendered when the script state went to *running* after the action and is
-back to *not running*, and (for the overview) its first metric is drawn.
+A page counts as rendered when the run the action caused has finished on the server (seen
+on the page's websocket: ``RUNS_JS``), the browser shows the script as not running, and
+(for the overview) its first metric is drawn.
 """
 
 from __future__ import annotations
@@ -28,27 +29,93 @@ from tests.apptest import DEMO_PASSWORD
 from tests.browser.conftest import CHROMIUM_ARGS, READY, chromium_path
 
 TIMEOUT_MS = 30_000
-# Records that a run was requested or ran after the mark was set (or was running). A quick
-# run's "running" can be drawn in the same frame as its end and never show: the click's own
-# "rerunRequested" marks it then (without it, bench/server_cpu.py counted 1-7 of 36 quick page
-# opens as runs that never finished; with it, 1).
-WATCH_JS = """() => {
-  const app = document.querySelector("[data-testid='stApp']");
-  const attr = 'data-test-script-state';
-  const busy = (v) => v === 'running' || v === 'rerunRequested';
-  window.__benchSawRun = busy(app.getAttribute(attr));
-  if (window.__benchObserver) window.__benchObserver.disconnect();
-  window.__benchObserver = new MutationObserver((records) => {
-    for (const r of records) {
-      if (busy(r.oldValue) || busy(app.getAttribute(attr))) {
-        window.__benchSawRun = true;
-      }
+
+
+# Installed in every page before its scripts run (``watch``): follows the script runs on
+# Streamlit's websocket, reading the top-level field numbers of its protobuf messages
+# (BackMsg.rerun_script 11; ForwardMsg.new_session 4, script_finished 6, whose value 2 is
+# "finished early for a rerun"). After ``arm()``, ``phase`` goes 1 when a rerun request is
+# sent, 2 when the server starts a run after it, 3 when that run (or the one ``st.rerun()``
+# started after it) finished, and 4 once the app has handled that message (a task later).
+# Until session 8 the bench watched the ``data-test-script-state`` attribute with a
+# MutationObserver: the browser can leave it unchanged through a whole run (seen for 0.4-0.7 s
+# runs too), and the bench then waited 30 s for a page that had been drawn (2 of 3 opens of
+# administration and of meetings in a quick run; the websocket showed one request and one
+# run, finished in time, and the page's title drawn).
+RUNS_JS = """(() => {
+  if (window.__benchRuns) return;
+  const runs = (window.__benchRuns = {phase: 0});
+  const bytes = (d) => (d instanceof ArrayBuffer ? new Uint8Array(d)
+    : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : null);
+  const fields = (b) => {
+    const out = [];
+    let i = 0;
+    const varint = () => {
+      let v = 0, s = 0, c;
+      do { c = b[i++]; v += (c & 127) * 2 ** s; s += 7; } while (c & 128 && i < b.length);
+      return v;
+    };
+    while (i < b.length) {
+      const tag = varint(), num = Math.floor(tag / 8), wire = tag & 7;
+      if (wire === 0) out.push([num, varint()]);
+      else if (wire === 2) { const n = varint(); out.push([num, null]); i += n; }
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else break;
     }
-  });
-  window.__benchObserver.observe(app, {attributeFilter: [attr], attributeOldValue: true});
-}"""
-DONE_JS = """() => window.__benchSawRun === true && document.querySelector(
+    return out;
+  };
+  const handled = () => setTimeout(() => { if (runs.phase === 3) runs.phase = 4; }, 0);
+  const Native = window.WebSocket;
+  const send = Native.prototype.send;
+  Native.prototype.send = function (data) {
+    const b = bytes(data);
+    if (b && runs.phase === 0 && fields(b).some(([n]) => n === 11)) runs.phase = 1;
+    return send.call(this, data);
+  };
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (e) => {
+        const b = bytes(e.data);
+        if (!b) return;
+        for (const [n, v] of fields(b)) {
+          if (n === 4 && (runs.phase === 1 || runs.phase === 2)) runs.phase = 2;
+          if (n === 6 && runs.phase === 2 && v !== 2) { runs.phase = 3; handled(); }
+        }
+      });
+    }
+  };
+})();"""
+ARM_JS = "() => { window.__benchRuns.phase = 0; }"
+DONE_JS = """() => window.__benchRuns.phase === 4 && document.querySelector(
   "[data-testid='stApp'][data-test-script-state='notRunning']") !== null"""
+PHASES = ("no rerun request sent", "no run started", "its run never finished")
+
+
+def watch(page: Any) -> None:
+    """Follow ``page``'s script runs (``RUNS_JS``); call before its first ``goto``."""
+    if not getattr(page, "_bench_watched", False):
+        page.add_init_script(RUNS_JS)
+        page._bench_watched = True
+
+
+def arm(page: Any) -> None:
+    """From now on, wait for the run of the next rerun request."""
+    page.evaluate(ARM_JS)
+
+
+def wait_run(page: Any, timeout_ms: int = TIMEOUT_MS) -> None:
+    """Until the run requested after ``arm(page)`` finished and the app handled it; else
+    Playwright's ``TimeoutError`` saying how far it got (callers retry on Playwright's
+    errors, as they did when this was a plain ``wait_for_function``)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(DONE_JS, timeout=timeout_ms, polling=10)
+    except PlaywrightTimeout:
+        phase = int(page.evaluate("() => window.__benchRuns.phase"))
+        raise PlaywrightTimeout(f"{PHASES[min(phase, 3)]} within {timeout_ms} ms") from None
 
 
 class BrowserUnavailable(RuntimeError):
@@ -135,27 +202,13 @@ def _settle(page: Any) -> None:
     page.wait_for_selector(READY, timeout=TIMEOUT_MS)
 
 
-def _timed(
-    page: Any, action: Any, *, extra: str | None = None, changed: str | None = None
-) -> float:
-    """Seconds from ``action()`` to the rerun it caused being finished (and ``extra`` drawn).
-
-    ``changed``: a JavaScript expression true once the action's result is on the page (the
-    address of the page opened, a run counter): it stands for the run having been seen. A
-    run fast enough to start and end within one frame never changes the script state's
-    attribute, so without it the bench waited 30 s for a run that had long finished (the
-    bare app's open and rerun failed 4 runs of 5 that way at a load average of 11)."""
-    page.evaluate(WATCH_JS)
+def _timed(page: Any, action: Any, *, extra: str | None = None) -> float:
+    """Seconds from ``action()`` to the run it caused finished (``RUNS_JS``),
+    the browser showing the script not running, and ``extra`` (if given) drawn."""
+    arm(page)
     t0 = time.perf_counter()
     action()
-    done = DONE_JS
-    if changed:
-        done = (
-            "() => (window.__benchSawRun === true || (" + changed + ")) && "
-            "document.querySelector(\"[data-testid='stApp'][data-test-script-state="
-            "'notRunning']\") !== null"
-        )
-    page.wait_for_function(done, timeout=TIMEOUT_MS, polling=10)
+    wait_run(page)
     if extra:
         page.wait_for_selector(extra, timeout=TIMEOUT_MS)
         page.wait_for_selector(READY, timeout=TIMEOUT_MS)
@@ -169,17 +222,20 @@ def _no_exception(page: Any, what: str) -> None:
         raise RuntimeError(f"{what}: page not found")
 
 
-def sign_in(page: Any, url: str, username: str, *, extra: str | None) -> float:
+def sign_in(
+    page: Any, url: str, username: str, *, extra: str | None, password: str = DEMO_PASSWORD
+) -> float:
     """Sign in through the form; seconds from the click to the landing page fully rendered
     (script finished, and ``extra``, e.g. the overview's first metric, drawn)."""
     from playwright.sync_api import Error as PlaywrightError
 
+    watch(page)
     for _attempt in range(3):
         page.goto(url)
         _settle(page)
         try:
             page.get_by_role("textbox", name="Username").fill(username)
-            page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
+            page.get_by_role("textbox", name="Password").fill(password)
             button = page.get_by_role("button", name="Sign in")
             elapsed = _timed(page, button.click, extra=extra)
             page.get_by_text("Signed in as").first.wait_for(timeout=5_000)
@@ -228,14 +284,6 @@ def open_page(page: Any, target: Target, default: str, other: str) -> float:
     return elapsed
 
 
-def _at_path(url_path: str) -> str:
-    """JavaScript: the address is the bare app's page ``url_path`` ("" the start page) and
-    that page's content is drawn (only the bare page has a metric)."""
-    metric = "document.querySelector(\"[data-testid='stMetric']\")"
-    drawn = f"{metric} !== null" if url_path else f"{metric} === null"
-    return f"location.pathname.replace(/^\\/+|\\/+$/g, '') === {url_path!r} && {drawn}"
-
-
 @dataclass
 class BrowserFigures:
     """Samples (seconds) per database key; errors per figure."""
@@ -257,9 +305,9 @@ def _bare_round(browser: Any, bare: Server, figs: BrowserFigures, key: str) -> N
     ctx = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = ctx.new_page()
+        watch(page)
         page.goto(bare.url)
         _settle(page)
-        page.evaluate(WATCH_JS)
         t0 = time.perf_counter()
         page.goto(f"{bare.url}/bare_page")
         page.wait_for_selector("[data-testid='stMetric']", timeout=TIMEOUT_MS)
@@ -268,25 +316,15 @@ def _bare_round(browser: Any, bare: Server, figs: BrowserFigures, key: str) -> N
         page.wait_for_timeout(300)
         page.wait_for_selector(READY, timeout=TIMEOUT_MS)
         # to the start page, then the bare page again
-        _timed(page, _nav_link(page, "", "").click, changed=_at_path(""))
-        t = _timed(
-            page,
-            _nav_link(page, "bare_page", "").click,
-            extra="[data-testid='stMetric']",
-            changed=_at_path("bare_page"),
-        )
+        _timed(page, _nav_link(page, "", "").click)
+        t = _timed(page, _nav_link(page, "bare_page", "").click, extra="[data-testid='stMetric']")
         figs.add(key, "bare: open", t)
         page.wait_for_timeout(300)
         page.wait_for_selector(READY, timeout=TIMEOUT_MS)
         rerun = page.get_by_role("button", name="Rerun")
         shown = page.get_by_text("Run ", exact=False).last.inner_text()  # "Run N"
         n = int(shown.split()[-1]) + 1
-        t = _timed(
-            page,
-            rerun.click,
-            extra="[data-testid='stMetric']",
-            changed=f"document.body.innerText.includes('Run {n}')",
-        )
+        t = _timed(page, rerun.click, extra=f"text='Run {n}'")
         figs.add(key, "bare: rerun", t)
     except Exception as exc:
         figs.fail(key, "bare", exc)
@@ -336,7 +374,11 @@ def _interaction_round(
     ctx = browser.new_context(viewport={"width": 1400, "height": 1200})
     try:
         page = ctx.new_page()
-        sign_in(page, server.url, ROLE_ACCOUNTS[inter.role], extra=None)
+        if inter.account is not None:
+            username, password = inter.account(db_url)
+            sign_in(page, server.url, username, extra=None, password=password)
+        else:
+            sign_in(page, server.url, ROLE_ACCOUNTS[inter.role], extra=None)
         figs.add(key, name, inter.run(page, server.url, db_url))
     except Exception as exc:
         figs.fail(key, name, exc)
@@ -355,7 +397,6 @@ def _public_round(browser: Any, server: Server, targets: list[Target], figs: Bro
         _settle(page)
         for target in targets:
             try:
-                page.evaluate(WATCH_JS)
                 t0 = time.perf_counter()
                 page.goto(f"{server.url}/{target.url_path}")
                 page.wait_for_selector("[data-testid='stMain'] h1", timeout=TIMEOUT_MS)

@@ -3,9 +3,10 @@
 Each interaction signs its role in (a fresh browser context, not timed), opens its page and
 prepares what it needs (a pending adoption, a regulation draft, a file; not timed), then
 times one action: from the click (or key press, or upload) until the run it caused has
-finished (``data-test-script-state`` back to *notRunning* after the click's own run was seen)
-and the content the action shows is drawn. The floor is the bare app's button rerun
-(``bench/bare_page.py``'s *Rerun*) measured in the same rounds.
+finished (the server's ``script_finished`` for the run requested after the action, seen on
+the websocket: ``bench.browser.RUNS_JS``) and the content the action shows is drawn. The
+floor is the bare app's button rerun (``bench/bare_page.py``'s *Rerun*) measured in the same
+rounds.
 
 Interactions that write (approval, regulation approval) decide another record each round:
 the database is a throwaway copy (``bench.databases.Databases.working_copy``).
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +34,9 @@ class Interaction:
     role: str  # the demo role that does it
     url_path: str  # the page it happens on
     run: Callable[[Any, str, str], float]  # (page, server url, database url) -> seconds
+    # Who signs in, when not the role's demo account: (database url) -> (username, password),
+    # prepared through db/ before the round (not timed).
+    account: Callable[[str], tuple[str, str]] | None = None
 
 
 def _engine(url: str) -> Any:
@@ -66,13 +71,14 @@ def _goto(page: Any, server_url: str, url_path: str, shows: str) -> None:
 
 
 def _timed(page: Any, action: Callable[[], Any], shows: Callable[[], Any]) -> float:
-    """Seconds from ``action()`` to its run finished and ``shows()`` satisfied."""
-    from bench.browser import DONE_JS, READY, WATCH_JS
+    """Seconds from ``action()`` to its run finished (``bench.browser.RUNS_JS``) and
+    ``shows()`` satisfied."""
+    from bench.browser import READY, arm, wait_run
 
-    page.evaluate(WATCH_JS)
+    arm(page)
     t0 = time.perf_counter()
     action()
-    page.wait_for_function(DONE_JS, timeout=TIMEOUT_MS, polling=10)
+    wait_run(page, TIMEOUT_MS)
     shows()
     page.wait_for_selector(READY, timeout=TIMEOUT_MS)
     return time.perf_counter() - t0
@@ -292,6 +298,105 @@ def regulation_approval(page: Any, server_url: str, db: str) -> float:
     return t
 
 
+SCORE = 81
+
+
+def _staff(db: str) -> Any:
+    return _actor(db, "staff.demo")
+
+
+def scoring_expert(db: str) -> tuple[str, str]:
+    """A panel member able to score now, as in an office: staff schedule a one-item meeting
+    today, draw its panel, hold it and record every member present; one member with an
+    address and no account yet is invited and opens their account, and signs their
+    declaration of no conflict (all through ``db/``, not timed). Their username and password.
+    """
+    from db import clock, domain, meetings
+    from db.accounts import experts as invitations
+    from db.mail import Letter
+    from db.meetings import panelist
+    from db.models import Expert
+    from db.policy import Actor
+    from db.session import read_session, write_session
+
+    staff = _staff(db)
+    password = f"Bench-{secrets.token_urlsafe(12)}-9!"
+    today = clock.city_now().date()
+    eng = _engine(db)
+    try:
+        with write_session(eng) as s:
+            mid = meetings.schedule_meeting(
+                session=s,
+                actor=staff,
+                kind=domain.MEETING_KINDS[0],
+                title=f"Benchmark scoring {time.time_ns()}",
+                scheduled_on=today,
+            )
+        with write_session(eng) as s:
+            tech = meetings.agenda_candidates(session=s, meeting_id=mid).iloc[0]
+            item_id = meetings.add_agenda_item(
+                session=s, actor=staff, meeting_id=mid, technology_id=int(tech["technology_id"])
+            )
+        with write_session(eng) as s:
+            draw = meetings.draw_and_seat_panel(session=s, actor=staff, meeting_id=mid, seed=mid)
+        with write_session(eng) as s:
+            meetings.hold_meeting(session=s, actor=staff, meeting_id=mid, held_on=today)
+        for x in draw.expert_ids:
+            with write_session(eng) as s:
+                meetings.record_attendance(
+                    session=s, actor=staff, meeting_id=mid, expert_id=x, attended=True
+                )
+        with read_session(eng) as s:
+            member = next(
+                e
+                for e in (s.get(Expert, x) for x in draw.expert_ids)
+                if e is not None and e.user_id is None and e.email and len(e.email) <= 64
+            )
+            expert_id, email = member.id, str(member.email).lower()
+        with write_session(eng) as s:
+            token = invitations.invite_expert(
+                session=s,
+                actor=staff,
+                expert_id=expert_id,
+                compose=lambda t: Letter("Invitation", t, "en"),
+                deliver=False,
+            )
+        with write_session(eng) as s:
+            user_id = invitations.accept_invitation(session=s, token=token, password=password)
+        expert = Actor(user_id, email, frozenset({"expert"}))
+        with write_session(eng) as s:
+            panelist.declare(
+                session=s,
+                actor=expert,
+                item_id=int(item_id),
+                conflict=False,
+                statement="Benchmark: no tie to the applicant.",
+            )
+    finally:
+        eng.dispose()
+    return email, password
+
+
+def score_entry(page: Any, server_url: str, _db: str) -> float:
+    """Expert area (a panel member of a meeting being held, ``scoring_expert``): every
+    criterion's score typed into the item's form (not timed); the click on *Submit my scores*
+    until *Your scores were saved* is shown."""
+    _goto(page, server_url, "expert", "[data-testid='stForm']")
+    button = page.get_by_role("button", name="Submit my scores")
+    form = page.locator("[data-testid='stForm']").filter(has=button).first
+    boxes = form.get_by_role("spinbutton")
+    for i in range(boxes.count()):
+        boxes.nth(i).fill(str(SCORE))
+        boxes.nth(i).press("Tab")
+    t = _timed(
+        page,
+        button.click,
+        lambda: page.get_by_text("Your scores were saved").first.wait_for(timeout=TIMEOUT_MS),
+    )
+    _no_exception(page, "score entry")
+    return t
+
+
 INTERACTIONS: tuple[Interaction, ...] = (
     Interaction("overview: as-of change", "executive", "", as_of),
     Interaction("technologies: filter", "executive", "technologies", register_filter),
@@ -299,4 +404,5 @@ INTERACTIONS: tuple[Interaction, ...] = (
     Interaction("approvals: approve an adoption", "approver", "approvals", approval),
     Interaction("imports: check a 20-row file", "staff", "imports", import_check),
     Interaction("regulation: approve a draft", "approver", "regulation", regulation_approval),
+    Interaction("expert: enter scores", "expert", "expert", score_entry, account=scoring_expert),
 )

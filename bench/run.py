@@ -3,7 +3,8 @@
 Builds (or reuses, from ``bench/.cache/``) the demo database at each scale on each backend,
 then measures every page of ``components.navigation.PAGES`` as its main role beside its
 floors, and prints one markdown table with the targets of issues 8 and 22, also written to
-``bench/RESULTS.md``. ``--quick``: scale 1, SQLite, 3 runs, the browser only (every role's
+``bench/RESULTS.md``. ``--quick``: scale 1, SQLite (``--backends postgresql``: PostgreSQL 15,
+a cluster of its own under ``bench/.cache/pg``), 3 runs, the browser only (every role's
 pages, the public pages and the interactions of ``bench/interactions.py``), one table with
 each figure's ratio to its floor and pass/fail (``bench.report.quick_table``), the report
 written to ``bench/.cache/RESULTS-quick.md`` so the committed baseline stays; about 17
@@ -80,13 +81,16 @@ def _csv(text: str) -> list[str]:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[1])
     p.add_argument("--scales", default="1,100", help="comma-separated scales (default 1,100)")
-    p.add_argument("--backends", default="sqlite,postgresql", help="sqlite,postgresql")
+    p.add_argument(
+        "--backends",
+        help="sqlite,postgresql (default both; --quick: sqlite, or the backends named)",
+    )
     p.add_argument("--runs", type=int, help="runs per figure; medians (default 5, quick 3)")
     p.add_argument(
         "--quick",
         action="store_true",
-        help="scale 1, SQLite, 3 runs, browser only (every role's pages, the public pages and "
-        "the interactions): one table with each figure's ratio and pass/fail",
+        help="scale 1, SQLite (or --backends), 3 runs, browser only (every role's pages, the "
+        "public pages and the interactions): one table with each figure's ratio and pass/fail",
     )
     p.add_argument(
         "--no-apptest",
@@ -457,12 +461,19 @@ def run_in_parallel(args: argparse.Namespace, backends: list[str], out: Path) ->
     return 0 if all(c == 0 for c in codes.values()) else 1
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    """The arguments, with the defaults ``--quick`` implies (the backends named are kept)."""
     args = build_parser().parse_args(argv)
     if args.quick:
-        args.scales, args.backends, args.runs = "1", "sqlite", args.runs or 3
+        args.scales, args.backends, args.runs = "1", args.backends or "sqlite", args.runs or 3
         args.no_apptest = args.no_memory = args.browser_all_roles = True
+    args.backends = args.backends or "sqlite,postgresql"
     args.runs = args.runs or 5
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
     scales = [int(s) for s in _csv(args.scales)]
     backends = _csv(args.backends)
     unknown = set(backends) - {"sqlite", "postgresql"}

@@ -59,3 +59,13 @@ def test_the_quick_table_passes_and_fails_by_ratio() -> None:
     assert failed[6].startswith("**FAIL** (1 failed: TimeoutError")
     assert row(table, "bare: rerun")[6] == "floor"
     assert "2 pass, 3 fail." in table
+
+
+def test_quick_runs_on_the_backends_named() -> None:
+    from bench.run import parse
+
+    quick = parse(["--quick"])
+    assert (quick.backends, quick.scales, quick.runs, quick.no_apptest) == ("sqlite", "1", 3, True)
+    pg = parse(["--quick", "--backends", "postgresql"])
+    assert (pg.backends, pg.scales, pg.runs, pg.browser_all_roles) == ("postgresql", "1", 3, True)
+    assert parse([]).backends == "sqlite,postgresql"

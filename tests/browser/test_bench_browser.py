@@ -1,16 +1,24 @@
 """The bench's browser tools still run against the app (``bench/interactions.py``, the
-driver of ``bench/concurrency.py``): a timed interaction settles on what it shows, and
-signed-in sessions of the concurrency driver open the pages of their role."""
+driver of ``bench/concurrency.py``): a click counts as finished when its run ended (seen on
+the websocket), a timed interaction settles on what it shows, the score entry stores the
+member's own scores, and signed-in sessions of the concurrency driver open the pages of
+their role."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from sqlalchemy import select
 
 from bench import concurrency
-from bench.browser import sign_in
-from bench.interactions import INTERACTIONS
+from bench.browser import arm, open_page, sign_in, wait_run
+from bench.interactions import INTERACTIONS, SCORE
+from bench.targets import page_targets
+from db.engine import make_engine
+from db.models import Evaluation, EvaluationScore, User
+from db.session import read_session
 from tests.browser.conftest import AppServer
 
 pytestmark = pytest.mark.browser
@@ -37,3 +45,53 @@ def test_the_concurrency_driver_browses_signed_in(browser: Any, app_server: AppS
     assert "work_queue" in level["pages_by_role"]["staff"], level["pages_by_role"]
     assert "work_queue" not in level["pages_by_role"]["executive"]
     assert level["server_cpu_s"] > 0
+
+
+def test_a_click_counts_as_finished_by_its_run_on_the_websocket(
+    browser: Any, app_server: AppServer
+) -> None:
+    # The run is followed on the websocket, not on the script-state attribute (which a
+    # browser can leave unchanged through a whole run: the bench then waited 30 s for a
+    # page that was drawn).
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = ctx.new_page()
+    sign_in(page, app_server.url, "executive.demo", extra=None)
+    arm(page)
+    with pytest.raises(PlaywrightTimeout, match="no rerun request sent"):
+        wait_run(page, 1_000)  # nothing clicked: no run to wait for
+    target = next(t for t in page_targets() if t.url_path == "technologies")
+    seconds = open_page(page, target, "overview", "experts")
+    assert 0 < seconds < 30
+    assert page.evaluate("() => window.__benchRuns.phase") == 4  # its run finished
+    assert page.locator("[data-testid='stMain'] h1").first.inner_text() == "Technologies"
+    ctx.close()
+
+
+def test_the_score_entry_saves_the_members_own_scores(browser: Any, app_server: AppServer) -> None:
+    inter = next(i for i in INTERACTIONS if i.name == "expert: enter scores")
+    assert inter.account is not None
+    username, password = inter.account(app_server.database_url)
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = ctx.new_page()
+    sign_in(page, app_server.url, username, extra=None, password=password)
+    seconds = inter.run(page, app_server.url, app_server.database_url)
+    assert 0 < seconds < 30
+    ctx.close()
+    engine = make_engine(app_server.database_url)
+    try:
+        with read_session(engine) as s:
+            mine = s.execute(
+                select(Evaluation).join(User, User.id == Evaluation.entered_by_id)
+                .where(User.username == username)
+            ).scalars().all()  # fmt: skip
+            assert [e.origin for e in mine] == ["self"]
+            scores = (
+                s.execute(
+                    select(EvaluationScore.score).where(EvaluationScore.evaluation_id == mine[0].id)
+                )
+                .scalars()
+                .all()
+            )
+            assert scores and set(scores) == {SCORE}
+    finally:
+        engine.dispose()
