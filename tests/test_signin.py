@@ -418,6 +418,35 @@ def test_start_signin_refuses_short_tokens_and_disabled_users(
         signin.start_signin(session=s, user_id=kim, token=signin.new_token(), now=T0)
 
 
+def test_recording_the_same_sign_in_again_adds_nothing(migrated_engine: Engine, kim: int) -> None:
+    """A page run that recorded a sign-in can be cut short before it kept the token; the
+    next run records it once more. That is the same sign-in: no error for the user, no
+    second row or audit event, the first lifetime kept."""
+    token = start(migrated_engine, kim, T0)
+    before = counts(migrated_engine)
+    with write_session(migrated_engine) as s:
+        signin.start_signin(session=s, user_id=kim, token=token, now=T0 + dt.timedelta(hours=1))
+    assert counts(migrated_engine) == before
+    with read_session(migrated_engine) as s:
+        row = s.get(AuthSession, signin.token_id(token))
+        assert row is not None and clock.as_utc(row.created_at) == T0
+    assert resume(migrated_engine, token, T0 + dt.timedelta(minutes=5)) is not None
+
+
+def test_recording_again_never_revives_or_moves_a_sign_in(
+    migrated_engine: Engine, kim: int
+) -> None:
+    lee = make_user(migrated_engine, "lee", ["staff"])
+    token = start(migrated_engine, kim, T0)
+    with pytest.raises(signin.SignInFailed), write_session(migrated_engine) as s:
+        signin.start_signin(session=s, user_id=lee, token=token, now=T0)
+    with write_session(migrated_engine) as s:
+        signin.end_signin(session=s, token=token, now=T0)
+    with pytest.raises(signin.SignInFailed), write_session(migrated_engine) as s:
+        signin.start_signin(session=s, user_id=kim, token=token, now=T0)
+    assert resume(migrated_engine, token, T0) is None
+
+
 def _disable(engine: Engine, user_id: int) -> None:
     with write_session(engine) as s:
         accounts.set_active(session=s, actor=admin_actor(engine), user_id=user_id, active=False)

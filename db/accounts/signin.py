@@ -414,6 +414,7 @@ def start_signin(
     """Store a sign-in for ``token`` (see :func:`new_token`) valid for ``lifetime`` (≤ 12 h).
 
     The row remembers the user's current ``auth_epoch``; audited as ``signin.session``.
+    Recording the same live sign-in again adds nothing (no second row or event).
 
     :raise ValueError: ``token`` is shorter than 32 characters (a programming error).
     :raise SignInFailed: the user does not exist or is disabled.
@@ -426,6 +427,19 @@ def start_signin(
         raise SignInFailed()
     expires = now + min(lifetime, MAX_LIFETIME)
     row_id = token_id(token)
+    recorded = session.get(AuthSession, row_id, populate_existing=True)
+    if recorded is not None:
+        # The same sign-in recorded again (the page's run that recorded it was cut short
+        # before it kept the token, and the next run records it once more): nothing new
+        # happened, so nothing is added; its lifetime stays the first one. A revoked sign-in,
+        # another user's, or one from before a password change is not brought back.
+        if (
+            recorded.user_id != user.id
+            or recorded.revoked_at is not None
+            or recorded.auth_epoch != user.auth_epoch
+        ):
+            raise SignInFailed()
+        return
     session.add(
         AuthSession(
             id=row_id,
