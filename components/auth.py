@@ -278,6 +278,29 @@ def _recent_check(token: str | None) -> Actor | None:
     return actor
 
 
+def still_signed_in() -> bool:
+    """For a part of a page that reruns alone (an ``st.fragment``: app.py does not run): does
+    this session's sign-in still stand as the last full run saw it? Checked on the server as
+    :func:`signed_in_actor` checks it (at most every :data:`RECHECK`, recording the visit),
+    without drawing anything. False when it has ended or changed (roles, a password change
+    due): the caller reruns the whole app, which signs out or narrows the pages and says why."""
+    token = st.session_state.get(TOKEN_KEY)
+    if _recent_check(token) is not None:
+        return True
+    checked = st.session_state.get(CHECKED_KEY)
+    if not checked or token is None or checked[0] != token:
+        return False
+    actor = signin.check_signin(data.engine(), token=token, now=now_utc(), idle=IDLE)
+    if actor is None or actor != checked[2] or actor.id is None:
+        return False
+    with read_session(data.engine()) as s:
+        must_change = accounts.needs_password_change(session=s, user_id=actor.id)
+    if must_change != checked[3]:
+        return False
+    st.session_state[CHECKED_KEY] = (token, time.monotonic(), actor, must_change)
+    return True
+
+
 def sign_out_button() -> None:
     """The sidebar sign-out button: revokes the server-side sign-in, then the cookie."""
     auth = authenticator()

@@ -24,11 +24,15 @@ def log_form(url: str, actor: Actor) -> None:
     """Log an inquiry (staff): date, asking body (existing or new), channel, topic, contact,
     note."""
     form = ic_form("log")
+    # Drawn when its box is opened (most visits do not log one); the box keeps its state
+    # under ``ic_open_log``, so it stays open after a save or a refusal.
+    box = st.expander(
+        _("Log an inquiry"), icon=":material/add_comment:", key="ic_open_log", on_change="rerun"
+    )
+    if not box.open:
+        return
     orgs = data.organizations(url)
-    with (
-        st.expander(_("Log an inquiry"), icon=":material/add_comment:", expanded=bool(form.errors)),
-        st.form(f"ic_form_{form.name}"),
-    ):
+    with box, st.form(f"ic_form_{form.name}"):
         left, right = st.columns(2)
         with left:
             st.date_input(

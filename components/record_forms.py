@@ -96,6 +96,14 @@ def version_caption(snap: lost_edits.Snapshot) -> None:
     )
 
 
+def folded(label: str, form: Form) -> Any:
+    """The folded box of an edit form (``box.open``: draw the form only then). Its content is
+    drawn when the box is opened, not with every record's card: most readers of a record do
+    not edit it, and the browser would build the whole form, hidden, on every click. The box
+    keeps its state under ``rf_open_{form}``, so it stays open after a save or a refusal."""
+    return st.expander(label, icon=":material/edit:", key=f"rf_open_{form.name}", on_change="rerun")
+
+
 # --- adoptions -------------------------------------------------------------------------------
 
 ADOPTION_FIELDS = ("project_name", "department", "budget_krw", "year", "justification", "reason")
@@ -108,7 +116,10 @@ def edit_adoption_form(actor: Actor, record_id: int) -> None:
         return
     form = Form(f"edit_adoption_{record_id}")
     first, last = year_bounds()
-    with st.expander(_("Edit this proposal"), icon=":material/edit:"):
+    box = folded(_("Edit this proposal"), form)
+    if not box.open:
+        return
+    with box:
         version_caption(snap)
         st.caption(
             _(
@@ -217,7 +228,10 @@ def edit_technology_form(actor: Actor, record_id: int) -> None:
     if snap is None or snap.status not in TECH_EDITABLE:
         return
     form = Form(f"edit_technology_{record_id}")
-    with st.expander(_("Edit this technology"), icon=":material/edit:"):
+    box = folded(_("Edit this technology"), form)
+    if not box.open:
+        return
+    with box:
         version_caption(snap)
         with st.form(form.name):
             technology_inputs(

@@ -16,19 +16,26 @@ actor = guard(*READERS)
 st.title(_("Adoptions"))
 show_flash()
 url = data.database_url()
-view = registers.open_view(ADOPTIONS)
-if view.record_id is not None:
-    adoption_id = view.record_id
-    registers.detail(
+
+
+def register() -> None:
+    """Filters, open record and table: rerun alone when the user filters or picks a row."""
+    view = registers.open_view(ADOPTIONS)
+    if view.record_id is not None:
+        adoption_id = view.record_id
+        registers.detail(
+            view,
+            data.adoption_detail(url, adoption_id),
+            actions=(lambda: record_forms.edit_adoption_form(actor, adoption_id))
+            if actor.has("staff")
+            else None,
+            history=lambda limit: data.record_history(url, actor, "adoption", adoption_id, limit),
+        )
+    registers.listing(
         view,
-        data.adoption_detail(url, adoption_id),
-        actions=(lambda: record_forms.edit_adoption_form(actor, adoption_id))
-        if actor.has("staff")
-        else None,
-        history=lambda limit: data.record_history(url, actor, "adoption", adoption_id, limit),
+        lambda offset, limit: data.adoptions_page(url, view.filters, view.sort, offset, limit),
+        lambda: data.adoptions_export(url, view.filters, view.sort),
     )
-registers.listing(
-    view,
-    lambda offset, limit: data.adoptions_page(url, view.filters, view.sort, offset, limit),
-    lambda: data.adoptions_export(url, view.filters, view.sort),
-)
+
+
+registers.body(register)

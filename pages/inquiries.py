@@ -19,25 +19,33 @@ actor = guard(*READERS)
 st.title(_("Inquiries"))
 show_flash()
 url = data.database_url()
-analysis = st.container()  # drawn above the register, once the filters are known
-view = registers.open_view(INQUIRIES)
-if may_write(actor):
-    inquiry_forms.log_form(url, actor)
-if view.record_id is not None:
-    inquiry_id = view.record_id
-    registers.detail(
+
+
+def register() -> None:
+    """The analysis (it follows the *As of* filter), filters, open record and table: rerun
+    alone when the user filters or picks a row."""
+    analysis = st.container()  # drawn above the register, once the filters are known
+    view = registers.open_view(INQUIRIES)
+    if may_write(actor):
+        inquiry_forms.log_form(url, actor)
+    if view.record_id is not None:
+        inquiry_id = view.record_id
+        registers.detail(
+            view,
+            data.inquiry_detail(url, inquiry_id),
+            history=lambda limit: data.record_history(url, actor, "inquiry", inquiry_id, limit),
+        )
+        if view.record_id is not None and may_write(actor):
+            inquiry_forms.staff_actions(url, actor, view.record_id)
+    registers.listing(
         view,
-        data.inquiry_detail(url, inquiry_id),
-        history=lambda limit: data.record_history(url, actor, "inquiry", inquiry_id, limit),
+        lambda offset, limit: data.inquiries_page(url, view.filters, view.sort, offset, limit),
+        lambda: data.inquiries_export(url, view.filters, view.sort),
     )
-    if view.record_id is not None and may_write(actor):
-        inquiry_forms.staff_actions(url, actor, view.record_id)
-registers.listing(
-    view,
-    lambda offset, limit: data.inquiries_page(url, view.filters, view.sort, offset, limit),
-    lambda: data.inquiries_export(url, view.filters, view.sort),
-)
-as_of = view.values.get("as_of")
-with analysis:
-    inquiries.analysis(url, as_of or clock.city_today(), as_of_chosen=as_of is not None)
-    st.divider()
+    as_of = view.values.get("as_of")
+    with analysis:
+        inquiries.analysis(url, as_of or clock.city_today(), as_of_chosen=as_of is not None)
+        st.divider()
+
+
+registers.body(register)

@@ -16,19 +16,26 @@ actor = guard(*READERS)
 st.title(_("Technologies"))
 show_flash()
 url = data.database_url()
-view = registers.open_view(TECHNOLOGIES)
-if view.record_id is not None:
-    tech_id = view.record_id
-    registers.detail(
+
+
+def register() -> None:
+    """Filters, open record and table: rerun alone when the user filters or picks a row."""
+    view = registers.open_view(TECHNOLOGIES)
+    if view.record_id is not None:
+        tech_id = view.record_id
+        registers.detail(
+            view,
+            data.technology_detail(url, tech_id),
+            actions=(lambda: record_forms.edit_technology_form(actor, tech_id))
+            if actor.has("staff")
+            else None,
+            history=lambda limit: data.record_history(url, actor, "technology", tech_id, limit),
+        )
+    registers.listing(
         view,
-        data.technology_detail(url, tech_id),
-        actions=(lambda: record_forms.edit_technology_form(actor, tech_id))
-        if actor.has("staff")
-        else None,
-        history=lambda limit: data.record_history(url, actor, "technology", tech_id, limit),
+        lambda offset, limit: data.technologies_page(url, view.filters, view.sort, offset, limit),
+        lambda: data.technologies_export(url, view.filters, view.sort),
     )
-registers.listing(
-    view,
-    lambda offset, limit: data.technologies_page(url, view.filters, view.sort, offset, limit),
-    lambda: data.technologies_export(url, view.filters, view.sort),
-)
+
+
+registers.body(register)

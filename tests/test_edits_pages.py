@@ -56,6 +56,11 @@ def test_an_edit_from_an_old_form_is_refused_and_reload_starts_again(app_db: Eng
     at.query_params.update({"id": str(aid)})
     at.switch_page("pages/adoptions.py").run()
     assert not at.exception, at.exception
+    # The form is drawn once its box is opened (the box's label is there before).
+    assert "Edit this proposal" in [e.label for e in at.expander]
+    assert "You are editing version" not in page_text(at)
+    at.session_state[f"rf_open_edit_adoption_{aid}"] = True  # the user opens it
+    at.run()
     assert f"You are editing version {v} of this record." in page_text(at)
     assert _department(at).value == department
 

@@ -137,6 +137,7 @@ def test_every_reader_sees_the_register_and_the_analysis(app_db: Engine, role: s
         "Jeonbuk, Jeonnam, Gyeongnam, Jeju"
     ) in text
     if role in WRITERS:
+        open_log_form(at)  # offered folded, drawn when opened
         assert "ic_form_log" in forms(at)
     else:
         assert forms(at) == []
@@ -157,9 +158,19 @@ def test_the_overdue_setting_comes_from_and_goes_to_the_link(app_db: Engine) -> 
     assert bad.number_input(key="ic_days").value == 14
 
 
+def open_log_form(at: Any) -> None:
+    """Open the *Log an inquiry* box as staff do: its form is drawn only then."""
+    assert "Log an inquiry" in [e.label for e in at.expander]
+    assert not [w for w in at.date_input if w.key == "ic_log_received_on_0"]  # folded: not drawn
+    at.session_state["ic_open_log"] = True
+    at.run()
+    assert not at.exception, at.exception
+
+
 def test_staff_log_an_inquiry_then_add_a_follow_up_and_answer_it(app_db: Engine) -> None:
     busan = org_id(app_db, "Busan Metropolitan City")
     at = open_page("staff", "inquiries")
+    open_log_form(at)
     at.date_input(key="ic_log_received_on_0").set_value(clock.city_today() - dt.timedelta(days=3))
     at.selectbox(key="ic_log_channel_0").set_value("call")
     at.selectbox(key="ic_log_org_id_0").set_value(busan)
@@ -223,6 +234,7 @@ def test_a_refused_inquiry_names_the_field_and_saves_nothing(app_db: Engine) -> 
     with read_session(app_db) as s:
         before = len(s.execute(select(Inquiry.id)).all())
         events = len(s.execute(select(AuditEvent.id)).all())
+    open_log_form(at)
     at.date_input(key="ic_log_received_on_0").set_value(clock.city_today())
     at.selectbox(key="ic_log_channel_0").set_value("email")
     at.text_input(key="ic_log_org_name_ko_0").input("새로운 도청")

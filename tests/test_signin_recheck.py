@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
 
 from components import auth
 from db.accounts.signin import revoke_all_signins
@@ -81,3 +82,38 @@ def test_a_live_signin_is_rechecked_and_stays(app_env: str) -> None:
     assert _signed_in(at)
     assert "Experts registered" in page_text(at)
     assert at.session_state[auth.CHECKED_KEY][1] > first  # checked again on the server
+
+
+def _fragment_check() -> None:
+    """A script that asks what a register's fragment asks before it reruns alone."""
+    import streamlit as st
+
+    from components import auth
+
+    st.session_state["still"] = auth.still_signed_in()
+
+
+def test_a_part_of_a_page_that_reruns_alone_rechecks_the_signin_too(app_env: str) -> None:
+    """A register's body reruns alone (``st.fragment``, app.py does not run): it asks
+    ``auth.still_signed_in`` first, which must check the server past the bound like app.py,
+    keep a live sign-in and refuse a revoked one (the register then reruns the whole app)."""
+    at = sign_in(new_app(), "executive.demo")
+    at.switch_page("pages/technologies.py").run()
+    part = AppTest.from_function(_fragment_check, default_timeout=60)
+    for key in (auth.TOKEN_KEY, auth.ACTOR_KEY, auth.CHECKED_KEY):
+        part.session_state[key] = at.session_state[key]
+
+    part.run()
+    assert part.session_state["still"] is True  # checked a moment ago: no query
+    _age_last_check(part, auth.RECHECK.total_seconds() + 1)
+    aged = part.session_state[auth.CHECKED_KEY][1]
+    part.run()
+    assert part.session_state["still"] is True
+    assert part.session_state[auth.CHECKED_KEY][1] > aged  # checked again on the server
+
+    _revoke(app_env, "executive.demo")
+    part.run()
+    assert part.session_state["still"] is True  # within the bound, as app.py
+    _age_last_check(part, auth.RECHECK.total_seconds() + 1)
+    part.run()
+    assert part.session_state["still"] is False

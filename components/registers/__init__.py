@@ -22,6 +22,7 @@ where it sits inside Markdown (the card's title, the search words) go through
 :func:`components.cells.escape_markdown`.
 """
 
+from components.registers.fragment import body
 from components.registers.spec import Column, Filter, Register, Related, View, display_frame
 from components.registers.table import describe, detail, downloads, listing, rows, table
 from components.registers.view import open_view, sync_url
@@ -32,6 +33,7 @@ __all__ = [
     "Register",
     "Related",
     "View",
+    "body",
     "describe",
     "detail",
     "display_frame",
