@@ -17,7 +17,7 @@ from components import data, lazy_tabs
 from components.cells import day, escape_markdown, row_name
 from components.forms import Form
 from components.grid import Col, date_col, table, title_col, vocab
-from components.i18n import N_, _, current_language, fmt_int
+from components.i18n import N_, _, fmt_int
 from components.labels import label, status_label
 from components.tiles import Tile, tile_row
 from db import approvals
@@ -61,10 +61,12 @@ ACTION_KEY = "wq_action_tab"  # the forms' tabs
 
 
 def action_tabs(drawers: Sequence[Callable[[], None]]) -> None:
-    """The forms' tabs, one drawer each (:data:`ACTIONS`); only the open tab's forms are
-    drawn (:mod:`components.lazy_tabs`). An item just opened from a list (:func:`_opener`)
-    makes its form's tab the open one and is chosen in that form (its search box set to its
-    registration number, so the choices hold it however long the list)."""
+    """The forms' tabs, one drawer each (:data:`ACTIONS`). Every tab's forms are drawn,
+    not only the open one's: what a user typed into a form lives in the browser until it is
+    submitted, and a form that is not drawn for a run comes back empty. An item just opened
+    from a list (:func:`_opener`) makes its form's tab the open one and is chosen in that
+    form (its search box set to its registration number, so the choices hold it however
+    long the list)."""
     opened = st.session_state.get(OPENED_KEY)
     if opened and opened.get("fresh"):
         action = str(opened["action"])  # a msgid
@@ -73,19 +75,10 @@ def action_tabs(drawers: Sequence[Callable[[], None]]) -> None:
         st.session_state[Form(form).key(box)] = int(opened["id"])
         lazy_tabs.choose(ACTION_KEY, ACTIONS.index(action))
         st.session_state[OPENED_KEY] = {**opened, "fresh": False}
-    lazy_tabs.draw_open([_(a) for a in ACTIONS], ACTION_KEY, drawers, _kept())
-
-
-def _kept() -> list[list[str]]:
-    """The widgets of each action's tab outside its forms (the search boxes, the chosen
-    item), kept while another tab is open."""
-    return [
-        ["wf_move_search", Form("move").key("wf_move_tech")],
-        ["wf_adopt_search", Form("propose").key("wf_adopt_technology_id")],
-        ["wf_reg_owner_search"],
-        ["wf_tb_search", "rf_edit_testbed_choice", "wf_end_search"],
-        [f"wq_application_{current_language()}", "wf_app_owner_search"],
-    ]
+    tabs, _shown = lazy_tabs.open_tab([_(a) for a in ACTIONS], ACTION_KEY)
+    for tab, draw in zip(tabs, drawers, strict=True):
+        with tab:
+            draw()
 
 
 def _opener(action: str) -> Callable[[Mapping[str, Any]], None]:

@@ -60,5 +60,5 @@ def _applications() -> None:
     application_staff.handle(actor, lambda: wq.owners(actor, "wf_app_owner_search"))
 
 
-# Only the open tab's forms are drawn; a row opened in a list above opens its form's tab.
+# A row opened in a list above opens its form's tab.
 wq.action_tabs([_move, _propose, _register, _testbeds, _applications])
