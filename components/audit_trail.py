@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from components import audit_words as words
-from components import data
+from components import data, lazy_tabs
 from components.export import download_buttons
 from components.forms import show_error
 from components.grid import HEADER_PX, ROW_PX
@@ -46,6 +46,16 @@ SHOWN_FILTERS = "audit_cursor_filters"  # the filters the cursor belongs to
 EXPORT_READY = "audit_export_ready"  # the filters the files were asked for
 VERIFIED = "audit_verified"  # the last verification: (result, expected head, when)
 SIGN_IN = "signin."  # sign-ins and sessions: a tab of their own
+TABS_KEY = "at_tabs"  # the page's tabs (components.lazy_tabs: only the open one is drawn)
+_FILTERS = ("user", "action", "from", "to", "size", "raw")
+# The widgets of each tab that keep their values while another tab is open (the filters,
+# the event shown in full, a head hash typed in).
+KEPT: tuple[tuple[str, ...], ...] = (
+    (*(f"at_{f}" for f in _FILTERS), "at_entity", "at_entity_id", "at_detail_id"),
+    tuple(f"as_{f}" for f in _FILTERS),
+    ("at_expected",),
+)
+DETAIL_OPEN = "at_detail_open"  # "One event in full" is open (drawn only then)
 
 
 def _kst(ts: Any) -> str:
@@ -270,9 +280,19 @@ def event_detail(
         st.session_state["at_detail_id"] = selected
         st.session_state["at_detail_applied"] = selected
     st.session_state.setdefault("at_detail_id", newest)
-    with st.expander(
-        _("One event in full"), icon=":material/receipt_long:", expanded=selected is not None
-    ):
+    # Its content is drawn only while it is open (a click on it reruns the page): closed, the
+    # event number is kept for when it opens again.
+    box = st.expander(
+        _("One event in full"),
+        icon=":material/receipt_long:",
+        expanded=selected is not None,
+        key=DETAIL_OPEN,
+        on_change="rerun",
+    )
+    if not box.open:
+        lazy_tabs.keep(["at_detail_id"])
+        return
+    with box:
         event_id = st.number_input(
             _("Event number"),
             min_value=1,

@@ -7,16 +7,17 @@ meeting, my proposals), each cut in SQL with "Show more", and the choices its fo
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from components import data
+from components import data, lazy_tabs
 from components.cells import day, escape_markdown, row_name
 from components.forms import Form
 from components.grid import Col, date_col, table, title_col, vocab
-from components.i18n import N_, _, current_language, fmt_int
+from components.i18n import N_, _, fmt_int
 from components.labels import label, status_label
 from components.tiles import Tile, tile_row
 from db import approvals
@@ -56,24 +57,28 @@ _ACTION_FORM = {
 }
 
 
-def _tab_key() -> str:
-    # the active tab is kept by its label, which is in the reader's language
-    return f"wq_action_tab_{current_language()}"
+ACTION_KEY = "wq_action_tab"  # the forms' tabs
 
 
-def action_tabs() -> Sequence[Any]:
-    """The forms' tabs; an item just opened from a list (:func:`_opener`) makes its form's
-    tab the active one and is chosen in that form (its search box set to its registration
-    number, so the choices hold it however long the list)."""
+def action_tabs(drawers: Sequence[Callable[[], None]]) -> None:
+    """The forms' tabs, one drawer each (:data:`ACTIONS`). Every tab's forms are drawn,
+    not only the open one's: what a user typed into a form lives in the browser until it is
+    submitted, and a form that is not drawn for a run comes back empty. An item just opened
+    from a list (:func:`_opener`) makes its form's tab the open one and is chosen in that
+    form (its search box set to its registration number, so the choices hold it however
+    long the list)."""
     opened = st.session_state.get(OPENED_KEY)
     if opened and opened.get("fresh"):
         action = str(opened["action"])  # a msgid
         form, box, search = _ACTION_FORM[action]
         st.session_state[search] = str(opened["reg_no"])
         st.session_state[Form(form).key(box)] = int(opened["id"])
-        st.session_state[_tab_key()] = _(action)
+        lazy_tabs.choose(ACTION_KEY, ACTIONS.index(action))
         st.session_state[OPENED_KEY] = {**opened, "fresh": False}
-    return st.tabs([_(a) for a in ACTIONS], key=_tab_key(), on_change="rerun")
+    tabs, _shown = lazy_tabs.open_tab([_(a) for a in ACTIONS], ACTION_KEY)
+    for tab, draw in zip(tabs, drawers, strict=True):
+        with tab:
+            draw()
 
 
 def _opener(action: str) -> Callable[[Mapping[str, Any]], None]:
@@ -241,62 +246,79 @@ def _more(section: str, shown: int, total: int) -> None:
     st.button(_("Show more"), key=f"wq_more_{section}", on_click=_show_more)
 
 
+LIST_KEY = "wq_list_tab"  # the lists' tabs
+
+
+def _to_screen(queue: approvals.WorkQueue, counts: approvals.QueueCounts) -> None:
+    st.caption(_("Submissions to screen, and screened technologies to send to review."))
+    st.caption(_("Click a row to open the item with its form under the list."))
+    table(
+        queue.to_screen,
+        TO_SCREEN,
+        empty=N_("Nothing to screen."),
+        key="wq_screen",
+        on_open=_opener(MOVE),
+    )
+    _more("to_screen", len(queue.to_screen), counts.to_screen)
+
+
+def _to_propose(queue: approvals.WorkQueue, counts: approvals.QueueCounts) -> None:
+    st.caption(_("Registered technologies that no city project has proposed yet."))
+    st.caption(_("Click a row to open the item with its form under the list."))
+    table(
+        queue.to_propose,
+        TO_PROPOSE,
+        empty=N_("Every registered technology has a proposal."),
+        key="wq_propose",
+        on_open=_opener(PROPOSE),
+    )
+    _more("to_propose", len(queue.to_propose), counts.to_propose)
+
+
+def _awaiting(queue: approvals.WorkQueue, counts: approvals.QueueCounts) -> None:
+    st.caption(
+        _(
+            "Technologies under review, adoption proposals and testbed applications that "
+            "no meeting has decided yet."
+        )
+    )
+    table(
+        queue.awaiting_meeting,
+        AWAITING,
+        empty=N_("Nothing waits for a meeting."),
+        key="wq_meeting",
+    )
+    _more("awaiting_meeting", len(queue.awaiting_meeting), counts.awaiting_meeting)
+
+
+def _mine(queue: approvals.WorkQueue, counts: approvals.QueueCounts) -> None:
+    st.caption(_("Your adoption proposals and proposed steps, open ones first."))
+    table(
+        queue.my_proposals,
+        MINE,
+        empty=N_("You have not proposed anything yet."),
+        key="wq_mine",
+    )
+    _more("my_proposals", len(queue.my_proposals), counts.my_proposals)
+
+
 def queue_sections(queue: approvals.WorkQueue, counts: approvals.QueueCounts) -> None:
     """The four queue lists, each in its tab with its full count; each shows its first
-    rows (:func:`queue_limit`) and a "Show more" button when there are more."""
-    tabs = st.tabs(
+    rows (:func:`queue_limit`) and a "Show more" button when there are more. Only the open
+    tab's list is drawn (:mod:`components.lazy_tabs`)."""
+    lazy_tabs.draw_open(
         [
             _("To screen ({n})", n=fmt_int(counts.to_screen)),
             _("To propose ({n})", n=fmt_int(counts.to_propose)),
             _("Waiting for a meeting ({n})", n=fmt_int(counts.awaiting_meeting)),
             _("My proposals ({n})", n=fmt_int(counts.my_proposals)),
-        ]
+        ],
+        LIST_KEY,
+        [
+            partial(section, queue, counts)
+            for section in (_to_screen, _to_propose, _awaiting, _mine)
+        ],
     )
-    with tabs[0]:
-        st.caption(_("Submissions to screen, and screened technologies to send to review."))
-        st.caption(_("Click a row to open the item with its form under the list."))
-        table(
-            queue.to_screen,
-            TO_SCREEN,
-            empty=N_("Nothing to screen."),
-            key="wq_screen",
-            on_open=_opener(MOVE),
-        )
-        _more("to_screen", len(queue.to_screen), counts.to_screen)
-    with tabs[1]:
-        st.caption(_("Registered technologies that no city project has proposed yet."))
-        st.caption(_("Click a row to open the item with its form under the list."))
-        table(
-            queue.to_propose,
-            TO_PROPOSE,
-            empty=N_("Every registered technology has a proposal."),
-            key="wq_propose",
-            on_open=_opener(PROPOSE),
-        )
-        _more("to_propose", len(queue.to_propose), counts.to_propose)
-    with tabs[2]:
-        st.caption(
-            _(
-                "Technologies under review, adoption proposals and testbed applications that "
-                "no meeting has decided yet."
-            )
-        )
-        table(
-            queue.awaiting_meeting,
-            AWAITING,
-            empty=N_("Nothing waits for a meeting."),
-            key="wq_meeting",
-        )
-        _more("awaiting_meeting", len(queue.awaiting_meeting), counts.awaiting_meeting)
-    with tabs[3]:
-        st.caption(_("Your adoption proposals and proposed steps, open ones first."))
-        table(
-            queue.my_proposals,
-            MINE,
-            empty=N_("You have not proposed anything yet."),
-            key="wq_mine",
-        )
-        _more("my_proposals", len(queue.my_proposals), counts.my_proposals)
 
 
 SEARCH_OWNER = N_("Search organizations by name")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import audit_trail as audit
-from components import data, migrations, publications
+from components import data, lazy_tabs, migrations, publications
 from components.i18n import _
 from components.navigation import guard
 from db.audit.trail import chain_head
@@ -27,34 +27,37 @@ st.caption(
 )
 url = data.database_url()
 head = data.read(chain_head, actor=actor)
-events_tab, signins_tab, integrity_tab, migrations_tab, publications_tab = st.tabs(
-    [_("Events"), _("Sign-ins"), _("Integrity"), _("Historical migrations"), _("Publications")]
+
+
+def _events(sign_ins: bool) -> None:
+    users, kinds, actions = data.audit_filter_values(url, actor)
+    filters = audit.filter_form(users, kinds, actions, sign_ins=sign_ins)
+    after_id, before_id = audit.cursor(filters)
+    try:
+        df, info = data.audit_page(
+            url,
+            actor,
+            filters,
+            after_id=after_id,
+            before_id=before_id,
+            limit=audit.page_size(filters),
+        )
+    except DomainError as exc:
+        audit.explain(exc)
+    else:
+        audit.events(url, actor, head, filters, df, info)
+
+
+# Only the open tab is drawn; the filters of a closed tab keep their values.
+lazy_tabs.draw_open(
+    [_("Events"), _("Sign-ins"), _("Integrity"), _("Historical migrations"), _("Publications")],
+    audit.TABS_KEY,
+    [
+        lambda: _events(sign_ins=False),
+        lambda: _events(sign_ins=True),
+        lambda: audit.integrity(actor, head),
+        lambda: migrations.history(actor),
+        lambda: publications.auditors_list(actor),
+    ],
+    audit.KEPT,
 )
-users, kinds, actions = data.audit_filter_values(url, actor)
-
-for tab, sign_ins in ((events_tab, False), (signins_tab, True)):
-    with tab:
-        filters = audit.filter_form(users, kinds, actions, sign_ins=sign_ins)
-        after_id, before_id = audit.cursor(filters)
-        try:
-            df, info = data.audit_page(
-                url,
-                actor,
-                filters,
-                after_id=after_id,
-                before_id=before_id,
-                limit=audit.page_size(filters),
-            )
-        except DomainError as exc:
-            audit.explain(exc)
-        else:
-            audit.events(url, actor, head, filters, df, info)
-
-with integrity_tab:
-    audit.integrity(actor, head)
-
-with migrations_tab:
-    migrations.history(actor)
-
-with publications_tab:
-    publications.auditors_list(actor)

@@ -27,25 +27,38 @@ application_staff.waiting_note(actor)
 wq.queue_sections(queue, counts)
 
 st.divider()
-act = wq.action_tabs()  # a row opened in a list above opens its form's tab
-with act[0]:
+
+
+def _move() -> None:
     wq.opened_item(wq.MOVE, queue.to_screen)
     queue_forms.move_form(
         actor, wq.technologies(actor, "wf_move_search", ("submitted", "screening"))
     )
-with act[1]:
+
+
+def _propose() -> None:
     wq.opened_item(wq.PROPOSE, queue.to_propose)
     queue_forms.propose_form(actor, wq.technologies(actor, "wf_adopt_search", ("registered",)))
-with act[2]:
+
+
+def _register() -> None:
     queue_forms.register_form(actor, wq.owners(actor))
     st.divider()
     record_forms.add_organization_form(actor)
-with act[3]:
+
+
+def _testbeds() -> None:
     testbeds = wq.testbeds(actor)
     queue_forms.testbed_step_form(actor, testbeds)
     record_forms.edit_testbed_form(actor, testbeds)
     queue_forms.end_registration_form(
         actor, lambda: wq.technologies(actor, "wf_end_search", ("registered",))
     )
-with act[4]:
+
+
+def _applications() -> None:
     application_staff.handle(actor, lambda: wq.owners(actor, "wf_app_owner_search"))
+
+
+# A row opened in a list above opens its form's tab.
+wq.action_tabs([_move, _propose, _register, _testbeds, _applications])

@@ -140,3 +140,14 @@ def capture_downloads(monkeypatch) -> dict[str, bytes]:  # type: ignore[no-untyp
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load)
     monkeypatch.setattr(MediaFileManager, "add_deferred", deferred)
     return files
+
+
+def open_tab(at: AppTest, key: str, index: int) -> AppTest:
+    """Open the tab at ``index`` of the lazy tabs ``key`` (``components.lazy_tabs``: only the
+    open tab is drawn) and run, as a click on that tab does in a browser."""
+    from components import lazy_tabs
+
+    at.session_state[lazy_tabs.place_key(key)] = index
+    at.run()
+    assert not at.exception, at.exception
+    return at

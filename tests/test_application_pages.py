@@ -18,7 +18,15 @@ from db.models import Application, User
 from db.session import read_session, write_session
 from tests import applicant_data as ad
 from tests import pdfs
-from tests.apptest import button, new_app, page_text, rendered_html, sign_in, text_input
+from tests.apptest import (
+    button,
+    new_app,
+    open_tab,
+    page_text,
+    rendered_html,
+    sign_in,
+    text_input,
+)
 from tests.security_payloads import FORMULA, XSS, fit
 
 EMAIL = "ceo@firm.example"
@@ -116,6 +124,7 @@ def test_payloads_in_every_applicant_field_are_inert(app_env: str, payload: str)
     assert any(fit(payload, 4000) == t.value for t in at.text)  # the description, as typed
     staff = sign_in(new_app(), "staff.demo")
     staff.switch_page("pages/work_queue.py").run()
+    open_tab(staff, "wq_action_tab", 4)  # Applications from companies
     [choice] = [s for s in staff.selectbox if s.label == "Application"]
     choice.set_value(app_id).run()
     assert not staff.exception, staff.exception
@@ -129,6 +138,7 @@ def test_staff_ask_for_information_and_the_applicant_answers(app_env: str) -> No
     staff = sign_in(new_app(), "staff.demo")
     staff.switch_page("pages/work_queue.py").run()
     assert "1 applications from companies wait for staff" in page_text(staff)
+    open_tab(staff, "wq_action_tab", 4)  # Applications from companies
     [choice] = [s for s in staff.selectbox if s.label == "Application"]
     choice.set_value(app_id).run()
     [request] = [t for t in staff.text_area if t.label == "What is missing"]

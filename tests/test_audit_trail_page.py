@@ -9,20 +9,23 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from components.audit_trail import DETAIL_OPEN, TABS_KEY
 from db import audit
 from db.engine import make_engine
 from db.errors import PermissionDenied
 from db.models import AuditEvent
 from db.policy import Actor
 from db.session import read_session
-from tests.apptest import APP, button, new_app, page_text, sign_in
+from tests.apptest import APP, button, new_app, open_tab, page_text, sign_in
+
+EVENTS, SIGN_INS, INTEGRITY = 0, 1, 2  # the page's tabs (only the open one is drawn)
 
 
-def open_page() -> AppTest:
+def open_page(tab: int = EVENTS) -> AppTest:
     at = sign_in(new_app(), "auditor.demo")
     at.switch_page("pages/audit_trail.py").run()
     assert not at.exception, at.exception
-    return at
+    return open_tab(at, TABS_KEY, tab) if tab != EVENTS else at
 
 
 def table(at: AppTest, tab: str = "at") -> Any:
@@ -65,9 +68,29 @@ def test_the_auditor_sees_the_newest_events(app_env: str) -> None:
     assert {"Time (KST)", "User", "Action", "Kind of record", "Before", "After"} <= set(df)
     text = page_text(at)
     assert f"Events {expected[0]:,} to {expected[-1]:,}, newest first" in text
+    open_tab(at, TABS_KEY, SIGN_INS)
     assert list(table(at, "as")["No."]) == newest_ids(app_env, 50, sign_ins=True)
     assert int(table(at, "as")["No."].iloc[0]) == last_id  # the auditor's own sign-in
+    open_tab(at, TABS_KEY, INTEGRITY)
     assert last_hash in [c.value for c in at.code]  # the head, to note down
+
+
+def test_only_the_open_tab_is_drawn_and_filters_are_kept(app_env: str) -> None:
+    """Issue #22: a closed tab's content is not drawn (the browser's time grows with what it
+    draws); the filters of the events tab keep their values while another tab is open, and
+    the events shown are the filtered ones again when it opens."""
+    at = open_page()
+    assert not [b for b in at.button if b.label == "Verify integrity"]
+    assert not [d for d in at.dataframe if str(d.key).startswith("as_table")]
+    at.toggle(key="at_raw").set_value(True).run()
+    at.selectbox(key="at_user").set_value("approver.demo").run()
+    assert set(table(at)["User"]) == {"approver.demo"}
+    open_tab(at, TABS_KEY, INTEGRITY)
+    assert [b for b in at.button if b.label == "Verify integrity"]
+    assert not [d for d in at.dataframe if str(d.key).startswith("at_table")]
+    open_tab(at, TABS_KEY, EVENTS)
+    assert at.selectbox(key="at_user").value == "approver.demo"
+    assert set(table(at)["User"]) == {"approver.demo"}
 
 
 def test_filters_narrow_the_events(app_env: str) -> None:
@@ -130,6 +153,9 @@ def test_paging_older_and_newer(app_env: str) -> None:
 
 def test_one_event_in_full(app_env: str) -> None:
     at = open_page()
+    assert not at.get("number_input"), "closed, the event in full is not drawn"
+    at.session_state[DETAIL_OPEN] = True  # a click on "One event in full"
+    at.run()
     at.number_input(key="at_detail_id").set_value(3).run()
     with read_session(engine := make_engine(app_env)) as s:
         ev = s.get(AuditEvent, 3)
@@ -147,14 +173,14 @@ def test_downloads_are_prepared_when_asked(app_env: str) -> None:
     button(at, "Prepare the files (39 events)").click().run()
     assert not at.exception, at.exception
     assert "39 events, oldest first, with their hashes." in page_text(at)
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert labels.count("Download CSV") == 2  # the files and the head
+    files = [b.proto for b in at.get("download_button") if "at_files" in b.proto.id]
+    assert [b.label for b in files].count("Download CSV") == 1  # (the head's: on Integrity)
 
 
 def test_verify_reports_intact_on_the_demo_data(app_env: str) -> None:
     from db.audit.records import SEALED
 
-    at = open_page()
+    at = open_page(INTEGRITY)
     button(at, "Verify integrity").click().run()
     last_id, last_hash = head_of(app_env)
     engine = make_engine(app_env)
@@ -173,7 +199,7 @@ def test_verify_reports_intact_on_the_demo_data(app_env: str) -> None:
 
 
 def test_verify_against_an_exported_head(app_env: str) -> None:
-    at = open_page()
+    at = open_page(INTEGRITY)
     last_id, last_hash = head_of(app_env)  # (after signing in, which is an event too)
     at.text_input(key="at_expected").input(last_hash.upper()).run()
     button(at, "Verify integrity").click().run()
@@ -285,7 +311,7 @@ def test_verify_names_a_record_changed_directly(app_env: str) -> None:
             ).scalar_one()
     finally:
         engine.dispose()
-    at = open_page()
+    at = open_page(INTEGRITY)
     button(at, "Verify integrity").click().run()
     assert len(at.success) == 1  # the chain is intact
     assert at.error[0].value.startswith("1 records differ from what their audited writes left")
@@ -308,7 +334,7 @@ def test_a_head_receipt_is_made_and_checked(app_env: str) -> None:
     from db.audit import receipt
     from db.audit.keys import load_key
 
-    at = open_page()
+    at = open_page(INTEGRITY)
     button(at, "Make a head receipt").click().run()
     assert not at.exception, at.exception
     labels = [b.proto.label for b in at.get("download_button")]

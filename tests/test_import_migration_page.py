@@ -14,7 +14,7 @@ from db.imports import historical
 from db.models import ImportMigration, Technology, User
 from db.policy import Actor
 from db.session import read_session, write_session
-from tests.apptest import new_app, page_text, sign_in
+from tests.apptest import new_app, open_tab, page_text, sign_in
 from tests.test_import_page import _csv, _open, _owner, _state, _upload, open_korean
 
 HEADER = ["등록번호", "기술명", "보유 기관", "기술 분야", "신청일", "상태", "등록일"]
@@ -163,6 +163,7 @@ def test_auditors_see_the_migrations_on_the_audit_trail(app_env: str, role: str)
     at.switch_page("pages/audit_trail.py").run()
     assert not at.exception, at.exception
     assert "Historical migrations" in [t.label for t in at.tabs]
+    open_tab(at, "at_tabs", 3)  # Historical migrations
     frame = _frame(at, "SHA-256")
     assert list(frame["Migration"]) == [migration]
     assert list(frame["Status"]) == ["Waiting for confirmation"]

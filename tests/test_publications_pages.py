@@ -26,6 +26,7 @@ from tests.apptest import (
     button,
     capture_downloads,
     new_app,
+    open_tab,
     page_text,
     shown_text,
     sign_in,
@@ -177,12 +178,14 @@ def test_auditors_list_every_publication_with_its_difference(
     files = capture_downloads(monkeypatch)
     at = sign_in(new_app(), "auditor.demo")
     at.switch_page("pages/audit_trail.py").run()
+    open_tab(at, "at_tabs", 4)  # Publications
     assert "No figures have been published yet." in page_text(at)
 
     pub_id = publish_directly(app_env)
     back_dated_inquiry(app_env, "Late City")
     at = sign_in(new_app(), "auditor.demo")
     at.switch_page("pages/audit_trail.py").run()
+    open_tab(at, "at_tabs", 4)  # Publications
     assert not at.exception, at.exception
     (listed,) = [d.value for d in at.dataframe if "Hash check" in d.value.columns]
     (row,) = stored(app_env)
@@ -215,6 +218,7 @@ def test_a_publication_changed_outside_the_app_says_so(app_env: str) -> None:
     assert "This publication's stored figures no longer match its hash" in page_text(at)
     at = sign_in(new_app(), "auditor.demo")
     at.switch_page("pages/audit_trail.py").run()
+    open_tab(at, "at_tabs", 4)  # Publications
     (listed,) = [d.value for d in at.dataframe if "Hash check" in d.value.columns]
     assert list(listed["Hash check"]) == ["does not match"]
     assert "hash does not match" in " ".join(e.label for e in at.expander)

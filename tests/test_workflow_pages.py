@@ -29,6 +29,7 @@ from tests.apptest import (
     DEMO_PASSWORD,
     button,
     new_app,
+    open_tab,
     page_text,
     rendered_html,
     shown,
@@ -37,6 +38,7 @@ from tests.apptest import (
 )
 
 SECOND_APPROVER = "approver2.test"
+LISTS, ACTIONS = "wq_list_tab", "wq_action_tab"  # the work queue's tabs (lists, forms)
 SECOND_PASSWORD = "second approver pass 2026"
 
 
@@ -108,6 +110,7 @@ def test_proposal_journey_four_eyes(app_db: Engine) -> None:
         ).scalar_one()
     # approver.demo is also staff: they propose
     at = open_page("approver.demo", "work_queue")
+    open_tab(at, ACTIONS, 1)  # Propose an adoption
     at.selectbox(key="wf_adopt_technology_id").set_value(tech_id)
     at.text_input(key="wf_adopt_project_name").input("수성못 산책로 정비")
     at.text_input(key="wf_adopt_department").input("공원녹지과")
@@ -123,10 +126,12 @@ def test_proposal_journey_four_eyes(app_db: Engine) -> None:
         ).scalar_one()
         aid, proposer = a.id, a.proposed_by_id
     assert proposer == user_id(app_db, "approver.demo")
-    assert "수성못 산책로 정비" in frames_text(at)  # in "my proposals" and "waiting"
+    # in "my proposals" and "waiting for a meeting" (each list drawn when its tab is open)
+    assert "수성못 산책로 정비" in frames_text(open_tab(at, LISTS, 3))
+    assert "수성못 산책로 정비" in frames_text(open_tab(at, LISTS, 2))
 
     # a colleague sees it waiting for a meeting
-    colleague = open_page("staff2.demo", "work_queue")
+    colleague = open_tab(open_page("staff2.demo", "work_queue"), LISTS, 2)
     assert "수성못 산책로 정비" in frames_text(colleague)
 
     # the meeting recommends it; the proposer cannot decide it
@@ -296,7 +301,7 @@ def test_bulk_decisions_report_each_item(app_db: Engine) -> None:
 
 
 def test_register_form_says_what_is_wrong_next_to_each_field(app_db: Engine) -> None:
-    at = open_page("staff.demo", "work_queue")
+    at = open_tab(open_page("staff.demo", "work_queue"), ACTIONS, 2)  # Register a submission
     submit(at, "Register the submission")
     errors = [e.value for e in at.error]
     assert errors.count("This field is required.") == 2  # the two titles
@@ -395,6 +400,8 @@ def test_a_queue_row_opens_its_item_with_its_form(
     from components.cells import escape_markdown
 
     at = open_page("staff.demo", "work_queue")
+    if table == "wq_propose":
+        open_tab(at, LISTS, 1)
     listed = next(df for df in at.dataframe if df.key == table).value
     reg_no = str(listed.iloc[1]["Registration number"])
     with read_session(app_db) as s:
@@ -405,7 +412,7 @@ def test_a_queue_row_opens_its_item_with_its_form(
     at.run()
     assert not at.exception, at.exception
     assert at.selectbox(key=box).value == tech_id
-    assert at.session_state["wq_action_tab_en"] == action
+    assert at.session_state[ACTIONS] == action
     opened = f"**{escape_markdown(reg_no)} · "
     heading = [m.value for m in at.markdown if m.value.startswith(opened)]
     assert len(heading) == 1, "the opened item's heading, once"
@@ -421,3 +428,28 @@ def test_a_queue_row_opens_its_item_with_its_form(
     assert not at.exception, at.exception
     assert at.selectbox(key=box).value is None
     assert not [m.value for m in at.markdown if m.value.startswith(opened)]
+
+
+def test_only_the_open_list_is_drawn_and_a_search_is_kept(app_db: Engine) -> None:
+    """Issue #22: of the lists, only the open tab is drawn (the browser's time grows with
+    what it draws), and it stays open when a write changes the counts; the forms are all
+    drawn, so a search typed above a form is still there when its tab is opened again."""
+    at = open_page("staff.demo", "work_queue")
+    assert [df.key for df in at.dataframe] == ["wq_screen"]
+    # every form is drawn: what is typed into a form stays in the browser until it is sent,
+    # and a form left out of a run would come back empty
+    assert [b for b in at.button if b.label == "Propose"]
+    at.text_input(key="wf_move_search").input("no such technology").run()
+    open_tab(at, ACTIONS, 2)
+    assert [b for b in at.button if b.label == "Register the submission"]
+    open_tab(at, ACTIONS, 0)
+    assert at.text_input(key="wf_move_search").value == "no such technology"
+    open_tab(at, LISTS, 3)
+    mine = "Decided by"  # a column of My proposals only
+    assert [mine in df.value.columns for df in at.dataframe] == [True]
+    before = [t.label for t in at.tabs][3]
+    new_items(app_db, "staff.demo", 1)  # one more proposal of theirs: the label's count changes
+    at.run()
+    assert not at.exception, at.exception
+    assert [t.label for t in at.tabs][3] != before
+    assert [mine in df.value.columns for df in at.dataframe] == [True], "the same list is open"
