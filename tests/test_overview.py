@@ -314,3 +314,45 @@ def test_chart_colours_follow_the_category_not_the_language() -> None:
         assert trend["scale"]["domain"] == list(ov.SERIES)
         assert ("전문가 신규 등록" in trend["legend"]["labelExpr"]) == (lang == "ko")
     assert colours["en"] == colours["ko"]
+
+
+def test_a_new_date_changes_only_the_charts_data() -> None:
+    """Issue #22: the browser builds a chart's view anew only when its specification without
+    the data changes. The overview's charts on two dates differ in their data alone (the
+    dataset named by its place, the breakdown's order carried by the data), and the order of
+    the bars still follows the registrations."""
+    import pandas as pd
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec as convert
+
+    from components.charts import breakdown_chart, stable_dataset_names, trend_chart
+    from components.labels import labeller
+
+    def spec(chart):  # type: ignore[no-untyped-def]
+        return stable_dataset_names(dict(convert(chart)))
+
+    def without_data(s):  # type: ignore[no-untyped-def]
+        return {k: v for k, v in s.items() if k != "datasets"}
+
+    early = pd.DataFrame({"code": ["roads", "water"], "registered": [3, 5], "adopted": [1, 2]})
+    later = pd.DataFrame({"code": ["roads", "water"], "registered": [9, 5], "adopted": [4, 2]})
+    a, b = (spec(breakdown_chart(f, kind="field", title="x")) for f in (early, later))
+    assert without_data(a) == without_data(b)
+    assert a["datasets"] != b["datasets"] and list(a["datasets"]) == ["ntp_rows_0"]
+    assert a["data"] == {"name": "ntp_rows_0"}
+    assert a["encoding"]["y"]["sort"] == {"field": "rank", "op": "min"}
+    field = labeller("field")
+    for frame, first in ((early, "water"), (later, "roads")):  # the most registered on top
+        long = breakdown_chart(frame, kind="field", title="x").data
+        assert long.loc[long["rank"] == 0, "name"].unique().tolist() == [field(first)]
+    monthly = [
+        pd.DataFrame(
+            [
+                {"month": m, "series": s, "count": n + k}
+                for n, s in enumerate(ov.SERIES)
+                for m in months
+            ]
+        )
+        for k, months in ((0, ("2019-06", "2019-07")), (3, ("2020-01", "2020-02")))
+    ]
+    t1, t2 = (spec(trend_chart(m)) for m in monthly)
+    assert without_data(t1) == without_data(t2) and t1["datasets"] != t2["datasets"]
