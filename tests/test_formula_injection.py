@@ -114,6 +114,12 @@ def _collect(
         if at.exception:
             crashed.append(f"{page}: {_trace(at)}")
             continue
+        if page == "overview":  # its Records popovers build their files only when opened
+            for key in ("records_meetings", "records_testbeds", "records_agreements"):
+                at.session_state[key] = True
+            at.run()
+            if at.exception:
+                crashed.append(f"{page} (records opened): {_trace(at)}")
         for _round in range(2):  # files prepared on request: ask for each
             prepare = [b for b in at.button if str(b.label).startswith("Prepare")]
             if not prepare:
