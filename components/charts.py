@@ -39,9 +39,34 @@ def show(build: Callable[..., alt.Chart | alt.LayerChart], /, *args: Any, **kwar
         return
     name = f"{build.__module__}.{build.__qualname__}"
     spec = data.chart_spec(
-        name, current_language(), args, kwargs, lambda: dict(convert(build(*args, **kwargs)))
+        name,
+        current_language(),
+        args,
+        kwargs,
+        lambda: stable_dataset_names(dict(convert(build(*args, **kwargs)))),
     )
     st.vega_lite_chart(spec, width="stretch")
+
+
+def stable_dataset_names(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` with its datasets named by their order (``ntp_rows_0``, ...) instead of a hash
+    of their content (not ``data_0``: Vega-Lite names its own data sources so, and a chart with
+    a dataset of that name is drawn empty).
+
+    The browser builds a chart's Vega view anew only when the specification without its
+    data changes; when only the data does, it hands the new rows to the view it has. A name
+    made of the data's hash made every new date a new specification: the overview's four
+    charts were compiled and built from scratch on every change of its date."""
+    datasets = spec.get("datasets")
+    if not isinstance(datasets, dict) or not datasets:
+        return spec
+    renamed = {old: f"ntp_rows_{i}" for i, old in enumerate(datasets)}
+    text = json.dumps({k: v for k, v in spec.items() if k != "datasets"}, ensure_ascii=False)
+    for old, new in renamed.items():
+        text = text.replace(json.dumps(old), json.dumps(new))
+    stable = json.loads(text)
+    stable["datasets"] = {renamed[k]: v for k, v in datasets.items()}
+    return dict(stable)
 
 
 C = TypeVar("C", alt.Chart, alt.LayerChart)
@@ -134,11 +159,19 @@ def breakdown_chart(frame: pd.DataFrame, *, kind: str, title: str) -> alt.Chart:
     )
     long["what"] = long["code"].map(names)
     order = list(df.sort_values("registered", ascending=False)["name"])
+    # The order as a column of the data, not a list in the specification: a new date then
+    # changes only the chart's data (see stable_dataset_names).
+    long["rank"] = long["name"].map({n: i for i, n in enumerate(order)})
     chart = (
         alt.Chart(long)
         .mark_bar()
         .encode(
-            y=alt.Y("name:N", title=None, sort=order, axis=alt.Axis(labelLimit=180)),
+            y=alt.Y(
+                "name:N",
+                title=None,
+                sort=alt.EncodingSortField(field="rank", op="min"),
+                axis=alt.Axis(labelLimit=180),
+            ),
             yOffset=alt.YOffset("code:N", sort=list(names)),
             x=alt.X("n:Q", title=_("Technologies")),
             color=coded_color("code", list(names), names),

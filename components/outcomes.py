@@ -6,6 +6,7 @@ overview too). Every table has its CSV/Excel download; charts write their values
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -19,6 +20,7 @@ from components.charts import (
     targets_chart,
 )
 from components.export import download_buttons, files_on_request
+from components.forms import FLASH
 from components.i18n import N_, _, current_language, fmt_int
 from components.labels import label
 from components.registers.spec import Column, column_config, display_frame
@@ -258,3 +260,15 @@ def overview_targets(actor: Actor, as_of: dt.date) -> None:
             )
         )
     tile_row(tiles_, per_row=3 if len(tiles_) > 4 else 4)  # wide enough for their labels
+
+
+@st.fragment
+def staff_form(key: str, label: str, icon: str, draw: Callable[[], None]) -> None:
+    """One of staff's forms, folded, built only while it is open (opening it reruns this
+    fragment, not the page). A form's outcome (a flash: recorded, or refused) is shown by the
+    whole page, which is rerun for it, so the figures above count what was recorded."""
+    if FLASH in st.session_state:  # (a full run shows and drops it before drawing this)
+        st.rerun(scope="app")
+    with st.expander(label, icon=icon, key=key, on_change="rerun") as expander:
+        if expander.open:
+            draw()

@@ -197,20 +197,20 @@ def tiles(
                 query_params=dict(fig.params or {}),
             )
         elif fig.behind:
-            with st.popover(_("Records"), icon=":material/list:"):
-                records_table(fig.behind, fig)
-        if fig.help:
-            st.caption(fig.help)
-        st.caption(_(fig.counts, date=md_date(f.as_of)))
+            records_popover(fig)
+        # The card's texts in one caption, a paragraph each: the same words as separate
+        # captions, but one element for the browser to draw instead of up to five.
+        lines = [fig.help] if fig.help else []
+        lines.append(_(fig.counts, date=md_date(f.as_of)))
         if filtered and not fig.narrowed:
-            st.caption(
+            lines.append(
                 ":material/filter_alt_off: "
                 + _("Not narrowed by the sector, field and origin filters.")
             )
         bars = by_series.get(fig.series or "")
         if bars is not None and len(bars) and int(bars["count"].max()) > 0:
             top = bars.loc[bars["count"].idxmax()]
-            st.caption(
+            lines.append(
                 _(
                     "Bars: new per month, {first} to {last}; highest {n} ({month}).",
                     first=bars["month"].iloc[0],
@@ -221,13 +221,14 @@ def tiles(
             )
         when = changed.get(fig.entity)
         if when is not None:
-            st.caption(
+            lines.append(
                 _(
                     "Records last changed {when}; the figure counts them as they stood on {date}.",
                     when=fmt_datetime(when),
                     date=md_date(f.as_of),
                 )
             )
+        st.caption("\n\n".join(lines))
 
     since_text = _("since {date}", date=fmt_date(since))
     tile_row(
@@ -260,6 +261,19 @@ def tiles(
 
 def _bars(by_series: Mapping[str, pd.DataFrame], series: str) -> list[int]:
     return [int(n) for n in by_series[series]["count"]] if series in by_series else []
+
+
+@st.fragment
+def records_popover(fig: Figure) -> None:
+    """The *Records* popover of a card without a register page. Its table and files are
+    built only while it is open (opening it reruns this fragment, not the page): closed, it
+    costs the page one button instead of a table, a caption and two download buttons."""
+    behind = fig.behind or ""
+    with st.popover(
+        _("Records"), icon=":material/list:", key=f"records_{behind}", on_change="rerun"
+    ) as popover:
+        if popover.open:
+            records_table(behind, fig)
 
 
 def records_table(figure: str, fig: Figure) -> None:

@@ -14,7 +14,7 @@ from components import audit_words as words
 from components import data
 from components.cells import escape_markdown
 from components.export import download_buttons, to_csv, to_xlsx
-from components.forms import Form, show_flash
+from components.forms import FLASH, Form, show_flash
 from components.i18n import N_, _, current_language, fmt_datetime, fmt_int, md_date
 from components.labels import label
 from components.overview_filters import Filters, filters_in
@@ -203,18 +203,35 @@ def _filters(p: pub.Publication) -> str:
     return filters_in(current_language(), Filters(p.as_of, tech=p.tech))
 
 
+OPEN_KEY = "pub_publish_open"
+
+
+@st.fragment
 def publish_form(actor: Actor, f: Filters, now: Headline, *, again: bool) -> None:
     """The mayor's office publishes the figures of the chosen date and filters (computed by
-    the database when published); a tick box naming the date and the figures confirms it."""
+    the database when published); a tick box naming the date and the figures confirms it.
+
+    The form is built only while its expander is open (opening it reruns this fragment, not
+    the page). Its submission's outcome (a flash: published, or refused) is shown by the
+    whole page, which is rerun for it: the publication appears above the form."""
+    if FLASH in st.session_state:  # (a full run shows and drops it before calling this)
+        if st.session_state[FLASH][0] == "success":  # published: folded, as it was before
+            st.session_state[OPEN_KEY] = False
+        st.rerun(scope="app")
     heading = (
         _("Publish again (becomes the current publication)")
         if again
         else _("Publish these figures")
     )
-    with (
-        st.expander(heading, icon=":material/publish:", expanded=False),
-        st.form(FORM.key("form")),
-    ):
+    with st.expander(
+        heading, icon=":material/publish:", key=OPEN_KEY, on_change="rerun"
+    ) as expander:
+        if expander.open:
+            _publish_form(actor, f, now)
+
+
+def _publish_form(actor: Actor, f: Filters, now: Headline) -> None:
+    with st.form(FORM.key("form")):
         st.text_input(_("Title (optional)"), key=FORM.key("title"), max_chars=200)
         st.text_area(_("Note (optional)"), key=FORM.key("note"), max_chars=2000)
         st.checkbox(_confirmation(f, now), key=FORM.key("confirm"))

@@ -3,6 +3,8 @@ of a date; staff record contracts and evaluations here, or import contracts from
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from components import data, outcome_forms
@@ -25,13 +27,26 @@ ui.use(figures)
 ui.satisfaction(figures)
 ui.targets(data.outcome_targets(url, actor, as_of))
 
+
 if actor.has("staff"):
     st.divider()
     st.subheader(_("Record outcomes"))
     adoptions = data.adoption_outcomes(url, actor)
-    with st.expander(_("Record a contract"), icon=":material/receipt_long:"):
-        outcome_forms.contract_form(actor, adoptions)
-    with st.expander(_("Record a department's evaluation"), icon=":material/rate_review:"):
-        outcome_forms.evaluation_form(actor, adoptions)
-    with st.expander(_("Import contracts from a file"), icon=":material/upload_file:"):
-        outcome_forms.import_contracts(actor)
+    ui.staff_form(
+        "oc_contract_open",
+        _("Record a contract"),
+        ":material/receipt_long:",
+        partial(outcome_forms.contract_form, actor, adoptions),
+    )
+    ui.staff_form(
+        "oc_evaluation_open",
+        _("Record a department's evaluation"),
+        ":material/rate_review:",
+        partial(outcome_forms.evaluation_form, actor, adoptions),
+    )
+    ui.staff_form(
+        "oc_import_open",
+        _("Import contracts from a file"),
+        ":material/upload_file:",
+        partial(outcome_forms.import_contracts, actor),
+    )

@@ -117,6 +117,12 @@ def _collect(
         if at.exception:
             crashed.append(f"{page}: {_trace(at)}")
             continue
+        if page == "overview":  # its Records popovers build their files only when opened
+            for key in ("records_meetings", "records_testbeds", "records_agreements"):
+                at.session_state[key] = True
+            at.run()
+            if at.exception:
+                crashed.append(f"{page} (records opened): {_trace(at)}")
         key, count = LAZY_TABS.get(page, ("", 1))
         for tab in range(count):  # a page of lazy tabs draws the open one: open each
             if tab:

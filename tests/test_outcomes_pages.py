@@ -44,6 +44,14 @@ def open_page(user: str, page: str):  # type: ignore[no-untyped-def]
     return at
 
 
+def open_form(at, key: str):  # type: ignore[no-untyped-def]
+    """Open one of staff's folded forms, as a person clicks it (built only while open)."""
+    at.session_state[key] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def test_executive_reads_outcomes_without_forms(app_env: str) -> None:
     at = open_page("executive.demo", "outcomes")
     metrics = {m.label: m.value for m in at.metric}
@@ -92,6 +100,8 @@ def test_as_of_the_press_release_the_four_testbeds_are_commercialised(app_env: s
 def test_staff_records_a_contract_and_sees_a_refusal_under_its_field(app_env: str) -> None:
     at = open_page("staff.demo", "outcomes")
     assert "Record outcomes" in [s.value for s in at.subheader]
+    assert "oc_contract_adoption" not in [b.key for b in at.selectbox]  # folded: not built
+    at = open_form(at, "oc_contract_open")
     before = count(app_env, Contract)
     choice = at.selectbox(key="oc_contract_adoption")
     first_id = int(choice.options[0].split(" · ")[0].removeprefix("#"))  # "#12 · DG-... · ..."
@@ -164,7 +174,7 @@ def test_pages_in_korean_and_targets_on_the_overview(
 def test_staff_records_then_corrects_an_evaluation(app_env: str) -> None:
     """A new evaluation is recorded; opened again, the form corrects it (its version moves
     on by one) instead of refusing a second one."""
-    at = open_page("staff.demo", "outcomes")
+    at = open_form(open_page("staff.demo", "outcomes"), "oc_evaluation_open")
     choice = at.selectbox(key="oc_evaluation_adoption")
     engine = create_engine(app_env)
     with engine.connect() as conn:
