@@ -6,6 +6,7 @@ Outside CI these tests skip with the reason when Chromium is missing; in CI they
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -182,19 +183,32 @@ def settle(page, timeout: float = 60_000) -> None:  # type: ignore[no-untyped-de
     page.wait_for_function(IDLE_AND_FRESH, timeout=timeout)
 
 
+TAB_RUN_MS = 5_000
+"""How long :func:`open_tab` waits for the run a tab's click may cause (a lazy tab's)."""
+
+
 def open_tab(page, name: str, *, exact: bool = True, shows=None) -> None:  # type: ignore[no-untyped-def]
     """Open the tab called ``name`` once the page has settled. A rerun that starts meanwhile
     (a cookie or component reporting in) draws the tabs again beside the stale ones for a
     moment, so the click goes to the newest tab and is repeated until a tab of that name is
     the selected one on a settled page and (``shows``, a locator) its content is visible: a
-    rerun that starts only after that can draw the tabs anew with the first one selected."""
+    rerun that starts only after that can draw the tabs anew with the first one selected.
+
+    Tabs that draw only the open one (``components.lazy_tabs``) rerun the page on a click,
+    and the page reads as settled before that run has even started (a busy machine): so
+    after the click the run it may cause is waited for, for at most :data:`TAB_RUN_MS` (a
+    plain tab causes none)."""
     from playwright.sync_api import Error as PlaywrightError
 
     tabs = page.get_by_role("tab", name=name, exact=exact)
     selected = page.locator("[role='tab'][aria-selected='true']").filter(has_text=name)
     for _attempt in range(5):
         settle(page)
+        page.evaluate(WATCH_RUN)
         tabs.last.click()
+        # a plain tab: no run (or one the watch did not see, long finished by then)
+        with contextlib.suppress(PlaywrightError):
+            page.wait_for_function(RAN_AND_SETTLED, timeout=TAB_RUN_MS)
         settle(page)
         if selected.count() < 1:
             continue
