@@ -18,6 +18,7 @@ from db.audit.keys import AuditKey, AuditKeyMissing
 from db.engine import make_engine
 from db.models import AuditEvent, AuditHead
 from db.session import read_session, write_session
+from tests.tamper import unguarded
 
 KEY = AuditKey(b"a test key that is long enough for HMAC use", "k-test")
 N = 60
@@ -48,20 +49,10 @@ def _check(engine: Engine, made: dict[str, object], key: AuditKey = KEY) -> rece
         return receipt.check_receipt(s, made, key)
 
 
-def _unguarded(engine: Engine) -> None:
-    """The append-only triggers off, as someone with the database's owner rights could."""
-    with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("DROP TRIGGER audit_events_no_update")
-            conn.exec_driver_sql("DROP TRIGGER audit_events_no_delete")
-        else:
-            conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER USER")
-
-
 def _rewrite_from(engine: Engine, first: int) -> None:
     """Edit event ``first`` and re-hash it and every event after it (no key needed for the
     chain itself), moving the head: the chain then verifies on its own."""
-    _unguarded(engine)
+    unguarded(engine, "audit_events")
     with engine.begin() as conn:
         rows = conn.execute(
             select(AuditEvent.__table__).where(AuditEvent.id >= first).order_by(AuditEvent.id)
@@ -124,7 +115,7 @@ def test_a_rewritten_history_is_named_at_its_first_event(
 def test_a_truncated_tail_is_named(migrated_engine: Engine) -> None:
     _chain(migrated_engine)
     made = _receipt(migrated_engine)
-    _unguarded(migrated_engine)
+    unguarded(migrated_engine, "audit_events")
     with migrated_engine.begin() as conn:
         kept = conn.execute(select(AuditEvent.hash).where(AuditEvent.id == N - 7)).scalar_one()
         conn.execute(text("DELETE FROM audit_events WHERE id > :n"), {"n": N - 7})
