@@ -63,16 +63,14 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS: Final = (
+    DemoAccount("executive.demo", "박시정 (데모)", ("executive",), "executive.demo@ntp.example"),
+    DemoAccount("auditor.demo", "최감사 (데모)", ("auditor",), "auditor.demo@ntp.example"),
+    DemoAccount("staff.demo", "김신기 (데모)", ("staff",), "staff.demo@ntp.example"),
     DemoAccount(
-        "executive.demo", "박시정 (시장실·데모)", ("executive",), "executive.demo@ntp.example"
+        "approver.demo", "정결재 (데모)", ("staff", "approver"), "approver.demo@ntp.example"
     ),
-    DemoAccount("auditor.demo", "최감사 (감사·데모)", ("auditor",), "auditor.demo@ntp.example"),
-    DemoAccount("staff.demo", "김신기 (신기술팀·데모)", ("staff",), "staff.demo@ntp.example"),
-    DemoAccount(
-        "approver.demo", "정결재 (과장·데모)", ("staff", "approver"), "approver.demo@ntp.example"
-    ),
-    DemoAccount("admin.demo", "한관리 (시스템관리·데모)", ("admin",), "admin.demo@ntp.example"),
-    DemoAccount("staff2.demo", "이심의 (신기술팀·데모)", ("staff",), "staff2.demo@ntp.example"),
+    DemoAccount("admin.demo", "한관리 (데모)", ("admin",), "admin.demo@ntp.example"),
+    DemoAccount("staff2.demo", "이심의 (데모)", ("staff",), "staff2.demo@ntp.example"),
 )
 """One account per role (plus a second staff member); with ``demo_accounts=False`` they exist
 only as the actors of the history and cannot sign in."""

@@ -228,7 +228,7 @@ def test_a_lost_race_says_who_won(app_db: Engine) -> None:
     at.checkbox(key="ap_confirm").check()
     submit(at, "Record the decision")
     [message] = shown(at.error)  # as a person reads it
-    assert message.startswith("Already decided by 정결재 (과장·데모) at ")
+    assert message.startswith("Already decided by 정결재 (데모) at ")
     assert message.endswith(" KST. Your action was not saved.")
     assert wd.status_of(app_db, Adoption, aid) == "rejected"
 
