@@ -26,67 +26,11 @@ from bench.targets import ROOT, Target, page_targets
 from components import navigation
 from components.navigation import default_page_for
 from tests.apptest import DEMO_PASSWORD
-from tests.browser.conftest import CHROMIUM_ARGS, READY, chromium_path
+from tests.browser.conftest import CHROMIUM_ARGS, READY, RUNS_JS, chromium_path
 
 TIMEOUT_MS = 30_000
 
 
-# Installed in every page before its scripts run (``watch``): follows the script runs on
-# Streamlit's websocket, reading the top-level field numbers of its protobuf messages
-# (BackMsg.rerun_script 11; ForwardMsg.new_session 4, script_finished 6, whose value 2 is
-# "finished early for a rerun"). After ``arm()``, ``phase`` goes 1 when a rerun request is
-# sent, 2 when the server starts a run after it, 3 when that run (or the one ``st.rerun()``
-# started after it) finished, and 4 once the app has handled that message (a task later).
-# Until session 8 the bench watched the ``data-test-script-state`` attribute with a
-# MutationObserver: the browser can leave it unchanged through a whole run (seen for 0.4-0.7 s
-# runs too), and the bench then waited 30 s for a page that had been drawn (2 of 3 opens of
-# administration and of meetings in a quick run; the websocket showed one request and one
-# run, finished in time, and the page's title drawn).
-RUNS_JS = """(() => {
-  if (window.__benchRuns) return;
-  const runs = (window.__benchRuns = {phase: 0});
-  const bytes = (d) => (d instanceof ArrayBuffer ? new Uint8Array(d)
-    : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : null);
-  const fields = (b) => {
-    const out = [];
-    let i = 0;
-    const varint = () => {
-      let v = 0, s = 0, c;
-      do { c = b[i++]; v += (c & 127) * 2 ** s; s += 7; } while (c & 128 && i < b.length);
-      return v;
-    };
-    while (i < b.length) {
-      const tag = varint(), num = Math.floor(tag / 8), wire = tag & 7;
-      if (wire === 0) out.push([num, varint()]);
-      else if (wire === 2) { const n = varint(); out.push([num, null]); i += n; }
-      else if (wire === 1) i += 8;
-      else if (wire === 5) i += 4;
-      else break;
-    }
-    return out;
-  };
-  const handled = () => setTimeout(() => { if (runs.phase === 3) runs.phase = 4; }, 0);
-  const Native = window.WebSocket;
-  const send = Native.prototype.send;
-  Native.prototype.send = function (data) {
-    const b = bytes(data);
-    if (b && runs.phase === 0 && fields(b).some(([n]) => n === 11)) runs.phase = 1;
-    return send.call(this, data);
-  };
-  window.WebSocket = class extends Native {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener("message", (e) => {
-        const b = bytes(e.data);
-        if (!b) return;
-        for (const [n, v] of fields(b)) {
-          if (n === 4 && (runs.phase === 1 || runs.phase === 2)) runs.phase = 2;
-          if (n === 6 && runs.phase === 2 && v !== 2) { runs.phase = 3; handled(); }
-        }
-      });
-    }
-  };
-})();"""
 ARM_JS = "() => { window.__benchRuns.phase = 0; }"
 DONE_JS = """() => window.__benchRuns.phase === 4 && document.querySelector(
   "[data-testid='stApp'][data-test-script-state='notRunning']") !== null"""

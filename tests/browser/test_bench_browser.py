@@ -19,7 +19,8 @@ from bench.targets import page_targets
 from db.engine import make_engine
 from db.models import Evaluation, EvaluationScore, User
 from db.session import read_session
-from tests.browser.conftest import AppServer
+from tests.browser.conftest import AppServer, rerun_after
+from tests.browser.test_signin_flow import sign_in as form_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -95,3 +96,19 @@ def test_the_score_entry_saves_the_members_own_scores(browser: Any, app_server: 
             assert scores and set(scores) == {SCORE}
     finally:
         engine.dispose()
+
+
+def test_the_tests_own_pages_follow_their_runs_on_the_websocket(
+    browser: Any, app_server: AppServer
+) -> None:
+    # Every context of the tests' ``browser`` fixture carries the same watch as the bench,
+    # so ``rerun_after`` and ``open_tab`` see a run the script-state attribute did not show.
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = ctx.new_page()
+    page.goto(app_server.url)
+    page.wait_for_function("() => window.__benchRuns && window.__benchRuns.phase === 4")
+    form_sign_in(page, app_server, "executive.demo")
+    rerun_after(page, lambda: page.get_by_role("link", name="Technologies").first.click())
+    assert page.evaluate("() => window.__benchRuns.phase") == 4  # the click's run, seen
+    page.get_by_role("heading", name="Technologies").first.wait_for(timeout=30_000)
+    ctx.close()
