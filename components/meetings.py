@@ -143,7 +143,8 @@ def _step_page(delta: int, pages: int) -> None:
 
 
 def list_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """The meetings as shown (and exported), column names in the reader's language."""
+    """The meetings as shown (and exported), column names in the reader's language; the
+    title, the widest, last, so that at 1440 px it is the one cut, not the attendance."""
     return pd.DataFrame(
         {
             _("Meeting"): df["code"],
@@ -152,12 +153,12 @@ def list_frame(df: pd.DataFrame) -> pd.DataFrame:
                 for h, s in zip(df["held_on"], df["scheduled_on"], strict=True)
             ],
             _("Kind of meeting"): [label("meeting_kind", k) for k in df["kind"]],
-            _("Meeting title"): df["title"],
             _("Status"): [label("meeting_status", s) for s in df["status"]],
             _("Agenda items"): df["items"],
             _("Passed"): df["passed"],
             _("Members present"): df["present"],
             _("Quorum met"): [yes_no(q) for q in df["quorum_met"]],
+            _("Meeting title"): df["title"],
         }
     )
 

@@ -1,7 +1,8 @@
 """Tables wider than the page keep the columns an official looks for in view at 1440 px, in
 English and in Korean (issue 16, item 4): a technology's registration date in the register,
-an agreement's signing date, the panel's phones and
-e-mail addresses in a meeting's record, the reasons of the decisions in a technology's record.
+an agreement's signing date, a meeting's attendance and quorum in the list of meetings, the
+panel's phones and e-mail addresses in a meeting's record, the reasons of the decisions in a
+technology's record.
 
 A table is drawn on a canvas; Streamlit's grid also lists, for screen readers, the columns it
 draws: those in the table's view, the last one possibly cut at the edge. A column is in view
@@ -54,6 +55,14 @@ CASES: dict[str, tuple[str, str, dict[str, tuple[str, Wanted]]]] = {
             "ko": ("선정 방식", [("전화번호", "이메일"), ("이메일", "소속 구분")]),
         },
     ),
+    "meeting-quorum": (
+        "auditor.demo",
+        "meetings",
+        {
+            "en": ("Kind of meeting", [("Members present", ANY), ("Quorum met", ANY)]),
+            "ko": ("회의 유형", [("출석 위원", ANY), ("정족수 충족", ANY)]),
+        },
+    ),
     "technology-registered": (
         "staff.demo",
         "technologies",
@@ -84,8 +93,8 @@ def _address(server: AppServer, shows: str) -> str:
                 "ORDER BY length(a.decision_reason) DESC, a.technology_id"
             ).fetchone()
             return f"{server.url}/technologies?id={technology}"
-    if shows == "technologies":
-        return f"{server.url}/technologies"
+    if shows in ("technologies", "meetings"):
+        return f"{server.url}/{shows}"
     return f"{server.url}/agreements"
 
 
