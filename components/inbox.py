@@ -20,6 +20,7 @@ KIND_LABELS: dict[str, str] = {
     "inquiries": N_("Overdue inquiries"),
     "fairness": N_("New fairness flags"),
     "verification": N_("Audit trail verification failed"),
+    "receipt": N_("The day's head receipt could not be written"),
     "mail": N_("Failed mail"),
     "signin": N_("Accounts waiting after failed sign-ins"),
 }

@@ -23,17 +23,13 @@ from db.audit.keys import AuditKey
 from db.audit.receipt import make_receipt, write_receipt
 from db.city import store as city_store
 from db.inbox import digests
-from db.inbox.items import VERIFY_JOB
+from db.inbox.items import RECEIPT_FAILED_JOB, RECEIPT_JOB, VERIFY_JOB
 from db.inbox.subscriptions import DIGEST_DAYS_DEFAULT, SUBSCRIPTION_KINDS
 from db.mail import Letter, MailSettings
 from db.models import JobRun, Subscription, User
 from db.policy import Actor
 from db.session import read_session, write_session
 from jobs import letters
-
-RECEIPT_JOB = "audit-receipt"
-"""The job (``job_runs.job``) that records the day's head receipt written where the city
-keeps receipts (``NTP_AUDIT_RECEIPTS``)."""
 
 Compose = Callable[[Session, Actor, Subscription, str, dt.datetime], Letter | None]
 
@@ -190,8 +186,8 @@ def receipt_daily(
     the database server) once a day, recorded in ``job_runs`` (job :data:`RECEIPT_JOB`); None
     when done earlier today. The file is written before the day is recorded: a run that stops
     in between writes the day's receipt again (a second, later receipt is harmless), never
-    none. An unwritable target raises ``OSError`` and nothing is recorded (:func:`run_due`
-    reports it and goes on with the mail)."""
+    none. An unwritable target raises ``OSError`` and no receipt is recorded (:func:`run_due`
+    records the failure for the auditors' inbox, reports it and goes on with the mail)."""
     period = today.isoformat()
     with read_session(engine) as s:
         if s.scalar(select(exists().where(JobRun.job == RECEIPT_JOB, JobRun.period == period))):
@@ -206,6 +202,17 @@ def receipt_daily(
     except IntegrityError:
         return None
     return path
+
+
+def _receipt_failed(engine: Engine, today: dt.date, now: dt.datetime, problem: str) -> None:
+    """Record the day's first failure to write the head receipt (``job_runs``, job
+    :data:`RECEIPT_FAILED_JOB`): the auditors' inbox shows it until a receipt is written."""
+    try:
+        with write_session(engine) as s:
+            s.add(JobRun(job=RECEIPT_FAILED_JOB, recipient="", period=today.isoformat(),
+                         status="failed", detail=problem[:2000], created_at=now))  # fmt: skip
+    except IntegrityError:  # failed before today already: the first one stays
+        pass
 
 
 def run_due(
@@ -230,6 +237,7 @@ def run_due(
             report.receipt = receipt_daily(engine, receipts[0], receipts[1], today, at)
         except OSError as exc:
             report.receipt_error = str(exc)
+            _receipt_failed(engine, today, at, report.receipt_error)
     with read_session(engine) as s:
         rows = s.execute(
             select(Subscription, User)

@@ -91,6 +91,20 @@ def world(engine: Engine) -> dict[str, int]:
                 detail="event 7", created_at=NOW - dt.timedelta(days=1),
             )
         )  # fmt: skip
+        # ... and the head receipt not written two days ago, nor since (one written before)
+        s.add_all(
+            [
+                JobRun(
+                    job="audit-receipt", recipient="", period="2026-12-04", status="ok",
+                    detail="event 6", created_at=NOW - dt.timedelta(days=3),
+                ),
+                JobRun(
+                    job="audit-receipt-failed", recipient="", period="2026-12-05",
+                    status="failed", detail="Permission denied",
+                    created_at=NOW - dt.timedelta(days=2),
+                ),
+            ]
+        )  # fmt: skip
         # admin: a failed mail, a queued one being retried, an account waiting
         for status, attempts in (("failed", 5), ("queued", 2), ("queued", 0), ("sent", 1)):
             s.add(
@@ -118,6 +132,7 @@ EXPECTED: dict[str, dict[str, tuple[int, int | None, str]]] = {
     "auditor": {
         "fairness": (2, 5, "pages/fairness.py"),
         "verification": (1, 1, "pages/audit_trail.py"),
+        "receipt": (1, 2, "pages/audit_trail.py"),
     },
     "admin": {
         "mail": (2, 2, "pages/administration.py"),

@@ -18,7 +18,7 @@ from db import clock, mail
 from db.audit.keys import AuditKey
 from db.audit.receipt import check_receipt, read_receipt
 from db.inbox import SubscriptionChoice, awaiting, set_subscriptions
-from db.inbox.items import VERIFY_JOB
+from db.inbox.items import RECEIPT_FAILED_JOB, VERIFY_JOB, receipt_failure
 from db.mail import MailSettings
 from db.models import Inquiry, JobRun, MailMessage, MeetingFairness, User
 from db.session import read_session, write_session
@@ -285,8 +285,9 @@ def test_the_days_head_receipt_is_written_once_where_the_city_keeps_it(
     migrated_engine: Engine, tmp_path: Path
 ) -> None:
     """Once a day into the receipts' folder, recorded; the file checks out against the
-    database with the key; an unwritable folder records nothing and stops no mail, and the
-    next run writes it."""
+    database with the key; an unwritable folder records no receipt and stops no mail, the
+    auditors' inbox says so (with the reason on record) until the next run writes it."""
+    auditor = actor_of(migrated_engine, make_user(migrated_engine, "auditor1", ["auditor"]))
     folder = tmp_path / "receipts"
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the folder should be")
@@ -295,6 +296,15 @@ def test_the_days_head_receipt_is_written_once_where_the_city_keeps_it(
     assert failed.delivery is not None  # the mail went on regardless
     with read_session(migrated_engine) as s:
         assert s.scalar(select(func.count()).where(JobRun.job == runner.RECEIPT_JOB)) == 0
+        failure = receipt_failure(s)
+        assert failure is not None and failure.detail == failed.receipt_error
+        assert [i.kind for i in awaiting(auditor, session=s, today=clock.city_today())] == [
+            "receipt"
+        ]
+    again = runner.run_due(migrated_engine, LOCAL, receipts=(KEY, blocked / "sub"))
+    assert again.receipt_error is not None  # a second failure that day: the first stays
+    with read_session(migrated_engine) as s:
+        assert s.scalar(select(func.count()).where(JobRun.job == RECEIPT_FAILED_JOB)) == 1
     first = runner.run_due(migrated_engine, LOCAL, receipts=(KEY, folder)).receipt
     assert first is not None and first.parent == folder
     assert runner.run_due(migrated_engine, LOCAL, receipts=(KEY, folder)).receipt is None
@@ -305,6 +315,8 @@ def test_the_days_head_receipt_is_written_once_where_the_city_keeps_it(
     with read_session(migrated_engine) as s:
         assert check_receipt(s, made, KEY).ok
         assert s.scalar(select(func.count()).where(JobRun.job == runner.RECEIPT_JOB)) == 1
+        assert receipt_failure(s) is None  # written since: no longer waiting
+        assert awaiting(auditor, session=s, today=clock.city_today()) == []
 
 
 def test_the_run_due_command_refuses_receipts_without_a_key(

@@ -43,6 +43,13 @@ NEW_FLAG_DAYS: Final = 30
 VERIFY_JOB: Final = "verify-audit"
 """The job (``job_runs.job``) that records the scheduled audit-trail verification."""
 
+RECEIPT_JOB: Final = "audit-receipt"
+"""The job that records the day's head receipt written where the city keeps receipts
+(``NTP_AUDIT_RECEIPTS``; ``jobs.runner.receipt_daily``)."""
+
+RECEIPT_FAILED_JOB: Final = "audit-receipt-failed"
+"""The job that records a day's first failure to write the head receipt (its reason)."""
+
 
 @dataclass(frozen=True)
 class InboxItem:
@@ -192,6 +199,32 @@ def verification(
     return _item("verification", today, 1, failed.created_at, "pages/audit_trail.py")
 
 
+def receipt_failure(session: Session) -> JobRun | None:
+    """The last failure to write the day's head receipt when no receipt was written after
+    it, else None (no role check: callers check it)."""
+
+    def last(job: str) -> JobRun | None:
+        return session.execute(
+            select(JobRun).where(JobRun.job == job).order_by(JobRun.id.desc()).limit(1)
+        ).scalar_one_or_none()
+
+    failed = last(RECEIPT_FAILED_JOB)
+    if failed is None:
+        return None
+    written = last(RECEIPT_JOB)
+    return failed if written is None or written.created_at < failed.created_at else None
+
+
+def receipt(session: Session, actor: Actor, today: dt.date, now: dt.datetime) -> InboxItem | None:
+    """The day's head receipt could not be written where the city keeps receipts, and none
+    has been written since (the next scheduled run tries again)."""
+    policy.require_role(actor, AUDITORS, "inbox.read", "audit_event")
+    failed = receipt_failure(session)
+    if failed is None:
+        return None
+    return _item("receipt", today, 1, failed.created_at, "pages/audit_trail.py")
+
+
 def failed_mail(
     session: Session, actor: Actor, today: dt.date, now: dt.datetime
 ) -> InboxItem | None:
@@ -240,6 +273,7 @@ KINDS: Final[tuple[tuple[str, tuple[str, ...], Reader], ...]] = (
     ("inquiries", STAFF, overdue_inquiries),
     ("fairness", AUDITORS, fairness_flags),
     ("verification", AUDITORS, verification),
+    ("receipt", AUDITORS, receipt),
     ("mail", ADMINS, failed_mail),
     ("signin", ADMINS, signin_waiting),
 )
