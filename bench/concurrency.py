@@ -70,6 +70,7 @@ WEIGHTS = {
 THINK_S = (1.0, 3.0)  # a person reads the page between clicks (uniform)
 RAMP_S = 5.0  # sessions join over the first seconds
 OPEN_TIMEOUT_S = 120.0
+SIGN_IN_ATTEMPTS = 3  # (untimed) sign-ins that may time out at a load average of 20+
 
 
 def say(msg: str) -> None:
@@ -82,19 +83,26 @@ def say(msg: str) -> None:
 def sign_in_cookies(url: str, roles: set[str], chromium: Any = None) -> dict[str, str]:
     """The ``ntp_signin`` cookie of each role, signed in through the form in Chromium
     (``chromium``: a Playwright browser already running, else one is started)."""
+    from playwright.sync_api import Error as PlaywrightError
+
     from tests.apptest import ROLE_ACCOUNTS
 
     cookies: dict[str, str] = {}
     with contextlib.nullcontext(chromium) if chromium else browser.chromium() as b:
         for role in sorted(roles):
-            ctx = b.new_context()
-            try:
-                page = ctx.new_page()
-                browser.sign_in(page, url, ROLE_ACCOUNTS[role], extra=None)
-                value = next(c["value"] for c in ctx.cookies() if c["name"] == "ntp_signin")
-                cookies[role] = value
-            finally:
-                ctx.close()
+            for attempt in range(SIGN_IN_ATTEMPTS):
+                ctx = b.new_context()
+                try:
+                    page = ctx.new_page()
+                    browser.sign_in(page, url, ROLE_ACCOUNTS[role], extra=None)
+                    value = next(c["value"] for c in ctx.cookies() if c["name"] == "ntp_signin")
+                    cookies[role] = value
+                    break
+                except PlaywrightError:  # a page not drawn within 30 s on a loaded machine
+                    if attempt == SIGN_IN_ATTEMPTS - 1:
+                        raise
+                finally:
+                    ctx.close()
     return cookies
 
 
@@ -435,15 +443,19 @@ def two_servers(database_url: str) -> Iterator[tuple[str, list[int]]]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _py_spy(pid: int, seconds: float, tag: str) -> tuple[subprocess.Popen[bytes], Path] | None:
-    """``py-spy record`` of the server during a level (collapsed stacks), if py-spy is there."""
+def _py_spy(
+    pid: int, seconds: float, tag: str, gil: bool = False
+) -> tuple[subprocess.Popen[bytes], Path] | None:
+    """``py-spy record`` of the server during a level (collapsed stacks), if py-spy is there;
+    ``gil``: only the thread holding the GIL (where one process's CPU goes: it is bound by
+    the GIL), not threads waiting for it, a lock or a sleep."""
     spy = shutil.which("py-spy")
     if spy is None:
         return None
     out = LOGS / ("py-spy-" + "".join(c if c.isalnum() else "-" for c in tag) + ".txt")
     proc = subprocess.Popen(  # noqa: S603 (fixed arguments)
         [spy, "record", "-p", str(pid), "-d", str(int(seconds + RAMP_S + 5)), "-r", "50",
-         "--nonblocking", "-f", "raw", "-o", str(out)],
+         "--nonblocking", "-f", "raw", "-o", str(out), *(["--gil"] if gil else [])],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -531,6 +543,7 @@ def run_setup(
     seconds: float,
     say_: Any = say,
     profile: int | None = None,
+    gil: bool = False,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"setup": label, "levels": []}
     with server as (url, pids):
@@ -539,7 +552,7 @@ def run_setup(
         before = os.sched_getaffinity(0)
         out["pinning"] = _pin_driver()  # after the servers and Chromium started: not them
         try:
-            _levels(out, label, url, pids, cookies, sessions, seconds, say_, profile)
+            _levels(out, label, url, pids, cookies, sessions, seconds, say_, profile, gil)
         finally:
             os.sched_setaffinity(0, before)
     return out
@@ -555,13 +568,14 @@ def _levels(
     seconds: float,
     say_: Any,
     profile: int | None = None,
+    gil: bool = False,
 ) -> None:
     if True:
         # one warm-up session (first imports, caches), not counted
         run_level(url, pids, cookies, 1, 10)
         for n in sessions:
             say_(f"{label}: {n} sessions for {seconds:.0f} s")
-            spy = _py_spy(pids[0], seconds, f"{label}-{n}") if n == profile else None
+            spy = _py_spy(pids[0], seconds, f"{label}-{n}", gil) if n == profile else None
             level = run_level(url, pids, cookies, n, seconds)
             if spy is not None:
                 level["profile"] = _spy_summary(*spy)
@@ -649,6 +663,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--profile", type=int, help="py-spy record the (first) server during this N's window"
     )
+    p.add_argument(
+        "--gil",
+        action="store_true",
+        help="with --profile: sample only the thread holding the GIL (the process's CPU)",
+    )
     args = p.parse_args(argv)
     if not (args.sqlite or args.postgresql or args.two_servers):
         args.sqlite = True
@@ -675,7 +694,14 @@ def main(argv: list[str] | None = None) -> int:
                 server = two_servers(url) if label.startswith("two") else one_server(url, backend)
                 try:
                     res["setups"].append(
-                        run_setup(label, server, sessions, args.seconds, profile=args.profile)
+                        run_setup(
+                            label,
+                            server,
+                            sessions,
+                            args.seconds,
+                            profile=args.profile,
+                            gil=args.gil,
+                        )
                     )
                 except Exception as exc:
                     res["setups"].append({"setup": label, "error": f"{exc}"[:300]})

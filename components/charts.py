@@ -41,8 +41,8 @@ def show(build: Callable[..., alt.Chart | alt.LayerChart], /, *args: Any, **kwar
     spec = data.chart_spec(
         name,
         current_language(),
-        args,
-        kwargs,
+        tuple(data.frame_key(a) for a in args),
+        {k: data.frame_key(v) for k, v in kwargs.items()},
         lambda: stable_dataset_names(dict(convert(build(*args, **kwargs)))),
     )
     st.vega_lite_chart(spec, width="stretch")

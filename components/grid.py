@@ -58,7 +58,7 @@ def table(
     if df.empty:
         st.info(_(empty))
         return
-    out = pd.DataFrame(index=range(len(df)))
+    shown: dict[str, list[Any]] = {}  # (one frame built at the end, not a column at a time)
     rows = df.to_dict("records")  # plain dicts: iterrows builds a Series per row
     for col in columns:
         show = col.show.bound() if isinstance(col.show, Vocab) else col.show
@@ -71,7 +71,8 @@ def table(
                 link_cell(col.link(r), v) if v not in ("", "-") else None
                 for r, v in zip(rows, values, strict=True)
             ]
-        out[_(col.header)] = pd.Series(values, dtype=object)
+        shown[_(col.header)] = values
+    out = pd.DataFrame(shown, index=range(len(df)), dtype=object)
     config: dict[str, Any] = {
         _(c.header): st.column_config.Column(width=c.width) for c in columns if c.width
     }

@@ -183,6 +183,9 @@ def tiles(
     allowed = {p.path for p in pages_for(actor.roles)}
     done = complete_months(monthly, f.as_of)
     by_series = {k: g.tail(12) for k, g in done.groupby("series", sort=False)}
+    # (first month, last month, highest count, its month) of each series' bars, read once:
+    # pandas indexing per card costs more than the card's own texts.
+    peaks = {k: _peak(g["month"].tolist(), g["count"].tolist()) for k, g in by_series.items()}
     filtered = f.tech != ALL_TECHNOLOGIES
 
     def below(i: int) -> None:
@@ -207,16 +210,16 @@ def tiles(
                 ":material/filter_alt_off: "
                 + _("Not narrowed by the sector, field and origin filters.")
             )
-        bars = by_series.get(fig.series or "")
-        if bars is not None and len(bars) and int(bars["count"].max()) > 0:
-            top = bars.loc[bars["count"].idxmax()]
+        peak = peaks.get(fig.series or "")
+        if peak is not None:
+            first, last, n, month = peak
             lines.append(
                 _(
                     "Bars: new per month, {first} to {last}; highest {n} ({month}).",
-                    first=bars["month"].iloc[0],
-                    last=bars["month"].iloc[-1],
-                    n=fmt_int(int(top["count"])),
-                    month=top["month"],
+                    first=first,
+                    last=last,
+                    n=fmt_int(n),
+                    month=month,
                 )
             )
         when = changed.get(fig.entity)
@@ -257,6 +260,14 @@ def tiles(
             date=md_date(f.as_of),
         )
     )
+
+
+def _peak(months: list[str], counts: list[int]) -> tuple[str, str, int, str] | None:
+    """First and last month, the highest count and its (first) month; None without bars."""
+    if not counts or int(max(counts)) <= 0:
+        return None
+    top = counts.index(max(counts))
+    return months[0], months[-1], int(counts[top]), months[top]
 
 
 def _bars(by_series: Mapping[str, pd.DataFrame], series: str) -> list[int]:

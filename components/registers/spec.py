@@ -178,14 +178,14 @@ def shown(column: Column, record: Mapping[str, Any]) -> str:
 def display_frame(columns: tuple[Column, ...], df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with translated headers and labels instead of codes, in ``columns`` order;
     columns the data does not have (e.g. personal data withheld) are left out."""
-    out = pd.DataFrame(index=range(len(df)))
     records = df.to_dict("records")
-    for column in columns:
+    shown: dict[str, list[Any]] = {}  # (one frame built at the end: a column added at a time
+    for column in columns:  # costs pandas a copy and checks per column, on every rerun)
         if column.key not in df.columns:
             continue
         name = labeller(column.vocabulary) if column.vocabulary else None
-        out[_(column.header)] = pd.Series([text_of(column, r, name) for r in records], dtype=object)
-    return out
+        shown[_(column.header)] = [text_of(column, r, name) for r in records]
+    return pd.DataFrame(shown, index=range(len(df)), dtype=object)
 
 
 NAME_PX = 150  # a name or title column of a register table
