@@ -56,6 +56,13 @@ def keep(keys: Iterable[str]) -> None:
             st.session_state[key] = st.session_state[key]
 
 
+def prefixed(beginnings: Iterable[str]) -> list[str]:
+    """The session-state keys that begin with one of ``beginnings`` (e.g. every field of the
+    forms of a tab, whatever their generation; see :func:`keep`)."""
+    starts = tuple(beginnings)
+    return [k for k in st.session_state if isinstance(k, str) and k.startswith(starts)]
+
+
 def draw_open(
     labels: Sequence[str],
     key: str,

@@ -4,6 +4,14 @@ adoption, register a submission, propose a testbed's next step or the end of a r
 Each submits through the form kit (``components.forms``): ``db/`` checks the role
 and the rules again, a refusal is shown as sentences with the field problems under their
 fields, and a saved form comes back empty.
+
+The fields are plain keyed widgets in a bordered box (:func:`fields_box`), not an
+``st.form``: a form's tab is drawn only while it is open (issue #22), and what is typed into
+an ``st.form`` lives in the browser until it is sent, so it was lost when the user opened
+another tab. A plain widget's value reaches the session when the field is left (or Enter is
+pressed), and the work queue keeps the values of a closed tab's fields
+(``components.work_queue.action_tabs``). Each tab is a fragment, so a field's change reruns
+only its tab; the button sends the form.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from components import data
 from components.cells import row_name
@@ -25,6 +34,12 @@ from db import adoptions, approvals, clock, domain, technologies
 from db.adoptions.writes import year_bounds
 from db.policy import Actor
 from db.technologies import fields
+
+
+def fields_box(form: Form) -> DeltaGenerator:
+    """The box of ``form``'s fields (bordered, like ``st.form``; its page key is
+    ``wf_form_<name>``)."""
+    return st.container(border=True, key=f"wf_form_{form.name}")
 
 
 def _choice_label(df: pd.DataFrame) -> Callable[[int], str]:
@@ -51,7 +66,7 @@ def move_form(actor: Actor, to_screen: pd.DataFrame) -> None:
         int(r["id"]): {**r, "next_status": domain.TECH_TRANSITIONS[str(r["status"])][0]}
         for r in to_screen.to_dict("records")
     }
-    with st.form(form.name):
+    with fields_box(form):
         st.selectbox(
             _("Technology"),
             list(rows),
@@ -79,7 +94,7 @@ def move_form(actor: Actor, to_screen: pd.DataFrame) -> None:
             )
             return {"reg_no": row["reg_no"], "status": status_label("technology", to)}
 
-        st.form_submit_button(
+        st.button(
             _("Move to the next step"),
             type="primary",
             on_click=form.submit(
@@ -105,7 +120,7 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
     """Propose a registered technology for a city project."""
     form = Form("propose")
     first, last = year_bounds()
-    with st.form(form.name):
+    with fields_box(form):
         st.selectbox(
             _("Registered technology"),
             [int(i) for i in registered["id"]],
@@ -160,7 +175,7 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
             )
             return result
 
-        st.form_submit_button(
+        st.button(
             _("Propose"),
             type="primary",
             on_click=form.submit(
@@ -184,7 +199,7 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
         int(r["id"]): row_name(r, "name_ko", "name_en", en_reader=english)
         for r in owners.to_dict("records")
     }
-    with st.form(form.name):
+    with fields_box(form):
         technology_inputs(
             form,
             fields.TECHNOLOGY,
@@ -212,7 +227,7 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
             )
             return result
 
-        st.form_submit_button(
+        st.button(
             _("Register the submission"),
             type="primary",
             on_click=form.submit(
@@ -258,7 +273,7 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
     if tb_id is None:
         return
     row = by_id[int(tb_id)]
-    with st.form(form.name):
+    with fields_box(form):
         st.radio(
             _("Next step"),
             list(row["next_statuses"]),
@@ -315,7 +330,7 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
             )
             return result
 
-        st.form_submit_button(
+        st.button(
             _("Propose the step"),
             type="primary",
             on_click=form.submit(
@@ -332,7 +347,7 @@ def end_registration_form(actor: Actor, choices: Callable[[], pd.DataFrame]) -> 
     form = Form("end")
     st.subheader(_("Propose ending a registration"))
     registered = choices()
-    with st.form(form.name):
+    with fields_box(form):
         st.selectbox(
             _("Registered technology"),
             [int(i) for i in registered["id"]],
@@ -364,7 +379,7 @@ def end_registration_form(actor: Actor, choices: Callable[[], pd.DataFrame]) -> 
             )
             return result
 
-        st.form_submit_button(
+        st.button(
             _("Propose ending the registration"),
             type="primary",
             on_click=form.submit(

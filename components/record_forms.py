@@ -278,10 +278,11 @@ ORG_FIELDS = ("name_ko", "name_en", "kind", "region")
 
 
 def add_organization_form(actor: Actor) -> None:
-    """Register an organization (a firm, institution, university ...)."""
+    """Register an organization (a firm, institution, university ...). A form of the work
+    queue: plain widgets, not ``st.form`` (see ``components.queue_forms``)."""
     form = Form("add_org")
     st.subheader(_("Add an organization"))
-    with st.form(form.name):
+    with st.container(border=True, key=f"wf_form_{form.name}"):
         left, right = st.columns(2)
         with left:
             st.text_input(_("Name in Korean"), max_chars=200, key=widget_key(form, "name_ko"))
@@ -314,7 +315,7 @@ def add_organization_form(actor: Actor) -> None:
             )
             return result
 
-        st.form_submit_button(
+        st.button(
             _("Add the organization"),
             type="primary",
             on_click=form.submit(ORG_FIELDS, write, lambda _r: _("The organization was added.")),
@@ -325,7 +326,8 @@ def add_organization_form(actor: Actor) -> None:
 
 
 def edit_testbed_form(actor: Actor, testbeds: pd.DataFrame) -> None:
-    """Correct the site of a testbed that is not finished (its stages move by proposals)."""
+    """Correct the site of a testbed that is not finished (its stages move by proposals). A
+    form of the work queue: plain widgets, not ``st.form`` (see ``components.queue_forms``)."""
     st.subheader(_("Correct a testbed's site"))
     if testbeds.empty:
         st.info(_("No testbed can take a step now (finished, or a step is already waiting)."))
@@ -347,7 +349,7 @@ def edit_testbed_form(actor: Actor, testbeds: pd.DataFrame) -> None:
         return
     form = Form(f"edit_testbed_{record_id}")
     version_caption(snap)
-    with st.form(form.name):
+    with st.container(border=True, key=f"wf_form_{form.name}"):
         st.text_input(_("Site"), value=snap.site or "", max_chars=300, key=widget_key(form, "site"))
         form.field_error("site")
         st.text_input(
@@ -366,7 +368,7 @@ def edit_testbed_form(actor: Actor, testbeds: pd.DataFrame) -> None:
             )
             return result
 
-        st.form_submit_button(
+        st.button(
             _("Save the changes"),
             on_click=form.submit(
                 ("site", "reason"),

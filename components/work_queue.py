@@ -15,7 +15,7 @@ import streamlit as st
 
 from components import data, lazy_tabs
 from components.cells import day, escape_markdown, row_name
-from components.forms import Form
+from components.forms import FLASH, Form
 from components.grid import Col, date_col, table, title_col, vocab
 from components.i18n import N_, _, fmt_int
 from components.labels import label, status_label
@@ -58,15 +58,27 @@ _ACTION_FORM = {
 
 
 ACTION_KEY = "wq_action_tab"  # the forms' tabs
+# The keys (their beginnings) of the widgets of each form's tab (:data:`ACTIONS`): the
+# values typed or chosen in a tab's fields are kept while another tab is open.
+FORM_KEYS: tuple[tuple[str, ...], ...] = (
+    ("wf_move_",),
+    ("wf_adopt_",),
+    ("wf_reg_", "rf_add_org_"),
+    ("wf_tb_", "rf_edit_testbed_", "wf_end_"),
+    ("wq_application_", "wf_app_", "wq_request_", "wq_accept_"),
+)
 
 
 def action_tabs(drawers: Sequence[Callable[[], None]]) -> None:
-    """The forms' tabs, one drawer each (:data:`ACTIONS`). Every tab's forms are drawn,
-    not only the open one's: what a user typed into a form lives in the browser until it is
-    submitted, and a form that is not drawn for a run comes back empty. An item just opened
-    from a list (:func:`_opener`) makes its form's tab the open one and is chosen in that
-    form (its search box set to its registration number, so the choices hold it however
-    long the list)."""
+    """The forms' tabs, one drawer each (:data:`ACTIONS`). Only the open tab is drawn
+    (:mod:`components.lazy_tabs`); the forms' fields are plain widgets
+    (``components.queue_forms``), so what a user typed or chose in a closed tab's fields is
+    kept (:data:`FORM_KEYS`) and is there again when the tab is opened. Each tab is a
+    fragment: a field's change reruns only the tab, a sent form the whole page.
+
+    An item just opened from a list (:func:`_opener`) makes its form's tab the open one and
+    is chosen in that form (its search box set to its registration number, so the choices
+    hold it however long the list)."""
     opened = st.session_state.get(OPENED_KEY)
     if opened and opened.get("fresh"):
         action = str(opened["action"])  # a msgid
@@ -75,10 +87,22 @@ def action_tabs(drawers: Sequence[Callable[[], None]]) -> None:
         st.session_state[Form(form).key(box)] = int(opened["id"])
         lazy_tabs.choose(ACTION_KEY, ACTIONS.index(action))
         st.session_state[OPENED_KEY] = {**opened, "fresh": False}
-    tabs, _shown = lazy_tabs.open_tab([_(a) for a in ACTIONS], ACTION_KEY)
-    for tab, draw in zip(tabs, drawers, strict=True):
-        with tab:
-            draw()
+    lazy_tabs.draw_open(
+        [_(a) for a in ACTIONS],
+        ACTION_KEY,
+        [partial(_form_tab, draw) for draw in drawers],
+        [lazy_tabs.prefixed(keys) for keys in FORM_KEYS],
+    )
+
+
+@st.fragment
+def _form_tab(draw: Callable[[], None]) -> None:
+    """One form tab; a change of its fields reruns only it. A form just sent (its outcome
+    waits to be shown at the top of the page) reruns the whole page, which shows the
+    outcome and the lists and counts as they are now."""
+    if FLASH in st.session_state:
+        st.rerun(scope="app")
+    draw()
 
 
 def _opener(action: str) -> Callable[[Mapping[str, Any]], None]:
