@@ -18,6 +18,7 @@ import streamlit as st
 
 from components import audit_words as words
 from components import data, lazy_tabs
+from components.cells import escape_markdown
 from components.export import download_buttons
 from components.forms import show_error
 from components.grid import HEADER_PX, ROW_PX
@@ -531,15 +532,66 @@ def verify_panel(actor: Actor) -> None:
     receipt_check(actor)
 
 
-def receipt_check(actor: Actor) -> None:
-    """The chain checked against a head receipt kept outside the database."""
-    uploaded = st.file_uploader(
-        _("Check against a head receipt"), type=["json"], key="at_receipt_upload"
+RECEIPT_CHOSEN = "at_receipt_chosen"  # the head receipt chosen to check against: (name, bytes)
+RECEIPT_UPLOAD = "at_receipt_upload"  # its uploader's key (and a number: a new box after Clear)
+
+
+def _uploader_key() -> str:
+    return f"{RECEIPT_UPLOAD}_{int(st.session_state.get(RECEIPT_UPLOAD + '_n', 0))}"
+
+
+def _hold_receipt() -> None:
+    """The file just chosen is held in the session: the tabs draw only the open one, and an
+    uploader that is not drawn forgets its file (the auditor would have to choose it again
+    after looking at another tab)."""
+    chosen = st.session_state.get(_uploader_key())
+    if chosen is not None:
+        st.session_state[RECEIPT_CHOSEN] = (str(chosen.name), chosen.getvalue())
+
+
+def _clear_receipt() -> None:
+    st.session_state.pop(RECEIPT_CHOSEN, None)
+    st.session_state[RECEIPT_UPLOAD + "_n"] = (
+        int(st.session_state.get(RECEIPT_UPLOAD + "_n", 0)) + 1
     )
-    if uploaded is None:
+
+
+def _size(n: int) -> str:
+    return (
+        _("{n} kB", n=fmt_int(max(1, round(n / 1000))))
+        if n >= 1000
+        else _("{n} bytes", n=fmt_int(n))
+    )
+
+
+def receipt_check(actor: Actor) -> None:
+    """The chain checked against a head receipt kept outside the database. The file chosen
+    is held until the auditor clears it (see :func:`_hold_receipt`)."""
+    held = st.session_state.get(RECEIPT_CHOSEN)
+    if held is None:
+        st.file_uploader(
+            _("Check against a head receipt"),
+            type=["json"],
+            key=_uploader_key(),
+            on_change=_hold_receipt,
+        )
         return
+    name, content = held
+    st.markdown("**" + _("Check against a head receipt") + "**")
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    with left:
+        st.caption(
+            escape_markdown(_("Chosen: {name}, {size}", name=name, size=_size(len(content))))
+        )
+    with right:
+        st.button(
+            _("Remove the receipt"),
+            key="at_receipt_clear",
+            on_click=_clear_receipt,
+            icon=":material/close:",
+        )
     try:
-        checked = data.read(check_head_receipt, actor=actor, content=uploaded.getvalue())
+        checked = data.read(check_head_receipt, actor=actor, content=content)
     except DomainError as exc:
         explain(exc)
         return
