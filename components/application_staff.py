@@ -69,6 +69,7 @@ def queue_list(actor: Actor) -> int | None:
         format_func=lambda i: titles[int(i)],
         placeholder=_("Choose an application"),
         key=f"wq_application_{current_language()}",  # the options' text is the language's
+        persist_state="page",  # kept while another tab of the work queue is open
     )
     return None if chosen is None else int(chosen)
 
@@ -85,12 +86,14 @@ def handle(actor: Actor, owners: Callable[[], pd.DataFrame]) -> None:
     if view.status != "submitted":
         st.info(_("This application waits for the applicant's answer."))
         return
-    # Plain widgets, not st.form: the work queue draws this tab only while it is open and
-    # keeps the values of its fields meanwhile (see components.queue_forms).
+    # Plain widgets, not st.form: the work queue draws this tab only while it is open, and
+    # its fields keep their values meanwhile (persist_state; see components.queue_forms).
     left, right = st.columns(2)
     with left, st.container(border=True, key=f"wf_form_request_info_{view.id}"):
         st.subheader(_("Ask for more information"))
-        request = st.text_area(_("What is missing"), max_chars=4000, key=f"wq_request_{view.id}")
+        request = st.text_area(
+            _("What is missing"), max_chars=4000, key=f"wq_request_{view.id}", persist_state="page"
+        )
         ask = st.button(_("Send the request"))
     if ask:
         title = view.title_ko or view.title_en
@@ -124,6 +127,7 @@ def handle(actor: Actor, owners: Callable[[], pd.DataFrame]) -> None:
             index=None,
             placeholder=_("Choose an organization"),
             key=f"wq_accept_owner_{view.id}",
+            persist_state="page",
         )
         st.caption(
             _(

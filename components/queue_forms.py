@@ -17,7 +17,7 @@ only its tab; the button sends the form.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -34,6 +34,12 @@ from db import adoptions, approvals, clock, domain, technologies
 from db.adoptions.writes import year_bounds
 from db.policy import Actor
 from db.technologies import fields
+
+PERSIST: Literal["page"] = "page"
+"""The fields keep their values while they are not drawn (another tab open), as long as the
+user stays on the page: ``persist_state`` of Streamlit's widgets, which also shows the value
+again when the field is drawn again (a value only put back into the session would be held by
+the server but shown empty)."""
 
 
 def fields_box(form: Form) -> DeltaGenerator:
@@ -74,9 +80,12 @@ def move_form(actor: Actor, to_screen: pd.DataFrame) -> None:
             index=None,
             placeholder=_("Choose a technology"),
             key=form.key("wf_move_tech"),
+            persist_state=PERSIST,
         )
         form.field_error("tech_id")
-        st.text_input(_("Note (optional)"), max_chars=500, key=form.key("wf_move_note"))
+        st.text_input(
+            _("Note (optional)"), max_chars=500, key=form.key("wf_move_note"), persist_state=PERSIST
+        )
         form.field_error("reason")
         st.caption(_("Submitted → Screening; Screening → Under review."))
 
@@ -128,11 +137,22 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
             index=None,
             placeholder=_("Choose a technology"),
             key=form.key("wf_adopt_technology_id"),
+            persist_state=PERSIST,
         )
         form.field_error("technology_id")
-        st.text_input(_("City project"), max_chars=300, key=form.key("wf_adopt_project_name"))
+        st.text_input(
+            _("City project"),
+            max_chars=300,
+            key=form.key("wf_adopt_project_name"),
+            persist_state=PERSIST,
+        )
         form.field_error("project_name")
-        st.text_input(_("Department"), max_chars=200, key=form.key("wf_adopt_department"))
+        st.text_input(
+            _("Department"),
+            max_chars=200,
+            key=form.key("wf_adopt_department"),
+            persist_state=PERSIST,
+        )
         form.field_error("department")
         left, right = st.columns(2)
         with left:
@@ -143,6 +163,7 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
                 value=None,
                 placeholder=_("e.g. 250000000"),
                 key=form.key("wf_adopt_budget_krw"),
+                persist_state=PERSIST,
             )
             form.field_error("budget_krw")
         with right:
@@ -153,9 +174,15 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
                 value=min(max(clock.city_today().year, first), last),
                 step=1,
                 key=form.key("wf_adopt_year"),
+                persist_state=PERSIST,
             )
             form.field_error("year")
-        st.text_area(_("Justification"), max_chars=4000, key=form.key("wf_adopt_justification"))
+        st.text_area(
+            _("Justification"),
+            max_chars=4000,
+            key=form.key("wf_adopt_justification"),
+            persist_state=PERSIST,
+        )
         form.field_error("justification")
 
         def write() -> int:
@@ -205,6 +232,7 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
             fields.TECHNOLOGY,
             lambda k: form.key(f"wf_reg_{k}"),
             organisations=names,
+            persist_state=PERSIST,
         )
         st.caption(
             _(
@@ -269,6 +297,7 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
         index=None,
         placeholder=_("Choose a testbed"),
         key=form.key("wf_tb_id"),
+        persist_state=PERSIST,
     )
     if tb_id is None:
         return
@@ -280,6 +309,7 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
             format_func=lambda c: status_label("testbed", c),
             horizontal=True,
             key=form.key("wf_tb_to"),
+            persist_state=PERSIST,
         )
         form.field_error("to")
         st.caption(
@@ -289,17 +319,26 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
                 "the certification won."
             )
         )
-        st.text_input(_("Site"), max_chars=300, key=form.key("wf_tb_site"))
+        st.text_input(_("Site"), max_chars=300, key=form.key("wf_tb_site"), persist_state=PERSIST)
         form.field_error("site")
         c1, c2, c3 = st.columns(3)
         with c1:
-            st.date_input(_("Start"), value=None, key=form.key("wf_tb_started"))
+            st.date_input(
+                _("Start"), value=None, key=form.key("wf_tb_started"), persist_state=PERSIST
+            )
             form.field_error("started_on")
         with c2:
-            st.date_input(_("Planned end"), value=None, key=form.key("wf_tb_planned"))
+            st.date_input(
+                _("Planned end"), value=None, key=form.key("wf_tb_planned"), persist_state=PERSIST
+            )
             form.field_error("planned_end_on")
         with c3:
-            st.date_input(_("Completed on"), value=None, key=form.key("wf_tb_completed"))
+            st.date_input(
+                _("Completed on"),
+                value=None,
+                key=form.key("wf_tb_completed"),
+                persist_state=PERSIST,
+            )
             form.field_error("completed_on")
         st.selectbox(
             _("Certification won"),
@@ -308,9 +347,12 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
             index=None,
             placeholder=_("Choose a certification"),
             key=form.key("wf_tb_cert"),
+            persist_state=PERSIST,
         )
         form.field_error("certification")
-        st.text_input(_("Note (optional)"), max_chars=500, key=form.key("wf_tb_reason"))
+        st.text_input(
+            _("Note (optional)"), max_chars=500, key=form.key("wf_tb_reason"), persist_state=PERSIST
+        )
         form.field_error("reason")
 
         def write() -> int:
@@ -355,6 +397,7 @@ def end_registration_form(actor: Actor, choices: Callable[[], pd.DataFrame]) -> 
             index=None,
             placeholder=_("Choose a technology"),
             key=form.key("wf_end_tech"),
+            persist_state=PERSIST,
         )
         form.field_error("tech_id")
         st.radio(
@@ -363,8 +406,11 @@ def end_registration_form(actor: Actor, choices: Callable[[], pd.DataFrame]) -> 
             format_func=lambda c: status_label("technology", c),
             horizontal=True,
             key=form.key("wf_end_to"),
+            persist_state=PERSIST,
         )
-        st.text_input(_("Reason"), max_chars=500, key=form.key("wf_end_reason"))
+        st.text_input(
+            _("Reason"), max_chars=500, key=form.key("wf_end_reason"), persist_state=PERSIST
+        )
         form.field_error("reason")
 
         def write() -> int | None:

@@ -58,23 +58,14 @@ _ACTION_FORM = {
 
 
 ACTION_KEY = "wq_action_tab"  # the forms' tabs
-# The keys (their beginnings) of the widgets of each form's tab (:data:`ACTIONS`): the
-# values typed or chosen in a tab's fields are kept while another tab is open.
-FORM_KEYS: tuple[tuple[str, ...], ...] = (
-    ("wf_move_",),
-    ("wf_adopt_",),
-    ("wf_reg_", "rf_add_org_"),
-    ("wf_tb_", "rf_edit_testbed_", "wf_end_"),
-    ("wq_application_", "wf_app_", "wq_request_", "wq_accept_"),
-)
 
 
 def action_tabs(drawers: Sequence[Callable[[], None]]) -> None:
     """The forms' tabs, one drawer each (:data:`ACTIONS`). Only the open tab is drawn
-    (:mod:`components.lazy_tabs`); the forms' fields are plain widgets
-    (``components.queue_forms``), so what a user typed or chose in a closed tab's fields is
-    kept (:data:`FORM_KEYS`) and is there again when the tab is opened. Each tab is a
-    fragment: a field's change reruns only the tab, a sent form the whole page.
+    (:mod:`components.lazy_tabs`); the forms' fields are plain widgets that keep their
+    values while not drawn (``components.queue_forms``), so what a user typed or chose in a
+    closed tab's fields is there again when the tab is opened. Each tab is a fragment: a
+    field's change reruns only the tab, a sent form the whole page.
 
     An item just opened from a list (:func:`_opener`) makes its form's tab the open one and
     is chosen in that form (its search box set to its registration number, so the choices
@@ -88,10 +79,7 @@ def action_tabs(drawers: Sequence[Callable[[], None]]) -> None:
         lazy_tabs.choose(ACTION_KEY, ACTIONS.index(action))
         st.session_state[OPENED_KEY] = {**opened, "fresh": False}
     lazy_tabs.draw_open(
-        [_(a) for a in ACTIONS],
-        ACTION_KEY,
-        [partial(_form_tab, draw) for draw in drawers],
-        [lazy_tabs.prefixed(keys) for keys in FORM_KEYS],
+        [_(a) for a in ACTIONS], ACTION_KEY, [partial(_form_tab, draw) for draw in drawers]
     )
 
 
@@ -352,7 +340,7 @@ SEARCH_TESTBED = N_("Search testbeds by registration number, title or site")
 def choice_search(key: str, label: str = N_("Search by registration number or title")) -> str:
     """A search box above a form's long select box (outside the form, so typing updates the
     list); the page reads the choices matching it, at most :data:`CHOICE_LIMIT`."""
-    return str(st.text_input(_(label), key=key, max_chars=200) or "")
+    return str(st.text_input(_(label), key=key, max_chars=200, persist_state="page") or "")
 
 
 def choice_note(choices: pd.DataFrame) -> None:
