@@ -595,18 +595,13 @@ def receipt_check(actor: Actor) -> None:
         return
     name, content = held
     st.markdown("**" + _("Check against a head receipt") + "**")
-    left, right = st.columns([3, 1], vertical_alignment="center")
-    with left:
-        st.caption(
-            escape_markdown(_("Chosen: {name}, {size}", name=name, size=_size(len(content))))
-        )
-    with right:
-        st.button(
-            _("Remove the receipt"),
-            key="at_receipt_clear",
-            on_click=_clear_receipt,
-            icon=":material/close:",
-        )
+    st.caption(escape_markdown(_("Chosen: {name}, {size}", name=name, size=_size(len(content)))))
+    st.button(
+        _("Remove the receipt"),
+        key="at_receipt_clear",
+        on_click=_clear_receipt,
+        icon=":material/close:",
+    )
     try:
         checked = data.read(check_head_receipt, actor=actor, content=content)
     except DomainError as exc:
