@@ -69,6 +69,7 @@ def queue_list(actor: Actor) -> int | None:
         format_func=lambda i: titles[int(i)],
         placeholder=_("Choose an application"),
         key=f"wq_application_{current_language()}",  # the options' text is the language's
+        persist_state="page",  # kept while another tab of the work queue is open
     )
     return None if chosen is None else int(chosen)
 
@@ -85,11 +86,15 @@ def handle(actor: Actor, owners: Callable[[], pd.DataFrame]) -> None:
     if view.status != "submitted":
         st.info(_("This application waits for the applicant's answer."))
         return
+    # Plain widgets, not st.form: the work queue draws this tab only while it is open, and
+    # its fields keep their values meanwhile (persist_state; see components.queue_forms).
     left, right = st.columns(2)
-    with left, st.form(f"request_info_{view.id}", clear_on_submit=True):
+    with left, st.container(border=True, key=f"wf_form_request_info_{view.id}"):
         st.subheader(_("Ask for more information"))
-        request = st.text_area(_("What is missing"), max_chars=4000)
-        ask = st.form_submit_button(_("Send the request"))
+        request = st.text_area(
+            _("What is missing"), max_chars=4000, key=f"wq_request_{view.id}", persist_state="page"
+        )
+        ask = st.button(_("Send the request"))
     if ask:
         title = view.title_ko or view.title_en
         try:
@@ -108,18 +113,21 @@ def handle(actor: Actor, owners: Callable[[], pd.DataFrame]) -> None:
             show_problems(exc)
         else:
             mailing.send_queued()
+            st.session_state.pop(f"wq_request_{view.id}", None)  # sent: the box starts empty
             flash("success", _("The request was sent; the application waits for the answer."))
             st.rerun()
     with right:
         st.subheader(_("Take into registration"))
         names = _owner_names(owners())
-    with right, st.form(f"accept_{view.id}"):
+    with right, st.container(border=True, key=f"wf_form_accept_{view.id}"):
         owner = st.selectbox(
             _("Owner"),
             list(names),
             format_func=lambda i: names.get(int(i), "-"),
             index=None,
             placeholder=_("Choose an organization"),
+            key=f"wq_accept_owner_{view.id}",
+            persist_state="page",
         )
         st.caption(
             _(
@@ -127,7 +135,7 @@ def handle(actor: Actor, owners: Callable[[], pd.DataFrame]) -> None:
                 "and decision then follow as for every submission."
             )
         )
-        accept = st.form_submit_button(_("Register as a submission"), type="primary")
+        accept = st.button(_("Register as a submission"), type="primary")
     if accept:
         try:
             _tech, reg_no = data.write(

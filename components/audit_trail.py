@@ -17,7 +17,8 @@ import pandas as pd
 import streamlit as st
 
 from components import audit_words as words
-from components import data, lazy_tabs
+from components import data
+from components.cells import escape_markdown
 from components.export import download_buttons
 from components.forms import show_error
 from components.grid import HEADER_PX, ROW_PX
@@ -47,14 +48,9 @@ EXPORT_READY = "audit_export_ready"  # the filters the files were asked for
 VERIFIED = "audit_verified"  # the last verification: (result, expected head, when)
 SIGN_IN = "signin."  # sign-ins and sessions: a tab of their own
 TABS_KEY = "at_tabs"  # the page's tabs (components.lazy_tabs: only the open one is drawn)
-_FILTERS = ("user", "action", "from", "to", "size", "raw")
-# The widgets of each tab that keep their values while another tab is open (the filters,
-# the event shown in full, a head hash typed in).
-KEPT: tuple[tuple[str, ...], ...] = (
-    (*(f"at_{f}" for f in _FILTERS), "at_entity", "at_entity_id", "at_detail_id"),
-    tuple(f"as_{f}" for f in _FILTERS),
-    ("at_expected",),
-)
+# The filters, the event shown in full and a head hash typed in keep their values while
+# another tab is open: persist_state="page" (Streamlit forgets a widget that a run leaves out,
+# and only the open tab is drawn).
 DETAIL_OPEN = "at_detail_open"  # "One event in full" is open (drawn only then)
 
 
@@ -85,7 +81,12 @@ def filter_form(
     families = [] if sign_ins else sorted({a.split(".", 1)[0] + "." for a in actions if "." in a})
     top = st.columns(4)
     actor = top[0].selectbox(
-        _("User"), users, index=None, placeholder=_("All users"), key=f"{k}_user"
+        _("User"),
+        users,
+        index=None,
+        placeholder=_("All users"),
+        key=f"{k}_user",
+        persist_state="page",
     )
     entity = None
     entity_id = ""
@@ -97,11 +98,13 @@ def filter_form(
             format_func=words.entity_label,
             placeholder=_("All kinds"),
             key="at_entity",
+            persist_state="page",
         )
         entity_id = top[2].text_input(
             _("Record number"),
             max_chars=64,
             key="at_entity_id",
+            persist_state="page",
             help=_("The number of one record of the chosen kind."),
             disabled=entity is None,
         )
@@ -112,19 +115,33 @@ def filter_form(
         format_func=words.action_label,
         placeholder=_("All actions"),
         key=f"{k}_action",
+        persist_state="page",
     )
     low = st.columns(4)
     today = clock.city_today()
     date_from = low[0].date_input(
-        _("From (KST)"), value=None, max_value=today, format="YYYY-MM-DD", key=f"{k}_from"
+        _("From (KST)"),
+        value=None,
+        max_value=today,
+        format="YYYY-MM-DD",
+        key=f"{k}_from",
+        persist_state="page",
     )
     date_to = low[1].date_input(
-        _("To (KST)"), value=None, max_value=today, format="YYYY-MM-DD", key=f"{k}_to"
+        _("To (KST)"),
+        value=None,
+        max_value=today,
+        format="YYYY-MM-DD",
+        key=f"{k}_to",
+        persist_state="page",
     )
-    low[2].selectbox(_("Events per page"), PAGE_SIZES, index=1, key=f"{k}_size")
+    low[2].selectbox(
+        _("Events per page"), PAGE_SIZES, index=1, key=f"{k}_size", persist_state="page"
+    )
     low[3].toggle(
         _("Show codes and raw values"),
         key=f"{k}_raw",
+        persist_state="page",
         help=_("Adds the user name, action, kind of record, its id and the stored JSON."),
     )
     return AuditFilters(
@@ -290,7 +307,6 @@ def event_detail(
         on_change="rerun",
     )
     if not box.open:
-        lazy_tabs.keep(["at_detail_id"])
         return
     with box:
         event_id = st.number_input(
@@ -299,6 +315,7 @@ def event_detail(
             max_value=max(1, head.last_id),
             step=1,
             key="at_detail_id",
+            persist_state="page",
         )
         try:
             ev = data.audit_event(url, actor, int(event_id))
@@ -487,6 +504,7 @@ def verify_panel(actor: Actor) -> None:
         _("Head hash exported earlier (optional)"),
         max_chars=80,
         key="at_expected",
+        persist_state="page",
         placeholder=_("64 characters 0-9 and a-f"),
         help=_(
             "With a head hash noted earlier, the check also shows whether events after it "
@@ -531,15 +549,61 @@ def verify_panel(actor: Actor) -> None:
     receipt_check(actor)
 
 
-def receipt_check(actor: Actor) -> None:
-    """The chain checked against a head receipt kept outside the database."""
-    uploaded = st.file_uploader(
-        _("Check against a head receipt"), type=["json"], key="at_receipt_upload"
+RECEIPT_CHOSEN = "at_receipt_chosen"  # the head receipt chosen to check against: (name, bytes)
+RECEIPT_UPLOAD = "at_receipt_upload"  # its uploader's key (and a number: a new box after Clear)
+
+
+def _uploader_key() -> str:
+    return f"{RECEIPT_UPLOAD}_{int(st.session_state.get(RECEIPT_UPLOAD + '_n', 0))}"
+
+
+def _hold_receipt() -> None:
+    """The file just chosen is held in the session: the tabs draw only the open one, and an
+    uploader that is not drawn forgets its file (the auditor would have to choose it again
+    after looking at another tab)."""
+    chosen = st.session_state.get(_uploader_key())
+    if chosen is not None:
+        st.session_state[RECEIPT_CHOSEN] = (str(chosen.name), chosen.getvalue())
+
+
+def _clear_receipt() -> None:
+    st.session_state.pop(RECEIPT_CHOSEN, None)
+    st.session_state[RECEIPT_UPLOAD + "_n"] = (
+        int(st.session_state.get(RECEIPT_UPLOAD + "_n", 0)) + 1
     )
-    if uploaded is None:
+
+
+def _size(n: int) -> str:
+    return (
+        _("{n} kB", n=fmt_int(max(1, round(n / 1000))))
+        if n >= 1000
+        else _("{n} bytes", n=fmt_int(n))
+    )
+
+
+def receipt_check(actor: Actor) -> None:
+    """The chain checked against a head receipt kept outside the database. The file chosen
+    is held until the auditor clears it (see :func:`_hold_receipt`)."""
+    held = st.session_state.get(RECEIPT_CHOSEN)
+    if held is None:
+        st.file_uploader(
+            _("Check against a head receipt"),
+            type=["json"],
+            key=_uploader_key(),
+            on_change=_hold_receipt,
+        )
         return
+    name, content = held
+    st.markdown("**" + _("Check against a head receipt") + "**")
+    st.caption(escape_markdown(_("Chosen: {name}, {size}", name=name, size=_size(len(content)))))
+    st.button(
+        _("Remove the receipt"),
+        key="at_receipt_clear",
+        on_click=_clear_receipt,
+        icon=":material/close:",
+    )
     try:
-        checked = data.read(check_head_receipt, actor=actor, content=uploaded.getvalue())
+        checked = data.read(check_head_receipt, actor=actor, content=content)
     except DomainError as exc:
         explain(exc)
         return

@@ -12,7 +12,7 @@ the first tab again). The place also survives a change of language.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
@@ -45,30 +45,21 @@ def open_tab(labels: Sequence[str], key: str) -> tuple[Sequence[Any], int]:
     return tabs, shown
 
 
-def keep(keys: Iterable[str]) -> None:
-    """Keep the values of these widgets (by key) through a run that does not draw them:
-    Streamlit forgets the value of a widget that a run leaves out, so a search typed in a
-    closed tab would be gone when the tab is opened again. (Only widgets of a closed tab:
-    a value set this way for a widget drawn in the same run would be refused or warned of.)
-    """
-    for key in keys:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
-
-
 def draw_open(
     labels: Sequence[str],
     key: str,
     drawers: Sequence[Callable[[], None]],
-    kept: Sequence[Iterable[str]] = (),
 ) -> int:
-    """Tabs of ``labels``; the open one's drawer (one per label) draws its content, and
-    the widgets named in ``kept`` (keys, one list per tab) of the closed tabs keep their
-    values. Returns the open tab's place."""
+    """Tabs of ``labels``; the open one's drawer (one per label) draws its content. Returns
+    the open tab's place.
+
+    Streamlit forgets the value of a widget that a run leaves out: a widget of a tab whose
+    value must survive another tab being open (a filter, a search, a form's field) is made
+    with ``persist_state="page"``, which keeps the value while the user stays on the page and
+    shows it again when the tab is drawn again. (Putting the value back into the session
+    while the tab is closed is not enough: the server then holds it but the browser shows
+    the widget empty.)"""
     tabs, shown = open_tab(labels, key)
-    for place, keys in enumerate(kept):
-        if place != shown:
-            keep(keys)
     with tabs[shown]:
         drawers[shown]()
     return shown

@@ -4,15 +4,24 @@ adoption, register a submission, propose a testbed's next step or the end of a r
 Each submits through the form kit (``components.forms``): ``db/`` checks the role
 and the rules again, a refusal is shown as sentences with the field problems under their
 fields, and a saved form comes back empty.
+
+The fields are plain keyed widgets in a bordered box (:func:`fields_box`), not an
+``st.form``: a form's tab is drawn only while it is open (issue #22), and what is typed into
+an ``st.form`` lives in the browser until it is sent, so it was lost when the user opened
+another tab. A plain widget's value reaches the session when the field is left (or Enter is
+pressed), and the work queue keeps the values of a closed tab's fields
+(``components.work_queue.action_tabs``). Each tab is a fragment, so a field's change reruns
+only its tab; the button sends the form.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from components import data
 from components.cells import row_name
@@ -25,6 +34,18 @@ from db import adoptions, approvals, clock, domain, technologies
 from db.adoptions.writes import year_bounds
 from db.policy import Actor
 from db.technologies import fields
+
+PERSIST: Literal["page"] = "page"
+"""The fields keep their values while they are not drawn (another tab open), as long as the
+user stays on the page: ``persist_state`` of Streamlit's widgets, which also shows the value
+again when the field is drawn again (a value only put back into the session would be held by
+the server but shown empty)."""
+
+
+def fields_box(form: Form) -> DeltaGenerator:
+    """The box of ``form``'s fields (bordered, like ``st.form``; its page key is
+    ``wf_form_<name>``)."""
+    return st.container(border=True, key=f"wf_form_{form.name}")
 
 
 def _choice_label(df: pd.DataFrame) -> Callable[[int], str]:
@@ -51,7 +72,7 @@ def move_form(actor: Actor, to_screen: pd.DataFrame) -> None:
         int(r["id"]): {**r, "next_status": domain.TECH_TRANSITIONS[str(r["status"])][0]}
         for r in to_screen.to_dict("records")
     }
-    with st.form(form.name):
+    with fields_box(form):
         st.selectbox(
             _("Technology"),
             list(rows),
@@ -59,9 +80,12 @@ def move_form(actor: Actor, to_screen: pd.DataFrame) -> None:
             index=None,
             placeholder=_("Choose a technology"),
             key=form.key("wf_move_tech"),
+            persist_state=PERSIST,
         )
         form.field_error("tech_id")
-        st.text_input(_("Note (optional)"), max_chars=500, key=form.key("wf_move_note"))
+        st.text_input(
+            _("Note (optional)"), max_chars=500, key=form.key("wf_move_note"), persist_state=PERSIST
+        )
         form.field_error("reason")
         st.caption(_("Submitted → Screening; Screening → Under review."))
 
@@ -79,7 +103,7 @@ def move_form(actor: Actor, to_screen: pd.DataFrame) -> None:
             )
             return {"reg_no": row["reg_no"], "status": status_label("technology", to)}
 
-        st.form_submit_button(
+        st.button(
             _("Move to the next step"),
             type="primary",
             on_click=form.submit(
@@ -105,7 +129,7 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
     """Propose a registered technology for a city project."""
     form = Form("propose")
     first, last = year_bounds()
-    with st.form(form.name):
+    with fields_box(form):
         st.selectbox(
             _("Registered technology"),
             [int(i) for i in registered["id"]],
@@ -113,11 +137,22 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
             index=None,
             placeholder=_("Choose a technology"),
             key=form.key("wf_adopt_technology_id"),
+            persist_state=PERSIST,
         )
         form.field_error("technology_id")
-        st.text_input(_("City project"), max_chars=300, key=form.key("wf_adopt_project_name"))
+        st.text_input(
+            _("City project"),
+            max_chars=300,
+            key=form.key("wf_adopt_project_name"),
+            persist_state=PERSIST,
+        )
         form.field_error("project_name")
-        st.text_input(_("Department"), max_chars=200, key=form.key("wf_adopt_department"))
+        st.text_input(
+            _("Department"),
+            max_chars=200,
+            key=form.key("wf_adopt_department"),
+            persist_state=PERSIST,
+        )
         form.field_error("department")
         left, right = st.columns(2)
         with left:
@@ -128,6 +163,7 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
                 value=None,
                 placeholder=_("e.g. 250000000"),
                 key=form.key("wf_adopt_budget_krw"),
+                persist_state=PERSIST,
             )
             form.field_error("budget_krw")
         with right:
@@ -138,9 +174,15 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
                 value=min(max(clock.city_today().year, first), last),
                 step=1,
                 key=form.key("wf_adopt_year"),
+                persist_state=PERSIST,
             )
             form.field_error("year")
-        st.text_area(_("Justification"), max_chars=4000, key=form.key("wf_adopt_justification"))
+        st.text_area(
+            _("Justification"),
+            max_chars=4000,
+            key=form.key("wf_adopt_justification"),
+            persist_state=PERSIST,
+        )
         form.field_error("justification")
 
         def write() -> int:
@@ -160,7 +202,7 @@ def propose_form(actor: Actor, registered: pd.DataFrame) -> None:
             )
             return result
 
-        st.form_submit_button(
+        st.button(
             _("Propose"),
             type="primary",
             on_click=form.submit(
@@ -184,12 +226,13 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
         int(r["id"]): row_name(r, "name_ko", "name_en", en_reader=english)
         for r in owners.to_dict("records")
     }
-    with st.form(form.name):
+    with fields_box(form):
         technology_inputs(
             form,
             fields.TECHNOLOGY,
             lambda k: form.key(f"wf_reg_{k}"),
             organisations=names,
+            persist_state=PERSIST,
         )
         st.caption(
             _(
@@ -212,7 +255,7 @@ def register_form(actor: Actor, owners: pd.DataFrame) -> None:
             )
             return result
 
-        st.form_submit_button(
+        st.button(
             _("Register the submission"),
             type="primary",
             on_click=form.submit(
@@ -254,17 +297,19 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
         index=None,
         placeholder=_("Choose a testbed"),
         key=form.key("wf_tb_id"),
+        persist_state=PERSIST,
     )
     if tb_id is None:
         return
     row = by_id[int(tb_id)]
-    with st.form(form.name):
+    with fields_box(form):
         st.radio(
             _("Next step"),
             list(row["next_statuses"]),
             format_func=lambda c: status_label("testbed", c),
             horizontal=True,
             key=form.key("wf_tb_to"),
+            persist_state=PERSIST,
         )
         form.field_error("to")
         st.caption(
@@ -274,17 +319,26 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
                 "the certification won."
             )
         )
-        st.text_input(_("Site"), max_chars=300, key=form.key("wf_tb_site"))
+        st.text_input(_("Site"), max_chars=300, key=form.key("wf_tb_site"), persist_state=PERSIST)
         form.field_error("site")
         c1, c2, c3 = st.columns(3)
         with c1:
-            st.date_input(_("Start"), value=None, key=form.key("wf_tb_started"))
+            st.date_input(
+                _("Start"), value=None, key=form.key("wf_tb_started"), persist_state=PERSIST
+            )
             form.field_error("started_on")
         with c2:
-            st.date_input(_("Planned end"), value=None, key=form.key("wf_tb_planned"))
+            st.date_input(
+                _("Planned end"), value=None, key=form.key("wf_tb_planned"), persist_state=PERSIST
+            )
             form.field_error("planned_end_on")
         with c3:
-            st.date_input(_("Completed on"), value=None, key=form.key("wf_tb_completed"))
+            st.date_input(
+                _("Completed on"),
+                value=None,
+                key=form.key("wf_tb_completed"),
+                persist_state=PERSIST,
+            )
             form.field_error("completed_on")
         st.selectbox(
             _("Certification won"),
@@ -293,9 +347,12 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
             index=None,
             placeholder=_("Choose a certification"),
             key=form.key("wf_tb_cert"),
+            persist_state=PERSIST,
         )
         form.field_error("certification")
-        st.text_input(_("Note (optional)"), max_chars=500, key=form.key("wf_tb_reason"))
+        st.text_input(
+            _("Note (optional)"), max_chars=500, key=form.key("wf_tb_reason"), persist_state=PERSIST
+        )
         form.field_error("reason")
 
         def write() -> int:
@@ -315,7 +372,7 @@ def testbed_step_form(actor: Actor, testbeds: pd.DataFrame) -> None:
             )
             return result
 
-        st.form_submit_button(
+        st.button(
             _("Propose the step"),
             type="primary",
             on_click=form.submit(
@@ -332,7 +389,7 @@ def end_registration_form(actor: Actor, choices: Callable[[], pd.DataFrame]) -> 
     form = Form("end")
     st.subheader(_("Propose ending a registration"))
     registered = choices()
-    with st.form(form.name):
+    with fields_box(form):
         st.selectbox(
             _("Registered technology"),
             [int(i) for i in registered["id"]],
@@ -340,6 +397,7 @@ def end_registration_form(actor: Actor, choices: Callable[[], pd.DataFrame]) -> 
             index=None,
             placeholder=_("Choose a technology"),
             key=form.key("wf_end_tech"),
+            persist_state=PERSIST,
         )
         form.field_error("tech_id")
         st.radio(
@@ -348,8 +406,11 @@ def end_registration_form(actor: Actor, choices: Callable[[], pd.DataFrame]) -> 
             format_func=lambda c: status_label("technology", c),
             horizontal=True,
             key=form.key("wf_end_to"),
+            persist_state=PERSIST,
         )
-        st.text_input(_("Reason"), max_chars=500, key=form.key("wf_end_reason"))
+        st.text_input(
+            _("Reason"), max_chars=500, key=form.key("wf_end_reason"), persist_state=PERSIST
+        )
         form.field_error("reason")
 
         def write() -> int | None:
@@ -364,7 +425,7 @@ def end_registration_form(actor: Actor, choices: Callable[[], pd.DataFrame]) -> 
             )
             return result
 
-        st.form_submit_button(
+        st.button(
             _("Propose ending the registration"),
             type="primary",
             on_click=form.submit(

@@ -11,7 +11,7 @@ Problems are shown under the field they concern (``components.forms``).
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -209,7 +209,12 @@ CORRECTED = tuple(f for f in fields.TECHNOLOGY if f.corrected)
 
 
 def code_select(
-    title: str, vocabulary: str, codes: tuple[str, ...], current: str | None, key: str
+    title: str,
+    vocabulary: str,
+    codes: tuple[str, ...],
+    current: str | None,
+    key: str,
+    persist_state: Literal["page"] | None = None,
 ) -> None:
     if current and current not in codes:  # a retired code the record keeps
         codes = (*codes, current)
@@ -219,6 +224,7 @@ def code_select(
         index=codes.index(current) if current in codes else None,
         format_func=lambda c: label(vocabulary, c),
         key=key,
+        persist_state=persist_state,
     )
 
 
@@ -278,16 +284,27 @@ ORG_FIELDS = ("name_ko", "name_en", "kind", "region")
 
 
 def add_organization_form(actor: Actor) -> None:
-    """Register an organization (a firm, institution, university ...)."""
+    """Register an organization (a firm, institution, university ...). A form of the work
+    queue: plain widgets, not ``st.form`` (see ``components.queue_forms``)."""
     form = Form("add_org")
     st.subheader(_("Add an organization"))
-    with st.form(form.name):
+    with st.container(border=True, key=f"wf_form_{form.name}"):
         left, right = st.columns(2)
         with left:
-            st.text_input(_("Name in Korean"), max_chars=200, key=widget_key(form, "name_ko"))
+            st.text_input(
+                _("Name in Korean"),
+                max_chars=200,
+                key=widget_key(form, "name_ko"),
+                persist_state="page",
+            )
             form.field_error("name_ko")
         with right:
-            st.text_input(_("Name in English"), max_chars=200, key=widget_key(form, "name_en"))
+            st.text_input(
+                _("Name in English"),
+                max_chars=200,
+                key=widget_key(form, "name_en"),
+                persist_state="page",
+            )
             form.field_error("name_en")
         left, right = st.columns(2)  # local or not follows the region (the city's home regions)
         with left:
@@ -297,10 +314,18 @@ def add_organization_form(actor: Actor) -> None:
                 data.vocabulary(data.database_url(), "organisation_kinds", offered=True),
                 None,
                 widget_key(form, "kind"),
+                persist_state="page",
             )
             form.field_error("kind")
         with right:
-            code_select(_("Region"), "region", domain.REGIONS, None, widget_key(form, "region"))
+            code_select(
+                _("Region"),
+                "region",
+                domain.REGIONS,
+                None,
+                widget_key(form, "region"),
+                persist_state="page",
+            )
             form.field_error("region")
 
         def write() -> int:
@@ -314,7 +339,7 @@ def add_organization_form(actor: Actor) -> None:
             )
             return result
 
-        st.form_submit_button(
+        st.button(
             _("Add the organization"),
             type="primary",
             on_click=form.submit(ORG_FIELDS, write, lambda _r: _("The organization was added.")),
@@ -325,7 +350,8 @@ def add_organization_form(actor: Actor) -> None:
 
 
 def edit_testbed_form(actor: Actor, testbeds: pd.DataFrame) -> None:
-    """Correct the site of a testbed that is not finished (its stages move by proposals)."""
+    """Correct the site of a testbed that is not finished (its stages move by proposals). A
+    form of the work queue: plain widgets, not ``st.form`` (see ``components.queue_forms``)."""
     st.subheader(_("Correct a testbed's site"))
     if testbeds.empty:
         st.info(_("No testbed can take a step now (finished, or a step is already waiting)."))
@@ -338,6 +364,7 @@ def edit_testbed_form(actor: Actor, testbeds: pd.DataFrame) -> None:
         index=None,
         placeholder=_("Choose a testbed"),
         key="rf_edit_testbed_choice",
+        persist_state="page",
     )
     if chosen is None:
         return
@@ -347,11 +374,20 @@ def edit_testbed_form(actor: Actor, testbeds: pd.DataFrame) -> None:
         return
     form = Form(f"edit_testbed_{record_id}")
     version_caption(snap)
-    with st.form(form.name):
-        st.text_input(_("Site"), value=snap.site or "", max_chars=300, key=widget_key(form, "site"))
+    with st.container(border=True, key=f"wf_form_{form.name}"):
+        st.text_input(
+            _("Site"),
+            value=snap.site or "",
+            max_chars=300,
+            key=widget_key(form, "site"),
+            persist_state="page",
+        )
         form.field_error("site")
         st.text_input(
-            _("Why this change (optional)"), max_chars=500, key=widget_key(form, "reason")
+            _("Why this change (optional)"),
+            max_chars=500,
+            key=widget_key(form, "reason"),
+            persist_state="page",
         )
         form.field_error("reason")
 
@@ -366,7 +402,7 @@ def edit_testbed_form(actor: Actor, testbeds: pd.DataFrame) -> None:
             )
             return result
 
-        st.form_submit_button(
+        st.button(
             _("Save the changes"),
             on_click=form.submit(
                 ("site", "reason"),

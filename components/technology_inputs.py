@@ -5,7 +5,7 @@ so a field's name, choices and limits are the same wherever it is typed."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -14,6 +14,8 @@ from components.forms import Form
 from components.i18n import _
 from components.labels import label
 from db.technologies.fields import RecordField
+
+Persist = Literal["page", "session"] | None  # Streamlit's persist_state of a widget
 
 
 def _choices(f: RecordField, current: Any) -> tuple[str, ...]:
@@ -48,11 +50,24 @@ def _input(
     key: str,
     current: Any,
     organisations: Mapping[int, str] | None,
+    persist_state: Persist = None,
 ) -> None:
     if f.kind == "text":
-        st.text_input(_name(f), value=current or "", max_chars=f.max_chars, key=key)
+        st.text_input(
+            _name(f),
+            value=current or "",
+            max_chars=f.max_chars,
+            key=key,
+            persist_state=persist_state,
+        )
     elif f.kind == "long_text":
-        st.text_area(_name(f), value=current or "", max_chars=f.max_chars, key=key)
+        st.text_area(
+            _name(f),
+            value=current or "",
+            max_chars=f.max_chars,
+            key=key,
+            persist_state=persist_state,
+        )
     elif f.kind == "organisation":
         names = dict(organisations or {})
         st.selectbox(
@@ -62,6 +77,7 @@ def _input(
             index=list(names).index(current) if current in names else None,
             placeholder=_(f.placeholder) if f.placeholder else None,
             key=key,
+            persist_state=persist_state,
         )
     else:
         codes = _choices(f, current)
@@ -73,6 +89,7 @@ def _input(
             format_func=lambda c: label(kind, c),
             placeholder=_(f.placeholder) if f.placeholder else None,
             key=key,
+            persist_state=persist_state,
         )
 
 
@@ -83,11 +100,13 @@ def technology_inputs(
     current: Mapping[str, Any] | None = None,
     *,
     organisations: Mapping[int, str] | None = None,
+    persist_state: Persist = None,
 ) -> None:
     """An input for each of ``fields`` (in their order; codes side by side in one row), each
     followed by its problem from the last attempt; ``key(field)`` names its widget;
     ``current``: the record's values (None: a new record, with the fields' defaults);
-    ``organisations``: id -> name, the owners a new record may have."""
+    ``organisations``: id -> name, the owners a new record may have; ``persist_state``: kept
+    while not drawn (Streamlit's widget option; the work queue's lazy tabs)."""
     values = current or {}
     i = 0
     while i < len(fields):
@@ -99,6 +118,6 @@ def technology_inputs(
         columns = st.columns(len(row)) if len(row) > 1 else [st.container()]
         for f, column in zip(row, columns, strict=True):
             with column:
-                _input(f, key(f.key), values.get(f.key), organisations)
+                _input(f, key(f.key), values.get(f.key), organisations, persist_state)
                 form.field_error(f.key)
         i += len(row)

@@ -15,7 +15,7 @@ import streamlit as st
 
 from components import data, lazy_tabs
 from components.cells import day, escape_markdown, row_name
-from components.forms import Form
+from components.forms import FLASH, Form
 from components.grid import Col, date_col, table, title_col, vocab
 from components.i18n import N_, _, fmt_int
 from components.labels import label, status_label
@@ -61,12 +61,15 @@ ACTION_KEY = "wq_action_tab"  # the forms' tabs
 
 
 def action_tabs(drawers: Sequence[Callable[[], None]]) -> None:
-    """The forms' tabs, one drawer each (:data:`ACTIONS`). Every tab's forms are drawn,
-    not only the open one's: what a user typed into a form lives in the browser until it is
-    submitted, and a form that is not drawn for a run comes back empty. An item just opened
-    from a list (:func:`_opener`) makes its form's tab the open one and is chosen in that
-    form (its search box set to its registration number, so the choices hold it however
-    long the list)."""
+    """The forms' tabs, one drawer each (:data:`ACTIONS`). Only the open tab is drawn
+    (:mod:`components.lazy_tabs`); the forms' fields are plain widgets that keep their
+    values while not drawn (``components.queue_forms``), so what a user typed or chose in a
+    closed tab's fields is there again when the tab is opened. Each tab is a fragment: a
+    field's change reruns only the tab, a sent form the whole page.
+
+    An item just opened from a list (:func:`_opener`) makes its form's tab the open one and
+    is chosen in that form (its search box set to its registration number, so the choices
+    hold it however long the list)."""
     opened = st.session_state.get(OPENED_KEY)
     if opened and opened.get("fresh"):
         action = str(opened["action"])  # a msgid
@@ -75,10 +78,19 @@ def action_tabs(drawers: Sequence[Callable[[], None]]) -> None:
         st.session_state[Form(form).key(box)] = int(opened["id"])
         lazy_tabs.choose(ACTION_KEY, ACTIONS.index(action))
         st.session_state[OPENED_KEY] = {**opened, "fresh": False}
-    tabs, _shown = lazy_tabs.open_tab([_(a) for a in ACTIONS], ACTION_KEY)
-    for tab, draw in zip(tabs, drawers, strict=True):
-        with tab:
-            draw()
+    lazy_tabs.draw_open(
+        [_(a) for a in ACTIONS], ACTION_KEY, [partial(_form_tab, draw) for draw in drawers]
+    )
+
+
+@st.fragment
+def _form_tab(draw: Callable[[], None]) -> None:
+    """One form tab; a change of its fields reruns only it. A form just sent (its outcome
+    waits to be shown at the top of the page) reruns the whole page, which shows the
+    outcome and the lists and counts as they are now."""
+    if FLASH in st.session_state:
+        st.rerun(scope="app")
+    draw()
 
 
 def _opener(action: str) -> Callable[[Mapping[str, Any]], None]:
@@ -328,7 +340,7 @@ SEARCH_TESTBED = N_("Search testbeds by registration number, title or site")
 def choice_search(key: str, label: str = N_("Search by registration number or title")) -> str:
     """A search box above a form's long select box (outside the form, so typing updates the
     list); the page reads the choices matching it, at most :data:`CHOICE_LIMIT`."""
-    return str(st.text_input(_(label), key=key, max_chars=200) or "")
+    return str(st.text_input(_(label), key=key, max_chars=200, persist_state="page") or "")
 
 
 def choice_note(choices: pd.DataFrame) -> None:

@@ -48,7 +48,7 @@ def _events(sign_ins: bool) -> None:
         audit.events(url, actor, head, filters, df, info)
 
 
-# Only the open tab is drawn; the filters of a closed tab keep their values.
+# Only the open tab is drawn; the filters of a closed tab keep their values (persist_state).
 lazy_tabs.draw_open(
     [_("Events"), _("Sign-ins"), _("Integrity"), _("Historical migrations"), _("Publications")],
     audit.TABS_KEY,
@@ -59,5 +59,4 @@ lazy_tabs.draw_open(
         lambda: migrations.history(actor),
         lambda: publications.auditors_list(actor),
     ],
-    audit.KEPT,
 )

@@ -60,5 +60,6 @@ def _applications() -> None:
     application_staff.handle(actor, lambda: wq.owners(actor, "wf_app_owner_search"))
 
 
-# A row opened in a list above opens its form's tab.
+# Only the open tab is drawn (what is typed into a closed tab's fields is kept); a row opened
+# in a list above opens its form's tab.
 wq.action_tabs([_move, _propose, _register, _testbeds, _applications])

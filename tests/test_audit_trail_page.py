@@ -16,7 +16,7 @@ from db.errors import PermissionDenied
 from db.models import AuditEvent
 from db.policy import Actor
 from db.session import read_session
-from tests.apptest import APP, button, new_app, open_tab, page_text, sign_in
+from tests.apptest import APP, button, new_app, open_tab, page_text, shown_text, sign_in
 
 EVENTS, SIGN_INS, INTEGRITY = 0, 1, 2  # the page's tabs (only the open one is drawn)
 
@@ -347,3 +347,39 @@ def test_a_head_receipt_is_made_and_checked(app_env: str) -> None:
     finally:
         engine.dispose()
     assert made["demo_key"] is True and checked.ok
+
+
+def test_a_chosen_receipt_is_kept_while_another_tab_is_open(app_env: str) -> None:
+    """Issue #22: only the open tab is drawn, and an uploader that is not drawn forgets its
+    file; the receipt the auditor chose is held (name and size shown, with a way to remove
+    it) and checked again when the integrity tab is opened again."""
+    from db.audit import receipt
+    from db.audit.keys import load_key
+
+    engine = make_engine(app_env)
+    try:
+        with read_session(engine) as s:
+            text = receipt.receipt_text(receipt.make_receipt(s, load_key()))
+    finally:
+        engine.dispose()
+    at = open_page(INTEGRITY)
+    at.file_uploader[0].set_value(("receipt-2026.json", text.encode(), "application/json"))
+    at.run()
+    assert not at.exception, at.exception
+    matches = "The chain matches the receipt of"
+    assert any(m.value.startswith(matches) for m in at.success), [m.value for m in at.success]
+    open_tab(at, TABS_KEY, EVENTS)
+    assert not at.file_uploader
+    open_tab(at, TABS_KEY, INTEGRITY)
+    assert any(m.value.startswith(matches) for m in at.success)
+    assert "Chosen: receipt-2026.json," in shown_text(at)
+    assert not at.file_uploader  # held: not asked for again
+    button(at, "Remove the receipt").click().run()
+    assert not at.exception, at.exception
+    assert not any(m.value.startswith(matches) for m in at.success)
+    assert "Chosen: receipt-2026.json" not in shown_text(at)
+    assert len(at.file_uploader) == 1 and not at.file_uploader[0].value  # a new, empty box
+    # another file is checked too: it is not a receipt
+    at.file_uploader[0].set_value(("notes.json", b'{"a": 1}', "application/json"))
+    at.run()
+    assert [e.value for e in at.error] == ["This file is not a head receipt of the audit trail."]

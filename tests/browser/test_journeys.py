@@ -202,7 +202,7 @@ def approved(browser: Any, server: tuple[str, AppServer]) -> dict[str, Any]:
     sign_in(staff, srv, t, "staff.demo")
     open_page(staff, srv, "work_queue")
     open_tab(staff, t("Propose an adoption"))
-    form = staff.locator("[data-testid='stForm']").filter(has_text=t("City project")).first
+    form = staff.locator(".st-key-wf_form_propose").first  # the form's fields (plain widgets)
     choose(staff, form.get_by_label(t("Registered technology")), reg_no)  # a long list: typed
     form.get_by_label(t("City project")).fill(project)
     form.get_by_label(t("Department")).fill("Roads division")
