@@ -35,7 +35,7 @@ try:
     framed = True
     with page_fixes.hidden():  # app-made elements that take no room, not even while loading
         page_fixes.install()  # select boxes that open on a click; Streamlit's words translated
-        actor = auth.signed_in_actor(form=False)  # the sign-in page draws the form
+        actor = auth.signed_in_actor()  # (signed out: the sign-in page draws the form)
 except DatabaseUnavailable as exc:  # down, restarting, busy: say so, without a traceback
     if not framed:
         city.language_picker()

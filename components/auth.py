@@ -1,7 +1,11 @@
 """Sign-in with streamlit-authenticator, hardened and backed by the database.
 
-streamlit-authenticator renders the sign-in form, signs the re-authentication cookie (a JWT)
-and deletes it on sign-out. Everything it does weakly is done on the server here:
+streamlit-authenticator keeps the signed-in state of a browser session, recognises the
+re-authentication cookie (a JWT) and deletes it on sign-out. The sign-in form is the app's own
+(:func:`signed_out_page`): its button checks the password in a callback, before the run it
+causes, so that run draws the signed-in pages at once (the page the visitor asked for), and the
+cookie is written by an app-made script in that run (no component that would report back and
+run the whole page again). Everything the library does weakly is done on the server here:
 
 - the password check goes to ``db.accounts.signin.authenticate`` (bcrypt, per-account failure count
   and back-off in the database, an audit event for every attempt, one generic message);
@@ -21,6 +25,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import ipaddress
+import json
+import secrets
 import time
 from typing import Any
 
@@ -28,7 +34,7 @@ import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from components import city, data
+from components import city, data, navigation
 from components.i18n import _
 from components.labels import label
 from db import accounts
@@ -45,7 +51,10 @@ TOKEN_KEY = "ntp_token"  # noqa: S105 - a session-state key, not a secret
 ACTOR_KEY = "ntp_actor"
 NOTICE_KEY = "ntp_signin_notice"
 CHECKED_KEY = "ntp_signin_checked"
-COOKIE_PENDING_KEY = "ntp_cookie_pending"  # a password sign-in's cookie, written once more
+COOKIE_PENDING_KEY = "ntp_cookie_pending"  # a password sign-in's cookie, not yet written
+ASKED_KEY = "ntp_signin_asked"  # the page whose address the visitor signed in at
+USER_FIELD = "ntp_signin_user"  # the sign-in form's fields (session-state keys)
+PASSWORD_FIELD = "ntp_signin_password"  # noqa: S105 - a session-state key, not a secret
 # How long a successful server-side check of the sign-in row stands for this browser session.
 # Within it, reruns (every click) reuse the checked actor instead of querying the sign-in,
 # user and password-change rows again: revocation takes effect at the first rerun after
@@ -133,38 +142,50 @@ def authenticator() -> stauth.Authenticate:
     if not signed_in:
         model.credentials = credentials
     model.check_credentials = _check_credentials
-    if not getattr(controller, "_ntp_wrapped", False):
-        controller.login = _require_both_fields(controller.login)
-        controller._ntp_wrapped = True
     return auth
 
 
-def _require_both_fields(login: Any) -> Any:
-    """The library ignores a form sent with an empty field; say what is missing instead."""
-
-    def wrapped(
-        username: str | None = None,
-        password: str | None = None,
-        *args: Any,
-        token: Any = None,
-        **kwargs: Any,
-    ) -> Any:
-        if token is None and (not username or not password):
-            st.session_state[NOTICE_KEY] = _("Enter both your username and your password.")
-            return None
-        return login(username, password, *args, token=token, **kwargs)
-
-    return wrapped
-
-
-def _token_of_new_cookie(auth: stauth.Authenticate) -> str:
-    """The JWT the authenticator just set as cookie (re-encoded: HS256 is deterministic)."""
+def _new_cookie_token(auth: stauth.Authenticate, username: str) -> str:
+    """The sign-in cookie's JWT, as the authenticator reads it back (its username and expiry),
+    with a random id so that every sign-in has a token (and a server-side row) of its own."""
     cm = auth.cookie_controller.cookie_model
-    return jwt.encode(
-        {"username": st.session_state["username"], "exp_date": cm.exp_date},
-        cm.cookie_key,
-        algorithm="HS256",
-    )
+    expires = now_utc() + dt.timedelta(days=cm.cookie_expiry_days)
+    claims = {"username": username, "exp_date": expires.timestamp(), "jti": secrets.token_hex(16)}
+    return jwt.encode(claims, cm.cookie_key, algorithm="HS256")
+
+
+def _submitted(asked: str | None) -> None:
+    """The sign-in form's button, run before the rerun it causes: check the password (the
+    database's check, see :func:`_check_credentials`) and record the sign-in on the server, so
+    that this rerun draws the signed-in pages at once (the asked page if the role may open
+    it). On failure the notice says why and the rerun draws the form again."""
+    username = str(st.session_state.get(USER_FIELD) or "")
+    password = str(st.session_state.get(PASSWORD_FIELD) or "")
+    if not username or not password:
+        st.session_state[NOTICE_KEY] = _("Enter both your username and your password.")
+        return
+    auth = authenticator()  # (exists: the run that drew the form made it)
+    try:
+        signed_in = auth.authentication_controller.login(username, password)
+    except stauth.utilities.LoginError:
+        signed_in = False
+        st.session_state[NOTICE_KEY] = _(signin.SIGNIN_FAILED)
+    if not signed_in or st.session_state.get(ACTOR_KEY) is None:
+        return
+    token = _new_cookie_token(auth, st.session_state["username"])
+    with write_session(data.engine()) as s:
+        signin.start_signin(
+            session=s,
+            user_id=st.session_state[ACTOR_KEY].id,
+            token=token,
+            now=now_utc(),
+            lifetime=LIFETIME,
+        )
+    # The rerun checks this sign-in on the server (as every new one), then writes the cookie.
+    st.session_state[TOKEN_KEY] = token
+    st.session_state[CHECKED_KEY] = None
+    st.session_state[COOKIE_PENDING_KEY] = True
+    st.session_state[ASKED_KEY] = asked
 
 
 def _forget(auth: stauth.Authenticate, notice: str | None) -> None:
@@ -187,19 +208,13 @@ def _forget(auth: stauth.Authenticate, notice: str | None) -> None:
         st.session_state[NOTICE_KEY] = notice
 
 
-def signed_in_actor(*, form: bool = True) -> Actor | None:
-    """Render the sign-in form if needed (``form=False``: only recognise a sign-in cookie,
-    the form is drawn by the sign-in page); return the signed-in user, checked on the
-    server."""
+def signed_in_actor() -> Actor | None:
+    """The signed-in user of this browser session, checked on the server: signed in by the
+    form (:func:`_submitted`) or recognised from the sign-in cookie; ``None`` when signed out
+    (the sign-in page draws the form)."""
     auth = authenticator()
-    fields = {
-        "Form name": _("Sign in"),
-        "Username": _("Username"),
-        "Password": _("Password"),
-        "Login": _("Sign in"),
-    }
     try:
-        auth.login(location="main" if form else "unrendered", fields=fields, key="signin")
+        auth.login(location="unrendered", key="signin")  # (the cookie, while signed out)
     except stauth.utilities.LoginError:
         _forget(auth, _("Your sign-in is no longer valid. Please sign in again."))
         return None
@@ -211,24 +226,9 @@ def signed_in_actor(*, form: bool = True) -> Actor | None:
         # Pages read the actor from the session (``navigation.guard``): it is always the
         # one the server checked, whatever else has been put under that key.
         st.session_state[ACTOR_KEY] = recent
-        if not form and token and st.session_state.pop(COOKIE_PENDING_KEY, False):
-            _write_cookie(auth, token)
         return recent
     now = now_utc()
-    if token is None and st.session_state.get(ACTOR_KEY) is not None:
-        # A password sign-in just succeeded in this rerun: record it on the server.
-        token = _token_of_new_cookie(auth)
-        with write_session(data.engine()) as s:
-            signin.start_signin(
-                session=s,
-                user_id=st.session_state[ACTOR_KEY].id,
-                token=token,
-                now=now,
-                lifetime=LIFETIME,
-            )
-        st.session_state[TOKEN_KEY] = token
-        st.session_state[COOKIE_PENDING_KEY] = True
-    elif token is None:
+    if token is None:
         # Signed in from the cookie: it must match a live server-side sign-in.
         token = st.context.cookies.get(COOKIE_NAME)
         st.session_state[TOKEN_KEY] = token
@@ -250,20 +250,48 @@ def signed_in_actor(*, form: bool = True) -> Actor | None:
         st.rerun()
     st.session_state[ACTOR_KEY] = actor
     st.session_state[CHECKED_KEY] = (token, time.monotonic(), actor, must_change)
-    if not form and token and st.session_state.pop(COOKIE_PENDING_KEY, False):
+    if token and st.session_state.pop(COOKIE_PENDING_KEY, False):
         _write_cookie(auth, token)
+        _note_unavailable_page(actor, must_change)
     return actor
 
 
 def _write_cookie(auth: stauth.Authenticate, token: str) -> None:
-    """Write the sign-in cookie once more, in the first run of the signed-in pages: the sign-in
-    page's run sets it too, but it reruns into the signed-in pages at once, and the browser
-    may drop that run's cookie writer before it ran (the user would be signed out by the next
-    reload). The same token the server recorded, so the cookie signs in again."""
+    """Write the sign-in cookie in the browser, in the first run of the signed-in pages, by an
+    app-made script (``st.html``): the token the server recorded (a JWT of base64url parts,
+    no user text) and the attributes the authenticator's cookie component gave it (the whole
+    site, 12 hours, same-site only; and HTTPS-only when the app is served over HTTPS). Unlike
+    that component, the script reports nothing back, so the page is not run a second time."""
     cm = auth.cookie_controller.cookie_model
-    cm.cookie_manager.set(
-        cm.cookie_name, token, expires_at=now_utc() + dt.timedelta(days=cm.cookie_expiry_days)
+    expires = now_utc() + dt.timedelta(days=cm.cookie_expiry_days)
+    cookie = json.dumps(f"{cm.cookie_name}={token}; path=/; expires={_http_date(expires)}")
+    cookie = cookie.replace("</", "<\\/")
+    st.html(
+        "<span class='ntp-signin-cookie'></span><script>document.cookie = "
+        f"{cookie} + '; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');"
+        "</script>",
+        unsafe_allow_javascript=True,
     )
+
+
+def _http_date(when: dt.datetime) -> str:
+    """A cookie's ``expires`` date (RFC 7231), e.g. ``Tue, 08 Dec 2026 01:02:03 GMT``."""
+    return when.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+def _note_unavailable_page(actor: Actor, must_change: bool) -> None:
+    """After signing in at the address of a page the role may not open: say so above the
+    start page the user landed on instead (a one-time password: the account page says why)."""
+    asked = st.session_state.pop(ASKED_KEY, None)
+    if not asked or must_change:
+        return
+    if asked in {p.url_path for p in navigation.pages_for(actor.roles)}:
+        return
+    spec = next((p for p in navigation.PAGES if p.url_path == asked), None)
+    if spec is not None:
+        st.session_state[NOTICE_KEY] = _(
+            "The page you asked for ({page}) is not available to your role.", page=_(spec.title)
+        )
 
 
 def _recent_check(token: str | None) -> Actor | None:
@@ -317,12 +345,17 @@ def sign_out_button() -> None:
     auth.logout(_("Sign out"), location="sidebar", key="signout", callback=_revoke)
 
 
-def signed_out_page() -> None:
-    """The sign-in page of a visitor: the city's name, the form, what went wrong; once the
-    form signs in, the app runs again with the signed-in user's pages."""
+def signed_out_page(asked: str | None = None) -> None:
+    """The sign-in page of a visitor: the city's name, the form, what went wrong. ``asked``:
+    the page whose address the visitor opened (the sign-in stands in for it); once signed
+    in, the same run draws that page if the role may open it, else the start page with a
+    notice."""
     city.sign_in_heading(city.profile())
-    if signed_in_actor() is not None:
-        st.rerun()
+    with st.form(key="signin"):
+        st.subheader(_("Sign in"))
+        st.text_input(_("Username"), key=USER_FIELD, autocomplete="off")
+        st.text_input(_("Password"), key=PASSWORD_FIELD, type="password", autocomplete="off")
+        st.form_submit_button(_("Sign in"), on_click=_submitted, args=(asked,))
     show_notice()
     demo_hint()
     st.page_link(

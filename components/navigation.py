@@ -267,10 +267,16 @@ def build_navigation(actor: Actor, *, only_account: bool = False) -> st.navigati
     return st.navigation(sections)
 
 
-def build_public_navigation(sign_in: Callable[[], None]) -> st.navigation:  # type: ignore[valid-type]
+def build_public_navigation(sign_in: Callable[[str | None], None]) -> st.navigation:  # type: ignore[valid-type]
     """``st.navigation`` of a visitor who is not signed in: the public pages and a company's
     sign-up and e-mail verification beside the sign-in, which is the default page (so a link
-    to any other page opens the sign-in)."""
+    to a page that does not exist opens the sign-in, under Streamlit's "Page not found").
+
+    The address of every signed-in page (a bookmark, a link in a mail, ``?field=...&id=...``)
+    opens the sign-in too, hidden and without "Page not found": ``sign_in(url_path)`` draws
+    the form for that page. A page's identity is its address, so once the form has signed the
+    visitor in, the run that follows finds that page among theirs and draws it, with its
+    query; or the start page, if their roles may not open it."""
     public = [
         st.Page(
             spec.path,
@@ -281,8 +287,33 @@ def build_public_navigation(sign_in: Callable[[], None]) -> st.navigation:  # ty
         )
         for spec in (*(p for p in PAGES if p.roles == PUBLIC), *SIGNED_OUT_PAGES)
     ]
-    signin = st.Page(sign_in, title=_("Sign in"), icon=":material/login:", default=True)
-    return st.navigation([*public, signin])
+    served = {page.url_path for page in public}
+    stand_ins = [
+        st.Page(
+            _sign_in_for(sign_in, spec.url_path),
+            title=_("Sign in"),
+            icon=":material/login:",
+            url_path=spec.url_path,
+            visibility="hidden",
+        )
+        for spec in PAGES
+        if spec.url_path not in served
+    ]
+    signin = st.Page(
+        _sign_in_for(sign_in, None),
+        title=_("Sign in"),
+        icon=":material/login:",
+        url_path="signed_out_page",  # (its address before the stand-ins; served at the root)
+        default=True,
+    )
+    return st.navigation([*public, *stand_ins, signin])
+
+
+def _sign_in_for(sign_in: Callable[[str | None], None], asked: str | None) -> Callable[[], None]:
+    def page() -> None:
+        sign_in(asked)
+
+    return page
 
 
 def through_router() -> None:

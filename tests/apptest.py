@@ -51,8 +51,8 @@ def sign_in(at: AppTest, username: str, password: str = DEMO_PASSWORD) -> AppTes
     text_input(at, "Password").input(password)
     button(at, "Sign in").click()
     at.run()
-    # (In a browser the cookie component then reruns the script, which removes the sign-in
-    # form; under AppTest the submitted form stays in the tree beside the page.)
+    # (The form's button signs in before the run it causes, so that run draws the landing
+    # page, as in a browser.)
     return at
 
 

@@ -1,0 +1,213 @@
+"""Signing in from a page's address, in Chromium on a real server, in both languages.
+
+A visitor who is not signed in and opens the address of a signed-in page (a bookmark, a link
+in a mail, a register's ``?field=...&id=...``) gets the sign-in form, without "Page not
+found"; once signed in they are on that page with its query, or, if their roles may not open
+it, on their start page with a notice saying so. An address that is no page still says
+"Page not found". And the sign-in itself is one run of the app: no second run of the sign-in
+page, nor of the landing page once the cookie is written.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from components.i18n import translate_in
+from db.engine import make_engine
+from db.models import Technology
+from db.session import read_session
+from tests.apptest import DEMO_PASSWORD
+from tests.browser.conftest import (
+    AppServer,
+    fill_sign_in,
+    screenshot,
+    settle,
+    start_app,
+    stop_app,
+    wait_ready,
+    wait_signin_cookie,
+)
+
+pytestmark = pytest.mark.browser
+NOT_FOUND = "Page not found"  # (Streamlit's own words, in English in both languages)
+
+
+def words(lang: str) -> dict[str, str]:
+    """The sign-in form's labels and the sidebar's "Signed in as" in ``lang``."""
+    return {
+        "user": translate_in(lang, "Username"),
+        "password": translate_in(lang, "Password"),
+        "sign_in": translate_in(lang, "Sign in"),
+        "in": translate_in(lang, "Signed in as {name} ({roles})", name="", roles="")
+        .replace("()", "")
+        .strip(),
+    }
+
+
+@pytest.fixture(scope="module", params=("en", "ko"))
+def server(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    seeded_sqlite_file: Path,
+) -> Iterator[tuple[str, AppServer]]:
+    lang = str(request.param)
+    srv = start_app(tmp_path_factory.mktemp(f"deep-{lang}"), seeded_sqlite_file, {"NTP_LANG": lang})
+    yield lang, srv
+    stop_app(srv)
+
+
+def _technology(url: str) -> tuple[int, str, str]:
+    """A technology of the register: its id, field code and English and Korean titles."""
+    engine = make_engine(url)
+    try:
+        with read_session(engine) as s:
+            row = s.execute(
+                select(Technology.id, Technology.field, Technology.title_en, Technology.title_ko)
+                .order_by(Technology.id)
+                .limit(1)
+            ).one()
+    finally:
+        engine.dispose()
+    return int(row.id), str(row.field), str(row.title_en), str(row.title_ko)
+
+
+def _open_signed_out(browser: Any, srv: AppServer, address: str) -> tuple[Any, Any]:
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = ctx.new_page()
+    page.goto(f"{srv.url}/{address}")
+    wait_ready(page)
+    settle(page)
+    return ctx, page
+
+
+def _sign_in_here(page: Any, lang: str, username: str) -> None:
+    w = words(lang)
+    if not fill_sign_in(page, username, DEMO_PASSWORD, page.get_by_text(w["in"]), w):
+        screenshot(page, f"FAILED-deep-link-sign-in-{username}-{lang}")
+        raise AssertionError("could not sign in: " + page.inner_text("body")[:500])
+    wait_ready(page)
+    settle(page)
+
+
+def test_a_register_link_opens_the_sign_in_then_the_record(
+    browser: Any, server: tuple[str, AppServer]
+) -> None:
+    lang, srv = server
+    tech_id, field, title_en, title_ko = _technology(srv.database_url)
+    address = f"technologies?field={field}&id={tech_id}"
+    ctx, page = _open_signed_out(browser, srv, address)
+
+    # The sign-in form, under the address asked for, without "Page not found".
+    page.get_by_role("button", name=words(lang)["sign_in"]).first.wait_for(timeout=30_000)
+    assert page.get_by_text(NOT_FOUND).count() == 0
+    assert page.url == f"{srv.url}/{address}"
+    screenshot(page, f"deep-link-sign-in-technologies-{lang}")
+
+    _sign_in_here(page, lang, "executive.demo")
+    # The register with that record open, its query kept.
+    title = title_ko if lang == "ko" else title_en
+    page.get_by_role("heading", name=translate_in(lang, "Technologies")).first.wait_for(
+        timeout=30_000
+    )
+    page.get_by_role("button", name=translate_in(lang, "Close")).first.wait_for(timeout=30_000)
+    page.get_by_role("heading", name=title[:40]).first.wait_for(timeout=30_000)
+    assert page.get_by_text(NOT_FOUND).count() == 0
+    query = page.evaluate("location.search")
+    assert f"id={tech_id}" in query and f"field={field}" in query, query
+    assert page.url.startswith(f"{srv.url}/technologies?")
+    screenshot(page, f"deep-link-signed-in-technology-record-{lang}")
+    ctx.close()
+
+
+def test_a_page_outside_the_role_lands_on_the_start_page_with_a_notice(
+    browser: Any, server: tuple[str, AppServer]
+) -> None:
+    lang, srv = server
+    ctx, page = _open_signed_out(browser, srv, "approvals")
+    page.get_by_role("button", name=words(lang)["sign_in"]).first.wait_for(timeout=30_000)
+    assert page.get_by_text(NOT_FOUND).count() == 0
+
+    _sign_in_here(page, lang, "executive.demo")  # an executive has no approvals
+    notice = translate_in(
+        lang,
+        "The page you asked for ({page}) is not available to your role.",
+        page=translate_in(lang, "Approvals"),
+    )
+    page.get_by_text(notice).first.wait_for(timeout=30_000)
+    page.locator("[data-testid='stMetric']").first.wait_for(timeout=30_000)  # the overview
+    assert page.get_by_text(NOT_FOUND).count() == 0
+    headings = page.locator("h1").all_inner_texts()
+    assert translate_in(lang, "Approvals") not in headings, headings
+    links = page.locator("[data-testid='stSidebarNav'] a[href$='/approvals']")
+    assert links.count() == 0
+    screenshot(page, f"deep-link-outside-role-notice-{lang}")
+    ctx.close()
+
+
+def test_an_address_that_is_no_page_still_says_page_not_found(
+    browser: Any, server: tuple[str, AppServer]
+) -> None:
+    lang, srv = server
+    ctx, page = _open_signed_out(browser, srv, f"no-such-page-{secrets.token_hex(3)}")
+    page.get_by_text(NOT_FOUND).first.wait_for(timeout=30_000)
+    page.get_by_role("button", name=words(lang)["sign_in"]).first.wait_for(timeout=30_000)
+    screenshot(page, f"deep-link-no-such-page-{lang}")
+    page.keyboard.press("Escape")
+    expect(page.get_by_text(NOT_FOUND)).to_have_count(0, timeout=15_000)
+    ctx.close()
+
+
+def test_signing_in_is_one_run_of_the_app(browser: Any, server: tuple[str, AppServer]) -> None:
+    """From the click to the landing page drawn and the cookie written: the browser asks for
+    one run (the form's) and the server runs once. Before, the sign-in page ran, reran into
+    the overview, and the cookie component (written twice) reran it twice more."""
+    lang, srv = server
+    w = words(lang)
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = ctx.new_page()
+    counted = {"armed": False, "requested": 0, "started": 0}
+
+    def on_socket(ws: Any) -> None:
+        def sent(payload: bytes | str) -> None:
+            if counted["armed"] and isinstance(payload, bytes):
+                msg = BackMsg()
+                msg.ParseFromString(payload)
+                counted["requested"] += msg.WhichOneof("type") == "rerun_script"
+
+        def received(payload: bytes | str) -> None:
+            if counted["armed"] and isinstance(payload, bytes):
+                msg = ForwardMsg()
+                msg.ParseFromString(payload)
+                counted["started"] += msg.WhichOneof("type") == "new_session"
+
+        ws.on("framesent", sent)
+        ws.on("framereceived", received)
+
+    page.on("websocket", on_socket)
+    page.goto(srv.url)
+    wait_ready(page)
+    settle(page)
+    page.get_by_role("textbox", name=w["user"]).fill("executive.demo")
+    page.get_by_role("textbox", name=w["password"]).fill(DEMO_PASSWORD)
+    settle(page)
+    counted["armed"] = True
+    page.get_by_role("button", name=w["sign_in"]).click()
+    page.get_by_text(w["in"]).first.wait_for(timeout=30_000)
+    page.locator("[data-testid='stMetric']").first.wait_for(timeout=30_000)
+    # The cookie is written as the landing page is drawn (the component that wrote it before
+    # asked for a run in the same moment: any such request has been sent by then).
+    wait_signin_cookie(page)
+    wait_ready(page)
+    settle(page)
+    assert (counted["requested"], counted["started"]) == (1, 1), counted
+    assert page.get_by_text(NOT_FOUND).count() == 0
+    ctx.close()
