@@ -158,9 +158,11 @@ def _submitted(asked: str | None) -> None:
     """The sign-in form's button, run before the rerun it causes: check the password (the
     database's check, see :func:`_check_credentials`) and record the sign-in on the server, so
     that this rerun draws the signed-in pages at once (the asked page if the role may open
-    it). On failure the notice says why and the rerun draws the form again."""
+    it). On failure the notice says why and the rerun draws the form again, the username kept
+    and the password box empty: the password is not kept in the session either way."""
     username = str(st.session_state.get(USER_FIELD) or "")
     password = str(st.session_state.get(PASSWORD_FIELD) or "")
+    st.session_state[PASSWORD_FIELD] = ""
     if not username or not password:
         st.session_state[NOTICE_KEY] = _("Enter both your username and your password.")
         return

@@ -17,7 +17,7 @@ from db.engine import make_engine
 from db.models import User
 from db.policy import Actor
 from db.session import write_session
-from tests.apptest import new_app, page_text, sign_in
+from tests.apptest import new_app, page_text, sign_in, text_input
 
 
 @pytest.fixture(autouse=True)
@@ -117,3 +117,17 @@ def test_a_part_of_a_page_that_reruns_alone_rechecks_the_signin_too(app_env: str
     _age_last_check(part, auth.RECHECK.total_seconds() + 1)
     part.run()
     assert part.session_state["still"] is False
+
+
+def test_the_password_is_not_kept_in_the_session(app_env: str) -> None:
+    # A failed sign-in shows the form again with the username and an empty password box; a
+    # successful one leaves no password in the browser session's state on the server.
+    at = new_app()
+    at.run()
+    sign_in(at, "executive.demo", "not the password")
+    assert not _signed_in(at)
+    assert text_input(at, "Username").value == "executive.demo"
+    assert text_input(at, "Password").value == ""
+    sign_in(at, "executive.demo")
+    assert _signed_in(at)
+    assert not at.session_state[auth.PASSWORD_FIELD]
