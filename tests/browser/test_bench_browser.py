@@ -95,3 +95,21 @@ def test_the_score_entry_saves_the_members_own_scores(browser: Any, app_server: 
             assert scores and set(scores) == {SCORE}
     finally:
         engine.dispose()
+
+
+def test_the_page_weight_counts_what_an_open_received_and_drew(
+    browser: Any, app_server: AppServer
+) -> None:
+    from bench import page_weight
+
+    by_role = page_weight.targets_by_role(["technologies", "experts"])
+    assert set(by_role) == {"executive"}  # each page under its main role
+    weights = page_weight.measure(browser, app_server.url, by_role)
+    assert set(weights) == {"technologies", "experts"}, weights
+    tech = weights["technologies"]
+    assert "error" not in tech, tech
+    # The register's table came over the websocket and is drawn as one grid.
+    assert tech["kB"] > 5 and tech["frames"] > 5 and tech["grids"] == 1
+    assert 5 < tech["elements"] < tech["dom_nodes"]
+    text = page_weight.table({"1": weights})
+    assert text.splitlines()[2].startswith("| technologies | ")
