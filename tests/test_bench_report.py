@@ -131,3 +131,32 @@ def test_two_scales_are_set_side_by_side_each_against_its_own_floor() -> None:
     res["backends"]["sqlite"]["browser"]["samples"].pop("100")
     res["backends"]["sqlite"]["browser"]["errors"].pop("100")
     assert "against scale" not in quick_table(res)
+
+
+def test_a_wait_that_times_out_after_the_run_finished_says_so() -> None:
+    # At scale 100 a sign-in's run finished and a later run (the cookie's) kept the page
+    # "running" past the timeout: the wait raised IndexError (no message for phases 3 and
+    # 4), which the sign-in's retry does not catch, instead of Playwright's TimeoutError.
+    import pytest
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    from bench.browser import wait_run
+
+    class StillRunning:
+        def __init__(self, phase: int) -> None:
+            self.phase = phase
+
+        def wait_for_function(self, *_args: object, **_kwargs: object) -> None:
+            raise PlaywrightTimeout("Timeout 10ms exceeded.")
+
+        def evaluate(self, _js: str) -> int:
+            return self.phase
+
+    for phase, says in (
+        (0, "no rerun request sent"),
+        (2, "its run never finished"),
+        (3, "did not handle it"),
+        (4, "still shows a script running"),
+    ):
+        with pytest.raises(PlaywrightTimeout, match=says):
+            wait_run(StillRunning(phase), 10)
