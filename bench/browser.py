@@ -34,7 +34,13 @@ TIMEOUT_MS = 30_000
 ARM_JS = "() => { window.__benchRuns.phase = 0; }"
 DONE_JS = """() => window.__benchRuns.phase === 4 && document.querySelector(
   "[data-testid='stApp'][data-test-script-state='notRunning']") !== null"""
-PHASES = ("no rerun request sent", "no run started", "its run never finished")
+PHASES = (
+    "no rerun request sent",
+    "no run started",
+    "its run never finished",
+    "its run finished but the app did not handle it",
+    "its run finished but the page still shows a script running (a later run)",
+)
 
 
 def watch(page: Any) -> None:
@@ -59,7 +65,7 @@ def wait_run(page: Any, timeout_ms: int = TIMEOUT_MS) -> None:
         page.wait_for_function(DONE_JS, timeout=timeout_ms, polling=10)
     except PlaywrightTimeout:
         phase = int(page.evaluate("() => window.__benchRuns.phase"))
-        raise PlaywrightTimeout(f"{PHASES[min(phase, 3)]} within {timeout_ms} ms") from None
+        raise PlaywrightTimeout(f"{PHASES[min(phase, 4)]} within {timeout_ms} ms") from None
 
 
 class BrowserUnavailable(RuntimeError):

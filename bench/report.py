@@ -692,7 +692,57 @@ def quick_table(results: dict[str, Any]) -> str:
                     f" | {'' if target is None else f'<= {target[1]:g}x'} | {verdict_} |"
                 )
             lines += ["", f"{passed} pass, {failed} fail.", ""]
+        if len(set(samples)) > 1:
+            lines += scales_table(backend, samples, errors, br.get("failed") or {})
     return "\n".join(lines) + "\n"
+
+
+def scales_table(
+    backend: str,
+    samples: dict[str, dict[str, list[float]]],
+    errors: dict[str, dict[str, str]],
+    failed: dict[str, dict[str, int]],
+) -> list[str]:
+    """The smallest and the largest scale side by side (they ran in the same rounds): each
+    figure's ratio to its floor at both, how much slower it is at the larger scale in
+    seconds, and whether it meets its target at the larger scale (a figure with no sample
+    there fails, as in the quick table)."""
+    lo, hi = sorted(samples, key=int)[0], sorted(samples, key=int)[-1]
+    lines = [
+        f"{BACKEND_NAMES.get(backend, backend)}, scale {lo} against scale {hi} (same rounds)",
+        "",
+        f"| figure | median @{lo} | median @{hi} | @{hi} / @{lo} | x floor @{lo} "
+        f"| x floor @{hi} | target | result @{hi} |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    names = {f for s in (lo, hi) for f in [*samples.get(s, {}), *errors.get(s, {})]}
+    figures = sorted(
+        (f for f in names if not f.startswith("bare")),
+        key=lambda f: (f.startswith("do "), f.startswith("load "), f),
+    )
+    for f in [*sorted(f for f in names if f.startswith("bare:")), *figures]:
+        med = {s: median(samples.get(s, {}).get(f, [])) for s in (lo, hi)}
+        floor = {s: median(samples.get(s, {}).get(browser_floor(f), [])) for s in (lo, hi)}
+        bare = f.startswith("bare")
+        target = None if bare else browser_target(f)
+        r_hi = ratio(med[hi], floor[hi])
+        result = (
+            "floor" if bare else "-" if target is None else verdict(bool(_check(r_hi, target[1])))
+        )
+        lost = [
+            f"{failed.get(s, {}).get(f, 1)} failed @{s}"
+            for s in (lo, hi)
+            if errors.get(s, {}).get(f)
+        ]
+        if lost:
+            result += f" ({', '.join(lost)})"
+        lines.append(
+            f"| {f} | {secs(med[lo])} | {secs(med[hi])} | {fx(ratio(med[hi], med[lo]))}"
+            f" | {'-' if bare else fx(ratio(med[lo], floor[lo]))}"
+            f" | {'-' if bare else fx(r_hi)}"
+            f" | {'' if target is None else f'<= {target[1]:g}x'} | {result} |"
+        )
+    return [*lines, ""]
 
 
 def render(results: dict[str, Any]) -> str:

@@ -3,8 +3,9 @@
 Builds (or reuses, from ``bench/.cache/``) the demo database at each scale on each backend,
 then measures every page of ``components.navigation.PAGES`` as its main role beside its
 floors, and prints one markdown table with the targets of issues 8 and 22, also written to
-``bench/RESULTS.md``. ``--quick``: scale 1, SQLite (``--backends postgresql``: PostgreSQL 15,
-a cluster of its own under ``bench/.cache/pg``), 3 runs, the browser only (every role's
+``bench/RESULTS.md``. ``--quick``: scale 1 (``--scales 100`` or ``1,100``: those, the scales
+in the same rounds), SQLite (``--backends postgresql``: PostgreSQL 15, a cluster of its own
+under ``bench/.cache/pg``), 3 runs, the browser only (every role's
 pages, the public pages and the interactions of ``bench/interactions.py``), one table with
 each figure's ratio to its floor and pass/fail (``bench.report.quick_table``), the report
 written to ``bench/.cache/RESULTS-quick.md`` so the committed baseline stays; about 17
@@ -80,7 +81,12 @@ def _csv(text: str) -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[1])
-    p.add_argument("--scales", default="1,100", help="comma-separated scales (default 1,100)")
+    p.add_argument(
+        "--scales",
+        "--scale",
+        help="comma-separated scales (default 1,100; --quick: 1, or the scales named, e.g. "
+        "--quick --scales 1,100 for both in the same rounds)",
+    )
     p.add_argument(
         "--backends",
         help="sqlite,postgresql (default both; --quick: sqlite, or the backends named)",
@@ -89,8 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="scale 1, SQLite (or --backends), 3 runs, browser only (every role's pages, the "
-        "public pages and the interactions): one table with each figure's ratio and pass/fail",
+        help="scale 1 (or --scales), SQLite (or --backends), 3 runs, browser only (every role's "
+        "pages, the public pages and the interactions): one table with each figure's ratio and "
+        "pass/fail",
     )
     p.add_argument(
         "--no-apptest",
@@ -462,11 +469,14 @@ def run_in_parallel(args: argparse.Namespace, backends: list[str], out: Path) ->
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    """The arguments, with the defaults ``--quick`` implies (the backends named are kept)."""
+    """The arguments, with the defaults ``--quick`` implies (the scales and backends named
+    are kept)."""
     args = build_parser().parse_args(argv)
     if args.quick:
-        args.scales, args.backends, args.runs = "1", args.backends or "sqlite", args.runs or 3
+        args.scales, args.backends = args.scales or "1", args.backends or "sqlite"
+        args.runs = args.runs or 3
         args.no_apptest = args.no_memory = args.browser_all_roles = True
+    args.scales = args.scales or "1,100"
     args.backends = args.backends or "sqlite,postgresql"
     args.runs = args.runs or 5
     return args

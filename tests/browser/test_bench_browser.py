@@ -112,3 +112,21 @@ def test_the_tests_own_pages_follow_their_runs_on_the_websocket(
     assert page.evaluate("() => window.__benchRuns.phase") == 4  # the click's run, seen
     page.get_by_role("heading", name="Technologies").first.wait_for(timeout=30_000)
     ctx.close()
+
+
+def test_the_page_weight_counts_what_an_open_received_and_drew(
+    browser: Any, app_server: AppServer
+) -> None:
+    from bench import page_weight
+
+    by_role = page_weight.targets_by_role(["technologies", "experts"])
+    assert set(by_role) == {"executive"}  # each page under its main role
+    weights = page_weight.measure(browser, app_server.url, by_role)
+    assert set(weights) == {"technologies", "experts"}, weights
+    tech = weights["technologies"]
+    assert "error" not in tech, tech
+    # The register's table came over the websocket and is drawn as one grid.
+    assert tech["kB"] > 5 and tech["frames"] > 5 and tech["grids"] == 1
+    assert 5 < tech["elements"] < tech["dom_nodes"]
+    text = page_weight.table({"1": weights})
+    assert text.splitlines()[2].startswith("| technologies | ")
