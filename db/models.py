@@ -630,7 +630,7 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
     __table_args__ = (
-        Index("ix_audit_events_entity", "entity", "entity_id"),
+        Index("ix_audit_events_record", "entity", "entity_id", "id"),
         Index("ix_audit_events_actor", "actor_id"),
         # Newest-first pages per filter (migration 0002): each index ends in ``id``.
         Index("ix_audit_events_by_actor_name", "actor_name", "id"),
