@@ -374,3 +374,15 @@ def test_readers_of_the_regulation_read_the_profile_and_others_are_refused(
         view.city.code,
         view.city.name_en,
     )
+
+
+def test_all_uses_counts_every_code_as_uses_does(seeded_engine: Engine) -> None:
+    """The administration page's counts (one grouped count per table) equal the count of
+    each code on its own, for every vocabulary, with unused codes at 0."""
+    with read_session(seeded_engine) as s:
+        for vocabulary in edits.EDITABLE:
+            model = VOCABULARY_TABLES[vocabulary]
+            codes = s.execute(select(model.code)).scalars().all()
+            counted = edits.all_uses(s, vocabulary)
+            assert counted == {c: edits.uses(s, vocabulary, c) for c in codes}, vocabulary
+            assert any(counted.values()), vocabulary  # the demo data uses some of them

@@ -270,10 +270,27 @@ def uses(session: Session, vocabulary: str, code: str) -> int:
     raise NotEditable()
 
 
+# The columns that hold a vocabulary's codes (what :func:`uses` counts), for :func:`all_uses`.
+_HOLDERS: dict[str, tuple[Any, ...]] = {
+    "fields": (Technology.field, ExpertField.field),
+    "sectors": (Technology.growth_sector,),
+    "organisation_kinds": (Organization.kind,),
+}
+
+
 def all_uses(session: Session, vocabulary: str) -> dict[str, int]:
-    """Code -> :func:`uses` for every code of ``vocabulary`` (the page's table)."""
+    """Code -> :func:`uses` for every code of ``vocabulary`` (the page's table): one grouped
+    count per table that holds the codes, not one count per code (27 full scans of the
+    technologies for the fields at scale 100)."""
     model = VOCABULARY_TABLES[vocabulary]
-    return {c: uses(session, vocabulary, c) for c in session.execute(select(model.code)).scalars()}
+    if vocabulary not in _HOLDERS:
+        raise NotEditable()
+    counts = dict.fromkeys(session.execute(select(model.code)).scalars(), 0)
+    for column in _HOLDERS[vocabulary]:
+        for code, n in session.execute(select(column, func.count()).group_by(column)).all():
+            if code in counts:
+                counts[code] += int(n)
+    return counts
 
 
 def _editable(actor: Actor, vocabulary: str, action: str, code: str) -> type[Any]:
