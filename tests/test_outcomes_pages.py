@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, func, select
 
 from db import clock, models
 from db.models import Contract
-from tests.apptest import DEMO_PASSWORD, new_app, page_text, sign_in
+from tests.apptest import DEMO_PASSWORD, capture_downloads, new_app, page_text, sign_in
 
 
 @pytest.fixture
@@ -204,3 +204,26 @@ def test_staff_records_then_corrects_an_evaluation(app_env: str) -> None:
         ).one()
     engine.dispose()
     assert tuple(row) == ("as_expected", 2)
+
+
+def test_testbeds_are_shown_a_page_at_a_time_and_downloaded_whole(
+    app_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from components import testbeds
+
+    monkeypatch.setattr(testbeds, "PAGE", 10)
+    files = capture_downloads(monkeypatch)
+    at = open_page("executive.demo", "testbeds")
+    total = count(app_env, models.Testbed)
+    assert total > 20  # the demo data has several pages of 10
+    first = at.dataframe[0].value
+    assert len(first) == 10
+    next(b for b in at.button if b.label == "Next").click().run()
+    second = at.dataframe[0].value
+    assert len(second) == 10
+    assert not set(first["Registration number"]) & set(second["Registration number"])
+    csv = files["testbeds.csv"].decode("utf-8-sig").strip().splitlines()
+    assert len(csv) == total + 1  # every testbed the filters keep, under its header
+    # a filter starts again on its first page
+    at.selectbox(key="tb_stage").set_value("certified").run()
+    assert at.session_state["tb_page"] == 1
