@@ -74,16 +74,17 @@ def download_buttons(
     ``files``: the CSV and Excel bytes of ``df`` made earlier (``to_csv(df)``,
     ``to_xlsx(df, sheet=basename)``, e.g. cached by the caller), so a rerun need not build
     them again; either may be a function that builds them, called when the button is
-    clicked (Streamlit's deferred download). Without ``files`` the Excel file is built only
-    when its button is clicked: openpyxl takes far longer than the page's own query, and
-    most views of a page download nothing."""
+    clicked (Streamlit's deferred download). Without ``files`` both are built only when
+    their button is clicked: openpyxl takes far longer than the page's own query, a CSV of a
+    long list is a tenth of a run (the outcomes page at scale 100), and most views of a page
+    download nothing."""
     left, right = st.columns(2)
     empty = df.empty
     csv_bytes, xlsx_bytes = (b"", b"") if empty else (files or (b"", b""))
     with left:
         st.download_button(
             _("Download CSV"),
-            data=b"" if empty else (csv_bytes or to_csv(df)),
+            data=b"" if empty else (csv_bytes or (lambda: to_csv(df))),
             file_name=f"{basename}.csv",
             mime="text/csv",
             key=f"{key}_csv",

@@ -126,15 +126,28 @@ def capture_downloads(monkeypatch) -> dict[str, bytes]:  # type: ignore[no-untyp
     original = MemoryMediaFileStorage.load_and_get_id
     original_deferred = MediaFileManager.add_deferred
 
+    def keep(name: str, data: bytes) -> None:
+        # The newest file of a name under that name; an earlier, different one under
+        # "name (1).ext" (as a browser saves a second download of the same name): two tabs'
+        # files written in the same minute share their time-stamped name.
+        earlier = files.get(name)
+        if earlier is not None and earlier != data:
+            stem, dot, ext = name.rpartition(".")
+            n = 1
+            while f"{stem} ({n}){dot}{ext}" in files:
+                n += 1
+            files[f"{stem} ({n}){dot}{ext}"] = earlier
+        files[name] = data
+
     def load(self, path_or_data, mimetype, kind, filename=None):  # type: ignore[no-untyped-def]
         if filename and isinstance(path_or_data, bytes):
-            files[filename] = path_or_data
+            keep(filename, path_or_data)
         return original(self, path_or_data, mimetype, kind, filename)
 
     def deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):  # type: ignore[no-untyped-def]
         if file_name:
             data = data_callable()
-            files[file_name] = data.encode("utf-8") if isinstance(data, str) else data
+            keep(file_name, data.encode("utf-8") if isinstance(data, str) else data)
         return original_deferred(self, data_callable, mimetype, coordinates, file_name, **kw)
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load)
