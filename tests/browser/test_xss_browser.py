@@ -75,8 +75,15 @@ async (own) => {
       // that hands it the interface words of the catalogue.
       const app = own.some((o) => text.startsWith(o) &&
                                   /^window\.__ntpWords\(.*\);$/s.test(text.slice(o.length).trim()));
+      // The sign-in cookie's writer (components/auth.py::_write_cookie): a cookie name, a JWT
+      // (three base64url parts, no user text), its expiry date; nothing else.
+      const cookie = new RegExp(
+        '^document\\.cookie = "[A-Za-z0-9_]+=[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+; ' +
+        'path=/; expires=[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT" ' +
+        "\\+ '; SameSite=Strict' \\+ \\(location\\.protocol === 'https:' \\? '; Secure' : ''\\);$"
+      ).test(text);
       const mine = src ? new URL(src, location.href).origin === origin
-                       : served.includes(text) || app;
+                       : served.includes(text) || app || cookie;
       if (!mine || el.textContent.includes('__xss')) {
         problems.push(`script ${src || el.textContent.slice(0, 60)}`);
       }
