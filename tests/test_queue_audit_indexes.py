@@ -122,6 +122,32 @@ def test_audit_trail_count_reads_the_index_of_the_page(seeded_engine: Engine) ->
             assert "ix_audit_events_by_actor_entity" not in detail, detail
 
 
+def _read_by_record_index(engine: Engine, read, marker: str = "audit_events"):  # type: ignore[no-untyped-def]
+    """``read(session)``'s result, after checking that each of its statements holding
+    ``marker`` reads the audit trail through ``ix_audit_events_record`` (SQLite's plan)."""
+    statements: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with read_session(engine) as s:
+            result = read(s)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    audit_reads = [(q, p) for q, p in statements if marker in q]
+    assert audit_reads
+    with engine.connect() as conn:
+        for query, params in audit_reads:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query, params).all()
+            lookups = [str(r[-1]) for r in plan if "audit_events" in str(r[-1])]
+            assert lookups and all(
+                "ix_audit_events_record (entity=? AND entity_id=?)" in d for d in lookups
+            ), lookups
+    return result
+
+
 def test_who_ran_the_meetings_is_read_by_record_from_the_audit_index(
     seeded_engine: Engine,
 ) -> None:
@@ -133,29 +159,10 @@ def test_who_ran_the_meetings_is_read_by_record_from_the_audit_index(
 
     if seeded_engine.dialect.name != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
-    statements: list[tuple[str, object]] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        statements.append((statement, parameters))
-
     with read_session(seeded_engine) as s:
         mids = s.execute(select(Meeting.id).order_by(Meeting.id).limit(5)).scalars().all()
-    event.listen(seeded_engine, "before_cursor_execute", seen)
-    try:
-        with read_session(seeded_engine) as s:
-            runners = meeting_runners(s, mids)
-    finally:
-        event.remove(seeded_engine, "before_cursor_execute", seen)
+    runners = _read_by_record_index(seeded_engine, lambda s: meeting_runners(s, mids))
     assert set(runners) == set(mids)  # every demo meeting was run by someone
-    audit_reads = [(q, p) for q, p in statements if "audit_events" in q]
-    assert audit_reads
-    with seeded_engine.connect() as conn:
-        for query, params in audit_reads:
-            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query, params).all()
-            lookups = [str(r[-1]) for r in plan if "audit_events" in str(r[-1])]
-            assert lookups and all(
-                "ix_audit_events_record (entity=? AND entity_id=?)" in d for d in lookups
-            ), lookups
 
 
 def test_a_records_history_is_read_through_the_index_of_its_record(seeded_engine: Engine) -> None:
@@ -166,11 +173,6 @@ def test_a_records_history_is_read_through_the_index_of_its_record(seeded_engine
 
     if seeded_engine.dialect.name != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
-    statements: list[tuple[str, object]] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        statements.append((statement, parameters))
-
     staff = _actor(seeded_engine, "staff.demo")
     with read_session(seeded_engine) as s:
         oldest = s.execute(
@@ -179,21 +181,9 @@ def test_a_records_history_is_read_through_the_index_of_its_record(seeded_engine
             .order_by(AuditEvent.id)
             .limit(1)
         ).scalar_one()
-    event.listen(seeded_engine, "before_cursor_execute", seen)
-    try:
-        with read_session(seeded_engine) as s:
-            history = at.record_history(
-                session=s, actor=staff, entity="technology", entity_id=oldest
-            )
-    finally:
-        event.remove(seeded_engine, "before_cursor_execute", seen)
+    history = _read_by_record_index(
+        seeded_engine,
+        lambda s: at.record_history(session=s, actor=staff, entity="technology", entity_id=oldest),
+        marker="FROM audit_events",
+    )
     assert history.total >= 1
-    audit_reads = [(q, p) for q, p in statements if "FROM audit_events" in q]
-    assert audit_reads
-    with seeded_engine.connect() as conn:
-        for query, params in audit_reads:
-            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query, params).all()
-            lookups = [str(r[-1]) for r in plan if "audit_events" in str(r[-1])]
-            assert lookups and all(
-                "ix_audit_events_record (entity=? AND entity_id=?)" in d for d in lookups
-            ), lookups
