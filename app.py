@@ -12,7 +12,7 @@ import streamlit as st
 
 from components import auth, city, data, first_start, inbox, page_fixes
 from components.cells import escape_markdown
-from components.forms import show_error
+from components.forms import delivering_flash, show_error
 from components.i18n import _
 from components.labels import label
 from components.navigation import build_navigation, build_public_navigation
@@ -65,7 +65,8 @@ if actor is None:
     # resolves to the sign-in (Streamlit would otherwise fall back to running files from
     # pages/ by name).
     try:
-        build_public_navigation(auth.signed_out_page).run()
+        with delivering_flash():
+            build_public_navigation(auth.signed_out_page).run()
     except DatabaseUnavailable as exc:
         show_error(exc)
     st.stop()
@@ -86,6 +87,7 @@ with st.sidebar:
 
 auth.show_notice()
 try:
-    pg.run()
+    with delivering_flash():
+        pg.run()
 except DatabaseUnavailable as exc:  # a page's read (or an uncaught write) met a database fault
     show_error(exc)

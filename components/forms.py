@@ -1,6 +1,7 @@
 """The one form kit: a form's problems per field, its widget keys (with a generation, so a
 saved form comes back empty), the submit helpers that run a ``db`` write, and the flash
-message that tells the outcome once, at the top of the page, after the rerun.
+message that tells the outcome at the top of the page, after the rerun (once, and again if
+that run is cut short).
 
 A write is refused with a ``DomainError``: it is shown as sentences (values from the
 database escaped by :func:`error_text`) with "nothing was saved", and field problems under
@@ -15,7 +16,8 @@ the field they concern. Two ways to submit:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -28,7 +30,8 @@ from db.errors import DatabaseUnavailable, DomainError, ValidationFailed
 
 T = TypeVar("T")
 
-FLASH = "ntp_flash"
+FLASH = "ntp_flash"  # a write's outcome, waiting for the next run to show it
+SHOWN_FLASH = "ntp_flash_shown"  # shown by the current run, kept until that run completes
 CONFIRM_FIRST = N_("Tick the confirmation first. Nothing was saved.")
 TICK_TO_CONFIRM = N_("Tick the box to confirm this step. Nothing was saved.")
 
@@ -71,11 +74,34 @@ def flash(kind: FlashKind, text: str, *, icon: str | None = None) -> None:
 
 
 def show_flash() -> None:
-    """The outcome of the last write, once (pages call this right under their title)."""
-    kind, text, icon = st.session_state.pop(FLASH, (None, None, None))
+    """The outcome of the last write (pages call this right under their title).
+
+    It is shown until a run that showed it completes (:func:`flash_delivered`, called by
+    app.py after the page): when a run is cut short by another rerun (a second click, a
+    component reporting in), the run that replaces it shows the outcome again, so a saved
+    record never goes unconfirmed. (Forms in fragments rerun the whole page for theirs.)"""
+    pending = st.session_state.pop(FLASH, None)
+    if pending is not None:
+        st.session_state[SHOWN_FLASH] = pending
+    kind, text, icon = st.session_state.get(SHOWN_FLASH, (None, None, None))
     if text:
         show = {"success": st.success, "error": st.error, "warning": st.warning}
         show.get(kind, st.info)(text, icon=icon)
+
+
+def flash_delivered() -> None:
+    """The run that showed the outcome completed: the next run does not show it again."""
+    st.session_state.pop(SHOWN_FLASH, None)
+
+
+@contextmanager
+def delivering_flash() -> Iterator[None]:
+    """Around a page's run (app.py): once it completes, its flash was delivered. A run cut
+    short by a rerun request (Streamlit raises its ``RerunException`` through here) keeps the
+    flash for the run that replaces it. So does a run ended by ``st.stop()`` (an error path;
+    Streamlit refuses session-state writes while stopping), which shows it once more."""
+    yield
+    flash_delivered()
 
 
 # --- one form's state -------------------------------------------------------------------------
