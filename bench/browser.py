@@ -146,7 +146,8 @@ def chromium() -> Iterator[Any]:
 
 
 def _settle(page: Any) -> None:
-    """Wait out the extra rerun a fresh page load may do (its cookie component reports in)."""
+    """Wait out any extra rerun a fresh page load may do (a component reporting in; since
+    session 10 the sign-in cookie has no component, so a signed-in page load runs once)."""
     page.wait_for_selector(READY, timeout=TIMEOUT_MS)
     page.wait_for_timeout(500)
     page.wait_for_selector(READY, timeout=TIMEOUT_MS)

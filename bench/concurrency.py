@@ -20,9 +20,8 @@ harness, ``e2e_playwright/load_testing``, runs one browser per session on 64-cor
 The driver is one Python process (asyncio), pinned with ``sched_setaffinity`` to the last
 core, its own CPU time measured and reported beside the server's; the servers are not pinned.
 
-What it leaves out: the browser's own work (drawing; the cookie component's report after a
-page load, which costs one more run per load in a browser), and static files (served by
-nginx or Streamlit, not the script runner).
+What it leaves out: the browser's own work (drawing), and static files (served by nginx or
+Streamlit, not the script runner).
 """
 
 from __future__ import annotations

@@ -1,11 +1,15 @@
 """Sign-in with streamlit-authenticator, hardened and backed by the database.
 
-streamlit-authenticator keeps the signed-in state of a browser session, recognises the
-re-authentication cookie (a JWT) and deletes it on sign-out. The sign-in form is the app's own
-(:func:`signed_out_page`): its button checks the password in a callback, before the run it
-causes, so that run draws the signed-in pages at once (the page the visitor asked for), and the
-cookie is written by an app-made script in that run (no component that would report back and
-run the whole page again). Everything the library does weakly is done on the server here:
+streamlit-authenticator's authentication controller keeps the signed-in state of a browser
+session (signed in by the form, or recognised from the re-authentication cookie, a JWT). The
+sign-in form is the app's own (:func:`signed_out_page`): its button checks the password in a
+callback, before the run it causes, so that run draws the signed-in pages at once (the page the
+visitor asked for). The cookie is read from the page request (``st.context.cookies``), and
+written and expired by an app-made script (:func:`_cookie_script`). The library's
+``Authenticate`` is not used: it creates a cookie component that reports the browser's cookies
+back and so runs every fresh browser session's first page twice (and the second run cut short
+whatever the user had clicked in the meantime). Everything the library does weakly is done on
+the server here:
 
 - the password check goes to ``db.accounts.signin.authenticate`` (bcrypt, per-account failure count
   and back-off in the database, an audit event for every attempt, one generic message);
@@ -17,12 +21,11 @@ run the whole page again). Everything the library does weakly is done on the ser
   once), and a replayed old cookie is refused;
 - the cookie key comes from the environment or secrets (``db.config.cookie_key``).
 
-The authenticator is created once per browser session (it owns a cookie component).
+The authentication controller is created once per browser session.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import ipaddress
 import json
@@ -32,7 +35,8 @@ from typing import Any
 
 import jwt
 import streamlit as st
-import streamlit_authenticator as stauth
+from streamlit_authenticator.controllers import AuthenticationController
+from streamlit_authenticator.utilities import LoginError
 
 from components import city, data, navigation
 from components.i18n import _
@@ -52,6 +56,8 @@ ACTOR_KEY = "ntp_actor"
 NOTICE_KEY = "ntp_signin_notice"
 CHECKED_KEY = "ntp_signin_checked"
 COOKIE_PENDING_KEY = "ntp_cookie_pending"  # a password sign-in's cookie, not yet written
+EXPIRE_KEY = "ntp_cookie_expire"  # the browser's cookie is to be expired (signed out, refused)
+AUTH_KEY = "_ntp_authenticator"
 ASKED_KEY = "ntp_signin_asked"  # the page whose address the visitor signed in at
 USER_FIELD = "ntp_signin_user"  # the sign-in form's fields (session-state keys)
 PASSWORD_FIELD = "ntp_signin_password"  # noqa: S105 - a session-state key, not a secret
@@ -67,6 +73,10 @@ def _secrets() -> dict[str, str]:
         return {k: str(v) for k, v in st.secrets.items() if isinstance(v, str)}
     except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
         return {}
+
+
+def _cookie_key() -> str:
+    return cookie_key(load_settings(), _secrets())
 
 
 def _demo() -> bool:
@@ -116,42 +126,46 @@ def _check_credentials(username: str, password: str) -> bool:
     return True
 
 
-def authenticator() -> stauth.Authenticate:
-    """The per-session authenticator, created on first use.
+def authenticator() -> AuthenticationController:
+    """The per-session authentication controller, created on first use.
 
     Its credentials are re-read from the database on every rerun while signed out (accounts
     may change at any time); once signed in, the server-side sign-in is what counts.
     """
-    auth = st.session_state.get("_ntp_authenticator")
+    auth = st.session_state.get(AUTH_KEY)
     signed_in = bool(st.session_state.get("authentication_status"))
     credentials = {"usernames": {}} if signed_in and auth is not None else _credentials()
     if auth is None:
-        auth = stauth.Authenticate(
-            credentials,
-            cookie_name=COOKIE_NAME,
-            cookie_key=cookie_key(load_settings(), _secrets()),
-            cookie_expiry_days=LIFETIME.total_seconds() / 86400,
-            auto_hash=False,
-            # The cookie is read from st.context.cookies (sent with the page request), so the
-            # library's 0.7 s wait for its cookie component on every signed-out rerun is moot.
-            login_sleep_time=0,
-        )
-        st.session_state["_ntp_authenticator"] = auth
-    controller = auth.authentication_controller
-    model = controller.authentication_model
+        auth = AuthenticationController(credentials, auto_hash=False, secret_key=_cookie_key())
+        st.session_state[AUTH_KEY] = auth
+    model = auth.authentication_model
     if not signed_in:
         model.credentials = credentials
     model.check_credentials = _check_credentials
     return auth
 
 
-def _new_cookie_token(auth: stauth.Authenticate, username: str) -> str:
-    """The sign-in cookie's JWT, as the authenticator reads it back (its username and expiry),
-    with a random id so that every sign-in has a token (and a server-side row) of its own."""
-    cm = auth.cookie_controller.cookie_model
-    expires = now_utc() + dt.timedelta(days=cm.cookie_expiry_days)
+def _new_cookie_token(username: str) -> str:
+    """The sign-in cookie's JWT (its username and expiry, as the library wrote them), with a
+    random id so that every sign-in has a token (and a server-side row) of its own."""
+    expires = now_utc() + LIFETIME
     claims = {"username": username, "exp_date": expires.timestamp(), "jti": secrets.token_hex(16)}
-    return jwt.encode(claims, cm.cookie_key, algorithm="HS256")
+    return jwt.encode(claims, _cookie_key(), algorithm="HS256")
+
+
+def _cookie_claims(token: str | None) -> dict[str, Any] | None:
+    """The claims of a sign-in cookie signed with this app's key and not expired; else None.
+    (Only the start: the server-side sign-in row must still be live, see ``check_signin``.)"""
+    if not token:
+        return None
+    try:
+        claims = jwt.decode(token, _cookie_key(), algorithms=["HS256"])
+    except jwt.PyJWTError:
+        return None
+    username, expires = claims.get("username"), claims.get("exp_date")
+    if not isinstance(username, str) or not isinstance(expires, int | float):
+        return None
+    return claims if expires > now_utc().timestamp() else None
 
 
 def _submitted(asked: str | None) -> None:
@@ -168,13 +182,13 @@ def _submitted(asked: str | None) -> None:
         return
     auth = authenticator()  # (exists: the run that drew the form made it)
     try:
-        signed_in = auth.authentication_controller.login(username, password)
-    except stauth.utilities.LoginError:
+        signed_in = bool(auth.login(username, password))
+    except LoginError:
         signed_in = False
         st.session_state[NOTICE_KEY] = _(signin.SIGNIN_FAILED)
     if not signed_in or st.session_state.get(ACTOR_KEY) is None:
         return
-    token = _new_cookie_token(auth, st.session_state["username"])
+    token = _new_cookie_token(st.session_state["username"])
     with write_session(data.engine()) as s:
         signin.start_signin(
             session=s,
@@ -190,10 +204,10 @@ def _submitted(asked: str | None) -> None:
     st.session_state[ASKED_KEY] = asked
 
 
-def _forget(auth: stauth.Authenticate, notice: str | None) -> None:
-    """Drop the browser-side sign-in (cookie and state) after the server refused it."""
-    with contextlib.suppress(Exception):  # the cookie may already be gone
-        auth.cookie_controller.delete_cookie()
+def _forget(notice: str | None) -> None:
+    """Drop the sign-in of this browser session and have the next signed-out run expire the
+    browser's cookie, after the server refused it or the user changed their password."""
+    st.session_state[EXPIRE_KEY] = True
     for key in (
         "authentication_status",
         "username",
@@ -215,12 +229,16 @@ def signed_in_actor() -> Actor | None:
     form (:func:`_submitted`) or recognised from the sign-in cookie; ``None`` when signed out
     (the sign-in page draws the form)."""
     auth = authenticator()
-    try:
-        auth.login(location="unrendered", key="signin")  # (the cookie, while signed out)
-    except stauth.utilities.LoginError:
-        _forget(auth, _("Your sign-in is no longer valid. Please sign in again."))
-        return None
+    if not st.session_state.get("authentication_status") and not st.session_state.get("logout"):
+        claims = _cookie_claims(st.context.cookies.get(COOKIE_NAME))
+        if claims is not None:
+            try:
+                auth.login(token=claims)
+            except LoginError:  # the account may no longer sign in
+                _forget(_("Your sign-in is no longer valid. Please sign in again."))
     if not st.session_state.get("authentication_status"):
+        if st.session_state.pop(EXPIRE_KEY, False):
+            _cookie_script("", dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
         return None
     token = st.session_state.get(TOKEN_KEY)
     recent = _recent_check(token)
@@ -243,7 +261,6 @@ def signed_in_actor() -> Actor | None:
             must_change = accounts.needs_password_change(session=s, user_id=actor.id)
     if actor is None:
         _forget(
-            auth,
             _(
                 "Your sign-in has ended (signed out, expired, idle for 30 minutes or "
                 "changed by an administrator). Please sign in again."
@@ -253,20 +270,19 @@ def signed_in_actor() -> Actor | None:
     st.session_state[ACTOR_KEY] = actor
     st.session_state[CHECKED_KEY] = (token, time.monotonic(), actor, must_change)
     if token and st.session_state.pop(COOKIE_PENDING_KEY, False):
-        _write_cookie(auth, token)
+        _cookie_script(token, now_utc() + LIFETIME)
         _note_unavailable_page(actor, must_change)
     return actor
 
 
-def _write_cookie(auth: stauth.Authenticate, token: str) -> None:
-    """Write the sign-in cookie in the browser, in the first run of the signed-in pages, by an
-    app-made script (``st.html``): the token the server recorded (a JWT of base64url parts,
-    no user text) and the attributes the authenticator's cookie component gave it (the whole
-    site, 12 hours, same-site only; and HTTPS-only when the app is served over HTTPS). Unlike
-    that component, the script reports nothing back, so the page is not run a second time."""
-    cm = auth.cookie_controller.cookie_model
-    expires = now_utc() + dt.timedelta(days=cm.cookie_expiry_days)
-    cookie = json.dumps(f"{cm.cookie_name}={token}; path=/; expires={_http_date(expires)}")
+def _cookie_script(token: str, expires: dt.datetime) -> None:
+    """Write the sign-in cookie in the browser by an app-made script (``st.html``): the token
+    the server recorded (a JWT of base64url parts, no user text; empty to expire it) for the
+    whole site until ``expires``, same-site only, and HTTPS-only when the app is served over
+    HTTPS. Written in the first run of the signed-in pages; expired (a date in the past) in
+    the first signed-out run after a sign-out or a refused sign-in. Unlike a component, the
+    script reports nothing back, so the page is not run a second time."""
+    cookie = json.dumps(f"{COOKIE_NAME}={token}; path=/; expires={_http_date(expires)}")
     cookie = cookie.replace("</", "<\\/")
     st.html(
         "<span class='ntp-signin-cookie'></span><script>document.cookie = "
@@ -332,19 +348,21 @@ def still_signed_in() -> bool:
 
 
 def sign_out_button() -> None:
-    """The sidebar sign-out button: revokes the server-side sign-in, then the cookie."""
-    auth = authenticator()
+    """The sign-out button (in the sidebar): revokes the server-side sign-in, ends the
+    library's signed-in state; the run it causes draws the sign-in form and expires the
+    browser's cookie."""
 
-    def _revoke(_info: dict[str, Any]) -> None:
+    def _sign_out() -> None:
         token = st.session_state.get(TOKEN_KEY)
         if token:
             with write_session(data.engine()) as s:
                 signin.end_signin(session=s, token=token, now=now_utc())
-        st.session_state[TOKEN_KEY] = None
-        st.session_state[ACTOR_KEY] = None
-        st.session_state[CHECKED_KEY] = None
+        authenticator().logout()
+        for key in (TOKEN_KEY, ACTOR_KEY, CHECKED_KEY):
+            st.session_state[key] = None
+        st.session_state[EXPIRE_KEY] = True
 
-    auth.logout(_("Sign out"), location="sidebar", key="signout", callback=_revoke)
+    st.button(_("Sign out"), key="signout", on_click=_sign_out)
 
 
 def signed_out_page(asked: str | None = None) -> None:
@@ -405,7 +423,7 @@ def change_password(actor: Actor, current: str, new: str) -> None:
     """
     with write_session(data.engine()) as s:
         accounts.change_own_password(session=s, actor=actor, current=current, new=new)
-    _forget(authenticator(), _("Your password was changed. Please sign in with the new password."))
+    _forget(_("Your password was changed. Please sign in with the new password."))
 
 
 def must_change_password(actor: Actor) -> bool:

@@ -73,8 +73,8 @@ def test_sign_up_then_verify_by_the_mailed_link(app_env: str) -> None:
     at.switch_page("pages/verify_email.py").run()
     assert not at.exception, at.exception
     assert "Your e-mail address is verified" in page_text(at)
-    # A fresh page load reruns at once (its cookie component reports in), without the token
-    # in the address any more: the outcome stays on the page.
+    # The next run (any click) has no token in the address any more: the outcome stays on
+    # the page.
     at.run()
     assert "Your e-mail address is verified" in page_text(at)
     assert "Open the link we mailed you" not in page_text(at)

@@ -358,10 +358,9 @@ def fill_sign_in(  # type: ignore[no-untyped-def]
     words: dict[str, str] | None = None,
 ) -> bool:
     """Sign in through the form already loaded in ``page``; True once ``signed_in`` (a
-    locator) shows. A fresh session reruns once more while it settles (its cookie component
-    reports in), and during that rerun the old form can show beside the new one for a moment
-    or come back empty; so the form is filled only when the page has settled, and filled
-    again (up to five times) when a rerun redrew it meanwhile. ``words``: the labels of the
+    locator) shows. The form is filled only when the page has settled, and filled again (up
+    to five times) if a rerun redrew it meanwhile (the old form can show beside the new one
+    for a moment, or come back empty). ``words``: the labels of the
     form (``user``, ``password``, ``sign_in``) in the page's language (English by default)."""
     from playwright.sync_api import Error as PlaywrightError
 
@@ -386,7 +385,7 @@ def fill_sign_in(  # type: ignore[no-untyped-def]
 
 def wait_signin_cookie(page) -> None:  # type: ignore[no-untyped-def]
     """Wait until the browser holds the sign-in cookie. The page shows "Signed in as" as soon
-    as the server has checked the password; the cookie is written by a component in the
+    as the server has checked the password; the cookie is written by the app's script in the
     browser a moment later, and a page opened by address before then is signed out."""
     page.wait_for_function(
         "document.cookie.split('; ').some(c => c.startsWith('ntp_signin='))", timeout=30_000

@@ -55,6 +55,16 @@ def test_sign_in_sign_out_and_replayed_cookie_is_refused(browser, app_server: Ap
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("button", name="Sign in").first.wait_for(timeout=30_000)
     assert not page.get_by_text("Signed in as").is_visible()
+    # The browser forgets the cookie (a shared computer keeps no sign-in behind)...
+    page.wait_for_function(
+        "!document.cookie.split('; ').some(c => c.startsWith('ntp_signin='))", timeout=30_000
+    )
+    assert not [c for c in ctx.cookies() if c["name"] == "ntp_signin"]
+    # ...and a reload stays signed out.
+    page.reload()
+    wait_ready(page)
+    page.get_by_role("button", name="Sign in").first.wait_for(timeout=30_000)
+    assert page.get_by_text("Signed in as").count() == 0
 
     # ...and after signing out, replaying the same cookie no longer signs in.
     ctx_replay = browser.new_context()

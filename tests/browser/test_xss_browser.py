@@ -75,10 +75,12 @@ async (own) => {
       // that hands it the interface words of the catalogue.
       const app = own.some((o) => text.startsWith(o) &&
                                   /^window\.__ntpWords\(.*\);$/s.test(text.slice(o.length).trim()));
-      // The sign-in cookie's writer (components/auth.py::_write_cookie): a cookie name, a JWT
-      // (three base64url parts, no user text), its expiry date; nothing else.
+      // The sign-in cookie's writer (components/auth.py::_cookie_script): a cookie name, a JWT
+      // (three base64url parts, no user text) or nothing (expiring it), its expiry date;
+      // nothing else.
       const cookie = new RegExp(
-        '^document\\.cookie = "[A-Za-z0-9_]+=[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+; ' +
+        '^document\\.cookie = "[A-Za-z0-9_]+=' +
+        '([A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)?; ' +
         'path=/; expires=[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT" ' +
         "\\+ '; SameSite=Strict' \\+ \\(location\\.protocol === 'https:' \\? '; Secure' : ''\\);$"
       ).test(text);
