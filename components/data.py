@@ -802,8 +802,7 @@ def outcomes(url: str, actor: Actor, as_of: dt.date) -> outcome_figures.Outcomes
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def _outcomes(url: str, as_of: dt.date, _actor: Actor) -> outcome_figures.Outcomes:
-    with read_session(engine()) as s:
-        return outcome_figures.outcomes(session=s, actor=_actor, as_of=as_of)
+    return _stored(summaries.outcomes, _actor, as_of)
 
 
 def outcome_targets(url: str, actor: Actor, as_of: dt.date) -> pd.DataFrame:
@@ -814,8 +813,7 @@ def outcome_targets(url: str, actor: Actor, as_of: dt.date) -> pd.DataFrame:
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def _outcome_targets(url: str, as_of: dt.date, _actor: Actor) -> pd.DataFrame:
-    with read_session(engine()) as s:
-        return outcome_figures.targets(session=s, actor=_actor, as_of=as_of)
+    return _stored(summaries.outcome_targets, _actor, as_of)
 
 
 def contracts(url: str, actor: Actor, as_of: dt.date) -> pd.DataFrame:

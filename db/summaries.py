@@ -36,6 +36,7 @@ from db.fairness.report import FairnessReport, fairness_report
 from db.kpi import overview
 from db.kpi.headline import ALL_TECHNOLOGIES, TechFilter
 from db.models import AuditEvent, StoredSummary
+from db.outcomes import figures as outcome_figures
 from db.policy import Actor
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,11 @@ class CodecError(ValueError):
     """A value that cannot be stored, or a payload that does not decode to the declared type."""
 
 
-DATACLASSES: dict[str, type] = {"Headline": kpi.Headline, "FairnessReport": FairnessReport}
+DATACLASSES: dict[str, type] = {
+    "Headline": kpi.Headline,
+    "FairnessReport": FairnessReport,
+    "Outcomes": outcome_figures.Outcomes,
+}
 """The dataclasses a payload may hold, by tag (only these are ever constructed)."""
 
 FRAME_DTYPES = frozenset({"int64", "Int64", "float64", "bool", "object", "str"})
@@ -568,6 +573,44 @@ def fairness(
     )
 
 
+def outcomes(
+    session: Session, version: int, actor: Actor, as_of: dt.date
+) -> outcome_figures.Outcomes:
+    """The Outcomes page's figures as of ``as_of`` (readers of outcomes; refused here too):
+    sums and counts of contracts, testbeds and evaluations, the technologies' numbers and
+    titles, departments. The same for every role allowed to read them; no personal data."""
+    outcome_figures.require_reader(actor)
+    return _outcomes(session, version, as_of)
+
+
+def _outcomes(session: Session, version: int, as_of: dt.date) -> outcome_figures.Outcomes:
+    return stored(
+        session,
+        "outcomes.figures/1",
+        {"as_of": as_of},
+        version,
+        lambda: outcome_figures.outcomes_of(session, as_of),
+        expect=outcome_figures.Outcomes,
+    )
+
+
+def outcome_targets(session: Session, version: int, actor: Actor, as_of: dt.date) -> pd.DataFrame:
+    """The city's annual targets against actual up to ``as_of`` (readers of outcomes)."""
+    outcome_figures.require_reader(actor)
+    return _outcome_targets(session, version, as_of)
+
+
+def _outcome_targets(session: Session, version: int, as_of: dt.date) -> pd.DataFrame:
+    return stored(
+        session,
+        "outcomes.targets/1",
+        {"as_of": as_of},
+        version,
+        lambda: outcome_figures.targets_of(session, as_of),
+        expect=pd.DataFrame,
+    )
+
+
 def _searched(filters: Any) -> bool:
     return bool(getattr(filters, "q", "").strip())
 
@@ -768,6 +811,8 @@ def default_reads(
         _Read(experts_count, (experts.ExpertFilters(as_of=as_of), False)),
         _Read(experts_count, (experts.ExpertFilters(as_of=as_of), True)),
         _Read(queue_counts),
+        _Read(_outcomes, (as_of,)),
+        _Read(_outcome_targets, (as_of,)),
     ]
 
 

@@ -26,9 +26,11 @@ from db import adoptions, approvals, clock, experts, imports, kpi, technologies
 from db import summaries as S
 from db.accounts import signin
 from db.engine import make_engine
+from db.errors import PermissionDenied
 from db.kpi import overview
 from db.kpi.headline import ALL_TECHNOLOGIES, TechFilter
 from db.models import AuditEvent, Organization, StoredSummary
+from db.outcomes import figures as outcome_figures
 from db.policy import Actor, may_see_personal_data
 from db.session import read_session, write_session
 from tests import deliberation_data as dd
@@ -208,6 +210,43 @@ def test_stored_records_last_changed_and_register_counts_equal_live(seeded: Engi
         payloads = " ".join(s.execute(select(StoredSummary.payload)).scalars())
         emails = s.execute(text("SELECT email FROM experts WHERE email IS NOT NULL")).scalars()
         assert not any(e in payloads for e in emails)
+
+
+def _same_outcomes(a: Any, b: Any) -> None:
+    assert type(a) is type(b)
+    for name in ("as_of", "contracts", "amount_krw", "local_krw"):
+        assert getattr(a, name) == getattr(b, name), name
+    for name in ("by_year", "repeat", "first_use", "funnel", "satisfaction"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
+
+
+def test_stored_outcomes_and_targets_equal_the_live_figures_for_readers_only(
+    seeded: Engine,
+) -> None:
+    """The Outcomes page's figures and the targets against actual, stored at the data
+    version, read back exactly; a role that may not read outcomes is refused before any
+    stored row is looked at (and nothing is stored for it)."""
+    executive = Actor(None, "x.exec", frozenset({"executive"}))
+    for as_of in DATES:
+        with read_session(seeded) as s:
+            live = outcome_figures.outcomes(session=s, actor=executive, as_of=as_of)
+            live_targets = outcome_figures.targets(session=s, actor=executive, as_of=as_of)
+        first, second, _v = twice(seeded, lambda s, v, a=as_of: S.outcomes(s, v, executive, a))
+        _same_outcomes(first, live)
+        _same_outcomes(second, live)
+        first, second, _v = twice(
+            seeded, lambda s, v, a=as_of: S.outcome_targets(s, v, executive, a)
+        )
+        same(first, live_targets)
+        same(second, live_targets)
+    assert live.contracts > 0 and not live.by_year.empty  # (the demo data has contracts)
+    assert {"outcomes.figures/1", "outcomes.targets/1"} <= {n for n, _k, _v in rows(seeded)}
+    empty(seeded)
+    company = Actor(None, "x.company", frozenset({"applicant"}))
+    for read in (S.outcomes, S.outcome_targets):
+        with read_session(seeded) as s, pytest.raises(PermissionDenied):
+            read(s, S.data_version(s), company, DATES[2])
+    assert rows(seeded) == []
 
 
 def test_a_second_read_comes_from_the_row(seeded: Engine) -> None:

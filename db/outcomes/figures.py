@@ -99,12 +99,23 @@ def _frame(session: Session, query: listing.AnySelect) -> pd.DataFrame:
     return df
 
 
+def require_reader(actor: Actor) -> None:
+    """:raise PermissionDenied: the actor may not read outcomes."""
+    _require(actor, "outcome.read")
+
+
 def outcomes(*, session: Session, actor: Actor, as_of: dt.date) -> Outcomes:
     """The outcomes recorded on or before ``as_of``.
 
     :raise PermissionDenied: the actor may not read outcomes.
     """
     _require(actor, "outcome.read")
+    return outcomes_of(session, as_of)
+
+
+def outcomes_of(session: Session, as_of: dt.date) -> Outcomes:
+    """:func:`outcomes` without the role check: for ``db.summaries``, which stores these
+    aggregates for every reader of outcomes (its callers check the role first)."""
     c, a, t = Contract, Adoption, Technology
     local_amount = func.sum(case((t.is_local.is_(True), c.amount_krw), else_=0))
     base = (
@@ -380,6 +391,11 @@ def targets(*, session: Session, actor: Actor, as_of: dt.date) -> pd.DataFrame:
     :raise PermissionDenied: the actor may not read outcomes.
     """
     _require(actor, "outcome.read")
+    return targets_of(session, as_of)
+
+
+def targets_of(session: Session, as_of: dt.date) -> pd.DataFrame:
+    """:func:`targets` without the role check (see :func:`outcomes_of`)."""
     rows = []
     for year, figures in sorted(city(session).targets.items()):
         if year > as_of.year:
