@@ -114,9 +114,7 @@ def bars_svg(bars: Bars) -> str:
         )
     return (
         f'<svg class="ntp-bars" role="img" aria-label="{_attr(bars.text)}" width="100%" '
-        f'height="{BARS_HEIGHT}" fill="currentColor" xmlns="http://www.w3.org/2000/svg">'
-        + "".join(rects)
-        + "</svg>"
+        f'height="{BARS_HEIGHT}" fill="currentColor">' + "".join(rects) + "</svg>"
     )
 
 
