@@ -77,7 +77,8 @@ def tile_row(
                     border=border and not height,
                 )
                 if t.chart is not None and t.chart.counts:
-                    st.markdown(bars_markdown(t.chart, t.delta), unsafe_allow_html=True)
+                    bars = bars_markdown(t.chart, t.delta, t.delta_color)
+                    st.markdown(bars, unsafe_allow_html=True)
                 if below is not None:
                     below(start + i)
 
@@ -89,10 +90,16 @@ BAR_SHARE = 0.4  # of each bar's slot; the rest is the gap to the next bar
 _COLOURS = {1: "green", -1: "red", 0: "gray"}
 
 
-def bars_markdown(bars: Bars, delta: int | str | None) -> str:
+def bars_markdown(
+    bars: Bars,
+    delta: int | str | None,
+    delta_color: Literal["normal", "inverse", "off"] = "normal",
+) -> str:
     """``bars`` as markdown: the SVG inside the colour directive of ``delta``'s sign (a
-    number's; text or nothing: grey). The SVG fills with the text colour the directive sets."""
+    number's; text or nothing: grey), as ``st.metric`` colours its change (``inverse``: a
+    fall green; ``off``: grey). The SVG fills with the text colour the directive sets."""
     sign = (delta > 0) - (delta < 0) if isinstance(delta, int) else 0
+    sign = {"normal": sign, "inverse": -sign, "off": 0}[delta_color]
     return f":{_COLOURS[sign]}[{bars_svg(bars)}]"
 
 

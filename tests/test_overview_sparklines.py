@@ -136,6 +136,9 @@ def test_the_bars_colour_follows_the_change_as_the_figure_says_it() -> None:
     assert bars_markdown(bars, -1).startswith(":red[<svg ")
     assert bars_markdown(bars, 0).startswith(":gray[<svg ")
     assert bars_markdown(bars, None).startswith(":gray[<svg ")
+    assert bars_markdown(bars, 3, "inverse").startswith(":red[<svg ")
+    assert bars_markdown(bars, -1, "inverse").startswith(":green[<svg ")
+    assert bars_markdown(bars, 3, "off").startswith(":gray[<svg ")
 
 
 def test_nothing_in_the_bars_is_read_as_markup_or_markdown() -> None:
