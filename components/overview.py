@@ -32,7 +32,7 @@ from components.i18n import (
 from components.labels import label
 from components.navigation import pages_for
 from components.overview_filters import PERIOD_NAMES, Filters, filters_in
-from components.tiles import Tile, tile_row
+from components.tiles import Bars, Tile, tile_row
 from db import clock
 from db.kpi.headline import ALL_TECHNOLOGIES, Headline
 from db.policy import Actor
@@ -244,7 +244,7 @@ def tiles(
                 delta_color="normal" if fig.delta else "off",
                 delta_arrow="auto" if fig.delta else "off",
                 delta_description=since_text,
-                chart=None if fig.series is None else _bars(by_series, fig.series),
+                chart=None if fig.series is None else _bars(by_series, fig.series, _(fig.name)),
             )
             for fig in items
         ],
@@ -270,8 +270,21 @@ def _peak(months: list[str], counts: list[int]) -> tuple[str, str, int, str] | N
     return months[0], months[-1], int(counts[top]), months[top]
 
 
-def _bars(by_series: Mapping[str, pd.DataFrame], series: str) -> list[int]:
-    return [int(n) for n in by_series[series]["count"]] if series in by_series else []
+def _bars(by_series: Mapping[str, pd.DataFrame], series: str, name: str) -> Bars | None:
+    """The card's bars: ``series``' counts of the last complete months, named by month, and
+    in words for screen readers (the figure's ``name``, the months, every count)."""
+    if series not in by_series:
+        return None
+    months = [str(m) for m in by_series[series]["month"]]
+    counts = [int(n) for n in by_series[series]["count"]]
+    text = _(
+        "{figure}: new per month, {first} to {last}: {counts}.",
+        figure=name,
+        first=months[0],
+        last=months[-1],
+        counts=", ".join(fmt_int(n) for n in counts),
+    )
+    return Bars(counts, months, text)
 
 
 @st.fragment

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import AppServer, screenshot, settle
 from tests.browser.test_deliberation_browser import _korean
@@ -28,6 +29,17 @@ def test_a_card_says_what_it_counts_and_opens_its_list(browser: Any, app_server:
     page.get_by_text(split).first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "overview-cards-en")
+    # The five cards with a trend draw its bars, one per complete month (Aug 2018 to Jul 2019),
+    # as a picture a screen reader names: the figure, the months and every count.
+    bars = page.get_by_role("img", name=re.compile(r": new per month, 2018-08 to 2019-07: "))
+    expect(bars).to_have_count(5)
+    expect(bars.first).to_have_accessible_name(re.compile(r"^Experts registered: "))
+    for i in range(5):
+        expect(bars.nth(i).locator("rect")).to_have_count(12)
+    box = bars.first.bounding_box()
+    assert box is not None and box["height"] == 48 and box["width"] > 100
+    drawn = [r.bounding_box() for r in bars.first.locator("rect").all()]
+    assert max(b["height"] for b in drawn if b) == 48  # the highest month full height
     card = page.locator("[data-testid='stVerticalBlock']").filter(
         has=page.get_by_text("Technologies registered", exact=True)
     )
@@ -44,6 +56,8 @@ def test_a_card_says_what_it_counts_and_opens_its_list(browser: Any, app_server:
     page.get_by_text("2018. 8. 8. 대비").first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "overview-cards-ko")
+    ko_bars = page.get_by_role("img", name=re.compile(r": 월별 신규 건수, 2018-08~2019-07: "))
+    expect(ko_bars).to_have_count(5)
     ctx.close()
 
 
