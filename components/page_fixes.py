@@ -4,9 +4,9 @@ no user text in it.
 
 It also puts Streamlit's own interface words (a file uploader's "Upload", "No results", "Press
 Enter to submit form", a date field's "yyyy", the sidebar's "View 3 more", the screen-reader
-label "Choose date"...) into the reader's language: Streamlit writes them in English only and
-has no parameter for most of them. Each is matched as a whole text or attribute, outside
-Markdown (so no text of the app's or of a user's is touched)."""
+label "Choose date", the "Page not found" dialog...) into the reader's language: Streamlit
+writes them in English only and has no parameter for most of them. Each is matched as a whole
+text or attribute, outside Markdown (so no text of the app's or of a user's is touched)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,23 @@ BUILTIN_WORDS: tuple[tuple[str, str], ...] = (
     (r"Value must be (.+) or later\.", N_("Value must be {1} or later.")),
     (r"Value must be (.+) or earlier\.", N_("Value must be {1} or earlier.")),
     (r"End date must be >= start date", N_("End date must be >= start date")),
+    # The dialog of an address that is no page (a mistyped or stale bookmark): its title and
+    # message are plain text in a dialog, not Markdown. With the app's navigation Streamlit
+    # names no page ("does not seem to exist"); the other form names the typed path, kept as
+    # the reader typed it (set as text, never as HTML). The Korean says the start page opens.
+    (r"Page not found", N_("Page not found")),
+    (
+        r"The page that you have requested does not seem to exist\. Running the app's main page\.",
+        N_("The page that you have requested does not seem to exist. Running the app's main page."),
+    ),
+    (
+        r"You have requested page /(.+), but no corresponding file was found in the app's "
+        r"pages/ directory\. Running the app's main page\.",
+        N_(
+            "You have requested page /{1}, but no corresponding file was found in the app's "
+            "pages/ directory. Running the app's main page."
+        ),
+    ),
 )
 
 

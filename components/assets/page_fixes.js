@@ -48,7 +48,8 @@
     const trimmed = text.trim();
     for (const [re, to] of rules) {
       const m = re.exec(trimmed);
-      if (m) return text.replace(trimmed, to.replace("{1}", m[1] ?? ""));
+      // (as functions: a "$&" or "$'" in the text, e.g. a typed address, stays as it is)
+      if (m) return text.replace(trimmed, () => to.replace("{1}", () => m[1] ?? ""));
     }
     return null;
   };

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from components.i18n import translate_in
 from tests.conftest import _free_port, unavailable, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -395,6 +397,19 @@ def wait_signin_cookie(page) -> None:  # type: ignore[no-untyped-def]
 def kpi_tile(page, name: str):  # type: ignore[no-untyped-def]
     """The KPI tile labelled ``name`` (not the same words in a folded form or a caption)."""
     return page.locator("[data-testid='stMetric']").filter(has_text=name).first
+
+
+PAGE_NOT_FOUND = "Page not found"  # the title of Streamlit's dialog (components/page_fixes.py)
+
+
+def not_found(page, lang: str | None = None):  # type: ignore[no-untyped-def]
+    """The title of Streamlit's "Page not found" dialog in ``lang`` (the page script puts it
+    into the reader's language); without a language, in either, so that a check that the
+    dialog is absent cannot pass just because its words changed."""
+    if lang is not None:
+        return page.get_by_text(translate_in(lang, PAGE_NOT_FOUND), exact=True)
+    said = {translate_in(other, PAGE_NOT_FOUND) for other in ("en", "ko")}
+    return page.get_by_text(re.compile("^(?:" + "|".join(map(re.escape, said)) + ")$"))
 
 
 def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]

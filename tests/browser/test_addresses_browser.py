@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import AppServer, screenshot, wait_ready
+from tests.browser.conftest import AppServer, not_found, screenshot, wait_ready
 from tests.browser.test_signin_flow import sign_in
 
 pytestmark = pytest.mark.browser
@@ -31,7 +31,7 @@ def test_default_page_by_its_address_has_no_page_not_found(
         page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
         wait_ready(page)
         page.wait_for_load_state("networkidle")
-        assert page.get_by_text("Page not found").count() == 0
+        assert not_found(page).count() == 0
         assert page.url == f"{app_server.url}/{path}"
     screenshot(page, f"address-{account.split('.')[0]}-{path}-en")
     ctx.close()

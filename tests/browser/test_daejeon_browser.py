@@ -25,6 +25,7 @@ from tests.browser.conftest import (
     ARTIFACTS,
     AppServer,
     fill_sign_in,
+    not_found,
     open_tab,
     screenshot,
     settle,
@@ -95,9 +96,9 @@ def _open(page, server: AppServer, path: str) -> str:  # type: ignore[no-untyped
     settle(page)  # every element of the run drawn
     # A full load's first run may come before the sign-in cookie is read (only the sign-in
     # page exists then): Streamlit says "Page not found" while the next run shows the page.
-    if page.get_by_text("Page not found").count():
+    if not_found(page).count():
         page.keyboard.press("Escape")
-        expect(page.get_by_text("Page not found")).to_have_count(0, timeout=15_000)
+        expect(not_found(page)).to_have_count(0, timeout=15_000)
         wait_ready(page)
     return str(page.inner_text("body"))
 

@@ -11,7 +11,7 @@ import pytest
 from components.i18n import translate_in
 from components.navigation import PAGES, pages_for
 from tests.apptest import ROLE_ACCOUNTS
-from tests.browser.conftest import AppServer, screenshot, wait_ready
+from tests.browser.conftest import AppServer, not_found, screenshot, wait_ready
 from tests.browser.test_signin_flow import sign_in
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ def test_pages_outside_the_role_are_not_found(
         page.goto(f"{app_server.url}/{spec.url_path}")
         wait_ready(page)
         page.get_by_text("Signed in as").first.wait_for(timeout=30_000)
-        page.get_by_text("Page not found").first.wait_for(timeout=15_000)
+        not_found(page, "en").first.wait_for(timeout=15_000)
         wait_ready(page)
         title = translate_in("en", spec.title)
         headings = page.locator("h1").all_inner_texts()

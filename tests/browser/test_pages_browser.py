@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import AppServer, screenshot, wait_ready
+from tests.browser.conftest import AppServer, not_found, screenshot, wait_ready
 from tests.browser.test_signin_flow import sign_in
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ def test_page_in_both_languages(
     page.get_by_role("heading", name=title_en).first.wait_for(timeout=30_000)
     wait_ready(page)
     assert page.locator("[data-testid='stException']").count() == 0
-    assert page.get_by_text("Page not found").count() == 0
+    assert not_found(page).count() == 0
     screenshot(page, f"page-{account.split('.')[0]}-{path or 'default'}-en")
 
     page.get_by_role("combobox").first.click()

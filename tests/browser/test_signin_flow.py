@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AppServer, fill_sign_in, kpi_tile, screenshot, wait_ready
+from tests.browser.conftest import (
+    AppServer,
+    fill_sign_in,
+    kpi_tile,
+    not_found,
+    screenshot,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.browser
 PASSWORD = "ntp-demo-2019-08-08"
@@ -35,11 +42,11 @@ def test_sign_in_sign_out_and_replayed_cookie_is_refused(browser, app_server: Ap
     page.goto(app_server.url + "/administration")
     wait_ready(page)
     page.get_by_text("Signed in as").first.wait_for(timeout=30_000)
-    page.get_by_text("Page not found").first.wait_for(timeout=15_000)
+    not_found(page, "en").first.wait_for(timeout=15_000)
     assert page.get_by_text("Create an account").count() == 0
     screenshot(page, "executive-typed-admin-url-en")
     page.keyboard.press("Escape")
-    expect(page.get_by_text("Page not found")).to_have_count(0, timeout=15_000)
+    expect(not_found(page)).to_have_count(0, timeout=15_000)
 
     cookies = [c for c in ctx.cookies() if c["name"] == "ntp_signin"]
     assert cookies, "the sign-in cookie was set"
