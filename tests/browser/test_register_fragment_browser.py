@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select
 
 from db.engine import make_engine
@@ -83,7 +84,13 @@ def test_filtering_and_opening_a_record_keep_the_link_and_a_save_shows_on_the_wh
     new_title = f"{title[:80]} (corrected)"
     field.fill(new_title)
     page.get_by_role("button", name="Save the changes").click()
-    page.get_by_text("The technology was changed.").first.wait_for(timeout=30_000)
+    try:
+        page.get_by_text("The technology was changed.").first.wait_for(timeout=30_000)
+    except PlaywrightError as exc:  # say what the page showed instead (CI has no screen)
+        screenshot(page, "FAILED-register-fragment-save-en")
+        alerts = page.locator("[data-testid='stAlert']").all_inner_texts()
+        shown = field.input_value() if field.count() else "(the form is gone)"
+        raise AssertionError(f"no confirmation; alerts {alerts}; title field {shown!r}") from exc
     wait_ready(page)
     flash = page.locator("[data-testid='stAlert']").filter(has_text="The technology was changed.")
     heading = page.get_by_role("heading", name="Technologies").first
