@@ -99,7 +99,7 @@ def builtin_words(lang: str) -> tuple[tuple[str, str], ...]:
 
 def hidden() -> Any:
     """A container for app-made elements that take no room and show nothing: the page
-    script (:func:`install`) and the sign-in cookie's reader. Until the browser has loaded
+    script (:func:`install`) and the sign-in cookie's script. Until the browser has loaded
     Streamlit's code for such an element (on a first view), Streamlit draws a grey
     placeholder in its place: the "empty grey box" above the city's name. The container is
     one pixel high, which hides the placeholders; the page script's style, once loaded,
