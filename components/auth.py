@@ -205,8 +205,9 @@ def _submitted(asked: str | None) -> None:
 
 
 def _forget(notice: str | None) -> None:
-    """Drop the sign-in of this browser session and have the next signed-out run expire the
-    browser's cookie, after the server refused it or the user changed their password."""
+    """Drop the sign-in of this browser session (the library's state and ours) and have the
+    next signed-out run expire the browser's cookie: after a sign-out, a password change or
+    the server refusing the sign-in."""
     st.session_state[EXPIRE_KEY] = True
     for key in (
         "authentication_status",
@@ -348,19 +349,16 @@ def still_signed_in() -> bool:
 
 
 def sign_out_button() -> None:
-    """The sign-out button (in the sidebar): revokes the server-side sign-in, ends the
-    library's signed-in state; the run it causes draws the sign-in form and expires the
-    browser's cookie."""
+    """The sign-out button (in the sidebar): revokes the server-side sign-in and forgets
+    this session's; the run it causes draws the sign-in form and expires the browser's
+    cookie."""
 
     def _sign_out() -> None:
         token = st.session_state.get(TOKEN_KEY)
         if token:
             with write_session(data.engine()) as s:
                 signin.end_signin(session=s, token=token, now=now_utc())
-        authenticator().logout()
-        for key in (TOKEN_KEY, ACTOR_KEY, CHECKED_KEY):
-            st.session_state[key] = None
-        st.session_state[EXPIRE_KEY] = True
+        _forget(None)
 
     st.button(_("Sign out"), key="signout", on_click=_sign_out)
 
