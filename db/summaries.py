@@ -129,6 +129,10 @@ DATACLASSES: dict[str, type] = {
 """The dataclasses a payload may hold, by tag (only these are ever constructed)."""
 
 FRAME_DTYPES = frozenset({"int64", "Int64", "float64", "bool", "object", "str"})
+DATE_COLUMN = "date"
+"""The payload's dtype of an ``object`` column holding only dates and None: its values
+as ISO strings (``"2026-12-07"``, 12 bytes, against 30 for a tagged date) decoded in one
+pass; the frame read back has the same ``object`` column."""
 
 
 def _enc(value: Any) -> Any:
@@ -172,10 +176,13 @@ def _enc_frame(df: pd.DataFrame) -> dict[str, Any]:
         if dtype not in FRAME_DTYPES:
             raise CodecError(f"cannot store column {name!r} of dtype {dtype}")
     columns = []
-    for name, dtype in zip(df.columns, dtypes, strict=True):
+    for i, (name, dtype) in enumerate(zip(df.columns, dtypes, strict=True)):
         col = df[name]
         values: list[Any]
-        if dtype == "float64":
+        if dtype == "object" and _dates(raw := col.tolist()):
+            dtypes[i] = DATE_COLUMN
+            values = [None if v is None else v.isoformat() for v in raw]
+        elif dtype == "float64":
             values = [None if math.isnan(v) else float(v) for v in col.tolist()]
         elif dtype == "str":  # pandas' string dtype; missing values become None
             values = [v if isinstance(v, str) else None for v in col.tolist()]
@@ -190,6 +197,10 @@ def _enc_frame(df: pd.DataFrame) -> dict[str, Any]:
         "dtypes": dtypes,
         "v": columns,
     }
+
+
+def _dates(values: list[Any]) -> bool:
+    return all(v is None or type(v) is dt.date for v in values)
 
 
 def _dec(node: Any) -> Any:
@@ -246,8 +257,16 @@ def _dec_frame(node: dict[str, Any]) -> pd.DataFrame:
     data: dict[Any, pd.Series] = {}
     for raw_name, dtype, raw in zip(names, dtypes, columns, strict=True):
         name = _dec(raw_name)
-        _need(isinstance(name, (str, int)) and dtype in FRAME_DTYPES and name not in data)
-        if dtype == "int64":
+        _need(isinstance(name, (str, int)) and name not in data)
+        _need(dtype in FRAME_DTYPES or dtype == DATE_COLUMN)
+        if dtype == DATE_COLUMN:
+            _need(all(x is None or isinstance(x, str) for x in raw))
+            try:
+                dates = [None if x is None else dt.date.fromisoformat(x) for x in raw]
+            except ValueError as exc:
+                raise CodecError("bad date") from exc
+            data[name] = pd.Series(dates, dtype="object")
+        elif dtype == "int64":
             _need(all(isinstance(x, int) and not isinstance(x, bool) for x in raw))
             data[name] = pd.Series(raw, dtype="int64")
         elif dtype == "float64":

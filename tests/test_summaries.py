@@ -694,6 +694,39 @@ def test_codec_round_trips_and_refuses_what_it_cannot_store() -> None:
         S.dumps(pd.DataFrame({"t": pd.to_datetime(["2020-01-01"])}))
 
 
+def test_date_columns_are_stored_compactly_and_read_back_the_same() -> None:
+    """A column of dates (the Outcomes' first use lists one row per technology used) is
+    stored as ISO strings, 12 bytes a date instead of a tagged node; payloads stored before
+    (tagged dates) still read back; a malformed date is refused, not guessed."""
+    dates = [dt.date(2020, 1, 1), None, dt.date(2026, 12, 7)]
+    frame = pd.DataFrame(
+        {
+            "on": pd.Series(dates, dtype="object"),
+            "n": pd.Series([1, 2, 3], dtype="int64"),
+            "mixed": pd.Series([dt.date(2020, 1, 1), "x", None], dtype="object"),
+            "stamp": pd.Series([dt.datetime(2020, 1, 1, 5), None, None], dtype="object"),
+        }
+    )
+    payload = S.dumps(frame)
+    assert '"2020-01-01",null,"2026-12-07"' in payload
+    back = S.loads(payload, pd.DataFrame)
+    pd.testing.assert_frame_equal(back, frame)
+    assert [type(v) for v in back["on"]] == [dt.date, type(None), dt.date]
+    assert type(back["stamp"][0]) is dt.datetime
+    before = (
+        '{"$":"frame","columns":["on"],"dtypes":["object"],'
+        '"v":[[{"$":"date","v":"2020-01-01"},null]]}'
+    )
+    pd.testing.assert_frame_equal(
+        S.loads(before, pd.DataFrame), pd.DataFrame({"on": pd.Series(dates[:2], dtype="object")})
+    )
+    for bad in ('["2020-13-01"]', "[5]"):
+        with pytest.raises(S.CodecError):
+            S.loads(f'{{"$":"frame","columns":["on"],"dtypes":["date"],"v":[{bad}]}}', Any)
+    empty = pd.DataFrame({"on": pd.Series([], dtype="object")})
+    pd.testing.assert_frame_equal(S.loads(S.dumps(empty), pd.DataFrame), empty)
+
+
 def test_storing_alone_also_prunes(
     migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
