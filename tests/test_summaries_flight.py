@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, event, select
 
 from db import summaries as S
+from db.engine import make_engine
 from db.models import StoredSummary
 from db.session import read_session
 
@@ -229,3 +230,18 @@ def test_a_refused_store_still_serves_every_waiting_thread(
         pd.testing.assert_frame_equal(o["value"], figure())
     assert compute.calls == 1
     assert stored_versions(engine) == []  # the store was refused
+
+
+def test_the_background_refresh_shares_the_pages_computations(migrated_engine: Engine) -> None:
+    """The refresh runs on an engine of its own made from the app's URL: its figures are
+    the same flights as the pages' (one computation between them); two private in-memory
+    databases never share one."""
+    own = make_engine(migrated_engine.url.render_as_string(hide_password=False), check=False)
+    try:
+        assert S._database_of(own) == S._database_of(migrated_engine)
+    finally:
+        own.dispose()
+    first, second = make_engine("sqlite://"), make_engine("sqlite://")
+    assert S._database_of(first) != S._database_of(second)
+    first.dispose()
+    second.dispose()
