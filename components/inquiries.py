@@ -14,7 +14,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components import data
+from components import data, lazy_tabs
 from components.cells import missing, region_name, row_name, text
 from components.charts import configure, show
 from components.export import EXPORT_LIMIT, files_on_request
@@ -29,6 +29,10 @@ from db.intercity import analysis as q
 
 OPEN_INQUIRY = "reg_inquiries_id"  # the inquiries register's open record (session state)
 DAYS_PARAM = "overdue_days"
+# The analysis' tabs draw only the open one (components.lazy_tabs): its charts and lists are
+# built when their tab is opened. The "Per" choice of the time tab keeps its value while
+# another tab is open (persist_state="page").
+TABS_KEY = "ic_tabs"
 
 
 def analysis(url: str, as_of: dt.date, as_of_chosen: bool) -> None:
@@ -74,18 +78,16 @@ def analysis(url: str, as_of: dt.date, as_of_chosen: bool) -> None:
         ),
     ]
     tile_row(tiles, per_row=len(tiles))
-    tabs = st.tabs(
-        [_("By kind of body"), _("By region"), _("Over time"), _("Waiting for an answer")]
+    lazy_tabs.draw_open(
+        [_("By kind of body"), _("By region"), _("Over time"), _("Waiting for an answer")],
+        TABS_KEY,
+        [
+            lambda: _kind_chart(data.inquiries_by_kind(url, as_of)),
+            lambda: _region_view(*data.inquiries_by_region(url, as_of)),
+            lambda: _time_view(url, as_of),
+            lambda: _overdue_view(url, as_of, days),
+        ],
     )
-    with tabs[0]:
-        _kind_chart(data.inquiries_by_kind(url, as_of))
-    with tabs[1]:
-        regions, abroad = data.inquiries_by_region(url, as_of)
-        _region_view(regions, abroad)
-    with tabs[2]:
-        _time_view(url, as_of)
-    with tabs[3]:
-        _overdue_view(url, as_of, days)
 
 
 def _kind_bars(df: pd.DataFrame) -> alt.Chart:
@@ -250,6 +252,7 @@ def _time_view(url: str, as_of: dt.date) -> None:
         index=1,
         horizontal=True,
         key="ic_period",
+        persist_state="page",
     )
     df = data.inquiries_over_time(url, as_of, period)
     if df.empty:

@@ -26,6 +26,7 @@ from tests.apptest import (
     button,
     capture_downloads,
     new_app,
+    open_tab,
     page_text,
     rendered,
     rendered_html,
@@ -34,6 +35,8 @@ from tests.apptest import (
 )
 
 READERS = ("executive", "auditor", "staff", "approver")  # approver.demo is staff too
+# The analysis' tabs (components.inquiries.TABS_KEY): only the open one is drawn.
+TABS, BY_KIND, BY_REGION, OVER_TIME, WAITING = "ic_tabs", 0, 1, 2, 3
 WRITERS = {"staff", "approver"}
 
 
@@ -110,6 +113,8 @@ def test_korean_captions_that_start_with_a_date_are_not_numbered_lists(
             at.query_params["as_of"] = as_of.isoformat()
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception, at.exception
+        if page == "inquiries":  # the waiting list's captions are in its tab
+            open_tab(at, TABS, WAITING)
         elements = [*at.markdown, *at.caption, *at.success, *at.info, *at.warning, *at.error]
         for text in texts:
             [element] = [e for e in elements if rendered(str(e.value)).startswith(written + text)]
@@ -129,19 +134,38 @@ def test_every_reader_sees_the_register_and_the_analysis(app_db: Engine, role: s
     assert metrics["Inquiries"] == "7"
     assert metrics["Bodies that asked"] == "7"
     assert metrics["Waiting over 14 days"] == "0"
-    assert "No inquiry had been waiting for an answer longer than 14 days" in text
+    # the page opens on the first tab and draws only it: one chart (kinds of body), not the
+    # tile map, the regions' bars or the months of the other tabs
+    assert len(at.get("vega_lite_chart")) == 1
+    assert "No inquiry yet from" not in text
     # the regional view: the tile map and the sorted bars, and where nobody asked yet
-    assert len(at.get("vega_lite_chart")) >= 3
+    text = page_text(open_tab(at, TABS, BY_REGION))
+    assert len(at.get("vega_lite_chart")) == 2
     assert (
         "No inquiry yet from: Daegu, Incheon, Gwangju, Ulsan, Gangwon, Chungbuk, Chungnam, "
         "Jeonbuk, Jeonnam, Gyeongnam, Jeju"
     ) in text
+    text = page_text(open_tab(at, TABS, WAITING))
+    assert "No inquiry had been waiting for an answer longer than 14 days" in text
     if role in WRITERS:
         open_log_form(at)  # offered folded, drawn when opened
         assert "ic_form_log" in forms(at)
     else:
         assert forms(at) == []
         assert "Log an inquiry" not in text
+
+
+def test_the_period_chosen_over_time_is_kept_while_another_tab_is_open(app_db: Engine) -> None:
+    """Only the open tab is drawn; the *Per* choice of the time tab survives a visit to
+    another tab (a closed tab's widget would otherwise fall back to quarters)."""
+    at = open_tab(open_page("executive", "inquiries", as_of="2019-08-08"), TABS, OVER_TIME)
+    assert at.radio(key="ic_period").value == "quarter"
+    at.radio(key="ic_period").set_value("month").run()
+    assert not at.exception, at.exception
+    open_tab(at, TABS, BY_KIND)
+    assert not at.get("radio") or "ic_period" not in {r.key for r in at.radio}
+    open_tab(at, TABS, OVER_TIME)
+    assert at.radio(key="ic_period").value == "month"
 
 
 def test_the_overdue_setting_comes_from_and_goes_to_the_link(app_db: Engine) -> None:
@@ -427,7 +451,7 @@ def test_downloads_of_the_agreements_and_the_overdue_list(
             topic='=HYPERLINK("http://example.test","x")',
             org_id=org_id(app_db, "Busan Metropolitan City"),
         )
-    at = open_page("auditor", "inquiries", overdue_days="30")
+    at = open_tab(open_page("auditor", "inquiries", overdue_days="30"), TABS, WAITING)
     waiting = int({m.label: m.value for m in at.metric}["Waiting over 30 days"])
     name = f"inquiries-overdue-{clock.city_today().isoformat()}.csv"
     assert name not in files
@@ -584,7 +608,7 @@ def test_the_overdue_inquiries_come_in_pages_of_50(
                 topic=f"문의 {n:02d}",
                 org_id=body,
             )
-    at = open_page("executive", "inquiries", overdue_days="30")
+    at = open_tab(open_page("executive", "inquiries", overdue_days="30"), TABS, WAITING)
     waiting = int({m.label: m.value for m in at.metric}["Waiting over 30 days"])
     assert waiting >= 55
     with read_session(app_db) as s:
