@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from components.forms import show_error
-from components.i18n import _, current_language, fmt_int
+from components.i18n import _, current_language, fmt_int, speaking
 from db.errors import DomainError
 
 # The signs, also as full-width forms (a Korean or Japanese keyboard types them), and the
@@ -49,16 +49,17 @@ def to_csv(df: pd.DataFrame) -> bytes:
     return neutralized(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
+# XlsxWriter, not openpyxl: 2.5-3x faster on a long list (the audit trail's 20,000 events:
+# 12.6 s -> 4.8 s on a loaded 2-core machine), and it writes every string as a string when
+# told to, so no text becomes a formula or a link whatever the apostrophe rule above misses.
+# openpyxl still reads the workbooks of imports (read-only, guarded).
+XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+
 def to_xlsx(df: pd.DataFrame, sheet: str = "data") -> bytes:
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        neutralized(df).to_excel(writer, index=False, sheet_name=sheet[:EXCEL_SHEET_MAX])
-        # openpyxl would still treat a string starting with "=" as a formula; the apostrophe
-        # above prevents that, and every text cell is stored as a string data type.
-        for row in writer.sheets[sheet[:EXCEL_SHEET_MAX]].iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
+    with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as w:
+        neutralized(df).to_excel(w, index=False, sheet_name=sheet[:EXCEL_SHEET_MAX])
     return buf.getvalue()
 
 
@@ -75,12 +76,12 @@ def download_buttons(
     ``to_xlsx(df, sheet=basename)``, e.g. cached by the caller), so a rerun need not build
     them again; either may be a function that builds them, called when the button is
     clicked (Streamlit's deferred download). Without ``files`` both are built only when
-    their button is clicked: openpyxl takes far longer than the page's own query, a CSV of a
+    their button is clicked: an Excel file takes far longer than the page's own query, a CSV of a
     long list is a tenth of a run (the outcomes page at scale 100), and most views of a page
     download nothing."""
     left, right = st.columns(2)
     empty = df.empty
-    csv_bytes, xlsx_bytes = (b"", b"") if empty else (files or (b"", b""))
+    csv_bytes, xlsx_bytes = (b"", b"") if empty else tuple(map(_later, files or (b"", b"")))
     with left:
         st.download_button(
             _("Download CSV"),
@@ -101,6 +102,21 @@ def download_buttons(
             disabled=empty,
             icon=":material/download:",
         )
+
+
+def _later(data: bytes | Callable[[], bytes]) -> bytes | Callable[[], bytes]:
+    """``data``, a function made to build the file in the language of the page that offered
+    it: Streamlit calls it in a thread of its own, outside the session, when the button is
+    clicked."""
+    if not callable(data):
+        return data
+    build, lang = data, current_language()
+
+    def in_language() -> bytes:
+        with speaking(lang):
+            return build()
+
+    return in_language
 
 
 EXPORT_LIMIT = 20_000

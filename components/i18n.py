@@ -15,6 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -50,11 +53,30 @@ def translations(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buf)
 
 
+_SPEAKING: ContextVar[str | None] = ContextVar("ntp_speaking", default=None)
+"""The language of work done for a session outside its script run (see :func:`speaking`)."""
+
+
 def current_language() -> str:
+    spoken = _SPEAKING.get()
+    if spoken is not None:
+        return spoken
     lang = st.session_state.get("lang")
     if lang not in LANGUAGES:
         lang = load_settings().default_language
     return str(lang)
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Translate into ``lang`` inside the block, whatever the session: for work a session asked
+    for that runs outside its script run (a deferred download is built in a thread of its own,
+    which has no session, when its button is clicked)."""
+    token = _SPEAKING.set(lang)
+    try:
+        yield
+    finally:
+        _SPEAKING.reset(token)
 
 
 def set_language(lang: str) -> None:

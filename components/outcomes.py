@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from components import data
+from components import data, pager
 from components.charts import (
     contracts_by_year_chart,
     funnel_chart,
@@ -19,7 +19,7 @@ from components.charts import (
     show,
     targets_chart,
 )
-from components.export import download_buttons, files_on_request
+from components.export import download_buttons, files_on_request, to_csv, to_xlsx
 from components.forms import FLASH
 from components.i18n import N_, _, current_language, fmt_int
 from components.labels import label
@@ -104,20 +104,35 @@ def tiles(o: Outcomes) -> None:
     )
 
 
+PAGE = pager.PAGE_SIZE
+
+
 def _table(columns: tuple[Column, ...], df: pd.DataFrame, basename: str, *, empty: str) -> None:
-    """``df`` with translated headers and labels, and its downloads; ``empty`` when none."""
+    """``df`` with translated headers and labels, a page of :data:`PAGE` rows at a time (a
+    city of many technologies lists tens of thousands of first uses), and downloads of all of
+    it (made when their button is clicked); ``empty`` when none."""
     if df.empty:
         st.info(_(empty))
         return
-    shown = display_frame(columns, df)
+    key = f"outcomes_{basename}_page"
+    start = pager.page_offset(key, len(df), len(df), PAGE)
     st.dataframe(
-        shown,
+        display_frame(columns, df.iloc[start : start + PAGE]),
         hide_index=True,
         width="stretch",
         column_config=column_config(columns),
         placeholder="",
     )
-    download_buttons(shown, basename, key=f"outcomes_{basename}")
+    pager.pager(key, len(df), size=PAGE)
+    download_buttons(
+        df,
+        basename,
+        key=f"outcomes_{basename}",
+        files=(
+            lambda: to_csv(display_frame(columns, df)),
+            lambda: to_xlsx(display_frame(columns, df), sheet=basename),
+        ),
+    )
 
 
 CONTRACT_COLUMNS = (

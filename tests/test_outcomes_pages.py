@@ -227,3 +227,24 @@ def test_testbeds_are_shown_a_page_at_a_time_and_downloaded_whole(
     # a filter starts again on its first page
     at.selectbox(key="tb_stage").set_value("certified").run()
     assert at.session_state["tb_page"] == 1
+
+
+@pytest.mark.parametrize(
+    "page, name", [("testbeds", "testbeds.csv"), ("outcomes", "first_use.csv")]
+)
+def test_files_made_on_click_are_in_the_language_of_the_page(
+    app_env: str, monkeypatch: pytest.MonkeyPatch, page: str, name: str
+) -> None:
+    """A file built when its button is clicked is built outside the session (Streamlit calls
+    it in a thread of its own): a reader who switched to Korean still gets Korean headers,
+    not the server's default language."""
+    from components.i18n import translate_in
+
+    files = capture_downloads(monkeypatch)  # builds deferred files after the run, outside it
+    at = sign_in(new_app(), "executive.demo")
+    at.session_state["lang"] = "ko"  # the language switch in the sidebar (default: English)
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, at.exception
+    header = files[name].decode("utf-8-sig").splitlines()[0]
+    assert translate_in("ko", "Registration number") in header, header
+    assert "Registration number" not in header
