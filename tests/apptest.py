@@ -10,6 +10,7 @@ page never shows anything to a user without its role.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -115,39 +116,71 @@ def shown_text(at: AppTest) -> str:
     return "\n".join(parts)
 
 
-def capture_downloads(monkeypatch) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
-    """Record the bytes behind every download button rendered under AppTest, by file name.
-    A deferred file (a function called when its button is clicked) is built here as a click
-    would build it, so tests read what the user would get."""
-    from streamlit.runtime.media_file_manager import MediaFileManager
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+class Downloads(Mapping[str, bytes]):
+    """The files offered by download buttons, by name (see :func:`capture_downloads`). A
+    deferred file is built when the test first reads the files, after the run that offered
+    it, as a browser asks for it after the page was drawn: its writing does not count against
+    the run's time limit (the audit trail's 20,000 events in Excel take seconds)."""
 
-    files: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-    original_deferred = MediaFileManager.add_deferred
+    def __init__(self) -> None:
+        self._files: dict[str, bytes] = {}
+        self._pending: list[tuple[str, Callable[[], bytes | str]]] = []
 
-    def keep(name: str, data: bytes) -> None:
+    def keep(self, name: str, data: bytes) -> None:
         # The newest file of a name under that name; an earlier, different one under
         # "name (1).ext" (as a browser saves a second download of the same name): two tabs'
         # files written in the same minute share their time-stamped name.
-        earlier = files.get(name)
+        self._build()
+        earlier = self._files.get(name)
         if earlier is not None and earlier != data:
             stem, dot, ext = name.rpartition(".")
             n = 1
-            while f"{stem} ({n}){dot}{ext}" in files:
+            while f"{stem} ({n}){dot}{ext}" in self._files:
                 n += 1
-            files[f"{stem} ({n}){dot}{ext}"] = earlier
-        files[name] = data
+            self._files[f"{stem} ({n}){dot}{ext}"] = earlier
+        self._files[name] = data
+
+    def defer(self, name: str, build: Callable[[], bytes | str]) -> None:
+        self._pending.append((name, build))
+
+    def _build(self) -> None:
+        pending, self._pending = self._pending, []
+        for name, build in pending:
+            data = build()
+            self.keep(name, data.encode("utf-8") if isinstance(data, str) else data)
+
+    def __getitem__(self, name: str) -> bytes:
+        self._build()
+        return self._files[name]
+
+    def __iter__(self) -> Iterator[str]:
+        self._build()
+        return iter(dict(self._files))
+
+    def __len__(self) -> int:
+        self._build()
+        return len(self._files)
+
+
+def capture_downloads(monkeypatch) -> Downloads:  # type: ignore[no-untyped-def]
+    """Record the bytes behind every download button rendered under AppTest, by file name.
+    A deferred file (a function called when its button is clicked) is built as a click would
+    build it, when the test reads the files, so tests read what the user would get."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    files = Downloads()
+    original = MemoryMediaFileStorage.load_and_get_id
+    original_deferred = MediaFileManager.add_deferred
 
     def load(self, path_or_data, mimetype, kind, filename=None):  # type: ignore[no-untyped-def]
         if filename and isinstance(path_or_data, bytes):
-            keep(filename, path_or_data)
+            files.keep(filename, path_or_data)
         return original(self, path_or_data, mimetype, kind, filename)
 
     def deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):  # type: ignore[no-untyped-def]
         if file_name:
-            data = data_callable()
-            keep(file_name, data.encode("utf-8") if isinstance(data, str) else data)
+            files.defer(file_name, data_callable)
         return original_deferred(self, data_callable, mimetype, coordinates, file_name, **kw)
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load)

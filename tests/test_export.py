@@ -8,6 +8,7 @@ import io
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils.escape import unescape
 
 from components.export import neutralize, to_csv, to_xlsx
 
@@ -39,8 +40,10 @@ def test_excel_cells_are_text_not_formulas(payload: str) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(to_xlsx(df)))
     cell = wb.active.cell(row=2, column=1)
     assert cell.data_type == "s"
-    # (XML stores a carriage return as a line feed; the cell stays inert text either way.)
-    assert cell.value.replace("\n", "\r") == ("'" + payload).replace("\n", "\r")
+    # As Excel shows it: a carriage return is stored as "_x000D_" (an XML parser would turn a
+    # raw one into a line feed); the cell stays inert text either way.
+    shown = unescape(cell.value).replace("\n", "\r")
+    assert shown == ("'" + payload).replace("\n", "\r")
     assert wb.active.cell(row=2, column=2).value == 3
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils.escape import unescape
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
@@ -71,8 +72,9 @@ def spreadsheet_cells(name: str, blob: bytes) -> Iterator[tuple[str, object, str
         for ws in wb.worksheets:
             for row in ws.iter_rows():
                 for cell in row:
-                    if cell.value is not None:
-                        yield f"{name}:{ws.title}!{cell.coordinate}", cell.value, cell.data_type
+                    if cell.value is not None:  # as Excel shows it ("_x000D_" is a CR)
+                        value = unescape(cell.value) if isinstance(cell.value, str) else cell.value
+                        yield f"{name}:{ws.title}!{cell.coordinate}", value, cell.data_type
     elif name.endswith(".zip"):
         with zipfile.ZipFile(io.BytesIO(blob)) as zf:
             for member in zf.namelist():
@@ -90,7 +92,7 @@ def dangerous(value: object, kind: str) -> bool:
 
 
 # Pages whose tabs draw only the open one (components.lazy_tabs): their key and how many.
-LAZY_TABS = {"audit_trail": ("at_tabs", 5)}
+LAZY_TABS = {"audit_trail": ("at_tabs", 5), "inquiries": ("ic_tabs", 4)}
 VIEWS = {
     "executive": ["overview", "technologies", "experts", "adoptions", "inquiries"],
     "staff": ["technologies", "experts", "adoptions", "inquiries"],

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 
@@ -421,6 +422,19 @@ def test_xlsx_imports_with_dates_and_numbers(engine: Engine) -> None:
         assert s.scalar(
             select(Technology.submitted_on).where(Technology.reg_no == "DG-2020-002")
         ) == day(30)
+
+
+def test_xlsx_control_characters_read_as_excel_wrote_them() -> None:
+    """Excel and the app's own Excel downloads store a carriage return in a cell as
+    "_x000D_": an import reads the character back, not the escape."""
+    from components.export import to_xlsx
+    from db.imports.report import Report
+
+    data = to_xlsx(pd.DataFrame({"title": ["line 1\r\nline 2", "_x plain"]}))
+    report = Report()
+    table = reading.read_table("t.xlsx", data, report, lambda header: len(header), "title")
+    assert table is not None, report
+    assert [cells for _row, cells in table.rows] == [["line 1\r\nline 2"], ["_x plain"]]
 
 
 def test_xlsx_bad_cell_row_and_column(engine: Engine) -> None:

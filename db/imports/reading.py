@@ -452,4 +452,10 @@ def _cell_text(value: object) -> str | None:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, str):
+        # Excel (and XlsxWriter, the app's own downloads) store a control character such as
+        # a carriage return as "_x000D_"; openpyxl hands the escape over as it is.
+        from openpyxl.utils.escape import unescape
+
+        return unescape(value)
     return str(value)
