@@ -104,53 +104,6 @@ def coded_color(field: str, codes: Sequence[str], names: Mapping[str, str]) -> a
     )
 
 
-def trend_chart(monthly: pd.DataFrame) -> alt.Chart:
-    """Lines per series over months (``month``, ``series``, ``count``)."""
-    df = monthly.assign(what=monthly["series"].map(lambda s: label("series", s)))
-    codes = list(dict.fromkeys(monthly["series"]))
-    chart = (
-        alt.Chart(df)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("month:O", title=_("Month"), axis=alt.Axis(labelAngle=-45)),
-            y=alt.Y("count:Q", title=_("Count")),
-            color=coded_color("series", codes, {c: label("series", c) for c in codes}),
-            tooltip=[
-                alt.Tooltip("month:O", title=_("Month")),
-                alt.Tooltip("what:N", title=_("Series")),
-                alt.Tooltip("count:Q", title=_("Count"), format=","),
-            ],
-        )
-        .properties(height=320)
-    )
-    return configure(chart)
-
-
-def pipeline_chart(stages: dict[str, int]) -> alt.Chart:
-    """Horizontal bars: technologies at each stage, in lifecycle order."""
-    order = list(stages)
-    df = pd.DataFrame(
-        {
-            "stage": [label("pipeline_stage", s) for s in order],
-            "count": [stages[s] for s in order],
-        }
-    )
-    chart = (
-        alt.Chart(df)
-        .mark_bar()
-        .encode(
-            y=alt.Y("stage:N", title=None, sort=list(df["stage"]), axis=alt.Axis(labelLimit=0)),
-            x=alt.X("count:Q", title=_("Technologies")),
-            tooltip=[
-                alt.Tooltip("stage:N", title=_("Stage")),
-                alt.Tooltip("count:Q", title=_("Technologies"), format=","),
-            ],
-        )
-        .properties(height=220)
-    )
-    return configure(chart)
-
-
 def breakdown_chart(frame: pd.DataFrame, *, kind: str, title: str) -> alt.Chart:
     """Grouped horizontal bars of registered and adopted technologies per code of ``kind``."""
     names = {"registered": _("Registered"), "adopted": _("Adopted")}
