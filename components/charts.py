@@ -336,9 +336,9 @@ _PLOT = (56, 12, 990, 250)  # left, top, right, bottom of the plotting area
 
 
 def trend_svg(monthly: pd.DataFrame) -> str:
-    """Lines per series over months (``month``, ``series``, ``count``), a point per month with
-    its month, series and count on hover, axes, and a legend under it; for screen readers, the
-    counts of every series in words (``role="img"`` and its label)."""
+    """Lines per series over months (``month``, ``series``, ``count``), a point per month, the
+    month's count of every series on hover of its column, axes, and a legend under it; for
+    screen readers, the counts of every series in words (``role="img"`` and its label)."""
     months = list(dict.fromkeys(str(m) for m in monthly["month"]))
     codes = list(dict.fromkeys(str(s) for s in monthly["series"]))
     counts = {
@@ -374,18 +374,26 @@ def trend_svg(monthly: pd.DataFrame) -> str:
         f'<text transform="translate(12,{(top + bottom) / 2}) rotate(-90)" text-anchor="middle" '
         f'font-weight="bold">{_esc(_("Count"))}</text>'
     )
-    said = []
+    said, hover = [], [f"{_esc(m)}" for m in months]
     for code, colour in zip(codes, PALETTE, strict=False):
         name = label("series", code)
         values = [counts.get((m, code), 0) for m in months]
         line = " ".join(f"{x(i):.1f},{y(n):.1f}" for i, n in enumerate(values))
-        parts.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        parts += [
-            f'<circle cx="{x(i):.1f}" cy="{y(n):.1f}" r="4" fill="{colour}">'
-            f"<title>{_esc(m)} · {_esc(name)}: {fmt_int(n)}</title></circle>"
-            for i, (m, n) in enumerate(zip(months, values, strict=True))
-        ]
+        # The line, and its points as one path of dots (a round cap on each zero-length
+        # stroke): two elements a series, not one per month.
+        dots = "".join(f"M{x(i):.1f} {y(n):.1f}h0" for i, n in enumerate(values))
+        parts.append(
+            f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"/>'
+            f'<path d="{dots}" stroke="{colour}" stroke-width="8" stroke-linecap="round"/>'
+        )
+        hover = [f"{h} · {_esc(name)}: {fmt_int(n)}" for h, n in zip(hover, values, strict=True)]
         said.append(f"{name}: {', '.join(fmt_int(n) for n in values)}")
+    # Hover: a month's counts of every series, over the month's whole column.
+    parts += [
+        f'<rect x="{left + slot * i:.1f}" y="{top}" width="{slot:.1f}" height="{bottom - top}" '
+        f'fill-opacity="0" pointer-events="all"><title>{h}</title></rect>'
+        for i, h in enumerate(hover)
+    ]
     text = _(
         "Trends by month, {first} to {last}: {series}.",
         first=months[0] if months else "",
