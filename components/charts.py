@@ -332,6 +332,7 @@ def _ticks(top: int) -> list[int]:
 
 
 TREND_W, TREND_H = 1000, 320  # the drawing's own units; it is scaled to the page's width
+TREND_MIN_PX = 720  # the narrowest it is drawn (its texts then 0.72 of their size)
 _PLOT = (56, 12, 990, 250)  # left, top, right, bottom of the plotting area
 
 
@@ -407,9 +408,12 @@ def trend_svg(monthly: pd.DataFrame) -> str:
         for code, colour in zip(codes, PALETTE, strict=False)
     )
     return (
-        f'<div class="ntp-trend"><svg role="img" aria-label="{_esc(text)}" '
-        f'viewBox="0 0 {TREND_W} {TREND_H}" width="100%" font-size="12" fill="currentColor" '
-        f'style="max-height:{TREND_H + 40}px">' + "".join(parts) + "</svg>"
+        # (scaled to the page's width, but not below TREND_MIN_PX: on a phone it scrolls
+        # sideways rather than shrink its texts out of reading)
+        f'<div class="ntp-trend"><div style="overflow-x:auto"><svg role="img" '
+        f'aria-label="{_esc(text)}" viewBox="0 0 {TREND_W} {TREND_H}" width="100%" '
+        f'font-size="12" fill="currentColor" style="min-width:{TREND_MIN_PX}px;'
+        f'max-height:{TREND_H + 40}px">' + "".join(parts) + "</svg></div>"
         '<div aria-hidden="true" style="text-align:center;font-size:0.8rem;margin-top:6px">'
         f"{legend}</div></div>"
     )
