@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from html import escape
 from typing import Any, TypeVar
 
 import altair as alt
@@ -16,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.i18n import _, current_language
+from components.i18n import _, current_language, fmt_int
 from components.labels import label, labeller
 
 FONT = "Noto Sans KR, Nanum Gothic, Malgun Gothic, sans-serif"
@@ -101,53 +102,6 @@ def coded_color(field: str, codes: Sequence[str], names: Mapping[str, str]) -> a
         sort=list(codes),
         legend=alt.Legend(labelExpr=expr),
     )
-
-
-def trend_chart(monthly: pd.DataFrame) -> alt.Chart:
-    """Lines per series over months (``month``, ``series``, ``count``)."""
-    df = monthly.assign(what=monthly["series"].map(lambda s: label("series", s)))
-    codes = list(dict.fromkeys(monthly["series"]))
-    chart = (
-        alt.Chart(df)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("month:O", title=_("Month"), axis=alt.Axis(labelAngle=-45)),
-            y=alt.Y("count:Q", title=_("Count")),
-            color=coded_color("series", codes, {c: label("series", c) for c in codes}),
-            tooltip=[
-                alt.Tooltip("month:O", title=_("Month")),
-                alt.Tooltip("what:N", title=_("Series")),
-                alt.Tooltip("count:Q", title=_("Count"), format=","),
-            ],
-        )
-        .properties(height=320)
-    )
-    return configure(chart)
-
-
-def pipeline_chart(stages: dict[str, int]) -> alt.Chart:
-    """Horizontal bars: technologies at each stage, in lifecycle order."""
-    order = list(stages)
-    df = pd.DataFrame(
-        {
-            "stage": [label("pipeline_stage", s) for s in order],
-            "count": [stages[s] for s in order],
-        }
-    )
-    chart = (
-        alt.Chart(df)
-        .mark_bar()
-        .encode(
-            y=alt.Y("stage:N", title=None, sort=list(df["stage"]), axis=alt.Axis(labelLimit=0)),
-            x=alt.X("count:Q", title=_("Technologies")),
-            tooltip=[
-                alt.Tooltip("stage:N", title=_("Stage")),
-                alt.Tooltip("count:Q", title=_("Technologies"), format=","),
-            ],
-        )
-        .properties(height=220)
-    )
-    return configure(chart)
 
 
 def breakdown_chart(frame: pd.DataFrame, *, kind: str, title: str) -> alt.Chart:
@@ -320,3 +274,146 @@ def targets_chart(targets: pd.DataFrame) -> alt.LayerChart:
     n = df["figure"].nunique() * max(df["year"].nunique(), 1)
     chart = (bars + text + rule).properties(height=max(160, 22 * n))
     return configure(chart)
+
+
+# --- app-made drawings (issue #22) ------------------------------------------------------------
+# The overview's trend and pipeline as the app's own markup, not Vega-Lite views: each view
+# costs the browser ~0.12 s of script, layout and canvas on every open of the page (four views
+# were a third of the overview's open in Chromium; bench.overview_profile). Only the app's
+# texts go in (its translations, month keys, numbers), every one escaped: no user text, nothing
+# from another host. Charts with the city's own names (the breakdowns) stay Vega-Lite views.
+
+
+def _esc(text: object) -> str:
+    """``text`` escaped for HTML and for the Markdown the trend is drawn through."""
+    return (
+        escape(str(text), quote=True)
+        .replace("[", "&#91;")
+        .replace("]", "&#93;")
+        .replace("\\", "&#92;")
+        .replace("*", "&#42;")
+        .replace("_", "&#95;")
+    )
+
+
+def pipeline_html(stages: Mapping[str, int]) -> str:
+    """Horizontal bars of technologies at each stage, in lifecycle order, each bar's stage and
+    count written beside it (and on hover): the same figures as the Vega-Lite chart's bars and
+    tooltips, read as text by screen readers."""
+    top = max(stages.values(), default=0) or 1
+    rows = []
+    for stage, n in stages.items():
+        name = label("pipeline_stage", stage)
+        share = max(int(n), 0) / top
+        rows.append(
+            f'<div class="ntp-stage" title="{_esc(name)}: {fmt_int(n)}">{_esc(name)}</div>'
+            '<div style="display:flex;align-items:center;gap:6px">'
+            f'<div aria-hidden="true" style="background:{PALETTE[0]};height:20px;'
+            f'width:calc((100% - 5em) * {share:.4f})"></div>'
+            f'<span title="{_esc(name)}: {fmt_int(n)}">{fmt_int(n)}</span></div>'
+        )
+    return (
+        '<div class="ntp-pipeline" style="display:grid;grid-template-columns:max-content 1fr;'
+        'gap:6px 12px;align-items:center;font-size:0.875rem;padding:4px 0">'
+        + "".join(rows)
+        + f'<div></div><div style="opacity:0.7;font-size:0.8rem">{_esc(_("Technologies"))}'
+        "</div></div>"
+    )
+
+
+def _ticks(top: int) -> list[int]:
+    """Round steps (1, 2 or 5 times a power of ten) from 0 to at least ``top``, at most 6."""
+    step = 1
+    while True:
+        for m in (1, 2, 5):
+            if top <= 5 * step * m:
+                return list(range(0, step * m * (-(-max(top, 1) // (step * m)) + 1), step * m))
+        step *= 10
+
+
+TREND_W, TREND_H = 1000, 320  # the drawing's own units; it is scaled to the page's width
+TREND_MIN_PX = 720  # the narrowest it is drawn (its texts then 0.72 of their size)
+_PLOT = (56, 12, 990, 250)  # left, top, right, bottom of the plotting area
+
+
+def trend_svg(monthly: pd.DataFrame) -> str:
+    """Lines per series over months (``month``, ``series``, ``count``), a point per month, the
+    month's count of every series on hover of its column, axes, and a legend under it; for
+    screen readers, the counts of every series in words (``role="img"`` and its label)."""
+    months = list(dict.fromkeys(str(m) for m in monthly["month"]))
+    codes = list(dict.fromkeys(str(s) for s in monthly["series"]))
+    counts = {
+        (str(m), str(s)): int(n)
+        for m, s, n in zip(monthly["month"], monthly["series"], monthly["count"], strict=True)
+    }
+    ticks = _ticks(max(counts.values(), default=0))
+    left, top, right, bottom = _PLOT
+    slot = (right - left) / max(len(months), 1)
+
+    def x(i: int) -> float:
+        return left + slot * (i + 0.5)
+
+    def y(n: int) -> float:
+        return bottom - (bottom - top) * n / (ticks[-1] or 1)
+
+    parts = [
+        f'<line x1="{left}" x2="{right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="currentColor" '
+        f'stroke-opacity="{0.5 if t == 0 else 0.12}"/>'
+        f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end">{fmt_int(t)}</text>'
+        for t in ticks
+    ]
+    every = max(1, -(-len(months) // 24))
+    parts += [
+        f'<text transform="translate({x(i) + 4:.1f},{bottom + 10}) rotate(-45)" '
+        f'text-anchor="end">{_esc(m)}</text>'
+        for i, m in enumerate(months)
+        if i % every == 0
+    ]
+    parts.append(
+        f'<text x="{(left + right) / 2}" y="{TREND_H - 4}" text-anchor="middle" '
+        f'font-weight="bold">{_esc(_("Month"))}</text>'
+        f'<text transform="translate(12,{(top + bottom) / 2}) rotate(-90)" text-anchor="middle" '
+        f'font-weight="bold">{_esc(_("Count"))}</text>'
+    )
+    said, hover = [], [f"{_esc(m)}" for m in months]
+    for code, colour in zip(codes, PALETTE, strict=False):
+        name = label("series", code)
+        values = [counts.get((m, code), 0) for m in months]
+        line = " ".join(f"{x(i):.1f},{y(n):.1f}" for i, n in enumerate(values))
+        # The line, and its points as one path of dots (a round cap on each zero-length
+        # stroke): two elements a series, not one per month.
+        dots = "".join(f"M{x(i):.1f} {y(n):.1f}h0" for i, n in enumerate(values))
+        parts.append(
+            f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"/>'
+            f'<path d="{dots}" stroke="{colour}" stroke-width="8" stroke-linecap="round"/>'
+        )
+        hover = [f"{h} · {_esc(name)}: {fmt_int(n)}" for h, n in zip(hover, values, strict=True)]
+        said.append(f"{name}: {', '.join(fmt_int(n) for n in values)}")
+    # Hover: a month's counts of every series, over the month's whole column.
+    parts += [
+        f'<rect x="{left + slot * i:.1f}" y="{top}" width="{slot:.1f}" height="{bottom - top}" '
+        f'fill-opacity="0" pointer-events="all"><title>{h}</title></rect>'
+        for i, h in enumerate(hover)
+    ]
+    text = _(
+        "Trends by month, {first} to {last}: {series}.",
+        first=months[0] if months else "",
+        last=months[-1] if months else "",
+        series="; ".join(said),
+    )
+    legend = "".join(
+        f'<span style="display:inline-flex;align-items:center;gap:4px;margin-right:16px">'
+        f'<span style="width:12px;height:12px;border-radius:50%;background:{colour}"></span>'
+        f"{_esc(label('series', code))}</span>"
+        for code, colour in zip(codes, PALETTE, strict=False)
+    )
+    return (
+        # (scaled to the page's width, but not below TREND_MIN_PX: on a phone it scrolls
+        # sideways rather than shrink its texts out of reading)
+        f'<div class="ntp-trend"><div style="overflow-x:auto"><svg role="img" '
+        f'aria-label="{_esc(text)}" viewBox="0 0 {TREND_W} {TREND_H}" width="100%" '
+        f'font-size="12" fill="currentColor" style="min-width:{TREND_MIN_PX}px;'
+        f'max-height:{TREND_H + 40}px">' + "".join(parts) + "</svg></div>"
+        '<div aria-hidden="true" style="text-align:center;font-size:0.8rem;margin-top:6px">'
+        f"{legend}</div></div>"
+    )

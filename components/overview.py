@@ -17,7 +17,7 @@ import streamlit as st
 
 from components import city, data
 from components.briefing import build_briefing
-from components.charts import breakdown_chart, pipeline_chart, show, trend_chart
+from components.charts import breakdown_chart, pipeline_html, show, trend_svg
 from components.export import download_buttons, to_csv, to_xlsx
 from components.i18n import (
     N_,
@@ -358,7 +358,8 @@ def trends(monthly: pd.DataFrame, as_of: dt.date) -> None:
     if monthly["count"].sum() == 0:
         st.info(_("Nothing happened in these months; choose a later date to see trends."))
         return
-    show(trend_chart, complete_months(monthly, as_of))
+    # Markdown, not st.html: st.html's sanitizer drops SVG.
+    st.markdown(trend_svg(complete_months(monthly, as_of)), unsafe_allow_html=True)
     if month := partial_month(as_of):
         st.caption(
             _(
@@ -377,7 +378,7 @@ def pipeline(stages: Mapping[str, int], durations: Mapping[str, float | None]) -
         if sum(stages.values()) == 0:
             st.info(_("No technology had been submitted by that date."))
         else:
-            show(pipeline_chart, dict(stages))
+            st.html(pipeline_html(dict(stages)))
     with right:
         st.subheader(_("Median time per stage"))
         st.dataframe(

@@ -40,6 +40,18 @@ def test_a_card_says_what_it_counts_and_opens_its_list(browser: Any, app_server:
     assert box is not None and box["height"] == 48 and box["width"] > 100
     drawn = [r.bounding_box() for r in bars.first.locator("rect").all()]
     assert max(b["height"] for b in drawn if b) == 48  # the highest month full height
+    # The trend and the pipeline, drawn by the app: the trend one picture named with every
+    # count (24 months, the running one left out), a month's counts on hover of its column;
+    # each stage's count written beside its bar.
+    trend = page.get_by_role("img", name=re.compile(r"^Trends by month, 2017-09 to 2019-07: "))
+    expect(trend).to_have_count(1)
+    box = trend.bounding_box()
+    assert box is not None and box["width"] > 600 and box["height"] > 150
+    expect(trend.locator("rect title")).to_have_count(23)
+    expect(trend.locator("rect title").last).to_have_text(re.compile(r"^2019-07 · Registrations: "))
+    pipeline = page.locator(".ntp-pipeline")
+    expect(pipeline).to_contain_text("Registered, not adopted")
+    expect(page.locator("[data-testid='stVegaLiteChart']")).to_have_count(2)  # the breakdowns
     card = page.locator("[data-testid='stVerticalBlock']").filter(
         has=page.get_by_text("Technologies registered", exact=True)
     )
