@@ -16,6 +16,7 @@ from components.forms import delivering_flash, show_error
 from components.i18n import _
 from components.labels import label
 from components.navigation import build_navigation, build_public_navigation
+from db import summaries
 from db.city.store import City
 from db.engine import DatabaseUnreachable
 from db.errors import DatabaseUnavailable, DomainError
@@ -65,7 +66,7 @@ if actor is None:
     # resolves to the sign-in (Streamlit would otherwise fall back to running files from
     # pages/ by name).
     try:
-        with delivering_flash():
+        with summaries.page_run(), delivering_flash():
             build_public_navigation(auth.signed_out_page).run()
     except DatabaseUnavailable as exc:
         show_error(exc)
@@ -87,7 +88,7 @@ with st.sidebar:
 
 auth.show_notice()
 try:
-    with delivering_flash():
+    with summaries.page_run(), delivering_flash():  # (the background refresh waits for it)
         pg.run()
 except DatabaseUnavailable as exc:  # a page's read (or an uncaught write) met a database fault
     show_error(exc)

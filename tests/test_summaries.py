@@ -637,6 +637,32 @@ def test_a_write_through_the_app_refreshes_the_default_overview(
     assert rows(world.engine) == stored
 
 
+def test_the_background_refresh_gives_way_to_page_runs(
+    world: dd.World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A click just after a write is served first: while a page run of the process is going
+    on, the background refresh computes nothing; once it ended, the figures are stored."""
+    monkeypatch.setattr(S, "GIVE_WAY_SECONDS", 120.0)
+    empty(world.engine)
+    with S.page_run():
+        S.refresh_in_background(world.engine, clock.city_today())
+        assert S._page_runs.waiting.wait(60), "the refresh did not wait for the page run"
+        assert rows(world.engine) == []
+    S.wait_for_refresh(120)
+    assert {n for n, _k, _v in rows(world.engine)} >= {"kpi.headline/1", "overview.pipeline/1"}
+
+
+def test_a_process_never_idle_still_gets_its_figures(
+    world: dd.World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(S, "GIVE_WAY_SECONDS", 0.01)
+    empty(world.engine)
+    with S.page_run():  # a page run that outlasts the refresh
+        S.refresh_in_background(world.engine, clock.city_today())
+        S.wait_for_refresh(120)
+        assert {n for n, _k, _v in rows(world.engine)} >= {"kpi.headline/1"}
+
+
 def test_a_failing_refresh_never_raises(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'missing-tables.sqlite3'}")
     thread = S.refresh_in_background(engine, clock.city_today())
