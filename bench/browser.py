@@ -97,16 +97,24 @@ def _healthy(url: str) -> bool:
 
 
 def start_server(
-    entry: Path, database_url: str | None, log: Path, *, cookie_key: str | None = None
+    entry: Path,
+    database_url: str | None,
+    log: Path,
+    *,
+    cookie_key: str | None = None,
+    cwd: Path = ROOT,
+    extra_env: dict[str, str] | None = None,
 ) -> Server:
-    """``streamlit run entry`` on a free loopback port; raise if it is not up in 120 s.
-    ``cookie_key``: the sign-in cookie's key (servers that share one, as replicas do)."""
+    """``streamlit run entry`` on a free loopback port, from ``cwd`` (another checkout for an
+    A/B); raise if it is not up in 120 s. ``cookie_key``: the sign-in cookie's key (servers
+    that share one, as replicas do)."""
     port = free_port()
     env = {
         **os.environ,
         "NTP_DEMO": "1",
         "NTP_COOKIE_KEY": cookie_key or secrets.token_urlsafe(48),
         "NTP_LANG": "en",
+        **(extra_env or {}),
     }
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -114,7 +122,7 @@ def start_server(
     args += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     args += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     proc = subprocess.Popen(  # noqa: S603 (fixed arguments)
-        args, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+        args, cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
     )
     server = Server(url=f"http://127.0.0.1:{port}", process=proc, log=log)
     deadline = time.monotonic() + 120

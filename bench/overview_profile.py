@@ -26,9 +26,7 @@ import argparse
 import contextlib
 import json
 import os
-import secrets
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -40,7 +38,6 @@ from typing import Any
 from bench import browser
 from bench.databases import CACHE, Databases
 from bench.page_weight import COUNT_JS, Received
-from bench.pg import free_port
 from tests.apptest import ROLE_ACCOUNTS
 
 LOGS = CACHE / "overview-profile"
@@ -66,31 +63,9 @@ TIMES_JS = """(() => {
 
 def serve(directory: Path, db_url: str, log: Path) -> browser.Server:
     """``streamlit run app.py`` of ``directory`` on a free port (as ``bench.browser``)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "NTP_DEMO": "1",
-        "NTP_COOKIE_KEY": secrets.token_urlsafe(48),
-        "NTP_LANG": "en",
-        "DATABASE_URL": db_url,
-        "PYTHONPATH": str(directory),
-    }
-    args = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    args += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    args += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(  # noqa: S603 (fixed arguments)
-        args, cwd=directory, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    return browser.start_server(
+        directory / "app.py", db_url, log, cwd=directory, extra_env={"PYTHONPATH": str(directory)}
     )
-    server = browser.Server(url=f"http://127.0.0.1:{port}", process=proc, log=log)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if browser._healthy(server.url):
-            return server
-        if proc.poll() is not None:
-            break
-        time.sleep(0.3)
-    server.stop()
-    raise RuntimeError("streamlit did not start: " + log.read_text(errors="replace")[-1500:])
 
 
 def by_file(profile: dict[str, Any]) -> dict[str, float]:

@@ -10,7 +10,7 @@ page never shows anything to a user without its role.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -197,3 +197,26 @@ def open_tab(at: AppTest, key: str, index: int) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def monthly_counts_in(url: str, months: list[str], series: Iterable[str]) -> dict[str, list[int]]:
+    """Each series' new records per month (``YYYY-MM`` in ``months``, in order), read from the
+    database at ``url`` as the overview counts them: what its charts must show."""
+    import datetime as dt
+
+    from sqlalchemy import create_engine
+
+    from db.kpi import overview as ov
+    from db.session import read_session
+
+    first = dt.date.fromisoformat(months[0] + "-01")
+    year, month = map(int, months[-1].split("-"))
+    last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+    engine = create_engine(url)
+    try:
+        with read_session(engine) as s:
+            monthly = ov.monthly_counts(session=s, start=first, end=last)
+    finally:
+        engine.dispose()
+    by = {(r.series, r.month): int(r.count) for r in monthly.itertuples()}
+    return {k: [by.get((k, m), 0) for m in months] for k in series}

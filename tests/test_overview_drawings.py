@@ -5,19 +5,15 @@ the reader's language, and nothing but the app's own markup."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine
 
 from components.charts import PALETTE, pipeline_html, trend_svg
 from components.i18n import set_language
-from db.kpi import overview as ov
-from db.session import read_session
-from tests.apptest import new_app, sign_in
+from tests.apptest import monthly_counts_in, new_app, sign_in
 
 AS_OF = "2019-08-08"
 # The trend on 8 Aug 2019: the 24 months up to it, its running month (2019-08) left out.
@@ -66,16 +62,7 @@ def parsed(markup: str) -> _Markup:
 
 
 def expected_trend(url: str) -> dict[str, list[int]]:
-    engine = create_engine(url)
-    try:
-        with read_session(engine) as s:
-            monthly = ov.monthly_counts(
-                session=s, start=dt.date(2017, 9, 1), end=dt.date(2019, 7, 31)
-            )
-    finally:
-        engine.dispose()
-    by = {(r.series, r.month): int(r.count) for r in monthly.itertuples()}
-    return {k: [by.get((k, m), 0) for m in MONTHS] for k in SERIES_NAMES}
+    return monthly_counts_in(url, MONTHS, SERIES_NAMES)
 
 
 def drawings(at) -> tuple[str, str]:  # type: ignore[no-untyped-def]

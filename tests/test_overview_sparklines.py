@@ -4,17 +4,13 @@ for screen readers in the reader's language, and nothing in them read as markup 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import create_engine
 
 from components.tiles import BARS_HEIGHT, Bars, bars_markdown, bars_svg
-from db.kpi import overview as ov
-from db.session import read_session
-from tests.apptest import button, new_app, sign_in, text_input
+from tests.apptest import button, monthly_counts_in, new_app, sign_in, text_input
 
 # On 8 Aug 2019 the running month (2019-08) is left out: the bars are Aug 2018 to Jul 2019.
 AS_OF = "2019-08-08"
@@ -73,16 +69,7 @@ def sparklines(at) -> list[str]:  # type: ignore[no-untyped-def]
 
 def expected_counts(url: str) -> dict[str, list[int]]:
     """Each series' new records per month over ``MONTHS``, read from the database."""
-    engine = create_engine(url)
-    try:
-        with read_session(engine) as s:
-            monthly = ov.monthly_counts(
-                session=s, start=dt.date(2018, 8, 1), end=dt.date(2019, 7, 31)
-            )
-    finally:
-        engine.dispose()
-    by = {(r.series, r.month): int(r.count) for r in monthly.itertuples()}
-    return {k: [by.get((k, m), 0) for m in MONTHS] for k in CARDS.values()}
+    return monthly_counts_in(url, MONTHS, CARDS.values())
 
 
 def test_each_card_draws_the_bars_of_its_last_twelve_complete_months(app_env: str) -> None:
