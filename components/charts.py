@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from html import escape
 from typing import Any, TypeVar
 
 import altair as alt
@@ -19,6 +18,7 @@ import streamlit as st
 from components import data
 from components.i18n import _, current_language, fmt_int
 from components.labels import label, labeller
+from components.tiles import markup_text
 
 FONT = "Noto Sans KR, Nanum Gothic, Malgun Gothic, sans-serif"
 
@@ -284,18 +284,6 @@ def targets_chart(targets: pd.DataFrame) -> alt.LayerChart:
 # from another host. Charts with the city's own names (the breakdowns) stay Vega-Lite views.
 
 
-def _esc(text: object) -> str:
-    """``text`` escaped for HTML and for the Markdown the trend is drawn through."""
-    return (
-        escape(str(text), quote=True)
-        .replace("[", "&#91;")
-        .replace("]", "&#93;")
-        .replace("\\", "&#92;")
-        .replace("*", "&#42;")
-        .replace("_", "&#95;")
-    )
-
-
 def pipeline_html(stages: Mapping[str, int]) -> str:
     """Horizontal bars of technologies at each stage, in lifecycle order, each bar's stage and
     count written beside it (and on hover): the same figures as the Vega-Lite chart's bars and
@@ -304,19 +292,20 @@ def pipeline_html(stages: Mapping[str, int]) -> str:
     rows = []
     for stage, n in stages.items():
         name = label("pipeline_stage", stage)
+        shown = markup_text(name)
         share = max(int(n), 0) / top
         rows.append(
-            f'<div class="ntp-stage" title="{_esc(name)}: {fmt_int(n)}">{_esc(name)}</div>'
+            f'<div class="ntp-stage" title="{shown}: {fmt_int(n)}">{shown}</div>'
             '<div style="display:flex;align-items:center;gap:6px">'
             f'<div aria-hidden="true" style="background:{PALETTE[0]};height:20px;'
             f'width:calc((100% - 5em) * {share:.4f})"></div>'
-            f'<span title="{_esc(name)}: {fmt_int(n)}">{fmt_int(n)}</span></div>'
+            f'<span title="{shown}: {fmt_int(n)}">{fmt_int(n)}</span></div>'
         )
     return (
         '<div class="ntp-pipeline" style="display:grid;grid-template-columns:max-content 1fr;'
         'gap:6px 12px;align-items:center;font-size:0.875rem;padding:4px 0">'
         + "".join(rows)
-        + f'<div></div><div style="opacity:0.7;font-size:0.8rem">{_esc(_("Technologies"))}'
+        + f'<div></div><div style="opacity:0.7;font-size:0.8rem">{markup_text(_("Technologies"))}'
         "</div></div>"
     )
 
@@ -365,17 +354,17 @@ def trend_svg(monthly: pd.DataFrame) -> str:
     every = max(1, -(-len(months) // 24))
     parts += [
         f'<text transform="translate({x(i) + 4:.1f},{bottom + 10}) rotate(-45)" '
-        f'text-anchor="end">{_esc(m)}</text>'
+        f'text-anchor="end">{markup_text(m)}</text>'
         for i, m in enumerate(months)
         if i % every == 0
     ]
     parts.append(
         f'<text x="{(left + right) / 2}" y="{TREND_H - 4}" text-anchor="middle" '
-        f'font-weight="bold">{_esc(_("Month"))}</text>'
+        f'font-weight="bold">{markup_text(_("Month"))}</text>'
         f'<text transform="translate(12,{(top + bottom) / 2}) rotate(-90)" text-anchor="middle" '
-        f'font-weight="bold">{_esc(_("Count"))}</text>'
+        f'font-weight="bold">{markup_text(_("Count"))}</text>'
     )
-    said, hover = [], [f"{_esc(m)}" for m in months]
+    said, hover = [], [f"{markup_text(m)}" for m in months]
     for code, colour in zip(codes, PALETTE, strict=False):
         name = label("series", code)
         values = [counts.get((m, code), 0) for m in months]
@@ -387,7 +376,8 @@ def trend_svg(monthly: pd.DataFrame) -> str:
             f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"/>'
             f'<path d="{dots}" stroke="{colour}" stroke-width="8" stroke-linecap="round"/>'
         )
-        hover = [f"{h} · {_esc(name)}: {fmt_int(n)}" for h, n in zip(hover, values, strict=True)]
+        shown = markup_text(name)
+        hover = [f"{h} · {shown}: {fmt_int(n)}" for h, n in zip(hover, values, strict=True)]
         said.append(f"{name}: {', '.join(fmt_int(n) for n in values)}")
     # Hover: a month's counts of every series, over the month's whole column.
     parts += [
@@ -404,14 +394,14 @@ def trend_svg(monthly: pd.DataFrame) -> str:
     legend = "".join(
         f'<span style="display:inline-flex;align-items:center;gap:4px;margin-right:16px">'
         f'<span style="width:12px;height:12px;border-radius:50%;background:{colour}"></span>'
-        f"{_esc(label('series', code))}</span>"
+        f"{markup_text(label('series', code))}</span>"
         for code, colour in zip(codes, PALETTE, strict=False)
     )
     return (
         # (scaled to the page's width, but not below TREND_MIN_PX: on a phone it scrolls
         # sideways rather than shrink its texts out of reading)
         f'<div class="ntp-trend"><div style="overflow-x:auto"><svg role="img" '
-        f'aria-label="{_esc(text)}" viewBox="0 0 {TREND_W} {TREND_H}" width="100%" '
+        f'aria-label="{markup_text(text)}" viewBox="0 0 {TREND_W} {TREND_H}" width="100%" '
         f'font-size="12" fill="currentColor" style="min-width:{TREND_MIN_PX}px;'
         f'max-height:{TREND_H + 40}px">' + "".join(parts) + "</svg></div>"
         '<div aria-hidden="true" style="text-align:center;font-size:0.8rem;margin-top:6px">'

@@ -117,19 +117,19 @@ def bars_svg(bars: Bars) -> str:
         rects.append(
             f'<rect x="{i * slot + slot * (1 - BAR_SHARE) / 2:.2f}%" y="{BARS_HEIGHT - h}" '
             f'width="{slot * BAR_SHARE:.2f}%" height="{h}">'
-            f"<title>{_attr(name)}: {n}</title></rect>"
+            f"<title>{markup_text(name)}: {n}</title></rect>"
         )
     return (
-        f'<svg class="ntp-bars" role="img" aria-label="{_attr(bars.text)}" width="100%" '
+        f'<svg class="ntp-bars" role="img" aria-label="{markup_text(bars.text)}" width="100%" '
         f'height="{BARS_HEIGHT}" fill="currentColor">' + "".join(rects) + "</svg>"
     )
 
 
-def _attr(text: str) -> str:
+def markup_text(text: object) -> str:
     """``text`` escaped for HTML and for the markdown around the SVG (its brackets would end
     the colour directive; a backslash or asterisk would be read as markdown)."""
     return (
-        escape(text, quote=True)
+        escape(str(text), quote=True)
         .replace("[", "&#91;")
         .replace("]", "&#93;")
         .replace("\\", "&#92;")
