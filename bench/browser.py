@@ -26,7 +26,7 @@ from bench.targets import ROOT, Target, page_targets
 from components import navigation
 from components.navigation import default_page_for
 from tests.apptest import DEMO_PASSWORD
-from tests.browser.conftest import CHROMIUM_ARGS, READY, RUNS_JS, chromium_path
+from tests.browser.conftest import CHROMIUM_ARGS, IDLE_AND_FRESH, READY, RUNS_JS, chromium_path
 
 TIMEOUT_MS = 30_000
 
@@ -154,11 +154,10 @@ def chromium() -> Iterator[Any]:
 
 
 def _settle(page: Any) -> None:
-    """Wait out any extra rerun a fresh page load may do (a component reporting in; since
-    session 10 the sign-in cookie has no component, so a signed-in page load runs once)."""
-    page.wait_for_selector(READY, timeout=TIMEOUT_MS)
-    page.wait_for_timeout(500)
-    page.wait_for_selector(READY, timeout=TIMEOUT_MS)
+    """Wait until the page is drawn: the script idle, nothing stale, no element's skeleton
+    left (its code still loading), as the tests' ``settle``. Since session 10 a signed-in
+    page load runs once (no cookie component reports in), so nothing else is waited for."""
+    page.wait_for_function(IDLE_AND_FRESH, timeout=TIMEOUT_MS)
 
 
 def _timed(page: Any, action: Any, *, extra: str | None = None) -> float:

@@ -254,15 +254,21 @@ RAN_AND_SETTLED = (
 )
 
 
+SKELETON = "[data-testid='stMain'] [data-testid='stSkeleton']"
+"""The grey box Streamlit draws in an element's place until the browser has loaded that kind
+of element's code (a first view, a busy machine): the script can be idle before that."""
+
 IDLE_AND_FRESH = (
     '() => !!document.querySelector("' + READY + '")'
     " && !document.querySelector(\"[data-stale='true']\")"
+    ' && !document.querySelector("' + SKELETON + '")'
 )
 
 
 def settle(page, timeout: float = 60_000) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the script is idle and nothing from an earlier run is left on the page
-    (every element of the page drawn, so every request it makes has been started)."""
+    """Wait until the script is idle, nothing from an earlier run is left on the page and
+    every element is drawn (no :data:`SKELETON` left), so every request it makes has been
+    started and what a test counts or reads is there."""
     page.wait_for_function(IDLE_AND_FRESH, timeout=timeout)
 
 

@@ -18,11 +18,9 @@ LABELS = """() => [...document.querySelectorAll("[data-testid='stMetricLabel']")
   l.innerText,
   [l, ...l.querySelectorAll("*")].some((e) => e.scrollWidth > e.clientWidth + 1),
 ])"""
-# Every tile drawn: Streamlit shows a skeleton in an element's place until the element's code
-# has loaded in the browser, and the script can be idle before that (a fresh browser, a busy
-# machine): the labels are counted once the tiles are there, not when the page's text is.
-TILES_DRAWN = """() => document.querySelectorAll("[data-testid='stMetricLabel']").length >= 10
-  && !document.querySelector("[data-testid='stMain'] [data-testid='stSkeleton']")"""
+# Every tile drawn (``settle`` also waits for no skeleton): the labels are counted once the
+# tiles are there, not when the page's text is.
+TILES_DRAWN = """() => document.querySelectorAll("[data-testid='stMetricLabel']").length >= 10"""
 
 
 def test_no_tile_label_is_cut_on_the_overview(browser: Any, app_server: AppServer) -> None:
@@ -35,8 +33,8 @@ def test_no_tile_label_is_cut_on_the_overview(browser: Any, app_server: AppServe
             _to_korean(page)
         heading = {"en": "Targets for", "ko": "년 목표"}[lang]
         page.get_by_text(heading).first.wait_for(timeout=60_000)
-        settle(page)
         page.wait_for_function(TILES_DRAWN, timeout=60_000)
+        settle(page)
         labels = page.evaluate(LABELS)
         assert len(labels) >= 10, labels  # the cards, the targets, the local shares
         if left := [text for text, over in labels if over]:
