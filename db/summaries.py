@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from db import clock, kpi
+from db.city import edits as city_edits
 from db.city import store as city_store
 from db.engine import SQLITE_BUSY_TIMEOUT_MS
 from db.fairness.report import FairnessReport, fairness_report
@@ -65,7 +66,7 @@ DATA_ENTITIES: tuple[str, ...] = (
     "sale",
     "technology",
     "testbed",
-    "vocabulary_term",
+    *city_edits.EDITABLE,  # an administrator's edit of a vocabulary is audited under its name
 )
 """Kinds of record (audit ``entity``) whose writes change what a summary may show."""
 

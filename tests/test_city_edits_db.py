@@ -14,7 +14,7 @@ import pytest
 import time_machine
 from sqlalchemy import Engine, func, insert, select
 
-from db import audit
+from db import audit, summaries
 from db.city import edits
 from db.city.store import city, terms
 from db.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -386,3 +386,47 @@ def test_all_uses_counts_every_code_as_uses_does(seeded_engine: Engine) -> None:
             counted = edits.all_uses(s, vocabulary)
             assert counted == {c: edits.uses(s, vocabulary, c) for c in codes}, vocabulary
             assert any(counted.values()), vocabulary  # the demo data uses some of them
+
+
+def test_every_edit_of_a_vocabulary_is_a_new_data_version(
+    migrated_engine: Engine, admin: Actor
+) -> None:
+    """Stored figures and every app server's caches are keyed by the data version: an
+    administrator's edit of a vocabulary (adding, relabelling or reordering, retiring) must
+    make a new one, or a figure that reads the vocabulary would stay as it was."""
+    e = migrated_engine
+
+    def version() -> int:
+        with read_session(e) as s:
+            return summaries.data_version(s)
+
+    for vocabulary in edits.EDITABLE:
+        before = version()
+        with write_session(e) as s:
+            edits.add_term(
+                session=s,
+                actor=admin,
+                vocabulary=vocabulary,
+                code="added_here",
+                label_ko="추가",
+                label_en="Added",
+            )
+        after_add = version()
+        assert after_add > before, vocabulary
+        with read_session(e) as s:
+            rows = [edits.TermEdit(t.code, t.version, t.ko, t.en) for t in terms(s, vocabulary)]
+        with write_session(e) as s:  # the added code first
+            edits.edit_terms(session=s, actor=admin, vocabulary=vocabulary, rows=rows[::-1])
+        after_order = version()
+        assert after_order > after_add, vocabulary
+        with read_session(e) as s:
+            added = next(t for t in terms(s, vocabulary) if t.code == "added_here")
+        with write_session(e) as s:
+            edits.retire_term(
+                session=s,
+                actor=admin,
+                vocabulary=vocabulary,
+                code="added_here",
+                version=added.version,
+            )
+        assert version() > after_order, vocabulary
