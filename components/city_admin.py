@@ -213,7 +213,7 @@ def vocabulary_section(actor: Actor, vocabulary: str) -> None:
     """One vocabulary: its table (labels and order), adding a code, and retiring, restoring
     or deleting one."""
     st.subheader(_(VOCABULARY_TITLES[vocabulary]))
-    uses = data.read(edits.all_uses, vocabulary=vocabulary)
+    uses = data.vocabulary_uses(vocabulary)
     frame = _terms_frame(vocabulary, uses)
     with st.form(f"city_terms_{vocabulary}"):
         edited = st.data_editor(

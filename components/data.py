@@ -261,6 +261,12 @@ def _table_files(
     return _write()
 
 
+def vocabulary_uses(vocabulary: str) -> dict[str, int]:
+    """Code -> how many records hold it, for every code of ``vocabulary`` (stored per data
+    version: the same on every app server, never older than the last write)."""
+    return _stored(summaries.vocabulary_uses, vocabulary)
+
+
 # --- registers: technologies, experts, adoptions, inquiries (every reader role) ---------------
 
 

@@ -877,6 +877,21 @@ def queue_counts(session: Session, version: int) -> dict[str, int]:
     )
 
 
+def vocabulary_uses(session: Session, version: int, vocabulary: str) -> dict[str, int]:
+    """Code -> how many records hold it, for every code of ``vocabulary`` (the
+    administration page's table, on every run of it: grouped counts over the technologies,
+    the experts' fields and the organisations, 0.16 s at scale 100). Counts only; the write
+    that deletes a code checks again that no record holds it."""
+    return stored(
+        session,
+        "city.vocabulary_uses/1",
+        {"vocabulary": vocabulary},
+        version,
+        lambda: city_edits.all_uses(session, vocabulary),
+        expect=dict[str, int],
+    )
+
+
 def adoptions_rows(
     session: Session, version: int, filters: Any, sort: str, offset: int, limit: int
 ) -> pd.DataFrame:

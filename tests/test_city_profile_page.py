@@ -6,13 +6,17 @@ organisation and deletes it again; a staff member or an auditor never gets the p
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
+from db import technologies
 from db.engine import make_engine
-from db.models import AuditEvent, FieldTerm
-from db.session import read_session
+from db.models import AuditEvent, FieldTerm, Technology, User
+from db.session import read_session, write_session
 from tests.apptest import ROLE_ACCOUNTS, button, new_app, page_text, sign_in, text_input
+from tests.users import actor_of
 
 
 def _admin():  # type: ignore[no-untyped-def]
@@ -72,6 +76,41 @@ def test_retire_and_delete_need_a_confirmation_and_a_code_in_use_is_kept(app_env
     at.run()
     assert not at.exception
     assert _field(app_env, "bridges").retired_on is not None
+
+
+def _uses_shown(at) -> int:  # type: ignore[no-untyped-def]
+    found = re.search(r"([\d,]+) records use this code", page_text(at))
+    assert found, page_text(at)
+    return int(found.group(1).replace(",", ""))
+
+
+def test_the_count_of_records_follows_a_record_saved_on_another_server(app_env: str) -> None:
+    """The count beside a code is stored once per data version: a technology registered
+    through another app server (not this process, whose caches it cannot clear) is counted
+    on the page's next run."""
+    at = _admin()
+    at.selectbox(key="city_pick_fields").set_value("bridges")
+    at.run()
+    before = _uses_shown(at)
+    engine = make_engine(app_env)
+    with read_session(engine) as s:
+        staff = s.execute(
+            select(User.id).where(User.username == ROLE_ACCOUNTS["staff"])
+        ).scalar_one()
+        owner = s.execute(select(Technology.owner_org_id).limit(1)).scalar_one()
+    with write_session(engine) as s:
+        technologies.register_technology(
+            session=s,
+            actor=actor_of(engine, staff),
+            title_ko="다른 서버에서 등록한 교량 기술",
+            title_en="A bridge technology registered on another server",
+            owner_org_id=owner,
+            field="bridges",
+        )
+    engine.dispose()
+    at.run()
+    assert not at.exception
+    assert _uses_shown(at) == before + 1
 
 
 def test_an_admin_adds_a_kind_of_organisation_and_deletes_it(app_env: str) -> None:
