@@ -80,6 +80,32 @@ def configure(chart: C) -> C:
     )
 
 
+ROW = 28
+"""Pixels of height a category of a horizontal bar chart gets: its bar and room for its
+label (the theme's axis labels are 12-14 px high, and Vega leaves out a label that would
+touch the one before it)."""
+
+
+def rows(chart: C, *, step: int = ROW, per_bar: bool = False) -> C:
+    """``chart`` (horizontal bars, one band a category on y) drawn ``step`` pixels a
+    category, however many there are, with its axes and legend around the bars, and as wide
+    as the page. ``per_bar``: ``step`` is a bar's within a category (``yOffset``: several
+    bars a category, as many as the data has).
+
+    Every chart with a bar (or a group of bars) per category is sized here, not with a
+    total height. Streamlit gives a specification without ``autosize`` the type ``fit``
+    (``st.vega_lite_chart``): a total height is then the whole drawing's, and what the axis
+    and the legend need is taken from the bars. Six sectors over a legend were drawn in
+    ~110 px instead of 264, six regions in ~15 px a region, and Vega then drew only every
+    other region's name. ``fit-x`` fits the width alone, and a height of so many pixels a
+    category (``alt.Step``) is the bars' own: the chart grows with its categories."""
+    # (said both ways: with a yOffset, Vega-Lite's step is a bar's unless told otherwise)
+    height = alt.Step(step, **{"for": "offset" if per_bar else "position"})
+    return chart.properties(
+        height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
+    )
+
+
 # Colours of categories, fixed per code whatever the language (Tableau 10, Vega's default).
 PALETTE = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2")
 
@@ -135,9 +161,8 @@ def breakdown_chart(frame: pd.DataFrame, *, kind: str, title: str) -> alt.Chart:
                 alt.Tooltip("n:Q", title=_("Technologies"), format=","),
             ],
         )
-        .properties(height=max(200, 44 * len(order)))
     )
-    return configure(chart)
+    return configure(rows(chart, step=44))
 
 
 # --- outcomes (issue 20) ----------------------------------------------------------------------
@@ -200,8 +225,8 @@ def funnel_chart(funnel: pd.DataFrame) -> alt.LayerChart:
         value="testbeds:Q",
         fmt=",",
         horizontal=True,
-    ).properties(height=200)
-    return configure(chart)
+    )
+    return configure(rows(chart, step=50))
 
 
 def satisfaction_chart(satisfaction: pd.DataFrame) -> alt.LayerChart:
@@ -242,8 +267,7 @@ def satisfaction_chart(satisfaction: pd.DataFrame) -> alt.LayerChart:
     text = base.mark_text(color="white", dx=-8, align="right").encode(
         text=alt.Text("n:Q", format=",")
     )
-    chart = (bars + text).properties(height=max(180, 34 * len(departments)))
-    return configure(chart)
+    return configure(rows(bars + text, step=34))
 
 
 def targets_chart(targets: pd.DataFrame) -> alt.LayerChart:
@@ -271,9 +295,7 @@ def targets_chart(targets: pd.DataFrame) -> alt.LayerChart:
         x=x, y=y, yOffset=alt.YOffset("year:O"), text=alt.Text("percent:Q", format=",.0f")
     )
     rule = alt.Chart(pd.DataFrame({"percent": [100]})).mark_rule(strokeDash=[4, 4]).encode(x=x)
-    n = df["figure"].nunique() * max(df["year"].nunique(), 1)
-    chart = (bars + text + rule).properties(height=max(160, 22 * n))
-    return configure(chart)
+    return configure(rows(bars + text + rule, step=22, per_bar=True))
 
 
 # --- app-made drawings (issue #22) ------------------------------------------------------------

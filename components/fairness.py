@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from components.cells import day, escape_markdown, pick
-from components.charts import coded_color, configure, show
+from components.charts import coded_color, configure, rows, show
 from components.grid import height
 from components.i18n import N_, _, fmt_date, fmt_int
 from components.labels import label
@@ -286,9 +286,8 @@ def _composition_chart(comp: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("share:Q", title=_("Share"), format=".1%"),
             ],
         )
-        .properties(height=260)
     )
-    return configure(chart)
+    return configure(rows(chart, step=44))
 
 
 def _seats_chart(distribution: pd.DataFrame) -> alt.Chart:

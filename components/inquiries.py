@@ -16,7 +16,7 @@ import streamlit as st
 
 from components import data, lazy_tabs
 from components.cells import missing, region_name, row_name, text
-from components.charts import configure, show
+from components.charts import configure, rows, show
 from components.export import EXPORT_LIMIT, files_on_request
 from components.i18n import N_, _, current_language, fmt_int, md_date
 from components.korea_map import short_name, tile_map
@@ -116,9 +116,8 @@ def _kind_bars(df: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("n:Q", title=_("Inquiries"), format=","),
             ],
         )
-        .properties(height=alt.Step(30))
     )
-    return configure(chart)
+    return configure(rows(chart, step=30))
 
 
 def _kind_chart(df: pd.DataFrame) -> None:
@@ -156,9 +155,8 @@ def _region_bars(bars: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("inquiries:Q", title=_("Inquiries"), format=","),
             ],
         )
-        .properties(height=max(120, 28 * len(bars)))
     )
-    return configure(chart)
+    return configure(rows(chart))
 
 
 def _region_view(regions: pd.DataFrame, abroad: pd.DataFrame) -> None:
