@@ -323,11 +323,12 @@ def pipeline_html(stages: Mapping[str, int]) -> str:
             f'width:calc((100% - 5em) * {share:.4f})"></div>'
             f'<span title="{shown}: {fmt_int(n)}">{fmt_int(n)}</span></div>'
         )
+    axis = markup_text(_("Technologies"))
     return (
         '<div class="ntp-pipeline" style="display:grid;grid-template-columns:max-content 1fr;'
         'gap:6px 12px;align-items:center;font-size:0.875rem;padding:4px 0">'
         + "".join(rows)
-        + f'<div></div><div style="opacity:0.7;font-size:0.8rem">{markup_text(_("Technologies"))}'
+        + f'<div></div><div style="opacity:0.7;font-size:0.8rem">{axis}'
         "</div></div>"
     )
 
@@ -380,11 +381,12 @@ def trend_svg(monthly: pd.DataFrame) -> str:
         for i, m in enumerate(months)
         if i % every == 0
     ]
+    month, count = markup_text(_("Month")), markup_text(_("Count"))
     parts.append(
         f'<text x="{(left + right) / 2}" y="{TREND_H - 4}" text-anchor="middle" '
-        f'font-weight="bold">{markup_text(_("Month"))}</text>'
+        f'font-weight="bold">{month}</text>'
         f'<text transform="translate(12,{(top + bottom) / 2}) rotate(-90)" text-anchor="middle" '
-        f'font-weight="bold">{markup_text(_("Count"))}</text>'
+        f'font-weight="bold">{count}</text>'
     )
     said, hover = [], [f"{markup_text(m)}" for m in months]
     for code, colour in zip(codes, PALETTE, strict=False):

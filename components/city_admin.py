@@ -258,7 +258,7 @@ def vocabulary_section(actor: Actor, vocabulary: str) -> None:
 
     add, change = st.columns(2)
     with add, st.form(f"city_add_{vocabulary}", clear_on_submit=True):
-        st.markdown(f"**{_('Add a code')}**")
+        st.markdown("**" + _("Add a code") + "**")
         code = st.text_input(
             _("Code"),
             max_chars=32,
@@ -285,7 +285,7 @@ def vocabulary_section(actor: Actor, vocabulary: str) -> None:
         )
 
     with change:
-        st.markdown(f"**{_('Retire, restore or delete a code')}**")
+        st.markdown("**" + _("Retire, restore or delete a code") + "**")
         by_code = {r["code"]: r for r in frame.to_dict("records")}
         if not by_code:
             st.info(_("This list is empty."))

@@ -122,7 +122,7 @@ def technology_card(tech: PublicTechnology) -> None:
                 with col:
                     st.markdown(f"**{_(column.header)}**")
                     st.text(shown(column, record))
-    st.markdown(f"**{_('Adoptions into city projects')}**")
+    st.markdown("**" + _("Adoptions into city projects") + "**")
     if tech.adoptions.empty:
         st.caption(_("This technology has not been adopted into a city project yet."))
     else:

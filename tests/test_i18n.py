@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -44,6 +45,30 @@ def catalogue(lang: str):  # type: ignore[no-untyped-def]
 
 def test_code_marks_messages() -> None:
     assert "Experts registered" in marked_messages()
+
+
+def test_no_message_is_written_inside_an_f_string() -> None:
+    """The extractor (Babel, Python 3.11) does not look inside f-strings: a message written
+    there, ``f"**{_('Add a code')}**"``, never reaches the catalogue and is shown in English
+    on a Korean page. Write ``"**" + _("Add a code") + "**"`` instead."""
+    hidden = []
+    for sub in ("app.py", "pages", "components", "db", "seed"):
+        path = ROOT / sub
+        for file in [path] if path.is_file() else sorted(path.rglob("*.py")):
+            tree = ast.parse(file.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.JoinedStr):
+                    continue
+                for call in ast.walk(node):
+                    if (
+                        isinstance(call, ast.Call)
+                        and getattr(call.func, "id", None) in KEYWORDS
+                        and call.args
+                        and isinstance(call.args[0], ast.Constant)
+                    ):
+                        where = f"{file.relative_to(ROOT)}:{call.lineno}"
+                        hidden.append(f"{where} {call.args[0].value!r}")
+    assert hidden == [], "messages inside f-strings:\n" + "\n".join(hidden)
 
 
 def test_every_marked_message_has_a_korean_translation() -> None:
