@@ -64,11 +64,13 @@ CENSUS_JS = """() => {
     return vb ? walk(vb) : [];
   };
   const leaf = (box) => {
-    const el = [...box.querySelectorAll('[data-testid]')].find(x => !WRAPPERS.test(tid(x)));
+    const el = [...box.querySelectorAll('[data-testid]')]
+      .find(x => !WRAPPERS.test(tid(x)) && !x.closest("[data-testid='stElementToolbar']"));
     if (!el) return {k: 'stEmpty'};
     const node = leafOf(el);
     node.dom = box.getElementsByTagName('*').length;
     if (box.querySelector("[data-testid='stTooltipIcon']")) node.help = true;
+    if (box.querySelector("[data-testid='stIconMaterial']")) node.icon = true;
     return node;
   };
   const leafOf = (el) => {
@@ -90,6 +92,9 @@ CENSUS_JS = """() => {
       const n = (a) => g ? parseInt(g.getAttribute(a) || '0') : 0;
       return {k, rows: Math.max(n('aria-rowcount') - 1, 0), cols: n('aria-colcount')};
     }
+    if (k === 'stTable')
+      return {k, rows: el.querySelectorAll('tbody tr').length,
+              cols: el.querySelectorAll('thead tr:first-child th').length};
     if (k === 'stRadio')
       return {k, text: len(el),
               options: el.querySelectorAll("[data-testid='stRadioOption']").length};

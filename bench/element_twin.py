@@ -51,6 +51,7 @@ DRAWN_KINDS = frozenset(
         "stHtml",
         "stMetric",
         "stDataFrame",
+        "stTable",
         "stVegaLiteChart",
         "stButton",
         "stDownloadButton",
@@ -170,10 +171,11 @@ def _draw_element(node: Node, start: Any, key: Callable[[], str], *, in_form: bo
     words = text(node.get("text", 20))
     label = text(min(node.get("text", 12), 40)) if kind not in ("stMarkdown", "stCaption") else ""
     hint = text(30) if node.get("help") else None
+    icon = ":material/download:" if node.get("icon") else None
     if kind == "stHeading":
         heading = {1: st.title, 2: st.header, 3: st.subheader}.get(node.get("level", 3))
         if heading:
-            heading(words, anchor=False)
+            heading(words)
         else:
             st.markdown("#### " + words)
     elif kind == "stMarkdown":
@@ -196,6 +198,13 @@ def _draw_element(node: Node, start: Any, key: Callable[[], str], *, in_form: bo
             {f"{text(8)} {c}": [f"{text(10, r)} {r}" for r in range(rows)] for c in range(cols)}
         )
         st.dataframe(frame, hide_index=True)
+    elif kind == "stTable":  # its header has a cell for the index
+        rows, cols = max(node.get("rows", 3), 0), max(node.get("cols", 2) - 1, 1)
+        st.table(
+            pd.DataFrame(
+                {f"{text(8)} {c}": [text(10, r) for r in range(rows)] for c in range(cols)}
+            )
+        )
     elif kind == "stVegaLiteChart":
         data = pd.DataFrame({"kind": OPTIONS * 2, "count": range(8, 0, -1)})
         st.vega_lite_chart(
@@ -209,11 +218,13 @@ def _draw_element(node: Node, start: Any, key: Callable[[], str], *, in_form: bo
             },
         )
     elif kind == "stButton" and not in_form:
-        st.button(label, key=key(), help=hint)
+        st.button(label, key=key(), help=hint, icon=icon)
     elif kind in ("stFormSubmitButton", "stButton"):
-        st.form_submit_button(label, key=key(), help=hint)
+        st.form_submit_button(label, key=key(), help=hint, icon=icon)
     elif kind == "stDownloadButton" and not in_form:
-        st.download_button(label, data=b"twin", file_name="twin.csv", key=key(), help=hint)
+        st.download_button(
+            label, data=b"twin", file_name="twin.csv", key=key(), help=hint, icon=icon
+        )
     elif kind in ("stPageLink", "stLinkButton") and start is not None and not in_form:
         st.page_link(start, label=label, help=hint)
     elif kind == "stDateInput":

@@ -22,6 +22,7 @@ KINDS = {
     "html": "stHtml",
     "metric": "stMetric",
     "dataframe": "stDataFrame",
+    "table": "stTable",
     "vega_lite_chart": "stVegaLiteChart",
     "button": "stButton",
     "download_button": "stDownloadButton",
@@ -89,6 +90,7 @@ CENSUS: list[dict[str, Any]] = [
     {"b": "form", "c": [{"k": "stTextArea", "text": 4}, {"k": "stNumberInput", "text": 4}]},
     {"b": "popover", "label": 9},
     {"k": "stAlert", "text": 40},
+    {"k": "stTable", "rows": 4, "cols": 3},
     {"k": "stButtonGroup", "text": 4},
 ]
 
@@ -128,6 +130,7 @@ def test_the_twin_draws_its_census() -> None:
 def test_grids_have_the_census_shape_and_radios_its_options() -> None:
     at = AppTest.from_function(_twin, args=(CENSUS,), default_timeout=60).run()
     assert at.dataframe[0].value.shape == (13, 6)
+    assert at.table[0].value.shape == (4, 2)  # and its index: 3 columns in the browser
     assert len(at.radio[0].options) == 5
     assert at.metric[0].help
 
