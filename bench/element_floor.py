@@ -179,6 +179,15 @@ def difference(real: list[dict[str, Any]], twin: list[dict[str, Any]]) -> str:
     return ", ".join(f"{n:+d} {SHORT.get(k, k)}" for k, n in sorted(diff.items())) or "same"
 
 
+def paired(real: list[float], twin: list[float]) -> str:
+    """The median of each round's real/twin (a twin and its page were opened in the same round,
+    so a load burst slows both), with the lowest and highest."""
+    if not real or len(real) != len(twin):
+        return "-"
+    ratios = [r / t for r, t in zip(real, twin, strict=True)]
+    return f"{median(ratios):.1f}x ({min(ratios):.1f}-{max(ratios):.1f})"
+
+
 def twin_target(name: str) -> Target:
     return Target(name, str(SYNTHETIC_APP), "", None, f"twin_{name}")
 
@@ -286,6 +295,7 @@ def table(census: dict[str, Any], twins: dict[str, Any], figs: browser.BrowserFi
         "real/bare",
         "twin/bare",
         "real/twin",
+        "real/twin per round",
     ]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for name, rec in census.items():
@@ -313,6 +323,7 @@ def table(census: dict[str, Any], twins: dict[str, Any], figs: browser.BrowserFi
             ratio(real_s, bare),
             ratio(twin_s, bare),
             ratio(real_s, twin_s),
+            paired(samples.get(f"open {name}", []), samples.get(f"twin {name}", [])),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     floor = f"{bare:.2f} s" if bare else "-"

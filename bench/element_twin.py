@@ -69,6 +69,7 @@ DRAWN_KINDS = frozenset(
         "stButtonGroup",
         "stFileUploader",
         "stAlert",
+        "stImage",
         "stEmpty",
     }
 )
@@ -164,6 +165,7 @@ def _draw_block(node: Node, start: Any, key: Callable[[], str], *, in_form: bool
 
 
 def _draw_element(node: Node, start: Any, key: Callable[[], str], *, in_form: bool) -> None:
+    import numpy
     import pandas as pd
     import streamlit as st
 
@@ -248,6 +250,8 @@ def _draw_element(node: Node, start: Any, key: Callable[[], str], *, in_form: bo
         st.segmented_control(label, OPTIONS, key=key(), help=hint)
     elif kind == "stFileUploader":
         st.file_uploader(label, key=key(), help=hint)
+    elif kind == "stImage":
+        st.image(numpy.full((32, 32), 0.5), width=64, clamp=True)
     elif kind == "stAlert":
         st.info(words)
     elif kind == "stEmpty":

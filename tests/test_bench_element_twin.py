@@ -36,6 +36,7 @@ KINDS = {
     "radio": "stRadio",
     "button_group": "stButtonGroup",
     "info": "stAlert",
+    "image": "stImage",
     "tab_container": "tabs",
     "expander": "expander",
     "form": "form",
@@ -91,6 +92,7 @@ CENSUS: list[dict[str, Any]] = [
     {"b": "popover", "label": 9},
     {"k": "stAlert", "text": 40},
     {"k": "stTable", "rows": 4, "cols": 3},
+    {"k": "stImage"},
     {"k": "stButtonGroup", "text": 4},
 ]
 
