@@ -1,6 +1,7 @@
 """An element-matched floor for every page: ``python -m bench.element_floor``.
 
 ``python -m bench.element_floor [--runs 5] [--only work_queue,overview] [--census FILE]``
+(``--report FILE``: the table of a saved run again)
 
 Issue #22 compares a page open with the bare page's (a title and one metric). What is left of
 the gap is said to be Streamlit drawing many elements, not our SQL or Python. This measures
@@ -337,7 +338,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", help="just these pages (addresses, e.g. work_queue,overview)")
     p.add_argument("--census", type=Path, help="reuse this census instead of taking one")
     p.add_argument("--out", type=Path, help="JSON of census and figures")
+    p.add_argument("--report", type=Path, help="print the table of a saved run (its --out JSON)")
     args = p.parse_args(argv)
+    if args.report:
+        saved = json.loads(args.report.read_text())
+        figs = browser.BrowserFigures(saved["samples"], saved["errors"])
+        print(table(saved["census"], saved["twins"], figs))
+        print("load average at start / end: {} / {}".format(*saved["load"]))
+        return 0
     only = [x.strip() for x in args.only.split(",")] if args.only else None
     LOGS.mkdir(parents=True, exist_ok=True)
     by_role = targets_by_role(only)
