@@ -30,6 +30,8 @@ import argparse
 import contextlib
 import json
 import os
+import signal
+import statistics
 import sys
 import time
 from collections import Counter
@@ -180,6 +182,13 @@ def difference(real: list[dict[str, Any]], twin: list[dict[str, Any]]) -> str:
     return ", ".join(f"{n:+d} {SHORT.get(k, k)}" for k, n in sorted(diff.items())) or "same"
 
 
+def cpu(real: list[float] | None, twin: list[float] | None) -> str:
+    """Median CPU milliseconds of the server process per open, real page / twin."""
+    if not real or not twin:
+        return "-"
+    return f"{statistics.median(real) * 1000:.0f} / {statistics.median(twin) * 1000:.0f} ms"
+
+
 def paired(real: list[float], twin: list[float]) -> str:
     """The median of each round's real/twin (a twin and its page were opened in the same round,
     so a load burst slows both), with the lowest and highest."""
@@ -236,41 +245,108 @@ def twin_census(chromium: Any, url: str, names: list[str]) -> dict[str, Any]:
     return out
 
 
+def _cpu(server: browser.Server) -> float:
+    """CPU seconds (user + system) the server's process has used so far."""
+    import psutil
+
+    times = psutil.Process(server.process.pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def open_measured(
+    page: Any, target: Target, default: str, other: str, server: browser.Server
+) -> tuple[float, float]:
+    """Open ``target`` from the sidebar as ``bench.browser.open_page`` does: the seconds from
+    the click to the page drawn, and the server's CPU seconds meanwhile (its script run)."""
+    here = browser._current_path(page) or default
+    if here == target.url_path:  # leave it first, so that opening it is a page change
+        browser._timed(page, browser._nav_link(page, other, default).click)
+    link = browser._nav_link(page, target.url_path, default)
+    cpu = _cpu(server)
+    seconds = browser._timed(page, link.click)
+    cpu = _cpu(server) - cpu
+    browser._no_exception(page, target.name)
+    return seconds, cpu
+
+
+def _opens(
+    page: Any,
+    server: browser.Server,
+    targets: list[Target],
+    label: str,
+    figs: browser.BrowserFigures,
+    key: str,
+    default: str,
+) -> None:
+    """Open each target in turn (``label``: "open" for real pages, "twin" for twins)."""
+    other = next((t.url_path for t in targets if t.url_path != default), "account")
+    for t in targets:
+        name = f"{label} {t.name}"
+        try:
+            fallback = other if other != t.url_path else default
+            seconds, cpu = open_measured(page, t, default, fallback, server)
+            figs.add(key, name, seconds)
+            figs.add(key, f"cpu {name}", cpu)
+        except Exception as exc:
+            figs.fail(key, name, exc)
+
+
 def _twin_round(
-    chromium: Any, url: str, names: list[str], figs: browser.BrowserFigures, key: str
+    chromium: Any, twin: browser.Server, names: list[str], figs: browser.BrowserFigures, key: str
 ) -> None:
     ctx = chromium.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = ctx.new_page()
         browser.watch(page)
-        page.goto(url)
+        page.goto(twin.url)
         browser._settle(page)
-        for name in names:
-            try:
-                figs.add(key, f"twin {name}", browser.open_page(page, twin_target(name), "", ""))
-            except Exception as exc:
-                figs.fail(key, f"twin {name}", exc)
+        targets = [twin_target(name) for name in names]
+        _opens(page, twin, targets, "twin", figs, key, "")
+    finally:
+        ctx.close()
+
+
+def _real_round(
+    chromium: Any,
+    app: browser.Server,
+    role: str,
+    targets: list[Target],
+    figs: browser.BrowserFigures,
+    key: str,
+) -> None:
+    """As ``bench.browser``'s role round: sign in as ``role``, open each of its pages."""
+    from components.navigation import default_page_for
+    from tests.apptest import ROLE_ACCOUNTS
+
+    ctx = chromium.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = ctx.new_page()
+        try:
+            browser.sign_in(page, app.url, ROLE_ACCOUNTS[role], extra=None)
+        except Exception as exc:
+            for t in targets:
+                figs.fail(key, f"open {t.name}", exc)
+            return
+        _opens(page, app, targets, "open", figs, key, default_page_for({role}))
     finally:
         ctx.close()
 
 
 def measure(
     chromium: Any,
-    urls: dict[str, str],
+    servers: dict[str, browser.Server],
     by_role: dict[str, list[Target]],
     runs: int,
 ) -> browser.BrowserFigures:
     """``runs`` rounds (plus a warm-up dropped) of: bare open, every twin open, every page open."""
     names = [t.name for targets in by_role.values() for t in targets]
     figs = browser.BrowserFigures()
-    bare = browser.Server(urls["bare"], None, Path())  # type: ignore[arg-type]
-    app = browser.Server(urls["app"], None, Path())  # type: ignore[arg-type]
     for r in range(runs + 1):
         key = "run" if r else "warm-up"
-        browser._bare_round(chromium, bare, figs, key)
-        _twin_round(chromium, urls["twin"], names, figs, key)
+        browser._bare_round(chromium, servers["bare"], figs, key)
+        _twin_round(chromium, servers["twin"], names, figs, key)
         for role, targets in by_role.items():
-            browser._role_round(chromium, app, role, targets, figs, key)
+            _real_round(chromium, servers["app"], role, targets, figs, key)
         print(f"round {r} done (load {_load()})", file=sys.stderr, flush=True)
     figs.samples.pop("warm-up", None)
     return figs
@@ -297,6 +373,7 @@ def table(census: dict[str, Any], twins: dict[str, Any], figs: browser.BrowserFi
         "twin/bare",
         "real/twin",
         "real/twin per round",
+        "server CPU real / twin",
     ]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for name, rec in census.items():
@@ -325,6 +402,7 @@ def table(census: dict[str, Any], twins: dict[str, Any], figs: browser.BrowserFi
             ratio(twin_s, bare),
             ratio(real_s, twin_s),
             paired(samples.get(f"open {name}", []), samples.get(f"twin {name}", [])),
+            cpu(samples.get(f"cpu open {name}"), samples.get(f"cpu twin {name}")),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     floor = f"{bare:.2f} s" if bare else "-"
@@ -351,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     by_role = targets_by_role(only)
     dbs = Databases(say=lambda m: print(m, file=sys.stderr))
     load_start = _load()
+    # A SIGTERM unwinds like Ctrl-C, so that the servers and the database copy go too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with contextlib.ExitStack() as stack:
         stack.callback(dbs.close)
         db_url = stack.enter_context(dbs.working_copy(dbs.ensure("sqlite", 1), "element_floor"))
@@ -374,8 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         names = [t.name for ts in by_role.values() for t in ts]
         twins = twin_census(chromium, twin.url, names)
-        urls = {"bare": bare.url, "app": app.url, "twin": twin.url}
-        figs = measure(chromium, urls, by_role, args.runs)
+        figs = measure(chromium, {"bare": bare, "app": app, "twin": twin}, by_role, args.runs)
     load_end = _load()
     text = table(census, twins, figs)
     print(text)
