@@ -443,8 +443,11 @@ def main(argv: list[str] | None = None) -> int:
         app = serve(APP, db_url, "app.log")
         bare = serve(BARE_APP, None, "bare.log")
         chromium = stack.enter_context(browser.chromium())
-        if args.census:
-            census = json.loads(args.census.read_text())["pages"]
+        if args.census:  # the pages chosen that the saved census has
+            saved = json.loads(args.census.read_text())["pages"]
+            kept = {role: [t for t in ts if t.name in saved] for role, ts in by_role.items()}
+            by_role = {role: ts for role, ts in kept.items() if ts}
+            census = {t.name: saved[t.name] for ts in by_role.values() for t in ts}
         else:
             census = census_round(chromium, app.url, by_role)
             CENSUS_FILE.write_text(json.dumps({"pages": census}, indent=1))
