@@ -292,16 +292,29 @@ def _opens(
 
 
 def _twin_round(
-    chromium: Any, twin: browser.Server, names: list[str], figs: browser.BrowserFigures, key: str
+    chromium: Any,
+    twin: browser.Server,
+    role: str,
+    targets: list[Target],
+    figs: browser.BrowserFigures,
+    key: str,
 ) -> None:
+    """The twins of one role's pages, as ``_real_round`` opens them: a fresh browser context
+    (so the browser loads the code of each kind of element afresh, as after a sign-in), landed
+    on the twin of the role's first page if it has one (as a sign-in lands there), then each
+    twin opened from the sidebar."""
+    from components.navigation import default_page_for
+
     ctx = chromium.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = ctx.new_page()
         browser.watch(page)
-        page.goto(twin.url)
+        landing = default_page_for({role})
+        names = {t.name for t in targets}
+        page.goto(f"{twin.url}/twin_{landing}" if landing in names else twin.url)
         browser._settle(page)
-        targets = [twin_target(name) for name in names]
-        _opens(page, twin, targets, "twin", figs, key, "")
+        # The twin app's default page is its start page (the root), whatever we landed on.
+        _opens(page, twin, [twin_target(t.name) for t in targets], "twin", figs, key, "")
     finally:
         ctx.close()
 
@@ -338,14 +351,14 @@ def measure(
     by_role: dict[str, list[Target]],
     runs: int,
 ) -> browser.BrowserFigures:
-    """``runs`` rounds (plus a warm-up dropped) of: bare open, every twin open, every page open."""
-    names = [t.name for targets in by_role.values() for t in targets]
+    """``runs`` rounds (plus a warm-up dropped) of: bare open, then per role its twins and
+    its pages."""
     figs = browser.BrowserFigures()
     for r in range(runs + 1):
         key = "run" if r else "warm-up"
         browser._bare_round(chromium, servers["bare"], figs, key)
-        _twin_round(chromium, servers["twin"], names, figs, key)
         for role, targets in by_role.items():
+            _twin_round(chromium, servers["twin"], role, targets, figs, key)
             _real_round(chromium, servers["app"], role, targets, figs, key)
         print(f"round {r} done (load {_load()})", file=sys.stderr, flush=True)
     figs.samples.pop("warm-up", None)
