@@ -14,9 +14,11 @@ that claim:
    (``bench/.cache/element-census.json``; ``--census FILE`` reuses one instead).
 2. **Synthetic twin.** ``bench/synthetic_app.py`` draws each census with static content
    (``bench.element_twin``); the same census taken of the twin says whether it matches.
-3. **Same rounds.** Each round: the bare page's open (``bench.browser``'s bare round), every
-   twin's open from the twin app's sidebar, every real page's open from the app's sidebar;
-   one warm-up round dropped, medians of ``--runs``. Scale 1, SQLite (a copy of the cached
+3. **Same rounds.** Each round: the bare page's open (``bench.browser``'s bare round), then
+   per role its twins opened from the twin app's sidebar and its pages from the app's sidebar,
+   each in a fresh browser context (the browser loads each kind of element's code once per
+   context, so both pay it alike); the wall time and the server process's CPU per open; one
+   warm-up round dropped, medians of ``--runs``. Scale 1, SQLite (a copy of the cached
    database).
 
 The printed table gives per page real/bare, twin/bare and real/twin: where the twin alone
