@@ -180,7 +180,8 @@ def sentences(df: pd.DataFrame, names: EventNames) -> tuple[list[str], list[str]
     """Each event as a sentence, and its changes in words."""
     rows = df.to_dict("records")
     said = [words.sentence(r, names.records, names.actors) for r in rows]
-    changed = [words.changes_text(str(r["entity"]), r["before"], r["after"]) for r in rows]
+    name = words.names_read_once()
+    changed = [words.changes_text(str(r["entity"]), r["before"], r["after"], name) for r in rows]
     return said, changed
 
 

@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
 from components.history import HISTORY_FIELDS, field_name, history_value
 from components.i18n import N_, _, current_language
-from components.labels import label
+from components.labels import label, labeller
 from db.audit.describe import ActorName, RecordName
 from db.audit.records import kind_of
+
+Namer = Callable[[str, str | None], str]
+"""A code's name in a vocabulary: ``name(kind, code)``."""
 
 # What each action did, as a sentence about {who} and {record}.
 ACTIONS: dict[str, str] = {
@@ -366,15 +370,16 @@ def _loaded(value: Any) -> dict[str, Any]:
     return {}
 
 
-def field_value(entity: str, key: str, value: Any) -> str:
+def field_value(entity: str, key: str, value: Any, name: Namer = label) -> str:
     """A value as a person reads it: codes by their labels, numbers grouped, dates as days,
-    yes or no; lists and objects briefly."""
+    yes or no; lists and objects briefly. (``name``: :func:`components.labels.label`, or
+    one that reads each vocabulary once for many events, :func:`names_read_once`.)"""
     if key in _VOCABULARIES and isinstance(value, str):
-        return label(_VOCABULARIES[key], value)
+        return name(_VOCABULARIES[key], value)
     if key == "status" and entity in _STATUSES and isinstance(value, str):
-        return label(_STATUSES[entity], value)
+        return name(_STATUSES[entity], value)
     if key == "roles" and isinstance(value, list):
-        return ", ".join(label("role", str(v)) for v in value) or "-"
+        return ", ".join(name("role", str(v)) for v in value) or "-"
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
@@ -389,27 +394,46 @@ def field_value(entity: str, key: str, value: Any) -> str:
     return history_value(entity, key, value)
 
 
-def changes(entity: str, before: Any, after: Any) -> pd.DataFrame:
-    """What an event changed, one row per field: its label, the value before and after."""
+def names_read_once() -> Namer:
+    """:func:`components.labels.label` that reads each vocabulary's names once: the audit
+    trail words a page of events, and reading a city vocabulary's names again for every
+    code of every event was three quarters of the page's run."""
+    made: dict[str, Callable[[str | None], str]] = {}
+
+    def name(kind: str, code: str | None) -> str:
+        if kind not in made:
+            made[kind] = labeller(kind)
+        return made[kind](code)
+
+    return name
+
+
+def _changed(entity: str, before: Any, after: Any, name: Namer) -> list[tuple[str, str, str]]:
     old, new = _loaded(before), _loaded(after)
     keys = [*new, *(k for k in old if k not in new)]
-    rows = []
-    for key in keys:
-        # a field of its own, else a criterion of the city's (an evaluation's scores)
-        name = field_name(entity, key, FIELDS) if key in FIELDS else label("criterion", key)
-        rows.append(
-            (
-                name,
-                field_value(entity, key, old[key]) if key in old else "",
-                field_value(entity, key, new[key]) if key in new else "",
-            )
+    return [
+        (
+            # a field of its own, else a criterion of the city's (an evaluation's scores)
+            field_name(entity, key, FIELDS) if key in FIELDS else name("criterion", key),
+            field_value(entity, key, old[key], name) if key in old else "",
+            field_value(entity, key, new[key], name) if key in new else "",
         )
+        for key in keys
+    ]
+
+
+def changes(entity: str, before: Any, after: Any) -> pd.DataFrame:
+    """What an event changed, one row per field: its label, the value before and after."""
+    rows = _changed(entity, before, after, label)
     return pd.DataFrame(rows, columns=[_("Attribute"), _("Before"), _("After")], dtype=object)
 
 
-def changes_text(entity: str, before: Any, after: Any) -> str:
+def _on_one_line(rows: list[tuple[str, str, str]]) -> str:
+    return "; ".join(
+        f"{field}: {old} → {new}" if old else f"{field}: {new}" for field, old, new in rows
+    )
+
+
+def changes_text(entity: str, before: Any, after: Any, name: Namer = label) -> str:
     """The changes on one line: ``Status: Under review → Approved; Approved: 2026-09-14``."""
-    parts = []
-    for name, old, new in changes(entity, before, after).itertuples(index=False):
-        parts.append(f"{name}: {old} → {new}" if old else f"{name}: {new}")
-    return "; ".join(parts)
+    return _on_one_line(_changed(entity, before, after, name))

@@ -95,3 +95,31 @@ def test_the_panel_draws_rule_has_a_described_name(
     name = label("panel_rule", RULE)
     assert name != RULE
     assert {"ko": "균형", "en": "balanced draw"}[lang] in name
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_a_page_of_events_is_worded_as_each_event_alone(
+    app_env: str, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """The audit trail words a page of events reading each vocabulary's names once
+    (``names_read_once``): the words are the same as each event's worded alone, for every
+    kind of record of the demo trail (criteria of scores, statuses, regions, roles)."""
+    monkeypatch.setenv("NTP_LANG", lang)
+    path = app_env.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as db:
+        entities = [e for (e,) in db.execute("SELECT DISTINCT entity FROM audit_events")]
+        events = [
+            row
+            for entity in entities
+            for row in db.execute(
+                "SELECT entity, before, after FROM audit_events WHERE entity = ? "
+                "ORDER BY id DESC LIMIT 60",
+                (entity,),
+            )
+        ]
+    assert len(entities) >= 10
+    name = audit_words.names_read_once()
+    once = [audit_words.changes_text(e, b, a, name) for e, b, a in events]
+    alone = [audit_words.changes_text(e, b, a) for e, b, a in events]
+    assert once == alone
+    assert any("→" in text for text in once)
