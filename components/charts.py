@@ -311,12 +311,12 @@ def pipeline_html(stages: Mapping[str, int]) -> str:
     count written beside it (and on hover): the same figures as the Vega-Lite chart's bars and
     tooltips, read as text by screen readers."""
     top = max(stages.values(), default=0) or 1
-    rows = []
+    bars = []
     for stage, n in stages.items():
         name = label("pipeline_stage", stage)
         shown = markup_text(name)
         share = max(int(n), 0) / top
-        rows.append(
+        bars.append(
             f'<div class="ntp-stage" title="{shown}: {fmt_int(n)}">{shown}</div>'
             '<div style="display:flex;align-items:center;gap:6px">'
             f'<div aria-hidden="true" style="background:{PALETTE[0]};height:20px;'
@@ -327,7 +327,7 @@ def pipeline_html(stages: Mapping[str, int]) -> str:
     return (
         '<div class="ntp-pipeline" style="display:grid;grid-template-columns:max-content 1fr;'
         'gap:6px 12px;align-items:center;font-size:0.875rem;padding:4px 0">'
-        + "".join(rows)
+        + "".join(bars)
         + f'<div></div><div style="opacity:0.7;font-size:0.8rem">{axis}'
         "</div></div>"
     )
